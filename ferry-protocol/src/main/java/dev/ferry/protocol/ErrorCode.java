@@ -1,0 +1,53 @@
+package dev.ferry.protocol;
+
+import java.util.HashMap;
+import java.util.Map;
+
+/** Machine-readable error codes carried by {@code error} frames (docs/protocol.md §6). */
+public enum ErrorCode {
+    BAD_FRAME("bad_frame"),
+    UNKNOWN_COMMAND("unknown_command"),
+    MISSING_FIELD("missing_field"),
+    BAD_TOPIC("bad_topic"),
+    BAD_PROCEDURE("bad_procedure"),
+    NOT_SUBSCRIBED("not_subscribed"),
+    NOT_REGISTERED("not_registered"),
+    TOO_MANY_SUBSCRIPTIONS("too_many_subscriptions"),
+    MESSAGE_TOO_LARGE("message_too_large"),
+    NO_SUCH_PROCEDURE("no_such_procedure"),
+    CALL_TIMEOUT("call_timeout"),
+    CALLEE_GONE("callee_gone"),
+    CALLEE_ERROR("callee_error"),
+    BAD_TIMEOUT("bad_timeout"),
+    SHUTTING_DOWN("shutting_down"),
+    INTERNAL("internal");
+
+    private static final Map<String, ErrorCode> BY_WIRE = new HashMap<>();
+
+    static {
+        for (ErrorCode c : values()) {
+            BY_WIRE.put(c.wire, c);
+        }
+    }
+
+    private final String wire;
+
+    ErrorCode(String wire) {
+        this.wire = wire;
+    }
+
+    /** The code as it appears on the wire, e.g. {@code bad_topic}. */
+    public String wire() {
+        return wire;
+    }
+
+    /** The code for a wire string, or {@code null} when it is not one of Ferry's own codes. */
+    public static ErrorCode fromWire(String wire) {
+        return BY_WIRE.get(wire);
+    }
+
+    @Override
+    public String toString() {
+        return wire;
+    }
+}

@@ -1,0 +1,143 @@
+package dev.ferry.protocol;
+
+/**
+ * One ferry.v1 frame. {@link Command}s travel from client to server, {@link Push}es from server to client
+ * ({@link Reply} is the callee's answer to an {@link Invoke} and so a command too). Request ids are JSON integers;
+ * {@code 0} stands for "no id".
+ */
+public sealed interface Frame {
+
+    /** The frame's {@code type} member. */
+    String type();
+
+    /** A frame a client sends. */
+    sealed interface Command extends Frame {
+        long id();
+    }
+
+    /** A frame the server sends. */
+    sealed interface Push extends Frame {
+    }
+
+    /** A frame whose payload may travel as binary. */
+    sealed interface WithPayload extends Frame {
+        /** The payload, or {@code null} where the frame has none. */
+        Payload payload();
+    }
+
+    /** The callee's error, as sent in {@link Reply#error()} and relayed in {@link Error#data()}. */
+    record ErrorBody(String code, String message, Payload data) {
+    }
+
+    record Sub(long id, String topic) implements Command {
+        public String type() {
+            return "sub";
+        }
+    }
+
+    record Unsub(long id, String topic) implements Command {
+        public String type() {
+            return "unsub";
+        }
+    }
+
+    record Pub(long id, String topic, Payload data, boolean ack) implements Command, WithPayload {
+        public String type() {
+            return "pub";
+        }
+
+        public Payload payload() {
+            return data;
+        }
+    }
+
+    /** {@code timeoutMs} is 0 when the caller left it to the server's default. */
+    record Call(long id, String proc, Payload args, long timeoutMs) implements Command, WithPayload {
+        public String type() {
+            return "call";
+        }
+
+        public Payload payload() {
+            return args;
+        }
+    }
+
+    record Register(long id, String proc) implements Command {
+        public String type() {
+            return "register";
+        }
+    }
+
+    record Unregister(long id, String proc) implements Command {
+        public String type() {
+            return "unregister";
+        }
+    }
+
+    /** Exactly one of {@code data} and {@code error} is non-null. */
+    record Reply(long id, Payload data, ErrorBody error) implements Command, WithPayload {
+        public String type() {
+            return "reply";
+        }
+
+        public Payload payload() {
+            return data;
+        }
+    }
+
+    record Ping(long id) implements Command {
+        public String type() {
+            return "ping";
+        }
+    }
+
+    record Msg(String topic, long offset, Payload data) implements Push, WithPayload {
+        public String type() {
+            return "msg";
+        }
+
+        public Payload payload() {
+            return data;
+        }
+    }
+
+    /** {@code data} may be null (a bare acknowledgement). */
+    record Result(long id, Payload data) implements Push, WithPayload {
+        public String type() {
+            return "result";
+        }
+
+        public Payload payload() {
+            return data;
+        }
+    }
+
+    /** {@code id} is 0 when the error cannot be tied to a command; {@code data} may be null. */
+    record Error(long id, String code, String message, Payload data) implements Push {
+        public String type() {
+            return "error";
+        }
+    }
+
+    record Invoke(long id, String proc, Payload args) implements Push, WithPayload {
+        public String type() {
+            return "invoke";
+        }
+
+        public Payload payload() {
+            return args;
+        }
+    }
+
+    record Pong(long id) implements Push {
+        public String type() {
+            return "pong";
+        }
+    }
+
+    record GoAway(String reason, long reconnectMs) implements Push {
+        public String type() {
+            return "goaway";
+        }
+    }
+}

@@ -1,0 +1,445 @@
+package dev.ferry.protocol;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.io.JsonStringEncoder;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+
+/**
+ * Encodes and decodes ferry.v1 messages (docs/protocol.md §2). Stateless and thread-safe.
+ *
+ * <p>Payloads are captured as the raw bytes of their JSON value and written back verbatim: a publication is
+ * never re-encoded on its way from publisher to subscribers.
+ */
+public final class FrameCodec {
+    /** The separator between frames in a text message, and between header and payload in a binary one. */
+    public static final byte LF = '\n';
+    /** Largest request id: ids are JSON integers that survive a round trip through a JavaScript number. */
+    public static final long MAX_ID = (1L << 53) - 1;
+
+    private static final JsonFactory JSON = JsonFactory.builder()
+            .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(256).build())
+            .build();
+    private static final JsonStringEncoder STRINGS = JsonStringEncoder.getInstance();
+
+    private FrameCodec() {
+    }
+
+    /** Receives the frames of one message, in order; a bad frame does not stop the ones after it. */
+    public interface Sink {
+        void frame(Frame frame);
+
+        void error(ProtocolException error);
+    }
+
+    // ---------------------------------------------------------------- decoding
+
+    /** Decodes a text message: one or more LF-separated frames. */
+    public static void decodeText(byte[] message, Sink sink) {
+        int start = 0;
+        for (int i = 0; i <= message.length; i++) {
+            if (i == message.length || message[i] == LF) {
+                if (hasContent(message, start, i)) {
+                    try {
+                        sink.frame(decodeFrame(message, start, i - start, null));
+                    } catch (ProtocolException e) {
+                        sink.error(e);
+                    }
+                }
+                start = i + 1;
+            }
+        }
+    }
+
+    /** Decodes one frame from a text message known to hold exactly one. */
+    public static Frame decodeText(String frame) throws ProtocolException {
+        byte[] b = frame.getBytes(StandardCharsets.UTF_8);
+        return decodeFrame(b, 0, b.length, null);
+    }
+
+    /** Decodes a binary message: a JSON header, LF, then the payload bytes. */
+    public static Frame decodeBinary(byte[] message) throws ProtocolException {
+        int lf = indexOf(message, LF);
+        if (lf < 0) {
+            throw new ProtocolException(ErrorCode.BAD_FRAME,
+                    "binary message has no LF between its JSON header and its payload", 0);
+        }
+        Payload payload = Payload.binary(Arrays.copyOfRange(message, lf + 1, message.length));
+        return decodeFrame(message, 0, lf, payload);
+    }
+
+    private static boolean hasContent(byte[] b, int from, int to) {
+        for (int i = from; i < to; i++) {
+            if (b[i] != ' ' && b[i] != '\t' && b[i] != '\r') {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static int indexOf(byte[] b, byte v) {
+        for (int i = 0; i < b.length; i++) {
+            if (b[i] == v) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /** The members of one frame as read; which ones matter depends on the type. */
+    private static final class Fields {
+        String type;
+        long id;
+        boolean idSeen;
+        String topic;
+        String proc;
+        Payload data;
+        Payload args;
+        boolean ack;
+        long timeout;
+        long offset;
+        String code;
+        String message;
+        String reason;
+        long reconnectMs;
+        Frame.ErrorBody error;
+    }
+
+    private static Frame decodeFrame(byte[] buf, int off, int len, Payload binary) throws ProtocolException {
+        Fields f = new Fields();
+        try (JsonParser p = JSON.createParser(buf, off, len)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                throw new ProtocolException(ErrorCode.BAD_FRAME, "a frame must be a JSON object", 0);
+            }
+            readObject(p, buf, off, f);
+            if (p.nextToken() != null) {
+                throw new ProtocolException(ErrorCode.BAD_FRAME,
+                        "unexpected content after the frame's JSON object (frames are separated by LF)", f.id);
+            }
+        } catch (ProtocolException e) {
+            throw e;
+        } catch (IOException | RuntimeException e) {
+            throw new ProtocolException(ErrorCode.BAD_FRAME, "malformed JSON: " + firstLine(e.getMessage()), f.id);
+        }
+        if (binary != null) {
+            if (f.data != null || f.args != null) {
+                throw new ProtocolException(ErrorCode.BAD_FRAME,
+                        "a binary message's header must not contain the payload member", f.id);
+            }
+            f.data = binary;
+            f.args = binary;
+        }
+        return build(f, binary != null);
+    }
+
+    private static String firstLine(String s) {
+        if (s == null) {
+            return "unreadable input";
+        }
+        int nl = s.indexOf('\n');
+        return nl < 0 ? s : s.substring(0, nl);
+    }
+
+    private static void readObject(JsonParser p, byte[] buf, int off, Fields f) throws IOException, ProtocolException {
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String name = p.currentName();
+            JsonToken t = p.nextToken();
+            switch (name) {
+                case "type" -> f.type = string(p, t, name, f);
+                case "id" -> {
+                    f.id = id(p, t, f);
+                    f.idSeen = true;
+                }
+                case "topic" -> f.topic = string(p, t, name, f);
+                case "proc" -> f.proc = string(p, t, name, f);
+                case "data" -> f.data = raw(p, buf, off);
+                case "args" -> f.args = raw(p, buf, off);
+                case "ack" -> f.ack = bool(p, t, name, f);
+                case "timeout" -> f.timeout = timeout(p, t, f);
+                case "offset" -> f.offset = integer(p, t, name, f);
+                case "code" -> f.code = string(p, t, name, f);
+                case "message" -> f.message = string(p, t, name, f);
+                case "reason" -> f.reason = string(p, t, name, f);
+                case "reconnect_ms" -> f.reconnectMs = integer(p, t, name, f);
+                case "error" -> f.error = errorBody(p, t, buf, off, f);
+                default -> p.skipChildren();
+            }
+        }
+    }
+
+    private static Payload raw(JsonParser p, byte[] buf, int off) throws IOException {
+        int start = (int) p.currentTokenLocation().getByteOffset();
+        p.skipChildren();
+        p.finishToken(); // scalars are read lazily: make the parser consume the whole value
+        int end = (int) p.currentLocation().getByteOffset();
+        return Payload.json(Arrays.copyOfRange(buf, off + start, off + end));
+    }
+
+    private static Frame.ErrorBody errorBody(JsonParser p, JsonToken t, byte[] buf, int off, Fields f)
+            throws IOException, ProtocolException {
+        if (t != JsonToken.START_OBJECT) {
+            throw wrongType("error", "an object", f);
+        }
+        String code = null;
+        String message = null;
+        Payload data = null;
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String name = p.currentName();
+            JsonToken v = p.nextToken();
+            switch (name) {
+                case "code" -> code = string(p, v, "error.code", f);
+                case "message" -> message = string(p, v, "error.message", f);
+                case "data" -> data = raw(p, buf, off);
+                default -> p.skipChildren();
+            }
+        }
+        return new Frame.ErrorBody(code == null ? "error" : code, message == null ? "" : message, data);
+    }
+
+    private static String string(JsonParser p, JsonToken t, String name, Fields f) throws IOException, ProtocolException {
+        if (t != JsonToken.VALUE_STRING) {
+            throw wrongType(name, "a string", f);
+        }
+        return p.getText();
+    }
+
+    private static boolean bool(JsonParser p, JsonToken t, String name, Fields f) throws ProtocolException {
+        if (t == JsonToken.VALUE_TRUE) {
+            return true;
+        }
+        if (t == JsonToken.VALUE_FALSE) {
+            return false;
+        }
+        throw wrongType(name, "true or false", f);
+    }
+
+    private static long integer(JsonParser p, JsonToken t, String name, Fields f) throws IOException, ProtocolException {
+        if (t != JsonToken.VALUE_NUMBER_INT || p.getNumberType() == JsonParser.NumberType.BIG_INTEGER) {
+            throw wrongType(name, "an integer", f);
+        }
+        return p.getLongValue();
+    }
+
+    private static long id(JsonParser p, JsonToken t, Fields f) throws IOException, ProtocolException {
+        long id = integer(p, t, "id", f);
+        if (id < 1 || id > MAX_ID) {
+            throw new ProtocolException(ErrorCode.BAD_FRAME, "id: " + id + " (expected: an integer in [1, 2^53-1])", 0);
+        }
+        return id;
+    }
+
+    private static long timeout(JsonParser p, JsonToken t, Fields f) throws IOException, ProtocolException {
+        if (t != JsonToken.VALUE_NUMBER_INT || p.getNumberType() == JsonParser.NumberType.BIG_INTEGER
+                || p.getLongValue() <= 0) {
+            throw new ProtocolException(ErrorCode.BAD_TIMEOUT,
+                    "timeout: " + p.getText() + " (expected: a positive integer of milliseconds)", f.id);
+        }
+        return p.getLongValue();
+    }
+
+    private static ProtocolException wrongType(String name, String expected, Fields f) {
+        return new ProtocolException(ErrorCode.BAD_FRAME, "member \"" + name + "\" must be " + expected, f.id);
+    }
+
+    private static ProtocolException missing(String name, Fields f) {
+        return new ProtocolException(ErrorCode.MISSING_FIELD,
+                "\"" + f.type + "\" requires the member \"" + name + "\"", f.id);
+    }
+
+    private static Frame build(Fields f, boolean binary) throws ProtocolException {
+        if (f.type == null) {
+            throw new ProtocolException(ErrorCode.UNKNOWN_COMMAND, "frame has no \"type\" member", f.id);
+        }
+        switch (f.type) {
+            case "sub":
+                requireId(f);
+                return new Frame.Sub(f.id, require(f.topic, "topic", f));
+            case "unsub":
+                requireId(f);
+                return new Frame.Unsub(f.id, require(f.topic, "topic", f));
+            case "pub":
+                return new Frame.Pub(f.id, require(f.topic, "topic", f), require(f.data, "data", f), f.ack);
+            case "call":
+                requireId(f);
+                return new Frame.Call(f.id, require(f.proc, "proc", f), f.args == null ? Payload.NULL : f.args,
+                        f.timeout);
+            case "register":
+                requireId(f);
+                return new Frame.Register(f.id, require(f.proc, "proc", f));
+            case "unregister":
+                requireId(f);
+                return new Frame.Unregister(f.id, require(f.proc, "proc", f));
+            case "reply":
+                requireId(f);
+                if (f.error != null && !binary) {
+                    return new Frame.Reply(f.id, null, f.error);
+                }
+                return new Frame.Reply(f.id, require(f.data, "data\" or \"error", f), null);
+            case "ping":
+                requireId(f);
+                return new Frame.Ping(f.id);
+            case "msg":
+                return new Frame.Msg(require(f.topic, "topic", f), f.offset, require(f.data, "data", f));
+            case "result":
+                requireId(f);
+                return new Frame.Result(f.id, f.data);
+            case "error":
+                return new Frame.Error(f.id, require(f.code, "code", f), f.message == null ? "" : f.message, f.data);
+            case "invoke":
+                requireId(f);
+                return new Frame.Invoke(f.id, require(f.proc, "proc", f), f.args == null ? Payload.NULL : f.args);
+            case "pong":
+                requireId(f);
+                return new Frame.Pong(f.id);
+            case "goaway":
+                return new Frame.GoAway(f.reason == null ? "" : f.reason, f.reconnectMs);
+            default:
+                throw new ProtocolException(ErrorCode.UNKNOWN_COMMAND, "unknown frame type \"" + f.type + "\"", f.id);
+        }
+    }
+
+    private static void requireId(Fields f) throws ProtocolException {
+        if (!f.idSeen) {
+            throw missing("id", f);
+        }
+    }
+
+    private static <T> T require(T value, String name, Fields f) throws ProtocolException {
+        if (value == null) {
+            throw missing(name, f);
+        }
+        return value;
+    }
+
+    // ---------------------------------------------------------------- encoding
+
+    /** Whether {@code frame} must travel as a binary message. */
+    public static boolean isBinary(Frame frame) {
+        return frame instanceof Frame.WithPayload w && w.payload() != null && w.payload().isBinary();
+    }
+
+    /**
+     * Encodes one frame: the compact JSON object for a text message, or header + LF + payload for a binary one
+     * (see {@link #isBinary}).
+     */
+    public static byte[] encode(Frame frame) {
+        Writer w = new Writer(frame instanceof Frame.WithPayload p && p.payload() != null ? p.payload().length() + 64 : 64);
+        w.raw("{\"type\":\"").raw(frame.type()).raw("\"");
+        Payload payload = null;
+        String payloadName = "data";
+        if (frame instanceof Frame.Sub s) {
+            w.id(s.id()).str("topic", s.topic());
+        } else if (frame instanceof Frame.Unsub s) {
+            w.id(s.id()).str("topic", s.topic());
+        } else if (frame instanceof Frame.Pub s) {
+            w.id(s.id()).str("topic", s.topic());
+            if (s.ack()) {
+                w.raw(",\"ack\":true");
+            }
+            payload = s.data();
+        } else if (frame instanceof Frame.Call c) {
+            w.id(c.id()).str("proc", c.proc());
+            if (c.timeoutMs() > 0) {
+                w.num("timeout", c.timeoutMs());
+            }
+            payload = c.args();
+            payloadName = "args";
+        } else if (frame instanceof Frame.Register r) {
+            w.id(r.id()).str("proc", r.proc());
+        } else if (frame instanceof Frame.Unregister r) {
+            w.id(r.id()).str("proc", r.proc());
+        } else if (frame instanceof Frame.Reply r) {
+            w.id(r.id());
+            if (r.error() != null) {
+                w.raw(",\"error\":{\"code\":").quoted(r.error().code()).raw(",\"message\":").quoted(r.error().message());
+                if (r.error().data() != null) {
+                    w.raw(",\"data\":").bytes(r.error().data().bytes());
+                }
+                w.raw("}");
+            }
+            payload = r.data();
+        } else if (frame instanceof Frame.Ping p) {
+            w.id(p.id());
+        } else if (frame instanceof Frame.Msg m) {
+            w.str("topic", m.topic()).num("offset", m.offset());
+            payload = m.data();
+        } else if (frame instanceof Frame.Result r) {
+            w.id(r.id());
+            payload = r.data();
+        } else if (frame instanceof Frame.Error e) {
+            w.id(e.id()).str("code", e.code()).str("message", e.message());
+            if (e.data() != null) {
+                w.raw(",\"data\":").bytes(e.data().bytes());
+            }
+        } else if (frame instanceof Frame.Invoke i) {
+            w.id(i.id()).str("proc", i.proc());
+            payload = i.args();
+            payloadName = "args";
+        } else if (frame instanceof Frame.Pong p) {
+            w.id(p.id());
+        } else if (frame instanceof Frame.GoAway g) {
+            w.str("reason", g.reason()).num("reconnect_ms", g.reconnectMs());
+        }
+        if (payload != null && payload.isBinary()) {
+            w.raw("}").out.write(LF);
+            w.bytes(payload.bytes());
+        } else {
+            if (payload != null) {
+                w.raw(",\"").raw(payloadName).raw("\":").bytes(payload.bytes());
+            }
+            w.raw("}");
+        }
+        return w.out.toByteArray();
+    }
+
+    /** Encodes a string as a JSON string literal (with quotes), in UTF-8. */
+    public static byte[] quote(String s) {
+        byte[] escaped = STRINGS.quoteAsUTF8(s);
+        byte[] out = new byte[escaped.length + 2];
+        out[0] = '"';
+        System.arraycopy(escaped, 0, out, 1, escaped.length);
+        out[out.length - 1] = '"';
+        return out;
+    }
+
+    private static final class Writer {
+        final ByteArrayOutputStream out;
+
+        Writer(int size) {
+            out = new ByteArrayOutputStream(size);
+        }
+
+        Writer raw(String ascii) {
+            for (int i = 0; i < ascii.length(); i++) {
+                out.write(ascii.charAt(i));
+            }
+            return this;
+        }
+
+        Writer bytes(byte[] b) {
+            out.write(b, 0, b.length);
+            return this;
+        }
+
+        Writer quoted(String s) {
+            return bytes(quote(s));
+        }
+
+        Writer id(long id) {
+            return id == 0 ? this : num("id", id);
+        }
+
+        Writer num(String name, long v) {
+            return raw(",\"").raw(name).raw("\":").raw(Long.toString(v));
+        }
+
+        Writer str(String name, String v) {
+            return raw(",\"").raw(name).raw("\":").quoted(v);
+        }
+    }
+}

@@ -1,0 +1,134 @@
+package dev.ferry.protocol;
+
+import java.nio.charset.StandardCharsets;
+
+/**
+ * The topic grammar of docs/protocol.md §3: dot-separated words; in patterns a word may be {@code *} (exactly one
+ * word) or {@code #} (zero or more words).
+ */
+public final class Topics {
+    public static final int MAX_BYTES = 255;
+    public static final int MAX_WORDS = 32;
+    public static final int MAX_WORD_CHARS = 128;
+    public static final String ONE_WORD = "*";
+    public static final String ANY_WORDS = "#";
+
+    private Topics() {
+    }
+
+    /** Why {@code topic} is not a valid concrete topic (no wildcards), or {@code null} when it is. */
+    public static String checkTopic(String topic) {
+        return check(topic, false, "topic");
+    }
+
+    /** Why {@code pattern} is not a valid subscription pattern, or {@code null} when it is. */
+    public static String checkPattern(String pattern) {
+        return check(pattern, true, "pattern");
+    }
+
+    /** Why {@code name} is not a valid procedure name (the topic grammar without wildcards), or {@code null}. */
+    public static String checkProcedure(String name) {
+        return check(name, false, "procedure name");
+    }
+
+    /** Whether a valid pattern contains a wildcard word. */
+    public static boolean hasWildcard(String pattern) {
+        for (String w : pattern.split("\\.", -1)) {
+            if (w.equals(ONE_WORD) || w.equals(ANY_WORDS)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static String check(String s, boolean wildcards, String what) {
+        if (s == null || s.isEmpty()) {
+            return what + " is empty";
+        }
+        if (s.getBytes(StandardCharsets.UTF_8).length > MAX_BYTES) {
+            return what + " is longer than " + MAX_BYTES + " bytes";
+        }
+        String[] words = s.split("\\.", -1);
+        if (words.length > MAX_WORDS) {
+            return what + " has more than " + MAX_WORDS + " words";
+        }
+        for (int i = 0; i < words.length; i++) {
+            String w = words[i];
+            if (w.isEmpty()) {
+                return what + " \"" + s + "\" has an empty word at position " + (i + 1) + " (leading, trailing or double dot)";
+            }
+            if (w.equals(ONE_WORD) || w.equals(ANY_WORDS)) {
+                if (!wildcards) {
+                    return what + " \"" + s + "\" contains the wildcard \"" + w + "\"; wildcards are only allowed in subscription patterns";
+                }
+                continue;
+            }
+            if (w.length() > MAX_WORD_CHARS) {
+                return what + " has a word longer than " + MAX_WORD_CHARS + " characters";
+            }
+            for (int j = 0; j < w.length(); ) {
+                int cp = w.codePointAt(j);
+                if (!isWordChar(cp)) {
+                    String shown = cp == '*' || cp == '#'
+                            ? "\"" + Character.toString(cp) + "\" must be a whole word"
+                            : "character " + describe(cp) + " is not allowed";
+                    return what + " \"" + printable(s) + "\": " + shown + " (word " + (i + 1) + ")";
+                }
+                j += Character.charCount(cp);
+            }
+        }
+        return null;
+    }
+
+    private static boolean isWordChar(int cp) {
+        if (cp < 0x80) {
+            return (cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z') || (cp >= '0' && cp <= '9')
+                    || cp == '_' || cp == '-' || cp == ':' || cp == '@' || cp == '~' || cp == '+';
+        }
+        return !Character.isWhitespace(cp) && !Character.isSpaceChar(cp) && !Character.isISOControl(cp)
+                && Character.getType(cp) != Character.FORMAT && Character.getType(cp) != Character.SURROGATE
+                && Character.isDefined(cp);
+    }
+
+    private static String describe(int cp) {
+        return cp >= 0x20 && cp < 0x7f ? "'" + Character.toString(cp) + "'" : String.format("U+%04X", cp);
+    }
+
+    private static String printable(String s) {
+        StringBuilder b = new StringBuilder(s.length());
+        s.codePoints().forEach(cp -> {
+            if (cp < 0x20 || cp == 0x7f) {
+                b.append(String.format("\\u%04x", cp));
+            } else {
+                b.appendCodePoint(cp);
+            }
+        });
+        return b.toString();
+    }
+
+    /**
+     * Whether {@code topic} matches {@code pattern} under AMQP topic-exchange rules. A reference implementation for
+     * tests and clients; the server matches through its topic tree instead.
+     */
+    public static boolean matches(String pattern, String topic) {
+        return matches(pattern.split("\\.", -1), 0, topic.split("\\.", -1), 0);
+    }
+
+    private static boolean matches(String[] p, int pi, String[] t, int ti) {
+        if (pi == p.length) {
+            return ti == t.length;
+        }
+        if (p[pi].equals(ANY_WORDS)) {
+            for (int skip = ti; skip <= t.length; skip++) {
+                if (matches(p, pi + 1, t, skip)) {
+                    return true;
+                }
+            }
+            return false;
+        }
+        if (ti == t.length) {
+            return false;
+        }
+        return (p[pi].equals(ONE_WORD) || p[pi].equals(t[ti])) && matches(p, pi + 1, t, ti + 1);
+    }
+}

@@ -1,0 +1,112 @@
+package dev.ferry.protocol;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class FrameCodecTest {
+
+    private static final class Collect implements FrameCodec.Sink {
+        final List<Frame> frames = new ArrayList<>();
+        final List<ProtocolException> errors = new ArrayList<>();
+
+        @Override
+        public void frame(Frame frame) {
+            frames.add(frame);
+        }
+
+        @Override
+        public void error(ProtocolException error) {
+            errors.add(error);
+        }
+    }
+
+    private static Collect decode(String text) {
+        Collect c = new Collect();
+        FrameCodec.decodeText(text.getBytes(StandardCharsets.UTF_8), c);
+        return c;
+    }
+
+    @Test
+    void batchKeepsPayloadsVerbatim() {
+        Collect c = decode("{\"type\":\"pub\",\"topic\":\"a.b\",\"data\":{\"x\": [1, 2.50, \"é\"]}}\n"
+                + "{\"type\":\"pub\",\"id\":7,\"ack\":true,\"data\":\"second\",\"topic\":\"a.c\"}\n");
+        assertThat(c.errors).isEmpty();
+        assertThat(c.frames).containsExactly(
+                new Frame.Pub(0, "a.b", Payload.json("{\"x\": [1, 2.50, \"é\"]}"), false),
+                new Frame.Pub(7, "a.c", Payload.json("\"second\""), true));
+    }
+
+    @Test
+    void badFrameInBatchDoesNotStopTheOthers() {
+        Collect c = decode("{\"type\":\"ping\",\"id\":1}\n{oops\n[1,2]\n{\"type\":\"sub\",\"id\":2}\n{\"type\":\"nope\",\"id\":3}\n{\"type\":\"ping\",\"id\":4}");
+        assertThat(c.frames).containsExactly(new Frame.Ping(1), new Frame.Ping(4));
+        assertThat(c.errors).extracting(ProtocolException::code).containsExactly(
+                ErrorCode.BAD_FRAME, ErrorCode.BAD_FRAME, ErrorCode.MISSING_FIELD, ErrorCode.UNKNOWN_COMMAND);
+        assertThat(c.errors.get(2).id()).isEqualTo(2);
+        assertThat(c.errors.get(2).getMessage()).contains("topic");
+        assertThat(c.errors.get(3).id()).isEqualTo(3);
+    }
+
+    @Test
+    void wrongTypesAreBadFrames() {
+        assertThat(decode("{\"type\":\"sub\",\"id\":\"1\",\"topic\":\"a\"}").errors.get(0).code()).isEqualTo(ErrorCode.BAD_FRAME);
+        assertThat(decode("{\"type\":\"sub\",\"id\":0,\"topic\":\"a\"}").errors.get(0).code()).isEqualTo(ErrorCode.BAD_FRAME);
+        assertThat(decode("{\"type\":\"sub\",\"id\":1,\"topic\":5}").errors.get(0).code()).isEqualTo(ErrorCode.BAD_FRAME);
+        assertThat(decode("{\"type\":\"call\",\"id\":1,\"proc\":\"p\",\"timeout\":-5}").errors.get(0).code()).isEqualTo(ErrorCode.BAD_TIMEOUT);
+        assertThat(decode("{\"type\":\"ping\",\"id\":1} trailing").errors.get(0).code()).isEqualTo(ErrorCode.BAD_FRAME);
+    }
+
+    @Test
+    void everyFrameRoundTrips() throws Exception {
+        Payload data = Payload.json("{\"k\":[true,null]}");
+        List<Frame> frames = List.of(
+                new Frame.Sub(1, "a.*"), new Frame.Unsub(2, "a.#"), new Frame.Pub(3, "a.b", data, true),
+                new Frame.Call(4, "math.add", Payload.json("[1,2]"), 500), new Frame.Register(5, "p"),
+                new Frame.Unregister(6, "p"), new Frame.Reply(7, data, null),
+                new Frame.Reply(8, null, new Frame.ErrorBody("app.oops", "it \"broke\"\n", Payload.json("1"))),
+                new Frame.Ping(9), new Frame.Msg("a.b", 42, data), new Frame.Result(10, data), new Frame.Result(11, null),
+                new Frame.Error(12, "bad_topic", "nope", null), new Frame.Invoke(13, "p", data), new Frame.Pong(14),
+                new Frame.GoAway("bye", 1500));
+        for (Frame f : frames) {
+            byte[] bytes = FrameCodec.encode(f);
+            assertThat(FrameCodec.isBinary(f)).isFalse();
+            assertThat(new String(bytes, StandardCharsets.UTF_8)).doesNotContain("\n");
+            assertThat(FrameCodec.decodeText(new String(bytes, StandardCharsets.UTF_8))).isEqualTo(f);
+        }
+    }
+
+    @Test
+    void binaryPayloadTravelsAfterTheHeader() throws Exception {
+        byte[] blob = {0, 10, (byte) 0xff, '\n', 1};
+        Frame.Msg msg = new Frame.Msg("files.x", 3, Payload.binary(blob));
+        assertThat(FrameCodec.isBinary(msg)).isTrue();
+        byte[] wire = FrameCodec.encode(msg);
+        assertThat(new String(wire, 0, wire.length - blob.length, StandardCharsets.UTF_8))
+                .isEqualTo("{\"type\":\"msg\",\"topic\":\"files.x\",\"offset\":3}\n");
+        assertThat(FrameCodec.decodeBinary(wire)).isEqualTo(msg);
+
+        Frame call = FrameCodec.decodeBinary("{\"type\":\"call\",\"id\":1,\"proc\":\"p\"}\nxyz".getBytes(StandardCharsets.UTF_8));
+        assertThat(call).isEqualTo(new Frame.Call(1, "p", Payload.binary("xyz".getBytes(StandardCharsets.UTF_8)), 0));
+    }
+
+    @Test
+    void malformedBinaryMessages() {
+        assertThatThrownBy(() -> FrameCodec.decodeBinary(new byte[] {1, 2, 3}))
+                .isInstanceOf(ProtocolException.class).hasMessageContaining("LF");
+        assertThatThrownBy(() -> FrameCodec.decodeBinary("{\"type\":\"pub\",\"topic\":\"a\",\"data\":1}\nx".getBytes(StandardCharsets.UTF_8)))
+                .isInstanceOf(ProtocolException.class).hasMessageContaining("payload member");
+    }
+
+    @Test
+    void stringsAreEscaped() throws Exception {
+        Frame.Error e = new Frame.Error(0, "x", "line1\nline2 \"q\" \\ \u0001", null);
+        String wire = new String(FrameCodec.encode(e), StandardCharsets.UTF_8);
+        assertThat(wire).doesNotContain("\n");
+        assertThat(FrameCodec.decodeText(wire)).isEqualTo(e);
+    }
+}

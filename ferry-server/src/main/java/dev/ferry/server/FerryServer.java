@@ -1,0 +1,194 @@
+package dev.ferry.server;
+
+import dev.ferry.server.config.FerryConfig;
+import dev.ferry.server.config.ServerConfig;
+import dev.ferry.server.hub.Hub;
+import dev.ferry.server.rpc.Rpc;
+import dev.ferry.server.transport.FerryChannelInitializer;
+import dev.ferry.server.transport.ServerContext;
+import dev.ferry.server.transport.Transport;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.WriteBufferWaterMark;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The gateway: one port serving HTTP/1.1 and WebSocket upgrades.
+ *
+ * <pre>{@code
+ * try (FerryServer server = FerryServer.builder().port(0).build()) {
+ *     int port = server.start();
+ *     ...
+ * }
+ * }</pre>
+ *
+ * <p>Lifecycle: {@link #start()} once, then {@link #close()} (idempotent). {@code close()} drains: it stops
+ * accepting, sends {@code goaway} to every WebSocket client, closes them with 1001 once their queued frames are
+ * written, and waits up to {@code server.shutdown-grace} before closing what is left.
+ */
+public final class FerryServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(FerryServer.class);
+
+    private final FerryConfig config;
+    private final Object lock = new Object();
+    private Transport transport;
+    private EventLoopGroup bossGroup;
+    private EventLoopGroup workerGroup;
+    private Channel serverChannel;
+    private ServerContext context;
+    private boolean closed;
+
+    private FerryServer(FerryConfig config) {
+        this.config = config;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Binds the port and starts serving. Returns the bound port (useful with port 0). */
+    public int start() {
+        synchronized (lock) {
+            if (serverChannel != null || closed) {
+                throw new IllegalStateException(closed ? "server is closed" : "server already started");
+            }
+            ServerConfig sc = config.server();
+            transport = Transport.select(sc.nativeTransport());
+            bossGroup = transport.newGroup(1, "ferry-accept");
+            workerGroup = transport.newGroup(
+                    sc.ioThreads() > 0 ? sc.ioThreads() : Runtime.getRuntime().availableProcessors(), "ferry-io");
+            context = new ServerContext(config, new Hub(), new Rpc(config.rpc()));
+            ServerBootstrap b = new ServerBootstrap()
+                    .group(bossGroup, workerGroup)
+                    .channel(transport.serverChannelClass())
+                    .option(ChannelOption.SO_BACKLOG, 1024)
+                    .option(ChannelOption.SO_REUSEADDR, true)
+                    .childOption(ChannelOption.TCP_NODELAY, true)
+                    .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(32 * 1024, 64 * 1024))
+                    .childHandler(new FerryChannelInitializer(context));
+            try {
+                serverChannel = b.bind(sc.host(), sc.port()).sync().channel();
+            } catch (Exception e) {
+                shutdownGroups();
+                throw new IllegalStateException("cannot bind " + sc.host() + ":" + sc.port() + ": " + e.getMessage(), e);
+            }
+            int port = port();
+            log.info("Ferry listening on {}:{} ({} transport)", sc.host(), port, transport.name());
+            return port;
+        }
+    }
+
+    /** The bound port; only valid after {@link #start()}. */
+    public int port() {
+        return address().getPort();
+    }
+
+    public InetSocketAddress address() {
+        synchronized (lock) {
+            if (serverChannel == null) {
+                throw new IllegalStateException("server not started");
+            }
+            return (InetSocketAddress) serverChannel.localAddress();
+        }
+    }
+
+    /** {@code ws://host:port/v1/ws}, the ferry.v1 endpoint. */
+    public URI webSocketUri() {
+        return URI.create("ws://" + hostForUri() + ":" + port() + "/v1/ws");
+    }
+
+    /** {@code http://host:port}, the base of the HTTP API. */
+    public URI httpUri() {
+        return URI.create("http://" + hostForUri() + ":" + port());
+    }
+
+    private String hostForUri() {
+        String h = config.server().host();
+        if (h.equals("0.0.0.0")) {
+            return "127.0.0.1";
+        }
+        if (h.equals("::") || h.equals("[::]")) {
+            return "[::1]";
+        }
+        return h.contains(":") && !h.startsWith("[") ? "[" + h + "]" : h;
+    }
+
+    public FerryConfig config() {
+        return config;
+    }
+
+    /** Drains and stops; see the class comment. Idempotent and safe to call from any thread but an event loop. */
+    @Override
+    public void close() {
+        synchronized (lock) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            if (serverChannel == null) {
+                return;
+            }
+            long graceMs = config.server().shutdownGrace().toMillis();
+            log.info("Ferry draining (grace {} ms)", graceMs);
+            serverChannel.close().syncUninterruptibly();
+            try {
+                if (!context.drain().await(graceMs, TimeUnit.MILLISECONDS)) {
+                    log.warn("{} connection(s) still open after the grace period; closing them", context.openChannels());
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            context.closeAll();
+            shutdownGroups();
+            log.info("Ferry stopped");
+        }
+    }
+
+    private void shutdownGroups() {
+        if (workerGroup != null) {
+            workerGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        }
+        if (bossGroup != null) {
+            bossGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        }
+    }
+
+    /** Builds a {@link FerryServer}; settings given here override those of {@link #config(FerryConfig)}. */
+    public static final class Builder {
+        private FerryConfig config = FerryConfig.DEFAULT;
+        private String host;
+        private Integer port;
+
+        private Builder() {
+        }
+
+        public Builder config(FerryConfig config) {
+            this.config = Objects.requireNonNull(config, "config");
+            return this;
+        }
+
+        public Builder host(String host) {
+            this.host = Objects.requireNonNull(host, "host");
+            return this;
+        }
+
+        public Builder port(int port) {
+            this.port = port;
+            return this;
+        }
+
+        public FerryServer build() {
+            ServerConfig s = config.server();
+            FerryConfig c = config.withServer(new ServerConfig(host != null ? host : s.host(),
+                    port != null ? port : s.port(), s.ioThreads(), s.nativeTransport(), s.shutdownGrace()));
+            return new FerryServer(c);
+        }
+    }
+}

@@ -1,0 +1,202 @@
+package dev.ferry.server.config;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Builds a {@link FerryConfig} from, in increasing precedence: the defaults, a YAML file, environment variables
+ * ({@code FERRY_} + the key upper-cased with {@code .} and {@code -} turned into {@code _}, e.g.
+ * {@code FERRY_WEBSOCKET_MAX_MESSAGE_BYTES}), and explicit settings ({@code key=value} from the command line).
+ * Unknown keys are errors, so a typo never passes silently.
+ */
+public final class ConfigLoader {
+    /** Every key, in the order docs/configuration.md lists them. */
+    public static final List<String> KEYS = List.of(
+            "server.host", "server.port", "server.io-threads", "server.native-transport", "server.shutdown-grace",
+            "websocket.max-message-bytes", "websocket.handshake-timeout", "websocket.ping-interval",
+            "websocket.idle-timeout", "websocket.max-subscriptions", "websocket.outbound-queue-bytes",
+            "rpc.default-timeout", "rpc.max-timeout",
+            "http.api-keys", "http.max-body-bytes");
+
+    private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*(B|KiB|MiB|GiB)?");
+
+    private final Map<String, String> values = new LinkedHashMap<>();
+    private final Map<String, String> origin = new LinkedHashMap<>();
+
+    /** The environment variable that overrides {@code key}. */
+    public static String envName(String key) {
+        return "FERRY_" + key.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_');
+    }
+
+    /** Reads a YAML file; its keys are nested maps ({@code websocket: {max-message-bytes: 2097152}}). */
+    public ConfigLoader yaml(Path file) {
+        JsonNode root;
+        try {
+            root = new ObjectMapper(new YAMLFactory()).readTree(Files.readAllBytes(file));
+        } catch (IOException e) {
+            throw new ConfigException("cannot read config file " + file + ": " + e.getMessage());
+        }
+        if (root == null || root.isMissingNode() || root.isNull()) {
+            return this;
+        }
+        if (!root.isObject()) {
+            throw new ConfigException(file + ": expected a YAML mapping at the top level");
+        }
+        flatten("", root, file.toString());
+        return this;
+    }
+
+    private void flatten(String prefix, JsonNode node, String source) {
+        for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            String key = prefix.isEmpty() ? e.getKey() : prefix + "." + e.getKey();
+            JsonNode v = e.getValue();
+            if (v.isObject()) {
+                flatten(key, v, source);
+            } else if (v.isArray()) {
+                List<String> items = new ArrayList<>();
+                v.forEach(item -> items.add(item.asText()));
+                set(key, String.join(",", items), source);
+            } else {
+                set(key, v.isNull() ? "" : v.asText(), source);
+            }
+        }
+    }
+
+    /** Applies {@code FERRY_*} variables from an environment map (usually {@link System#getenv()}). */
+    public ConfigLoader env(Map<String, String> env) {
+        for (String key : KEYS) {
+            String v = env.get(envName(key));
+            if (v != null) {
+                set(key, v, "environment variable " + envName(key));
+            }
+        }
+        return this;
+    }
+
+    /** Applies one {@code key=value} setting. */
+    public ConfigLoader set(String key, String value) {
+        return set(key, value, "setting");
+    }
+
+    private ConfigLoader set(String key, String value, String source) {
+        values.put(key, value);
+        origin.put(key, source);
+        return this;
+    }
+
+    public FerryConfig load() {
+        TreeSet<String> unknown = new TreeSet<>(values.keySet());
+        KEYS.forEach(unknown::remove);
+        if (!unknown.isEmpty()) {
+            String k = unknown.first();
+            throw new ConfigException("unknown configuration key \"" + k + "\" (from " + origin.get(k)
+                    + "); known keys: " + String.join(", ", KEYS));
+        }
+        FerryConfig d = FerryConfig.DEFAULT;
+        ServerConfig server = new ServerConfig(
+                str("server.host", d.server().host()),
+                integer("server.port", d.server().port()),
+                integer("server.io-threads", d.server().ioThreads()),
+                bool("server.native-transport", d.server().nativeTransport()),
+                duration("server.shutdown-grace", d.server().shutdownGrace()));
+        WebSocketConfig ws = new WebSocketConfig(
+                size("websocket.max-message-bytes", d.websocket().maxMessageBytes()),
+                duration("websocket.handshake-timeout", d.websocket().handshakeTimeout()),
+                duration("websocket.ping-interval", d.websocket().pingInterval()),
+                duration("websocket.idle-timeout", d.websocket().idleTimeout()),
+                integer("websocket.max-subscriptions", d.websocket().maxSubscriptions()),
+                size("websocket.outbound-queue-bytes", d.websocket().outboundQueueBytes()));
+        RpcConfig rpc = new RpcConfig(
+                duration("rpc.default-timeout", d.rpc().defaultTimeout()),
+                duration("rpc.max-timeout", d.rpc().maxTimeout()));
+        HttpConfig http = new HttpConfig(
+                list("http.api-keys", d.http().apiKeys()),
+                size("http.max-body-bytes", d.http().maxBodyBytes()));
+        return new FerryConfig(server, ws, rpc, http);
+    }
+
+    private String str(String key, String def) {
+        return values.getOrDefault(key, def);
+    }
+
+    private int integer(String key, int def) {
+        String v = values.get(key);
+        if (v == null) {
+            return def;
+        }
+        try {
+            return Integer.parseInt(v.trim());
+        } catch (NumberFormatException e) {
+            throw new ConfigException(key + ": \"" + v + "\" (expected: an integer)");
+        }
+    }
+
+    private boolean bool(String key, boolean def) {
+        String v = values.get(key);
+        if (v == null) {
+            return def;
+        }
+        return switch (v.trim().toLowerCase(Locale.ROOT)) {
+            case "true", "yes", "on" -> true;
+            case "false", "no", "off" -> false;
+            default -> throw new ConfigException(key + ": \"" + v + "\" (expected: true or false)");
+        };
+    }
+
+    private Duration duration(String key, Duration def) {
+        String v = values.get(key);
+        return v == null ? def : Durations.parse(key, v);
+    }
+
+    private int size(String key, int def) {
+        String v = values.get(key);
+        if (v == null) {
+            return def;
+        }
+        Matcher m = SIZE.matcher(v.trim());
+        if (!m.matches()) {
+            throw new ConfigException(key + ": \"" + v + "\" (expected: a size in bytes such as 1048576, 512KiB, 1MiB)");
+        }
+        long n = Long.parseLong(m.group(1));
+        String unit = m.group(2) == null ? "B" : m.group(2);
+        long bytes = switch (unit) {
+            case "KiB" -> n << 10;
+            case "MiB" -> n << 20;
+            case "GiB" -> n << 30;
+            default -> n;
+        };
+        if (bytes > Integer.MAX_VALUE) {
+            throw new ConfigException(key + ": \"" + v + "\" (expected: at most 2GiB - 1)");
+        }
+        return (int) bytes;
+    }
+
+    private List<String> list(String key, List<String> def) {
+        String v = values.get(key);
+        if (v == null) {
+            return def;
+        }
+        List<String> out = new ArrayList<>();
+        for (String s : v.split(",")) {
+            if (!s.isBlank()) {
+                out.add(s.trim());
+            }
+        }
+        return out;
+    }
+}

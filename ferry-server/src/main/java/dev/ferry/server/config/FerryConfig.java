@@ -1,0 +1,32 @@
+package dev.ferry.server.config;
+
+import java.util.Objects;
+
+/** The whole server configuration. {@link #DEFAULT} is what {@code ferry serve} runs with when given nothing. */
+public record FerryConfig(ServerConfig server, WebSocketConfig websocket, RpcConfig rpc, HttpConfig http) {
+    public static final FerryConfig DEFAULT =
+            new FerryConfig(ServerConfig.DEFAULT, WebSocketConfig.DEFAULT, RpcConfig.DEFAULT, HttpConfig.DEFAULT);
+
+    public FerryConfig {
+        Objects.requireNonNull(server, "server");
+        Objects.requireNonNull(websocket, "websocket");
+        Objects.requireNonNull(rpc, "rpc");
+        Objects.requireNonNull(http, "http");
+    }
+
+    public FerryConfig withServer(ServerConfig s) {
+        return new FerryConfig(s, websocket, rpc, http);
+    }
+
+    public FerryConfig withWebSocket(WebSocketConfig w) {
+        return new FerryConfig(server, w, rpc, http);
+    }
+
+    public FerryConfig withRpc(RpcConfig r) {
+        return new FerryConfig(server, websocket, r, http);
+    }
+
+    public FerryConfig withHttp(HttpConfig h) {
+        return new FerryConfig(server, websocket, rpc, h);
+    }
+}

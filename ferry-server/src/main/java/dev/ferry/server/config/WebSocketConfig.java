@@ -1,0 +1,43 @@
+package dev.ferry.server.config;
+
+import java.time.Duration;
+
+/**
+ * WebSocket connections.
+ *
+ * @param maxMessageBytes largest WebSocket message accepted, after reassembly of fragments (default 1 MiB)
+ * @param handshakeTimeout time from TCP accept to a completed upgrade (default 10s)
+ * @param pingInterval how often the server pings an open connection (default 25s)
+ * @param idleTimeout a connection from which nothing (not even a pong) arrives for this long is closed with 4002
+ *     (default 60s; must exceed the ping interval)
+ * @param maxSubscriptions patterns one connection may hold (default 1000)
+ * @param outboundQueueBytes bytes queued for one connection before it is closed as a slow consumer with 4001
+ *     (default 4 MiB; at least the message limit)
+ */
+public record WebSocketConfig(
+        int maxMessageBytes,
+        Duration handshakeTimeout,
+        Duration pingInterval,
+        Duration idleTimeout,
+        int maxSubscriptions,
+        int outboundQueueBytes) {
+
+    public static final WebSocketConfig DEFAULT = new WebSocketConfig(
+            1 << 20, Duration.ofSeconds(10), Duration.ofSeconds(25), Duration.ofSeconds(60), 1000, 4 << 20);
+
+    public WebSocketConfig {
+        Checks.atLeast("websocket.max-message-bytes", maxMessageBytes, 256);
+        Checks.positive("websocket.handshake-timeout", handshakeTimeout);
+        Checks.positive("websocket.ping-interval", pingInterval);
+        Checks.positive("websocket.idle-timeout", idleTimeout);
+        if (idleTimeout.compareTo(pingInterval) <= 0) {
+            throw new ConfigException("websocket.idle-timeout: " + Durations.format(idleTimeout)
+                    + " (expected: longer than websocket.ping-interval, " + Durations.format(pingInterval) + ")");
+        }
+        Checks.positive("websocket.max-subscriptions", maxSubscriptions);
+        if (outboundQueueBytes < maxMessageBytes) {
+            throw new ConfigException("websocket.outbound-queue-bytes: " + outboundQueueBytes
+                    + " (expected: >= websocket.max-message-bytes, " + maxMessageBytes + ")");
+        }
+    }
+}

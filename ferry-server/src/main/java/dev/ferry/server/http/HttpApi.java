@@ -1,0 +1,218 @@
+package dev.ferry.server.http;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import dev.ferry.protocol.ErrorCode;
+import dev.ferry.protocol.Payload;
+import dev.ferry.protocol.Topics;
+import dev.ferry.server.rpc.Caller;
+import dev.ferry.server.transport.ServerContext;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.util.concurrent.EventExecutor;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.List;
+import java.util.Locale;
+
+/** The HTTP API endpoints (docs/http-api.md). Runs on the connection's event loop; never blocks it. */
+final class HttpApi {
+    static final String PUBLISH_PREFIX = "/v1/publish/";
+    static final String CALL_PREFIX = "/v1/call/";
+    private static final JsonFactory JSON = new JsonFactory();
+
+    private final ServerContext server;
+    private final List<byte[]> apiKeys;
+
+    HttpApi(ServerContext server) {
+        this.server = server;
+        this.apiKeys = server.config().http().apiKeys().stream().map(k -> k.getBytes(StandardCharsets.UTF_8)).toList();
+    }
+
+    void health(ChannelHandlerContext ctx, FullHttpRequest req, boolean keepAlive) {
+        if (server.draining()) {
+            HttpResponses.send(ctx, false, HttpResponses.json(HttpResponseStatus.SERVICE_UNAVAILABLE,
+                    "{\"status\":\"draining\"}".getBytes(StandardCharsets.UTF_8)));
+            return;
+        }
+        String body = "{\"status\":\"ok\",\"connections\":" + server.openSessions() + "}";
+        HttpResponses.send(ctx, keepAlive, HttpResponses.json(HttpResponseStatus.OK, body.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    void publish(ChannelHandlerContext ctx, FullHttpRequest req, boolean keepAlive, String topic) {
+        if (!authorized(ctx, req, keepAlive)) {
+            return;
+        }
+        String why = Topics.checkTopic(topic);
+        if (why != null) {
+            HttpResponses.send(ctx, keepAlive, HttpResponses.error(HttpResponseStatus.BAD_REQUEST, ErrorCode.BAD_TOPIC.wire(), why));
+            return;
+        }
+        Payload payload = payload(ctx, req, keepAlive);
+        if (payload == null) {
+            return;
+        }
+        long offset = server.hub().publish(topic, payload);
+        String body = "{\"topic\":" + new String(dev.ferry.protocol.FrameCodec.quote(topic), StandardCharsets.UTF_8)
+                + ",\"offset\":" + offset + "}";
+        HttpResponses.send(ctx, keepAlive, HttpResponses.json(HttpResponseStatus.OK, body.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    void call(ChannelHandlerContext ctx, FullHttpRequest req, boolean keepAlive, String proc, QueryStringDecoder uri) {
+        if (!authorized(ctx, req, keepAlive)) {
+            return;
+        }
+        String why = Topics.checkProcedure(proc);
+        if (why != null) {
+            HttpResponses.send(ctx, keepAlive, HttpResponses.error(HttpResponseStatus.BAD_REQUEST, ErrorCode.BAD_PROCEDURE.wire(), why));
+            return;
+        }
+        long max = server.rpc().config().maxTimeout().toMillis();
+        long timeout = server.rpc().config().defaultTimeout().toMillis();
+        List<String> t = uri.parameters().get("timeout");
+        if (t != null && !t.isEmpty()) {
+            try {
+                timeout = Long.parseLong(t.get(0));
+            } catch (NumberFormatException e) {
+                timeout = -1;
+            }
+            if (timeout <= 0 || timeout > max) {
+                HttpResponses.send(ctx, keepAlive, HttpResponses.error(HttpResponseStatus.BAD_REQUEST, ErrorCode.BAD_TIMEOUT.wire(),
+                        "timeout: " + t.get(0) + " (expected: milliseconds in [1, " + max + "])"));
+                return;
+            }
+        }
+        Payload args = payload(ctx, req, keepAlive);
+        if (args == null) {
+            return;
+        }
+        ctx.channel().attr(ServerContext.HTTP_BUSY).set(Boolean.TRUE);
+        server.rpc().call(new HttpCaller(ctx, keepAlive), 1, proc, args, timeout);
+    }
+
+    /** Answers the HTTP request when the call settles. */
+    private final class HttpCaller implements Caller {
+        private final ChannelHandlerContext ctx;
+        private final boolean keepAlive;
+
+        HttpCaller(ChannelHandlerContext ctx, boolean keepAlive) {
+            this.ctx = ctx;
+            this.keepAlive = keepAlive;
+        }
+
+        @Override
+        public EventExecutor executor() {
+            return ctx.executor();
+        }
+
+        @Override
+        public void callSucceeded(long requestId, Payload result) {
+            finish(HttpResponses.response(HttpResponseStatus.OK, Unpooled.wrappedBuffer(result.bytes()),
+                    result.isBinary() ? "application/octet-stream" : "application/json"));
+        }
+
+        @Override
+        public void callFailed(long requestId, ErrorCode code, String message, Payload data) {
+            byte[] json = data == null || data.isBinary() ? null : data.bytes();
+            finish(HttpResponses.json(statusOf(code), HttpResponses.errorBody(code.wire(), message, json)));
+        }
+
+        private void finish(FullHttpResponse response) {
+            ctx.channel().attr(ServerContext.HTTP_BUSY).set(null);
+            if (!ctx.channel().isActive()) {
+                response.release();
+                return;
+            }
+            HttpResponses.send(ctx, keepAlive && !server.draining(), response);
+        }
+    }
+
+    /** The HTTP status for each way a call fails (docs/http-api.md). */
+    static HttpResponseStatus statusOf(ErrorCode code) {
+        return switch (code) {
+            case NO_SUCH_PROCEDURE -> HttpResponseStatus.NOT_FOUND;
+            case CALL_TIMEOUT -> HttpResponseStatus.GATEWAY_TIMEOUT;
+            case CALLEE_GONE -> HttpResponseStatus.BAD_GATEWAY;
+            case CALLEE_ERROR -> HttpResponseStatus.INTERNAL_SERVER_ERROR;
+            case SHUTTING_DOWN -> HttpResponseStatus.SERVICE_UNAVAILABLE;
+            default -> HttpResponseStatus.BAD_REQUEST;
+        };
+    }
+
+    /** Checks {@code Authorization: Bearer <key>} against http.api-keys in constant time; answers 401/403 if not. */
+    private boolean authorized(ChannelHandlerContext ctx, FullHttpRequest req, boolean keepAlive) {
+        if (apiKeys.isEmpty()) {
+            HttpResponses.send(ctx, keepAlive, HttpResponses.error(HttpResponseStatus.FORBIDDEN, "api_disabled",
+                    "the HTTP API is disabled: no http.api-keys are configured"));
+            return false;
+        }
+        String auth = req.headers().get(HttpHeaderNames.AUTHORIZATION);
+        if (auth == null || !auth.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            FullHttpResponse r = HttpResponses.error(HttpResponseStatus.UNAUTHORIZED, "unauthorized",
+                    "missing API key (expected: Authorization: Bearer <key>)");
+            r.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"ferry\"");
+            HttpResponses.send(ctx, keepAlive, r);
+            return false;
+        }
+        byte[] given = auth.substring(7).trim().getBytes(StandardCharsets.UTF_8);
+        boolean ok = false;
+        for (byte[] k : apiKeys) {
+            ok |= MessageDigest.isEqual(k, given);
+        }
+        if (!ok) {
+            FullHttpResponse r = HttpResponses.error(HttpResponseStatus.UNAUTHORIZED, "unauthorized", "unknown API key");
+            r.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"ferry\", error=\"invalid_token\"");
+            HttpResponses.send(ctx, keepAlive, r);
+            return false;
+        }
+        return true;
+    }
+
+    /**
+     * The request body as a payload: JSON for {@code application/json} (or no content type), opaque bytes for
+     * {@code application/octet-stream}. Answers 400/415 and returns null otherwise.
+     */
+    private Payload payload(ChannelHandlerContext ctx, FullHttpRequest req, boolean keepAlive) {
+        String type = req.headers().get(HttpHeaderNames.CONTENT_TYPE);
+        String mime = type == null ? "application/json" : type.split(";")[0].trim().toLowerCase(Locale.ROOT);
+        byte[] body = ByteBufUtil.getBytes(req.content());
+        if (mime.equals("application/octet-stream")) {
+            return Payload.binary(body);
+        }
+        if (!mime.equals("application/json")) {
+            HttpResponses.send(ctx, keepAlive, HttpResponses.error(HttpResponseStatus.UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type",
+                    "Content-Type " + type + " (expected: application/json or application/octet-stream)"));
+            return null;
+        }
+        String why = jsonProblem(body);
+        if (why != null) {
+            HttpResponses.send(ctx, keepAlive, HttpResponses.error(HttpResponseStatus.BAD_REQUEST, "bad_json", why));
+            return null;
+        }
+        return Payload.json(body);
+    }
+
+    /** Why {@code body} is not exactly one JSON value, or null when it is. */
+    private static String jsonProblem(byte[] body) {
+        try (JsonParser p = JSON.createParser(body)) {
+            if (p.nextToken() == null) {
+                return "empty body (expected: one JSON value)";
+            }
+            p.skipChildren();
+            if (p.nextToken() != null) {
+                return "more than one JSON value in the body";
+            }
+            return null;
+        } catch (Exception e) {
+            String m = e.getMessage() == null ? "unreadable" : e.getMessage();
+            int nl = m.indexOf('\n');
+            return "malformed JSON: " + (nl < 0 ? m : m.substring(0, nl));
+        }
+    }
+}

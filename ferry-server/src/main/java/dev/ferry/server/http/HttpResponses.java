@@ -1,0 +1,62 @@
+package dev.ferry.server.http;
+
+import dev.ferry.protocol.FrameCodec;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import java.nio.charset.StandardCharsets;
+
+/** Writing responses: JSON bodies, the error shape {@code {"code","message"}}, keep-alive handling. */
+public final class HttpResponses {
+    private HttpResponses() {
+    }
+
+    /** {@code {"code": code, "message": message}} plus {@code ,"data": data} when data is JSON text. */
+    public static byte[] errorBody(String code, String message, byte[] jsonData) {
+        StringBuilder b = new StringBuilder("{\"code\":").append(new String(FrameCodec.quote(code), StandardCharsets.UTF_8))
+                .append(",\"message\":").append(new String(FrameCodec.quote(message), StandardCharsets.UTF_8));
+        if (jsonData != null) {
+            b.append(",\"data\":").append(new String(jsonData, StandardCharsets.UTF_8));
+        }
+        return b.append('}').toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    public static FullHttpResponse json(HttpResponseStatus status, byte[] body) {
+        return response(status, Unpooled.wrappedBuffer(body), "application/json");
+    }
+
+    public static FullHttpResponse error(HttpResponseStatus status, String code, String message) {
+        return json(status, errorBody(code, message, null));
+    }
+
+    public static FullHttpResponse text(HttpResponseStatus status, String body) {
+        return response(status, Unpooled.copiedBuffer(body + "\n", StandardCharsets.UTF_8), "text/plain; charset=utf-8");
+    }
+
+    public static FullHttpResponse response(HttpResponseStatus status, ByteBuf body, String contentType) {
+        FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, body);
+        r.headers().set(HttpHeaderNames.CONTENT_TYPE, contentType);
+        r.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-store");
+        HttpUtil.setContentLength(r, body.readableBytes());
+        return r;
+    }
+
+    /** Sends {@code response}, keeping the connection open only when the request asked for it and we may. */
+    public static ChannelFuture send(ChannelHandlerContext ctx, boolean keepAlive, FullHttpResponse response) {
+        if (keepAlive) {
+            response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+            return ctx.writeAndFlush(response);
+        }
+        response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        return ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+    }
+}

@@ -1,0 +1,92 @@
+package dev.ferry.server.http;
+
+import dev.ferry.server.transport.ServerContext;
+import dev.ferry.server.websocket.WebSocketUpgrade;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * The first stop of every request on the port: sends it to its endpoint by path, or answers 404/405/400 itself.
+ * Routes (docs/http-api.md):
+ * <pre>
+ *   GET  /v1/ws                 ferry.v1 WebSocket upgrade
+ *   GET  /healthz               liveness
+ *   POST /v1/publish/{topic}    publish (API key)
+ *   POST /v1/call/{procedure}   request-reply (API key)
+ * </pre>
+ */
+public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
+    private final ServerContext server;
+    private final HttpApi api;
+
+    public HttpRouter(ServerContext server) {
+        this.server = server;
+        this.api = new HttpApi(server);
+    }
+
+    @Override
+    protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
+        boolean keepAlive = HttpUtil.isKeepAlive(req) && !server.draining();
+        if (!req.decoderResult().isSuccess()) {
+            HttpResponses.send(ctx, false, HttpResponses.error(HttpResponseStatus.BAD_REQUEST, "bad_request",
+                    "malformed HTTP request: " + req.decoderResult().cause().getMessage()));
+            return;
+        }
+        QueryStringDecoder uri = new QueryStringDecoder(req.uri(), StandardCharsets.UTF_8);
+        String path = uri.rawPath();
+        if (path.equals(WebSocketUpgrade.PATH)) {
+            String refusal = WebSocketUpgrade.refusal(req);
+            if (refusal != null) {
+                HttpResponses.send(ctx, false, HttpResponses.text(HttpResponseStatus.BAD_REQUEST, refusal));
+            } else if (server.draining()) {
+                HttpResponses.send(ctx, false, HttpResponses.text(HttpResponseStatus.SERVICE_UNAVAILABLE,
+                        "the server is shutting down"));
+            } else {
+                WebSocketUpgrade.upgrade(ctx, req, server);
+            }
+            return;
+        }
+        if (path.equals("/healthz")) {
+            if (requireMethod(ctx, req, HttpMethod.GET, keepAlive)) {
+                api.health(ctx, req, keepAlive);
+            }
+            return;
+        }
+        if (path.startsWith(HttpApi.PUBLISH_PREFIX)) {
+            if (requireMethod(ctx, req, HttpMethod.POST, keepAlive)) {
+                api.publish(ctx, req, keepAlive, decodePathTail(path, HttpApi.PUBLISH_PREFIX));
+            }
+            return;
+        }
+        if (path.startsWith(HttpApi.CALL_PREFIX)) {
+            if (requireMethod(ctx, req, HttpMethod.POST, keepAlive)) {
+                api.call(ctx, req, keepAlive, decodePathTail(path, HttpApi.CALL_PREFIX), uri);
+            }
+            return;
+        }
+        HttpResponses.send(ctx, keepAlive, HttpResponses.error(HttpResponseStatus.NOT_FOUND, "not_found",
+                "no endpoint at " + path));
+    }
+
+    private static String decodePathTail(String path, String prefix) {
+        return QueryStringDecoder.decodeComponent(path.substring(prefix.length()), StandardCharsets.UTF_8);
+    }
+
+    private static boolean requireMethod(ChannelHandlerContext ctx, FullHttpRequest req, HttpMethod method, boolean keepAlive) {
+        if (req.method().equals(method)) {
+            return true;
+        }
+        var r = HttpResponses.error(HttpResponseStatus.METHOD_NOT_ALLOWED, "method_not_allowed",
+                req.method() + " is not allowed here (allowed: " + method + ")");
+        r.headers().set(HttpHeaderNames.ALLOW, method.name());
+        HttpResponses.send(ctx, keepAlive, r);
+        return false;
+    }
+}

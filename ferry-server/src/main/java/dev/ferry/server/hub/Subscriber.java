@@ -1,0 +1,16 @@
+package dev.ferry.server.hub;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.util.concurrent.EventExecutor;
+
+/** A receiver of publications: one per connection, whatever the number of its patterns. */
+public interface Subscriber {
+    /** The event loop on which {@link #deliver} is called. */
+    EventExecutor executor();
+
+    /**
+     * Delivers one encoded {@code msg} frame. Called on {@link #executor()}. The subscriber owns {@code frame}
+     * (a retained duplicate of a buffer shared with other subscribers) and must release it or pass it on.
+     */
+    void deliver(ByteBuf frame, boolean binary);
+}

@@ -1,0 +1,167 @@
+package dev.ferry.server.hub;
+
+import dev.ferry.protocol.Topics;
+import java.util.Arrays;
+import java.util.IdentityHashMap;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
+
+/**
+ * Subscriptions by pattern, one tree level per word; {@code *} and {@code #} are children like any word.
+ *
+ * <p>Matching a topic walks only the branches its words (and the wildcards) lead to, so its cost depends on the
+ * topic's length and the number of wildcard branches, not on the number of subscriptions. Reads are lock-free
+ * (concurrent maps, copy-on-write subscriber arrays); changes are serialized by the tree's lock, so they are
+ * cheap to reason about and rare compared to publications.
+ *
+ * @param <T> the subscriber type; compared by identity
+ */
+public final class TopicTree<T> {
+    private static final Object[] NONE = new Object[0];
+
+    private static final class Node {
+        final Node parent;
+        final String word;
+        final ConcurrentHashMap<String, Node> children = new ConcurrentHashMap<>(4);
+        volatile Object[] subscribers = NONE;
+
+        Node(Node parent, String word) {
+            this.parent = parent;
+            this.word = word;
+        }
+
+        boolean isEmpty() {
+            return subscribers.length == 0 && children.isEmpty();
+        }
+    }
+
+    private final Node root = new Node(null, "");
+    private int size;
+
+    /** Adds {@code subscriber} under a valid pattern. Returns false when it was already there. */
+    public boolean add(String pattern, T subscriber) {
+        synchronized (this) {
+            Node n = root;
+            for (String w : words(pattern)) {
+                Node parent = n;
+                n = parent.children.computeIfAbsent(w, k -> new Node(parent, k));
+            }
+            for (Object s : n.subscribers) {
+                if (s == subscriber) {
+                    return false;
+                }
+            }
+            Object[] next = Arrays.copyOf(n.subscribers, n.subscribers.length + 1);
+            next[next.length - 1] = subscriber;
+            n.subscribers = next;
+            size++;
+            return true;
+        }
+    }
+
+    /** Removes {@code subscriber} from a pattern; prunes emptied branches. Returns false when it was not there. */
+    public boolean remove(String pattern, T subscriber) {
+        synchronized (this) {
+            Node n = root;
+            for (String w : words(pattern)) {
+                n = n.children.get(w);
+                if (n == null) {
+                    return false;
+                }
+            }
+            Object[] cur = n.subscribers;
+            int i = 0;
+            while (i < cur.length && cur[i] != subscriber) {
+                i++;
+            }
+            if (i == cur.length) {
+                return false;
+            }
+            Object[] next = new Object[cur.length - 1];
+            System.arraycopy(cur, 0, next, 0, i);
+            System.arraycopy(cur, i + 1, next, i, cur.length - i - 1);
+            n.subscribers = next.length == 0 ? NONE : next;
+            size--;
+            while (n.parent != null && n.isEmpty()) {
+                n.parent.children.remove(n.word, n);
+                n = n.parent;
+            }
+            return true;
+        }
+    }
+
+    /** Number of (pattern, subscriber) pairs. */
+    public int size() {
+        synchronized (this) {
+            return size;
+        }
+    }
+
+    /**
+     * Calls {@code visitor} for the subscribers of every pattern matching {@code topic} (a concrete topic). A
+     * subscriber under several matching patterns is visited once per pattern; callers that want it once
+     * de-duplicate.
+     */
+    @SuppressWarnings("unchecked")
+    public void match(String topic, Consumer<? super T> visitor) {
+        String[] words = words(topic);
+        new Matcher(words, (Consumer<Object>) visitor).walk(root, 0);
+    }
+
+    /** One walk of the tree for one topic. */
+    private static final class Matcher {
+        private final String[] words;
+        private final Consumer<Object> visitor;
+        /** (node, position) pairs already walked below a {@code #}, as a bit per position; made on first need. */
+        private Map<Node, Long> seen;
+
+        Matcher(String[] words, Consumer<Object> visitor) {
+            this.words = words;
+            this.visitor = visitor;
+        }
+
+        void walk(Node n, int i) {
+            if (i == words.length) {
+                for (Object s : n.subscribers) {
+                    visitor.accept(s);
+                }
+            } else {
+                Node exact = n.children.get(words[i]);
+                if (exact != null) {
+                    walk(exact, i + 1);
+                }
+                Node one = n.children.get(Topics.ONE_WORD);
+                if (one != null) {
+                    walk(one, i + 1);
+                }
+            }
+            Node any = n.children.get(Topics.ANY_WORDS);
+            if (any != null) {
+                // '#' matches zero or more words: continue below it from every remaining position, once each.
+                for (int j = i; j <= words.length; j++) {
+                    if (firstVisit(any, j)) {
+                        walk(any, j);
+                    }
+                }
+            }
+        }
+
+        private boolean firstVisit(Node n, int position) {
+            if (seen == null) {
+                seen = new IdentityHashMap<>();
+            }
+            long bits = seen.getOrDefault(n, 0L);
+            long bit = 1L << position;
+            if ((bits & bit) != 0) {
+                return false;
+            }
+            seen.put(n, bits | bit);
+            return true;
+        }
+    }
+
+    private static String[] words(String pattern) {
+        return pattern.split("\\.", -1);
+    }
+}

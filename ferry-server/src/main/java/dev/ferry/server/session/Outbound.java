@@ -1,0 +1,22 @@
+package dev.ferry.server.session;
+
+import dev.ferry.protocol.Frame;
+import io.netty.buffer.ByteBuf;
+import io.netty.util.concurrent.EventExecutor;
+
+/**
+ * Where a session's frames go: a bounded, ordered queue in front of the socket. All methods are called on
+ * {@link #executor()}.
+ */
+public interface Outbound {
+    EventExecutor executor();
+
+    /** Encodes and queues one frame. */
+    void send(Frame frame);
+
+    /** Queues an already encoded frame; takes ownership of {@code encoded}. */
+    void send(ByteBuf encoded, boolean binary);
+
+    /** Queues a close with this WebSocket status behind the frames already queued; later sends are dropped. */
+    void close(int code, String reason);
+}

@@ -1,0 +1,323 @@
+package dev.ferry.server.session;
+
+import dev.ferry.protocol.CloseCodes;
+import dev.ferry.protocol.ErrorCode;
+import dev.ferry.protocol.Frame;
+import dev.ferry.protocol.FrameCodec;
+import dev.ferry.protocol.Payload;
+import dev.ferry.protocol.ProtocolException;
+import dev.ferry.protocol.Topics;
+import dev.ferry.server.hub.Subscriber;
+import dev.ferry.server.rpc.Callee;
+import dev.ferry.server.rpc.Caller;
+import dev.ferry.server.transport.ServerContext;
+import io.netty.buffer.ByteBuf;
+import io.netty.util.AttributeKey;
+import io.netty.util.concurrent.EventExecutor;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.Map;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The ferry.v1 state of one connection: subscriptions, registered procedures, calls in flight both ways.
+ *
+ * <p>Lifecycle: created when the WebSocket handshake completes, then {@link #onText}/{@link #onBinary}* and
+ * deliveries, then {@link #closed()} exactly once when the channel closes (whatever the reason).
+ *
+ * <p>Threading: event-loop confined. Every method runs on {@link #executor()}; the hub and RPC routing hop onto it
+ * before calling in.
+ */
+public final class Session implements FrameCodec.Sink, Subscriber, Callee, Caller {
+    public static final AttributeKey<Session> KEY = AttributeKey.valueOf("ferry.session");
+    private static final Logger log = LoggerFactory.getLogger(Session.class);
+
+    private final ServerContext context;
+    private final Outbound out;
+    private final String remote;
+
+    // ---- event loop only
+    private final Set<String> subscriptions = new LinkedHashSet<>();
+    private final Set<String> procedures = new HashSet<>();
+    /** Invocations routed to this connection as a callee and not yet answered. */
+    private final Set<Long> invocations = new HashSet<>();
+    /** Calls this connection made and that are not settled yet: request id to invocation id. */
+    private final Map<Long, Long> calls = new HashMap<>();
+    private boolean goingAway;
+    private boolean closed;
+
+    public Session(ServerContext context, Outbound out, String remote) {
+        this.context = context;
+        this.out = out;
+        this.remote = remote;
+    }
+
+    @Override
+    public EventExecutor executor() {
+        return out.executor();
+    }
+
+    // ------------------------------------------------------------ inbound
+
+    public void onText(byte[] message) {
+        FrameCodec.decodeText(message, this);
+    }
+
+    public void onBinary(byte[] message) {
+        try {
+            frame(FrameCodec.decodeBinary(message));
+        } catch (ProtocolException e) {
+            error(e);
+        }
+    }
+
+    @Override
+    public void error(ProtocolException e) {
+        sendError(e.id(), e.code(), e.getMessage());
+    }
+
+    @Override
+    public void frame(Frame frame) {
+        assert executor().inEventLoop();
+        if (closed) {
+            return;
+        }
+        try {
+            if (frame instanceof Frame.Sub s) {
+                subscribe(s);
+            } else if (frame instanceof Frame.Unsub u) {
+                unsubscribe(u);
+            } else if (frame instanceof Frame.Pub p) {
+                publish(p);
+            } else if (frame instanceof Frame.Call c) {
+                call(c);
+            } else if (frame instanceof Frame.Reply r) {
+                reply(r);
+            } else if (frame instanceof Frame.Register r) {
+                register(r);
+            } else if (frame instanceof Frame.Unregister u) {
+                unregister(u);
+            } else if (frame instanceof Frame.Ping p) {
+                out.send(new Frame.Pong(p.id()));
+            } else {
+                sendError(idOf(frame), ErrorCode.UNKNOWN_COMMAND,
+                        "\"" + frame.type() + "\" is sent by the server, not a command");
+            }
+        } catch (RuntimeException e) {
+            log.warn("internal error handling {} from {}", frame.type(), remote, e);
+            sendError(idOf(frame), ErrorCode.INTERNAL, "internal server error");
+        }
+    }
+
+    private static long idOf(Frame f) {
+        return f instanceof Frame.Command c ? c.id() : 0;
+    }
+
+    private void subscribe(Frame.Sub s) {
+        String why = Topics.checkPattern(s.topic());
+        if (why != null) {
+            sendError(s.id(), ErrorCode.BAD_TOPIC, why);
+            return;
+        }
+        if (goingAway) {
+            sendError(s.id(), ErrorCode.SHUTTING_DOWN, "the server is shutting down");
+            return;
+        }
+        if (!subscriptions.contains(s.topic())) {
+            int max = context.config().websocket().maxSubscriptions();
+            if (subscriptions.size() >= max) {
+                sendError(s.id(), ErrorCode.TOO_MANY_SUBSCRIPTIONS,
+                        "this connection already holds " + max + " subscriptions (websocket.max-subscriptions)");
+                return;
+            }
+            subscriptions.add(s.topic());
+            context.hub().subscribe(s.topic(), this);
+        }
+        out.send(new Frame.Result(s.id(), object("topic", s.topic())));
+    }
+
+    private void unsubscribe(Frame.Unsub u) {
+        String why = Topics.checkPattern(u.topic());
+        if (why != null) {
+            sendError(u.id(), ErrorCode.BAD_TOPIC, why);
+            return;
+        }
+        if (!subscriptions.remove(u.topic())) {
+            sendError(u.id(), ErrorCode.NOT_SUBSCRIBED, "this connection is not subscribed to \"" + u.topic() + "\"");
+            return;
+        }
+        context.hub().unsubscribe(u.topic(), this);
+        out.send(new Frame.Result(u.id(), object("topic", u.topic())));
+    }
+
+    private void publish(Frame.Pub p) {
+        String why = Topics.checkTopic(p.topic());
+        if (why != null) {
+            sendError(p.id(), ErrorCode.BAD_TOPIC, why);
+            return;
+        }
+        long offset = context.hub().publish(p.topic(), p.data());
+        if (p.ack()) {
+            out.send(new Frame.Result(p.id(), Payload.json(("{\"topic\":" + quoted(p.topic()) + ",\"offset\":" + offset + "}")
+                    .getBytes(StandardCharsets.UTF_8))));
+        }
+    }
+
+    private void call(Frame.Call c) {
+        String why = Topics.checkProcedure(c.proc());
+        if (why != null) {
+            sendError(c.id(), ErrorCode.BAD_PROCEDURE, why);
+            return;
+        }
+        if (goingAway) {
+            sendError(c.id(), ErrorCode.SHUTTING_DOWN, "the server is shutting down");
+            return;
+        }
+        long max = context.rpc().config().maxTimeout().toMillis();
+        long timeout = c.timeoutMs() == 0 ? context.rpc().config().defaultTimeout().toMillis() : c.timeoutMs();
+        if (timeout > max) {
+            sendError(c.id(), ErrorCode.BAD_TIMEOUT, "timeout: " + timeout + " (expected: at most " + max + " ms, rpc.max-timeout)");
+            return;
+        }
+        long invocation = context.rpc().call(this, c.id(), c.proc(), c.args(), timeout);
+        if (invocation != 0) {
+            calls.put(c.id(), invocation);
+        }
+    }
+
+    private void reply(Frame.Reply r) {
+        if (invocations.remove(r.id())) {
+            context.rpc().reply(this, r.id(), r.data(), r.error());
+        }
+    }
+
+    private void register(Frame.Register r) {
+        String why = Topics.checkProcedure(r.proc());
+        if (why != null) {
+            sendError(r.id(), ErrorCode.BAD_PROCEDURE, why);
+            return;
+        }
+        if (goingAway) {
+            sendError(r.id(), ErrorCode.SHUTTING_DOWN, "the server is shutting down");
+            return;
+        }
+        if (procedures.add(r.proc())) {
+            context.rpc().register(r.proc(), this);
+        }
+        out.send(new Frame.Result(r.id(), object("proc", r.proc())));
+    }
+
+    private void unregister(Frame.Unregister u) {
+        String why = Topics.checkProcedure(u.proc());
+        if (why != null) {
+            sendError(u.id(), ErrorCode.BAD_PROCEDURE, why);
+            return;
+        }
+        if (!procedures.remove(u.proc())) {
+            sendError(u.id(), ErrorCode.NOT_REGISTERED, "this connection has not registered \"" + u.proc() + "\"");
+            return;
+        }
+        context.rpc().unregister(u.proc(), this);
+        out.send(new Frame.Result(u.id(), object("proc", u.proc())));
+    }
+
+    // ------------------------------------------------------------ from the hub and RPC routing
+
+    @Override
+    public void deliver(ByteBuf frame, boolean binary) {
+        if (closed) {
+            frame.release();
+            return;
+        }
+        out.send(frame, binary);
+    }
+
+    @Override
+    public void invoke(long invocationId, String proc, Payload args) {
+        if (closed) {
+            context.rpc().calleeGone(Set.of(invocationId));
+            return;
+        }
+        invocations.add(invocationId);
+        out.send(new Frame.Invoke(invocationId, proc, args));
+    }
+
+    @Override
+    public void callSucceeded(long requestId, Payload result) {
+        if (calls.remove(requestId) != null && !closed) {
+            out.send(new Frame.Result(requestId, result));
+        }
+    }
+
+    @Override
+    public void callFailed(long requestId, ErrorCode code, String message, Payload data) {
+        calls.remove(requestId);
+        if (!closed) {
+            out.send(new Frame.Error(requestId, code.wire(), message, data));
+        }
+    }
+
+    // ------------------------------------------------------------ lifecycle
+
+    /** The server is draining: tell the client, then close with 1001 behind the queued frames. */
+    public void goAway() {
+        if (closed || goingAway) {
+            return;
+        }
+        goingAway = true;
+        out.send(new Frame.GoAway("server shutting down", 1000));
+        out.close(CloseCodes.GOING_AWAY, "going away");
+    }
+
+    /** The channel closed: undo every registration. Idempotent. */
+    public void closed() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        for (String pattern : subscriptions) {
+            context.hub().unsubscribe(pattern, this);
+        }
+        subscriptions.clear();
+        for (String proc : procedures) {
+            context.rpc().unregister(proc, this);
+        }
+        procedures.clear();
+        context.rpc().calleeGone(invocations);
+        invocations.clear();
+        context.rpc().callerGone(calls.values());
+        calls.clear();
+        context.sessionClosed(this);
+    }
+
+    public int subscriptionCount() {
+        return subscriptions.size();
+    }
+
+    public String remote() {
+        return remote;
+    }
+
+    // ------------------------------------------------------------ helpers
+
+    private void sendError(long id, ErrorCode code, String message) {
+        out.send(new Frame.Error(id, code.wire(), message, null));
+    }
+
+    private static Payload object(String name, String value) {
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        b.writeBytes(("{\"" + name + "\":").getBytes(StandardCharsets.UTF_8));
+        b.writeBytes(FrameCodec.quote(value));
+        b.write('}');
+        return Payload.json(b.toByteArray());
+    }
+
+    private static String quoted(String s) {
+        return new String(FrameCodec.quote(s), StandardCharsets.UTF_8);
+    }
+}

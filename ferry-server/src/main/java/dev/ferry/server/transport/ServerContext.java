@@ -1,0 +1,110 @@
+package dev.ferry.server.transport;
+
+import dev.ferry.server.config.FerryConfig;
+import dev.ferry.server.hub.Hub;
+import dev.ferry.server.rpc.Rpc;
+import dev.ferry.server.session.Session;
+import io.netty.channel.Channel;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.ChannelGroupFuture;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.util.AttributeKey;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * What every connection of one server shares: configuration, the hub, RPC routing, the open channels and
+ * sessions, and the drain state. Thread-safe.
+ */
+public final class ServerContext {
+    /** Set on a channel while an HTTP request on it is being answered; drained channels without it close at once. */
+    public static final AttributeKey<Boolean> HTTP_BUSY = AttributeKey.valueOf("ferry.http.busy");
+
+    private final FerryConfig config;
+    private final Hub hub;
+    private final Rpc rpc;
+    private final ChannelGroup channels = new DefaultChannelGroup("ferry", GlobalEventExecutor.INSTANCE);
+    private final Set<Session> sessions = ConcurrentHashMap.newKeySet();
+    private final LongAdder slowConsumerCloses = new LongAdder();
+    private volatile boolean draining;
+
+    public ServerContext(FerryConfig config, Hub hub, Rpc rpc) {
+        this.config = config;
+        this.hub = hub;
+        this.rpc = rpc;
+    }
+
+    public FerryConfig config() {
+        return config;
+    }
+
+    public Hub hub() {
+        return hub;
+    }
+
+    public Rpc rpc() {
+        return rpc;
+    }
+
+    public boolean draining() {
+        return draining;
+    }
+
+    /** Tracks a newly accepted channel until it closes. */
+    public void register(Channel channel) {
+        channels.add(channel);
+    }
+
+    public void sessionOpened(Session session) {
+        sessions.add(session);
+        if (draining) {
+            session.executor().execute(session::goAway);
+        }
+    }
+
+    public void sessionClosed(Session session) {
+        sessions.remove(session);
+    }
+
+    public int openChannels() {
+        return channels.size();
+    }
+
+    public int openSessions() {
+        return sessions.size();
+    }
+
+    /** Counts connections closed with 4001 because their outbound queue overflowed. */
+    public void slowConsumerClosed() {
+        slowConsumerCloses.increment();
+    }
+
+    public long slowConsumerCloses() {
+        return slowConsumerCloses.sum();
+    }
+
+    /**
+     * Starts draining: every session gets {@code goaway} and a 1001 close behind its queued frames; idle HTTP
+     * connections close now, busy ones after their response. The returned future completes once all are closed.
+     */
+    public ChannelGroupFuture drain() {
+        draining = true;
+        ChannelGroupFuture allClosed = channels.newCloseFuture();
+        for (Session s : sessions) {
+            s.executor().execute(s::goAway);
+        }
+        for (Channel ch : channels) {
+            if (!ch.hasAttr(Session.KEY) && !Boolean.TRUE.equals(ch.attr(HTTP_BUSY).get())) {
+                ch.close();
+            }
+        }
+        return allClosed;
+    }
+
+    /** Closes whatever is still open. */
+    public void closeAll() {
+        channels.close().awaitUninterruptibly();
+    }
+}

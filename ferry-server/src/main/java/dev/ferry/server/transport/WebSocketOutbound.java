@@ -1,0 +1,157 @@
+package dev.ferry.server.transport;
+
+import dev.ferry.protocol.CloseCodes;
+import dev.ferry.protocol.Frame;
+import dev.ferry.protocol.FrameCodec;
+import dev.ferry.server.session.Outbound;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketFrame;
+import io.netty.util.concurrent.EventExecutor;
+import java.util.ArrayDeque;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A WebSocket connection's outbound side: an ordered queue bounded in bytes in front of the channel.
+ *
+ * <p>Frames are written straight to the channel while it is writable (Netty's own buffer is capped by the
+ * channel's write-buffer high water mark); past that they wait here and are written as the channel becomes
+ * writable again. Flushes are batched: one flush per run of the event loop however many frames were written.
+ *
+ * <p>Policy when full: when the bytes waiting here would exceed {@code limitBytes}, the connection is a slow
+ * consumer: everything waiting is dropped, the connection is closed with 4001 ("slow consumer"), and it is
+ * counted. Publishers and other subscribers are never blocked or slowed.
+ *
+ * <p>Event loop only: every method must be called on the channel's event loop.
+ */
+public final class WebSocketOutbound implements Outbound {
+    /** How long a close frame may take to reach a peer that does not read before the socket is closed anyway. */
+    private static final long CLOSE_GRACE_MS = 3000;
+
+    private final ChannelHandlerContext ctx;
+    private final ServerContext server;
+    private final long limitBytes;
+    private final Runnable flushTask = this::flushNow;
+
+    // ---- event loop only
+    private final ArrayDeque<WebSocketFrame> queue = new ArrayDeque<>();
+    private long queuedBytes;
+    private boolean flushScheduled;
+    private boolean closing;
+
+    public WebSocketOutbound(ChannelHandlerContext ctx, ServerContext server, long limitBytes) {
+        this.ctx = ctx;
+        this.server = server;
+        this.limitBytes = limitBytes;
+    }
+
+    @Override
+    public EventExecutor executor() {
+        return ctx.executor();
+    }
+
+    @Override
+    public void send(Frame frame) {
+        send(Unpooled.wrappedBuffer(FrameCodec.encode(frame)), FrameCodec.isBinary(frame));
+    }
+
+    @Override
+    public void send(ByteBuf encoded, boolean binary) {
+        assert ctx.executor().inEventLoop();
+        if (closing) {
+            encoded.release();
+            return;
+        }
+        enqueue(binary ? new BinaryWebSocketFrame(encoded) : new TextWebSocketFrame(encoded));
+    }
+
+    private void enqueue(WebSocketFrame frame) {
+        if (queue.isEmpty() && ctx.channel().isWritable()) {
+            ctx.write(frame, ctx.voidPromise());
+            scheduleFlush();
+            return;
+        }
+        queue.add(frame);
+        queuedBytes += frame.content().readableBytes();
+        if (queuedBytes > limitBytes && !(frame instanceof CloseWebSocketFrame)) {
+            slowConsumer();
+        }
+    }
+
+    /** Writes what waits while the channel stays writable; called when writability returns. */
+    public void drain() {
+        while (!queue.isEmpty() && ctx.channel().isWritable()) {
+            WebSocketFrame f = queue.poll();
+            queuedBytes -= f.content().readableBytes();
+            write(f);
+        }
+        scheduleFlush();
+    }
+
+    private void write(WebSocketFrame f) {
+        if (f instanceof CloseWebSocketFrame) {
+            ctx.writeAndFlush(f).addListener(ChannelFutureListener.CLOSE);
+        } else {
+            ctx.write(f, ctx.voidPromise());
+        }
+    }
+
+    private void scheduleFlush() {
+        if (!flushScheduled) {
+            flushScheduled = true;
+            ctx.executor().execute(flushTask);
+        }
+    }
+
+    private void flushNow() {
+        flushScheduled = false;
+        ctx.flush();
+    }
+
+    @Override
+    public void close(int code, String reason) {
+        if (closing) {
+            return;
+        }
+        closing = true;
+        CloseWebSocketFrame close = new CloseWebSocketFrame(code, reason);
+        if (queue.isEmpty() && ctx.channel().isWritable()) {
+            write(close);
+        } else {
+            queue.add(close);
+        }
+        ctx.executor().schedule(() -> {
+            ctx.close();
+        }, CLOSE_GRACE_MS + server.config().server().shutdownGrace().toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private void slowConsumer() {
+        closing = true;
+        releaseQueue();
+        server.slowConsumerClosed();
+        ctx.writeAndFlush(new CloseWebSocketFrame(CloseCodes.SLOW_CONSUMER, "slow consumer"))
+                .addListener(ChannelFutureListener.CLOSE);
+        ctx.executor().schedule(() -> {
+            ctx.close();
+        }, CLOSE_GRACE_MS, TimeUnit.MILLISECONDS);
+    }
+
+    /** Releases whatever is still queued; called when the channel closes. */
+    public void releaseQueue() {
+        WebSocketFrame f;
+        while ((f = queue.poll()) != null) {
+            f.release();
+        }
+        queuedBytes = 0;
+    }
+
+    /** Bytes waiting in this queue (not yet handed to the channel). */
+    public long queuedBytes() {
+        return queuedBytes;
+    }
+}

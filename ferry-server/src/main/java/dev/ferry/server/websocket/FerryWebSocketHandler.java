@@ -1,0 +1,142 @@
+package dev.ferry.server.websocket;
+
+import dev.ferry.protocol.CloseCodes;
+import dev.ferry.protocol.ErrorCode;
+import dev.ferry.protocol.Frame;
+import dev.ferry.server.session.Session;
+import dev.ferry.server.transport.HandlerNames;
+import dev.ferry.server.transport.ServerContext;
+import dev.ferry.server.transport.WebSocketOutbound;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
+import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
+import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
+import io.netty.handler.timeout.IdleState;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.util.ReferenceCountUtil;
+import java.io.IOException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Adapts WebSocket frames to a {@link Session}: whole messages in, the session's outbound queue out. Also owns the
+ * connection's liveness: it pings after {@code websocket.ping-interval} without input and closes with 4002 once
+ * nothing has arrived for {@code websocket.idle-timeout}.
+ */
+final class FerryWebSocketHandler extends ChannelInboundHandlerAdapter {
+    private static final Logger log = LoggerFactory.getLogger(FerryWebSocketHandler.class);
+
+    private final ServerContext server;
+
+    // ---- event loop only
+    private Session session;
+    private WebSocketOutbound outbound;
+    private int idlePeriods;
+
+    FerryWebSocketHandler(ServerContext server) {
+        this.server = server;
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+        if (evt instanceof WebSocketServerProtocolHandler.HandshakeComplete) {
+            opened(ctx);
+        } else if (evt instanceof IdleStateEvent idle && idle.state() == IdleState.READER_IDLE && session != null) {
+            idle(ctx);
+        } else {
+            super.userEventTriggered(ctx, evt);
+        }
+    }
+
+    private void opened(ChannelHandlerContext ctx) {
+        if (ctx.pipeline().get(HandlerNames.HTTP_ROUTER) != null) {
+            ctx.pipeline().remove(HandlerNames.HTTP_ROUTER);
+        }
+        outbound = new WebSocketOutbound(ctx, server, server.config().websocket().outboundQueueBytes());
+        session = new Session(server, outbound, String.valueOf(ctx.channel().remoteAddress()));
+        ctx.channel().attr(Session.KEY).set(session);
+        Session s = session;
+        WebSocketOutbound o = outbound;
+        ctx.channel().closeFuture().addListener(f -> {
+            s.closed();
+            o.releaseQueue();
+        });
+        server.sessionOpened(session);
+    }
+
+    private void idle(ChannelHandlerContext ctx) {
+        idlePeriods++;
+        long idleMs = idlePeriods * server.config().websocket().pingInterval().toMillis();
+        if (idleMs >= server.config().websocket().idleTimeout().toMillis()) {
+            ctx.writeAndFlush(new CloseWebSocketFrame(CloseCodes.IDLE_TIMEOUT, "idle timeout"))
+                    .addListener(ChannelFutureListener.CLOSE);
+        } else {
+            ctx.writeAndFlush(new PingWebSocketFrame());
+        }
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        idlePeriods = 0;
+        try {
+            if (session == null) {
+                return;
+            }
+            if (msg instanceof TextWebSocketFrame text) {
+                session.onText(bytes(text.content()));
+            } else if (msg instanceof BinaryWebSocketFrame binary) {
+                session.onBinary(bytes(binary.content()));
+            }
+        } finally {
+            ReferenceCountUtil.release(msg);
+        }
+    }
+
+    private static byte[] bytes(ByteBuf buf) {
+        return ByteBufUtil.getBytes(buf, buf.readerIndex(), buf.readableBytes(), false);
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) throws Exception {
+        if (outbound != null && ctx.channel().isWritable()) {
+            outbound.drain();
+        }
+        super.channelWritabilityChanged(ctx);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (cause instanceof TooLongFrameException
+                || cause instanceof CorruptedWebSocketFrameException c && c.closeStatus().equals(WebSocketCloseStatus.MESSAGE_TOO_BIG)) {
+            closeWithError(ctx, ErrorCode.MESSAGE_TOO_LARGE, "message larger than websocket.max-message-bytes ("
+                    + server.config().websocket().maxMessageBytes() + " bytes)", CloseCodes.MESSAGE_TOO_BIG, "message too large");
+        } else if (cause instanceof CorruptedWebSocketFrameException c) {
+            ctx.writeAndFlush(new CloseWebSocketFrame(c.closeStatus())).addListener(ChannelFutureListener.CLOSE);
+        } else if (cause instanceof IOException) {
+            log.debug("I/O error on {}: {}", ctx.channel().remoteAddress(), cause.toString());
+            ctx.close();
+        } else {
+            log.warn("unexpected error on {}", ctx.channel().remoteAddress(), cause);
+            ctx.writeAndFlush(new CloseWebSocketFrame(WebSocketCloseStatus.INTERNAL_SERVER_ERROR))
+                    .addListener(ChannelFutureListener.CLOSE);
+        }
+    }
+
+    private void closeWithError(ChannelHandlerContext ctx, ErrorCode code, String message, int closeCode, String reason) {
+        if (outbound != null) {
+            outbound.send(new Frame.Error(0, code.wire(), message, null));
+            outbound.close(closeCode, reason);
+        } else {
+            ctx.writeAndFlush(new CloseWebSocketFrame(closeCode, reason)).addListener(ChannelFutureListener.CLOSE);
+        }
+    }
+}

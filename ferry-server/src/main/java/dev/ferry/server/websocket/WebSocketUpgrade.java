@@ -1,0 +1,77 @@
+package dev.ferry.server.websocket;
+
+import dev.ferry.server.config.WebSocketConfig;
+import dev.ferry.server.transport.HandlerNames;
+import dev.ferry.server.transport.ServerContext;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
+import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
+import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolConfig;
+import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
+import io.netty.handler.timeout.IdleStateHandler;
+import java.util.concurrent.TimeUnit;
+
+/** Validates a ferry.v1 upgrade request and switches the pipeline from HTTP to WebSocket. */
+public final class WebSocketUpgrade {
+    public static final String PATH = "/v1/ws";
+    public static final String SUBPROTOCOL = "ferry.v1";
+
+    private WebSocketUpgrade() {
+    }
+
+    /** Why {@code req} is not an acceptable ferry.v1 upgrade, or {@code null} when it is. */
+    public static String refusal(FullHttpRequest req) {
+        if (!req.method().equals(HttpMethod.GET)) {
+            return "a WebSocket upgrade must use GET, not " + req.method();
+        }
+        if (!req.headers().containsValue(HttpHeaderNames.UPGRADE, HttpHeaderValues.WEBSOCKET, true)) {
+            return PATH + " is a WebSocket endpoint: send an Upgrade: websocket request with subprotocol " + SUBPROTOCOL;
+        }
+        String offered = req.headers().get(HttpHeaderNames.SEC_WEBSOCKET_PROTOCOL);
+        if (offered == null || offered.isBlank()) {
+            return "missing WebSocket subprotocol (expected: " + SUBPROTOCOL + " in Sec-WebSocket-Protocol)";
+        }
+        for (String p : offered.split(",")) {
+            if (p.trim().equals(SUBPROTOCOL)) {
+                return null;
+            }
+        }
+        return "unsupported WebSocket subprotocol \"" + offered.trim() + "\" (expected: " + SUBPROTOCOL + ")";
+    }
+
+    /**
+     * Installs the WebSocket handlers behind the router and hands them the request; the protocol handler answers
+     * the handshake and replaces the HTTP codec.
+     */
+    public static void upgrade(ChannelHandlerContext ctx, FullHttpRequest req, ServerContext server) {
+        WebSocketConfig ws = server.config().websocket();
+        WebSocketServerProtocolConfig protocol = WebSocketServerProtocolConfig.newBuilder()
+                .websocketPath(PATH)
+                .checkStartsWith(true)
+                .subprotocols(SUBPROTOCOL)
+                .handshakeTimeoutMillis(ws.handshakeTimeout().toMillis())
+                .handleCloseFrames(true)
+                .dropPongFrames(true)
+                .decoderConfig(WebSocketDecoderConfig.newBuilder()
+                        .maxFramePayloadLength(ws.maxMessageBytes())
+                        .allowExtensions(false)
+                        .closeOnProtocolViolation(false)
+                        .build())
+                .build();
+        ChannelPipeline p = ctx.pipeline();
+        p.addAfter(HandlerNames.HTTP_ROUTER, HandlerNames.WS_PROTOCOL, new WebSocketServerProtocolHandler(protocol));
+        p.addAfter(HandlerNames.WS_PROTOCOL, HandlerNames.WS_AGGREGATOR, new WebSocketFrameAggregator(ws.maxMessageBytes()));
+        p.addAfter(HandlerNames.WS_AGGREGATOR, HandlerNames.WS_IDLE,
+                new IdleStateHandler(ws.pingInterval().toMillis(), 0, 0, TimeUnit.MILLISECONDS));
+        p.addAfter(HandlerNames.WS_IDLE, HandlerNames.WS_SESSION, new FerryWebSocketHandler(server));
+        if (p.get(HandlerNames.HTTP_DEADLINE) != null) {
+            p.remove(HandlerNames.HTTP_DEADLINE);
+        }
+        ctx.fireChannelRead(req.retain());
+    }
+}

@@ -1,0 +1,204 @@
+package dev.ferry.server.testing;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayOutputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.WebSocket;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+
+/**
+ * A raw ferry.v1 test client on the JDK's {@code java.net.http.WebSocket}: an implementation independent of the
+ * server's Netty code. Text messages are split into frames on LF; binary messages are kept whole.
+ */
+public final class WsTestClient implements AutoCloseable {
+    public static final Duration TIMEOUT = Duration.ofSeconds(10);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** One received message: a JSON frame, a binary message, or the close. */
+    public record Received(JsonNode json, byte[] binary, int closeCode, String closeReason) {
+        public boolean isClose() {
+            return closeCode != 0;
+        }
+
+        public String type() {
+            return json == null ? null : json.path("type").asText(null);
+        }
+    }
+
+    private final BlockingQueue<Received> inbox = new LinkedBlockingQueue<>();
+    private final CompletableFuture<Received> closed = new CompletableFuture<>();
+    private final WebSocket ws;
+    private volatile boolean autoRead = true;
+
+    private WsTestClient(URI uri, String... subprotocols) {
+        WebSocket.Builder b = HttpClient.newHttpClient().newWebSocketBuilder().connectTimeout(TIMEOUT);
+        if (subprotocols.length > 0) {
+            String[] rest = new String[subprotocols.length - 1];
+            System.arraycopy(subprotocols, 1, rest, 0, rest.length);
+            b.subprotocols(subprotocols[0], rest);
+        }
+        ws = b.buildAsync(uri, new Listener()).orTimeout(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS).join();
+    }
+
+    /** Opens a ferry.v1 connection. */
+    public static WsTestClient connect(URI uri) {
+        return new WsTestClient(uri, "ferry.v1");
+    }
+
+    /** Opens a connection offering exactly these subprotocols (none for a bare upgrade). */
+    public static WsTestClient connect(URI uri, String... subprotocols) {
+        return new WsTestClient(uri, subprotocols);
+    }
+
+    public WebSocket webSocket() {
+        return ws;
+    }
+
+    /**
+     * Stops requesting messages from the socket (as a subscriber that no longer reads); the server sees TCP
+     * backpressure.
+     */
+    public void stopReading() {
+        autoRead = false;
+    }
+
+    public WsTestClient send(String text) {
+        ws.sendText(text, true).orTimeout(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS).join();
+        return this;
+    }
+
+    public WsTestClient sendBinary(byte[] bytes) {
+        ws.sendBinary(ByteBuffer.wrap(bytes), true).orTimeout(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS).join();
+        return this;
+    }
+
+    /** The next received message, failing after {@link #TIMEOUT}. */
+    public Received next() {
+        try {
+            Received r = inbox.poll(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            if (r == null) {
+                throw new AssertionError("nothing received within " + TIMEOUT);
+            }
+            return r;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+
+    /** The next JSON frame; fails on a binary message or a close. */
+    public JsonNode nextJson() {
+        Received r = next();
+        if (r.json() == null) {
+            throw new AssertionError("expected a JSON frame, got " + (r.isClose() ? "close " + r.closeCode() + " " + r.closeReason() : "a binary message"));
+        }
+        return r.json();
+    }
+
+    /** Skips frames until one matches, failing after {@link #TIMEOUT}. */
+    public JsonNode nextJson(Predicate<JsonNode> match) {
+        long deadline = System.nanoTime() + TIMEOUT.toNanos();
+        while (System.nanoTime() < deadline) {
+            JsonNode n = nextJson();
+            if (match.test(n)) {
+                return n;
+            }
+        }
+        throw new AssertionError("no matching frame within " + TIMEOUT);
+    }
+
+    /** Whether nothing arrives within {@code quiet}. Use only to check for absence, after a positive check. */
+    public boolean nothingWithin(Duration quiet) throws InterruptedException {
+        Received r = inbox.poll(quiet.toMillis(), TimeUnit.MILLISECONDS);
+        if (r != null) {
+            inbox.add(r);
+            return false;
+        }
+        return true;
+    }
+
+    /** Waits for the server's close and returns it. */
+    public Received awaitClose() {
+        return closed.orTimeout(TIMEOUT.toMillis() * 3, TimeUnit.MILLISECONDS).join();
+    }
+
+    @Override
+    public void close() {
+        if (!ws.isOutputClosed()) {
+            ws.sendClose(WebSocket.NORMAL_CLOSURE, "bye");
+        }
+        ws.abort();
+    }
+
+    private final class Listener implements WebSocket.Listener {
+        private final StringBuilder text = new StringBuilder();
+        private final ByteArrayOutputStream binary = new ByteArrayOutputStream();
+
+        @Override
+        public void onOpen(WebSocket webSocket) {
+            webSocket.request(1);
+        }
+
+        @Override
+        public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
+            text.append(data);
+            if (last) {
+                for (String line : text.toString().split("\n")) {
+                    if (!line.isBlank()) {
+                        try {
+                            inbox.add(new Received(JSON.readTree(line), null, 0, null));
+                        } catch (Exception e) {
+                            inbox.add(new Received(JSON.getNodeFactory().textNode("UNPARSEABLE:" + line), null, 0, null));
+                        }
+                    }
+                }
+                text.setLength(0);
+            }
+            more(webSocket);
+            return null;
+        }
+
+        @Override
+        public CompletionStage<?> onBinary(WebSocket webSocket, ByteBuffer data, boolean last) {
+            byte[] b = new byte[data.remaining()];
+            data.get(b);
+            binary.write(b, 0, b.length);
+            if (last) {
+                inbox.add(new Received(null, binary.toByteArray(), 0, null));
+                binary.reset();
+            }
+            more(webSocket);
+            return null;
+        }
+
+        private void more(WebSocket webSocket) {
+            if (autoRead) {
+                webSocket.request(1);
+            }
+        }
+
+        @Override
+        public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
+            Received r = new Received(null, null, statusCode, reason);
+            inbox.add(r);
+            closed.complete(r);
+            return null;
+        }
+
+        @Override
+        public void onError(WebSocket webSocket, Throwable error) {
+            Received r = new Received(null, null, 1006, String.valueOf(error));
+            inbox.add(r);
+            closed.complete(r);
+        }
+    }
+}
