@@ -124,6 +124,19 @@ public final class FerryServer implements AutoCloseable {
         return config;
     }
 
+    /** Current counters; only valid after {@link #start()}. */
+    public ServerMetrics metrics() {
+        ServerContext c;
+        synchronized (lock) {
+            c = context;
+        }
+        if (c == null) {
+            throw new IllegalStateException("server not started");
+        }
+        return new ServerMetrics(c.openChannels(), c.openSessions(), c.hub().subscriptions(), c.rpc().pendingCalls(),
+                c.slowConsumerCloses());
+    }
+
     /** Drains and stops; see the class comment. Idempotent and safe to call from any thread but an event loop. */
     @Override
     public void close() {

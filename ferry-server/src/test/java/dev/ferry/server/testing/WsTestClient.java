@@ -71,6 +71,12 @@ public final class WsTestClient implements AutoCloseable {
         autoRead = false;
     }
 
+    /** Reads again after {@link #stopReading()}. */
+    public void resumeReading() {
+        autoRead = true;
+        ws.request(1);
+    }
+
     public WsTestClient send(String text) {
         ws.sendText(text, true).orTimeout(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS).join();
         return this;

@@ -1,0 +1,66 @@
+package dev.ferry.server.websocket;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.ferry.server.config.WebSocketConfig;
+import dev.ferry.server.testing.FerryServerExtension;
+import java.io.DataInputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * A client that completes the handshake and then never answers: it is pinged, then closed with 4002. Raw socket,
+ * because a real WebSocket client answers pings by itself.
+ */
+class IdleTimeoutTest {
+    @RegisterExtension
+    static final FerryServerExtension server = new FerryServerExtension(c -> c.withWebSocket(new WebSocketConfig(
+            1 << 20, Duration.ofSeconds(2), Duration.ofMillis(200), Duration.ofMillis(500), 100, 4 << 20)));
+
+    @Test
+    void silentClientIsPingedThenClosed() throws Exception {
+        try (Socket s = new Socket("127.0.0.1", server.port())) {
+            s.setSoTimeout(10_000);
+            OutputStream out = s.getOutputStream();
+            out.write(("GET /v1/ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                    + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+                    + "Sec-WebSocket-Protocol: ferry.v1\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            DataInputStream in = new DataInputStream(s.getInputStream());
+            StringBuilder head = new StringBuilder();
+            while (!head.toString().endsWith("\r\n\r\n")) {
+                head.append((char) in.readUnsignedByte());
+            }
+            assertThat(head.toString()).startsWith("HTTP/1.1 101").contains("ferry.v1");
+            int pings = 0;
+            while (true) {
+                int b0 = in.readUnsignedByte();
+                int len = in.readUnsignedByte() & 0x7f; // server frames are unmasked; control frames are short
+                byte[] payload = in.readNBytes(len);
+                int opcode = b0 & 0x0f;
+                if (opcode == 0x9) {
+                    pings++;
+                } else if (opcode == 0x8) {
+                    int code = ((payload[0] & 0xff) << 8) | (payload[1] & 0xff);
+                    assertThat(code).isEqualTo(4002);
+                    assertThat(new String(payload, 2, payload.length - 2, StandardCharsets.UTF_8)).isEqualTo("idle timeout");
+                    break;
+                }
+            }
+            assertThat(pings).isGreaterThanOrEqualTo(1);
+        }
+    }
+
+    @Test
+    void incompleteHandshakeIsCutAtTheDeadline() throws Exception {
+        try (Socket s = new Socket("127.0.0.1", server.port())) {
+            s.setSoTimeout(10_000);
+            s.getOutputStream().write("GET /v1/ws HTTP/1.1\r\nHost: x\r\n".getBytes(StandardCharsets.US_ASCII));
+            assertThat(s.getInputStream().read()).isEqualTo(-1); // closed by the server after handshake-timeout (2 s)
+        }
+    }
+}
