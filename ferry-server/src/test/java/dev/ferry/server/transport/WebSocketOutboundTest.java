@@ -1,0 +1,102 @@
+package dev.ferry.server.transport;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.ferry.protocol.Frame;
+import dev.ferry.protocol.Payload;
+import dev.ferry.server.config.FerryConfig;
+import dev.ferry.server.hub.Hub;
+import dev.ferry.server.rpc.Rpc;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class WebSocketOutboundTest {
+    private EmbeddedChannel channel;
+    private ChannelHandlerContext ctx;
+    private ServerContext server;
+
+    @BeforeEach
+    void setUp() {
+        ChannelInboundHandlerAdapter anchor = new ChannelInboundHandlerAdapter();
+        channel = new EmbeddedChannel(anchor);
+        channel.config().setWriteBufferWaterMark(new WriteBufferWaterMark(64, 128));
+        ctx = channel.pipeline().context(anchor);
+        server = new ServerContext(FerryConfig.DEFAULT, new Hub(), new Rpc(FerryConfig.DEFAULT.rpc()));
+    }
+
+    @AfterEach
+    void tearDown() {
+        channel.finishAndReleaseAll();
+    }
+
+    private static String text(Object frame) {
+        return ((TextWebSocketFrame) frame).text();
+    }
+
+    @Test
+    void writesInOrder() {
+        WebSocketOutbound out = new WebSocketOutbound(ctx, server, 1024);
+        out.send(new Frame.Pong(1));
+        out.send(new Frame.Pong(2));
+        channel.runPendingTasks();
+        TextWebSocketFrame a = channel.readOutbound();
+        TextWebSocketFrame b = channel.readOutbound();
+        assertThat(text(a)).isEqualTo("{\"type\":\"pong\",\"id\":1}");
+        assertThat(text(b)).isEqualTo("{\"type\":\"pong\",\"id\":2}");
+        a.release();
+        b.release();
+    }
+
+    @Test
+    void queuesWhileUnwritableAndDrainsInOrder() {
+        WebSocketOutbound out = new WebSocketOutbound(ctx, server, 4096);
+        String pad = "x".repeat(200);
+        for (int i = 1; i <= 5; i++) {
+            out.send(new Frame.Msg("t", i, Payload.json("\"" + pad + "\"")));
+        }
+        assertThat(channel.isWritable()).isFalse();
+        assertThat(out.queuedBytes()).isPositive();
+        for (int round = 0; round < 10 && out.queuedBytes() > 0; round++) {
+            channel.flush(); // the peer reads: writability returns
+            out.drain();
+        }
+        channel.runPendingTasks();
+        for (int i = 1; i <= 5; i++) {
+            TextWebSocketFrame f = channel.readOutbound();
+            assertThat(text(f)).contains("\"offset\":" + i + ",");
+            f.release();
+        }
+        assertThat(out.queuedBytes()).isZero();
+    }
+
+    @Test
+    void overflowClosesAsSlowConsumerAndDropsTheQueue() {
+        WebSocketOutbound out = new WebSocketOutbound(ctx, server, 1000);
+        String pad = "y".repeat(300);
+        for (int i = 1; i <= 10; i++) {
+            out.send(Unpooled.copiedBuffer("{\"type\":\"msg\",\"topic\":\"t\",\"offset\":" + i + ",\"data\":\"" + pad + "\"}",
+                    StandardCharsets.UTF_8), false);
+        }
+        assertThat(server.slowConsumerCloses()).isEqualTo(1);
+        assertThat(out.queuedBytes()).isZero();
+        out.send(new Frame.Pong(1)); // after the close: dropped (and released)
+        channel.runPendingTasks();
+        Object first = channel.readOutbound();
+        assertThat(text(first)).contains("\"offset\":1,"); // what the socket had already taken stays
+        ((TextWebSocketFrame) first).release();
+        CloseWebSocketFrame close = channel.readOutbound();
+        assertThat(close.statusCode()).isEqualTo(4001);
+        assertThat(close.reasonText()).isEqualTo("slow consumer");
+        close.release();
+        assertThat(channel.isOpen()).isFalse();
+    }
+}
