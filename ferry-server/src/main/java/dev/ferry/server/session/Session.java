@@ -119,13 +119,10 @@ public final class Session implements FrameCodec.Sink, Subscriber, Callee, Calle
     }
 
     private void subscribe(Frame.Sub s) {
-        String why = Topics.checkPattern(s.topic());
-        if (why != null) {
-            sendError(s.id(), ErrorCode.BAD_TOPIC, why);
+        if (refused(s.id(), ErrorCode.BAD_TOPIC, Topics.checkPattern(s.topic()))) {
             return;
         }
-        if (goingAway) {
-            sendError(s.id(), ErrorCode.SHUTTING_DOWN, "the server is shutting down");
+        if (refusedWhileDraining(s.id())) {
             return;
         }
         if (!subscriptions.contains(s.topic())) {
@@ -142,9 +139,7 @@ public final class Session implements FrameCodec.Sink, Subscriber, Callee, Calle
     }
 
     private void unsubscribe(Frame.Unsub u) {
-        String why = Topics.checkPattern(u.topic());
-        if (why != null) {
-            sendError(u.id(), ErrorCode.BAD_TOPIC, why);
+        if (refused(u.id(), ErrorCode.BAD_TOPIC, Topics.checkPattern(u.topic()))) {
             return;
         }
         if (!subscriptions.remove(u.topic())) {
@@ -156,9 +151,7 @@ public final class Session implements FrameCodec.Sink, Subscriber, Callee, Calle
     }
 
     private void publish(Frame.Pub p) {
-        String why = Topics.checkTopic(p.topic());
-        if (why != null) {
-            sendError(p.id(), ErrorCode.BAD_TOPIC, why);
+        if (refused(p.id(), ErrorCode.BAD_TOPIC, Topics.checkTopic(p.topic()))) {
             return;
         }
         long offset = context.hub().publish(p.topic(), p.data());
@@ -169,13 +162,10 @@ public final class Session implements FrameCodec.Sink, Subscriber, Callee, Calle
     }
 
     private void call(Frame.Call c) {
-        String why = Topics.checkProcedure(c.proc());
-        if (why != null) {
-            sendError(c.id(), ErrorCode.BAD_PROCEDURE, why);
+        if (refused(c.id(), ErrorCode.BAD_PROCEDURE, Topics.checkProcedure(c.proc()))) {
             return;
         }
-        if (goingAway) {
-            sendError(c.id(), ErrorCode.SHUTTING_DOWN, "the server is shutting down");
+        if (refusedWhileDraining(c.id())) {
             return;
         }
         long max = context.rpc().config().maxTimeout().toMillis();
@@ -197,13 +187,10 @@ public final class Session implements FrameCodec.Sink, Subscriber, Callee, Calle
     }
 
     private void register(Frame.Register r) {
-        String why = Topics.checkProcedure(r.proc());
-        if (why != null) {
-            sendError(r.id(), ErrorCode.BAD_PROCEDURE, why);
+        if (refused(r.id(), ErrorCode.BAD_PROCEDURE, Topics.checkProcedure(r.proc()))) {
             return;
         }
-        if (goingAway) {
-            sendError(r.id(), ErrorCode.SHUTTING_DOWN, "the server is shutting down");
+        if (refusedWhileDraining(r.id())) {
             return;
         }
         if (procedures.add(r.proc())) {
@@ -213,9 +200,7 @@ public final class Session implements FrameCodec.Sink, Subscriber, Callee, Calle
     }
 
     private void unregister(Frame.Unregister u) {
-        String why = Topics.checkProcedure(u.proc());
-        if (why != null) {
-            sendError(u.id(), ErrorCode.BAD_PROCEDURE, why);
+        if (refused(u.id(), ErrorCode.BAD_PROCEDURE, Topics.checkProcedure(u.proc()))) {
             return;
         }
         if (!procedures.remove(u.proc())) {
@@ -304,6 +289,20 @@ public final class Session implements FrameCodec.Sink, Subscriber, Callee, Calle
     }
 
     // ------------------------------------------------------------ helpers
+
+    /** Answers {@code error} when {@code why} says what is wrong; returns whether it did. */
+    private boolean refused(long id, ErrorCode code, String why) {
+        if (why == null) {
+            return false;
+        }
+        sendError(id, code, why);
+        return true;
+    }
+
+    /** New work ({@code sub}, {@code register}, {@code call}) is refused once the server has said goodbye. */
+    private boolean refusedWhileDraining(long id) {
+        return refused(id, ErrorCode.SHUTTING_DOWN, goingAway ? "the server is shutting down" : null);
+    }
 
     private void sendError(long id, ErrorCode code, String message) {
         out.send(new Frame.Error(id, code.wire(), message, null));

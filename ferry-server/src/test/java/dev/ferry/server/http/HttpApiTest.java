@@ -35,6 +35,16 @@ class HttpApiTest {
         return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
     }
 
+    private static CompletableFuture<HttpResponse<String>> postAsync(String path, String key, String contentType, String body) {
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                return post(path, key, contentType, body);
+            } catch (Exception e) {
+                throw new RuntimeException(e);
+            }
+        });
+    }
+
     private static JsonNode json(HttpResponse<String> r) throws Exception {
         return JSON.readTree(r.body());
     }
@@ -75,13 +85,7 @@ class HttpApiTest {
         try (WsTestClient callee = WsTestClient.connect(server.wsUri())) {
             callee.send("{\"type\":\"register\",\"id\":1,\"proc\":\"greet\"}");
             callee.nextJson();
-            CompletableFuture<HttpResponse<String>> pending = CompletableFuture.supplyAsync(() -> {
-                try {
-                    return post("/v1/call/greet", KEY, "application/json", "{\"name\":\"ana\"}");
-                } catch (Exception e) {
-                    throw new RuntimeException(e);
-                }
-            });
+            CompletableFuture<HttpResponse<String>> pending = postAsync("/v1/call/greet", KEY, "application/json", "{\"name\":\"ana\"}");
             JsonNode invoke = callee.nextJson();
             assertThat(invoke.path("args").toString()).isEqualTo("{\"name\":\"ana\"}");
             callee.send("{\"type\":\"reply\",\"id\":" + invoke.path("id").asLong() + ",\"data\":\"hello ana\"}");
@@ -102,13 +106,7 @@ class HttpApiTest {
             callee.nextJson();
             assertError(post("/v1/call/silent?timeout=100", KEY, "application/json", "1"), 504, "call_timeout");
             callee.nextJson(); // the invocation it never answered
-            CompletableFuture<HttpResponse<String>> failing = CompletableFuture.supplyAsync(() -> {
-                try {
-                    return post("/v1/call/silent", KEY, "application/json", "2");
-                } catch (Exception e) {
-                    throw new RuntimeException(e);
-                }
-            });
+            CompletableFuture<HttpResponse<String>> failing = postAsync("/v1/call/silent", KEY, "application/json", "2");
             JsonNode invoke = callee.nextJson();
             callee.send("{\"type\":\"reply\",\"id\":" + invoke.path("id").asLong() + ",\"error\":{\"code\":\"app.no\",\"message\":\"refused\"}}");
             HttpResponse<String> r = failing.get(10, java.util.concurrent.TimeUnit.SECONDS);
@@ -118,13 +116,7 @@ class HttpApiTest {
         WsTestClient leaving = WsTestClient.connect(server.wsUri());
         leaving.send("{\"type\":\"register\",\"id\":1,\"proc\":\"leaving\"}");
         leaving.nextJson();
-        CompletableFuture<HttpResponse<String>> gone = CompletableFuture.supplyAsync(() -> {
-            try {
-                return post("/v1/call/leaving", KEY, "application/json", "1");
-            } catch (Exception e) {
-                throw new RuntimeException(e);
-            }
-        });
+        CompletableFuture<HttpResponse<String>> gone = postAsync("/v1/call/leaving", KEY, "application/json", "1");
         leaving.nextJson();
         leaving.close();
         assertError(gone.get(10, java.util.concurrent.TimeUnit.SECONDS), 502, "callee_gone");
