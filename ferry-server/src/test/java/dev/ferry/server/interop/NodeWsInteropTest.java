@@ -15,6 +15,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -35,9 +36,14 @@ class NodeWsInteropTest {
     private static Path node;
 
     @BeforeAll
-    static void requireNode() {
+    static void locateNode() {
         nodeDir = locateNodeProject();
         node = findOnPath("node").orElse(null);
+    }
+
+    /** Per test rather than per class, so that a missing install shows up as six skipped tests. */
+    @BeforeEach
+    void requireNode() {
         Requirements.require(node != null && nodeDir != null && Files.isDirectory(nodeDir.resolve("node_modules/ws")),
                 "node and the npm package ws (npm ci --prefix ferry-server/src/test/node)");
     }
