@@ -8,7 +8,7 @@ scenario('batching', async ({ ws: url, track }) => {
 
   // The server MAY batch; whether it does depends on its flushing. So that the client's splitting is
   // exercised either way, feed it one batched message locally first (no network involved).
-  c.onMessage(Buffer.from('{"type":"pong","id":90}\n\n{"type":"msg","topic":"x","offset":1,"data":"a\\nb"}\n'), false);
+  c.onMessage(Buffer.from('{"type":"pong","id":90}\n\n{"type":"msg","topic":"x","offset":1,"epoch":"e1","data":"a\\nb"}\n'), false);
   checkEqual([await c.nextFrame('local 1'), await c.nextFrame('local 2')],
     [{ type: 'pong', id: 90 }, { type: 'msg', topic: 'x', offset: 1, data: 'a\nb' }],
     'local self-check: the client splits a batched text message on LF (empty lines ignored)');
@@ -37,7 +37,7 @@ scenario('batching', async ({ ws: url, track }) => {
     }
   }
   checkEqual(replies, [
-    { type: 'result', id: 1, data: { topic } },
+    { type: 'result', id: 1, data: { topic, offset: 0 } },
     { type: 'pong', id: 2 },
     { type: 'result', id: 3, data: { topic, offset: 1 } },
     { type: 'pong', id: 4 },

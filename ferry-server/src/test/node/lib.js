@@ -151,6 +151,28 @@ export class FerryClient {
     ws.on('error', () => {}); // surfaced as the close
   }
 
+  /**
+   * Every msg carries its topic's epoch (protocol.md §5): check it is a token that stays the same for the topic,
+   * then take it off, so that scenarios compare the rest of the frame.
+   */
+  checkEpoch(frame) {
+    if (frame && frame.type === 'msg') {
+      if (typeof frame.epoch !== 'string' || frame.epoch.length === 0) {
+        this.push({ kind: 'unparseable', text: `msg without an epoch: ${JSON.stringify(frame)}` });
+        return frame;
+      }
+      this.epochs ??= new Map();
+      const seen = this.epochs.get(frame.topic);
+      if (seen !== undefined && seen !== frame.epoch) {
+        this.push({ kind: 'unparseable', text: `epoch of ${frame.topic} changed from ${seen}: ${JSON.stringify(frame)}` });
+      }
+      this.epochs.set(frame.topic, frame.epoch);
+      const { epoch, ...rest } = frame;
+      return rest;
+    }
+    return frame;
+  }
+
   onMessage(data, isBinary) {
     this.messages += 1;
     const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
@@ -166,7 +188,7 @@ export class FerryClient {
       } catch {
         header = null;
       }
-      this.push({ kind: 'binary', header, payload: buf.subarray(lf + 1), raw: buf });
+      this.push({ kind: 'binary', header: this.checkEpoch(header), payload: buf.subarray(lf + 1), raw: buf });
       return;
     }
     const lines = buf.toString('utf8').split('\n').filter((l) => l.length > 0);
@@ -175,7 +197,7 @@ export class FerryClient {
     }
     for (const line of lines) {
       try {
-        this.push({ kind: 'frame', frame: JSON.parse(line), text: line });
+        this.push({ kind: 'frame', frame: this.checkEpoch(JSON.parse(line)), text: line });
       } catch {
         this.push({ kind: 'unparseable', text: line });
       }

@@ -29,9 +29,32 @@ public sealed interface Frame {
     record ErrorBody(String code, String message, Payload data) {
     }
 
-    record Sub(long id, String topic) implements Command {
+    /** A position in one topic's history: the last offset the client has, in the given epoch. */
+    record Position(String topic, long offset, String epoch) {
+    }
+
+    /**
+     * {@code since} lists where the client stands in the topics it wants recovered (empty: live only); for a
+     * concrete topic it holds at most that topic.
+     */
+    record Sub(long id, String topic, java.util.List<Position> since) implements Command {
+        public Sub {
+            since = since == null ? java.util.List.of() : java.util.List.copyOf(since);
+        }
+
+        public Sub(long id, String topic) {
+            this(id, topic, java.util.List.of());
+        }
+
         public String type() {
             return "sub";
+        }
+    }
+
+    /** Reads one topic's retained history: offsets after {@code after} (forward) or before {@code before} (reverse). */
+    record History(long id, String topic, long after, long before, int limit, boolean reverse) implements Command {
+        public String type() {
+            return "history";
         }
     }
 
@@ -91,7 +114,12 @@ public sealed interface Frame {
         }
     }
 
-    record Msg(String topic, long offset, Payload data) implements Push, WithPayload {
+    /** {@code epoch} may be null (a server without history). */
+    record Msg(String topic, long offset, String epoch, Payload data) implements Push, WithPayload {
+        public Msg(String topic, long offset, Payload data) {
+            this(topic, offset, null, data);
+        }
+
         public String type() {
             return "msg";
         }

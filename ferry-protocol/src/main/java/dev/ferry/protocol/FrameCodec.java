@@ -108,6 +108,12 @@ public final class FrameCodec {
         String reason;
         long reconnectMs;
         Frame.ErrorBody error;
+        String epoch;
+        java.util.List<Frame.Position> since;
+        long after;
+        long before;
+        int limit;
+        boolean reverse;
     }
 
     private static Frame decodeFrame(byte[] buf, int off, int len, Payload binary) throws ProtocolException {
@@ -167,6 +173,12 @@ public final class FrameCodec {
                 case "reason" -> f.reason = string(p, t, name, f);
                 case "reconnect_ms" -> f.reconnectMs = integer(p, t, name, f);
                 case "error" -> f.error = errorBody(p, t, buf, off, f);
+                case "epoch" -> f.epoch = string(p, t, name, f);
+                case "since" -> f.since = since(p, t, f);
+                case "after" -> f.after = nonNegative(p, t, name, f);
+                case "before" -> f.before = nonNegative(p, t, name, f);
+                case "limit" -> f.limit = (int) Math.min(Integer.MAX_VALUE, nonNegative(p, t, name, f));
+                case "reverse" -> f.reverse = bool(p, t, name, f);
                 default -> p.skipChildren();
             }
         }
@@ -178,6 +190,59 @@ public final class FrameCodec {
         p.finishToken(); // scalars are read lazily: make the parser consume the whole value
         int end = (int) p.currentLocation().getByteOffset();
         return Payload.json(Arrays.copyOfRange(buf, off + start, off + end));
+    }
+
+    private static long nonNegative(JsonParser p, JsonToken t, String name, Fields f) throws IOException, ProtocolException {
+        long v = integer(p, t, name, f);
+        if (v < 0) {
+            throw new ProtocolException(ErrorCode.BAD_FRAME, "member \"" + name + "\" must not be negative", f.id);
+        }
+        return v;
+    }
+
+    /**
+     * {@code since}: one position {@code {"offset": n, "epoch": "e"}} (for the subscription's own topic) or an
+     * array of positions {@code [{"topic": t, "offset": n, "epoch": "e"}, ...]}.
+     */
+    private static java.util.List<Frame.Position> since(JsonParser p, JsonToken t, Fields f) throws IOException, ProtocolException {
+        java.util.List<Frame.Position> out = new java.util.ArrayList<>();
+        if (t == JsonToken.START_OBJECT) {
+            out.add(position(p, f, false));
+        } else if (t == JsonToken.START_ARRAY) {
+            while (p.nextToken() == JsonToken.START_OBJECT) {
+                out.add(position(p, f, true));
+            }
+            if (p.currentToken() != JsonToken.END_ARRAY) {
+                throw wrongType("since", "a position object or an array of them", f);
+            }
+        } else {
+            throw wrongType("since", "a position object or an array of them", f);
+        }
+        return out;
+    }
+
+    private static Frame.Position position(JsonParser p, Fields f, boolean needsTopic) throws IOException, ProtocolException {
+        String topic = null;
+        String epoch = null;
+        long offset = -1;
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String name = p.currentName();
+            JsonToken v = p.nextToken();
+            switch (name) {
+                case "topic" -> topic = string(p, v, "since.topic", f);
+                case "epoch" -> epoch = string(p, v, "since.epoch", f);
+                case "offset" -> offset = nonNegative(p, v, "since.offset", f);
+                default -> p.skipChildren();
+            }
+        }
+        if (offset < 0) {
+            throw new ProtocolException(ErrorCode.MISSING_FIELD, "a position in \"since\" requires \"offset\"", f.id);
+        }
+        if (needsTopic && topic == null) {
+            throw new ProtocolException(ErrorCode.MISSING_FIELD,
+                    "a position in a \"since\" array requires \"topic\"", f.id);
+        }
+        return new Frame.Position(topic, offset, epoch == null ? "" : epoch);
     }
 
     private static Frame.ErrorBody errorBody(JsonParser p, JsonToken t, byte[] buf, int off, Fields f)
@@ -256,9 +321,18 @@ public final class FrameCodec {
             throw new ProtocolException(ErrorCode.UNKNOWN_COMMAND, "frame has no \"type\" member", f.id);
         }
         switch (f.type) {
-            case "sub":
+            case "sub": {
                 requireId(f);
-                return new Frame.Sub(f.id, require(f.topic, "topic", f));
+                String topic = require(f.topic, "topic", f);
+                java.util.List<Frame.Position> since = f.since == null ? java.util.List.of() : f.since;
+                if (since.size() == 1 && since.get(0).topic() == null) {
+                    since = java.util.List.of(new Frame.Position(topic, since.get(0).offset(), since.get(0).epoch()));
+                }
+                return new Frame.Sub(f.id, topic, since);
+            }
+            case "history":
+                requireId(f);
+                return new Frame.History(f.id, require(f.topic, "topic", f), f.after, f.before, f.limit, f.reverse);
             case "unsub":
                 requireId(f);
                 return new Frame.Unsub(f.id, require(f.topic, "topic", f));
@@ -284,7 +358,7 @@ public final class FrameCodec {
                 requireId(f);
                 return new Frame.Ping(f.id);
             case "msg":
-                return new Frame.Msg(require(f.topic, "topic", f), f.offset, require(f.data, "data", f));
+                return new Frame.Msg(require(f.topic, "topic", f), f.offset, f.epoch, require(f.data, "data", f));
             case "result":
                 requireId(f);
                 return new Frame.Result(f.id, f.data);
@@ -334,6 +408,29 @@ public final class FrameCodec {
         String payloadName = "data";
         if (frame instanceof Frame.Sub s) {
             w.id(s.id()).str("topic", s.topic());
+            if (!s.since().isEmpty()) {
+                w.raw(",\"since\":[");
+                for (int i = 0; i < s.since().size(); i++) {
+                    Frame.Position pos = s.since().get(i);
+                    w.raw(i == 0 ? "{" : ",{").raw("\"topic\":").quoted(pos.topic()).num("offset", pos.offset())
+                            .str("epoch", pos.epoch()).raw("}");
+                }
+                w.raw("]");
+            }
+        } else if (frame instanceof Frame.History h) {
+            w.id(h.id()).str("topic", h.topic());
+            if (h.after() > 0) {
+                w.num("after", h.after());
+            }
+            if (h.before() > 0) {
+                w.num("before", h.before());
+            }
+            if (h.limit() > 0) {
+                w.num("limit", h.limit());
+            }
+            if (h.reverse()) {
+                w.raw(",\"reverse\":true");
+            }
         } else if (frame instanceof Frame.Unsub s) {
             w.id(s.id()).str("topic", s.topic());
         } else if (frame instanceof Frame.Pub s) {
@@ -367,6 +464,9 @@ public final class FrameCodec {
             w.id(p.id());
         } else if (frame instanceof Frame.Msg m) {
             w.str("topic", m.topic()).num("offset", m.offset());
+            if (m.epoch() != null) {
+                w.str("epoch", m.epoch());
+            }
             payload = m.data();
         } else if (frame instanceof Frame.Result r) {
             w.id(r.id());

@@ -64,7 +64,7 @@ public final class FerryServer implements AutoCloseable {
             bossGroup = transport.newGroup(1, "ferry-accept");
             workerGroup = transport.newGroup(
                     sc.ioThreads() > 0 ? sc.ioThreads() : Runtime.getRuntime().availableProcessors(), "ferry-io");
-            context = new ServerContext(config, new Hub(), new Rpc(config.rpc()));
+            context = new ServerContext(config, new Hub(config.history()), new Rpc(config.rpc()));
             ServerBootstrap b = new ServerBootstrap()
                     .group(bossGroup, workerGroup)
                     .channel(transport.serverChannelClass())
@@ -134,7 +134,7 @@ public final class FerryServer implements AutoCloseable {
             throw new IllegalStateException("server not started");
         }
         return new ServerMetrics(c.openChannels(), c.openSessions(), c.hub().subscriptions(), c.rpc().pendingCalls(),
-                c.slowConsumerCloses());
+                c.slowConsumerCloses(), c.lossyDrops());
     }
 
     /** Drains and stops; see the class comment. Idempotent and safe to call from any thread but an event loop. */

@@ -8,7 +8,8 @@ package dev.ferry.server;
  * @param subscriptions (pattern, connection) subscriptions held
  * @param pendingCalls RPC calls waiting for a reply
  * @param slowConsumerCloses connections closed with 4001 since start because their outbound queue overflowed
+ * @param lossyDrops publications of lossy topics dropped since start for subscribers that were behind
  */
 public record ServerMetrics(int openConnections, int openSessions, int subscriptions, int pendingCalls,
-                            long slowConsumerCloses) {
+                            long slowConsumerCloses, long lossyDrops) {
 }

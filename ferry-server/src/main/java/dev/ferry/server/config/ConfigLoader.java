@@ -30,7 +30,8 @@ public final class ConfigLoader {
             "websocket.max-message-bytes", "websocket.handshake-timeout", "websocket.ping-interval",
             "websocket.idle-timeout", "websocket.max-subscriptions", "websocket.outbound-queue-bytes",
             "rpc.default-timeout", "rpc.max-timeout",
-            "http.api-keys", "http.max-body-bytes");
+            "http.api-keys", "http.max-body-bytes",
+            "history.size", "history.ttl", "history.max-recovery", "history.lossy-topics");
 
     private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*(B|KiB|MiB|GiB)?");
 
@@ -127,7 +128,12 @@ public final class ConfigLoader {
         HttpConfig http = new HttpConfig(
                 list("http.api-keys", d.http().apiKeys()),
                 size("http.max-body-bytes", d.http().maxBodyBytes()));
-        return new FerryConfig(server, ws, rpc, http);
+        HistoryConfig history = new HistoryConfig(
+                integer("history.size", d.history().size()),
+                duration("history.ttl", d.history().ttl()),
+                integer("history.max-recovery", d.history().maxRecovery()),
+                list("history.lossy-topics", d.history().lossyTopics()));
+        return new FerryConfig(server, ws, rpc, http, history);
     }
 
     private String str(String key, String def) {

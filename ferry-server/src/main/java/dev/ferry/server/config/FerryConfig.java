@@ -3,30 +3,36 @@ package dev.ferry.server.config;
 import java.util.Objects;
 
 /** The whole server configuration. {@link #DEFAULT} is what {@code ferry serve} runs with when given nothing. */
-public record FerryConfig(ServerConfig server, WebSocketConfig websocket, RpcConfig rpc, HttpConfig http) {
-    public static final FerryConfig DEFAULT =
-            new FerryConfig(ServerConfig.DEFAULT, WebSocketConfig.DEFAULT, RpcConfig.DEFAULT, HttpConfig.DEFAULT);
+public record FerryConfig(ServerConfig server, WebSocketConfig websocket, RpcConfig rpc, HttpConfig http,
+                          HistoryConfig history) {
+    public static final FerryConfig DEFAULT = new FerryConfig(ServerConfig.DEFAULT, WebSocketConfig.DEFAULT,
+            RpcConfig.DEFAULT, HttpConfig.DEFAULT, HistoryConfig.DEFAULT);
 
     public FerryConfig {
         Objects.requireNonNull(server, "server");
         Objects.requireNonNull(websocket, "websocket");
         Objects.requireNonNull(rpc, "rpc");
         Objects.requireNonNull(http, "http");
+        Objects.requireNonNull(history, "history");
     }
 
     public FerryConfig withServer(ServerConfig s) {
-        return new FerryConfig(s, websocket, rpc, http);
+        return new FerryConfig(s, websocket, rpc, http, history);
     }
 
     public FerryConfig withWebSocket(WebSocketConfig w) {
-        return new FerryConfig(server, w, rpc, http);
+        return new FerryConfig(server, w, rpc, http, history);
     }
 
     public FerryConfig withRpc(RpcConfig r) {
-        return new FerryConfig(server, websocket, r, http);
+        return new FerryConfig(server, websocket, r, http, history);
     }
 
     public FerryConfig withHttp(HttpConfig h) {
-        return new FerryConfig(server, websocket, rpc, h);
+        return new FerryConfig(server, websocket, rpc, h, history);
+    }
+
+    public FerryConfig withHistory(HistoryConfig h) {
+        return new FerryConfig(server, websocket, rpc, http, h);
     }
 }

@@ -25,6 +25,7 @@ import java.util.Locale;
 final class HttpApi {
     static final String PUBLISH_PREFIX = "/v1/publish/";
     static final String CALL_PREFIX = "/v1/call/";
+    static final String HISTORY_PREFIX = "/v1/history/";
     private static final JsonFactory JSON = new JsonFactory();
 
     private final ServerContext server;
@@ -62,6 +63,54 @@ final class HttpApi {
         String body = "{\"topic\":" + new String(dev.ferry.protocol.FrameCodec.quote(topic), StandardCharsets.UTF_8)
                 + ",\"offset\":" + offset + "}";
         HttpResponses.send(ctx, keepAlive, HttpResponses.json(HttpResponseStatus.OK, body.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    void history(ChannelHandlerContext ctx, FullHttpRequest req, boolean keepAlive, String topic, QueryStringDecoder uri) {
+        if (!authorized(ctx, req, keepAlive)) {
+            return;
+        }
+        String why = Topics.checkTopic(topic);
+        if (why != null) {
+            HttpResponses.send(ctx, keepAlive, HttpResponses.error(HttpResponseStatus.BAD_REQUEST, ErrorCode.BAD_TOPIC.wire(), why));
+            return;
+        }
+        int max = server.hub().historyConfig().maxRecovery();
+        long after;
+        long before;
+        long limit;
+        try {
+            after = longParam(uri, "after", 0);
+            before = longParam(uri, "before", 0);
+            limit = longParam(uri, "limit", Math.min(100, max));
+        } catch (IllegalArgumentException e) {
+            HttpResponses.send(ctx, keepAlive, HttpResponses.error(HttpResponseStatus.BAD_REQUEST, "bad_request", e.getMessage()));
+            return;
+        }
+        boolean reverse = "true".equals(first(uri, "reverse"));
+        var page = server.hub().history(topic, after, before, (int) Math.max(1, Math.min(limit, max)), reverse);
+        HttpResponses.send(ctx, keepAlive, HttpResponses.json(HttpResponseStatus.OK, dev.ferry.server.hub.HistoryJson.page(page).bytes()));
+    }
+
+    private static String first(QueryStringDecoder uri, String name) {
+        List<String> v = uri.parameters().get(name);
+        return v == null || v.isEmpty() ? null : v.get(0);
+    }
+
+    /** A non-negative integer query parameter; IllegalArgumentException names it when malformed. */
+    private static long longParam(QueryStringDecoder uri, String name, long def) {
+        String v = first(uri, name);
+        if (v == null) {
+            return def;
+        }
+        try {
+            long n = Long.parseLong(v);
+            if (n >= 0) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // answered below
+        }
+        throw new IllegalArgumentException(name + ": \"" + v + "\" (expected: a non-negative integer)");
     }
 
     void call(ChannelHandlerContext ctx, FullHttpRequest req, boolean keepAlive, String proc, QueryStringDecoder uri) {

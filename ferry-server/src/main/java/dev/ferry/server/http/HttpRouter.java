@@ -20,6 +20,7 @@ import java.nio.charset.StandardCharsets;
  *   GET  /healthz               liveness
  *   POST /v1/publish/{topic}    publish (API key)
  *   POST /v1/call/{procedure}   request-reply (API key)
+ *   GET  /v1/history/{topic}    retained publications (API key)
  * </pre>
  */
 public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
@@ -62,6 +63,12 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
         if (path.startsWith(HttpApi.PUBLISH_PREFIX)) {
             if (requireMethod(ctx, req, HttpMethod.POST, keepAlive)) {
                 api.publish(ctx, req, keepAlive, decodePathTail(path, HttpApi.PUBLISH_PREFIX));
+            }
+            return;
+        }
+        if (path.startsWith(HttpApi.HISTORY_PREFIX)) {
+            if (requireMethod(ctx, req, HttpMethod.GET, keepAlive)) {
+                api.history(ctx, req, keepAlive, decodePathTail(path, HttpApi.HISTORY_PREFIX), uri);
             }
             return;
         }

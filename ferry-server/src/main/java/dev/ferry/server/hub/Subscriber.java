@@ -13,4 +13,12 @@ public interface Subscriber {
      * (a retained duplicate of a buffer shared with other subscribers) and must release it or pass it on.
      */
     void deliver(ByteBuf frame, boolean binary);
+
+    /**
+     * As {@link #deliver(ByteBuf, boolean)}, for a publication on a lossy topic when {@code lossy}: a subscriber
+     * that is behind may drop it rather than queue it.
+     */
+    default void deliver(ByteBuf frame, boolean binary, boolean lossy) {
+        deliver(frame, binary);
+    }
 }

@@ -17,6 +17,14 @@ public interface Outbound {
     /** Queues an already encoded frame; takes ownership of {@code encoded}. */
     void send(ByteBuf encoded, boolean binary);
 
+    /**
+     * Queues a publication of a lossy topic: when the queue is already full it is dropped (and counted) instead of
+     * closing the connection. Takes ownership of {@code encoded}.
+     */
+    default void sendDroppable(ByteBuf encoded, boolean binary) {
+        send(encoded, binary);
+    }
+
     /** Queues a close with this WebSocket status behind the frames already queued; later sends are dropped. */
     void close(int code, String reason);
 }

@@ -7,6 +7,8 @@ import dev.ferry.protocol.FrameCodec;
 import dev.ferry.protocol.Payload;
 import dev.ferry.protocol.ProtocolException;
 import dev.ferry.protocol.Topics;
+import dev.ferry.server.hub.HistoryJson;
+import dev.ferry.server.hub.Hub;
 import dev.ferry.server.hub.Subscriber;
 import dev.ferry.server.rpc.Callee;
 import dev.ferry.server.rpc.Caller;
@@ -19,6 +21,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.slf4j.Logger;
@@ -102,6 +105,8 @@ public final class Session implements FrameCodec.Sink, Subscriber, Callee, Calle
                 register(r);
             } else if (frame instanceof Frame.Unregister u) {
                 unregister(u);
+            } else if (frame instanceof Frame.History h) {
+                history(h);
             } else if (frame instanceof Frame.Ping p) {
                 out.send(new Frame.Pong(p.id()));
             } else {
@@ -119,13 +124,12 @@ public final class Session implements FrameCodec.Sink, Subscriber, Callee, Calle
     }
 
     private void subscribe(Frame.Sub s) {
-        if (refused(s.id(), ErrorCode.BAD_TOPIC, Topics.checkPattern(s.topic()))) {
+        if (refused(s.id(), ErrorCode.BAD_TOPIC, Topics.checkPattern(s.topic())) || refusedWhileDraining(s.id())
+                || refused(s.id(), ErrorCode.BAD_TOPIC, checkSince(s))) {
             return;
         }
-        if (refusedWhileDraining(s.id())) {
-            return;
-        }
-        if (!subscriptions.contains(s.topic())) {
+        boolean known = subscriptions.contains(s.topic());
+        if (!known) {
             int max = context.config().websocket().maxSubscriptions();
             if (subscriptions.size() >= max) {
                 sendError(s.id(), ErrorCode.TOO_MANY_SUBSCRIPTIONS,
@@ -133,9 +137,54 @@ public final class Session implements FrameCodec.Sink, Subscriber, Callee, Calle
                 return;
             }
             subscriptions.add(s.topic());
-            context.hub().subscribe(s.topic(), this);
         }
-        out.send(new Frame.Result(s.id(), object("topic", s.topic())));
+        boolean concrete = !Topics.hasWildcard(s.topic());
+        if (s.since().isEmpty()) {
+            if (!known) {
+                context.hub().subscribe(s.topic(), this);
+            }
+            out.send(new Frame.Result(s.id(), concrete
+                    ? HistoryJson.position(context.hub().position(s.topic())) : object("topic", s.topic())));
+            return;
+        }
+        // Subscribing again with since on a pattern already held may replay what was delivered live meanwhile:
+        // a duplicate (same offset, which clients skip) rather than a gap.
+        List<Hub.Recovery> recoveries = context.hub().subscribe(s.topic(), this, s.since());
+        out.send(new Frame.Result(s.id(), concrete
+                ? HistoryJson.recovery(recoveries.get(0)) : HistoryJson.recoveries(s.topic(), recoveries)));
+        for (Hub.Recovery r : recoveries) {
+            for (Frame.Msg m : r.replay()) {
+                out.send(m);
+            }
+        }
+    }
+
+    /** Why the positions of a {@code sub} do not fit its pattern, or null. */
+    private String checkSince(Frame.Sub s) {
+        int max = context.config().websocket().maxSubscriptions();
+        if (s.since().size() > max) {
+            return "\"since\" lists more than " + max + " topics";
+        }
+        for (Frame.Position p : s.since()) {
+            String why = Topics.checkTopic(p.topic());
+            if (why != null) {
+                return "since: " + why;
+            }
+            if (!Topics.matches(s.topic(), p.topic())) {
+                return "since: topic \"" + p.topic() + "\" does not match the pattern \"" + s.topic() + "\"";
+            }
+        }
+        return null;
+    }
+
+    private void history(Frame.History h) {
+        if (refused(h.id(), ErrorCode.BAD_TOPIC, Topics.checkTopic(h.topic()))) {
+            return;
+        }
+        int max = context.hub().historyConfig().maxRecovery();
+        int limit = h.limit() == 0 ? Math.min(100, max) : Math.min(h.limit(), max);
+        out.send(new Frame.Result(h.id(), HistoryJson.page(
+                context.hub().history(h.topic(), h.after(), h.before(), limit, h.reverse()))));
     }
 
     private void unsubscribe(Frame.Unsub u) {
@@ -215,11 +264,18 @@ public final class Session implements FrameCodec.Sink, Subscriber, Callee, Calle
 
     @Override
     public void deliver(ByteBuf frame, boolean binary) {
+        deliver(frame, binary, false);
+    }
+
+    @Override
+    public void deliver(ByteBuf frame, boolean binary, boolean lossy) {
         if (closed) {
             frame.release();
-            return;
+        } else if (lossy) {
+            out.sendDroppable(frame, binary);
+        } else {
+            out.send(frame, binary);
         }
-        out.send(frame, binary);
     }
 
     @Override

@@ -28,6 +28,7 @@ public final class ServerContext {
     private final ChannelGroup channels = new DefaultChannelGroup("ferry", GlobalEventExecutor.INSTANCE);
     private final Set<Session> sessions = ConcurrentHashMap.newKeySet();
     private final LongAdder slowConsumerCloses = new LongAdder();
+    private final LongAdder lossyDrops = new LongAdder();
     private volatile boolean draining;
 
     public ServerContext(FerryConfig config, Hub hub, Rpc rpc) {
@@ -83,6 +84,15 @@ public final class ServerContext {
 
     public long slowConsumerCloses() {
         return slowConsumerCloses.sum();
+    }
+
+    /** Counts publications of lossy topics dropped for a subscriber that was behind. */
+    public void lossyDropped() {
+        lossyDrops.increment();
+    }
+
+    public long lossyDrops() {
+        return lossyDrops.sum();
     }
 
     /**

@@ -25,7 +25,9 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Policy when full: when the bytes waiting here would exceed {@code limitBytes}, the connection is a slow
  * consumer: everything waiting is dropped, the connection is closed with 4001 ("slow consumer"), and it is
- * counted. Publishers and other subscribers are never blocked or slowed.
+ * counted. Publishers and other subscribers are never blocked or slowed. Publications of lossy topics
+ * ({@code history.lossy-topics}) are the exception: when they do not fit they are dropped and counted, and the
+ * connection stays open.
  *
  * <p>Event loop only: every method must be called on the channel's event loop.
  */
@@ -68,6 +70,20 @@ public final class WebSocketOutbound implements Outbound {
             return;
         }
         enqueue(binary ? new BinaryWebSocketFrame(encoded) : new TextWebSocketFrame(encoded));
+    }
+
+    @Override
+    public void sendDroppable(ByteBuf encoded, boolean binary) {
+        assert ctx.executor().inEventLoop();
+        if (closing || (!(queue.isEmpty() && ctx.channel().isWritable())
+                && queuedBytes + encoded.readableBytes() > limitBytes)) {
+            encoded.release();
+            if (!closing) {
+                server.lossyDropped();
+            }
+            return;
+        }
+        send(encoded, binary);
     }
 
     private void enqueue(WebSocketFrame frame) {
