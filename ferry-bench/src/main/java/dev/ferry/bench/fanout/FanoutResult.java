@@ -98,6 +98,11 @@ public record FanoutResult(
                 measuredSent, publisherMaxLagNanos / 1e6);
         out.printf(Locale.ROOT, "deliveries          %d received / %d expected (lost %d)%n", received, expected(),
                 lost());
+        if (lost() > 0 && closes() == 0) {
+            out.println("                    (missing deliveries did not arrive within the drain timeout; no "
+                    + "subscriber was closed, so they were most likely still queued: the offered load exceeds "
+                    + "what this setup delivers)");
+        }
         out.printf(Locale.ROOT, "delivery rate       %.0f deliveries/s (offered %d/s)%n", deliveriesPerSecond,
                 (long) rate * subscribers);
         out.printf(Locale.ROOT, "latency (ms)        p50 %.3f  p90 %.3f  p99 %.3f  p99.9 %.3f  max %.3f  "
