@@ -1,0 +1,22 @@
+package dev.ferry.bench;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** {@code ferry-bench}: load generators against a Ferry server. */
+@Command(name = "ferry-bench", mixinStandardHelpOptions = true, version = "ferry-bench 0.1.0",
+        description = "Load generators for Ferry. Targets loopback addresses only.",
+        subcommands = {FanoutCommand.class})
+public final class FerryBench implements Runnable {
+    @CommandLine.Spec
+    private CommandLine.Model.CommandSpec spec;
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new FerryBench()).execute(args));
+    }
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(System.out);
+    }
+}

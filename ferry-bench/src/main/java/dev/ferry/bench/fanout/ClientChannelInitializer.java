@@ -1,0 +1,48 @@
+package dev.ferry.bench.fanout;
+
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolConfig;
+import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolHandler;
+import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
+import io.netty.handler.codec.http.websocketx.WebSocketVersion;
+import java.net.URI;
+import java.util.function.Supplier;
+
+/**
+ * The pipeline of a bench connection: HTTP for the upgrade, then WebSocket with subprotocol {@code ferry.v1},
+ * whole messages (fragments reassembled), then the application handler. It only builds the pipeline.
+ */
+final class ClientChannelInitializer extends ChannelInitializer<SocketChannel> {
+    static final String SUBPROTOCOL = "ferry.v1";
+    private static final int MAX_MESSAGE_BYTES = 16 << 20;
+
+    private final WebSocketClientProtocolConfig config;
+    private final Supplier<ChannelHandler> application;
+
+    ClientChannelInitializer(URI url, Supplier<ChannelHandler> application) {
+        this.config = WebSocketClientProtocolConfig.newBuilder()
+                .webSocketUri(url)
+                .subprotocol(SUBPROTOCOL)
+                .version(WebSocketVersion.V13)
+                .maxFramePayloadLength(MAX_MESSAGE_BYTES)
+                .handshakeTimeoutMillis(30_000)
+                // Close frames reach the application handler, which records their status code.
+                .handleCloseFrames(false)
+                .build();
+        this.application = application;
+    }
+
+    @Override
+    protected void initChannel(SocketChannel ch) {
+        ch.pipeline()
+                .addLast(ClientHandlerNames.HTTP_CODEC, new HttpClientCodec())
+                .addLast(ClientHandlerNames.HTTP_AGGREGATOR, new HttpObjectAggregator(64 * 1024))
+                .addLast(ClientHandlerNames.WEBSOCKET, new WebSocketClientProtocolHandler(config))
+                .addLast(ClientHandlerNames.WEBSOCKET_AGGREGATOR, new WebSocketFrameAggregator(MAX_MESSAGE_BYTES))
+                .addLast(ClientHandlerNames.APPLICATION, application.get());
+    }
+}

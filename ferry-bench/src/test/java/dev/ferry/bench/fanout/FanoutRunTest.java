@@ -1,0 +1,45 @@
+package dev.ferry.bench.fanout;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** A tiny fan-out run against an embedded server: correctness of the tool only, never its speed. */
+class FanoutRunTest {
+    @Test
+    @Timeout(60)
+    void everyPublicationReachesEverySubscriber() throws Exception {
+        FanoutOptions options = new FanoutOptions(null, 20, 200, 100, Duration.ofSeconds(1), Duration.ZERO,
+                "bench.test", 8, 2, 2, 2, Duration.ofSeconds(10));
+        ByteArrayOutputStream progress = new ByteArrayOutputStream();
+
+        FanoutResult result = new FanoutRun(options, new PrintStream(progress, true, StandardCharsets.UTF_8)).run();
+
+        assertThat(result.subscribers()).isEqualTo(20);
+        assertThat(result.sourceAddresses()).isEqualTo(2);
+        assertThat(result.sent()).isEqualTo(200);
+        assertThat(result.expected()).isEqualTo(200L * 20);
+        assertThat(result.received()).isEqualTo(result.expected());
+        assertThat(result.lost()).isZero();
+        assertThat(result.errors()).isZero();
+        assertThat(result.closes()).isZero();
+        assertThat(result.ok()).isTrue();
+        // No warmup: every delivery is timed.
+        assertThat(result.latency().getTotalCount()).isEqualTo(result.expected());
+
+        String json = result.toJson();
+        assertThat(json).startsWith("{\"bench\":\"fanout\",\"ok\":true,").endsWith("}").doesNotContain("\n");
+        assertThat(json).contains("\"subscribers\":20", "\"sent\":200", "\"expected\":4000", "\"received\":4000",
+                "\"lost\":0", "\"p50_ms\":", "\"p99_ms\":", "\"p999_ms\":", "\"max_ms\":");
+
+        ByteArrayOutputStream report = new ByteArrayOutputStream();
+        result.print(new PrintStream(report, true, StandardCharsets.UTF_8));
+        assertThat(report.toString(StandardCharsets.UTF_8)).contains("4000 received / 4000 expected (lost 0)",
+                "p99.9", "result              OK");
+    }
+}
