@@ -29,6 +29,7 @@ public final class ServerContext {
     private final Set<Session> sessions = ConcurrentHashMap.newKeySet();
     private final LongAdder slowConsumerCloses = new LongAdder();
     private final LongAdder lossyDrops = new LongAdder();
+    private final FlushBatch.PerLoop flushBatches = new FlushBatch.PerLoop();
     private volatile boolean draining;
 
     public ServerContext(FerryConfig config, Hub hub, Rpc rpc) {
@@ -75,6 +76,11 @@ public final class ServerContext {
 
     public int openSessions() {
         return sessions.size();
+    }
+
+    /** The flush batch of the calling event-loop thread. */
+    FlushBatch flushBatch() {
+        return FlushBatch.of(flushBatches);
     }
 
     /** Counts connections closed with 4001 because their outbound queue overflowed. */

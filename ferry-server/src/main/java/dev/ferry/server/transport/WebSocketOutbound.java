@@ -21,7 +21,8 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Frames are written straight to the channel while it is writable (Netty's own buffer is capped by the
  * channel's write-buffer high water mark); past that they wait here and are written as the channel becomes
- * writable again. Flushes are batched: one flush per run of the event loop however many frames were written.
+ * writable again. Flushes are batched: one flush per connection per run of the event loop however many frames
+ * were written, and one task per loop for all its connections ({@link FlushBatch}).
  *
  * <p>Policy when full: when the bytes waiting here would exceed {@code limitBytes}, the connection is a slow
  * consumer: everything waiting is dropped, the connection is closed with 4001 ("slow consumer"), and it is
@@ -120,7 +121,7 @@ public final class WebSocketOutbound implements Outbound {
     private void scheduleFlush() {
         if (!flushScheduled) {
             flushScheduled = true;
-            ctx.executor().execute(flushTask);
+            server.flushBatch().add(ctx.executor(), flushTask);
         }
     }
 
