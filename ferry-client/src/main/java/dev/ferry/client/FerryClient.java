@@ -59,7 +59,8 @@ import org.slf4j.LoggerFactory;
  * <p>Threading: every method is thread-safe. Message and procedure handlers run on one dispatch thread per client,
  * in order. Futures returned by the client are completed on its network threads: do not block in callbacks attached
  * to them (use the {@code ...Async} variants with your own executor for slow work). Handlers may block on the
- * client's futures.
+ * client's futures, except on a call that the server may route back to this same client (its handler would wait
+ * behind the blocked one).
  */
 public final class FerryClient implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(FerryClient.class);
