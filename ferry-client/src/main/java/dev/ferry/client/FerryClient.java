@@ -79,6 +79,7 @@ public final class FerryClient implements AutoCloseable {
     private final AtomicLong requestIds = new AtomicLong();
     private final ConcurrentHashMap<Long, Pending> pending = new ConcurrentHashMap<>();
     private final CompletableFuture<Void> terminated = new CompletableFuture<>();
+    private volatile Thread dispatchThread;
 
     private final Object lock = new Object();
     // ---- guarded by lock
@@ -100,7 +101,11 @@ public final class FerryClient implements AutoCloseable {
         this.backoff = new Backoff(b.backoffMin, b.backoffMax);
         String name = "ferry-client@" + Integer.toHexString(System.identityHashCode(this));
         this.timer = Executors.newSingleThreadScheduledExecutor(daemon(name + "-timer"));
-        this.dispatcher = Executors.newSingleThreadExecutor(daemon(name + "-dispatch"));
+        this.dispatcher = Executors.newSingleThreadExecutor(r -> {
+            Thread t = daemon(name + "-dispatch").newThread(r);
+            dispatchThread = t;
+            return t;
+        });
         this.http = b.httpClient != null ? b.httpClient
                 : HttpClient.newBuilder().connectTimeout(connectTimeout).build();
     }
@@ -180,6 +185,7 @@ public final class FerryClient implements AutoCloseable {
 
     /**
      * Closes the client: stops reconnecting, fails commands still waiting for a reply ({@code client_closed}),
+     * lets handlers already running or queued finish (so that their replies are sent; up to the connect timeout),
      * sends what is queued, closes the WebSocket with 1000 and waits briefly for the server's close. Idempotent.
      */
     @Override
@@ -209,6 +215,16 @@ public final class FerryClient implements AutoCloseable {
         failPending(null, closed);
         subs.forEach(s -> s.ready.completeExceptionally(closed));
         regs.forEach(r -> r.ready.completeExceptionally(closed));
+        dispatcher.shutdown();
+        if (Thread.currentThread() != dispatchThread) {
+            try {
+                if (!dispatcher.awaitTermination(connectTimeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                    log.warn("handlers still running {} ms after close(); closing anyway", connectTimeout.toMillis());
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         if (c != null) {
             try {
                 c.close(1000, "client closed").thenCompose(v -> c.closedFuture())
@@ -221,7 +237,6 @@ public final class FerryClient implements AutoCloseable {
             c.abort();
         }
         timer.shutdownNow();
-        dispatcher.shutdown();
         terminated.complete(null);
         log.debug("client for {} closed", uri);
     }
