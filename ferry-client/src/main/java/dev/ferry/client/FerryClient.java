@@ -72,6 +72,7 @@ public final class FerryClient implements AutoCloseable {
     private final boolean reconnect;
     private final Duration connectTimeout;
     private final Duration requestTimeout;
+    private final long maxQueuedBytes;
     private final ConnectionListener listener;
     private final HttpClient http;
     private final ScheduledExecutorService timer;
@@ -97,6 +98,7 @@ public final class FerryClient implements AutoCloseable {
         this.reconnect = b.reconnect;
         this.connectTimeout = b.connectTimeout;
         this.requestTimeout = b.requestTimeout;
+        this.maxQueuedBytes = b.maxQueuedBytes;
         this.listener = b.listener;
         this.backoff = new Backoff(b.backoffMin, b.backoffMax);
         String name = "ferry-client@" + Integer.toHexString(System.identityHashCode(this));
@@ -247,7 +249,7 @@ public final class FerryClient implements AutoCloseable {
 
     /** Opens a connection; on the timer thread or under the lock. */
     private void attempt() {
-        Connection.open(http, uri, connectTimeout, new Handler()).whenComplete((c, error) -> {
+        Connection.open(http, uri, connectTimeout, maxQueuedBytes, new Handler()).whenComplete((c, error) -> {
             if (error != null) {
                 attemptFailed(asFerryException(error));
             } else {
@@ -617,7 +619,9 @@ public final class FerryClient implements AutoCloseable {
 
     private static boolean isTransient(FerryException e) {
         return switch (e.code()) {
-            case FerryException.CONNECTION_LOST, FerryException.CLIENT_CLOSED, FerryException.NOT_CONNECTED -> true;
+            // shutting_down: the server is draining and will close this connection; the next one retries
+            case FerryException.CONNECTION_LOST, FerryException.CLIENT_CLOSED, FerryException.NOT_CONNECTED,
+                    "shutting_down" -> true;
             default -> false;
         };
     }
@@ -914,6 +918,7 @@ public final class FerryClient implements AutoCloseable {
         private Duration backoffMax = Duration.ofSeconds(30);
         private Duration connectTimeout = Duration.ofSeconds(10);
         private Duration requestTimeout = Duration.ofSeconds(30);
+        private long maxQueuedBytes = 16L << 20;
         private ConnectionListener listener = new ConnectionListener() {
         };
         private HttpClient httpClient;
@@ -956,6 +961,19 @@ public final class FerryClient implements AutoCloseable {
          */
         public Builder requestTimeout(Duration timeout) {
             this.requestTimeout = positive("requestTimeout", timeout);
+            return this;
+        }
+
+        /**
+         * Bound on encoded frames waiting to be sent on a connection (default 16 MiB). A command that would exceed
+         * it fails at once with {@link FerryException#SEND_QUEUE_FULL} instead of queuing without limit. A single
+         * frame larger than the bound is still accepted when nothing else is queued.
+         */
+        public Builder maxQueuedBytes(long bytes) {
+            if (bytes < 1) {
+                throw new IllegalArgumentException("maxQueuedBytes: " + bytes + " (expected: > 0)");
+            }
+            this.maxQueuedBytes = bytes;
             return this;
         }
 

@@ -21,6 +21,8 @@ public class FerryException extends RuntimeException {
     public static final String CLIENT_CLOSED = "client_closed";
     /** The WebSocket connection could not be opened. */
     public static final String CONNECT_FAILED = "connect_failed";
+    /** Too many bytes are already waiting to be sent on the connection; the frame was not queued. */
+    public static final String SEND_QUEUE_FULL = "send_queue_full";
     /** The server did not answer a command within the client's request timeout. */
     public static final String REQUEST_TIMEOUT = "request_timeout";
 

@@ -57,6 +57,7 @@ public final class Connection {
 
     private final URI uri;
     private final Handler handler;
+    private final long maxQueuedBytes;
     private final AtomicBoolean closedReported = new AtomicBoolean();
     private final CompletableFuture<Void> closedFuture = new CompletableFuture<>();
     private volatile WebSocket ws;
@@ -66,20 +67,35 @@ public final class Connection {
     private final ArrayDeque<Outgoing> outbox = new ArrayDeque<>();
     private boolean sending;
     private boolean outputClosed;
+    private long queuedBytes;
 
     // ---- inbound flow control, guarded by "flow"
     private final Object flow = new Object();
     private int queuedTasks;
     private boolean paused;
 
-    private Connection(URI uri, Handler handler) {
-        this.uri = uri;
-        this.handler = handler;
+    /** For tests: a connection over an already open (or fake) WebSocket. */
+    static Connection over(WebSocket ws, URI uri, long maxQueuedBytes, Handler handler) {
+        Connection c = new Connection(uri, handler, maxQueuedBytes);
+        c.ws = ws;
+        return c;
     }
 
-    /** Opens a connection offering the ferry.v1 subprotocol. Fails with a {@link FerryException} (connect_failed). */
-    public static CompletableFuture<Connection> open(HttpClient http, URI uri, Duration connectTimeout, Handler handler) {
-        Connection c = new Connection(uri, handler);
+    private Connection(URI uri, Handler handler, long maxQueuedBytes) {
+        this.uri = uri;
+        this.handler = handler;
+        this.maxQueuedBytes = maxQueuedBytes;
+    }
+
+    /**
+     * Opens a connection offering the ferry.v1 subprotocol. Fails with a {@link FerryException} (connect_failed).
+     *
+     * @param maxQueuedBytes bound on encoded frames waiting to be sent; a frame that would exceed it is refused
+     *     ({@link FerryException#SEND_QUEUE_FULL}) rather than queued
+     */
+    public static CompletableFuture<Connection> open(HttpClient http, URI uri, Duration connectTimeout,
+                                                     long maxQueuedBytes, Handler handler) {
+        Connection c = new Connection(uri, handler, maxQueuedBytes);
         CompletableFuture<WebSocket> opening;
         try {
             opening = http.newWebSocketBuilder()
@@ -193,6 +209,13 @@ public final class Connection {
             }
             if (o.isClose()) {
                 outputClosed = true;
+            } else if (queuedBytes + o.bytes.length > maxQueuedBytes && queuedBytes > 0) {
+                // Policy when full: refuse the new frame and tell the caller, who can slow down or retry.
+                o.sent.completeExceptionally(new FerryException(FerryException.SEND_QUEUE_FULL,
+                        "more than " + maxQueuedBytes + " bytes are waiting to be sent to " + uri));
+                return o.sent;
+            } else {
+                queuedBytes += o.bytes.length;
             }
             outbox.add(o);
             if (sending) {
@@ -236,7 +259,11 @@ public final class Connection {
             }
             List<Outgoing> batch = new ArrayList<>(4);
             batch.add(first);
-            if (first.binary || first.isClose()) {
+            if (first.isClose()) {
+                return batch;
+            }
+            queuedBytes -= first.bytes.length;
+            if (first.binary) {
                 return batch;
             }
             int size = first.bytes.length;
@@ -244,6 +271,7 @@ public final class Connection {
                     && size + 1 + next.bytes.length <= MAX_BATCH_BYTES; next = outbox.peek()) {
                 batch.add(outbox.poll());
                 size += 1 + next.bytes.length;
+                queuedBytes -= next.bytes.length;
             }
             return batch;
         }
@@ -295,6 +323,7 @@ public final class Connection {
             sending = false;
             rest = new ArrayList<>(outbox);
             outbox.clear();
+            queuedBytes = 0;
         }
         rest.forEach(o -> o.sent.completeExceptionally(failure));
         if (!batch.get(0).isClose()) {
