@@ -1,0 +1,85 @@
+package dev.ferry.cli;
+
+import dev.ferry.server.FerryServer;
+import dev.ferry.server.config.ConfigLoader;
+import dev.ferry.server.config.FerryConfig;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+/** {@code ferry serve}: runs the gateway until SIGINT or SIGTERM, then drains gracefully. */
+@Command(name = "serve", mixinStandardHelpOptions = true,
+        description = {"Run a Ferry server until interrupted (SIGINT/SIGTERM), then drain gracefully.",
+                "Settings, in increasing precedence: defaults, --config file, FERRY_* environment variables "
+                        + "(e.g. FERRY_SERVER_PORT), --set, --host/--port."})
+final class ServeCommand implements Callable<Integer> {
+    private static final Logger log = LoggerFactory.getLogger(ServeCommand.class);
+
+    @ParentCommand
+    FerryCommand root;
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = {"-c", "--config"}, paramLabel = "FILE", description = "YAML configuration file")
+    Path config;
+
+    @Option(names = "--host", paramLabel = "HOST", description = "address to bind (server.host)")
+    String host;
+
+    @Option(names = {"-p", "--port"}, paramLabel = "PORT", description = "port to bind, 0 for any free one (server.port)")
+    Integer port;
+
+    @Option(names = {"-s", "--set"}, paramLabel = "KEY=VALUE",
+            description = "a configuration setting, e.g. --set websocket.max-message-bytes=2MiB (repeatable)")
+    List<String> settings = new ArrayList<>();
+
+    @Override
+    public Integer call() throws InterruptedException {
+        FerryConfig cfg = load();
+        FerryServer server = FerryServer.builder().config(cfg).build();
+        server.start();
+        log.info("serving {} (HTTP API at {})", server.webSocketUri(), server.httpUri());
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            log.info("shutting down");
+            server.close();
+            stopped.countDown();
+        }, "ferry-shutdown"));
+        stopped.await();
+        return FerryCommand.OK;
+    }
+
+    /** The configuration from file, environment and options; a {@code ConfigException} names the bad key. */
+    FerryConfig load() {
+        ConfigLoader loader = new ConfigLoader();
+        if (config != null) {
+            loader.yaml(config);
+        }
+        loader.env(root.env);
+        for (String s : settings) {
+            int eq = s.indexOf('=');
+            if (eq <= 0) {
+                throw new ParameterException(spec.commandLine(), "--set " + s + ": expected KEY=VALUE");
+            }
+            loader.set(s.substring(0, eq).strip(), s.substring(eq + 1).strip());
+        }
+        if (host != null) {
+            loader.set("server.host", host);
+        }
+        if (port != null) {
+            loader.set("server.port", Integer.toString(port));
+        }
+        return loader.load();
+    }
+}

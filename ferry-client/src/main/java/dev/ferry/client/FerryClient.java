@@ -1,0 +1,1012 @@
+package dev.ferry.client;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.ferry.client.internal.Backoff;
+import dev.ferry.client.internal.ClosePolicy;
+import dev.ferry.client.internal.Connection;
+import dev.ferry.client.internal.Json;
+import dev.ferry.protocol.ErrorCode;
+import dev.ferry.protocol.Frame;
+import dev.ferry.protocol.Payload;
+import dev.ferry.protocol.Topics;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongFunction;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A ferry.v1 client on the JDK's {@code java.net.http.WebSocket}.
+ *
+ * <pre>{@code
+ * try (FerryClient client = FerryClient.connect(URI.create("ws://127.0.0.1:8080/v1/ws"))) {
+ *     client.subscribe("chat.*", m -> System.out.println(m.topic() + " " + m.data())).join();
+ *     long offset = client.publishAck("chat.room1", Map.of("text", "hi")).join();
+ *     client.register("math.add", args -> args.get(0).asInt() + args.get(1).asInt()).join();
+ *     JsonNode sum = client.call("math.add", List.of(2, 3), Duration.ofSeconds(5)).join();
+ * }
+ * }</pre>
+ *
+ * <p>Lifecycle: {@link #builder()} ... {@code build()}, then {@link #connect()} once, then commands, then
+ * {@link #close()} (idempotent). With reconnect enabled (the default) a lost connection is re-opened after a
+ * jittered exponential backoff, or after the server's {@code goaway} hint, and every subscription and registration
+ * is re-established on it. Commands in flight when a connection drops fail with {@link FerryException#CONNECTION_LOST};
+ * {@code publish} and {@code call} while disconnected fail with {@link FerryException#NOT_CONNECTED};
+ * {@code subscribe} and {@code register} while disconnected complete once the client is connected again.
+ *
+ * <p>Threading: every method is thread-safe. Message and procedure handlers run on one dispatch thread per client,
+ * in order. Futures returned by the client are completed on its network threads: do not block in callbacks attached
+ * to them (use the {@code ...Async} variants with your own executor for slow work). Handlers may block on the
+ * client's futures, except on a call that the server may route back to this same client (its handler would wait
+ * behind the blocked one).
+ */
+public final class FerryClient implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(FerryClient.class);
+
+    /** Where the client is in its lifecycle. */
+    public enum State { NEW, CONNECTING, CONNECTED, RECONNECTING, CLOSED }
+
+    private final URI uri;
+    private final boolean reconnect;
+    private final Duration connectTimeout;
+    private final Duration requestTimeout;
+    private final long maxQueuedBytes;
+    private final ConnectionListener listener;
+    private final HttpClient http;
+    private final ScheduledExecutorService timer;
+    private final ExecutorService dispatcher;
+    private final AtomicLong requestIds = new AtomicLong();
+    private final ConcurrentHashMap<Long, Pending> pending = new ConcurrentHashMap<>();
+    private final CompletableFuture<Void> terminated = new CompletableFuture<>();
+    private volatile Thread dispatchThread;
+
+    private final Object lock = new Object();
+    // ---- guarded by lock
+    private final Backoff backoff;
+    private State state = State.NEW;
+    private Connection current;
+    private boolean everConnected;
+    private ScheduledFuture<?> reconnectTask;
+    private CompletableFuture<FerryClient> firstConnect;
+    private final Map<String, List<SubscriptionImpl>> subscriptions = new LinkedHashMap<>();
+    private final Map<String, RegistrationImpl> registrations = new LinkedHashMap<>();
+
+    private FerryClient(Builder b) {
+        this.uri = b.uri;
+        this.reconnect = b.reconnect;
+        this.connectTimeout = b.connectTimeout;
+        this.requestTimeout = b.requestTimeout;
+        this.maxQueuedBytes = b.maxQueuedBytes;
+        this.listener = b.listener;
+        this.backoff = new Backoff(b.backoffMin, b.backoffMax);
+        String name = "ferry-client@" + Integer.toHexString(System.identityHashCode(this));
+        this.timer = Executors.newSingleThreadScheduledExecutor(daemon(name + "-timer"));
+        this.dispatcher = Executors.newSingleThreadExecutor(r -> {
+            Thread t = daemon(name + "-dispatch").newThread(r);
+            dispatchThread = t;
+            return t;
+        });
+        this.http = b.httpClient != null ? b.httpClient
+                : HttpClient.newBuilder().connectTimeout(connectTimeout).build();
+    }
+
+    private static ThreadFactory daemon(String name) {
+        return r -> {
+            Thread t = new Thread(r, name);
+            t.setDaemon(true);
+            return t;
+        };
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Connects with the default settings (reconnect on) and waits until connected. */
+    public static FerryClient connect(URI uri) {
+        return builder().uri(uri).build().connect();
+    }
+
+    // ------------------------------------------------------------ lifecycle
+
+    /**
+     * Connects and waits until connected (and any subscriptions or registrations made before are established).
+     * Throws a {@link FerryException} ({@code connect_failed}) if the first attempt fails; a client whose first
+     * attempt failed may try {@code connect()} again.
+     */
+    public FerryClient connect() {
+        try {
+            return connectAsync().get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new FerryException(FerryException.CONNECT_FAILED, "interrupted while connecting to " + uri, null, e);
+        } catch (ExecutionException e) {
+            throw asFerryException(e.getCause());
+        }
+    }
+
+    /** As {@link #connect()}, without blocking. */
+    public CompletableFuture<FerryClient> connectAsync() {
+        synchronized (lock) {
+            if (state == State.CLOSED) {
+                return CompletableFuture.failedFuture(closedError());
+            }
+            if (state != State.NEW) {
+                return firstConnect;
+            }
+            state = State.CONNECTING;
+            firstConnect = new CompletableFuture<>();
+            attempt();
+            return firstConnect;
+        }
+    }
+
+    public URI uri() {
+        return uri;
+    }
+
+    public State state() {
+        synchronized (lock) {
+            return state;
+        }
+    }
+
+    public boolean isConnected() {
+        return state() == State.CONNECTED;
+    }
+
+    /**
+     * Completes when the client is done for good: normally after {@link #close()}, exceptionally with a
+     * {@link FerryException} when the connection was lost and the client will not reconnect.
+     */
+    public CompletableFuture<Void> terminated() {
+        return terminated.copy();
+    }
+
+    /**
+     * Closes the client: stops reconnecting, fails commands still waiting for a reply ({@code client_closed}),
+     * lets handlers already running or queued finish (so that their replies are sent; up to the connect timeout),
+     * sends what is queued, closes the WebSocket with 1000 and waits briefly for the server's close. Idempotent.
+     */
+    @Override
+    public void close() {
+        Connection c;
+        List<SubscriptionImpl> subs = new ArrayList<>();
+        List<RegistrationImpl> regs;
+        synchronized (lock) {
+            if (state == State.CLOSED) {
+                return;
+            }
+            state = State.CLOSED;
+            if (reconnectTask != null) {
+                reconnectTask.cancel(false);
+            }
+            c = current;
+            current = null;
+            subscriptions.values().forEach(subs::addAll);
+            subscriptions.clear();
+            regs = new ArrayList<>(registrations.values());
+            registrations.clear();
+            if (firstConnect != null) {
+                firstConnect.completeExceptionally(closedError());
+            }
+        }
+        FerryException closed = closedError();
+        failPending(null, closed);
+        subs.forEach(s -> s.ready.completeExceptionally(closed));
+        regs.forEach(r -> r.ready.completeExceptionally(closed));
+        dispatcher.shutdown();
+        if (Thread.currentThread() != dispatchThread) {
+            try {
+                if (!dispatcher.awaitTermination(connectTimeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                    log.warn("handlers still running {} ms after close(); closing anyway", connectTimeout.toMillis());
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        if (c != null) {
+            try {
+                c.close(1000, "client closed").thenCompose(v -> c.closedFuture())
+                        .get(connectTimeout.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (ExecutionException | TimeoutException e) {
+                log.debug("no clean close from {}: {}", uri, e.toString());
+            }
+            c.abort();
+        }
+        timer.shutdownNow();
+        terminated.complete(null);
+        log.debug("client for {} closed", uri);
+    }
+
+    private FerryException closedError() {
+        return new FerryException(FerryException.CLIENT_CLOSED, "the client for " + uri + " is closed");
+    }
+
+    /** Opens a connection; on the timer thread or under the lock. */
+    private void attempt() {
+        Connection.open(http, uri, connectTimeout, maxQueuedBytes, new Handler()).whenComplete((c, error) -> {
+            if (error != null) {
+                attemptFailed(asFerryException(error));
+            } else {
+                opened(c);
+            }
+        });
+    }
+
+    private void attemptFailed(FerryException error) {
+        CompletableFuture<FerryClient> first = null;
+        synchronized (lock) {
+            if (state == State.CLOSED) {
+                return;
+            }
+            if (!everConnected) {
+                state = State.NEW;
+                first = firstConnect;
+            } else {
+                long delay = backoff.nextDelayMs();
+                log.info("reconnect to {} failed ({}); next attempt in {} ms", uri, error.getMessage(), delay);
+                scheduleAttempt(delay);
+            }
+        }
+        if (first != null) {
+            first.completeExceptionally(error);
+        } else {
+            notifyListener(() -> listener.onReconnectFailed(error));
+        }
+    }
+
+    private void scheduleAttempt(long delayMs) {
+        state = State.RECONNECTING;
+        try {
+            reconnectTask = timer.schedule(() -> {
+                synchronized (lock) {
+                    if (state == State.RECONNECTING) {
+                        attempt();
+                    }
+                }
+            }, delayMs, TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+            log.debug("timer stopped; not reconnecting");
+        }
+    }
+
+    private void opened(Connection c) {
+        boolean reconnected;
+        List<String> patterns;
+        List<String> procs;
+        synchronized (lock) {
+            if (state == State.CLOSED) {
+                c.abort();
+                return;
+            }
+            if (c.isClosed()) {
+                // Closed before we could use it (e.g. refused right after the upgrade): count it as a failed attempt.
+                attemptFailedLocked();
+                return;
+            }
+            reconnected = everConnected;
+            everConnected = true;
+            current = c;
+            state = State.CONNECTED;
+            patterns = new ArrayList<>(subscriptions.keySet());
+            procs = new ArrayList<>(registrations.keySet());
+        }
+        List<CompletableFuture<?>> restoring = new ArrayList<>();
+        for (String pattern : patterns) {
+            restoring.add(request(c, id -> new Frame.Sub(id, pattern), requestTimeout)
+                    .whenComplete((r, e) -> subscribed(pattern, e)));
+        }
+        for (String proc : procs) {
+            restoring.add(request(c, id -> new Frame.Register(id, proc), requestTimeout)
+                    .whenComplete((r, e) -> registered(proc, e)));
+        }
+        CompletableFuture.allOf(restoring.toArray(CompletableFuture[]::new)).whenComplete((v, e) -> {
+            CompletableFuture<FerryClient> first;
+            synchronized (lock) {
+                if (current != c) {
+                    return;
+                }
+                backoff.reset();
+                first = firstConnect;
+            }
+            if (reconnected) {
+                log.info("reconnected to {}; restored {} subscription(s) and {} registration(s)",
+                        uri, patterns.size(), procs.size());
+            } else {
+                log.debug("connected to {}", uri);
+            }
+            first.complete(this);
+            notifyListener(() -> listener.onConnected(reconnected));
+        });
+    }
+
+    private void attemptFailedLocked() {
+        if (!everConnected) {
+            state = State.NEW;
+            firstConnect.completeExceptionally(new FerryException(FerryException.CONNECT_FAILED,
+                    "connection to " + uri + " closed right after opening"));
+        } else {
+            scheduleAttempt(backoff.nextDelayMs());
+        }
+    }
+
+    private void connectionClosed(Connection c, int code, String reason, Throwable error) {
+        String why = ClosePolicy.describe(code, reason);
+        failPending(c, new FerryException(FerryException.CONNECTION_LOST,
+                "connection to " + uri + " closed before the reply (" + why + ")", null, error));
+        boolean again;
+        List<SubscriptionImpl> subs = new ArrayList<>();
+        List<RegistrationImpl> regs = new ArrayList<>();
+        synchronized (lock) {
+            if (current != c || state == State.CLOSED) {
+                return;
+            }
+            current = null;
+            again = reconnect && ClosePolicy.reconnectAfter(code);
+            if (again) {
+                long delay = c.goAwayMs() >= 0 ? Backoff.jitter(c.goAwayMs()) : backoff.nextDelayMs();
+                if (c.goAwayMs() >= 0) {
+                    log.info("server {} is going away; reconnecting in {} ms", uri, delay);
+                } else {
+                    log.warn("connection to {} lost ({}); reconnecting in {} ms", uri, why, delay);
+                }
+                scheduleAttempt(delay);
+            } else {
+                state = State.CLOSED;
+                subscriptions.values().forEach(subs::addAll);
+                subscriptions.clear();
+                regs.addAll(registrations.values());
+                registrations.clear();
+                log.warn("connection to {} lost ({}); not reconnecting", uri, why);
+            }
+        }
+        if (!again) {
+            FerryException lost = new FerryException(FerryException.CONNECTION_LOST,
+                    "connection to " + uri + " lost (" + why + ")", null, error);
+            subs.forEach(s -> s.ready.completeExceptionally(lost));
+            regs.forEach(r -> r.ready.completeExceptionally(lost));
+            timer.shutdownNow();
+            dispatcher.shutdown();
+            terminated.completeExceptionally(lost);
+        }
+        notifyListener(() -> listener.onDisconnected(code, reason, again));
+    }
+
+    private void notifyListener(Runnable call) {
+        try {
+            call.run();
+        } catch (RuntimeException e) {
+            log.warn("connection listener failed", e);
+        }
+    }
+
+    // ------------------------------------------------------------ requests and replies
+
+    private record Pending(Connection connection, CompletableFuture<Frame> reply) {
+    }
+
+    /**
+     * Sends a command built with a fresh request id; the future completes with its {@code result} (or
+     * {@code pong}), or fails with the server's {@code error} as a {@link FerryException}.
+     */
+    private CompletableFuture<Frame> request(Connection c, LongFunction<Frame> command, Duration timeout) {
+        long id = requestIds.incrementAndGet();
+        CompletableFuture<Frame> reply = new CompletableFuture<>();
+        pending.put(id, new Pending(c, reply));
+        c.send(command.apply(id)).whenComplete((v, e) -> {
+            if (e != null && pending.remove(id) != null) {
+                reply.completeExceptionally(asFerryException(e));
+            }
+        });
+        if (timeout != null) {
+            try {
+                ScheduledFuture<?> guard = timer.schedule(() -> {
+                    if (pending.remove(id) != null) {
+                        reply.completeExceptionally(new FerryException(FerryException.REQUEST_TIMEOUT,
+                                "no reply from " + uri + " within " + timeout.toMillis() + " ms"));
+                    }
+                }, timeout.toMillis(), TimeUnit.MILLISECONDS);
+                reply.whenComplete((f, e) -> guard.cancel(false));
+            } catch (RejectedExecutionException e) {
+                // closing: the reply fails with client_closed
+            }
+        }
+        return reply;
+    }
+
+    /** Fails the requests sent on {@code c} (all requests when {@code c} is null). */
+    private void failPending(Connection c, FerryException error) {
+        for (Map.Entry<Long, Pending> e : pending.entrySet()) {
+            if ((c == null || e.getValue().connection == c) && pending.remove(e.getKey(), e.getValue())) {
+                e.getValue().reply.completeExceptionally(error);
+            }
+        }
+    }
+
+    private Connection connected(String what) {
+        synchronized (lock) {
+            if (state == State.CLOSED) {
+                throw closedError();
+            }
+            if (current == null) {
+                throw new FerryException(FerryException.NOT_CONNECTED, "cannot " + what + ": not connected to "
+                        + uri + (state == State.RECONNECTING ? " (reconnecting)" : ""));
+            }
+            return current;
+        }
+    }
+
+    private final class Handler implements Connection.Handler {
+        @Override
+        public void frame(Connection c, Frame frame) {
+            if (frame instanceof Frame.Result r) {
+                complete(r.id(), r);
+            } else if (frame instanceof Frame.Pong p) {
+                complete(p.id(), p);
+            } else if (frame instanceof Frame.Error e) {
+                Pending p = e.id() == 0 ? null : pending.remove(e.id());
+                if (p != null) {
+                    p.reply.completeExceptionally(new FerryException(e.code(), e.message(), Json.toNode(e.data())));
+                } else {
+                    log.warn("error from {}: {}: {}", uri, e.code(), e.message());
+                }
+            } else if (frame instanceof Frame.Msg m) {
+                deliver(c, m);
+            } else if (frame instanceof Frame.Invoke i) {
+                invoke(c, i);
+            } else if (frame instanceof Frame.GoAway g) {
+                log.debug("goaway from {}: {} (reconnect in {} ms)", uri, g.reason(), g.reconnectMs());
+                c.goAway(g.reconnectMs());
+            } else {
+                log.debug("ignoring unexpected {} frame from {}", frame.type(), uri);
+            }
+        }
+
+        private void complete(long id, Frame reply) {
+            Pending p = pending.remove(id);
+            if (p != null) {
+                p.reply.complete(reply);
+            }
+        }
+
+        @Override
+        public void closed(Connection c, int closeCode, String reason, Throwable error) {
+            connectionClosed(c, closeCode, reason, error);
+        }
+    }
+
+    /** Runs a handler task for a frame of {@code c} on the dispatch thread, counting it for {@code c}'s flow control. */
+    private void dispatch(Connection c, Runnable task) {
+        c.taskQueued();
+        try {
+            dispatcher.execute(() -> {
+                try {
+                    task.run();
+                } finally {
+                    c.taskDone();
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            c.taskDone(); // closed: drop it
+        }
+    }
+
+    // ------------------------------------------------------------ pub/sub
+
+    /**
+     * Publishes without acknowledgement. {@code data} is a {@link JsonNode}, any value Jackson can serialize, or a
+     * {@code byte[]} (sent as a binary publication). The future completes once the frame is handed to the socket.
+     */
+    public CompletableFuture<Void> publish(String topic, Object data) {
+        try {
+            checkTopic(topic);
+            Payload payload = Json.toPayload(data);
+            return connected("publish").send(new Frame.Pub(0, topic, payload, false));
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    /** Publishes opaque bytes as a binary publication. */
+    public CompletableFuture<Void> publish(String topic, byte[] data) {
+        return publish(topic, (Object) data);
+    }
+
+    /** Publishes and waits for the server's acknowledgement; the future yields the publication's offset. */
+    public CompletableFuture<Long> publishAck(String topic, Object data) {
+        try {
+            checkTopic(topic);
+            Payload payload = Json.toPayload(data);
+            return request(connected("publish"), id -> new Frame.Pub(id, topic, payload, true), requestTimeout)
+                    .thenApply(r -> Json.toNode(((Frame.Result) r).data()).path("offset").asLong());
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    private static void checkTopic(String topic) {
+        String why = Topics.checkTopic(topic);
+        if (why != null) {
+            throw new FerryException(ErrorCode.BAD_TOPIC.wire(), why);
+        }
+    }
+
+    /**
+     * Subscribes {@code handler} to every topic matching {@code pattern} ({@code *} one word, {@code #} zero or
+     * more). Completes once the server has confirmed; while disconnected, once the client has reconnected.
+     */
+    public CompletableFuture<Subscription> subscribe(String pattern, MessageHandler handler) {
+        Objects.requireNonNull(handler, "handler");
+        String why = Topics.checkPattern(pattern);
+        if (why != null) {
+            return CompletableFuture.failedFuture(new FerryException(ErrorCode.BAD_TOPIC.wire(), why));
+        }
+        SubscriptionImpl s = new SubscriptionImpl(pattern, handler);
+        Connection c;
+        synchronized (lock) {
+            if (state == State.CLOSED) {
+                return CompletableFuture.failedFuture(closedError());
+            }
+            subscriptions.computeIfAbsent(pattern, p -> new CopyOnWriteArrayList<>()).add(s);
+            c = current;
+            if (c != null) {
+                request(c, id -> new Frame.Sub(id, pattern), requestTimeout).whenComplete((r, e) -> subscribed(pattern, e));
+            }
+        }
+        return s.ready;
+    }
+
+    /** The server confirmed (or refused) a pattern: settle the subscriptions waiting for it. */
+    private void subscribed(String pattern, Throwable error) {
+        FerryException failure = error == null ? null : asFerryException(error);
+        if (failure != null && isTransient(failure)) {
+            return; // sent again after the reconnect (or failed by close)
+        }
+        List<SubscriptionImpl> waiting = new ArrayList<>();
+        synchronized (lock) {
+            List<SubscriptionImpl> subs = subscriptions.get(pattern);
+            if (subs == null) {
+                return;
+            }
+            for (SubscriptionImpl s : subs) {
+                if (!s.ready.isDone()) {
+                    waiting.add(s);
+                }
+            }
+            if (failure != null) {
+                subs.removeAll(waiting);
+                if (subs.isEmpty()) {
+                    subscriptions.remove(pattern);
+                }
+            }
+        }
+        if (failure != null) {
+            log.warn("subscription to {} refused by {}: {}: {}", pattern, uri, failure.code(), failure.getMessage());
+        }
+        for (SubscriptionImpl s : waiting) {
+            if (failure == null) {
+                s.ready.complete(s);
+            } else {
+                s.ready.completeExceptionally(failure);
+            }
+        }
+    }
+
+    private static boolean isTransient(FerryException e) {
+        return switch (e.code()) {
+            // shutting_down: the server is draining and will close this connection; the next one retries
+            case FerryException.CONNECTION_LOST, FerryException.CLIENT_CLOSED, FerryException.NOT_CONNECTED,
+                    "shutting_down" -> true;
+            default -> false;
+        };
+    }
+
+    private void deliver(Connection c, Frame.Msg m) {
+        List<SubscriptionImpl> targets = new ArrayList<>();
+        synchronized (lock) {
+            for (Map.Entry<String, List<SubscriptionImpl>> e : subscriptions.entrySet()) {
+                if (Topics.matches(e.getKey(), m.topic())) {
+                    targets.addAll(e.getValue());
+                }
+            }
+        }
+        if (targets.isEmpty()) {
+            return;
+        }
+        Payload data = m.data();
+        dispatch(c, () -> {
+            Message message = data.isBinary()
+                    ? new Message(m.topic(), m.offset(), null, data.bytes())
+                    : new Message(m.topic(), m.offset(), Json.toNode(data), null);
+            for (SubscriptionImpl s : targets) {
+                if (s.active.get()) {
+                    try {
+                        s.handler.onMessage(message);
+                    } catch (Exception e) {
+                        log.warn("message handler for {} failed on {}", s.pattern, message, e);
+                    }
+                }
+            }
+        });
+    }
+
+    private final class SubscriptionImpl implements Subscription {
+        final String pattern;
+        final MessageHandler handler;
+        final AtomicBoolean active = new AtomicBoolean(true);
+        final CompletableFuture<Subscription> ready = new CompletableFuture<>();
+
+        SubscriptionImpl(String pattern, MessageHandler handler) {
+            this.pattern = pattern;
+            this.handler = handler;
+        }
+
+        @Override
+        public String pattern() {
+            return pattern;
+        }
+
+        @Override
+        public CompletableFuture<Void> unsubscribe() {
+            if (!active.getAndSet(false)) {
+                return CompletableFuture.completedFuture(null);
+            }
+            synchronized (lock) {
+                List<SubscriptionImpl> subs = subscriptions.get(pattern);
+                if (subs == null || !subs.remove(this) || !subs.isEmpty()) {
+                    return CompletableFuture.completedFuture(null);
+                }
+                subscriptions.remove(pattern);
+                if (current == null) {
+                    return CompletableFuture.completedFuture(null); // nothing to undo on a connection we do not have
+                }
+                return request(current, id -> new Frame.Unsub(id, pattern), requestTimeout).thenApply(r -> null);
+            }
+        }
+
+        @Override
+        public String toString() {
+            return "Subscription[" + pattern + "]";
+        }
+    }
+
+    // ------------------------------------------------------------ RPC
+
+    /**
+     * Calls a procedure. {@code args} is a {@link JsonNode}, any value Jackson can serialize, {@code null}, or a
+     * {@code byte[]} (sent as binary). The result is the callee's JSON value, or a
+     * {@link com.fasterxml.jackson.databind.node.BinaryNode} for a binary result. Failures are
+     * {@link FerryException}s with the wire code ({@code no_such_procedure}, {@code call_timeout},
+     * {@code callee_gone}, {@code callee_error}, ...).
+     *
+     * @param timeout how long the server waits for the callee (null: the server's {@code rpc.default-timeout})
+     */
+    public CompletableFuture<JsonNode> call(String proc, Object args, Duration timeout) {
+        try {
+            checkProcedure(proc);
+            Payload payload = Json.toPayload(args);
+            long timeoutMs = timeout == null ? 0 : Math.max(1, timeout.toMillis());
+            // The server enforces the timeout; the local guard only covers a server that never answers.
+            Duration guard = timeout == null ? null : timeout.plus(requestTimeout);
+            return request(connected("call " + proc), id -> new Frame.Call(id, proc, payload, timeoutMs), guard)
+                    .thenApply(r -> {
+                        JsonNode n = Json.toNode(((Frame.Result) r).data());
+                        return n == null ? com.fasterxml.jackson.databind.node.NullNode.getInstance() : n;
+                    });
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    /** Calls with the server's default timeout. */
+    public CompletableFuture<JsonNode> call(String proc, Object args) {
+        return call(proc, args, null);
+    }
+
+    /**
+     * Registers a procedure on this client; calls to it are routed here (round-robin among every connection that
+     * registered it). Completes once the server confirmed; while disconnected, once reconnected. One handler per
+     * procedure per client.
+     */
+    public CompletableFuture<Registration> register(String proc, ProcedureHandler handler) {
+        Objects.requireNonNull(handler, "handler");
+        try {
+            checkProcedure(proc);
+        } catch (FerryException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        RegistrationImpl reg = new RegistrationImpl(proc, handler);
+        synchronized (lock) {
+            if (state == State.CLOSED) {
+                return CompletableFuture.failedFuture(closedError());
+            }
+            if (registrations.putIfAbsent(proc, reg) != null) {
+                return CompletableFuture.failedFuture(
+                        new IllegalStateException("\"" + proc + "\" is already registered on this client"));
+            }
+            if (current != null) {
+                request(current, id -> new Frame.Register(id, proc), requestTimeout).whenComplete((r, e) -> registered(proc, e));
+            }
+        }
+        return reg.ready;
+    }
+
+    private void registered(String proc, Throwable error) {
+        FerryException failure = error == null ? null : asFerryException(error);
+        if (failure != null && isTransient(failure)) {
+            return;
+        }
+        RegistrationImpl reg;
+        synchronized (lock) {
+            reg = registrations.get(proc);
+            if (reg == null || reg.ready.isDone()) {
+                return;
+            }
+            if (failure != null) {
+                registrations.remove(proc);
+            }
+        }
+        if (failure == null) {
+            reg.ready.complete(reg);
+        } else {
+            log.warn("registration of {} refused by {}: {}: {}", proc, uri, failure.code(), failure.getMessage());
+            reg.ready.completeExceptionally(failure);
+        }
+    }
+
+    private static void checkProcedure(String proc) {
+        String why = Topics.checkProcedure(proc);
+        if (why != null) {
+            throw new FerryException(ErrorCode.BAD_PROCEDURE.wire(), why);
+        }
+    }
+
+    private void invoke(Connection c, Frame.Invoke inv) {
+        RegistrationImpl reg;
+        synchronized (lock) {
+            reg = registrations.get(inv.proc());
+        }
+        if (reg == null || !reg.active.get()) {
+            c.send(new Frame.Reply(inv.id(), null, new Frame.ErrorBody(ErrorCode.NO_SUCH_PROCEDURE.wire(),
+                    "\"" + inv.proc() + "\" is not registered on this client", null)));
+            return;
+        }
+        dispatch(c, () -> {
+            Object result;
+            try {
+                result = reg.handler.handle(Json.toNode(inv.args()));
+            } catch (Exception e) {
+                reply(c, inv, null, e);
+                return;
+            }
+            if (result instanceof CompletionStage<?> stage) {
+                stage.whenComplete((value, error) -> reply(c, inv, value, error));
+            } else {
+                reply(c, inv, result, null);
+            }
+        });
+    }
+
+    private void reply(Connection c, Frame.Invoke inv, Object value, Throwable error) {
+        Frame.Reply reply;
+        if (error == null) {
+            try {
+                reply = new Frame.Reply(inv.id(), Json.toPayload(value), null);
+            } catch (RuntimeException e) {
+                error = e;
+                reply = null;
+            }
+        } else {
+            reply = null;
+        }
+        if (reply == null) {
+            Throwable cause = unwrap(error);
+            Frame.ErrorBody body;
+            if (cause instanceof FerryException fe) {
+                body = new Frame.ErrorBody(fe.code(), String.valueOf(fe.getMessage()),
+                        fe.data() == null ? null : Json.toPayload(fe.data()));
+            } else {
+                log.debug("procedure {} failed", inv.proc(), cause);
+                body = new Frame.ErrorBody("error", cause.getMessage() != null ? cause.getMessage() : cause.toString(), null);
+            }
+            reply = new Frame.Reply(inv.id(), null, body);
+        }
+        c.send(reply).exceptionally(e -> {
+            log.debug("could not reply to {} (connection gone; the caller gets callee_gone)", inv.proc());
+            return null;
+        });
+    }
+
+    private final class RegistrationImpl implements Registration {
+        final String proc;
+        final ProcedureHandler handler;
+        final AtomicBoolean active = new AtomicBoolean(true);
+        final CompletableFuture<Registration> ready = new CompletableFuture<>();
+
+        RegistrationImpl(String proc, ProcedureHandler handler) {
+            this.proc = proc;
+            this.handler = handler;
+        }
+
+        @Override
+        public String procedure() {
+            return proc;
+        }
+
+        @Override
+        public CompletableFuture<Void> unregister() {
+            if (!active.getAndSet(false)) {
+                return CompletableFuture.completedFuture(null);
+            }
+            synchronized (lock) {
+                if (!registrations.remove(proc, this) || current == null) {
+                    return CompletableFuture.completedFuture(null);
+                }
+                return request(current, id -> new Frame.Unregister(id, proc), requestTimeout).thenApply(r -> null);
+            }
+        }
+
+        @Override
+        public String toString() {
+            return "Registration[" + proc + "]";
+        }
+    }
+
+    /** Application-level ping; the future yields the round-trip time. */
+    public CompletableFuture<Duration> ping() {
+        try {
+            long start = System.nanoTime();
+            return request(connected("ping"), Frame.Ping::new, requestTimeout)
+                    .thenApply(p -> Duration.ofNanos(System.nanoTime() - start));
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    // ------------------------------------------------------------ helpers
+
+    private static Throwable unwrap(Throwable t) {
+        while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t;
+    }
+
+    private static FerryException asFerryException(Throwable t) {
+        Throwable cause = unwrap(t);
+        if (cause instanceof FerryException fe) {
+            return fe;
+        }
+        return new FerryException(FerryException.CONNECTION_LOST, String.valueOf(cause.getMessage()), null, cause);
+    }
+
+    @Override
+    public String toString() {
+        return "FerryClient[" + uri + ", " + state() + "]";
+    }
+
+    /** Settings for a {@link FerryClient}. */
+    public static final class Builder {
+        private URI uri;
+        private boolean reconnect = true;
+        private Duration backoffMin = Duration.ofMillis(100);
+        private Duration backoffMax = Duration.ofSeconds(30);
+        private Duration connectTimeout = Duration.ofSeconds(10);
+        private Duration requestTimeout = Duration.ofSeconds(30);
+        private long maxQueuedBytes = 16L << 20;
+        private ConnectionListener listener = new ConnectionListener() {
+        };
+        private HttpClient httpClient;
+
+        private Builder() {
+        }
+
+        /** The ferry.v1 endpoint, e.g. {@code ws://127.0.0.1:8080/v1/ws}. Required. */
+        public Builder uri(URI uri) {
+            this.uri = Objects.requireNonNull(uri, "uri");
+            return this;
+        }
+
+        public Builder uri(String uri) {
+            return uri(URI.create(uri));
+        }
+
+        /** Whether to reconnect after the connection is lost (default true). */
+        public Builder reconnect(boolean reconnect) {
+            this.reconnect = reconnect;
+            return this;
+        }
+
+        /** Reconnect delays grow from {@code min} to {@code max}, jittered (default 100 ms to 30 s). */
+        public Builder backoff(Duration min, Duration max) {
+            this.backoffMin = Objects.requireNonNull(min, "min");
+            this.backoffMax = Objects.requireNonNull(max, "max");
+            return this;
+        }
+
+        /** Time allowed for opening a connection (default 10 s); also bounds the wait for a clean close. */
+        public Builder connectTimeout(Duration timeout) {
+            this.connectTimeout = positive("connectTimeout", timeout);
+            return this;
+        }
+
+        /**
+         * How long to wait for the server to answer a command before failing it with {@code request_timeout}
+         * (default 30 s). For calls this is added to the call's own timeout, which the server enforces.
+         */
+        public Builder requestTimeout(Duration timeout) {
+            this.requestTimeout = positive("requestTimeout", timeout);
+            return this;
+        }
+
+        /**
+         * Bound on encoded frames waiting to be sent on a connection (default 16 MiB). A command that would exceed
+         * it fails at once with {@link FerryException#SEND_QUEUE_FULL} instead of queuing without limit. A single
+         * frame larger than the bound is still accepted when nothing else is queued.
+         */
+        public Builder maxQueuedBytes(long bytes) {
+            if (bytes < 1) {
+                throw new IllegalArgumentException("maxQueuedBytes: " + bytes + " (expected: > 0)");
+            }
+            this.maxQueuedBytes = bytes;
+            return this;
+        }
+
+        public Builder listener(ConnectionListener listener) {
+            this.listener = Objects.requireNonNull(listener, "listener");
+            return this;
+        }
+
+        /** The HTTP client to open WebSockets with (default: a new one per client). */
+        public Builder httpClient(HttpClient httpClient) {
+            this.httpClient = Objects.requireNonNull(httpClient, "httpClient");
+            return this;
+        }
+
+        private static Duration positive(String name, Duration d) {
+            Objects.requireNonNull(d, name);
+            if (d.isNegative() || d.isZero()) {
+                throw new IllegalArgumentException(name + ": " + d + " (expected: > 0)");
+            }
+            return d;
+        }
+
+        public FerryClient build() {
+            if (uri == null) {
+                throw new IllegalStateException("uri is required");
+            }
+            new Backoff(backoffMin, backoffMax); // validates
+            return new FerryClient(this);
+        }
+
+        /** Builds and connects; see {@link FerryClient#connect()}. */
+        public FerryClient connect() {
+            return build().connect();
+        }
+    }
+}
