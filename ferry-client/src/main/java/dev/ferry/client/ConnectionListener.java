@@ -21,6 +21,14 @@ public interface ConnectionListener {
     default void onDisconnected(int closeCode, String reason, boolean willReconnect) {
     }
 
+    /**
+     * After a reconnect, the publications on {@code topic} missed while disconnected could not be recovered from
+     * the server's history (too old, too many, or the server lost the history: a new epoch). Delivery goes on live
+     * from {@code offset} + 1; an application that needs every message resynchronises from its source of truth.
+     */
+    default void onNotRecovered(String topic, String epoch, long offset) {
+    }
+
     /** A reconnect attempt failed; the client tries again after a backoff. */
     default void onReconnectFailed(Throwable cause) {
     }

@@ -91,6 +91,11 @@ public final class FerryClient implements AutoCloseable {
     private ScheduledFuture<?> reconnectTask;
     private CompletableFuture<FerryClient> firstConnect;
     private final Map<String, List<SubscriptionImpl>> subscriptions = new LinkedHashMap<>();
+    /**
+     * The last publication delivered per topic, in its epoch: sent as {@code since} when subscriptions are
+     * restored after a reconnect, and used to skip a publication delivered twice. Guarded by {@link #lock}.
+     */
+    private final Map<String, Frame.Position> positions = new LinkedHashMap<>();
     private final Map<String, RegistrationImpl> registrations = new LinkedHashMap<>();
 
     private FerryClient(Builder b) {
@@ -318,8 +323,14 @@ public final class FerryClient implements AutoCloseable {
         }
         List<CompletableFuture<?>> restoring = new ArrayList<>();
         for (String pattern : patterns) {
-            restoring.add(request(c, id -> new Frame.Sub(id, pattern), requestTimeout)
-                    .whenComplete((r, e) -> subscribed(pattern, e)));
+            List<Frame.Position> since = positionsFor(pattern);
+            restoring.add(request(c, id -> new Frame.Sub(id, pattern, since), requestTimeout)
+                    .whenComplete((r, e) -> {
+                        if (e == null) {
+                            recovered(r);
+                        }
+                        subscribed(pattern, e);
+                    }));
         }
         for (String proc : procs) {
             restoring.add(request(c, id -> new Frame.Register(id, proc), requestTimeout)
@@ -575,10 +586,65 @@ public final class FerryClient implements AutoCloseable {
             subscriptions.computeIfAbsent(pattern, p -> new CopyOnWriteArrayList<>()).add(s);
             c = current;
             if (c != null) {
-                request(c, id -> new Frame.Sub(id, pattern), requestTimeout).whenComplete((r, e) -> subscribed(pattern, e));
+                request(c, id -> new Frame.Sub(id, pattern), requestTimeout).whenComplete((r, e) -> {
+                    if (e == null) {
+                        recovered(r);
+                    }
+                    subscribed(pattern, e);
+                });
             }
         }
         return s.ready;
+    }
+
+    /** Largest number of topic positions sent with one re-subscription (the server's default limit). */
+    private static final int MAX_SINCE = 1000;
+
+    /** Where this client stands in the topics matching {@code pattern}: what to ask the server to replay. */
+    private List<Frame.Position> positionsFor(String pattern) {
+        List<Frame.Position> out = new ArrayList<>();
+        synchronized (lock) {
+            for (Frame.Position p : positions.values()) {
+                if (out.size() < MAX_SINCE && Topics.matches(pattern, p.topic())) {
+                    out.add(p);
+                }
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Reads the reply to a {@code sub}: records where each concrete topic starts, and reports topics whose missed
+     * publications could not be replayed.
+     */
+    private void recovered(Frame reply) {
+        if (!(reply instanceof Frame.Result r) || r.data() == null) {
+            return;
+        }
+        JsonNode data = Json.toNode(r.data());
+        List<JsonNode> entries = new ArrayList<>();
+        if (data.has("positions")) {
+            data.path("positions").forEach(entries::add);
+        } else if (data.has("offset")) {
+            entries.add(data);
+        }
+        for (JsonNode n : entries) {
+            String topic = n.path("topic").asText();
+            String epoch = n.path("epoch").asText("");
+            long offset = n.path("offset").asLong();
+            boolean lost = n.has("recovered") && !n.path("recovered").asBoolean();
+            synchronized (lock) {
+                Frame.Position known = positions.get(topic);
+                if (lost || known == null || !known.epoch().equals(epoch)) {
+                    positions.put(topic, new Frame.Position(topic, offset, epoch));
+                }
+            }
+            if (lost) {
+                log.warn("publications on {} missed while disconnected could not be recovered; live from offset {}",
+                        topic, offset + 1);
+                notifyListener(() -> listener.onNotRecovered(topic, epoch, offset));
+            }
+        }
     }
 
     /** The server confirmed (or refused) a pattern: settle the subscriptions waiting for it. */
@@ -629,6 +695,13 @@ public final class FerryClient implements AutoCloseable {
     private void deliver(Connection c, Frame.Msg m) {
         List<SubscriptionImpl> targets = new ArrayList<>();
         synchronized (lock) {
+            if (m.epoch() != null) {
+                Frame.Position last = positions.get(m.topic());
+                if (last != null && last.epoch().equals(m.epoch()) && m.offset() <= last.offset()) {
+                    return; // seen already (replayed and live at once, or overlapping subscriptions)
+                }
+                positions.put(m.topic(), new Frame.Position(m.topic(), m.offset(), m.epoch()));
+            }
             for (Map.Entry<String, List<SubscriptionImpl>> e : subscriptions.entrySet()) {
                 if (Topics.matches(e.getKey(), m.topic())) {
                     targets.addAll(e.getValue());
