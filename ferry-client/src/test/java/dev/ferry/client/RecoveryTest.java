@@ -85,12 +85,14 @@ class RecoveryTest {
                 assertThat(take(got, 6)).containsExactly("cut.exact:1", "cutp.a:1", "cut.exact:2", "cutp.a:2",
                         "cut.exact:3", "cutp.a:3");
 
+                relay.block();
                 relay.cutAll();
                 events.await("disconnected");
                 for (int i = 4; i <= 8; i++) {
                     publisher.publishAck("cut.exact", i).get(TIMEOUT_S, TimeUnit.SECONDS);
                     publisher.publishAck("cutp.a", i).get(TIMEOUT_S, TimeUnit.SECONDS);
                 }
+                relay.unblock();
                 events.await("reconnected");
                 publisher.publishAck("cut.exact", 9).get(TIMEOUT_S, TimeUnit.SECONDS);
 
@@ -121,11 +123,13 @@ class RecoveryTest {
                 c.subscribe("gap.t", got::add).get(TIMEOUT_S, TimeUnit.SECONDS);
                 publisher.publishAck("gap.t", 0).get(TIMEOUT_S, TimeUnit.SECONDS);
                 assertThat(take(got, 1)).containsExactly("gap.t:1");
+                relay.block();
                 relay.cutAll();
                 events.await("disconnected");
                 for (int i = 2; i <= 40; i++) { // history keeps 20: 2..20 are gone
                     publisher.publishAck("gap.t", i).get(TIMEOUT_S, TimeUnit.SECONDS);
                 }
+                relay.unblock();
                 events.await("not-recovered gap.t 40");
                 publisher.publishAck("gap.t", 41).get(TIMEOUT_S, TimeUnit.SECONDS);
                 assertThat(take(got, 1)).containsExactly("gap.t:41");

@@ -19,6 +19,7 @@ public final class TcpRelay implements AutoCloseable {
     private final int targetPort;
     private final Set<Socket> open = ConcurrentHashMap.newKeySet();
     private final Thread acceptor;
+    private volatile boolean blocked;
 
     public TcpRelay(int targetPort) throws IOException {
         this.targetPort = targetPort;
@@ -36,6 +37,10 @@ public final class TcpRelay implements AutoCloseable {
         while (!listener.isClosed()) {
             try {
                 Socket client = listener.accept();
+                if (blocked) {
+                    client.close(); // the network is down: the connection attempt fails
+                    continue;
+                }
                 Socket server = new Socket();
                 server.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), targetPort), 5000);
                 open.add(client);
@@ -68,7 +73,16 @@ public final class TcpRelay implements AutoCloseable {
         t.start();
     }
 
-    /** Breaks every connection through the relay; new connections are still accepted. */
+    /** Until {@link #unblock()}, new connections through the relay fail at once. */
+    public void block() {
+        blocked = true;
+    }
+
+    public void unblock() {
+        blocked = false;
+    }
+
+    /** Breaks every connection through the relay. */
     public void cutAll() {
         for (Socket s : open) {
             close(s);
