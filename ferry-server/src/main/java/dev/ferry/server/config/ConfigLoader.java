@@ -30,7 +30,8 @@ public final class ConfigLoader {
             "websocket.max-message-bytes", "websocket.handshake-timeout", "websocket.ping-interval",
             "websocket.idle-timeout", "websocket.max-subscriptions", "websocket.outbound-queue-bytes",
             "rpc.default-timeout", "rpc.max-timeout",
-            "http.api-keys", "http.max-body-bytes");
+            "http.api-keys", "http.max-body-bytes",
+            "web.allowed-origins", "web.cors-origins");
 
     private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*(B|KiB|MiB|GiB)?");
 
@@ -127,7 +128,10 @@ public final class ConfigLoader {
         HttpConfig http = new HttpConfig(
                 list("http.api-keys", d.http().apiKeys()),
                 size("http.max-body-bytes", d.http().maxBodyBytes()));
-        return new FerryConfig(server, ws, rpc, http);
+        WebConfig web = new WebConfig(
+                list("web.allowed-origins", d.web().allowedOrigins()),
+                list("web.cors-origins", d.web().corsOrigins()));
+        return new FerryConfig(server, ws, rpc, http, web);
     }
 
     private String str(String key, String def) {

@@ -3,30 +3,35 @@ package dev.ferry.server.config;
 import java.util.Objects;
 
 /** The whole server configuration. {@link #DEFAULT} is what {@code ferry serve} runs with when given nothing. */
-public record FerryConfig(ServerConfig server, WebSocketConfig websocket, RpcConfig rpc, HttpConfig http) {
-    public static final FerryConfig DEFAULT =
-            new FerryConfig(ServerConfig.DEFAULT, WebSocketConfig.DEFAULT, RpcConfig.DEFAULT, HttpConfig.DEFAULT);
+public record FerryConfig(ServerConfig server, WebSocketConfig websocket, RpcConfig rpc, HttpConfig http, WebConfig web) {
+    public static final FerryConfig DEFAULT = new FerryConfig(ServerConfig.DEFAULT, WebSocketConfig.DEFAULT,
+            RpcConfig.DEFAULT, HttpConfig.DEFAULT, WebConfig.DEFAULT);
 
     public FerryConfig {
         Objects.requireNonNull(server, "server");
         Objects.requireNonNull(websocket, "websocket");
         Objects.requireNonNull(rpc, "rpc");
         Objects.requireNonNull(http, "http");
+        Objects.requireNonNull(web, "web");
     }
 
     public FerryConfig withServer(ServerConfig s) {
-        return new FerryConfig(s, websocket, rpc, http);
+        return new FerryConfig(s, websocket, rpc, http, web);
     }
 
     public FerryConfig withWebSocket(WebSocketConfig w) {
-        return new FerryConfig(server, w, rpc, http);
+        return new FerryConfig(server, w, rpc, http, web);
     }
 
     public FerryConfig withRpc(RpcConfig r) {
-        return new FerryConfig(server, websocket, r, http);
+        return new FerryConfig(server, websocket, r, http, web);
     }
 
     public FerryConfig withHttp(HttpConfig h) {
-        return new FerryConfig(server, websocket, rpc, h);
+        return new FerryConfig(server, websocket, rpc, h, web);
+    }
+
+    public FerryConfig withWeb(WebConfig w) {
+        return new FerryConfig(server, websocket, rpc, http, w);
     }
 }
