@@ -48,6 +48,45 @@ record MultiplexFrame(String type, String channel, String data) {
         }
     }
 
+    /**
+     * The topic a channel name stands for: the name with JavaScript {@code unescape()} applied ({@code %XX} and
+     * {@code %uXXXX}), because the websocket-multiplex client sends {@code escape(name)} ({@code chat.#} travels as
+     * {@code chat.%23}). A {@code %} that starts no escape is kept, and then fails the topic grammar.
+     */
+    static String topicOf(String channel) {
+        if (channel.indexOf('%') < 0) {
+            return channel;
+        }
+        StringBuilder b = new StringBuilder(channel.length());
+        int i = 0;
+        while (i < channel.length()) {
+            char c = channel.charAt(i);
+            if (c == '%' && i + 1 < channel.length() && channel.charAt(i + 1) == 'u' && isHex(channel, i + 2, 4)) {
+                b.append((char) Integer.parseInt(channel.substring(i + 2, i + 6), 16));
+                i += 6;
+            } else if (c == '%' && isHex(channel, i + 1, 2)) {
+                b.append((char) Integer.parseInt(channel.substring(i + 1, i + 3), 16));
+                i += 3;
+            } else {
+                b.append(c);
+                i++;
+            }
+        }
+        return b.toString();
+    }
+
+    private static boolean isHex(String s, int from, int n) {
+        if (from + n > s.length()) {
+            return false;
+        }
+        for (int i = from; i < from + n; i++) {
+            if (Character.digit(s.charAt(i), 16) < 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     private static String nonEmpty(String channel) throws MalformedException {
         if (channel.isEmpty()) {
             throw new MalformedException("empty channel name");

@@ -23,7 +23,8 @@ import java.util.Map;
  * Ferry subscription per channel (docs/web.md, "Multiplexer").
  *
  * <ul>
- *   <li>{@code sub,<channel>} opens a channel: the channel name is a topic or pattern, subscribed as such;
+ *   <li>{@code sub,<channel>} opens a channel: the channel name (after JavaScript {@code unescape}, see
+ *       {@link MultiplexFrame#topicOf}) is a topic or pattern, subscribed as such;
  *       publications matching it arrive as {@code msg,<channel>,<text>}. Opening an open channel does nothing.</li>
  *   <li>{@code msg,<channel>,<data>} publishes {@code data} (mapped by {@link TextPayloads}) to the channel's
  *       topic; the channel must be open and must not be a pattern.</li>
@@ -50,13 +51,17 @@ public final class MultiplexHandler extends PlainWebSocketHandler {
 
     /** One open channel: a subscriber of its own, so that overlapping channels each receive a publication. */
     private final class Channel implements Subscriber {
+        /** The name as the client sent it, used in every frame back. */
         final String name;
+        /** The topic or pattern the name stands for ({@link MultiplexFrame#topicOf}). */
+        final String topic;
         final boolean pattern;
         final byte[] prefix;
 
-        Channel(String name) {
+        Channel(String name, String topic) {
             this.name = name;
-            this.pattern = Topics.hasWildcard(name);
+            this.topic = topic;
+            this.pattern = Topics.hasWildcard(topic);
             this.prefix = (MultiplexFrame.MSG + "," + name + ",").getBytes(StandardCharsets.UTF_8);
         }
 
@@ -115,7 +120,8 @@ public final class MultiplexHandler extends PlainWebSocketHandler {
         if (channels.containsKey(name)) {
             return;
         }
-        String why = Topics.checkPattern(name);
+        String topic = MultiplexFrame.topicOf(name);
+        String why = Topics.checkPattern(topic);
         if (why != null) {
             refuse(name, ErrorCode.BAD_TOPIC.wire(), "channel name: " + why);
             return;
@@ -130,9 +136,9 @@ public final class MultiplexHandler extends PlainWebSocketHandler {
                     "this connection already has " + max + " channels open (websocket.max-subscriptions)");
             return;
         }
-        Channel c = new Channel(name);
+        Channel c = new Channel(name, topic);
         channels.put(name, c);
-        server.hub().subscribe(name, c);
+        server.hub().subscribe(topic, c);
     }
 
     private void publish(String name, String data) {
@@ -146,13 +152,13 @@ public final class MultiplexHandler extends PlainWebSocketHandler {
             refuse(name, ErrorCode.BAD_TOPIC.wire(), "channel \"" + name + "\" is a pattern: it receives, it cannot publish");
             return;
         }
-        server.hub().publish(name, TextPayloads.fromText(data));
+        server.hub().publish(c.topic, TextPayloads.fromText(data));
     }
 
     private void unsubscribe(String name) {
         Channel c = channels.remove(name);
         if (c != null) {
-            server.hub().unsubscribe(name, c);
+            server.hub().unsubscribe(c.topic, c);
         }
     }
 
@@ -168,7 +174,7 @@ public final class MultiplexHandler extends PlainWebSocketHandler {
     protected void closed() {
         closed = true;
         for (Channel c : channels.values()) {
-            server.hub().unsubscribe(c.name, c);
+            server.hub().unsubscribe(c.topic, c);
         }
         channels.clear();
     }

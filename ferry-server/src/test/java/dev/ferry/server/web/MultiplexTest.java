@@ -65,6 +65,19 @@ class MultiplexTest {
     }
 
     @Test
+    void channelNamesAreUnescapedAsTheWebsocketMultiplexClientEscapesThem() {
+        try (TextWsClient m = TextWsClient.connect(mux())) {
+            m.send("sub,esc.%23").send("sub,esc.caf%E9").send("sub,esc.%u65E5");
+            m.send("msg,esc.caf%E9,1");
+            assertThat(java.util.Set.of(m.nextText(), m.nextText())).containsExactlyInAnyOrder("msg,esc.%23,1", "msg,esc.caf%E9,1");
+            m.send("msg,esc.%u65E5,2");
+            assertThat(java.util.Set.of(m.nextText(), m.nextText())).containsExactlyInAnyOrder("msg,esc.%23,2", "msg,esc.%u65E5,2");
+            m.send("sub,esc.100%");
+            assertThat(m.nextText()).startsWith("err,esc.100%,{\"code\":\"bad_topic\"");
+        }
+    }
+
+    @Test
     void refusedChannelOperationsAnswerErrThenUns() {
         try (TextWsClient m = TextWsClient.connect(mux())) {
             m.send("sub,bad..name");
