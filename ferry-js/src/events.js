@@ -6,10 +6,18 @@ export class Emitter {
     Object.defineProperty(this, '_listeners', { value: new Map(), enumerable: false });
   }
 
-  addEventListener(type, listener) {
+  addEventListener(type, listener, options) {
     if (typeof listener !== 'function' && !(listener && typeof listener.handleEvent === 'function')) return;
     let set = this._listeners.get(type);
     if (!set) this._listeners.set(type, (set = new Set()));
+    if (options && options.once) {
+      const wrapper = (e) => {
+        set.delete(wrapper);
+        return typeof listener === 'function' ? listener.call(this, e) : listener.handleEvent(e);
+      };
+      set.add(wrapper);
+      return;
+    }
     set.add(listener);
   }
 
