@@ -8,10 +8,16 @@ public final class CloseCodes {
     public static final int PROTOCOL_ERROR = 1002;
     /** A message exceeded the configured maximum size. */
     public static final int MESSAGE_TOO_BIG = 1009;
+    /** A binary message where only text is understood (the multiplexer). */
+    public static final int UNSUPPORTED_DATA = 1003;
     /** The connection's outbound queue overflowed: it could not keep up. */
     public static final int SLOW_CONSUMER = 4001;
     /** Nothing was received for the idle timeout. */
     public static final int IDLE_TIMEOUT = 4002;
+    /** A multiplexer frame that is not {@code sub,<channel>}, {@code msg,<channel>,<data>} or {@code uns,<channel>}. */
+    public static final int BAD_MULTIPLEX_FRAME = 4003;
+    /** A message sent on a per-topic socket whose path is a pattern: such a socket only receives. */
+    public static final int SUBSCRIBE_ONLY = 4004;
 
     private CloseCodes() {
     }

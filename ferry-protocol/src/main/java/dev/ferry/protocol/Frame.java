@@ -108,6 +108,13 @@ public sealed interface Frame {
         }
     }
 
+    /** {@code prefix} is {@code ""} for the root of the topic tree. */
+    record Index(long id, String prefix) implements Command {
+        public String type() {
+            return "index";
+        }
+    }
+
     record Ping(long id) implements Command {
         public String type() {
             return "ping";

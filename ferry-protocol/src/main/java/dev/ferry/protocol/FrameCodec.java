@@ -98,6 +98,7 @@ public final class FrameCodec {
         boolean idSeen;
         String topic;
         String proc;
+        String prefix;
         Payload data;
         Payload args;
         boolean ack;
@@ -163,6 +164,7 @@ public final class FrameCodec {
                 }
                 case "topic" -> f.topic = string(p, t, name, f);
                 case "proc" -> f.proc = string(p, t, name, f);
+                case "prefix" -> f.prefix = string(p, t, name, f);
                 case "data" -> f.data = raw(p, buf, off);
                 case "args" -> f.args = raw(p, buf, off);
                 case "ack" -> f.ack = bool(p, t, name, f);
@@ -357,6 +359,9 @@ public final class FrameCodec {
             case "ping":
                 requireId(f);
                 return new Frame.Ping(f.id);
+            case "index":
+                requireId(f);
+                return new Frame.Index(f.id, f.prefix == null ? "" : f.prefix);
             case "msg":
                 return new Frame.Msg(require(f.topic, "topic", f), f.offset, f.epoch, require(f.data, "data", f));
             case "result":
@@ -460,6 +465,8 @@ public final class FrameCodec {
                 w.raw("}");
             }
             payload = r.data();
+        } else if (frame instanceof Frame.Index x) {
+            w.id(x.id()).str("prefix", x.prefix());
         } else if (frame instanceof Frame.Ping p) {
             w.id(p.id());
         } else if (frame instanceof Frame.Msg m) {

@@ -71,7 +71,7 @@ class FrameCodecTest {
                 new Frame.Reply(8, null, new Frame.ErrorBody("app.oops", "it \"broke\"\n", Payload.json("1"))),
                 new Frame.Ping(9), new Frame.Msg("a.b", 42, data), new Frame.Result(10, data), new Frame.Result(11, null),
                 new Frame.Error(12, "bad_topic", "nope", null), new Frame.Invoke(13, "p", data), new Frame.Pong(14),
-                new Frame.GoAway("bye", 1500));
+                new Frame.GoAway("bye", 1500), new Frame.Index(15, "a.b"), new Frame.Index(16, ""));
         for (Frame f : frames) {
             byte[] bytes = FrameCodec.encode(f);
             assertThat(FrameCodec.isBinary(f)).isFalse();
@@ -108,5 +108,14 @@ class FrameCodecTest {
         String wire = new String(FrameCodec.encode(e), StandardCharsets.UTF_8);
         assertThat(wire).doesNotContain("\n");
         assertThat(FrameCodec.decodeText(wire)).isEqualTo(e);
+    }
+
+    @Test
+    void indexCommand() throws Exception {
+        assertThat(FrameCodec.decodeText("{\"type\":\"index\",\"id\":3}")).isEqualTo(new Frame.Index(3, ""));
+        assertThat(FrameCodec.decodeText("{\"type\":\"index\",\"id\":4,\"prefix\":\"chat\"}"))
+                .isEqualTo(new Frame.Index(4, "chat"));
+        assertThat(decode("{\"type\":\"index\",\"prefix\":\"chat\"}").errors.get(0).code()).isEqualTo(ErrorCode.MISSING_FIELD);
+        assertThat(decode("{\"type\":\"index\",\"id\":5,\"prefix\":7}").errors.get(0).code()).isEqualTo(ErrorCode.BAD_FRAME);
     }
 }

@@ -31,7 +31,8 @@ public final class ConfigLoader {
             "websocket.idle-timeout", "websocket.max-subscriptions", "websocket.outbound-queue-bytes",
             "rpc.default-timeout", "rpc.max-timeout",
             "http.api-keys", "http.max-body-bytes",
-            "history.size", "history.ttl", "history.max-recovery", "history.lossy-topics");
+            "history.size", "history.ttl", "history.max-recovery", "history.lossy-topics",
+            "web.allowed-origins", "web.cors-origins");
 
     private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*(B|KiB|MiB|GiB)?");
 
@@ -133,7 +134,10 @@ public final class ConfigLoader {
                 duration("history.ttl", d.history().ttl()),
                 integer("history.max-recovery", d.history().maxRecovery()),
                 list("history.lossy-topics", d.history().lossyTopics()));
-        return new FerryConfig(server, ws, rpc, http, history);
+        WebConfig web = new WebConfig(
+                list("web.allowed-origins", d.web().allowedOrigins()),
+                list("web.cors-origins", d.web().corsOrigins()));
+        return new FerryConfig(server, ws, rpc, http, history, web);
     }
 
     private String str(String key, String def) {

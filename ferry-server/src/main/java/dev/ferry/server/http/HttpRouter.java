@@ -17,6 +17,9 @@ import java.nio.charset.StandardCharsets;
  * Routes (docs/http-api.md):
  * <pre>
  *   GET  /v1/ws                 ferry.v1 WebSocket upgrade
+ *   GET  /v1/multiplex          multiplexer WebSocket upgrade            (WebEndpoints, docs/web.md)
+ *   GET  /v1/topics[/a/b/c]     topic index, or a per-topic WebSocket    (WebEndpoints)
+ *   GET  /, /ferry-js/...       demo page and ferry-js                   (WebEndpoints)
  *   GET  /healthz               liveness
  *   POST /v1/publish/{topic}    publish (API key)
  *   POST /v1/call/{procedure}   request-reply (API key)
@@ -26,10 +29,12 @@ import java.nio.charset.StandardCharsets;
 public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
     private final ServerContext server;
     private final HttpApi api;
+    private final WebEndpoints web;
 
     public HttpRouter(ServerContext server) {
         this.server = server;
         this.api = new HttpApi(server);
+        this.web = new WebEndpoints(server);
     }
 
     @Override
@@ -46,10 +51,7 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
             String refusal = WebSocketUpgrade.refusal(req);
             if (refusal != null) {
                 HttpResponses.send(ctx, false, HttpResponses.text(HttpResponseStatus.BAD_REQUEST, refusal));
-            } else if (server.draining()) {
-                HttpResponses.send(ctx, false, HttpResponses.text(HttpResponseStatus.SERVICE_UNAVAILABLE,
-                        "the server is shutting down"));
-            } else {
+            } else if (web.admitted(ctx, req)) {
                 WebSocketUpgrade.upgrade(ctx, req, server);
             }
             return;
@@ -76,6 +78,9 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
             if (requireMethod(ctx, req, HttpMethod.POST, keepAlive)) {
                 api.call(ctx, req, keepAlive, decodePathTail(path, HttpApi.CALL_PREFIX), uri);
             }
+            return;
+        }
+        if (web.route(ctx, req, uri, keepAlive)) {
             return;
         }
         HttpResponses.send(ctx, keepAlive, HttpResponses.error(HttpResponseStatus.NOT_FOUND, "not_found",

@@ -87,6 +87,11 @@ public final class Hub {
         return history;
     }
 
+    /** The active children of {@code prefix} (a valid pattern, or {@code ""} for the root); lock-free. */
+    public TopicIndex index(String prefix, int limit) {
+        return tree.index(prefix, limit);
+    }
+
     /** Publishes to a valid concrete topic and returns the offset it was given. Callable from any thread. */
     public long publish(String topic, Payload data) {
         TopicState state = topics.computeIfAbsent(topic, TopicState::new);

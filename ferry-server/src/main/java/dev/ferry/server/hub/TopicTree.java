@@ -1,8 +1,10 @@
 package dev.ferry.server.hub;
 
 import dev.ferry.protocol.Topics;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.IdentityHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
@@ -25,6 +27,8 @@ public final class TopicTree<T> {
         final String word;
         final ConcurrentHashMap<String, Node> children = new ConcurrentHashMap<>(4);
         volatile Object[] subscribers = NONE;
+        /** Subscriptions at this node and below it; written under the tree's lock, read without it. */
+        volatile int total;
 
         Node(Node parent, String word) {
             this.parent = parent;
@@ -56,6 +60,9 @@ public final class TopicTree<T> {
             next[next.length - 1] = subscriber;
             n.subscribers = next;
             size++;
+            for (Node up = n; up != null; up = up.parent) {
+                up.total++;
+            }
             return true;
         }
     }
@@ -83,6 +90,9 @@ public final class TopicTree<T> {
             System.arraycopy(cur, i + 1, next, i, cur.length - i - 1);
             n.subscribers = next.length == 0 ? NONE : next;
             size--;
+            for (Node up = n; up != null; up = up.parent) {
+                up.total--;
+            }
             while (n.parent != null && n.isEmpty()) {
                 n.parent.children.remove(n.word, n);
                 n = n.parent;
@@ -96,6 +106,37 @@ public final class TopicTree<T> {
         synchronized (this) {
             return size;
         }
+    }
+
+    /**
+     * The node at {@code prefix} (a valid pattern, or {@code ""} for the root) and up to {@code limit} of its
+     * children in word order; empty when nothing is subscribed at or below it. Lock-free: counts are
+     * read while subscriptions may change, so they are a recent snapshot, not an atomic one.
+     */
+    public TopicIndex index(String prefix, int limit) {
+        Node n = root;
+        if (!prefix.isEmpty()) {
+            for (String w : words(prefix)) {
+                n = n.children.get(w);
+                if (n == null) {
+                    return new TopicIndex(prefix, 0, 0, List.of(), false);
+                }
+            }
+        }
+        List<String> names = new ArrayList<>(n.children.keySet());
+        names.sort(null);
+        List<TopicIndex.Child> children = new ArrayList<>(Math.min(names.size(), limit));
+        for (String w : names) {
+            if (children.size() == limit) {
+                break;
+            }
+            Node c = n.children.get(w);
+            if (c != null && c.total > 0) {
+                children.add(new TopicIndex.Child(w, prefix.isEmpty() ? w : prefix + "." + w,
+                        c.subscribers.length, c.total));
+            }
+        }
+        return new TopicIndex(prefix, n.subscribers.length, n.total, children, names.size() > children.size());
     }
 
     /**

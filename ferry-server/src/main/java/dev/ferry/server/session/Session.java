@@ -10,6 +10,7 @@ import dev.ferry.protocol.Topics;
 import dev.ferry.server.hub.HistoryJson;
 import dev.ferry.server.hub.Hub;
 import dev.ferry.server.hub.Subscriber;
+import dev.ferry.server.hub.TopicIndex;
 import dev.ferry.server.rpc.Callee;
 import dev.ferry.server.rpc.Caller;
 import dev.ferry.server.transport.ServerContext;
@@ -107,6 +108,8 @@ public final class Session implements FrameCodec.Sink, Subscriber, Callee, Calle
                 unregister(u);
             } else if (frame instanceof Frame.History h) {
                 history(h);
+            } else if (frame instanceof Frame.Index x) {
+                index(x);
             } else if (frame instanceof Frame.Ping p) {
                 out.send(new Frame.Pong(p.id()));
             } else {
@@ -258,6 +261,13 @@ public final class Session implements FrameCodec.Sink, Subscriber, Callee, Calle
         }
         context.rpc().unregister(u.proc(), this);
         out.send(new Frame.Result(u.id(), object("proc", u.proc())));
+    }
+
+    private void index(Frame.Index x) {
+        if (!x.prefix().isEmpty() && refused(x.id(), ErrorCode.BAD_TOPIC, Topics.checkPattern(x.prefix()))) {
+            return;
+        }
+        out.send(new Frame.Result(x.id(), Payload.json(context.hub().index(x.prefix(), TopicIndex.MAX_CHILDREN).toJson())));
     }
 
     // ------------------------------------------------------------ from the hub and RPC routing

@@ -7,19 +7,40 @@ import io.netty.channel.ChannelPipeline;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
-import io.netty.handler.codec.http.HttpServerKeepAliveHandler;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.cors.CorsConfig;
+import io.netty.handler.codec.http.cors.CorsConfigBuilder;
+import io.netty.handler.codec.http.cors.CorsHandler;
+import java.util.List;
 
 /**
  * Builds the pipeline of an accepted connection; it starts as HTTP/1.1 and the router may switch it to WebSocket:
  * <pre>
- *   http-codec → http-aggregator → http-deadline → http-router
+ *   http-codec → http-aggregator → http-deadline → [http-cors] → http-router
  * </pre>
+ * {@code http-cors} is there only when {@code web.cors-origins} lists origins.
  */
 public final class FerryChannelInitializer extends ChannelInitializer<SocketChannel> {
     private final ServerContext server;
+    private final CorsConfig cors;
 
     public FerryChannelInitializer(ServerContext server) {
         this.server = server;
+        this.cors = corsConfig(server.config().web().corsOrigins());
+    }
+
+    /** CORS for the HTTP API: simple requests and preflights from the listed origins; none when the list is empty. */
+    private static CorsConfig corsConfig(List<String> origins) {
+        if (origins.isEmpty()) {
+            return null;
+        }
+        CorsConfigBuilder b = origins.contains("*") ? CorsConfigBuilder.forAnyOrigin()
+                : CorsConfigBuilder.forOrigins(origins.toArray(String[]::new));
+        return b.allowedRequestMethods(HttpMethod.GET, HttpMethod.POST)
+                .allowedRequestHeaders(HttpHeaderNames.AUTHORIZATION, HttpHeaderNames.CONTENT_TYPE)
+                .maxAge(600)
+                .build();
     }
 
     @Override
@@ -29,6 +50,9 @@ public final class FerryChannelInitializer extends ChannelInitializer<SocketChan
         p.addLast(HandlerNames.HTTP_CODEC, new HttpServerCodec());
         p.addLast(HandlerNames.HTTP_AGGREGATOR, new HttpObjectAggregator(server.config().http().maxBodyBytes()));
         p.addLast(HandlerNames.HTTP_DEADLINE, new HttpRequestDeadline(server.config().websocket().handshakeTimeout().toMillis()));
+        if (cors != null) {
+            p.addLast(HandlerNames.HTTP_CORS, new CorsHandler(cors));
+        }
         p.addLast(HandlerNames.HTTP_ROUTER, new HttpRouter(server));
     }
 }

@@ -5,6 +5,7 @@ public final class HandlerNames {
     public static final String HTTP_CODEC = "http-codec";
     public static final String HTTP_AGGREGATOR = "http-aggregator";
     public static final String HTTP_DEADLINE = "http-deadline";
+    public static final String HTTP_CORS = "http-cors";
     public static final String HTTP_ROUTER = "http-router";
     public static final String WS_PROTOCOL = "ws-protocol";
     public static final String WS_AGGREGATOR = "ws-aggregator";

@@ -1,6 +1,8 @@
 package dev.ferry.server.transport;
 
+import dev.ferry.server.auth.OriginPolicy;
 import dev.ferry.server.config.FerryConfig;
+import dev.ferry.server.http.WebAssets;
 import dev.ferry.server.hub.Hub;
 import dev.ferry.server.rpc.Rpc;
 import dev.ferry.server.session.Session;
@@ -21,12 +23,16 @@ import java.util.concurrent.atomic.LongAdder;
 public final class ServerContext {
     /** Set on a channel while an HTTP request on it is being answered; drained channels without it close at once. */
     public static final AttributeKey<Boolean> HTTP_BUSY = AttributeKey.valueOf("ferry.http.busy");
+    /** Set on a plain WebSocket channel: how it says goodbye (idempotent, run on its event loop) when draining. */
+    public static final AttributeKey<Runnable> GO_AWAY = AttributeKey.valueOf("ferry.goaway");
 
     private final FerryConfig config;
     private final Hub hub;
     private final Rpc rpc;
     private final ChannelGroup channels = new DefaultChannelGroup("ferry", GlobalEventExecutor.INSTANCE);
     private final Set<Session> sessions = ConcurrentHashMap.newKeySet();
+    private final WebAssets webAssets = new WebAssets();
+    private final OriginPolicy originPolicy;
     private final LongAdder slowConsumerCloses = new LongAdder();
     private final LongAdder lossyDrops = new LongAdder();
     private final FlushBatch.PerLoop flushBatches = new FlushBatch.PerLoop();
@@ -36,6 +42,16 @@ public final class ServerContext {
         this.config = config;
         this.hub = hub;
         this.rpc = rpc;
+        this.originPolicy = new OriginPolicy(config.web());
+    }
+
+    /** The demo page and ferry-js files served at {@code /}. */
+    public WebAssets webAssets() {
+        return webAssets;
+    }
+
+    public OriginPolicy originPolicy() {
+        return originPolicy;
     }
 
     public FerryConfig config() {
@@ -112,7 +128,10 @@ public final class ServerContext {
             s.executor().execute(s::goAway);
         }
         for (Channel ch : channels) {
-            if (!ch.hasAttr(Session.KEY) && !Boolean.TRUE.equals(ch.attr(HTTP_BUSY).get())) {
+            Runnable goAway = ch.attr(GO_AWAY).get();
+            if (goAway != null) {
+                ch.eventLoop().execute(goAway);
+            } else if (!ch.hasAttr(Session.KEY) && !Boolean.TRUE.equals(ch.attr(HTTP_BUSY).get())) {
                 ch.close();
             }
         }

@@ -3,12 +3,14 @@ package dev.ferry.server.websocket;
 import dev.ferry.server.config.WebSocketConfig;
 import dev.ferry.server.transport.HandlerNames;
 import dev.ferry.server.transport.ServerContext;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolConfig;
@@ -16,7 +18,10 @@ import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
 import io.netty.handler.timeout.IdleStateHandler;
 import java.util.concurrent.TimeUnit;
 
-/** Validates a ferry.v1 upgrade request and switches the pipeline from HTTP to WebSocket. */
+/**
+ * Validates a ferry.v1 upgrade request and switches the pipeline from HTTP to WebSocket; also switches plain
+ * WebSocket endpoints (multiplexer, per-topic sockets), which differ only in their last handler.
+ */
 public final class WebSocketUpgrade {
     public static final String PATH = "/v1/ws";
     public static final String SUBPROTOCOL = "ferry.v1";
@@ -49,11 +54,25 @@ public final class WebSocketUpgrade {
      * the handshake and replaces the HTTP codec.
      */
     public static void upgrade(ChannelHandlerContext ctx, FullHttpRequest req, ServerContext server) {
+        install(ctx, req, server, PATH, SUBPROTOCOL, new FerryWebSocketHandler(server));
+    }
+
+    /**
+     * As {@link #upgrade}, for a plain WebSocket (no subprotocol) at the request's path whose messages go to
+     * {@code handler}: the multiplexer and the per-topic sockets.
+     */
+    public static void upgradePlain(ChannelHandlerContext ctx, FullHttpRequest req, ServerContext server, ChannelHandler handler) {
+        String path = new QueryStringDecoder(req.uri()).rawPath();
+        install(ctx, req, server, path, null, handler);
+    }
+
+    private static void install(ChannelHandlerContext ctx, FullHttpRequest req, ServerContext server, String path,
+            String subprotocol, ChannelHandler handler) {
         WebSocketConfig ws = server.config().websocket();
         WebSocketServerProtocolConfig protocol = WebSocketServerProtocolConfig.newBuilder()
-                .websocketPath(PATH)
+                .websocketPath(path)
                 .checkStartsWith(true)
-                .subprotocols(SUBPROTOCOL)
+                .subprotocols(subprotocol)
                 .handshakeTimeoutMillis(ws.handshakeTimeout().toMillis())
                 .handleCloseFrames(true)
                 .dropPongFrames(true)
@@ -68,9 +87,12 @@ public final class WebSocketUpgrade {
         p.addAfter(HandlerNames.WS_PROTOCOL, HandlerNames.WS_AGGREGATOR, new WebSocketFrameAggregator(ws.maxMessageBytes()));
         p.addAfter(HandlerNames.WS_AGGREGATOR, HandlerNames.WS_IDLE,
                 new IdleStateHandler(ws.pingInterval().toMillis(), 0, 0, TimeUnit.MILLISECONDS));
-        p.addAfter(HandlerNames.WS_IDLE, HandlerNames.WS_SESSION, new FerryWebSocketHandler(server));
+        p.addAfter(HandlerNames.WS_IDLE, HandlerNames.WS_SESSION, handler);
         if (p.get(HandlerNames.HTTP_DEADLINE) != null) {
             p.remove(HandlerNames.HTTP_DEADLINE);
+        }
+        if (p.get(HandlerNames.HTTP_CORS) != null) {
+            p.remove(HandlerNames.HTTP_CORS);
         }
         ctx.fireChannelRead(req.retain());
     }

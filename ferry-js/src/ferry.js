@@ -1,0 +1,494 @@
+// The ferry.v1 client (docs/protocol.md): pub/sub with AMQP-style patterns, RPC both ways, the topic index;
+// reconnects with jittered exponential backoff and re-subscribes and re-registers when it does.
+//
+// The connection goes through a *transport*: an object { name, open(url, hooks) } whose open() returns a link
+// { send(textOrBytes), close(code, reason) } and reports hooks.onopen(), hooks.onmessage(data),
+// hooks.onclose({ code, reason }). webSocketTransport() is the default; an HTTP-only transport can be added to
+// options.transports later, and is tried when the ones before it cannot connect.
+
+import { Emitter } from './events.js';
+import { matches } from './topics.js';
+import { resolveWebSocketUrl } from './relative-websocket.js';
+
+export const SUBPROTOCOL = 'ferry.v1';
+
+/** An error answered by the server (or by this client: `disconnected`, `closed`), with its code. */
+export class FerryError extends Error {
+  constructor(code, message, data) {
+    super(message || code);
+    this.name = 'FerryError';
+    this.code = code;
+    if (data !== undefined) this.data = data;
+  }
+}
+
+/** The WebSocket transport: one ferry.v1 WebSocket. */
+export function webSocketTransport(WebSocketImpl) {
+  return {
+    name: 'websocket',
+    open(url, hooks) {
+      const Impl = WebSocketImpl || globalThis.WebSocket;
+      if (!Impl) throw new TypeError('no WebSocket implementation: pass options.WebSocket (e.g. the ws package in Node)');
+      const ws = new Impl(url, [SUBPROTOCOL]);
+      ws.binaryType = 'arraybuffer';
+      ws.onopen = () => hooks.onopen();
+      ws.onmessage = (e) => hooks.onmessage(typeof e.data === 'string' ? e.data : new Uint8Array(e.data));
+      ws.onclose = (e) => hooks.onclose({ code: e.code, reason: e.reason });
+      ws.onerror = () => {}; // a close event follows
+      return {
+        send: (data) => ws.send(data),
+        close: (code, reason) => {
+          try {
+            ws.close(code, reason);
+          } catch {
+            // already closing
+          }
+        },
+      };
+    },
+  };
+}
+
+/** The delay before reconnect attempt `attempt` (0-based): exponential, capped, with "equal jitter". */
+export function backoffDelay(attempt, { minDelay = 250, maxDelay = 10000, random = Math.random } = {}) {
+  const cap = Math.min(maxDelay, minDelay * 2 ** Math.min(attempt, 30));
+  return Math.round(cap / 2 + random() * (cap / 2));
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+function isBytes(v) {
+  return v instanceof Uint8Array || v instanceof ArrayBuffer;
+}
+
+/** A frame as ferry.v1 puts it on the wire: a JSON text, or header + LF + payload for binary payloads. */
+export function encodeFrame(frame, payloadName) {
+  const payload = payloadName ? frame[payloadName] : undefined;
+  if (payloadName && isBytes(payload)) {
+    const header = { ...frame };
+    delete header[payloadName];
+    const h = encoder.encode(JSON.stringify(header) + '\n');
+    const p = payload instanceof Uint8Array ? payload : new Uint8Array(payload);
+    const out = new Uint8Array(h.length + p.length);
+    out.set(h, 0);
+    out.set(p, h.length);
+    return out;
+  }
+  return JSON.stringify(frame);
+}
+
+/** The frames of one message: a text holds LF-separated JSON frames, a binary one frame with its payload. */
+export function decodeMessage(data) {
+  if (typeof data === 'string') {
+    return data.split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l));
+  }
+  const lf = data.indexOf(10);
+  if (lf < 0) throw new FerryError('bad_frame', 'binary message without LF');
+  const frame = JSON.parse(decoder.decode(data.subarray(0, lf)));
+  const payload = data.slice(lf + 1);
+  if (frame.type === 'invoke') frame.args = payload;
+  else frame.data = payload;
+  return [frame];
+}
+
+export class Ferry extends Emitter {
+  /**
+   * @param url ws(s):// URL of the ferry.v1 endpoint, or a path such as '/v1/ws' resolved against the page
+   * @param options.WebSocket WebSocket implementation (default: globalThis.WebSocket; in Node 20 pass ws)
+   * @param options.transports transports to try in order (default: [webSocketTransport(options.WebSocket)])
+   * @param options.reconnect reconnect after an unexpected close (default true)
+   * @param options.minDelay / options.maxDelay backoff bounds in ms (default 250 / 10000)
+   * @param options.random source of jitter in [0, 1) (default Math.random)
+   * @param options.connect connect right after construction (default true); otherwise call connect()
+   */
+  constructor(url, options = {}) {
+    super();
+    this.url = resolveWebSocketUrl(url, options.location || globalThis.location);
+    this.options = { reconnect: true, minDelay: 250, maxDelay: 10000, random: Math.random, ...options };
+    this.transports = options.transports || [webSocketTransport(options.WebSocket)];
+    this.state = 'idle';
+    this.transport = null;
+    this._link = null;
+    this._nextId = 1;
+    this._pending = new Map(); // id -> { resolve, reject, kind, key }
+    this._subs = new Map(); // pattern -> { handlers: Set, confirmed, waiters: [] }
+    this._procs = new Map(); // proc -> { handler, confirmed, waiters: [] }
+    this._offsets = new Map(); // topic -> last offset seen (for resumption where history allows)
+    this._attempt = 0;
+    this._timer = null;
+    this._readyWaiters = [];
+    if (this.options.connect !== false) {
+      // After the constructor returns, so that listeners attached right away see 'connecting'.
+      queueMicrotask(() => {
+        if (this.state === 'idle') this.connect().catch(() => {});
+      });
+    }
+  }
+
+  // ---------------------------------------------------------------- connection
+
+  /** Connects (or waits for the connection in progress); resolves once connected. */
+  connect() {
+    if (this.state === 'closed') return Promise.reject(new FerryError('closed', 'the client is closed'));
+    const ready = this._whenConnected();
+    if (this.state === 'idle' || (this.state === 'disconnected' && !this._timer)) {
+      this._open(0);
+    }
+    return ready;
+  }
+
+  _whenConnected() {
+    if (this.state === 'connected') return Promise.resolve();
+    return new Promise((resolve, reject) => this._readyWaiters.push({ resolve, reject }));
+  }
+
+  _setState(state, detail) {
+    if (this.state === state) return;
+    this.state = state;
+    this.emit('state', { state, ...detail });
+    this.emit(state, detail || {});
+  }
+
+  /** Tries transport `index`; falls through to the next one when it closes before opening. */
+  _open(index) {
+    this._timer = null;
+    const transport = this.transports[index];
+    this._setState('connecting', { transport: transport.name, attempt: this._attempt });
+    let opened = false;
+    let link;
+    const hooks = {
+      onopen: () => {
+        if (this._link !== link) return;
+        opened = true;
+        this.transport = transport.name;
+        this._attempt = 0;
+        this._onOpen();
+      },
+      onmessage: (data) => {
+        if (this._link === link) this._onMessage(data);
+      },
+      onclose: (e) => {
+        if (this._link !== link) return;
+        this._link = null;
+        if (!opened && index + 1 < this.transports.length && this.state !== 'closed') {
+          this._open(index + 1);
+          return;
+        }
+        this._onClose(e, opened);
+      },
+    };
+    try {
+      link = transport.open(this.url, hooks);
+      this._link = link;
+    } catch (e) {
+      this._link = null;
+      this.emit('error', e);
+      this._onClose({ code: 1006, reason: String(e.message || e) }, false);
+    }
+  }
+
+  _onOpen() {
+    this._setState('connected', { transport: this.transport });
+    for (const [pattern, s] of this._subs) {
+      s.confirmed = false;
+      this._send({ type: 'sub', id: this._track('sub', pattern), topic: pattern });
+    }
+    for (const [proc, r] of this._procs) {
+      r.confirmed = false;
+      this._send({ type: 'register', id: this._track('register', proc), proc });
+    }
+    const waiters = this._readyWaiters.splice(0);
+    waiters.forEach((w) => w.resolve());
+  }
+
+  _onClose(e, wasOpen) {
+    // Calls, acknowledged publications, index and ping requests cannot survive the connection; sub and register
+    // are replayed on the next one, so their waiters stay.
+    for (const [id, p] of this._pending) {
+      if (p.kind !== 'sub' && p.kind !== 'register') {
+        p.reject(new FerryError('disconnected', 'the connection closed before the answer arrived'));
+      }
+      this._pending.delete(id);
+    }
+    if (this.state === 'closed') return;
+    this._setState('disconnected', { code: e.code, reason: e.reason, wasOpen });
+    if (!this.options.reconnect) {
+      const waiters = this._readyWaiters.splice(0);
+      waiters.forEach((w) => w.reject(new FerryError('disconnected', `connection closed (${e.code} ${e.reason || ''})`)));
+      return;
+    }
+    const delay = this._goAwayDelay ?? backoffDelay(this._attempt, this.options);
+    this._goAwayDelay = undefined;
+    this._attempt++;
+    this._timer = setTimeout(() => this._open(0), delay);
+  }
+
+  /** Closes for good: no reconnect; everything pending is rejected with `closed`. */
+  close() {
+    if (this.state === 'closed') return;
+    clearTimeout(this._timer);
+    this._timer = null;
+    const link = this._link;
+    this._link = null;
+    this._setState('closed', {});
+    for (const p of this._pending.values()) p.reject(new FerryError('closed', 'the client was closed'));
+    this._pending.clear();
+    for (const s of this._subs.values()) s.waiters.splice(0).forEach((w) => w.reject(new FerryError('closed', 'the client was closed')));
+    for (const r of this._procs.values()) r.waiters.splice(0).forEach((w) => w.reject(new FerryError('closed', 'the client was closed')));
+    this._readyWaiters.splice(0).forEach((w) => w.reject(new FerryError('closed', 'the client was closed')));
+    if (link) link.close(1000, 'bye');
+  }
+
+  // ---------------------------------------------------------------- commands
+
+  /**
+   * Subscribes `handler(data, {topic, offset, pattern})` to a pattern. Resolves with a subscription whose
+   * unsubscribe() removes this handler (and the server subscription with the last handler of the pattern).
+   */
+  subscribe(pattern, handler) {
+    if (typeof handler !== 'function') return Promise.reject(new TypeError('subscribe(pattern, handler): handler must be a function'));
+    let s = this._subs.get(pattern);
+    const subscription = { pattern, unsubscribe: () => this.unsubscribe(pattern, handler) };
+    if (s) {
+      s.handlers.add(handler);
+      if (s.confirmed) return Promise.resolve(subscription);
+      return new Promise((resolve, reject) => s.waiters.push({ resolve: () => resolve(subscription), reject }));
+    }
+    s = { handlers: new Set([handler]), confirmed: false, waiters: [] };
+    this._subs.set(pattern, s);
+    const p = new Promise((resolve, reject) => s.waiters.push({ resolve: () => resolve(subscription), reject }));
+    if (this.state === 'connected') this._send({ type: 'sub', id: this._track('sub', pattern), topic: pattern });
+    else this.connect().catch(() => {});
+    return p;
+  }
+
+  /** Removes one handler, or every handler of the pattern when none is given. Resolves when done. */
+  async unsubscribe(pattern, handler) {
+    const key = typeof pattern === 'object' && pattern ? pattern.pattern : pattern;
+    const s = this._subs.get(key);
+    if (!s) return;
+    if (handler) s.handlers.delete(handler);
+    else s.handlers.clear();
+    if (s.handlers.size > 0) return;
+    this._subs.delete(key);
+    s.waiters.splice(0).forEach((w) => w.reject(new FerryError('unsubscribed', 'unsubscribed before the server confirmed')));
+    if (this.state === 'connected') {
+      await this._request({ type: 'unsub', topic: key }, 'unsub').catch((e) => {
+        if (e.code !== 'not_subscribed' && e.code !== 'disconnected') throw e;
+      });
+    }
+  }
+
+  /**
+   * Publishes `data` (any JSON value, or a Uint8Array/ArrayBuffer as a binary payload) to a topic. With
+   * {ack: true} resolves with {topic, offset}; otherwise once handed to the connection.
+   */
+  async publish(topic, data, { ack = false } = {}) {
+    await this._whenConnectedOrFail();
+    if (ack) return this._request({ type: 'pub', topic, ack: true, data }, 'pub', 'data');
+    this._send({ type: 'pub', topic, data: data === undefined ? null : data }, 'data');
+    return undefined;
+  }
+
+  /** Calls a procedure; resolves with its result, rejects with a FerryError (callee_error, call_timeout, ...). */
+  async call(proc, args = null, { timeout } = {}) {
+    await this._whenConnectedOrFail();
+    const frame = { type: 'call', proc, args };
+    if (timeout !== undefined) frame.timeout = timeout;
+    return this._request(frame, 'call', 'args');
+  }
+
+  /**
+   * Registers `handler(args, {proc})` for a procedure; what it returns (or resolves to) is the result, what it
+   * throws the error ({code, message, data} taken from the thrown value). Re-registered after reconnects.
+   */
+  register(proc, handler) {
+    if (typeof handler !== 'function') return Promise.reject(new TypeError('register(proc, handler): handler must be a function'));
+    const existing = this._procs.get(proc);
+    const r = existing || { handler, confirmed: false, waiters: [] };
+    r.handler = handler;
+    if (existing && existing.confirmed) return Promise.resolve({ proc });
+    const p = new Promise((resolve, reject) => r.waiters.push({ resolve: () => resolve({ proc }), reject }));
+    if (!existing) {
+      this._procs.set(proc, r);
+      if (this.state === 'connected') this._send({ type: 'register', id: this._track('register', proc), proc });
+      else this.connect().catch(() => {});
+    }
+    return p;
+  }
+
+  async unregister(proc) {
+    if (!this._procs.delete(proc)) return;
+    if (this.state === 'connected') {
+      await this._request({ type: 'unregister', proc }, 'unregister').catch((e) => {
+        if (e.code !== 'not_registered' && e.code !== 'disconnected') throw e;
+      });
+    }
+  }
+
+  /** The topic index at a prefix ('' for the root): {prefix, subscribers, total, children: [...], truncated}. */
+  async index(prefix = '') {
+    await this._whenConnectedOrFail();
+    return this._request({ type: 'index', prefix }, 'index');
+  }
+
+  /** Application-level ping; resolves with the round trip in ms. */
+  async ping() {
+    await this._whenConnectedOrFail();
+    const t0 = Date.now();
+    await this._request({ type: 'ping' }, 'ping');
+    return Date.now() - t0;
+  }
+
+  /** The last offset seen on a topic (kept for resuming from history once the server offers it). */
+  lastOffset(topic) {
+    return this._offsets.get(topic);
+  }
+
+  // ---------------------------------------------------------------- plumbing
+
+  _whenConnectedOrFail() {
+    if (this.state === 'closed') return Promise.reject(new FerryError('closed', 'the client is closed'));
+    return this.connect();
+  }
+
+  _track(kind, key, resolve = () => {}, reject = () => {}) {
+    const id = this._nextId++;
+    this._pending.set(id, { kind, key, resolve, reject });
+    return id;
+  }
+
+  _request(frame, kind, payloadName) {
+    return new Promise((resolve, reject) => {
+      const id = this._track(kind, frame.topic || frame.proc, resolve, reject);
+      this._send({ ...frame, id }, payloadName);
+    });
+  }
+
+  _send(frame, payloadName) {
+    if (!this._link) throw new FerryError('disconnected', 'not connected');
+    this._link.send(encodeFrame(frame, payloadName));
+  }
+
+  _onMessage(data) {
+    let frames;
+    try {
+      frames = decodeMessage(data);
+    } catch (e) {
+      this.emit('error', e);
+      return;
+    }
+    for (const f of frames) {
+      try {
+        this._onFrame(f);
+      } catch (e) {
+        this.emit('error', e);
+      }
+    }
+  }
+
+  _onFrame(f) {
+    switch (f.type) {
+      case 'msg':
+        return this._onPublication(f);
+      case 'result':
+        return this._settle(f.id, (p) => this._resolve(p, f.data));
+      case 'error':
+        if (!f.id || !this._pending.has(f.id)) {
+          this.emit('error', new FerryError(f.code, f.message, f.data));
+          return;
+        }
+        return this._settle(f.id, (p) => this._reject(p, new FerryError(f.code, f.message, f.data)));
+      case 'pong':
+        return this._settle(f.id, (p) => p.resolve());
+      case 'invoke':
+        return this._onInvoke(f);
+      case 'goaway':
+        this._goAwayDelay = Math.round((f.reconnect_ms || 1000) * (0.5 + this.options.random()));
+        this.emit('goaway', f);
+        return undefined;
+      default:
+        return undefined;
+    }
+  }
+
+  _settle(id, fn) {
+    const p = this._pending.get(id);
+    if (!p) return;
+    this._pending.delete(id);
+    fn(p);
+  }
+
+  _resolve(p, data) {
+    if (p.kind === 'sub') {
+      const s = this._subs.get(p.key);
+      if (s) {
+        s.confirmed = true;
+        s.waiters.splice(0).forEach((w) => w.resolve());
+      }
+    } else if (p.kind === 'register') {
+      const r = this._procs.get(p.key);
+      if (r) {
+        r.confirmed = true;
+        r.waiters.splice(0).forEach((w) => w.resolve());
+      }
+    } else {
+      p.resolve(data);
+    }
+  }
+
+  _reject(p, err) {
+    if (p.kind === 'sub') {
+      const s = this._subs.get(p.key);
+      if (s) {
+        this._subs.delete(p.key);
+        s.waiters.splice(0).forEach((w) => w.reject(err));
+      }
+    } else if (p.kind === 'register') {
+      const r = this._procs.get(p.key);
+      if (r) {
+        this._procs.delete(p.key);
+        r.waiters.splice(0).forEach((w) => w.reject(err));
+      }
+    } else {
+      p.reject(err);
+    }
+  }
+
+  _onPublication(f) {
+    this._offsets.set(f.topic, f.offset);
+    const meta = { topic: f.topic, offset: f.offset };
+    for (const [pattern, s] of this._subs) {
+      if (!matches(pattern, f.topic)) continue;
+      for (const h of [...s.handlers]) {
+        try {
+          h(f.data, { ...meta, pattern });
+        } catch (e) {
+          this.emit('error', e);
+        }
+      }
+    }
+  }
+
+  _onInvoke(f) {
+    const r = this._procs.get(f.proc);
+    const reply = (frame, payloadName) => {
+      if (this._link) this._send(frame, payloadName);
+    };
+    if (!r) {
+      reply({ type: 'reply', id: f.id, error: { code: 'not_registered', message: `"${f.proc}" is not registered here` } });
+      return;
+    }
+    Promise.resolve()
+      .then(() => r.handler(f.args, { proc: f.proc }))
+      .then(
+        (result) => reply({ type: 'reply', id: f.id, data: result === undefined ? null : result }, 'data'),
+        (e) => {
+          const error = { code: (e && e.code) || 'error', message: String((e && e.message) || e) };
+          if (e && e.data !== undefined) error.data = e.data;
+          reply({ type: 'reply', id: f.id, error });
+        },
+      );
+  }
+}

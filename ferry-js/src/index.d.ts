@@ -1,0 +1,177 @@
+// Type declarations of ferry-js (docs/web.md).
+
+export const SUBPROTOCOL: 'ferry.v1';
+
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+/** A payload: any JSON value, or bytes (sent and received as a binary ferry.v1 message). */
+export type Payload = Json | Uint8Array;
+export type State = 'idle' | 'connecting' | 'connected' | 'disconnected' | 'closed';
+
+export class FerryError extends Error {
+  constructor(code: string, message?: string, data?: unknown);
+  /** A ferry.v1 error code (docs/protocol.md §6), or `disconnected` / `closed` / `unsubscribed` from the client. */
+  readonly code: string;
+  readonly data?: unknown;
+}
+
+/** A connection as a transport opens it. */
+export interface Link {
+  send(data: string | Uint8Array): void;
+  close(code?: number, reason?: string): void;
+}
+
+export interface TransportHooks {
+  onopen(): void;
+  onmessage(data: string | Uint8Array): void;
+  onclose(event: { code: number; reason: string }): void;
+}
+
+/** A way to reach the server; tried in order, the next one when a transport cannot open. */
+export interface Transport {
+  readonly name: string;
+  open(url: string, hooks: TransportHooks): Link;
+}
+
+export function webSocketTransport(WebSocketImpl?: unknown): Transport;
+
+export interface BackoffOptions {
+  minDelay?: number;
+  maxDelay?: number;
+  random?: () => number;
+}
+
+export function backoffDelay(attempt: number, options?: BackoffOptions): number;
+export function encodeFrame(frame: Record<string, unknown>, payloadName?: string): string | Uint8Array;
+export function decodeMessage(data: string | Uint8Array): Array<Record<string, any>>;
+
+export interface FerryOptions extends BackoffOptions {
+  /** The WebSocket implementation; default globalThis.WebSocket (in Node 20 pass the ws package's WebSocket). */
+  WebSocket?: unknown;
+  transports?: Transport[];
+  /** Reconnect after an unexpected close (default true). */
+  reconnect?: boolean;
+  /** Connect in the constructor (default true). */
+  connect?: boolean;
+  /** The base for relative URLs (default: globalThis.location). */
+  location?: { href: string } | string;
+}
+
+export interface Delivery {
+  topic: string;
+  offset: number;
+  /** The subscribed pattern the publication matched. */
+  pattern: string;
+}
+
+export interface Subscription {
+  readonly pattern: string;
+  unsubscribe(): Promise<void>;
+}
+
+export interface IndexChild {
+  word: string;
+  topic: string;
+  subscribers: number;
+  total: number;
+}
+
+export interface TopicIndex {
+  prefix: string;
+  subscribers: number;
+  total: number;
+  children: IndexChild[];
+  truncated: boolean;
+}
+
+export interface StateEvent {
+  state: State;
+  transport?: string;
+  code?: number;
+  reason?: string;
+  wasOpen?: boolean;
+  attempt?: number;
+}
+
+export class Emitter {
+  addEventListener(type: string, listener: (event: any) => void): void;
+  removeEventListener(type: string, listener: (event: any) => void): void;
+  dispatchEvent(event: { type: string; [key: string]: unknown }): boolean;
+  /** Calls fn(detail) for each event of this type; returns a function that removes it. */
+  on(type: string, fn: (detail: any, event: any) => void): () => void;
+}
+
+export class Ferry extends Emitter {
+  constructor(url: string, options?: FerryOptions);
+  readonly url: string;
+  readonly state: State;
+  /** The transport of the current connection. */
+  readonly transport: string | null;
+  on(type: 'state', fn: (e: StateEvent) => void): () => void;
+  on(type: 'connecting' | 'connected' | 'disconnected', fn: (e: StateEvent) => void): () => void;
+  on(type: 'error', fn: (e: Error) => void): () => void;
+  on(type: 'goaway', fn: (e: { reason: string; reconnect_ms: number }) => void): () => void;
+  on(type: string, fn: (detail: any, event: any) => void): () => void;
+  connect(): Promise<void>;
+  subscribe(pattern: string, handler: (data: Payload, delivery: Delivery) => void): Promise<Subscription>;
+  unsubscribe(pattern: string | Subscription, handler?: (data: Payload, delivery: Delivery) => void): Promise<void>;
+  publish(topic: string, data: Payload | ArrayBuffer, options?: { ack?: false }): Promise<undefined>;
+  publish(topic: string, data: Payload | ArrayBuffer, options: { ack: true }): Promise<{ topic: string; offset: number }>;
+  call<T = Payload>(proc: string, args?: Payload | ArrayBuffer, options?: { timeout?: number }): Promise<T>;
+  register(proc: string, handler: (args: Payload, info: { proc: string }) => unknown): Promise<{ proc: string }>;
+  unregister(proc: string): Promise<void>;
+  index(prefix?: string): Promise<TopicIndex>;
+  ping(): Promise<number>;
+  lastOffset(topic: string): number | undefined;
+  close(): void;
+}
+
+/** The WebSocket API, as the look-alikes below implement it. */
+export interface WebSocketLike {
+  readonly readyState: number;
+  readonly url: string;
+  readonly CONNECTING: 0;
+  readonly OPEN: 1;
+  readonly CLOSING: 2;
+  readonly CLOSED: 3;
+  onopen: ((event: any) => void) | null;
+  onmessage: ((event: { type: 'message'; data: any }) => void) | null;
+  onclose: ((event: { type: 'close'; code: number; reason: string; wasClean: boolean }) => void) | null;
+  onerror: ((event: any) => void) | null;
+  send(data: any): void;
+  close(code?: number, reason?: string): void;
+  addEventListener(type: 'open' | 'message' | 'close' | 'error', listener: (event: any) => void): void;
+  removeEventListener(type: 'open' | 'message' | 'close' | 'error', listener: (event: any) => void): void;
+}
+
+export class MultiWebSocket extends Emitter {
+  /** url: ws(s)://host/v1/multiplex, a path resolved against the page, or a WebSocket to multiplex over. */
+  constructor(url: string | URL | WebSocketLike, options?: { WebSocket?: unknown; location?: { href: string } | string });
+  readonly url: string;
+  readonly readyState: number;
+  /** A channel (a Ferry topic, or a pattern to receive only) with the WebSocket API. */
+  WebSocket(channel: string): WebSocketLike & { readonly channel: string };
+  close(code?: number, reason?: string): void;
+}
+
+export class JSONWebSocket extends Emitter implements Partial<WebSocketLike> {
+  constructor(target: string | URL | WebSocketLike, protocols?: string | string[], options?: { WebSocket?: unknown; location?: { href: string } | string });
+  readonly socket: WebSocketLike;
+  readonly readyState: number;
+  readonly url: string;
+  onopen: ((event: any) => void) | null;
+  onmessage: ((event: { type: 'message'; data: any }) => void) | null;
+  onclose: ((event: any) => void) | null;
+  onerror: ((event: any) => void) | null;
+  send(value: unknown): void;
+  close(code?: number, reason?: string): void;
+}
+
+/** `new RelativeWebSocket('/v1/topics/chat')`: a real WebSocket to the path on the page's host (ws or wss by scheme). */
+export const RelativeWebSocket: {
+  new (path: string, protocols?: string | string[], options?: { WebSocket?: unknown; location?: { href: string } | string }): WebSocket;
+};
+
+export function resolveWebSocketUrl(url: string | URL, base?: { href: string } | string): string;
+export function matches(pattern: string, topic: string): boolean;
+export function hasWildcard(pattern: string): boolean;
+export function topicPath(topic: string): string;

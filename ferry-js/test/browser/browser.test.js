@@ -1,0 +1,103 @@
+// End-to-end in headless Chromium (Debian's chromium driven by playwright-core, no browser download): the demo
+// page, two pages chatting, MultiWebSocket and a per-topic socket from a page. FERRY_HTTP_URL is the server;
+// FERRY_CHROMIUM the browser (default /usr/bin/chromium).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+import { httpUrl } from '../helpers.js';
+
+const executablePath = process.env.FERRY_CHROMIUM || '/usr/bin/chromium';
+const skip = !httpUrl ? 'FERRY_HTTP_URL is not set'
+  : !existsSync(executablePath) ? `no Chromium at ${executablePath} (apt-get install chromium, or set FERRY_CHROMIUM)` : false;
+
+let context;
+let profile;
+
+before(async () => {
+  if (skip) return;
+  profile = mkdtempSync(join(tmpdir(), 'ferry-chromium-'));
+  context = await chromium.launchPersistentContext(profile, {
+    executablePath,
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+});
+
+after(async () => {
+  if (context) await context.close();
+  if (profile) rmSync(profile, { recursive: true, force: true });
+});
+
+async function demoPage() {
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(httpUrl + '/');
+  await page.waitForSelector('#state[data-state=connected]', { timeout: 10000 });
+  await page.waitForSelector('body[data-joined="demo.chat.lobby"]', { timeout: 10000 });
+  return { page, errors };
+}
+
+test('the demo page loads, connects with ferry-js and shows the live topic index', { skip }, async () => {
+  const { page, errors } = await demoPage();
+  assert.equal(await page.title(), 'Ferry demo');
+  await page.waitForFunction(() => [...document.querySelectorAll('#children button')].some((b) => b.textContent === 'demo'),
+    null, { timeout: 10000 });
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('two pages exchange chat messages', { skip }, async () => {
+  const a = await demoPage();
+  const b = await demoPage();
+  await a.page.fill('#say input[name=text]', 'hello from a');
+  await a.page.click('#say button');
+  await b.page.waitForFunction(() => document.querySelector('#log').textContent.includes('hello from a'), null, { timeout: 10000 });
+  await b.page.fill('#say input[name=text]', 'and back from b');
+  await b.page.press('#say input[name=text]', 'Enter');
+  await a.page.waitForFunction(() => document.querySelector('#log').textContent.includes('and back from b'), null, { timeout: 10000 });
+  assert.deepEqual([...a.errors, ...b.errors], []);
+  await a.page.close();
+  await b.page.close();
+});
+
+test('MultiWebSocket, JSONWebSocket and RelativeWebSocket work in the browser', { skip }, async () => {
+  const { page } = await demoPage();
+  const result = await page.evaluate(async () => {
+    const { MultiWebSocket, JSONWebSocket, RelativeWebSocket, topicPath } = await import('/ferry-js/index.js');
+    const opened = (s) => new Promise((resolve) => s.addEventListener('open', resolve));
+    const message = (s) => new Promise((resolve) => s.addEventListener('message', (e) => resolve(e.data), { once: true }));
+    const multi = new MultiWebSocket('/v1/multiplex');
+    const a = multi.WebSocket('browser.mux');
+    const all = multi.WebSocket('browser.#');
+    await Promise.all([opened(a), opened(all)]);
+    await new Promise((r) => setTimeout(r, 100));
+    const viaAll = message(all);
+    const viaA = message(a);
+    a.send('over the multiplexer');
+    const out = { a: await viaA, all: await viaAll, readyState: a.readyState };
+    const raw = new RelativeWebSocket(topicPath('browser.json'));
+    const json = new JSONWebSocket(raw);
+    await opened(raw);
+    const viaJson = message(json);
+    const viaMux = message(all);
+    json.send({ n: 42 });
+    out.json = await viaJson;
+    out.muxSeesJson = await viaMux;
+    out.url = raw.url;
+    multi.close();
+    raw.close();
+    return out;
+  });
+  assert.equal(result.a, 'over the multiplexer');
+  assert.equal(result.all, 'over the multiplexer');
+  assert.equal(result.readyState, 1);
+  assert.deepEqual(result.json, { n: 42 });
+  assert.equal(result.muxSeesJson, '{"n":42}');
+  assert.match(result.url, /^ws:\/\/127\.0\.0\.1:\d+\/v1\/topics\/browser\/json$/);
+  await page.close();
+});

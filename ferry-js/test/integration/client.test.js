@@ -1,0 +1,84 @@
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { WebSocket } from 'ws';
+import { Ferry, FerryError } from '../../src/index.js';
+import { httpUrl, wsBase, needsServer, inbox } from '../helpers.js';
+
+const clients = [];
+function client(options = {}) {
+  const f = new Ferry(wsBase + '/v1/ws', { WebSocket, ...options });
+  clients.push(f);
+  return f;
+}
+after(() => clients.forEach((c) => c.close()));
+
+test('publish reaches subscribers of matching patterns, with topic and offset', needsServer, async () => {
+  const a = client();
+  const b = client();
+  const box = inbox();
+  await a.subscribe('it.pub.*', (data, m) => box.push([data, m.topic, m.pattern, m.offset]));
+  await b.connect();
+  const ack = await b.publish('it.pub.x', { text: 'hi' }, { ack: true });
+  assert.equal(ack.topic, 'it.pub.x');
+  assert.equal(ack.offset, 1);
+  assert.deepEqual(await box.next(), [{ text: 'hi' }, 'it.pub.x', 'it.pub.*', 1]);
+  await b.publish('it.pub.y', new Uint8Array([1, 2, 3]));
+  const [bytes, topic] = await box.next();
+  assert.equal(topic, 'it.pub.y');
+  assert.deepEqual([...bytes], [1, 2, 3]);
+});
+
+test('unsubscribe stops deliveries', needsServer, async () => {
+  const a = client();
+  const box = inbox(300);
+  const sub = await a.subscribe('it.unsub', (d) => box.push(d));
+  await sub.unsubscribe();
+  await a.publish('it.unsub', 1, { ack: true });
+  await assert.rejects(box.next());
+});
+
+test('call reaches a registered procedure; errors carry their codes', needsServer, async () => {
+  const callee = client();
+  const caller = client();
+  await callee.register('it.math.add', ([x, y]) => x + y);
+  await callee.register('it.fail', () => { throw Object.assign(new Error('nope'), { code: 'app.nope' }); });
+  assert.equal(await caller.call('it.math.add', [2, 3]), 5);
+  await assert.rejects(caller.call('it.fail'), (e) => e instanceof FerryError && e.code === 'callee_error' && e.data.code === 'app.nope');
+  await assert.rejects(caller.call('it.nobody'), (e) => e.code === 'no_such_procedure');
+  await assert.rejects(caller.publish('it.*', 1, { ack: true }), (e) => e.code === 'bad_topic');
+  await callee.unregister('it.math.add');
+  await assert.rejects(caller.call('it.math.add', [1, 1]), (e) => e.code === 'no_such_procedure');
+});
+
+test('index lists active children with subscriber counts', needsServer, async () => {
+  const a = client();
+  await a.subscribe('it.idx.room1', () => {});
+  await a.subscribe('it.idx.room2', () => {});
+  const idx = await a.index('it.idx');
+  assert.equal(idx.prefix, 'it.idx');
+  assert.deepEqual(idx.children.map((c) => [c.topic, c.subscribers]), [['it.idx.room1', 1], ['it.idx.room2', 1]]);
+  const http = await (await fetch(httpUrl + '/v1/topics?prefix=it.idx')).json();
+  assert.deepEqual(http, idx);
+});
+
+test('states are reported and the client reconnects and re-subscribes after the connection drops', needsServer, async () => {
+  const states = [];
+  let socket;
+  class Tracked extends WebSocket {
+    constructor(...args) {
+      super(...args);
+      socket = this;
+    }
+  }
+  const a = client({ WebSocket: Tracked, minDelay: 20, maxDelay: 50 });
+  a.on('state', (e) => states.push(e.state));
+  const box = inbox();
+  await a.subscribe('it.re', (d) => box.push(d));
+  socket.terminate();
+  await new Promise((resolve) => a.on('connected', resolve));
+  await a.ping();
+  const b = client();
+  await b.publish('it.re', 'after', { ack: true });
+  assert.equal(await box.next(), 'after');
+  assert.deepEqual(states.slice(0, 4), ['connecting', 'connected', 'disconnected', 'connecting']);
+});

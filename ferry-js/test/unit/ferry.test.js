@@ -1,0 +1,116 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Ferry, FerryError, backoffDelay, encodeFrame, decodeMessage } from '../../src/index.js';
+
+/** A transport under the test's control: records what the client sends, lets the test open, answer and close. */
+function fakeTransport() {
+  const t = {
+    name: 'fake',
+    links: [],
+    open(url, hooks) {
+      const link = { url, hooks, sent: [], closed: null };
+      link.send = (d) => link.sent.push(typeof d === 'string' ? JSON.parse(d) : d);
+      link.close = (code, reason) => { link.closed = { code, reason }; };
+      t.links.push(link);
+      return link;
+    },
+    get last() { return t.links[t.links.length - 1]; },
+  };
+  return t;
+}
+
+const tick = () => new Promise((r) => setTimeout(r, 0));
+
+test('backoff grows, is capped, and is jittered', () => {
+  const lo = { random: () => 0 };
+  const hi = { random: () => 0.999999 };
+  assert.equal(backoffDelay(0, lo), 125);
+  assert.equal(backoffDelay(0, hi), 250);
+  assert.equal(backoffDelay(3, lo), 1000);
+  assert.equal(backoffDelay(20, hi), 10000);
+  assert.equal(backoffDelay(20, lo), 5000);
+});
+
+test('frames: text batches, binary header + LF + payload', () => {
+  assert.equal(encodeFrame({ type: 'pub', topic: 'a', data: { x: 1 } }, 'data'), '{"type":"pub","topic":"a","data":{"x":1}}');
+  const bin = encodeFrame({ type: 'pub', topic: 'a', data: new Uint8Array([1, 10, 2]) }, 'data');
+  assert.deepEqual([...bin.slice(-4)], [10, 1, 10, 2]);
+  const frames = decodeMessage('{"type":"pong","id":1}\n{"type":"pong","id":2}\n');
+  assert.deepEqual(frames.map((f) => f.id), [1, 2]);
+  const msg = decodeMessage(new TextEncoder().encode('{"type":"msg","topic":"a","offset":1}\nxy'));
+  assert.deepEqual([...msg[0].data], [120, 121]);
+});
+
+test('subscribe, dispatch to every matching pattern, re-subscribe and re-register after a reconnect', async () => {
+  const t = fakeTransport();
+  const states = [];
+  const f = new Ferry('ws://x/v1/ws', { transports: [t], minDelay: 1, maxDelay: 2 });
+  f.on('state', (e) => states.push(e.state));
+  const got = [];
+  const subscribed = f.subscribe('a.*', (d, m) => got.push(['a.*', d, m.topic]));
+  const subscribed2 = f.subscribe('a.b', (d) => got.push(['a.b', d]));
+  const registered = f.register('p', (args) => args.n + 1);
+  t.last.hooks.onopen();
+  const subs = t.last.sent.filter((s) => s.type === 'sub');
+  assert.deepEqual(subs.map((s) => s.topic), ['a.*', 'a.b']);
+  const reg = t.last.sent.find((s) => s.type === 'register');
+  for (const s of [...subs, reg]) t.last.hooks.onmessage(JSON.stringify({ type: 'result', id: s.id }));
+  await subscribed;
+  await subscribed2;
+  await registered;
+  t.last.hooks.onmessage('{"type":"msg","topic":"a.b","offset":7,"data":"hi"}');
+  assert.deepEqual(got, [['a.*', 'hi', 'a.b'], ['a.b', 'hi']]);
+  assert.equal(f.lastOffset('a.b'), 7);
+
+  t.last.hooks.onmessage('{"type":"invoke","id":41,"proc":"p","args":{"n":1}}');
+  await tick();
+  await tick();
+  assert.deepEqual(t.last.sent.at(-1), { type: 'reply', id: 41, data: 2 });
+
+  const first = t.last;
+  const pendingCall = f.call('q', [1]);
+  await tick();
+  first.hooks.onclose({ code: 1006, reason: '' });
+  await assert.rejects(pendingCall, (e) => e instanceof FerryError && e.code === 'disconnected');
+  assert.equal(f.state, 'disconnected');
+  await new Promise((r) => setTimeout(r, 20));
+  assert.notEqual(t.last, first);
+  t.last.hooks.onopen();
+  assert.deepEqual(t.last.sent.filter((s) => s.type === 'sub').map((s) => s.topic), ['a.*', 'a.b']);
+  assert.ok(t.last.sent.some((s) => s.type === 'register' && s.proc === 'p'));
+  assert.deepEqual(states, ['connecting', 'connected', 'disconnected', 'connecting', 'connected']);
+  f.close();
+  assert.equal(t.last.closed.code, 1000);
+});
+
+test('errors reject with their code; a refused subscription is forgotten', async () => {
+  const t = fakeTransport();
+  const f = new Ferry('ws://x/v1/ws', { transports: [t] });
+  await tick();
+  t.last.hooks.onopen();
+  const bad = f.subscribe('a..b', () => {});
+  const sub = t.last.sent.at(-1);
+  t.last.hooks.onmessage(JSON.stringify({ type: 'error', id: sub.id, code: 'bad_topic', message: 'nope' }));
+  await assert.rejects(bad, (e) => e.code === 'bad_topic' && e.message === 'nope');
+  const call = f.call('p', null, { timeout: 5 });
+  await tick();
+  const c = t.last.sent.at(-1);
+  assert.equal(c.timeout, 5);
+  t.last.hooks.onmessage(JSON.stringify({ type: 'error', id: c.id, code: 'callee_error', message: 'boom', data: { code: 'x' } }));
+  await assert.rejects(call, (e) => e.code === 'callee_error' && e.data.code === 'x');
+  f.close();
+  await assert.rejects(f.publish('a', 1), (e) => e.code === 'closed');
+});
+
+test('a transport that cannot open hands over to the next one', async () => {
+  const broken = fakeTransport();
+  const working = fakeTransport();
+  const f = new Ferry('ws://x/v1/ws', { transports: [broken, working] });
+  await tick();
+  broken.last.hooks.onclose({ code: 1006, reason: 'blocked' });
+  assert.equal(working.links.length, 1);
+  working.last.hooks.onopen();
+  await f.connect();
+  assert.equal(f.transport, 'fake');
+  f.close();
+});

@@ -1,0 +1,131 @@
+package dev.ferry.server.http;
+
+import dev.ferry.protocol.ErrorCode;
+import dev.ferry.protocol.Topics;
+import dev.ferry.server.hub.TopicIndex;
+import dev.ferry.server.multiplex.MultiplexHandler;
+import dev.ferry.server.topics.TopicPath;
+import dev.ferry.server.topics.TopicSocketHandler;
+import dev.ferry.server.transport.ServerContext;
+import dev.ferry.server.websocket.WebSocketUpgrade;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import java.util.List;
+
+/**
+ * The endpoints for web pages (docs/web.md): the multiplexer, per-topic sockets and the topic index, and the demo
+ * page with the browser build of ferry-js. Runs on the connection's event loop.
+ */
+final class WebEndpoints {
+    static final String MULTIPLEX_PATH = "/v1/multiplex";
+
+    private final ServerContext server;
+
+    WebEndpoints(ServerContext server) {
+        this.server = server;
+    }
+
+    /** Answers the request when its path is one of these endpoints; returns whether it did. */
+    boolean route(ChannelHandlerContext ctx, FullHttpRequest req, QueryStringDecoder uri, boolean keepAlive) {
+        String path = uri.rawPath();
+        if (path.equals(MULTIPLEX_PATH)) {
+            if (!isUpgrade(req)) {
+                HttpResponses.send(ctx, false, HttpResponses.text(HttpResponseStatus.BAD_REQUEST,
+                        MULTIPLEX_PATH + " is a WebSocket endpoint: send a GET with Upgrade: websocket"));
+            } else if (admitted(ctx, req)) {
+                WebSocketUpgrade.upgradePlain(ctx, req, server, new MultiplexHandler(server));
+            }
+            return true;
+        }
+        if (path.equals(TopicPath.ROOT)) {
+            if (requireGet(ctx, req, keepAlive)) {
+                List<String> p = uri.parameters().get("prefix");
+                index(ctx, keepAlive, p == null || p.isEmpty() ? "" : p.get(0));
+            }
+            return true;
+        }
+        if (path.startsWith(TopicPath.PREFIX)) {
+            TopicPath topic = TopicPath.parse(path);
+            if (isUpgrade(req)) {
+                if (topic.problem() != null) {
+                    HttpResponses.send(ctx, false, HttpResponses.error(HttpResponseStatus.BAD_REQUEST,
+                            ErrorCode.BAD_TOPIC.wire(), topic.problem()));
+                } else if (admitted(ctx, req)) {
+                    WebSocketUpgrade.upgradePlain(ctx, req, server, new TopicSocketHandler(server, topic.pattern()));
+                }
+            } else if (requireGet(ctx, req, keepAlive)) {
+                if (topic.problem() != null) {
+                    HttpResponses.send(ctx, keepAlive, HttpResponses.error(HttpResponseStatus.BAD_REQUEST,
+                            ErrorCode.BAD_TOPIC.wire(), topic.problem()));
+                } else {
+                    index(ctx, keepAlive, topic.pattern());
+                }
+            }
+            return true;
+        }
+        WebAssets.Asset asset = req.method().equals(HttpMethod.GET) || req.method().equals(HttpMethod.HEAD)
+                ? server.webAssets().get(path) : null;
+        if (asset != null) {
+            FullHttpResponse r = HttpResponses.response(HttpResponseStatus.OK,
+                    req.method().equals(HttpMethod.HEAD) ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(asset.bytes()),
+                    asset.contentType());
+            r.headers().set(HttpHeaderNames.CONTENT_LENGTH, asset.bytes().length);
+            r.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-cache");
+            r.headers().set("X-Content-Type-Options", "nosniff");
+            HttpResponses.send(ctx, keepAlive, r);
+            return true;
+        }
+        return false;
+    }
+
+    private void index(ChannelHandlerContext ctx, boolean keepAlive, String prefix) {
+        String why = prefix.isEmpty() ? null : Topics.checkPattern(prefix);
+        if (why != null) {
+            HttpResponses.send(ctx, keepAlive, HttpResponses.error(HttpResponseStatus.BAD_REQUEST, ErrorCode.BAD_TOPIC.wire(), why));
+            return;
+        }
+        HttpResponses.send(ctx, keepAlive, HttpResponses.json(HttpResponseStatus.OK,
+                server.hub().index(prefix, TopicIndex.MAX_CHILDREN).toJson()));
+    }
+
+    /** A WebSocket upgrade: GET with {@code Upgrade: websocket}. */
+    static boolean isUpgrade(FullHttpRequest req) {
+        return req.method().equals(HttpMethod.GET)
+                && req.headers().containsValue(HttpHeaderNames.UPGRADE, HttpHeaderValues.WEBSOCKET, true);
+    }
+
+    /**
+     * Whether a WebSocket upgrade may proceed: answers 403 {@code origin_not_allowed} for a refused origin and 503
+     * while draining. Shared by every WebSocket endpoint.
+     */
+    boolean admitted(ChannelHandlerContext ctx, FullHttpRequest req) {
+        String refusal = server.originPolicy().refusal(req);
+        if (refusal != null) {
+            HttpResponses.send(ctx, false, HttpResponses.error(HttpResponseStatus.FORBIDDEN, "origin_not_allowed", refusal));
+            return false;
+        }
+        if (server.draining()) {
+            HttpResponses.send(ctx, false, HttpResponses.text(HttpResponseStatus.SERVICE_UNAVAILABLE, "the server is shutting down"));
+            return false;
+        }
+        return true;
+    }
+
+    private static boolean requireGet(ChannelHandlerContext ctx, FullHttpRequest req, boolean keepAlive) {
+        if (req.method().equals(HttpMethod.GET)) {
+            return true;
+        }
+        FullHttpResponse r = HttpResponses.error(HttpResponseStatus.METHOD_NOT_ALLOWED, "method_not_allowed",
+                req.method() + " is not allowed here (allowed: GET)");
+        r.headers().set(HttpHeaderNames.ALLOW, "GET");
+        HttpResponses.send(ctx, keepAlive, r);
+        return false;
+    }
+}

@@ -1,0 +1,59 @@
+package dev.ferry.server.hub;
+
+import dev.ferry.protocol.FrameCodec;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+/**
+ * One level of the subscription tree, as the index endpoints show it: a prefix (a topic or pattern; {@code ""} for
+ * the root) and its children that have subscriptions at or below them.
+ *
+ * @param prefix the node's topic or pattern
+ * @param subscribers subscriptions on exactly {@code prefix}
+ * @param total subscriptions on {@code prefix} and on every pattern below it
+ * @param children the active children in word order, at most the limit asked for
+ * @param truncated whether children were left out because of the limit (or were emptied while being read)
+ */
+public record TopicIndex(String prefix, int subscribers, int total, List<Child> children, boolean truncated) {
+    /** The most children one answer lists. */
+    public static final int MAX_CHILDREN = 1000;
+
+    public TopicIndex {
+        children = List.copyOf(children);
+    }
+
+    /**
+     * The JSON answered by {@code GET /v1/topics} and the ferry.v1 {@code index} command:
+     * {@code {"prefix":"a","subscribers":0,"total":3,"children":[{"word":"b","topic":"a.b","subscribers":1,"total":3}],"truncated":false}}.
+     */
+    public byte[] toJson() {
+        ByteArrayOutputStream b = new ByteArrayOutputStream(64 + 48 * children.size());
+        ascii(b, "{\"prefix\":");
+        b.writeBytes(FrameCodec.quote(prefix));
+        ascii(b, ",\"subscribers\":" + subscribers + ",\"total\":" + total + ",\"children\":[");
+        for (int i = 0; i < children.size(); i++) {
+            Child c = children.get(i);
+            ascii(b, i == 0 ? "{\"word\":" : ",{\"word\":");
+            b.writeBytes(FrameCodec.quote(c.word()));
+            ascii(b, ",\"topic\":");
+            b.writeBytes(FrameCodec.quote(c.topic()));
+            ascii(b, ",\"subscribers\":" + c.subscribers() + ",\"total\":" + c.total() + "}");
+        }
+        ascii(b, "],\"truncated\":" + truncated + "}");
+        return b.toByteArray();
+    }
+
+    private static void ascii(ByteArrayOutputStream b, String s) {
+        b.writeBytes(s.getBytes(StandardCharsets.US_ASCII));
+    }
+
+    /**
+     * @param word the child's last word ({@code *} and {@code #} appear as words: they are subscribed patterns)
+     * @param topic the child's full topic or pattern
+     * @param subscribers subscriptions on exactly {@code topic}
+     * @param total subscriptions on {@code topic} and below it
+     */
+    public record Child(String word, String topic, int subscribers, int total) {
+    }
+}

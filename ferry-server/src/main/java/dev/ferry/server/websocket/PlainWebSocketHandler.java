@@ -1,0 +1,148 @@
+package dev.ferry.server.websocket;
+
+import dev.ferry.protocol.CloseCodes;
+import dev.ferry.server.transport.HandlerNames;
+import dev.ferry.server.transport.ServerContext;
+import dev.ferry.server.transport.WebSocketOutbound;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
+import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
+import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
+import io.netty.handler.timeout.IdleState;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.util.ReferenceCountUtil;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The socket side of a plain WebSocket endpoint (no ferry.v1 framing): whole messages in, a bounded
+ * {@link WebSocketOutbound} out, the same liveness rules as ferry.v1 connections (ping after
+ * {@code websocket.ping-interval}, close 4002 after {@code websocket.idle-timeout}) and the same drain.
+ *
+ * <p>Lifecycle: {@link #opened} once the handshake completes, then {@link #onText}/{@link #onBinary}*, then
+ * {@link #closed} exactly once when the channel closes, whatever the reason. Event loop only: every method runs on
+ * the channel's event loop.
+ */
+public abstract class PlainWebSocketHandler extends ChannelInboundHandlerAdapter {
+    private static final Logger log = LoggerFactory.getLogger(PlainWebSocketHandler.class);
+
+    protected final ServerContext server;
+
+    // ---- event loop only
+    private WebSocketOutbound outbound;
+    private int idlePeriods;
+    private boolean channelClosed;
+
+    protected PlainWebSocketHandler(ServerContext server) {
+        this.server = server;
+    }
+
+    /** The handshake completed: {@code out} is the connection's queue. */
+    protected abstract void opened(ChannelHandlerContext ctx, WebSocketOutbound out);
+
+    protected abstract void onText(String text);
+
+    protected abstract void onBinary(byte[] bytes);
+
+    /** The channel closed: undo every subscription. Called once. */
+    protected abstract void closed();
+
+    /** The server is draining: close with 1001 behind the queued messages. */
+    protected void goAway() {
+        if (!channelClosed) {
+            outbound.close(CloseCodes.GOING_AWAY, "going away");
+        }
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+        if (evt instanceof WebSocketServerProtocolHandler.HandshakeComplete) {
+            if (ctx.pipeline().get(HandlerNames.HTTP_ROUTER) != null) {
+                ctx.pipeline().remove(HandlerNames.HTTP_ROUTER);
+            }
+            outbound = new WebSocketOutbound(ctx, server, server.config().websocket().outboundQueueBytes());
+            WebSocketOutbound o = outbound;
+            ctx.channel().closeFuture().addListener(f -> {
+                channelClosed = true;
+                closed();
+                o.releaseQueue();
+            });
+            opened(ctx, outbound);
+            ctx.channel().attr(ServerContext.GO_AWAY).set(this::goAway);
+            if (server.draining()) {
+                goAway();
+            }
+        } else if (evt instanceof IdleStateEvent idle && idle.state() == IdleState.READER_IDLE && outbound != null) {
+            idlePeriods++;
+            long idleMs = idlePeriods * server.config().websocket().pingInterval().toMillis();
+            if (idleMs >= server.config().websocket().idleTimeout().toMillis()) {
+                outbound.close(CloseCodes.IDLE_TIMEOUT, "idle timeout");
+            } else {
+                ctx.writeAndFlush(new PingWebSocketFrame());
+            }
+        } else {
+            super.userEventTriggered(ctx, evt);
+        }
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        idlePeriods = 0;
+        try {
+            if (outbound == null) {
+                return;
+            }
+            if (msg instanceof TextWebSocketFrame text) {
+                onText(text.content().toString(StandardCharsets.UTF_8));
+            } else if (msg instanceof BinaryWebSocketFrame binary) {
+                ByteBuf b = binary.content();
+                onBinary(ByteBufUtil.getBytes(b, b.readerIndex(), b.readableBytes(), false));
+            }
+        } finally {
+            ReferenceCountUtil.release(msg);
+        }
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) throws Exception {
+        if (outbound != null && ctx.channel().isWritable()) {
+            outbound.drain();
+        }
+        super.channelWritabilityChanged(ctx);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (cause instanceof TooLongFrameException
+                || cause instanceof CorruptedWebSocketFrameException c && c.closeStatus().equals(WebSocketCloseStatus.MESSAGE_TOO_BIG)) {
+            close(ctx, CloseCodes.MESSAGE_TOO_BIG, "message too large");
+        } else if (cause instanceof CorruptedWebSocketFrameException c) {
+            ctx.writeAndFlush(new CloseWebSocketFrame(c.closeStatus())).addListener(ChannelFutureListener.CLOSE);
+        } else if (cause instanceof IOException) {
+            log.debug("I/O error on {}: {}", ctx.channel().remoteAddress(), cause.toString());
+            ctx.close();
+        } else {
+            log.warn("unexpected error on {}", ctx.channel().remoteAddress(), cause);
+            close(ctx, WebSocketCloseStatus.INTERNAL_SERVER_ERROR.code(), "internal error");
+        }
+    }
+
+    private void close(ChannelHandlerContext ctx, int code, String reason) {
+        if (outbound != null) {
+            outbound.close(code, reason);
+        } else {
+            ctx.writeAndFlush(new CloseWebSocketFrame(code, reason)).addListener(ChannelFutureListener.CLOSE);
+        }
+    }
+}

@@ -1,0 +1,80 @@
+package dev.ferry.server.interop;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.ferry.server.testing.FerryServerExtension;
+import dev.ferry.server.testing.NodeProcess;
+import dev.ferry.server.testing.Requirements;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * Runs ferry-js's {@code node --test} suites against a real server: unit tests (no server), integration tests
+ * (the client, MultiWebSocket, JSONWebSocket, and the websocket-multiplex npm client against /v1/multiplex), and
+ * browser tests in headless Chromium through playwright-core. Needs {@code node}, {@code npm ci --prefix ferry-js},
+ * and for the browser tests Debian's {@code chromium} ({@code /usr/bin/chromium}, or {@code FERRY_CHROMIUM});
+ * each skips with the reason where that is missing, and fails instead under {@code CI=true}.
+ */
+class FerryJsTest {
+    private static final long TIMEOUT_SECONDS = 120;
+
+    @RegisterExtension
+    static final FerryServerExtension server = new FerryServerExtension();
+
+    private static Path project;
+    private static Path node;
+
+    @BeforeAll
+    static void locate() {
+        String basedir = System.getProperty("basedir", ".");
+        project = List.of(Path.of(basedir, "..", "ferry-js"), Path.of("ferry-js"), Path.of("..", "ferry-js")).stream()
+                .filter(d -> Files.isRegularFile(d.resolve("package.json")))
+                .map(d -> d.toAbsolutePath().normalize())
+                .findFirst().orElse(null);
+        node = NodeProcess.onPath("node").orElse(null);
+    }
+
+    private static void requireNode(String module) {
+        Requirements.require(node != null && project != null && Files.isDirectory(project.resolve("node_modules/" + module)),
+                "node and the npm package " + module + " (npm ci --prefix ferry-js)");
+    }
+
+    @Test
+    void unit() throws Exception {
+        Requirements.require(node != null && project != null, "node and the ferry-js directory");
+        run("test/unit/", Map.of());
+    }
+
+    @Test
+    void integration() throws Exception {
+        requireNode("ws");
+        requireNode("websocket-multiplex");
+        run("test/integration/", Map.of());
+    }
+
+    @Test
+    void browser() throws Exception {
+        requireNode("playwright-core");
+        String chromium = System.getenv().getOrDefault("FERRY_CHROMIUM", "/usr/bin/chromium");
+        Requirements.require(Files.isExecutable(Path.of(chromium)),
+                "Chromium at " + chromium + " for the browser tests (apt-get install chromium, or set FERRY_CHROMIUM)");
+        run("test/browser/", Map.of("FERRY_CHROMIUM", chromium));
+    }
+
+    private static void run(String suite, Map<String, String> extraEnv) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(node.toString(), "--test", "--test-concurrency=1", suite));
+        Map<String, String> env = new java.util.HashMap<>(extraEnv);
+        env.put("FERRY_HTTP_URL", server.http("").toString());
+        NodeProcess.Result r = NodeProcess.run(project, cmd, env, TIMEOUT_SECONDS);
+        System.out.println(r.transcript());
+        assertThat(r.timedOut()).as("%s did not finish within %d s%n%s", suite, TIMEOUT_SECONDS, r.transcript()).isFalse();
+        assertThat(r.exitCode()).as("node --test %s%n%s", suite, r.transcript()).isZero();
+        assertThat(r.transcript()).as("no test was skipped in %s%n%s", suite, r.transcript()).contains("# skipped 0");
+    }
+}
