@@ -6,6 +6,7 @@ import dev.ferry.server.hub.Hub;
 import dev.ferry.server.rpc.Rpc;
 import dev.ferry.server.transport.FerryChannelInitializer;
 import dev.ferry.server.transport.ServerContext;
+import dev.ferry.server.transport.TlsContext;
 import dev.ferry.server.transport.Transport;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -15,6 +16,8 @@ import io.netty.channel.WriteBufferWaterMark;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.util.Objects;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -43,6 +46,8 @@ public final class FerryServer implements AutoCloseable {
     private EventLoopGroup workerGroup;
     private Channel serverChannel;
     private ServerContext context;
+    private TlsContext tls;
+    private ScheduledExecutorService tlsReloader;
     private boolean closed;
 
     private FerryServer(FerryConfig config) {
@@ -60,6 +65,16 @@ public final class FerryServer implements AutoCloseable {
                 throw new IllegalStateException(closed ? "server is closed" : "server already started");
             }
             ServerConfig sc = config.server();
+            if (config.tls().enabled()) {
+                tls = new TlsContext(config.tls());
+                long every = config.tls().reloadInterval().toMillis();
+                tlsReloader = Executors.newSingleThreadScheduledExecutor(r -> {
+                    Thread t = new Thread(r, "ferry-tls-reload");
+                    t.setDaemon(true);
+                    return t;
+                });
+                tlsReloader.scheduleWithFixedDelay(tls::reloadIfChanged, every, every, TimeUnit.MILLISECONDS);
+            }
             transport = Transport.select(sc.nativeTransport());
             bossGroup = transport.newGroup(1, "ferry-accept");
             workerGroup = transport.newGroup(
@@ -72,7 +87,7 @@ public final class FerryServer implements AutoCloseable {
                     .option(ChannelOption.SO_REUSEADDR, true)
                     .childOption(ChannelOption.TCP_NODELAY, true)
                     .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(32 * 1024, 64 * 1024))
-                    .childHandler(new FerryChannelInitializer(context));
+                    .childHandler(new FerryChannelInitializer(context, tls));
             try {
                 serverChannel = b.bind(sc.host(), sc.port()).sync().channel();
             } catch (Exception e) {
@@ -80,7 +95,8 @@ public final class FerryServer implements AutoCloseable {
                 throw new IllegalStateException("cannot bind " + sc.host() + ":" + sc.port() + ": " + e.getMessage(), e);
             }
             int port = port();
-            log.info("Ferry listening on {}:{} ({} transport)", sc.host(), port, transport.name());
+            log.info("Ferry listening on {}:{} ({} transport{})", sc.host(), port, transport.name(),
+                    tls != null ? ", TLS" : "");
             return port;
         }
     }
@@ -99,14 +115,14 @@ public final class FerryServer implements AutoCloseable {
         }
     }
 
-    /** {@code ws://host:port/v1/ws}, the ferry.v1 endpoint. */
+    /** {@code ws://host:port/v1/ws} ({@code wss://} with TLS), the ferry.v1 endpoint. */
     public URI webSocketUri() {
-        return URI.create("ws://" + hostForUri() + ":" + port() + "/v1/ws");
+        return URI.create((config.tls().enabled() ? "wss://" : "ws://") + hostForUri() + ":" + port() + "/v1/ws");
     }
 
-    /** {@code http://host:port}, the base of the HTTP API. */
+    /** {@code http://host:port} ({@code https://} with TLS), the base of the HTTP API. */
     public URI httpUri() {
-        return URI.create("http://" + hostForUri() + ":" + port());
+        return URI.create((config.tls().enabled() ? "https://" : "http://") + hostForUri() + ":" + port());
     }
 
     private String hostForUri() {
@@ -165,6 +181,9 @@ public final class FerryServer implements AutoCloseable {
     }
 
     private void shutdownGroups() {
+        if (tlsReloader != null) {
+            tlsReloader.shutdownNow();
+        }
         if (workerGroup != null) {
             workerGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         }

@@ -32,7 +32,8 @@ public final class ConfigLoader {
             "rpc.default-timeout", "rpc.max-timeout",
             "http.api-keys", "http.max-body-bytes",
             "history.size", "history.ttl", "history.max-recovery", "history.lossy-topics",
-            "web.allowed-origins", "web.cors-origins");
+            "web.allowed-origins", "web.cors-origins",
+            "tls.cert", "tls.key", "tls.redirect-http", "tls.reload-interval");
 
     private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*(B|KiB|MiB|GiB)?");
 
@@ -137,7 +138,17 @@ public final class ConfigLoader {
         WebConfig web = new WebConfig(
                 list("web.allowed-origins", d.web().allowedOrigins()),
                 list("web.cors-origins", d.web().corsOrigins()));
-        return new FerryConfig(server, ws, rpc, http, history, web);
+        TlsConfig tls = new TlsConfig(
+                path("tls.cert"),
+                path("tls.key"),
+                bool("tls.redirect-http", d.tls().redirectHttp()),
+                duration("tls.reload-interval", d.tls().reloadInterval()));
+        return new FerryConfig(server, ws, rpc, http, history, web, tls);
+    }
+
+    private java.nio.file.Path path(String key) {
+        String v = values.get(key);
+        return v == null || v.isBlank() ? null : java.nio.file.Path.of(v.trim());
     }
 
     private String str(String key, String def) {

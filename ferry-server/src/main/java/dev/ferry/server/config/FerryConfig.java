@@ -4,9 +4,10 @@ import java.util.Objects;
 
 /** The whole server configuration. {@link #DEFAULT} is what {@code ferry serve} runs with when given nothing. */
 public record FerryConfig(ServerConfig server, WebSocketConfig websocket, RpcConfig rpc, HttpConfig http,
-                          HistoryConfig history, WebConfig web) {
+                          HistoryConfig history, WebConfig web, TlsConfig tls) {
     public static final FerryConfig DEFAULT = new FerryConfig(ServerConfig.DEFAULT, WebSocketConfig.DEFAULT,
-            RpcConfig.DEFAULT, HttpConfig.DEFAULT, HistoryConfig.DEFAULT, WebConfig.DEFAULT);
+            RpcConfig.DEFAULT, HttpConfig.DEFAULT, HistoryConfig.DEFAULT, WebConfig.DEFAULT,
+            TlsConfig.DEFAULT);
 
     public FerryConfig {
         Objects.requireNonNull(server, "server");
@@ -15,29 +16,34 @@ public record FerryConfig(ServerConfig server, WebSocketConfig websocket, RpcCon
         Objects.requireNonNull(http, "http");
         Objects.requireNonNull(history, "history");
         Objects.requireNonNull(web, "web");
+        Objects.requireNonNull(tls, "tls");
     }
 
     public FerryConfig withServer(ServerConfig s) {
-        return new FerryConfig(s, websocket, rpc, http, history, web);
+        return new FerryConfig(s, websocket, rpc, http, history, web, tls);
     }
 
     public FerryConfig withWebSocket(WebSocketConfig w) {
-        return new FerryConfig(server, w, rpc, http, history, web);
+        return new FerryConfig(server, w, rpc, http, history, web, tls);
     }
 
     public FerryConfig withRpc(RpcConfig r) {
-        return new FerryConfig(server, websocket, r, http, history, web);
+        return new FerryConfig(server, websocket, r, http, history, web, tls);
     }
 
     public FerryConfig withHttp(HttpConfig h) {
-        return new FerryConfig(server, websocket, rpc, h, history, web);
+        return new FerryConfig(server, websocket, rpc, h, history, web, tls);
     }
 
     public FerryConfig withHistory(HistoryConfig h) {
-        return new FerryConfig(server, websocket, rpc, http, h, web);
+        return new FerryConfig(server, websocket, rpc, http, h, web, tls);
+    }
+
+    public FerryConfig withTls(TlsConfig t) {
+        return new FerryConfig(server, websocket, rpc, http, history, web, t);
     }
 
     public FerryConfig withWeb(WebConfig w) {
-        return new FerryConfig(server, websocket, rpc, http, history, w);
+        return new FerryConfig(server, websocket, rpc, http, history, w, tls);
     }
 }

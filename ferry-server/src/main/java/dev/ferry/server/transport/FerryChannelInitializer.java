@@ -17,16 +17,21 @@ import java.util.List;
 /**
  * Builds the pipeline of an accepted connection; it starts as HTTP/1.1 and the router may switch it to WebSocket:
  * <pre>
- *   http-codec → http-aggregator → http-deadline → [http-cors] → http-router
+ *   [tls-detect] → http-codec → http-aggregator → http-deadline → [http-cors] → http-router
  * </pre>
- * {@code http-cors} is there only when {@code web.cors-origins} lists origins.
+ * {@code tls-detect} is there only with TLS: it becomes {@code tls} (an SslHandler) for a TLS client, or
+ * puts {@code https-redirect} after the aggregator for a plain-HTTP one. {@code http-cors} is there only when
+ * {@code web.cors-origins} lists origins.
  */
 public final class FerryChannelInitializer extends ChannelInitializer<SocketChannel> {
     private final ServerContext server;
     private final CorsConfig cors;
+    private final TlsContext tls;
 
-    public FerryChannelInitializer(ServerContext server) {
+    /** {@code tls} is null for a plain port. */
+    public FerryChannelInitializer(ServerContext server, TlsContext tls) {
         this.server = server;
+        this.tls = tls;
         this.cors = corsConfig(server.config().web().corsOrigins());
     }
 
@@ -47,6 +52,9 @@ public final class FerryChannelInitializer extends ChannelInitializer<SocketChan
     protected void initChannel(SocketChannel ch) {
         server.register(ch);
         ChannelPipeline p = ch.pipeline();
+        if (tls != null) {
+            p.addLast(HandlerNames.TLS_DETECT, new TlsDetector(tls));
+        }
         p.addLast(HandlerNames.HTTP_CODEC, new HttpServerCodec());
         p.addLast(HandlerNames.HTTP_AGGREGATOR, new HttpObjectAggregator(server.config().http().maxBodyBytes()));
         p.addLast(HandlerNames.HTTP_DEADLINE, new HttpRequestDeadline(server.config().websocket().handshakeTimeout().toMillis()));

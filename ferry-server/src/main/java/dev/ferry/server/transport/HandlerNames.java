@@ -2,6 +2,9 @@ package dev.ferry.server.transport;
 
 /** Names of the pipeline handlers, so that handlers can be found, replaced and removed by name. */
 public final class HandlerNames {
+    public static final String TLS_DETECT = "tls-detect";
+    public static final String TLS = "tls";
+    public static final String HTTPS_REDIRECT = "https-redirect";
     public static final String HTTP_CODEC = "http-codec";
     public static final String HTTP_AGGREGATOR = "http-aggregator";
     public static final String HTTP_DEADLINE = "http-deadline";

@@ -40,7 +40,11 @@ public final class WsTestClient implements AutoCloseable {
     private volatile boolean autoRead = true;
 
     private WsTestClient(URI uri, String... subprotocols) {
-        WebSocket.Builder b = HttpClient.newHttpClient().newWebSocketBuilder().connectTimeout(TIMEOUT);
+        this(HttpClient.newHttpClient(), uri, subprotocols);
+    }
+
+    private WsTestClient(HttpClient http, URI uri, String... subprotocols) {
+        WebSocket.Builder b = http.newWebSocketBuilder().connectTimeout(TIMEOUT);
         if (subprotocols.length > 0) {
             String[] rest = new String[subprotocols.length - 1];
             System.arraycopy(subprotocols, 1, rest, 0, rest.length);
@@ -52,6 +56,11 @@ public final class WsTestClient implements AutoCloseable {
     /** Opens a ferry.v1 connection. */
     public static WsTestClient connect(URI uri) {
         return new WsTestClient(uri, "ferry.v1");
+    }
+
+    /** Opens a ferry.v1 connection with the given HTTP client (e.g. one that trusts a test certificate). */
+    public static WsTestClient connect(HttpClient http, URI uri) {
+        return new WsTestClient(http, uri, "ferry.v1");
     }
 
     /** Opens a connection offering exactly these subprotocols (none for a bare upgrade). */
