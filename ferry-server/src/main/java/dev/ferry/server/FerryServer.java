@@ -1,5 +1,6 @@
 package dev.ferry.server;
 
+import dev.ferry.server.admin.FerryMetrics;
 import dev.ferry.server.config.FerryConfig;
 import dev.ferry.server.config.ServerConfig;
 import dev.ferry.server.hub.Hub;
@@ -8,6 +9,8 @@ import dev.ferry.server.transport.FerryChannelInitializer;
 import dev.ferry.server.transport.ServerContext;
 import dev.ferry.server.transport.TlsContext;
 import dev.ferry.server.transport.Transport;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
@@ -46,6 +49,8 @@ public final class FerryServer implements AutoCloseable {
     private EventLoopGroup workerGroup;
     private Channel serverChannel;
     private ServerContext context;
+    private final PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private FerryMetrics metrics;
     private TlsContext tls;
     private ScheduledExecutorService tlsReloader;
     private boolean closed;
@@ -79,7 +84,8 @@ public final class FerryServer implements AutoCloseable {
             bossGroup = transport.newGroup(1, "ferry-accept");
             workerGroup = transport.newGroup(
                     sc.ioThreads() > 0 ? sc.ioThreads() : Runtime.getRuntime().availableProcessors(), "ferry-io");
-            context = new ServerContext(config, new Hub(config.history()), new Rpc(config.rpc()));
+            context = new ServerContext(config, new Hub(config.history()), new Rpc(config.rpc(), meters), meters);
+            metrics = new FerryMetrics(meters, context);
             ServerBootstrap b = new ServerBootstrap()
                     .group(bossGroup, workerGroup)
                     .channel(transport.serverChannelClass())
@@ -140,6 +146,11 @@ public final class FerryServer implements AutoCloseable {
         return config;
     }
 
+    /** The server's meter registry (scraped at {@code GET /metrics}); an embedding application may add its own. */
+    public PrometheusMeterRegistry meterRegistry() {
+        return meters;
+    }
+
     /** Current counters; only valid after {@link #start()}. */
     public ServerMetrics metrics() {
         ServerContext c;
@@ -181,6 +192,9 @@ public final class FerryServer implements AutoCloseable {
     }
 
     private void shutdownGroups() {
+        if (metrics != null) {
+            metrics.close();
+        }
         if (tlsReloader != null) {
             tlsReloader.shutdownNow();
         }

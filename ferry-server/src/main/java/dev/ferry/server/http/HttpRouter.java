@@ -21,6 +21,7 @@ import java.nio.charset.StandardCharsets;
  *   GET  /v1/topics[/a/b/c]     topic index, or a per-topic WebSocket    (WebEndpoints)
  *   GET  /, /ferry-js/...       demo page and ferry-js                   (WebEndpoints)
  *   GET  /healthz               liveness
+ *   GET  /metrics               Prometheus metrics
  *   POST /v1/publish/{topic}    publish (API key)
  *   POST /v1/call/{procedure}   request-reply (API key)
  *   GET  /v1/history/{topic}    retained publications (API key)
@@ -53,6 +54,14 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
                 HttpResponses.send(ctx, false, HttpResponses.text(HttpResponseStatus.BAD_REQUEST, refusal));
             } else if (web.admitted(ctx, req)) {
                 WebSocketUpgrade.upgrade(ctx, req, server);
+            }
+            return;
+        }
+        if (path.equals("/metrics")) {
+            if (requireMethod(ctx, req, HttpMethod.GET, keepAlive)) {
+                HttpResponses.send(ctx, keepAlive, HttpResponses.response(HttpResponseStatus.OK,
+                        io.netty.buffer.Unpooled.copiedBuffer(server.meters().scrape(), StandardCharsets.UTF_8),
+                        "text/plain; version=0.0.4; charset=utf-8"));
             }
             return;
         }

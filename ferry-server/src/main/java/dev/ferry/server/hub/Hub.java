@@ -33,6 +33,8 @@ public final class Hub {
     private final TopicTree<Subscriber> tree = new TopicTree<>();
     private final ConcurrentHashMap<String, TopicState> topics = new ConcurrentHashMap<>();
     private final HistoryConfig history;
+    private final java.util.concurrent.atomic.LongAdder publications = new java.util.concurrent.atomic.LongAdder();
+    private final java.util.concurrent.atomic.LongAdder deliveries = new java.util.concurrent.atomic.LongAdder();
 
     /** A hub with the default history settings. */
     public Hub() {
@@ -83,6 +85,16 @@ public final class Hub {
         return tree.size();
     }
 
+    /** Publications accepted since start. */
+    public long publications() {
+        return publications.sum();
+    }
+
+    /** Deliveries handed to subscribers' queues since start (one per receiving connection per publication). */
+    public long deliveries() {
+        return deliveries.sum();
+    }
+
     public HistoryConfig historyConfig() {
         return history;
     }
@@ -103,7 +115,9 @@ public final class Hub {
             }
             Map<Subscriber, Boolean> receivers = new IdentityHashMap<>();
             tree.match(topic, s -> receivers.put(s, Boolean.TRUE));
+            publications.increment();
             if (!receivers.isEmpty()) {
+                deliveries.add(receivers.size());
                 Frame.Msg msg = new Frame.Msg(topic, offset, state.epoch, data);
                 dispatch(receivers.keySet(), Unpooled.wrappedBuffer(FrameCodec.encode(msg)), FrameCodec.isBinary(msg), state.lossy);
             }

@@ -5,6 +5,11 @@ import dev.ferry.protocol.Frame;
 import dev.ferry.protocol.FrameCodec;
 import dev.ferry.protocol.Payload;
 import dev.ferry.server.config.RpcConfig;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
@@ -23,9 +28,28 @@ public final class Rpc {
     private final ConcurrentHashMap<String, Callees> procedures = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<Long, Pending> pending = new ConcurrentHashMap<>();
     private final AtomicLong nextInvocation = new AtomicLong();
+    private final Counter calls;
+    private final Timer succeeded;
+    private final java.util.Map<ErrorCode, Timer> failed = new java.util.EnumMap<>(ErrorCode.class);
 
+    /** Routing with its meters in a private registry. */
     public Rpc(RpcConfig config) {
+        this(config, new SimpleMeterRegistry());
+    }
+
+    /** Routing with its meters ({@code ferry.rpc.*}) in {@code meters}. */
+    public Rpc(RpcConfig config, MeterRegistry meters) {
         this.config = config;
+        this.calls = Counter.builder("ferry.rpc.calls").description("calls routed or refused").register(meters);
+        this.succeeded = Timer.builder("ferry.rpc.duration").tag("outcome", "result")
+                .description("time from call to outcome").register(meters);
+        for (ErrorCode c : new ErrorCode[] {ErrorCode.NO_SUCH_PROCEDURE, ErrorCode.CALL_TIMEOUT, ErrorCode.CALLEE_GONE,
+                ErrorCode.CALLEE_ERROR}) {
+            failed.put(c, Timer.builder("ferry.rpc.duration").tag("outcome", c.wire())
+                    .description("time from call to outcome").register(meters));
+        }
+        Gauge.builder("ferry.rpc.pending", pending, java.util.Map::size).description("calls waiting for a reply")
+                .register(meters);
     }
 
     public RpcConfig config() {
@@ -43,7 +67,10 @@ public final class Rpc {
         }
     }
 
-    private record Pending(Caller caller, long requestId, Callee callee, ScheduledFuture<?> timeout) {
+    private record Pending(Caller caller, long requestId, Callee callee, ScheduledFuture<?> timeout, long startNanos) {
+        long elapsed() {
+            return System.nanoTime() - startNanos;
+        }
     }
 
     /** Adds {@code callee} to the procedure's callees (no effect when already there). */
@@ -78,15 +105,17 @@ public final class Rpc {
      * {@code proc}, in which case the caller has been told {@code no_such_procedure}.
      */
     public long call(Caller caller, long requestId, String proc, Payload args, long timeoutMs) {
+        calls.increment();
         Callees cs = procedures.get(proc);
         Callee callee = cs == null ? null : cs.pick();
         if (callee == null) {
+            failed.get(ErrorCode.NO_SUCH_PROCEDURE).record(0, TimeUnit.NANOSECONDS);
             caller.callFailed(requestId, ErrorCode.NO_SUCH_PROCEDURE, "no callee has registered \"" + proc + "\"", null);
             return 0;
         }
         long id = nextInvocation.incrementAndGet();
         ScheduledFuture<?> timeout = caller.executor().schedule(() -> timedOut(id, timeoutMs), timeoutMs, TimeUnit.MILLISECONDS);
-        pending.put(id, new Pending(caller, requestId, callee, timeout));
+        pending.put(id, new Pending(caller, requestId, callee, timeout, System.nanoTime()));
         callee.executor().execute(() -> callee.invoke(id, proc, args));
         return id;
     }
@@ -94,6 +123,7 @@ public final class Rpc {
     private void timedOut(long id, long timeoutMs) {
         Pending p = pending.remove(id);
         if (p != null) {
+            failed.get(ErrorCode.CALL_TIMEOUT).record(p.elapsed(), TimeUnit.NANOSECONDS);
             p.caller.callFailed(p.requestId, ErrorCode.CALL_TIMEOUT, "no reply within " + timeoutMs + " ms", null);
         }
     }
@@ -108,6 +138,7 @@ public final class Rpc {
             return;
         }
         p.timeout.cancel(false);
+        (error == null ? succeeded : failed.get(ErrorCode.CALLEE_ERROR)).record(p.elapsed(), TimeUnit.NANOSECONDS);
         if (error == null) {
             p.caller.executor().execute(() -> p.caller.callSucceeded(p.requestId, data));
         } else {
@@ -136,6 +167,7 @@ public final class Rpc {
             Pending p = pending.remove(id);
             if (p != null) {
                 p.timeout.cancel(false);
+                failed.get(ErrorCode.CALLEE_GONE).record(p.elapsed(), TimeUnit.NANOSECONDS);
                 p.caller.executor().execute(() -> p.caller.callFailed(p.requestId, ErrorCode.CALLEE_GONE,
                         "the callee disconnected before replying", null));
             }

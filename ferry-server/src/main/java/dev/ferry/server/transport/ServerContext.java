@@ -6,6 +6,8 @@ import dev.ferry.server.http.WebAssets;
 import dev.ferry.server.hub.Hub;
 import dev.ferry.server.rpc.Rpc;
 import dev.ferry.server.session.Session;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.channel.Channel;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.ChannelGroupFuture;
@@ -38,11 +40,24 @@ public final class ServerContext {
     private final FlushBatch.PerLoop flushBatches = new FlushBatch.PerLoop();
     private volatile boolean draining;
 
+    private final PrometheusMeterRegistry meters;
+
+    /** A context whose meters nobody scrapes (tests). */
     public ServerContext(FerryConfig config, Hub hub, Rpc rpc) {
+        this(config, hub, rpc, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+    }
+
+    public ServerContext(FerryConfig config, Hub hub, Rpc rpc, PrometheusMeterRegistry meters) {
         this.config = config;
         this.hub = hub;
         this.rpc = rpc;
+        this.meters = meters;
         this.originPolicy = new OriginPolicy(config.web());
+    }
+
+    /** The registry scraped at {@code GET /metrics}. */
+    public PrometheusMeterRegistry meters() {
+        return meters;
     }
 
     /** The demo page and ferry-js files served at {@code /}. */

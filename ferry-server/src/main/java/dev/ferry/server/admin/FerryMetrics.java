@@ -1,0 +1,54 @@
+package dev.ferry.server.admin;
+
+import dev.ferry.server.transport.ServerContext;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.buffer.PooledByteBufAllocatorMetric;
+
+/**
+ * Binds the server's counters and gauges, the JVM's and Netty's allocator's to a registry. Nothing here runs on
+ * the message path: counters that move per message are {@code LongAdder}s in the hub and the server context,
+ * read only when the registry is scraped.
+ */
+public final class FerryMetrics implements AutoCloseable {
+    private final JvmGcMetrics gc = new JvmGcMetrics();
+
+    public FerryMetrics(MeterRegistry r, ServerContext server) {
+        Gauge.builder("ferry.connections", server, ServerContext::openChannels)
+                .description("open TCP connections (HTTP and WebSocket)").register(r);
+        Gauge.builder("ferry.sessions", server, ServerContext::openSessions)
+                .description("open ferry.v1 sessions").register(r);
+        Gauge.builder("ferry.subscriptions", server.hub(), h -> h.subscriptions())
+                .description("(pattern, connection) subscriptions").register(r);
+        FunctionCounter.builder("ferry.publications", server.hub(), h -> h.publications())
+                .description("publications accepted").register(r);
+        FunctionCounter.builder("ferry.deliveries", server.hub(), h -> h.deliveries())
+                .description("publications handed to subscribers' queues").register(r);
+        FunctionCounter.builder("ferry.slow.consumer.closes", server, ServerContext::slowConsumerCloses)
+                .description("connections closed with 4001 because their outbound queue overflowed").register(r);
+        FunctionCounter.builder("ferry.lossy.drops", server, ServerContext::lossyDrops)
+                .description("publications of lossy topics dropped for subscribers that were behind").register(r);
+        PooledByteBufAllocatorMetric netty = PooledByteBufAllocator.DEFAULT.metric();
+        Gauge.builder("netty.allocator.used.direct", netty, PooledByteBufAllocatorMetric::usedDirectMemory)
+                .baseUnit("bytes").register(r);
+        Gauge.builder("netty.allocator.used.heap", netty, PooledByteBufAllocatorMetric::usedHeapMemory)
+                .baseUnit("bytes").register(r);
+        new JvmMemoryMetrics().bindTo(r);
+        new JvmThreadMetrics().bindTo(r);
+        new ClassLoaderMetrics().bindTo(r);
+        new ProcessorMetrics().bindTo(r);
+        gc.bindTo(r);
+    }
+
+    @Override
+    public void close() {
+        gc.close();
+    }
+}

@@ -1,0 +1,2 @@
+/** Operating the server: the Prometheus metrics ({@link dev.ferry.server.admin.FerryMetrics}). */
+package dev.ferry.server.admin;
