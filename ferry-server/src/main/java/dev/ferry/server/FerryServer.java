@@ -7,6 +7,7 @@ import dev.ferry.server.rpc.Rpc;
 import dev.ferry.server.transport.FerryChannelInitializer;
 import dev.ferry.server.transport.ServerContext;
 import dev.ferry.server.transport.Transport;
+import dev.ferry.server.tunnel.TunnelStats;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
@@ -14,6 +15,7 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -135,6 +137,18 @@ public final class FerryServer implements AutoCloseable {
         }
         return new ServerMetrics(c.openChannels(), c.openSessions(), c.hub().subscriptions(), c.rpc().pendingCalls(),
                 c.slowConsumerCloses());
+    }
+
+    /** The counters of every tunnel route (docs/amqp.md); only valid after {@link #start()}. */
+    public List<TunnelStats> tunnelStats() {
+        ServerContext c;
+        synchronized (lock) {
+            c = context;
+        }
+        if (c == null) {
+            throw new IllegalStateException("server not started");
+        }
+        return c.tunnels().stats();
     }
 
     /** Drains and stops; see the class comment. Idempotent and safe to call from any thread but an event loop. */

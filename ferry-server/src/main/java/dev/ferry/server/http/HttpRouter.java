@@ -1,6 +1,7 @@
 package dev.ferry.server.http;
 
 import dev.ferry.server.transport.ServerContext;
+import dev.ferry.server.tunnel.TunnelUpgrade;
 import dev.ferry.server.websocket.WebSocketUpgrade;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
@@ -20,6 +21,8 @@ import java.nio.charset.StandardCharsets;
  *   GET  /healthz               liveness
  *   POST /v1/publish/{topic}    publish (API key)
  *   POST /v1/call/{procedure}   request-reply (API key)
+ *   GET  /v1/tunnel/{name}      TCP tunnel upgrade (configured routes only)
+ *   GET  {amqp route path}      AMQP WebSocket Binding upgrade
  * </pre>
  */
 public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
@@ -51,6 +54,10 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
             } else {
                 WebSocketUpgrade.upgrade(ctx, req, server);
             }
+            return;
+        }
+        if (server.tunnels().handles(path)) {
+            TunnelUpgrade.handle(ctx, req, server, path);
             return;
         }
         if (path.equals("/healthz")) {

@@ -4,6 +4,7 @@ import dev.ferry.server.config.FerryConfig;
 import dev.ferry.server.hub.Hub;
 import dev.ferry.server.rpc.Rpc;
 import dev.ferry.server.session.Session;
+import dev.ferry.server.tunnel.Tunnels;
 import io.netty.channel.Channel;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.ChannelGroupFuture;
@@ -25,6 +26,7 @@ public final class ServerContext {
     private final FerryConfig config;
     private final Hub hub;
     private final Rpc rpc;
+    private final Tunnels tunnels;
     private final ChannelGroup channels = new DefaultChannelGroup("ferry", GlobalEventExecutor.INSTANCE);
     private final Set<Session> sessions = ConcurrentHashMap.newKeySet();
     private final LongAdder slowConsumerCloses = new LongAdder();
@@ -34,6 +36,7 @@ public final class ServerContext {
         this.config = config;
         this.hub = hub;
         this.rpc = rpc;
+        this.tunnels = new Tunnels(config.tunnel());
     }
 
     public FerryConfig config() {
@@ -46,6 +49,10 @@ public final class ServerContext {
 
     public Rpc rpc() {
         return rpc;
+    }
+
+    public Tunnels tunnels() {
+        return tunnels;
     }
 
     public boolean draining() {
