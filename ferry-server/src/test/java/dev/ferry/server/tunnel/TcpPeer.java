@@ -20,7 +20,10 @@ final class TcpPeer implements AutoCloseable {
     private final BlockingQueue<Socket> accepted = new LinkedBlockingQueue<>();
 
     private TcpPeer(boolean echo) throws IOException {
-        this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        this.server = new ServerSocket();
+        // A fixed, small receive buffer (no autotuning), so that a peer that does not read pushes back soon.
+        server.setReceiveBufferSize(64 * 1024);
+        server.bind(new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 50);
         this.echo = echo;
         Thread t = new Thread(this::acceptLoop, "tcp-peer-accept");
         t.setDaemon(true);
