@@ -16,6 +16,7 @@ import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolHandler;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketHandshakeException;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
@@ -30,13 +31,15 @@ import org.slf4j.LoggerFactory;
  * payload (fragments included) is written to the stream as it is, and each chunk read from the stream becomes one
  * binary message.
  *
- * <p>Flow control (the proxy pattern): both channels run with {@code autoRead} off. After a batch read from one
+ * <p>Flow control (the proxy pattern): once started, both channels run with {@code autoRead} off (the stream
+ * channel should have it off from the start, so that nothing is read before the WebSocket is open). After a batch read from one
  * side is written and flushed to the other, the next read is requested only if the other side is still writable;
  * otherwise it is requested when that side becomes writable again. So the relay holds at most about one read
  * batch plus the target's write-buffer high-water mark per direction, however slow either peer is.
  *
- * <p>Close: when either channel closes, the other is closed once what was already written to it is flushed; the
- * WebSocket gets a close frame (1000) first. Text frames are a protocol error: close 1003. Both channels must be
+ * <p>Close: once started, when either channel closes, the other is closed once what was already written to it is
+ * flushed; the WebSocket gets a close frame (1000) first. Before the start (while the WebSocket is being opened)
+ * closing is the caller's business. Text frames are a protocol error: close 1003. Both channels must be
  * on the same event loop; every field is event-loop confined.
  *
  * <p>Lifecycle: construct, add {@link #webSocketHandler()} and {@link #streamHandler()} to the two pipelines;
@@ -67,10 +70,6 @@ public final class Relay {
         this.webSocket = webSocket;
         this.stream = stream;
         this.counters = counters;
-        webSocket.config().setAutoRead(false);
-        stream.config().setAutoRead(false);
-        webSocket.closeFuture().addListener(f -> closeOnFlush(stream));
-        stream.closeFuture().addListener(f -> closeWebSocket(WebSocketCloseStatus.NORMAL_CLOSURE.code(), "peer closed"));
     }
 
     /** The handler for the WebSocket pipeline, after the WebSocket protocol handler and an idle-state handler. */
@@ -90,6 +89,10 @@ public final class Relay {
             return;
         }
         started = true;
+        webSocket.closeFuture().addListener(f -> closeOnFlush(stream));
+        stream.closeFuture().addListener(f -> closeWebSocket(WebSocketCloseStatus.NORMAL_CLOSURE.code(), "peer closed"));
+        webSocket.config().setAutoRead(false);
+        stream.config().setAutoRead(false);
         if (!webSocket.isActive() || !stream.isActive()) {
             webSocket.close();
             stream.close();
@@ -97,6 +100,11 @@ public final class Relay {
         }
         webSocket.read();
         stream.read();
+    }
+
+    /** Whether relaying has started; until then closing one channel does not close the other. */
+    public boolean started() {
+        return started;
     }
 
     /** Sends a close frame with {@code code} and closes the WebSocket, unless it is closing already. */
@@ -112,9 +120,12 @@ public final class Relay {
         }
     }
 
-    private static void closeOnFlush(Channel ch) {
+    /** Closes {@code ch} once what was written to it is flushed (at once if it is not connected yet). */
+    static void closeOnFlush(Channel ch) {
         if (ch.isActive()) {
             ch.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+        } else {
+            ch.close();
         }
     }
 
@@ -130,7 +141,10 @@ public final class Relay {
     }
 
     private static void failed(ChannelHandlerContext ctx, Throwable cause) {
-        if (cause instanceof IOException || cause instanceof CorruptedWebSocketFrameException) {
+        if (cause instanceof WebSocketHandshakeException || cause instanceof javax.net.ssl.SSLException
+                || cause instanceof io.netty.handler.codec.DecoderException && cause.getCause() instanceof javax.net.ssl.SSLException) {
+            log.warn("cannot open the tunnel's WebSocket to {}: {}", ctx.channel().remoteAddress(), cause.getMessage());
+        } else if (cause instanceof IOException || cause instanceof CorruptedWebSocketFrameException) {
             log.debug("tunnel {} closed: {}", ctx.channel().remoteAddress(), cause.toString());
         } else {
             log.warn("unexpected error on tunnel {}", ctx.channel().remoteAddress(), cause);

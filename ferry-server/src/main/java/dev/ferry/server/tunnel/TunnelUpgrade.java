@@ -146,7 +146,7 @@ public final class TunnelUpgrade {
                 });
         ChannelFuture cf = b.connect(route.upstreamHost(), route.upstreamPort());
         Channel upstream = cf.channel();
-        client.closeFuture().addListener(f -> upstream.close());
+        client.closeFuture().addListener(f -> Relay.closeOnFlush(upstream));
         cf.addListener(f -> {
             if (!f.isSuccess()) {
                 unreachable(ctx, req, route, f.cause());
@@ -185,6 +185,11 @@ public final class TunnelUpgrade {
             return;
         }
         Relay relay = new Relay(client, upstream, ep.counters());
+        upstream.closeFuture().addListener(f -> {
+            if (!relay.started()) {
+                client.close();
+            }
+        });
         upstream.pipeline().addLast(HandlerNames.TUNNEL_RELAY, relay.streamHandler());
         WebSocketServerProtocolConfig protocol = WebSocketServerProtocolConfig.newBuilder()
                 .websocketPath(ep.route().path())

@@ -14,7 +14,7 @@ import java.util.concurrent.TimeUnit;
  * A plain blocking TCP server on 127.0.0.1 standing in for a tunnel's upstream: it either echoes every connection
  * or hands the accepted sockets to the test, which reads and writes them as it likes.
  */
-final class TcpPeer implements AutoCloseable {
+public final class TcpPeer implements AutoCloseable {
     private final ServerSocket server;
     private final boolean echo;
     private final BlockingQueue<Socket> accepted = new LinkedBlockingQueue<>();
@@ -30,20 +30,20 @@ final class TcpPeer implements AutoCloseable {
         t.start();
     }
 
-    static TcpPeer echo() throws IOException {
+    public static TcpPeer echo() throws IOException {
         return new TcpPeer(true);
     }
 
     /** Accepted sockets are neither read nor written: the test takes them with {@link #nextAccepted()}. */
-    static TcpPeer manual() throws IOException {
+    public static TcpPeer manual() throws IOException {
         return new TcpPeer(false);
     }
 
-    int port() {
+    public int port() {
         return server.getLocalPort();
     }
 
-    Socket nextAccepted() throws InterruptedException {
+    public Socket nextAccepted() throws InterruptedException {
         Socket s = accepted.poll(10, TimeUnit.SECONDS);
         if (s == null) {
             throw new AssertionError("no connection reached the upstream within 10 s");
