@@ -24,8 +24,8 @@ import java.util.regex.Pattern;
  * its 407 (the client must reconnect); the Digest variant keeps it open (the client asks again on it). It only
  * connects to loopback targets, and records the first bytes the client sends through the tunnel.
  */
-final class ConnectProxy implements AutoCloseable {
-    enum Scheme { BASIC, DIGEST }
+public final class ConnectProxy implements AutoCloseable {
+    public enum Scheme { BASIC, DIGEST }
 
     private static final Pattern PARAM = Pattern.compile("(\\w+)=(?:\"([^\"]*)\"|([^,\\s]*))");
 
@@ -35,10 +35,10 @@ final class ConnectProxy implements AutoCloseable {
     private final ServerSocket server;
     private final String nonce = HexFormat.of().toHexDigits(System.nanoTime());
     final AtomicInteger challenges = new AtomicInteger();
-    final AtomicInteger tunnels = new AtomicInteger();
+    public final AtomicInteger tunnels = new AtomicInteger();
     final StringBuffer firstTunnelBytes = new StringBuffer();
 
-    ConnectProxy(Scheme scheme, String user, String password) throws IOException {
+    public ConnectProxy(Scheme scheme, String user, String password) throws IOException {
         this.scheme = scheme;
         this.user = user;
         this.password = password;
@@ -48,7 +48,7 @@ final class ConnectProxy implements AutoCloseable {
         t.start();
     }
 
-    String url() {
+    public String url() {
         return "http://127.0.0.1:" + server.getLocalPort();
     }
 
