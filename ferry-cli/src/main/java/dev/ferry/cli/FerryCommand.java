@@ -23,7 +23,8 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         versionProvider = FerryCommand.Version.class,
         description = "Ferry real-time messaging gateway: run a server, or publish, subscribe and call from the shell.",
-        subcommands = {ServeCommand.class, PubCommand.class, SubCommand.class, CallCommand.class, RegisterCommand.class},
+        subcommands = {ServeCommand.class, PubCommand.class, SubCommand.class, CallCommand.class, RegisterCommand.class,
+                TunnelCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:success", "1:failure (connection, server or callee error)", "2:bad usage or configuration"})
 public final class FerryCommand implements Runnable {

@@ -11,6 +11,7 @@ import dev.ferry.server.transport.TlsContext;
 import dev.ferry.server.transport.Transport;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import dev.ferry.server.tunnel.TunnelStats;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
@@ -18,6 +19,7 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -162,6 +164,18 @@ public final class FerryServer implements AutoCloseable {
         }
         return new ServerMetrics(c.openChannels(), c.openSessions(), c.hub().subscriptions(), c.rpc().pendingCalls(),
                 c.slowConsumerCloses(), c.lossyDrops());
+    }
+
+    /** The counters of every tunnel route (docs/amqp.md); only valid after {@link #start()}. */
+    public List<TunnelStats> tunnelStats() {
+        ServerContext c;
+        synchronized (lock) {
+            c = context;
+        }
+        if (c == null) {
+            throw new IllegalStateException("server not started");
+        }
+        return c.tunnels().stats();
     }
 
     /** Drains and stops; see the class comment. Idempotent and safe to call from any thread but an event loop. */

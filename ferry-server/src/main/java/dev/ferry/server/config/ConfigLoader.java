@@ -13,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -33,7 +34,25 @@ public final class ConfigLoader {
             "http.api-keys", "http.max-body-bytes",
             "history.size", "history.ttl", "history.max-recovery", "history.lossy-topics",
             "web.allowed-origins", "web.cors-origins",
-            "tls.cert", "tls.key", "tls.redirect-http", "tls.reload-interval");
+            "tls.cert", "tls.key", "tls.redirect-http", "tls.reload-interval",
+            "tunnel.max-frame-bytes", "tunnel.idle-ping", "tunnel.connect-timeout");
+
+    /**
+     * Keys of named sections, {@code <name>} standing for a route name (lower-case letters, digits, {@code -}).
+     * In environment variables the name is upper-cased with {@code -} turned into {@code _}
+     * ({@code FERRY_TUNNEL_ROUTES_RABBIT_EU_UPSTREAM} sets {@code tunnel.routes.rabbit-eu.upstream}).
+     */
+    public static final List<String> NAMED_KEYS = List.of(
+            "amqp.routes.<name>.path", "amqp.routes.<name>.upstream", "amqp.routes.<name>.tls",
+            "amqp.routes.<name>.max-connections",
+            "tunnel.routes.<name>.upstream", "tunnel.routes.<name>.tls", "tunnel.routes.<name>.max-connections");
+
+    private static final List<Pattern> NAMED_KEY_PATTERNS = NAMED_KEYS.stream()
+            .map(k -> Pattern.compile(Pattern.quote(k).replace("<name>", "\\E([^.]+)\\Q")))
+            .toList();
+    private static final List<Pattern> NAMED_ENV_PATTERNS = NAMED_KEYS.stream()
+            .map(k -> Pattern.compile(Pattern.quote(envName(k)).replace("<NAME>", "\\E([A-Z0-9_]+)\\Q")))
+            .toList();
 
     private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*(B|KiB|MiB|GiB)?");
 
@@ -88,7 +107,22 @@ public final class ConfigLoader {
                 set(key, v, "environment variable " + envName(key));
             }
         }
+        for (Map.Entry<String, String> e : new TreeMap<>(env).entrySet()) {
+            for (int i = 0; i < NAMED_KEYS.size(); i++) {
+                Matcher m = NAMED_ENV_PATTERNS.get(i).matcher(e.getKey());
+                if (m.matches()) {
+                    String name = m.group(1).toLowerCase(Locale.ROOT).replace('_', '-');
+                    set(NAMED_KEYS.get(i).replace("<name>", name), e.getValue(), "environment variable " + e.getKey());
+                    break;
+                }
+            }
+        }
         return this;
+    }
+
+    /** Whether {@code key} is one of {@link #KEYS} or matches one of {@link #NAMED_KEYS}. */
+    public static boolean isKnown(String key) {
+        return KEYS.contains(key) || NAMED_KEY_PATTERNS.stream().anyMatch(p -> p.matcher(key).matches());
     }
 
     /** Applies one {@code key=value} setting. */
@@ -104,11 +138,11 @@ public final class ConfigLoader {
 
     public FerryConfig load() {
         TreeSet<String> unknown = new TreeSet<>(values.keySet());
-        KEYS.forEach(unknown::remove);
+        unknown.removeIf(ConfigLoader::isKnown);
         if (!unknown.isEmpty()) {
             String k = unknown.first();
             throw new ConfigException("unknown configuration key \"" + k + "\" (from " + origin.get(k)
-                    + "); known keys: " + String.join(", ", KEYS));
+                    + "); known keys: " + String.join(", ", KEYS) + ", " + String.join(", ", NAMED_KEYS));
         }
         FerryConfig d = FerryConfig.DEFAULT;
         ServerConfig server = new ServerConfig(
@@ -143,12 +177,45 @@ public final class ConfigLoader {
                 path("tls.key"),
                 bool("tls.redirect-http", d.tls().redirectHttp()),
                 duration("tls.reload-interval", d.tls().reloadInterval()));
-        return new FerryConfig(server, ws, rpc, http, history, web, tls);
+        TunnelConfig tunnel = new TunnelConfig(
+                routes(),
+                size("tunnel.max-frame-bytes", d.tunnel().maxFrameBytes()),
+                duration("tunnel.idle-ping", d.tunnel().idlePing()),
+                duration("tunnel.connect-timeout", d.tunnel().connectTimeout()));
+        return new FerryConfig(server, ws, rpc, http, history, web, tls, tunnel);
     }
 
     private java.nio.file.Path path(String key) {
         String v = values.get(key);
         return v == null || v.isBlank() ? null : java.nio.file.Path.of(v.trim());
+    }
+
+    /** The routes named by keys under {@code amqp.routes.} and {@code tunnel.routes.}, in name order. */
+    private List<TunnelRoute> routes() {
+        List<TunnelRoute> out = new ArrayList<>();
+        for (TunnelRoute.Kind kind : TunnelRoute.Kind.values()) {
+            String prefix = kind.keyPrefix();
+            TreeSet<String> names = new TreeSet<>();
+            for (String key : values.keySet()) {
+                if (key.startsWith(prefix) && isKnown(key)) {
+                    names.add(key.substring(prefix.length(), key.lastIndexOf('.')));
+                }
+            }
+            for (String name : names) {
+                String upstreamKey = kind.key(name, "upstream");
+                String upstream = values.get(upstreamKey);
+                if (upstream == null) {
+                    throw new ConfigException(upstreamKey + ": missing (expected: host:port of the upstream)");
+                }
+                Object[] hostPort = TunnelRoute.parseUpstream(upstreamKey, upstream);
+                out.add(new TunnelRoute(kind, name,
+                        kind == TunnelRoute.Kind.AMQP ? values.get(kind.key(name, "path")) : null,
+                        (String) hostPort[0], (Integer) hostPort[1],
+                        bool(kind.key(name, "tls"), false),
+                        integer(kind.key(name, "max-connections"), TunnelRoute.DEFAULT_MAX_CONNECTIONS)));
+            }
+        }
+        return out;
     }
 
     private String str(String key, String def) {

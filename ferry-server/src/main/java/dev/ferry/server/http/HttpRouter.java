@@ -1,6 +1,7 @@
 package dev.ferry.server.http;
 
 import dev.ferry.server.transport.ServerContext;
+import dev.ferry.server.tunnel.TunnelUpgrade;
 import dev.ferry.server.websocket.WebSocketUpgrade;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
@@ -25,6 +26,8 @@ import java.nio.charset.StandardCharsets;
  *   POST /v1/publish/{topic}    publish (API key)
  *   POST /v1/call/{procedure}   request-reply (API key)
  *   GET  /v1/history/{topic}    retained publications (API key)
+ *   GET  /v1/tunnel/{name}      TCP tunnel upgrade (configured routes only)
+ *   GET  {amqp route path}      AMQP WebSocket Binding upgrade
  * </pre>
  */
 public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
@@ -63,6 +66,10 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
                         io.netty.buffer.Unpooled.copiedBuffer(server.meters().scrape(), StandardCharsets.UTF_8),
                         "text/plain; version=0.0.4; charset=utf-8"));
             }
+            return;
+        }
+        if (server.tunnels().handles(path)) {
+            TunnelUpgrade.handle(ctx, req, server, path);
             return;
         }
         if (path.equals("/healthz")) {

@@ -14,6 +14,15 @@ public final class HandlerNames {
     public static final String WS_AGGREGATOR = "ws-aggregator";
     public static final String WS_IDLE = "ws-idle";
     public static final String WS_SESSION = "ws-session";
+    /** Tunnels (AMQP WebSocket Binding and TCP routes, and the tunnel client). */
+    public static final String TUNNEL_TLS = "tunnel-tls";
+    public static final String TUNNEL_IDLE = "tunnel-idle";
+    public static final String TUNNEL_RELAY = "tunnel-relay";
+    public static final String PROXY_HTTP_CODEC = "proxy-http-codec";
+    public static final String PROXY_AGGREGATOR = "proxy-aggregator";
+    public static final String PROXY_CONNECT = "proxy-connect";
+    public static final String WS_HTTP_CODEC = "ws-http-codec";
+    public static final String WS_HTTP_AGGREGATOR = "ws-http-aggregator";
 
     private HandlerNames() {
     }

@@ -8,6 +8,7 @@ import dev.ferry.server.rpc.Rpc;
 import dev.ferry.server.session.Session;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import dev.ferry.server.tunnel.Tunnels;
 import io.netty.channel.Channel;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.ChannelGroupFuture;
@@ -31,6 +32,7 @@ public final class ServerContext {
     private final FerryConfig config;
     private final Hub hub;
     private final Rpc rpc;
+    private final Tunnels tunnels;
     private final ChannelGroup channels = new DefaultChannelGroup("ferry", GlobalEventExecutor.INSTANCE);
     private final Set<Session> sessions = ConcurrentHashMap.newKeySet();
     private final WebAssets webAssets = new WebAssets();
@@ -38,9 +40,8 @@ public final class ServerContext {
     private final LongAdder slowConsumerCloses = new LongAdder();
     private final LongAdder lossyDrops = new LongAdder();
     private final FlushBatch.PerLoop flushBatches = new FlushBatch.PerLoop();
-    private volatile boolean draining;
-
     private final PrometheusMeterRegistry meters;
+    private volatile boolean draining;
 
     /** A context whose meters nobody scrapes (tests). */
     public ServerContext(FerryConfig config, Hub hub, Rpc rpc) {
@@ -53,6 +54,7 @@ public final class ServerContext {
         this.rpc = rpc;
         this.meters = meters;
         this.originPolicy = new OriginPolicy(config.web());
+        this.tunnels = new Tunnels(config.tunnel());
     }
 
     /** The registry scraped at {@code GET /metrics}. */
@@ -79,6 +81,10 @@ public final class ServerContext {
 
     public Rpc rpc() {
         return rpc;
+    }
+
+    public Tunnels tunnels() {
+        return tunnels;
     }
 
     public boolean draining() {

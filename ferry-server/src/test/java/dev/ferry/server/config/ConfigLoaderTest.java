@@ -90,11 +90,86 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void routesFromYamlEnvironmentAndSettings() throws Exception {
+        Path yaml = dir.resolve("routes.yaml");
+        Files.writeString(yaml, """
+                amqp:
+                  routes:
+                    artemis: {path: /amqp, upstream: "127.0.0.1:5672", tls: false, max-connections: 7}
+                    other: {upstream: "broker.example:5671", tls: true}
+                tunnel:
+                  routes:
+                    rabbit: {upstream: "127.0.0.1:5672", max-connections: 100}
+                  max-frame-bytes: 4MiB
+                  idle-ping: 5s
+                """);
+        FerryConfig c = new ConfigLoader()
+                .yaml(yaml)
+                .env(Map.of("FERRY_TUNNEL_ROUTES_RABBIT_EU_UPSTREAM", "[::1]:5673",
+                        "FERRY_AMQP_ROUTES_ARTEMIS_MAX_CONNECTIONS", "9"))
+                .set("tunnel.routes.rabbit.max-connections", "3")
+                .load();
+        assertThat(c.tunnel().maxFrameBytes()).isEqualTo(4 << 20);
+        assertThat(c.tunnel().idlePing()).isEqualTo(Duration.ofSeconds(5));
+        assertThat(c.tunnel().routes()).containsExactly(
+                new TunnelRoute(TunnelRoute.Kind.AMQP, "artemis", "/amqp", "127.0.0.1", 5672, false, 9),
+                new TunnelRoute(TunnelRoute.Kind.AMQP, "other", "/amqp/other", "broker.example", 5671, true, 100),
+                new TunnelRoute(TunnelRoute.Kind.TCP, "rabbit", "/v1/tunnel/rabbit", "127.0.0.1", 5672, false, 3),
+                new TunnelRoute(TunnelRoute.Kind.TCP, "rabbit-eu", "/v1/tunnel/rabbit-eu", "::1", 5673, false, 100));
+        assertThat(c.tunnel().routes().get(3).upstream()).isEqualTo("[::1]:5673");
+    }
+
+    @Test
+    void routeErrorsNameTheKey() {
+        assertThatThrownBy(() -> new ConfigLoader().set("tunnel.routes.rabbit.max-connections", "3").load())
+                .hasMessage("tunnel.routes.rabbit.upstream: missing (expected: host:port of the upstream)");
+        assertThatThrownBy(() -> new ConfigLoader().set("tunnel.routes.rabbit.upstream", "localhost").load())
+                .hasMessage("tunnel.routes.rabbit.upstream: \"localhost\" (expected: host:port, e.g. 127.0.0.1:5672)");
+        assertThatThrownBy(() -> new ConfigLoader().set("tunnel.routes.rabbit.upstream", "h:99999").load())
+                .hasMessageStartingWith("tunnel.routes.rabbit.upstream: \"h:99999\"");
+        assertThatThrownBy(() -> new ConfigLoader().set("tunnel.routes.rabbit.path", "/x").load())
+                .hasMessageContaining("unknown configuration key \"tunnel.routes.rabbit.path\"");
+        assertThatThrownBy(() -> new ConfigLoader().set("tunnel.routes.Rabbit.upstream", "h:1").load())
+                .hasMessageContaining("tunnel.routes.Rabbit: bad route name \"Rabbit\"");
+        assertThatThrownBy(() -> new ConfigLoader().set("amqp.routes.a.upstream", "h:1")
+                .set("amqp.routes.a.max-connections", "0").load())
+                .hasMessage("amqp.routes.a.max-connections: 0 (expected: > 0)");
+        assertThatThrownBy(() -> new ConfigLoader().set("amqp.routes.a.upstream", "h:1")
+                .set("amqp.routes.a.path", "/v1/ws").load())
+                .hasMessageStartingWith("amqp.routes.a.path: /v1/ws (expected: a path outside /v1/");
+        assertThatThrownBy(() -> new ConfigLoader().set("amqp.routes.a.upstream", "h:1").set("amqp.routes.a.path", "/q")
+                .set("amqp.routes.b.upstream", "h:1").set("amqp.routes.b.path", "/q").load())
+                .hasMessageStartingWith("amqp.routes.b.path: /q (expected: a path no other route uses; amqp.routes.a.path has it)");
+        assertThatThrownBy(() -> new ConfigLoader().set("amqp.routes.a.upstream", "h:1").set("amqp.routes.a.tls", "sure").load())
+                .hasMessage("amqp.routes.a.tls: \"sure\" (expected: true or false)");
+        assertThatThrownBy(() -> new ConfigLoader().set("tunnel.max-frame-bytes", "1KiB").load())
+                .hasMessage("tunnel.max-frame-bytes: 1024 (expected: >= 4096)");
+    }
+
+    @Test
     void everyKeyIsDocumented() throws Exception {
         String doc = Files.readString(Path.of("..", "docs", "configuration.md"));
         for (String key : ConfigLoader.KEYS) {
             assertThat(doc).as(key).contains("| `" + key + "` |");
         }
+        for (String key : ConfigLoader.NAMED_KEYS) {
+            assertThat(doc).as(key).contains("| `" + key + "` |");
+        }
         assertThat(List.copyOf(ConfigLoader.KEYS)).doesNotHaveDuplicates();
+        assertThat(List.copyOf(ConfigLoader.NAMED_KEYS)).doesNotHaveDuplicates();
+    }
+
+    @Test
+    void everyDocumentedKeyIsKnown() throws Exception {
+        String doc = Files.readString(Path.of("..", "docs", "configuration.md"));
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^\\| `([a-z0-9.<>-]+)` \\|").matcher(doc);
+        int rows = 0;
+        while (m.find()) {
+            rows++;
+            String key = m.group(1);
+            assertThat(ConfigLoader.KEYS.contains(key) || ConfigLoader.NAMED_KEYS.contains(key)).as(key).isTrue();
+            assertThat(ConfigLoader.isKnown(key.replace("<name>", "x"))).as(key).isTrue();
+        }
+        assertThat(rows).isEqualTo(ConfigLoader.KEYS.size() + ConfigLoader.NAMED_KEYS.size());
     }
 }
