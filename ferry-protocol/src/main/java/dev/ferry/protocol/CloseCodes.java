@@ -8,6 +8,11 @@ public final class CloseCodes {
     public static final int PROTOCOL_ERROR = 1002;
     /** A message exceeded the configured maximum size. */
     public static final int MESSAGE_TOO_BIG = 1009;
+    /**
+     * The server lost its connection to the cluster backend and may have missed publications: reconnect (to any
+     * node) and recover from the last offsets seen.
+     */
+    public static final int TRY_AGAIN_LATER = 1013;
     /** The connection's outbound queue overflowed: it could not keep up. */
     public static final int SLOW_CONSUMER = 4001;
     /** Nothing was received for the idle timeout. */

@@ -31,7 +31,8 @@ public final class ConfigLoader {
             "websocket.idle-timeout", "websocket.max-subscriptions", "websocket.outbound-queue-bytes",
             "rpc.default-timeout", "rpc.max-timeout",
             "http.api-keys", "http.max-body-bytes",
-            "history.size", "history.ttl", "history.max-recovery", "history.lossy-topics");
+            "history.size", "history.ttl", "history.max-recovery", "history.lossy-topics",
+            "engine", "redis.uri", "redis.prefix", "redis.timeout");
 
     private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*(B|KiB|MiB|GiB)?");
 
@@ -133,7 +134,12 @@ public final class ConfigLoader {
                 duration("history.ttl", d.history().ttl()),
                 integer("history.max-recovery", d.history().maxRecovery()),
                 list("history.lossy-topics", d.history().lossyTopics()));
-        return new FerryConfig(server, ws, rpc, http, history);
+        EngineConfig engine = new EngineConfig(
+                str("engine", d.engine().engine()).trim(),
+                str("redis.uri", d.engine().redisUri()).trim(),
+                str("redis.prefix", d.engine().redisPrefix()).trim(),
+                duration("redis.timeout", d.engine().redisTimeout()));
+        return new FerryConfig(server, ws, rpc, http, history, engine);
     }
 
     private String str(String key, String def) {
