@@ -290,7 +290,7 @@ public final class RedisEngine implements Engine, RemoteProcedures {
     public void invoke(long invocationId, String proc, Payload args, long timeoutMs) {
         byte[][] keys = {names.procedureNodes(proc), names.procedureCounter(proc)};
         byte[][] argv = {ascii(names.nodeAlivePrefix()), ascii(node)};
-        eval(pickSha, Scripts.PICK, keys, argv).thenCompose(picked -> {
+        eval(pickSha, Scripts.PICK, ScriptOutputType.VALUE, keys, argv).thenCompose(picked -> {
             if (picked == null) {
                 rpc.remoteFailed(invocationId, ErrorCode.NO_SUCH_PROCEDURE, "no callee has registered \"" + proc + "\"", null);
                 return CompletableFuture.completedFuture(null);
@@ -424,13 +424,17 @@ public final class RedisEngine implements Engine, RemoteProcedures {
 
     /** EVALSHA, falling back to EVAL when Redis lost its script cache (a restart). */
     private CompletableFuture<Object> eval(String sha, String script, byte[][] keys, byte[][] args) {
+        return eval(sha, script, ScriptOutputType.MULTI, keys, args);
+    }
+
+    private CompletableFuture<Object> eval(String sha, String script, ScriptOutputType type, byte[][] keys, byte[][] args) {
         CompletableFuture<Object> out = new CompletableFuture<>();
         try {
-            redis.<Object>evalsha(sha, ScriptOutputType.MULTI, keys, args).whenComplete((r, e) -> {
+            redis.<Object>evalsha(sha, type, keys, args).whenComplete((r, e) -> {
                 if (e == null) {
                     out.complete(r);
                 } else if (e instanceof RedisNoScriptException || String.valueOf(e.getMessage()).startsWith("NOSCRIPT")) {
-                    redis.<Object>eval(script, ScriptOutputType.MULTI, keys, args).whenComplete((r2, e2) -> {
+                    redis.<Object>eval(script, type, keys, args).whenComplete((r2, e2) -> {
                         if (e2 == null) {
                             out.complete(r2);
                         } else {
