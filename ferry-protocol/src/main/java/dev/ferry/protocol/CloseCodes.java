@@ -10,6 +10,11 @@ public final class CloseCodes {
     public static final int MESSAGE_TOO_BIG = 1009;
     /** A binary message where only text is understood (the multiplexer). */
     public static final int UNSUPPORTED_DATA = 1003;
+    /**
+     * The server lost its connection to the cluster backend and may have missed publications: reconnect (to any
+     * node) and recover from the last offsets seen.
+     */
+    public static final int TRY_AGAIN_LATER = 1013;
     /** The connection's outbound queue overflowed: it could not keep up. */
     public static final int SLOW_CONSUMER = 4001;
     /** Nothing was received for the idle timeout. */

@@ -20,6 +20,7 @@ public enum ErrorCode {
     CALLEE_ERROR("callee_error"),
     BAD_TIMEOUT("bad_timeout"),
     SHUTTING_DOWN("shutting_down"),
+    UNAVAILABLE("unavailable"),
     INTERNAL("internal");
 
     private static final Map<String, ErrorCode> BY_WIRE = new HashMap<>();

@@ -3,6 +3,9 @@ package dev.ferry.server;
 import dev.ferry.server.admin.FerryMetrics;
 import dev.ferry.server.config.FerryConfig;
 import dev.ferry.server.config.ServerConfig;
+import dev.ferry.server.engine.Engine;
+import dev.ferry.server.engine.EngineProvider;
+import dev.ferry.server.engine.MemoryEngine;
 import dev.ferry.server.hub.Hub;
 import dev.ferry.server.rpc.Rpc;
 import dev.ferry.server.transport.FerryChannelInitializer;
@@ -23,6 +26,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.ServiceLoader;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -55,6 +59,7 @@ public final class FerryServer implements AutoCloseable {
     private FerryMetrics metrics;
     private TlsContext tls;
     private ScheduledExecutorService tlsReloader;
+    private Engine engine;
     private boolean closed;
 
     private FerryServer(FerryConfig config) {
@@ -86,7 +91,12 @@ public final class FerryServer implements AutoCloseable {
             bossGroup = transport.newGroup(1, "ferry-accept");
             workerGroup = transport.newGroup(
                     sc.ioThreads() > 0 ? sc.ioThreads() : Runtime.getRuntime().availableProcessors(), "ferry-io");
-            context = new ServerContext(config, new Hub(config.history()), new Rpc(config.rpc(), meters), meters);
+            engine = createEngine(config);
+            Hub hub = new Hub(config.history(), engine);
+            Rpc rpc = new Rpc(config.rpc(), meters);
+            rpc.remote(engine.remoteProcedures());
+            engine.start(hub, rpc);
+            context = new ServerContext(config, hub, rpc, meters);
             metrics = new FerryMetrics(meters, context);
             ServerBootstrap b = new ServerBootstrap()
                     .group(bossGroup, workerGroup)
@@ -100,6 +110,7 @@ public final class FerryServer implements AutoCloseable {
                 serverChannel = b.bind(sc.host(), sc.port()).sync().channel();
             } catch (Exception e) {
                 shutdownGroups();
+                engine.close();
                 throw new IllegalStateException("cannot bind " + sc.host() + ":" + sc.port() + ": " + e.getMessage(), e);
             }
             int port = port();
@@ -201,8 +212,23 @@ public final class FerryServer implements AutoCloseable {
             }
             context.closeAll();
             shutdownGroups();
+            engine.close();
             log.info("Ferry stopped");
         }
+    }
+
+    /** The in-memory engine, or the one a provider on the class path offers for {@code engine}. */
+    private static Engine createEngine(FerryConfig config) {
+        String name = config.engine().engine();
+        if (name.equals("memory")) {
+            return new MemoryEngine(config.history());
+        }
+        for (EngineProvider p : ServiceLoader.load(EngineProvider.class, FerryServer.class.getClassLoader())) {
+            if (p.name().equals(name)) {
+                return p.create(config);
+            }
+        }
+        throw new IllegalStateException("engine: " + name + " is not on the class path (add the ferry-" + name + " module)");
     }
 
     private void shutdownGroups() {

@@ -35,7 +35,8 @@ public final class ConfigLoader {
             "history.size", "history.ttl", "history.max-recovery", "history.lossy-topics",
             "web.allowed-origins", "web.cors-origins",
             "tls.cert", "tls.key", "tls.redirect-http", "tls.reload-interval",
-            "tunnel.max-frame-bytes", "tunnel.idle-ping", "tunnel.connect-timeout");
+            "tunnel.max-frame-bytes", "tunnel.idle-ping", "tunnel.connect-timeout",
+            "engine", "redis.uri", "redis.prefix", "redis.timeout");
 
     /**
      * Keys of named sections, {@code <name>} standing for a route name (lower-case letters, digits, {@code -}).
@@ -182,7 +183,12 @@ public final class ConfigLoader {
                 size("tunnel.max-frame-bytes", d.tunnel().maxFrameBytes()),
                 duration("tunnel.idle-ping", d.tunnel().idlePing()),
                 duration("tunnel.connect-timeout", d.tunnel().connectTimeout()));
-        return new FerryConfig(server, ws, rpc, http, history, web, tls, tunnel);
+        EngineConfig engine = new EngineConfig(
+                str("engine", d.engine().engine()).trim(),
+                str("redis.uri", d.engine().redisUri()).trim(),
+                str("redis.prefix", d.engine().redisPrefix()).trim(),
+                duration("redis.timeout", d.engine().redisTimeout()));
+        return new FerryConfig(server, ws, rpc, http, history, web, tls, tunnel, engine);
     }
 
     private java.nio.file.Path path(String key) {

@@ -2,12 +2,29 @@ package dev.ferry.server.config;
 
 import java.util.Objects;
 
-/** The whole server configuration. {@link #DEFAULT} is what {@code ferry serve} runs with when given nothing. */
-public record FerryConfig(ServerConfig server, WebSocketConfig websocket, RpcConfig rpc, HttpConfig http,
-                          HistoryConfig history, WebConfig web, TlsConfig tls, TunnelConfig tunnel) {
-    public static final FerryConfig DEFAULT = new FerryConfig(ServerConfig.DEFAULT, WebSocketConfig.DEFAULT,
-            RpcConfig.DEFAULT, HttpConfig.DEFAULT, HistoryConfig.DEFAULT, WebConfig.DEFAULT, TlsConfig.DEFAULT,
-            TunnelConfig.DEFAULT);
+/**
+ * The whole server configuration, one record per section. {@link #DEFAULT} is what {@code ferry serve} runs with
+ * when given nothing; the {@code with...} methods give a copy with one section replaced.
+ */
+public record FerryConfig(ServerConfig server,
+                          WebSocketConfig websocket,
+                          RpcConfig rpc,
+                          HttpConfig http,
+                          HistoryConfig history,
+                          WebConfig web,
+                          TlsConfig tls,
+                          TunnelConfig tunnel,
+                          EngineConfig engine) {
+    public static final FerryConfig DEFAULT = new FerryConfig(
+            ServerConfig.DEFAULT,
+            WebSocketConfig.DEFAULT,
+            RpcConfig.DEFAULT,
+            HttpConfig.DEFAULT,
+            HistoryConfig.DEFAULT,
+            WebConfig.DEFAULT,
+            TlsConfig.DEFAULT,
+            TunnelConfig.DEFAULT,
+            EngineConfig.DEFAULT);
 
     public FerryConfig {
         Objects.requireNonNull(server, "server");
@@ -18,37 +35,42 @@ public record FerryConfig(ServerConfig server, WebSocketConfig websocket, RpcCon
         Objects.requireNonNull(web, "web");
         Objects.requireNonNull(tls, "tls");
         Objects.requireNonNull(tunnel, "tunnel");
+        Objects.requireNonNull(engine, "engine");
     }
 
-    public FerryConfig withServer(ServerConfig s) {
-        return new FerryConfig(s, websocket, rpc, http, history, web, tls, tunnel);
+    public FerryConfig withServer(ServerConfig x) {
+        return new FerryConfig(x, websocket, rpc, http, history, web, tls, tunnel, engine);
     }
 
-    public FerryConfig withWebSocket(WebSocketConfig w) {
-        return new FerryConfig(server, w, rpc, http, history, web, tls, tunnel);
+    public FerryConfig withWebSocket(WebSocketConfig x) {
+        return new FerryConfig(server, x, rpc, http, history, web, tls, tunnel, engine);
     }
 
-    public FerryConfig withRpc(RpcConfig r) {
-        return new FerryConfig(server, websocket, r, http, history, web, tls, tunnel);
+    public FerryConfig withRpc(RpcConfig x) {
+        return new FerryConfig(server, websocket, x, http, history, web, tls, tunnel, engine);
     }
 
-    public FerryConfig withHttp(HttpConfig h) {
-        return new FerryConfig(server, websocket, rpc, h, history, web, tls, tunnel);
+    public FerryConfig withHttp(HttpConfig x) {
+        return new FerryConfig(server, websocket, rpc, x, history, web, tls, tunnel, engine);
     }
 
-    public FerryConfig withHistory(HistoryConfig h) {
-        return new FerryConfig(server, websocket, rpc, http, h, web, tls, tunnel);
+    public FerryConfig withHistory(HistoryConfig x) {
+        return new FerryConfig(server, websocket, rpc, http, x, web, tls, tunnel, engine);
     }
 
-    public FerryConfig withWeb(WebConfig w) {
-        return new FerryConfig(server, websocket, rpc, http, history, w, tls, tunnel);
+    public FerryConfig withWeb(WebConfig x) {
+        return new FerryConfig(server, websocket, rpc, http, history, x, tls, tunnel, engine);
     }
 
-    public FerryConfig withTls(TlsConfig t) {
-        return new FerryConfig(server, websocket, rpc, http, history, web, t, tunnel);
+    public FerryConfig withTls(TlsConfig x) {
+        return new FerryConfig(server, websocket, rpc, http, history, web, x, tunnel, engine);
     }
 
-    public FerryConfig withTunnel(TunnelConfig t) {
-        return new FerryConfig(server, websocket, rpc, http, history, web, tls, t);
+    public FerryConfig withTunnel(TunnelConfig x) {
+        return new FerryConfig(server, websocket, rpc, http, history, web, tls, x, engine);
+    }
+
+    public FerryConfig withEngine(EngineConfig x) {
+        return new FerryConfig(server, websocket, rpc, http, history, web, tls, tunnel, x);
     }
 }

@@ -59,10 +59,41 @@ final class HttpApi {
         if (payload == null) {
             return;
         }
-        long offset = server.hub().publish(topic, payload);
-        String body = "{\"topic\":" + new String(dev.ferry.protocol.FrameCodec.quote(topic), StandardCharsets.UTF_8)
-                + ",\"offset\":" + offset + "}";
-        HttpResponses.send(ctx, keepAlive, HttpResponses.json(HttpResponseStatus.OK, body.getBytes(StandardCharsets.UTF_8)));
+        ctx.channel().attr(ServerContext.HTTP_BUSY).set(Boolean.TRUE);
+        server.hub().publish(topic, payload).whenComplete((offset, failure) -> ctx.executor().execute(() -> {
+            if (failure != null) {
+                answer(ctx, keepAlive, unavailable());
+                return;
+            }
+            String body = "{\"topic\":" + new String(dev.ferry.protocol.FrameCodec.quote(topic), StandardCharsets.UTF_8)
+                    + ",\"offset\":" + offset + "}";
+            answer(ctx, keepAlive, HttpResponses.json(HttpResponseStatus.OK, body.getBytes(StandardCharsets.UTF_8)));
+        }));
+    }
+
+    /** Readiness: 200 while the node serves and its engine can reach its backend, 503 otherwise. */
+    void ready(ChannelHandlerContext ctx, FullHttpRequest req, boolean keepAlive) {
+        var engine = server.hub().engine();
+        boolean ready = !server.draining() && engine.ready();
+        String status = server.draining() ? "draining" : ready ? "ready" : "engine_unavailable";
+        String body = "{\"status\":\"" + status + "\",\"engine\":\"" + engine.name() + "\"}";
+        HttpResponses.send(ctx, keepAlive, HttpResponses.json(ready ? HttpResponseStatus.OK
+                : HttpResponseStatus.SERVICE_UNAVAILABLE, body.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    private static FullHttpResponse unavailable() {
+        return HttpResponses.error(HttpResponseStatus.SERVICE_UNAVAILABLE, ErrorCode.UNAVAILABLE.wire(),
+                "the cluster backend is unavailable; try again");
+    }
+
+    /** Sends a response that was computed asynchronously, unless the connection has gone meanwhile. */
+    private void answer(ChannelHandlerContext ctx, boolean keepAlive, FullHttpResponse response) {
+        ctx.channel().attr(ServerContext.HTTP_BUSY).set(null);
+        if (!ctx.channel().isActive()) {
+            response.release();
+            return;
+        }
+        HttpResponses.send(ctx, keepAlive && !server.draining(), response);
     }
 
     void history(ChannelHandlerContext ctx, FullHttpRequest req, boolean keepAlive, String topic, QueryStringDecoder uri) {
@@ -87,8 +118,11 @@ final class HttpApi {
             return;
         }
         boolean reverse = "true".equals(first(uri, "reverse"));
-        var page = server.hub().history(topic, after, before, (int) Math.max(1, Math.min(limit, max)), reverse);
-        HttpResponses.send(ctx, keepAlive, HttpResponses.json(HttpResponseStatus.OK, dev.ferry.server.hub.HistoryJson.page(page).bytes()));
+        ctx.channel().attr(ServerContext.HTTP_BUSY).set(Boolean.TRUE);
+        server.hub().history(topic, after, before, (int) Math.max(1, Math.min(limit, max)), reverse)
+                .whenComplete((page, failure) -> ctx.executor().execute(() -> answer(ctx, keepAlive, failure != null
+                        ? unavailable()
+                        : HttpResponses.json(HttpResponseStatus.OK, dev.ferry.server.hub.HistoryJson.page(page).bytes()))));
     }
 
     private static String first(QueryStringDecoder uri, String name) {
@@ -189,7 +223,7 @@ final class HttpApi {
             case CALL_TIMEOUT -> HttpResponseStatus.GATEWAY_TIMEOUT;
             case CALLEE_GONE -> HttpResponseStatus.BAD_GATEWAY;
             case CALLEE_ERROR -> HttpResponseStatus.INTERNAL_SERVER_ERROR;
-            case SHUTTING_DOWN -> HttpResponseStatus.SERVICE_UNAVAILABLE;
+            case SHUTTING_DOWN, UNAVAILABLE -> HttpResponseStatus.SERVICE_UNAVAILABLE;
             default -> HttpResponseStatus.BAD_REQUEST;
         };
     }

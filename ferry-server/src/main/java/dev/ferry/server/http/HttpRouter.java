@@ -23,6 +23,7 @@ import java.nio.charset.StandardCharsets;
  *   GET  /, /ferry-js/...       demo page and ferry-js                   (WebEndpoints)
  *   GET  /healthz               liveness
  *   GET  /metrics               Prometheus metrics
+ *   GET  /readyz                readiness (the engine reaches its backend)
  *   POST /v1/publish/{topic}    publish (API key)
  *   POST /v1/call/{procedure}   request-reply (API key)
  *   GET  /v1/history/{topic}    retained publications (API key)
@@ -75,6 +76,12 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
         if (path.equals("/healthz")) {
             if (requireMethod(ctx, req, HttpMethod.GET, keepAlive)) {
                 api.health(ctx, req, keepAlive);
+            }
+            return;
+        }
+        if (path.equals("/readyz")) {
+            if (requireMethod(ctx, req, HttpMethod.GET, keepAlive)) {
+                api.ready(ctx, req, keepAlive);
             }
             return;
         }

@@ -5,6 +5,10 @@ import dev.ferry.protocol.FrameCodec;
 import dev.ferry.protocol.Payload;
 import dev.ferry.protocol.Topics;
 import dev.ferry.server.config.HistoryConfig;
+import dev.ferry.server.engine.Engine;
+import dev.ferry.server.engine.Fanout;
+import dev.ferry.server.engine.MemoryEngine;
+import dev.ferry.server.engine.TopicSnapshot;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.util.concurrent.EventExecutor;
@@ -13,44 +17,66 @@ import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.BiConsumer;
 
 /**
- * The in-memory hub: who is subscribed to what, per-topic offsets and history, and the fan-out of publications.
+ * The node's hub: who is subscribed to what on this node, and the fan-out of publications to them. Offsets,
+ * epochs, history and the way between nodes belong to the {@link Engine}; the hub hands it publications and
+ * receives, through {@link Fanout}, every publication this node has an interest in.
  *
  * <p>A publication is encoded once into one buffer; every receiving connection gets a retained duplicate of it
- * on its own event loop, one task per event loop per publication. Offsets are assigned, appended to history and
- * dispatched under the topic's lock, and each event loop runs its tasks in order, so every subscriber sees a
- * topic's publications in offset order whichever threads published them.
+ * on its own event loop, one task per event loop per publication. The engine hands a topic's publications over
+ * in offset order from one thread at a time and each event loop runs its tasks in order, so every subscriber
+ * sees a topic's publications in offset order.
  *
- * <p>Each topic has an <em>epoch</em>, a random token fixed when the hub first sees the topic. Offsets are only
- * comparable within one epoch: a new epoch means the history behind the old offsets is gone (here: the server
- * restarted). Thread-safe.
+ * <p><b>The seam between replay and live.</b> A subscription with positions is made in three steps: the
+ * subscriber is put behind a <em>gate</em> for the pattern and added to the tree (so live publications are
+ * buffered from now on), the engine's interest is made active, and each listed topic is read in one snapshot.
+ * Then, on the subscriber's event loop, the replay is the snapshot's publications followed by the buffered ones
+ * that are newer, and a <em>watermark</em> per topic drops any live publication the replay already covered
+ * (a remote engine may hand over a publication after a snapshot that already contains it). No publication can
+ * fall between the snapshot and the buffer, and none is sent twice. Thread-safe; the gate state of a subscriber
+ * is confined to its event loop.
  */
-public final class Hub {
-    private final TopicTree<Subscriber> tree = new TopicTree<>();
-    private final ConcurrentHashMap<String, TopicState> topics = new ConcurrentHashMap<>();
-    private final HistoryConfig history;
+public final class Hub implements Fanout {
     private final java.util.concurrent.atomic.LongAdder publications = new java.util.concurrent.atomic.LongAdder();
     private final java.util.concurrent.atomic.LongAdder deliveries = new java.util.concurrent.atomic.LongAdder();
+    private final TopicTree<Subscriber> tree = new TopicTree<>();
+    private final HistoryConfig history;
+    private final Engine engine;
+    /** Local subscribers per pattern; the engine's interest is held while a pattern has any. Guarded by itself. */
+    private final Map<String, Interest> interests = new HashMap<>();
+    /** Gates and watermarks of subscribers that are recovering or have just recovered. */
+    private final ConcurrentHashMap<Subscriber, Gates> gates = new ConcurrentHashMap<>();
+    /** Every subscriber with at least one pattern, with how many. Guarded by {@link #interests}. */
+    private final Map<Subscriber, Integer> subscribers = new IdentityHashMap<>();
 
-    /** A hub with the default history settings. */
+    /** A hub over the in-memory engine, with the default history settings. */
     public Hub() {
         this(HistoryConfig.DEFAULT);
     }
 
+    /** A hub over the in-memory engine. */
     public Hub(HistoryConfig history) {
+        this(history, new MemoryEngine(history));
+        engine.start(this, null);
+    }
+
+    /** A hub over {@code engine}, which the caller starts with this hub as its fanout. */
+    public Hub(HistoryConfig history, Engine engine) {
         this.history = history;
+        this.engine = engine;
     }
 
     /** Where a topic stands: its epoch and last offset (0 and no epoch for a topic never published to). */
     public record Position(String topic, String epoch, long offset) {
     }
 
-    /** The outcome of recovering one topic for a subscription. */
-    public record Recovery(String topic, boolean recovered, String epoch, long offset, List<Frame.Msg> replay) {
+    /** The outcome of recovering one topic for a subscription; the replay itself is delivered by the hub. */
+    public record Recovery(String topic, boolean recovered, String epoch, long offset) {
     }
 
     /** A page of history, oldest first (or newest first when reverse). */
@@ -58,34 +84,16 @@ public final class Hub {
                               List<Long> timesMillis) {
     }
 
-    /** Per-topic publication state, guarded by {@link #lock}. */
-    private final class TopicState {
-        final ReentrantLock lock = new ReentrantLock();
-        final String epoch = Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 16);
-        final boolean lossy;
-        final TopicHistory retained;
-        long lastOffset;
-
-        TopicState(String topic) {
-            lossy = history.lossyTopics().stream().anyMatch(p -> Topics.matches(p, topic));
-            retained = lossy || history.size() == 0 ? null : new TopicHistory(history.size(), history.ttl().toMillis());
-        }
+    private static final class Interest {
+        int count;
+        CompletionStage<Void> active;
     }
 
-    public void subscribe(String pattern, Subscriber subscriber) {
-        tree.add(pattern, subscriber);
+    public Engine engine() {
+        return engine;
     }
 
-    public void unsubscribe(String pattern, Subscriber subscriber) {
-        tree.remove(pattern, subscriber);
-    }
-
-    /** Number of (pattern, connection) subscriptions. */
-    public int subscriptions() {
-        return tree.size();
-    }
-
-    /** Publications accepted since start. */
+    /** Publications fanned out on this node since start. */
     public long publications() {
         return publications.sum();
     }
@@ -95,147 +103,240 @@ public final class Hub {
         return deliveries.sum();
     }
 
-    public HistoryConfig historyConfig() {
-        return history;
-    }
-
-    /** The active children of {@code prefix} (a valid pattern, or {@code ""} for the root); lock-free. */
+    /** The active children of {@code prefix} (a valid pattern, or {@code ""} for the root) on this node; lock-free. */
     public TopicIndex index(String prefix, int limit) {
         return tree.index(prefix, limit);
     }
 
-    /** Publishes to a valid concrete topic and returns the offset it was given. Callable from any thread. */
-    public long publish(String topic, Payload data) {
-        TopicState state = topics.computeIfAbsent(topic, TopicState::new);
-        state.lock.lock();
-        try {
-            long offset = ++state.lastOffset;
-            if (state.retained != null) {
-                state.retained.append(new TopicHistory.Entry(offset, System.currentTimeMillis(), data), System.currentTimeMillis());
-            }
-            Map<Subscriber, Boolean> receivers = new IdentityHashMap<>();
-            tree.match(topic, s -> receivers.put(s, Boolean.TRUE));
-            publications.increment();
-            if (!receivers.isEmpty()) {
-                deliveries.add(receivers.size());
-                Frame.Msg msg = new Frame.Msg(topic, offset, state.epoch, data);
-                dispatch(receivers.keySet(), Unpooled.wrappedBuffer(FrameCodec.encode(msg)), FrameCodec.isBinary(msg), state.lossy);
-            }
-            return offset;
-        } finally {
-            state.lock.unlock();
-        }
+    public HistoryConfig historyConfig() {
+        return history;
     }
 
-    /** The current position of a topic. */
-    public Position position(String topic) {
-        TopicState state = topics.get(topic);
-        if (state == null) {
-            return new Position(topic, null, 0);
-        }
-        state.lock.lock();
-        try {
-            return new Position(topic, state.epoch, state.lastOffset);
-        } finally {
-            state.lock.unlock();
-        }
+    /** Number of (pattern, connection) subscriptions. */
+    public int subscriptions() {
+        return tree.size();
+    }
+
+    // ------------------------------------------------------------ subscriptions
+
+    /** Subscribes without waiting for the engine; publications flow once its interest is active. */
+    public void subscribe(String pattern, Subscriber subscriber) {
+        add(pattern, subscriber);
     }
 
     /**
-     * Subscribes and, for each position in {@code since}, collects what the subscriber missed, atomically with the
-     * subscription: a publication is either in the replay or delivered live, never both and never neither. The
-     * caller must send the replays before it returns to its event loop (live deliveries are queued behind).
-     * A topic is not recovered when its epoch changed, when offsets it needs were already dropped, or when more
-     * than {@code history.max-recovery} publications are missing.
+     * Subscribes and recovers. Call on the subscriber's event loop; {@code then} is called there too, with one
+     * {@link Recovery} per position in {@code since}, or, for a concrete topic without positions, one giving the
+     * topic's position (then {@code recovered} means nothing), or none for a pattern without positions; or with
+     * the engine's failure (the subscription is then undone unless it was held before). Right after {@code then}
+     * returns, the hub delivers the replay, and live publications follow with no gap and no duplicate.
      */
-    public List<Recovery> subscribe(String pattern, Subscriber subscriber, List<Frame.Position> since) {
-        // Lock every topic involved, in name order (publishers only ever hold one lock: no deadlock), so that no
-        // publication on them can slip between the snapshot of history and the subscription.
-        java.util.TreeMap<String, TopicState> states = new java.util.TreeMap<>();
-        for (Frame.Position p : since) {
-            states.computeIfAbsent(p.topic(), t -> topics.computeIfAbsent(t, TopicState::new));
+    public void subscribe(String pattern, Subscriber subscriber, List<Frame.Position> since,
+                          BiConsumer<List<Recovery>, Throwable> then) {
+        EventExecutor loop = subscriber.executor();
+        assert loop.inEventLoop();
+        boolean positionOnly = since.isEmpty() && !Topics.hasWildcard(pattern);
+        if (since.isEmpty() && !positionOnly) {
+            CompletionStage<Void> active = add(pattern, subscriber);
+            active.whenComplete((v, e) -> onLoop(loop, () -> {
+                if (e != null) {
+                    remove(pattern, subscriber);
+                }
+                then.accept(e == null ? List.of() : null, e);
+            }));
+            return;
         }
-        List<TopicState> locked = new ArrayList<>(states.size());
-        try {
-            for (TopicState s : states.values()) {
-                s.lock.lock();
-                locked.add(s);
+        Gate gate = new Gate(pattern, since);
+        gates.computeIfAbsent(subscriber, s -> new Gates()).pending.add(gate);
+        boolean held = !tree.add(pattern, subscriber);
+        CompletionStage<Void> active = held ? interestOf(pattern) : counted(pattern, subscriber);
+        List<String> topics = positionOnly ? List.of(pattern) : since.stream().map(Frame.Position::topic).toList();
+        int limit = positionOnly ? 0 : history.maxRecovery();
+        active.thenCompose(v -> {
+            List<CompletableFuture<TopicSnapshot>> reads = new ArrayList<>(topics.size());
+            for (int i = 0; i < topics.size(); i++) {
+                long after = positionOnly ? 0 : since.get(i).offset();
+                reads.add(engine.read(topics.get(i), after, 0, limit, false).toCompletableFuture());
             }
-            tree.add(pattern, subscriber);
-            List<Recovery> out = new ArrayList<>(since.size());
-            for (Frame.Position p : since) {
-                out.add(recover(p, states.get(p.topic())));
+            return CompletableFuture.allOf(reads.toArray(CompletableFuture[]::new))
+                    .thenApply(x -> reads.stream().map(CompletableFuture::join).toList());
+        }).whenComplete((snapshots, e) -> onLoop(loop, () -> open(subscriber, gate, held, positionOnly, snapshots, e, then)));
+    }
+
+    /** Resolves a gate on the subscriber's event loop: answer, then replay, then live. */
+    private void open(Subscriber subscriber, Gate gate, boolean held, boolean positionOnly, List<TopicSnapshot> snapshots,
+                      Throwable failure, BiConsumer<List<Recovery>, Throwable> then) {
+        Gates g = gates.get(subscriber);
+        if (g != null) {
+            g.pending.remove(gate);
+        }
+        if (gate.cancelled) {
+            forgetIfIdle(subscriber, g);
+            then.accept(null, new java.util.concurrent.CancellationException("unsubscribed while subscribing"));
+            return;
+        }
+        if (failure != null) {
+            if (!held) {
+                remove(gate.pattern, subscriber);
+            } else {
+                gate.buffered.forEach(m -> deliver(subscriber, m, false));
             }
-            return out;
-        } finally {
-            for (TopicState s : locked) {
-                s.lock.unlock();
+            forgetIfIdle(subscriber, g);
+            then.accept(null, failure);
+            return;
+        }
+        List<Recovery> out = new ArrayList<>(snapshots.size());
+        List<Frame.Msg> replay = new ArrayList<>();
+        Map<String, Watermark> marks = new HashMap<>();
+        for (int i = 0; i < snapshots.size(); i++) {
+            TopicSnapshot s = snapshots.get(i);
+            if (positionOnly) {
+                out.add(new Recovery(s.topic(), true, s.epoch(), s.offset()));
+                marks.put(s.topic(), new Watermark(s.epoch(), s.offset()));
+                continue;
+            }
+            Frame.Position p = gate.since.get(i);
+            boolean sameEpoch = p.offset() == 0 || (s.epoch() != null && s.epoch().equals(p.epoch()));
+            long missing = s.offset() - p.offset();
+            boolean ok = sameEpoch && p.offset() <= s.offset() && p.offset() + 1 >= s.first()
+                    && missing <= history.maxRecovery() && (missing == 0 || s.items().size() == missing);
+            out.add(new Recovery(s.topic(), ok, s.epoch(), s.offset()));
+            if (ok) {
+                replay.addAll(s.items());
+            }
+            marks.put(s.topic(), new Watermark(s.epoch(), s.offset()));
+        }
+        for (Frame.Msg m : gate.buffered) {
+            Watermark w = marks.get(m.topic());
+            if (w != null && w.covers(m)) {
+                continue;
+            }
+            if (w != null) {
+                marks.put(m.topic(), new Watermark(m.epoch(), m.offset()));
+            }
+            replay.add(m);
+        }
+        if (g != null || !marks.isEmpty()) {
+            g = g != null ? g : gates.computeIfAbsent(subscriber, x -> new Gates());
+            g.marks.putAll(marks);
+        }
+        then.accept(out, null);
+        for (Frame.Msg m : replay) {
+            deliver(subscriber, m, false);
+        }
+    }
+
+    public void unsubscribe(String pattern, Subscriber subscriber) {
+        Gates g = gates.get(subscriber);
+        if (g != null) {
+            g.marks.keySet().removeIf(t -> Topics.matches(pattern, t));
+            g.pending.stream().filter(p -> p.pattern.equals(pattern)).forEach(p -> p.cancelled = true);
+            forgetIfIdle(subscriber, g);
+        }
+        remove(pattern, subscriber);
+    }
+
+    private CompletionStage<Void> add(String pattern, Subscriber subscriber) {
+        return tree.add(pattern, subscriber) ? counted(pattern, subscriber) : interestOf(pattern);
+    }
+
+    /** Counts a subscriber newly in the tree under {@code pattern}; the first one takes the engine's interest. */
+    private CompletionStage<Void> counted(String pattern, Subscriber subscriber) {
+        synchronized (interests) {
+            subscribers.merge(subscriber, 1, Integer::sum);
+            Interest i = interests.computeIfAbsent(pattern, p -> new Interest());
+            if (i.count++ == 0) {
+                i.active = engine.addInterest(pattern);
+            }
+            return i.active;
+        }
+    }
+
+    private CompletionStage<Void> interestOf(String pattern) {
+        synchronized (interests) {
+            Interest i = interests.get(pattern);
+            return i == null ? CompletableFuture.completedFuture(null) : i.active;
+        }
+    }
+
+    private void remove(String pattern, Subscriber subscriber) {
+        if (!tree.remove(pattern, subscriber)) {
+            return;
+        }
+        synchronized (interests) {
+            subscribers.computeIfPresent(subscriber, (s, n) -> n == 1 ? null : n - 1);
+            Interest i = interests.get(pattern);
+            if (i != null && --i.count == 0) {
+                interests.remove(pattern);
+                engine.removeInterest(pattern);
             }
         }
     }
 
-    private Recovery recover(Frame.Position p, TopicState s) {
-        long next = s.lastOffset + 1;
-        if (s.retained != null) {
-            s.retained.expire(System.currentTimeMillis());
+    private void forgetIfIdle(Subscriber subscriber, Gates g) {
+        if (g != null && g.pending.isEmpty() && g.marks.isEmpty()) {
+            gates.remove(subscriber, g);
         }
-        long first = s.retained == null ? next : s.retained.firstOffset(next);
-        boolean sameEpoch = p.offset() == 0 || s.epoch.equals(p.epoch());
-        long missing = s.lastOffset - p.offset();
-        boolean ok = sameEpoch && p.offset() <= s.lastOffset && p.offset() + 1 >= first && missing <= history.maxRecovery();
-        if (!ok || missing == 0) {
-            return new Recovery(p.topic(), ok, s.epoch, s.lastOffset, List.of());
-        }
-        List<Frame.Msg> replay = new ArrayList<>((int) missing);
-        for (TopicHistory.Entry e : s.retained.after(p.offset(), (int) missing)) {
-            replay.add(new Frame.Msg(p.topic(), e.offset(), s.epoch, e.data()));
-        }
-        return new Recovery(p.topic(), true, s.epoch, s.lastOffset, replay);
+    }
+
+    // ------------------------------------------------------------ publishing and reading
+
+    /** Publishes to a valid concrete topic; completes with the offset it was given. Callable from any thread. */
+    public CompletionStage<Long> publish(String topic, Payload data) {
+        return engine.publish(topic, data);
+    }
+
+    /** The current position of a topic. */
+    public CompletionStage<Position> position(String topic) {
+        return engine.read(topic, 0, 0, 0, false).thenApply(s -> new Position(topic, s.epoch(), s.offset()));
     }
 
     /**
      * Reads retained history: offsets greater than {@code after} oldest first, or, when {@code reverse}, offsets
      * less than {@code before} (0: the latest) newest first; at most {@code limit}.
      */
-    public HistoryPage history(String topic, long after, long before, int limit, boolean reverse) {
-        TopicState s = topics.get(topic);
-        if (s == null) {
-            return new HistoryPage(topic, null, 0, 1, List.of(), List.of());
-        }
-        s.lock.lock();
-        try {
-            long next = s.lastOffset + 1;
-            List<TopicHistory.Entry> entries;
-            if (s.retained == null) {
-                entries = List.of();
-            } else {
-                s.retained.expire(System.currentTimeMillis());
-                entries = reverse ? s.retained.before(before == 0 ? next : before, limit) : s.retained.after(after, limit);
-            }
-            List<Frame.Msg> items = new ArrayList<>(entries.size());
-            List<Long> times = new ArrayList<>(entries.size());
-            for (TopicHistory.Entry e : entries) {
-                items.add(new Frame.Msg(topic, e.offset(), s.epoch, e.data()));
-                times.add(e.timeMillis());
-            }
-            long first = s.retained == null ? next : s.retained.firstOffset(next);
-            return new HistoryPage(topic, s.epoch, s.lastOffset, first, items, times);
-        } finally {
-            s.lock.unlock();
+    public CompletionStage<HistoryPage> history(String topic, long after, long before, int limit, boolean reverse) {
+        return engine.read(topic, after, before, limit, reverse).thenApply(s ->
+                new HistoryPage(topic, s.epoch(), s.offset(), s.first(), s.items(), s.timesMillis()));
+    }
+
+    // ------------------------------------------------------------ fan-out
+
+    @Override
+    public void publication(Frame.Msg msg, boolean lossy) {
+        Map<Subscriber, Boolean> receivers = new IdentityHashMap<>();
+        tree.match(msg.topic(), s -> receivers.put(s, Boolean.TRUE));
+        publications.increment();
+        if (!receivers.isEmpty()) {
+            deliveries.add(receivers.size());
+            dispatch(receivers.keySet(), msg, lossy);
         }
     }
 
-    private static void dispatch(Iterable<Subscriber> receivers, ByteBuf encoded, boolean binary, boolean lossy) {
+    @Override
+    public void interrupted() {
+        List<Subscriber> all;
+        synchronized (interests) {
+            all = new ArrayList<>(subscribers.keySet());
+        }
+        for (Subscriber s : all) {
+            onLoop(s.executor(), s::interrupted);
+        }
+    }
+
+    private void dispatch(Iterable<Subscriber> receivers, Frame.Msg msg, boolean lossy) {
         Map<EventExecutor, List<Subscriber>> byLoop = new HashMap<>();
         for (Subscriber s : receivers) {
             byLoop.computeIfAbsent(s.executor(), e -> new ArrayList<>()).add(s);
         }
+        ByteBuf encoded = Unpooled.wrappedBuffer(FrameCodec.encode(msg));
+        boolean binary = FrameCodec.isBinary(msg);
         try {
             for (Map.Entry<EventExecutor, List<Subscriber>> e : byLoop.entrySet()) {
                 ByteBuf shared = encoded.retainedDuplicate();
                 List<Subscriber> group = e.getValue();
                 try {
-                    e.getKey().execute(() -> deliver(group, shared, binary, lossy));
+                    e.getKey().execute(() -> deliver(group, msg, shared, binary, lossy));
                 } catch (RuntimeException rejected) {
                     shared.release(); // the event loop is shutting down: its connections are going away
                 }
@@ -245,13 +346,87 @@ public final class Hub {
         }
     }
 
-    private static void deliver(List<Subscriber> group, ByteBuf shared, boolean binary, boolean lossy) {
+    private void deliver(List<Subscriber> group, Frame.Msg msg, ByteBuf shared, boolean binary, boolean lossy) {
         try {
+            boolean gated = !gates.isEmpty();
             for (Subscriber s : group) {
+                Gates g = gated ? gates.get(s) : null;
+                if (g != null && g.intercepts(msg)) {
+                    forgetIfIdle(s, g);
+                    continue;
+                }
                 s.deliver(shared.retainedDuplicate(), binary, lossy);
             }
         } finally {
             shared.release();
+        }
+    }
+
+    /** Delivers one publication of a replay (or a buffered one) to one subscriber; on its event loop. */
+    private static void deliver(Subscriber s, Frame.Msg m, boolean lossy) {
+        s.deliver(Unpooled.wrappedBuffer(FrameCodec.encode(m)), FrameCodec.isBinary(m), lossy);
+    }
+
+    private static void onLoop(EventExecutor loop, Runnable task) {
+        if (loop.inEventLoop()) {
+            task.run();
+        } else {
+            try {
+                loop.execute(task);
+            } catch (RuntimeException rejected) {
+                // the event loop is shutting down: its connections are going away
+            }
+        }
+    }
+
+    // ------------------------------------------------------------ gates (event loop of their subscriber only)
+
+    /** The gates and watermarks of one subscriber. */
+    private static final class Gates {
+        final List<Gate> pending = new ArrayList<>(1);
+        final Map<String, Watermark> marks = new HashMap<>();
+
+        /** Whether a live publication is held back (buffered by a pending gate, or already replayed). */
+        boolean intercepts(Frame.Msg m) {
+            boolean held = false;
+            for (Gate g : pending) {
+                if (Topics.matches(g.pattern, m.topic())) {
+                    g.buffered.add(m);
+                    held = true;
+                }
+            }
+            if (held) {
+                return true;
+            }
+            Watermark w = marks.get(m.topic());
+            if (w == null) {
+                return false;
+            }
+            if (w.covers(m)) {
+                return true;
+            }
+            marks.remove(m.topic()); // live has moved past the replay: this topic needs no more checks
+            return false;
+        }
+    }
+
+    /** A subscription being made: live publications matching the pattern wait here until the replay is sent. */
+    private static final class Gate {
+        final String pattern;
+        final List<Frame.Position> since;
+        final List<Frame.Msg> buffered = new ArrayList<>();
+        boolean cancelled;
+
+        Gate(String pattern, List<Frame.Position> since) {
+            this.pattern = pattern;
+            this.since = since;
+        }
+    }
+
+    /** The last offset of a topic a subscriber was sent (or told it starts after) in one epoch. */
+    private record Watermark(String epoch, long offset) {
+        boolean covers(Frame.Msg m) {
+            return m.epoch().equals(epoch) && m.offset() <= offset;
         }
     }
 }

@@ -21,4 +21,11 @@ public interface Subscriber {
     default void deliver(ByteBuf frame, boolean binary, boolean lossy) {
         deliver(frame, binary);
     }
+
+    /**
+     * Publications of this subscriber's topics may have been missed (the engine lost its way to the backend):
+     * the subscriber should make its client recover. Called on {@link #executor()}.
+     */
+    default void interrupted() {
+    }
 }

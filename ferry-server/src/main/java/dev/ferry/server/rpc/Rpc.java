@@ -5,6 +5,7 @@ import dev.ferry.protocol.Frame;
 import dev.ferry.protocol.FrameCodec;
 import dev.ferry.protocol.Payload;
 import dev.ferry.server.config.RpcConfig;
+import dev.ferry.server.engine.RemoteProcedures;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -28,6 +29,8 @@ public final class Rpc {
     private final ConcurrentHashMap<String, Callees> procedures = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<Long, Pending> pending = new ConcurrentHashMap<>();
     private final AtomicLong nextInvocation = new AtomicLong();
+    private volatile RemoteProcedures remote;
+
     private final Counter calls;
     private final Timer succeeded;
     private final java.util.Map<ErrorCode, Timer> failed = new java.util.EnumMap<>(ErrorCode.class);
@@ -43,8 +46,7 @@ public final class Rpc {
         this.calls = Counter.builder("ferry.rpc.calls").description("calls routed or refused").register(meters);
         this.succeeded = Timer.builder("ferry.rpc.duration").tag("outcome", "result")
                 .description("time from call to outcome").register(meters);
-        for (ErrorCode c : new ErrorCode[] {ErrorCode.NO_SUCH_PROCEDURE, ErrorCode.CALL_TIMEOUT, ErrorCode.CALLEE_GONE,
-                ErrorCode.CALLEE_ERROR}) {
+        for (ErrorCode c : ErrorCode.values()) {
             failed.put(c, Timer.builder("ferry.rpc.duration").tag("outcome", c.wire())
                     .description("time from call to outcome").register(meters));
         }
@@ -52,8 +54,26 @@ public final class Rpc {
                 .register(meters);
     }
 
+    /** Records how a call ended ({@code code} null for a result) and how long it took. */
+    private void observe(Pending p, ErrorCode code) {
+        (code == null ? succeeded : failed.get(code)).record(System.nanoTime() - p.startNanos, TimeUnit.NANOSECONDS);
+    }
+
     public RpcConfig config() {
         return config;
+    }
+
+    /**
+     * Routes calls without a callee on this node to other nodes, and tells them which procedures have callees
+     * here. Set once, before the first call.
+     */
+    public void remote(RemoteProcedures remote) {
+        this.remote = remote;
+    }
+
+    /** The procedures with at least one callee on this node. */
+    public java.util.Set<String> localProcedures() {
+        return java.util.Set.copyOf(procedures.keySet());
     }
 
     /** The callees of one procedure, picked round-robin. */
@@ -67,15 +87,15 @@ public final class Rpc {
         }
     }
 
+    /** A call in flight; {@code callee} is null when it was routed to another node. */
     private record Pending(Caller caller, long requestId, Callee callee, ScheduledFuture<?> timeout, long startNanos) {
-        long elapsed() {
-            return System.nanoTime() - startNanos;
-        }
     }
 
     /** Adds {@code callee} to the procedure's callees (no effect when already there). */
     public void register(String proc, Callee callee) {
+        boolean[] first = new boolean[1];
         procedures.compute(proc, (k, cs) -> {
+            first[0] = cs == null;
             Callees c = cs == null ? new Callees() : cs;
             if (Arrays.stream(c.members).noneMatch(m -> m == callee)) {
                 Callee[] next = Arrays.copyOf(c.members, c.members.length + 1);
@@ -84,15 +104,25 @@ public final class Rpc {
             }
             return c;
         });
+        RemoteProcedures r = remote;
+        if (first[0] && r != null) {
+            r.registered(proc);
+        }
     }
 
     /** Removes {@code callee} from the procedure; calls already routed to it may still be answered. */
     public void unregister(String proc, Callee callee) {
+        boolean[] last = new boolean[1];
         procedures.computeIfPresent(proc, (k, c) -> {
             Callee[] next = Arrays.stream(c.members).filter(m -> m != callee).toArray(Callee[]::new);
             c.members = next;
-            return next.length == 0 ? null : c;
+            last[0] = next.length == 0;
+            return last[0] ? null : c;
         });
+        RemoteProcedures r = remote;
+        if (last[0] && r != null) {
+            r.unregistered(proc);
+        }
     }
 
     /** Whether any callee has registered {@code proc}. */
@@ -101,14 +131,28 @@ public final class Rpc {
     }
 
     /**
-     * Routes a call. Called on the caller's event loop. Returns the invocation id, or 0 when nobody has registered
-     * {@code proc}, in which case the caller has been told {@code no_such_procedure}.
+     * Routes a call: to a callee on this node (round-robin among them) when there is one, else, with a
+     * {@link #remote(RemoteProcedures) remote} router, to another node. Called on the caller's event loop.
+     * Returns the invocation id, or 0 when nobody has registered {@code proc}, in which case the caller has been
+     * told {@code no_such_procedure} (for a call routed to another node, that answer may come later).
      */
     public long call(Caller caller, long requestId, String proc, Payload args, long timeoutMs) {
+        return route(caller, requestId, proc, args, timeoutMs, remote);
+    }
+
+    /**
+     * A call that another node routed here: only callees of this node are considered. {@code caller} answers the
+     * other node.
+     */
+    public long callFromRemote(Caller caller, long requestId, String proc, Payload args, long timeoutMs) {
+        return route(caller, requestId, proc, args, timeoutMs, null);
+    }
+
+    private long route(Caller caller, long requestId, String proc, Payload args, long timeoutMs, RemoteProcedures via) {
         calls.increment();
         Callees cs = procedures.get(proc);
         Callee callee = cs == null ? null : cs.pick();
-        if (callee == null) {
+        if (callee == null && via == null) {
             failed.get(ErrorCode.NO_SUCH_PROCEDURE).record(0, TimeUnit.NANOSECONDS);
             caller.callFailed(requestId, ErrorCode.NO_SUCH_PROCEDURE, "no callee has registered \"" + proc + "\"", null);
             return 0;
@@ -116,14 +160,43 @@ public final class Rpc {
         long id = nextInvocation.incrementAndGet();
         ScheduledFuture<?> timeout = caller.executor().schedule(() -> timedOut(id, timeoutMs), timeoutMs, TimeUnit.MILLISECONDS);
         pending.put(id, new Pending(caller, requestId, callee, timeout, System.nanoTime()));
-        callee.executor().execute(() -> callee.invoke(id, proc, args));
+        if (callee != null) {
+            callee.executor().execute(() -> callee.invoke(id, proc, args));
+        } else {
+            via.invoke(id, proc, args, timeoutMs);
+        }
         return id;
+    }
+
+    /** The outcome of a call routed to another node: success. Ignored when already settled. */
+    public void remoteSucceeded(long invocationId, Payload data) {
+        Pending p = pending.get(invocationId);
+        if (p == null || p.callee != null || !pending.remove(invocationId, p)) {
+            return;
+        }
+        p.timeout.cancel(false);
+        observe(p, null);
+        p.caller.executor().execute(() -> p.caller.callSucceeded(p.requestId, data));
+    }
+
+    /**
+     * The outcome of a call routed to another node: failure, with the code the other node gave (or
+     * {@code no_such_procedure} when no node has a callee). Ignored when already settled.
+     */
+    public void remoteFailed(long invocationId, ErrorCode code, String message, Payload data) {
+        Pending p = pending.get(invocationId);
+        if (p == null || p.callee != null || !pending.remove(invocationId, p)) {
+            return;
+        }
+        p.timeout.cancel(false);
+        observe(p, code);
+        p.caller.executor().execute(() -> p.caller.callFailed(p.requestId, code, message, data));
     }
 
     private void timedOut(long id, long timeoutMs) {
         Pending p = pending.remove(id);
         if (p != null) {
-            failed.get(ErrorCode.CALL_TIMEOUT).record(p.elapsed(), TimeUnit.NANOSECONDS);
+            observe(p, ErrorCode.CALL_TIMEOUT);
             p.caller.callFailed(p.requestId, ErrorCode.CALL_TIMEOUT, "no reply within " + timeoutMs + " ms", null);
         }
     }
@@ -138,7 +211,7 @@ public final class Rpc {
             return;
         }
         p.timeout.cancel(false);
-        (error == null ? succeeded : failed.get(ErrorCode.CALLEE_ERROR)).record(p.elapsed(), TimeUnit.NANOSECONDS);
+        observe(p, error == null ? null : ErrorCode.CALLEE_ERROR);
         if (error == null) {
             p.caller.executor().execute(() -> p.caller.callSucceeded(p.requestId, data));
         } else {
@@ -167,7 +240,7 @@ public final class Rpc {
             Pending p = pending.remove(id);
             if (p != null) {
                 p.timeout.cancel(false);
-                failed.get(ErrorCode.CALLEE_GONE).record(p.elapsed(), TimeUnit.NANOSECONDS);
+                observe(p, ErrorCode.CALLEE_GONE);
                 p.caller.executor().execute(() -> p.caller.callFailed(p.requestId, ErrorCode.CALLEE_GONE,
                         "the callee disconnected before replying", null));
             }

@@ -142,24 +142,35 @@ public final class Session implements FrameCodec.Sink, Subscriber, Callee, Calle
             subscriptions.add(s.topic());
         }
         boolean concrete = !Topics.hasWildcard(s.topic());
-        if (s.since().isEmpty()) {
-            if (!known) {
-                context.hub().subscribe(s.topic(), this);
-            }
-            out.send(new Frame.Result(s.id(), concrete
-                    ? HistoryJson.position(context.hub().position(s.topic())) : object("topic", s.topic())));
-            return;
-        }
         // Subscribing again with since on a pattern already held may replay what was delivered live meanwhile:
-        // a duplicate (same offset, which clients skip) rather than a gap.
-        List<Hub.Recovery> recoveries = context.hub().subscribe(s.topic(), this, s.since());
-        out.send(new Frame.Result(s.id(), concrete
-                ? HistoryJson.recovery(recoveries.get(0)) : HistoryJson.recoveries(s.topic(), recoveries)));
-        for (Hub.Recovery r : recoveries) {
-            for (Frame.Msg m : r.replay()) {
-                out.send(m);
+        // a duplicate (same offset, which clients skip) rather than a gap. The hub answers on this event loop,
+        // possibly later (a remote engine), and delivers the replay right after the result.
+        context.hub().subscribe(s.topic(), this, s.since(), (recoveries, failure) -> {
+            if (closed) {
+                return;
             }
+            if (failure != null) {
+                if (!known) {
+                    subscriptions.remove(s.topic());
+                }
+                engineFailed(s.id(), "sub", failure);
+            } else if (s.since().isEmpty()) {
+                out.send(new Frame.Result(s.id(), concrete ? HistoryJson.position(new Hub.Position(s.topic(),
+                        recoveries.get(0).epoch(), recoveries.get(0).offset())) : object("topic", s.topic())));
+            } else {
+                out.send(new Frame.Result(s.id(), concrete
+                        ? HistoryJson.recovery(recoveries.get(0)) : HistoryJson.recoveries(s.topic(), recoveries)));
+            }
+        });
+    }
+
+    /** A command the engine could not carry out (its backend is unreachable or failed). */
+    private void engineFailed(long id, String what, Throwable failure) {
+        if (failure instanceof java.util.concurrent.CancellationException) {
+            return; // unsubscribed meanwhile: the unsub was answered
         }
+        log.debug("{} from {} failed in the engine", what, remote, failure);
+        sendError(id, ErrorCode.UNAVAILABLE, "the cluster backend is unavailable; try again");
     }
 
     /** Why the positions of a {@code sub} do not fit its pattern, or null. */
@@ -186,8 +197,14 @@ public final class Session implements FrameCodec.Sink, Subscriber, Callee, Calle
         }
         int max = context.hub().historyConfig().maxRecovery();
         int limit = h.limit() == 0 ? Math.min(100, max) : Math.min(h.limit(), max);
-        out.send(new Frame.Result(h.id(), HistoryJson.page(
-                context.hub().history(h.topic(), h.after(), h.before(), limit, h.reverse()))));
+        context.hub().history(h.topic(), h.after(), h.before(), limit, h.reverse()).whenComplete((page, failure) ->
+                inLoop(() -> {
+                    if (failure != null) {
+                        engineFailed(h.id(), "history", failure);
+                    } else {
+                        out.send(new Frame.Result(h.id(), HistoryJson.page(page)));
+                    }
+                }));
     }
 
     private void unsubscribe(Frame.Unsub u) {
@@ -206,11 +223,14 @@ public final class Session implements FrameCodec.Sink, Subscriber, Callee, Calle
         if (refused(p.id(), ErrorCode.BAD_TOPIC, Topics.checkTopic(p.topic()))) {
             return;
         }
-        long offset = context.hub().publish(p.topic(), p.data());
-        if (p.ack()) {
-            out.send(new Frame.Result(p.id(), Payload.json(("{\"topic\":" + quoted(p.topic()) + ",\"offset\":" + offset + "}")
-                    .getBytes(StandardCharsets.UTF_8))));
-        }
+        context.hub().publish(p.topic(), p.data()).whenComplete((offset, failure) -> {
+            if (failure != null) {
+                inLoop(() -> engineFailed(p.id(), "pub", failure));
+            } else if (p.ack()) {
+                inLoop(() -> out.send(new Frame.Result(p.id(), Payload.json(("{\"topic\":" + quoted(p.topic())
+                        + ",\"offset\":" + offset + "}").getBytes(StandardCharsets.UTF_8)))));
+            }
+        });
     }
 
     private void call(Frame.Call c) {
@@ -288,6 +308,14 @@ public final class Session implements FrameCodec.Sink, Subscriber, Callee, Calle
         }
     }
 
+    /** The engine may have lost publications: close so that the client reconnects and recovers from its offsets. */
+    @Override
+    public void interrupted() {
+        if (!closed && !subscriptions.isEmpty()) {
+            out.close(CloseCodes.TRY_AGAIN_LATER, "cluster connection lost: reconnect and recover");
+        }
+    }
+
     @Override
     public void invoke(long invocationId, String proc, Payload args) {
         if (closed) {
@@ -355,6 +383,21 @@ public final class Session implements FrameCodec.Sink, Subscriber, Callee, Calle
     }
 
     // ------------------------------------------------------------ helpers
+
+    /** Runs {@code task} on this connection's event loop (now when already there); nothing once closed. */
+    private void inLoop(Runnable task) {
+        if (executor().inEventLoop()) {
+            if (!closed) {
+                task.run();
+            }
+        } else {
+            try {
+                executor().execute(() -> inLoop(task));
+            } catch (RuntimeException rejected) {
+                // the event loop is shutting down: the connection is going away
+            }
+        }
+    }
 
     /** Answers {@code error} when {@code why} says what is wrong; returns whether it did. */
     private boolean refused(long id, ErrorCode code, String why) {

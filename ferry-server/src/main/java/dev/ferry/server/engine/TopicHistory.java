@@ -1,4 +1,4 @@
-package dev.ferry.server.hub;
+package dev.ferry.server.engine;
 
 import dev.ferry.protocol.Payload;
 import java.util.ArrayList;

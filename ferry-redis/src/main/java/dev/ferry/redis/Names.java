@@ -1,0 +1,109 @@
+package dev.ferry.redis;
+
+import dev.ferry.protocol.Topics;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Redis keys and channels of one cluster (all under one prefix), and how Ferry patterns map onto Redis
+ * subscriptions (docs/redis.md):
+ * <ul>
+ *   <li>a concrete topic {@code a.b} is the channel {@code P:t:a.b} (SUBSCRIBE);</li>
+ *   <li>a pattern with wildcards becomes a glob (PSUBSCRIBE) that matches at least every topic the pattern
+ *       matches: each {@code *} word becomes {@code *}, each {@code #} word becomes {@code *} and takes the
+ *       dots next to it along (since {@code #} may match no word at all): {@code a.#.b} is {@code P:t:a*b}.
+ *       Redis's {@code *} crosses dots, so the glob may match more; the node filters exactly with its topic
+ *       tree.</li>
+ * </ul>
+ * Topic words never contain the glob's special characters ({@code * ? [ ] \}): the topic grammar excludes them.
+ */
+final class Names {
+    final String prefix;
+    private final String topicChannelPrefix;
+    private final byte[] topicChannelPrefixBytes;
+
+    Names(String prefix) {
+        this.prefix = prefix;
+        this.topicChannelPrefix = prefix + ":t:";
+        this.topicChannelPrefixBytes = topicChannelPrefix.getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** The Redis subscription for a pattern: a channel, or a glob when {@link #isGlob}. */
+    String subscription(String pattern) {
+        if (!Topics.hasWildcard(pattern)) {
+            return topicChannelPrefix + pattern;
+        }
+        StringBuilder b = new StringBuilder(topicChannelPrefix);
+        boolean glued = true; // no dot before the first word, nor next to a '#'
+        for (String w : pattern.split("\\.", -1)) {
+            if (w.equals(Topics.ANY_WORDS)) {
+                if (b.charAt(b.length() - 1) != '*') {
+                    b.append('*');
+                }
+                glued = true;
+                continue;
+            }
+            if (!glued) {
+                b.append('.');
+            }
+            b.append(w.equals(Topics.ONE_WORD) ? "*" : w);
+            glued = false;
+        }
+        return b.toString();
+    }
+
+    static boolean isGlob(String subscription) {
+        return subscription.indexOf('*') >= 0;
+    }
+
+    byte[] topicChannel(String topic) {
+        return (topicChannelPrefix + topic).getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** The topic of a topic channel, or null for another channel. */
+    String topicOf(byte[] channel) {
+        if (channel.length <= topicChannelPrefixBytes.length) {
+            return null;
+        }
+        for (int i = 0; i < topicChannelPrefixBytes.length; i++) {
+            if (channel[i] != topicChannelPrefixBytes[i]) {
+                return null;
+            }
+        }
+        return new String(channel, topicChannelPrefixBytes.length, channel.length - topicChannelPrefixBytes.length,
+                StandardCharsets.UTF_8);
+    }
+
+    byte[] meta(String topic) {
+        return key("m:" + topic);
+    }
+
+    byte[] stream(String topic) {
+        return key("s:" + topic);
+    }
+
+    /** The channel on which a node receives calls and replies. */
+    byte[] nodeChannel(String node) {
+        return key("n:" + node);
+    }
+
+    /** The key that exists while a node is alive. */
+    byte[] nodeAlive(String node) {
+        return key("alive:" + node);
+    }
+
+    String nodeAlivePrefix() {
+        return prefix + ":alive:";
+    }
+
+    byte[] procedureNodes(String proc) {
+        return key("rpc:" + proc);
+    }
+
+    byte[] procedureCounter(String proc) {
+        return key("rr:" + proc);
+    }
+
+    private byte[] key(String s) {
+        return (prefix + ":" + s).getBytes(StandardCharsets.UTF_8);
+    }
+}

@@ -1,0 +1,514 @@
+package dev.ferry.redis;
+
+import dev.ferry.protocol.ErrorCode;
+import dev.ferry.protocol.Frame;
+import dev.ferry.protocol.Payload;
+import dev.ferry.protocol.Topics;
+import dev.ferry.server.config.EngineConfig;
+import dev.ferry.server.config.HistoryConfig;
+import dev.ferry.server.engine.Engine;
+import dev.ferry.server.engine.Fanout;
+import dev.ferry.server.engine.RemoteProcedures;
+import dev.ferry.server.engine.TopicSnapshot;
+import dev.ferry.server.rpc.Caller;
+import dev.ferry.server.rpc.Rpc;
+import io.lettuce.core.ClientOptions;
+import io.lettuce.core.RedisChannelHandler;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisConnectionStateListener;
+import io.lettuce.core.RedisNoScriptException;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.SetArgs;
+import io.lettuce.core.TimeoutOptions;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.lettuce.core.codec.ByteArrayCodec;
+import io.lettuce.core.pubsub.RedisPubSubAdapter;
+import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
+import io.lettuce.core.resource.ClientResources;
+import io.lettuce.core.resource.Delay;
+import io.netty.util.concurrent.DefaultEventExecutor;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.EventExecutor;
+import java.net.SocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The engine over Redis: several nodes sharing one Redis behave as one (docs/redis.md).
+ *
+ * <ul>
+ *   <li>Publish: one Lua script assigns the offset, appends to the topic's stream (trimmed by count and age) and
+ *       publishes on the topic's channel: one round trip, one PUBLISH, one XADD, whatever the subscribers.</li>
+ *   <li>Subscriptions: one pub/sub connection per node; a Redis channel or glob is subscribed while local
+ *       subscriptions need it (reference-counted). Publications arrive in Redis order, on one thread, and are
+ *       handed to the hub's fanout; a publication seen twice (a channel and a glob both match) is dropped by
+ *       offset.</li>
+ *   <li>Reads: one Lua script returns the epoch, offset, first retained offset and entries atomically.</li>
+ *   <li>RPC: a set of nodes per procedure, a liveness key per node refreshed every second, and a channel per
+ *       node carrying calls to it and replies to its callers.</li>
+ * </ul>
+ *
+ * <p>No method blocks except {@link #start} and {@link #close}, which run on the thread that starts or stops
+ * the server.
+ */
+public final class RedisEngine implements Engine, RemoteProcedures {
+    private static final Logger log = LoggerFactory.getLogger(RedisEngine.class);
+    private static final Duration HEARTBEAT = Duration.ofSeconds(1);
+    private static final Duration NODE_TTL = Duration.ofSeconds(5);
+    private static final int SEEN_TOPICS = 65_536;
+
+    private final EngineConfig config;
+    private final HistoryConfig history;
+    private final Names names;
+    private final String node = Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 1);
+    private final EventExecutor executor = new DefaultEventExecutor(new DefaultThreadFactory("ferry-redis", true));
+    /** Redis subscriptions (channels and globs) with the number of patterns needing each. Guarded by itself. */
+    private final Map<String, Subscription> subscriptions = new HashMap<>();
+    /** Per topic, the last (epoch, offset) handed to the fanout. Guarded by itself. */
+    private final Map<String, Seen> seen = new LinkedHashMap<>(1024, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Seen> eldest) {
+            return size() > SEEN_TOPICS;
+        }
+    };
+    private final AtomicBoolean interruptedSinceConnected = new AtomicBoolean();
+
+    private ClientResources resources;
+    private RedisClient client;
+    private StatefulRedisConnection<byte[], byte[]> connection;
+    private StatefulRedisPubSubConnection<byte[], byte[]> pubsub;
+    private RedisAsyncCommands<byte[], byte[]> redis;
+    private String publishSha;
+    private String readSha;
+    private String pickSha;
+    private volatile Fanout fanout;
+    private volatile Rpc rpc;
+    private volatile boolean started;
+    private volatile boolean closed;
+
+    public RedisEngine(EngineConfig config, HistoryConfig history) {
+        this.config = config;
+        this.history = history;
+        this.names = new Names(config.redisPrefix());
+    }
+
+    private static final class Subscription {
+        int count;
+        CompletableFuture<Void> active;
+    }
+
+    private record Seen(String epoch, long offset) {
+    }
+
+    /** This node's id in the cluster (its channel and liveness key). */
+    public String node() {
+        return node;
+    }
+
+    @Override
+    public String name() {
+        return "redis";
+    }
+
+    @Override
+    public void start(Fanout fanout, Rpc rpc) {
+        this.fanout = fanout;
+        this.rpc = rpc;
+        resources = ClientResources.builder()
+                .reconnectDelay(Delay.exponential(Duration.ofMillis(50), Duration.ofSeconds(5), 2, TimeUnit.MILLISECONDS))
+                .build();
+        client = RedisClient.create(resources, RedisURI.create(config.redisUri()));
+        client.setOptions(ClientOptions.builder()
+                .autoReconnect(true)
+                .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+                .timeoutOptions(TimeoutOptions.enabled(config.redisTimeout()))
+                .build());
+        try {
+            connection = client.connect(ByteArrayCodec.INSTANCE);
+            redis = connection.async();
+            pubsub = client.connectPubSub(ByteArrayCodec.INSTANCE);
+            client.addListener(new StateListener());
+            pubsub.addListener(new Listener());
+            long waitMs = config.redisTimeout().toMillis();
+            publishSha = connection.sync().scriptLoad(Scripts.PUBLISH);
+            readSha = connection.sync().scriptLoad(Scripts.READ);
+            pickSha = connection.sync().scriptLoad(Scripts.PICK);
+            pubsub.async().subscribe(names.nodeChannel(node)).get(waitMs, TimeUnit.MILLISECONDS);
+            heartbeat().toCompletableFuture().get(waitMs, TimeUnit.MILLISECONDS);
+        } catch (Exception e) {
+            close();
+            throw new IllegalStateException("engine redis: cannot reach " + config.redisUri() + ": " + e.getMessage(), e);
+        }
+        executor.scheduleAtFixedRate(this::heartbeat, HEARTBEAT.toMillis(), HEARTBEAT.toMillis(), TimeUnit.MILLISECONDS);
+        started = true;
+        log.info("Redis engine: node {} on {} (prefix {})", node, config.redisUri(), config.redisPrefix());
+    }
+
+    @Override
+    public boolean ready() {
+        return started && !closed && connection.isOpen() && pubsub.isOpen();
+    }
+
+    // ------------------------------------------------------------ publications
+
+    @Override
+    public CompletionStage<Long> publish(String topic, Payload data) {
+        byte[][] keys = {names.meta(topic), names.stream(topic), names.topicChannel(topic)};
+        byte[][] args = {kind(data), data.bytes(), ascii(retained(topic)), ascii(history.ttl().toMillis()), ascii(newEpoch())};
+        return eval(publishSha, Scripts.PUBLISH, keys, args).thenApply(r -> (Long) ((List<?>) r).get(0));
+    }
+
+    @Override
+    public CompletionStage<Void> addInterest(String pattern) {
+        String name = names.subscription(pattern);
+        synchronized (subscriptions) {
+            Subscription s = subscriptions.computeIfAbsent(name, n -> new Subscription());
+            if (s.count++ == 0) {
+                byte[] bytes = name.getBytes(StandardCharsets.UTF_8);
+                s.active = (Names.isGlob(name) ? pubsub.async().psubscribe(bytes) : pubsub.async().subscribe(bytes))
+                        .toCompletableFuture();
+            }
+            return s.active;
+        }
+    }
+
+    @Override
+    public void removeInterest(String pattern) {
+        String name = names.subscription(pattern);
+        synchronized (subscriptions) {
+            Subscription s = subscriptions.get(name);
+            if (s == null || --s.count > 0) {
+                return;
+            }
+            subscriptions.remove(name);
+            byte[] bytes = name.getBytes(StandardCharsets.UTF_8);
+            if (pubsub.isOpen()) {
+                (Names.isGlob(name) ? pubsub.async().punsubscribe(bytes) : pubsub.async().unsubscribe(bytes))
+                        .exceptionally(e -> null);
+            }
+        }
+    }
+
+    @Override
+    public CompletionStage<TopicSnapshot> read(String topic, long after, long before, int limit, boolean reverse) {
+        byte[][] keys = {names.meta(topic), names.stream(topic)};
+        byte[][] args = {ascii(after), ascii(before), ascii(limit), ascii(reverse ? 1 : 0), ascii(retained(topic)),
+                ascii(history.ttl().toMillis()), ascii("")};
+        return eval(readSha, Scripts.READ, keys, args).thenApply(r -> snapshot(topic, (List<?>) r));
+    }
+
+    private static TopicSnapshot snapshot(String topic, List<?> r) {
+        String epoch = new String((byte[]) r.get(0), StandardCharsets.UTF_8);
+        if (epoch.isEmpty()) {
+            return TopicSnapshot.empty(topic);
+        }
+        long offset = (Long) r.get(1);
+        long first = (Long) r.get(2);
+        List<Frame.Msg> items = new ArrayList<>(r.size() - 3);
+        List<Long> times = new ArrayList<>(r.size() - 3);
+        for (int i = 3; i < r.size(); i++) {
+            List<?> e = (List<?>) r.get(i);
+            items.add(new Frame.Msg(topic, (Long) e.get(0), epoch, payload((byte[]) e.get(2), (byte[]) e.get(3))));
+            times.add((Long) e.get(1));
+        }
+        return new TopicSnapshot(topic, epoch, offset, first, items, times);
+    }
+
+    /** Publications kept for {@code topic}: 0 for a lossy topic. */
+    private long retained(String topic) {
+        for (String p : history.lossyTopics()) {
+            if (Topics.matches(p, topic)) {
+                return 0;
+            }
+        }
+        return history.size();
+    }
+
+    private boolean lossy(String topic) {
+        return !history.lossyTopics().isEmpty() && retained(topic) == 0;
+    }
+
+    /** A publication received on a topic channel: {@code epoch LF offset LF kind data}. */
+    private void received(String topic, byte[] message) {
+        int a = indexOf(message, (byte) '\n', 0);
+        int b = a < 0 ? -1 : indexOf(message, (byte) '\n', a + 1);
+        if (b < 0 || b + 1 >= message.length) {
+            log.warn("malformed publication on topic {} ignored", topic);
+            return;
+        }
+        String epoch = new String(message, 0, a, StandardCharsets.US_ASCII);
+        long offset = Long.parseLong(new String(message, a + 1, b - a - 1, StandardCharsets.US_ASCII));
+        synchronized (seen) {
+            Seen last = seen.get(topic);
+            if (last != null && last.epoch.equals(epoch) && offset <= last.offset) {
+                return; // the same publication through a second matching subscription
+            }
+            seen.put(topic, new Seen(epoch, offset));
+        }
+        byte[] kind = {message[b + 1]};
+        byte[] data = new byte[message.length - b - 2];
+        System.arraycopy(message, b + 2, data, 0, data.length);
+        fanout.publication(new Frame.Msg(topic, offset, epoch, payload(kind, data)), lossy(topic));
+    }
+
+    // ------------------------------------------------------------ RPC between nodes
+
+    @Override
+    public RemoteProcedures remoteProcedures() {
+        return this;
+    }
+
+    @Override
+    public void registered(String proc) {
+        if (redis != null && connection.isOpen()) {
+            redis.sadd(names.procedureNodes(proc), ascii(node)).exceptionally(e -> null);
+        }
+    }
+
+    @Override
+    public void unregistered(String proc) {
+        if (redis != null && connection.isOpen()) {
+            redis.srem(names.procedureNodes(proc), ascii(node)).exceptionally(e -> null);
+        }
+    }
+
+    @Override
+    public void invoke(long invocationId, String proc, Payload args, long timeoutMs) {
+        byte[][] keys = {names.procedureNodes(proc), names.procedureCounter(proc)};
+        byte[][] argv = {ascii(names.nodeAlivePrefix()), ascii(node)};
+        eval(pickSha, Scripts.PICK, ScriptOutputType.VALUE, keys, argv).thenCompose(picked -> {
+            if (picked == null) {
+                rpc.remoteFailed(invocationId, ErrorCode.NO_SUCH_PROCEDURE, "no callee has registered \"" + proc + "\"", null);
+                return CompletableFuture.completedFuture(null);
+            }
+            String target = new String((byte[]) picked, StandardCharsets.UTF_8);
+            byte[] call = RpcWire.call(node, invocationId, proc, timeoutMs, args);
+            return redis.publish(names.nodeChannel(target), call).thenAccept(receivers -> {
+                if (receivers == 0) {
+                    rpc.remoteFailed(invocationId, ErrorCode.CALLEE_GONE, "the callee's node is gone", null);
+                }
+            });
+        }).exceptionally(e -> {
+            rpc.remoteFailed(invocationId, ErrorCode.UNAVAILABLE, "the cluster backend is unavailable; try again", null);
+            return null;
+        });
+    }
+
+    /** A call or reply received on this node's channel. */
+    private void receivedOnNodeChannel(byte[] message) {
+        RpcWire.Message m;
+        try {
+            m = RpcWire.decode(message);
+        } catch (RuntimeException e) {
+            log.warn("malformed RPC message ignored", e);
+            return;
+        }
+        Rpc r = rpc;
+        if (m instanceof RpcWire.Call c) {
+            r.callFromRemote(new RemoteCaller(c.callerNode()), c.invocationId(), c.proc(), c.args(), c.timeoutMs());
+        } else if (m instanceof RpcWire.Success s) {
+            r.remoteSucceeded(s.invocationId(), s.data());
+        } else if (m instanceof RpcWire.Failure f) {
+            ErrorCode code = ErrorCode.fromWire(f.code());
+            r.remoteFailed(f.invocationId(), code == null ? ErrorCode.INTERNAL : code, f.message(), f.data());
+        }
+    }
+
+    /** The caller of a call that another node routed here: answers go back on that node's channel. */
+    private final class RemoteCaller implements Caller {
+        private final String callerNode;
+
+        RemoteCaller(String callerNode) {
+            this.callerNode = callerNode;
+        }
+
+        @Override
+        public EventExecutor executor() {
+            return executor;
+        }
+
+        @Override
+        public void callSucceeded(long requestId, Payload result) {
+            send(RpcWire.success(requestId, result));
+        }
+
+        @Override
+        public void callFailed(long requestId, ErrorCode code, String message, Payload data) {
+            send(RpcWire.failure(requestId, code.wire(), message, data));
+        }
+
+        private void send(byte[] message) {
+            if (!closed && connection.isOpen()) {
+                redis.publish(names.nodeChannel(callerNode), message).exceptionally(e -> null);
+            }
+        }
+    }
+
+    /** Keeps this node's liveness key and its procedures in Redis (which may have lost them). */
+    private CompletionStage<?> heartbeat() {
+        if (closed || !connection.isOpen()) {
+            return CompletableFuture.completedFuture(null);
+        }
+        List<CompletableFuture<?>> all = new ArrayList<>();
+        all.add(redis.set(names.nodeAlive(node), ascii(1), SetArgs.Builder.px(NODE_TTL.toMillis())).toCompletableFuture());
+        Rpc r = rpc;
+        if (r != null) {
+            for (String proc : r.localProcedures()) {
+                all.add(redis.sadd(names.procedureNodes(proc), ascii(node)).toCompletableFuture());
+            }
+        }
+        return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).exceptionally(e -> null);
+    }
+
+    // ------------------------------------------------------------ connection state
+
+    private final class Listener extends RedisPubSubAdapter<byte[], byte[]> {
+        @Override
+        public void message(byte[] channel, byte[] message) {
+            String topic = names.topicOf(channel);
+            if (topic != null) {
+                received(topic, message);
+            } else {
+                receivedOnNodeChannel(message);
+            }
+        }
+
+        @Override
+        public void message(byte[] pattern, byte[] channel, byte[] message) {
+            String topic = names.topicOf(channel);
+            if (topic != null) {
+                received(topic, message);
+            }
+        }
+    }
+
+    /**
+     * The pub/sub connection dropped: publications may be lost until it is back, so the hub tells its
+     * subscribers to recover (from this node once it reconnects, or from another).
+     */
+    private final class StateListener implements RedisConnectionStateListener {
+        @Override
+        public void onRedisDisconnected(RedisChannelHandler<?, ?> c) {
+            if (c == pubsub && !closed && interruptedSinceConnected.compareAndSet(false, true)) {
+                log.warn("Redis pub/sub connection lost; subscribers are told to recover");
+                fanout.interrupted();
+            }
+        }
+
+        @Override
+        public void onRedisConnected(RedisChannelHandler<?, ?> c, SocketAddress address) {
+            if (c == pubsub && interruptedSinceConnected.compareAndSet(true, false)) {
+                log.info("Redis pub/sub connection back ({})", address);
+                synchronized (seen) {
+                    seen.clear();
+                }
+            }
+        }
+    }
+
+    // ------------------------------------------------------------ helpers
+
+    /** EVALSHA, falling back to EVAL when Redis lost its script cache (a restart). */
+    private CompletableFuture<Object> eval(String sha, String script, byte[][] keys, byte[][] args) {
+        return eval(sha, script, ScriptOutputType.MULTI, keys, args);
+    }
+
+    private CompletableFuture<Object> eval(String sha, String script, ScriptOutputType type, byte[][] keys, byte[][] args) {
+        CompletableFuture<Object> out = new CompletableFuture<>();
+        try {
+            redis.<Object>evalsha(sha, type, keys, args).whenComplete((r, e) -> {
+                if (e == null) {
+                    out.complete(r);
+                } else if (e instanceof RedisNoScriptException || String.valueOf(e.getMessage()).startsWith("NOSCRIPT")) {
+                    redis.<Object>eval(script, type, keys, args).whenComplete((r2, e2) -> {
+                        if (e2 == null) {
+                            out.complete(r2);
+                        } else {
+                            out.completeExceptionally(e2);
+                        }
+                    });
+                } else {
+                    out.completeExceptionally(e);
+                }
+            });
+        } catch (RuntimeException e) {
+            out.completeExceptionally(e);
+        }
+        return out;
+    }
+
+    private static Payload payload(byte[] kind, byte[] data) {
+        return kind.length > 0 && kind[0] == 'b' ? Payload.binary(data) : Payload.json(data);
+    }
+
+    private static byte[] kind(Payload p) {
+        return p.isBinary() ? new byte[] {'b'} : new byte[] {'j'};
+    }
+
+    private static String newEpoch() {
+        return Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 16);
+    }
+
+    private static byte[] ascii(Object o) {
+        return String.valueOf(o).getBytes(StandardCharsets.US_ASCII);
+    }
+
+    private static int indexOf(byte[] a, byte b, int from) {
+        for (int i = from; i < a.length; i++) {
+            if (a[i] == b) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        try {
+            if (connection != null && connection.isOpen()) {
+                List<CompletableFuture<?>> all = new ArrayList<>();
+                all.add(redis.del(names.nodeAlive(node)).toCompletableFuture());
+                Rpc r = rpc;
+                if (r != null) {
+                    for (String proc : r.localProcedures()) {
+                        all.add(redis.srem(names.procedureNodes(proc), ascii(node)).toCompletableFuture());
+                    }
+                }
+                CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).get(1, TimeUnit.SECONDS);
+            }
+        } catch (Exception e) {
+            log.debug("could not deregister node {} from Redis", node, e);
+        }
+        if (pubsub != null) {
+            pubsub.close();
+        }
+        if (connection != null) {
+            connection.close();
+        }
+        if (client != null) {
+            client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+        }
+        if (resources != null) {
+            resources.shutdown(0, 2, TimeUnit.SECONDS);
+        }
+        executor.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+    }
+}

@@ -1,0 +1,109 @@
+package dev.ferry.redis;
+
+import dev.ferry.protocol.Payload;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+
+/**
+ * The messages on a node's channel: a call routed to one of its callees, or the outcome of a call one of its
+ * callers made. Binary: a type byte, then fields in {@link DataOutputStream} form; a payload is a kind byte
+ * ({@code j}/{@code b}), a length and the bytes.
+ */
+final class RpcWire {
+    private RpcWire() {
+    }
+
+    sealed interface Message permits Call, Success, Failure {
+    }
+
+    record Call(String callerNode, long invocationId, String proc, long timeoutMs, Payload args) implements Message {
+    }
+
+    record Success(long invocationId, Payload data) implements Message {
+    }
+
+    /** {@code data} may be null. */
+    record Failure(long invocationId, String code, String message, Payload data) implements Message {
+    }
+
+    private interface Body {
+        void write(DataOutputStream out) throws IOException;
+    }
+
+    private static byte[] encode(int type, Body body) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
+            out.writeByte(type);
+            body.write(out);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return bytes.toByteArray();
+    }
+
+    static byte[] call(String callerNode, long invocationId, String proc, long timeoutMs, Payload args) {
+        return encode('C', out -> {
+            out.writeUTF(callerNode);
+            out.writeLong(invocationId);
+            out.writeUTF(proc);
+            out.writeLong(timeoutMs);
+            payload(out, args);
+        });
+    }
+
+    static byte[] success(long invocationId, Payload data) {
+        return encode('R', out -> {
+            out.writeLong(invocationId);
+            payload(out, data);
+        });
+    }
+
+    static byte[] failure(long invocationId, String code, String message, Payload data) {
+        return encode('E', out -> {
+            out.writeLong(invocationId);
+            out.writeUTF(code);
+            out.writeUTF(message == null ? "" : message);
+            out.writeBoolean(data != null);
+            if (data != null) {
+                payload(out, data);
+            }
+        });
+    }
+
+    static Message decode(byte[] message) {
+        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(message))) {
+            int type = in.readByte();
+            return switch (type) {
+                case 'C' -> new Call(in.readUTF(), in.readLong(), in.readUTF(), in.readLong(), payload(in));
+                case 'R' -> new Success(in.readLong(), payload(in));
+                case 'E' -> {
+                    long id = in.readLong();
+                    String code = in.readUTF();
+                    String text = in.readUTF();
+                    yield new Failure(id, code, text, in.readBoolean() ? payload(in) : null);
+                }
+                default -> throw new IllegalArgumentException("unknown RPC message type " + type);
+            };
+        } catch (IOException e) {
+            throw new IllegalArgumentException("truncated RPC message", e);
+        }
+    }
+
+    private static void payload(DataOutputStream out, Payload p) throws IOException {
+        Payload v = p == null ? Payload.NULL : p;
+        out.writeByte(v.isBinary() ? 'b' : 'j');
+        out.writeInt(v.length());
+        out.write(v.bytes());
+    }
+
+    private static Payload payload(DataInputStream in) throws IOException {
+        boolean binary = in.readByte() == 'b';
+        byte[] b = new byte[in.readInt()];
+        in.readFully(b);
+        return binary ? Payload.binary(b) : Payload.json(b);
+    }
+}

@@ -1,0 +1,124 @@
+package dev.ferry.redis;
+
+/**
+ * The Lua scripts that make each topic operation atomic in Redis. A topic has a hash ({@code e}: epoch,
+ * {@code o}: last offset) and, unless it keeps no history, a stream whose entry ids are {@code <offset>-0}
+ * with fields {@code t} (server time, ms), {@code k} ({@code j}son or {@code b}inary) and {@code d} (data).
+ */
+final class Scripts {
+    private Scripts() {
+    }
+
+    /** Shared helpers: the server time, age trimming, and the epoch check (history lost: new epoch). */
+    private static final String COMMON = """
+            local function now_ms()
+              local t = redis.call('TIME')
+              return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+            end
+            local function offset_of(id)
+              return tonumber(string.match(id, '^(%d+)'))
+            end
+            -- drops entries older than ttl from the head of the stream
+            local function trim_age(stream, now, ttl)
+              local cut = nil
+              while true do
+                local head = redis.call('XRANGE', stream, '-', '+', 'COUNT', 64)
+                local more = #head == 64
+                for _, e in ipairs(head) do
+                  if now - tonumber(e[2][2]) > ttl then cut = offset_of(e[1]) else more = false; break end
+                end
+                if cut then redis.call('XTRIM', stream, 'MINID', (cut + 1) .. '-0') end
+                if not more then break end
+              end
+            end
+            -- the topic's epoch and offset; a new epoch (offsets from 0) when the hash or the stream is gone
+            local function position(meta, stream, keeps, candidate)
+              local epoch = redis.call('HGET', meta, 'e')
+              local offset = tonumber(redis.call('HGET', meta, 'o') or '0')
+              if epoch and keeps and offset > 0 and redis.call('EXISTS', stream) == 0 then
+                epoch = false
+              end
+              if not epoch then
+                if candidate == '' then return '', 0 end
+                epoch = candidate
+                offset = 0
+                redis.call('DEL', stream)
+                redis.call('HSET', meta, 'e', epoch, 'o', 0)
+              end
+              return epoch, offset
+            end
+            """;
+
+    /**
+     * Publish. KEYS: hash, stream, channel. ARGV: kind, data, history size (0: none), ttl ms, candidate epoch.
+     * Assigns the next offset, appends to the stream (trimmed by count and age), publishes
+     * {@code epoch LF offset LF kind data} on the channel, and returns {offset, epoch}.
+     */
+    static final String PUBLISH = COMMON + """
+            local meta, stream, channel = KEYS[1], KEYS[2], KEYS[3]
+            local size, ttl = tonumber(ARGV[3]), tonumber(ARGV[4])
+            local epoch, offset = position(meta, stream, size > 0, ARGV[5])
+            offset = offset + 1
+            redis.call('HSET', meta, 'o', offset)
+            if size > 0 then
+              local now = now_ms()
+              redis.call('XADD', stream, 'MAXLEN', size, offset .. '-0', 't', now, 'k', ARGV[1], 'd', ARGV[2])
+              trim_age(stream, now, ttl)
+            end
+            redis.call('PUBLISH', channel, epoch .. '\\n' .. offset .. '\\n' .. ARGV[1] .. ARGV[2])
+            return {offset, epoch}
+            """;
+
+    /**
+     * Read. KEYS: hash, stream. ARGV: after, before (0: latest + 1), limit, reverse (1/0), history size,
+     * ttl ms, candidate epoch ('' to leave a topic never published to alone). Returns
+     * {epoch ('' when none), offset, first retained, {offset, time, kind, data}...}.
+     */
+    static final String READ = COMMON + """
+            local meta, stream = KEYS[1], KEYS[2]
+            local after, before, limit = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+            local reverse, size, ttl = ARGV[4] == '1', tonumber(ARGV[5]), tonumber(ARGV[6])
+            local epoch, offset = position(meta, stream, size > 0, ARGV[7])
+            local out = {epoch, offset, offset + 1}
+            if epoch == '' or size == 0 then return out end
+            trim_age(stream, now_ms(), ttl)
+            local head = redis.call('XRANGE', stream, '-', '+', 'COUNT', 1)
+            if #head > 0 then out[3] = offset_of(head[1][1]) end
+            if limit == 0 then return out end
+            local entries
+            if reverse then
+              if before == 0 then before = offset + 1 end
+              if before <= 1 then return out end
+              entries = redis.call('XREVRANGE', stream, (before - 1) .. '-0', '-', 'COUNT', limit)
+            else
+              entries = redis.call('XRANGE', stream, (after + 1) .. '-0', '+', 'COUNT', limit)
+            end
+            for _, e in ipairs(entries) do
+              table.insert(out, {offset_of(e[1]), tonumber(e[2][2]), e[2][4], e[2][6]})
+            end
+            return out
+            """;
+
+    /**
+     * Pick a node for a call. KEYS: the procedure's set of nodes, its round-robin counter. ARGV: node key
+     * prefix, this node's id. Forgets nodes whose liveness key expired; returns a live node other than this one,
+     * round-robin, or false.
+     */
+    static final String PICK = """
+            local members = redis.call('SMEMBERS', KEYS[1])
+            table.sort(members)
+            local alive = {}
+            for _, n in ipairs(members) do
+              if n ~= ARGV[2] then
+                if redis.call('EXISTS', ARGV[1] .. n) == 1 then
+                  table.insert(alive, n)
+                else
+                  redis.call('SREM', KEYS[1], n)
+                end
+              end
+            end
+            if #alive == 0 then return false end
+            local i = redis.call('INCR', KEYS[2])
+            return alive[(i % #alive) + 1]
+            """;
+}

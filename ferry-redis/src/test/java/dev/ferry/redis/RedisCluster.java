@@ -1,0 +1,95 @@
+package dev.ferry.redis;
+
+import dev.ferry.server.FerryServer;
+import dev.ferry.server.config.EngineConfig;
+import dev.ferry.server.config.FerryConfig;
+import dev.ferry.server.config.HistoryConfig;
+import dev.ferry.server.testing.Requirements;
+import io.lettuce.core.KeyScanCursor;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.ScanArgs;
+import io.lettuce.core.ScanCursor;
+import io.lettuce.core.api.StatefulRedisConnection;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * Ferry nodes in this JVM sharing the Redis on 127.0.0.1:6379 under a key prefix unique to this run; removes
+ * every key under it when closed.
+ */
+final class RedisCluster implements AutoCloseable {
+    static final String URI = "redis://127.0.0.1:6379";
+
+    final String prefix = "ferrytest-" + Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 1);
+    final List<FerryServer> nodes = new ArrayList<>();
+    private final FerryConfig config;
+    private final RedisClient admin;
+    final StatefulRedisConnection<String, String> redis;
+
+    RedisCluster(HistoryConfig history, String redisUri) {
+        Requirements.require(redisAvailable(), "a Redis server on 127.0.0.1:6379");
+        config = FerryConfig.DEFAULT.withHistory(history)
+                .withEngine(EngineConfig.DEFAULT.withEngine("redis").withRedis(redisUri, prefix));
+        admin = RedisClient.create(URI);
+        redis = admin.connect();
+    }
+
+    RedisCluster() {
+        this(new HistoryConfig(10_000, Duration.ofMinutes(5), 10_000, List.of("ticks.#")), URI);
+    }
+
+    /** Starts one more node; returns it. */
+    FerryServer start() {
+        return start(config);
+    }
+
+    FerryServer start(FerryConfig c) {
+        FerryServer s = FerryServer.builder().config(c).host("127.0.0.1").port(0).build();
+        s.start();
+        nodes.add(s);
+        return s;
+    }
+
+    FerryConfig config() {
+        return config;
+    }
+
+    static boolean redisAvailable() {
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress("127.0.0.1", 6379), 500);
+            s.setSoTimeout(1000);
+            OutputStream out = s.getOutputStream();
+            out.write("PING\r\n".getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            InputStream in = s.getInputStream();
+            byte[] b = new byte[5];
+            return in.read(b) > 0 && new String(b, StandardCharsets.US_ASCII).startsWith("+PONG");
+        } catch (Exception e) {
+            return false;
+        }
+    }
+
+    @Override
+    public void close() {
+        for (FerryServer s : nodes) {
+            s.close();
+        }
+        ScanCursor cursor = ScanCursor.INITIAL;
+        do {
+            KeyScanCursor<String> page = redis.sync().scan(cursor, ScanArgs.Builder.matches(prefix + ":*").limit(500));
+            if (!page.getKeys().isEmpty()) {
+                redis.sync().del(page.getKeys().toArray(String[]::new));
+            }
+            cursor = page;
+        } while (!cursor.isFinished());
+        redis.close();
+        admin.shutdown();
+    }
+}

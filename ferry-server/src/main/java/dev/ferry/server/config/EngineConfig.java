@@ -1,0 +1,46 @@
+package dev.ferry.server.config;
+
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * Which engine carries publications, history and calls (docs/redis.md).
+ *
+ * @param engine {@code memory} (one node; default) or {@code redis} (several nodes sharing one Redis; needs the
+ *     ferry-redis module on the class path)
+ * @param redisUri the Redis URI, as Lettuce reads it (default {@code redis://127.0.0.1:6379})
+ * @param redisPrefix prefix of every Redis key and channel Ferry uses, so several clusters can share one Redis
+ *     (default {@code ferry}); letters, digits, {@code _ - . :} only
+ * @param redisTimeout how long a Redis command may take before the operation fails (default 5s)
+ */
+public record EngineConfig(String engine, String redisUri, String redisPrefix, Duration redisTimeout) {
+    public static final List<String> ENGINES = List.of("memory", "redis");
+    public static final EngineConfig DEFAULT = new EngineConfig("memory", "redis://127.0.0.1:6379", "ferry",
+            Duration.ofSeconds(5));
+
+    public EngineConfig {
+        Checks.notNull("engine", engine);
+        if (!ENGINES.contains(engine)) {
+            throw new ConfigException("engine: " + engine + " (expected: one of " + String.join(", ", ENGINES) + ")");
+        }
+        Checks.notNull("redis.uri", redisUri);
+        if (!redisUri.matches("(redis|rediss|redis-sentinel|rediss-sentinel|redis-socket)://.+")) {
+            throw new ConfigException("redis.uri: " + redisUri
+                    + " (expected: a Redis URI such as redis://host:6379, rediss://..., redis-sentinel://...)");
+        }
+        Checks.notNull("redis.prefix", redisPrefix);
+        if (!redisPrefix.matches("[A-Za-z0-9_.:-]{1,64}")) {
+            throw new ConfigException("redis.prefix: \"" + redisPrefix
+                    + "\" (expected: 1 to 64 letters, digits, '_', '-', '.' or ':')");
+        }
+        Checks.positive("redis.timeout", redisTimeout);
+    }
+
+    public EngineConfig withEngine(String e) {
+        return new EngineConfig(e, redisUri, redisPrefix, redisTimeout);
+    }
+
+    public EngineConfig withRedis(String uri, String prefix) {
+        return new EngineConfig(engine, uri, prefix, redisTimeout);
+    }
+}

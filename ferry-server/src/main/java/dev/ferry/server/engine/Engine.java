@@ -1,0 +1,62 @@
+package dev.ferry.server.engine;
+
+import dev.ferry.protocol.Payload;
+import dev.ferry.server.rpc.Rpc;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * The backend of a node: assigns offsets, keeps history, and carries publications (and, for engines spanning
+ * several nodes, calls) to every node with an interest in them.
+ *
+ * <p>Lifecycle: {@link #start} once, then any other method from any thread, then {@link #close()} (idempotent).
+ *
+ * <p>Threading: no method blocks. Work that needs a remote backend completes its {@link CompletionStage} later,
+ * on a thread of the engine's choosing; callers hop back to their event loop.
+ *
+ * <p>Guarantees the hub relies on:
+ * <ul>
+ *   <li>Offsets of a topic are 1, 2, 3, ... within an epoch, unique across every node sharing the backend; the
+ *       epoch changes whenever the topic's history is lost.</li>
+ *   <li>Every publication of a topic matching an interest that is active (its {@link #addInterest} stage has
+ *       completed) is handed to {@link Fanout#publication} of this node, in offset order per topic.</li>
+ *   <li>{@link #read} is one consistent snapshot: a publication with an offset greater than the snapshot's is
+ *       published after it, and so reaches the fanout of a node whose interest was active before the read.</li>
+ * </ul>
+ */
+public interface Engine extends AutoCloseable {
+    /** Binds the engine to this node's fanout and RPC routing and connects to the backend. */
+    void start(Fanout fanout, Rpc rpc);
+
+    /** A short name for logs and health output ({@code memory}, {@code redis}). */
+    String name();
+
+    /** Publishes to a valid concrete topic; completes with the offset it was given. */
+    CompletionStage<Long> publish(String topic, Payload data);
+
+    /**
+     * This node has local subscribers of {@code pattern} (called once per pattern, when the first appears).
+     * Completes once publications matching it flow to the fanout.
+     */
+    CompletionStage<Void> addInterest(String pattern);
+
+    /** The last local subscriber of {@code pattern} is gone. */
+    void removeInterest(String pattern);
+
+    /**
+     * Reads a topic: retained publications with offset greater than {@code after}, oldest first, or, when
+     * {@code reverse}, with offset less than {@code before} (0: the latest + 1), newest first; at most
+     * {@code limit} (0 reads only the position).
+     */
+    CompletionStage<TopicSnapshot> read(String topic, long after, long before, int limit, boolean reverse);
+
+    /** RPC to callees on other nodes, or null for an engine of a single node. */
+    default RemoteProcedures remoteProcedures() {
+        return null;
+    }
+
+    /** Whether the engine can serve now (for {@code /readyz}). */
+    boolean ready();
+
+    @Override
+    void close();
+}
