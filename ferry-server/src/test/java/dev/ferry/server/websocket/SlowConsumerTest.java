@@ -35,20 +35,28 @@ class SlowConsumerTest {
             long before = server.server().metrics().slowConsumerCloses();
 
             CompletableFuture<Integer> reader = new CompletableFuture<>();
+            java.util.concurrent.atomic.AtomicInteger read = new java.util.concurrent.atomic.AtomicInteger();
             Thread readerThread = new Thread(() -> {
                 try {
                     for (int i = 1; i <= messages; i++) {
                         JsonNode m = healthy.nextJson();
                         assertThat(m.path("offset").asLong()).isEqualTo(i);
+                        read.set(i);
                     }
                     reader.complete(messages);
                 } catch (Throwable t) {
                     reader.completeExceptionally(t);
                 }
             });
+            // The healthy subscriber is kept within a window of the publisher (as a reader that keeps up would be,
+            // however busy the machine), so only the stuck one can overflow its queue.
             Thread publisher = new Thread(() -> {
                 for (int i = 1; i <= messages; i++) {
                     pub.send("{\"type\":\"pub\",\"topic\":\"firehose\",\"data\":{\"i\":" + i + ",\"pad\":\"" + pad + "\"}}");
+                    long windowDeadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+                    while (read.get() < i - 16 && System.nanoTime() < windowDeadline && !reader.isDone()) {
+                        Thread.onSpinWait();
+                    }
                 }
             });
             readerThread.start();
