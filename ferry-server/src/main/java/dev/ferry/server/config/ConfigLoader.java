@@ -31,7 +31,8 @@ public final class ConfigLoader {
             "websocket.idle-timeout", "websocket.max-subscriptions", "websocket.outbound-queue-bytes",
             "rpc.default-timeout", "rpc.max-timeout",
             "http.api-keys", "http.max-body-bytes",
-            "history.size", "history.ttl", "history.max-recovery", "history.lossy-topics");
+            "history.size", "history.ttl", "history.max-recovery", "history.lossy-topics",
+            "sse.heartbeat-interval", "sse.max-topics", "sse.outbound-queue-bytes", "sse.session-timeout");
 
     private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*(B|KiB|MiB|GiB)?");
 
@@ -133,7 +134,12 @@ public final class ConfigLoader {
                 duration("history.ttl", d.history().ttl()),
                 integer("history.max-recovery", d.history().maxRecovery()),
                 list("history.lossy-topics", d.history().lossyTopics()));
-        return new FerryConfig(server, ws, rpc, http, history);
+        SseConfig sse = new SseConfig(
+                duration("sse.heartbeat-interval", d.sse().heartbeatInterval()),
+                integer("sse.max-topics", d.sse().maxTopics()),
+                size("sse.outbound-queue-bytes", d.sse().outboundQueueBytes()),
+                duration("sse.session-timeout", d.sse().sessionTimeout()));
+        return new FerryConfig(server, ws, rpc, http, history, sse);
     }
 
     private String str(String key, String def) {

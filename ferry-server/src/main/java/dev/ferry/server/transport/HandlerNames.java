@@ -10,6 +10,7 @@ public final class HandlerNames {
     public static final String WS_AGGREGATOR = "ws-aggregator";
     public static final String WS_IDLE = "ws-idle";
     public static final String WS_SESSION = "ws-session";
+    public static final String SSE_STREAM = "sse-stream";
 
     private HandlerNames() {
     }

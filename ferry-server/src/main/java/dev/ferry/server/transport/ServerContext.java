@@ -4,6 +4,7 @@ import dev.ferry.server.config.FerryConfig;
 import dev.ferry.server.hub.Hub;
 import dev.ferry.server.rpc.Rpc;
 import dev.ferry.server.session.Session;
+import dev.ferry.server.sse.FallbackSessions;
 import io.netty.channel.Channel;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.ChannelGroupFuture;
@@ -27,6 +28,7 @@ public final class ServerContext {
     private final Rpc rpc;
     private final ChannelGroup channels = new DefaultChannelGroup("ferry", GlobalEventExecutor.INSTANCE);
     private final Set<Session> sessions = ConcurrentHashMap.newKeySet();
+    private final FallbackSessions fallbackSessions = new FallbackSessions();
     private final LongAdder slowConsumerCloses = new LongAdder();
     private final LongAdder lossyDrops = new LongAdder();
     private final FlushBatch.PerLoop flushBatches = new FlushBatch.PerLoop();
@@ -48,6 +50,11 @@ public final class ServerContext {
 
     public Rpc rpc() {
         return rpc;
+    }
+
+    /** The open HTTP-only fallback sessions (docs/web.md). */
+    public FallbackSessions fallbackSessions() {
+        return fallbackSessions;
     }
 
     public boolean draining() {
