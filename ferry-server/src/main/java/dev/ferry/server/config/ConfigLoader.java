@@ -36,7 +36,9 @@ public final class ConfigLoader {
             "web.allowed-origins", "web.cors-origins",
             "tls.cert", "tls.key", "tls.redirect-http", "tls.reload-interval",
             "tunnel.max-frame-bytes", "tunnel.idle-ping", "tunnel.connect-timeout",
-            "engine", "redis.uri", "redis.prefix", "redis.timeout");
+            "engine", "redis.uri", "redis.prefix", "redis.timeout",
+            "sse.heartbeat-interval", "sse.max-topics", "sse.outbound-queue-bytes", "sse.session-timeout");
+
 
     /**
      * Keys of named sections, {@code <name>} standing for a route name (lower-case letters, digits, {@code -}).
@@ -188,7 +190,12 @@ public final class ConfigLoader {
                 str("redis.uri", d.engine().redisUri()).trim(),
                 str("redis.prefix", d.engine().redisPrefix()).trim(),
                 duration("redis.timeout", d.engine().redisTimeout()));
-        return new FerryConfig(server, ws, rpc, http, history, web, tls, tunnel, engine);
+        SseConfig sse = new SseConfig(
+                duration("sse.heartbeat-interval", d.sse().heartbeatInterval()),
+                integer("sse.max-topics", d.sse().maxTopics()),
+                size("sse.outbound-queue-bytes", d.sse().outboundQueueBytes()),
+                duration("sse.session-timeout", d.sse().sessionTimeout()));
+        return new FerryConfig(server, ws, rpc, http, history, web, tls, tunnel, engine, sse);
     }
 
     private java.nio.file.Path path(String key) {

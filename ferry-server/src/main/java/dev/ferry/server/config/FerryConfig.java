@@ -14,7 +14,8 @@ public record FerryConfig(ServerConfig server,
                           WebConfig web,
                           TlsConfig tls,
                           TunnelConfig tunnel,
-                          EngineConfig engine) {
+                          EngineConfig engine,
+                          SseConfig sse) {
     public static final FerryConfig DEFAULT = new FerryConfig(
             ServerConfig.DEFAULT,
             WebSocketConfig.DEFAULT,
@@ -24,7 +25,8 @@ public record FerryConfig(ServerConfig server,
             WebConfig.DEFAULT,
             TlsConfig.DEFAULT,
             TunnelConfig.DEFAULT,
-            EngineConfig.DEFAULT);
+            EngineConfig.DEFAULT,
+            SseConfig.DEFAULT);
 
     public FerryConfig {
         Objects.requireNonNull(server, "server");
@@ -36,41 +38,46 @@ public record FerryConfig(ServerConfig server,
         Objects.requireNonNull(tls, "tls");
         Objects.requireNonNull(tunnel, "tunnel");
         Objects.requireNonNull(engine, "engine");
+        Objects.requireNonNull(sse, "sse");
     }
 
     public FerryConfig withServer(ServerConfig x) {
-        return new FerryConfig(x, websocket, rpc, http, history, web, tls, tunnel, engine);
+        return new FerryConfig(x, websocket, rpc, http, history, web, tls, tunnel, engine, sse);
     }
 
     public FerryConfig withWebSocket(WebSocketConfig x) {
-        return new FerryConfig(server, x, rpc, http, history, web, tls, tunnel, engine);
+        return new FerryConfig(server, x, rpc, http, history, web, tls, tunnel, engine, sse);
     }
 
     public FerryConfig withRpc(RpcConfig x) {
-        return new FerryConfig(server, websocket, x, http, history, web, tls, tunnel, engine);
+        return new FerryConfig(server, websocket, x, http, history, web, tls, tunnel, engine, sse);
     }
 
     public FerryConfig withHttp(HttpConfig x) {
-        return new FerryConfig(server, websocket, rpc, x, history, web, tls, tunnel, engine);
+        return new FerryConfig(server, websocket, rpc, x, history, web, tls, tunnel, engine, sse);
     }
 
     public FerryConfig withHistory(HistoryConfig x) {
-        return new FerryConfig(server, websocket, rpc, http, x, web, tls, tunnel, engine);
+        return new FerryConfig(server, websocket, rpc, http, x, web, tls, tunnel, engine, sse);
     }
 
     public FerryConfig withWeb(WebConfig x) {
-        return new FerryConfig(server, websocket, rpc, http, history, x, tls, tunnel, engine);
+        return new FerryConfig(server, websocket, rpc, http, history, x, tls, tunnel, engine, sse);
     }
 
     public FerryConfig withTls(TlsConfig x) {
-        return new FerryConfig(server, websocket, rpc, http, history, web, x, tunnel, engine);
+        return new FerryConfig(server, websocket, rpc, http, history, web, x, tunnel, engine, sse);
     }
 
     public FerryConfig withTunnel(TunnelConfig x) {
-        return new FerryConfig(server, websocket, rpc, http, history, web, tls, x, engine);
+        return new FerryConfig(server, websocket, rpc, http, history, web, tls, x, engine, sse);
     }
 
     public FerryConfig withEngine(EngineConfig x) {
-        return new FerryConfig(server, websocket, rpc, http, history, web, tls, tunnel, x);
+        return new FerryConfig(server, websocket, rpc, http, history, web, tls, tunnel, x, sse);
+    }
+
+    public FerryConfig withSse(SseConfig x) {
+        return new FerryConfig(server, websocket, rpc, http, history, web, tls, tunnel, engine, x);
     }
 }

@@ -1,5 +1,6 @@
 package dev.ferry.server.http;
 
+import dev.ferry.server.sse.SseEndpoints;
 import dev.ferry.server.transport.ServerContext;
 import dev.ferry.server.tunnel.TunnelUpgrade;
 import dev.ferry.server.websocket.WebSocketUpgrade;
@@ -29,17 +30,23 @@ import java.nio.charset.StandardCharsets;
  *   GET  /v1/history/{topic}    retained publications (API key)
  *   GET  /v1/tunnel/{name}      TCP tunnel upgrade (configured routes only)
  *   GET  {amqp route path}      AMQP WebSocket Binding upgrade
+ *   GET  /v1/sse                server-sent events of topics
+ *   POST /v1/session            open an HTTP-only fallback session
+ *   GET  /v1/session/{id}/events  its event stream (downstream)
+ *   POST /v1/session/{id}       its frames (upstream)
  * </pre>
  */
 public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
     private final ServerContext server;
     private final HttpApi api;
     private final WebEndpoints web;
+    private final SseEndpoints sse;
 
     public HttpRouter(ServerContext server) {
         this.server = server;
         this.api = new HttpApi(server);
         this.web = new WebEndpoints(server);
+        this.sse = new SseEndpoints(server);
     }
 
     @Override
@@ -100,6 +107,30 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
         if (path.startsWith(HttpApi.CALL_PREFIX)) {
             if (requireMethod(ctx, req, HttpMethod.POST, keepAlive)) {
                 api.call(ctx, req, keepAlive, decodePathTail(path, HttpApi.CALL_PREFIX), uri);
+            }
+            return;
+        }
+        if (path.equals(SseEndpoints.STREAM_PATH)) {
+            if (requireMethod(ctx, req, HttpMethod.GET, keepAlive)) {
+                sse.stream(ctx, req, uri, keepAlive);
+            }
+            return;
+        }
+        if (path.equals(SseEndpoints.SESSION_PATH)) {
+            if (requireMethod(ctx, req, HttpMethod.POST, keepAlive)) {
+                sse.createSession(ctx, req, keepAlive);
+            }
+            return;
+        }
+        if (path.startsWith(SseEndpoints.SESSION_PREFIX)) {
+            String tail = path.substring(SseEndpoints.SESSION_PREFIX.length());
+            boolean events = tail.endsWith(SseEndpoints.EVENTS_SUFFIX);
+            if (requireMethod(ctx, req, events ? HttpMethod.GET : HttpMethod.POST, keepAlive)) {
+                if (events) {
+                    sse.sessionEvents(ctx, req, tail.substring(0, tail.length() - SseEndpoints.EVENTS_SUFFIX.length()), keepAlive);
+                } else {
+                    sse.sessionPost(ctx, req, tail, keepAlive);
+                }
             }
             return;
         }

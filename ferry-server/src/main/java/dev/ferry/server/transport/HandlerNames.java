@@ -23,6 +23,7 @@ public final class HandlerNames {
     public static final String PROXY_CONNECT = "proxy-connect";
     public static final String WS_HTTP_CODEC = "ws-http-codec";
     public static final String WS_HTTP_AGGREGATOR = "ws-http-aggregator";
+    public static final String SSE_STREAM = "sse-stream";
 
     private HandlerNames() {
     }

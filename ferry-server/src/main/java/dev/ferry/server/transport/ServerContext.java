@@ -9,6 +9,7 @@ import dev.ferry.server.session.Session;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import dev.ferry.server.tunnel.Tunnels;
+import dev.ferry.server.sse.FallbackSessions;
 import io.netty.channel.Channel;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.ChannelGroupFuture;
@@ -37,6 +38,7 @@ public final class ServerContext {
     private final Set<Session> sessions = ConcurrentHashMap.newKeySet();
     private final WebAssets webAssets = new WebAssets();
     private final OriginPolicy originPolicy;
+    private final FallbackSessions fallbackSessions = new FallbackSessions();
     private final LongAdder slowConsumerCloses = new LongAdder();
     private final LongAdder lossyDrops = new LongAdder();
     private final FlushBatch.PerLoop flushBatches = new FlushBatch.PerLoop();
@@ -85,6 +87,11 @@ public final class ServerContext {
 
     public Tunnels tunnels() {
         return tunnels;
+    }
+
+    /** The open HTTP-only fallback sessions (docs/web.md). */
+    public FallbackSessions fallbackSessions() {
+        return fallbackSessions;
     }
 
     public boolean draining() {

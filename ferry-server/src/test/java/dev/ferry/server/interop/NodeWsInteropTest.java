@@ -20,7 +20,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * Interoperability with an independent WebSocket implementation: Node's {@code ws} package runs the scenarios in
+ * Interoperability with independent implementations: Node's {@code ws} package (and, for server-sent events, the
+ * {@code eventsource} package) runs the scenarios in
  * {@code src/test/node} (written against docs/protocol.md) against a real server. Each scenario is a script that
  * prints one line per check and exits 0 on success; it bounds itself to about 10 s, and is killed after
  * {@link #PROCESS_TIMEOUT_SECONDS} anyway. Needs {@code node} on the PATH and
@@ -76,6 +77,14 @@ class NodeWsInteropTest {
     @Test
     void badInput() throws Exception {
         runScenario("bad-input.js");
+    }
+
+    /** Server-sent events with the {@code eventsource} package, including a Last-Event-ID resume (docs/web.md). */
+    @Test
+    void eventSource() throws Exception {
+        Requirements.require(Files.isDirectory(nodeDir.resolve("node_modules/eventsource")),
+                "the npm package eventsource (npm ci --prefix ferry-server/src/test/node)");
+        runScenario("eventsource.js");
     }
 
     private static void runScenario(String script) throws Exception {

@@ -85,7 +85,13 @@ class TunnelRouteTest {
             }
             assertThat(receive(c, data.length)).isEqualTo(data);
         }
+        // The counters move when writes complete, which may be a moment after the echo arrived.
+        long deadline = System.nanoTime() + java.time.Duration.ofSeconds(10).toNanos();
         TunnelStats s = stats("echo", "/v1/tunnel/echo");
+        while ((s.bytesFromWebSocket() < data.length || s.bytesToWebSocket() < data.length) && System.nanoTime() < deadline) {
+            Thread.onSpinWait();
+            s = stats("echo", "/v1/tunnel/echo");
+        }
         assertThat(s.bytesFromWebSocket()).isGreaterThanOrEqualTo(data.length);
         assertThat(s.bytesToWebSocket()).isGreaterThanOrEqualTo(data.length);
         assertThat(s.accepted()).isGreaterThanOrEqualTo(1);

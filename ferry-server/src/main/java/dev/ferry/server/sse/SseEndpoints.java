@@ -1,0 +1,212 @@
+package dev.ferry.server.sse;
+
+import dev.ferry.protocol.ErrorCode;
+import dev.ferry.protocol.Frame;
+import dev.ferry.protocol.FrameCodec;
+import dev.ferry.protocol.Topics;
+import dev.ferry.server.http.HttpResponses;
+import dev.ferry.server.transport.EventStreamQueue;
+import dev.ferry.server.transport.HandlerNames;
+import dev.ferry.server.transport.ServerContext;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.RejectedExecutionException;
+
+/**
+ * The endpoints of server-sent events and of the HTTP-only fallback session (docs/http-api.md, docs/web.md).
+ * Runs on the connection's event loop; never blocks it.
+ */
+public final class SseEndpoints {
+    public static final String STREAM_PATH = "/v1/sse";
+    public static final String SESSION_PATH = "/v1/session";
+    public static final String SESSION_PREFIX = SESSION_PATH + "/";
+    public static final String EVENTS_SUFFIX = "/events";
+    static final String LAST_EVENT_ID = "Last-Event-ID";
+
+    private final ServerContext server;
+
+    public SseEndpoints(ServerContext server) {
+        this.server = server;
+    }
+
+    // ------------------------------------------------------------ GET /v1/sse
+
+    /** {@code GET /v1/sse?topic=<pattern>&topic=...[&since=<id>]}, resumed by {@code Last-Event-ID}. */
+    public void stream(ChannelHandlerContext ctx, FullHttpRequest req, QueryStringDecoder uri, boolean keepAlive) {
+        List<String> given = uri.parameters().getOrDefault("topic", List.of());
+        if (given.isEmpty()) {
+            badRequest(ctx, keepAlive, "bad_request", "missing topic (expected: ?topic=<pattern>, repeatable)");
+            return;
+        }
+        int max = server.config().sse().maxTopics();
+        if (given.size() > max) {
+            badRequest(ctx, keepAlive, "bad_request", given.size() + " topic parameters (expected: at most " + max + ", sse.max-topics)");
+            return;
+        }
+        for (String pattern : given) {
+            String why = Topics.checkPattern(pattern);
+            if (why != null) {
+                badRequest(ctx, keepAlive, ErrorCode.BAD_TOPIC.wire(), why);
+                return;
+            }
+        }
+        String id = req.headers().get(LAST_EVENT_ID);
+        String source = LAST_EVENT_ID;
+        if (id == null) {
+            List<String> since = uri.parameters().get("since");
+            id = since == null || since.isEmpty() ? "" : since.get(0);
+            source = "since";
+        }
+        List<Frame.Position> positions;
+        try {
+            positions = EventId.parse(id.trim());
+        } catch (IllegalArgumentException e) {
+            badRequest(ctx, keepAlive, "bad_event_id", source + ": " + e.getMessage());
+            return;
+        }
+        if (refusedWhileDraining(ctx)) {
+            return;
+        }
+        EventStreamHandler handler = takeOver(ctx);
+        ChannelHandlerContext streamCtx = ctx.pipeline().context(handler);
+        EventStreamQueue queue = new EventStreamQueue(streamCtx, server, server.config().sse().outboundQueueBytes());
+        handler.onWritable(queue::drain);
+        SseStream stream = new SseStream(server, streamCtx, queue, List.copyOf(new LinkedHashSet<>(given)));
+        ctx.channel().closeFuture().addListener(f -> stream.closed());
+        streamCtx.write(streamHeaders(), streamCtx.voidPromise());
+        stream.start(positions);
+    }
+
+    // ------------------------------------------------------------ the fallback session
+
+    /** {@code POST /v1/session}: opens a session; answers {@code {"session": id, "expires": ms}}. */
+    public void createSession(ChannelHandlerContext ctx, FullHttpRequest req, boolean keepAlive) {
+        if (refusedWhileDraining(ctx)) {
+            return;
+        }
+        FallbackSession s = server.fallbackSessions().create(server, ctx.channel().eventLoop(),
+                "fallback " + ctx.channel().remoteAddress());
+        String body = "{\"session\":" + new String(FrameCodec.quote(s.id()), StandardCharsets.UTF_8)
+                + ",\"expires\":" + server.config().sse().sessionTimeout().toMillis() + "}";
+        HttpResponses.send(ctx, keepAlive, HttpResponses.json(HttpResponseStatus.OK, body.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    /** {@code GET /v1/session/{id}/events}: the session's event stream, resumed after {@code Last-Event-ID}. */
+    public void sessionEvents(ChannelHandlerContext ctx, FullHttpRequest req, String id, boolean keepAlive) {
+        FallbackSession s = server.fallbackSessions().get(id);
+        if (s == null) {
+            HttpResponses.send(ctx, keepAlive, unknownSession());
+            return;
+        }
+        Long last = null;
+        String given = req.headers().get(LAST_EVENT_ID);
+        if (given != null && !given.isBlank()) {
+            try {
+                last = Long.parseLong(given.trim());
+            } catch (NumberFormatException e) {
+                last = -1L;
+            }
+            if (last < 0) {
+                HttpResponses.send(ctx, keepAlive, badEventId(LAST_EVENT_ID + ": \"" + given + "\" (expected: the id of an event of this session)"));
+                return;
+            }
+        }
+        if (refusedWhileDraining(ctx)) {
+            return;
+        }
+        Channel ch = ctx.channel();
+        takeOver(ctx).onWritable(() -> execute(s, s::pump));
+        ch.closeFuture().addListener(f -> execute(s, () -> s.detached(ch)));
+        Long after = last;
+        execute(s, () -> s.attach(ch, after));
+    }
+
+    /** {@code POST /v1/session/{id}}: one or more LF-separated text frames, or one binary message; answers 202. */
+    public void sessionPost(ChannelHandlerContext ctx, FullHttpRequest req, String id, boolean keepAlive) {
+        FallbackSession s = server.fallbackSessions().get(id);
+        if (s == null) {
+            HttpResponses.send(ctx, keepAlive, unknownSession());
+            return;
+        }
+        int max = server.config().websocket().maxMessageBytes();
+        if (req.content().readableBytes() > max) {
+            HttpResponses.send(ctx, keepAlive, HttpResponses.error(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE,
+                    ErrorCode.MESSAGE_TOO_LARGE.wire(), "body larger than websocket.max-message-bytes (" + max + " bytes)"));
+            return;
+        }
+        String type = req.headers().get(HttpHeaderNames.CONTENT_TYPE);
+        boolean binary = type != null && type.split(";")[0].trim().toLowerCase(Locale.ROOT).equals("application/octet-stream");
+        byte[] body = ByteBufUtil.getBytes(req.content());
+        execute(s, () -> s.upstream(body, binary));
+        FullHttpResponse accepted = HttpResponses.response(HttpResponseStatus.ACCEPTED, Unpooled.EMPTY_BUFFER, "application/json");
+        HttpResponses.send(ctx, keepAlive, accepted);
+    }
+
+    private static void execute(FallbackSession s, Runnable task) {
+        try {
+            s.executor().execute(task);
+        } catch (RejectedExecutionException e) {
+            // the server is stopping: the session goes with it
+        }
+    }
+
+    // ------------------------------------------------------------ shared
+
+    /** Turns the connection into an event stream: the router and the request deadline give way to the handler. */
+    private static EventStreamHandler takeOver(ChannelHandlerContext ctx) {
+        ChannelPipeline p = ctx.pipeline();
+        EventStreamHandler handler = new EventStreamHandler();
+        p.replace(HandlerNames.HTTP_ROUTER, HandlerNames.SSE_STREAM, handler);
+        if (p.get(HandlerNames.HTTP_DEADLINE) != null) {
+            p.remove(HandlerNames.HTTP_DEADLINE);
+        }
+        return handler;
+    }
+
+    static HttpResponse streamHeaders() {
+        HttpResponse r = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
+        r.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/event-stream; charset=utf-8");
+        r.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-store");
+        r.headers().set("X-Accel-Buffering", "no");
+        HttpUtil.setTransferEncodingChunked(r, true);
+        return r;
+    }
+
+    static FullHttpResponse unknownSession() {
+        return HttpResponses.error(HttpResponseStatus.NOT_FOUND, "unknown_session", "no such session (it expired, was closed, or never existed)");
+    }
+
+    static FullHttpResponse badEventId(String message) {
+        return HttpResponses.error(HttpResponseStatus.BAD_REQUEST, "bad_event_id", message);
+    }
+
+    private boolean refusedWhileDraining(ChannelHandlerContext ctx) {
+        if (!server.draining()) {
+            return false;
+        }
+        HttpResponses.send(ctx, false, HttpResponses.error(HttpResponseStatus.SERVICE_UNAVAILABLE,
+                ErrorCode.SHUTTING_DOWN.wire(), "the server is shutting down"));
+        return true;
+    }
+
+    private static void badRequest(ChannelHandlerContext ctx, boolean keepAlive, String code, String message) {
+        HttpResponses.send(ctx, keepAlive, HttpResponses.error(HttpResponseStatus.BAD_REQUEST, code, message));
+    }
+}

@@ -1,0 +1,251 @@
+package dev.ferry.server.sse;
+
+import dev.ferry.protocol.Frame;
+import dev.ferry.protocol.FrameCodec;
+import dev.ferry.protocol.ProtocolException;
+import dev.ferry.protocol.Topics;
+import dev.ferry.server.hub.Hub;
+import dev.ferry.server.hub.Subscriber;
+import dev.ferry.server.transport.EventStreamQueue;
+import dev.ferry.server.transport.ServerContext;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One {@code GET /v1/sse} stream: subscribed to the requested patterns, it writes each publication as an event
+ * whose id holds the position of every topic seen so far ({@link EventId}), so that a client reconnecting with
+ * {@code Last-Event-ID} is resumed topic by topic with no gap and no duplicate.
+ *
+ * <p>Lifecycle: {@link #start} once, then deliveries, then {@link #closed()} exactly once when the channel closes.
+ * Event loop only: every method runs on the channel's event loop (the hub hops onto it to deliver).
+ */
+final class SseStream implements Subscriber {
+    private static final Logger log = LoggerFactory.getLogger(SseStream.class);
+
+    private final ServerContext server;
+    private final ChannelHandlerContext ctx;
+    private final EventStreamQueue queue;
+    private final List<String> patterns;
+
+    // ---- event loop only
+    /** Last position sent per topic, least recently delivered first. */
+    private final LinkedHashMap<String, Frame.Position> positions = new LinkedHashMap<>(16, 0.75f, true);
+    private ScheduledFuture<?> heartbeat;
+    private boolean closed;
+    /** Publications that arrive before {@code ready} is written (replays, live ones); null once it is. */
+    private List<Early> early = new ArrayList<>();
+
+    private record Early(Frame.Msg msg, boolean lossy) {
+    }
+
+    SseStream(ServerContext server, ChannelHandlerContext ctx, EventStreamQueue queue, List<String> patterns) {
+        this.server = server;
+        this.ctx = ctx;
+        this.queue = queue;
+        this.patterns = patterns;
+    }
+
+    @Override
+    public EventExecutor executor() {
+        return ctx.executor();
+    }
+
+    /**
+     * Subscribes every pattern, resuming the topics listed in {@code since} (each with the first pattern that
+     * matches it; entries that match none are dropped) and, for a concrete topic not listed, from where it stands
+     * now; once every pattern has answered, writes {@code ready} (whose id holds every starting position), a
+     * {@code reset} per topic that could not be recovered, and the replays, then goes live.
+     */
+    void start(List<Frame.Position> since) {
+        assert ctx.executor().inEventLoop();
+        List<Frame.Position> unassigned = new ArrayList<>(since);
+        List<Hub.Recovery> recoveries = new ArrayList<>();
+        int[] outstanding = {patterns.size()};
+        for (String pattern : patterns) {
+            List<Frame.Position> mine = new ArrayList<>();
+            for (Iterator<Frame.Position> it = unassigned.iterator(); it.hasNext(); ) {
+                Frame.Position p = it.next();
+                if (Topics.matches(pattern, p.topic())) {
+                    mine.add(p);
+                    it.remove();
+                }
+            }
+            // A concrete topic without a position is answered with where it stands now, which the ready event's
+            // id records: a stream that drops before its first event still resumes without loss.
+            server.hub().subscribe(pattern, this, mine, (rs, error) -> {
+                if (closed) {
+                    return;
+                }
+                if (error != null) {
+                    log.warn("SSE subscription to {} failed: {}", pattern, error.toString());
+                    ctx.close(); // the client reconnects with Last-Event-ID and resumes
+                    return;
+                }
+                for (int i = 0; i < rs.size(); i++) {
+                    Hub.Recovery r = rs.get(i);
+                    boolean resumed = !mine.isEmpty() && r.recovered();
+                    long offset = resumed ? mine.get(i).offset() : r.offset();
+                    positions.put(r.topic(), new Frame.Position(r.topic(), offset, r.epoch()));
+                    recoveries.add(mine.isEmpty() ? new Hub.Recovery(r.topic(), true, r.epoch(), r.offset()) : r);
+                }
+                if (--outstanding[0] == 0) {
+                    ready(recoveries);
+                }
+            });
+        }
+    }
+
+    /**
+     * Every pattern is subscribed: write {@code ready} with the positions the stream starts from, a {@code reset}
+     * per topic that could not be recovered, then what arrived meanwhile (replays first), and start the heartbeat.
+     */
+    private void ready(List<Hub.Recovery> recoveries) {
+        queue.send(SseEvents.event(id(), "ready", readyData(recoveries)));
+        for (Hub.Recovery r : recoveries) {
+            if (!r.recovered()) {
+                queue.send(SseEvents.event(null, "reset", positionJson(r.topic(), r.epoch(), r.offset(), null)));
+            }
+        }
+        List<Early> arrived = early;
+        early = null;
+        for (Early e : arrived) {
+            send(e.msg(), e.lossy());
+        }
+        long every = server.config().sse().heartbeatInterval().toMillis();
+        heartbeat = ctx.executor().scheduleAtFixedRate(() -> queue.send(SseEvents.ping()), every, every, TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    public void deliver(ByteBuf frame, boolean binary) {
+        deliver(frame, binary, false);
+    }
+
+    @Override
+    public void deliver(ByteBuf frame, boolean binary, boolean lossy) {
+        Frame decoded;
+        try {
+            if (closed) {
+                return;
+            }
+            byte[] bytes = ByteBufUtil.getBytes(frame);
+            decoded = binary ? FrameCodec.decodeBinary(bytes) : FrameCodec.decodeText(new String(bytes, StandardCharsets.UTF_8));
+        } catch (ProtocolException e) {
+            log.warn("undecodable publication frame: {}", e.getMessage());
+            return;
+        } finally {
+            frame.release();
+        }
+        if (decoded instanceof Frame.Msg m) {
+            if (early != null) {
+                early.add(new Early(m, lossy));
+            } else {
+                send(m, lossy);
+            }
+        }
+    }
+
+    private void send(Frame.Msg m, boolean lossy) {
+        Frame.Position last = positions.get(m.topic());
+        if (last != null && m.epoch().equals(last.epoch()) && m.offset() <= last.offset()) {
+            return; // already sent: replay and live delivery, or overlapping patterns
+        }
+        positions.put(m.topic(), new Frame.Position(m.topic(), m.offset(), m.epoch()));
+        ByteBuf event = SseEvents.event(id(), null, msgData(m));
+        if (lossy) {
+            queue.sendDroppable(event);
+        } else {
+            queue.send(event);
+        }
+    }
+
+    /** The current id, newest topics first; topics that no longer fit are forgotten. */
+    private String id() {
+        List<Frame.Position> oldestFirst = new ArrayList<>(positions.values());
+        StringBuilder b = new StringBuilder();
+        int kept = 0;
+        for (int i = oldestFirst.size() - 1; i >= 0; i--) {
+            String entry = EventId.entry(oldestFirst.get(i));
+            if (b.length() + entry.length() + (b.length() == 0 ? 0 : 1) > EventId.MAX_CHARS) {
+                break;
+            }
+            if (b.length() > 0) {
+                b.append(',');
+            }
+            b.append(entry);
+            kept++;
+        }
+        for (int i = 0; i < oldestFirst.size() - kept; i++) {
+            positions.remove(oldestFirst.get(i).topic());
+        }
+        return b.toString();
+    }
+
+    private static byte[] readyData(List<Hub.Recovery> rs) {
+        StringBuilder b = new StringBuilder("{\"positions\":[");
+        for (int i = 0; i < rs.size(); i++) {
+            Hub.Recovery r = rs.get(i);
+            b.append(i == 0 ? "" : ",").append(new String(positionJson(r.topic(), r.epoch(), r.offset(), r.recovered()),
+                    StandardCharsets.UTF_8));
+        }
+        return b.append("]}").toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** {@code {"topic","epoch","offset","recovered"?}}. */
+    static byte[] positionJson(String topic, String epoch, long offset, Boolean recovered) {
+        StringBuilder b = new StringBuilder("{\"topic\":").append(quoted(topic));
+        if (epoch != null) {
+            b.append(",\"epoch\":").append(quoted(epoch));
+        }
+        b.append(",\"offset\":").append(offset);
+        if (recovered != null) {
+            b.append(",\"recovered\":").append(recovered);
+        }
+        return b.append('}').toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** {@code {"topic","offset","epoch","data"}}, or {@code "data_base64"} for a binary payload. */
+    static byte[] msgData(Frame.Msg m) {
+        String head = "{\"topic\":" + quoted(m.topic()) + ",\"offset\":" + m.offset() + ",\"epoch\":" + quoted(m.epoch());
+        byte[] payload = m.data().bytes();
+        if (m.data().isBinary()) {
+            return (head + ",\"data_base64\":\"" + Base64.getEncoder().encodeToString(payload) + "\"}").getBytes(StandardCharsets.UTF_8);
+        }
+        byte[] h = (head + ",\"data\":").getBytes(StandardCharsets.UTF_8);
+        byte[] out = new byte[h.length + payload.length + 1];
+        System.arraycopy(h, 0, out, 0, h.length);
+        System.arraycopy(payload, 0, out, h.length, payload.length);
+        out[out.length - 1] = '}';
+        return out;
+    }
+
+    private static String quoted(String s) {
+        return new String(FrameCodec.quote(s), StandardCharsets.UTF_8);
+    }
+
+    /** The channel closed: unsubscribe everything. Idempotent. */
+    void closed() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (heartbeat != null) {
+            heartbeat.cancel(false);
+        }
+        for (String pattern : patterns) {
+            server.hub().unsubscribe(pattern, this);
+        }
+        queue.releaseQueue();
+    }
+}
