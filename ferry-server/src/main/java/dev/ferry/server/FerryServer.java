@@ -2,6 +2,8 @@ package dev.ferry.server;
 
 import dev.ferry.server.config.FerryConfig;
 import dev.ferry.server.config.ServerConfig;
+import dev.ferry.server.extension.ExtensionContext;
+import dev.ferry.server.extension.FerryExtension;
 import dev.ferry.server.hub.Hub;
 import dev.ferry.server.rpc.Rpc;
 import dev.ferry.server.transport.FerryChannelInitializer;
@@ -14,6 +16,8 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -32,11 +36,16 @@ import org.slf4j.LoggerFactory;
  * <p>Lifecycle: {@link #start()} once, then {@link #close()} (idempotent). {@code close()} drains: it stops
  * accepting, sends {@code goaway} to every WebSocket client, closes them with 1001 once their queued frames are
  * written, and waits up to {@code server.shutdown-grace} before closing what is left.
+ *
+ * <p>{@link FerryExtension}s registered on the builder are started, in order, once the hub exists and before
+ * the port is bound, and closed, in reverse order, after the drain.
  */
 public final class FerryServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(FerryServer.class);
 
     private final FerryConfig config;
+    private final List<FerryExtension> extensions;
+    private final List<FerryExtension> started = new ArrayList<>();
     private final Object lock = new Object();
     private Transport transport;
     private EventLoopGroup bossGroup;
@@ -45,8 +54,9 @@ public final class FerryServer implements AutoCloseable {
     private ServerContext context;
     private boolean closed;
 
-    private FerryServer(FerryConfig config) {
+    private FerryServer(FerryConfig config, List<FerryExtension> extensions) {
         this.config = config;
+        this.extensions = List.copyOf(extensions);
     }
 
     public static Builder builder() {
@@ -65,6 +75,7 @@ public final class FerryServer implements AutoCloseable {
             workerGroup = transport.newGroup(
                     sc.ioThreads() > 0 ? sc.ioThreads() : Runtime.getRuntime().availableProcessors(), "ferry-io");
             context = new ServerContext(config, new Hub(config.history()), new Rpc(config.rpc()));
+            startExtensions();
             ServerBootstrap b = new ServerBootstrap()
                     .group(bossGroup, workerGroup)
                     .channel(transport.serverChannelClass())
@@ -76,6 +87,7 @@ public final class FerryServer implements AutoCloseable {
             try {
                 serverChannel = b.bind(sc.host(), sc.port()).sync().channel();
             } catch (Exception e) {
+                closeExtensions();
                 shutdownGroups();
                 throw new IllegalStateException("cannot bind " + sc.host() + ":" + sc.port() + ": " + e.getMessage(), e);
             }
@@ -159,9 +171,38 @@ public final class FerryServer implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
             context.closeAll();
+            closeExtensions();
             shutdownGroups();
             log.info("Ferry stopped");
         }
+    }
+
+    private void startExtensions() {
+        ExtensionContext ec = new ExtensionContext(config, context.hub());
+        for (FerryExtension e : extensions) {
+            try {
+                e.start(ec);
+                started.add(e);
+                log.info("extension {} started", e.name());
+            } catch (Exception ex) {
+                e.close();
+                closeExtensions();
+                shutdownGroups();
+                throw new IllegalStateException("extension " + e.name() + " failed to start: " + ex.getMessage(), ex);
+            }
+        }
+    }
+
+    private void closeExtensions() {
+        for (int i = started.size() - 1; i >= 0; i--) {
+            FerryExtension e = started.get(i);
+            try {
+                e.close();
+            } catch (RuntimeException ex) {
+                log.warn("extension {} failed to close", e.name(), ex);
+            }
+        }
+        started.clear();
     }
 
     private void shutdownGroups() {
@@ -178,8 +219,15 @@ public final class FerryServer implements AutoCloseable {
         private FerryConfig config = FerryConfig.DEFAULT;
         private String host;
         private Integer port;
+        private final List<FerryExtension> extensions = new ArrayList<>();
 
         private Builder() {
+        }
+
+        /** Runs {@code extension} with the server; see {@link FerryExtension} for its lifecycle. */
+        public Builder extension(FerryExtension extension) {
+            extensions.add(Objects.requireNonNull(extension, "extension"));
+            return this;
         }
 
         public Builder config(FerryConfig config) {
@@ -201,7 +249,7 @@ public final class FerryServer implements AutoCloseable {
             ServerConfig s = config.server();
             FerryConfig c = config.withServer(new ServerConfig(host != null ? host : s.host(),
                     port != null ? port : s.port(), s.ioThreads(), s.nativeTransport(), s.shutdownGrace()));
-            return new FerryServer(c);
+            return new FerryServer(c, extensions);
         }
     }
 }
