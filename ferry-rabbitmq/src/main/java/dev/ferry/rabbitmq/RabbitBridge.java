@@ -467,7 +467,15 @@ public final class RabbitBridge implements FerryExtension {
                     return;
                 }
                 Payload payload = MessageMapping.toPayload(props == null ? null : props.getContentType(), body);
-                guard.publishInbound(topic, payload);
+                try {
+                    guard.publishInbound(topic, payload);
+                } catch (RuntimeException e) {
+                    // Not requeued: the same message would fail the same way, forever.
+                    inboundRejected.increment();
+                    log.warn("bridge {}: rejecting a message on {}: {}", cfg.name(), topic, e.toString());
+                    ch.basicReject(tag, false);
+                    return;
+                }
                 inboundPublished.increment();
                 ch.basicAck(tag, false); // after the hand-off: the hub has it
             }
