@@ -46,8 +46,11 @@ final class ServeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
-        FerryConfig cfg = load();
-        FerryServer server = FerryServer.builder().config(cfg).build();
+        ConfigLoader loader = loader();
+        FerryConfig cfg = loader.load();
+        FerryServer.Builder builder = FerryServer.builder().config(cfg);
+        loader.extensions().forEach(builder::extension);
+        FerryServer server = builder.build();
         server.start();
         log.info("serving {} (HTTP API at {})", server.webSocketUri(), server.httpUri());
         CountDownLatch stopped = new CountDownLatch(1);
@@ -62,6 +65,11 @@ final class ServeCommand implements Callable<Integer> {
 
     /** The configuration from file, environment and options; a {@code ConfigException} names the bad key. */
     FerryConfig load() {
+        return loader().load();
+    }
+
+    /** A loader holding the file, environment and options; extension sections (e.g. rabbitmq.*) included. */
+    ConfigLoader loader() {
         ConfigLoader loader = new ConfigLoader();
         if (config != null) {
             loader.yaml(config);
@@ -80,6 +88,6 @@ final class ServeCommand implements Callable<Integer> {
         if (port != null) {
             loader.set("server.port", Integer.toString(port));
         }
-        return loader.load();
+        return loader;
     }
 }

@@ -6,6 +6,8 @@ import dev.ferry.server.config.ServerConfig;
 import dev.ferry.server.engine.Engine;
 import dev.ferry.server.engine.EngineProvider;
 import dev.ferry.server.engine.MemoryEngine;
+import dev.ferry.server.extension.ExtensionContext;
+import dev.ferry.server.extension.FerryExtension;
 import dev.ferry.server.hub.Hub;
 import dev.ferry.server.rpc.Rpc;
 import dev.ferry.server.transport.FerryChannelInitializer;
@@ -22,6 +24,7 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.Executors;
@@ -44,11 +47,16 @@ import org.slf4j.LoggerFactory;
  * <p>Lifecycle: {@link #start()} once, then {@link #close()} (idempotent). {@code close()} drains: it stops
  * accepting, sends {@code goaway} to every WebSocket client, closes them with 1001 once their queued frames are
  * written, and waits up to {@code server.shutdown-grace} before closing what is left.
+ *
+ * <p>{@link FerryExtension}s registered on the builder are started, in order, once the hub exists and before
+ * the port is bound, and closed, in reverse order, after the drain.
  */
 public final class FerryServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(FerryServer.class);
 
     private final FerryConfig config;
+    private final List<FerryExtension> extensions;
+    private final List<FerryExtension> started = new ArrayList<>();
     private final Object lock = new Object();
     private Transport transport;
     private EventLoopGroup bossGroup;
@@ -62,8 +70,9 @@ public final class FerryServer implements AutoCloseable {
     private Engine engine;
     private boolean closed;
 
-    private FerryServer(FerryConfig config) {
+    private FerryServer(FerryConfig config, List<FerryExtension> extensions) {
         this.config = config;
+        this.extensions = List.copyOf(extensions);
     }
 
     public static Builder builder() {
@@ -98,6 +107,7 @@ public final class FerryServer implements AutoCloseable {
             engine.start(hub, rpc);
             context = new ServerContext(config, hub, rpc, meters);
             metrics = new FerryMetrics(meters, context);
+            startExtensions();
             ServerBootstrap b = new ServerBootstrap()
                     .group(bossGroup, workerGroup)
                     .channel(transport.serverChannelClass())
@@ -109,6 +119,7 @@ public final class FerryServer implements AutoCloseable {
             try {
                 serverChannel = b.bind(sc.host(), sc.port()).sync().channel();
             } catch (Exception e) {
+                closeExtensions();
                 shutdownGroups();
                 engine.close();
                 throw new IllegalStateException("cannot bind " + sc.host() + ":" + sc.port() + ": " + e.getMessage(), e);
@@ -211,6 +222,7 @@ public final class FerryServer implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
             context.closeAll();
+            closeExtensions();
             shutdownGroups();
             engine.close();
             log.info("Ferry stopped");
@@ -229,6 +241,35 @@ public final class FerryServer implements AutoCloseable {
             }
         }
         throw new IllegalStateException("engine: " + name + " is not on the class path (add the ferry-" + name + " module)");
+    }
+
+    private void startExtensions() {
+        ExtensionContext ec = new ExtensionContext(config, context.hub());
+        for (FerryExtension e : extensions) {
+            try {
+                e.start(ec);
+                started.add(e);
+                log.info("extension {} started", e.name());
+            } catch (Exception ex) {
+                e.close();
+                closeExtensions();
+                shutdownGroups();
+                engine.close();
+                throw new IllegalStateException("extension " + e.name() + " failed to start: " + ex.getMessage(), ex);
+            }
+        }
+    }
+
+    private void closeExtensions() {
+        for (int i = started.size() - 1; i >= 0; i--) {
+            FerryExtension e = started.get(i);
+            try {
+                e.close();
+            } catch (RuntimeException ex) {
+                log.warn("extension {} failed to close", e.name(), ex);
+            }
+        }
+        started.clear();
     }
 
     private void shutdownGroups() {
@@ -251,8 +292,15 @@ public final class FerryServer implements AutoCloseable {
         private FerryConfig config = FerryConfig.DEFAULT;
         private String host;
         private Integer port;
+        private final List<FerryExtension> extensions = new ArrayList<>();
 
         private Builder() {
+        }
+
+        /** Runs {@code extension} with the server; see {@link FerryExtension} for its lifecycle. */
+        public Builder extension(FerryExtension extension) {
+            extensions.add(Objects.requireNonNull(extension, "extension"));
+            return this;
         }
 
         public Builder config(FerryConfig config) {
@@ -274,7 +322,7 @@ public final class FerryServer implements AutoCloseable {
             ServerConfig s = config.server();
             FerryConfig c = config.withServer(new ServerConfig(host != null ? host : s.host(),
                     port != null ? port : s.port(), s.ioThreads(), s.nativeTransport(), s.shutdownGrace()));
-            return new FerryServer(c);
+            return new FerryServer(c, extensions);
         }
     }
 }

@@ -3,6 +3,8 @@ package dev.ferry.server.config;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.ferry.server.extension.ExtensionProvider;
+import dev.ferry.server.extension.FerryExtension;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.ServiceLoader;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
@@ -23,6 +26,11 @@ import java.util.regex.Pattern;
  * ({@code FERRY_} + the key upper-cased with {@code .} and {@code -} turned into {@code _}, e.g.
  * {@code FERRY_WEBSOCKET_MAX_MESSAGE_BYTES}), and explicit settings ({@code key=value} from the command line).
  * Unknown keys are errors, so a typo never passes silently.
+ *
+ * <p>Keys under the section of an {@link ExtensionProvider} on the class path (found with
+ * {@link ServiceLoader}, e.g. {@code rabbitmq.*}) are the provider's to validate: {@link #extensions()} hands
+ * them over and returns the extensions whose section is present. Those keys come from the YAML file and explicit
+ * settings only, not from the environment.
  */
 public final class ConfigLoader {
     /** Every key, in the order docs/configuration.md lists them. */
@@ -61,6 +69,47 @@ public final class ConfigLoader {
 
     private final Map<String, String> values = new LinkedHashMap<>();
     private final Map<String, String> origin = new LinkedHashMap<>();
+    private List<ExtensionProvider> providers;
+
+    /** Uses these extension providers instead of those found with {@link ServiceLoader}. */
+    public ConfigLoader providers(List<ExtensionProvider> providers) {
+        this.providers = List.copyOf(providers);
+        return this;
+    }
+
+    private List<ExtensionProvider> providers() {
+        if (providers == null) {
+            List<ExtensionProvider> found = new ArrayList<>();
+            ServiceLoader.load(ExtensionProvider.class, ConfigLoader.class.getClassLoader()).forEach(found::add);
+            providers = List.copyOf(found);
+        }
+        return providers;
+    }
+
+    private static boolean inSection(String key, ExtensionProvider p) {
+        return key.startsWith(p.section() + ".");
+    }
+
+    /**
+     * Creates the extension of every provider with at least one key set, in provider order; a
+     * {@link ConfigException} names the bad key. The extensions are not started: register them on the server
+     * builder.
+     */
+    public List<FerryExtension> extensions() {
+        List<FerryExtension> out = new ArrayList<>();
+        for (ExtensionProvider p : providers()) {
+            Map<String, String> section = new TreeMap<>();
+            values.forEach((k, v) -> {
+                if (inSection(k, p)) {
+                    section.put(k, v);
+                }
+            });
+            if (!section.isEmpty()) {
+                out.add(p.create(section));
+            }
+        }
+        return out;
+    }
 
     /** The environment variable that overrides {@code key}. */
     public static String envName(String key) {
@@ -142,10 +191,13 @@ public final class ConfigLoader {
     public FerryConfig load() {
         TreeSet<String> unknown = new TreeSet<>(values.keySet());
         unknown.removeIf(ConfigLoader::isKnown);
+        unknown.removeIf(k -> providers().stream().anyMatch(p -> inSection(k, p)));
         if (!unknown.isEmpty()) {
             String k = unknown.first();
+            List<String> known = new ArrayList<>(KEYS);
+            providers().forEach(p -> known.addAll(p.keys()));
             throw new ConfigException("unknown configuration key \"" + k + "\" (from " + origin.get(k)
-                    + "); known keys: " + String.join(", ", KEYS) + ", " + String.join(", ", NAMED_KEYS));
+                    + "); known keys: " + String.join(", ", known) + ", " + String.join(", ", NAMED_KEYS));
         }
         FerryConfig d = FerryConfig.DEFAULT;
         ServerConfig server = new ServerConfig(

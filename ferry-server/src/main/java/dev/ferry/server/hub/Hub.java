@@ -112,6 +112,20 @@ public final class Hub implements Fanout {
         return history;
     }
 
+    /**
+     * Observes subscription interest: {@code listener} is told of every (pattern, subscriber) subscription
+     * added or removed, starting with those that exist now; see {@link TopicTree.Listener} for the rules
+     * (called under the tree's lock on the subscribing thread, often an event loop: never block). Used by
+     * bridges that pull from an upstream broker only what someone here listens to.
+     */
+    public void addInterestListener(TopicTree.Listener<? super Subscriber> listener) {
+        tree.addListener(listener);
+    }
+
+    public void removeInterestListener(TopicTree.Listener<? super Subscriber> listener) {
+        tree.removeListener(listener);
+    }
+
     /** Number of (pattern, connection) subscriptions. */
     public int subscriptions() {
         return tree.size();

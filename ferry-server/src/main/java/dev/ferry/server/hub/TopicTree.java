@@ -7,6 +7,7 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 
 /**
@@ -21,6 +22,21 @@ import java.util.function.Consumer;
  */
 public final class TopicTree<T> {
     private static final Object[] NONE = new Object[0];
+
+    /**
+     * Told of every (pattern, subscriber) pair added to or removed from the tree: {@code added} when
+     * {@link #add} returns true, {@code removed} when {@link #remove} returns true. Called under the tree's lock,
+     * on the thread making the change, in the order the changes happen, so a listener can keep exact reference
+     * counts. It must be quick, must not block and must not call back into the tree: hand real work off to
+     * another thread.
+     *
+     * @param <T> the subscriber type
+     */
+    public interface Listener<T> {
+        void added(String pattern, T subscriber);
+
+        void removed(String pattern, T subscriber);
+    }
 
     private static final class Node {
         final Node parent;
@@ -42,6 +58,40 @@ public final class TopicTree<T> {
 
     private final Node root = new Node(null, "");
     private int size;
+    /** Written and read under the tree's lock; copied on change so that a listener may remove itself. */
+    private List<Listener<? super T>> listeners = List.of();
+
+    /**
+     * Registers {@code listener} and, atomically with that, calls its {@code added} for every pair already in
+     * the tree, so that it misses nothing and sees nothing twice.
+     */
+    public void addListener(Listener<? super T> listener) {
+        synchronized (this) {
+            List<Listener<? super T>> next = new ArrayList<>(listeners);
+            next.add(listener);
+            listeners = List.copyOf(next);
+            forEach(root, "", listener::added);
+        }
+    }
+
+    /** Unregisters {@code listener}; it is called no more once this returns. */
+    public void removeListener(Listener<? super T> listener) {
+        synchronized (this) {
+            List<Listener<? super T>> next = new ArrayList<>(listeners);
+            next.remove(listener);
+            listeners = List.copyOf(next);
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private void forEach(Node n, String pattern, BiConsumer<String, T> visitor) {
+        for (Object s : n.subscribers) {
+            visitor.accept(pattern, (T) s);
+        }
+        for (Node c : n.children.values()) {
+            forEach(c, n == root ? c.word : pattern + "." + c.word, visitor);
+        }
+    }
 
     /** Adds {@code subscriber} under a valid pattern. Returns false when it was already there. */
     public boolean add(String pattern, T subscriber) {
@@ -62,6 +112,9 @@ public final class TopicTree<T> {
             size++;
             for (Node up = n; up != null; up = up.parent) {
                 up.total++;
+            }
+            for (Listener<? super T> l : listeners) {
+                l.added(pattern, subscriber);
             }
             return true;
         }
@@ -96,6 +149,9 @@ public final class TopicTree<T> {
             while (n.parent != null && n.isEmpty()) {
                 n.parent.children.remove(n.word, n);
                 n = n.parent;
+            }
+            for (Listener<? super T> l : listeners) {
+                l.removed(pattern, subscriber);
             }
             return true;
         }

@@ -165,8 +165,11 @@ class ConfigLoaderTest {
         java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^\\| `([a-z0-9.<>-]+)` \\|").matcher(doc);
         int rows = 0;
         while (m.find()) {
-            rows++;
             String key = m.group(1);
+            if (key.startsWith("rabbitmq.")) {
+                continue; // owned by the ferry-rabbitmq extension, whose own test checks its keys
+            }
+            rows++;
             assertThat(ConfigLoader.KEYS.contains(key) || ConfigLoader.NAMED_KEYS.contains(key)).as(key).isTrue();
             assertThat(ConfigLoader.isKnown(key.replace("<name>", "x"))).as(key).isTrue();
         }

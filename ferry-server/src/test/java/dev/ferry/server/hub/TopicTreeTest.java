@@ -99,4 +99,34 @@ class TopicTreeTest {
         assertThat(match(t, topic)).isEmpty();
         assertThat(match(t, topic.replace(".b", ".z"))).containsExactly("deep");
     }
+
+    @Test
+    void listenerSeesExistingPairsThenEveryChangeOnce() {
+        TopicTree<String> t = new TopicTree<>();
+        t.add("a.#", "s1");
+        t.add("a.b", "s1");
+        List<String> events = new ArrayList<>();
+        TopicTree.Listener<String> l = new TopicTree.Listener<>() {
+            @Override
+            public void added(String pattern, String subscriber) {
+                events.add("+" + pattern + " " + subscriber);
+            }
+
+            @Override
+            public void removed(String pattern, String subscriber) {
+                events.add("-" + pattern + " " + subscriber);
+            }
+        };
+        t.addListener(l);
+        assertThat(events).containsExactlyInAnyOrder("+a.# s1", "+a.b s1");
+        events.clear();
+        t.add("a.b", "s2");
+        t.add("a.b", "s2"); // already there: no event
+        t.remove("a.b", "s1");
+        t.remove("x.y", "s1"); // not there: no event
+        assertThat(events).containsExactly("+a.b s2", "-a.b s1");
+        t.removeListener(l);
+        t.remove("a.b", "s2");
+        assertThat(events).hasSize(2);
+    }
 }

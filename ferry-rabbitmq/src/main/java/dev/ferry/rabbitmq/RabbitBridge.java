@@ -1,0 +1,622 @@
+package dev.ferry.rabbitmq;
+
+import com.rabbitmq.client.AMQP;
+import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.Connection;
+import com.rabbitmq.client.ConnectionFactory;
+import com.rabbitmq.client.DefaultConsumer;
+import com.rabbitmq.client.Envelope;
+import com.rabbitmq.client.ShutdownSignalException;
+import dev.ferry.protocol.Frame;
+import dev.ferry.protocol.FrameCodec;
+import dev.ferry.protocol.Payload;
+import dev.ferry.protocol.ProtocolException;
+import dev.ferry.protocol.Topics;
+import dev.ferry.server.config.ConfigException;
+import dev.ferry.server.extension.ExtensionContext;
+import dev.ferry.server.extension.FerryExtension;
+import dev.ferry.server.hub.Hub;
+import dev.ferry.server.hub.Subscriber;
+import dev.ferry.server.hub.TopicTree;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.util.concurrent.DefaultEventExecutor;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.EventExecutor;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Carries messages between RabbitMQ exchanges and Ferry topics, as configured by {@link RabbitConfig}.
+ *
+ * <h2>Threads</h2>
+ * <ul>
+ *   <li>{@code ferry-rabbitmq} (one thread) owns the connection: connecting, declaring, binding and unbinding,
+ *       publishing outbound messages, reconnecting. Every AMQP call except acks is made on it;</li>
+ *   <li>{@code ferry-rabbitmq-out} is the executor of the bridge's hub {@link Subscriber}: it decodes each
+ *       outbound publication, drops what came in from RabbitMQ, and queues the rest (bounded by
+ *       {@code rabbitmq.outbound-queue-bytes}, dropped beyond) for {@code ferry-rabbitmq};</li>
+ *   <li>the AMQP client's consumer threads publish inbound messages to the hub (which never blocks: it only
+ *       enqueues to event loops) and then ack them;</li>
+ *   <li>Netty event loops only run the interest listener, which updates counts and hands the binding work to
+ *       {@code ferry-rabbitmq}.</li>
+ * </ul>
+ * So no Netty event loop ever waits for RabbitMQ, and no AMQP client thread runs Netty work.
+ *
+ * <h2>Loops</h2>
+ * A message bridged in is never bridged out again: the hub publication is marked ({@link LoopGuard}), and what
+ * this node publishes to RabbitMQ carries its node id in {@code x-ferry-origin}, which the inbound side drops.
+ */
+public final class RabbitBridge implements FerryExtension {
+    private static final Logger log = LoggerFactory.getLogger(RabbitBridge.class);
+    private static final Duration MAX_RECONNECT_DELAY = Duration.ofSeconds(30);
+    private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(5);
+
+    private final RabbitConfig config;
+    private final ConnectionFactory factory;
+    private final List<BridgeConfig> outboundBridges;
+    private final List<InboundQueue> inbound = new ArrayList<>();
+    private final OutboundSubscriber outbound = new OutboundSubscriber();
+    private final InterestListener interest = new InterestListener();
+    private final AtomicLong outboundQueuedBytes = new AtomicLong();
+    private final LongAdder outboundDropped = new LongAdder();
+    private final LongAdder outboundPublished = new LongAdder();
+    private final LongAdder inboundPublished = new LongAdder();
+    private final LongAdder inboundRejected = new LongAdder();
+    private final LongAdder loopsStopped = new LongAdder();
+    private final AtomicLong connects = new AtomicLong();
+    private volatile boolean connected;
+
+    private Hub hub;
+    /** How long a consumer thread waits for the engine to take an inbound publication before requeueing it. */
+    private static final long PUBLISH_WAIT_SECONDS = 10;
+    private LoopGuard guard;
+    private ScheduledExecutorService amqp;
+    private DefaultEventExecutor outLoop;
+
+    // ferry-rabbitmq thread only
+    private Connection connection;
+    private Channel publishChannel;
+    /** Bumped whenever a connection is torn down: callbacks from an older connection are ignored. */
+    private long generation;
+    private Duration nextDelay;
+    private boolean closed;
+
+    public RabbitBridge(RabbitConfig config) {
+        this.config = config;
+        this.factory = new ConnectionFactory();
+        try {
+            factory.setUri(config.uri());
+        } catch (Exception e) {
+            throw new ConfigException("rabbitmq.uri: \"" + config.uri() + "\" (" + e.getMessage() + ")");
+        }
+        factory.setAutomaticRecoveryEnabled(false); // recovery is ours: it must re-bind today's interest
+        factory.setTopologyRecoveryEnabled(false);
+        factory.setConnectionTimeout(5_000);
+        AtomicInteger n = new AtomicInteger();
+        factory.setThreadFactory(r -> {
+            Thread t = new Thread(r, "ferry-rabbitmq-client-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        this.outboundBridges = config.bridges().stream().filter(b -> b.direction().outbound()).toList();
+        for (BridgeConfig b : config.bridges()) {
+            if (b.direction().inbound()) {
+                inbound.add(new InboundQueue(b));
+            }
+        }
+        this.nextDelay = config.reconnectDelay();
+    }
+
+    public RabbitConfig config() {
+        return config;
+    }
+
+    @Override
+    public String name() {
+        return "rabbitmq";
+    }
+
+    /**
+     * Subscribes the outbound patterns, starts watching interest, and starts connecting in the background:
+     * the server starts whether or not RabbitMQ is reachable, and the bridge keeps trying.
+     */
+    @Override
+    public void start(ExtensionContext context) {
+        hub = context.hub();
+        List<String> outPatterns = new ArrayList<>();
+        outboundBridges.forEach(b -> outPatterns.addAll(b.ferryPatterns()));
+        guard = new LoopGuard(hub, outPatterns);
+        amqp = Executors.newSingleThreadScheduledExecutor(new DefaultThreadFactory("ferry-rabbitmq", true));
+        outLoop = new DefaultEventExecutor(new DefaultThreadFactory("ferry-rabbitmq-out", true));
+        hub.addInterestListener(interest);
+        for (String p : new LinkedHashSet<>(outPatterns)) {
+            hub.subscribe(p, outbound);
+        }
+        amqp.execute(this::connect);
+    }
+
+    @Override
+    public void close() {
+        if (amqp == null) {
+            return;
+        }
+        hub.removeInterestListener(interest);
+        for (BridgeConfig b : outboundBridges) {
+            b.ferryPatterns().forEach(p -> hub.unsubscribe(p, outbound));
+        }
+        outLoop.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+        try {
+            // Runs after the outbound publications already queued: they get out if the connection is up.
+            amqp.submit(() -> {
+                closed = true;
+                teardown(true);
+            }).get(CLOSE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException | RejectedExecutionException e) {
+            log.warn("rabbitmq bridge did not close cleanly: {}", e.toString());
+        }
+        amqp.shutdownNow();
+    }
+
+    /** Whether the bridge is connected with its channels, queues and bindings set up. */
+    public boolean isConnected() {
+        return connected;
+    }
+
+    /** How many times the bridge has connected (and set up) since it started. */
+    public long connects() {
+        return connects.get();
+    }
+
+    /** The routing keys bound for an inbound bridge right now (empty while disconnected). */
+    public Set<String> bindings(String bridge) {
+        for (InboundQueue q : inbound) {
+            if (q.cfg.name().equals(bridge)) {
+                return Set.copyOf(q.bound);
+            }
+        }
+        throw new IllegalArgumentException("no inbound bridge " + bridge);
+    }
+
+    /** The name of an inbound bridge's queue on the current connection, or null while disconnected. */
+    public String queueName(String bridge) {
+        for (InboundQueue q : inbound) {
+            if (q.cfg.name().equals(bridge)) {
+                return q.queue;
+            }
+        }
+        throw new IllegalArgumentException("no inbound bridge " + bridge);
+    }
+
+    /** Counters since start. */
+    public record Stats(long inboundPublished, long inboundRejected, long outboundPublished, long outboundDropped,
+                        long loopsStopped) {
+    }
+
+    public Stats stats() {
+        return new Stats(inboundPublished.sum(), inboundRejected.sum(), outboundPublished.sum(), outboundDropped.sum(),
+                loopsStopped.sum());
+    }
+
+    // ------------------------------------------------------------------ connection (ferry-rabbitmq thread)
+
+    private void connect() {
+        if (closed) {
+            return;
+        }
+        long gen = generation;
+        try {
+            Connection c = factory.newConnection("ferry " + config.nodeId());
+            connection = c;
+            c.addShutdownListener(cause -> lost(gen, "connection closed: " + cause.getMessage()));
+            checkExchanges(c);
+            if (!outboundBridges.isEmpty()) {
+                publishChannel = c.createChannel();
+                publishChannel.addShutdownListener(cause -> lost(gen, "publishing channel closed: " + cause.getMessage()));
+            }
+            for (InboundQueue q : inbound) {
+                q.open(c, gen);
+            }
+            connected = true;
+            connects.incrementAndGet();
+            nextDelay = config.reconnectDelay();
+            log.info("rabbitmq bridge connected to {} as {}", safeUri(), config.nodeId());
+        } catch (IOException | TimeoutException | RuntimeException e) {
+            log.warn("rabbitmq bridge cannot set up on {}: {}; retrying in {} ms", safeUri(), describe(e),
+                    nextDelay.toMillis());
+            teardown(false);
+            scheduleReconnect();
+        }
+    }
+
+    /** Fails with the bridge's key when an exchange is missing; a passive declare closes its channel on failure. */
+    private void checkExchanges(Connection c) throws IOException {
+        for (BridgeConfig b : config.bridges()) {
+            Channel check = c.createChannel();
+            try {
+                check.exchangeDeclarePassive(b.exchange());
+            } catch (IOException e) {
+                throw new IOException("exchange \"" + b.exchange() + "\" of rabbitmq.bridges." + b.name()
+                        + ".exchange does not exist (" + describe(e) + ")", e);
+            } finally {
+                if (check.isOpen()) {
+                    try {
+                        check.close();
+                    } catch (IOException | TimeoutException e) {
+                        log.debug("closing a check channel", e);
+                    }
+                }
+            }
+        }
+    }
+
+    /** The broker closed something, or a consumer was cancelled. Any thread. */
+    private void lost(long gen, String why) {
+        try {
+            amqp.execute(() -> {
+                if (gen != generation || closed) {
+                    return; // an older connection, or our own teardown
+                }
+                log.warn("rabbitmq bridge lost its connection ({}); reconnecting in {} ms", why, nextDelay.toMillis());
+                teardown(false);
+                scheduleReconnect();
+            });
+        } catch (RejectedExecutionException e) {
+            // closing
+        }
+    }
+
+    private void scheduleReconnect() {
+        if (closed) {
+            return;
+        }
+        amqp.schedule(this::connect, nextDelay.toMillis(), TimeUnit.MILLISECONDS);
+        Duration doubled = nextDelay.multipliedBy(2);
+        nextDelay = doubled.compareTo(MAX_RECONNECT_DELAY) > 0 ? MAX_RECONNECT_DELAY : doubled;
+    }
+
+    private void teardown(boolean graceful) {
+        generation++;
+        connected = false;
+        for (InboundQueue q : inbound) {
+            q.channel = null;
+            q.queue = null;
+            q.bound.clear();
+        }
+        publishChannel = null;
+        Connection c = connection;
+        connection = null;
+        if (c != null) {
+            if (graceful && c.isOpen()) {
+                try {
+                    c.close((int) CLOSE_TIMEOUT.toMillis());
+                } catch (IOException | RuntimeException e) {
+                    c.abort();
+                }
+            } else {
+                c.abort(1_000);
+            }
+        }
+    }
+
+    private String safeUri() {
+        return config.uri().getScheme() + "://" + config.uri().getHost() + ":" + factory.getPort()
+                + "/" + factory.getVirtualHost();
+    }
+
+    private static String describe(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof ShutdownSignalException) {
+                return t.getMessage();
+            }
+        }
+        return e.getMessage() != null ? e.getMessage() : e.toString();
+    }
+
+    // ------------------------------------------------------------------ inbound
+
+    /** One inbound bridge's queue, bindings and consumer. */
+    private final class InboundQueue {
+        final BridgeConfig cfg;
+        final List<String> ferryPatterns;
+        /** Interest: routing key → number of (pattern, subscriber) subscriptions needing it. Guarded by itself. */
+        final Map<String, Integer> wanted = new HashMap<>();
+        /** Keys bound on the current connection; written on ferry-rabbitmq, read anywhere. */
+        final Set<String> bound = ConcurrentHashMap.newKeySet();
+        // ferry-rabbitmq thread only
+        Channel channel;
+        volatile String queue;
+
+        InboundQueue(BridgeConfig cfg) {
+            this.cfg = cfg;
+            this.ferryPatterns = cfg.ferryPatterns();
+        }
+
+        void open(Connection c, long gen) throws IOException {
+            Channel ch = c.createChannel();
+            ch.addShutdownListener(cause -> lost(gen, "channel of bridge " + cfg.name() + " closed: " + cause.getMessage()));
+            ch.basicQos(cfg.prefetch());
+            String q;
+            if (cfg.queue().isEmpty()) {
+                q = ch.queueDeclare().getQueue(); // server-named, exclusive, auto-delete
+            } else if (cfg.durable()) {
+                q = ch.queueDeclare(cfg.queue(), true, false, false, null).getQueue();
+            } else {
+                q = ch.queueDeclare(cfg.queue(), false, true, true, null).getQueue();
+            }
+            channel = ch;
+            queue = q;
+            if (cfg.bind() == BindMode.FIXED) {
+                for (String p : cfg.patterns()) {
+                    ch.queueBind(q, cfg.exchange(), p);
+                    bound.add(p);
+                }
+            } else {
+                reconcile();
+            }
+            ch.basicConsume(q, false, "ferry-" + cfg.name(), new Deliveries(ch, gen));
+        }
+
+        /** Binds what is wanted and not bound, unbinds what is bound and no longer wanted. ferry-rabbitmq only. */
+        void reconcile() throws IOException {
+            Channel ch = channel;
+            if (ch == null || !ch.isOpen()) {
+                return; // the next connection binds what is wanted then
+            }
+            Set<String> want;
+            synchronized (wanted) {
+                want = Set.copyOf(wanted.keySet());
+            }
+            for (String k : want) {
+                if (!bound.contains(k)) {
+                    ch.queueBind(queue, cfg.exchange(), k);
+                    bound.add(k);
+                    log.debug("bridge {}: bound {}", cfg.name(), k);
+                }
+            }
+            for (String k : List.copyOf(bound)) {
+                if (!want.contains(k)) {
+                    ch.queueUnbind(queue, cfg.exchange(), k);
+                    bound.remove(k);
+                    log.debug("bridge {}: unbound {}", cfg.name(), k);
+                }
+            }
+        }
+
+        /**
+         * The routing keys a Ferry subscription to {@code pattern} needs: the pattern itself (without the
+         * prefix) where a configured pattern covers it, or the configured pattern where they only overlap.
+         */
+        Set<String> keysFor(String pattern) {
+            Set<String> keys = new LinkedHashSet<>();
+            for (int i = 0; i < ferryPatterns.size(); i++) {
+                String configured = ferryPatterns.get(i);
+                if (PatternAlgebra.contains(configured, pattern)) {
+                    keys.add(cfg.toRoutingKey(pattern));
+                } else if (PatternAlgebra.overlaps(configured, pattern)) {
+                    keys.add(cfg.patterns().get(i));
+                }
+            }
+            return keys;
+        }
+
+        /** Interest changed by {@code delta}; true when some key went from unwanted to wanted or back. */
+        boolean change(String pattern, int delta) {
+            Set<String> keys = keysFor(pattern);
+            boolean crossed = false;
+            synchronized (wanted) {
+                for (String k : keys) {
+                    int n = wanted.getOrDefault(k, 0) + delta;
+                    if (n <= 0) {
+                        wanted.remove(k);
+                        crossed = true;
+                    } else {
+                        wanted.put(k, n);
+                        crossed |= n == 1 && delta > 0;
+                    }
+                }
+            }
+            return crossed;
+        }
+
+        /** Deliveries on one channel, on the AMQP client's consumer thread for it. */
+        private final class Deliveries extends DefaultConsumer {
+            private final long gen;
+
+            Deliveries(Channel channel, long gen) {
+                super(channel);
+                this.gen = gen;
+            }
+
+            @Override
+            public void handleDelivery(String consumerTag, Envelope envelope, AMQP.BasicProperties props, byte[] body)
+                    throws IOException {
+                Channel ch = getChannel();
+                long tag = envelope.getDeliveryTag();
+                if (MessageMapping.fromNode(props, config.nodeId())) {
+                    loopsStopped.increment();
+                    ch.basicAck(tag, false);
+                    return;
+                }
+                String topic = cfg.toFerry(envelope.getRoutingKey());
+                String why = Topics.checkTopic(topic);
+                if (why != null) {
+                    inboundRejected.increment();
+                    log.warn("bridge {}: rejecting a message with routing key \"{}\": {}", cfg.name(),
+                            envelope.getRoutingKey(), why);
+                    ch.basicReject(tag, false);
+                    return;
+                }
+                Payload payload = MessageMapping.toPayload(props == null ? null : props.getContentType(), body);
+                try {
+                    // Waiting here holds a RabbitMQ consumer thread, never an event loop; with the in-memory engine
+                    // the publication is already done.
+                    guard.publishInbound(topic, payload).toCompletableFuture().get(PUBLISH_WAIT_SECONDS, TimeUnit.SECONDS);
+                } catch (RuntimeException e) {
+                    // Not requeued: the same message would fail the same way, forever.
+                    inboundRejected.increment();
+                    log.warn("bridge {}: rejecting a message on {}: {}", cfg.name(), topic, e.toString());
+                    ch.basicReject(tag, false);
+                    return;
+                } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                    // The engine could not take it now (e.g. its backend is down): back to the queue, to retry.
+                    log.warn("bridge {}: requeueing a message on {}: {}", cfg.name(), topic, e.toString());
+                    ch.basicNack(tag, false, true);
+                    return;
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    ch.basicNack(tag, false, true);
+                    return;
+                }
+                inboundPublished.increment();
+                ch.basicAck(tag, false); // after the hand-off: the hub has it
+            }
+
+            @Override
+            public void handleCancel(String consumerTag) {
+                lost(gen, "consumer of bridge " + cfg.name() + " cancelled by the broker (queue deleted?)");
+            }
+        }
+    }
+
+    /** Hub subscriptions from clients (not the bridge's own) turned into binding work. */
+    private final class InterestListener implements TopicTree.Listener<Subscriber> {
+        @Override
+        public void added(String pattern, Subscriber subscriber) {
+            changed(pattern, subscriber, 1);
+        }
+
+        @Override
+        public void removed(String pattern, Subscriber subscriber) {
+            changed(pattern, subscriber, -1);
+        }
+
+        /** Under the hub's tree lock, often on an event loop: count, and hand the AMQP work off. */
+        private void changed(String pattern, Subscriber subscriber, int delta) {
+            if (subscriber == outbound) {
+                return;
+            }
+            for (InboundQueue q : inbound) {
+                if (q.cfg.bind() == BindMode.INTEREST && q.change(pattern, delta)) {
+                    try {
+                        amqp.execute(() -> {
+                            try {
+                                q.reconcile();
+                            } catch (IOException | RuntimeException e) {
+                                // a failed bind closes the channel; its listener reconnects and re-binds
+                                log.warn("bridge {}: cannot update bindings: {}", q.cfg.name(), describe(e));
+                            }
+                        });
+                    } catch (RejectedExecutionException e) {
+                        // closing
+                    }
+                }
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ outbound
+
+    /** The bridge's one hub subscription, on ferry-rabbitmq-out. */
+    private final class OutboundSubscriber implements Subscriber {
+        @Override
+        public EventExecutor executor() {
+            return outLoop;
+        }
+
+        @Override
+        public void deliver(ByteBuf frame, boolean binary) {
+            Frame.Msg msg;
+            try {
+                byte[] bytes = ByteBufUtil.getBytes(frame);
+                Frame f = binary ? FrameCodec.decodeBinary(bytes)
+                        : FrameCodec.decodeText(new String(bytes, StandardCharsets.UTF_8));
+                if (!(f instanceof Frame.Msg m)) {
+                    return;
+                }
+                msg = m;
+            } catch (ProtocolException e) {
+                log.warn("rabbitmq bridge cannot decode a hub frame: {}", e.getMessage());
+                return;
+            } finally {
+                frame.release();
+            }
+            if (guard.bridgedIn(msg.topic(), msg.offset())) {
+                loopsStopped.increment();
+                return;
+            }
+            for (BridgeConfig b : outboundBridges) {
+                if (b.ferryPatterns().stream().anyMatch(p -> Topics.matches(p, msg.topic()))) {
+                    enqueue(b, msg);
+                }
+            }
+        }
+    }
+
+    /** Bounded hand-off to ferry-rabbitmq; beyond rabbitmq.outbound-queue-bytes, new publications are dropped. */
+    private void enqueue(BridgeConfig b, Frame.Msg msg) {
+        long size = msg.data().length() + msg.topic().length() + 256L;
+        if (outboundQueuedBytes.addAndGet(size) > config.outboundQueueBytes()) {
+            outboundQueuedBytes.addAndGet(-size);
+            dropOutbound("outbound queue full");
+            return;
+        }
+        try {
+            amqp.execute(() -> {
+                try {
+                    publish(b, msg);
+                } finally {
+                    outboundQueuedBytes.addAndGet(-size);
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            outboundQueuedBytes.addAndGet(-size);
+        }
+    }
+
+    /** ferry-rabbitmq thread. At most once: while disconnected, publications are dropped and counted. */
+    private void publish(BridgeConfig b, Frame.Msg msg) {
+        Channel ch = publishChannel;
+        if (ch == null || !ch.isOpen()) {
+            dropOutbound("not connected");
+            return;
+        }
+        try {
+            ch.basicPublish(b.exchange(), b.toRoutingKey(msg.topic()), false,
+                    MessageMapping.properties(config.nodeId(), msg.topic(), msg.epoch(), msg.offset(), msg.data().isBinary()),
+                    msg.data().bytes());
+            outboundPublished.increment();
+        } catch (IOException | RuntimeException e) {
+            dropOutbound(describe(e));
+        }
+    }
+
+    private void dropOutbound(String why) {
+        outboundDropped.increment();
+        long n = outboundDropped.sum();
+        if (Long.bitCount(n) == 1) { // 1st, 2nd, 4th, 8th... drop: visible without flooding the log
+            log.warn("rabbitmq bridge dropped an outbound publication ({}); {} dropped so far", why, n);
+        }
+    }
+}
