@@ -12,6 +12,8 @@ public final class CloseCodes {
     public static final int SLOW_CONSUMER = 4001;
     /** Nothing was received for the idle timeout. */
     public static final int IDLE_TIMEOUT = 4002;
+    /** The connection's token expired and was not refreshed with {@code auth} in time. */
+    public static final int TOKEN_EXPIRED = 4003;
 
     private CloseCodes() {
     }

@@ -1,5 +1,6 @@
 package dev.ferry.server;
 
+import dev.ferry.server.auth.Security;
 import dev.ferry.server.config.FerryConfig;
 import dev.ferry.server.config.ServerConfig;
 import dev.ferry.server.hub.Hub;
@@ -60,11 +61,12 @@ public final class FerryServer implements AutoCloseable {
                 throw new IllegalStateException(closed ? "server is closed" : "server already started");
             }
             ServerConfig sc = config.server();
+            Security security = new Security(config);
             transport = Transport.select(sc.nativeTransport());
             bossGroup = transport.newGroup(1, "ferry-accept");
             workerGroup = transport.newGroup(
                     sc.ioThreads() > 0 ? sc.ioThreads() : Runtime.getRuntime().availableProcessors(), "ferry-io");
-            context = new ServerContext(config, new Hub(config.history()), new Rpc(config.rpc()));
+            context = new ServerContext(config, new Hub(config.history()), new Rpc(config.rpc()), security);
             ServerBootstrap b = new ServerBootstrap()
                     .group(bossGroup, workerGroup)
                     .channel(transport.serverChannelClass())
@@ -135,6 +137,18 @@ public final class FerryServer implements AutoCloseable {
         }
         return new ServerMetrics(c.openChannels(), c.openSessions(), c.hub().subscriptions(), c.rpc().pendingCalls(),
                 c.slowConsumerCloses(), c.lossyDrops());
+    }
+
+    /** Security counters (refused credentials, denials, rate limits, ...); only valid after {@link #start()}. */
+    public dev.ferry.server.auth.SecurityCounters.Snapshot securityMetrics() {
+        ServerContext c;
+        synchronized (lock) {
+            c = context;
+        }
+        if (c == null) {
+            throw new IllegalStateException("server not started");
+        }
+        return c.security().counters().snapshot();
     }
 
     /** Drains and stops; see the class comment. Idempotent and safe to call from any thread but an event loop. */

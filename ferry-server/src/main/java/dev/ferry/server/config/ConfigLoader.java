@@ -31,7 +31,19 @@ public final class ConfigLoader {
             "websocket.idle-timeout", "websocket.max-subscriptions", "websocket.outbound-queue-bytes",
             "rpc.default-timeout", "rpc.max-timeout",
             "http.api-keys", "http.max-body-bytes",
-            "history.size", "history.ttl", "history.max-recovery", "history.lossy-topics");
+            "history.size", "history.ttl", "history.max-recovery", "history.lossy-topics",
+            "auth.anonymous", "auth.cookie", "auth.query-param", "auth.clock-skew", "auth.grants-claim", "auth.rules",
+            "limits.publish-rate", "limits.publish-burst", "limits.call-rate", "limits.call-burst",
+            "limits.max-pending-calls", "limits.connections-per-ip");
+
+    /** Keys with a name chosen by the operator in place of {@code <name>} (letters, digits, _ and -). */
+    public static final List<String> NAMED_KEYS = List.of(
+            "auth.issuers.<name>.issuer", "auth.issuers.<name>.secret", "auth.issuers.<name>.public-keys",
+            "auth.issuers.<name>.jwks-file", "auth.issuers.<name>.jwks-url", "auth.issuers.<name>.jwks-refresh",
+            "auth.issuers.<name>.audience",
+            "http.api-keys.<name>.key", "http.api-keys.<name>.allow");
+
+    private static final Pattern NAMED = Pattern.compile("(auth\\.issuers|http\\.api-keys)\\.([A-Za-z0-9_-]{1,64})\\.([a-z-]+)");
 
     private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*(B|KiB|MiB|GiB)?");
 
@@ -86,6 +98,21 @@ public final class ConfigLoader {
                 set(key, v, "environment variable " + envName(key));
             }
         }
+        // Named keys: FERRY_AUTH_ISSUERS_MAIN_SECRET sets auth.issuers.main.secret (the name is lower-cased).
+        for (Map.Entry<String, String> e : new java.util.TreeMap<>(env).entrySet()) {
+            for (String template : NAMED_KEYS) {
+                String[] parts = template.split("<name>");
+                String prefix = envName(parts[0].substring(0, parts[0].length() - 1)) + "_";
+                String suffix = envName("x" + parts[1]).substring("FERRY_X".length());
+                String var = e.getKey();
+                if (var.startsWith(prefix) && var.endsWith(suffix) && var.length() > prefix.length() + suffix.length()) {
+                    String name = var.substring(prefix.length(), var.length() - suffix.length()).toLowerCase(Locale.ROOT);
+                    if (!name.contains("_")) {
+                        set(parts[0] + name + parts[1], e.getValue(), "environment variable " + var);
+                    }
+                }
+            }
+        }
         return this;
     }
 
@@ -103,6 +130,16 @@ public final class ConfigLoader {
     public FerryConfig load() {
         TreeSet<String> unknown = new TreeSet<>(values.keySet());
         KEYS.forEach(unknown::remove);
+        Map<String, Map<String, String>> issuers = new java.util.TreeMap<>();
+        Map<String, Map<String, String>> namedKeys = new java.util.TreeMap<>();
+        for (String k : values.keySet()) {
+            Matcher m = NAMED.matcher(k);
+            if (m.matches() && NAMED_KEYS.contains(m.group(1) + ".<name>." + m.group(3))) {
+                (m.group(1).startsWith("auth") ? issuers : namedKeys)
+                        .computeIfAbsent(m.group(2), x -> new LinkedHashMap<>()).put(m.group(3), k);
+                unknown.remove(k);
+            }
+        }
         if (!unknown.isEmpty()) {
             String k = unknown.first();
             throw new ConfigException("unknown configuration key \"" + k + "\" (from " + origin.get(k)
@@ -133,7 +170,38 @@ public final class ConfigLoader {
                 duration("history.ttl", d.history().ttl()),
                 integer("history.max-recovery", d.history().maxRecovery()),
                 list("history.lossy-topics", d.history().lossyTopics()));
-        return new FerryConfig(server, ws, rpc, http, history);
+        List<IssuerConfig> issuerConfigs = new ArrayList<>();
+        issuers.forEach((name, keys) -> issuerConfigs.add(new IssuerConfig(name,
+                values.get(keys.get("issuer")),
+                values.get(keys.get("secret")),
+                keys.containsKey("public-keys") ? list(keys.get("public-keys"), List.of()) : List.of(),
+                values.get(keys.get("jwks-file")),
+                values.get(keys.get("jwks-url")),
+                keys.containsKey("jwks-refresh") ? duration(keys.get("jwks-refresh"), IssuerConfig.DEFAULT_JWKS_REFRESH)
+                        : IssuerConfig.DEFAULT_JWKS_REFRESH,
+                keys.containsKey("audience") ? list(keys.get("audience"), List.of()) : List.of())));
+        AuthConfig auth = new AuthConfig(
+                bool("auth.anonymous", d.auth().anonymous()),
+                str("auth.cookie", d.auth().cookie()),
+                bool("auth.query-param", d.auth().queryParam()),
+                duration("auth.clock-skew", d.auth().clockSkew()),
+                str("auth.grants-claim", d.auth().grantsClaim()),
+                list("auth.rules", d.auth().rules()),
+                issuerConfigs);
+        List<ApiKeyConfig> apiKeys = new ArrayList<>();
+        namedKeys.forEach((name, keys) -> apiKeys.add(new ApiKeyConfig(name, values.get(keys.get("key")),
+                keys.containsKey("allow") ? list(keys.get("allow"), List.of()) : List.of())));
+        if (!apiKeys.isEmpty()) {
+            http = new HttpConfig(http.apiKeys(), http.maxBodyBytes(), apiKeys);
+        }
+        LimitsConfig limits = new LimitsConfig(
+                integer("limits.publish-rate", d.limits().publishRate()),
+                integer("limits.publish-burst", d.limits().publishBurst()),
+                integer("limits.call-rate", d.limits().callRate()),
+                integer("limits.call-burst", d.limits().callBurst()),
+                integer("limits.max-pending-calls", d.limits().maxPendingCalls()),
+                integer("limits.connections-per-ip", d.limits().connectionsPerIp()));
+        return new FerryConfig(server, ws, rpc, http, history, auth, limits);
     }
 
     private String str(String key, String def) {

@@ -40,6 +40,12 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
                     "malformed HTTP request: " + req.decoderResult().cause().getMessage()));
             return;
         }
+        if (ctx.channel().hasAttr(ServerContext.OVER_CONNECTION_LIMIT)) {
+            HttpResponses.send(ctx, false, HttpResponses.error(HttpResponseStatus.TOO_MANY_REQUESTS, "too_many_connections",
+                    "this address already holds " + server.config().limits().connectionsPerIp()
+                            + " connections (limits.connections-per-ip)"));
+            return;
+        }
         QueryStringDecoder uri = new QueryStringDecoder(req.uri(), StandardCharsets.UTF_8);
         String path = uri.rawPath();
         if (path.equals(WebSocketUpgrade.PATH)) {
@@ -49,7 +55,7 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
             } else if (server.draining()) {
                 HttpResponses.send(ctx, false, HttpResponses.text(HttpResponseStatus.SERVICE_UNAVAILABLE,
                         "the server is shutting down"));
-            } else {
+            } else if (WebSocketUpgrade.authenticate(ctx, req, server)) {
                 WebSocketUpgrade.upgrade(ctx, req, server);
             }
             return;

@@ -25,6 +25,10 @@ public final class FerryChannelInitializer extends ChannelInitializer<SocketChan
     @Override
     protected void initChannel(SocketChannel ch) {
         server.register(ch);
+        if (!server.security().connections().admit(ch)) {
+            server.security().counters().connectionRefused();
+            ch.attr(ServerContext.OVER_CONNECTION_LIMIT).set(Boolean.TRUE);
+        }
         ChannelPipeline p = ch.pipeline();
         p.addLast(HandlerNames.HTTP_CODEC, new HttpServerCodec());
         p.addLast(HandlerNames.HTTP_AGGREGATOR, new HttpObjectAggregator(server.config().http().maxBodyBytes()));

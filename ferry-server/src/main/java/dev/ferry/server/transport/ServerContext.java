@@ -1,5 +1,6 @@
 package dev.ferry.server.transport;
 
+import dev.ferry.server.auth.Security;
 import dev.ferry.server.config.FerryConfig;
 import dev.ferry.server.hub.Hub;
 import dev.ferry.server.rpc.Rpc;
@@ -21,10 +22,13 @@ import java.util.concurrent.atomic.LongAdder;
 public final class ServerContext {
     /** Set on a channel while an HTTP request on it is being answered; drained channels without it close at once. */
     public static final AttributeKey<Boolean> HTTP_BUSY = AttributeKey.valueOf("ferry.http.busy");
+    /** Set on a channel accepted beyond limits.connections-per-ip: its first request is answered 429. */
+    public static final AttributeKey<Boolean> OVER_CONNECTION_LIMIT = AttributeKey.valueOf("ferry.over-connection-limit");
 
     private final FerryConfig config;
     private final Hub hub;
     private final Rpc rpc;
+    private final Security security;
     private final ChannelGroup channels = new DefaultChannelGroup("ferry", GlobalEventExecutor.INSTANCE);
     private final Set<Session> sessions = ConcurrentHashMap.newKeySet();
     private final LongAdder slowConsumerCloses = new LongAdder();
@@ -33,9 +37,19 @@ public final class ServerContext {
     private volatile boolean draining;
 
     public ServerContext(FerryConfig config, Hub hub, Rpc rpc) {
+        this(config, hub, rpc, new Security(config));
+    }
+
+    public ServerContext(FerryConfig config, Hub hub, Rpc rpc, Security security) {
         this.config = config;
         this.hub = hub;
         this.rpc = rpc;
+        this.security = security;
+    }
+
+    /** Authentication, permissions, limits and their counters. */
+    public Security security() {
+        return security;
     }
 
     public FerryConfig config() {
@@ -122,5 +136,6 @@ public final class ServerContext {
     /** Closes whatever is still open. */
     public void closeAll() {
         channels.close().awaitUninterruptibly();
+        security.close();
     }
 }

@@ -95,6 +95,9 @@ class ConfigLoaderTest {
         for (String key : ConfigLoader.KEYS) {
             assertThat(doc).as(key).contains("| `" + key + "` |");
         }
+        for (String key : ConfigLoader.NAMED_KEYS) {
+            assertThat(doc).as(key).contains("| `" + key + "` |");
+        }
         assertThat(List.copyOf(ConfigLoader.KEYS)).doesNotHaveDuplicates();
     }
 }
