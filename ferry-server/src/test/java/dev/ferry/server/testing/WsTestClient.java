@@ -40,7 +40,12 @@ public final class WsTestClient implements AutoCloseable {
     private volatile boolean autoRead = true;
 
     private WsTestClient(URI uri, String... subprotocols) {
+        this(uri, java.util.Map.of(), subprotocols);
+    }
+
+    private WsTestClient(URI uri, java.util.Map<String, String> headers, String... subprotocols) {
         WebSocket.Builder b = HttpClient.newHttpClient().newWebSocketBuilder().connectTimeout(TIMEOUT);
+        headers.forEach(b::header);
         if (subprotocols.length > 0) {
             String[] rest = new String[subprotocols.length - 1];
             System.arraycopy(subprotocols, 1, rest, 0, rest.length);
@@ -52,6 +57,11 @@ public final class WsTestClient implements AutoCloseable {
     /** Opens a ferry.v1 connection. */
     public static WsTestClient connect(URI uri) {
         return new WsTestClient(uri, "ferry.v1");
+    }
+
+    /** Opens a ferry.v1 connection whose upgrade request carries these headers (e.g. Authorization, Cookie). */
+    public static WsTestClient connect(URI uri, java.util.Map<String, String> headers) {
+        return new WsTestClient(uri, headers, "ferry.v1");
     }
 
     /** Opens a connection offering exactly these subprotocols (none for a bare upgrade). */
