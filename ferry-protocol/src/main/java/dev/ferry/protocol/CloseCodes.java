@@ -23,6 +23,8 @@ public final class CloseCodes {
     public static final int BAD_MULTIPLEX_FRAME = 4003;
     /** A message sent on a per-topic socket whose path is a pattern: such a socket only receives. */
     public static final int SUBSCRIBE_ONLY = 4004;
+    /** The connection's token expired and was not refreshed with {@code auth} in time. */
+    public static final int TOKEN_EXPIRED = 4005;
 
     private CloseCodes() {
     }

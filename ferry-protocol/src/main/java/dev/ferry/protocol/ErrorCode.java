@@ -21,6 +21,10 @@ public enum ErrorCode {
     BAD_TIMEOUT("bad_timeout"),
     SHUTTING_DOWN("shutting_down"),
     UNAVAILABLE("unavailable"),
+    UNAUTHORIZED("unauthorized"),
+    FORBIDDEN("forbidden"),
+    RATE_LIMITED("rate_limited"),
+    TOO_MANY_PENDING_CALLS("too_many_pending_calls"),
     INTERNAL("internal");
 
     private static final Map<String, ErrorCode> BY_WIRE = new HashMap<>();

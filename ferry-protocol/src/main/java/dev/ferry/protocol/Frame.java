@@ -115,6 +115,18 @@ public sealed interface Frame {
         }
     }
 
+    /** Authenticates, or refreshes the token of, an open connection. */
+    record Auth(long id, String token) implements Command {
+        public String type() {
+            return "auth";
+        }
+
+        @Override
+        public String toString() {
+            return "Auth[id=" + id + ", token=***]";
+        }
+    }
+
     record Ping(long id) implements Command {
         public String type() {
             return "ping";

@@ -115,6 +115,7 @@ public final class FrameCodec {
         long before;
         int limit;
         boolean reverse;
+        String token;
     }
 
     private static Frame decodeFrame(byte[] buf, int off, int len, Payload binary) throws ProtocolException {
@@ -181,6 +182,7 @@ public final class FrameCodec {
                 case "before" -> f.before = nonNegative(p, t, name, f);
                 case "limit" -> f.limit = (int) Math.min(Integer.MAX_VALUE, nonNegative(p, t, name, f));
                 case "reverse" -> f.reverse = bool(p, t, name, f);
+                case "token" -> f.token = string(p, t, name, f);
                 default -> p.skipChildren();
             }
         }
@@ -362,6 +364,9 @@ public final class FrameCodec {
             case "index":
                 requireId(f);
                 return new Frame.Index(f.id, f.prefix == null ? "" : f.prefix);
+            case "auth":
+                requireId(f);
+                return new Frame.Auth(f.id, require(f.token, "token", f));
             case "msg":
                 return new Frame.Msg(require(f.topic, "topic", f), f.offset, f.epoch, require(f.data, "data", f));
             case "result":
@@ -469,6 +474,8 @@ public final class FrameCodec {
             w.id(x.id()).str("prefix", x.prefix());
         } else if (frame instanceof Frame.Ping p) {
             w.id(p.id());
+        } else if (frame instanceof Frame.Auth a) {
+            w.id(a.id()).str("token", a.token());
         } else if (frame instanceof Frame.Msg m) {
             w.str("topic", m.topic()).num("offset", m.offset());
             if (m.epoch() != null) {

@@ -1,6 +1,7 @@
 package dev.ferry.server;
 
 import dev.ferry.server.admin.FerryMetrics;
+import dev.ferry.server.auth.Security;
 import dev.ferry.server.config.FerryConfig;
 import dev.ferry.server.config.ServerConfig;
 import dev.ferry.server.engine.Engine;
@@ -86,6 +87,7 @@ public final class FerryServer implements AutoCloseable {
                 throw new IllegalStateException(closed ? "server is closed" : "server already started");
             }
             ServerConfig sc = config.server();
+            Security security = new Security(config);
             if (config.tls().enabled()) {
                 tls = new TlsContext(config.tls());
                 long every = config.tls().reloadInterval().toMillis();
@@ -105,7 +107,7 @@ public final class FerryServer implements AutoCloseable {
             Rpc rpc = new Rpc(config.rpc(), meters);
             rpc.remote(engine.remoteProcedures());
             engine.start(hub, rpc);
-            context = new ServerContext(config, hub, rpc, meters);
+            context = new ServerContext(config, hub, rpc, meters, security);
             metrics = new FerryMetrics(meters, context);
             startExtensions();
             ServerBootstrap b = new ServerBootstrap()
@@ -198,6 +200,18 @@ public final class FerryServer implements AutoCloseable {
             throw new IllegalStateException("server not started");
         }
         return c.tunnels().stats();
+    }
+
+    /** Security counters (refused credentials, denials, rate limits, ...); only valid after {@link #start()}. */
+    public dev.ferry.server.auth.SecurityCounters.Snapshot securityMetrics() {
+        ServerContext c;
+        synchronized (lock) {
+            c = context;
+        }
+        if (c == null) {
+            throw new IllegalStateException("server not started");
+        }
+        return c.security().counters().snapshot();
     }
 
     /** Drains and stops; see the class comment. Idempotent and safe to call from any thread but an event loop. */

@@ -45,7 +45,10 @@ public final class ConfigLoader {
             "tls.cert", "tls.key", "tls.redirect-http", "tls.reload-interval",
             "tunnel.max-frame-bytes", "tunnel.idle-ping", "tunnel.connect-timeout",
             "engine", "redis.uri", "redis.prefix", "redis.timeout",
-            "sse.heartbeat-interval", "sse.max-topics", "sse.outbound-queue-bytes", "sse.session-timeout");
+            "sse.heartbeat-interval", "sse.max-topics", "sse.outbound-queue-bytes", "sse.session-timeout",
+            "auth.anonymous", "auth.cookie", "auth.query-param", "auth.clock-skew", "auth.grants-claim", "auth.rules",
+            "limits.publish-rate", "limits.publish-burst", "limits.call-rate", "limits.call-burst",
+            "limits.max-pending-calls", "limits.connections-per-ip");
 
 
     /**
@@ -56,7 +59,15 @@ public final class ConfigLoader {
     public static final List<String> NAMED_KEYS = List.of(
             "amqp.routes.<name>.path", "amqp.routes.<name>.upstream", "amqp.routes.<name>.tls",
             "amqp.routes.<name>.max-connections",
-            "tunnel.routes.<name>.upstream", "tunnel.routes.<name>.tls", "tunnel.routes.<name>.max-connections");
+            "tunnel.routes.<name>.upstream", "tunnel.routes.<name>.tls", "tunnel.routes.<name>.max-connections",
+            "auth.issuers.<name>.issuer", "auth.issuers.<name>.secret", "auth.issuers.<name>.public-keys",
+            "auth.issuers.<name>.jwks-file", "auth.issuers.<name>.jwks-url", "auth.issuers.<name>.jwks-refresh",
+            "auth.issuers.<name>.audience",
+            "http.api-keys.<name>.key", "http.api-keys.<name>.allow");
+
+    /** Named sections that build lists of records: issuers and named API keys. */
+    private static final Pattern NAMED_SECTION =
+            Pattern.compile("(auth\\.issuers|http\\.api-keys)\\.([^.]+)\\.([a-z-]+)");
 
     private static final List<Pattern> NAMED_KEY_PATTERNS = NAMED_KEYS.stream()
             .map(k -> Pattern.compile(Pattern.quote(k).replace("<name>", "\\E([^.]+)\\Q")))
@@ -247,7 +258,47 @@ public final class ConfigLoader {
                 integer("sse.max-topics", d.sse().maxTopics()),
                 size("sse.outbound-queue-bytes", d.sse().outboundQueueBytes()),
                 duration("sse.session-timeout", d.sse().sessionTimeout()));
-        return new FerryConfig(server, ws, rpc, http, history, web, tls, tunnel, engine, sse);
+        Map<String, Map<String, String>> issuers = new TreeMap<>();
+        Map<String, Map<String, String>> namedKeys = new TreeMap<>();
+        for (String k : values.keySet()) {
+            Matcher m = NAMED_SECTION.matcher(k);
+            if (m.matches() && isKnown(k)) {
+                (m.group(1).startsWith("auth") ? issuers : namedKeys)
+                        .computeIfAbsent(m.group(2), x -> new LinkedHashMap<>()).put(m.group(3), k);
+            }
+        }
+        List<IssuerConfig> issuerConfigs = new ArrayList<>();
+        issuers.forEach((name, keys) -> issuerConfigs.add(new IssuerConfig(name,
+                values.get(keys.get("issuer")),
+                values.get(keys.get("secret")),
+                keys.containsKey("public-keys") ? list(keys.get("public-keys"), List.of()) : List.of(),
+                values.get(keys.get("jwks-file")),
+                values.get(keys.get("jwks-url")),
+                keys.containsKey("jwks-refresh") ? duration(keys.get("jwks-refresh"), IssuerConfig.DEFAULT_JWKS_REFRESH)
+                        : IssuerConfig.DEFAULT_JWKS_REFRESH,
+                keys.containsKey("audience") ? list(keys.get("audience"), List.of()) : List.of())));
+        AuthConfig auth = new AuthConfig(
+                bool("auth.anonymous", d.auth().anonymous()),
+                str("auth.cookie", d.auth().cookie()),
+                bool("auth.query-param", d.auth().queryParam()),
+                duration("auth.clock-skew", d.auth().clockSkew()),
+                str("auth.grants-claim", d.auth().grantsClaim()),
+                list("auth.rules", d.auth().rules()),
+                issuerConfigs);
+        List<ApiKeyConfig> apiKeys = new ArrayList<>();
+        namedKeys.forEach((name, keys) -> apiKeys.add(new ApiKeyConfig(name, values.get(keys.get("key")),
+                keys.containsKey("allow") ? list(keys.get("allow"), List.of()) : List.of())));
+        if (!apiKeys.isEmpty()) {
+            http = new HttpConfig(http.apiKeys(), http.maxBodyBytes(), apiKeys);
+        }
+        LimitsConfig limits = new LimitsConfig(
+                integer("limits.publish-rate", d.limits().publishRate()),
+                integer("limits.publish-burst", d.limits().publishBurst()),
+                integer("limits.call-rate", d.limits().callRate()),
+                integer("limits.call-burst", d.limits().callBurst()),
+                integer("limits.max-pending-calls", d.limits().maxPendingCalls()),
+                integer("limits.connections-per-ip", d.limits().connectionsPerIp()));
+        return new FerryConfig(server, ws, rpc, http, history, web, tls, tunnel, engine, sse, auth, limits);
     }
 
     private java.nio.file.Path path(String key) {

@@ -15,7 +15,9 @@ public record FerryConfig(ServerConfig server,
                           TlsConfig tls,
                           TunnelConfig tunnel,
                           EngineConfig engine,
-                          SseConfig sse) {
+                          SseConfig sse,
+                          AuthConfig auth,
+                          LimitsConfig limits) {
     public static final FerryConfig DEFAULT = new FerryConfig(
             ServerConfig.DEFAULT,
             WebSocketConfig.DEFAULT,
@@ -26,7 +28,9 @@ public record FerryConfig(ServerConfig server,
             TlsConfig.DEFAULT,
             TunnelConfig.DEFAULT,
             EngineConfig.DEFAULT,
-            SseConfig.DEFAULT);
+            SseConfig.DEFAULT,
+            AuthConfig.DEFAULT,
+            LimitsConfig.DEFAULT);
 
     public FerryConfig {
         Objects.requireNonNull(server, "server");
@@ -39,45 +43,55 @@ public record FerryConfig(ServerConfig server,
         Objects.requireNonNull(tunnel, "tunnel");
         Objects.requireNonNull(engine, "engine");
         Objects.requireNonNull(sse, "sse");
+        Objects.requireNonNull(auth, "auth");
+        Objects.requireNonNull(limits, "limits");
     }
 
     public FerryConfig withServer(ServerConfig x) {
-        return new FerryConfig(x, websocket, rpc, http, history, web, tls, tunnel, engine, sse);
+        return new FerryConfig(x, websocket, rpc, http, history, web, tls, tunnel, engine, sse, auth, limits);
     }
 
     public FerryConfig withWebSocket(WebSocketConfig x) {
-        return new FerryConfig(server, x, rpc, http, history, web, tls, tunnel, engine, sse);
+        return new FerryConfig(server, x, rpc, http, history, web, tls, tunnel, engine, sse, auth, limits);
     }
 
     public FerryConfig withRpc(RpcConfig x) {
-        return new FerryConfig(server, websocket, x, http, history, web, tls, tunnel, engine, sse);
+        return new FerryConfig(server, websocket, x, http, history, web, tls, tunnel, engine, sse, auth, limits);
     }
 
     public FerryConfig withHttp(HttpConfig x) {
-        return new FerryConfig(server, websocket, rpc, x, history, web, tls, tunnel, engine, sse);
+        return new FerryConfig(server, websocket, rpc, x, history, web, tls, tunnel, engine, sse, auth, limits);
     }
 
     public FerryConfig withHistory(HistoryConfig x) {
-        return new FerryConfig(server, websocket, rpc, http, x, web, tls, tunnel, engine, sse);
+        return new FerryConfig(server, websocket, rpc, http, x, web, tls, tunnel, engine, sse, auth, limits);
     }
 
     public FerryConfig withWeb(WebConfig x) {
-        return new FerryConfig(server, websocket, rpc, http, history, x, tls, tunnel, engine, sse);
+        return new FerryConfig(server, websocket, rpc, http, history, x, tls, tunnel, engine, sse, auth, limits);
     }
 
     public FerryConfig withTls(TlsConfig x) {
-        return new FerryConfig(server, websocket, rpc, http, history, web, x, tunnel, engine, sse);
+        return new FerryConfig(server, websocket, rpc, http, history, web, x, tunnel, engine, sse, auth, limits);
     }
 
     public FerryConfig withTunnel(TunnelConfig x) {
-        return new FerryConfig(server, websocket, rpc, http, history, web, tls, x, engine, sse);
+        return new FerryConfig(server, websocket, rpc, http, history, web, tls, x, engine, sse, auth, limits);
     }
 
     public FerryConfig withEngine(EngineConfig x) {
-        return new FerryConfig(server, websocket, rpc, http, history, web, tls, tunnel, x, sse);
+        return new FerryConfig(server, websocket, rpc, http, history, web, tls, tunnel, x, sse, auth, limits);
     }
 
     public FerryConfig withSse(SseConfig x) {
-        return new FerryConfig(server, websocket, rpc, http, history, web, tls, tunnel, engine, x);
+        return new FerryConfig(server, websocket, rpc, http, history, web, tls, tunnel, engine, x, auth, limits);
+    }
+
+    public FerryConfig withAuth(AuthConfig x) {
+        return new FerryConfig(server, websocket, rpc, http, history, web, tls, tunnel, engine, sse, x, limits);
+    }
+
+    public FerryConfig withLimits(LimitsConfig x) {
+        return new FerryConfig(server, websocket, rpc, http, history, web, tls, tunnel, engine, sse, auth, x);
     }
 }

@@ -5,6 +5,12 @@ import com.fasterxml.jackson.core.JsonParser;
 import dev.ferry.protocol.ErrorCode;
 import dev.ferry.protocol.Payload;
 import dev.ferry.protocol.Topics;
+import dev.ferry.server.auth.Action;
+import dev.ferry.server.auth.AuthError;
+import dev.ferry.server.auth.AuthOutcome;
+import dev.ferry.server.auth.AuthRequest;
+import dev.ferry.server.auth.Decision;
+import dev.ferry.server.auth.Identity;
 import dev.ferry.server.rpc.Caller;
 import dev.ferry.server.transport.ServerContext;
 import io.netty.buffer.ByteBufUtil;
@@ -17,7 +23,6 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.util.concurrent.EventExecutor;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.util.List;
 import java.util.Locale;
 
@@ -29,11 +34,9 @@ final class HttpApi {
     private static final JsonFactory JSON = new JsonFactory();
 
     private final ServerContext server;
-    private final List<byte[]> apiKeys;
 
     HttpApi(ServerContext server) {
         this.server = server;
-        this.apiKeys = server.config().http().apiKeys().stream().map(k -> k.getBytes(StandardCharsets.UTF_8)).toList();
     }
 
     void health(ChannelHandlerContext ctx, FullHttpRequest req, boolean keepAlive) {
@@ -47,12 +50,16 @@ final class HttpApi {
     }
 
     void publish(ChannelHandlerContext ctx, FullHttpRequest req, boolean keepAlive, String topic) {
-        if (!authorized(ctx, req, keepAlive)) {
+        Identity identity = authenticated(ctx, req, keepAlive);
+        if (identity == null) {
             return;
         }
         String why = Topics.checkTopic(topic);
         if (why != null) {
             HttpResponses.send(ctx, keepAlive, HttpResponses.error(HttpResponseStatus.BAD_REQUEST, ErrorCode.BAD_TOPIC.wire(), why));
+            return;
+        }
+        if (!permitted(ctx, keepAlive, identity, Action.PUBLISH, topic)) {
             return;
         }
         Payload payload = payload(ctx, req, keepAlive);
@@ -97,12 +104,16 @@ final class HttpApi {
     }
 
     void history(ChannelHandlerContext ctx, FullHttpRequest req, boolean keepAlive, String topic, QueryStringDecoder uri) {
-        if (!authorized(ctx, req, keepAlive)) {
+        Identity identity = authenticated(ctx, req, keepAlive);
+        if (identity == null) {
             return;
         }
         String why = Topics.checkTopic(topic);
         if (why != null) {
             HttpResponses.send(ctx, keepAlive, HttpResponses.error(HttpResponseStatus.BAD_REQUEST, ErrorCode.BAD_TOPIC.wire(), why));
+            return;
+        }
+        if (!permitted(ctx, keepAlive, identity, Action.HISTORY, topic)) {
             return;
         }
         int max = server.hub().historyConfig().maxRecovery();
@@ -148,12 +159,16 @@ final class HttpApi {
     }
 
     void call(ChannelHandlerContext ctx, FullHttpRequest req, boolean keepAlive, String proc, QueryStringDecoder uri) {
-        if (!authorized(ctx, req, keepAlive)) {
+        Identity identity = authenticated(ctx, req, keepAlive);
+        if (identity == null) {
             return;
         }
         String why = Topics.checkProcedure(proc);
         if (why != null) {
             HttpResponses.send(ctx, keepAlive, HttpResponses.error(HttpResponseStatus.BAD_REQUEST, ErrorCode.BAD_PROCEDURE.wire(), why));
+            return;
+        }
+        if (!permitted(ctx, keepAlive, identity, Action.CALL, proc)) {
             return;
         }
         long max = server.rpc().config().maxTimeout().toMillis();
@@ -228,33 +243,31 @@ final class HttpApi {
         };
     }
 
-    /** Checks {@code Authorization: Bearer <key>} against http.api-keys in constant time; answers 401/403 if not. */
-    private boolean authorized(ChannelHandlerContext ctx, FullHttpRequest req, boolean keepAlive) {
-        if (apiKeys.isEmpty()) {
-            HttpResponses.send(ctx, keepAlive, HttpResponses.error(HttpResponseStatus.FORBIDDEN, "api_disabled",
-                    "the HTTP API is disabled: no http.api-keys are configured"));
-            return false;
+    /**
+     * The identity behind {@code Authorization: Bearer <API key or token>}; answers 401/403 and returns null when
+     * there is none (docs/security.md).
+     */
+    private Identity authenticated(ChannelHandlerContext ctx, FullHttpRequest req, boolean keepAlive) {
+        AuthOutcome who = server.security().authenticator().authenticateApi(AuthRequest.of(req));
+        if (who instanceof AuthError e) {
+            HttpResponses.send(ctx, keepAlive, HttpResponses.authError(e));
+            return null;
         }
-        String auth = req.headers().get(HttpHeaderNames.AUTHORIZATION);
-        if (auth == null || !auth.regionMatches(true, 0, "Bearer ", 0, 7)) {
-            FullHttpResponse r = HttpResponses.error(HttpResponseStatus.UNAUTHORIZED, "unauthorized",
-                    "missing API key (expected: Authorization: Bearer <key>)");
-            r.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"ferry\"");
-            HttpResponses.send(ctx, keepAlive, r);
-            return false;
+        return (Identity) who;
+    }
+
+    /** Whether {@code identity} may do {@code action} on {@code target}; answers 403 {@code forbidden} if not. */
+    private boolean permitted(ChannelHandlerContext ctx, boolean keepAlive, Identity identity, Action action, String target) {
+        Decision d = server.security().permissions().check(identity, action, target);
+        if (d.allowed()) {
+            return true;
         }
-        byte[] given = auth.substring(7).trim().getBytes(StandardCharsets.UTF_8);
-        boolean ok = false;
-        for (byte[] k : apiKeys) {
-            ok |= MessageDigest.isEqual(k, given);
-        }
-        if (!ok) {
-            FullHttpResponse r = HttpResponses.error(HttpResponseStatus.UNAUTHORIZED, "unauthorized", "unknown API key");
-            r.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"ferry\", error=\"invalid_token\"");
-            HttpResponses.send(ctx, keepAlive, r);
-            return false;
-        }
-        return true;
+        server.security().counters().forbidden();
+        byte[] data = ("{\"action\":\"" + action.wire() + "\",\"topic\":" + new String(dev.ferry.protocol.FrameCodec.quote(target),
+                StandardCharsets.UTF_8) + "}").getBytes(StandardCharsets.UTF_8);
+        HttpResponses.send(ctx, keepAlive, HttpResponses.json(HttpResponseStatus.FORBIDDEN,
+                HttpResponses.errorBody(ErrorCode.FORBIDDEN.wire(), d.reason(), data)));
+        return false;
     }
 
     /**

@@ -38,6 +38,15 @@ public final class HttpResponses {
         return json(status, errorBody(code, message, null));
     }
 
+    /** The answer to refused credentials: 401 with {@code WWW-Authenticate: Bearer}, or 403. */
+    public static FullHttpResponse authError(dev.ferry.server.auth.AuthError e) {
+        FullHttpResponse r = error(HttpResponseStatus.valueOf(e.status()), e.code(), e.message());
+        if (e.status() == 401) {
+            r.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"ferry\"");
+        }
+        return r;
+    }
+
     public static FullHttpResponse text(HttpResponseStatus status, String body) {
         return response(status, Unpooled.copiedBuffer(body + "\n", StandardCharsets.UTF_8), "text/plain; charset=utf-8");
     }

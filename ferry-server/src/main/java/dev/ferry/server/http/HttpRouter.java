@@ -57,13 +57,19 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
                     "malformed HTTP request: " + req.decoderResult().cause().getMessage()));
             return;
         }
+        if (ctx.channel().hasAttr(ServerContext.OVER_CONNECTION_LIMIT)) {
+            HttpResponses.send(ctx, false, HttpResponses.error(HttpResponseStatus.TOO_MANY_REQUESTS, "too_many_connections",
+                    "this address already holds " + server.config().limits().connectionsPerIp()
+                            + " connections (limits.connections-per-ip)"));
+            return;
+        }
         QueryStringDecoder uri = new QueryStringDecoder(req.uri(), StandardCharsets.UTF_8);
         String path = uri.rawPath();
         if (path.equals(WebSocketUpgrade.PATH)) {
             String refusal = WebSocketUpgrade.refusal(req);
             if (refusal != null) {
                 HttpResponses.send(ctx, false, HttpResponses.text(HttpResponseStatus.BAD_REQUEST, refusal));
-            } else if (web.admitted(ctx, req)) {
+            } else if (web.admitted(ctx, req) && WebSocketUpgrade.authenticate(ctx, req, server)) {
                 WebSocketUpgrade.upgrade(ctx, req, server);
             }
             return;

@@ -7,6 +7,14 @@ import dev.ferry.protocol.FrameCodec;
 import dev.ferry.protocol.Payload;
 import dev.ferry.protocol.ProtocolException;
 import dev.ferry.protocol.Topics;
+import dev.ferry.server.auth.AccessScope;
+import dev.ferry.server.auth.Action;
+import dev.ferry.server.auth.AuthError;
+import dev.ferry.server.auth.AuthOutcome;
+import dev.ferry.server.auth.Decision;
+import dev.ferry.server.auth.Identity;
+import dev.ferry.server.auth.TokenBucket;
+import dev.ferry.server.config.LimitsConfig;
 import dev.ferry.server.hub.HistoryJson;
 import dev.ferry.server.hub.Hub;
 import dev.ferry.server.hub.Subscriber;
@@ -25,6 +33,8 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -54,11 +64,28 @@ public final class Session implements FrameCodec.Sink, Subscriber, Callee, Calle
     private final Map<Long, Long> calls = new HashMap<>();
     private boolean goingAway;
     private boolean closed;
+    /** What this connection's identity may do (docs/security.md); replaced by a successful {@code auth}. */
+    private AccessScope scope;
+    /** Closes the connection with 4005 when its identity expires; null when it does not. */
+    private ScheduledFuture<?> expiry;
+    /** Rate limits of {@code pub} and {@code call}; null when unlimited. */
+    private final TokenBucket publishRate;
+    private final TokenBucket callRate;
 
     public Session(ServerContext context, Outbound out, String remote) {
+        this(context, out, remote, Identity.ANONYMOUS);
+    }
+
+    /** A session of a client authenticated as {@code identity} when the connection opened. */
+    public Session(ServerContext context, Outbound out, String remote, Identity identity) {
         this.context = context;
         this.out = out;
         this.remote = remote;
+        LimitsConfig limits = context.config().limits();
+        long now = System.nanoTime();
+        this.publishRate = limits.publishRate() > 0 ? new TokenBucket(limits.publishRate(), limits.publishBurst(), now) : null;
+        this.callRate = limits.callRate() > 0 ? new TokenBucket(limits.callRate(), limits.callBurst(), now) : null;
+        adopt(identity);
     }
 
     @Override
@@ -112,6 +139,8 @@ public final class Session implements FrameCodec.Sink, Subscriber, Callee, Calle
                 index(x);
             } else if (frame instanceof Frame.Ping p) {
                 out.send(new Frame.Pong(p.id()));
+            } else if (frame instanceof Frame.Auth a) {
+                authenticate(a);
             } else {
                 sendError(idOf(frame), ErrorCode.UNKNOWN_COMMAND,
                         "\"" + frame.type() + "\" is sent by the server, not a command");
@@ -127,7 +156,8 @@ public final class Session implements FrameCodec.Sink, Subscriber, Callee, Calle
     }
 
     private void subscribe(Frame.Sub s) {
-        if (refused(s.id(), ErrorCode.BAD_TOPIC, Topics.checkPattern(s.topic())) || refusedWhileDraining(s.id())
+        if (refused(s.id(), ErrorCode.BAD_TOPIC, Topics.checkPattern(s.topic())) || denied(s.id(), Action.SUBSCRIBE, s.topic())
+                || refusedWhileDraining(s.id())
                 || refused(s.id(), ErrorCode.BAD_TOPIC, checkSince(s))) {
             return;
         }
@@ -192,7 +222,7 @@ public final class Session implements FrameCodec.Sink, Subscriber, Callee, Calle
     }
 
     private void history(Frame.History h) {
-        if (refused(h.id(), ErrorCode.BAD_TOPIC, Topics.checkTopic(h.topic()))) {
+        if (refused(h.id(), ErrorCode.BAD_TOPIC, Topics.checkTopic(h.topic())) || denied(h.id(), Action.HISTORY, h.topic())) {
             return;
         }
         int max = context.hub().historyConfig().maxRecovery();
@@ -220,7 +250,8 @@ public final class Session implements FrameCodec.Sink, Subscriber, Callee, Calle
     }
 
     private void publish(Frame.Pub p) {
-        if (refused(p.id(), ErrorCode.BAD_TOPIC, Topics.checkTopic(p.topic()))) {
+        if (refused(p.id(), ErrorCode.BAD_TOPIC, Topics.checkTopic(p.topic())) || denied(p.id(), Action.PUBLISH, p.topic())
+                || rateLimited(p.id(), publishRate, "publish", "limits.publish-rate")) {
             return;
         }
         context.hub().publish(p.topic(), p.data()).whenComplete((offset, failure) -> {
@@ -234,10 +265,17 @@ public final class Session implements FrameCodec.Sink, Subscriber, Callee, Calle
     }
 
     private void call(Frame.Call c) {
-        if (refused(c.id(), ErrorCode.BAD_PROCEDURE, Topics.checkProcedure(c.proc()))) {
+        if (refused(c.id(), ErrorCode.BAD_PROCEDURE, Topics.checkProcedure(c.proc())) || denied(c.id(), Action.CALL, c.proc())) {
             return;
         }
-        if (refusedWhileDraining(c.id())) {
+        if (refusedWhileDraining(c.id()) || rateLimited(c.id(), callRate, "call", "limits.call-rate")) {
+            return;
+        }
+        int maxPending = context.config().limits().maxPendingCalls();
+        if (calls.size() >= maxPending) {
+            context.security().counters().pendingCallsRefused();
+            sendError(c.id(), ErrorCode.TOO_MANY_PENDING_CALLS,
+                    "this connection already has " + maxPending + " calls waiting for a reply (limits.max-pending-calls)");
             return;
         }
         long max = context.rpc().config().maxTimeout().toMillis();
@@ -259,7 +297,7 @@ public final class Session implements FrameCodec.Sink, Subscriber, Callee, Calle
     }
 
     private void register(Frame.Register r) {
-        if (refused(r.id(), ErrorCode.BAD_PROCEDURE, Topics.checkProcedure(r.proc()))) {
+        if (refused(r.id(), ErrorCode.BAD_PROCEDURE, Topics.checkProcedure(r.proc())) || denied(r.id(), Action.REGISTER, r.proc())) {
             return;
         }
         if (refusedWhileDraining(r.id())) {
@@ -359,6 +397,9 @@ public final class Session implements FrameCodec.Sink, Subscriber, Callee, Calle
             return;
         }
         closed = true;
+        if (expiry != null) {
+            expiry.cancel(false);
+        }
         for (String pattern : subscriptions) {
             context.hub().unsubscribe(pattern, this);
         }
@@ -405,6 +446,104 @@ public final class Session implements FrameCodec.Sink, Subscriber, Callee, Calle
             return false;
         }
         sendError(id, code, why);
+        return true;
+    }
+
+    // ------------------------------------------------------------ authentication and authorization
+
+    /** The identity this connection acts as. */
+    public Identity identity() {
+        return scope.identity();
+    }
+
+    /** Takes {@code identity} as the connection's own, and closes the connection with 4005 when it expires. */
+    private void adopt(Identity identity) {
+        scope = context.security().permissions().scope(identity);
+        if (expiry != null) {
+            expiry.cancel(false);
+            expiry = null;
+        }
+        if (identity.expiresAt() != null) {
+            long delay = Math.max(0, identity.expiresAt().toEpochMilli() - System.currentTimeMillis());
+            expiry = executor().schedule(this::expired, delay, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    private void expired() {
+        if (closed || goingAway) {
+            return;
+        }
+        context.security().counters().expiredClosed();
+        out.close(CloseCodes.TOKEN_EXPIRED, "token expired");
+    }
+
+    /**
+     * {@code auth}: a token for this connection. An anonymous connection takes the token's identity; an
+     * authenticated one may only refresh its own (same issuer and subject), which pushes back its expiry. What the
+     * new identity may no longer do is undone: such subscriptions and registrations are dropped, each with a
+     * {@code forbidden} error without id.
+     */
+    private void authenticate(Frame.Auth a) {
+        AuthOutcome outcome = context.security().authenticator().verifyToken(a.token());
+        if (outcome instanceof AuthError e) {
+            sendError(a.id(), ErrorCode.UNAUTHORIZED, e.message());
+            return;
+        }
+        Identity next = (Identity) outcome;
+        Identity current = scope.identity();
+        if (current.kind() != Identity.Kind.ANONYMOUS && !current.samePrincipal(next)) {
+            context.security().counters().authFailed();
+            sendError(a.id(), ErrorCode.UNAUTHORIZED, "this connection is authenticated as " + current.describe()
+                    + "; a token for " + next.describe() + " cannot replace it (open a new connection)");
+            return;
+        }
+        adopt(next);
+        for (String pattern : List.copyOf(subscriptions)) {
+            Decision d = scope.check(Action.SUBSCRIBE, pattern);
+            if (!d.allowed()) {
+                subscriptions.remove(pattern);
+                context.hub().unsubscribe(pattern, this);
+                sendForbidden(0, Action.SUBSCRIBE, pattern, d.reason() + "; the subscription was dropped");
+            }
+        }
+        for (String proc : List.copyOf(procedures)) {
+            Decision d = scope.check(Action.REGISTER, proc);
+            if (!d.allowed()) {
+                procedures.remove(proc);
+                context.rpc().unregister(proc, this);
+                sendForbidden(0, Action.REGISTER, proc, d.reason() + "; the registration was dropped");
+            }
+        }
+        String exp = next.expiresAt() == null ? "" : ",\"exp\":" + next.expiresAt().getEpochSecond();
+        out.send(new Frame.Result(a.id(), Payload.json(("{\"sub\":" + quoted(next.name()) + exp + "}")
+                .getBytes(StandardCharsets.UTF_8))));
+    }
+
+    /** Answers {@code forbidden} when this connection may not do {@code action} on {@code target}. */
+    private boolean denied(long id, Action action, String target) {
+        Decision d = scope.check(action, target);
+        if (d.allowed()) {
+            return false;
+        }
+        sendForbidden(id, action, target, d.reason());
+        return true;
+    }
+
+    private void sendForbidden(long id, Action action, String target, String reason) {
+        context.security().counters().forbidden();
+        Payload data = Payload.json(("{\"action\":\"" + action.wire() + "\",\"topic\":" + quoted(target) + "}")
+                .getBytes(StandardCharsets.UTF_8));
+        out.send(new Frame.Error(id, ErrorCode.FORBIDDEN.wire(), reason, data));
+    }
+
+    /** Answers {@code rate_limited} when {@code bucket} is empty. */
+    private boolean rateLimited(long id, TokenBucket bucket, String action, String key) {
+        if (bucket == null || bucket.tryTake(System.nanoTime())) {
+            return false;
+        }
+        context.security().counters().rateLimited();
+        out.send(new Frame.Error(id, ErrorCode.RATE_LIMITED.wire(), action + " rate exceeded (" + key + ")",
+                Payload.json(("{\"action\":\"" + action + "\"}").getBytes(StandardCharsets.UTF_8))));
         return true;
     }
 

@@ -51,6 +51,10 @@ public final class FerryChannelInitializer extends ChannelInitializer<SocketChan
     @Override
     protected void initChannel(SocketChannel ch) {
         server.register(ch);
+        if (!server.security().connections().admit(ch)) {
+            server.security().counters().connectionRefused();
+            ch.attr(ServerContext.OVER_CONNECTION_LIMIT).set(Boolean.TRUE);
+        }
         ChannelPipeline p = ch.pipeline();
         if (tls != null) {
             p.addLast(HandlerNames.TLS_DETECT, new TlsDetector(tls));

@@ -1,6 +1,7 @@
 package dev.ferry.server.transport;
 
 import dev.ferry.server.auth.OriginPolicy;
+import dev.ferry.server.auth.Security;
 import dev.ferry.server.config.FerryConfig;
 import dev.ferry.server.http.WebAssets;
 import dev.ferry.server.hub.Hub;
@@ -29,11 +30,14 @@ public final class ServerContext {
     public static final AttributeKey<Boolean> HTTP_BUSY = AttributeKey.valueOf("ferry.http.busy");
     /** Set on a plain WebSocket channel: how it says goodbye (idempotent, run on its event loop) when draining. */
     public static final AttributeKey<Runnable> GO_AWAY = AttributeKey.valueOf("ferry.goaway");
+    /** Set on a channel accepted beyond limits.connections-per-ip: its first request is answered 429. */
+    public static final AttributeKey<Boolean> OVER_CONNECTION_LIMIT = AttributeKey.valueOf("ferry.over-connection-limit");
 
     private final FerryConfig config;
     private final Hub hub;
     private final Rpc rpc;
     private final Tunnels tunnels;
+    private final Security security;
     private final ChannelGroup channels = new DefaultChannelGroup("ferry", GlobalEventExecutor.INSTANCE);
     private final Set<Session> sessions = ConcurrentHashMap.newKeySet();
     private final WebAssets webAssets = new WebAssets();
@@ -47,16 +51,22 @@ public final class ServerContext {
 
     /** A context whose meters nobody scrapes (tests). */
     public ServerContext(FerryConfig config, Hub hub, Rpc rpc) {
-        this(config, hub, rpc, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+        this(config, hub, rpc, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), new Security(config));
     }
 
-    public ServerContext(FerryConfig config, Hub hub, Rpc rpc, PrometheusMeterRegistry meters) {
+    public ServerContext(FerryConfig config, Hub hub, Rpc rpc, PrometheusMeterRegistry meters, Security security) {
         this.config = config;
         this.hub = hub;
         this.rpc = rpc;
         this.meters = meters;
+        this.security = security;
         this.originPolicy = new OriginPolicy(config.web());
         this.tunnels = new Tunnels(config.tunnel());
+    }
+
+    /** Authentication, permissions, limits and their counters. */
+    public Security security() {
+        return security;
     }
 
     /** The registry scraped at {@code GET /metrics}. */
@@ -169,5 +179,6 @@ public final class ServerContext {
     /** Closes whatever is still open. */
     public void closeAll() {
         channels.close().awaitUninterruptibly();
+        security.close();
     }
 }

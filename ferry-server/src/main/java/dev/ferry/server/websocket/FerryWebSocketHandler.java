@@ -3,6 +3,7 @@ package dev.ferry.server.websocket;
 import dev.ferry.protocol.CloseCodes;
 import dev.ferry.protocol.ErrorCode;
 import dev.ferry.protocol.Frame;
+import dev.ferry.server.auth.Identity;
 import dev.ferry.server.session.Session;
 import dev.ferry.server.transport.HandlerNames;
 import dev.ferry.server.transport.ServerContext;
@@ -62,7 +63,9 @@ final class FerryWebSocketHandler extends ChannelInboundHandlerAdapter {
             ctx.pipeline().remove(HandlerNames.HTTP_ROUTER);
         }
         outbound = new WebSocketOutbound(ctx, server, server.config().websocket().outboundQueueBytes());
-        session = new Session(server, outbound, String.valueOf(ctx.channel().remoteAddress()));
+        Identity identity = ctx.channel().attr(Identity.KEY).getAndSet(null);
+        session = new Session(server, outbound, String.valueOf(ctx.channel().remoteAddress()),
+                identity == null ? Identity.ANONYMOUS : identity);
         ctx.channel().attr(Session.KEY).set(session);
         Session s = session;
         WebSocketOutbound o = outbound;

@@ -1,6 +1,11 @@
 package dev.ferry.server.websocket;
 
+import dev.ferry.server.auth.AuthError;
+import dev.ferry.server.auth.AuthOutcome;
+import dev.ferry.server.auth.AuthRequest;
+import dev.ferry.server.auth.Identity;
 import dev.ferry.server.config.WebSocketConfig;
+import dev.ferry.server.http.HttpResponses;
 import dev.ferry.server.transport.HandlerNames;
 import dev.ferry.server.transport.ServerContext;
 import io.netty.channel.ChannelHandler;
@@ -47,6 +52,20 @@ public final class WebSocketUpgrade {
             }
         }
         return "unsupported WebSocket subprotocol \"" + offered.trim() + "\" (expected: " + SUBPROTOCOL + ")";
+    }
+
+    /**
+     * Authenticates the client of an acceptable upgrade (docs/security.md): on success keeps its identity on the
+     * channel for the session and returns true; otherwise answers 401 with a JSON reason and returns false.
+     */
+    public static boolean authenticate(ChannelHandlerContext ctx, FullHttpRequest req, ServerContext server) {
+        AuthOutcome who = server.security().authenticator().authenticate(AuthRequest.of(req));
+        if (who instanceof AuthError e) {
+            HttpResponses.send(ctx, false, HttpResponses.authError(e));
+            return false;
+        }
+        ctx.channel().attr(Identity.KEY).set((Identity) who);
+        return true;
     }
 
     /**

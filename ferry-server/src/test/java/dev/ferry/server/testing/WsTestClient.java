@@ -40,11 +40,12 @@ public final class WsTestClient implements AutoCloseable {
     private volatile boolean autoRead = true;
 
     private WsTestClient(URI uri, String... subprotocols) {
-        this(HttpClient.newHttpClient(), uri, subprotocols);
+        this(HttpClient.newHttpClient(), uri, java.util.Map.of(), subprotocols);
     }
 
-    private WsTestClient(HttpClient http, URI uri, String... subprotocols) {
+    private WsTestClient(HttpClient http, URI uri, java.util.Map<String, String> headers, String... subprotocols) {
         WebSocket.Builder b = http.newWebSocketBuilder().connectTimeout(TIMEOUT);
+        headers.forEach(b::header);
         if (subprotocols.length > 0) {
             String[] rest = new String[subprotocols.length - 1];
             System.arraycopy(subprotocols, 1, rest, 0, rest.length);
@@ -60,7 +61,12 @@ public final class WsTestClient implements AutoCloseable {
 
     /** Opens a ferry.v1 connection with the given HTTP client (e.g. one that trusts a test certificate). */
     public static WsTestClient connect(HttpClient http, URI uri) {
-        return new WsTestClient(http, uri, "ferry.v1");
+        return new WsTestClient(http, uri, java.util.Map.of(), "ferry.v1");
+    }
+
+    /** Opens a ferry.v1 connection whose upgrade request carries these headers (e.g. Authorization, Cookie). */
+    public static WsTestClient connect(URI uri, java.util.Map<String, String> headers) {
+        return new WsTestClient(HttpClient.newHttpClient(), uri, headers, "ferry.v1");
     }
 
     /** Opens a connection offering exactly these subprotocols (none for a bare upgrade). */

@@ -1,0 +1,27 @@
+package dev.ferry.server.auth;
+
+import java.util.Locale;
+
+/** What a client may be allowed to do with a topic (or, for {@link #CALL} and {@link #REGISTER}, a procedure). */
+public enum Action {
+    SUBSCRIBE,
+    PUBLISH,
+    CALL,
+    REGISTER,
+    HISTORY;
+
+    /** The action's name in configuration, tokens and error data: {@code subscribe}, {@code publish}, ... */
+    public String wire() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+
+    /** The action named {@code s} (as {@link #wire()} spells it), or {@code null}. */
+    public static Action fromWire(String s) {
+        for (Action a : values()) {
+            if (a.wire().equals(s)) {
+                return a;
+            }
+        }
+        return null;
+    }
+}

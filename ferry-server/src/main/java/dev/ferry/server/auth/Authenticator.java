@@ -1,0 +1,177 @@
+package dev.ferry.server.auth;
+
+import dev.ferry.server.config.ApiKeyConfig;
+import dev.ferry.server.config.AuthConfig;
+import dev.ferry.server.config.HttpConfig;
+import dev.ferry.server.config.IssuerConfig;
+import java.net.http.HttpClient;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Turns presented credentials into an {@link Identity}, for every transport:
+ * <ul>
+ *   <li>{@link #authenticate} when a connection opens: a token from {@code Authorization: Bearer}, the cookie
+ *       {@code auth.cookie}, or the {@code access_token} query parameter (in that order); none is anonymous when
+ *       {@code auth.anonymous} allows it;</li>
+ *   <li>{@link #authenticateApi} for an HTTP API request: {@code Authorization: Bearer} with an API key or a token
+ *       (never anonymous, never a cookie);</li>
+ *   <li>{@link #verifyToken} for a token presented on an open connection (the ferry.v1 {@code auth} command).</li>
+ * </ul>
+ * Thread-safe; never blocks the caller (JWKS are fetched on a thread of its own). {@link #close()} stops it.
+ */
+public final class Authenticator implements AutoCloseable {
+    public static final String QUERY_PARAM = "access_token";
+
+    private final AuthConfig config;
+    private final SecurityCounters counters;
+    /** SHA-256 of each API key, so that comparing takes the same time whatever the key's length. */
+    private final List<byte[]> keyHashes = new ArrayList<>();
+    private final List<Identity> keyIdentities = new ArrayList<>();
+    private final TokenVerifier tokens;
+    private final ScheduledExecutorService refresher;
+
+    public Authenticator(AuthConfig config, HttpConfig http, SecurityCounters counters) {
+        this(config, http, counters, Clock.systemUTC());
+    }
+
+    public Authenticator(AuthConfig config, HttpConfig http, SecurityCounters counters, Clock clock) {
+        this.config = config;
+        this.counters = counters;
+        int i = 0;
+        for (String k : http.apiKeys()) {
+            keyHashes.add(sha256(k));
+            keyIdentities.add(Identity.apiKey("api-key-" + ++i, Grants.ALL));
+        }
+        for (ApiKeyConfig k : http.namedKeys()) {
+            keyHashes.add(sha256(k.key()));
+            keyIdentities.add(Identity.apiKey(k.name(), Grants.of(k.allow().stream().map(PermissionRule::parseGrant).toList())));
+        }
+        HttpClient client = null;
+        Map<String, IssuerKeys> issuers = new LinkedHashMap<>();
+        boolean jwks = false;
+        for (IssuerConfig ic : config.issuers()) {
+            if (ic.jwksUrl() != null && client == null) {
+                client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5))
+                        .followRedirects(HttpClient.Redirect.NEVER).build();
+            }
+            IssuerKeys keys = new IssuerKeys(ic, client);
+            issuers.put(ic.issuer(), keys);
+            jwks |= keys.hasJwks();
+        }
+        if (jwks) {
+            refresher = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "ferry-jwks");
+                t.setDaemon(true);
+                return t;
+            });
+            for (IssuerKeys k : issuers.values()) {
+                if (k.hasJwks()) {
+                    long every = k.config().jwksRefresh().toMillis();
+                    refresher.scheduleWithFixedDelay(k::refresh, every, every, TimeUnit.MILLISECONDS);
+                }
+            }
+        } else {
+            refresher = null;
+        }
+        this.tokens = new TokenVerifier(config, issuers, clock, k -> refresher.execute(() -> {
+            if (k.mayRefreshEarly()) {
+                k.refresh();
+            }
+        }));
+    }
+
+    /** Whether the HTTP API accepts anything: some API key or some token issuer is configured. */
+    public boolean apiEnabled() {
+        return !keyHashes.isEmpty() || !config.issuers().isEmpty();
+    }
+
+    /** Credentials of a connection being opened (WebSocket upgrade, and later SSE and the other transports). */
+    public AuthOutcome authenticate(AuthRequest request) {
+        String token = request.bearer();
+        if (token == null && !config.cookie().isEmpty()) {
+            token = request.cookies().get(config.cookie());
+        }
+        if (token == null && config.queryParam()) {
+            token = request.queryParam(QUERY_PARAM);
+        }
+        if (token == null || token.isEmpty()) {
+            if (config.anonymous()) {
+                return Identity.ANONYMOUS;
+            }
+            counters.authFailed();
+            return AuthError.unauthorized("missing token (expected: Authorization: Bearer <token>"
+                    + (config.cookie().isEmpty() ? "" : ", cookie " + config.cookie())
+                    + (config.queryParam() ? ", or ?" + QUERY_PARAM + "=<token>" : "") + ")");
+        }
+        return credential(token);
+    }
+
+    /** Credentials of an HTTP API request: {@code Authorization: Bearer <API key or token>}. */
+    public AuthOutcome authenticateApi(AuthRequest request) {
+        if (!apiEnabled()) {
+            return new AuthError(403, "api_disabled",
+                    "the HTTP API is disabled: no http.api-keys and no auth.issuers are configured");
+        }
+        String bearer = request.bearer();
+        if (bearer == null) {
+            counters.authFailed();
+            return AuthError.unauthorized("missing API key (expected: Authorization: Bearer <key>"
+                    + (config.issuers().isEmpty() ? "" : " or Bearer <token>") + ")");
+        }
+        return credential(bearer);
+    }
+
+    /** A token presented on an open connection. */
+    public AuthOutcome verifyToken(String token) {
+        try {
+            return tokens.verify(token);
+        } catch (TokenVerifier.Rejected e) {
+            counters.authFailed();
+            return AuthError.unauthorized("invalid token: " + e.getMessage());
+        }
+    }
+
+    private AuthOutcome credential(String value) {
+        byte[] h = sha256(value);
+        Identity key = null;
+        for (int i = 0; i < keyHashes.size(); i++) {
+            if (MessageDigest.isEqual(keyHashes.get(i), h) && key == null) {
+                key = keyIdentities.get(i);
+            }
+        }
+        if (key != null) {
+            return key;
+        }
+        if (config.issuers().isEmpty()) {
+            counters.authFailed();
+            return AuthError.unauthorized("unknown API key");
+        }
+        return verifyToken(value);
+    }
+
+    private static byte[] sha256(String s) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Override
+    public void close() {
+        if (refresher != null) {
+            refresher.shutdownNow();
+        }
+    }
+}

@@ -1,0 +1,49 @@
+package dev.ferry.server.auth;
+
+import io.netty.util.AttributeKey;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Who a client is: anonymous, the subject of a verified token, or a named API key.
+ *
+ * @param kind how the client authenticated
+ * @param name the token's {@code sub}, or the API key's name; {@code null} when anonymous
+ * @param issuer the token's {@code iss}; {@code null} otherwise
+ * @param claims the token's claims (empty otherwise); used by rules and placeholders
+ * @param expiresAt when the token expires; {@code null} when the identity does not expire
+ * @param grants for a token, the grants it carries ({@code null} when it carries none); for an API key, its
+ *     permissions
+ */
+public record Identity(Kind kind, String name, String issuer, Map<String, Object> claims, Instant expiresAt,
+                       Grants grants) implements AuthOutcome {
+    /** Where a transport keeps the identity of a connection between authentication and session start. */
+    public static final AttributeKey<Identity> KEY = AttributeKey.valueOf("ferry.identity");
+    public static final Identity ANONYMOUS = new Identity(Kind.ANONYMOUS, null, null, Map.of(), null, null);
+
+    public enum Kind { ANONYMOUS, TOKEN, API_KEY }
+
+    public Identity {
+        Objects.requireNonNull(kind, "kind");
+        claims = claims == null ? Map.of() : claims;
+    }
+
+    public static Identity apiKey(String name, Grants grants) {
+        return new Identity(Kind.API_KEY, name, null, Map.of(), null, grants);
+    }
+
+    /** Whether {@code other} is the same principal (same kind, issuer and name), as a token refresh must be. */
+    public boolean samePrincipal(Identity other) {
+        return kind == other.kind && Objects.equals(name, other.name) && Objects.equals(issuer, other.issuer);
+    }
+
+    /** For messages and logs: {@code anonymous}, {@code sub "alice" of issuer "..."}, {@code API key "billing"}. */
+    public String describe() {
+        return switch (kind) {
+            case ANONYMOUS -> "anonymous";
+            case TOKEN -> "sub \"" + PermissionRule.printable(name) + "\" of issuer \"" + PermissionRule.printable(issuer) + "\"";
+            case API_KEY -> "API key \"" + name + "\"";
+        };
+    }
+}

@@ -1,0 +1,34 @@
+package dev.ferry.server.auth;
+
+/**
+ * A token bucket: {@code rate} tokens per second up to {@code burst}. Not thread-safe: one per connection, used on
+ * its event loop.
+ */
+public final class TokenBucket {
+    private final double perNano;
+    private final double burst;
+    private double tokens;
+    private long last;
+
+    /** {@code rate} per second (> 0); {@code burst} 0 means the rate (at least 1). */
+    public TokenBucket(int rate, int burst, long nowNanos) {
+        this.perNano = rate / 1e9;
+        this.burst = burst > 0 ? burst : Math.max(1, rate);
+        this.tokens = this.burst;
+        this.last = nowNanos;
+    }
+
+    /** Takes one token if there is one. */
+    public boolean tryTake(long nowNanos) {
+        long elapsed = nowNanos - last;
+        if (elapsed > 0) {
+            tokens = Math.min(burst, tokens + elapsed * perNano);
+            last = nowNanos;
+        }
+        if (tokens >= 1) {
+            tokens -= 1;
+            return true;
+        }
+        return false;
+    }
+}

@@ -1,0 +1,28 @@
+package dev.ferry.server.config;
+
+/**
+ * Per-connection and per-address limits (docs/security.md). A rate of 0 means unlimited.
+ *
+ * @param publishRate publications per second one connection may sustain (default 0: unlimited); beyond it a
+ *     {@code pub} is answered {@code rate_limited}
+ * @param publishBurst publications one connection may send at once above the rate (default 0: the rate, at least 1)
+ * @param callRate calls per second one connection may sustain (default 0: unlimited)
+ * @param callBurst calls one connection may make at once above the rate (default 0: the rate, at least 1)
+ * @param maxPendingCalls calls one connection may have waiting for a reply (default 1000); one more is
+ *     {@code too_many_pending_calls}
+ * @param connectionsPerIp TCP connections one client address may hold (default 0: unlimited); one more is
+ *     answered 429 {@code too_many_connections} and closed
+ */
+public record LimitsConfig(int publishRate, int publishBurst, int callRate, int callBurst, int maxPendingCalls,
+                           int connectionsPerIp) {
+    public static final LimitsConfig DEFAULT = new LimitsConfig(0, 0, 0, 0, 1000, 0);
+
+    public LimitsConfig {
+        Checks.atLeast("limits.publish-rate", publishRate, 0);
+        Checks.atLeast("limits.publish-burst", publishBurst, 0);
+        Checks.atLeast("limits.call-rate", callRate, 0);
+        Checks.atLeast("limits.call-burst", callBurst, 0);
+        Checks.positive("limits.max-pending-calls", maxPendingCalls);
+        Checks.atLeast("limits.connections-per-ip", connectionsPerIp, 0);
+    }
+}
