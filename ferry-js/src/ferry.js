@@ -3,14 +3,18 @@
 //
 // The connection goes through a *transport*: an object { name, open(url, hooks) } whose open() returns a link
 // { send(textOrBytes), close(code, reason) } and reports hooks.onopen(), hooks.onmessage(data),
-// hooks.onclose({ code, reason }). webSocketTransport() is the default; an HTTP-only transport can be added to
-// options.transports later, and is tried when the ones before it cannot connect.
+// hooks.onclose({ code, reason }). webSocketTransport() comes first; httpTransport() (http-transport.js), the
+// HTTP-only session, is tried when the WebSocket cannot connect.
 
 import { Emitter } from './events.js';
 import { matches } from './topics.js';
 import { resolveWebSocketUrl } from './relative-websocket.js';
+import { httpTransport } from './http-transport.js';
 
 export const SUBPROTOCOL = 'ferry.v1';
+
+/** Most topic positions sent with one re-subscription (the server's default limit). */
+const MAX_SINCE = 1000;
 
 /** An error answered by the server (or by this client: `disconnected`, `closed`), with its code. */
 export class FerryError extends Error {
@@ -47,6 +51,18 @@ export function webSocketTransport(WebSocketImpl) {
       };
     },
   };
+}
+
+/**
+ * WebSocket first; then, where fetch and EventSource exist (every browser; Node with options.EventSource), the
+ * HTTP-only session, used when a WebSocket cannot be opened.
+ */
+function defaultTransports(options) {
+  const out = [webSocketTransport(options.WebSocket)];
+  if ((options.fetch || globalThis.fetch) && (options.EventSource || globalThis.EventSource) && options.httpFallback !== false) {
+    out.push(httpTransport(options));
+  }
+  return out;
 }
 
 /** The delay before reconnect attempt `attempt` (0-based): exponential, capped, with "equal jitter". */
@@ -96,7 +112,8 @@ export class Ferry extends Emitter {
   /**
    * @param url ws(s):// URL of the ferry.v1 endpoint, or a path such as '/v1/ws' resolved against the page
    * @param options.WebSocket WebSocket implementation (default: globalThis.WebSocket; in Node 20 pass ws)
-   * @param options.transports transports to try in order (default: [webSocketTransport(options.WebSocket)])
+   * @param options.transports transports to try in order (default: the WebSocket, then the HTTP-only session
+   *     where fetch and EventSource are available; options.httpFallback: false leaves it out)
    * @param options.reconnect reconnect after an unexpected close (default true)
    * @param options.minDelay / options.maxDelay backoff bounds in ms (default 250 / 10000)
    * @param options.random source of jitter in [0, 1) (default Math.random)
@@ -106,7 +123,7 @@ export class Ferry extends Emitter {
     super();
     this.url = resolveWebSocketUrl(url, options.location || globalThis.location);
     this.options = { reconnect: true, minDelay: 250, maxDelay: 10000, random: Math.random, ...options };
-    this.transports = options.transports || [webSocketTransport(options.WebSocket)];
+    this.transports = options.transports || defaultTransports(options);
     this.state = 'idle';
     this.transport = null;
     this._link = null;
@@ -114,7 +131,7 @@ export class Ferry extends Emitter {
     this._pending = new Map(); // id -> { resolve, reject, kind, key }
     this._subs = new Map(); // pattern -> { handlers: Set, confirmed, waiters: [] }
     this._procs = new Map(); // proc -> { handler, confirmed, waiters: [] }
-    this._offsets = new Map(); // topic -> last offset seen (for resumption where history allows)
+    this._positions = new Map(); // topic -> { offset, epoch }: the last publication seen, to resume from
     this._attempt = 0;
     this._timer = null;
     this._readyWaiters = [];
@@ -192,7 +209,7 @@ export class Ferry extends Emitter {
     this._setState('connected', { transport: this.transport });
     for (const [pattern, s] of this._subs) {
       s.confirmed = false;
-      this._send({ type: 'sub', id: this._track('sub', pattern), topic: pattern });
+      this._send(this._subFrame(pattern));
     }
     for (const [proc, r] of this._procs) {
       r.confirmed = false;
@@ -258,7 +275,7 @@ export class Ferry extends Emitter {
     s = { handlers: new Set([handler]), confirmed: false, waiters: [] };
     this._subs.set(pattern, s);
     const p = new Promise((resolve, reject) => s.waiters.push({ resolve: () => resolve(subscription), reject }));
-    if (this.state === 'connected') this._send({ type: 'sub', id: this._track('sub', pattern), topic: pattern });
+    if (this.state === 'connected') this._send(this._subFrame(pattern));
     else this.connect().catch(() => {});
     return p;
   }
@@ -341,9 +358,39 @@ export class Ferry extends Emitter {
     return Date.now() - t0;
   }
 
-  /** The last offset seen on a topic (kept for resuming from history once the server offers it). */
+  /** The last offset seen on a topic, or undefined. */
   lastOffset(topic) {
-    return this._offsets.get(topic);
+    return this._positions.get(topic)?.offset;
+  }
+
+  /**
+   * A `sub` for `pattern` that asks the server to replay what this client missed on the topics it has seen
+   * (docs/protocol.md §4.1): `since` is one position for a concrete topic, a list of them for a pattern.
+   */
+  _subFrame(pattern) {
+    const frame = { type: 'sub', id: this._track('sub', pattern), topic: pattern };
+    const since = [];
+    for (const [topic, p] of this._positions) {
+      if (since.length < MAX_SINCE && matches(pattern, topic)) since.push({ topic, offset: p.offset, epoch: p.epoch });
+    }
+    if (since.length > 0) {
+      frame.since = pattern.split('.').some((w) => w === '*' || w === '#') ? since : { offset: since[0].offset, epoch: since[0].epoch };
+    }
+    return frame;
+  }
+
+  /** Reads a `sub` answer: where concrete topics start, and which topics history could not bring back. */
+  _onSubscribed(data) {
+    if (!data) return;
+    const entries = Array.isArray(data.positions) ? data.positions : (data.offset !== undefined ? [data] : []);
+    for (const e of entries) {
+      const known = this._positions.get(e.topic);
+      const lost = e.recovered === false;
+      if (lost || !known || known.epoch !== (e.epoch || '')) {
+        this._positions.set(e.topic, { offset: e.offset, epoch: e.epoch || '' });
+      }
+      if (lost) this.emit('reset', { topic: e.topic, epoch: e.epoch, offset: e.offset });
+    }
   }
 
   // ---------------------------------------------------------------- plumbing
@@ -422,6 +469,7 @@ export class Ferry extends Emitter {
 
   _resolve(p, data) {
     if (p.kind === 'sub') {
+      this._onSubscribed(data);
       const s = this._subs.get(p.key);
       if (s) {
         s.confirmed = true;
@@ -457,7 +505,10 @@ export class Ferry extends Emitter {
   }
 
   _onPublication(f) {
-    this._offsets.set(f.topic, f.offset);
+    const epoch = f.epoch || '';
+    const last = this._positions.get(f.topic);
+    if (last && last.epoch === epoch && f.offset <= last.offset) return; // seen already (replay meets live)
+    this._positions.set(f.topic, { offset: f.offset, epoch });
     const meta = { topic: f.topic, offset: f.offset };
     for (const [pattern, s] of this._subs) {
       if (!matches(pattern, f.topic)) continue;

@@ -33,6 +33,10 @@ export interface Transport {
 }
 
 export function webSocketTransport(WebSocketImpl?: unknown): Transport;
+/** The HTTP-only session (docs/web.md): an EventSource downstream and POSTs upstream. */
+export function httpTransport(options?: { fetch?: unknown; EventSource?: unknown }): Transport;
+/** http(s)://host of a ws(s):// endpoint URL. */
+export function httpBase(url: string): string;
 
 export interface BackoffOptions {
   minDelay?: number;
@@ -48,6 +52,12 @@ export interface FerryOptions extends BackoffOptions {
   /** The WebSocket implementation; default globalThis.WebSocket (in Node 20 pass the ws package's WebSocket). */
   WebSocket?: unknown;
   transports?: Transport[];
+  /** Leave the HTTP-only session out of the default transports. */
+  httpFallback?: boolean;
+  /** EventSource implementation for the HTTP-only session (in Node: the eventsource package). */
+  EventSource?: unknown;
+  /** fetch implementation for the HTTP-only session (default globalThis.fetch). */
+  fetch?: unknown;
   /** Reconnect after an unexpected close (default true). */
   reconnect?: boolean;
   /** Connect in the constructor (default true). */
@@ -110,6 +120,8 @@ export class Ferry extends Emitter {
   on(type: 'connecting' | 'connected' | 'disconnected', fn: (e: StateEvent) => void): () => void;
   on(type: 'error', fn: (e: Error) => void): () => void;
   on(type: 'goaway', fn: (e: { reason: string; reconnect_ms: number }) => void): () => void;
+  /** After a reconnect, what was missed on `topic` could not be recovered from history; live from offset + 1. */
+  on(type: 'reset', fn: (e: { topic: string; epoch?: string; offset: number }) => void): () => void;
   on(type: string, fn: (detail: any, event: any) => void): () => void;
   connect(): Promise<void>;
   subscribe(pattern: string, handler: (data: Payload, delivery: Delivery) => void): Promise<Subscription>;

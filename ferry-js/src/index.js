@@ -1,5 +1,6 @@
 // ferry-js: the browser and Node client of Ferry (docs/web.md). No runtime dependencies.
 export { Ferry, FerryError, webSocketTransport, backoffDelay, encodeFrame, decodeMessage, SUBPROTOCOL } from './ferry.js';
+export { httpTransport, httpBase } from './http-transport.js';
 export { MultiWebSocket } from './multi-websocket.js';
 export { JSONWebSocket } from './json-websocket.js';
 export { RelativeWebSocket, resolveWebSocketUrl } from './relative-websocket.js';

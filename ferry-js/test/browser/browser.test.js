@@ -101,3 +101,41 @@ test('MultiWebSocket, JSONWebSocket and RelativeWebSocket work in the browser', 
   assert.match(result.url, /^ws:\/\/127\.0\.0\.1:\d+\/v1\/topics\/browser\/json$/);
   await page.close();
 });
+
+test('with WebSocket blocked, a page falls back to the HTTP-only session by itself', { skip }, async () => {
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  // A network that breaks WebSockets: every WebSocket closes before it opens.
+  await page.addInitScript(() => {
+    window.WebSocket = class {
+      constructor() {
+        setTimeout(() => this.onclose && this.onclose({ code: 1006, reason: 'blocked' }), 0);
+      }
+
+      send() {}
+
+      close() {}
+    };
+  });
+  await page.goto(httpUrl + '/');
+  const r = await page.evaluate(async () => {
+    const { Ferry } = await import('/ferry-js/index.js');
+    const f = new Ferry('/v1/ws', { minDelay: 50, maxDelay: 200 });
+    let delivered;
+    const message = new Promise((resolve) => { delivered = resolve; });
+    await f.subscribe('browser.fallback', (d, m) => delivered({ d, offset: m.offset }));
+    const ack = await f.publish('browser.fallback', { hello: 'over http' }, { ack: true });
+    const got = await message;
+    const transport = f.transport;
+    f.close();
+    return { transport, got, ack };
+  });
+  assert.equal(r.transport, 'http');
+  assert.deepEqual(r.got.d, { hello: 'over http' });
+  assert.equal(r.got.offset, r.ack.offset);
+  // The demo page's own client fell back as well.
+  await page.waitForSelector('#state[data-state=connected]', { timeout: 15000 });
+  assert.deepEqual(errors, []);
+  await page.close();
+});
