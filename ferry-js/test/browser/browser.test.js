@@ -6,8 +6,11 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import net from 'node:net';
 import { chromium } from 'playwright-core';
-import { httpUrl } from '../helpers.js';
+import { WebSocket } from 'ws';
+import { Ferry } from '../../src/index.js';
+import { httpUrl, wsBase } from '../helpers.js';
 
 const executablePath = process.env.FERRY_CHROMIUM || '/usr/bin/chromium';
 const skip = !httpUrl ? 'FERRY_HTTP_URL is not set'
@@ -138,4 +141,62 @@ test('with WebSocket blocked, a page falls back to the HTTP-only session by itse
   await page.waitForSelector('#state[data-state=connected]', { timeout: 15000 });
   assert.deepEqual(errors, []);
   await page.close();
+});
+
+/** A TCP proxy on 127.0.0.1 in front of the server, whose cut() breaks every connection as a network would. */
+function tcpProxy(targetPort) {
+  const sockets = new Set();
+  const server = net.createServer((client) => {
+    const upstream = net.connect(targetPort, '127.0.0.1');
+    for (const s of [client, upstream]) {
+      sockets.add(s);
+      s.on('error', () => {});
+      s.on('close', () => {
+        client.destroy();
+        upstream.destroy();
+        sockets.delete(s);
+      });
+    }
+    client.pipe(upstream);
+    upstream.pipe(client);
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({
+    port: server.address().port,
+    cut: () => [...sockets].forEach((s) => s.destroy()),
+    close: () => {
+      [...sockets].forEach((s) => s.destroy());
+      server.close();
+    },
+  })));
+}
+
+test('a page\'s EventSource resumes with Last-Event-ID after a forced disconnect, missing nothing', { skip }, async () => {
+  const proxy = await tcpProxy(Number(new URL(httpUrl).port));
+  const publisher = new Ferry(wsBase + '/v1/ws', { WebSocket });
+  const page = await context.newPage();
+  try {
+    await page.goto(`http://127.0.0.1:${proxy.port}/`);
+    await page.evaluate(() => new Promise((resolve, reject) => {
+      window.offsets = [];
+      window.drops = 0;
+      const es = new EventSource('/v1/sse?topic=browser.es');
+      es.onerror = () => { window.drops++; };
+      es.onmessage = (e) => window.offsets.push(JSON.parse(e.data).offset);
+      es.addEventListener('ready', () => resolve(), { once: true });
+      setTimeout(() => reject(new Error('no ready event')), 10000);
+    }));
+    for (let i = 1; i <= 3; i++) await publisher.publish('browser.es', i, { ack: true });
+    await page.waitForFunction(() => window.offsets.length === 3, null, { timeout: 10000 });
+    proxy.cut(); // the stream breaks; the page's EventSource reconnects by itself, with Last-Event-ID
+    for (let i = 4; i <= 6; i++) await publisher.publish('browser.es', i, { ack: true });
+    await page.waitForFunction(() => window.offsets.length >= 6, null, { timeout: 20000 });
+    await publisher.publish('browser.es', 7, { ack: true });
+    await page.waitForFunction(() => window.offsets.length >= 7, null, { timeout: 10000 });
+    assert.deepEqual(await page.evaluate(() => window.offsets), [1, 2, 3, 4, 5, 6, 7]);
+    assert.ok(await page.evaluate(() => window.drops) >= 1, 'the stream did break and reconnect');
+  } finally {
+    publisher.close();
+    await page.close();
+    proxy.close();
+  }
 });
