@@ -69,6 +69,9 @@ public final class FerryClient implements AutoCloseable {
     public enum State { NEW, CONNECTING, CONNECTED, RECONNECTING, CLOSED }
 
     private final URI uri;
+    /** {@link #uri} first, then the failover nodes: each (re)connect attempt after the first goes to the next. */
+    private final List<URI> uris;
+    private final java.util.concurrent.atomic.AtomicInteger attempts = new java.util.concurrent.atomic.AtomicInteger();
     private final boolean reconnect;
     private final Duration connectTimeout;
     private final Duration requestTimeout;
@@ -100,6 +103,10 @@ public final class FerryClient implements AutoCloseable {
 
     private FerryClient(Builder b) {
         this.uri = b.uri;
+        List<URI> all = new ArrayList<>();
+        all.add(b.uri);
+        all.addAll(b.failover);
+        this.uris = List.copyOf(all);
         this.reconnect = b.reconnect;
         this.connectTimeout = b.connectTimeout;
         this.requestTimeout = b.requestTimeout;
@@ -254,7 +261,8 @@ public final class FerryClient implements AutoCloseable {
 
     /** Opens a connection; on the timer thread or under the lock. */
     private void attempt() {
-        Connection.open(http, uri, connectTimeout, maxQueuedBytes, new Handler()).whenComplete((c, error) -> {
+        URI target = uris.get(Math.floorMod(attempts.getAndIncrement(), uris.size()));
+        Connection.open(http, target, connectTimeout, maxQueuedBytes, new Handler()).whenComplete((c, error) -> {
             if (error != null) {
                 attemptFailed(asFerryException(error));
             } else {
@@ -986,6 +994,7 @@ public final class FerryClient implements AutoCloseable {
     /** Settings for a {@link FerryClient}. */
     public static final class Builder {
         private URI uri;
+        private final List<URI> failover = new ArrayList<>();
         private boolean reconnect = true;
         private Duration backoffMin = Duration.ofMillis(100);
         private Duration backoffMax = Duration.ofSeconds(30);
@@ -1007,6 +1016,17 @@ public final class FerryClient implements AutoCloseable {
 
         public Builder uri(String uri) {
             return uri(URI.create(uri));
+        }
+
+        /**
+         * Other nodes of the same cluster: after the first connection, every reconnect attempt goes to the next
+         * URI in turn ({@link #uri} first), so that a client whose node died carries on, and recovers, on another.
+         */
+        public Builder failover(URI... others) {
+            for (URI u : others) {
+                failover.add(Objects.requireNonNull(u, "failover uri"));
+            }
+            return this;
         }
 
         /** Whether to reconnect after the connection is lost (default true). */
