@@ -59,6 +59,12 @@ final class FanoutCommand implements Callable<Integer> {
     @Option(names = "--drain-timeout", defaultValue = "10", description = "Seconds to wait for deliveries in flight after the last publication (default ${DEFAULT-VALUE}).")
     private int drainTimeout;
 
+    @Option(names = "--nodes", defaultValue = "1", description = "Embedded servers sharing Redis (default ${DEFAULT-VALUE}: one, in-memory engine); subscribers are spread over them, the publisher is on the first.")
+    private int nodes;
+
+    @Option(names = "--redis", defaultValue = "redis://127.0.0.1:6379", description = "Redis for --nodes > 1 (default ${DEFAULT-VALUE}).")
+    private String redis;
+
     @Override
     public Integer call() {
         FanoutOptions options;
@@ -70,9 +76,13 @@ final class FanoutCommand implements Callable<Integer> {
             System.err.println("fanout: " + e.getMessage());
             return 2;
         }
+        if (nodes < 1 || (nodes > 1 && !options.embedded())) {
+            System.err.println("fanout: --nodes " + nodes + " (expected: 1, or more with an embedded server)");
+            return 2;
+        }
         FanoutResult result;
         try {
-            result = new FanoutRun(options, System.err).run();
+            result = new FanoutRun(options, System.err, nodes, nodes > 1 ? redis : null).run();
         } catch (Exception e) {
             if (e instanceof InterruptedException) {
                 Thread.currentThread().interrupt();

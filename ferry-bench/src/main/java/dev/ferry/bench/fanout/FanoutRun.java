@@ -1,6 +1,7 @@
 package dev.ferry.bench.fanout;
 
 import dev.ferry.server.FerryServer;
+import dev.ferry.server.config.EngineConfig;
 import dev.ferry.server.config.FerryConfig;
 import dev.ferry.server.config.ServerConfig;
 import dev.ferry.server.config.WebSocketConfig;
@@ -16,7 +17,9 @@ import java.io.PrintStream;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Semaphore;
@@ -42,27 +45,50 @@ public final class FanoutRun {
 
     private final FanoutOptions options;
     private final PrintStream progress;
+    private final int nodes;
+    private final String redisUri;
 
     public FanoutRun(FanoutOptions options, PrintStream progress) {
+        this(options, progress, 1, null);
+    }
+
+    /**
+     * With {@code nodes} > 1 (embedded only), that many servers in this JVM share the Redis at {@code redisUri}
+     * (under a key prefix of their own): subscribers are spread round-robin over them, the publisher is on the first.
+     */
+    public FanoutRun(FanoutOptions options, PrintStream progress, int nodes, String redisUri) {
+        if (nodes < 1 || (nodes > 1 && (!options.embedded() || redisUri == null))) {
+            throw new IllegalArgumentException("nodes: " + nodes + " (expected: 1, or more with an embedded server and a Redis URI)");
+        }
         this.options = options;
         this.progress = progress;
+        this.nodes = nodes;
+        this.redisUri = redisUri;
     }
 
     /** Runs to the end and returns the figures; throws when the run could not be set up or the publisher failed. */
     public FanoutResult run() throws IOException, InterruptedException {
-        FerryServer server = null;
+        List<FerryServer> servers = new ArrayList<>();
         EventLoopGroup subscriberLoops = null;
         EventLoopGroup publisherLoop = null;
         ChannelGroup channels = new DefaultChannelGroup("bench", GlobalEventExecutor.INSTANCE);
         RunWindow window = new RunWindow();
         try {
             URI url = options.url();
+            List<URI> urls = new ArrayList<>();
             if (options.embedded()) {
-                server = startEmbedded();
-                url = server.webSocketUri();
-                progress.printf("embedded server on %s (%s io threads, outbound queue %d MiB per connection)%n",
-                        url, options.serverThreads() > 0 ? options.serverThreads() : "default",
-                        EMBEDDED_OUTBOUND_QUEUE_BYTES >> 20);
+                String prefix = "ferrybench-" + Long.toHexString(System.nanoTime());
+                for (int n = 0; n < nodes; n++) {
+                    FerryServer server = startEmbedded(prefix);
+                    servers.add(server);
+                    urls.add(server.webSocketUri());
+                }
+                url = urls.get(0);
+                progress.printf("%d embedded server(s) on %s (%s io threads, outbound queue %d MiB per connection%s)%n",
+                        nodes, urls, options.serverThreads() > 0 ? options.serverThreads() : "default",
+                        EMBEDDED_OUTBOUND_QUEUE_BYTES >> 20, nodes > 1 ? ", Redis engine at " + redisUri : "");
+            } else {
+                urls.add(url);
             }
             InetSocketAddress serverAddress = Loopback.serverAddress(url);
             ClientTransport transport = ClientTransport.select();
@@ -74,11 +100,16 @@ public final class FanoutRun {
             FanoutCounters counters = new FanoutCounters();
             Latencies latencies = new Latencies();
             URI target = url;
-            Bootstrap subscribers = transport.bootstrap(subscriberLoops).handler(new ClientChannelInitializer(target,
-                    () -> new SubscriberHandler(options.topic(), counters, latencies, window)));
+            List<Bootstrap> subscribers = new ArrayList<>();
+            List<InetSocketAddress> addresses = new ArrayList<>();
+            for (URI u : urls) {
+                subscribers.add(transport.bootstrap(subscriberLoops).handler(new ClientChannelInitializer(u,
+                        () -> new SubscriberHandler(options.topic(), counters, latencies, window))));
+                addresses.add(Loopback.serverAddress(u));
+            }
             long connectStart = System.nanoTime();
             int sources = options.effectiveSourceAddresses();
-            connectSubscribers(subscribers, serverAddress, sources, channels);
+            connectSubscribers(subscribers, addresses, sources, channels);
             double connectSeconds = (System.nanoTime() - connectStart) / 1e9;
             progress.printf("%d subscribers connected and subscribed in %.2f s (%s transport, %d client threads)%n",
                     options.subscribers(), connectSeconds, transport.name(), threads);
@@ -135,13 +166,13 @@ public final class FanoutRun {
             if (subscriberLoops != null) {
                 subscriberLoops.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
             }
-            if (server != null) {
+            for (FerryServer server : servers) {
                 server.close();
             }
         }
     }
 
-    private FerryServer startEmbedded() {
+    private FerryServer startEmbedded(String redisPrefix) {
         WebSocketConfig d = WebSocketConfig.DEFAULT;
         WebSocketConfig ws = new WebSocketConfig(d.maxMessageBytes(), d.handshakeTimeout(), d.pingInterval(),
                 d.idleTimeout(), d.maxSubscriptions(), EMBEDDED_OUTBOUND_QUEUE_BYTES);
@@ -150,16 +181,19 @@ public final class FanoutRun {
                 .withServer(new ServerConfig("127.0.0.1", 0, options.serverThreads(), s.nativeTransport(),
                         Duration.ofSeconds(5)))
                 .withWebSocket(ws);
+        if (nodes > 1) {
+            config = config.withEngine(EngineConfig.DEFAULT.withEngine("redis").withRedis(redisUri, redisPrefix));
+        }
         FerryServer server = FerryServer.builder().config(config).host("127.0.0.1").port(0).build();
         server.start();
         return server;
     }
 
     /**
-     * Connects and subscribes every subscriber, at most {@code connectConcurrency} at a time, round-robin over
+     * Connects and subscribes every subscriber (round-robin over the servers), at most {@code connectConcurrency} at a time, round-robin over
      * {@code sources} loopback source addresses. Fails on the first connection that cannot subscribe.
      */
-    private void connectSubscribers(Bootstrap bootstrap, InetSocketAddress server, int sources, ChannelGroup channels)
+    private void connectSubscribers(List<Bootstrap> bootstraps, List<InetSocketAddress> servers, int sources, ChannelGroup channels)
             throws IOException, InterruptedException {
         int concurrency = Math.min(options.connectConcurrency(), options.subscribers());
         Semaphore slots = new Semaphore(concurrency);
@@ -171,7 +205,8 @@ public final class FanoutRun {
                 throw new IOException("subscriber connections stalled (" + subscribed.sum() + " subscribed)");
             }
             InetSocketAddress source = Loopback.source(i, sources);
-            ChannelFuture connect = bootstrap.connect(server, source);
+            int node = i % servers.size();
+            ChannelFuture connect = bootstraps.get(node).connect(servers.get(node), source);
             connect.addListener(f -> {
                 if (!f.isSuccess()) {
                     failure.compareAndSet(null, new IOException("connect from " + source + ": " + f.cause(), f.cause()));
