@@ -91,6 +91,16 @@ final class Names {
         return key("alive:" + node);
     }
 
+    /** A node's subscriber count per pattern, for the cluster-wide topic index; expires with the node. */
+    byte[] nodeIndex(String node) {
+        return key("index:" + node);
+    }
+
+    /** The nodes that have published an index (some may be gone: their index key expired). */
+    byte[] indexNodes() {
+        return key("index-nodes");
+    }
+
     String nodeAlivePrefix() {
         return prefix + ":alive:";
     }

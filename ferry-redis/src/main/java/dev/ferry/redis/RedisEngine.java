@@ -34,6 +34,7 @@ import io.netty.util.concurrent.EventExecutor;
 import java.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -98,6 +99,8 @@ public final class RedisEngine implements Engine, RemoteProcedures {
     private volatile Fanout fanout;
     private volatile Rpc rpc;
     private volatile boolean started;
+    /** Subscriber counts per pattern over the cluster, as gathered at the last heartbeat. */
+    private volatile Map<String, Integer> clusterIndex;
     private volatile boolean closed;
 
     public RedisEngine(EngineConfig config, HistoryConfig history) {
@@ -156,6 +159,12 @@ public final class RedisEngine implements Engine, RemoteProcedures {
         executor.scheduleAtFixedRate(this::heartbeat, HEARTBEAT.toMillis(), HEARTBEAT.toMillis(), TimeUnit.MILLISECONDS);
         started = true;
         log.info("Redis engine: node {} on {} (prefix {})", node, config.redisUri(), config.redisPrefix());
+    }
+
+    @Override
+    public Map<String, Integer> clusterPatternCounts() {
+        Map<String, Integer> merged = clusterIndex;
+        return merged != null ? merged : (fanout != null ? fanout.patternCounts() : Map.of());
     }
 
     @Override
@@ -371,7 +380,49 @@ public final class RedisEngine implements Engine, RemoteProcedures {
                 all.add(redis.sadd(names.procedureNodes(proc), ascii(node)).toCompletableFuture());
             }
         }
+        all.add(shareIndex());
         return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).exceptionally(e -> null);
+    }
+
+    /**
+     * Publishes this node's subscriber counts per pattern (expiring with the node) and gathers every live node's,
+     * for {@link #clusterPatternCounts()}: the topic index then sees the whole cluster, at most a heartbeat old.
+     */
+    private CompletableFuture<?> shareIndex() {
+        Fanout f = fanout;
+        if (f == null) {
+            return CompletableFuture.completedFuture(null);
+        }
+        Map<String, Integer> local = f.patternCounts();
+        byte[] key = names.nodeIndex(node);
+        CompletableFuture<?> written = redis.del(key).toCompletableFuture();
+        if (!local.isEmpty()) {
+            Map<byte[], byte[]> fields = new java.util.HashMap<>();
+            local.forEach((p, n) -> fields.put(p.getBytes(StandardCharsets.UTF_8), ascii(n)));
+            written = redis.hset(key, fields).toCompletableFuture();
+            redis.pexpire(key, NODE_TTL.toMillis());
+        }
+        redis.sadd(names.indexNodes(), ascii(node));
+        return written.thenCompose(x -> redis.smembers(names.indexNodes()).toCompletableFuture())
+                .thenCompose(members -> {
+                    List<CompletableFuture<Map<byte[], byte[]>>> reads = new ArrayList<>();
+                    List<byte[]> ids = new ArrayList<>(members);
+                    for (byte[] id : ids) {
+                        reads.add(redis.hgetall(names.nodeIndex(new String(id, StandardCharsets.UTF_8))).toCompletableFuture());
+                    }
+                    return CompletableFuture.allOf(reads.toArray(CompletableFuture[]::new)).thenAccept(v -> {
+                        Map<String, Integer> merged = new java.util.HashMap<>();
+                        for (int i = 0; i < reads.size(); i++) {
+                            Map<byte[], byte[]> h = reads.get(i).join();
+                            if (h.isEmpty() && !Arrays.equals(ids.get(i), ascii(node))) {
+                                redis.srem(names.indexNodes(), ids.get(i)); // gone (or without subscriptions)
+                            }
+                            h.forEach((p, n) -> merged.merge(new String(p, StandardCharsets.UTF_8),
+                                    Integer.parseInt(new String(n, StandardCharsets.US_ASCII)), Integer::sum));
+                        }
+                        clusterIndex = merged;
+                    });
+                });
     }
 
     // ------------------------------------------------------------ connection state

@@ -50,6 +50,14 @@ public interface Engine extends AutoCloseable {
     CompletionStage<TopicSnapshot> read(String topic, long after, long before, int limit, boolean reverse);
 
     /** RPC to callees on other nodes, or null for an engine of a single node. */
+    /**
+     * Subscriber counts per pattern over the whole cluster, as last gathered (a few seconds old at most), or
+     * {@code null} when this node is the whole cluster (the hub then answers from its own tree).
+     */
+    default java.util.Map<String, Integer> clusterPatternCounts() {
+        return null;
+    }
+
     default RemoteProcedures remoteProcedures() {
         return null;
     }

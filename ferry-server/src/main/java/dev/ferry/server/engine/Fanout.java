@@ -16,4 +16,9 @@ public interface Fanout {
      * this node can no longer trust that their live stream is complete.
      */
     void interrupted();
+
+    /** This node's subscriptions: subscriber count per pattern (for a cluster-wide topic index). */
+    default java.util.Map<String, Integer> patternCounts() {
+        return java.util.Map.of();
+    }
 }

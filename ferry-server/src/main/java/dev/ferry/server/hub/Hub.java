@@ -103,9 +103,18 @@ public final class Hub implements Fanout {
         return deliveries.sum();
     }
 
-    /** The active children of {@code prefix} (a valid pattern, or {@code ""} for the root) on this node; lock-free. */
+    /**
+     * The active children of {@code prefix} (a valid pattern, or {@code ""} for the root): over the whole cluster
+     * when the engine gathers it (a few seconds old at most), else from this node's tree (lock-free).
+     */
     public TopicIndex index(String prefix, int limit) {
-        return tree.index(prefix, limit);
+        java.util.Map<String, Integer> cluster = engine.clusterPatternCounts();
+        return cluster == null ? tree.index(prefix, limit) : TopicIndex.of(cluster, prefix, limit);
+    }
+
+    @Override
+    public java.util.Map<String, Integer> patternCounts() {
+        return tree.patternCounts();
     }
 
     public HistoryConfig historyConfig() {

@@ -24,6 +24,42 @@ public record TopicIndex(String prefix, int subscribers, int total, List<Child> 
     }
 
     /**
+     * The index at {@code prefix} of the patterns in {@code counts} (subscriber count per pattern, e.g. summed over
+     * the nodes of a cluster): the same answer a tree holding those subscriptions would give.
+     */
+    public static TopicIndex of(java.util.Map<String, Integer> counts, String prefix, int limit) {
+        int own = 0;
+        int total = 0;
+        java.util.TreeMap<String, int[]> below = new java.util.TreeMap<>(); // word -> {subscribers, total}
+        String head = prefix.isEmpty() ? "" : prefix + ".";
+        for (java.util.Map.Entry<String, Integer> e : counts.entrySet()) {
+            String p = e.getKey();
+            int n = e.getValue();
+            if (p.equals(prefix)) {
+                own += n;
+                total += n;
+            } else if (p.startsWith(head)) {
+                total += n;
+                String rest = p.substring(head.length());
+                int dot = rest.indexOf('.');
+                int[] c = below.computeIfAbsent(dot < 0 ? rest : rest.substring(0, dot), w -> new int[2]);
+                c[1] += n;
+                if (dot < 0) {
+                    c[0] += n;
+                }
+            }
+        }
+        List<Child> children = new java.util.ArrayList<>(Math.min(below.size(), limit));
+        for (java.util.Map.Entry<String, int[]> e : below.entrySet()) {
+            if (children.size() == limit) {
+                break;
+            }
+            children.add(new Child(e.getKey(), head + e.getKey(), e.getValue()[0], e.getValue()[1]));
+        }
+        return new TopicIndex(prefix, own, total, children, below.size() > children.size());
+    }
+
+    /**
      * The JSON answered by {@code GET /v1/topics} and the ferry.v1 {@code index} command:
      * {@code {"prefix":"a","subscribers":0,"total":3,"children":[{"word":"b","topic":"a.b","subscribers":1,"total":3}],"truncated":false}}.
      */

@@ -169,6 +169,20 @@ public final class TopicTree<T> {
      * children in word order; empty when nothing is subscribed at or below it. Lock-free: counts are
      * read while subscriptions may change, so they are a recent snapshot, not an atomic one.
      */
+    /** Subscriber count per pattern, for every pattern that has subscribers. */
+    public java.util.Map<String, Integer> patternCounts() {
+        java.util.Map<String, Integer> out = new java.util.HashMap<>();
+        collect(root, "", out);
+        return out;
+    }
+
+    private static void collect(Node n, String path, java.util.Map<String, Integer> out) {
+        if (n.subscribers.length > 0) {
+            out.put(path, n.subscribers.length);
+        }
+        n.children.forEach((w, c) -> collect(c, path.isEmpty() ? w : path + "." + w, out));
+    }
+
     public TopicIndex index(String prefix, int limit) {
         Node n = root;
         if (!prefix.isEmpty()) {

@@ -129,4 +129,19 @@ class TopicTreeTest {
         t.remove("a.b", "s2");
         assertThat(events).hasSize(2);
     }
+
+    @Test
+    void anIndexFromCountsMatchesTheTreesOwn() {
+        TopicTree<String> t = new TopicTree<>();
+        t.add("a", "s1");
+        t.add("a.b", "s1");
+        t.add("a.b", "s2");
+        t.add("a.b.c", "s3");
+        t.add("a.*", "s4");
+        t.add("z", "s5");
+        for (String prefix : new String[] {"", "a", "a.b", "a.b.c", "nope"}) {
+            assertThat(TopicIndex.of(t.patternCounts(), prefix, 1000)).as(prefix).isEqualTo(t.index(prefix, 1000));
+        }
+        assertThat(TopicIndex.of(t.patternCounts(), "a", 1).truncated()).isTrue();
+    }
 }
