@@ -138,4 +138,49 @@ class RecoveryTest {
             }
         }
     }
+
+    @Test
+    void aGracefulRestartChangesTheEpochAndTheClientIsTold() throws Exception {
+        dev.ferry.server.FerryServer first = dev.ferry.server.FerryServer.builder().host("127.0.0.1").port(0).build();
+        int port = first.start();
+        Events events = new Events();
+        FerryClient c = FerryClient.builder().uri(URI.create("ws://127.0.0.1:" + port + "/v1/ws"))
+                .backoff(Duration.ofMillis(50), Duration.ofMillis(200)).listener(events).build().connect();
+        dev.ferry.server.FerryServer second = null;
+        try {
+            BlockingQueue<Message> got = new LinkedBlockingQueue<>();
+            c.subscribe("restart.t", got::add).get(TIMEOUT_S, TimeUnit.SECONDS);
+            try (FerryClient p = FerryClient.connect(first.webSocketUri())) {
+                p.publishAck("restart.t", 1).get(TIMEOUT_S, TimeUnit.SECONDS);
+                p.publishAck("restart.t", 2).get(TIMEOUT_S, TimeUnit.SECONDS);
+            }
+            assertThat(take(got, 2)).containsExactly("restart.t:1", "restart.t:2");
+            first.close(); // graceful: goaway, then 1001; the in-memory history goes with the process
+            events.await("disconnected");
+            second = dev.ferry.server.FerryServer.builder().host("127.0.0.1").port(port).build();
+            second.start();
+            try (FerryClient p = FerryClient.connect(second.webSocketUri())) {
+                p.publishAck("restart.t", "after").get(TIMEOUT_S, TimeUnit.SECONDS);
+            }
+            // The client comes back with {offset 2, old epoch}: the new server cannot recover it and says so.
+            events.await("not-recovered restart.t");
+            try (FerryClient p = FerryClient.connect(second.webSocketUri())) {
+                p.publishAck("restart.t", "live").get(TIMEOUT_S, TimeUnit.SECONDS);
+            }
+            // "after" arrives too when the client was back before it was published; nothing of the old epoch does.
+            Message live = got.poll(TIMEOUT_S, TimeUnit.SECONDS);
+            while (live != null && live.data().asText().equals("after")) {
+                live = got.poll(TIMEOUT_S, TimeUnit.SECONDS);
+            }
+            assertThat(live).isNotNull();
+            assertThat(live.data().asText()).isEqualTo("live");
+            assertThat(live.offset()).isEqualTo(2); // a new epoch: offsets start again
+        } finally {
+            c.close();
+            first.close();
+            if (second != null) {
+                second.close();
+            }
+        }
+    }
 }
