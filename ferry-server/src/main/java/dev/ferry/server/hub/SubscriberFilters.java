@@ -1,0 +1,72 @@
+package dev.ferry.server.hub;
+
+import dev.ferry.protocol.Topics;
+import dev.ferry.server.filter.Filter;
+import dev.ferry.server.filter.FilterInput;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * The patterns one subscriber holds, each with its filter ({@link #NONE} for an unfiltered one). Immutable: the
+ * hub swaps a new instance in on every change, so the fan-out reads it without locks.
+ */
+record SubscriberFilters(Map<String, Filter> byPattern, String[] patterns, boolean[] wildcard, Filter[] filters,
+                         boolean any) {
+    /** Stands for "no filter" (maps hold no nulls). */
+    static final Filter NONE = newNone();
+    static final SubscriberFilters EMPTY = new SubscriberFilters(Map.of(), new String[0], new boolean[0], new Filter[0], false);
+
+    private static Filter newNone() {
+        try {
+            return Filter.compile("exists(tags.__none__)"); // identity matters, never evaluated
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static SubscriberFilters of(Map<String, Filter> byPattern) {
+        String[] patterns = byPattern.keySet().toArray(String[]::new);
+        Filter[] filters = new Filter[patterns.length];
+        boolean[] wildcard = new boolean[patterns.length];
+        boolean any = false;
+        for (int i = 0; i < patterns.length; i++) {
+            wildcard[i] = Topics.hasWildcard(patterns[i]);
+            filters[i] = byPattern.get(patterns[i]);
+            any |= filters[i] != NONE;
+        }
+        return new SubscriberFilters(Map.copyOf(byPattern), patterns, wildcard, filters, any);
+    }
+
+    SubscriberFilters with(String pattern, Filter filter) {
+        Map<String, Filter> next = new HashMap<>(byPattern);
+        next.put(pattern, filter == null ? NONE : filter);
+        return of(next);
+    }
+
+    SubscriberFilters without(String pattern) {
+        if (!byPattern.containsKey(pattern)) {
+            return this;
+        }
+        Map<String, Filter> next = new HashMap<>(byPattern);
+        next.remove(pattern);
+        return of(next);
+    }
+
+    boolean isEmpty() {
+        return byPattern.isEmpty();
+    }
+
+    /** Whether a pattern of this subscriber that matches {@code topic} is unfiltered or accepts the input. */
+    boolean accepts(String topic, FilterInput input) {
+        for (int i = 0; i < patterns.length; i++) {
+            String p = patterns[i];
+            // the subscriber was matched, so a single pattern matches; a concrete one matches only itself
+            boolean matches = patterns.length == 1 || p.equals(topic)
+                    || (wildcard[i] && Topics.matches(p, topic));
+            if (matches && (filters[i] == NONE || filters[i].test(input))) {
+                return true;
+            }
+        }
+        return false;
+    }
+}
