@@ -46,6 +46,8 @@ import java.util.function.BiConsumer;
 public final class Hub implements Fanout {
     private final java.util.concurrent.atomic.LongAdder publications = new java.util.concurrent.atomic.LongAdder();
     private final java.util.concurrent.atomic.LongAdder deliveries = new java.util.concurrent.atomic.LongAdder();
+    private final java.util.concurrent.atomic.LongAdder filteredOut = new java.util.concurrent.atomic.LongAdder();
+    private final java.util.concurrent.atomic.LongAdder payloadParses = new java.util.concurrent.atomic.LongAdder();
     private final TopicTree<Subscriber> tree = new TopicTree<>();
     private final HistoryConfig history;
     private final Engine engine;
@@ -107,6 +109,16 @@ public final class Hub implements Fanout {
     /** Deliveries handed to subscribers' queues since start (one per receiving connection per publication). */
     public long deliveries() {
         return deliveries.sum();
+    }
+
+    /** Live deliveries not made because no filter of the receiving connection accepted the publication. */
+    public long filteredOut() {
+        return filteredOut.sum();
+    }
+
+    /** Payloads parsed for filters of live publications (at most one per publication). */
+    public long payloadParses() {
+        return payloadParses.sum();
     }
 
     /** The active children of {@code prefix} (a valid pattern, or {@code ""} for the root) on this node; lock-free. */
@@ -373,7 +385,11 @@ public final class Hub implements Fanout {
             }
             if (!f.accepts(msg.topic(), input)) {
                 it.remove();
+                filteredOut.increment();
             }
+        }
+        if (input != null && input.parsed()) {
+            payloadParses.increment();
         }
     }
 

@@ -25,7 +25,11 @@ record SubscriberFilters(Map<String, Filter> byPattern, String[] patterns, boole
     }
 
     static SubscriberFilters of(Map<String, Filter> byPattern) {
-        String[] patterns = byPattern.keySet().toArray(String[]::new);
+        // unfiltered patterns first, then filters over tags only, then those that need the payload parsed: the
+        // cheapest way to an acceptance is tried first
+        String[] patterns = byPattern.keySet().stream()
+                .sorted(java.util.Comparator.comparingInt(p -> cost(byPattern.get(p))))
+                .toArray(String[]::new);
         Filter[] filters = new Filter[patterns.length];
         boolean[] wildcard = new boolean[patterns.length];
         boolean any = false;
@@ -35,6 +39,10 @@ record SubscriberFilters(Map<String, Filter> byPattern, String[] patterns, boole
             any |= filters[i] != NONE;
         }
         return new SubscriberFilters(Map.copyOf(byPattern), patterns, wildcard, filters, any);
+    }
+
+    private static int cost(Filter f) {
+        return f == NONE ? 0 : f.usesData() ? 2 : 1;
     }
 
     SubscriberFilters with(String pattern, Filter filter) {
