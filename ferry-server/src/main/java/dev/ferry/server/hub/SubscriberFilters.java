@@ -10,11 +10,11 @@ import java.util.Map;
  * The patterns one subscriber holds, each with its filter ({@link #NONE} for an unfiltered one). Immutable: the
  * hub swaps a new instance in on every change, so the fan-out reads it without locks.
  */
-record SubscriberFilters(Map<String, Filter> byPattern, String[] patterns, boolean[] wildcard, Filter[] filters,
+record SubscriberFilters(Map<String, Filter> byPattern, String[] patterns, String[][] words, Filter[] filters,
                          boolean any) {
     /** Stands for "no filter" (maps hold no nulls). */
     static final Filter NONE = newNone();
-    static final SubscriberFilters EMPTY = new SubscriberFilters(Map.of(), new String[0], new boolean[0], new Filter[0], false);
+    static final SubscriberFilters EMPTY = new SubscriberFilters(Map.of(), new String[0], new String[0][], new Filter[0], false);
 
     private static Filter newNone() {
         try {
@@ -31,14 +31,14 @@ record SubscriberFilters(Map<String, Filter> byPattern, String[] patterns, boole
                 .sorted(java.util.Comparator.comparingInt(p -> cost(byPattern.get(p))))
                 .toArray(String[]::new);
         Filter[] filters = new Filter[patterns.length];
-        boolean[] wildcard = new boolean[patterns.length];
+        String[][] words = new String[patterns.length][];
         boolean any = false;
         for (int i = 0; i < patterns.length; i++) {
-            wildcard[i] = Topics.hasWildcard(patterns[i]);
+            words[i] = Topics.hasWildcard(patterns[i]) ? patterns[i].split("\\.", -1) : null;
             filters[i] = byPattern.get(patterns[i]);
             any |= filters[i] != NONE;
         }
-        return new SubscriberFilters(Map.copyOf(byPattern), patterns, wildcard, filters, any);
+        return new SubscriberFilters(Map.copyOf(byPattern), patterns, words, filters, any);
     }
 
     private static int cost(Filter f) {
@@ -60,6 +60,38 @@ record SubscriberFilters(Map<String, Filter> byPattern, String[] patterns, boole
         return of(next);
     }
 
+    /**
+     * Whether the pattern {@code words} from {@code wi} matches {@code topic} from the word starting at {@code ti}
+     * ({@code topic.length() + 1}: past the last word), as {@link Topics#matches} does, without allocating.
+     */
+    static boolean matches(String[] words, int wi, String topic, int ti) {
+        int end = topic.length() + 1;
+        if (wi == words.length) {
+            return ti == end;
+        }
+        String w = words[wi];
+        if (w.equals("#")) {
+            while (true) {
+                if (matches(words, wi + 1, topic, ti)) {
+                    return true;
+                }
+                if (ti == end) {
+                    return false;
+                }
+                int dot = topic.indexOf('.', ti);
+                ti = dot < 0 ? end : dot + 1;
+            }
+        }
+        if (ti == end) {
+            return false;
+        }
+        int dot = topic.indexOf('.', ti);
+        int wordEnd = dot < 0 ? topic.length() : dot;
+        boolean same = w.equals("*")
+                || (w.length() == wordEnd - ti && topic.regionMatches(ti, w, 0, w.length()));
+        return same && matches(words, wi + 1, topic, wordEnd + 1);
+    }
+
     boolean isEmpty() {
         return byPattern.isEmpty();
     }
@@ -70,7 +102,7 @@ record SubscriberFilters(Map<String, Filter> byPattern, String[] patterns, boole
             String p = patterns[i];
             // the subscriber was matched, so a single pattern matches; a concrete one matches only itself
             boolean matches = patterns.length == 1 || p.equals(topic)
-                    || (wildcard[i] && Topics.matches(p, topic));
+                    || (words[i] != null && matches(words[i], 0, topic, 0));
             if (matches && (filters[i] == NONE || filters[i].test(input))) {
                 return true;
             }
