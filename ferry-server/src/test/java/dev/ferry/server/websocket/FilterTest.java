@@ -167,6 +167,32 @@ class FilterTest {
             assertThat(first.path("tags").path("k").asText()).isEqualTo("v");
             assertThat(JSON.readTree(s.next().data()).path("data").path("n").asInt()).isEqualTo(3);
         }
+        // resuming with Last-Event-ID replays only what the filter accepts
+        String query = "/v1/sse?topic=f7.a&filter=" + URLEncoder.encode("n > 1", StandardCharsets.UTF_8);
+        String lastId;
+        try (WsTestClient pub = WsTestClient.connect(server.wsUri());
+             SseTestClient s = SseTestClient.open(server.http(query))) {
+            assertThat(s.next().type()).isEqualTo("ready");
+            pub(pub, "f7.a", null, "{\"n\":1}");
+            pub(pub, "f7.a", null, "{\"n\":2}");
+            SseTestClient.Event e = s.next();
+            assertThat(JSON.readTree(e.data()).path("data").path("n").asInt()).isEqualTo(2);
+            lastId = e.id();
+        }
+        try (WsTestClient pub = WsTestClient.connect(server.wsUri())) {
+            pub(pub, "f7.a", null, "{\"n\":0}");
+            pub(pub, "f7.a", null, "{\"n\":3}");
+            pub(pub, "f7.a", null, "{\"n\":1}");
+            pub(pub, "f7.a", null, "{\"n\":4}");
+            try (SseTestClient s = SseTestClient.open(server.http(query), lastId)) {
+                assertThat(s.next().type()).isEqualTo("ready");
+                assertThat(JSON.readTree(s.next().data()).path("data").path("n").asInt()).isEqualTo(3);
+                assertThat(JSON.readTree(s.next().data()).path("data").path("n").asInt()).isEqualTo(4);
+                pub(pub, "f7.a", null, "{\"n\":-1}");
+                pub(pub, "f7.a", null, "{\"n\":5}");
+                assertThat(JSON.readTree(s.next().data()).path("data").path("n").asInt()).isEqualTo(5);
+            }
+        }
         HttpResponse<String> bad = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
                 server.http("/v1/sse?topic=f6.a&filter=" + URLEncoder.encode("level >", StandardCharsets.UTF_8))).build(),
                 HttpResponse.BodyHandlers.ofString());
