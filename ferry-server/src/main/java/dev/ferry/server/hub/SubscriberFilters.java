@@ -8,7 +8,8 @@ import java.util.Map;
 
 /**
  * The patterns one subscriber holds, each with its filter ({@link #NONE} for an unfiltered one). Immutable: the
- * hub swaps a new instance in on every change, so the fan-out reads it without locks.
+ * hub swaps a new instance in on every change, so the fan-out reads it without locks. The arrays the fan-out
+ * walks are built only while some pattern has a filter ({@code any}); otherwise they are null.
  */
 record SubscriberFilters(Map<String, Filter> byPattern, String[] patterns, String[][] words, Filter[] filters,
                          boolean any) {
@@ -24,7 +25,15 @@ record SubscriberFilters(Map<String, Filter> byPattern, String[] patterns, Strin
         }
     }
 
+    /** From a map the caller hands over (and no longer changes). */
     static SubscriberFilters of(Map<String, Filter> byPattern) {
+        if (byPattern.values().stream().anyMatch(f -> f != NONE)) {
+            return indexed(byPattern);
+        }
+        return new SubscriberFilters(java.util.Collections.unmodifiableMap(byPattern), null, null, null, false);
+    }
+
+    private static SubscriberFilters indexed(Map<String, Filter> byPattern) {
         // unfiltered patterns first, then filters over tags only, then those that need the payload parsed: the
         // cheapest way to an acceptance is tried first
         String[] patterns = byPattern.keySet().stream()
@@ -38,7 +47,7 @@ record SubscriberFilters(Map<String, Filter> byPattern, String[] patterns, Strin
             filters[i] = byPattern.get(patterns[i]);
             any |= filters[i] != NONE;
         }
-        return new SubscriberFilters(Map.copyOf(byPattern), patterns, words, filters, any);
+        return new SubscriberFilters(java.util.Collections.unmodifiableMap(byPattern), patterns, words, filters, any);
     }
 
     private static int cost(Filter f) {
@@ -46,6 +55,9 @@ record SubscriberFilters(Map<String, Filter> byPattern, String[] patterns, Strin
     }
 
     SubscriberFilters with(String pattern, Filter filter) {
+        if (filter == null && byPattern.get(pattern) == NONE) {
+            return this;
+        }
         Map<String, Filter> next = new HashMap<>(byPattern);
         next.put(pattern, filter == null ? NONE : filter);
         return of(next);
