@@ -87,6 +87,10 @@ class FilterTest {
             assertThat(sub.nextJson().toString())
                     .matches("\\{\"type\":\"msg\",\"topic\":\"f2.a\",\"offset\":1,\"epoch\":\"[0-9a-f]+\","
                             + "\"tags\":\\{\"a\":\"x\\\\\"y\",\"z\":\"1\"},\"data\":\\{\"n\":1}}");
+            pub.send("{\"type\":\"history\",\"id\":7,\"topic\":\"f2.a\"}");
+            JsonNode item = pub.nextJson(n -> n.path("id").asInt() == 7).path("data").path("items").get(0);
+            assertThat(item.path("tags").toString()).isEqualTo("{\"a\":\"x\\\"y\",\"z\":\"1\"}");
+            assertThat(item.path("data").path("n").asInt()).isEqualTo(1);
         }
     }
 
