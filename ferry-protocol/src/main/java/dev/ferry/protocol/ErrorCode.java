@@ -25,6 +25,8 @@ public enum ErrorCode {
     FORBIDDEN("forbidden"),
     RATE_LIMITED("rate_limited"),
     TOO_MANY_PENDING_CALLS("too_many_pending_calls"),
+    BAD_FILTER("bad_filter"),
+    BAD_TAGS("bad_tags"),
     INTERNAL("internal");
 
     private static final Map<String, ErrorCode> BY_WIRE = new HashMap<>();

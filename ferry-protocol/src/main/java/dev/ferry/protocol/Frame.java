@@ -35,15 +35,19 @@ public sealed interface Frame {
 
     /**
      * {@code since} lists where the client stands in the topics it wants recovered (empty: live only); for a
-     * concrete topic it holds at most that topic.
+     * concrete topic it holds at most that topic. {@code filter} is the subscription's filter expression, or null.
      */
-    record Sub(long id, String topic, java.util.List<Position> since) implements Command {
+    record Sub(long id, String topic, java.util.List<Position> since, String filter) implements Command {
         public Sub {
             since = since == null ? java.util.List.of() : java.util.List.copyOf(since);
         }
 
+        public Sub(long id, String topic, java.util.List<Position> since) {
+            this(id, topic, since, null);
+        }
+
         public Sub(long id, String topic) {
-            this(id, topic, java.util.List.of());
+            this(id, topic, java.util.List.of(), null);
         }
 
         public String type() {
@@ -64,7 +68,17 @@ public sealed interface Frame {
         }
     }
 
-    record Pub(long id, String topic, Payload data, boolean ack) implements Command, WithPayload {
+    /** {@code tags} are the publication's tags (empty when it has none). */
+    record Pub(long id, String topic, Payload data, boolean ack, java.util.Map<String, String> tags)
+            implements Command, WithPayload {
+        public Pub {
+            tags = tags == null ? java.util.Map.of() : java.util.Map.copyOf(tags);
+        }
+
+        public Pub(long id, String topic, Payload data, boolean ack) {
+            this(id, topic, data, ack, null);
+        }
+
         public String type() {
             return "pub";
         }
@@ -133,10 +147,19 @@ public sealed interface Frame {
         }
     }
 
-    /** {@code epoch} may be null (a server without history). */
-    record Msg(String topic, long offset, String epoch, Payload data) implements Push, WithPayload {
+    /** {@code epoch} may be null (a server without history); {@code tags} are the publisher's (empty: none). */
+    record Msg(String topic, long offset, String epoch, Payload data, java.util.Map<String, String> tags)
+            implements Push, WithPayload {
+        public Msg {
+            tags = tags == null ? java.util.Map.of() : java.util.Map.copyOf(tags);
+        }
+
+        public Msg(String topic, long offset, String epoch, Payload data) {
+            this(topic, offset, epoch, data, null);
+        }
+
         public Msg(String topic, long offset, Payload data) {
-            this(topic, offset, null, data);
+            this(topic, offset, null, data, null);
         }
 
         public String type() {

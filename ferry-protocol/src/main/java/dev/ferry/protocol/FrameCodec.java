@@ -21,6 +21,12 @@ public final class FrameCodec {
     public static final byte LF = '\n';
     /** Largest request id: ids are JSON integers that survive a round trip through a JavaScript number. */
     public static final long MAX_ID = (1L << 53) - 1;
+    /** Most tags on one publication. */
+    public static final int MAX_TAGS = 32;
+    /** Longest tag name, in characters; names match {@code [A-Za-z_][A-Za-z0-9_]*}. */
+    public static final int MAX_TAG_NAME = 64;
+    /** Longest tag value, in characters. */
+    public static final int MAX_TAG_VALUE = 1024;
 
     private static final JsonFactory JSON = JsonFactory.builder()
             .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(256).build())
@@ -116,6 +122,8 @@ public final class FrameCodec {
         int limit;
         boolean reverse;
         String token;
+        String filter;
+        java.util.Map<String, String> tags;
     }
 
     private static Frame decodeFrame(byte[] buf, int off, int len, Payload binary) throws ProtocolException {
@@ -183,6 +191,8 @@ public final class FrameCodec {
                 case "limit" -> f.limit = (int) Math.min(Integer.MAX_VALUE, nonNegative(p, t, name, f));
                 case "reverse" -> f.reverse = bool(p, t, name, f);
                 case "token" -> f.token = string(p, t, name, f);
+                case "filter" -> f.filter = string(p, t, name, f);
+                case "tags" -> f.tags = tags(p, t, f);
                 default -> p.skipChildren();
             }
         }
@@ -247,6 +257,52 @@ public final class FrameCodec {
                     "a position in a \"since\" array requires \"topic\"", f.id);
         }
         return new Frame.Position(topic, offset, epoch == null ? "" : epoch);
+    }
+
+    /** {@code tags}: an object of at most {@link #MAX_TAGS} string members with names and values in bounds. */
+    private static java.util.Map<String, String> tags(JsonParser p, JsonToken t, Fields f) throws IOException, ProtocolException {
+        if (t != JsonToken.START_OBJECT) {
+            throw badTags("\"tags\" must be an object of strings", f);
+        }
+        java.util.Map<String, String> out = new java.util.HashMap<>();
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String name = p.currentName();
+            if (p.nextToken() != JsonToken.VALUE_STRING) {
+                throw badTags("tag \"" + name + "\" must be a string", f);
+            }
+            String why = checkTagName(name);
+            if (why != null) {
+                throw badTags(why, f);
+            }
+            String value = p.getText();
+            if (value.length() > MAX_TAG_VALUE) {
+                throw badTags("tag \"" + name + "\" is longer than " + MAX_TAG_VALUE + " characters", f);
+            }
+            out.put(name, value);
+            if (out.size() > MAX_TAGS) {
+                throw badTags("more than " + MAX_TAGS + " tags", f);
+            }
+        }
+        return out;
+    }
+
+    /** Why {@code name} is not a valid tag name, or null. */
+    public static String checkTagName(String name) {
+        if (name.isEmpty() || name.length() > MAX_TAG_NAME) {
+            return "tag name \"" + name + "\" must be 1 to " + MAX_TAG_NAME + " characters";
+        }
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            boolean letter = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+            if (!letter && !(i > 0 && c >= '0' && c <= '9')) {
+                return "tag name \"" + name + "\" must match [A-Za-z_][A-Za-z0-9_]*";
+            }
+        }
+        return null;
+    }
+
+    private static ProtocolException badTags(String why, Fields f) {
+        return new ProtocolException(ErrorCode.BAD_TAGS, why, f.id);
     }
 
     private static Frame.ErrorBody errorBody(JsonParser p, JsonToken t, byte[] buf, int off, Fields f)
@@ -332,7 +388,7 @@ public final class FrameCodec {
                 if (since.size() == 1 && since.get(0).topic() == null) {
                     since = java.util.List.of(new Frame.Position(topic, since.get(0).offset(), since.get(0).epoch()));
                 }
-                return new Frame.Sub(f.id, topic, since);
+                return new Frame.Sub(f.id, topic, since, f.filter);
             }
             case "history":
                 requireId(f);
@@ -341,7 +397,7 @@ public final class FrameCodec {
                 requireId(f);
                 return new Frame.Unsub(f.id, require(f.topic, "topic", f));
             case "pub":
-                return new Frame.Pub(f.id, require(f.topic, "topic", f), require(f.data, "data", f), f.ack);
+                return new Frame.Pub(f.id, require(f.topic, "topic", f), require(f.data, "data", f), f.ack, f.tags);
             case "call":
                 requireId(f);
                 return new Frame.Call(f.id, require(f.proc, "proc", f), f.args == null ? Payload.NULL : f.args,
@@ -368,7 +424,7 @@ public final class FrameCodec {
                 requireId(f);
                 return new Frame.Auth(f.id, require(f.token, "token", f));
             case "msg":
-                return new Frame.Msg(require(f.topic, "topic", f), f.offset, f.epoch, require(f.data, "data", f));
+                return new Frame.Msg(require(f.topic, "topic", f), f.offset, f.epoch, require(f.data, "data", f), f.tags);
             case "result":
                 requireId(f);
                 return new Frame.Result(f.id, f.data);
@@ -427,6 +483,9 @@ public final class FrameCodec {
                 }
                 w.raw("]");
             }
+            if (s.filter() != null) {
+                w.str("filter", s.filter());
+            }
         } else if (frame instanceof Frame.History h) {
             w.id(h.id()).str("topic", h.topic());
             if (h.after() > 0) {
@@ -448,6 +507,7 @@ public final class FrameCodec {
             if (s.ack()) {
                 w.raw(",\"ack\":true");
             }
+            w.tags(s.tags());
             payload = s.data();
         } else if (frame instanceof Frame.Call c) {
             w.id(c.id()).str("proc", c.proc());
@@ -481,6 +541,7 @@ public final class FrameCodec {
             if (m.epoch() != null) {
                 w.str("epoch", m.epoch());
             }
+            w.tags(m.tags());
             payload = m.data();
         } else if (frame instanceof Frame.Result r) {
             w.id(r.id());
@@ -554,6 +615,19 @@ public final class FrameCodec {
 
         Writer str(String name, String v) {
             return raw(",\"").raw(name).raw("\":").quoted(v);
+        }
+
+        Writer tags(java.util.Map<String, String> tags) {
+            if (tags.isEmpty()) {
+                return this;
+            }
+            raw(",\"tags\":{");
+            boolean first = true;
+            for (java.util.Map.Entry<String, String> e : new java.util.TreeMap<>(tags).entrySet()) {
+                raw(first ? "" : ",").quoted(e.getKey()).raw(":").quoted(e.getValue());
+                first = false;
+            }
+            return raw("}");
         }
     }
 }

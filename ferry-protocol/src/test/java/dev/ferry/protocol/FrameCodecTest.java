@@ -71,13 +71,41 @@ class FrameCodecTest {
                 new Frame.Reply(8, null, new Frame.ErrorBody("app.oops", "it \"broke\"\n", Payload.json("1"))),
                 new Frame.Ping(9), new Frame.Msg("a.b", 42, data), new Frame.Result(10, data), new Frame.Result(11, null),
                 new Frame.Error(12, "bad_topic", "nope", null), new Frame.Invoke(13, "p", data), new Frame.Pong(14),
-                new Frame.GoAway("bye", 1500), new Frame.Index(15, "a.b"), new Frame.Index(16, ""));
+                new Frame.GoAway("bye", 1500), new Frame.Index(15, "a.b"), new Frame.Index(16, ""),
+                new Frame.Sub(17, "a.*", List.of(), "region == 'east' and tags.k != \"x\""),
+                new Frame.Pub(18, "a.b", data, false, java.util.Map.of("k", "v", "env", "pr\"od")),
+                new Frame.Msg("a.b", 43, "e1", data, java.util.Map.of("k", "v")));
         for (Frame f : frames) {
             byte[] bytes = FrameCodec.encode(f);
             assertThat(FrameCodec.isBinary(f)).isFalse();
             assertThat(new String(bytes, StandardCharsets.UTF_8)).doesNotContain("\n");
             assertThat(FrameCodec.decodeText(new String(bytes, StandardCharsets.UTF_8))).isEqualTo(f);
         }
+    }
+
+    @Test
+    void tagsAndFilters() throws Exception {
+        Frame.Pub pub = (Frame.Pub) FrameCodec.decodeText(
+                "{\"type\":\"pub\",\"topic\":\"a\",\"tags\":{\"region\":\"east\",\"t_2\":\"\"},\"data\":1}");
+        assertThat(pub.tags()).containsExactlyInAnyOrderEntriesOf(java.util.Map.of("region", "east", "t_2", ""));
+        assertThat(((Frame.Pub) FrameCodec.decodeText("{\"type\":\"pub\",\"topic\":\"a\",\"data\":1}")).tags()).isEmpty();
+        Frame.Sub sub = (Frame.Sub) FrameCodec.decodeText("{\"type\":\"sub\",\"id\":1,\"topic\":\"a\",\"filter\":\"x > 1\"}");
+        assertThat(sub.filter()).isEqualTo("x > 1");
+        assertThat(decode("{\"type\":\"sub\",\"id\":1,\"topic\":\"a\",\"filter\":1}").errors.get(0).code())
+                .isEqualTo(ErrorCode.BAD_FRAME);
+        String tooMany = java.util.stream.IntStream.rangeClosed(0, FrameCodec.MAX_TAGS)
+                .mapToObj(i -> "\"t" + i + "\":\"v\"").collect(java.util.stream.Collectors.joining(","));
+        for (String bad : List.of("[]", "\"x\"", "{\"a\":1}", "{\"a\":null}", "{\"\":\"v\"}", "{\"1a\":\"v\"}",
+                "{\"a-b\":\"v\"}", "{\"" + "n".repeat(FrameCodec.MAX_TAG_NAME + 1) + "\":\"v\"}",
+                "{\"a\":\"" + "v".repeat(FrameCodec.MAX_TAG_VALUE + 1) + "\"}", "{" + tooMany + "}")) {
+            Collect c = decode("{\"type\":\"pub\",\"id\":4,\"topic\":\"a\",\"data\":1,\"tags\":" + bad + "}");
+            assertThat(c.errors).as(bad).hasSize(1);
+            assertThat(c.errors.get(0).code()).as(bad).isEqualTo(ErrorCode.BAD_TAGS);
+            assertThat(c.errors.get(0).id()).isEqualTo(4);
+        }
+        byte[] blob = {1, 2};
+        Frame.Msg binary = new Frame.Msg("a", 1, "e", Payload.binary(blob), java.util.Map.of("k", "v"));
+        assertThat(FrameCodec.decodeBinary(FrameCodec.encode(binary))).isEqualTo(binary);
     }
 
     @Test

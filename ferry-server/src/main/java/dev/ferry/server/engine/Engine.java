@@ -34,6 +34,18 @@ public interface Engine extends AutoCloseable {
     CompletionStage<Long> publish(String topic, Payload data);
 
     /**
+     * Publishes with tags, which travel with the publication to subscribers and into history. An engine that
+     * cannot carry tags fails a publication that has some with {@link UnsupportedOperationException}.
+     */
+    default CompletionStage<Long> publish(String topic, Payload data, java.util.Map<String, String> tags) {
+        if (tags.isEmpty()) {
+            return publish(topic, data);
+        }
+        return java.util.concurrent.CompletableFuture.failedFuture(
+                new UnsupportedOperationException("the " + name() + " engine does not carry tags"));
+    }
+
+    /**
      * This node has local subscribers of {@code pattern} (called once per pattern, when the first appears).
      * Completes once publications matching it flow to the fanout.
      */

@@ -59,15 +59,20 @@ public final class MemoryEngine implements Engine {
 
     @Override
     public CompletionStage<Long> publish(String topic, Payload data) {
+        return publish(topic, data, java.util.Map.of());
+    }
+
+    @Override
+    public CompletionStage<Long> publish(String topic, Payload data, java.util.Map<String, String> tags) {
         TopicState state = topics.computeIfAbsent(topic, TopicState::new);
         state.lock.lock();
         try {
             long offset = ++state.lastOffset;
             long now = System.currentTimeMillis();
             if (state.retained != null) {
-                state.retained.append(new TopicHistory.Entry(offset, now, data), now);
+                state.retained.append(new TopicHistory.Entry(offset, now, data, tags), now);
             }
-            fanout.publication(new Frame.Msg(topic, offset, state.epoch, data), state.lossy);
+            fanout.publication(new Frame.Msg(topic, offset, state.epoch, data, tags), state.lossy);
             return CompletableFuture.completedFuture(offset);
         } finally {
             state.lock.unlock();
@@ -103,7 +108,7 @@ public final class MemoryEngine implements Engine {
             List<Frame.Msg> items = new ArrayList<>(entries.size());
             List<Long> times = new ArrayList<>(entries.size());
             for (TopicHistory.Entry e : entries) {
-                items.add(new Frame.Msg(topic, e.offset(), s.epoch, e.data()));
+                items.add(new Frame.Msg(topic, e.offset(), s.epoch, e.data(), e.tags()));
                 times.add(e.timeMillis());
             }
             if (s.retained != null && limit == 0) {

@@ -9,8 +9,11 @@ import java.util.List;
  * the entry for an offset is found by arithmetic in a ring. Not thread-safe: guarded by the topic's lock.
  */
 final class TopicHistory {
-    /** One retained publication. */
-    record Entry(long offset, long timeMillis, Payload data) {
+    /** One retained publication, with its tags (empty: none). */
+    record Entry(long offset, long timeMillis, Payload data, java.util.Map<String, String> tags) {
+        Entry(long offset, long timeMillis, Payload data) {
+            this(offset, timeMillis, data, java.util.Map.of());
+        }
     }
 
     private final Entry[] ring;

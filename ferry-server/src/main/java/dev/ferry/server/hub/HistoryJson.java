@@ -10,6 +10,8 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
 /** The JSON shapes of positions and history pages, shared by ferry.v1 replies and the HTTP API. */
 public final class HistoryJson {
@@ -75,7 +77,7 @@ public final class HistoryJson {
     }
 
     /**
-     * {@code {"topic", "epoch"?, "offset", "first", "items": [{"offset", "time", "data" | "data_base64"}]}}.
+     * {@code {"topic", "epoch"?, "offset", "first", "items": [{"offset", "time", "tags"?, "data" | "data_base64"}]}}.
      */
     public static Payload page(Hub.HistoryPage page) {
         return object(g -> {
@@ -88,6 +90,13 @@ public final class HistoryJson {
                 g.writeStartObject();
                 g.writeNumberField("offset", m.offset());
                 g.writeNumberField("time", page.timesMillis().get(i));
+                if (!m.tags().isEmpty()) {
+                    g.writeObjectFieldStart("tags");
+                    for (Map.Entry<String, String> t : new TreeMap<>(m.tags()).entrySet()) {
+                        g.writeStringField(t.getKey(), t.getValue());
+                    }
+                    g.writeEndObject();
+                }
                 if (m.data().isBinary()) {
                     g.writeStringField("data_base64", Base64.getEncoder().encodeToString(m.data().bytes()));
                 } else {

@@ -9,6 +9,8 @@ import dev.ferry.server.engine.Engine;
 import dev.ferry.server.engine.Fanout;
 import dev.ferry.server.engine.MemoryEngine;
 import dev.ferry.server.engine.TopicSnapshot;
+import dev.ferry.server.filter.Filter;
+import dev.ferry.server.filter.FilterInput;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.util.concurrent.EventExecutor;
@@ -44,6 +46,8 @@ import java.util.function.BiConsumer;
 public final class Hub implements Fanout {
     private final java.util.concurrent.atomic.LongAdder publications = new java.util.concurrent.atomic.LongAdder();
     private final java.util.concurrent.atomic.LongAdder deliveries = new java.util.concurrent.atomic.LongAdder();
+    private final java.util.concurrent.atomic.LongAdder filteredOut = new java.util.concurrent.atomic.LongAdder();
+    private final java.util.concurrent.atomic.LongAdder payloadParses = new java.util.concurrent.atomic.LongAdder();
     private final TopicTree<Subscriber> tree = new TopicTree<>();
     private final HistoryConfig history;
     private final Engine engine;
@@ -53,6 +57,10 @@ public final class Hub implements Fanout {
     private final ConcurrentHashMap<Subscriber, Gates> gates = new ConcurrentHashMap<>();
     /** Every subscriber with at least one pattern, with how many. Guarded by {@link #interests}. */
     private final Map<Subscriber, Integer> subscribers = new IdentityHashMap<>();
+    /** The filters of every subscriber's patterns (see {@link SubscriberFilters}). */
+    private final ConcurrentHashMap<Subscriber, SubscriberFilters> filters = new ConcurrentHashMap<>();
+    /** How many subscribers hold at least one filtered pattern: while 0, fan-out evaluates nothing. */
+    private final java.util.concurrent.atomic.AtomicInteger filtered = new java.util.concurrent.atomic.AtomicInteger();
 
     /** A hub over the in-memory engine, with the default history settings. */
     public Hub() {
@@ -103,6 +111,16 @@ public final class Hub implements Fanout {
         return deliveries.sum();
     }
 
+    /** Live deliveries not made because no filter of the receiving connection accepted the publication. */
+    public long filteredOut() {
+        return filteredOut.sum();
+    }
+
+    /** Payloads parsed for filters of live publications (at most one per publication). */
+    public long payloadParses() {
+        return payloadParses.sum();
+    }
+
     /**
      * The active children of {@code prefix} (a valid pattern, or {@code ""} for the root): over the whole cluster
      * when the engine gathers it (a few seconds old at most), else from this node's tree (lock-free).
@@ -144,7 +162,14 @@ public final class Hub implements Fanout {
 
     /** Subscribes without waiting for the engine; publications flow once its interest is active. */
     public void subscribe(String pattern, Subscriber subscriber) {
+        setFilter(pattern, subscriber, null);
         add(pattern, subscriber);
+    }
+
+    /** As {@link #subscribe(String, Subscriber, List, BiConsumer)}, without a filter. */
+    public void subscribe(String pattern, Subscriber subscriber, List<Frame.Position> since,
+                          BiConsumer<List<Recovery>, Throwable> then) {
+        subscribe(pattern, subscriber, since, null, then);
     }
 
     /**
@@ -153,11 +178,16 @@ public final class Hub implements Fanout {
      * topic's position (then {@code recovered} means nothing), or none for a pattern without positions; or with
      * the engine's failure (the subscription is then undone unless it was held before). Right after {@code then}
      * returns, the hub delivers the replay, and live publications follow with no gap and no duplicate.
+     *
+     * <p>With a {@code filter} (null: none), publications and replays reach the subscriber only when the filter
+     * of at least one of its patterns that matches the topic accepts them (an unfiltered pattern accepts all).
+     * Subscribing again to a pattern held replaces its filter.
      */
-    public void subscribe(String pattern, Subscriber subscriber, List<Frame.Position> since,
+    public void subscribe(String pattern, Subscriber subscriber, List<Frame.Position> since, Filter filter,
                           BiConsumer<List<Recovery>, Throwable> then) {
         EventExecutor loop = subscriber.executor();
         assert loop.inEventLoop();
+        setFilter(pattern, subscriber, filter);
         boolean positionOnly = since.isEmpty() && !Topics.hasWildcard(pattern);
         if (since.isEmpty() && !positionOnly) {
             CompletionStage<Void> active = add(pattern, subscriber);
@@ -245,7 +275,10 @@ public final class Hub implements Fanout {
         }
         then.accept(out, null);
         for (Frame.Msg m : replay) {
-            deliver(subscriber, m, false);
+            SubscriberFilters f = filters.get(subscriber);
+            if (f == null || !f.any() || f.accepts(m.topic(), new FilterInput(m.data(), m.tags()))) {
+                deliver(subscriber, m, false);
+            }
         }
     }
 
@@ -286,6 +319,7 @@ public final class Hub implements Fanout {
         if (!tree.remove(pattern, subscriber)) {
             return;
         }
+        filters.computeIfPresent(subscriber, (s, f) -> counting(f, f.without(pattern)));
         synchronized (interests) {
             subscribers.computeIfPresent(subscriber, (s, n) -> n == 1 ? null : n - 1);
             Interest i = interests.get(pattern);
@@ -309,6 +343,11 @@ public final class Hub implements Fanout {
         return engine.publish(topic, data);
     }
 
+    /** Publishes with tags (valid as checked by the protocol codec); see {@link Engine#publish(String, Payload, Map)}. */
+    public CompletionStage<Long> publish(String topic, Payload data, Map<String, String> tags) {
+        return engine.publish(topic, data, tags);
+    }
+
     /** The current position of a topic. */
     public CompletionStage<Position> position(String topic) {
         return engine.read(topic, 0, 0, 0, false).thenApply(s -> new Position(topic, s.epoch(), s.offset()));
@@ -330,10 +369,52 @@ public final class Hub implements Fanout {
         Map<Subscriber, Boolean> receivers = new IdentityHashMap<>();
         tree.match(msg.topic(), s -> receivers.put(s, Boolean.TRUE));
         publications.increment();
+        if (filtered.get() > 0 && !receivers.isEmpty()) {
+            applyFilters(receivers.keySet(), msg);
+        }
         if (!receivers.isEmpty()) {
             deliveries.add(receivers.size());
             dispatch(receivers.keySet(), msg, lossy);
         }
+    }
+
+    /**
+     * Drops the receivers none of whose matching patterns accepts {@code msg}. The payload is parsed at most once,
+     * and only when a filter that reads it is evaluated.
+     */
+    private void applyFilters(java.util.Set<Subscriber> receivers, Frame.Msg msg) {
+        FilterInput input = null;
+        for (java.util.Iterator<Subscriber> it = receivers.iterator(); it.hasNext(); ) {
+            SubscriberFilters f = filters.get(it.next());
+            if (f == null || !f.any()) {
+                continue;
+            }
+            if (input == null) {
+                input = new FilterInput(msg.data(), msg.tags());
+            }
+            if (!f.accepts(msg.topic(), input)) {
+                it.remove();
+                filteredOut.increment();
+            }
+        }
+        if (input != null && input.parsed()) {
+            payloadParses.increment();
+        }
+    }
+
+    /** Records the filter of (pattern, subscriber) before the subscription reaches the tree. */
+    private void setFilter(String pattern, Subscriber subscriber, Filter filter) {
+        filters.compute(subscriber, (s, f) -> counting(f, (f == null ? SubscriberFilters.EMPTY : f).with(pattern, filter)));
+    }
+
+    /** Keeps {@link #filtered} in step with a change of one subscriber's filters; null when none are left. */
+    private SubscriberFilters counting(SubscriberFilters before, SubscriberFilters after) {
+        boolean was = before != null && before.any();
+        boolean is = after.any();
+        if (was != is) {
+            filtered.addAndGet(is ? 1 : -1);
+        }
+        return after.isEmpty() ? null : after;
     }
 
     @Override

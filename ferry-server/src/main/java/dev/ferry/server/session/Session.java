@@ -15,6 +15,8 @@ import dev.ferry.server.auth.Decision;
 import dev.ferry.server.auth.Identity;
 import dev.ferry.server.auth.TokenBucket;
 import dev.ferry.server.config.LimitsConfig;
+import dev.ferry.server.filter.Filter;
+import dev.ferry.server.filter.FilterException;
 import dev.ferry.server.hub.HistoryJson;
 import dev.ferry.server.hub.Hub;
 import dev.ferry.server.hub.Subscriber;
@@ -161,6 +163,16 @@ public final class Session implements FrameCodec.Sink, Subscriber, Callee, Calle
                 || refused(s.id(), ErrorCode.BAD_TOPIC, checkSince(s))) {
             return;
         }
+        Filter filter = null;
+        if (s.filter() != null) {
+            try {
+                filter = Filter.compile(s.filter());
+            } catch (FilterException e) {
+                out.send(new Frame.Error(s.id(), ErrorCode.BAD_FILTER.wire(), "filter: " + e.getMessage(),
+                        Payload.json("{\"column\":" + e.column() + "}")));
+                return;
+            }
+        }
         boolean known = subscriptions.contains(s.topic());
         if (!known) {
             int max = context.config().websocket().maxSubscriptions();
@@ -175,7 +187,7 @@ public final class Session implements FrameCodec.Sink, Subscriber, Callee, Calle
         // Subscribing again with since on a pattern already held may replay what was delivered live meanwhile:
         // a duplicate (same offset, which clients skip) rather than a gap. The hub answers on this event loop,
         // possibly later (a remote engine), and delivers the replay right after the result.
-        context.hub().subscribe(s.topic(), this, s.since(), (recoveries, failure) -> {
+        context.hub().subscribe(s.topic(), this, s.since(), filter, (recoveries, failure) -> {
             if (closed) {
                 return;
             }
@@ -254,8 +266,10 @@ public final class Session implements FrameCodec.Sink, Subscriber, Callee, Calle
                 || rateLimited(p.id(), publishRate, "publish", "limits.publish-rate")) {
             return;
         }
-        context.hub().publish(p.topic(), p.data()).whenComplete((offset, failure) -> {
-            if (failure != null) {
+        context.hub().publish(p.topic(), p.data(), p.tags()).whenComplete((offset, failure) -> {
+            if (failure instanceof UnsupportedOperationException) {
+                inLoop(() -> sendError(p.id(), ErrorCode.BAD_TAGS, failure.getMessage()));
+            } else if (failure != null) {
                 inLoop(() -> engineFailed(p.id(), "pub", failure));
             } else if (p.ack()) {
                 inLoop(() -> out.send(new Frame.Result(p.id(), Payload.json(("{\"topic\":" + quoted(p.topic())

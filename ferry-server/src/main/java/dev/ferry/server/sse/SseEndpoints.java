@@ -4,6 +4,8 @@ import dev.ferry.protocol.ErrorCode;
 import dev.ferry.protocol.Frame;
 import dev.ferry.protocol.FrameCodec;
 import dev.ferry.protocol.Topics;
+import dev.ferry.server.filter.Filter;
+import dev.ferry.server.filter.FilterException;
 import dev.ferry.server.http.HttpResponses;
 import dev.ferry.server.transport.EventStreamQueue;
 import dev.ferry.server.transport.HandlerNames;
@@ -67,6 +69,19 @@ public final class SseEndpoints {
                 return;
             }
         }
+        List<String> filters = uri.parameters().getOrDefault("filter", List.of());
+        Filter filter = null;
+        if (filters.size() > 1) {
+            badRequest(ctx, keepAlive, ErrorCode.BAD_FILTER.wire(), "more than one filter parameter");
+            return;
+        } else if (filters.size() == 1) {
+            try {
+                filter = Filter.compile(filters.get(0));
+            } catch (FilterException e) {
+                badRequest(ctx, keepAlive, ErrorCode.BAD_FILTER.wire(), "filter: " + e.getMessage());
+                return;
+            }
+        }
         String id = req.headers().get(LAST_EVENT_ID);
         String source = LAST_EVENT_ID;
         if (id == null) {
@@ -91,7 +106,7 @@ public final class SseEndpoints {
         SseStream stream = new SseStream(server, streamCtx, queue, List.copyOf(new LinkedHashSet<>(given)));
         ctx.channel().closeFuture().addListener(f -> stream.closed());
         streamCtx.write(streamHeaders(), streamCtx.voidPromise());
-        stream.start(positions);
+        stream.start(positions, filter);
     }
 
     // ------------------------------------------------------------ the fallback session

@@ -4,6 +4,7 @@ import dev.ferry.protocol.Frame;
 import dev.ferry.protocol.FrameCodec;
 import dev.ferry.protocol.ProtocolException;
 import dev.ferry.protocol.Topics;
+import dev.ferry.server.filter.Filter;
 import dev.ferry.server.hub.Hub;
 import dev.ferry.server.hub.Subscriber;
 import dev.ferry.server.transport.EventStreamQueue;
@@ -69,6 +70,11 @@ final class SseStream implements Subscriber {
      * {@code reset} per topic that could not be recovered, and the replays, then goes live.
      */
     void start(List<Frame.Position> since) {
+        start(since, null);
+    }
+
+    /** As {@link #start(List)}, every pattern with {@code filter} (null: none). */
+    void start(List<Frame.Position> since, Filter filter) {
         assert ctx.executor().inEventLoop();
         List<Frame.Position> unassigned = new ArrayList<>(since);
         List<Hub.Recovery> recoveries = new ArrayList<>();
@@ -84,7 +90,7 @@ final class SseStream implements Subscriber {
             }
             // A concrete topic without a position is answered with where it stands now, which the ready event's
             // id records: a stream that drops before its first event still resumes without loss.
-            server.hub().subscribe(pattern, this, mine, (rs, error) -> {
+            server.hub().subscribe(pattern, this, mine, filter, (rs, error) -> {
                 if (closed) {
                     return;
                 }
@@ -215,9 +221,15 @@ final class SseStream implements Subscriber {
         return b.append('}').toString().getBytes(StandardCharsets.UTF_8);
     }
 
-    /** {@code {"topic","offset","epoch","data"}}, or {@code "data_base64"} for a binary payload. */
+    /** {@code {"topic","offset","epoch","tags"?,"data"}}, or {@code "data_base64"} for a binary payload. */
     static byte[] msgData(Frame.Msg m) {
         String head = "{\"topic\":" + quoted(m.topic()) + ",\"offset\":" + m.offset() + ",\"epoch\":" + quoted(m.epoch());
+        if (!m.tags().isEmpty()) {
+            StringBuilder t = new StringBuilder(head).append(",\"tags\":{");
+            new java.util.TreeMap<>(m.tags()).forEach((k, v) -> t.append(t.charAt(t.length() - 1) == '{' ? "" : ",")
+                    .append(quoted(k)).append(':').append(quoted(v)));
+            head = t.append('}').toString();
+        }
         byte[] payload = m.data().bytes();
         if (m.data().isBinary()) {
             return (head + ",\"data_base64\":\"" + Base64.getEncoder().encodeToString(payload) + "\"}").getBytes(StandardCharsets.UTF_8);
