@@ -155,4 +155,18 @@ class FallbackAuthTest {
         assertThat(post(open, "/v1/session/" + id, "{\"type\":\"ping\",\"id\":1}",
                 Map.of("Origin", "http://127.0.0.1:" + open.port())).statusCode()).isEqualTo(202);
     }
+
+    @Test
+    void sessionIsClosedWith4005WhenItsTokenExpires() throws Exception {
+        Map<String, String> shortLived = bearer(AuthWebSocketTest.token("alice", 2, Map.of()));
+        String id = create(closed, shortLived);
+        try (SseTestClient events = SseTestClient.open(closed.http("/v1/session/" + id + "/events"), shortLived)) {
+            assertThat(events.status()).isEqualTo(200);
+            SseTestClient.Event e = events.next();
+            while (!e.type().equals("close")) {
+                e = events.next();
+            }
+            assertThat(JSON.readTree(e.data()).path("code").asInt()).isEqualTo(4005);
+        }
+    }
 }
