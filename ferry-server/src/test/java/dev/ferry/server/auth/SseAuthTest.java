@@ -114,7 +114,7 @@ class SseAuthTest {
 
     @Test
     void streamEndsWhenItsTokenExpires() {
-        String shortLived = AuthWebSocketTest.token("alice", 2, Map.of());
+        String shortLived = AuthWebSocketTest.token("alice", 3, Map.of());
         try (SseTestClient s = SseTestClient.open(sse(closed, "chat.room1"), bearer(shortLived))) {
             assertThat(s.status()).isEqualTo(200);
             assertThat(s.awaitEnd()).isNotNull();

@@ -105,7 +105,7 @@ class WebSocketTransportsAuthTest {
     @Test
     void plainSocketsCloseWith4005WhenTheTokenExpires() {
         for (String path : List.of("/v1/multiplex", "/v1/topics/chat/room1")) {
-            String shortLived = AuthWebSocketTest.token("alice", 2, Map.of());
+            String shortLived = AuthWebSocketTest.token("alice", 3, Map.of());
             try (TextWsClient c = TextWsClient.connect(ws(closed, path), bearer(shortLived))) {
                 assertThat(c.awaitClose().closeCode()).as(path).isEqualTo(CloseCodes.TOKEN_EXPIRED);
             }
