@@ -25,6 +25,8 @@ public final class CloseCodes {
     public static final int SUBSCRIBE_ONLY = 4004;
     /** The connection's token expired and was not refreshed with {@code auth} in time. */
     public static final int TOKEN_EXPIRED = 4005;
+    /** A per-topic socket sent a message its identity may not publish to the socket's topic. */
+    public static final int FORBIDDEN = 4006;
 
     private CloseCodes() {
     }

@@ -1,5 +1,6 @@
 package dev.ferry.server.admin;
 
+import dev.ferry.server.auth.SecurityCounters;
 import dev.ferry.server.transport.ServerContext;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
@@ -35,6 +36,19 @@ public final class FerryMetrics implements AutoCloseable {
                 .description("connections closed with 4001 because their outbound queue overflowed").register(r);
         FunctionCounter.builder("ferry.lossy.drops", server, ServerContext::lossyDrops)
                 .description("publications of lossy topics dropped for subscribers that were behind").register(r);
+        SecurityCounters sec = server.security().counters();
+        FunctionCounter.builder("ferry.auth.failures", sec, c -> c.snapshot().authFailures())
+                .description("credentials refused (upgrades, SSE, fallback sessions, tunnels, HTTP API, auth command)").register(r);
+        FunctionCounter.builder("ferry.forbidden", sec, c -> c.snapshot().forbidden())
+                .description("actions denied by permissions").register(r);
+        FunctionCounter.builder("ferry.rate.limited", sec, c -> c.snapshot().rateLimited())
+                .description("publications and calls refused by a rate limit").register(r);
+        FunctionCounter.builder("ferry.pending.calls.refused", sec, c -> c.snapshot().pendingCallsRefused())
+                .description("calls refused by limits.max-pending-calls").register(r);
+        FunctionCounter.builder("ferry.connections.refused", sec, c -> c.snapshot().connectionsRefused())
+                .description("connections refused by limits.connections-per-ip").register(r);
+        FunctionCounter.builder("ferry.token.expired.closes", sec, c -> c.snapshot().expiredCloses())
+                .description("connections closed because their token expired").register(r);
         PooledByteBufAllocatorMetric netty = PooledByteBufAllocator.DEFAULT.metric();
         Gauge.builder("netty.allocator.used.direct", netty, PooledByteBufAllocatorMetric::usedDirectMemory)
                 .baseUnit("bytes").register(r);

@@ -2,13 +2,18 @@ package dev.ferry.server.auth;
 
 import java.util.Locale;
 
-/** What a client may be allowed to do with a topic (or, for {@link #CALL} and {@link #REGISTER}, a procedure). */
+/**
+ * What a client may be allowed to do with a topic (or, for {@link #CALL} and {@link #REGISTER}, a procedure; for
+ * {@link #TUNNEL}, a tunnel route's name).
+ */
 public enum Action {
     SUBSCRIBE,
     PUBLISH,
     CALL,
     REGISTER,
-    HISTORY;
+    HISTORY,
+    /** Opening a tunnel ({@code /v1/tunnel/<name>}, AMQP routes) whose route requires it; the target is the route's name. */
+    TUNNEL;
 
     /** The action's name in configuration, tokens and error data: {@code subscribe}, {@code publish}, ... */
     public String wire() {

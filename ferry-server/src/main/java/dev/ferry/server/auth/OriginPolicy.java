@@ -22,7 +22,7 @@ public final class OriginPolicy {
         this.any = allowed.contains("*");
     }
 
-    /** Why the page that sent {@code req} may not open a WebSocket, or {@code null} when it may. */
+    /** Why the page that sent {@code req} may not open a WebSocket or an event stream here, or {@code null} when it may. */
     public String refusal(HttpRequest req) {
         String origin = req.headers().get(HttpHeaderNames.ORIGIN);
         if (origin == null || any) {
@@ -32,7 +32,7 @@ public final class OriginPolicy {
         if (allowed.contains(o) || sameOrigin(o, req.headers().get(HttpHeaderNames.HOST))) {
             return null;
         }
-        return "origin " + origin + " is not allowed to open WebSockets here (same origin only, or one of web.allowed-origins)";
+        return "origin " + origin + " is not allowed here (same origin only, or one of web.allowed-origins)";
     }
 
     /** Whether an origin ({@code scheme://host[:port]}) names the same host and port as a {@code Host} header. */

@@ -58,8 +58,9 @@ public final class ConfigLoader {
      */
     public static final List<String> NAMED_KEYS = List.of(
             "amqp.routes.<name>.path", "amqp.routes.<name>.upstream", "amqp.routes.<name>.tls",
-            "amqp.routes.<name>.max-connections",
+            "amqp.routes.<name>.max-connections", "amqp.routes.<name>.auth",
             "tunnel.routes.<name>.upstream", "tunnel.routes.<name>.tls", "tunnel.routes.<name>.max-connections",
+            "tunnel.routes.<name>.auth",
             "auth.issuers.<name>.issuer", "auth.issuers.<name>.secret", "auth.issuers.<name>.public-keys",
             "auth.issuers.<name>.jwks-file", "auth.issuers.<name>.jwks-url", "auth.issuers.<name>.jwks-refresh",
             "auth.issuers.<name>.audience",
@@ -328,10 +329,24 @@ public final class ConfigLoader {
                         kind == TunnelRoute.Kind.AMQP ? values.get(kind.key(name, "path")) : null,
                         (String) hostPort[0], (Integer) hostPort[1],
                         bool(kind.key(name, "tls"), false),
-                        integer(kind.key(name, "max-connections"), TunnelRoute.DEFAULT_MAX_CONNECTIONS)));
+                        integer(kind.key(name, "max-connections"), TunnelRoute.DEFAULT_MAX_CONNECTIONS),
+                        routeAuth(kind.key(name, "auth"))));
             }
         }
         return out;
+    }
+
+    /** {@code <prefix>.auth}: {@code required} (true) or {@code none} (false, the default). */
+    private boolean routeAuth(String key) {
+        String v = values.get(key);
+        if (v == null) {
+            return false;
+        }
+        return switch (v.trim().toLowerCase(Locale.ROOT)) {
+            case "required" -> true;
+            case "none" -> false;
+            default -> throw new ConfigException(key + ": \"" + v + "\" (expected: required or none)");
+        };
     }
 
     private String str(String key, String def) {

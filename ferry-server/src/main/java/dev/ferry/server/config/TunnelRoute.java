@@ -16,9 +16,12 @@ import java.util.regex.Pattern;
  *     ({@code <prefix>.tls}, default false)
  * @param maxConnections tunnels open at once on this route; one more is refused with 503
  *     ({@code <prefix>.max-connections}, default 100)
+ * @param authRequired the upgrade must authenticate (a token or an API key, never anonymous) and be allowed the
+ *     {@code tunnel} action on the route's name before anything is connected upstream
+ *     ({@code <prefix>.auth: required}; default {@code none}: the route authenticates nobody, docs/security.md)
  */
 public record TunnelRoute(Kind kind, String name, String path, String upstreamHost, int upstreamPort, boolean tls,
-                          int maxConnections) {
+                          int maxConnections, boolean authRequired) {
     public static final int DEFAULT_MAX_CONNECTIONS = 100;
     public static final String TCP_PATH_PREFIX = "/v1/tunnel/";
 
@@ -83,6 +86,12 @@ public record TunnelRoute(Kind kind, String name, String path, String upstreamHo
         Checks.positive(kind.key(name, "max-connections"), maxConnections);
     }
 
+    /** A route that authenticates nobody ({@code auth: none}). */
+    public TunnelRoute(Kind kind, String name, String path, String upstreamHost, int upstreamPort, boolean tls,
+                       int maxConnections) {
+        this(kind, name, path, upstreamHost, upstreamPort, tls, maxConnections, false);
+    }
+
     /** A route with the default path, no TLS and the default connection limit. */
     public static TunnelRoute of(Kind kind, String name, String upstreamHost, int upstreamPort) {
         return new TunnelRoute(kind, name, null, upstreamHost, upstreamPort, false, DEFAULT_MAX_CONNECTIONS);
@@ -90,12 +99,17 @@ public record TunnelRoute(Kind kind, String name, String path, String upstreamHo
 
     /** A copy at another path (AMQP routes only). */
     public TunnelRoute withPath(String p) {
-        return new TunnelRoute(kind, name, p, upstreamHost, upstreamPort, tls, maxConnections);
+        return new TunnelRoute(kind, name, p, upstreamHost, upstreamPort, tls, maxConnections, authRequired);
     }
 
     /** A copy with another connection limit. */
     public TunnelRoute withMaxConnections(int n) {
-        return new TunnelRoute(kind, name, path, upstreamHost, upstreamPort, tls, n);
+        return new TunnelRoute(kind, name, path, upstreamHost, upstreamPort, tls, n, authRequired);
+    }
+
+    /** A copy that requires authentication ({@code auth: required}) or not ({@code none}). */
+    public TunnelRoute withAuthRequired(boolean required) {
+        return new TunnelRoute(kind, name, path, upstreamHost, upstreamPort, tls, maxConnections, required);
     }
 
     /** {@code host:port}, as written in configuration. */

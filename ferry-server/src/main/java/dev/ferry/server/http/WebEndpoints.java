@@ -2,6 +2,9 @@ package dev.ferry.server.http;
 
 import dev.ferry.protocol.ErrorCode;
 import dev.ferry.protocol.Topics;
+import dev.ferry.server.auth.AccessScope;
+import dev.ferry.server.auth.Action;
+import dev.ferry.server.auth.Identity;
 import dev.ferry.server.hub.TopicIndex;
 import dev.ferry.server.multiplex.MultiplexHandler;
 import dev.ferry.server.topics.TopicPath;
@@ -40,7 +43,10 @@ final class WebEndpoints {
                 HttpResponses.send(ctx, false, HttpResponses.text(HttpResponseStatus.BAD_REQUEST,
                         MULTIPLEX_PATH + " is a WebSocket endpoint: send a GET with Upgrade: websocket"));
             } else if (admitted(ctx, req)) {
-                WebSocketUpgrade.upgradePlain(ctx, req, server, new MultiplexHandler(server));
+                AccessScope scope = authenticate(ctx, req);
+                if (scope != null) {
+                    WebSocketUpgrade.upgradePlain(ctx, req, server, new MultiplexHandler(server, scope));
+                }
             }
             return true;
         }
@@ -58,7 +64,10 @@ final class WebEndpoints {
                     HttpResponses.send(ctx, false, HttpResponses.error(HttpResponseStatus.BAD_REQUEST,
                             ErrorCode.BAD_TOPIC.wire(), topic.problem()));
                 } else if (admitted(ctx, req)) {
-                    WebSocketUpgrade.upgradePlain(ctx, req, server, new TopicSocketHandler(server, topic.pattern()));
+                    AccessScope scope = authenticate(ctx, req);
+                    if (scope != null && TransportAuth.permitted(ctx, server, scope, Action.SUBSCRIBE, topic.pattern())) {
+                        WebSocketUpgrade.upgradePlain(ctx, req, server, new TopicSocketHandler(server, topic.pattern(), scope));
+                    }
                 }
             } else if (requireGet(ctx, req, keepAlive)) {
                 if (topic.problem() != null) {
@@ -116,6 +125,14 @@ final class WebEndpoints {
             return false;
         }
         return true;
+    }
+
+    /** The permissions of the client of an upgrade, or null after answering 401 (docs/security.md). */
+    private AccessScope authenticate(ChannelHandlerContext ctx, FullHttpRequest req) {
+        if (!WebSocketUpgrade.authenticate(ctx, req, server)) {
+            return null;
+        }
+        return server.security().permissions().scope(ctx.channel().attr(Identity.KEY).get());
     }
 
     private static boolean requireGet(ChannelHandlerContext ctx, FullHttpRequest req, boolean keepAlive) {

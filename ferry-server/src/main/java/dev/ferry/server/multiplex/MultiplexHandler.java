@@ -4,7 +4,11 @@ import dev.ferry.protocol.CloseCodes;
 import dev.ferry.protocol.ErrorCode;
 import dev.ferry.protocol.Frame;
 import dev.ferry.protocol.Topics;
+import dev.ferry.server.auth.AccessScope;
+import dev.ferry.server.auth.Action;
+import dev.ferry.server.auth.Decision;
 import dev.ferry.server.http.HttpResponses;
+import dev.ferry.server.http.TransportAuth;
 import dev.ferry.server.hub.Subscriber;
 import dev.ferry.server.transport.ServerContext;
 import dev.ferry.server.transport.WebSocketOutbound;
@@ -31,6 +35,9 @@ import java.util.Map;
  *   <li>{@code uns,<channel>} closes a channel; closing one that is not open does nothing.</li>
  *   <li>A refused channel operation is answered {@code err,<channel>,{"code","message"}} followed by
  *       {@code uns,<channel>}, which closes the channel in any websocket-multiplex client (they ignore {@code err}).</li>
+ *   <li>The upgrade is authenticated like ferry.v1's; {@code sub} needs the {@code subscribe} permission on the
+ *       channel's topic and {@code msg} the {@code publish} permission; a denial is a refusal with code
+ *       {@code forbidden} and {@code data: {"action","topic"}}.</li>
  *   <li>A frame of none of the three shapes closes the socket with 4003, a binary message with 1003.</li>
  * </ul>
  * Event loop only, like its base class.
@@ -45,8 +52,8 @@ public final class MultiplexHandler extends PlainWebSocketHandler {
     private EventExecutor executor;
     private boolean closed;
 
-    public MultiplexHandler(ServerContext server) {
-        super(server);
+    public MultiplexHandler(ServerContext server, AccessScope scope) {
+        super(server, scope);
     }
 
     /** One open channel: a subscriber of its own, so that overlapping channels each receive a publication. */
@@ -130,6 +137,11 @@ public final class MultiplexHandler extends PlainWebSocketHandler {
             refuse(name, ErrorCode.SHUTTING_DOWN.wire(), "the server is shutting down");
             return;
         }
+        Decision d = scope.check(Action.SUBSCRIBE, topic);
+        if (!d.allowed()) {
+            forbidden(name, d, Action.SUBSCRIBE, topic);
+            return;
+        }
         int max = server.config().websocket().maxSubscriptions();
         if (channels.size() >= max) {
             refuse(name, ErrorCode.TOO_MANY_SUBSCRIPTIONS.wire(),
@@ -152,6 +164,12 @@ public final class MultiplexHandler extends PlainWebSocketHandler {
             refuse(name, ErrorCode.BAD_TOPIC.wire(), "channel \"" + name + "\" is a pattern: it receives, it cannot publish");
             return;
         }
+        Decision d = scope.check(Action.PUBLISH, c.topic);
+        if (!d.allowed()) {
+            unsubscribe(name);
+            forbidden(name, d, Action.PUBLISH, c.topic);
+            return;
+        }
         server.hub().publish(c.topic, TextPayloads.fromText(data));
     }
 
@@ -162,10 +180,20 @@ public final class MultiplexHandler extends PlainWebSocketHandler {
         }
     }
 
-    /** {@code err,<channel>,<json>} then {@code uns,<channel>}: the channel is (or stays) closed. */
+    /** A permission denial: {@code err,<channel>,{"code":"forbidden",...,"data":{"action","topic"}}}, then {@code uns}. */
+    private void forbidden(String name, Decision d, Action action, String topic) {
+        server.security().counters().forbidden();
+        refuse(name, ErrorCode.FORBIDDEN.wire(), d.reason(), TransportAuth.forbiddenData(action, topic));
+    }
+
     private void refuse(String name, String code, String message) {
+        refuse(name, code, message, null);
+    }
+
+    /** {@code err,<channel>,<json>} then {@code uns,<channel>}: the channel is (or stays) closed. */
+    private void refuse(String name, String code, String message, byte[] data) {
         String err = MultiplexFrame.ERR + "," + name + ","
-                + new String(HttpResponses.errorBody(code, message, null), StandardCharsets.UTF_8);
+                + new String(HttpResponses.errorBody(code, message, data), StandardCharsets.UTF_8);
         out.send(Unpooled.copiedBuffer(err, StandardCharsets.UTF_8), false);
         out.send(Unpooled.copiedBuffer(MultiplexFrame.UNS + "," + name, StandardCharsets.UTF_8), false);
     }

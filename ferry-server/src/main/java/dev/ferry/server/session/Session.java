@@ -65,6 +65,8 @@ public final class Session implements FrameCodec.Sink, Subscriber, Callee, Calle
     /** Calls this connection made and that are not settled yet: request id to invocation id. */
     private final Map<Long, Long> calls = new HashMap<>();
     private boolean goingAway;
+    /** Outcomes of engine operations queued for the event loop and not yet run (see {@link #inLoop}). */
+    private final java.util.concurrent.atomic.AtomicInteger queuedOutcomes = new java.util.concurrent.atomic.AtomicInteger();
     private boolean closed;
     /** What this connection's identity may do (docs/security.md); replaced by a successful {@code auth}. */
     private AccessScope scope;
@@ -439,18 +441,30 @@ public final class Session implements FrameCodec.Sink, Subscriber, Callee, Calle
 
     // ------------------------------------------------------------ helpers
 
-    /** Runs {@code task} on this connection's event loop (now when already there); nothing once closed. */
+    /**
+     * Runs {@code task}, the outcome of an engine operation, on this connection's event loop; nothing once closed.
+     * It runs at once when called there and no earlier outcome is still queued for the loop; otherwise it is
+     * queued behind them. Engines complete operations in the order they were issued, some on their own threads
+     * (queued) and some while the loop is still issuing (at once): without the check a later outcome could
+     * overtake an earlier one, and acknowledgements would arrive out of order.
+     */
     private void inLoop(Runnable task) {
-        if (executor().inEventLoop()) {
+        if (executor().inEventLoop() && queuedOutcomes.get() == 0) {
             if (!closed) {
                 task.run();
             }
-        } else {
-            try {
-                executor().execute(() -> inLoop(task));
-            } catch (RuntimeException rejected) {
-                // the event loop is shutting down: the connection is going away
-            }
+            return;
+        }
+        queuedOutcomes.incrementAndGet();
+        try {
+            executor().execute(() -> {
+                queuedOutcomes.decrementAndGet();
+                if (!closed) {
+                    task.run();
+                }
+            });
+        } catch (RuntimeException rejected) {
+            queuedOutcomes.decrementAndGet(); // the event loop is shutting down: the connection is going away
         }
     }
 

@@ -3,6 +3,7 @@ package dev.ferry.server.sse;
 import dev.ferry.protocol.CloseCodes;
 import dev.ferry.protocol.Frame;
 import dev.ferry.protocol.FrameCodec;
+import dev.ferry.server.auth.Identity;
 import dev.ferry.server.session.Outbound;
 import dev.ferry.server.session.Session;
 import dev.ferry.server.transport.ServerContext;
@@ -74,17 +75,31 @@ final class FallbackSession implements Outbound {
     private String closeReason;
     private boolean closed;
 
-    FallbackSession(String id, ServerContext server, FallbackSessions registry, EventExecutor loop, String remote) {
+    /**
+     * Who may use this session's id (docs/security.md, "Fallback sessions"): the identity that created it, or the one
+     * it took with the {@code auth} command; anonymous while it has none. Written on the session's loop, read by the
+     * endpoints on any loop.
+     */
+    private volatile Identity owner;
+
+    FallbackSession(String id, ServerContext server, FallbackSessions registry, EventExecutor loop, String remote,
+            Identity identity) {
         this.id = id;
+        this.owner = identity;
         this.server = server;
         this.registry = registry;
         this.loop = loop;
         this.limitBytes = server.config().sse().outboundQueueBytes();
-        this.session = new Session(server, this, remote);
+        this.session = new Session(server, this, remote, identity);
     }
 
     String id() {
         return id;
+    }
+
+    /** The identity this session is bound to; anonymous when its id alone is enough. Any thread. */
+    Identity owner() {
+        return owner;
     }
 
     @Override
@@ -109,6 +124,10 @@ final class FallbackSession implements Outbound {
             session.onBinary(body);
         } else {
             session.onText(body);
+        }
+        Identity now = session.identity();
+        if (now.kind() != Identity.Kind.ANONYMOUS && now != owner) {
+            owner = now; // an anonymous session authenticated with auth, or a refresh of the same principal
         }
     }
 

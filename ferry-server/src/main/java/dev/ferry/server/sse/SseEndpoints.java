@@ -6,7 +6,11 @@ import dev.ferry.protocol.FrameCodec;
 import dev.ferry.protocol.Topics;
 import dev.ferry.server.filter.Filter;
 import dev.ferry.server.filter.FilterException;
+import dev.ferry.server.auth.AccessScope;
+import dev.ferry.server.auth.Action;
+import dev.ferry.server.auth.Identity;
 import dev.ferry.server.http.HttpResponses;
+import dev.ferry.server.http.TransportAuth;
 import dev.ferry.server.transport.EventStreamQueue;
 import dev.ferry.server.transport.HandlerNames;
 import dev.ferry.server.transport.ServerContext;
@@ -30,6 +34,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The endpoints of server-sent events and of the HTTP-only fallback session (docs/http-api.md, docs/web.md).
@@ -52,6 +57,13 @@ public final class SseEndpoints {
 
     /** {@code GET /v1/sse?topic=<pattern>&topic=...[&since=<id>]}, resumed by {@code Last-Event-ID}. */
     public void stream(ChannelHandlerContext ctx, FullHttpRequest req, QueryStringDecoder uri, boolean keepAlive) {
+        if (!TransportAuth.originAllowed(ctx, req, server)) {
+            return;
+        }
+        Identity identity = TransportAuth.authenticate(ctx, req, server);
+        if (identity == null) {
+            return;
+        }
         List<String> given = uri.parameters().getOrDefault("topic", List.of());
         if (given.isEmpty()) {
             badRequest(ctx, keepAlive, "bad_request", "missing topic (expected: ?topic=<pattern>, repeatable)");
@@ -96,6 +108,12 @@ public final class SseEndpoints {
             badRequest(ctx, keepAlive, "bad_event_id", source + ": " + e.getMessage());
             return;
         }
+        AccessScope scope = server.security().permissions().scope(identity);
+        for (String pattern : given) {
+            if (!TransportAuth.permitted(ctx, server, scope, Action.SUBSCRIBE, pattern)) {
+                return;
+            }
+        }
         if (refusedWhileDraining(ctx)) {
             return;
         }
@@ -107,17 +125,40 @@ public final class SseEndpoints {
         ctx.channel().closeFuture().addListener(f -> stream.closed());
         streamCtx.write(streamHeaders(), streamCtx.voidPromise());
         stream.start(positions, filter);
+        endAtExpiry(ctx.channel(), identity);
+    }
+
+    /**
+     * Ends an event stream when the token that opened it expires (plus {@code auth.clock-skew}): an
+     * {@code EventSource} reconnects, and must then present a valid token.
+     */
+    private void endAtExpiry(Channel ch, Identity identity) {
+        if (identity.expiresAt() == null) {
+            return;
+        }
+        long delay = Math.max(0, identity.expiresAt().toEpochMilli() - System.currentTimeMillis());
+        var task = ch.eventLoop().schedule(() -> {
+            if (ch.isActive()) {
+                server.security().counters().expiredClosed();
+                ch.close();
+            }
+        }, delay, TimeUnit.MILLISECONDS);
+        ch.closeFuture().addListener(f -> task.cancel(false));
     }
 
     // ------------------------------------------------------------ the fallback session
 
     /** {@code POST /v1/session}: opens a session; answers {@code {"session": id, "expires": ms}}. */
     public void createSession(ChannelHandlerContext ctx, FullHttpRequest req, boolean keepAlive) {
-        if (refusedWhileDraining(ctx)) {
+        if (!TransportAuth.originAllowed(ctx, req, server)) {
+            return;
+        }
+        Identity identity = TransportAuth.authenticate(ctx, req, server);
+        if (identity == null || refusedWhileDraining(ctx)) {
             return;
         }
         FallbackSession s = server.fallbackSessions().create(server, ctx.channel().eventLoop(),
-                "fallback " + ctx.channel().remoteAddress());
+                "fallback " + ctx.channel().remoteAddress(), identity);
         String body = "{\"session\":" + new String(FrameCodec.quote(s.id()), StandardCharsets.UTF_8)
                 + ",\"expires\":" + server.config().sse().sessionTimeout().toMillis() + "}";
         HttpResponses.send(ctx, keepAlive, HttpResponses.json(HttpResponseStatus.OK, body.getBytes(StandardCharsets.UTF_8)));
@@ -125,9 +166,8 @@ public final class SseEndpoints {
 
     /** {@code GET /v1/session/{id}/events}: the session's event stream, resumed after {@code Last-Event-ID}. */
     public void sessionEvents(ChannelHandlerContext ctx, FullHttpRequest req, String id, boolean keepAlive) {
-        FallbackSession s = server.fallbackSessions().get(id);
+        FallbackSession s = session(ctx, req, id, keepAlive);
         if (s == null) {
-            HttpResponses.send(ctx, keepAlive, unknownSession());
             return;
         }
         Long last = null;
@@ -155,9 +195,8 @@ public final class SseEndpoints {
 
     /** {@code POST /v1/session/{id}}: one or more LF-separated text frames, or one binary message; answers 202. */
     public void sessionPost(ChannelHandlerContext ctx, FullHttpRequest req, String id, boolean keepAlive) {
-        FallbackSession s = server.fallbackSessions().get(id);
+        FallbackSession s = session(ctx, req, id, keepAlive);
         if (s == null) {
-            HttpResponses.send(ctx, keepAlive, unknownSession());
             return;
         }
         int max = server.config().websocket().maxMessageBytes();
@@ -172,6 +211,33 @@ public final class SseEndpoints {
         execute(s, () -> s.upstream(body, binary));
         FullHttpResponse accepted = HttpResponses.response(HttpResponseStatus.ACCEPTED, Unpooled.EMPTY_BUFFER, "application/json");
         HttpResponses.send(ctx, keepAlive, accepted);
+    }
+
+    /**
+     * The session a request names, when its origin is allowed, its credentials are valid and they are those of the
+     * identity the session is bound to (any, when the session is anonymous); otherwise answers and returns null.
+     */
+    private FallbackSession session(ChannelHandlerContext ctx, FullHttpRequest req, String id, boolean keepAlive) {
+        if (!TransportAuth.originAllowed(ctx, req, server)) {
+            return null;
+        }
+        Identity identity = TransportAuth.authenticate(ctx, req, server);
+        if (identity == null) {
+            return null;
+        }
+        FallbackSession s = server.fallbackSessions().get(id);
+        if (s == null) {
+            HttpResponses.send(ctx, keepAlive, unknownSession());
+            return null;
+        }
+        Identity owner = s.owner();
+        if (owner.kind() != Identity.Kind.ANONYMOUS && !owner.samePrincipal(identity)) {
+            server.security().counters().forbidden();
+            HttpResponses.send(ctx, false, HttpResponses.error(HttpResponseStatus.FORBIDDEN, ErrorCode.FORBIDDEN.wire(),
+                    "this session belongs to another identity (present the credentials that opened it)"));
+            return null;
+        }
+        return s;
     }
 
     private static void execute(FallbackSession s, Runnable task) {

@@ -4,6 +4,8 @@ import dev.ferry.protocol.CloseCodes;
 import dev.ferry.protocol.Frame;
 import dev.ferry.protocol.Payload;
 import dev.ferry.protocol.Topics;
+import dev.ferry.server.auth.AccessScope;
+import dev.ferry.server.auth.Action;
 import dev.ferry.server.hub.Subscriber;
 import dev.ferry.server.transport.ServerContext;
 import dev.ferry.server.transport.WebSocketOutbound;
@@ -20,6 +22,8 @@ import java.nio.charset.StandardCharsets;
  * (docs/web.md, "Per-topic sockets"). It is subscribed from the moment it opens; a text message publishes its
  * text (mapped by {@link TextPayloads}), a binary message its bytes. Deliveries are the publication's text, or
  * its bytes as a binary message. A socket bound to a pattern only receives: sending on it closes it with 4004.
+ * The upgrade is authenticated and needs the {@code subscribe} permission on the path's topic (else 403
+ * {@code forbidden}); sending needs {@code publish} on it (else close 4006).
  * Event loop only, like its base class.
  */
 public final class TopicSocketHandler extends PlainWebSocketHandler implements Subscriber {
@@ -31,8 +35,8 @@ public final class TopicSocketHandler extends PlainWebSocketHandler implements S
     private EventExecutor executor;
     private boolean subscribed;
 
-    public TopicSocketHandler(ServerContext server, String pattern) {
-        super(server);
+    public TopicSocketHandler(ServerContext server, String pattern, AccessScope scope) {
+        super(server, scope);
         this.pattern = pattern;
         this.subscribeOnly = Topics.hasWildcard(pattern);
     }
@@ -64,8 +68,14 @@ public final class TopicSocketHandler extends PlainWebSocketHandler implements S
     private boolean refusedSubscribeOnly() {
         if (subscribeOnly) {
             out.close(CloseCodes.SUBSCRIBE_ONLY, "subscribe-only: " + (pattern.length() <= 80 ? pattern : "pattern") + " is a pattern");
+            return true;
         }
-        return subscribeOnly;
+        if (!scope.check(Action.PUBLISH, pattern).allowed()) {
+            server.security().counters().forbidden();
+            out.close(CloseCodes.FORBIDDEN, "forbidden: publish on " + (pattern.length() <= 80 ? pattern : "this topic"));
+            return true;
+        }
+        return false;
     }
 
     @Override

@@ -2,7 +2,12 @@ package dev.ferry.server.tunnel;
 
 import dev.ferry.server.config.TunnelConfig;
 import dev.ferry.server.config.TunnelRoute;
+import dev.ferry.server.auth.AccessScope;
+import dev.ferry.server.auth.Action;
+import dev.ferry.server.auth.AuthError;
+import dev.ferry.server.auth.Identity;
 import dev.ferry.server.http.HttpResponses;
+import dev.ferry.server.http.TransportAuth;
 import dev.ferry.server.transport.HandlerNames;
 import dev.ferry.server.transport.ServerContext;
 import dev.ferry.server.transport.Transport;
@@ -35,6 +40,7 @@ import org.slf4j.LoggerFactory;
  * <pre>
  *   404  no route at the path          400  not a GET upgrade, or no acceptable subprotocol
  *   503  route full, or server draining 502  upstream unreachable
+ *   401  no or bad credentials, 403 origin or tunnel permission refused (routes with auth: required; JSON)
  * </pre>
  * Then the pipeline becomes {@code http-codec → http-router → ws-protocol → tunnel-idle → tunnel-relay}
  * (the router and codec leave as the handshake completes) and a {@link Relay} joins it to the upstream.
@@ -104,6 +110,9 @@ public final class TunnelUpgrade {
             refuse(ctx, HttpResponseStatus.BAD_REQUEST, sub.refusal());
             return;
         }
+        if (route.authRequired() && !admitted(ctx, req, server, route)) {
+            return;
+        }
         if (server.draining()) {
             refuse(ctx, HttpResponseStatus.SERVICE_UNAVAILABLE, "the server is shutting down");
             return;
@@ -117,6 +126,30 @@ public final class TunnelUpgrade {
         client.closeFuture().addListener(f -> ep.counters().closed());
         client.config().setAutoRead(false);
         connect(ctx, req.retain(), server.tunnels().config(), ep, sub.chosen());
+    }
+
+    /**
+     * The gateway-side check of a route with {@code auth: required} (docs/security.md, "Tunnels"), before anything
+     * is connected upstream: the page's origin (such a route accepts a cookie), credentials that are a token or an API
+     * key (never anonymous: 401), and the {@code tunnel} action on the route's name (403 {@code forbidden}). Answers
+     * the refusal itself, as JSON like every other authentication refusal.
+     */
+    private static boolean admitted(ChannelHandlerContext ctx, FullHttpRequest req, ServerContext server, TunnelRoute route) {
+        if (!TransportAuth.originAllowed(ctx, req, server)) {
+            return false;
+        }
+        Identity identity = TransportAuth.authenticate(ctx, req, server);
+        if (identity == null) {
+            return false;
+        }
+        if (identity.kind() == Identity.Kind.ANONYMOUS) {
+            server.security().counters().authFailed();
+            HttpResponses.send(ctx, false, HttpResponses.authError(AuthError.unauthorized(
+                    "missing token: route " + route.name() + " requires authentication (" + route.kind().key(route.name(), "auth") + ")")));
+            return false;
+        }
+        AccessScope scope = server.security().permissions().scope(identity);
+        return TransportAuth.permitted(ctx, server, scope, Action.TUNNEL, route.name());
     }
 
     private static void refuse(ChannelHandlerContext ctx, HttpResponseStatus status, String reason) {

@@ -1,6 +1,7 @@
 package dev.ferry.server.websocket;
 
 import dev.ferry.protocol.CloseCodes;
+import dev.ferry.server.auth.AccessScope;
 import dev.ferry.server.transport.HandlerNames;
 import dev.ferry.server.transport.ServerContext;
 import dev.ferry.server.transport.WebSocketOutbound;
@@ -22,6 +23,8 @@ import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,14 +41,17 @@ public abstract class PlainWebSocketHandler extends ChannelInboundHandlerAdapter
     private static final Logger log = LoggerFactory.getLogger(PlainWebSocketHandler.class);
 
     protected final ServerContext server;
+    /** What the client, authenticated by the upgrade, may do (docs/security.md). */
+    protected final AccessScope scope;
 
     // ---- event loop only
     private WebSocketOutbound outbound;
     private int idlePeriods;
     private boolean channelClosed;
 
-    protected PlainWebSocketHandler(ServerContext server) {
+    protected PlainWebSocketHandler(ServerContext server, AccessScope scope) {
         this.server = server;
+        this.scope = scope;
     }
 
     /** The handshake completed: {@code out} is the connection's queue. */
@@ -79,6 +85,7 @@ public abstract class PlainWebSocketHandler extends ChannelInboundHandlerAdapter
                 o.releaseQueue();
             });
             opened(ctx, outbound);
+            closeAtExpiry(ctx);
             ctx.channel().attr(ServerContext.GO_AWAY).set(this::goAway);
             if (server.draining()) {
                 goAway();
@@ -136,6 +143,23 @@ public abstract class PlainWebSocketHandler extends ChannelInboundHandlerAdapter
             log.warn("unexpected error on {}", ctx.channel().remoteAddress(), cause);
             close(ctx, WebSocketCloseStatus.INTERNAL_SERVER_ERROR.code(), "internal error");
         }
+    }
+
+    /** Closes with 4005 when the token that opened the socket expires (a plain socket has no way to refresh it). */
+    private void closeAtExpiry(ChannelHandlerContext ctx) {
+        Instant expires = scope.identity().expiresAt();
+        if (expires == null) {
+            return;
+        }
+        long delay = Math.max(0, expires.toEpochMilli() - System.currentTimeMillis());
+        WebSocketOutbound o = outbound;
+        var task = ctx.executor().schedule(() -> {
+            if (!channelClosed) {
+                server.security().counters().expiredClosed();
+                o.close(CloseCodes.TOKEN_EXPIRED, "token expired");
+            }
+        }, delay, TimeUnit.MILLISECONDS);
+        ctx.channel().closeFuture().addListener(f -> task.cancel(false));
     }
 
     private void close(ChannelHandlerContext ctx, int code, String reason) {

@@ -52,4 +52,17 @@ class MetricsTest {
             assertThat(body).contains("ferry_slow_consumer_closes_total", "jvm_memory_used_bytes", "netty_allocator_used_direct_bytes");
         }
     }
+
+    @Test
+    void exportsTheSecurityCounters() throws Exception {
+        double before = value(scrape(), "ferry_auth_failures_total");
+        String raw = dev.ferry.server.testing.RawHttp.upgrade(server.port(), "/v1/ws", "Authorization: Bearer not-a-token\r\n");
+        assertThat(raw).startsWith("HTTP/1.1 401");
+        String body = scrape();
+        assertThat(value(body, "ferry_auth_failures_total")).isEqualTo(before + 1);
+        for (String series : new String[] {"ferry_forbidden_total", "ferry_rate_limited_total",
+                "ferry_pending_calls_refused_total", "ferry_connections_refused_total", "ferry_token_expired_closes_total"}) {
+            assertThat(value(body, series)).as(series).isGreaterThanOrEqualTo(0);
+        }
+    }
 }

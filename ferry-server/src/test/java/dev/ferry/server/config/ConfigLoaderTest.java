@@ -108,13 +108,14 @@ class ConfigLoaderTest {
                 .env(Map.of("FERRY_TUNNEL_ROUTES_RABBIT_EU_UPSTREAM", "[::1]:5673",
                         "FERRY_AMQP_ROUTES_ARTEMIS_MAX_CONNECTIONS", "9"))
                 .set("tunnel.routes.rabbit.max-connections", "3")
+                .set("tunnel.routes.rabbit.auth", "required")
                 .load();
         assertThat(c.tunnel().maxFrameBytes()).isEqualTo(4 << 20);
         assertThat(c.tunnel().idlePing()).isEqualTo(Duration.ofSeconds(5));
         assertThat(c.tunnel().routes()).containsExactly(
                 new TunnelRoute(TunnelRoute.Kind.AMQP, "artemis", "/amqp", "127.0.0.1", 5672, false, 9),
                 new TunnelRoute(TunnelRoute.Kind.AMQP, "other", "/amqp/other", "broker.example", 5671, true, 100),
-                new TunnelRoute(TunnelRoute.Kind.TCP, "rabbit", "/v1/tunnel/rabbit", "127.0.0.1", 5672, false, 3),
+                new TunnelRoute(TunnelRoute.Kind.TCP, "rabbit", "/v1/tunnel/rabbit", "127.0.0.1", 5672, false, 3, true),
                 new TunnelRoute(TunnelRoute.Kind.TCP, "rabbit-eu", "/v1/tunnel/rabbit-eu", "::1", 5673, false, 100));
         assertThat(c.tunnel().routes().get(3).upstream()).isEqualTo("[::1]:5673");
     }
@@ -123,6 +124,9 @@ class ConfigLoaderTest {
     void routeErrorsNameTheKey() {
         assertThatThrownBy(() -> new ConfigLoader().set("tunnel.routes.rabbit.max-connections", "3").load())
                 .hasMessage("tunnel.routes.rabbit.upstream: missing (expected: host:port of the upstream)");
+        assertThatThrownBy(() -> new ConfigLoader().set("amqp.routes.artemis.upstream", "127.0.0.1:5672")
+                .set("amqp.routes.artemis.auth", "maybe").load())
+                .hasMessage("amqp.routes.artemis.auth: \"maybe\" (expected: required or none)");
         assertThatThrownBy(() -> new ConfigLoader().set("tunnel.routes.rabbit.upstream", "localhost").load())
                 .hasMessage("tunnel.routes.rabbit.upstream: \"localhost\" (expected: host:port, e.g. 127.0.0.1:5672)");
         assertThatThrownBy(() -> new ConfigLoader().set("tunnel.routes.rabbit.upstream", "h:99999").load())

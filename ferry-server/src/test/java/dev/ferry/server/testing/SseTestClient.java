@@ -40,10 +40,13 @@ public final class SseTestClient implements AutoCloseable {
 
     /** Opens a stream; the response status and headers are available at once (a non-200 body is read whole). */
     public static SseTestClient open(URI uri, String lastEventId) {
+        return open(uri, lastEventId == null ? java.util.Map.of() : java.util.Map.of("Last-Event-ID", lastEventId));
+    }
+
+    /** Opens a stream with extra request headers (credentials, {@code Origin}, {@code Last-Event-ID}). */
+    public static SseTestClient open(URI uri, java.util.Map<String, String> headers) {
         HttpRequest.Builder b = HttpRequest.newBuilder(uri).header("Accept", "text/event-stream").timeout(TIMEOUT);
-        if (lastEventId != null) {
-            b.header("Last-Event-ID", lastEventId);
-        }
+        headers.forEach(b::header);
         try {
             HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
             return new SseTestClient(client.send(b.GET().build(), HttpResponse.BodyHandlers.ofInputStream()));
@@ -56,7 +59,7 @@ public final class SseTestClient implements AutoCloseable {
     }
 
     public static SseTestClient open(URI uri) {
-        return open(uri, null);
+        return open(uri, java.util.Map.of());
     }
 
     public int status() {

@@ -51,6 +51,11 @@ public final class TcpPeer implements AutoCloseable {
         return s;
     }
 
+    /** Whether no connection reached this peer within {@code quiet} (for refusals that must not connect upstream). */
+    public boolean nothingAcceptedWithin(java.time.Duration quiet) throws InterruptedException {
+        return accepted.poll(quiet.toMillis(), TimeUnit.MILLISECONDS) == null;
+    }
+
     private void acceptLoop() {
         while (!server.isClosed()) {
             try {

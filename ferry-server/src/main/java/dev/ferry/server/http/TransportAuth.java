@@ -1,0 +1,78 @@
+package dev.ferry.server.http;
+
+import dev.ferry.protocol.ErrorCode;
+import dev.ferry.protocol.FrameCodec;
+import dev.ferry.server.auth.AccessScope;
+import dev.ferry.server.auth.Action;
+import dev.ferry.server.auth.AuthError;
+import dev.ferry.server.auth.AuthOutcome;
+import dev.ferry.server.auth.AuthRequest;
+import dev.ferry.server.auth.Decision;
+import dev.ferry.server.auth.Identity;
+import dev.ferry.server.transport.ServerContext;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * The checks every way in shares before it starts (docs/security.md, "For other transports"): the origin policy,
+ * authentication of the opening request, and permission denials answered as {@code 403 forbidden}. Each check
+ * answers the request itself when it refuses. Thread-safe.
+ */
+public final class TransportAuth {
+    private TransportAuth() {
+    }
+
+    /** Whether the page that sent {@code req} may use this endpoint; otherwise answers 403 {@code origin_not_allowed}. */
+    public static boolean originAllowed(ChannelHandlerContext ctx, HttpRequest req, ServerContext server) {
+        String refusal = server.originPolicy().refusal(req);
+        if (refusal == null) {
+            return true;
+        }
+        HttpResponses.send(ctx, false, HttpResponses.error(HttpResponseStatus.FORBIDDEN, "origin_not_allowed", refusal));
+        return false;
+    }
+
+    /**
+     * The identity of the client that sent {@code req} (a token from the header, the cookie or the query parameter;
+     * anonymous when allowed), or {@code null} after answering 401 with a JSON reason.
+     */
+    public static Identity authenticate(ChannelHandlerContext ctx, HttpRequest req, ServerContext server) {
+        AuthOutcome who = server.security().authenticator().authenticate(AuthRequest.of(req));
+        if (who instanceof AuthError e) {
+            HttpResponses.send(ctx, false, HttpResponses.authError(e));
+            return null;
+        }
+        return (Identity) who;
+    }
+
+    /**
+     * Checks {@code action} on {@code target} for {@code scope}; when denied, counts it and answers
+     * {@code 403 forbidden} with {@code data: {"action","topic"}}, and returns false.
+     */
+    public static boolean permitted(ChannelHandlerContext ctx, ServerContext server, AccessScope scope, Action action,
+            String target) {
+        Decision d = scope.check(action, target);
+        if (d.allowed()) {
+            return true;
+        }
+        server.security().counters().forbidden();
+        HttpResponses.send(ctx, false, forbidden(d.reason(), action, target));
+        return false;
+    }
+
+    /** {@code 403 {"code":"forbidden","message":reason,"data":{"action","topic"}}}. */
+    public static FullHttpResponse forbidden(String reason, Action action, String target) {
+        return HttpResponses.json(HttpResponseStatus.FORBIDDEN,
+                HttpResponses.errorBody(ErrorCode.FORBIDDEN.wire(), reason, forbiddenData(action, target)));
+    }
+
+    /** {@code {"action": action, "topic": target}} as JSON bytes. */
+    public static byte[] forbiddenData(Action action, String target) {
+        return ("{\"action\":" + new String(FrameCodec.quote(action.wire()), StandardCharsets.UTF_8)
+                + ",\"topic\":" + new String(FrameCodec.quote(target), StandardCharsets.UTF_8) + "}")
+                .getBytes(StandardCharsets.UTF_8);
+    }
+}
