@@ -25,6 +25,8 @@ public final class CloseCodes {
     public static final int SUBSCRIBE_ONLY = 4004;
     /** The connection's token expired and was not refreshed with {@code auth} in time. */
     public static final int TOKEN_EXPIRED = 4005;
+    /** Another connection resumed this connection's session (docs/protocol.md §4.4). */
+    public static final int SESSION_RESUMED_ELSEWHERE = 4006;
 
     private CloseCodes() {
     }

@@ -25,6 +25,7 @@ public enum ErrorCode {
     FORBIDDEN("forbidden"),
     RATE_LIMITED("rate_limited"),
     TOO_MANY_PENDING_CALLS("too_many_pending_calls"),
+    SESSION_REFUSED("session_refused"),
     INTERNAL("internal");
 
     private static final Map<String, ErrorCode> BY_WIRE = new HashMap<>();

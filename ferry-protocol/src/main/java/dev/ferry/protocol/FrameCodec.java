@@ -116,6 +116,7 @@ public final class FrameCodec {
         int limit;
         boolean reverse;
         String token;
+        boolean durable;
     }
 
     private static Frame decodeFrame(byte[] buf, int off, int len, Payload binary) throws ProtocolException {
@@ -183,6 +184,7 @@ public final class FrameCodec {
                 case "limit" -> f.limit = (int) Math.min(Integer.MAX_VALUE, nonNegative(p, t, name, f));
                 case "reverse" -> f.reverse = bool(p, t, name, f);
                 case "token" -> f.token = string(p, t, name, f);
+                case "durable" -> f.durable = bool(p, t, name, f);
                 default -> p.skipChildren();
             }
         }
@@ -332,7 +334,7 @@ public final class FrameCodec {
                 if (since.size() == 1 && since.get(0).topic() == null) {
                     since = java.util.List.of(new Frame.Position(topic, since.get(0).offset(), since.get(0).epoch()));
                 }
-                return new Frame.Sub(f.id, topic, since);
+                return new Frame.Sub(f.id, topic, since, f.durable);
             }
             case "history":
                 requireId(f);
@@ -364,6 +366,9 @@ public final class FrameCodec {
             case "index":
                 requireId(f);
                 return new Frame.Index(f.id, f.prefix == null ? "" : f.prefix);
+            case "session":
+                requireId(f);
+                return new Frame.Session(f.id, f.token, f.since);
             case "auth":
                 requireId(f);
                 return new Frame.Auth(f.id, require(f.token, "token", f));
@@ -418,15 +423,16 @@ public final class FrameCodec {
         String payloadName = "data";
         if (frame instanceof Frame.Sub s) {
             w.id(s.id()).str("topic", s.topic());
-            if (!s.since().isEmpty()) {
-                w.raw(",\"since\":[");
-                for (int i = 0; i < s.since().size(); i++) {
-                    Frame.Position pos = s.since().get(i);
-                    w.raw(i == 0 ? "{" : ",{").raw("\"topic\":").quoted(pos.topic()).num("offset", pos.offset())
-                            .str("epoch", pos.epoch()).raw("}");
-                }
-                w.raw("]");
+            positions(w, s.since());
+            if (s.durable()) {
+                w.raw(",\"durable\":true");
             }
+        } else if (frame instanceof Frame.Session s) {
+            w.id(s.id());
+            if (s.token() != null) {
+                w.str("token", s.token());
+            }
+            positions(w, s.since());
         } else if (frame instanceof Frame.History h) {
             w.id(h.id()).str("topic", h.topic());
             if (h.after() > 0) {
@@ -509,6 +515,18 @@ public final class FrameCodec {
             w.raw("}");
         }
         return w.out.toByteArray();
+    }
+
+    private static void positions(Writer w, java.util.List<Frame.Position> since) {
+        if (!since.isEmpty()) {
+            w.raw(",\"since\":[");
+            for (int i = 0; i < since.size(); i++) {
+                Frame.Position pos = since.get(i);
+                w.raw(i == 0 ? "{" : ",{").raw("\"topic\":").quoted(pos.topic()).num("offset", pos.offset())
+                        .str("epoch", pos.epoch()).raw("}");
+            }
+            w.raw("]");
+        }
     }
 
     /** Encodes a string as a JSON string literal (with quotes), in UTF-8. */
