@@ -25,10 +25,12 @@ public final class ResumableSession {
     private final LinkedHashSet<String> durable = new LinkedHashSet<>();
     private final Map<String, Frame.Position> positions = new HashMap<>();
 
-    ResumableSession(String id, String token, String principal) {
+    /** A session not attached yet: it expires {@code ttlNanos} from now unless a connection takes it. */
+    ResumableSession(String id, String token, String principal, long ttlNanos) {
         this.id = id;
         this.token = token;
         this.principal = principal;
+        this.expiresAt = System.nanoTime() + ttlNanos;
     }
 
     public String id() {

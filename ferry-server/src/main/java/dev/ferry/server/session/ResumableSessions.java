@@ -64,7 +64,7 @@ public final class ResumableSessions {
     public ResumableSession create(Identity identity) {
         String principal = SessionTokens.principal(identity);
         SessionTokens.Issued issued = tokens.issue(principal);
-        ResumableSession s = new ResumableSession(issued.id(), issued.token(), principal);
+        ResumableSession s = new ResumableSession(issued.id(), issued.token(), principal, config.ttl().toNanos());
         store.put(s);
         return s;
     }

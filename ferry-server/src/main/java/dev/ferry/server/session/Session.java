@@ -655,7 +655,11 @@ public final class Session implements FrameCodec.Sink, Subscriber, Callee, Calle
                 outcomes.add(new String(p.bytes(), StandardCharsets.UTF_8));
             }
             // the hub delivers this pattern's replay right after this returns: the next pattern goes after it
-            executor().execute(() -> restore(id, target, patterns, outcomes));
+            try {
+                executor().execute(() -> restore(id, target, patterns, outcomes));
+            } catch (RuntimeException rejected) {
+                // the event loop is shutting down: the connection is going away
+            }
         });
     }
 
