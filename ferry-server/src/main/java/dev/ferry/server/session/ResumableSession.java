@@ -57,6 +57,19 @@ public final class ResumableSession {
         return previous == connection ? null : previous;
     }
 
+    /** Attaches to {@code connection} unless another connection holds this session; returns whether it did. */
+    synchronized boolean attachIfFree(Object connection) {
+        if (owner != null && owner != connection) {
+            return false;
+        }
+        owner = connection;
+        return true;
+    }
+
+    synchronized boolean attached() {
+        return owner != null;
+    }
+
     /** Detaches from {@code connection} if attached to it; the session expires {@code ttlNanos} from now. */
     synchronized boolean detach(Object connection, long ttlNanos) {
         if (owner != connection) {

@@ -46,7 +46,9 @@ public final class ResumableSessions {
         /** The token is malformed, forged, altered, or bound to another identity. */
         REFUSED,
         /** No token was presented. */
-        NONE
+        NONE,
+        /** The upgrade's cookie names a session another connection holds (another tab of the same browser). */
+        IN_USE
     }
 
     public record Lookup(Outcome outcome, ResumableSession session) {
@@ -95,7 +97,10 @@ public final class ResumableSessions {
     public Opening open(String token, Identity identity) {
         Lookup l = find(token, identity);
         if (l.outcome() == Outcome.FOUND) {
-            return new Opening(l.session(), true, Outcome.FOUND);
+            if (!l.session().attached()) {
+                return new Opening(l.session(), true, Outcome.FOUND);
+            }
+            return new Opening(create(identity), false, Outcome.IN_USE);
         }
         return new Opening(create(identity), false, l.outcome());
     }

@@ -495,11 +495,14 @@ public final class Session implements FrameCodec.Sink, Subscriber, Callee, Calle
 
     /** The session the upgrade chose for this connection (see {@link ResumableSessions#open}); called once, first. */
     public void opening(ResumableSessions.Opening opening) {
-        if (opening.resumable()) {
-            takeOver(opening.session());
-        } else {
-            opening.session().attach(this);
+        if (opening.resumable() && !opening.session().attachIfFree(this)) {
+            // another connection with the same cookie took it meanwhile: this one starts afresh
+            resumable = context.resumableSessions().create(identity());
+            resumable.attach(this);
+            openingReason = ResumableSessions.Outcome.IN_USE;
+            return;
         }
+        opening.session().attach(this);
         resumable = opening.session();
         restorePending = opening.resumable();
         openingReason = opening.reason();

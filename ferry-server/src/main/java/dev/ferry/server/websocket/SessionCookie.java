@@ -19,7 +19,8 @@ import io.netty.handler.ssl.SslHandler;
 
 /**
  * The resumable session of a ferry.v1 upgrade (docs/protocol.md §4.4): the one named by the request's session
- * cookie when it is live and bound to the client's identity, otherwise a new one; the 101 response sets the cookie
+ * cookie when it is live, bound to the client's identity and not held by another connection (another tab),
+ * otherwise a new one; the 101 response sets the cookie
  * to its token ({@code HttpOnly; SameSite=Lax; Path=/v1/ws}, {@code Secure} over TLS).
  */
 final class SessionCookie extends ChannelOutboundHandlerAdapter {
