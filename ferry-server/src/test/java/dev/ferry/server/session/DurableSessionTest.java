@@ -7,6 +7,7 @@ import com.nimbusds.jose.JWSAlgorithm;
 import dev.ferry.protocol.CloseCodes;
 import dev.ferry.server.auth.TestKeys;
 import dev.ferry.server.config.AuthConfig;
+import dev.ferry.server.config.HistoryConfig;
 import dev.ferry.server.config.IssuerConfig;
 import dev.ferry.server.config.SessionConfig;
 import dev.ferry.server.config.WebSocketConfig;
@@ -31,6 +32,7 @@ class DurableSessionTest {
     @RegisterExtension
     static final FerryServerExtension server = new FerryServerExtension(c -> c
             .withSession(new SessionConfig(Duration.ofMinutes(5), null, "ferry_session"))
+            .withHistory(new HistoryConfig(10_000, Duration.ofMinutes(5), 10_000, List.of()))
             .withWebSocket(new WebSocketConfig(16 * 1024, Duration.ofSeconds(10), Duration.ofSeconds(25),
                     Duration.ofSeconds(60), 100, QUEUE)));
     @RegisterExtension
@@ -122,6 +124,53 @@ class DurableSessionTest {
 
                 publish(pub, "durable.a", 9, 9);
                 assertThat(second.nextJson().path("offset").asLong()).isEqualTo(9); // live, once
+                assertThat(second.nothingWithin(Duration.ofMillis(200))).isTrue();
+            }
+        }
+    }
+
+    @Test
+    void resumingWhilePublicationsKeepComingLeavesNoGapAndNoDuplicateAtTheSeam() throws Exception {
+        int total = 600;
+        try (WsTestClient pub = WsTestClient.connect(server.wsUri())) {
+            WsTestClient first = WsTestClient.connect(server.wsUri());
+            String token = session(first, 1).path("token").asText();
+            sub(first, 2, "seam.a", true);
+            Thread publisher = new Thread(() -> {
+                for (int i = 1; i <= total; i++) {
+                    pub.send("{\"type\":\"pub\",\"topic\":\"seam.a\",\"data\":" + i + "}");
+                    if (i % 20 == 0) {
+                        try {
+                            Thread.sleep(2);
+                        } catch (InterruptedException e) {
+                            return;
+                        }
+                    }
+                }
+            });
+            publisher.start();
+            List<Long> seen = new ArrayList<>();
+            while (seen.size() < 100) {
+                seen.add(first.nextJson().path("offset").asLong());
+            }
+            disconnect(server, first);
+            // The resumed stream starts after the last publication written to the first connection (which this
+            // test did not read to the end); what is checked is the seam between the replay and live delivery.
+            try (WsTestClient second = WsTestClient.connect(server.wsUri())) {
+                List<JsonNode> msgs = new ArrayList<>();
+                JsonNode result = resume(second, 1, token, msgs).path("data");
+                assertThat(result.path("resumed").asBoolean()).isTrue();
+                assertThat(result.path("subscriptions").get(0).path("recovered").asBoolean()).isTrue();
+                List<Long> resumed = new ArrayList<>(offsets(msgs));
+                while (resumed.isEmpty() || resumed.get(resumed.size() - 1) < total) {
+                    resumed.add(second.nextJson().path("offset").asLong());
+                }
+                publisher.join(30_000);
+                long from = resumed.get(0);
+                assertThat(from).isGreaterThan(100).isLessThanOrEqualTo(total);
+                for (int i = 0; i < resumed.size(); i++) {
+                    assertThat(resumed.get(i)).as("offset #" + i + " after resuming").isEqualTo(from + i);
+                }
                 assertThat(second.nothingWithin(Duration.ofMillis(200))).isTrue();
             }
         }
