@@ -132,6 +132,8 @@ export class Ferry extends Emitter {
     this._subs = new Map(); // pattern -> { handlers: Set, confirmed, waiters: [] }
     this._procs = new Map(); // proc -> { handler, confirmed, waiters: [] }
     this._positions = new Map(); // topic -> { offset, epoch }: the last publication seen, to resume from
+    this._durable = new Set(); // patterns the server keeps across disconnects (docs/protocol.md §4.5)
+    this._sessionToken = undefined; // resumes the server-side session after a reconnect
     this._attempt = 0;
     this._timer = null;
     this._readyWaiters = [];
@@ -207,9 +209,21 @@ export class Ferry extends Emitter {
 
   _onOpen() {
     this._setState('connected', { transport: this.transport });
-    for (const [pattern, s] of this._subs) {
-      s.confirmed = false;
-      this._send(this._subFrame(pattern));
+    for (const s of this._subs.values()) s.confirmed = false;
+    if (this._durable.size > 0 || this._sessionToken) {
+      // Resume the session first: its durable subscriptions come back with what was published meanwhile.
+      const link = this._link;
+      const frame = { type: 'session' };
+      if (this._sessionToken) frame.token = this._sessionToken;
+      this._request(frame, 'session').then(
+        (data) => { if (this._link === link) this._resubscribe(this._tookSession(data)); },
+        (e) => {
+          if (e.code === 'session_refused') this._sessionToken = undefined;
+          if (this._link === link) this._resubscribe(new Set());
+        },
+      );
+    } else {
+      this._resubscribe(new Set());
     }
     for (const [proc, r] of this._procs) {
       r.confirmed = false;
@@ -217,6 +231,43 @@ export class Ferry extends Emitter {
     }
     const waiters = this._readyWaiters.splice(0);
     waiters.forEach((w) => w.resolve());
+  }
+
+  /** Keeps the token of a `session` result; returns the patterns it restored. */
+  _tookSession(data) {
+    const restored = new Set();
+    if (data && data.token) this._sessionToken = data.token;
+    if (data && data.resumed) {
+      for (const e of data.subscriptions || []) {
+        if (e.dropped || e.error) {
+          this.emit('error', new FerryError(e.error || 'dropped', `durable subscription ${e.topic} not restored: ${e.dropped || e.error}`));
+        } else {
+          restored.add(e.topic);
+          if (e.recovered === false) this.emit('reset', { topic: e.topic, epoch: e.epoch, offset: e.offset });
+        }
+      }
+    }
+    return restored;
+  }
+
+  /** Subscribes again to every pattern the session did not restore (and drops those it restored in vain). */
+  _resubscribe(restored) {
+    for (const [pattern, s] of this._subs) {
+      if (restored.has(pattern)) {
+        s.confirmed = true;
+        s.waiters.splice(0).forEach((w) => w.resolve());
+      } else {
+        this._send(this._subFrame(pattern));
+      }
+    }
+    for (const pattern of restored) {
+      if (!this._subs.has(pattern)) this._request({ type: 'unsub', topic: pattern }, 'unsub').catch(() => {});
+    }
+  }
+
+  /** The token of the server-side session, once known (after a durable subscription or a reconnect). */
+  get sessionToken() {
+    return this._sessionToken;
   }
 
   _onClose(e, wasOpen) {
@@ -263,8 +314,15 @@ export class Ferry extends Emitter {
    * Subscribes `handler(data, {topic, offset, pattern})` to a pattern. Resolves with a subscription whose
    * unsubscribe() removes this handler (and the server subscription with the last handler of the pattern).
    */
-  subscribe(pattern, handler) {
+  subscribe(pattern, handler, { durable = false } = {}) {
     if (typeof handler !== 'function') return Promise.reject(new TypeError('subscribe(pattern, handler): handler must be a function'));
+    if (durable && !this._durable.has(pattern)) {
+      this._durable.add(pattern);
+      if (this._subs.has(pattern) && this.state === 'connected') this._send(this._subFrame(pattern)); // now durable
+      if (!this._sessionToken && this.state === 'connected') {
+        this._request({ type: 'session' }, 'session').then((d) => this._tookSession(d), () => {});
+      }
+    }
     let s = this._subs.get(pattern);
     const subscription = { pattern, unsubscribe: () => this.unsubscribe(pattern, handler) };
     if (s) {
@@ -289,6 +347,7 @@ export class Ferry extends Emitter {
     else s.handlers.clear();
     if (s.handlers.size > 0) return;
     this._subs.delete(key);
+    this._durable.delete(key);
     s.waiters.splice(0).forEach((w) => w.reject(new FerryError('unsubscribed', 'unsubscribed before the server confirmed')));
     if (this.state === 'connected') {
       await this._request({ type: 'unsub', topic: key }, 'unsub').catch((e) => {
@@ -369,6 +428,7 @@ export class Ferry extends Emitter {
    */
   _subFrame(pattern) {
     const frame = { type: 'sub', id: this._track('sub', pattern), topic: pattern };
+    if (this._durable.has(pattern)) frame.durable = true;
     const since = [];
     for (const [topic, p] of this._positions) {
       if (since.length < MAX_SINCE && matches(pattern, topic)) since.push({ topic, offset: p.offset, epoch: p.epoch });

@@ -124,7 +124,10 @@ export class Ferry extends Emitter {
   on(type: 'reset', fn: (e: { topic: string; epoch?: string; offset: number }) => void): () => void;
   on(type: string, fn: (detail: any, event: any) => void): () => void;
   connect(): Promise<void>;
-  subscribe(pattern: string, handler: (data: Payload, delivery: Delivery) => void): Promise<Subscription>;
+  /** With `durable: true` the server keeps the subscription across disconnects (docs/protocol.md §4.4). */
+  subscribe(pattern: string, handler: (data: Payload, delivery: Delivery) => void, options?: { durable?: boolean }): Promise<Subscription>;
+  /** The token of the server-side session, once known. */
+  readonly sessionToken: string | undefined;
   unsubscribe(pattern: string | Subscription, handler?: (data: Payload, delivery: Delivery) => void): Promise<void>;
   publish(topic: string, data: Payload | ArrayBuffer, options?: { ack?: false }): Promise<undefined>;
   publish(topic: string, data: Payload | ArrayBuffer, options: { ack: true }): Promise<{ topic: string; offset: number }>;

@@ -82,3 +82,33 @@ test('states are reported and the client reconnects and re-subscribes after the 
   assert.equal(await box.next(), 'after');
   assert.deepEqual(states.slice(0, 4), ['connecting', 'connected', 'disconnected', 'connecting']);
 });
+
+test('a durable subscription is resumed after the connection drops, with what was published meanwhile', needsServer, async () => {
+  let socket;
+  class Tracked extends WebSocket {
+    constructor(...args) {
+      super(...args);
+      socket = this;
+    }
+  }
+  const a = client({ WebSocket: Tracked, minDelay: 400, maxDelay: 500 });
+  const box = inbox();
+  await a.subscribe('it.durable', (d, m) => box.push(`${d}@${m.offset}`), { durable: true });
+  const b = client();
+  await b.publish('it.durable', 'one', { ack: true });
+  assert.equal(await box.next(), 'one@1');
+  const token = a.sessionToken;
+  assert.ok(token);
+  const down = new Promise((resolve) => a.on('disconnected', resolve));
+  socket.terminate();
+  await down;
+  await new Promise((r) => setTimeout(r, 100)); // the server notices too
+  await b.publish('it.durable', 'two', { ack: true });
+  await b.publish('it.durable', 'three', { ack: true });
+  await new Promise((resolve) => a.on('connected', resolve));
+  assert.equal(await box.next(), 'two@2');
+  assert.equal(await box.next(), 'three@3');
+  await b.publish('it.durable', 'four', { ack: true });
+  assert.equal(await box.next(), 'four@4');
+  assert.equal(a.sessionToken, token);
+});

@@ -100,6 +100,10 @@ public final class FerryClient implements AutoCloseable {
      */
     private final Map<String, Frame.Position> positions = new LinkedHashMap<>();
     private final Map<String, RegistrationImpl> registrations = new LinkedHashMap<>();
+    /** Patterns subscribed durably (docs/protocol.md §4.5): the server keeps them across disconnects. */
+    private final java.util.Set<String> durable = new java.util.HashSet<>();
+    /** The token of this client's server-side session, resumed after a reconnect; null before the first answer. */
+    private String sessionToken;
 
     private FerryClient(Builder b) {
         this.uri = b.uri;
@@ -329,22 +333,34 @@ public final class FerryClient implements AutoCloseable {
             patterns = new ArrayList<>(subscriptions.keySet());
             procs = new ArrayList<>(registrations.keySet());
         }
-        List<CompletableFuture<?>> restoring = new ArrayList<>();
-        for (String pattern : patterns) {
-            List<Frame.Position> since = positionsFor(pattern);
-            restoring.add(request(c, id -> new Frame.Sub(id, pattern, since), requestTimeout)
-                    .whenComplete((r, e) -> {
-                        if (e == null) {
-                            recovered(r);
-                        }
-                        subscribed(pattern, e);
-                    }));
-        }
-        for (String proc : procs) {
-            restoring.add(request(c, id -> new Frame.Register(id, proc), requestTimeout)
-                    .whenComplete((r, e) -> registered(proc, e)));
-        }
-        CompletableFuture.allOf(restoring.toArray(CompletableFuture[]::new)).whenComplete((v, e) -> {
+        resumeSession(c).thenCompose(restored -> {
+            List<CompletableFuture<?>> restoring = new ArrayList<>();
+            for (String pattern : restored) {
+                if (!patterns.contains(pattern)) { // unsubscribed while disconnected
+                    restoring.add(request(c, id -> new Frame.Unsub(id, pattern), requestTimeout));
+                }
+            }
+            for (String pattern : patterns) {
+                if (restored.contains(pattern)) {
+                    subscribed(pattern, null);
+                    continue;
+                }
+                List<Frame.Position> since = positionsFor(pattern);
+                boolean isDurable = isDurable(pattern);
+                restoring.add(request(c, id -> new Frame.Sub(id, pattern, since, isDurable), requestTimeout)
+                        .whenComplete((r, e) -> {
+                            if (e == null) {
+                                recovered(r);
+                            }
+                            subscribed(pattern, e);
+                        }));
+            }
+            for (String proc : procs) {
+                restoring.add(request(c, id -> new Frame.Register(id, proc), requestTimeout)
+                        .whenComplete((r, e) -> registered(proc, e)));
+            }
+            return CompletableFuture.allOf(restoring.toArray(CompletableFuture[]::new));
+        }).whenComplete((v, e) -> {
             CompletableFuture<FerryClient> first;
             synchronized (lock) {
                 if (current != c) {
@@ -362,6 +378,92 @@ public final class FerryClient implements AutoCloseable {
             first.complete(this);
             notifyListener(() -> listener.onConnected(reconnected));
         });
+    }
+
+    /**
+     * Sends {@code session} on a new connection: with the token of the session this client had, to resume it (its
+     * durable subscriptions come back with what was published meanwhile, de-duplicated here by offset). Completes
+     * with the patterns the server restored; empty when there was nothing to resume, or the server refused or
+     * does not know the command (the client then subscribes again with its own positions, as without sessions).
+     */
+    private CompletableFuture<java.util.Set<String>> resumeSession(Connection c) {
+        String token;
+        List<Frame.Position> since = new ArrayList<>();
+        synchronized (lock) {
+            token = sessionToken;
+            if (token != null) {
+                for (String pattern : durable) {
+                    since.addAll(positionsFor(pattern));
+                }
+            }
+        }
+        CompletableFuture<java.util.Set<String>> out = new CompletableFuture<>();
+        request(c, id -> new Frame.Session(id, token, since.size() > MAX_SINCE ? since.subList(0, MAX_SINCE) : since),
+                requestTimeout).whenComplete((r, e) -> {
+            java.util.Set<String> restored = new java.util.HashSet<>();
+            if (e != null) {
+                FerryException f = asFerryException(e);
+                if (!isTransient(f)) {
+                    log.info("session on {} not resumed: {}: {}", uri, f.code(), f.getMessage());
+                    synchronized (lock) {
+                        sessionToken = null;
+                    }
+                }
+                if ("session_refused".equals(f.code())) {
+                    // ask for this connection's own session, so that the next reconnect can resume it
+                    request(c, id -> new Frame.Session(id, null, List.of()), requestTimeout).whenComplete((r2, e2) -> {
+                        if (e2 == null) {
+                            tokenFrom(r2);
+                        }
+                        out.complete(restored);
+                    });
+                    return;
+                }
+                out.complete(restored);
+                return;
+            }
+            JsonNode data = tokenFrom(r);
+            if (data != null && data.path("resumed").asBoolean()) {
+                for (JsonNode entry : data.path("subscriptions")) {
+                    if (entry.has("dropped") || entry.has("error")) {
+                        log.warn("durable subscription {} not restored by {}: {}", entry.path("topic").asText(), uri,
+                                entry.has("dropped") ? entry.path("dropped").asText() : entry.path("error").asText());
+                        continue;
+                    }
+                    restored.add(entry.path("topic").asText());
+                    recovered(entry);
+                }
+            }
+            out.complete(restored);
+        });
+        return out;
+    }
+
+    /** Keeps the session token of a {@code session} result; returns the result's data. */
+    private JsonNode tokenFrom(Frame reply) {
+        if (!(reply instanceof Frame.Result r) || r.data() == null) {
+            return null;
+        }
+        JsonNode data = Json.toNode(r.data());
+        if (data.hasNonNull("token")) {
+            synchronized (lock) {
+                sessionToken = data.path("token").asText();
+            }
+        }
+        return data;
+    }
+
+    /** The token of this client's server-side session (docs/protocol.md §4.5), once the server has answered. */
+    public java.util.Optional<String> sessionToken() {
+        synchronized (lock) {
+            return java.util.Optional.ofNullable(sessionToken);
+        }
+    }
+
+    private boolean isDurable(String pattern) {
+        synchronized (lock) {
+            return durable.contains(pattern);
+        }
     }
 
     private void attemptFailedLocked() {
@@ -580,6 +682,19 @@ public final class FerryClient implements AutoCloseable {
      * more). Completes once the server has confirmed; while disconnected, once the client has reconnected.
      */
     public CompletableFuture<Subscription> subscribe(String pattern, MessageHandler handler) {
+        return subscribe(pattern, handler, false);
+    }
+
+    /**
+     * As {@link #subscribe}, durably (docs/protocol.md §4.5): the server keeps the subscription while the client
+     * is away, for its {@code session.ttl}, and on reconnect the client resumes its session and receives what was
+     * published meanwhile, exactly once. A pattern is durable once any of its subscriptions is.
+     */
+    public CompletableFuture<Subscription> subscribeDurable(String pattern, MessageHandler handler) {
+        return subscribe(pattern, handler, true);
+    }
+
+    private CompletableFuture<Subscription> subscribe(String pattern, MessageHandler handler, boolean wantDurable) {
         Objects.requireNonNull(handler, "handler");
         String why = Topics.checkPattern(pattern);
         if (why != null) {
@@ -592,9 +707,13 @@ public final class FerryClient implements AutoCloseable {
                 return CompletableFuture.failedFuture(closedError());
             }
             subscriptions.computeIfAbsent(pattern, p -> new CopyOnWriteArrayList<>()).add(s);
+            if (wantDurable) {
+                durable.add(pattern);
+            }
+            boolean isDurable = durable.contains(pattern);
             c = current;
             if (c != null) {
-                request(c, id -> new Frame.Sub(id, pattern), requestTimeout).whenComplete((r, e) -> {
+                request(c, id -> new Frame.Sub(id, pattern, List.of(), isDurable), requestTimeout).whenComplete((r, e) -> {
                     if (e == null) {
                         recovered(r);
                     }
@@ -629,7 +748,10 @@ public final class FerryClient implements AutoCloseable {
         if (!(reply instanceof Frame.Result r) || r.data() == null) {
             return;
         }
-        JsonNode data = Json.toNode(r.data());
+        recovered(Json.toNode(r.data()));
+    }
+
+    private void recovered(JsonNode data) {
         List<JsonNode> entries = new ArrayList<>();
         if (data.has("positions")) {
             data.path("positions").forEach(entries::add);
@@ -676,6 +798,7 @@ public final class FerryClient implements AutoCloseable {
                 subs.removeAll(waiting);
                 if (subs.isEmpty()) {
                     subscriptions.remove(pattern);
+                    durable.remove(pattern);
                 }
             }
         }
@@ -763,6 +886,7 @@ public final class FerryClient implements AutoCloseable {
                     return CompletableFuture.completedFuture(null);
                 }
                 subscriptions.remove(pattern);
+                durable.remove(pattern);
                 if (current == null) {
                     return CompletableFuture.completedFuture(null); // nothing to undo on a connection we do not have
                 }

@@ -27,6 +27,8 @@ public final class CloseCodes {
     public static final int TOKEN_EXPIRED = 4005;
     /** A per-topic socket sent a message its identity may not publish to the socket's topic. */
     public static final int FORBIDDEN = 4006;
+    /** Another connection resumed this connection's session (docs/protocol.md §4.5). */
+    public static final int SESSION_RESUMED_ELSEWHERE = 4007;
 
     private CloseCodes() {
     }

@@ -27,6 +27,7 @@ public enum ErrorCode {
     TOO_MANY_PENDING_CALLS("too_many_pending_calls"),
     BAD_FILTER("bad_filter"),
     BAD_TAGS("bad_tags"),
+    SESSION_REFUSED("session_refused"),
     INTERNAL("internal");
 
     private static final Map<String, ErrorCode> BY_WIRE = new HashMap<>();

@@ -36,18 +36,28 @@ public sealed interface Frame {
     /**
      * {@code since} lists where the client stands in the topics it wants recovered (empty: live only); for a
      * concrete topic it holds at most that topic. {@code filter} is the subscription's filter expression, or null.
+     * A {@code durable} subscription is kept by the connection's resumable session across disconnects (see
+     * {@link Session}).
      */
-    record Sub(long id, String topic, java.util.List<Position> since, String filter) implements Command {
+    record Sub(long id, String topic, java.util.List<Position> since, String filter, boolean durable) implements Command {
         public Sub {
             since = since == null ? java.util.List.of() : java.util.List.copyOf(since);
         }
 
         public Sub(long id, String topic, java.util.List<Position> since) {
-            this(id, topic, since, null);
+            this(id, topic, since, null, false);
+        }
+
+        public Sub(long id, String topic, java.util.List<Position> since, String filter) {
+            this(id, topic, since, filter, false);
+        }
+
+        public Sub(long id, String topic, java.util.List<Position> since, boolean durable) {
+            this(id, topic, since, null, durable);
         }
 
         public Sub(long id, String topic) {
-            this(id, topic, java.util.List.of(), null);
+            this(id, topic, java.util.List.of(), null, false);
         }
 
         public String type() {
@@ -138,6 +148,26 @@ public sealed interface Frame {
         @Override
         public String toString() {
             return "Auth[id=" + id + ", token=***]";
+        }
+    }
+
+    /**
+     * Asks for the connection's resumable session, or resumes the one {@code token} names ({@code null}: the one
+     * of the upgrade's session cookie, if any). {@code since} optionally lowers the server's remembered positions
+     * to what the client actually has.
+     */
+    record Session(long id, String token, java.util.List<Position> since) implements Command {
+        public Session {
+            since = since == null ? java.util.List.of() : java.util.List.copyOf(since);
+        }
+
+        public String type() {
+            return "session";
+        }
+
+        @Override
+        public String toString() {
+            return "Session[id=" + id + ", token=" + (token == null ? "null" : "***") + ", since=" + since + "]";
         }
     }
 

@@ -124,6 +124,7 @@ public final class FrameCodec {
         String token;
         String filter;
         java.util.Map<String, String> tags;
+        boolean durable;
     }
 
     private static Frame decodeFrame(byte[] buf, int off, int len, Payload binary) throws ProtocolException {
@@ -193,6 +194,7 @@ public final class FrameCodec {
                 case "token" -> f.token = string(p, t, name, f);
                 case "filter" -> f.filter = string(p, t, name, f);
                 case "tags" -> f.tags = tags(p, t, f);
+                case "durable" -> f.durable = bool(p, t, name, f);
                 default -> p.skipChildren();
             }
         }
@@ -388,7 +390,7 @@ public final class FrameCodec {
                 if (since.size() == 1 && since.get(0).topic() == null) {
                     since = java.util.List.of(new Frame.Position(topic, since.get(0).offset(), since.get(0).epoch()));
                 }
-                return new Frame.Sub(f.id, topic, since, f.filter);
+                return new Frame.Sub(f.id, topic, since, f.filter, f.durable);
             }
             case "history":
                 requireId(f);
@@ -420,6 +422,9 @@ public final class FrameCodec {
             case "index":
                 requireId(f);
                 return new Frame.Index(f.id, f.prefix == null ? "" : f.prefix);
+            case "session":
+                requireId(f);
+                return new Frame.Session(f.id, f.token, f.since);
             case "auth":
                 requireId(f);
                 return new Frame.Auth(f.id, require(f.token, "token", f));
@@ -474,18 +479,19 @@ public final class FrameCodec {
         String payloadName = "data";
         if (frame instanceof Frame.Sub s) {
             w.id(s.id()).str("topic", s.topic());
-            if (!s.since().isEmpty()) {
-                w.raw(",\"since\":[");
-                for (int i = 0; i < s.since().size(); i++) {
-                    Frame.Position pos = s.since().get(i);
-                    w.raw(i == 0 ? "{" : ",{").raw("\"topic\":").quoted(pos.topic()).num("offset", pos.offset())
-                            .str("epoch", pos.epoch()).raw("}");
-                }
-                w.raw("]");
+            positions(w, s.since());
+            if (s.durable()) {
+                w.raw(",\"durable\":true");
             }
             if (s.filter() != null) {
                 w.str("filter", s.filter());
             }
+        } else if (frame instanceof Frame.Session s) {
+            w.id(s.id());
+            if (s.token() != null) {
+                w.str("token", s.token());
+            }
+            positions(w, s.since());
         } else if (frame instanceof Frame.History h) {
             w.id(h.id()).str("topic", h.topic());
             if (h.after() > 0) {
@@ -570,6 +576,18 @@ public final class FrameCodec {
             w.raw("}");
         }
         return w.out.toByteArray();
+    }
+
+    private static void positions(Writer w, java.util.List<Frame.Position> since) {
+        if (!since.isEmpty()) {
+            w.raw(",\"since\":[");
+            for (int i = 0; i < since.size(); i++) {
+                Frame.Position pos = since.get(i);
+                w.raw(i == 0 ? "{" : ",{").raw("\"topic\":").quoted(pos.topic()).num("offset", pos.offset())
+                        .str("epoch", pos.epoch()).raw("}");
+            }
+            w.raw("]");
+        }
     }
 
     /** Encodes a string as a JSON string literal (with quotes), in UTF-8. */

@@ -13,10 +13,11 @@ public final class ClosePolicy {
     /**
      * Whether reconnecting may help: yes for going away (1001), slow consumer (4001), idle timeout (4002), message
      * too large (1009), broken connections (1006) and anything unexpected; no for a protocol error (1002), which a
-     * new connection would only repeat.
+     * new connection would only repeat, nor when another connection resumed this one's session (4006): the two
+     * would take it from each other for ever.
      */
     public static boolean reconnectAfter(int closeCode) {
-        return closeCode != CloseCodes.PROTOCOL_ERROR;
+        return closeCode != CloseCodes.PROTOCOL_ERROR && closeCode != CloseCodes.SESSION_RESUMED_ELSEWHERE;
     }
 
     /** A short description of a close code for logs and error messages. */
@@ -28,6 +29,7 @@ public final class ClosePolicy {
             case CloseCodes.MESSAGE_TOO_BIG -> "message too large";
             case CloseCodes.SLOW_CONSUMER -> "slow consumer";
             case CloseCodes.IDLE_TIMEOUT -> "idle timeout";
+            case CloseCodes.SESSION_RESUMED_ELSEWHERE -> "session resumed elsewhere";
             case ABNORMAL -> "connection broken";
             default -> "close code";
         };

@@ -49,6 +49,7 @@ class BackoffTest {
         assertThat(ClosePolicy.reconnectAfter(4002)).isTrue();
         assertThat(ClosePolicy.reconnectAfter(1006)).isTrue();
         assertThat(ClosePolicy.reconnectAfter(1002)).isFalse();
+        assertThat(ClosePolicy.reconnectAfter(4007)).isFalse(); // another connection resumed the session
         assertThat(ClosePolicy.describe(4001, "slow consumer")).isEqualTo("4001 slow consumer");
     }
 }

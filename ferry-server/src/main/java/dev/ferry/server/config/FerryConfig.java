@@ -17,7 +17,8 @@ public record FerryConfig(ServerConfig server,
                           EngineConfig engine,
                           SseConfig sse,
                           AuthConfig auth,
-                          LimitsConfig limits) {
+                          LimitsConfig limits,
+                          SessionConfig session) {
     public static final FerryConfig DEFAULT = new FerryConfig(
             ServerConfig.DEFAULT,
             WebSocketConfig.DEFAULT,
@@ -30,7 +31,8 @@ public record FerryConfig(ServerConfig server,
             EngineConfig.DEFAULT,
             SseConfig.DEFAULT,
             AuthConfig.DEFAULT,
-            LimitsConfig.DEFAULT);
+            LimitsConfig.DEFAULT,
+            SessionConfig.DEFAULT);
 
     public FerryConfig {
         Objects.requireNonNull(server, "server");
@@ -45,53 +47,58 @@ public record FerryConfig(ServerConfig server,
         Objects.requireNonNull(sse, "sse");
         Objects.requireNonNull(auth, "auth");
         Objects.requireNonNull(limits, "limits");
+        Objects.requireNonNull(session, "session");
     }
 
     public FerryConfig withServer(ServerConfig x) {
-        return new FerryConfig(x, websocket, rpc, http, history, web, tls, tunnel, engine, sse, auth, limits);
+        return new FerryConfig(x, websocket, rpc, http, history, web, tls, tunnel, engine, sse, auth, limits, session);
     }
 
     public FerryConfig withWebSocket(WebSocketConfig x) {
-        return new FerryConfig(server, x, rpc, http, history, web, tls, tunnel, engine, sse, auth, limits);
+        return new FerryConfig(server, x, rpc, http, history, web, tls, tunnel, engine, sse, auth, limits, session);
     }
 
     public FerryConfig withRpc(RpcConfig x) {
-        return new FerryConfig(server, websocket, x, http, history, web, tls, tunnel, engine, sse, auth, limits);
+        return new FerryConfig(server, websocket, x, http, history, web, tls, tunnel, engine, sse, auth, limits, session);
     }
 
     public FerryConfig withHttp(HttpConfig x) {
-        return new FerryConfig(server, websocket, rpc, x, history, web, tls, tunnel, engine, sse, auth, limits);
+        return new FerryConfig(server, websocket, rpc, x, history, web, tls, tunnel, engine, sse, auth, limits, session);
     }
 
     public FerryConfig withHistory(HistoryConfig x) {
-        return new FerryConfig(server, websocket, rpc, http, x, web, tls, tunnel, engine, sse, auth, limits);
+        return new FerryConfig(server, websocket, rpc, http, x, web, tls, tunnel, engine, sse, auth, limits, session);
     }
 
     public FerryConfig withWeb(WebConfig x) {
-        return new FerryConfig(server, websocket, rpc, http, history, x, tls, tunnel, engine, sse, auth, limits);
+        return new FerryConfig(server, websocket, rpc, http, history, x, tls, tunnel, engine, sse, auth, limits, session);
     }
 
     public FerryConfig withTls(TlsConfig x) {
-        return new FerryConfig(server, websocket, rpc, http, history, web, x, tunnel, engine, sse, auth, limits);
+        return new FerryConfig(server, websocket, rpc, http, history, web, x, tunnel, engine, sse, auth, limits, session);
     }
 
     public FerryConfig withTunnel(TunnelConfig x) {
-        return new FerryConfig(server, websocket, rpc, http, history, web, tls, x, engine, sse, auth, limits);
+        return new FerryConfig(server, websocket, rpc, http, history, web, tls, x, engine, sse, auth, limits, session);
     }
 
     public FerryConfig withEngine(EngineConfig x) {
-        return new FerryConfig(server, websocket, rpc, http, history, web, tls, tunnel, x, sse, auth, limits);
+        return new FerryConfig(server, websocket, rpc, http, history, web, tls, tunnel, x, sse, auth, limits, session);
     }
 
     public FerryConfig withSse(SseConfig x) {
-        return new FerryConfig(server, websocket, rpc, http, history, web, tls, tunnel, engine, x, auth, limits);
+        return new FerryConfig(server, websocket, rpc, http, history, web, tls, tunnel, engine, x, auth, limits, session);
     }
 
     public FerryConfig withAuth(AuthConfig x) {
-        return new FerryConfig(server, websocket, rpc, http, history, web, tls, tunnel, engine, sse, x, limits);
+        return new FerryConfig(server, websocket, rpc, http, history, web, tls, tunnel, engine, sse, x, limits, session);
     }
 
     public FerryConfig withLimits(LimitsConfig x) {
-        return new FerryConfig(server, websocket, rpc, http, history, web, tls, tunnel, engine, sse, auth, x);
+        return new FerryConfig(server, websocket, rpc, http, history, web, tls, tunnel, engine, sse, auth, x, session);
+    }
+
+    public FerryConfig withSession(SessionConfig x) {
+        return new FerryConfig(server, websocket, rpc, http, history, web, tls, tunnel, engine, sse, auth, limits, x);
     }
 }

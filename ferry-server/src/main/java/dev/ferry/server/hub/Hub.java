@@ -459,7 +459,7 @@ public final class Hub implements Fanout {
                     forgetIfIdle(s, g);
                     continue;
                 }
-                s.deliver(shared.retainedDuplicate(), binary, lossy);
+                s.deliver(msg, shared.retainedDuplicate(), binary, lossy);
             }
         } finally {
             shared.release();
@@ -468,7 +468,7 @@ public final class Hub implements Fanout {
 
     /** Delivers one publication of a replay (or a buffered one) to one subscriber; on its event loop. */
     private static void deliver(Subscriber s, Frame.Msg m, boolean lossy) {
-        s.deliver(Unpooled.wrappedBuffer(FrameCodec.encode(m)), FrameCodec.isBinary(m), lossy);
+        s.deliver(m, Unpooled.wrappedBuffer(FrameCodec.encode(m)), FrameCodec.isBinary(m), lossy);
     }
 
     private static void onLoop(EventExecutor loop, Runnable task) {

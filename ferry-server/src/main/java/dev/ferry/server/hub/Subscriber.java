@@ -23,6 +23,14 @@ public interface Subscriber {
     }
 
     /**
+     * As {@link #deliver(ByteBuf, boolean, boolean)}, with the publication {@code frame} encodes: a subscriber
+     * that remembers positions (durable subscriptions) reads its topic and offset here.
+     */
+    default void deliver(dev.ferry.protocol.Frame.Msg msg, ByteBuf frame, boolean binary, boolean lossy) {
+        deliver(frame, binary, lossy);
+    }
+
+    /**
      * Publications of this subscriber's topics may have been missed (the engine lost its way to the backend):
      * the subscriber should make its client recover. Called on {@link #executor()}.
      */

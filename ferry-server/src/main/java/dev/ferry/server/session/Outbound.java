@@ -18,6 +18,15 @@ public interface Outbound {
     void send(ByteBuf encoded, boolean binary);
 
     /**
+     * As {@link #send(ByteBuf, boolean)}, and runs {@code written} on {@link #executor()} once the frame has been
+     * written to the connection (not when it is dropped); the default runs it as soon as the frame is queued.
+     */
+    default void send(ByteBuf encoded, boolean binary, Runnable written) {
+        send(encoded, binary);
+        written.run();
+    }
+
+    /**
      * Queues a publication of a lossy topic: when the queue is already full it is dropped (and counted) instead of
      * closing the connection. Takes ownership of {@code encoded}.
      */

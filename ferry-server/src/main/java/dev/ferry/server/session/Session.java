@@ -29,6 +29,7 @@ import io.netty.util.AttributeKey;
 import io.netty.util.concurrent.EventExecutor;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
@@ -75,6 +76,14 @@ public final class Session implements FrameCodec.Sink, Subscriber, Callee, Calle
     /** Rate limits of {@code pub} and {@code call}; null when unlimited. */
     private final TokenBucket publishRate;
     private final TokenBucket callRate;
+    /** The resumable session this connection belongs to (docs/protocol.md §4.5); created when first needed. */
+    private ResumableSession resumable;
+    /** The upgrade named a live session whose durable subscriptions a {@code session} command restores. */
+    private boolean restorePending;
+    /** Why the token the upgrade presented (if any) was not taken. */
+    private ResumableSessions.Outcome openingReason = ResumableSessions.Outcome.NONE;
+    /** This connection's durable patterns (a copy of its session's, for matching deliveries). */
+    private final Set<String> durable = new HashSet<>();
 
     public Session(ServerContext context, Outbound out, String remote) {
         this(context, out, remote, Identity.ANONYMOUS);
@@ -145,6 +154,8 @@ public final class Session implements FrameCodec.Sink, Subscriber, Callee, Calle
                 out.send(new Frame.Pong(p.id()));
             } else if (frame instanceof Frame.Auth a) {
                 authenticate(a);
+            } else if (frame instanceof Frame.Session c) {
+                session(c);
             } else {
                 sendError(idOf(frame), ErrorCode.UNKNOWN_COMMAND,
                         "\"" + frame.type() + "\" is sent by the server, not a command");
@@ -186,6 +197,8 @@ public final class Session implements FrameCodec.Sink, Subscriber, Callee, Calle
             subscriptions.add(s.topic());
         }
         boolean concrete = !Topics.hasWildcard(s.topic());
+        boolean wasDurable = durable.contains(s.topic());
+        markDurable(s.topic(), s.durable());
         // Subscribing again with since on a pattern already held may replay what was delivered live meanwhile:
         // a duplicate (same offset, which clients skip) rather than a gap. The hub answers on this event loop,
         // possibly later (a remote engine), and delivers the replay right after the result.
@@ -197,8 +210,14 @@ public final class Session implements FrameCodec.Sink, Subscriber, Callee, Calle
                 if (!known) {
                     subscriptions.remove(s.topic());
                 }
+                markDurable(s.topic(), known && wasDurable);
                 engineFailed(s.id(), "sub", failure);
-            } else if (s.since().isEmpty()) {
+                return;
+            }
+            if (s.durable()) {
+                startPositions(s.since(), recoveries);
+            }
+            if (s.since().isEmpty()) {
                 out.send(new Frame.Result(s.id(), concrete ? HistoryJson.position(new Hub.Position(s.topic(),
                         recoveries.get(0).epoch(), recoveries.get(0).offset())) : object("topic", s.topic())));
             } else {
@@ -259,6 +278,7 @@ public final class Session implements FrameCodec.Sink, Subscriber, Callee, Calle
             sendError(u.id(), ErrorCode.NOT_SUBSCRIBED, "this connection is not subscribed to \"" + u.topic() + "\"");
             return;
         }
+        markDurable(u.topic(), false);
         context.hub().unsubscribe(u.topic(), this);
         out.send(new Frame.Result(u.id(), object("topic", u.topic())));
     }
@@ -352,6 +372,25 @@ public final class Session implements FrameCodec.Sink, Subscriber, Callee, Calle
     }
 
     @Override
+    public void deliver(Frame.Msg msg, ByteBuf frame, boolean binary, boolean lossy) {
+        if (closed || lossy || durable.isEmpty() || !coveredByDurable(msg.topic())) {
+            deliver(frame, binary, lossy);
+            return;
+        }
+        ResumableSession r = resumable;
+        out.send(frame, binary, () -> r.advance(this, msg.topic(), msg.epoch(), msg.offset()));
+    }
+
+    private boolean coveredByDurable(String topic) {
+        for (String p : durable) {
+            if (Topics.matches(p, topic)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    @Override
     public void deliver(ByteBuf frame, boolean binary, boolean lossy) {
         if (closed) {
             frame.release();
@@ -428,6 +467,9 @@ public final class Session implements FrameCodec.Sink, Subscriber, Callee, Calle
         invocations.clear();
         context.rpc().callerGone(calls.values());
         calls.clear();
+        if (resumable != null) {
+            context.resumableSessions().detach(resumable, this);
+        }
         context.sessionClosed(this);
     }
 
@@ -475,6 +517,194 @@ public final class Session implements FrameCodec.Sink, Subscriber, Callee, Calle
         }
         sendError(id, code, why);
         return true;
+    }
+
+    // ------------------------------------------------------------ resumable sessions (docs/protocol.md §4.5)
+
+    /** The session the upgrade chose for this connection (see {@link ResumableSessions#open}); called once, first. */
+    public void opening(ResumableSessions.Opening opening) {
+        if (opening.resumable() && !opening.session().attachIfFree(this)) {
+            // another connection with the same cookie took it meanwhile: this one starts afresh
+            resumable = context.resumableSessions().create(identity());
+            resumable.attach(this);
+            openingReason = ResumableSessions.Outcome.IN_USE;
+            return;
+        }
+        opening.session().attach(this);
+        resumable = opening.session();
+        restorePending = opening.resumable();
+        openingReason = opening.reason();
+    }
+
+    /** The resumable session of this connection, created if it has none yet. */
+    private ResumableSession resumable() {
+        if (resumable == null) {
+            resumable = context.resumableSessions().create(identity());
+            resumable.attach(this);
+        }
+        return resumable;
+    }
+
+    /** Attaches {@code session} to this connection; the connection it was attached to is closed with 4006. */
+    private void takeOver(ResumableSession session) {
+        Object previous = session.attach(this);
+        if (previous instanceof Session old) {
+            old.inLoop(old::resumedElsewhere);
+        }
+    }
+
+    private void resumedElsewhere() {
+        resumable = null;
+        durable.clear();
+        out.close(CloseCodes.SESSION_RESUMED_ELSEWHERE, "session resumed by another connection");
+    }
+
+    private void markDurable(String pattern, boolean on) {
+        if (on) {
+            durable.add(pattern);
+            resumable().durable(pattern, true);
+        } else if (durable.remove(pattern) && resumable != null) {
+            resumable.durable(pattern, false);
+        }
+    }
+
+    /** Where a new durable subscription starts: the positions it recovers from, or where its topics stand now. */
+    private void startPositions(List<Frame.Position> since, List<Hub.Recovery> recoveries) {
+        if (resumable == null) {
+            return;
+        }
+        for (int i = 0; i < recoveries.size(); i++) {
+            Hub.Recovery r = recoveries.get(i);
+            if (!since.isEmpty() && r.recovered()) {
+                Frame.Position p = since.get(i);
+                resumable.start(p.topic(), p.epoch(), p.offset());
+            } else {
+                resumable.start(r.topic(), r.epoch(), r.offset());
+            }
+        }
+    }
+
+    /** After {@code auth} changed the principal: the session moves to a new one bound to the new identity. */
+    private void rebind() {
+        ResumableSession old = resumable;
+        resumable = context.resumableSessions().create(identity());
+        resumable.attach(this);
+        resumable.absorb(old);
+        old.detach(this, 0);
+        context.resumableSessions().store().remove(old.id());
+        restorePending = false;
+    }
+
+    /**
+     * {@code session}: answers this connection's session token, or resumes the session a token (or the upgrade's
+     * cookie) names: its durable subscriptions are subscribed again from the positions the server remembered
+     * (lowered to the client's own where it says so), and what was published meanwhile is replayed.
+     */
+    private void session(Frame.Session c) {
+        for (Frame.Position p : c.since()) {
+            String why = p.topic() == null ? "a position in \"since\" requires \"topic\"" : Topics.checkTopic(p.topic());
+            if (refused(c.id(), ErrorCode.BAD_TOPIC, why == null ? null : "since: " + why)) {
+                return;
+            }
+        }
+        ResumableSessions sessions = context.resumableSessions();
+        ResumableSession target = null;
+        ResumableSessions.Outcome reason;
+        if (c.token() != null) {
+            ResumableSessions.Lookup l = sessions.find(c.token(), identity());
+            if (l.outcome() == ResumableSessions.Outcome.REFUSED) {
+                sendError(c.id(), ErrorCode.SESSION_REFUSED, "this session token is not valid for this connection: "
+                        + "forged, altered, or issued to another identity than " + identity().describe());
+                return;
+            }
+            reason = l.outcome();
+            target = l.session();
+        } else {
+            reason = openingReason;
+            target = restorePending ? resumable : null;
+        }
+        if (target == null || (target == resumable && !restorePending)) {
+            ResumableSession mine = resumable();
+            mine.announced();
+            out.send(new Frame.Result(c.id(), sessionResult(mine, false,
+                    target == mine ? "current" : reason.name().toLowerCase(java.util.Locale.ROOT), List.of())));
+            return;
+        }
+        if (target != resumable) {
+            takeOver(target);
+            if (resumable != null) {
+                target.absorb(resumable);
+                resumable.detach(this, 0);
+                sessions.store().remove(resumable.id());
+            }
+            resumable = target;
+        }
+        restorePending = false;
+        target.announced();
+        sessions.resumed();
+        c.since().forEach(target::lower);
+        restore(c.id(), target, target.durablePatterns(), new ArrayList<>());
+    }
+
+    /** Subscribes the patterns one after the other, then answers; each pattern's replay follows its subscription. */
+    private void restore(long id, ResumableSession target, List<String> patterns, List<String> outcomes) {
+        if (closed || resumable != target) {
+            return;
+        }
+        if (outcomes.size() == patterns.size()) {
+            out.send(new Frame.Result(id, sessionResult(target, true, null, outcomes)));
+            return;
+        }
+        String pattern = patterns.get(outcomes.size());
+        Decision d = scope.check(Action.SUBSCRIBE, pattern);
+        if (!d.allowed() || (!subscriptions.contains(pattern)
+                && subscriptions.size() >= context.config().websocket().maxSubscriptions())) {
+            target.durable(pattern, false);
+            outcomes.add("{\"topic\":" + quoted(pattern) + ",\"dropped\":" + quoted(d.allowed()
+                    ? "too many subscriptions (websocket.max-subscriptions)" : d.reason()) + "}");
+            restore(id, target, patterns, outcomes);
+            return;
+        }
+        boolean known = !subscriptions.add(pattern);
+        durable.add(pattern);
+        List<Frame.Position> since = target.since(pattern);
+        boolean concrete = !Topics.hasWildcard(pattern);
+        context.hub().subscribe(pattern, this, since, (recoveries, failure) -> {
+            if (closed) {
+                return;
+            }
+            if (failure != null) {
+                if (!known) {
+                    subscriptions.remove(pattern);
+                }
+                outcomes.add("{\"topic\":" + quoted(pattern) + ",\"error\":\"unavailable\"}");
+            } else {
+                startPositions(since, recoveries);
+                Payload p = concrete && !since.isEmpty() ? HistoryJson.recovery(recoveries.get(0))
+                        : concrete ? HistoryJson.position(new Hub.Position(pattern, recoveries.get(0).epoch(), recoveries.get(0).offset()))
+                        : HistoryJson.recoveries(pattern, recoveries);
+                outcomes.add(new String(p.bytes(), StandardCharsets.UTF_8));
+            }
+            // the hub delivers this pattern's replay right after this returns: the next pattern goes after it
+            try {
+                executor().execute(() -> restore(id, target, patterns, outcomes));
+            } catch (RuntimeException rejected) {
+                // the event loop is shutting down: the connection is going away
+            }
+        });
+    }
+
+    private Payload sessionResult(ResumableSession s, boolean resumed, String reason, List<String> subscriptions) {
+        StringBuilder b = new StringBuilder("{\"token\":").append(quoted(s.token()))
+                .append(",\"resumed\":").append(resumed);
+        if (reason != null) {
+            b.append(",\"reason\":").append(quoted(reason));
+        }
+        b.append(",\"ttl\":").append(context.resumableSessions().config().ttl().toSeconds());
+        if (resumed) {
+            b.append(",\"subscriptions\":[").append(String.join(",", subscriptions)).append(']');
+        }
+        return Payload.json(b.append('}').toString().getBytes(StandardCharsets.UTF_8));
     }
 
     // ------------------------------------------------------------ authentication and authorization
@@ -526,6 +756,9 @@ public final class Session implements FrameCodec.Sink, Subscriber, Callee, Calle
             return;
         }
         adopt(next);
+        if (resumable != null && !current.samePrincipal(next)) {
+            rebind();
+        }
         for (String pattern : List.copyOf(subscriptions)) {
             Decision d = scope.check(Action.SUBSCRIBE, pattern);
             if (!d.allowed()) {

@@ -6,6 +6,7 @@ import dev.ferry.server.config.FerryConfig;
 import dev.ferry.server.http.WebAssets;
 import dev.ferry.server.hub.Hub;
 import dev.ferry.server.rpc.Rpc;
+import dev.ferry.server.session.ResumableSessions;
 import dev.ferry.server.session.Session;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -43,6 +44,7 @@ public final class ServerContext {
     private final WebAssets webAssets = new WebAssets();
     private final OriginPolicy originPolicy;
     private final FallbackSessions fallbackSessions = new FallbackSessions();
+    private final ResumableSessions resumableSessions;
     private final LongAdder slowConsumerCloses = new LongAdder();
     private final LongAdder lossyDrops = new LongAdder();
     private final FlushBatch.PerLoop flushBatches = new FlushBatch.PerLoop();
@@ -62,6 +64,12 @@ public final class ServerContext {
         this.security = security;
         this.originPolicy = new OriginPolicy(config.web());
         this.tunnels = new Tunnels(config.tunnel());
+        this.resumableSessions = new ResumableSessions(config.session());
+    }
+
+    /** Resumable sessions and their durable subscriptions (docs/protocol.md §4.5). */
+    public ResumableSessions resumableSessions() {
+        return resumableSessions;
     }
 
     /** Authentication, permissions, limits and their counters. */

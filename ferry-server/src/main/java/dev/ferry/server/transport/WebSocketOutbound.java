@@ -43,6 +43,8 @@ public final class WebSocketOutbound implements Outbound {
 
     // ---- event loop only
     private final ArrayDeque<WebSocketFrame> queue = new ArrayDeque<>();
+    /** What to run once a frame has been written to the socket, for the few frames that need it. */
+    private final java.util.IdentityHashMap<WebSocketFrame, Runnable> onWritten = new java.util.IdentityHashMap<>();
     private long queuedBytes;
     private boolean flushScheduled;
     private boolean closing;
@@ -74,6 +76,18 @@ public final class WebSocketOutbound implements Outbound {
     }
 
     @Override
+    public void send(ByteBuf encoded, boolean binary, Runnable written) {
+        assert ctx.executor().inEventLoop();
+        if (closing) {
+            encoded.release();
+            return;
+        }
+        WebSocketFrame frame = binary ? new BinaryWebSocketFrame(encoded) : new TextWebSocketFrame(encoded);
+        onWritten.put(frame, written);
+        enqueue(frame);
+    }
+
+    @Override
     public void sendDroppable(ByteBuf encoded, boolean binary) {
         assert ctx.executor().inEventLoop();
         if (closing || (!(queue.isEmpty() && ctx.channel().isWritable())
@@ -88,8 +102,11 @@ public final class WebSocketOutbound implements Outbound {
     }
 
     private void enqueue(WebSocketFrame frame) {
+        if (queue.isEmpty() && !ctx.channel().isWritable()) {
+            ctx.flush(); // the channel's buffer is full of frames not yet flushed (a replay): give them to the socket
+        }
         if (queue.isEmpty() && ctx.channel().isWritable()) {
-            ctx.write(frame, ctx.voidPromise());
+            write(frame);
             scheduleFlush();
             return;
         }
@@ -114,7 +131,16 @@ public final class WebSocketOutbound implements Outbound {
         if (f instanceof CloseWebSocketFrame) {
             ctx.writeAndFlush(f).addListener(ChannelFutureListener.CLOSE);
         } else {
-            ctx.write(f, ctx.voidPromise());
+            Runnable written = onWritten.isEmpty() ? null : onWritten.remove(f);
+            if (written == null) {
+                ctx.write(f, ctx.voidPromise());
+            } else {
+                ctx.write(f).addListener(done -> {
+                    if (done.isSuccess()) {
+                        written.run();
+                    }
+                });
+            }
         }
     }
 
@@ -164,6 +190,7 @@ public final class WebSocketOutbound implements Outbound {
         while ((f = queue.poll()) != null) {
             f.release();
         }
+        onWritten.clear();
         queuedBytes = 0;
     }
 

@@ -4,6 +4,7 @@ import dev.ferry.protocol.CloseCodes;
 import dev.ferry.protocol.ErrorCode;
 import dev.ferry.protocol.Frame;
 import dev.ferry.server.auth.Identity;
+import dev.ferry.server.session.ResumableSessions;
 import dev.ferry.server.session.Session;
 import dev.ferry.server.transport.HandlerNames;
 import dev.ferry.server.transport.ServerContext;
@@ -67,6 +68,10 @@ final class FerryWebSocketHandler extends ChannelInboundHandlerAdapter {
         session = new Session(server, outbound, String.valueOf(ctx.channel().remoteAddress()),
                 identity == null ? Identity.ANONYMOUS : identity);
         ctx.channel().attr(Session.KEY).set(session);
+        ResumableSessions.Opening opening = ctx.channel().attr(ResumableSessions.KEY).getAndSet(null);
+        if (opening != null) {
+            session.opening(opening);
+        }
         Session s = session;
         WebSocketOutbound o = outbound;
         ctx.channel().closeFuture().addListener(f -> {

@@ -73,6 +73,7 @@ public final class WebSocketUpgrade {
      * the handshake and replaces the HTTP codec.
      */
     public static void upgrade(ChannelHandlerContext ctx, FullHttpRequest req, ServerContext server) {
+        SessionCookie.open(ctx, req, server);
         install(ctx, req, server, PATH, SUBPROTOCOL, new FerryWebSocketHandler(server));
     }
 

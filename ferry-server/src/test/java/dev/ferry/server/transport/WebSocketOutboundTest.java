@@ -38,6 +38,27 @@ class WebSocketOutboundTest {
         channel.finishAndReleaseAll();
     }
 
+    /** Whether the peer reads: when it does not, the channel stays unwritable however often it is flushed. */
+    private void peerReads(boolean reads) {
+        channel.unsafe().outboundBuffer().setUserDefinedWritability(1, reads);
+    }
+
+    @Test
+    void aBurstLargerThanTheChannelBufferIsFlushedRatherThanQueued() {
+        WebSocketOutbound out = new WebSocketOutbound(ctx, server, 1000);
+        String pad = "z".repeat(300);
+        for (int i = 1; i <= 10; i++) { // 3 KB in one task, to a peer that reads: no slow consumer
+            out.send(new Frame.Msg("t", i, Payload.json("\"" + pad + "\"")));
+        }
+        assertThat(server.slowConsumerCloses()).isZero();
+        channel.runPendingTasks();
+        for (int i = 1; i <= 10; i++) {
+            TextWebSocketFrame f = channel.readOutbound();
+            assertThat(text(f)).contains("\"offset\":" + i + ",");
+            f.release();
+        }
+    }
+
     private static String text(Object frame) {
         return ((TextWebSocketFrame) frame).text();
     }
@@ -60,13 +81,16 @@ class WebSocketOutboundTest {
     void queuesWhileUnwritableAndDrainsInOrder() {
         WebSocketOutbound out = new WebSocketOutbound(ctx, server, 4096);
         String pad = "x".repeat(200);
-        for (int i = 1; i <= 5; i++) {
+        out.send(new Frame.Msg("t", 1, Payload.json("\"" + pad + "\"")));
+        peerReads(false); // flushing does not help: what is written stays in the channel's buffer
+        for (int i = 2; i <= 5; i++) {
             out.send(new Frame.Msg("t", i, Payload.json("\"" + pad + "\"")));
         }
         assertThat(channel.isWritable()).isFalse();
         assertThat(out.queuedBytes()).isPositive();
+        peerReads(true); // writability returns
         for (int round = 0; round < 10 && out.queuedBytes() > 0; round++) {
-            channel.flush(); // the peer reads: writability returns
+            channel.flush();
             out.drain();
         }
         channel.runPendingTasks();
@@ -83,6 +107,9 @@ class WebSocketOutboundTest {
         WebSocketOutbound out = new WebSocketOutbound(ctx, server, 1000);
         String pad = "y".repeat(300);
         for (int i = 1; i <= 10; i++) {
+            if (i == 2) {
+                peerReads(false);
+            }
             out.send(Unpooled.copiedBuffer("{\"type\":\"msg\",\"topic\":\"t\",\"offset\":" + i + ",\"data\":\"" + pad + "\"}",
                     StandardCharsets.UTF_8), false);
         }

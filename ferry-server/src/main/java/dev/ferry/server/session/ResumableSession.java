@@ -1,0 +1,184 @@
+package dev.ferry.server.session;
+
+import dev.ferry.protocol.Frame;
+import dev.ferry.protocol.Topics;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What a session keeps across connections: its durable subscriptions and, per topic they matched, the last
+ * publication written to the session's connection (its epoch and offset). Attached to at most one connection at a
+ * time; once detached it expires after {@code session.ttl}. Thread-safe (a session moves between event loops).
+ */
+public final class ResumableSession {
+    private final String id;
+    private final String token;
+    private final String principal;
+
+    // ---- guarded by this
+    private Object owner;
+    private long expiresAt;
+    private boolean announced;
+    private final LinkedHashSet<String> durable = new LinkedHashSet<>();
+    private final Map<String, Frame.Position> positions = new HashMap<>();
+
+    /** A session not attached yet: it expires {@code ttlNanos} from now unless a connection takes it. */
+    ResumableSession(String id, String token, String principal, long ttlNanos) {
+        this.id = id;
+        this.token = token;
+        this.principal = principal;
+        this.expiresAt = System.nanoTime() + ttlNanos;
+    }
+
+    public String id() {
+        return id;
+    }
+
+    /** The signed token that resumes this session; a secret of its owner. */
+    public String token() {
+        return token;
+    }
+
+    public String principal() {
+        return principal;
+    }
+
+    synchronized boolean expired(long nowNanos) {
+        return owner == null && nowNanos - expiresAt > 0;
+    }
+
+    /** Attaches to {@code connection}; returns the connection it was attached to before (or null). */
+    synchronized Object attach(Object connection) {
+        Object previous = owner;
+        owner = connection;
+        return previous == connection ? null : previous;
+    }
+
+    /** Attaches to {@code connection} unless another connection holds this session; returns whether it did. */
+    synchronized boolean attachIfFree(Object connection) {
+        if (owner != null && owner != connection) {
+            return false;
+        }
+        owner = connection;
+        return true;
+    }
+
+    synchronized boolean attached() {
+        return owner != null;
+    }
+
+    /** Detaches from {@code connection} if attached to it; the session expires {@code ttlNanos} from now. */
+    synchronized boolean detach(Object connection, long ttlNanos) {
+        if (owner != connection) {
+            return false;
+        }
+        owner = null;
+        expiresAt = System.nanoTime() + ttlNanos;
+        return true;
+    }
+
+    synchronized boolean attachedTo(Object connection) {
+        return owner == connection;
+    }
+
+    /** The client has been told this session's token: keep it even when it holds nothing durable. */
+    synchronized void announced() {
+        announced = true;
+    }
+
+    /** Whether resuming could bring anything back, or the client knows the token. */
+    synchronized boolean worthKeeping() {
+        return announced || !durable.isEmpty();
+    }
+
+    synchronized void durable(String pattern, boolean on) {
+        if (on) {
+            durable.add(pattern);
+        } else if (durable.remove(pattern)) {
+            positions.keySet().removeIf(t -> Topics.matches(pattern, t) && durable.stream().noneMatch(p -> Topics.matches(p, t)));
+        }
+    }
+
+    synchronized boolean isDurable(String pattern) {
+        return durable.contains(pattern);
+    }
+
+    synchronized List<String> durablePatterns() {
+        return List.copyOf(durable);
+    }
+
+    /** Whether {@code topic} matches one of the durable patterns. */
+    synchronized boolean coversTopic(String topic) {
+        for (String p : durable) {
+            if (Topics.matches(p, topic)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Records that the connection has been written the publication {@code offset} of {@code topic}: the position
+     * moves forward within an epoch and is replaced when the epoch changes.
+     */
+    synchronized void advance(Object connection, String topic, String epoch, long offset) {
+        if (owner == connection) {
+            advance(topic, epoch, offset);
+        }
+    }
+
+    private void advance(String topic, String epoch, long offset) {
+        Frame.Position p = positions.get(topic);
+        if (p == null || !p.epoch().equals(epoch == null ? "" : epoch) || p.offset() < offset) {
+            positions.put(topic, new Frame.Position(topic, offset, epoch == null ? "" : epoch));
+        }
+    }
+
+    /** Sets where a topic stands: a replay from this position follows, or the subscription is live from it. */
+    synchronized void start(String topic, String epoch, long offset) {
+        positions.put(topic, new Frame.Position(topic, offset, epoch == null ? "" : epoch));
+    }
+
+    /** Lowers a position to what the client says it has (it may not have received what was written last). */
+    synchronized void lower(Frame.Position client) {
+        Frame.Position p = positions.get(client.topic());
+        if (p != null && p.epoch().equals(client.epoch()) && client.offset() < p.offset()) {
+            positions.put(client.topic(), client);
+        }
+    }
+
+    /** The positions to recover {@code pattern} from: those of the topics it matches. */
+    synchronized List<Frame.Position> since(String pattern) {
+        List<Frame.Position> out = new ArrayList<>();
+        for (Frame.Position p : positions.values()) {
+            if (Topics.matches(pattern, p.topic())) {
+                out.add(p);
+            }
+        }
+        return out;
+    }
+
+    /** Moves the durable subscriptions and positions of {@code other} into this session. */
+    synchronized void absorb(ResumableSession other) {
+        List<String> patterns;
+        List<Frame.Position> pos;
+        synchronized (other) {
+            patterns = List.copyOf(other.durable);
+            pos = List.copyOf(other.positions.values());
+        }
+        durable.addAll(patterns);
+        for (Frame.Position p : pos) {
+            if (!positions.containsKey(p.topic())) {
+                positions.put(p.topic(), p);
+            }
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "ResumableSession[" + id + "]";
+    }
+}

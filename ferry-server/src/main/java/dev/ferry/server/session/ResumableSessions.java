@@ -1,0 +1,128 @@
+package dev.ferry.server.session;
+
+import dev.ferry.server.auth.Identity;
+import dev.ferry.server.config.SessionConfig;
+import io.netty.util.AttributeKey;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * Resumable sessions of one server: issues them, finds them again from a token, and keeps them in a
+ * {@link SessionStore} between connections (docs/protocol.md §4.5). Thread-safe.
+ */
+public final class ResumableSessions {
+    /** Set on a channel by the WebSocket upgrade: the session the connection starts with. */
+    public static final AttributeKey<Opening> KEY = AttributeKey.valueOf("ferry.resumable-session");
+
+    private final SessionConfig config;
+    private final SessionTokens tokens;
+    private final SessionStore store;
+    private final LongAdder resumed = new LongAdder();
+    private final LongAdder refused = new LongAdder();
+
+    public ResumableSessions(SessionConfig config) {
+        this(config, new MemorySessionStore());
+    }
+
+    public ResumableSessions(SessionConfig config, SessionStore store) {
+        this.config = config;
+        this.tokens = new SessionTokens(config.secret());
+        this.store = store;
+    }
+
+    public SessionConfig config() {
+        return config;
+    }
+
+    public SessionStore store() {
+        return store;
+    }
+
+    /** What a lookup of a token found. */
+    public enum Outcome {
+        /** The session is live and bound to the presenting identity. */
+        FOUND,
+        /** The token is authentic but its session expired (or is unknown here: another node, a restart). */
+        EXPIRED,
+        /** The token is malformed, forged, altered, or bound to another identity. */
+        REFUSED,
+        /** No token was presented. */
+        NONE,
+        /** The upgrade's cookie names a session another connection holds (another tab of the same browser). */
+        IN_USE
+    }
+
+    public record Lookup(Outcome outcome, ResumableSession session) {
+    }
+
+    /**
+     * The session a connection opens with: {@code candidate} when its upgrade named a live session of its identity
+     * (to be restored by the {@code session} command), otherwise a fresh one; {@code reason} says why a presented
+     * token was not taken.
+     */
+    public record Opening(ResumableSession session, boolean resumable, Outcome reason) {
+    }
+
+    /** A new session bound to {@code identity}, stored at once. */
+    public ResumableSession create(Identity identity) {
+        String principal = SessionTokens.principal(identity);
+        SessionTokens.Issued issued = tokens.issue(principal);
+        ResumableSession s = new ResumableSession(issued.id(), issued.token(), principal, config.ttl().toNanos());
+        store.put(s);
+        return s;
+    }
+
+    /** Finds the session {@code token} names for {@code identity}. */
+    public Lookup find(String token, Identity identity) {
+        if (token == null || token.isEmpty()) {
+            return new Lookup(Outcome.NONE, null);
+        }
+        String principal = SessionTokens.principal(identity);
+        String id = tokens.verify(token, principal);
+        if (id == null) {
+            refused.increment();
+            return new Lookup(Outcome.REFUSED, null);
+        }
+        ResumableSession s = store.get(id);
+        if (s == null) {
+            return new Lookup(Outcome.EXPIRED, null);
+        }
+        if (!s.principal().equals(principal)) {
+            refused.increment();
+            return new Lookup(Outcome.REFUSED, null);
+        }
+        return new Lookup(Outcome.FOUND, s);
+    }
+
+    /** The session an upgrade presenting {@code token} (null: none) opens with. */
+    public Opening open(String token, Identity identity) {
+        Lookup l = find(token, identity);
+        if (l.outcome() == Outcome.FOUND) {
+            if (!l.session().attached()) {
+                return new Opening(l.session(), true, Outcome.FOUND);
+            }
+            return new Opening(create(identity), false, Outcome.IN_USE);
+        }
+        return new Opening(create(identity), false, l.outcome());
+    }
+
+    /** {@code connection} leaves {@code session}: it is kept for {@code session.ttl}, or dropped when worthless. */
+    public void detach(ResumableSession session, Object connection) {
+        if (session.detach(connection, config.ttl().toNanos()) && !session.worthKeeping()) {
+            store.remove(session.id());
+        }
+    }
+
+    void resumed() {
+        resumed.increment();
+    }
+
+    /** Sessions resumed since start. */
+    public long resumedCount() {
+        return resumed.sum();
+    }
+
+    /** Tokens refused (forged, altered, or presented by another identity) since start. */
+    public long refusedCount() {
+        return refused.sum();
+    }
+}

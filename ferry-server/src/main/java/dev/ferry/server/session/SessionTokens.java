@@ -1,0 +1,95 @@
+package dev.ferry.server.session;
+
+import dev.ferry.server.auth.Identity;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.util.Base64;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+
+/**
+ * Issues and checks session tokens: {@code <id>.<mac>}, both base64url without padding, where {@code id} is 128
+ * random bits from {@link SecureRandom} and {@code mac} is HMAC-SHA256 under the server's session secret of the id
+ * and the principal that created the session. A token therefore only verifies for its own principal: a forged,
+ * altered or stolen-by-another-identity token fails the same way. Thread-safe.
+ */
+public final class SessionTokens {
+    private static final String ALGORITHM = "HmacSHA256";
+    private static final int ID_BYTES = 16;
+    private static final Base64.Encoder B64 = Base64.getUrlEncoder().withoutPadding();
+    private static final Base64.Decoder B64D = Base64.getUrlDecoder();
+
+    private final SecretKeySpec key;
+    private final SecureRandom random = new SecureRandom();
+
+    /** Tokens signed with {@code secret}, or with 256 random bits when {@code secret} is null. */
+    public SessionTokens(String secret) {
+        byte[] k;
+        if (secret == null) {
+            k = new byte[32];
+            random.nextBytes(k);
+        } else {
+            k = secret.getBytes(StandardCharsets.UTF_8);
+        }
+        this.key = new SecretKeySpec(k, ALGORITHM);
+    }
+
+    /** A new session id with its token, bound to {@code principal}. */
+    public Issued issue(String principal) {
+        byte[] raw = new byte[ID_BYTES];
+        random.nextBytes(raw);
+        String id = B64.encodeToString(raw);
+        return new Issued(id, id + "." + B64.encodeToString(mac(id, principal)));
+    }
+
+    public record Issued(String id, String token) {
+        @Override
+        public String toString() {
+            return "Issued[id=" + id + ", token=***]";
+        }
+    }
+
+    /** The session id of {@code token} when it is well formed and signed for {@code principal}; otherwise null. */
+    public String verify(String token, String principal) {
+        if (token == null || token.length() > 200) {
+            return null;
+        }
+        int dot = token.indexOf('.');
+        if (dot <= 0 || dot != token.lastIndexOf('.')) {
+            return null;
+        }
+        String id = token.substring(0, dot);
+        byte[] given;
+        try {
+            byte[] rawId = B64D.decode(id);
+            given = B64D.decode(token.substring(dot + 1));
+            if (rawId.length != ID_BYTES || !B64.encodeToString(rawId).equals(id)) {
+                return null;
+            }
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+        return MessageDigest.isEqual(given, mac(id, principal)) ? id : null;
+    }
+
+    private byte[] mac(String id, String principal) {
+        try {
+            Mac m = Mac.getInstance(ALGORITHM);
+            m.init(key);
+            return m.doFinal(("ferry-session-v1\n" + id + "\n" + principal).getBytes(StandardCharsets.UTF_8));
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("HmacSHA256 unavailable", e);
+        }
+    }
+
+    /** The principal a session is bound to: the identity's kind, issuer and subject (or API key name). */
+    public static String principal(Identity identity) {
+        return switch (identity.kind()) {
+            case ANONYMOUS -> "anonymous";
+            case TOKEN -> "token\n" + identity.issuer() + "\n" + identity.name();
+            case API_KEY -> "key\n" + identity.name();
+        };
+    }
+}

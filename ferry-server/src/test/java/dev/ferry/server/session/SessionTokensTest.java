@@ -1,0 +1,86 @@
+package dev.ferry.server.session;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.ferry.server.auth.Identity;
+import dev.ferry.server.config.SessionConfig;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+class SessionTokensTest {
+    static final String SECRET = "a-session-secret-of-enough-bytes";
+
+    static Identity subject(String issuer, String sub) {
+        return new Identity(Identity.Kind.TOKEN, sub, issuer, Map.of(), null, null);
+    }
+
+    @Test
+    void tokensVerifyOnlyForTheirPrincipalAndSecret() {
+        SessionTokens tokens = new SessionTokens(SECRET);
+        String alice = SessionTokens.principal(subject("iss", "alice"));
+        SessionTokens.Issued issued = tokens.issue(alice);
+        assertThat(tokens.verify(issued.token(), alice)).isEqualTo(issued.id());
+        assertThat(new SessionTokens(SECRET).verify(issued.token(), alice)).as("same secret, another node").isEqualTo(issued.id());
+        assertThat(tokens.verify(issued.token(), SessionTokens.principal(subject("iss", "bob")))).isNull();
+        assertThat(tokens.verify(issued.token(), SessionTokens.principal(subject("other", "alice")))).isNull();
+        assertThat(tokens.verify(issued.token(), SessionTokens.principal(Identity.ANONYMOUS))).isNull();
+        assertThat(tokens.verify(issued.token(), SessionTokens.principal(Identity.apiKey("alice", null)))).isNull();
+        assertThat(new SessionTokens(null).verify(issued.token(), alice)).as("another secret").isNull();
+        assertThat(tokens.verify(null, alice)).isNull();
+    }
+
+    @Test
+    void everyAlteredCharacterIsRefused() {
+        SessionTokens tokens = new SessionTokens(SECRET);
+        SessionTokens.Issued issued = tokens.issue("anonymous");
+        String t = issued.token();
+        for (int i = 0; i < t.length(); i++) {
+            char c = t.charAt(i);
+            String altered = t.substring(0, i) + (c == 'A' ? 'B' : 'A') + t.substring(i + 1);
+            assertThat(tokens.verify(altered, "anonymous")).as(altered).isNull();
+        }
+    }
+
+    @Test
+    void idsAreRandomAndLongEnough() {
+        SessionTokens tokens = new SessionTokens(null);
+        Set<String> ids = new HashSet<>();
+        for (int i = 0; i < 1000; i++) {
+            SessionTokens.Issued issued = tokens.issue("anonymous");
+            assertThat(java.util.Base64.getUrlDecoder().decode(issued.id())).hasSize(16); // 128 bits
+            ids.add(issued.id());
+        }
+        assertThat(ids).hasSize(1000);
+    }
+
+    @Test
+    void detachedSessionsExpireAfterTheTtlAndWorthlessOnesAreDropped() throws Exception {
+        ResumableSessions sessions = new ResumableSessions(new SessionConfig(Duration.ofMillis(100), null, ""));
+        Object connection = new Object();
+        ResumableSession kept = sessions.create(Identity.ANONYMOUS);
+        kept.attach(connection);
+        kept.durable("a.b", true);
+        ResumableSession worthless = sessions.create(Identity.ANONYMOUS);
+        worthless.attach(connection);
+        sessions.detach(kept, connection);
+        sessions.detach(worthless, connection);
+        assertThat(sessions.find(kept.token(), Identity.ANONYMOUS).outcome()).isEqualTo(ResumableSessions.Outcome.FOUND);
+        assertThat(sessions.find(worthless.token(), Identity.ANONYMOUS).outcome()).isEqualTo(ResumableSessions.Outcome.EXPIRED);
+        Thread.sleep(200);
+        assertThat(sessions.find(kept.token(), Identity.ANONYMOUS).outcome()).isEqualTo(ResumableSessions.Outcome.EXPIRED);
+        assertThat(sessions.find("x.y", Identity.ANONYMOUS).outcome()).isEqualTo(ResumableSessions.Outcome.REFUSED);
+        assertThat(sessions.find(null, Identity.ANONYMOUS).outcome()).isEqualTo(ResumableSessions.Outcome.NONE);
+    }
+
+    @Test
+    void shortSecretsAreRefused() {
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new SessionConfig(Duration.ofMinutes(1), "short", "c"))
+                .hasMessageContaining("session.secret");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new SessionConfig(Duration.ofMinutes(1), null, "bad;name"))
+                .hasMessageContaining("session.cookie");
+        assertThat(new SessionConfig(Duration.ofMinutes(1), SECRET, "c").toString()).doesNotContain(SECRET);
+    }
+}
