@@ -6,14 +6,45 @@ import java.net.InetSocketAddress;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Counts open TCP connections per client address ({@code limits.connections-per-ip}). Thread-safe.
+ * Counts open TCP connections, in all ({@code limits.max-connections}) and per client address
+ * ({@code limits.connections-per-ip}). Thread-safe.
  */
 public final class ConnectionLimiter {
+    /** Why a connection was not admitted. */
+    public enum Refusal { TOTAL, PER_IP }
+
     private final int max;
+    private final int maxTotal;
+    private final java.util.concurrent.atomic.AtomicInteger total = new java.util.concurrent.atomic.AtomicInteger();
     private final ConcurrentHashMap<InetAddress, Integer> open = new ConcurrentHashMap<>();
 
     public ConnectionLimiter(int max) {
-        this.max = max;
+        this(max, 0);
+    }
+
+    public ConnectionLimiter(int maxPerIp, int maxTotal) {
+        this.max = maxPerIp;
+        this.maxTotal = maxTotal;
+    }
+
+    /**
+     * Counts {@code ch} until it closes; returns why it is refused (counting nothing), or null when admitted.
+     */
+    public Refusal check(Channel ch) {
+        if (maxTotal > 0 && total.incrementAndGet() > maxTotal) {
+            total.decrementAndGet();
+            return Refusal.TOTAL;
+        }
+        if (!admit(ch)) {
+            if (maxTotal > 0) {
+                total.decrementAndGet();
+            }
+            return Refusal.PER_IP;
+        }
+        if (maxTotal > 0) {
+            ch.closeFuture().addListener(f -> total.decrementAndGet());
+        }
+        return null;
     }
 
     /**

@@ -17,7 +17,7 @@ public final class Security implements AutoCloseable {
     public Security(FerryConfig config) {
         this.authenticator = new Authenticator(config.auth(), config.http(), counters);
         this.permissions = Permissions.parse(config.auth().rules());
-        this.connections = new ConnectionLimiter(config.limits().connectionsPerIp());
+        this.connections = new ConnectionLimiter(config.limits().connectionsPerIp(), config.limits().maxConnections());
         this.limits = config.limits();
     }
 

@@ -48,7 +48,8 @@ public final class ConfigLoader {
             "sse.heartbeat-interval", "sse.max-topics", "sse.outbound-queue-bytes", "sse.session-timeout",
             "auth.anonymous", "auth.cookie", "auth.query-param", "auth.clock-skew", "auth.grants-claim", "auth.rules",
             "limits.publish-rate", "limits.publish-burst", "limits.call-rate", "limits.call-burst",
-            "limits.max-pending-calls", "limits.connections-per-ip",
+            "limits.max-pending-calls", "limits.connections-per-ip", "limits.max-connections",
+            "limits.message-rate", "limits.message-burst",
             "session.ttl", "session.secret", "session.cookie");
 
 
@@ -299,7 +300,10 @@ public final class ConfigLoader {
                 integer("limits.call-rate", d.limits().callRate()),
                 integer("limits.call-burst", d.limits().callBurst()),
                 integer("limits.max-pending-calls", d.limits().maxPendingCalls()),
-                integer("limits.connections-per-ip", d.limits().connectionsPerIp()));
+                integer("limits.connections-per-ip", d.limits().connectionsPerIp()),
+                integer("limits.max-connections", d.limits().maxConnections()),
+                integer("limits.message-rate", d.limits().messageRate()),
+                integer("limits.message-burst", d.limits().messageBurst()));
         SessionConfig session = new SessionConfig(
                 duration("session.ttl", d.session().ttl()),
                 str("session.secret", d.session().secret()),

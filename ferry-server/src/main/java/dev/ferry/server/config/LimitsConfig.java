@@ -12,10 +12,21 @@ package dev.ferry.server.config;
  *     {@code too_many_pending_calls}
  * @param connectionsPerIp TCP connections one client address may hold (default 0: unlimited); one more is
  *     answered 429 {@code too_many_connections} and closed
+ * @param maxConnections TCP connections the server holds in all (default 0: unlimited); one more is answered
+ *     503 {@code too_many_connections} and closed
+ * @param messageRate ferry.v1 frames per second one connection may send, whatever they are (default 0:
+ *     unlimited); beyond it a frame is answered {@code rate_limited} and not processed
+ * @param messageBurst frames one connection may send at once above the rate (default 0: the rate, at least 1)
  */
 public record LimitsConfig(int publishRate, int publishBurst, int callRate, int callBurst, int maxPendingCalls,
-                           int connectionsPerIp) {
-    public static final LimitsConfig DEFAULT = new LimitsConfig(0, 0, 0, 0, 1000, 0);
+                           int connectionsPerIp, int maxConnections, int messageRate, int messageBurst) {
+    public static final LimitsConfig DEFAULT = new LimitsConfig(0, 0, 0, 0, 1000, 0, 0, 0, 0);
+
+    /** Limits without a total connection limit or a general message rate. */
+    public LimitsConfig(int publishRate, int publishBurst, int callRate, int callBurst, int maxPendingCalls,
+                        int connectionsPerIp) {
+        this(publishRate, publishBurst, callRate, callBurst, maxPendingCalls, connectionsPerIp, 0, 0, 0);
+    }
 
     public LimitsConfig {
         Checks.atLeast("limits.publish-rate", publishRate, 0);
@@ -24,5 +35,8 @@ public record LimitsConfig(int publishRate, int publishBurst, int callRate, int 
         Checks.atLeast("limits.call-burst", callBurst, 0);
         Checks.positive("limits.max-pending-calls", maxPendingCalls);
         Checks.atLeast("limits.connections-per-ip", connectionsPerIp, 0);
+        Checks.atLeast("limits.max-connections", maxConnections, 0);
+        Checks.atLeast("limits.message-rate", messageRate, 0);
+        Checks.atLeast("limits.message-burst", messageBurst, 0);
     }
 }

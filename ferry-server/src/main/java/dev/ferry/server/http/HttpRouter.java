@@ -57,7 +57,14 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
                     "malformed HTTP request: " + req.decoderResult().cause().getMessage()));
             return;
         }
-        if (ctx.channel().hasAttr(ServerContext.OVER_CONNECTION_LIMIT)) {
+        var over = ctx.channel().attr(ServerContext.OVER_CONNECTION_LIMIT).get();
+        if (over == dev.ferry.server.auth.ConnectionLimiter.Refusal.TOTAL) {
+            HttpResponses.send(ctx, false, HttpResponses.error(HttpResponseStatus.SERVICE_UNAVAILABLE, "too_many_connections",
+                    "the server already holds " + server.config().limits().maxConnections()
+                            + " connections (limits.max-connections)"));
+            return;
+        }
+        if (over != null) {
             HttpResponses.send(ctx, false, HttpResponses.error(HttpResponseStatus.TOO_MANY_REQUESTS, "too_many_connections",
                     "this address already holds " + server.config().limits().connectionsPerIp()
                             + " connections (limits.connections-per-ip)"));

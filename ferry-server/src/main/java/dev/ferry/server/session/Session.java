@@ -76,6 +76,8 @@ public final class Session implements FrameCodec.Sink, Subscriber, Callee, Calle
     /** Rate limits of {@code pub} and {@code call}; null when unlimited. */
     private final TokenBucket publishRate;
     private final TokenBucket callRate;
+    /** Every inbound frame, whatever it is ({@code limits.message-rate}); null when unlimited. */
+    private final TokenBucket messageRate;
     /** The resumable session this connection belongs to (docs/protocol.md §4.5); created when first needed. */
     private ResumableSession resumable;
     /** The upgrade named a live session whose durable subscriptions a {@code session} command restores. */
@@ -98,6 +100,7 @@ public final class Session implements FrameCodec.Sink, Subscriber, Callee, Calle
         long now = System.nanoTime();
         this.publishRate = limits.publishRate() > 0 ? new TokenBucket(limits.publishRate(), limits.publishBurst(), now) : null;
         this.callRate = limits.callRate() > 0 ? new TokenBucket(limits.callRate(), limits.callBurst(), now) : null;
+        this.messageRate = limits.messageRate() > 0 ? new TokenBucket(limits.messageRate(), limits.messageBurst(), now) : null;
         adopt(identity);
     }
 
@@ -128,7 +131,7 @@ public final class Session implements FrameCodec.Sink, Subscriber, Callee, Calle
     @Override
     public void frame(Frame frame) {
         assert executor().inEventLoop();
-        if (closed) {
+        if (closed || rateLimited(idOf(frame), messageRate, "message", "limits.message-rate")) {
             return;
         }
         try {

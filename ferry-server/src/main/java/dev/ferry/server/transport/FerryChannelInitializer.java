@@ -51,9 +51,10 @@ public final class FerryChannelInitializer extends ChannelInitializer<SocketChan
     @Override
     protected void initChannel(SocketChannel ch) {
         server.register(ch);
-        if (!server.security().connections().admit(ch)) {
+        var refusal = server.security().connections().check(ch);
+        if (refusal != null) {
             server.security().counters().connectionRefused();
-            ch.attr(ServerContext.OVER_CONNECTION_LIMIT).set(Boolean.TRUE);
+            ch.attr(ServerContext.OVER_CONNECTION_LIMIT).set(refusal);
         }
         ChannelPipeline p = ch.pipeline();
         if (tls != null) {

@@ -31,8 +31,9 @@ public final class ServerContext {
     public static final AttributeKey<Boolean> HTTP_BUSY = AttributeKey.valueOf("ferry.http.busy");
     /** Set on a plain WebSocket channel: how it says goodbye (idempotent, run on its event loop) when draining. */
     public static final AttributeKey<Runnable> GO_AWAY = AttributeKey.valueOf("ferry.goaway");
-    /** Set on a channel accepted beyond limits.connections-per-ip: its first request is answered 429. */
-    public static final AttributeKey<Boolean> OVER_CONNECTION_LIMIT = AttributeKey.valueOf("ferry.over-connection-limit");
+    /** Set on a channel accepted beyond a connection limit: its first request is answered 429 or 503. */
+    public static final AttributeKey<dev.ferry.server.auth.ConnectionLimiter.Refusal> OVER_CONNECTION_LIMIT =
+            AttributeKey.valueOf("ferry.over-connection-limit");
 
     private final FerryConfig config;
     private final Hub hub;
