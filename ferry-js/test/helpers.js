@@ -4,7 +4,7 @@
 export const httpUrl = process.env.FERRY_HTTP_URL || '';
 export const wsBase = httpUrl.replace(/^http/, 'ws');
 /** node:test option: skip with a reason when no server was given. */
-export const needsServer = httpUrl ? {} : { skip: 'FERRY_HTTP_URL is not set (run through ferry-server\'s FerryJsTest, or start a server and set it)' };
+export const needsServer = httpUrl ? {} : { skip: 'FERRY_HTTP_URL is not set (run through ferry-cli\'s FerryJsIT, or start a server and set it)' };
 
 /** Resolves with the next value pushed to the returned `push`, or rejects after `ms`. */
 export function inbox(ms = 5000) {

@@ -1,8 +1,7 @@
-package dev.ferry.server.interop;
+package dev.ferry.cli.js;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.ferry.server.testing.FerryServerExtension;
 import dev.ferry.server.testing.NodeProcess;
 import dev.ferry.server.testing.Requirements;
 import java.nio.file.Files;
@@ -10,25 +9,61 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * Runs ferry-js's {@code node --test} suites against a real server: unit tests (no server), integration tests
+ * Runs ferry-js's {@code node --test} suites against a real server started from the built jar
+ * ({@code java -jar ferry-cli/target/ferry.jar serve}, as a user would; run by failsafe after {@code package}): unit tests (no server), integration tests
  * (the client, MultiWebSocket, JSONWebSocket, and the websocket-multiplex npm client against /v1/multiplex), and
  * browser tests in headless Chromium through playwright-core. Needs {@code node}, {@code npm ci --prefix ferry-js},
  * and for the browser tests Debian's {@code chromium} ({@code /usr/bin/chromium}, or {@code FERRY_CHROMIUM});
  * each skips with the reason where that is missing, and fails instead under {@code CI=true}.
  */
-class FerryJsTest {
+class FerryJsIT {
     private static final long TIMEOUT_SECONDS = 120;
-
-    @RegisterExtension
-    static final FerryServerExtension server = new FerryServerExtension();
 
     private static Path project;
     private static Path node;
+    private static Process server;
+    private static String httpUrl;
+
+    /** Starts {@code ferry.jar serve} on 127.0.0.1, port 0, and reads the URL it logs. */
+    @BeforeAll
+    static void startServer() throws Exception {
+        String basedir = System.getProperty("basedir", ".");
+        Path jar = Path.of(basedir, "target", "ferry.jar");
+        assertThat(jar).as("the runnable jar (mvn package)").isRegularFile();
+        String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        server = new ProcessBuilder(javaBin, "-jar", jar.toString(), "serve", "--host", "127.0.0.1", "--port", "0")
+                .redirectErrorStream(true).start();
+        java.io.BufferedReader out = new java.io.BufferedReader(
+                new java.io.InputStreamReader(server.getInputStream(), java.nio.charset.StandardCharsets.UTF_8));
+        java.util.regex.Pattern serving = java.util.regex.Pattern.compile("HTTP API at (http://127\\.0\\.0\\.1:\\d+)");
+        long deadline = System.nanoTime() + java.time.Duration.ofSeconds(60).toNanos();
+        String line;
+        while (httpUrl == null && System.nanoTime() < deadline && (line = out.readLine()) != null) {
+            java.util.regex.Matcher m = serving.matcher(line);
+            if (m.find()) {
+                httpUrl = m.group(1);
+            }
+        }
+        assertThat(httpUrl).as("ferry serve logged its URL").isNotNull();
+        Thread drain = new Thread(() -> out.lines().forEach(l -> { }), "ferry-serve-output");
+        drain.setDaemon(true);
+        drain.start();
+    }
+
+    @AfterAll
+    static void stopServer() throws Exception {
+        if (server != null) {
+            server.destroy(); // SIGTERM: the server drains and exits
+            if (!server.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)) {
+                server.destroyForcibly();
+            }
+        }
+    }
 
     @BeforeAll
     static void locate() {
@@ -70,7 +105,7 @@ class FerryJsTest {
     private static void run(String suite, Map<String, String> extraEnv) throws Exception {
         List<String> cmd = new ArrayList<>(List.of(node.toString(), "--test", "--test-concurrency=1", suite));
         Map<String, String> env = new java.util.HashMap<>(extraEnv);
-        env.put("FERRY_HTTP_URL", server.http("").toString());
+        env.put("FERRY_HTTP_URL", httpUrl);
         NodeProcess.Result r = NodeProcess.run(project, cmd, env, TIMEOUT_SECONDS);
         System.out.println(r.transcript());
         assertThat(r.timedOut()).as("%s did not finish within %d s%n%s", suite, TIMEOUT_SECONDS, r.transcript()).isFalse();
