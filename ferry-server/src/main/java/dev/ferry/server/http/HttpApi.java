@@ -50,16 +50,7 @@ final class HttpApi {
     }
 
     void publish(ChannelHandlerContext ctx, FullHttpRequest req, boolean keepAlive, String topic) {
-        Identity identity = authenticated(ctx, req, keepAlive);
-        if (identity == null) {
-            return;
-        }
-        String why = Topics.checkTopic(topic);
-        if (why != null) {
-            HttpResponses.send(ctx, keepAlive, HttpResponses.error(HttpResponseStatus.BAD_REQUEST, ErrorCode.BAD_TOPIC.wire(), why));
-            return;
-        }
-        if (!permitted(ctx, keepAlive, identity, Action.PUBLISH, topic)) {
+        if (admitted(ctx, req, keepAlive, Action.PUBLISH, topic, Topics.checkTopic(topic), ErrorCode.BAD_TOPIC) == null) {
             return;
         }
         Payload payload = payload(ctx, req, keepAlive);
@@ -103,17 +94,25 @@ final class HttpApi {
         HttpResponses.send(ctx, keepAlive && !server.draining(), response);
     }
 
-    void history(ChannelHandlerContext ctx, FullHttpRequest req, boolean keepAlive, String topic, QueryStringDecoder uri) {
+    /**
+     * The caller's identity when it is authenticated, {@code name} is well formed ({@code why} is null) and the
+     * permissions allow {@code action} on it; otherwise answers 401, 400 with {@code code}, or 403, and returns null.
+     */
+    private Identity admitted(ChannelHandlerContext ctx, FullHttpRequest req, boolean keepAlive, Action action,
+                              String name, String why, ErrorCode code) {
         Identity identity = authenticated(ctx, req, keepAlive);
         if (identity == null) {
-            return;
+            return null;
         }
-        String why = Topics.checkTopic(topic);
         if (why != null) {
-            HttpResponses.send(ctx, keepAlive, HttpResponses.error(HttpResponseStatus.BAD_REQUEST, ErrorCode.BAD_TOPIC.wire(), why));
-            return;
+            HttpResponses.send(ctx, keepAlive, HttpResponses.error(HttpResponseStatus.BAD_REQUEST, code.wire(), why));
+            return null;
         }
-        if (!permitted(ctx, keepAlive, identity, Action.HISTORY, topic)) {
+        return permitted(ctx, keepAlive, identity, action, name) ? identity : null;
+    }
+
+    void history(ChannelHandlerContext ctx, FullHttpRequest req, boolean keepAlive, String topic, QueryStringDecoder uri) {
+        if (admitted(ctx, req, keepAlive, Action.HISTORY, topic, Topics.checkTopic(topic), ErrorCode.BAD_TOPIC) == null) {
             return;
         }
         int max = server.hub().historyConfig().maxRecovery();
@@ -159,16 +158,7 @@ final class HttpApi {
     }
 
     void call(ChannelHandlerContext ctx, FullHttpRequest req, boolean keepAlive, String proc, QueryStringDecoder uri) {
-        Identity identity = authenticated(ctx, req, keepAlive);
-        if (identity == null) {
-            return;
-        }
-        String why = Topics.checkProcedure(proc);
-        if (why != null) {
-            HttpResponses.send(ctx, keepAlive, HttpResponses.error(HttpResponseStatus.BAD_REQUEST, ErrorCode.BAD_PROCEDURE.wire(), why));
-            return;
-        }
-        if (!permitted(ctx, keepAlive, identity, Action.CALL, proc)) {
+        if (admitted(ctx, req, keepAlive, Action.CALL, proc, Topics.checkProcedure(proc), ErrorCode.BAD_PROCEDURE) == null) {
             return;
         }
         long max = server.rpc().config().maxTimeout().toMillis();
