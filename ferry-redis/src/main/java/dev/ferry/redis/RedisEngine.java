@@ -177,7 +177,7 @@ public final class RedisEngine implements Engine, RemoteProcedures {
     @Override
     public CompletionStage<Long> publish(String topic, Payload data) {
         byte[][] keys = {names.meta(topic), names.stream(topic), names.topicChannel(topic)};
-        byte[][] args = {kind(data), data.bytes(), ascii(retained(topic)), ascii(history.ttl().toMillis()), ascii(newEpoch())};
+        byte[][] args = {kind(data), data.bytes(), ascii(retained(topic)), ascii(history.limitsFor(topic).ttl().toMillis()), ascii(newEpoch())};
         return eval(publishSha, Scripts.PUBLISH, keys, args).thenApply(r -> (Long) ((List<?>) r).get(0));
     }
 
@@ -216,7 +216,7 @@ public final class RedisEngine implements Engine, RemoteProcedures {
     public CompletionStage<TopicSnapshot> read(String topic, long after, long before, int limit, boolean reverse) {
         byte[][] keys = {names.meta(topic), names.stream(topic)};
         byte[][] args = {ascii(after), ascii(before), ascii(limit), ascii(reverse ? 1 : 0), ascii(retained(topic)),
-                ascii(history.ttl().toMillis()), ascii("")};
+                ascii(history.limitsFor(topic).ttl().toMillis()), ascii("")};
         return eval(readSha, Scripts.READ, keys, args).thenApply(r -> snapshot(topic, (List<?>) r));
     }
 
@@ -237,14 +237,14 @@ public final class RedisEngine implements Engine, RemoteProcedures {
         return new TopicSnapshot(topic, epoch, offset, first, items, times);
     }
 
-    /** Publications kept for {@code topic}: 0 for a lossy topic. */
+    /** Publications kept for {@code topic}: 0 for a lossy topic, else its rule's or the default count. */
     private long retained(String topic) {
         for (String p : history.lossyTopics()) {
             if (Topics.matches(p, topic)) {
                 return 0;
             }
         }
-        return history.size();
+        return history.limitsFor(topic).size();
     }
 
     private boolean lossy(String topic) {

@@ -66,7 +66,8 @@ public final class ConfigLoader {
             "auth.issuers.<name>.issuer", "auth.issuers.<name>.secret", "auth.issuers.<name>.public-keys",
             "auth.issuers.<name>.jwks-file", "auth.issuers.<name>.jwks-url", "auth.issuers.<name>.jwks-refresh",
             "auth.issuers.<name>.audience",
-            "http.api-keys.<name>.key", "http.api-keys.<name>.allow");
+            "http.api-keys.<name>.key", "http.api-keys.<name>.allow",
+            "history.rules.<name>.pattern", "history.rules.<name>.size", "history.rules.<name>.ttl");
 
     /** Named sections that build lists of records: issuers and named API keys. */
     private static final Pattern NAMED_SECTION =
@@ -233,11 +234,12 @@ public final class ConfigLoader {
         HttpConfig http = new HttpConfig(
                 list("http.api-keys", d.http().apiKeys()),
                 size("http.max-body-bytes", d.http().maxBodyBytes()));
-        HistoryConfig history = new HistoryConfig(
-                integer("history.size", d.history().size()),
-                duration("history.ttl", d.history().ttl()),
+        int historySize = integer("history.size", d.history().size());
+        Duration historyTtl = duration("history.ttl", d.history().ttl());
+        HistoryConfig history = new HistoryConfig(historySize, historyTtl,
                 integer("history.max-recovery", d.history().maxRecovery()),
-                list("history.lossy-topics", d.history().lossyTopics()));
+                list("history.lossy-topics", d.history().lossyTopics()),
+                historyRules(historySize, historyTtl));
         WebConfig web = new WebConfig(
                 list("web.allowed-origins", d.web().allowedOrigins()),
                 list("web.cors-origins", d.web().corsOrigins()));
@@ -309,6 +311,23 @@ public final class ConfigLoader {
                 str("session.secret", d.session().secret()),
                 str("session.cookie", d.session().cookie()).trim());
         return new FerryConfig(server, ws, rpc, http, history, web, tls, tunnel, engine, sse, auth, limits, session);
+    }
+
+    /** The rules named by keys under {@code history.rules.}, in name order. */
+    private List<HistoryConfig.Rule> historyRules(int defaultSize, Duration defaultTtl) {
+        TreeSet<String> names = new TreeSet<>();
+        for (String key : values.keySet()) {
+            if (key.startsWith("history.rules.") && isKnown(key)) {
+                names.add(key.substring("history.rules.".length(), key.lastIndexOf('.')));
+            }
+        }
+        List<HistoryConfig.Rule> rules = new ArrayList<>();
+        for (String name : names) {
+            String k = "history.rules." + name + ".";
+            rules.add(new HistoryConfig.Rule(name, values.get(k + "pattern"), integer(k + "size", defaultSize),
+                    duration(k + "ttl", defaultTtl)));
+        }
+        return rules;
     }
 
     private java.nio.file.Path path(String key) {

@@ -43,7 +43,8 @@ public final class MemoryEngine implements Engine {
 
         TopicState(String topic) {
             lossy = history.lossyTopics().stream().anyMatch(p -> Topics.matches(p, topic));
-            retained = lossy || history.size() == 0 ? null : new TopicHistory(history.size(), history.ttl().toMillis());
+            HistoryConfig.Limits limits = history.limitsFor(topic);
+            retained = lossy || limits.size() == 0 ? null : new TopicHistory(limits.size(), limits.ttl().toMillis());
         }
     }
 

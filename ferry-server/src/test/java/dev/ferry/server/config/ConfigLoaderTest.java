@@ -179,4 +179,22 @@ class ConfigLoaderTest {
         }
         assertThat(rows).isEqualTo(ConfigLoader.KEYS.size() + ConfigLoader.NAMED_KEYS.size());
     }
+
+    @Test
+    void historyRulesPerPattern() {
+        FerryConfig c = new ConfigLoader()
+                .set("history.size", "50")
+                .set("history.rules.chat.pattern", "chat.#")
+                .set("history.rules.chat.size", "5")
+                .set("history.rules.ticks.pattern", "ticks.*")
+                .set("history.rules.ticks.ttl", "10s")
+                .load();
+        assertThat(c.history().limitsFor("chat.room1")).isEqualTo(new HistoryConfig.Limits(5, Duration.ofMinutes(5)));
+        assertThat(c.history().limitsFor("ticks.eur")).isEqualTo(new HistoryConfig.Limits(50, Duration.ofSeconds(10)));
+        assertThat(c.history().limitsFor("other")).isEqualTo(new HistoryConfig.Limits(50, Duration.ofMinutes(5)));
+        assertThatThrownBy(() -> new ConfigLoader().set("history.rules.bad.pattern", "a..b").load())
+                .hasMessageContaining("history.rules.bad.pattern:");
+        assertThatThrownBy(() -> new ConfigLoader().set("history.rules.bad.size", "3").load())
+                .hasMessageContaining("history.rules.bad.pattern: missing");
+    }
 }

@@ -15,7 +15,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class RecoveryTest {
     @RegisterExtension
     static final FerryServerExtension server = new FerryServerExtension(c -> c.withHistory(
-            new HistoryConfig(50, Duration.ofMinutes(5), 30, List.of("ticks.#"))));
+            new HistoryConfig(50, Duration.ofMinutes(5), 30, List.of("ticks.#"),
+                    List.of(new HistoryConfig.Rule("short", "short.#", 5, Duration.ofMinutes(5))))));
 
     private static void publish(WsTestClient pub, String topic, int from, int to) {
         StringBuilder b = new StringBuilder();
@@ -141,6 +142,20 @@ class RecoveryTest {
             JsonNode page = c.nextJson().path("data");
             assertThat(page.path("offset").asLong()).isEqualTo(5);
             assertThat(page.path("items").size()).isZero();
+        }
+    }
+
+    @Test
+    void aRuleGivesTheTopicsOfItsPatternTheirOwnLimits() {
+        try (WsTestClient pub = WsTestClient.connect(server.wsUri()); WsTestClient c = WsTestClient.connect(server.wsUri())) {
+            publish(pub, "short.t", 1, 10);
+            publish(pub, "long.t", 1, 10);
+            c.send("{\"type\":\"history\",\"id\":1,\"topic\":\"short.t\"}");
+            JsonNode shortPage = c.nextJson().path("data");
+            assertThat(shortPage.path("first").asLong()).isEqualTo(6); // the rule keeps 5
+            assertThat(shortPage.path("items").size()).isEqualTo(5);
+            c.send("{\"type\":\"history\",\"id\":2,\"topic\":\"long.t\"}");
+            assertThat(c.nextJson().path("data").path("first").asLong()).isEqualTo(1); // the default keeps 50
         }
     }
 }
