@@ -72,6 +72,7 @@ public final class FerryClient implements AutoCloseable {
     /** {@link #uri} first, then the failover nodes: each (re)connect attempt after the first goes to the next. */
     private final List<URI> uris;
     private final java.util.concurrent.atomic.AtomicInteger attempts = new java.util.concurrent.atomic.AtomicInteger();
+    private final java.util.concurrent.atomic.AtomicLong duplicatesSkipped = new java.util.concurrent.atomic.AtomicLong();
     private final boolean reconnect;
     private final Duration connectTimeout;
     private final Duration requestTimeout;
@@ -102,6 +103,11 @@ public final class FerryClient implements AutoCloseable {
     private final Map<String, RegistrationImpl> registrations = new LinkedHashMap<>();
     /** Patterns subscribed durably (docs/protocol.md §4.5): the server keeps them across disconnects. */
     private final java.util.Set<String> durable = new java.util.HashSet<>();
+    /** Publications received twice (same topic, epoch and offset) and not handed to a handler again. */
+    public long duplicatesSkipped() {
+        return duplicatesSkipped.get();
+    }
+
     /** The token of this client's server-side session, resumed after a reconnect; null before the first answer. */
     private String sessionToken;
 
@@ -829,6 +835,7 @@ public final class FerryClient implements AutoCloseable {
             if (m.epoch() != null) {
                 Frame.Position last = positions.get(m.topic());
                 if (last != null && last.epoch().equals(m.epoch()) && m.offset() <= last.offset()) {
+                    duplicatesSkipped.incrementAndGet();
                     return; // seen already (replayed and live at once, or overlapping subscriptions)
                 }
                 positions.put(m.topic(), new Frame.Position(m.topic(), m.offset(), m.epoch()));

@@ -138,9 +138,13 @@ class NodeCrashTest {
                 }
             }
         }
+        long duplicates = 0;
+        for (FerryClient c : clients) {
+            duplicates += c.duplicatesSkipped();
+        }
         System.out.printf("node crash: sent %d, delivered %d (exactly once, in order) to %d subscribers, of which "
-                        + "%d after their node was killed (on the survivors)%n",
-                lastAcked0.get() + lastAcked1.get(), delivered, SUBSCRIBERS, recoveredBySurvivors);
+                        + "%d after their node was killed (on the survivors); %d duplicates discarded by offset%n",
+                lastAcked0.get() + lastAcked1.get(), delivered, SUBSCRIBERS, recoveredBySurvivors, duplicates);
         assertThat(complete).isEqualTo(SUBSCRIBERS);
     }
 }
