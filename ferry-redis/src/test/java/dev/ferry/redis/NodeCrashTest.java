@@ -81,7 +81,7 @@ class NodeCrashTest {
             FerryClient c = FerryClient.builder().uri(home).failover(others).httpClient(http)
                     .backoff(Duration.ofMillis(50), Duration.ofMillis(500)).build().connect();
             clients.add(c);
-            c.subscribe("crash.*", m -> mine.computeIfAbsent(m.topic(), t -> new CopyOnWriteArrayList<>()).add(m.offset()))
+            c.subscribeDurable("crash.*", m -> mine.computeIfAbsent(m.topic(), t -> new CopyOnWriteArrayList<>()).add(m.offset()))
                     .get(TIMEOUT_S, TimeUnit.SECONDS);
         }
 
