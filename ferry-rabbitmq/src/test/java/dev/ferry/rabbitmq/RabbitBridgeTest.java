@@ -112,6 +112,23 @@ class RabbitBridgeTest {
         return d.getEnvelope().getRoutingKey();
     }
 
+    /** A web page watching an AMQP feed: RabbitMQ → the bridge → an SSE stream (an EventSource's view). */
+    @Test
+    void amqpPublisherFeedsAnSseSubscriber() throws Exception {
+        try (dev.ferry.server.testing.SseTestClient sse = dev.ferry.server.testing.SseTestClient.open(
+                java.net.URI.create(server.httpUri() + "/v1/sse?topic=obs.v02.post.sse.%23"))) {
+            assertThat(sse.next().type()).isEqualTo("ready");
+            Broker.await("binding v02.post.sse.#",
+                    () -> Broker.bindings(EX_IN, bridge.queueName("obs")).contains("v02.post.sse.#"));
+            publish(EX_IN, "v02.post.sse.s1", "application/json", "{\"t\":7}".getBytes(StandardCharsets.UTF_8));
+            dev.ferry.server.testing.SseTestClient.Event e = sse.next();
+            JsonNode data = new com.fasterxml.jackson.databind.ObjectMapper().readTree(e.data());
+            assertThat(data.path("topic").asText()).isEqualTo("obs.v02.post.sse.s1");
+            assertThat(data.path("data").toString()).isEqualTo("{\"t\":7}");
+            assertThat(e.id()).contains("obs.v02.post.sse.s1=1@"); // resumable, like any SSE event
+        }
+    }
+
     @Test
     void amqpPublisherFeedsWebSocketSubscriberWithJsonAndBinaryBodies() throws Exception {
         try (WsTestClient ws = subscribe("obs.v02.post.observations.#")) {
