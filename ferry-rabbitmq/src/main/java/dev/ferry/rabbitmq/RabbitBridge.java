@@ -143,6 +143,17 @@ public final class RabbitBridge implements FerryExtension {
     @Override
     public void start(ExtensionContext context) {
         hub = context.hub();
+        var meters = context.meters();
+        io.micrometer.core.instrument.FunctionCounter.builder("ferry.rabbitmq.inbound.published", inboundPublished, LongAdder::sum)
+                .description("messages from RabbitMQ published on Ferry topics").register(meters);
+        io.micrometer.core.instrument.FunctionCounter.builder("ferry.rabbitmq.inbound.rejected", inboundRejected, LongAdder::sum)
+                .description("messages from RabbitMQ rejected (routing key not a topic, or refused by the hub)").register(meters);
+        io.micrometer.core.instrument.FunctionCounter.builder("ferry.rabbitmq.outbound.published", outboundPublished, LongAdder::sum)
+                .description("Ferry publications published to RabbitMQ").register(meters);
+        io.micrometer.core.instrument.FunctionCounter.builder("ferry.rabbitmq.outbound.dropped", outboundDropped, LongAdder::sum)
+                .description("Ferry publications not sent to RabbitMQ (disconnected, or beyond rabbitmq.outbound-queue-bytes)").register(meters);
+        io.micrometer.core.instrument.FunctionCounter.builder("ferry.rabbitmq.loops.stopped", loopsStopped, LongAdder::sum)
+                .description("messages not bridged back where they came from").register(meters);
         List<String> outPatterns = new ArrayList<>();
         outboundBridges.forEach(b -> outPatterns.addAll(b.ferryPatterns()));
         guard = new LoopGuard(hub, outPatterns);

@@ -127,6 +127,10 @@ class RabbitBridgeTest {
             assertThat(data.path("data").toString()).isEqualTo("{\"t\":7}");
             assertThat(e.id()).contains("obs.v02.post.sse.s1=1@"); // resumable, like any SSE event
         }
+        // The bridge's counters are Prometheus series of the server.
+        assertThat(server.meterRegistry().scrape()).contains("ferry_rabbitmq_inbound_published_total",
+                "ferry_rabbitmq_outbound_dropped_total", "ferry_rabbitmq_loops_stopped_total");
+        assertThat(server.meterRegistry().get("ferry.rabbitmq.inbound.published").functionCounter().count()).isGreaterThanOrEqualTo(1);
     }
 
     @Test

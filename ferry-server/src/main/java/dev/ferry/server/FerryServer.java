@@ -258,7 +258,7 @@ public final class FerryServer implements AutoCloseable {
     }
 
     private void startExtensions() {
-        ExtensionContext ec = new ExtensionContext(config, context.hub());
+        ExtensionContext ec = new ExtensionContext(config, context.hub(), meters);
         for (FerryExtension e : extensions) {
             try {
                 e.start(ec);
