@@ -54,6 +54,7 @@ public final class FerryMetrics implements AutoCloseable {
                 .baseUnit("bytes").register(r);
         Gauge.builder("netty.allocator.used.heap", netty, PooledByteBufAllocatorMetric::usedHeapMemory)
                 .baseUnit("bytes").register(r);
+        server.tunnels().bindMetrics(r);
         new JvmMemoryMetrics().bindTo(r);
         new JvmThreadMetrics().bindTo(r);
         new ClassLoaderMetrics().bindTo(r);
