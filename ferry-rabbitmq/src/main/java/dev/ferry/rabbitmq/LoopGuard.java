@@ -36,12 +36,12 @@ final class LoopGuard {
      * with an engine that answers later, the mark follows, and a publication that overtakes it is stopped by the
      * origin header instead (see {@link RabbitBridge}).
      */
-    CompletionStage<Long> publishInbound(String topic, Payload payload) {
+    CompletionStage<Long> publishInbound(String topic, Payload payload, java.util.Map<String, String> tags) {
         if (outboundPatterns.stream().noneMatch(p -> Topics.matches(p, topic))) {
-            return hub.publish(topic, payload);
+            return publish(topic, payload, tags);
         }
         synchronized (marks) {
-            CompletionStage<Long> published = hub.publish(topic, payload);
+            CompletionStage<Long> published = publish(topic, payload, tags);
             Long now = published.toCompletableFuture().getNow(null);
             if (now != null) {
                 mark(topic, now);
@@ -54,6 +54,17 @@ final class LoopGuard {
             }
             return published;
         }
+    }
+
+    /** Publishes with tags; an engine that cannot carry tags (Redis, for now) gets the publication without them. */
+    private CompletionStage<Long> publish(String topic, Payload payload, java.util.Map<String, String> tags) {
+        if (tags.isEmpty()) {
+            return hub.publish(topic, payload);
+        }
+        return hub.publish(topic, payload, tags).exceptionallyCompose(e ->
+                (e instanceof UnsupportedOperationException || e.getCause() instanceof UnsupportedOperationException)
+                        ? hub.publish(topic, payload)
+                        : java.util.concurrent.CompletableFuture.failedStage(e));
     }
 
     private void mark(String topic, long offset) {

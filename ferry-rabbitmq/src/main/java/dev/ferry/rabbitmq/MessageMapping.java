@@ -11,19 +11,22 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * How AMQP messages and Ferry payloads map onto each other. Ferry messages carry a topic and a payload (JSON or
- * binary) and nothing else, so:
+ * How AMQP messages and Ferry publications map onto each other. A Ferry publication carries a topic, a payload
+ * (JSON or binary) and tags (a small map of strings), so:
  *
  * <ul>
  *   <li>inbound, the routing key makes the topic and {@code content-type} decides the payload's kind: a JSON
  *       type ({@code application/json}, {@code text/json}, {@code application/*+json}, with or without parameters)
  *       whose body is one valid JSON value passes as JSON; every other body (and an invalid JSON one) as binary.
- *       Every other property and header is dropped;</li>
+ *       Headers whose names are valid tag names and whose values are strings, numbers or booleans become tags
+ *       (at most 32, values cut at 1024 characters; {@code x-ferry-*} and others are dropped), and
+ *       {@code message-id} becomes the tag {@code message_id};</li>
  *   <li>outbound, the topic without the prefix makes the routing key; a JSON payload goes with
  *       {@code content-type: application/json}, a binary one with {@code application/octet-stream}; the message
  *       is persistent ({@code delivery-mode 2}), has {@code app-id ferry}, a {@code timestamp}, a
- *       {@code message-id} of {@code <epoch>-<offset>}, and headers {@code x-ferry-origin} (the node id),
- *       {@code x-ferry-topic}, {@code x-ferry-epoch} and {@code x-ferry-offset}.</li>
+ *       {@code message-id} of {@code <epoch>-<offset>}, the publication's tags as headers, and headers
+ *       {@code x-ferry-origin} (the node id), {@code x-ferry-topic}, {@code x-ferry-epoch} and
+ *       {@code x-ferry-offset}.</li>
  * </ul>
  */
 final class MessageMapping {
@@ -66,6 +69,34 @@ final class MessageMapping {
         }
     }
 
+    /** The tags of an inbound message: its string-like headers with tag-shaped names, and its message id. */
+    static Map<String, String> toTags(AMQP.BasicProperties props) {
+        Map<String, String> tags = new java.util.TreeMap<>();
+        if (props == null) {
+            return tags;
+        }
+        if (props.getMessageId() != null) {
+            tags.put("message_id", cut(props.getMessageId()));
+        }
+        Map<String, Object> headers = props.getHeaders();
+        if (headers != null) {
+            for (Map.Entry<String, Object> h : new java.util.TreeMap<>(headers).entrySet()) {
+                Object v = h.getValue();
+                boolean scalar = v instanceof CharSequence || v instanceof Number || v instanceof Boolean
+                        || v instanceof com.rabbitmq.client.LongString;
+                if (tags.size() < dev.ferry.protocol.FrameCodec.MAX_TAGS && scalar && !h.getKey().startsWith("x-")
+                        && dev.ferry.protocol.FrameCodec.checkTagName(h.getKey()) == null) {
+                    tags.put(h.getKey(), cut(v.toString()));
+                }
+            }
+        }
+        return tags;
+    }
+
+    private static String cut(String s) {
+        return s.length() <= dev.ferry.protocol.FrameCodec.MAX_TAG_VALUE ? s : s.substring(0, dev.ferry.protocol.FrameCodec.MAX_TAG_VALUE);
+    }
+
     /** Whether an inbound message was published by this node (and must not come back in). */
     static boolean fromNode(AMQP.BasicProperties props, String nodeId) {
         Map<String, Object> headers = props == null ? null : props.getHeaders();
@@ -75,7 +106,13 @@ final class MessageMapping {
 
     /** The properties of an outbound message. */
     static AMQP.BasicProperties properties(String nodeId, String topic, String epoch, long offset, boolean binary) {
-        Map<String, Object> headers = new HashMap<>();
+        return properties(nodeId, topic, epoch, offset, binary, Map.of());
+    }
+
+    /** The properties of an outbound message whose publication carries {@code tags}. */
+    static AMQP.BasicProperties properties(String nodeId, String topic, String epoch, long offset, boolean binary,
+                                          Map<String, String> tags) {
+        Map<String, Object> headers = new HashMap<>(tags);
         headers.put(ORIGIN_HEADER, nodeId);
         headers.put("x-ferry-topic", topic);
         headers.put("x-ferry-offset", offset);

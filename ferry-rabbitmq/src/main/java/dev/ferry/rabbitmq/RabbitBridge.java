@@ -483,7 +483,8 @@ public final class RabbitBridge implements FerryExtension {
                 try {
                     // Waiting here holds a RabbitMQ consumer thread, never an event loop; with the in-memory engine
                     // the publication is already done.
-                    guard.publishInbound(topic, payload).toCompletableFuture().get(PUBLISH_WAIT_SECONDS, TimeUnit.SECONDS);
+                    guard.publishInbound(topic, payload, MessageMapping.toTags(props))
+                            .toCompletableFuture().get(PUBLISH_WAIT_SECONDS, TimeUnit.SECONDS);
                 } catch (RuntimeException e) {
                     // Not requeued: the same message would fail the same way, forever.
                     inboundRejected.increment();
@@ -615,7 +616,8 @@ public final class RabbitBridge implements FerryExtension {
         }
         try {
             ch.basicPublish(b.exchange(), b.toRoutingKey(msg.topic()), false,
-                    MessageMapping.properties(config.nodeId(), msg.topic(), msg.epoch(), msg.offset(), msg.data().isBinary()),
+                    MessageMapping.properties(config.nodeId(), msg.topic(), msg.epoch(), msg.offset(), msg.data().isBinary(),
+                            msg.tags()),
                     msg.data().bytes());
             outboundPublished.increment();
         } catch (IOException | RuntimeException e) {

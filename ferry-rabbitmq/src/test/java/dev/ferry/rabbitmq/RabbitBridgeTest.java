@@ -139,9 +139,14 @@ class RabbitBridgeTest {
             Broker.await("binding v02.post.observations.#",
                     () -> Broker.bindings(EX_IN, bridge.queueName("obs")).contains("v02.post.observations.#"));
 
-            publish(EX_IN, "v02.post.observations.x1", "application/json", "{\"t\":21.5}".getBytes(StandardCharsets.UTF_8));
+            channel.basicPublish(EX_IN, "v02.post.observations.x1", new AMQP.BasicProperties.Builder()
+                    .contentType("application/json").messageId("m-1")
+                    .headers(java.util.Map.of("station", "x1", "prio", 5, "x-internal", "dropped")).build(),
+                    "{\"t\":21.5}".getBytes(StandardCharsets.UTF_8));
             JsonNode msg = ws.nextJson();
             assertThat(msg.path("type").asText()).isEqualTo("msg");
+            // headers with tag-shaped names and scalar values become tags, as does the message id
+            assertThat(msg.path("tags").toString()).isEqualTo("{\"message_id\":\"m-1\",\"prio\":\"5\",\"station\":\"x1\"}");
             assertThat(msg.path("topic").asText()).isEqualTo("obs.v02.post.observations.x1");
             assertThat(msg.path("data").toString()).isEqualTo("{\"t\":21.5}");
 
@@ -194,9 +199,10 @@ class RabbitBridgeTest {
     void ferryPublisherReachesAmqpConsumer() throws Exception {
         BlockingQueue<Delivery> got = observe(EX_OUT);
         try (WsTestClient pub = WsTestClient.connect(server.webSocketUri())) {
-            pub.send("{\"type\":\"pub\",\"topic\":\"app.orders.1\",\"data\":{\"n\":1}}");
+            pub.send("{\"type\":\"pub\",\"topic\":\"app.orders.1\",\"tags\":{\"region\":\"eu\"},\"data\":{\"n\":1}}");
             Delivery d = next(got);
             assertThat(routingKey(d)).isEqualTo("orders.1");
+            assertThat(d.getProperties().getHeaders().get("region").toString()).isEqualTo("eu"); // tags travel as headers
             assertThat(d.getProperties().getContentType()).isEqualTo("application/json");
             assertThat(new String(d.getBody(), StandardCharsets.UTF_8)).isEqualTo("{\"n\":1}");
             assertThat(d.getProperties().getHeaders().get("x-ferry-origin").toString()).isEqualTo(NODE);
