@@ -364,17 +364,31 @@ public final class ConfigLoader {
         return out;
     }
 
-    /** {@code <prefix>.auth}: {@code required} (true) or {@code none} (false, the default). */
+    /**
+     * {@code <prefix>.auth}: {@code required} (true) or {@code none} (false). Unset, a route is guarded as soon as
+     * the server has credentials to check (an issuer or an API key): a tunnel is never left open by omission.
+     */
     private boolean routeAuth(String key) {
         String v = values.get(key);
         if (v == null) {
-            return false;
+            return credentialsConfigured();
         }
         return switch (v.trim().toLowerCase(Locale.ROOT)) {
             case "required" -> true;
             case "none" -> false;
             default -> throw new ConfigException(key + ": \"" + v + "\" (expected: required or none)");
         };
+    }
+
+    /** Whether any issuer ({@code auth.issuers.*}) or API key ({@code http.api-keys}) is configured. */
+    private boolean credentialsConfigured() {
+        for (Map.Entry<String, String> e : values.entrySet()) {
+            String k = e.getKey();
+            if ((k.startsWith("auth.issuers.") || k.startsWith("http.api-keys")) && !e.getValue().isBlank()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private String str(String key, String def) {

@@ -197,4 +197,18 @@ class ConfigLoaderTest {
         assertThatThrownBy(() -> new ConfigLoader().set("history.rules.bad.size", "3").load())
                 .hasMessageContaining("history.rules.bad.pattern: missing");
     }
+
+    @Test
+    void tunnelRoutesAreGuardedByDefaultOnceCredentialsExist() {
+        FerryConfig open = new ConfigLoader().set("tunnel.routes.rabbit.upstream", "127.0.0.1:5672").load();
+        assertThat(open.tunnel().routes().get(0).authRequired()).isFalse(); // nothing to check a client against
+        FerryConfig guarded = new ConfigLoader().set("tunnel.routes.rabbit.upstream", "127.0.0.1:5672")
+                .set("http.api-keys", "0123456789abcdef0123").load();
+        assertThat(guarded.tunnel().routes().get(0).authRequired()).isTrue();
+        FerryConfig optedOut = new ConfigLoader().set("tunnel.routes.rabbit.upstream", "127.0.0.1:5672")
+                .set("tunnel.routes.rabbit.auth", "none")
+                .set("auth.issuers.main.issuer", "https://issuer.example").set("auth.issuers.main.secret", "x".repeat(32))
+                .load();
+        assertThat(optedOut.tunnel().routes().get(0).authRequired()).isFalse();
+    }
 }
