@@ -14,7 +14,6 @@ import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
@@ -25,7 +24,6 @@ import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
 import io.netty.handler.timeout.IdleState;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
-import java.io.IOException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,10 +40,11 @@ final class FerryWebSocketHandler extends ChannelInboundHandlerAdapter {
     // ---- event loop only
     private Session session;
     private WebSocketOutbound outbound;
-    private int idlePeriods;
+    private final Liveness liveness;
 
     FerryWebSocketHandler(ServerContext server) {
         this.server = server;
+        this.liveness = new Liveness(server.config().websocket());
     }
 
     @Override
@@ -82,9 +81,7 @@ final class FerryWebSocketHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void idle(ChannelHandlerContext ctx) {
-        idlePeriods++;
-        long idleMs = idlePeriods * server.config().websocket().pingInterval().toMillis();
-        if (idleMs >= server.config().websocket().idleTimeout().toMillis()) {
+        if (liveness.silentTooLong()) {
             ctx.writeAndFlush(new CloseWebSocketFrame(CloseCodes.IDLE_TIMEOUT, "idle timeout"))
                     .addListener(ChannelFutureListener.CLOSE);
         } else {
@@ -94,7 +91,7 @@ final class FerryWebSocketHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        idlePeriods = 0;
+        liveness.heard();
         try {
             if (session == null) {
                 return;
@@ -123,19 +120,20 @@ final class FerryWebSocketHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        if (cause instanceof TooLongFrameException
-                || cause instanceof CorruptedWebSocketFrameException c && c.closeStatus().equals(WebSocketCloseStatus.MESSAGE_TOO_BIG)) {
-            closeWithError(ctx, ErrorCode.MESSAGE_TOO_LARGE, "message larger than websocket.max-message-bytes ("
+        switch (WebSocketFault.of(cause)) {
+            case TOO_LARGE -> closeWithError(ctx, ErrorCode.MESSAGE_TOO_LARGE, "message larger than websocket.max-message-bytes ("
                     + server.config().websocket().maxMessageBytes() + " bytes)", CloseCodes.MESSAGE_TOO_BIG, "message too large");
-        } else if (cause instanceof CorruptedWebSocketFrameException c) {
-            ctx.writeAndFlush(new CloseWebSocketFrame(c.closeStatus())).addListener(ChannelFutureListener.CLOSE);
-        } else if (cause instanceof IOException) {
-            log.debug("I/O error on {}: {}", ctx.channel().remoteAddress(), cause.toString());
-            ctx.close();
-        } else {
-            log.warn("unexpected error on {}", ctx.channel().remoteAddress(), cause);
-            ctx.writeAndFlush(new CloseWebSocketFrame(WebSocketCloseStatus.INTERNAL_SERVER_ERROR))
+            case CORRUPT -> ctx.writeAndFlush(new CloseWebSocketFrame(((CorruptedWebSocketFrameException) cause).closeStatus()))
                     .addListener(ChannelFutureListener.CLOSE);
+            case IO -> {
+                log.debug("I/O error on {}: {}", ctx.channel().remoteAddress(), cause.toString());
+                ctx.close();
+            }
+            default -> {
+                log.warn("unexpected error on {}", ctx.channel().remoteAddress(), cause);
+                ctx.writeAndFlush(new CloseWebSocketFrame(WebSocketCloseStatus.INTERNAL_SERVER_ERROR))
+                        .addListener(ChannelFutureListener.CLOSE);
+            }
         }
     }
 

@@ -10,7 +10,6 @@ import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
@@ -21,7 +20,6 @@ import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
 import io.netty.handler.timeout.IdleState;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.concurrent.TimeUnit;
@@ -46,11 +44,12 @@ public abstract class PlainWebSocketHandler extends ChannelInboundHandlerAdapter
 
     // ---- event loop only
     private WebSocketOutbound outbound;
-    private int idlePeriods;
+    private final Liveness liveness;
     private boolean channelClosed;
 
     protected PlainWebSocketHandler(ServerContext server, AccessScope scope) {
         this.server = server;
+        this.liveness = new Liveness(server.config().websocket());
         this.scope = scope;
     }
 
@@ -91,9 +90,7 @@ public abstract class PlainWebSocketHandler extends ChannelInboundHandlerAdapter
                 goAway();
             }
         } else if (evt instanceof IdleStateEvent idle && idle.state() == IdleState.READER_IDLE && outbound != null) {
-            idlePeriods++;
-            long idleMs = idlePeriods * server.config().websocket().pingInterval().toMillis();
-            if (idleMs >= server.config().websocket().idleTimeout().toMillis()) {
+            if (liveness.silentTooLong()) {
                 outbound.close(CloseCodes.IDLE_TIMEOUT, "idle timeout");
             } else {
                 ctx.writeAndFlush(new PingWebSocketFrame());
@@ -105,7 +102,7 @@ public abstract class PlainWebSocketHandler extends ChannelInboundHandlerAdapter
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        idlePeriods = 0;
+        liveness.heard();
         try {
             if (outbound == null) {
                 return;
@@ -131,17 +128,18 @@ public abstract class PlainWebSocketHandler extends ChannelInboundHandlerAdapter
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        if (cause instanceof TooLongFrameException
-                || cause instanceof CorruptedWebSocketFrameException c && c.closeStatus().equals(WebSocketCloseStatus.MESSAGE_TOO_BIG)) {
-            close(ctx, CloseCodes.MESSAGE_TOO_BIG, "message too large");
-        } else if (cause instanceof CorruptedWebSocketFrameException c) {
-            ctx.writeAndFlush(new CloseWebSocketFrame(c.closeStatus())).addListener(ChannelFutureListener.CLOSE);
-        } else if (cause instanceof IOException) {
-            log.debug("I/O error on {}: {}", ctx.channel().remoteAddress(), cause.toString());
-            ctx.close();
-        } else {
-            log.warn("unexpected error on {}", ctx.channel().remoteAddress(), cause);
-            close(ctx, WebSocketCloseStatus.INTERNAL_SERVER_ERROR.code(), "internal error");
+        switch (WebSocketFault.of(cause)) {
+            case TOO_LARGE -> close(ctx, CloseCodes.MESSAGE_TOO_BIG, "message too large");
+            case CORRUPT -> ctx.writeAndFlush(new CloseWebSocketFrame(((CorruptedWebSocketFrameException) cause).closeStatus()))
+                    .addListener(ChannelFutureListener.CLOSE);
+            case IO -> {
+                log.debug("I/O error on {}: {}", ctx.channel().remoteAddress(), cause.toString());
+                ctx.close();
+            }
+            default -> {
+                log.warn("unexpected error on {}", ctx.channel().remoteAddress(), cause);
+                close(ctx, WebSocketCloseStatus.INTERNAL_SERVER_ERROR.code(), "internal error");
+            }
         }
     }
 
