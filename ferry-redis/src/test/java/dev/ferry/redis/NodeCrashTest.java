@@ -17,13 +17,12 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
  * The issue's proof of "nothing lost": three nodes in processes of their own sharing Redis, 300 subscribers spread
- * over them, publishers on the two nodes that survive, and one node killed with SIGKILL mid-run. Its subscribers
+ * over them, a publisher on every node, and one node killed with SIGKILL mid-run (its publisher fails over too). Its subscribers
  * fail over to the survivors and recover from the Redis streams: every subscriber ends with every publication
  * exactly once, in order, per topic. Bounded: a few seconds of publishing at a steady rate.
  */
@@ -64,6 +63,26 @@ class NodeCrashTest {
         throw new AssertionError("node did not start: last line " + line);
     }
 
+    private static void awaitConnected(FerryClient c) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(TIMEOUT_S).toNanos();
+        while (!c.isConnected()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("publisher did not fail over: " + c);
+            }
+            TimeUnit.MILLISECONDS.sleep(20);
+        }
+    }
+
+    /** The topic's latest offset, from {@code GET /v1/history/{topic}} on the node of {@code ws}. */
+    private static long latestOffset(HttpClient http, URI ws, String topic) throws Exception {
+        URI uri = URI.create("http://" + ws.getAuthority() + "/v1/history/" + topic + "?limit=1&reverse=true");
+        java.net.http.HttpResponse<String> r = http.send(java.net.http.HttpRequest.newBuilder(uri)
+                        .header("Authorization", "Bearer " + NodeMain.API_KEY).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).as("history of %s: %s", topic, r.body()).isEqualTo(200);
+        return new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.body()).path("offset").asLong();
+    }
+
     @Test
     void subscribersOfAKilledNodeRecoverEverythingOnTheSurvivors() throws Exception {
         redis = new RedisCluster();
@@ -85,25 +104,52 @@ class NodeCrashTest {
                     .get(TIMEOUT_S, TimeUnit.SECONDS);
         }
 
-        // Publishers on the two nodes that survive, one topic each, at a steady rate; node 2 dies a third of the way.
-        AtomicLong lastAcked0 = new AtomicLong();
-        AtomicLong lastAcked1 = new AtomicLong();
-        FerryClient p0 = FerryClient.builder().uri(node[0]).httpClient(http).build().connect();
-        FerryClient p1 = FerryClient.builder().uri(node[1]).httpClient(http).build().connect();
-        clients.add(p0);
-        clients.add(p1);
-        long crashed = 0;
+        // One publisher per node, one topic each, at a steady rate. Node 2 dies a third of the way, while its
+        // publisher's publication is in flight: that publisher fails over to a survivor and publishes again what
+        // it has no acknowledgement for (so the stream may hold that publication twice, at two offsets).
+        String[] topics = {"crash.a", "crash.b", "crash.c"};
+        FerryClient[] publisher = new FerryClient[3];
+        for (int k = 0; k < 3; k++) {
+            publisher[k] = FerryClient.builder().uri(node[k]).failover(node[(k + 1) % 3], node[(k + 2) % 3])
+                    .httpClient(http).backoff(Duration.ofMillis(50), Duration.ofMillis(500))
+                    .requestTimeout(Duration.ofSeconds(5)).build().connect();
+            clients.add(publisher[k]);
+        }
+        long[] acked = new long[3];
+        long[] lastAckedOffset = new long[3];
+        long resent = 0;
+        long crashedAt = 0;
         for (int i = 1; i <= PER_PUBLISHER; i++) {
-            lastAcked0.set(p0.publishAck("crash.a", i).get(TIMEOUT_S, TimeUnit.SECONDS));
-            lastAcked1.set(p1.publishAck("crash.b", i).get(TIMEOUT_S, TimeUnit.SECONDS));
-            if (i == PER_PUBLISHER / 3) {
-                nodes.get(2).destroyForcibly(); // SIGKILL: no goaway, no close frames
-                nodes.get(2).waitFor(10, TimeUnit.SECONDS);
-                crashed = i;
+            for (int k = 0; k < 3; k++) {
+                java.util.concurrent.CompletableFuture<Long> ack = publisher[k].publishAck(topics[k], i);
+                if (k == 2 && i == PER_PUBLISHER / 3) {
+                    nodes.get(2).destroyForcibly(); // SIGKILL: no goaway, no close frames
+                    nodes.get(2).waitFor(10, TimeUnit.SECONDS);
+                    crashedAt = i;
+                }
+                while (true) {
+                    try {
+                        lastAckedOffset[k] = ack.get(TIMEOUT_S, TimeUnit.SECONDS);
+                        acked[k]++;
+                        break;
+                    } catch (java.util.concurrent.ExecutionException e) {
+                        resent++;
+                        awaitConnected(publisher[k]);
+                        ack = publisher[k].publishAck(topics[k], i);
+                    }
+                }
             }
             TimeUnit.MILLISECONDS.sleep(10); // pacing of the publishers, not a wait for a condition
         }
-        assertThat(crashed).isPositive();
+        assertThat(crashedAt).isPositive();
+        assertThat(acked).containsOnly(PER_PUBLISHER);
+
+        // What the streams hold, asked of a survivor: every offset up to it must reach every subscriber.
+        long[] last = new long[3];
+        for (int k = 0; k < 3; k++) {
+            last[k] = latestOffset(http, node[0], topics[k]);
+            assertThat(last[k]).as("latest offset of %s", topics[k]).isGreaterThanOrEqualTo(lastAckedOffset[k]);
+        }
 
         // Every subscriber ends with every publication of each topic exactly once, in order.
         long deadline = System.nanoTime() + Duration.ofSeconds(TIMEOUT_S).toNanos();
@@ -111,10 +157,11 @@ class NodeCrashTest {
         while (System.nanoTime() < deadline) {
             complete = 0;
             for (Map<String, List<Long>> r : received) {
-                if (r.getOrDefault("crash.a", List.of()).size() >= lastAcked0.get()
-                        && r.getOrDefault("crash.b", List.of()).size() >= lastAcked1.get()) {
-                    complete++;
+                boolean all = true;
+                for (int k = 0; k < 3; k++) {
+                    all &= r.getOrDefault(topics[k], List.of()).size() >= last[k];
                 }
+                complete += all ? 1 : 0;
             }
             if (complete == SUBSCRIBERS) {
                 break;
@@ -122,19 +169,19 @@ class NodeCrashTest {
             TimeUnit.MILLISECONDS.sleep(50);
         }
         long delivered = 0;
-        long recoveredBySurvivors = 0;
+        long afterCrash = 0;
         for (int i = 0; i < SUBSCRIBERS; i++) {
             Map<String, List<Long>> r = received.get(i);
-            for (String topic : List.of("crash.a", "crash.b")) {
-                long last = topic.equals("crash.a") ? lastAcked0.get() : lastAcked1.get();
+            for (int k = 0; k < 3; k++) {
                 List<Long> expected = new ArrayList<>();
-                for (long o = 1; o <= last; o++) {
+                for (long o = 1; o <= last[k]; o++) {
                     expected.add(o);
                 }
-                assertThat(r.getOrDefault(topic, List.of())).as("subscriber %d on %s", i, topic).isEqualTo(expected);
-                delivered += last;
+                assertThat(r.getOrDefault(topics[k], List.of())).as("subscriber %d on %s", i, topics[k])
+                        .isEqualTo(expected);
+                delivered += last[k];
                 if (i % 3 == 2) {
-                    recoveredBySurvivors += last - crashed;
+                    afterCrash += last[k] - crashedAt;
                 }
             }
         }
@@ -142,9 +189,11 @@ class NodeCrashTest {
         for (FerryClient c : clients) {
             duplicates += c.duplicatesSkipped();
         }
-        System.out.printf("node crash: sent %d, delivered %d (exactly once, in order) to %d subscribers, of which "
-                        + "%d after their node was killed (on the survivors); %d duplicates discarded by offset%n",
-                lastAcked0.get() + lastAcked1.get(), delivered, SUBSCRIBERS, recoveredBySurvivors, duplicates);
+        System.out.printf("node crash: sent %d (acknowledged %d, %d sent again after the crash), delivered %d "
+                        + "(exactly once, in order) to %d subscribers, of which %d to the killed node's subscribers "
+                        + "after it died (recovered on the survivors); %d duplicates discarded by offset%n",
+                last[0] + last[1] + last[2], acked[0] + acked[1] + acked[2], resent, delivered, SUBSCRIBERS,
+                afterCrash, duplicates);
         assertThat(complete).isEqualTo(SUBSCRIBERS);
     }
 }

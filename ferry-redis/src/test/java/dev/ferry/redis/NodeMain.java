@@ -4,6 +4,7 @@ import dev.ferry.server.FerryServer;
 import dev.ferry.server.config.EngineConfig;
 import dev.ferry.server.config.FerryConfig;
 import dev.ferry.server.config.HistoryConfig;
+import dev.ferry.server.config.HttpConfig;
 import java.time.Duration;
 import java.util.List;
 
@@ -13,13 +14,17 @@ import java.util.List;
  * {@code PORT <n>} on stdout, and serves until killed.
  */
 public final class NodeMain {
+    /** The key of the node's HTTP API (history reads in tests). */
+    static final String API_KEY = "node-main-test-key";
+
     private NodeMain() {
     }
 
     public static void main(String[] args) throws InterruptedException {
         FerryConfig config = FerryConfig.DEFAULT
                 .withHistory(new HistoryConfig(100_000, Duration.ofMinutes(5), 100_000, List.of()))
-                .withEngine(EngineConfig.DEFAULT.withEngine("redis").withRedis(RedisCluster.URI, args[0]));
+                .withEngine(EngineConfig.DEFAULT.withEngine("redis").withRedis(RedisCluster.URI, args[0]))
+                .withHttp(new HttpConfig(List.of(API_KEY), HttpConfig.DEFAULT.maxBodyBytes(), List.of()));
         FerryServer server = FerryServer.builder().config(config).host("127.0.0.1").port(0).build();
         System.out.println("PORT " + server.start());
         System.out.flush();
