@@ -56,7 +56,7 @@ final class LoopGuard {
         }
     }
 
-    /** Publishes with tags; an engine that cannot carry tags (Redis, for now) gets the publication without them. */
+    /** Publishes with tags; an engine that cannot carry tags (a third-party one) gets the publication without them. */
     private CompletionStage<Long> publish(String topic, Payload payload, java.util.Map<String, String> tags) {
         if (tags.isEmpty()) {
             return hub.publish(topic, payload);

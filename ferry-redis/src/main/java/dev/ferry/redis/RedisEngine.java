@@ -176,8 +176,19 @@ public final class RedisEngine implements Engine, RemoteProcedures {
 
     @Override
     public CompletionStage<Long> publish(String topic, Payload data) {
+        return publish(topic, data, Map.of());
+    }
+
+    @Override
+    public CompletionStage<Long> publish(String topic, Payload data, Map<String, String> tags) {
         byte[][] keys = {names.meta(topic), names.stream(topic), names.topicChannel(topic)};
-        byte[][] args = {kind(data), data.bytes(), ascii(retained(topic)), ascii(history.limitsFor(topic).ttl().toMillis()), ascii(newEpoch())};
+        byte[] kind;
+        try {
+            kind = PublicationKind.encode(data, tags);
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        byte[][] args = {kind, data.bytes(), ascii(retained(topic)), ascii(history.limitsFor(topic).ttl().toMillis()), ascii(newEpoch())};
         return eval(publishSha, Scripts.PUBLISH, keys, args).thenApply(r -> (Long) ((List<?>) r).get(0));
     }
 
@@ -231,7 +242,7 @@ public final class RedisEngine implements Engine, RemoteProcedures {
         List<Long> times = new ArrayList<>(r.size() - 3);
         for (int i = 3; i < r.size(); i++) {
             List<?> e = (List<?>) r.get(i);
-            items.add(new Frame.Msg(topic, (Long) e.get(0), epoch, payload((byte[]) e.get(2), (byte[]) e.get(3))));
+            items.add(PublicationKind.msg(topic, (Long) e.get(0), epoch, (byte[]) e.get(2), (byte[]) e.get(3), 0));
             times.add((Long) e.get(1));
         }
         return new TopicSnapshot(topic, epoch, offset, first, items, times);
@@ -251,7 +262,7 @@ public final class RedisEngine implements Engine, RemoteProcedures {
         return !history.lossyTopics().isEmpty() && retained(topic) == 0;
     }
 
-    /** A publication received on a topic channel: {@code epoch LF offset LF kind data}. */
+    /** A publication received on a topic channel: {@code epoch LF offset LF kind data} (kind: {@link PublicationKind}). */
     private void received(String topic, byte[] message) {
         int a = indexOf(message, (byte) '\n', 0);
         int b = a < 0 ? -1 : indexOf(message, (byte) '\n', a + 1);
@@ -268,10 +279,14 @@ public final class RedisEngine implements Engine, RemoteProcedures {
             }
             seen.put(topic, new Seen(epoch, offset));
         }
-        byte[] kind = {message[b + 1]};
-        byte[] data = new byte[message.length - b - 2];
-        System.arraycopy(message, b + 2, data, 0, data.length);
-        fanout.publication(new Frame.Msg(topic, offset, epoch, payload(kind, data)), lossy(topic));
+        Frame.Msg m;
+        try {
+            m = PublicationKind.msg(topic, offset, epoch, null, message, b + 1);
+        } catch (RuntimeException e) {
+            log.warn("malformed publication on topic {} ignored: {}", topic, e.getMessage());
+            return;
+        }
+        fanout.publication(m, lossy(topic));
     }
 
     // ------------------------------------------------------------ RPC between nodes
@@ -500,14 +515,6 @@ public final class RedisEngine implements Engine, RemoteProcedures {
             out.completeExceptionally(e);
         }
         return out;
-    }
-
-    private static Payload payload(byte[] kind, byte[] data) {
-        return kind.length > 0 && kind[0] == 'b' ? Payload.binary(data) : Payload.json(data);
-    }
-
-    private static byte[] kind(Payload p) {
-        return p.isBinary() ? new byte[] {'b'} : new byte[] {'j'};
     }
 
     private static String newEpoch() {

@@ -253,6 +253,54 @@ class ClusterTest {
     }
 
     @Test
+    void tagsTravelAcrossNodesIntoFiltersAndHistory() {
+        try (WsTestClient pub = WsTestClient.connect(a.webSocketUri());
+             WsTestClient east = WsTestClient.connect(b.webSocketUri());
+             WsTestClient all = WsTestClient.connect(c.webSocketUri())) {
+            east.send("{\"type\":\"sub\",\"id\":1,\"topic\":\"tagged.*\",\"filter\":\"tags.region == 'east'\"}");
+            east.nextJson(n -> n.path("id").asInt() == 1);
+            sub(all, 1, "tagged.*");
+            pub.send("{\"type\":\"pub\",\"topic\":\"tagged.x\",\"data\":1,\"tags\":{\"region\":\"west\"}}\n"
+                    + "{\"type\":\"pub\",\"topic\":\"tagged.x\",\"data\":2,\"tags\":{\"region\":\"east\",\"line\":\"a\\nb\"}}\n"
+                    + "{\"type\":\"pub\",\"topic\":\"tagged.x\",\"data\":3}\n"
+                    + "{\"type\":\"pub\",\"id\":9,\"ack\":true,\"topic\":\"tagged.x\",\"data\":\"\\n\",\"tags\":{\"region\":\"east\"}}");
+            pub.nextJson(n -> n.path("id").asInt() == 9);
+
+            JsonNode m = east.nextJson(n -> n.path("type").asText().equals("msg"));
+            assertThat(m.path("data").asInt()).isEqualTo(2);
+            assertThat(m.path("tags").path("region").asText()).isEqualTo("east");
+            assertThat(m.path("tags").path("line").asText()).isEqualTo("a\nb");
+            m = east.nextJson(n -> n.path("type").asText().equals("msg"));
+            assertThat(m.path("data").asText()).isEqualTo("\n");
+            assertThat(m.path("offset").asLong()).isEqualTo(4);
+
+            for (int i = 1; i <= 4; i++) {
+                m = all.nextJson(n -> n.path("type").asText().equals("msg"));
+                assertThat(m.path("offset").asLong()).isEqualTo(i);
+                assertThat(m.has("tags")).isEqualTo(i != 3);
+            }
+
+            all.send("{\"type\":\"history\",\"id\":2,\"topic\":\"tagged.x\"}");
+            JsonNode items = all.nextJson(n -> n.path("id").asInt() == 2).path("data").path("items");
+            assertThat(items.size()).isEqualTo(4);
+            assertThat(items.get(0).path("tags").path("region").asText()).isEqualTo("west");
+            assertThat(items.get(1).path("tags").path("line").asText()).isEqualTo("a\nb");
+            assertThat(items.get(2).has("tags")).isFalse();
+            assertThat(items.get(3).path("data").asText()).isEqualTo("\n");
+
+            // recovery from history applies the filter too
+            try (WsTestClient late = WsTestClient.connect(b.webSocketUri())) {
+                late.send("{\"type\":\"sub\",\"id\":1,\"topic\":\"tagged.x\",\"filter\":\"tags.region == 'east'\","
+                        + "\"since\":[{\"topic\":\"tagged.x\",\"offset\":0,\"epoch\":\""
+                        + items.get(0).path("epoch").asText(m.path("epoch").asText()) + "\"}]}");
+                late.nextJson(n -> n.path("id").asInt() == 1);
+                assertThat(late.nextJson(n -> n.path("type").asText().equals("msg")).path("offset").asLong()).isEqualTo(2);
+                assertThat(late.nextJson(n -> n.path("type").asText().equals("msg")).path("offset").asLong()).isEqualTo(4);
+            }
+        }
+    }
+
+    @Test
     void readyzReportsTheEngine() throws Exception {
         HttpResponse<String> r = HttpClient.newHttpClient().send(
                 HttpRequest.newBuilder(URI.create(a.httpUri() + "/readyz")).build(), HttpResponse.BodyHandlers.ofString());
