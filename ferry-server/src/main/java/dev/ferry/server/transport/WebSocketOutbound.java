@@ -6,7 +6,6 @@ import dev.ferry.protocol.FrameCodec;
 import dev.ferry.server.session.Outbound;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
@@ -129,7 +128,7 @@ public final class WebSocketOutbound implements Outbound {
 
     private void write(WebSocketFrame f) {
         if (f instanceof CloseWebSocketFrame) {
-            ctx.writeAndFlush(f).addListener(ChannelFutureListener.CLOSE);
+            ctx.writeAndFlush(f).addListener(LingeringClose.INSTANCE);
         } else {
             Runnable written = onWritten.isEmpty() ? null : onWritten.remove(f);
             if (written == null) {
@@ -178,7 +177,7 @@ public final class WebSocketOutbound implements Outbound {
         releaseQueue();
         server.slowConsumerClosed();
         ctx.writeAndFlush(new CloseWebSocketFrame(CloseCodes.SLOW_CONSUMER, "slow consumer"))
-                .addListener(ChannelFutureListener.CLOSE);
+                .addListener(LingeringClose.INSTANCE);
         ctx.executor().schedule(() -> {
             ctx.close();
         }, CLOSE_GRACE_MS, TimeUnit.MILLISECONDS);

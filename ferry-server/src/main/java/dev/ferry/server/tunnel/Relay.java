@@ -114,7 +114,8 @@ public final class Relay {
         }
         closing = true;
         if (webSocket.isActive() && started) {
-            webSocket.writeAndFlush(new CloseWebSocketFrame(code, reason)).addListener(ChannelFutureListener.CLOSE);
+            webSocket.writeAndFlush(new CloseWebSocketFrame(code, reason))
+                    .addListener(dev.ferry.server.transport.LingeringClose.INSTANCE);
         } else {
             webSocket.close();
         }
@@ -214,6 +215,12 @@ public final class Relay {
 
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            if (cause instanceof CorruptedWebSocketFrameException c && started) {
+                // an oversized or malformed frame: say why with the decoder's status, then close without a reset
+                log.debug("tunnel {}: {}", ctx.channel().remoteAddress(), cause.getMessage());
+                closeWebSocket(c.closeStatus().code(), c.closeStatus().reasonText());
+                return;
+            }
             failed(ctx, cause);
         }
     }

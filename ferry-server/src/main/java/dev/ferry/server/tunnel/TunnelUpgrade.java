@@ -234,11 +234,11 @@ public final class TunnelUpgrade {
                 .decoderConfig(WebSocketDecoderConfig.newBuilder()
                         .maxFramePayloadLength(config.maxFrameBytes())
                         .allowExtensions(false)
-                        .closeOnProtocolViolation(true)
+                        .closeOnProtocolViolation(false) // the relay closes with the decoder's status, lingering
                         .build())
                 .build();
         ChannelPipeline p = ctx.pipeline();
-        p.addAfter(HandlerNames.HTTP_ROUTER, HandlerNames.WS_PROTOCOL, new WebSocketServerProtocolHandler(protocol));
+        p.addAfter(HandlerNames.HTTP_ROUTER, HandlerNames.WS_PROTOCOL, new dev.ferry.server.transport.WebSocketProtocolHandler(protocol));
         p.addAfter(HandlerNames.WS_PROTOCOL, HandlerNames.TUNNEL_IDLE,
                 new IdleStateHandler(0, 0, config.idlePing().toMillis(), TimeUnit.MILLISECONDS));
         p.addAfter(HandlerNames.TUNNEL_IDLE, HandlerNames.TUNNEL_RELAY, relay.webSocketHandler());

@@ -124,7 +124,7 @@ final class FerryWebSocketHandler extends ChannelInboundHandlerAdapter {
             case TOO_LARGE -> closeWithError(ctx, ErrorCode.MESSAGE_TOO_LARGE, "message larger than websocket.max-message-bytes ("
                     + server.config().websocket().maxMessageBytes() + " bytes)", CloseCodes.MESSAGE_TOO_BIG, "message too large");
             case CORRUPT -> ctx.writeAndFlush(new CloseWebSocketFrame(((CorruptedWebSocketFrameException) cause).closeStatus()))
-                    .addListener(ChannelFutureListener.CLOSE);
+                    .addListener(dev.ferry.server.transport.LingeringClose.INSTANCE);
             case IO -> {
                 log.debug("I/O error on {}: {}", ctx.channel().remoteAddress(), cause.toString());
                 ctx.close();

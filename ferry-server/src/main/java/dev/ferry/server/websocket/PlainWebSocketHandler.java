@@ -131,7 +131,7 @@ public abstract class PlainWebSocketHandler extends ChannelInboundHandlerAdapter
         switch (WebSocketFault.of(cause)) {
             case TOO_LARGE -> close(ctx, CloseCodes.MESSAGE_TOO_BIG, "message too large");
             case CORRUPT -> ctx.writeAndFlush(new CloseWebSocketFrame(((CorruptedWebSocketFrameException) cause).closeStatus()))
-                    .addListener(ChannelFutureListener.CLOSE);
+                    .addListener(dev.ferry.server.transport.LingeringClose.INSTANCE);
             case IO -> {
                 log.debug("I/O error on {}: {}", ctx.channel().remoteAddress(), cause.toString());
                 ctx.close();

@@ -103,7 +103,7 @@ public final class WebSocketUpgrade {
                         .build())
                 .build();
         ChannelPipeline p = ctx.pipeline();
-        p.addAfter(HandlerNames.HTTP_ROUTER, HandlerNames.WS_PROTOCOL, new WebSocketServerProtocolHandler(protocol));
+        p.addAfter(HandlerNames.HTTP_ROUTER, HandlerNames.WS_PROTOCOL, new dev.ferry.server.transport.WebSocketProtocolHandler(protocol));
         p.addAfter(HandlerNames.WS_PROTOCOL, HandlerNames.WS_AGGREGATOR, new WebSocketFrameAggregator(ws.maxMessageBytes()));
         p.addAfter(HandlerNames.WS_AGGREGATOR, HandlerNames.WS_IDLE,
                 new IdleStateHandler(ws.pingInterval().toMillis(), 0, 0, TimeUnit.MILLISECONDS));
