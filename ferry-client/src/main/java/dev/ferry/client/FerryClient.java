@@ -73,6 +73,7 @@ public final class FerryClient implements AutoCloseable {
     private final List<URI> uris;
     private final java.util.concurrent.atomic.AtomicInteger attempts = new java.util.concurrent.atomic.AtomicInteger();
     private final java.util.concurrent.atomic.AtomicLong duplicatesSkipped = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong sessionsResumed = new java.util.concurrent.atomic.AtomicLong();
     private final boolean reconnect;
     private final Duration connectTimeout;
     private final Duration requestTimeout;
@@ -106,6 +107,11 @@ public final class FerryClient implements AutoCloseable {
     /** Publications received twice (same topic, epoch and offset) and not handed to a handler again. */
     public long duplicatesSkipped() {
         return duplicatesSkipped.get();
+    }
+
+    /** How many times a reconnect resumed the server-side session (on the same node or, clustered, another). */
+    public long sessionsResumed() {
+        return sessionsResumed.get();
     }
 
     /** The token of this client's server-side session, resumed after a reconnect; null before the first answer. */
@@ -430,6 +436,7 @@ public final class FerryClient implements AutoCloseable {
             }
             JsonNode data = tokenFrom(r);
             if (data != null && data.path("resumed").asBoolean()) {
+                sessionsResumed.incrementAndGet();
                 for (JsonNode entry : data.path("subscriptions")) {
                     if (entry.has("dropped") || entry.has("error")) {
                         log.warn("durable subscription {} not restored by {}: {}", entry.path("topic").asText(), uri,

@@ -86,6 +86,11 @@ final class Names {
         return key("n:" + node);
     }
 
+    /** The node channels' common prefix ({@code P:n:}). */
+    byte[] nodeChannelPrefix() {
+        return key("n:");
+    }
+
     /** The key that exists while a node is alive. */
     byte[] nodeAlive(String node) {
         return key("alive:" + node);
@@ -103,6 +108,11 @@ final class Names {
 
     String nodeAlivePrefix() {
         return prefix + ":alive:";
+    }
+
+    /** A resumable session's hash ({@code n}: the node holding it, {@code s}: its state as JSON). */
+    byte[] session(String id) {
+        return key("session:" + id);
     }
 
     byte[] procedureNodes(String proc) {

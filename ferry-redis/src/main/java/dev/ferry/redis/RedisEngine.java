@@ -102,6 +102,7 @@ public final class RedisEngine implements Engine, RemoteProcedures {
     /** Subscriber counts per pattern over the cluster, as gathered at the last heartbeat. */
     private volatile Map<String, Integer> clusterIndex;
     private volatile boolean closed;
+    private RedisSessionStore sessionStore;
 
     public RedisEngine(EngineConfig config, HistoryConfig history) {
         this.config = config;
@@ -152,6 +153,7 @@ public final class RedisEngine implements Engine, RemoteProcedures {
             pickSha = connection.sync().scriptLoad(Scripts.PICK);
             pubsub.async().subscribe(names.nodeChannel(node)).get(waitMs, TimeUnit.MILLISECONDS);
             heartbeat().toCompletableFuture().get(waitMs, TimeUnit.MILLISECONDS);
+            sessionStore = new RedisSessionStore(redis, names, node, executor);
         } catch (Exception e) {
             close();
             throw new IllegalStateException("engine redis: cannot reach " + config.redisUri() + ": " + e.getMessage(), e);
@@ -159,6 +161,11 @@ public final class RedisEngine implements Engine, RemoteProcedures {
         executor.scheduleAtFixedRate(this::heartbeat, HEARTBEAT.toMillis(), HEARTBEAT.toMillis(), TimeUnit.MILLISECONDS);
         started = true;
         log.info("Redis engine: node {} on {} (prefix {})", node, config.redisUri(), config.redisPrefix());
+    }
+
+    @Override
+    public dev.ferry.server.session.SessionStore sessionStore() {
+        return sessionStore;
     }
 
     @Override
@@ -349,6 +356,8 @@ public final class RedisEngine implements Engine, RemoteProcedures {
         } else if (m instanceof RpcWire.Failure f) {
             ErrorCode code = ErrorCode.fromWire(f.code());
             r.remoteFailed(f.invocationId(), code == null ? ErrorCode.INTERNAL : code, f.message(), f.data());
+        } else if (m instanceof RpcWire.SessionMoved moved && sessionStore != null) {
+            sessionStore.movedElsewhere(moved.id());
         }
     }
 

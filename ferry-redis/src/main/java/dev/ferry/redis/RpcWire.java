@@ -9,15 +9,19 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 
 /**
- * The messages on a node's channel: a call routed to one of its callees, or the outcome of a call one of its
- * callers made. Binary: a type byte, then fields in {@link DataOutputStream} form; a payload is a kind byte
+ * The messages on a node's channel: a call routed to one of its callees, the outcome of a call one of its
+ * callers made, or the news that another node resumed one of its sessions. Binary: a type byte, then fields in {@link DataOutputStream} form; a payload is a kind byte
  * ({@code j}/{@code b}), a length and the bytes.
  */
 final class RpcWire {
     private RpcWire() {
     }
 
-    sealed interface Message permits Call, Success, Failure {
+    sealed interface Message permits Call, Success, Failure, SessionMoved {
+    }
+
+    /** Another node resumed the session {@code id}, which this node held. */
+    record SessionMoved(String id) implements Message {
     }
 
     record Call(String callerNode, long invocationId, String proc, long timeoutMs, Payload args) implements Message {
@@ -74,6 +78,10 @@ final class RpcWire {
         });
     }
 
+    static byte[] sessionMoved(String id) {
+        return encode('S', out -> out.writeUTF(id));
+    }
+
     static Message decode(byte[] message) {
         try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(message))) {
             int type = in.readByte();
@@ -86,6 +94,7 @@ final class RpcWire {
                     String text = in.readUTF();
                     yield new Failure(id, code, text, in.readBoolean() ? payload(in) : null);
                 }
+                case 'S' -> new SessionMoved(in.readUTF());
                 default -> throw new IllegalArgumentException("unknown RPC message type " + type);
             };
         } catch (IOException e) {

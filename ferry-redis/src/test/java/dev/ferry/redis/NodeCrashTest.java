@@ -189,11 +189,17 @@ class NodeCrashTest {
         for (FerryClient c : clients) {
             duplicates += c.duplicatesSkipped();
         }
+        // the killed node's subscribers resumed their sessions on the survivors (docs/redis.md)
+        long resumed = 0;
+        for (int i = 2; i < SUBSCRIBERS; i += 3) {
+            assertThat(clients.get(i).sessionsResumed()).as("subscriber %d resumed its session", i).isPositive();
+            resumed += clients.get(i).sessionsResumed();
+        }
         System.out.printf("node crash: sent %d (acknowledged %d, %d sent again after the crash), delivered %d "
                         + "(exactly once, in order) to %d subscribers, of which %d to the killed node's subscribers "
-                        + "after it died (recovered on the survivors); %d duplicates discarded by offset%n",
+                        + "after it died (%d sessions resumed on the survivors); %d duplicates discarded by offset%n",
                 last[0] + last[1] + last[2], acked[0] + acked[1] + acked[2], resent, delivered, SUBSCRIBERS,
-                afterCrash, duplicates);
+                afterCrash, resumed, duplicates);
         assertThat(complete).isEqualTo(SUBSCRIBERS);
     }
 }

@@ -4,6 +4,7 @@ import dev.ferry.server.FerryServer;
 import dev.ferry.server.config.EngineConfig;
 import dev.ferry.server.config.FerryConfig;
 import dev.ferry.server.config.HistoryConfig;
+import dev.ferry.server.config.SessionConfig;
 import dev.ferry.server.config.HttpConfig;
 import java.time.Duration;
 import java.util.List;
@@ -24,6 +25,7 @@ public final class NodeMain {
         FerryConfig config = FerryConfig.DEFAULT
                 .withHistory(new HistoryConfig(100_000, Duration.ofMinutes(5), 100_000, List.of()))
                 .withEngine(EngineConfig.DEFAULT.withEngine("redis").withRedis(RedisCluster.URI, args[0]))
+                .withSession(new SessionConfig(Duration.ofMinutes(5), RedisCluster.SECRET, "ferry_session"))
                 .withHttp(new HttpConfig(List.of(API_KEY), HttpConfig.DEFAULT.maxBodyBytes(), List.of()));
         FerryServer server = FerryServer.builder().config(config).host("127.0.0.1").port(0).build();
         System.out.println("PORT " + server.start());

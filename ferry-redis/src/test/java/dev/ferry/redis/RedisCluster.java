@@ -4,6 +4,7 @@ import dev.ferry.server.FerryServer;
 import dev.ferry.server.config.EngineConfig;
 import dev.ferry.server.config.FerryConfig;
 import dev.ferry.server.config.HistoryConfig;
+import dev.ferry.server.config.SessionConfig;
 import dev.ferry.server.testing.Requirements;
 import io.lettuce.core.KeyScanCursor;
 import io.lettuce.core.RedisClient;
@@ -26,6 +27,8 @@ import java.util.concurrent.ThreadLocalRandom;
  */
 final class RedisCluster implements AutoCloseable {
     static final String URI = "redis://127.0.0.1:6379";
+    /** Every node of a cluster signs session tokens with the same secret. */
+    static final String SECRET = "cluster-test-session-secret";
 
     final String prefix = "ferrytest-" + Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 1);
     final List<FerryServer> nodes = new ArrayList<>();
@@ -36,7 +39,8 @@ final class RedisCluster implements AutoCloseable {
     RedisCluster(HistoryConfig history, String redisUri) {
         Requirements.require(redisAvailable(), "a Redis server on 127.0.0.1:6379");
         config = FerryConfig.DEFAULT.withHistory(history)
-                .withEngine(EngineConfig.DEFAULT.withEngine("redis").withRedis(redisUri, prefix));
+                .withEngine(EngineConfig.DEFAULT.withEngine("redis").withRedis(redisUri, prefix))
+                .withSession(new SessionConfig(Duration.ofMinutes(5), SECRET, "ferry_session"));
         admin = RedisClient.create(URI);
         redis = admin.connect();
     }

@@ -9,8 +9,8 @@ import java.util.List;
  *
  * @param size publications kept per topic (default 100; 0 keeps none)
  * @param ttl how long a publication is kept (default 5m)
- * @param maxRecovery most publications replayed by one {@code sub} with {@code since}; a larger gap is answered
- *     "not recovered" and the client pages through {@code history} instead (default 1000)
+ * @param maxRecovery the page size of a recovery: a larger gap is replayed in pages of this many publications,
+ *     each read once the previous one has been written (default 1000); also the largest {@code history} limit
  * @param lossyTopics patterns of topics that keep no history and whose publications are dropped, not queued
  *     without bound, for a subscriber that falls behind (default: none)
  * @param rules count and age limits for the topics of a pattern, instead of {@code size} and {@code ttl}; the

@@ -61,7 +61,6 @@ public interface Engine extends AutoCloseable {
      */
     CompletionStage<TopicSnapshot> read(String topic, long after, long before, int limit, boolean reverse);
 
-    /** RPC to callees on other nodes, or null for an engine of a single node. */
     /**
      * Subscriber counts per pattern over the whole cluster, as last gathered (a few seconds old at most), or
      * {@code null} when this node is the whole cluster (the hub then answers from its own tree).
@@ -70,6 +69,15 @@ public interface Engine extends AutoCloseable {
         return null;
     }
 
+    /**
+     * Where resumable sessions live when the engine shares them between nodes (docs/protocol.md §4.5), or null for
+     * this node's memory. Asked once, after {@link #start}.
+     */
+    default dev.ferry.server.session.SessionStore sessionStore() {
+        return null;
+    }
+
+    /** RPC to callees on other nodes, or null for an engine of a single node. */
     default RemoteProcedures remoteProcedures() {
         return null;
     }

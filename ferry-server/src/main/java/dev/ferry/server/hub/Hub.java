@@ -241,6 +241,7 @@ public final class Hub implements Fanout {
         List<Recovery> out = new ArrayList<>(snapshots.size());
         List<Frame.Msg> replay = new ArrayList<>();
         Map<String, Watermark> marks = new HashMap<>();
+        Map<String, Paging> pages = new HashMap<>();
         for (int i = 0; i < snapshots.size(); i++) {
             TopicSnapshot s = snapshots.get(i);
             if (positionOnly) {
@@ -251,17 +252,29 @@ public final class Hub implements Fanout {
             Frame.Position p = gate.since.get(i);
             boolean sameEpoch = p.offset() == 0 || (s.epoch() != null && s.epoch().equals(p.epoch()));
             long missing = s.offset() - p.offset();
-            boolean ok = sameEpoch && p.offset() <= s.offset() && p.offset() + 1 >= s.first()
-                    && missing <= history.maxRecovery() && (missing == 0 || s.items().size() == missing);
-            out.add(new Recovery(s.topic(), ok, s.epoch(), s.offset()));
-            if (ok) {
+            boolean retained = sameEpoch && p.offset() <= s.offset() && p.offset() + 1 >= s.first();
+            boolean ok = retained && missing <= history.maxRecovery() && (missing == 0 || s.items().size() == missing);
+            // a larger gap still retained: this first page now, the others once each is written (see Paging)
+            boolean paged = retained && !ok && s.items().size() == history.maxRecovery()
+                    && s.items().get(0).offset() == p.offset() + 1
+                    && s.items().get(s.items().size() - 1).offset() == p.offset() + history.maxRecovery();
+            out.add(new Recovery(s.topic(), ok || paged, s.epoch(), s.offset()));
+            if (ok || paged) {
                 replay.addAll(s.items());
+            }
+            if (paged) {
+                pages.put(s.topic(), new Paging(s.epoch(), p.offset() + history.maxRecovery(), history.maxRecovery()));
             }
             marks.put(s.topic(), new Watermark(s.epoch(), s.offset()));
         }
         for (Frame.Msg m : gate.buffered) {
             Watermark w = marks.get(m.topic());
             if (w != null && w.covers(m)) {
+                continue;
+            }
+            Paging paging = pages.get(m.topic());
+            if (paging != null) {
+                paging.live(m); // after the pages
                 continue;
             }
             if (w != null) {
@@ -272,20 +285,92 @@ public final class Hub implements Fanout {
         if (g != null || !marks.isEmpty()) {
             g = g != null ? g : gates.computeIfAbsent(subscriber, x -> new Gates());
             g.marks.putAll(marks);
+            g.pages.putAll(pages);
         }
         then.accept(out, null);
+        Map<String, Frame.Msg> lastOfPage = new HashMap<>();
         for (Frame.Msg m : replay) {
-            SubscriberFilters f = filters.get(subscriber);
-            if (f == null || !f.any() || f.accepts(m.topic(), new FilterInput(m.data(), m.tags()))) {
-                deliver(subscriber, m, false);
+            if (pages.containsKey(m.topic())) {
+                lastOfPage.put(m.topic(), m);
             }
         }
+        for (Frame.Msg m : replay) {
+            Frame.Msg last = lastOfPage.get(m.topic());
+            long snapshotOffset = marks.get(m.topic()).offset();
+            replay(subscriber, m, last != m ? null
+                    : () -> nextPage(subscriber, m.topic(), pages.get(m.topic()), snapshotOffset));
+        }
+    }
+
+    /** Delivers one publication of a replay when the subscriber's filters accept it; then {@code written} (null: none). */
+    private void replay(Subscriber s, Frame.Msg m, Runnable written) {
+        SubscriberFilters f = filters.get(s);
+        if (f == null || !f.any() || f.accepts(m.topic(), new FilterInput(m.data(), m.tags()))) {
+            if (written == null) {
+                deliver(s, m, false);
+            } else {
+                s.deliver(m, Unpooled.wrappedBuffer(FrameCodec.encode(m)), FrameCodec.isBinary(m), written);
+            }
+        } else if (written != null) {
+            onLoopLater(s.executor(), written); // not in this call: pages filtered out entirely must not nest
+        }
+    }
+
+    /** Reads the next page of a paged recovery, once the previous one has been written; on the subscriber's loop. */
+    private void nextPage(Subscriber subscriber, String topic, Paging paging, long snapshotOffset) {
+        Gates g = gates.get(subscriber);
+        if (g == null || g.pages.get(topic) != paging) {
+            return; // unsubscribed, or given up
+        }
+        if (paging.epochChanged) {
+            gaveUp(subscriber, g, topic);
+            return;
+        }
+        if (paging.caughtUp(snapshotOffset)) {
+            g.pages.remove(topic);
+            Watermark w = g.marks.get(topic);
+            for (Frame.Msg m : paging.live) {
+                if (m.offset() > paging.last) {
+                    replay(subscriber, m, null);
+                    paging.last = m.offset();
+                }
+            }
+            if (w != null && paging.last > w.offset()) {
+                g.marks.put(topic, new Watermark(w.epoch(), paging.last));
+            }
+            forgetIfIdle(subscriber, g);
+            return;
+        }
+        engine.read(topic, paging.last, 0, history.maxRecovery(), false).whenComplete((s, e) -> onLoop(subscriber.executor(), () -> {
+            Gates now = gates.get(subscriber);
+            if (now == null || now.pages.get(topic) != paging) {
+                return;
+            }
+            if (e != null || s.items().isEmpty() || !paging.epoch.equals(s.epoch())
+                    || s.items().get(0).offset() != paging.last + 1) {
+                gaveUp(subscriber, now, topic); // history moved on under the recovery
+                return;
+            }
+            List<Frame.Msg> items = s.items();
+            paging.last = items.get(items.size() - 1).offset();
+            for (int i = 0; i < items.size(); i++) {
+                replay(subscriber, items.get(i), i < items.size() - 1 ? null
+                        : () -> nextPage(subscriber, topic, paging, s.offset()));
+            }
+        }));
+    }
+
+    private void gaveUp(Subscriber subscriber, Gates g, String topic) {
+        g.pages.remove(topic);
+        forgetIfIdle(subscriber, g);
+        subscriber.fellBehind();
     }
 
     public void unsubscribe(String pattern, Subscriber subscriber) {
         Gates g = gates.get(subscriber);
         if (g != null) {
             g.marks.keySet().removeIf(t -> Topics.matches(pattern, t));
+            g.pages.keySet().removeIf(t -> Topics.matches(pattern, t));
             g.pending.stream().filter(p -> p.pattern.equals(pattern)).forEach(p -> p.cancelled = true);
             forgetIfIdle(subscriber, g);
         }
@@ -331,7 +416,7 @@ public final class Hub implements Fanout {
     }
 
     private void forgetIfIdle(Subscriber subscriber, Gates g) {
-        if (g != null && g.pending.isEmpty() && g.marks.isEmpty()) {
+        if (g != null && g.pending.isEmpty() && g.marks.isEmpty() && g.pages.isEmpty()) {
             gates.remove(subscriber, g);
         }
     }
@@ -471,6 +556,14 @@ public final class Hub implements Fanout {
         s.deliver(m, Unpooled.wrappedBuffer(FrameCodec.encode(m)), FrameCodec.isBinary(m), lossy);
     }
 
+    private static void onLoopLater(EventExecutor loop, Runnable task) {
+        try {
+            loop.execute(task);
+        } catch (RuntimeException rejected) {
+            // the event loop is shutting down: its connections are going away
+        }
+    }
+
     private static void onLoop(EventExecutor loop, Runnable task) {
         if (loop.inEventLoop()) {
             task.run();
@@ -489,6 +582,8 @@ public final class Hub implements Fanout {
     private static final class Gates {
         final List<Gate> pending = new ArrayList<>(1);
         final Map<String, Watermark> marks = new HashMap<>();
+        /** Recoveries being replayed a page at a time, per topic. */
+        final Map<String, Paging> pages = new HashMap<>(1);
 
         /** Whether a live publication is held back (buffered by a pending gate, or already replayed). */
         boolean intercepts(Frame.Msg m) {
@@ -502,6 +597,11 @@ public final class Hub implements Fanout {
             if (held) {
                 return true;
             }
+            Paging paging = pages.isEmpty() ? null : pages.get(m.topic());
+            if (paging != null) {
+                paging.live(m);
+                return true;
+            }
             Watermark w = marks.get(m.topic());
             if (w == null) {
                 return false;
@@ -511,6 +611,50 @@ public final class Hub implements Fanout {
             }
             marks.remove(m.topic()); // live has moved past the replay: this topic needs no more checks
             return false;
+        }
+    }
+
+    /**
+     * A recovery of more than {@code history.max-recovery} publications, replayed a page of that size at a time:
+     * each page is read once the last publication of the previous one has been written to the connection, so the
+     * connection's queue holds at most about a page of it. Live publications of the topic are held back meanwhile
+     * (they are in history too): only the latest {@code history.max-recovery} are kept, in {@link #live}. The
+     * recovery ends when the pages reach them; until then it reads more pages, from history. When history moves
+     * on under it (trimmed past the next page, or a new epoch), the subscriber is told it fell behind
+     * ({@link Subscriber#fellBehind}) and recovers again from where it is.
+     */
+    private static final class Paging {
+        final String epoch;
+        final int keep;
+        /** The last offset replayed. */
+        long last;
+        final java.util.ArrayDeque<Frame.Msg> live = new java.util.ArrayDeque<>();
+        boolean epochChanged;
+
+        Paging(String epoch, long last, int keep) {
+            this.epoch = epoch;
+            this.last = last;
+            this.keep = keep;
+        }
+
+        void live(Frame.Msg m) {
+            if (!m.epoch().equals(epoch)) {
+                epochChanged = true;
+                return;
+            }
+            if (m.offset() <= last) {
+                return;
+            }
+            if (live.size() == keep) {
+                live.pollFirst();
+            }
+            live.addLast(m);
+        }
+
+        /** Whether the replay has reached the live publications held back (none held: the snapshot's offset). */
+        boolean caughtUp(long snapshotOffset) {
+            Frame.Msg head = live.peekFirst();
+            return head == null ? last >= snapshotOffset : head.offset() <= last + 1;
         }
     }
 

@@ -31,6 +31,25 @@ public interface Subscriber {
     }
 
     /**
+     * As {@link #deliver(dev.ferry.protocol.Frame.Msg, ByteBuf, boolean, boolean)} for a publication of a paged
+     * recovery, and runs {@code written} on {@link #executor()} once the frame has been written to the connection
+     * (never when it is dropped): the hub reads the next page then. The default runs it once the frame is queued.
+     */
+    default void deliver(dev.ferry.protocol.Frame.Msg msg, ByteBuf frame, boolean binary, Runnable written) {
+        deliver(msg, frame, binary, false);
+        executor().execute(written);
+    }
+
+    /**
+     * A recovery of this subscriber could not be completed (history moved on while it was paged, or live
+     * publications outran it): the subscriber should make its client recover again from where it is. Called on
+     * {@link #executor()}; the default treats it as {@link #interrupted()}.
+     */
+    default void fellBehind() {
+        interrupted();
+    }
+
+    /**
      * Publications of this subscriber's topics may have been missed (the engine lost its way to the backend):
      * the subscriber should make its client recover. Called on {@link #executor()}.
      */

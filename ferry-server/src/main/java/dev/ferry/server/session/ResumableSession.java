@@ -24,6 +24,47 @@ public final class ResumableSession {
     private boolean announced;
     private final LinkedHashSet<String> durable = new LinkedHashSet<>();
     private final Map<String, Frame.Position> positions = new HashMap<>();
+    /** Counts changes a shared store would persist (durable patterns, positions, announcement). */
+    private long changes;
+
+    /**
+     * What a {@link SessionStore} shared between nodes keeps of a session: enough to resume it elsewhere. Positions
+     * are those written to the connection when the state was taken; a state taken earlier than the last write only
+     * makes a resumption replay more, which clients skip by offset.
+     */
+    public record State(String id, String token, String principal, boolean announced, List<String> durable,
+                        List<Frame.Position> positions) {
+        public State {
+            durable = List.copyOf(durable);
+            positions = List.copyOf(positions);
+        }
+    }
+
+    /** A session made again from a shared store's state, not attached, expiring {@code ttlNanos} from now. */
+    public static ResumableSession restored(State state, long ttlNanos) {
+        ResumableSession s = new ResumableSession(state.id(), state.token(), state.principal(), ttlNanos);
+        s.announced = state.announced();
+        s.durable.addAll(state.durable());
+        for (Frame.Position p : state.positions()) {
+            s.positions.put(p.topic(), p);
+        }
+        return s;
+    }
+
+    /** The session's state now, for a shared store. */
+    public synchronized State state() {
+        return new State(id, token, principal, announced, List.copyOf(durable), List.copyOf(positions.values()));
+    }
+
+    /** How many changes a shared store would persist have been made so far (compare two readings). */
+    public synchronized long changes() {
+        return changes;
+    }
+
+    /** The connection holding this session, or null. */
+    synchronized Object owner() {
+        return owner;
+    }
 
     /** A session not attached yet: it expires {@code ttlNanos} from now unless a connection takes it. */
     ResumableSession(String id, String token, String principal, long ttlNanos) {
@@ -66,7 +107,7 @@ public final class ResumableSession {
         return true;
     }
 
-    synchronized boolean attached() {
+    public synchronized boolean attached() {
         return owner != null;
     }
 
@@ -86,15 +127,17 @@ public final class ResumableSession {
 
     /** The client has been told this session's token: keep it even when it holds nothing durable. */
     synchronized void announced() {
+        changes += announced ? 0 : 1;
         announced = true;
     }
 
     /** Whether resuming could bring anything back, or the client knows the token. */
-    synchronized boolean worthKeeping() {
+    public synchronized boolean worthKeeping() {
         return announced || !durable.isEmpty();
     }
 
     synchronized void durable(String pattern, boolean on) {
+        changes++;
         if (on) {
             durable.add(pattern);
         } else if (durable.remove(pattern)) {
@@ -133,19 +176,26 @@ public final class ResumableSession {
     private void advance(String topic, String epoch, long offset) {
         Frame.Position p = positions.get(topic);
         if (p == null || !p.epoch().equals(epoch == null ? "" : epoch) || p.offset() < offset) {
+            changes++;
             positions.put(topic, new Frame.Position(topic, offset, epoch == null ? "" : epoch));
         }
     }
 
     /** Sets where a topic stands: a replay from this position follows, or the subscription is live from it. */
     synchronized void start(String topic, String epoch, long offset) {
+        changes++;
         positions.put(topic, new Frame.Position(topic, offset, epoch == null ? "" : epoch));
     }
 
-    /** Lowers a position to what the client says it has (it may not have received what was written last). */
-    synchronized void lower(Frame.Position client) {
+    /**
+     * Moves a position to what the client says it has, in the same epoch: lower when a network cut lost what was
+     * written last, higher when the position came from a shared store's state saved before the last writes
+     * (the client has those: replaying them would only make duplicates).
+     */
+    synchronized void align(Frame.Position client) {
         Frame.Position p = positions.get(client.topic());
-        if (p != null && p.epoch().equals(client.epoch()) && client.offset() < p.offset()) {
+        if (p != null && p.epoch().equals(client.epoch()) && client.offset() != p.offset()) {
+            changes++;
             positions.put(client.topic(), client);
         }
     }
@@ -169,6 +219,7 @@ public final class ResumableSession {
             patterns = List.copyOf(other.durable);
             pos = List.copyOf(other.positions.values());
         }
+        changes++;
         durable.addAll(patterns);
         for (Frame.Position p : pos) {
             if (!positions.containsKey(p.topic())) {

@@ -27,6 +27,7 @@ public final class ResumableSessions {
         this.config = config;
         this.tokens = new SessionTokens(config.secret());
         this.store = store;
+        store.start(this);
     }
 
     public SessionConfig config() {
@@ -59,7 +60,7 @@ public final class ResumableSessions {
      * (to be restored by the {@code session} command), otherwise a fresh one; {@code reason} says why a presented
      * token was not taken.
      */
-    public record Opening(ResumableSession session, boolean resumable, Outcome reason) {
+    public record Opening(ResumableSession session, boolean resumable, Outcome reason, String token) {
     }
 
     /** A new session bound to {@code identity}, stored at once. */
@@ -93,23 +94,66 @@ public final class ResumableSessions {
         return new Lookup(Outcome.FOUND, s);
     }
 
+    /**
+     * As {@link #find}, also asking a shared store for a session this node does not hold (one of another node, or
+     * of this node before a restart); completes on a thread of the store's choosing.
+     */
+    public java.util.concurrent.CompletionStage<Lookup> findAnywhere(String token, Identity identity) {
+        Lookup local = find(token, identity);
+        if (local.outcome() != Outcome.EXPIRED) {
+            return java.util.concurrent.CompletableFuture.completedFuture(local);
+        }
+        String principal = SessionTokens.principal(identity);
+        String id = tokens.verify(token, principal);
+        return store.claim(id).thenApply(s -> {
+            if (s == null) {
+                return new Lookup(Outcome.EXPIRED, null);
+            }
+            if (!s.principal().equals(principal)) {
+                refused.increment();
+                return new Lookup(Outcome.REFUSED, null);
+            }
+            return new Lookup(Outcome.FOUND, s);
+        });
+    }
+
+    /**
+     * A shared store learnt that another node resumed {@code session}: the connection holding it here (a half-open
+     * one not yet noticed) is closed with 4007, as when a connection of this node takes a session over.
+     */
+    public void movedElsewhere(ResumableSession session) {
+        if (session.owner() instanceof Session holder) {
+            holder.sessionMovedElsewhere(session);
+        }
+    }
+
     /** The session an upgrade presenting {@code token} (null: none) opens with. */
     public Opening open(String token, Identity identity) {
         Lookup l = find(token, identity);
         if (l.outcome() == Outcome.FOUND) {
             if (!l.session().attached()) {
-                return new Opening(l.session(), true, Outcome.FOUND);
+                return new Opening(l.session(), true, Outcome.FOUND, token);
             }
-            return new Opening(create(identity), false, Outcome.IN_USE);
+            return new Opening(create(identity), false, Outcome.IN_USE, token);
         }
-        return new Opening(create(identity), false, l.outcome());
+        return new Opening(create(identity), false, l.outcome(), token);
     }
 
     /** {@code connection} leaves {@code session}: it is kept for {@code session.ttl}, or dropped when worthless. */
     public void detach(ResumableSession session, Object connection) {
-        if (session.detach(connection, config.ttl().toNanos()) && !session.worthKeeping()) {
-            store.remove(session.id());
+        if (session.detach(connection, config.ttl().toNanos())) {
+            if (session.worthKeeping()) {
+                store.detached(session);
+            } else {
+                store.remove(session.id());
+            }
         }
+    }
+
+    /** The client has been told {@code session}'s token: it is kept (and a shared store knows it) from now on. */
+    void announce(ResumableSession session) {
+        session.announced();
+        store.announced(session);
     }
 
     void resumed() {

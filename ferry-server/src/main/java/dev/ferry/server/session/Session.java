@@ -84,6 +84,8 @@ public final class Session implements FrameCodec.Sink, Subscriber, Callee, Calle
     private boolean restorePending;
     /** Why the token the upgrade presented (if any) was not taken. */
     private ResumableSessions.Outcome openingReason = ResumableSessions.Outcome.NONE;
+    /** The token the upgrade's cookie presented (null: none); looked up in a shared store by {@code session}. */
+    private String openingToken;
     /** This connection's durable patterns (a copy of its session's, for matching deliveries). */
     private final Set<String> durable = new HashSet<>();
 
@@ -384,6 +386,29 @@ public final class Session implements FrameCodec.Sink, Subscriber, Callee, Calle
         out.send(frame, binary, () -> r.advance(this, msg.topic(), msg.epoch(), msg.offset()));
     }
 
+    @Override
+    public void deliver(Frame.Msg msg, ByteBuf frame, boolean binary, Runnable written) {
+        if (closed) {
+            frame.release();
+            return;
+        }
+        ResumableSession r = !durable.isEmpty() && coveredByDurable(msg.topic()) ? resumable : null;
+        out.send(frame, binary, () -> {
+            if (r != null) {
+                r.advance(this, msg.topic(), msg.epoch(), msg.offset());
+            }
+            written.run();
+        });
+    }
+
+    /** A paged recovery could not keep up: close as a slow consumer, so that the client recovers from its offsets. */
+    @Override
+    public void fellBehind() {
+        if (!closed) {
+            out.close(CloseCodes.SLOW_CONSUMER, "fell behind while recovering: reconnect and recover");
+        }
+    }
+
     private boolean coveredByDurable(String topic) {
         for (String p : durable) {
             if (Topics.matches(p, topic)) {
@@ -526,6 +551,7 @@ public final class Session implements FrameCodec.Sink, Subscriber, Callee, Calle
 
     /** The session the upgrade chose for this connection (see {@link ResumableSessions#open}); called once, first. */
     public void opening(ResumableSessions.Opening opening) {
+        openingToken = opening.token();
         if (opening.resumable() && !opening.session().attachIfFree(this)) {
             // another connection with the same cookie took it meanwhile: this one starts afresh
             resumable = context.resumableSessions().create(identity());
@@ -554,6 +580,15 @@ public final class Session implements FrameCodec.Sink, Subscriber, Callee, Calle
         if (previous instanceof Session old) {
             old.inLoop(old::resumedElsewhere);
         }
+    }
+
+    /** A shared store learnt that another node resumed {@code session}, which this connection holds. Any thread. */
+    void sessionMovedElsewhere(ResumableSession session) {
+        inLoop(() -> {
+            if (resumable == session) {
+                resumedElsewhere();
+            }
+        });
     }
 
     private void resumedElsewhere() {
@@ -611,24 +646,33 @@ public final class Session implements FrameCodec.Sink, Subscriber, Callee, Calle
             }
         }
         ResumableSessions sessions = context.resumableSessions();
-        ResumableSession target = null;
-        ResumableSessions.Outcome reason;
-        if (c.token() != null) {
-            ResumableSessions.Lookup l = sessions.find(c.token(), identity());
-            if (l.outcome() == ResumableSessions.Outcome.REFUSED) {
+        // the cookie's session, when the upgrade did not find it here, may be held by another node
+        String token = c.token() != null ? c.token()
+                : openingReason == ResumableSessions.Outcome.EXPIRED ? openingToken : null;
+        if (token == null) {
+            session(c, restorePending ? resumable : null, openingReason);
+            return;
+        }
+        openingToken = null;
+        sessions.findAnywhere(token, identity()).whenComplete((l, failure) -> inLoop(() -> {
+            if (failure != null) {
+                log.warn("session lookup failed: {}", failure.toString());
+                session(c, null, ResumableSessions.Outcome.EXPIRED);
+            } else if (l.outcome() == ResumableSessions.Outcome.REFUSED) {
                 sendError(c.id(), ErrorCode.SESSION_REFUSED, "this session token is not valid for this connection: "
                         + "forged, altered, or issued to another identity than " + identity().describe());
-                return;
+            } else {
+                session(c, l.session(), l.outcome());
             }
-            reason = l.outcome();
-            target = l.session();
-        } else {
-            reason = openingReason;
-            target = restorePending ? resumable : null;
-        }
+        }));
+    }
+
+    /** Answers {@code session} once the session it names, {@code target} (null: none), has been looked up. */
+    private void session(Frame.Session c, ResumableSession target, ResumableSessions.Outcome reason) {
+        ResumableSessions sessions = context.resumableSessions();
         if (target == null || (target == resumable && !restorePending)) {
             ResumableSession mine = resumable();
-            mine.announced();
+            sessions.announce(mine);
             out.send(new Frame.Result(c.id(), sessionResult(mine, false,
                     target == mine ? "current" : reason.name().toLowerCase(java.util.Locale.ROOT), List.of())));
             return;
@@ -643,9 +687,9 @@ public final class Session implements FrameCodec.Sink, Subscriber, Callee, Calle
             resumable = target;
         }
         restorePending = false;
-        target.announced();
+        sessions.announce(target);
         sessions.resumed();
-        c.since().forEach(target::lower);
+        c.since().forEach(target::align);
         restore(c.id(), target, target.durablePatterns(), new ArrayList<>());
     }
 

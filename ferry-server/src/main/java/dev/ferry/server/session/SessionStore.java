@@ -1,20 +1,44 @@
 package dev.ferry.server.session;
 
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
 /**
- * Where resumable sessions live between connections. The in-memory {@link MemorySessionStore} is the only one
- * so far: sessions do not survive a restart and are not shared between nodes (docs/protocol.md §4.5). A store
- * backed by Redis would keep the same contract. Implementations are thread-safe.
+ * Where resumable sessions live between connections. {@link MemorySessionStore} keeps them in this process: they
+ * do not survive a restart and are not shared between nodes. A shared store (the Redis engine's) keeps their
+ * {@link ResumableSession.State} where every node finds it, so a client may resume on another node
+ * (docs/protocol.md §4.5). Implementations are thread-safe.
  */
 public interface SessionStore {
     /** Adds or replaces a session. */
     void put(ResumableSession session);
 
-    /** The session with this id, or null when unknown or expired (an expired one is removed). */
+    /** The session with this id held by this node, or null when unknown here or expired (an expired one is removed). */
     ResumableSession get(String id);
 
     /** Forgets a session. */
     void remove(String id);
 
-    /** Sessions held now, expired or not yet swept included. */
+    /** Sessions held now by this node, expired or not yet swept included. */
     int size();
+
+    /**
+     * Finds a session this node does not hold ({@link #get} answered null): completes with it, held by this node
+     * from now on, or with null when no node has it. A store of one node has nothing more to look at.
+     */
+    default CompletionStage<ResumableSession> claim(String id) {
+        return CompletableFuture.completedFuture(null);
+    }
+
+    /** The client has been told {@code session}'s token: a shared store makes it known to every node now. */
+    default void announced(ResumableSession session) {
+    }
+
+    /** {@code session}'s connection went away; the session is kept for {@code session.ttl}. */
+    default void detached(ResumableSession session) {
+    }
+
+    /** Called once before use, with the sessions this store serves (a shared store reports sessions taken elsewhere). */
+    default void start(ResumableSessions sessions) {
+    }
 }

@@ -65,7 +65,9 @@ public final class ServerContext {
         this.security = security;
         this.originPolicy = new OriginPolicy(config.web());
         this.tunnels = new Tunnels(config.tunnel());
-        this.resumableSessions = new ResumableSessions(config.session());
+        dev.ferry.server.session.SessionStore shared = hub.engine().sessionStore();
+        this.resumableSessions = shared == null ? new ResumableSessions(config.session())
+                : new ResumableSessions(config.session(), shared);
     }
 
     /** Resumable sessions and their durable subscriptions (docs/protocol.md §4.5). */

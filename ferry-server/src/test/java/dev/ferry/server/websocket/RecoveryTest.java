@@ -61,7 +61,7 @@ class RecoveryTest {
     }
 
     @Test
-    void notRecoveredWhenTooOldEpochChangedOrGapTooLarge() {
+    void notRecoveredWhenTooOldOrEpochChangedAndPagedWhenLargerThanMaxRecovery() {
         try (WsTestClient pub = WsTestClient.connect(server.wsUri()); WsTestClient c = WsTestClient.connect(server.wsUri())) {
             publish(pub, "old.t", 1, 80); // history keeps 50: offsets 31..80
             c.send("{\"type\":\"history\",\"id\":9,\"topic\":\"old.t\",\"limit\":1}");
@@ -76,9 +76,12 @@ class RecoveryTest {
             assertThat(c.nextJson().path("data").path("recovered").asBoolean()).isFalse();
             c.send("{\"type\":\"unsub\",\"id\":4,\"topic\":\"old.t\"}");
             c.nextJson();
-            // 40 missing but history.max-recovery is 30: not replayed, the client pages through history instead
+            // 40 missing but history.max-recovery is 30: replayed in two pages (30, then 10)
             c.send("{\"type\":\"sub\",\"id\":5,\"topic\":\"old.t\",\"since\":{\"offset\":40,\"epoch\":\"" + epoch + "\"}}");
-            assertThat(c.nextJson().path("data").path("recovered").asBoolean()).isFalse();
+            assertThat(c.nextJson().path("data").path("recovered").asBoolean()).isTrue();
+            for (int i = 41; i <= 80; i++) {
+                assertThat(c.nextJson().path("offset").asLong()).isEqualTo(i);
+            }
             c.send("{\"type\":\"unsub\",\"id\":6,\"topic\":\"old.t\"}");
             c.nextJson();
             c.send("{\"type\":\"sub\",\"id\":7,\"topic\":\"old.t\",\"since\":{\"offset\":60,\"epoch\":\"" + epoch + "\"}}");
