@@ -7,14 +7,18 @@ import java.nio.charset.StandardCharsets;
  * Redis keys and channels of one cluster (all under one prefix), and how Ferry patterns map onto Redis
  * subscriptions (docs/redis.md):
  * <ul>
- *   <li>a concrete topic {@code a.b} is the channel {@code P:t:a.b} (SUBSCRIBE);</li>
+ *   <li>a concrete topic {@code a.b} is the channel {@code P:t:{a.b}} (SUBSCRIBE);</li>
  *   <li>a pattern with wildcards becomes a glob (PSUBSCRIBE) that matches at least every topic the pattern
  *       matches: each {@code *} word becomes {@code *}, each {@code #} word becomes {@code *} and takes the
- *       dots next to it along (since {@code #} may match no word at all): {@code a.#.b} is {@code P:t:a*b}.
+ *       dots next to it along (since {@code #} may match no word at all): {@code a.#.b} is {@code P:t:{a*b}}.
  *       Redis's {@code *} crosses dots, so the glob may match more; the node filters exactly with its topic
  *       tree.</li>
+ *   <li>every key of a topic (its hash, its stream, its channel) carries the topic as a hash tag ({@code {a.b}}),
+ *       and so do the two keys of a procedure: the keys one script touches live in one slot of a Redis
+ *       Cluster.</li>
  * </ul>
- * Topic words never contain the glob's special characters ({@code * ? [ ] \}): the topic grammar excludes them.
+ * Topic words never contain the glob's special characters ({@code * ? [ ] \}) nor braces: the topic grammar
+ * excludes them.
  */
 final class Names {
     final String prefix;
@@ -23,14 +27,14 @@ final class Names {
 
     Names(String prefix) {
         this.prefix = prefix;
-        this.topicChannelPrefix = prefix + ":t:";
+        this.topicChannelPrefix = prefix + ":t:{";
         this.topicChannelPrefixBytes = topicChannelPrefix.getBytes(StandardCharsets.UTF_8);
     }
 
     /** The Redis subscription for a pattern: a channel, or a glob when {@link #isGlob}. */
     String subscription(String pattern) {
         if (!Topics.hasWildcard(pattern)) {
-            return topicChannelPrefix + pattern;
+            return topicChannelPrefix + pattern + "}";
         }
         StringBuilder b = new StringBuilder(topicChannelPrefix);
         boolean glued = true; // no dot before the first word, nor next to a '#'
@@ -48,7 +52,7 @@ final class Names {
             b.append(w.equals(Topics.ONE_WORD) ? "*" : w);
             glued = false;
         }
-        return b.toString();
+        return b.append('}').toString();
     }
 
     static boolean isGlob(String subscription) {
@@ -56,12 +60,12 @@ final class Names {
     }
 
     byte[] topicChannel(String topic) {
-        return (topicChannelPrefix + topic).getBytes(StandardCharsets.UTF_8);
+        return (topicChannelPrefix + topic + "}").getBytes(StandardCharsets.UTF_8);
     }
 
     /** The topic of a topic channel, or null for another channel. */
     String topicOf(byte[] channel) {
-        if (channel.length <= topicChannelPrefixBytes.length) {
+        if (channel.length <= topicChannelPrefixBytes.length + 1 || channel[channel.length - 1] != '}') {
             return null;
         }
         for (int i = 0; i < topicChannelPrefixBytes.length; i++) {
@@ -69,16 +73,16 @@ final class Names {
                 return null;
             }
         }
-        return new String(channel, topicChannelPrefixBytes.length, channel.length - topicChannelPrefixBytes.length,
+        return new String(channel, topicChannelPrefixBytes.length, channel.length - topicChannelPrefixBytes.length - 1,
                 StandardCharsets.UTF_8);
     }
 
     byte[] meta(String topic) {
-        return key("m:" + topic);
+        return key("m:{" + topic + "}");
     }
 
     byte[] stream(String topic) {
-        return key("s:" + topic);
+        return key("s:{" + topic + "}");
     }
 
     /** The channel on which a node receives calls and replies. */
@@ -106,21 +110,18 @@ final class Names {
         return key("index-nodes");
     }
 
-    String nodeAlivePrefix() {
-        return prefix + ":alive:";
-    }
-
     /** A resumable session's hash ({@code n}: the node holding it, {@code s}: its state as JSON). */
     byte[] session(String id) {
         return key("session:" + id);
     }
 
+    /** The nodes with callees of {@code proc}: a sorted set scored by when each registration expires (ms). */
     byte[] procedureNodes(String proc) {
-        return key("rpc:" + proc);
+        return key("rpc:{" + proc + "}");
     }
 
     byte[] procedureCounter(String proc) {
-        return key("rr:" + proc);
+        return key("rr:{" + proc + "}");
     }
 
     private byte[] key(String s) {

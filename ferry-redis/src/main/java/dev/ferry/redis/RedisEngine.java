@@ -12,6 +12,7 @@ import dev.ferry.server.engine.RemoteProcedures;
 import dev.ferry.server.engine.TopicSnapshot;
 import dev.ferry.server.rpc.Caller;
 import dev.ferry.server.rpc.Rpc;
+import io.lettuce.core.AbstractRedisClient;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisChannelHandler;
 import io.lettuce.core.RedisClient;
@@ -21,8 +22,13 @@ import io.lettuce.core.RedisURI;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.SetArgs;
 import io.lettuce.core.TimeoutOptions;
+import io.lettuce.core.api.StatefulConnection;
 import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.lettuce.core.cluster.ClusterClientOptions;
+import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
+import io.lettuce.core.cluster.RedisClusterClient;
+import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.lettuce.core.codec.ByteArrayCodec;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
@@ -89,13 +95,16 @@ public final class RedisEngine implements Engine, RemoteProcedures {
     private final AtomicBoolean interruptedSinceConnected = new AtomicBoolean();
 
     private ClientResources resources;
-    private RedisClient client;
-    private StatefulRedisConnection<byte[], byte[]> connection;
+    private AbstractRedisClient client;
+    /** Whether {@code redis.uri} names a Redis Cluster ({@code redis-cluster://}, {@code rediss-cluster://}). */
+    private boolean clusterMode;
+    private StatefulConnection<byte[], byte[]> connection;
     private StatefulRedisPubSubConnection<byte[], byte[]> pubsub;
-    private RedisAsyncCommands<byte[], byte[]> redis;
+    private RedisClusterAsyncCommands<byte[], byte[]> redis;
     private String publishSha;
     private String readSha;
     private String pickSha;
+    private String registerSha;
     private volatile Fanout fanout;
     private volatile Rpc rpc;
     private volatile boolean started;
@@ -135,22 +144,46 @@ public final class RedisEngine implements Engine, RemoteProcedures {
         resources = ClientResources.builder()
                 .reconnectDelay(Delay.exponential(Duration.ofMillis(50), Duration.ofSeconds(5), 2, TimeUnit.MILLISECONDS))
                 .build();
-        client = RedisClient.create(resources, RedisURI.create(config.redisUri()));
-        client.setOptions(ClientOptions.builder()
-                .autoReconnect(true)
-                .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
-                .timeoutOptions(TimeoutOptions.enabled(config.redisTimeout()))
-                .build());
+        String uri = config.redisUri();
+        clusterMode = uri.startsWith("redis-cluster://") || uri.startsWith("rediss-cluster://");
         try {
-            connection = client.connect(ByteArrayCodec.INSTANCE);
-            redis = connection.async();
-            pubsub = client.connectPubSub(ByteArrayCodec.INSTANCE);
+            if (clusterMode) {
+                // Lettuce reads a cluster's seed nodes from a redis:// URI with several hosts
+                RedisClusterClient c = RedisClusterClient.create(resources, uri.replaceFirst("-cluster://", "://"));
+                c.setOptions(ClusterClientOptions.builder()
+                        .autoReconnect(true)
+                        .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+                        .timeoutOptions(TimeoutOptions.enabled(config.redisTimeout()))
+                        .topologyRefreshOptions(ClusterTopologyRefreshOptions.builder()
+                                .enableAllAdaptiveRefreshTriggers()
+                                .enablePeriodicRefresh(Duration.ofSeconds(30))
+                                .build())
+                        .build());
+                client = c;
+                StatefulRedisClusterConnection<byte[], byte[]> cc = c.connect(ByteArrayCodec.INSTANCE);
+                connection = cc;
+                redis = cc.async();
+                pubsub = c.connectPubSub(ByteArrayCodec.INSTANCE);
+            } else {
+                RedisClient c = RedisClient.create(resources, RedisURI.create(uri));
+                c.setOptions(ClientOptions.builder()
+                        .autoReconnect(true)
+                        .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+                        .timeoutOptions(TimeoutOptions.enabled(config.redisTimeout()))
+                        .build());
+                client = c;
+                StatefulRedisConnection<byte[], byte[]> sc = c.connect(ByteArrayCodec.INSTANCE);
+                connection = sc;
+                redis = sc.async();
+                pubsub = c.connectPubSub(ByteArrayCodec.INSTANCE);
+            }
             client.addListener(new StateListener());
             pubsub.addListener(new Listener());
             long waitMs = config.redisTimeout().toMillis();
-            publishSha = connection.sync().scriptLoad(Scripts.PUBLISH);
-            readSha = connection.sync().scriptLoad(Scripts.READ);
-            pickSha = connection.sync().scriptLoad(Scripts.PICK);
+            publishSha = redis.scriptLoad(Scripts.PUBLISH).get(waitMs, TimeUnit.MILLISECONDS);
+            readSha = redis.scriptLoad(Scripts.READ).get(waitMs, TimeUnit.MILLISECONDS);
+            pickSha = redis.scriptLoad(Scripts.PICK).get(waitMs, TimeUnit.MILLISECONDS);
+            registerSha = redis.scriptLoad(Scripts.REGISTER).get(waitMs, TimeUnit.MILLISECONDS);
             pubsub.async().subscribe(names.nodeChannel(node)).get(waitMs, TimeUnit.MILLISECONDS);
             heartbeat().toCompletableFuture().get(waitMs, TimeUnit.MILLISECONDS);
             sessionStore = new RedisSessionStore(redis, names, node, executor);
@@ -306,21 +339,27 @@ public final class RedisEngine implements Engine, RemoteProcedures {
     @Override
     public void registered(String proc) {
         if (redis != null && connection.isOpen()) {
-            redis.sadd(names.procedureNodes(proc), ascii(node)).exceptionally(e -> null);
+            register(proc).exceptionally(e -> null);
         }
+    }
+
+    /** Registers (or renews) this node as having callees of {@code proc}, for {@link #NODE_TTL}. */
+    private CompletableFuture<Object> register(String proc) {
+        return eval(registerSha, Scripts.REGISTER, ScriptOutputType.VALUE, new byte[][] {names.procedureNodes(proc)},
+                new byte[][] {ascii(node), ascii(NODE_TTL.toMillis())});
     }
 
     @Override
     public void unregistered(String proc) {
         if (redis != null && connection.isOpen()) {
-            redis.srem(names.procedureNodes(proc), ascii(node)).exceptionally(e -> null);
+            redis.zrem(names.procedureNodes(proc), ascii(node)).exceptionally(e -> null);
         }
     }
 
     @Override
     public void invoke(long invocationId, String proc, Payload args, long timeoutMs) {
         byte[][] keys = {names.procedureNodes(proc), names.procedureCounter(proc)};
-        byte[][] argv = {ascii(names.nodeAlivePrefix()), ascii(node)};
+        byte[][] argv = {ascii(node)};
         eval(pickSha, Scripts.PICK, ScriptOutputType.VALUE, keys, argv).thenCompose(picked -> {
             if (picked == null) {
                 rpc.remoteFailed(invocationId, ErrorCode.NO_SUCH_PROCEDURE, "no callee has registered \"" + proc + "\"", null);
@@ -329,7 +368,8 @@ public final class RedisEngine implements Engine, RemoteProcedures {
             String target = new String((byte[]) picked, StandardCharsets.UTF_8);
             byte[] call = RpcWire.call(node, invocationId, proc, timeoutMs, args);
             return redis.publish(names.nodeChannel(target), call).thenAccept(receivers -> {
-                if (receivers == 0) {
+                // a cluster counts only the receivers on the Redis node that took the PUBLISH: trust 0 standalone only
+                if (receivers == 0 && !clusterMode) {
                     rpc.remoteFailed(invocationId, ErrorCode.CALLEE_GONE, "the callee's node is gone", null);
                 }
             });
@@ -401,7 +441,7 @@ public final class RedisEngine implements Engine, RemoteProcedures {
         Rpc r = rpc;
         if (r != null) {
             for (String proc : r.localProcedures()) {
-                all.add(redis.sadd(names.procedureNodes(proc), ascii(node)).toCompletableFuture());
+                all.add(register(proc));
             }
         }
         all.add(shareIndex());
@@ -556,7 +596,7 @@ public final class RedisEngine implements Engine, RemoteProcedures {
                 Rpc r = rpc;
                 if (r != null) {
                     for (String proc : r.localProcedures()) {
-                        all.add(redis.srem(names.procedureNodes(proc), ascii(node)).toCompletableFuture());
+                        all.add(redis.zrem(names.procedureNodes(proc), ascii(node)).toCompletableFuture());
                     }
                 }
                 CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).get(1, TimeUnit.SECONDS);

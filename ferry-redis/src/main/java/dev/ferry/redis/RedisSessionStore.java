@@ -5,7 +5,7 @@ import dev.ferry.server.session.ResumableSession;
 import dev.ferry.server.session.ResumableSessions;
 import dev.ferry.server.session.SessionStore;
 import io.lettuce.core.ScriptOutputType;
-import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.netty.util.concurrent.EventExecutor;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -70,7 +70,7 @@ final class RedisSessionStore implements SessionStore {
             return false
             """;
 
-    private final RedisAsyncCommands<byte[], byte[]> redis;
+    private final RedisClusterAsyncCommands<byte[], byte[]> redis;
     private final Names names;
     private final byte[] node;
     private final EventExecutor executor;
@@ -88,7 +88,7 @@ final class RedisSessionStore implements SessionStore {
         }
     }
 
-    RedisSessionStore(RedisAsyncCommands<byte[], byte[]> redis, Names names, String node, EventExecutor executor) {
+    RedisSessionStore(RedisClusterAsyncCommands<byte[], byte[]> redis, Names names, String node, EventExecutor executor) {
         this.redis = redis;
         this.names = names;
         this.node = node.getBytes(StandardCharsets.US_ASCII);

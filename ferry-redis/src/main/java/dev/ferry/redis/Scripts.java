@@ -100,22 +100,26 @@ final class Scripts {
             """;
 
     /**
-     * Pick a node for a call. KEYS: the procedure's set of nodes, its round-robin counter. ARGV: node key
-     * prefix, this node's id. Forgets nodes whose liveness key expired; returns a live node other than this one,
-     * round-robin, or false.
+     * A node has callees of a procedure. KEYS: the procedure's sorted set of nodes. ARGV: this node's id, how long
+     * the registration lives (ms; the heartbeat renews it). The score is when it expires, in Redis time.
      */
-    static final String PICK = """
-            local members = redis.call('SMEMBERS', KEYS[1])
+    static final String REGISTER = COMMON + """
+            redis.call('ZADD', KEYS[1], now_ms() + tonumber(ARGV[2]), ARGV[1])
+            return false
+            """;
+
+    /**
+     * Pick a node for a call. KEYS: the procedure's sorted set of nodes, its round-robin counter (one hash tag:
+     * one slot). ARGV: this node's id. Forgets nodes whose registration expired; returns a live node other than
+     * this one, round-robin, or false.
+     */
+    static final String PICK = COMMON + """
+            redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now_ms())
+            local members = redis.call('ZRANGE', KEYS[1], 0, -1)
             table.sort(members)
             local alive = {}
             for _, n in ipairs(members) do
-              if n ~= ARGV[2] then
-                if redis.call('EXISTS', ARGV[1] .. n) == 1 then
-                  table.insert(alive, n)
-                else
-                  redis.call('SREM', KEYS[1], n)
-                end
-              end
+              if n ~= ARGV[1] then table.insert(alive, n) end
             end
             if #alive == 0 then return false end
             local i = redis.call('INCR', KEYS[2])

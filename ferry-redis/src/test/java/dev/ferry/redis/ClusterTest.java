@@ -225,7 +225,7 @@ class ClusterTest {
             s.send("{\"type\":\"history\",\"id\":1,\"topic\":\"ep.t\",\"limit\":1}");
             String epoch = s.nextJson().path("data").path("epoch").asText();
             assertThat(epoch).isNotEmpty();
-            cluster.redis.sync().del(cluster.prefix + ":s:ep.t");
+            cluster.redis.sync().del(cluster.prefix + ":s:{ep.t}");
             s.send("{\"type\":\"sub\",\"id\":2,\"topic\":\"ep.t\",\"since\":{\"offset\":5,\"epoch\":\"" + epoch + "\"}}");
             JsonNode r = s.nextJson().path("data");
             assertThat(r.path("recovered").asBoolean()).isFalse();
@@ -248,7 +248,7 @@ class ClusterTest {
             JsonNode page = s.nextJson().path("data");
             assertThat(page.path("offset").asLong()).isEqualTo(3);
             assertThat(page.path("items").size()).isZero();
-            assertThat(cluster.redis.sync().exists(cluster.prefix + ":s:ticks.eur")).isZero();
+            assertThat(cluster.redis.sync().exists(cluster.prefix + ":s:{ticks.eur}")).isZero();
         }
     }
 

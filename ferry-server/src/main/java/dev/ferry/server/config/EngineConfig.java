@@ -8,7 +8,8 @@ import java.util.List;
  *
  * @param engine {@code memory} (one node; default) or {@code redis} (several nodes sharing one Redis; needs the
  *     ferry-redis module on the class path)
- * @param redisUri the Redis URI, as Lettuce reads it (default {@code redis://127.0.0.1:6379})
+ * @param redisUri the Redis URI, as Lettuce reads it (default {@code redis://127.0.0.1:6379}); a Redis Cluster is
+ *     named by {@code redis-cluster://} (or {@code rediss-cluster://}) followed by seed nodes {@code host:port,...}
  * @param redisPrefix prefix of every Redis key and channel Ferry uses, so several clusters can share one Redis
  *     (default {@code ferry}); letters, digits, {@code _ - . :} only
  * @param redisTimeout how long a Redis command may take before the operation fails (default 5s)
@@ -24,9 +25,9 @@ public record EngineConfig(String engine, String redisUri, String redisPrefix, D
             throw new ConfigException("engine: " + engine + " (expected: one of " + String.join(", ", ENGINES) + ")");
         }
         Checks.notNull("redis.uri", redisUri);
-        if (!redisUri.matches("(redis|rediss|redis-sentinel|rediss-sentinel|redis-socket)://.+")) {
-            throw new ConfigException("redis.uri: " + redisUri
-                    + " (expected: a Redis URI such as redis://host:6379, rediss://..., redis-sentinel://...)");
+        if (!redisUri.matches("(redis|rediss|redis-sentinel|rediss-sentinel|redis-socket|redis-cluster|rediss-cluster)://.+")) {
+            throw new ConfigException("redis.uri: " + redisUri + " (expected: a Redis URI such as redis://host:6379, "
+                    + "rediss://..., redis-sentinel://..., or redis-cluster://host1:7000,host2:7000 for a Redis Cluster)");
         }
         Checks.notNull("redis.prefix", redisPrefix);
         if (!redisPrefix.matches("[A-Za-z0-9_.:-]{1,64}")) {
