@@ -83,7 +83,11 @@ public final class ResumableSessions {
             refused.increment();
             return new Lookup(Outcome.REFUSED, null);
         }
-        ResumableSession s = store.get(id);
+        return found(store.get(id), principal);
+    }
+
+    /** What finding {@code s} (null: none) means for a connection of {@code principal}. */
+    private Lookup found(ResumableSession s, String principal) {
         if (s == null) {
             return new Lookup(Outcome.EXPIRED, null);
         }
@@ -105,16 +109,7 @@ public final class ResumableSessions {
         }
         String principal = SessionTokens.principal(identity);
         String id = tokens.verify(token, principal);
-        return store.claim(id).thenApply(s -> {
-            if (s == null) {
-                return new Lookup(Outcome.EXPIRED, null);
-            }
-            if (!s.principal().equals(principal)) {
-                refused.increment();
-                return new Lookup(Outcome.REFUSED, null);
-            }
-            return new Lookup(Outcome.FOUND, s);
-        });
+        return store.claim(id).thenApply(s -> found(s, principal));
     }
 
     /**
