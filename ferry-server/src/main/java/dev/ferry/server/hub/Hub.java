@@ -12,6 +12,7 @@ import dev.ferry.server.engine.TopicSnapshot;
 import dev.ferry.server.filter.Filter;
 import dev.ferry.server.filter.FilterInput;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import io.netty.util.concurrent.EventExecutor;
 import java.util.ArrayList;
@@ -518,7 +519,8 @@ public final class Hub implements Fanout {
         for (Subscriber s : receivers) {
             byLoop.computeIfAbsent(s.executor(), e -> new ArrayList<>()).add(s);
         }
-        ByteBuf encoded = Unpooled.wrappedBuffer(FrameCodec.encode(msg));
+        byte[] bytes = FrameCodec.encode(msg);
+        ByteBuf encoded = PooledByteBufAllocator.DEFAULT.directBuffer(bytes.length).writeBytes(bytes);
         boolean binary = FrameCodec.isBinary(msg);
         try {
             for (Map.Entry<EventExecutor, List<Subscriber>> e : byLoop.entrySet()) {
@@ -536,6 +538,7 @@ public final class Hub implements Fanout {
     }
 
     private void deliver(List<Subscriber> group, Frame.Msg msg, ByteBuf shared, boolean binary, boolean lossy) {
+        Delivery d = new Delivery(msg, shared, binary, lossy);
         try {
             boolean gated = !gates.isEmpty();
             for (Subscriber s : group) {
@@ -544,10 +547,10 @@ public final class Hub implements Fanout {
                     forgetIfIdle(s, g);
                     continue;
                 }
-                s.deliver(msg, shared.retainedDuplicate(), binary, lossy);
+                s.deliver(d);
             }
         } finally {
-            shared.release();
+            d.release();
         }
     }
 

@@ -31,6 +31,14 @@ public interface Subscriber {
     }
 
     /**
+     * Delivers a live publication shared by the subscribers of this event loop (see {@link Delivery}): a
+     * subscriber retains what it keeps. The default keeps a duplicate of the encoded frame.
+     */
+    default void deliver(Delivery d) {
+        deliver(d.msg(), d.payload().retainedDuplicate(), d.binary(), d.lossy());
+    }
+
+    /**
      * As {@link #deliver(dev.ferry.protocol.Frame.Msg, ByteBuf, boolean, boolean)} for a publication of a paged
      * recovery, and runs {@code written} on {@link #executor()} once the frame has been written to the connection
      * (never when it is dropped): the hub reads the next page then. The default runs it once the frame is queued.

@@ -34,6 +34,22 @@ public interface Outbound {
         send(encoded, binary);
     }
 
+    /**
+     * Whether this outbound writes WebSocket frames, and so takes a publication already framed by
+     * {@link dev.ferry.server.transport.WebSocketFraming} ({@link #sendFramed}).
+     */
+    default boolean framesWebSocket() {
+        return false;
+    }
+
+    /**
+     * Queues a complete WebSocket frame of {@code payloadBytes} payload bytes, as {@link #send(ByteBuf, boolean,
+     * Runnable)} does ({@code written} may be null). Only when {@link #framesWebSocket()}. Takes ownership.
+     */
+    default void sendFramed(ByteBuf framed, int payloadBytes, Runnable written) {
+        throw new UnsupportedOperationException("not a WebSocket outbound");
+    }
+
     /** Queues a close with this WebSocket status behind the frames already queued; later sends are dropped. */
     void close(int code, String reason);
 }

@@ -38,6 +38,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import dev.ferry.server.hub.Delivery;
+import dev.ferry.server.transport.WebSocketFraming;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -384,6 +386,27 @@ public final class Session implements FrameCodec.Sink, Subscriber, Callee, Calle
         }
         ResumableSession r = resumable;
         out.send(frame, binary, () -> r.advance(this, msg.topic(), msg.epoch(), msg.offset()));
+    }
+
+    /**
+     * A live publication: over a WebSocket, the frame shared by the connections of this loop is written as it is;
+     * otherwise (the HTTP-only session) the encoded {@code msg}. Lossy topics keep their droppable path.
+     */
+    @Override
+    public void deliver(Delivery d) {
+        if (closed) {
+            return;
+        }
+        if (d.lossy() || !out.framesWebSocket()) {
+            deliver(d.msg(), d.payload().retainedDuplicate(), d.binary(), d.lossy());
+            return;
+        }
+        ByteBuf framed = d.derived(WebSocketFraming.TEXT_OR_BINARY,
+                d.binary() ? WebSocketFraming.BINARY : WebSocketFraming.TEXT).retainedDuplicate();
+        Frame.Msg msg = d.msg();
+        ResumableSession r = !durable.isEmpty() && coveredByDurable(msg.topic()) ? resumable : null;
+        out.sendFramed(framed, d.payload().readableBytes(), r == null ? null
+                : () -> r.advance(this, msg.topic(), msg.epoch(), msg.offset()));
     }
 
     @Override

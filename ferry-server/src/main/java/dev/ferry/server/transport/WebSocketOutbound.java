@@ -41,9 +41,10 @@ public final class WebSocketOutbound implements Outbound {
     private final Runnable flushTask = this::flushNow;
 
     // ---- event loop only
-    private final ArrayDeque<WebSocketFrame> queue = new ArrayDeque<>();
+    /** {@link WebSocketFrame}s, and publications already framed ({@link ByteBuf}s, see {@link #sendFramed}). */
+    private final ArrayDeque<Object> queue = new ArrayDeque<>();
     /** What to run once a frame has been written to the socket, for the few frames that need it. */
-    private final java.util.IdentityHashMap<WebSocketFrame, Runnable> onWritten = new java.util.IdentityHashMap<>();
+    private final java.util.IdentityHashMap<Object, Runnable> onWritten = new java.util.IdentityHashMap<>();
     private long queuedBytes;
     private boolean flushScheduled;
     private boolean closing;
@@ -87,6 +88,28 @@ public final class WebSocketOutbound implements Outbound {
     }
 
     @Override
+    public boolean framesWebSocket() {
+        return true;
+    }
+
+    /**
+     * Queues a publication framed once for all the connections of this loop ({@link WebSocketFraming}); it is
+     * written as it is, past the frame encoder. Takes ownership of {@code framed}.
+     */
+    @Override
+    public void sendFramed(ByteBuf framed, int payloadBytes, Runnable written) {
+        assert ctx.executor().inEventLoop();
+        if (closing) {
+            framed.release();
+            return;
+        }
+        if (written != null) {
+            onWritten.put(framed, written);
+        }
+        enqueue(framed);
+    }
+
+    @Override
     public void sendDroppable(ByteBuf encoded, boolean binary) {
         assert ctx.executor().inEventLoop();
         if (closing || (!(queue.isEmpty() && ctx.channel().isWritable())
@@ -100,7 +123,11 @@ public final class WebSocketOutbound implements Outbound {
         send(encoded, binary);
     }
 
-    private void enqueue(WebSocketFrame frame) {
+    private static int bytes(Object frame) {
+        return frame instanceof ByteBuf b ? b.readableBytes() : ((WebSocketFrame) frame).content().readableBytes();
+    }
+
+    private void enqueue(Object frame) {
         if (queue.isEmpty() && !ctx.channel().isWritable()) {
             ctx.flush(); // the channel's buffer is full of frames not yet flushed (a replay): give them to the socket
         }
@@ -110,7 +137,7 @@ public final class WebSocketOutbound implements Outbound {
             return;
         }
         queue.add(frame);
-        queuedBytes += frame.content().readableBytes();
+        queuedBytes += bytes(frame);
         if (queuedBytes > limitBytes && !(frame instanceof CloseWebSocketFrame)) {
             slowConsumer();
         }
@@ -119,14 +146,14 @@ public final class WebSocketOutbound implements Outbound {
     /** Writes what waits while the channel stays writable; called when writability returns. */
     public void drain() {
         while (!queue.isEmpty() && ctx.channel().isWritable()) {
-            WebSocketFrame f = queue.poll();
-            queuedBytes -= f.content().readableBytes();
+            Object f = queue.poll();
+            queuedBytes -= bytes(f);
             write(f);
         }
         scheduleFlush();
     }
 
-    private void write(WebSocketFrame f) {
+    private void write(Object f) {
         if (f instanceof CloseWebSocketFrame) {
             ctx.writeAndFlush(f).addListener(LingeringClose.INSTANCE);
         } else {
@@ -185,9 +212,9 @@ public final class WebSocketOutbound implements Outbound {
 
     /** Releases whatever is still queued; called when the channel closes. */
     public void releaseQueue() {
-        WebSocketFrame f;
+        Object f;
         while ((f = queue.poll()) != null) {
-            f.release();
+            io.netty.util.ReferenceCountUtil.release(f);
         }
         onWritten.clear();
         queuedBytes = 0;
