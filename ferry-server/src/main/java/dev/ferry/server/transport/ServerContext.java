@@ -46,6 +46,7 @@ public final class ServerContext {
     private final OriginPolicy originPolicy;
     private final FallbackSessions fallbackSessions = new FallbackSessions();
     private final ResumableSessions resumableSessions;
+    private final dev.ferry.server.presence.Presence presence;
     private final LongAdder slowConsumerCloses = new LongAdder();
     private final LongAdder lossyDrops = new LongAdder();
     private final FlushBatch.PerLoop flushBatches = new FlushBatch.PerLoop();
@@ -66,6 +67,13 @@ public final class ServerContext {
         this.originPolicy = new OriginPolicy(config.web());
         this.tunnels = new Tunnels(config.tunnel());
         this.resumableSessions = new ResumableSessions(config.session());
+        this.presence = new dev.ferry.server.presence.Presence(config.presence(),
+                hub.engine().presenceStore(config.presence()));
+    }
+
+    /** Who is subscribed to which topic, and the presence pushes (docs/protocol.md §4.6). */
+    public dev.ferry.server.presence.Presence presence() {
+        return presence;
     }
 
     /** Resumable sessions and their durable subscriptions (docs/protocol.md §4.5). */
@@ -189,5 +197,6 @@ public final class ServerContext {
     public void closeAll() {
         channels.close().awaitUninterruptibly();
         security.close();
+        presence.close();
     }
 }
