@@ -57,7 +57,17 @@ public final class Presence implements AutoCloseable {
     public Presence(PresenceConfig config, PresenceStore store) {
         this.config = config;
         this.store = store == null ? new MemoryPresenceStore() : store;
-        this.store.start(this::changed);
+        this.store.start(new PresenceStore.Listener() {
+            @Override
+            public void changed(String topic, List<PresenceChange> changes) {
+                Presence.this.changed(topic, changes);
+            }
+
+            @Override
+            public void lost(String topic) {
+                Presence.this.lost(topic);
+            }
+        });
     }
 
     public PresenceConfig config() {
@@ -152,10 +162,33 @@ public final class Presence implements AutoCloseable {
         }
     }
 
+    private void lost(String topic) {
+        try {
+            executor.execute(() -> {
+                TopicDiff diff = window(topic);
+                if (diff != null) {
+                    diff.reset();
+                }
+            });
+        } catch (RuntimeException rejected) {
+            // shutting down
+        }
+    }
+
     private void gather(String topic, List<PresenceChange> changes) {
+        TopicDiff diff = window(topic);
+        if (diff != null) {
+            for (PresenceChange c : changes) {
+                diff.add(c);
+            }
+        }
+    }
+
+    /** The open window of {@code topic}, opened now (its push scheduled) if there is none; null without presence. */
+    private TopicDiff window(String topic) {
         PresenceConfig.Rule rule = config.ruleFor(topic);
         if (rule == null) {
-            return;
+            return null;
         }
         TopicDiff diff = diffs.get(topic);
         if (diff == null) {
@@ -163,9 +196,7 @@ public final class Presence implements AutoCloseable {
             diffs.put(topic, diff);
             executor.schedule(() -> flush(topic), rule.coalesce().toMillis(), TimeUnit.MILLISECONDS);
         }
-        for (PresenceChange c : changes) {
-            diff.add(c);
-        }
+        return diff;
     }
 
     private void flush(String topic) {

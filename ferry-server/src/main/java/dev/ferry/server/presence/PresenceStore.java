@@ -15,6 +15,10 @@ public interface PresenceStore {
     interface Listener {
         /** Changes of one topic's presence, in the order they were made; called from any thread. */
         void changed(String topic, List<PresenceChange> changes);
+
+        /** Changes of {@code topic} may have been missed (the way to the other nodes was cut): watchers must read again. */
+        default void lost(String topic) {
+        }
     }
 
     void start(Listener listener);

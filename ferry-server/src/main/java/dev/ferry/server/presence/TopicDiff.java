@@ -48,6 +48,12 @@ final class TopicDiff {
         ch.after = c.join() ? c.entry() : null;
     }
 
+    /** Turns the window into a {@code reset}: what changed is no longer known. */
+    void reset() {
+        reset = true;
+        changes.clear();
+    }
+
     /** The push for this window, or null when the changes cancel out. */
     Frame.PresenceDiff toFrame(String topic) {
         if (reset) {
