@@ -56,7 +56,10 @@ final class RedisPresence implements PresenceStore {
             end
             """;
 
-    /** ARGV: conn, entry, expiry ms, max entries, node. Returns {1, old entry or ''} or {0, ''} when full. */
+    /**
+     * ARGV: conn, entry, expiry ms, max entries, node. Returns {1, old entry or ''}, {2, ''} when the entry was
+     * there already unchanged (nothing published), or {0, ''} when the topic is full.
+     */
     static final String JOIN = PURGE + """
             local old = redis.call('HGET', KEYS[1], ARGV[1])
             if not old and redis.call('HLEN', KEYS[1]) >= tonumber(ARGV[4]) then return {0, ''} end
@@ -65,6 +68,7 @@ final class RedisPresence implements PresenceStore {
             redis.call('ZADD', KEYS[2], now + ttl, ARGV[1])
             redis.call('ZADD', KEYS[3], 0, ARGV[1])
             for i = 1, 3 do redis.call('PEXPIRE', KEYS[i], ttl * 2) end
+            if old == ARGV[2] then return {2, ''} end
             if old then redis.call('PUBLISH', KEYS[4], ARGV[5] .. '\\nL\\n' .. old) end
             redis.call('PUBLISH', KEYS[4], ARGV[5] .. '\\nJ\\n' .. ARGV[2])
             return {1, old or ''}
@@ -157,6 +161,9 @@ final class RedisPresence implements PresenceStore {
                 return false;
             }
             byte[] old = (byte[]) out.get(1);
+            if ((Long) out.get(0) == 2) {
+                return true;
+            }
             listener.changed(topic, old.length == 0 ? List.of(PresenceChange.join(entry))
                     : List.of(PresenceChange.leave(PresenceEntry.parse(old)), PresenceChange.join(entry)));
             return true;

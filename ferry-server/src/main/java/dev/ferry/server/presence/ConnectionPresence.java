@@ -86,12 +86,11 @@ public final class ConnectionPresence {
         events(sub.topic(), sub.presenceEvents()); // first: a watcher sees its own join
         PresenceEntry old = listed.get(sub.topic());
         Payload info = sub.presence() == null ? null : Payload.json(sub.presence().bytes());
-        if (old == null || !java.util.Objects.equals(old.info(), info)) {
-            PresenceEntry e = new PresenceEntry(id(), user(identity), info,
-                    old == null ? System.currentTimeMillis() : old.joined());
-            listed.put(sub.topic(), e);
-            presence.join(sub.topic(), e, rule);
-        }
+        // joined again even when nothing changed: a topic that was full may have room now (an unchanged entry
+        // is no change for the stores, so nobody hears of it)
+        PresenceEntry e = new PresenceEntry(id(), user(identity), info, old == null ? System.currentTimeMillis() : old.joined());
+        listed.put(sub.topic(), e);
+        presence.join(sub.topic(), e, rule);
     }
 
     /** The subscription of {@code topic} was dropped or failed (without having been held before). */
@@ -115,6 +114,22 @@ public final class ConnectionPresence {
     /** The topics whose pushes this connection receives. */
     public List<String> watching() {
         return List.copyOf(watching);
+    }
+
+    /** The connection's identity changed ({@code auth}): its entries name the new user. */
+    public void identityChanged(Identity identity) {
+        String user = user(identity);
+        listed.replaceAll((topic, e) -> {
+            if (java.util.Objects.equals(e.user(), user)) {
+                return e;
+            }
+            PresenceEntry next = new PresenceEntry(e.conn(), user, e.info(), e.joined());
+            PresenceConfig.Rule rule = presence.ruleFor(topic);
+            if (rule != null) {
+                presence.join(topic, next, rule);
+            }
+            return next;
+        });
     }
 
     /** The connection closed: every entry and watch goes. Idempotent. */

@@ -36,6 +36,9 @@ public final class MemoryPresenceStore implements PresenceStore {
                 return CompletableFuture.completedFuture(false);
             }
             entries.put(entry.conn(), entry);
+            if (entry.equals(old)) {
+                return CompletableFuture.completedFuture(true);
+            }
             listener.changed(topic, old == null ? List.of(PresenceChange.join(entry))
                     : List.of(PresenceChange.leave(old), PresenceChange.join(entry)));
             return CompletableFuture.completedFuture(true);

@@ -33,6 +33,7 @@ import java.util.concurrent.atomic.LongAdder;
  * its own ({@link #executor}). Lifecycle: created with the server, {@link #close()} when it stops.
  */
 public final class Presence implements AutoCloseable {
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(Presence.class);
     /** Entries on a page when the query does not say. */
     public static final int DEFAULT_LIMIT = 100;
     /** Most entries on one page. */
@@ -84,17 +85,23 @@ public final class Presence implements AutoCloseable {
         return idPrefix + Long.toString(ids.incrementAndGet(), 36);
     }
 
+    /** Lists {@code entry} in {@code topic} (replacing the connection's entry there); whether it is listed. */
     public CompletionStage<Boolean> join(String topic, PresenceEntry entry, PresenceConfig.Rule rule) {
-        return store.join(topic, entry, rule.maxEntries()).thenApply(listed -> {
-            if (!listed) {
+        return store.join(topic, entry, rule.maxEntries()).whenComplete((listed, failure) -> {
+            if (failure != null) {
+                log.debug("presence join of {} in {} failed", entry.conn(), topic, failure);
+            } else if (!listed) {
                 unlisted.increment();
             }
-            return listed;
         });
     }
 
     public CompletionStage<Void> leave(String topic, PresenceEntry entry) {
-        return store.leave(topic, entry);
+        return store.leave(topic, entry).whenComplete((v, failure) -> {
+            if (failure != null) {
+                log.debug("presence leave of {} from {} failed", entry.conn(), topic, failure);
+            }
+        });
     }
 
     /** A page of {@code topic}'s presence: entries after {@code cursor}, at most {@code limit} (capped). */

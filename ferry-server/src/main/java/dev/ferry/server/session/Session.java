@@ -789,6 +789,7 @@ public final class Session implements FrameCodec.Sink, Subscriber, Callee, Calle
             return;
         }
         adopt(next);
+        presence.identityChanged(next);
         if (resumable != null && !current.samePrincipal(next)) {
             rebind();
         }

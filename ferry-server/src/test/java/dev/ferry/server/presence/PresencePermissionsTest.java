@@ -55,6 +55,24 @@ class PresencePermissionsTest {
     }
 
     @Test
+    void entriesNameTheUserOfTheTokenAlsoAfterAuth() throws Exception {
+        try (WsTestClient c = WsTestClient.connect(server.wsUri())) {
+            c.send("{\"type\":\"sub\",\"id\":1,\"topic\":\"room.open\",\"presence\":{\"k\":1},\"presence_events\":true}");
+            assertThat(c.nextJson(n -> n.path("id").asLong() == 1).path("type").asText()).isEqualTo("result");
+            JsonNode anonymous = c.nextJson(n -> n.path("type").asText().equals("presence_diff"));
+            assertThat(anonymous.path("joins").get(0).path("user").isNull()).isTrue();
+            c.send("{\"type\":\"auth\",\"id\":2,\"token\":\"" + token("carol") + "\"}");
+            assertThat(c.nextJson(n -> n.path("id").asLong() == 2).path("type").asText()).isEqualTo("result");
+            JsonNode changed = c.nextJson(n -> n.path("type").asText().equals("presence_diff"));
+            assertThat(changed.path("leaves").get(0).path("user").isNull()).isTrue();
+            assertThat(changed.path("joins").get(0).path("user").asText()).isEqualTo("carol");
+            assertThat(changed.path("joins").get(0).path("info").path("k").asInt()).isEqualTo(1);
+            assertThat(changed.path("joins").get(0).path("conn").asText())
+                    .isEqualTo(anonymous.path("joins").get(0).path("conn").asText());
+        }
+    }
+
+    @Test
     void presenceReadsFollowTheRules() throws Exception {
         try (WsTestClient anon = WsTestClient.connect(server.wsUri());
              WsTestClient ana = WsTestClient.connect(server.wsUri(), Map.of("Authorization", "Bearer " + token("ana")))) {

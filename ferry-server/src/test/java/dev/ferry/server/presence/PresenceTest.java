@@ -171,6 +171,12 @@ class PresenceTest {
             assertThat(query(c, "small.x", "").path("count").asInt()).isEqualTo(2);
             request(c, "{\"type\":\"pub\",\"topic\":\"small.x\",\"ack\":true,\"data\":1}");
             assertThat(c.nextJson(n -> n.path("type").asText().equals("msg")).path("data").asInt()).isEqualTo(1);
+            // room again: the unlisted connection is listed when it subscribes again
+            request(a, "{\"type\":\"unsub\",\"topic\":\"small.x\"}");
+            sub(c, "small.x", ",\"presence\":{\"me\":\"c\"}");
+            JsonNode page = query(c, "small.x", "");
+            assertThat(page.path("count").asInt()).isEqualTo(2);
+            assertThat(page.toString()).contains("\"me\":\"c\"");
         }
     }
 
