@@ -134,7 +134,7 @@ export class Ferry extends Emitter {
     this._positions = new Map(); // topic -> { offset, epoch }: the last publication seen, to resume from
     this._durable = new Set(); // patterns the server keeps across disconnects (docs/protocol.md §4.5)
     this._sessionToken = undefined; // resumes the server-side session after a reconnect
-    this._presence = new Map(); // topic -> { info, listeners: Map(handler -> onPresence) } (docs/protocol.md §4.6)
+    this._presence = new Map(); // topic -> { info, listeners: Map(handler -> onPresence) } (docs/protocol.md §4.7)
     this._everConnected = false;
     this._attempt = 0;
     this._timer = null;
@@ -430,7 +430,7 @@ export class Ferry extends Emitter {
   }
 
   /**
-   * A page of a topic's presence (docs/protocol.md §4.6): {topic, count, entries: [{conn, user, info?, joined}],
+   * A page of a topic's presence (docs/protocol.md §4.7): {topic, count, entries: [{conn, user, info?, joined}],
    * next}; pass `next` as `cursor` for the following page.
    */
   async presence(topic, { cursor, limit } = {}) {

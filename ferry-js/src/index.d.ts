@@ -93,7 +93,7 @@ export interface TopicIndex {
   truncated: boolean;
 }
 
-/** One connection present in a topic (docs/protocol.md §4.6). */
+/** One connection present in a topic (docs/protocol.md §4.7). */
 export interface PresenceEntry {
   /** The connection's id, chosen by the server. */
   conn: string;
@@ -124,7 +124,7 @@ export interface PresenceDiff {
 export interface SubscribeOptions {
   /** The server keeps the subscription across disconnects (docs/protocol.md §4.5). */
   durable?: boolean;
-  /** Client info listed in the topic's presence: a JSON object (docs/protocol.md §4.6). */
+  /** Client info listed in the topic's presence: a JSON object (docs/protocol.md §4.7). */
   presence?: { [key: string]: Payload };
   /** Hears the topic's joins and leaves (sends `presence_events: true`). */
   onPresence?: (diff: PresenceDiff) => void;
@@ -172,7 +172,7 @@ export class Ferry extends Emitter {
   register(proc: string, handler: (args: Payload, info: { proc: string }) => unknown): Promise<{ proc: string }>;
   unregister(proc: string): Promise<void>;
   index(prefix?: string): Promise<TopicIndex>;
-  /** A page of a topic's presence (docs/protocol.md §4.6). */
+  /** A page of a topic's presence (docs/protocol.md §4.7). */
   presence(topic: string, options?: { cursor?: string | null; limit?: number }): Promise<PresencePage>;
   ping(): Promise<number>;
   lastOffset(topic: string): number | undefined;

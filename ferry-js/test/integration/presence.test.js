@@ -1,4 +1,4 @@
-// Presence through the JavaScript client (docs/protocol.md §4.6). The server that FerryJsIT starts keeps presence
+// Presence through the JavaScript client (docs/protocol.md §4.7). The server that FerryJsIT starts keeps presence
 // for it.presence.* (presence.rules.js).
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';

@@ -708,7 +708,7 @@ public final class FerryClient implements AutoCloseable {
     }
 
     /**
-     * Subscribes to one concrete {@code topic} that keeps presence (docs/protocol.md §4.6), listed with
+     * Subscribes to one concrete {@code topic} that keeps presence (docs/protocol.md §4.7), listed with
      * {@code info} (a JSON object as a {@link JsonNode}, or any value Jackson serializes to an object; {@code null}:
      * none), and, when {@code presenceListener} is not null, hearing the topic's joins and leaves. The info and the
      * listener are kept across reconnects; after one the listener gets a {@link Presence.Diff#reset() reset}.

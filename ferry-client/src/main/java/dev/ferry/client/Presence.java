@@ -5,7 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Presence (docs/protocol.md §4.6): who is subscribed to a topic. Read a page with
+ * Presence (docs/protocol.md §4.7): who is subscribed to a topic. Read a page with
  * {@link FerryClient#presence(String)}; follow changes with
  * {@link FerryClient#subscribe(String, MessageHandler, Object, Presence.Listener)}.
  */

@@ -5,7 +5,7 @@ import java.time.Duration;
 import java.util.List;
 
 /**
- * Presence: who is subscribed to a topic (docs/protocol.md §4.6). Kept only for the concrete topics matched by a
+ * Presence: who is subscribed to a topic (docs/protocol.md §4.7). Kept only for the concrete topics matched by a
  * rule that is enabled; the first rule (in name order) whose pattern matches a topic decides.
  *
  * @param rules per-pattern presence settings ({@code presence.rules.<name>.*}; default: none, so no presence)

@@ -87,7 +87,7 @@ public final class Session implements FrameCodec.Sink, Subscriber, Callee, Calle
     private ResumableSessions.Outcome openingReason = ResumableSessions.Outcome.NONE;
     /** This connection's durable patterns (a copy of its session's, for matching deliveries). */
     private final Set<String> durable = new HashSet<>();
-    /** The topics this connection is listed in and whose presence pushes it gets (docs/protocol.md §4.6). */
+    /** The topics this connection is listed in and whose presence pushes it gets (docs/protocol.md §4.7). */
     private final ConnectionPresence presence;
 
     public Session(ServerContext context, Outbound out, String remote) {
@@ -371,7 +371,7 @@ public final class Session implements FrameCodec.Sink, Subscriber, Callee, Calle
         out.send(new Frame.Result(u.id(), object("proc", u.proc())));
     }
 
-    /** {@code presence}: a page of the topic's presence (docs/protocol.md §4.6). */
+    /** {@code presence}: a page of the topic's presence (docs/protocol.md §4.7). */
     private void presenceQuery(Frame.Presence q) {
         if (refused(q.id(), ErrorCode.BAD_TOPIC, Topics.checkTopic(q.topic())) || denied(q.id(), Action.PRESENCE, q.topic())
                 || refused(q.id(), ErrorCode.BAD_PRESENCE, context.presence().ruleFor(q.topic()) == null

@@ -71,7 +71,7 @@ public final class ServerContext {
                 hub.engine().presenceStore(config.presence()));
     }
 
-    /** Who is subscribed to which topic, and the presence pushes (docs/protocol.md §4.6). */
+    /** Who is subscribed to which topic, and the presence pushes (docs/protocol.md §4.7). */
     public dev.ferry.server.presence.Presence presence() {
         return presence;
     }
