@@ -257,7 +257,12 @@ export class Ferry extends Emitter {
   /** Subscribes again to every pattern the session did not restore (and drops those it restored in vain). */
   _resubscribe(restored) {
     for (const [pattern, s] of this._subs) {
-      if (restored.has(pattern)) {
+      if (restored.has(pattern) && this._presence.has(pattern)) {
+        // restored without its presence info and events: subscribe again, without since (nothing is replayed twice)
+        const frame = this._subFrame(pattern);
+        delete frame.since;
+        this._send(frame);
+      } else if (restored.has(pattern)) {
         s.confirmed = true;
         s.waiters.splice(0).forEach((w) => w.resolve());
       } else {

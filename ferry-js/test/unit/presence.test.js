@@ -57,3 +57,32 @@ test('presence options ride on sub, pushes reach onPresence, and a reconnect res
   f.close(); // rejects the unanswered unsub
   await unsubscribed.catch(() => {});
 });
+
+test('a durable topic restored by the session is subscribed again for its presence, without since', async () => {
+  const t = fakeTransport();
+  const f = new Ferry('ws://x/v1/ws', { transports: [t], minDelay: 1, maxDelay: 2 });
+  const subscribed = f.subscribe('room.d', () => {}, { durable: true, presence: { n: 1 } });
+  t.last.hooks.onopen();
+  const session = t.last.sent.find((s) => s.type === 'session');
+  t.last.hooks.onmessage(JSON.stringify({ type: 'result', id: session.id, data: { token: 'tok', resumed: false, reason: 'none', ttl: 300 } }));
+  await new Promise((r) => setTimeout(r, 0));
+  const sub = t.last.sent.find((s) => s.type === 'sub');
+  assert.equal(sub.durable, true);
+  t.last.hooks.onmessage(JSON.stringify({ type: 'result', id: sub.id, data: { topic: 'room.d', epoch: 'e', offset: 4 } }));
+  await subscribed;
+  t.last.hooks.onmessage('{"type":"msg","topic":"room.d","offset":5,"epoch":"e","data":1}');
+
+  t.last.hooks.onclose({ code: 1006, reason: '' });
+  await new Promise((r) => setTimeout(r, 20));
+  t.last.hooks.onopen();
+  const resume = t.last.sent.find((s) => s.type === 'session');
+  assert.equal(resume.token, 'tok');
+  t.last.hooks.onmessage(JSON.stringify({ type: 'result', id: resume.id, data: {
+    token: 'tok', resumed: true, ttl: 300, subscriptions: [{ topic: 'room.d', epoch: 'e', offset: 5, recovered: true }] } }));
+  await new Promise((r) => setTimeout(r, 0));
+  const again = t.last.sent.find((s) => s.type === 'sub');
+  assert.equal(again.topic, 'room.d');
+  assert.deepEqual(again.presence, { n: 1 });
+  assert.equal(again.since, undefined);
+  f.close();
+});

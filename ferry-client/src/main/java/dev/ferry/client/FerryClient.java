@@ -351,11 +351,13 @@ public final class FerryClient implements AutoCloseable {
                 }
             }
             for (String pattern : patterns) {
-                if (restored.contains(pattern)) {
+                if (restored.contains(pattern) && !hasPresence(pattern)) {
                     subscribed(pattern, null);
                     continue;
                 }
-                List<Frame.Position> since = positionsFor(pattern);
+                // a restored pattern with presence is subscribed again (without since: nothing is replayed
+                // twice), since the server restores it without the presence info and events
+                List<Frame.Position> since = restored.contains(pattern) ? List.of() : positionsFor(pattern);
                 boolean isDurable = isDurable(pattern);
                 restoring.add(request(c, id -> subFrame(id, pattern, since, isDurable), requestTimeout)
                         .whenComplete((r, e) -> {
@@ -730,6 +732,12 @@ public final class FerryClient implements AutoCloseable {
             return subscribe(s, false);
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    private boolean hasPresence(String pattern) {
+        synchronized (lock) {
+            return presenceInfo.get(pattern) != null || presenceListeners.containsKey(pattern);
         }
     }
 

@@ -84,6 +84,37 @@ class PresenceClientTest {
     }
 
     @Test
+    void aDurableTopicRestoredByItsSessionGetsItsPresenceBack() throws Exception {
+        BlockingQueue<Presence.Diff> diffs = new LinkedBlockingQueue<>();
+        try (TcpRelay relay = new TcpRelay(server.port());
+             FerryClient c = FerryClient.builder().uri(URI.create("ws://127.0.0.1:" + relay.port() + "/v1/ws"))
+                     .backoff(Duration.ofMillis(50), Duration.ofMillis(200)).build().connect();
+             FerryClient observer = FerryClient.connect(server.wsUri())) {
+            c.subscribeDurable("room.durable", m -> { }).get(TIMEOUT_S, TimeUnit.SECONDS);
+            c.subscribe("room.durable", m -> { }, Map.of("name", "D"), diffs::add).get(TIMEOUT_S, TimeUnit.SECONDS);
+            String before = next(diffs).joins().get(0).conn();
+            relay.cutAll();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(TIMEOUT_S);
+            List<Presence.Entry> now = List.of();
+            while (System.nanoTime() < deadline) {
+                now = observer.presence("room.durable").get(TIMEOUT_S, TimeUnit.SECONDS).entries();
+                if (now.size() == 1 && !now.get(0).conn().equals(before) && now.get(0).info() != null) {
+                    break;
+                }
+                Thread.sleep(50);
+            }
+            assertThat(now).singleElement().satisfies(e -> {
+                assertThat(e.conn()).isNotEqualTo(before);
+                assertThat(e.info().path("name").asText()).isEqualTo("D");
+            });
+            Presence.Diff reset = next(diffs);
+            while (!reset.reset()) {
+                reset = next(diffs);
+            }
+        }
+    }
+
+    @Test
     void afterAReconnectTheListenerIsResetAndTheInfoIsSentAgain() throws Exception {
         BlockingQueue<Presence.Diff> diffs = new LinkedBlockingQueue<>();
         try (TcpRelay relay = new TcpRelay(server.port());
