@@ -272,6 +272,10 @@ class PresenceTest {
                 }
                 assertThat(view).isEqualTo(target);
                 assertThat(pushes).as("pushes for 200 reconnects").isLessThan(40);
+                HttpResponse<String> metrics = http.send(HttpRequest.newBuilder(server.http("/metrics")).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                assertThat(metrics.body()).contains("ferry_presence_pushes_total").contains("ferry_presence_resets_total")
+                        .contains("ferry_presence_unlisted_total");
             } finally {
                 last.close();
             }
