@@ -33,8 +33,9 @@ class PresenceClusterTest {
     private Process crashed;
 
     static PresenceConfig presence(Duration expiry) {
-        return new PresenceConfig(List.of(new PresenceConfig.Rule("rooms", "room.*", true, 1000, Duration.ofMillis(100),
-                1024, 100)), expiry);
+        return new PresenceConfig(List.of(
+                new PresenceConfig.Rule("rooms", "room.*", true, 1000, Duration.ofMillis(100), 1024, 100),
+                new PresenceConfig.Rule("storms", "storm.*", true, 1000, Duration.ofSeconds(1), 1024, 1000)), expiry);
     }
 
     static FerryConfig nodeConfig(String prefix, Duration expiry) {
@@ -108,6 +109,46 @@ class PresenceClusterTest {
             assertThat(leave.path("leaves")).hasSize(1);
             assertThat(leave.path("leaves").get(0).path("conn").asText()).isEqualTo(anaConn);
             assertThat(query(watcher, "room.x", "").path("count").asInt()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void aReconnectStormOnOneNodeIsAFewPushesOnAnother() throws Exception {
+        long started = System.nanoTime();
+        cluster = new RedisCluster();
+        FerryServer a = start();
+        FerryServer b = start();
+        try (WsTestClient watcher = WsTestClient.connect(b.webSocketUri())) {
+            watcher.send("{\"type\":\"sub\",\"id\":1,\"topic\":\"storm.x\",\"presence_events\":true}");
+            watcher.nextJson(n -> n.path("id").asLong() == 1);
+            java.util.Map<String, JsonNode> view = new java.util.HashMap<>();
+            nextDiff(watcher).path("joins").forEach(e -> view.put(e.path("conn").asText(), e));
+            for (int i = 0; i < 100; i++) {
+                try (WsTestClient c = WsTestClient.connect(a.webSocketUri())) {
+                    c.send("{\"type\":\"sub\",\"id\":1,\"topic\":\"storm.x\",\"presence\":{\"attempt\":" + i + "}}");
+                    c.nextJson();
+                }
+            }
+            try (WsTestClient last = WsTestClient.connect(a.webSocketUri())) {
+                last.send("{\"type\":\"sub\",\"id\":1,\"topic\":\"storm.x\",\"presence\":{\"attempt\":\"last\"}}");
+                last.nextJson();
+                int pushes = 0;
+                long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+                while (System.nanoTime() < deadline
+                        && !(view.size() == 2 && view.toString().contains("\"attempt\":\"last\""))) {
+                    JsonNode d = nextDiff(watcher);
+                    pushes++;
+                    d.path("leaves").forEach(e -> view.remove(e.path("conn").asText()));
+                    d.path("joins").forEach(e -> view.put(e.path("conn").asText(), e));
+                }
+                assertThat(view).hasSize(2);
+                assertThat(view.toString()).contains("\"attempt\":\"last\"");
+                long windows = (System.nanoTime() - started) / 1_000_000_000L + 2;
+                assertThat(pushes).as("pushes for 100 reconnects on another node (coalesced per 1 s window)")
+                        .isLessThanOrEqualTo((int) windows).isLessThan(50);
+                JsonNode page = query(watcher, "storm.x", "");
+                assertThat(page.path("count").asInt()).isEqualTo(2);
+            }
         }
     }
 
