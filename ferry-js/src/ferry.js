@@ -134,6 +134,8 @@ export class Ferry extends Emitter {
     this._positions = new Map(); // topic -> { offset, epoch }: the last publication seen, to resume from
     this._durable = new Set(); // patterns the server keeps across disconnects (docs/protocol.md §4.5)
     this._sessionToken = undefined; // resumes the server-side session after a reconnect
+    this._presence = new Map(); // topic -> { info, listeners: Map(handler -> onPresence) } (docs/protocol.md §4.7)
+    this._everConnected = false;
     this._attempt = 0;
     this._timer = null;
     this._readyWaiters = [];
@@ -209,6 +211,8 @@ export class Ferry extends Emitter {
 
   _onOpen() {
     this._setState('connected', { transport: this.transport });
+    if (this._everConnected) this._resetPresence();
+    this._everConnected = true;
     for (const s of this._subs.values()) s.confirmed = false;
     if (this._durable.size > 0 || this._sessionToken) {
       // Resume the session first: its durable subscriptions come back with what was published meanwhile.
@@ -253,7 +257,12 @@ export class Ferry extends Emitter {
   /** Subscribes again to every pattern the session did not restore (and drops those it restored in vain). */
   _resubscribe(restored) {
     for (const [pattern, s] of this._subs) {
-      if (restored.has(pattern)) {
+      if (restored.has(pattern) && this._presence.has(pattern)) {
+        // restored without its presence info and events: subscribe again, without since (nothing is replayed twice)
+        const frame = this._subFrame(pattern);
+        delete frame.since;
+        this._send(frame);
+      } else if (restored.has(pattern)) {
         s.confirmed = true;
         s.waiters.splice(0).forEach((w) => w.resolve());
       } else {
@@ -314,8 +323,18 @@ export class Ferry extends Emitter {
    * Subscribes `handler(data, {topic, offset, pattern})` to a pattern. Resolves with a subscription whose
    * unsubscribe() removes this handler (and the server subscription with the last handler of the pattern).
    */
-  subscribe(pattern, handler, { durable = false } = {}) {
+  subscribe(pattern, handler, { durable = false, presence, onPresence } = {}) {
     if (typeof handler !== 'function') return Promise.reject(new TypeError('subscribe(pattern, handler): handler must be a function'));
+    if (presence !== undefined || onPresence !== undefined) {
+      if (onPresence !== undefined && typeof onPresence !== 'function') {
+        return Promise.reject(new TypeError('subscribe(topic, handler, {onPresence}): onPresence must be a function'));
+      }
+      const p = this._presence.get(pattern) || { info: undefined, listeners: new Map() };
+      if (presence !== undefined) p.info = presence;
+      if (onPresence) p.listeners.set(handler, onPresence);
+      this._presence.set(pattern, p);
+      if (this._subs.has(pattern) && this.state === 'connected') this._send(this._subFrame(pattern)); // new info or events
+    }
     if (durable && !this._durable.has(pattern)) {
       this._durable.add(pattern);
       if (this._subs.has(pattern) && this.state === 'connected') this._send(this._subFrame(pattern)); // now durable
@@ -345,9 +364,15 @@ export class Ferry extends Emitter {
     if (!s) return;
     if (handler) s.handlers.delete(handler);
     else s.handlers.clear();
+    const presence = this._presence.get(key);
+    if (presence) {
+      if (handler) presence.listeners.delete(handler);
+      else presence.listeners.clear();
+    }
     if (s.handlers.size > 0) return;
     this._subs.delete(key);
     this._durable.delete(key);
+    this._presence.delete(key);
     s.waiters.splice(0).forEach((w) => w.reject(new FerryError('unsubscribed', 'unsubscribed before the server confirmed')));
     if (this.state === 'connected') {
       await this._request({ type: 'unsub', topic: key }, 'unsub').catch((e) => {
@@ -409,6 +434,18 @@ export class Ferry extends Emitter {
     return this._request({ type: 'index', prefix }, 'index');
   }
 
+  /**
+   * A page of a topic's presence (docs/protocol.md §4.7): {topic, count, entries: [{conn, user, info?, joined}],
+   * next}; pass `next` as `cursor` for the following page.
+   */
+  async presence(topic, { cursor, limit } = {}) {
+    await this._whenConnectedOrFail();
+    const frame = { type: 'presence', topic };
+    if (cursor !== undefined && cursor !== null) frame.cursor = cursor;
+    if (limit !== undefined) frame.limit = limit;
+    return this._request(frame, 'presence');
+  }
+
   /** Application-level ping; resolves with the round trip in ms. */
   async ping() {
     await this._whenConnectedOrFail();
@@ -429,6 +466,11 @@ export class Ferry extends Emitter {
   _subFrame(pattern) {
     const frame = { type: 'sub', id: this._track('sub', pattern), topic: pattern };
     if (this._durable.has(pattern)) frame.durable = true;
+    const presence = this._presence.get(pattern);
+    if (presence) {
+      if (presence.info !== undefined) frame.presence = presence.info;
+      if (presence.listeners.size > 0) frame.presence_events = true;
+    }
     const since = [];
     for (const [topic, p] of this._positions) {
       if (since.length < MAX_SINCE && matches(pattern, topic)) since.push({ topic, offset: p.offset, epoch: p.epoch });
@@ -511,6 +553,8 @@ export class Ferry extends Emitter {
         return this._settle(f.id, (p) => p.resolve());
       case 'invoke':
         return this._onInvoke(f);
+      case 'presence_diff':
+        return this._onPresence({ topic: f.topic, joins: f.joins || [], leaves: f.leaves || [], reset: f.reset === true });
       case 'goaway':
         this._goAwayDelay = Math.round((f.reconnect_ms || 1000) * (0.5 + this.options.random()));
         this.emit('goaway', f);
@@ -551,6 +595,7 @@ export class Ferry extends Emitter {
       const s = this._subs.get(p.key);
       if (s) {
         this._subs.delete(p.key);
+        this._presence.delete(p.key);
         s.waiters.splice(0).forEach((w) => w.reject(err));
       }
     } else if (p.kind === 'register') {
@@ -580,6 +625,23 @@ export class Ferry extends Emitter {
         }
       }
     }
+  }
+
+  _onPresence(diff) {
+    const p = this._presence.get(diff.topic);
+    if (!p) return;
+    for (const fn of [...p.listeners.values()]) {
+      try {
+        fn(diff);
+      } catch (e) {
+        this.emit('error', e);
+      }
+    }
+  }
+
+  /** After a reconnect: changes made meanwhile were not heard, so every presence listener starts over. */
+  _resetPresence() {
+    for (const topic of this._presence.keys()) this._onPresence({ topic, joins: [], leaves: [], reset: true });
   }
 
   _onInvoke(f) {

@@ -93,6 +93,43 @@ export interface TopicIndex {
   truncated: boolean;
 }
 
+/** One connection present in a topic (docs/protocol.md §4.7). */
+export interface PresenceEntry {
+  /** The connection's id, chosen by the server. */
+  conn: string;
+  /** The `sub` of the connection's token; null when anonymous. */
+  user: string | null;
+  /** What the client gave with `presence`, if anything. */
+  info?: { [key: string]: Payload };
+  /** When it joined, in Unix milliseconds. */
+  joined: number;
+}
+
+export interface PresencePage {
+  topic: string;
+  count: number;
+  entries: PresenceEntry[];
+  /** The cursor of the next page; null on the last. */
+  next: string | null;
+}
+
+/** Joins and leaves, coalesced; with `reset`, read the presence again (also sent after each reconnect). */
+export interface PresenceDiff {
+  topic: string;
+  joins: PresenceEntry[];
+  leaves: PresenceEntry[];
+  reset: boolean;
+}
+
+export interface SubscribeOptions {
+  /** The server keeps the subscription across disconnects (docs/protocol.md §4.5). */
+  durable?: boolean;
+  /** Client info listed in the topic's presence: a JSON object (docs/protocol.md §4.7). */
+  presence?: { [key: string]: Payload };
+  /** Hears the topic's joins and leaves (sends `presence_events: true`). */
+  onPresence?: (diff: PresenceDiff) => void;
+}
+
 export interface StateEvent {
   state: State;
   transport?: string;
@@ -125,7 +162,7 @@ export class Ferry extends Emitter {
   on(type: string, fn: (detail: any, event: any) => void): () => void;
   connect(): Promise<void>;
   /** With `durable: true` the server keeps the subscription across disconnects (docs/protocol.md §4.4). */
-  subscribe(pattern: string, handler: (data: Payload, delivery: Delivery) => void, options?: { durable?: boolean }): Promise<Subscription>;
+  subscribe(pattern: string, handler: (data: Payload, delivery: Delivery) => void, options?: SubscribeOptions): Promise<Subscription>;
   /** The token of the server-side session, once known. */
   readonly sessionToken: string | undefined;
   unsubscribe(pattern: string | Subscription, handler?: (data: Payload, delivery: Delivery) => void): Promise<void>;
@@ -135,6 +172,8 @@ export class Ferry extends Emitter {
   register(proc: string, handler: (args: Payload, info: { proc: string }) => unknown): Promise<{ proc: string }>;
   unregister(proc: string): Promise<void>;
   index(prefix?: string): Promise<TopicIndex>;
+  /** A page of a topic's presence (docs/protocol.md §4.7). */
+  presence(topic: string, options?: { cursor?: string | null; limit?: number }): Promise<PresencePage>;
   ping(): Promise<number>;
   lastOffset(topic: string): number | undefined;
   close(): void;

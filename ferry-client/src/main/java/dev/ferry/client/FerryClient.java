@@ -104,6 +104,10 @@ public final class FerryClient implements AutoCloseable {
     private final Map<String, RegistrationImpl> registrations = new LinkedHashMap<>();
     /** Patterns subscribed durably (docs/protocol.md §4.5): the server keeps them across disconnects. */
     private final java.util.Set<String> durable = new java.util.HashSet<>();
+    /** Per topic subscribed with presence: the client info sent with {@code sub} ({@code null}: none). */
+    private final Map<String, Payload> presenceInfo = new java.util.HashMap<>();
+    /** Per topic, the listeners of its presence changes (the topic is subscribed with {@code presence_events}). */
+    private final Map<String, List<Presence.Listener>> presenceListeners = new java.util.HashMap<>();
     /** Publications received twice (same topic, epoch and offset) and not handed to a handler again. */
     public long duplicatesSkipped() {
         return duplicatesSkipped.get();
@@ -353,13 +357,15 @@ public final class FerryClient implements AutoCloseable {
                 }
             }
             for (String pattern : patterns) {
-                if (restored.contains(pattern)) {
+                if (restored.contains(pattern) && !hasPresence(pattern)) {
                     subscribed(pattern, null);
                     continue;
                 }
-                List<Frame.Position> since = positionsFor(pattern);
+                // a restored pattern with presence is subscribed again (without since: nothing is replayed
+                // twice), since the server restores it without the presence info and events
+                List<Frame.Position> since = restored.contains(pattern) ? List.of() : positionsFor(pattern);
                 boolean isDurable = isDurable(pattern);
-                restoring.add(request(c, id -> new Frame.Sub(id, pattern, since, isDurable), requestTimeout)
+                restoring.add(request(c, id -> subFrame(id, pattern, since, isDurable), requestTimeout)
                         .whenComplete((r, e) -> {
                             if (e == null) {
                                 recovered(r);
@@ -382,6 +388,7 @@ public final class FerryClient implements AutoCloseable {
                 first = firstConnect;
             }
             if (reconnected) {
+                resetPresenceListeners(c);
                 log.info("reconnected to {}; restored {} subscription(s) and {} registration(s)",
                         uri, patterns.size(), procs.size());
             } else {
@@ -613,6 +620,8 @@ public final class FerryClient implements AutoCloseable {
                 deliver(c, m);
             } else if (frame instanceof Frame.Invoke i) {
                 invoke(c, i);
+            } else if (frame instanceof Frame.PresenceDiff d) {
+                presenceDiff(c, d);
             } else if (frame instanceof Frame.GoAway g) {
                 log.debug("goaway from {}: {} (reconnect in {} ms)", uri, g.reason(), g.reconnectMs());
                 c.goAway(g.reconnectMs());
@@ -707,13 +716,109 @@ public final class FerryClient implements AutoCloseable {
         return subscribe(pattern, handler, true);
     }
 
+    /**
+     * Subscribes to one concrete {@code topic} that keeps presence (docs/protocol.md §4.7), listed with
+     * {@code info} (a JSON object as a {@link JsonNode}, or any value Jackson serializes to an object; {@code null}:
+     * none), and, when {@code presenceListener} is not null, hearing the topic's joins and leaves. The info and the
+     * listener are kept across reconnects; after one the listener gets a {@link Presence.Diff#reset() reset}.
+     * Subscribing again to the topic replaces the info. Fails with {@code bad_presence} when the topic keeps no
+     * presence or the info is refused, {@code forbidden} when the listener is not allowed.
+     */
+    public CompletableFuture<Subscription> subscribe(String topic, MessageHandler handler, Object info,
+                                                     Presence.Listener presenceListener) {
+        try {
+            checkTopic(topic);
+            Payload payload = info == null ? null : Json.toPayload(info);
+            SubscriptionImpl s = new SubscriptionImpl(topic, Objects.requireNonNull(handler, "handler"), presenceListener);
+            synchronized (lock) {
+                presenceInfo.put(topic, payload);
+                if (presenceListener != null) {
+                    presenceListeners.computeIfAbsent(topic, t -> new CopyOnWriteArrayList<>()).add(presenceListener);
+                }
+            }
+            return subscribe(s, false);
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    private boolean hasPresence(String pattern) {
+        synchronized (lock) {
+            return presenceInfo.get(pattern) != null || presenceListeners.containsKey(pattern);
+        }
+    }
+
+    /** The {@code sub} of {@code pattern}, with the presence members the application asked for. */
+    private Frame.Sub subFrame(long id, String pattern, List<Frame.Position> since, boolean isDurable) {
+        synchronized (lock) {
+            List<Presence.Listener> l = presenceListeners.get(pattern);
+            return new Frame.Sub(id, pattern, since, null, isDurable, presenceInfo.get(pattern), l != null && !l.isEmpty());
+        }
+    }
+
+    /** The first page of {@code topic}'s presence (at most 100 entries; {@link Presence.Page#next()} pages on). */
+    public CompletableFuture<Presence.Page> presence(String topic) {
+        return presence(topic, null, 0);
+    }
+
+    /** A page of {@code topic}'s presence: the entries after {@code cursor} (null: from the start), at most {@code limit} (0: 100). */
+    public CompletableFuture<Presence.Page> presence(String topic, String cursor, int limit) {
+        try {
+            checkTopic(topic);
+            return request(connected("read presence"), id -> new Frame.Presence(id, topic, cursor, limit), requestTimeout)
+                    .thenApply(r -> Presence.Page.of(Json.toNode(((Frame.Result) r).data())));
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    private void presenceDiff(Connection c, Frame.PresenceDiff d) {
+        List<Presence.Listener> targets;
+        synchronized (lock) {
+            List<Presence.Listener> l = presenceListeners.get(d.topic());
+            targets = l == null ? List.of() : List.copyOf(l);
+        }
+        if (targets.isEmpty()) {
+            return;
+        }
+        dispatch(c, () -> {
+            Presence.Diff diff = new Presence.Diff(d.topic(), Presence.entries(Json.toNode(d.joins())),
+                    Presence.entries(Json.toNode(d.leaves())), d.reset());
+            notifyPresence(targets, diff);
+        });
+    }
+
+    /** After a reconnect: changes made meanwhile were not heard, so every presence listener starts over. */
+    private void resetPresenceListeners(Connection c) {
+        Map<String, List<Presence.Listener>> all;
+        synchronized (lock) {
+            all = new java.util.HashMap<>();
+            presenceListeners.forEach((t, l) -> all.put(t, List.copyOf(l)));
+        }
+        all.forEach((topic, targets) -> dispatch(c, () -> notifyPresence(targets, Presence.Diff.reset(topic))));
+    }
+
+    private static void notifyPresence(List<Presence.Listener> targets, Presence.Diff diff) {
+        for (Presence.Listener l : targets) {
+            try {
+                l.onDiff(diff);
+            } catch (Exception e) {
+                log.warn("presence listener of {} failed", diff.topic(), e);
+            }
+        }
+    }
+
     private CompletableFuture<Subscription> subscribe(String pattern, MessageHandler handler, boolean wantDurable) {
         Objects.requireNonNull(handler, "handler");
         String why = Topics.checkPattern(pattern);
         if (why != null) {
             return CompletableFuture.failedFuture(new FerryException(ErrorCode.BAD_TOPIC.wire(), why));
         }
-        SubscriptionImpl s = new SubscriptionImpl(pattern, handler);
+        return subscribe(new SubscriptionImpl(pattern, handler, null), wantDurable);
+    }
+
+    private CompletableFuture<Subscription> subscribe(SubscriptionImpl s, boolean wantDurable) {
+        String pattern = s.pattern;
         Connection c;
         synchronized (lock) {
             if (state == State.CLOSED) {
@@ -726,7 +831,7 @@ public final class FerryClient implements AutoCloseable {
             boolean isDurable = durable.contains(pattern);
             c = current;
             if (c != null) {
-                request(c, id -> new Frame.Sub(id, pattern, List.of(), isDurable), requestTimeout).whenComplete((r, e) -> {
+                request(c, id -> subFrame(id, pattern, List.of(), isDurable), requestTimeout).whenComplete((r, e) -> {
                     if (e == null) {
                         recovered(r);
                     }
@@ -809,9 +914,11 @@ public final class FerryClient implements AutoCloseable {
             }
             if (failure != null) {
                 subs.removeAll(waiting);
+                waiting.forEach(SubscriptionImpl::forgetPresence);
                 if (subs.isEmpty()) {
                     subscriptions.remove(pattern);
                     durable.remove(pattern);
+                    presenceInfo.remove(pattern);
                 }
             }
         }
@@ -878,10 +985,22 @@ public final class FerryClient implements AutoCloseable {
         final MessageHandler handler;
         final AtomicBoolean active = new AtomicBoolean(true);
         final CompletableFuture<Subscription> ready = new CompletableFuture<>();
+        final Presence.Listener presenceListener;
 
-        SubscriptionImpl(String pattern, MessageHandler handler) {
+        SubscriptionImpl(String pattern, MessageHandler handler, Presence.Listener presenceListener) {
             this.pattern = pattern;
             this.handler = handler;
+            this.presenceListener = presenceListener;
+        }
+
+        /** Removes this subscription's presence listener. Under {@link #lock}. */
+        void forgetPresence() {
+            if (presenceListener != null) {
+                List<Presence.Listener> l = presenceListeners.get(pattern);
+                if (l != null && l.remove(presenceListener) && l.isEmpty()) {
+                    presenceListeners.remove(pattern);
+                }
+            }
         }
 
         @Override
@@ -895,12 +1014,14 @@ public final class FerryClient implements AutoCloseable {
                 return CompletableFuture.completedFuture(null);
             }
             synchronized (lock) {
+                forgetPresence();
                 List<SubscriptionImpl> subs = subscriptions.get(pattern);
                 if (subs == null || !subs.remove(this) || !subs.isEmpty()) {
                     return CompletableFuture.completedFuture(null);
                 }
                 subscriptions.remove(pattern);
                 durable.remove(pattern);
+                presenceInfo.remove(pattern);
                 if (current == null) {
                     return CompletableFuture.completedFuture(null); // nothing to undo on a connection we do not have
                 }

@@ -28,7 +28,8 @@ public enum ErrorCode {
     BAD_FILTER("bad_filter"),
     BAD_TAGS("bad_tags"),
     SESSION_REFUSED("session_refused"),
-    INTERNAL("internal");
+    INTERNAL("internal"),
+    BAD_PRESENCE("bad_presence");
 
     private static final Map<String, ErrorCode> BY_WIRE = new HashMap<>();
 

@@ -39,9 +39,18 @@ public sealed interface Frame {
      * A {@code durable} subscription is kept by the connection's resumable session across disconnects (see
      * {@link Session}).
      */
-    record Sub(long id, String topic, java.util.List<Position> since, String filter, boolean durable) implements Command {
+    record Sub(long id, String topic, java.util.List<Position> since, String filter, boolean durable,
+               Payload presence, boolean presenceEvents) implements Command {
         public Sub {
             since = since == null ? java.util.List.of() : java.util.List.copyOf(since);
+        }
+
+        /**
+         * A subscription without presence options. {@code presence} (with {@code presenceEvents}) is the client's
+         * presence info, a JSON object or null, and whether it wants the topic's join/leave pushes.
+         */
+        public Sub(long id, String topic, java.util.List<Position> since, String filter, boolean durable) {
+            this(id, topic, since, filter, durable, null, false);
         }
 
         public Sub(long id, String topic, java.util.List<Position> since) {
@@ -238,6 +247,26 @@ public sealed interface Frame {
     record GoAway(String reason, long reconnectMs) implements Push {
         public String type() {
             return "goaway";
+        }
+    }
+
+    /**
+     * Reads the presence of one topic: the entries after {@code cursor} (null: from the start), at most
+     * {@code limit} (0: the server's default).
+     */
+    record Presence(long id, String topic, String cursor, int limit) implements Command {
+        public String type() {
+            return "presence";
+        }
+    }
+
+    /**
+     * Joins and leaves of a topic's presence, coalesced: {@code joins} and {@code leaves} are JSON arrays of
+     * entries; with {@code reset} both are empty and the client should read the presence again.
+     */
+    record PresenceDiff(String topic, Payload joins, Payload leaves, boolean reset) implements Push {
+        public String type() {
+            return "presence_diff";
         }
     }
 }

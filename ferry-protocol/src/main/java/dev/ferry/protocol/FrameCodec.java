@@ -32,6 +32,7 @@ public final class FrameCodec {
             .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(256).build())
             .build();
     private static final JsonStringEncoder STRINGS = JsonStringEncoder.getInstance();
+    private static final Payload EMPTY_ARRAY = Payload.json(new byte[] {'[', ']'});
 
     private FrameCodec() {
     }
@@ -125,6 +126,12 @@ public final class FrameCodec {
         String filter;
         java.util.Map<String, String> tags;
         boolean durable;
+        Payload presence;
+        boolean presenceEvents;
+        String cursor;
+        Payload joins;
+        Payload leaves;
+        boolean reset;
     }
 
     private static Frame decodeFrame(byte[] buf, int off, int len, Payload binary) throws ProtocolException {
@@ -195,6 +202,12 @@ public final class FrameCodec {
                 case "filter" -> f.filter = string(p, t, name, f);
                 case "tags" -> f.tags = tags(p, t, f);
                 case "durable" -> f.durable = bool(p, t, name, f);
+                case "presence" -> f.presence = raw(p, buf, off);
+                case "presence_events" -> f.presenceEvents = bool(p, t, name, f);
+                case "cursor" -> f.cursor = string(p, t, name, f);
+                case "joins" -> f.joins = raw(p, buf, off);
+                case "leaves" -> f.leaves = raw(p, buf, off);
+                case "reset" -> f.reset = bool(p, t, name, f);
                 default -> p.skipChildren();
             }
         }
@@ -390,7 +403,7 @@ public final class FrameCodec {
                 if (since.size() == 1 && since.get(0).topic() == null) {
                     since = java.util.List.of(new Frame.Position(topic, since.get(0).offset(), since.get(0).epoch()));
                 }
-                return new Frame.Sub(f.id, topic, since, f.filter, f.durable);
+                return new Frame.Sub(f.id, topic, since, f.filter, f.durable, f.presence, f.presenceEvents);
             }
             case "history":
                 requireId(f);
@@ -443,6 +456,12 @@ public final class FrameCodec {
                 return new Frame.Pong(f.id);
             case "goaway":
                 return new Frame.GoAway(f.reason == null ? "" : f.reason, f.reconnectMs);
+            case "presence":
+                requireId(f);
+                return new Frame.Presence(f.id, require(f.topic, "topic", f), f.cursor, f.limit);
+            case "presence_diff":
+                return new Frame.PresenceDiff(require(f.topic, "topic", f), f.joins == null ? EMPTY_ARRAY : f.joins,
+                        f.leaves == null ? EMPTY_ARRAY : f.leaves, f.reset);
             default:
                 throw new ProtocolException(ErrorCode.UNKNOWN_COMMAND, "unknown frame type \"" + f.type + "\"", f.id);
         }
@@ -485,6 +504,12 @@ public final class FrameCodec {
             }
             if (s.filter() != null) {
                 w.str("filter", s.filter());
+            }
+            if (s.presence() != null) {
+                w.raw(",\"presence\":").bytes(s.presence().bytes());
+            }
+            if (s.presenceEvents()) {
+                w.raw(",\"presence_events\":true");
             }
         } else if (frame instanceof Frame.Session s) {
             w.id(s.id());
@@ -565,6 +590,20 @@ public final class FrameCodec {
             w.id(p.id());
         } else if (frame instanceof Frame.GoAway g) {
             w.str("reason", g.reason()).num("reconnect_ms", g.reconnectMs());
+        } else if (frame instanceof Frame.Presence q) {
+            w.id(q.id()).str("topic", q.topic());
+            if (q.cursor() != null) {
+                w.str("cursor", q.cursor());
+            }
+            if (q.limit() > 0) {
+                w.num("limit", q.limit());
+            }
+        } else if (frame instanceof Frame.PresenceDiff d) {
+            w.str("topic", d.topic());
+            w.raw(",\"joins\":").bytes(d.joins().bytes()).raw(",\"leaves\":").bytes(d.leaves().bytes());
+            if (d.reset()) {
+                w.raw(",\"reset\":true");
+            }
         }
         if (payload != null && payload.isBinary()) {
             w.raw("}").out.write(LF);

@@ -124,6 +124,40 @@ final class Names {
         return key("rr:{" + proc + "}");
     }
 
+    /** A topic's presence entries: connection id to entry JSON. */
+    byte[] presenceEntries(String topic) {
+        return key("pe:{" + topic + "}");
+    }
+
+    /** A topic's presence connection ids scored by when their entries expire. */
+    byte[] presenceExpiry(String topic) {
+        return key("px:{" + topic + "}");
+    }
+
+    /** A topic's presence connection ids, all scored 0 (so in byte order, for pages). */
+    byte[] presenceOrder(String topic) {
+        return key("po:{" + topic + "}");
+    }
+
+    /** The channel of a topic's presence joins and leaves. */
+    byte[] presenceChannel(String topic) {
+        return key("pc:{" + topic + "}");
+    }
+
+    /** The topic of a presence channel, or null for another channel. */
+    String topicOfPresenceChannel(byte[] channel) {
+        byte[] p = (prefix + ":pc:{").getBytes(StandardCharsets.UTF_8);
+        if (channel.length <= p.length + 1 || channel[channel.length - 1] != '}') {
+            return null;
+        }
+        for (int i = 0; i < p.length; i++) {
+            if (channel[i] != p[i]) {
+                return null;
+            }
+        }
+        return new String(channel, p.length, channel.length - p.length - 1, StandardCharsets.UTF_8);
+    }
+
     private byte[] key(String s) {
         return (prefix + ":" + s).getBytes(StandardCharsets.UTF_8);
     }

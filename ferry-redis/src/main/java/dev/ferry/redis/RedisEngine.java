@@ -112,6 +112,8 @@ public final class RedisEngine implements Engine, RemoteProcedures {
     private volatile Map<String, Integer> clusterIndex;
     private volatile boolean closed;
     private RedisSessionStore sessionStore;
+    /** The cluster's presence, once the server asked for it. */
+    private volatile RedisPresence presence;
 
     public RedisEngine(EngineConfig config, HistoryConfig history) {
         this.config = config;
@@ -205,6 +207,15 @@ public final class RedisEngine implements Engine, RemoteProcedures {
     public Map<String, Integer> clusterPatternCounts() {
         Map<String, Integer> merged = clusterIndex;
         return merged != null ? merged : (fanout != null ? fanout.patternCounts() : Map.of());
+    }
+
+    @Override
+    public dev.ferry.server.presence.PresenceStore presenceStore(dev.ferry.server.config.PresenceConfig config) {
+        if (config.isEmpty()) {
+            return null;
+        }
+        presence = new RedisPresence(redis, pubsub, names, node, config, executor);
+        return presence;
     }
 
     @Override
@@ -494,6 +505,11 @@ public final class RedisEngine implements Engine, RemoteProcedures {
     private final class Listener extends RedisPubSubAdapter<byte[], byte[]> {
         @Override
         public void message(byte[] channel, byte[] message) {
+            RedisPresence p = presence;
+            if (p != null && p.handles(channel)) {
+                p.received(channel, message);
+                return;
+            }
             String topic = names.topicOf(channel);
             if (topic != null) {
                 received(topic, message);
@@ -530,6 +546,10 @@ public final class RedisEngine implements Engine, RemoteProcedures {
                 log.info("Redis pub/sub connection back ({})", address);
                 synchronized (seen) {
                     seen.clear();
+                }
+                RedisPresence p = presence;
+                if (p != null) {
+                    p.interrupted();
                 }
             }
         }
@@ -589,6 +609,10 @@ public final class RedisEngine implements Engine, RemoteProcedures {
             return;
         }
         closed = true;
+        RedisPresence p = presence;
+        if (p != null && connection != null && connection.isOpen()) {
+            p.close();
+        }
         try {
             if (connection != null && connection.isOpen()) {
                 List<CompletableFuture<?>> all = new ArrayList<>();

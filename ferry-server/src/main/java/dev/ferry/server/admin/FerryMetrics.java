@@ -55,6 +55,12 @@ public final class FerryMetrics implements AutoCloseable {
         Gauge.builder("netty.allocator.used.heap", netty, PooledByteBufAllocatorMetric::usedHeapMemory)
                 .baseUnit("bytes").register(r);
         server.tunnels().bindMetrics(r);
+        FunctionCounter.builder("ferry.presence.pushes", server.presence(), p -> p.pushes())
+                .description("presence_diff pushes (one per topic and window, whatever the receivers)").register(r);
+        FunctionCounter.builder("ferry.presence.resets", server.presence(), p -> p.resets())
+                .description("presence windows pushed as a reset (more than max-diff changes)").register(r);
+        FunctionCounter.builder("ferry.presence.unlisted", server.presence(), p -> p.unlisted())
+                .description("presence joins not listed because the topic held max-entries").register(r);
         new JvmMemoryMetrics().bindTo(r);
         new JvmThreadMetrics().bindTo(r);
         new ClassLoaderMetrics().bindTo(r);

@@ -13,7 +13,9 @@ public enum Action {
     REGISTER,
     HISTORY,
     /** Opening a tunnel ({@code /v1/tunnel/<name>}, AMQP routes) whose route requires it; the target is the route's name. */
-    TUNNEL;
+    TUNNEL,
+    /** Reading a topic's presence ({@code presence}, {@code GET /v1/presence/...}) and receiving its pushes. */
+    PRESENCE;
 
     /** The action's name in configuration, tokens and error data: {@code subscribe}, {@code publish}, ... */
     public String wire() {

@@ -11,7 +11,7 @@ import java.util.regex.Pattern;
  *
  * <ul>
  *   <li>actions: {@code all}, or action names joined by {@code +} ({@code subscribe}, {@code publish},
- *       {@code call}, {@code register}, {@code history}, {@code tunnel});</li>
+ *       {@code call}, {@code register}, {@code history}, {@code tunnel}, {@code presence});</li>
  *   <li>pattern: a topic pattern (docs/protocol.md §3) in which a whole word may be a placeholder {@code {claim}},
  *       replaced by that claim of the client's token; the rule does not apply to a client whose claim is missing or
  *       is not a single valid topic word (so a claim can never inject dots or wildcards);</li>
@@ -155,7 +155,7 @@ public final class PermissionRule {
             Action action = Action.fromWire(a);
             if (action == null) {
                 throw new IllegalArgumentException("rule \"" + printable(text) + "\": unknown action \"" + printable(a)
-                        + "\" (expected: all, or some of subscribe, publish, call, register, history, tunnel joined by +)");
+                        + "\" (expected: all, or some of subscribe, publish, call, register, history, tunnel, presence joined by +)");
             }
             out.add(action);
         }

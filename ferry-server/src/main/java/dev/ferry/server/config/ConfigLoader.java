@@ -50,7 +50,8 @@ public final class ConfigLoader {
             "limits.publish-rate", "limits.publish-burst", "limits.call-rate", "limits.call-burst",
             "limits.max-pending-calls", "limits.connections-per-ip", "limits.max-connections",
             "limits.message-rate", "limits.message-burst",
-            "session.ttl", "session.secret", "session.cookie");
+            "session.ttl", "session.secret", "session.cookie",
+            "presence.expiry");
 
 
     /**
@@ -67,7 +68,9 @@ public final class ConfigLoader {
             "auth.issuers.<name>.jwks-file", "auth.issuers.<name>.jwks-url", "auth.issuers.<name>.jwks-refresh",
             "auth.issuers.<name>.audience",
             "http.api-keys.<name>.key", "http.api-keys.<name>.allow",
-            "history.rules.<name>.pattern", "history.rules.<name>.size", "history.rules.<name>.ttl");
+            "history.rules.<name>.pattern", "history.rules.<name>.size", "history.rules.<name>.ttl",
+            "presence.rules.<name>.pattern", "presence.rules.<name>.enabled", "presence.rules.<name>.max-entries",
+            "presence.rules.<name>.coalesce", "presence.rules.<name>.max-info-bytes", "presence.rules.<name>.max-diff");
 
     /** Named sections that build lists of records: issuers and named API keys. */
     private static final Pattern NAMED_SECTION =
@@ -310,7 +313,30 @@ public final class ConfigLoader {
                 duration("session.ttl", d.session().ttl()),
                 str("session.secret", d.session().secret()),
                 str("session.cookie", d.session().cookie()).trim());
-        return new FerryConfig(server, ws, rpc, http, history, web, tls, tunnel, engine, sse, auth, limits, session);
+        PresenceConfig presence = new PresenceConfig(presenceRules(),
+                duration("presence.expiry", d.presence().expiry()));
+        return new FerryConfig(server, ws, rpc, http, history, web, tls, tunnel, engine, sse, auth, limits, session,
+                presence);
+    }
+
+    /** The rules named by keys under {@code presence.rules.}, in name order. */
+    private List<PresenceConfig.Rule> presenceRules() {
+        TreeSet<String> names = new TreeSet<>();
+        for (String key : values.keySet()) {
+            if (key.startsWith("presence.rules.") && isKnown(key)) {
+                names.add(key.substring("presence.rules.".length(), key.lastIndexOf('.')));
+            }
+        }
+        List<PresenceConfig.Rule> rules = new ArrayList<>();
+        for (String name : names) {
+            String k = "presence.rules." + name + ".";
+            rules.add(new PresenceConfig.Rule(name, values.get(k + "pattern"), bool(k + "enabled", true),
+                    integer(k + "max-entries", PresenceConfig.DEFAULT_MAX_ENTRIES),
+                    duration(k + "coalesce", PresenceConfig.DEFAULT_COALESCE),
+                    size(k + "max-info-bytes", PresenceConfig.DEFAULT_MAX_INFO_BYTES),
+                    integer(k + "max-diff", PresenceConfig.DEFAULT_MAX_DIFF)));
+        }
+        return rules;
     }
 
     /** The rules named by keys under {@code history.rules.}, in name order. */

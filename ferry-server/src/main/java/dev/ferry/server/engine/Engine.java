@@ -82,6 +82,14 @@ public interface Engine extends AutoCloseable {
         return null;
     }
 
+    /**
+     * The presence store shared by the nodes of this engine's cluster, or null for an engine of a single node
+     * (presence then lives in the node's memory). Called once, after {@link #start}.
+     */
+    default dev.ferry.server.presence.PresenceStore presenceStore(dev.ferry.server.config.PresenceConfig config) {
+        return null;
+    }
+
     /** Whether the engine can serve now (for {@code /readyz}). */
     boolean ready();
 

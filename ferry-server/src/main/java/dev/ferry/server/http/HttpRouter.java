@@ -34,6 +34,7 @@ import java.nio.charset.StandardCharsets;
  *   POST /v1/session            open an HTTP-only fallback session
  *   GET  /v1/session/{id}/events  its event stream (downstream)
  *   POST /v1/session/{id}       its frames (upstream)
+ *   GET  /v1/presence/{topic}   a page of the topic's presence         (PresenceEndpoint)
  * </pre>
  */
 public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
@@ -41,12 +42,14 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
     private final HttpApi api;
     private final WebEndpoints web;
     private final SseEndpoints sse;
+    private final PresenceEndpoint presence;
 
     public HttpRouter(ServerContext server) {
         this.server = server;
         this.api = new HttpApi(server);
         this.web = new WebEndpoints(server);
         this.sse = new SseEndpoints(server);
+        this.presence = new PresenceEndpoint(server);
     }
 
     @Override
@@ -144,6 +147,12 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
                 } else {
                     sse.sessionPost(ctx, req, tail, keepAlive);
                 }
+            }
+            return;
+        }
+        if (path.startsWith(PresenceEndpoint.PREFIX)) {
+            if (requireMethod(ctx, req, HttpMethod.GET, keepAlive)) {
+                presence.get(ctx, req, keepAlive, decodePathTail(path, PresenceEndpoint.PREFIX), uri);
             }
             return;
         }

@@ -21,6 +21,7 @@ import dev.ferry.server.hub.HistoryJson;
 import dev.ferry.server.hub.Hub;
 import dev.ferry.server.hub.Subscriber;
 import dev.ferry.server.hub.TopicIndex;
+import dev.ferry.server.presence.ConnectionPresence;
 import dev.ferry.server.rpc.Callee;
 import dev.ferry.server.rpc.Caller;
 import dev.ferry.server.transport.ServerContext;
@@ -90,6 +91,8 @@ public final class Session implements FrameCodec.Sink, Subscriber, Callee, Calle
     private String openingToken;
     /** This connection's durable patterns (a copy of its session's, for matching deliveries). */
     private final Set<String> durable = new HashSet<>();
+    /** The topics this connection is listed in and whose presence pushes it gets (docs/protocol.md §4.7). */
+    private final ConnectionPresence presence;
 
     public Session(ServerContext context, Outbound out, String remote) {
         this(context, out, remote, Identity.ANONYMOUS);
@@ -105,6 +108,7 @@ public final class Session implements FrameCodec.Sink, Subscriber, Callee, Calle
         this.publishRate = limits.publishRate() > 0 ? new TokenBucket(limits.publishRate(), limits.publishBurst(), now) : null;
         this.callRate = limits.callRate() > 0 ? new TokenBucket(limits.callRate(), limits.callBurst(), now) : null;
         this.messageRate = limits.messageRate() > 0 ? new TokenBucket(limits.messageRate(), limits.messageBurst(), now) : null;
+        this.presence = new ConnectionPresence(context.presence(), this);
         adopt(identity);
     }
 
@@ -163,6 +167,8 @@ public final class Session implements FrameCodec.Sink, Subscriber, Callee, Calle
                 authenticate(a);
             } else if (frame instanceof Frame.Session c) {
                 session(c);
+            } else if (frame instanceof Frame.Presence q) {
+                presenceQuery(q);
             } else {
                 sendError(idOf(frame), ErrorCode.UNKNOWN_COMMAND,
                         "\"" + frame.type() + "\" is sent by the server, not a command");
@@ -180,7 +186,9 @@ public final class Session implements FrameCodec.Sink, Subscriber, Callee, Calle
     private void subscribe(Frame.Sub s) {
         if (refused(s.id(), ErrorCode.BAD_TOPIC, Topics.checkPattern(s.topic())) || denied(s.id(), Action.SUBSCRIBE, s.topic())
                 || refusedWhileDraining(s.id())
-                || refused(s.id(), ErrorCode.BAD_TOPIC, checkSince(s))) {
+                || refused(s.id(), ErrorCode.BAD_TOPIC, checkSince(s))
+                || refused(s.id(), ErrorCode.BAD_PRESENCE, presence.check(s))
+                || (s.presenceEvents() && denied(s.id(), Action.PRESENCE, s.topic()))) {
             return;
         }
         Filter filter = null;
@@ -206,6 +214,7 @@ public final class Session implements FrameCodec.Sink, Subscriber, Callee, Calle
         boolean concrete = !Topics.hasWildcard(s.topic());
         boolean wasDurable = durable.contains(s.topic());
         markDurable(s.topic(), s.durable());
+        presence.subscribing(s, identity());
         // Subscribing again with since on a pattern already held may replay what was delivered live meanwhile:
         // a duplicate (same offset, which clients skip) rather than a gap. The hub answers on this event loop,
         // possibly later (a remote engine), and delivers the replay right after the result.
@@ -216,6 +225,7 @@ public final class Session implements FrameCodec.Sink, Subscriber, Callee, Calle
             if (failure != null) {
                 if (!known) {
                     subscriptions.remove(s.topic());
+                    presence.unsubscribed(s.topic());
                 }
                 markDurable(s.topic(), known && wasDurable);
                 engineFailed(s.id(), "sub", failure);
@@ -286,6 +296,7 @@ public final class Session implements FrameCodec.Sink, Subscriber, Callee, Calle
             return;
         }
         markDurable(u.topic(), false);
+        presence.unsubscribed(u.topic());
         context.hub().unsubscribe(u.topic(), this);
         out.send(new Frame.Result(u.id(), object("topic", u.topic())));
     }
@@ -362,6 +373,22 @@ public final class Session implements FrameCodec.Sink, Subscriber, Callee, Calle
         }
         context.rpc().unregister(u.proc(), this);
         out.send(new Frame.Result(u.id(), object("proc", u.proc())));
+    }
+
+    /** {@code presence}: a page of the topic's presence (docs/protocol.md §4.7). */
+    private void presenceQuery(Frame.Presence q) {
+        if (refused(q.id(), ErrorCode.BAD_TOPIC, Topics.checkTopic(q.topic())) || denied(q.id(), Action.PRESENCE, q.topic())
+                || refused(q.id(), ErrorCode.BAD_PRESENCE, context.presence().ruleFor(q.topic()) == null
+                ? ConnectionPresence.notKept(q.topic()) : null)) {
+            return;
+        }
+        context.presence().read(q.topic(), q.cursor(), q.limit()).whenComplete((page, failure) -> inLoop(() -> {
+            if (failure != null) {
+                engineFailed(q.id(), "presence", failure);
+            } else {
+                out.send(new Frame.Result(q.id(), page.toJson()));
+            }
+        }));
     }
 
     private void index(Frame.Index x) {
@@ -510,6 +537,7 @@ public final class Session implements FrameCodec.Sink, Subscriber, Callee, Calle
             context.hub().unsubscribe(pattern, this);
         }
         subscriptions.clear();
+        presence.closed();
         for (String proc : procedures) {
             context.rpc().unregister(proc, this);
         }
@@ -737,6 +765,7 @@ public final class Session implements FrameCodec.Sink, Subscriber, Callee, Calle
         }
         boolean known = !subscriptions.add(pattern);
         durable.add(pattern);
+        presence.subscribing(new Frame.Sub(id, pattern), identity());
         List<Frame.Position> since = target.since(pattern);
         boolean concrete = !Topics.hasWildcard(pattern);
         context.hub().subscribe(pattern, this, since, (recoveries, failure) -> {
@@ -746,6 +775,7 @@ public final class Session implements FrameCodec.Sink, Subscriber, Callee, Calle
             if (failure != null) {
                 if (!known) {
                     subscriptions.remove(pattern);
+                    presence.unsubscribed(pattern);
                 }
                 outcomes.add("{\"topic\":" + quoted(pattern) + ",\"error\":\"unavailable\"}");
             } else {
@@ -826,6 +856,7 @@ public final class Session implements FrameCodec.Sink, Subscriber, Callee, Calle
             return;
         }
         adopt(next);
+        presence.identityChanged(next);
         if (resumable != null && !current.samePrincipal(next)) {
             rebind();
         }
@@ -833,8 +864,16 @@ public final class Session implements FrameCodec.Sink, Subscriber, Callee, Calle
             Decision d = scope.check(Action.SUBSCRIBE, pattern);
             if (!d.allowed()) {
                 subscriptions.remove(pattern);
+                presence.unsubscribed(pattern);
                 context.hub().unsubscribe(pattern, this);
                 sendForbidden(0, Action.SUBSCRIBE, pattern, d.reason() + "; the subscription was dropped");
+            }
+        }
+        for (String topic : presence.watching()) {
+            Decision d = scope.check(Action.PRESENCE, topic);
+            if (!d.allowed()) {
+                presence.events(topic, false);
+                sendForbidden(0, Action.PRESENCE, topic, d.reason() + "; the presence events were stopped");
             }
         }
         for (String proc : List.copyOf(procedures)) {

@@ -46,6 +46,7 @@ public final class ServerContext {
     private final OriginPolicy originPolicy;
     private final FallbackSessions fallbackSessions = new FallbackSessions();
     private final ResumableSessions resumableSessions;
+    private final dev.ferry.server.presence.Presence presence;
     private final LongAdder slowConsumerCloses = new LongAdder();
     private final LongAdder lossyDrops = new LongAdder();
     private final FlushBatch.PerLoop flushBatches = new FlushBatch.PerLoop();
@@ -68,6 +69,13 @@ public final class ServerContext {
         dev.ferry.server.session.SessionStore shared = hub.engine().sessionStore();
         this.resumableSessions = shared == null ? new ResumableSessions(config.session())
                 : new ResumableSessions(config.session(), shared);
+        this.presence = new dev.ferry.server.presence.Presence(config.presence(),
+                hub.engine().presenceStore(config.presence()));
+    }
+
+    /** Who is subscribed to which topic, and the presence pushes (docs/protocol.md §4.7). */
+    public dev.ferry.server.presence.Presence presence() {
+        return presence;
     }
 
     /** Resumable sessions and their durable subscriptions (docs/protocol.md §4.5). */
@@ -191,5 +199,6 @@ public final class ServerContext {
     public void closeAll() {
         channels.close().awaitUninterruptibly();
         security.close();
+        presence.close();
     }
 }

@@ -1,0 +1,146 @@
+package dev.ferry.server.presence;
+
+import dev.ferry.protocol.Frame;
+import dev.ferry.protocol.Payload;
+import dev.ferry.protocol.Topics;
+import dev.ferry.server.auth.Identity;
+import dev.ferry.server.config.PresenceConfig;
+import dev.ferry.server.hub.Subscriber;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The presence of one connection: the topics it is listed in (its concrete subscriptions that a presence rule
+ * covers) and those whose pushes it asked for. Wildcard subscriptions are never listed: presence is per concrete
+ * topic. Every method is called on the connection's event loop.
+ */
+public final class ConnectionPresence {
+    private final Presence presence;
+    private final Subscriber connection;
+    private String id;
+
+    // ---- event loop only
+    private final Map<String, PresenceEntry> listed = new HashMap<>();
+    private final Set<String> watching = new HashSet<>();
+
+    public ConnectionPresence(Presence presence, Subscriber connection) {
+        this.presence = presence;
+        this.connection = connection;
+    }
+
+    /** This connection's id in presence entries (given when first needed). */
+    public String id() {
+        if (id == null) {
+            id = presence.newConnectionId();
+        }
+        return id;
+    }
+
+    /** Why the presence members of {@code sub} are refused ({@code bad_presence}), or null. */
+    public String check(Frame.Sub sub) {
+        if (sub.presence() == null && !sub.presenceEvents()) {
+            return null;
+        }
+        if (Topics.hasWildcard(sub.topic())) {
+            return "presence is kept per concrete topic: \"presence\" and \"presence_events\" are not allowed on the "
+                    + "pattern \"" + sub.topic() + "\"";
+        }
+        PresenceConfig.Rule rule = presence.ruleFor(sub.topic());
+        if (rule == null) {
+            return notKept(sub.topic());
+        }
+        Payload info = sub.presence();
+        if (info != null) {
+            if (info.length() == 0 || info.bytes()[0] != '{') {
+                return "presence: the client info must be a JSON object";
+            }
+            if (info.length() > rule.maxInfoBytes()) {
+                return "presence: the client info has " + info.length() + " bytes (at most " + rule.maxInfoBytes()
+                        + ", presence.rules." + rule.name() + ".max-info-bytes)";
+            }
+        }
+        return null;
+    }
+
+    /** The {@code bad_presence} message for a topic without presence. */
+    public static String notKept(String topic) {
+        return "presence is not kept for \"" + topic + "\" (no presence.rules pattern covers it)";
+    }
+
+    /**
+     * The connection subscribes (or subscribes again) with {@code sub}, checked by {@link #check}: lists it in
+     * the topic when a rule covers it (with the new info), and starts or stops the topic's pushes. Call before
+     * the subscription is made, so that the entry is stored by the time the {@code sub} is answered.
+     */
+    public void subscribing(Frame.Sub sub, Identity identity) {
+        if (Topics.hasWildcard(sub.topic())) {
+            return;
+        }
+        PresenceConfig.Rule rule = presence.ruleFor(sub.topic());
+        if (rule == null) {
+            return;
+        }
+        events(sub.topic(), sub.presenceEvents()); // first: a watcher sees its own join
+        PresenceEntry old = listed.get(sub.topic());
+        Payload info = sub.presence() == null ? null : Payload.json(sub.presence().bytes());
+        // joined again even when nothing changed: a topic that was full may have room now (an unchanged entry
+        // is no change for the stores, so nobody hears of it)
+        PresenceEntry e = new PresenceEntry(id(), user(identity), info, old == null ? System.currentTimeMillis() : old.joined());
+        listed.put(sub.topic(), e);
+        presence.join(sub.topic(), e, rule);
+    }
+
+    /** The subscription of {@code topic} was dropped or failed (without having been held before). */
+    public void unsubscribed(String topic) {
+        PresenceEntry e = listed.remove(topic);
+        if (e != null) {
+            presence.leave(topic, e);
+        }
+        events(topic, false);
+    }
+
+    /** Starts or stops the pushes of {@code topic}. */
+    public void events(String topic, boolean on) {
+        if (on && watching.add(topic)) {
+            presence.watch(topic, connection);
+        } else if (!on && watching.remove(topic)) {
+            presence.unwatch(topic, connection);
+        }
+    }
+
+    /** The topics whose pushes this connection receives. */
+    public List<String> watching() {
+        return List.copyOf(watching);
+    }
+
+    /** The connection's identity changed ({@code auth}): its entries name the new user. */
+    public void identityChanged(Identity identity) {
+        String user = user(identity);
+        listed.replaceAll((topic, e) -> {
+            if (java.util.Objects.equals(e.user(), user)) {
+                return e;
+            }
+            PresenceEntry next = new PresenceEntry(e.conn(), user, e.info(), e.joined());
+            PresenceConfig.Rule rule = presence.ruleFor(topic);
+            if (rule != null) {
+                presence.join(topic, next, rule);
+            }
+            return next;
+        });
+    }
+
+    /** The connection closed: every entry and watch goes. Idempotent. */
+    public void closed() {
+        listed.forEach(presence::leave);
+        listed.clear();
+        watching.forEach(t -> presence.unwatch(t, connection));
+        watching.clear();
+    }
+
+    private static String user(Identity identity) {
+        return identity.kind() == Identity.Kind.ANONYMOUS ? null : identity.name();
+    }
+}
