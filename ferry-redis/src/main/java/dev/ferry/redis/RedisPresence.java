@@ -7,7 +7,7 @@ import dev.ferry.server.presence.PresencePage;
 import dev.ferry.server.presence.PresenceStore;
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.ScriptOutputType;
-import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import io.netty.util.concurrent.EventExecutor;
 import java.nio.charset.StandardCharsets;
@@ -117,7 +117,7 @@ final class RedisPresence implements PresenceStore {
             return 1
             """;
 
-    private final RedisAsyncCommands<byte[], byte[]> redis;
+    private final RedisClusterAsyncCommands<byte[], byte[]> redis;
     private final StatefulRedisPubSubConnection<byte[], byte[]> pubsub;
     private final Names names;
     private final String node;
@@ -132,7 +132,7 @@ final class RedisPresence implements PresenceStore {
     private ScheduledFuture<?> heartbeat;
     private volatile boolean closed;
 
-    RedisPresence(RedisAsyncCommands<byte[], byte[]> redis, StatefulRedisPubSubConnection<byte[], byte[]> pubsub,
+    RedisPresence(RedisClusterAsyncCommands<byte[], byte[]> redis, StatefulRedisPubSubConnection<byte[], byte[]> pubsub,
                   Names names, String node, PresenceConfig config, EventExecutor executor) {
         this.redis = redis;
         this.pubsub = pubsub;

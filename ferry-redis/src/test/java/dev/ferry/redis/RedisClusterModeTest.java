@@ -35,7 +35,8 @@ class RedisClusterModeTest {
         FerryConfig config = FerryConfig.DEFAULT
                 .withHistory(new HistoryConfig(1000, Duration.ofMinutes(5), 1000, List.of()))
                 .withEngine(EngineConfig.DEFAULT.withEngine("redis").withRedis(redis.uri(), "ferry"))
-                .withSession(new SessionConfig(Duration.ofMinutes(5), RedisCluster.SECRET, "ferry_session"));
+                .withSession(new SessionConfig(Duration.ofMinutes(5), RedisCluster.SECRET, "ferry_session"))
+                .withPresence(PresenceClusterTest.presence(Duration.ofSeconds(3)));
         for (int i = 0; i < 2; i++) {
             FerryServer s = FerryServer.builder().config(config).host("127.0.0.1").port(0).build();
             s.start();
@@ -111,6 +112,21 @@ class RedisClusterModeTest {
             callee.send("{\"type\":\"reply\",\"id\":" + invoke.path("id").asLong() + ",\"data\":5}");
             JsonNode result = caller.nextJson(n -> n.path("id").asInt() == 2);
             assertThat(result.path("data").asInt()).as(result.toString()).isEqualTo(5);
+        }
+    }
+
+    @Test
+    void presenceIsSharedByTheNodes() {
+        try (WsTestClient watcher = WsTestClient.connect(b.webSocketUri()); WsTestClient ana = WsTestClient.connect(a.webSocketUri())) {
+            request(watcher, 1, "{\"type\":\"sub\",\"id\":1,\"topic\":\"room.cl\",\"presence_events\":true}");
+            request(ana, 1, "{\"type\":\"sub\",\"id\":1,\"topic\":\"room.cl\",\"presence\":{\"name\":\"Ana\"}}");
+            JsonNode page = request(watcher, 2, "{\"type\":\"presence\",\"id\":2,\"topic\":\"room.cl\"}").path("data");
+            assertThat(page.path("count").asInt()).as(page.toString()).isEqualTo(2);
+            assertThat(page.toString()).contains("\"name\":\"Ana\"");
+            JsonNode diff;
+            do {
+                diff = watcher.nextJson(n -> n.path("type").asText().equals("presence_diff"));
+            } while (!diff.toString().contains("Ana"));
         }
     }
 
