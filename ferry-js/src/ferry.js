@@ -135,6 +135,7 @@ export class Ferry extends Emitter {
     this._durable = new Set(); // patterns the server keeps across disconnects (docs/protocol.md §4.5)
     this._sessionToken = undefined; // resumes the server-side session after a reconnect
     this._presence = new Map(); // topic -> { info, listeners: Map(handler -> onPresence) } (docs/protocol.md §4.7)
+    this._filters = new Map(); // pattern -> filter expression (docs/protocol.md §4.4)
     this._everConnected = false;
     this._attempt = 0;
     this._timer = null;
@@ -320,11 +321,20 @@ export class Ferry extends Emitter {
   // ---------------------------------------------------------------- commands
 
   /**
-   * Subscribes `handler(data, {topic, offset, pattern})` to a pattern. Resolves with a subscription whose
+   * Subscribes `handler(data, {topic, offset, pattern, tags?})` to a pattern. Resolves with a subscription whose
    * unsubscribe() removes this handler (and the server subscription with the last handler of the pattern).
+   * `filter` is evaluated by the server (docs/protocol.md §4.4); it belongs to the pattern: subscribing again to
+   * the pattern with another filter replaces it for all the pattern's handlers.
    */
-  subscribe(pattern, handler, { durable = false, presence, onPresence } = {}) {
+  subscribe(pattern, handler, { durable = false, presence, onPresence, filter } = {}) {
     if (typeof handler !== 'function') return Promise.reject(new TypeError('subscribe(pattern, handler): handler must be a function'));
+    if (filter !== undefined) {
+      if (typeof filter !== 'string') return Promise.reject(new TypeError('subscribe(pattern, handler, {filter}): filter must be a string'));
+      if (this._filters.get(pattern) !== filter) {
+        this._filters.set(pattern, filter);
+        if (this._subs.has(pattern) && this.state === 'connected') this._send(this._subFrame(pattern)); // new filter
+      }
+    }
     if (presence !== undefined || onPresence !== undefined) {
       if (onPresence !== undefined && typeof onPresence !== 'function') {
         return Promise.reject(new TypeError('subscribe(topic, handler, {onPresence}): onPresence must be a function'));
@@ -373,6 +383,7 @@ export class Ferry extends Emitter {
     this._subs.delete(key);
     this._durable.delete(key);
     this._presence.delete(key);
+    this._filters.delete(key);
     s.waiters.splice(0).forEach((w) => w.reject(new FerryError('unsubscribed', 'unsubscribed before the server confirmed')));
     if (this.state === 'connected') {
       await this._request({ type: 'unsub', topic: key }, 'unsub').catch((e) => {
@@ -385,10 +396,12 @@ export class Ferry extends Emitter {
    * Publishes `data` (any JSON value, or a Uint8Array/ArrayBuffer as a binary payload) to a topic. With
    * {ack: true} resolves with {topic, offset}; otherwise once handed to the connection.
    */
-  async publish(topic, data, { ack = false } = {}) {
+  async publish(topic, data, { ack = false, tags } = {}) {
     await this._whenConnectedOrFail();
-    if (ack) return this._request({ type: 'pub', topic, ack: true, data }, 'pub', 'data');
-    this._send({ type: 'pub', topic, data: data === undefined ? null : data }, 'data');
+    const frame = { type: 'pub', topic, data: data === undefined ? null : data };
+    if (tags !== undefined) frame.tags = tags;
+    if (ack) return this._request({ ...frame, ack: true }, 'pub', 'data');
+    this._send(frame, 'data');
     return undefined;
   }
 
@@ -466,6 +479,7 @@ export class Ferry extends Emitter {
   _subFrame(pattern) {
     const frame = { type: 'sub', id: this._track('sub', pattern), topic: pattern };
     if (this._durable.has(pattern)) frame.durable = true;
+    if (this._filters.has(pattern)) frame.filter = this._filters.get(pattern);
     const presence = this._presence.get(pattern);
     if (presence) {
       if (presence.info !== undefined) frame.presence = presence.info;
@@ -614,7 +628,7 @@ export class Ferry extends Emitter {
     const last = this._positions.get(f.topic);
     if (last && last.epoch === epoch && f.offset <= last.offset) return; // seen already (replay meets live)
     this._positions.set(f.topic, { offset: f.offset, epoch });
-    const meta = { topic: f.topic, offset: f.offset };
+    const meta = f.tags ? { topic: f.topic, offset: f.offset, tags: f.tags } : { topic: f.topic, offset: f.offset };
     for (const [pattern, s] of this._subs) {
       if (!matches(pattern, f.topic)) continue;
       for (const h of [...s.handlers]) {

@@ -71,6 +71,8 @@ export interface Delivery {
   offset: number;
   /** The subscribed pattern the publication matched. */
   pattern: string;
+  /** The tags its publisher set (docs/protocol.md §4.4), when it set any. */
+  tags?: { [name: string]: string };
 }
 
 export interface Subscription {
@@ -128,6 +130,11 @@ export interface SubscribeOptions {
   presence?: { [key: string]: Payload };
   /** Hears the topic's joins and leaves (sends `presence_events: true`). */
   onPresence?: (diff: PresenceDiff) => void;
+  /**
+   * A filter the server evaluates before delivery, over tags and JSON fields (docs/protocol.md §4.4), e.g.
+   * `"region in ('east','west') and temp > 30"`. It belongs to the pattern: subscribing again replaces it.
+   */
+  filter?: string;
 }
 
 export interface StateEvent {
@@ -166,8 +173,8 @@ export class Ferry extends Emitter {
   /** The token of the server-side session, once known. */
   readonly sessionToken: string | undefined;
   unsubscribe(pattern: string | Subscription, handler?: (data: Payload, delivery: Delivery) => void): Promise<void>;
-  publish(topic: string, data: Payload | ArrayBuffer, options?: { ack?: false }): Promise<undefined>;
-  publish(topic: string, data: Payload | ArrayBuffer, options: { ack: true }): Promise<{ topic: string; offset: number }>;
+  publish(topic: string, data: Payload | ArrayBuffer, options?: { ack?: false; tags?: { [name: string]: string } }): Promise<undefined>;
+  publish(topic: string, data: Payload | ArrayBuffer, options: { ack: true; tags?: { [name: string]: string } }): Promise<{ topic: string; offset: number }>;
   call<T = Payload>(proc: string, args?: Payload | ArrayBuffer, options?: { timeout?: number }): Promise<T>;
   register(proc: string, handler: (args: Payload, info: { proc: string }) => unknown): Promise<{ proc: string }>;
   unregister(proc: string): Promise<void>;

@@ -106,6 +106,8 @@ public final class FerryClient implements AutoCloseable {
     private final java.util.Set<String> durable = new java.util.HashSet<>();
     /** Per topic subscribed with presence: the client info sent with {@code sub} ({@code null}: none). */
     private final Map<String, Payload> presenceInfo = new java.util.HashMap<>();
+    /** The filter of each pattern that has one (docs/protocol.md §4.4). Guarded by {@link #lock}. */
+    private final Map<String, String> filters = new java.util.HashMap<>();
     /** Per topic, the listeners of its presence changes (the topic is subscribed with {@code presence_events}). */
     private final Map<String, List<Presence.Listener>> presenceListeners = new java.util.HashMap<>();
     /** Publications received twice (same topic, epoch and offset) and not handed to a handler again. */
@@ -675,6 +677,17 @@ public final class FerryClient implements AutoCloseable {
         }
     }
 
+    /** As {@link #publish(String, Object)}, with tags (see {@link #publishAck(String, Object, Map)}). */
+    public CompletableFuture<Void> publish(String topic, Object data, Map<String, String> tags) {
+        try {
+            checkTopic(topic);
+            Payload payload = Json.toPayload(data);
+            return connected("publish").send(new Frame.Pub(0, topic, payload, false, Map.copyOf(tags)));
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
     /** Publishes opaque bytes as a binary publication. */
     public CompletableFuture<Void> publish(String topic, byte[] data) {
         return publish(topic, (Object) data);
@@ -682,10 +695,19 @@ public final class FerryClient implements AutoCloseable {
 
     /** Publishes and waits for the server's acknowledgement; the future yields the publication's offset. */
     public CompletableFuture<Long> publishAck(String topic, Object data) {
+        return publishAck(topic, data, Map.of());
+    }
+
+    /**
+     * As {@link #publishAck(String, Object)}, with tags (names {@code [A-Za-z_][A-Za-z0-9_]*}, string values; limits
+     * in docs/protocol.md §4.4) that subscription filters can match and subscribers receive in {@link Message#tags()}.
+     */
+    public CompletableFuture<Long> publishAck(String topic, Object data, Map<String, String> tags) {
         try {
             checkTopic(topic);
             Payload payload = Json.toPayload(data);
-            return request(connected("publish"), id -> new Frame.Pub(id, topic, payload, true), requestTimeout)
+            Map<String, String> t = Map.copyOf(tags);
+            return request(connected("publish"), id -> new Frame.Pub(id, topic, payload, true, t), requestTimeout)
                     .thenApply(r -> Json.toNode(((Frame.Result) r).data()).path("offset").asLong());
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);
@@ -742,6 +764,33 @@ public final class FerryClient implements AutoCloseable {
         }
     }
 
+    /**
+     * Subscribes {@code handler} to {@code pattern} as {@code options} say: durably, with a filter, with presence
+     * (see {@link SubscribeOptions}). A filter the server cannot parse fails the subscription with
+     * {@code bad_filter} (its message points at the problem).
+     */
+    public CompletableFuture<Subscription> subscribe(String pattern, MessageHandler handler, SubscribeOptions options) {
+        if (options.presenceInfo() != null || options.presenceListener() != null) {
+            if (options.durable() || options.filter() != null) {
+                return CompletableFuture.failedFuture(new IllegalArgumentException(
+                        "presence options go with a plain subscription to a concrete topic"));
+            }
+            return subscribe(pattern, handler, options.presenceInfo(), options.presenceListener());
+        }
+        String why = Topics.checkPattern(pattern);
+        if (why != null) {
+            return CompletableFuture.failedFuture(new FerryException(ErrorCode.BAD_TOPIC.wire(), why));
+        }
+        synchronized (lock) {
+            if (options.filter() == null) {
+                filters.remove(pattern);
+            } else {
+                filters.put(pattern, options.filter());
+            }
+        }
+        return subscribe(new SubscriptionImpl(pattern, Objects.requireNonNull(handler, "handler"), null), options.durable());
+    }
+
     private boolean hasPresence(String pattern) {
         synchronized (lock) {
             return presenceInfo.get(pattern) != null || presenceListeners.containsKey(pattern);
@@ -752,7 +801,8 @@ public final class FerryClient implements AutoCloseable {
     private Frame.Sub subFrame(long id, String pattern, List<Frame.Position> since, boolean isDurable) {
         synchronized (lock) {
             List<Presence.Listener> l = presenceListeners.get(pattern);
-            return new Frame.Sub(id, pattern, since, null, isDurable, presenceInfo.get(pattern), l != null && !l.isEmpty());
+            return new Frame.Sub(id, pattern, since, filters.get(pattern), isDurable, presenceInfo.get(pattern),
+                    l != null && !l.isEmpty());
         }
     }
 
@@ -966,8 +1016,8 @@ public final class FerryClient implements AutoCloseable {
         Payload data = m.data();
         dispatch(c, () -> {
             Message message = data.isBinary()
-                    ? new Message(m.topic(), m.offset(), null, data.bytes())
-                    : new Message(m.topic(), m.offset(), Json.toNode(data), null);
+                    ? new Message(m.topic(), m.offset(), null, data.bytes(), m.tags())
+                    : new Message(m.topic(), m.offset(), Json.toNode(data), null, m.tags());
             for (SubscriptionImpl s : targets) {
                 if (s.active.get()) {
                     try {

@@ -12,13 +12,20 @@ import java.util.Objects;
  * @param offset its offset on that topic (1, 2, 3, ...)
  * @param data the JSON payload, or {@code null} for a binary publication
  * @param binary the binary payload, or {@code null} for a JSON publication (not copied: do not modify)
+ * @param tags the tags its publisher set (docs/protocol.md §4.4); empty when none
  */
-public record Message(String topic, long offset, JsonNode data, byte[] binary) {
+public record Message(String topic, long offset, JsonNode data, byte[] binary, java.util.Map<String, String> tags) {
     public Message {
         Objects.requireNonNull(topic, "topic");
+        tags = tags == null ? java.util.Map.of() : java.util.Map.copyOf(tags);
         if ((data == null) == (binary == null)) {
             throw new IllegalArgumentException("exactly one of data and binary must be given");
         }
+    }
+
+    /** A publication without tags. */
+    public Message(String topic, long offset, JsonNode data, byte[] binary) {
+        this(topic, offset, data, binary, null);
     }
 
     /** Whether the publication was binary ({@link #binary()}) rather than JSON ({@link #data()}). */
@@ -41,6 +48,7 @@ public record Message(String topic, long offset, JsonNode data, byte[] binary) {
     @Override
     public String toString() {
         return "Message[topic=" + topic + ", offset=" + offset + ", "
-                + (binary != null ? "binary=" + binary.length + " bytes" : "data=" + data) + "]";
+                + (binary != null ? "binary=" + binary.length + " bytes" : "data=" + data)
+                + (tags.isEmpty() ? "" : ", tags=" + tags) + "]";
     }
 }

@@ -23,6 +23,8 @@ public final class ResumableSession {
     private long expiresAt;
     private boolean announced;
     private final LinkedHashSet<String> durable = new LinkedHashSet<>();
+    /** The filter expression of each durable pattern that has one (docs/protocol.md §4.4). */
+    private final Map<String, String> filters = new HashMap<>();
     private final Map<String, Frame.Position> positions = new HashMap<>();
     /** Counts changes a shared store would persist (durable patterns, positions, announcement). */
     private long changes;
@@ -33,10 +35,11 @@ public final class ResumableSession {
      * makes a resumption replay more, which clients skip by offset.
      */
     public record State(String id, String token, String principal, boolean announced, List<String> durable,
-                        List<Frame.Position> positions) {
+                        List<Frame.Position> positions, Map<String, String> filters) {
         public State {
             durable = List.copyOf(durable);
             positions = List.copyOf(positions);
+            filters = filters == null ? Map.of() : Map.copyOf(filters);
         }
     }
 
@@ -45,6 +48,7 @@ public final class ResumableSession {
         ResumableSession s = new ResumableSession(state.id(), state.token(), state.principal(), ttlNanos);
         s.announced = state.announced();
         s.durable.addAll(state.durable());
+        s.filters.putAll(state.filters());
         for (Frame.Position p : state.positions()) {
             s.positions.put(p.topic(), p);
         }
@@ -53,7 +57,8 @@ public final class ResumableSession {
 
     /** The session's state now, for a shared store. */
     public synchronized State state() {
-        return new State(id, token, principal, announced, List.copyOf(durable), List.copyOf(positions.values()));
+        return new State(id, token, principal, announced, List.copyOf(durable), List.copyOf(positions.values()),
+                Map.copyOf(filters));
     }
 
     /** How many changes a shared store would persist have been made so far (compare two readings). */
@@ -141,12 +146,26 @@ public final class ResumableSession {
         if (on) {
             durable.add(pattern);
         } else if (durable.remove(pattern)) {
+            filters.remove(pattern);
             positions.keySet().removeIf(t -> Topics.matches(pattern, t) && durable.stream().noneMatch(p -> Topics.matches(p, t)));
         }
     }
 
     synchronized boolean isDurable(String pattern) {
         return durable.contains(pattern);
+    }
+
+    /** Sets the filter of a durable pattern (null: none), restored with it. */
+    synchronized void filter(String pattern, String expression) {
+        String before = expression == null ? filters.remove(pattern) : filters.put(pattern, expression);
+        if (!java.util.Objects.equals(before, expression)) {
+            changes++;
+        }
+    }
+
+    /** The filter of a durable pattern, or null. */
+    synchronized String filterOf(String pattern) {
+        return filters.get(pattern);
     }
 
     synchronized List<String> durablePatterns() {
@@ -217,6 +236,7 @@ public final class ResumableSession {
         List<Frame.Position> pos;
         synchronized (other) {
             patterns = List.copyOf(other.durable);
+            filters.putAll(other.filters);
             pos = List.copyOf(other.positions.values());
         }
         changes++;

@@ -214,6 +214,9 @@ public final class Session implements FrameCodec.Sink, Subscriber, Callee, Calle
         boolean concrete = !Topics.hasWildcard(s.topic());
         boolean wasDurable = durable.contains(s.topic());
         markDurable(s.topic(), s.durable());
+        if (s.durable()) {
+            resumable().filter(s.topic(), s.filter());
+        }
         presence.subscribing(s, identity());
         // Subscribing again with since on a pattern already held may replay what was delivered live meanwhile:
         // a duplicate (same offset, which clients skip) rather than a gap. The hub answers on this event loop,
@@ -768,7 +771,7 @@ public final class Session implements FrameCodec.Sink, Subscriber, Callee, Calle
         presence.subscribing(new Frame.Sub(id, pattern), identity());
         List<Frame.Position> since = target.since(pattern);
         boolean concrete = !Topics.hasWildcard(pattern);
-        context.hub().subscribe(pattern, this, since, (recoveries, failure) -> {
+        context.hub().subscribe(pattern, this, since, restoredFilter(target, pattern), (recoveries, failure) -> {
             if (closed) {
                 return;
             }
@@ -792,6 +795,17 @@ public final class Session implements FrameCodec.Sink, Subscriber, Callee, Calle
                 // the event loop is shutting down: the connection is going away
             }
         });
+    }
+
+    /** The filter a durable pattern was made with (it compiled then, so it compiles now), or null. */
+    private static Filter restoredFilter(ResumableSession session, String pattern) {
+        String expression = session.filterOf(pattern);
+        try {
+            return expression == null ? null : Filter.compile(expression);
+        } catch (FilterException e) {
+            log.warn("filter of durable {} no longer compiles, restored without it: {}", pattern, e.getMessage());
+            return null;
+        }
     }
 
     private Payload sessionResult(ResumableSession s, boolean resumed, String reason, List<String> subscriptions) {
