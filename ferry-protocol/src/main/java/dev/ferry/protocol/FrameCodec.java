@@ -125,6 +125,10 @@ public final class FrameCodec {
         String filter;
         java.util.Map<String, String> tags;
         boolean durable;
+        long version = -1;
+        long ifVersion = -1;
+        Payload merge;
+        Payload patch;
     }
 
     private static Frame decodeFrame(byte[] buf, int off, int len, Payload binary) throws ProtocolException {
@@ -195,6 +199,10 @@ public final class FrameCodec {
                 case "filter" -> f.filter = string(p, t, name, f);
                 case "tags" -> f.tags = tags(p, t, f);
                 case "durable" -> f.durable = bool(p, t, name, f);
+                case "version" -> f.version = nonNegative(p, t, name, f);
+                case "if_version" -> f.ifVersion = nonNegative(p, t, name, f);
+                case "merge" -> f.merge = raw(p, buf, off);
+                case "patch" -> f.patch = raw(p, buf, off);
                 default -> p.skipChildren();
             }
         }
@@ -443,6 +451,31 @@ public final class FrameCodec {
                 return new Frame.Pong(f.id);
             case "goaway":
                 return new Frame.GoAway(f.reason == null ? "" : f.reason, f.reconnectMs);
+            case "state_sub":
+                requireId(f);
+                return new Frame.StateSub(f.id, require(f.topic, "topic", f), f.version, f.epoch);
+            case "state_unsub":
+                requireId(f);
+                return new Frame.StateUnsub(f.id, require(f.topic, "topic", f));
+            case "state_get":
+                requireId(f);
+                return new Frame.StateGet(f.id, require(f.topic, "topic", f));
+            case "state_update":
+                requireId(f);
+                if (binary) {
+                    throw new ProtocolException(ErrorCode.BAD_FRAME, "\"state_update\" travels as a text message", f.id);
+                }
+                if ((f.merge == null) == (f.patch == null)) {
+                    throw new ProtocolException(ErrorCode.MISSING_FIELD,
+                            "\"state_update\" requires exactly one of the members \"merge\" and \"patch\"", f.id);
+                }
+                return new Frame.StateUpdate(f.id, require(f.topic, "topic", f), f.merge, f.patch, f.ifVersion);
+            case "state":
+                return new Frame.StateSnapshot(require(f.topic, "topic", f), f.epoch, Math.max(0, f.version),
+                        require(f.data, "data", f));
+            case "state_patch":
+                return new Frame.StatePatch(require(f.topic, "topic", f), f.epoch, Math.max(0, f.version),
+                        require(f.patch, "patch", f));
             default:
                 throw new ProtocolException(ErrorCode.UNKNOWN_COMMAND, "unknown frame type \"" + f.type + "\"", f.id);
         }
@@ -565,6 +598,42 @@ public final class FrameCodec {
             w.id(p.id());
         } else if (frame instanceof Frame.GoAway g) {
             w.str("reason", g.reason()).num("reconnect_ms", g.reconnectMs());
+        } else if (frame instanceof Frame.StateSub s) {
+            w.id(s.id()).str("topic", s.topic());
+            if (s.version() >= 0) {
+                w.num("version", s.version());
+                if (s.epoch() != null) {
+                    w.str("epoch", s.epoch());
+                }
+            }
+        } else if (frame instanceof Frame.StateUnsub s) {
+            w.id(s.id()).str("topic", s.topic());
+        } else if (frame instanceof Frame.StateGet s) {
+            w.id(s.id()).str("topic", s.topic());
+        } else if (frame instanceof Frame.StateUpdate s) {
+            w.id(s.id()).str("topic", s.topic());
+            if (s.ifVersion() >= 0) {
+                w.num("if_version", s.ifVersion());
+            }
+            if (s.merge() != null) {
+                w.raw(",\"merge\":").bytes(s.merge().bytes());
+            }
+            if (s.patch() != null) {
+                w.raw(",\"patch\":").bytes(s.patch().bytes());
+            }
+        } else if (frame instanceof Frame.StateSnapshot s) {
+            w.str("topic", s.topic());
+            if (s.epoch() != null) {
+                w.str("epoch", s.epoch());
+            }
+            w.num("version", s.version());
+            payload = s.data();
+        } else if (frame instanceof Frame.StatePatch s) {
+            w.str("topic", s.topic());
+            if (s.epoch() != null) {
+                w.str("epoch", s.epoch());
+            }
+            w.num("version", s.version()).raw(",\"patch\":").bytes(s.patch().bytes());
         }
         if (payload != null && payload.isBinary()) {
             w.raw("}").out.write(LF);
