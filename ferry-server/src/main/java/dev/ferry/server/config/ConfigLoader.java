@@ -50,7 +50,8 @@ public final class ConfigLoader {
             "limits.publish-rate", "limits.publish-burst", "limits.call-rate", "limits.call-burst",
             "limits.max-pending-calls", "limits.connections-per-ip", "limits.max-connections",
             "limits.message-rate", "limits.message-burst",
-            "session.ttl", "session.secret", "session.cookie");
+            "session.ttl", "session.secret", "session.cookie",
+            "state.max-document-bytes", "state.create-on-write");
 
 
     /**
@@ -67,7 +68,8 @@ public final class ConfigLoader {
             "auth.issuers.<name>.jwks-file", "auth.issuers.<name>.jwks-url", "auth.issuers.<name>.jwks-refresh",
             "auth.issuers.<name>.audience",
             "http.api-keys.<name>.key", "http.api-keys.<name>.allow",
-            "history.rules.<name>.pattern", "history.rules.<name>.size", "history.rules.<name>.ttl");
+            "history.rules.<name>.pattern", "history.rules.<name>.size", "history.rules.<name>.ttl",
+            "state.channels.<name>.pattern", "state.channels.<name>.max-document-bytes");
 
     /** Named sections that build lists of records: issuers and named API keys. */
     private static final Pattern NAMED_SECTION =
@@ -310,7 +312,26 @@ public final class ConfigLoader {
                 duration("session.ttl", d.session().ttl()),
                 str("session.secret", d.session().secret()),
                 str("session.cookie", d.session().cookie()).trim());
-        return new FerryConfig(server, ws, rpc, http, history, web, tls, tunnel, engine, sse, auth, limits, session);
+        int maxDocumentBytes = size("state.max-document-bytes", d.state().maxDocumentBytes());
+        StateConfig state = new StateConfig(maxDocumentBytes,
+                bool("state.create-on-write", d.state().createOnWrite()), stateChannels(maxDocumentBytes));
+        return new FerryConfig(server, ws, rpc, http, history, web, tls, tunnel, engine, sse, auth, limits, session, state);
+    }
+
+    /** The state channel rules named by keys under {@code state.channels.}, in name order. */
+    private List<StateConfig.Channel> stateChannels(int defaultMaxBytes) {
+        TreeSet<String> names = new TreeSet<>();
+        for (String key : values.keySet()) {
+            if (key.startsWith("state.channels.") && isKnown(key)) {
+                names.add(key.substring("state.channels.".length(), key.lastIndexOf('.')));
+            }
+        }
+        List<StateConfig.Channel> rules = new ArrayList<>();
+        for (String name : names) {
+            String k = "state.channels." + name + ".";
+            rules.add(new StateConfig.Channel(name, values.get(k + "pattern"), size(k + "max-document-bytes", defaultMaxBytes)));
+        }
+        return rules;
     }
 
     /** The rules named by keys under {@code history.rules.}, in name order. */

@@ -86,6 +86,8 @@ public final class Session implements FrameCodec.Sink, Subscriber, Callee, Calle
     private ResumableSessions.Outcome openingReason = ResumableSessions.Outcome.NONE;
     /** This connection's durable patterns (a copy of its session's, for matching deliveries). */
     private final Set<String> durable = new HashSet<>();
+    /** The state channel commands of this connection (docs/protocol.md §4.6); created when first needed. */
+    private dev.ferry.server.state.StateCommands stateCommands;
 
     public Session(ServerContext context, Outbound out, String remote) {
         this(context, out, remote, Identity.ANONYMOUS);
@@ -159,6 +161,8 @@ public final class Session implements FrameCodec.Sink, Subscriber, Callee, Calle
                 authenticate(a);
             } else if (frame instanceof Frame.Session c) {
                 session(c);
+            } else if (dev.ferry.server.state.StateCommands.handles(frame)) {
+                stateCommands().handle(frame);
             } else {
                 sendError(idOf(frame), ErrorCode.UNKNOWN_COMMAND,
                         "\"" + frame.type() + "\" is sent by the server, not a command");
@@ -294,6 +298,8 @@ public final class Session implements FrameCodec.Sink, Subscriber, Callee, Calle
         context.hub().publish(p.topic(), p.data(), p.tags()).whenComplete((offset, failure) -> {
             if (failure instanceof UnsupportedOperationException) {
                 inLoop(() -> sendError(p.id(), ErrorCode.BAD_TAGS, failure.getMessage()));
+            } else if (failure instanceof dev.ferry.server.engine.StateTopicException) {
+                inLoop(() -> sendError(p.id(), ErrorCode.STATE_CHANNEL, failure.getMessage()));
             } else if (failure != null) {
                 inLoop(() -> engineFailed(p.id(), "pub", failure));
             } else if (p.ack()) {
@@ -462,6 +468,9 @@ public final class Session implements FrameCodec.Sink, Subscriber, Callee, Calle
             context.hub().unsubscribe(pattern, this);
         }
         subscriptions.clear();
+        if (stateCommands != null) {
+            stateCommands.closed();
+        }
         for (String proc : procedures) {
             context.rpc().unregister(proc, this);
         }
@@ -478,6 +487,14 @@ public final class Session implements FrameCodec.Sink, Subscriber, Callee, Calle
 
     public int subscriptionCount() {
         return subscriptions.size();
+    }
+
+    private dev.ferry.server.state.StateCommands stateCommands() {
+        if (stateCommands == null) {
+            stateCommands = new dev.ferry.server.state.StateCommands(context.stateChannels(), context.hub(), out,
+                    this::denied, () -> goingAway, subscriptions::size, context.config().websocket().maxSubscriptions());
+        }
+        return stateCommands;
     }
 
     public String remote() {
@@ -769,6 +786,10 @@ public final class Session implements FrameCodec.Sink, Subscriber, Callee, Calle
                 context.hub().unsubscribe(pattern, this);
                 sendForbidden(0, Action.SUBSCRIBE, pattern, d.reason() + "; the subscription was dropped");
             }
+        }
+        if (stateCommands != null) {
+            stateCommands.revoke(t -> scope.check(Action.SUBSCRIBE, t).allowed(), t -> sendForbidden(0, Action.SUBSCRIBE, t,
+                    scope.check(Action.SUBSCRIBE, t).reason() + "; the state subscription was dropped"));
         }
         for (String proc : List.copyOf(procedures)) {
             Decision d = scope.check(Action.REGISTER, proc);

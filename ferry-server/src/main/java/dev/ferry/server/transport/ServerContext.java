@@ -51,6 +51,7 @@ public final class ServerContext {
     private final FlushBatch.PerLoop flushBatches = new FlushBatch.PerLoop();
     private final PrometheusMeterRegistry meters;
     private volatile boolean draining;
+    private final dev.ferry.server.state.StateChannels stateChannels;
 
     /** A context whose meters nobody scrapes (tests). */
     public ServerContext(FerryConfig config, Hub hub, Rpc rpc) {
@@ -66,6 +67,13 @@ public final class ServerContext {
         this.originPolicy = new OriginPolicy(config.web());
         this.tunnels = new Tunnels(config.tunnel());
         this.resumableSessions = new ResumableSessions(config.session());
+        this.stateChannels = new dev.ferry.server.state.StateChannels(config.state(), hub);
+        hub.stateTopics(stateChannels::configured);
+    }
+
+    /** The state channels (docs/protocol.md §4.6). */
+    public dev.ferry.server.state.StateChannels stateChannels() {
+        return stateChannels;
     }
 
     /** Resumable sessions and their durable subscriptions (docs/protocol.md §4.5). */

@@ -1,0 +1,9 @@
+package dev.ferry.server.engine;
+
+/** A plain publication to a topic that is a state channel: only state writes may change it. */
+public final class StateTopicException extends RuntimeException {
+    public StateTopicException(String topic) {
+        super("\"" + topic + "\" is a state channel: change it with state_update (or PATCH /v1/state/" + topic + ")",
+                null, false, false);
+    }
+}
