@@ -34,6 +34,7 @@ import java.nio.charset.StandardCharsets;
  *   POST /v1/session            open an HTTP-only fallback session
  *   GET  /v1/session/{id}/events  its event stream (downstream)
  *   POST /v1/session/{id}       its frames (upstream)
+ *   GET, PATCH /v1/state/{topic}  a state channel's document, its changes as events  (StateHttp)
  * </pre>
  */
 public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
@@ -41,12 +42,14 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
     private final HttpApi api;
     private final WebEndpoints web;
     private final SseEndpoints sse;
+    private final StateHttp state;
 
     public HttpRouter(ServerContext server) {
         this.server = server;
         this.api = new HttpApi(server);
         this.web = new WebEndpoints(server);
         this.sse = new SseEndpoints(server);
+        this.state = new StateHttp(server, api);
     }
 
     @Override
@@ -145,6 +148,10 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
                     sse.sessionPost(ctx, req, tail, keepAlive);
                 }
             }
+            return;
+        }
+        if (path.startsWith(StateHttp.PREFIX)) {
+            state.handle(ctx, req, keepAlive, decodePathTail(path, StateHttp.PREFIX));
             return;
         }
         if (web.route(ctx, req, uri, keepAlive)) {

@@ -138,11 +138,19 @@ public final class StateChannels {
      * {@code document_too_large}.
      */
     public CompletionStage<View> update(String topic, Change change, long ifVersion) {
+        return update(topic, change, ifVersion, null);
+    }
+
+    /**
+     * As {@link #update(String, Change, long)}; when {@code ifEpoch} is not null the channel must also be in that
+     * epoch ({@code ""}: none yet) for the write to apply.
+     */
+    public CompletionStage<View> update(String topic, Change change, long ifVersion, String ifEpoch) {
         try {
             if (!change.merge()) {
                 JsonPatch.validate(change.patch());
             }
-            return attempt(store(), topic, change, ifVersion, 1);
+            return attempt(store(), topic, change, ifVersion, ifEpoch, 1);
         } catch (PatchException e) {
             return CompletableFuture.failedFuture(invalid(e));
         } catch (StateException e) {
@@ -150,7 +158,8 @@ public final class StateChannels {
         }
     }
 
-    private CompletionStage<View> attempt(StateStore store, String topic, Change change, long ifVersion, int attempt) {
+    private CompletionStage<View> attempt(StateStore store, String topic, Change change, long ifVersion, String ifEpoch,
+                                          int attempt) {
         return store.readState(topic).thenCompose(d -> {
             if (d.json() == null && !configured(topic)) {
                 if (!config.createOnWrite()) {
@@ -161,7 +170,8 @@ public final class StateChannels {
                             + " it cannot become a state channel", null);
                 }
             }
-            if (ifVersion >= 0 && ifVersion != d.version()) {
+            if (ifVersion >= 0 && (ifVersion != d.version()
+                    || (ifEpoch != null && !ifEpoch.equals(d.epoch() == null ? "" : d.epoch())))) {
                 throw conflict(topic, d.epoch(), d.version(), ifVersion);
             }
             JsonNode current = read(d.json() == null ? EMPTY : d.json());
@@ -196,9 +206,19 @@ public final class StateChannels {
                     throw new StateException(ErrorCode.STATE_CONFLICT, "\"" + topic + "\" changed under " + attempt
                             + " attempts in a row; try again", versionData(topic, c.epoch(), c.version()));
                 }
-                return attempt(store, topic, change, ifVersion, attempt + 1);
+                return attempt(store, topic, change, ifVersion, ifEpoch, attempt + 1);
             });
         });
+    }
+
+    /** The position in the {@code data} of a {@code state_conflict}, or null when it holds none. */
+    public static View versionOf(Payload data) {
+        JsonNode n = read(data.bytes());
+        if (!n.has("version")) {
+            return null;
+        }
+        return new View(n.path("topic").asText(), n.has("epoch") ? n.get("epoch").asText() : null,
+                n.get("version").asLong(), EMPTY);
     }
 
     private static StateException notStateChannel(String topic) {
@@ -212,7 +232,7 @@ public final class StateChannels {
 
     private static StateException conflict(String topic, String epoch, long version, long expected) {
         return new StateException(ErrorCode.STATE_CONFLICT, "\"" + topic + "\" is at version " + version
-                + ", not " + expected, versionData(topic, epoch, version));
+                + (epoch == null ? "" : " of epoch " + epoch) + ", not " + expected, versionData(topic, epoch, version));
     }
 
     private static Payload versionData(String topic, String epoch, long version) {

@@ -139,74 +139,47 @@ public final class StateCommands {
         }
         StateFollower previous = followers.remove(s.topic());
         if (previous != null) {
-            stop(previous);
+            previous.stop();
         } else if (followers.size() + otherSubscriptions.getAsInt() >= maxSubscriptions) {
             sendError(s.id(), ErrorCode.TOO_MANY_SUBSCRIPTIONS, "this connection already holds " + maxSubscriptions
                     + " subscriptions (websocket.max-subscriptions)");
             return;
         }
-        StateFollower follower = new StateFollower(s.topic(), out, this::resync);
+        FrameSink sink = new FrameSink();
+        StateFollower follower = new StateFollower(channels, hub, s.topic(), out.executor(), sink);
+        sink.follower = follower;
         followers.put(s.topic(), follower);
-        channels.get(s.topic()).whenComplete((view, failure) -> inLoop(() -> {
-            if (follower.stopped()) {
-                return;
-            }
+        follower.start(s.version(), s.epoch(), (start, failure) -> {
             if (failure != null) {
                 followers.remove(s.topic(), follower);
                 fail(s.id(), "state_sub", failure);
-                return;
+            } else {
+                out.send(new Frame.Result(s.id(), new StateChannels.View(start.topic(), start.epoch(), start.version(), null)
+                        .toPayload(false, start.recovered())));
             }
-            boolean own = s.version() >= 0 && s.version() <= view.version()
-                    && (s.version() == 0 || (view.epoch() != null && view.epoch().equals(s.epoch())));
-            long from = own ? s.version() : view.version();
-            String epoch = own && s.version() > 0 ? s.epoch() : view.epoch();
-            List<Frame.Position> since = List.of(new Frame.Position(s.topic(), from, epoch == null ? "" : epoch));
-            hub.subscribe(s.topic(), follower, since, null, (recoveries, error) -> {
-                if (follower.stopped()) {
-                    return;
-                }
-                if (error != null) {
-                    followers.remove(s.topic(), follower);
-                    fail(s.id(), "state_sub", error);
-                    return;
-                }
-                Hub.Recovery r = recoveries.get(0);
-                if (!r.recovered()) {
-                    answer(s.id(), s.topic(), r.epoch(), r.offset(), false);
-                    resync(follower);
-                    return;
-                }
-                answer(s.id(), s.topic(), r.epoch(), r.offset(), own);
-                if (!own) {
-                    out.send(new Frame.StateSnapshot(s.topic(), view.epoch(), view.version(), Payload.json(view.json())));
-                }
-                follower.startAfter(epoch, from); // the replay the hub sends next fills [from + 1, r.offset]
-            });
-        }));
+        });
     }
 
-    private void answer(long id, String topic, String epoch, long version, boolean recovered) {
-        out.send(new Frame.Result(id, new StateChannels.View(topic, epoch, version, null).toPayload(false, recovered)));
-    }
+    /** Snapshots and patches as ferry.v1 pushes. */
+    private final class FrameSink implements StateFollower.Sink {
+        StateFollower follower;
 
-    /** Sends a fresh snapshot, then the buffered patches newer than it. */
-    private void resync(StateFollower follower) {
-        follower.buffer();
-        channels.get(follower.topic()).whenComplete((view, failure) -> inLoop(() -> {
-            if (follower.stopped()) {
-                return;
-            }
-            if (failure != null) {
-                log.debug("re-reading state channel {} failed", follower.topic(), failure);
-                followers.remove(follower.topic(), follower);
-                stop(follower);
-                sendError(0, ErrorCode.UNAVAILABLE, "state channel \"" + follower.topic()
-                        + "\" could not be read again; subscribe again");
-                return;
-            }
+        @Override
+        public void snapshot(StateChannels.View view) {
             out.send(new Frame.StateSnapshot(view.topic(), view.epoch(), view.version(), Payload.json(view.json())));
-            follower.startAfter(view.epoch(), view.version());
-        }));
+        }
+
+        @Override
+        public void patch(String topic, String epoch, long version, Payload patch) {
+            out.send(new Frame.StatePatch(topic, epoch, version, patch));
+        }
+
+        @Override
+        public void lost(Throwable failure) {
+            followers.remove(follower.topic(), follower);
+            sendError(0, ErrorCode.UNAVAILABLE, "state channel \"" + follower.topic()
+                    + "\" could not be read again; subscribe again");
+        }
     }
 
     private void unsubscribe(Frame.StateUnsub u) {
@@ -219,7 +192,7 @@ public final class StateCommands {
                     + u.topic() + "\"");
             return;
         }
-        stop(f);
+        f.stop();
         out.send(new Frame.Result(u.id(), Payload.json(("{\"topic\":" + new String(dev.ferry.protocol.FrameCodec.quote(
                 u.topic()), StandardCharsets.UTF_8) + "}").getBytes(StandardCharsets.UTF_8))));
     }
@@ -229,15 +202,10 @@ public final class StateCommands {
         for (StateFollower f : List.copyOf(followers.values())) {
             if (!stillAllowed.test(f.topic())) {
                 followers.remove(f.topic());
-                stop(f);
+                f.stop();
                 dropped.accept(f.topic());
             }
         }
-    }
-
-    private void stop(StateFollower f) {
-        f.stop();
-        hub.unsubscribe(f.topic(), f);
     }
 
     /** The connection closed. Idempotent. */
@@ -247,7 +215,7 @@ public final class StateCommands {
         }
         closed = true;
         for (StateFollower f : followers.values()) {
-            stop(f);
+            f.stop();
         }
         followers.clear();
     }
