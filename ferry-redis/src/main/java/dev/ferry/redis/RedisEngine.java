@@ -66,7 +66,7 @@ import org.slf4j.LoggerFactory;
  * <p>No method blocks except {@link #start} and {@link #close}, which run on the thread that starts or stops
  * the server.
  */
-public final class RedisEngine implements Engine, RemoteProcedures {
+public final class RedisEngine implements Engine, RemoteProcedures, dev.ferry.server.engine.StateStore {
     private static final Logger log = LoggerFactory.getLogger(RedisEngine.class);
     private static final Duration HEARTBEAT = Duration.ofSeconds(1);
     private static final Duration NODE_TTL = Duration.ofSeconds(5);
@@ -96,6 +96,8 @@ public final class RedisEngine implements Engine, RemoteProcedures {
     private String publishSha;
     private String readSha;
     private String pickSha;
+    private String stateReadSha;
+    private String stateCommitSha;
     private volatile Fanout fanout;
     private volatile Rpc rpc;
     private volatile boolean started;
@@ -150,6 +152,8 @@ public final class RedisEngine implements Engine, RemoteProcedures {
             publishSha = connection.sync().scriptLoad(Scripts.PUBLISH);
             readSha = connection.sync().scriptLoad(Scripts.READ);
             pickSha = connection.sync().scriptLoad(Scripts.PICK);
+            stateReadSha = connection.sync().scriptLoad(Scripts.STATE_READ);
+            stateCommitSha = connection.sync().scriptLoad(Scripts.STATE_COMMIT);
             pubsub.async().subscribe(names.nodeChannel(node)).get(waitMs, TimeUnit.MILLISECONDS);
             heartbeat().toCompletableFuture().get(waitMs, TimeUnit.MILLISECONDS);
         } catch (Exception e) {
@@ -178,7 +182,56 @@ public final class RedisEngine implements Engine, RemoteProcedures {
     public CompletionStage<Long> publish(String topic, Payload data) {
         byte[][] keys = {names.meta(topic), names.stream(topic), names.topicChannel(topic)};
         byte[][] args = {kind(data), data.bytes(), ascii(retained(topic)), ascii(history.limitsFor(topic).ttl().toMillis()), ascii(newEpoch())};
-        return eval(publishSha, Scripts.PUBLISH, keys, args).thenApply(r -> (Long) ((List<?>) r).get(0));
+        CompletableFuture<Long> out = new CompletableFuture<>();
+        eval(publishSha, Scripts.PUBLISH, keys, args).whenComplete((r, e) -> {
+            if (e == null) {
+                out.complete((Long) ((List<?>) r).get(0));
+            } else if (refusedAsStateChannel(e)) {
+                out.completeExceptionally(new dev.ferry.server.engine.StateTopicException(topic));
+            } else {
+                out.completeExceptionally(e);
+            }
+        });
+        return out;
+    }
+
+    /** Whether the publish script refused the topic as a state channel ({@link Scripts#PUBLISH}). */
+    private static boolean refusedAsStateChannel(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (String.valueOf(t.getMessage()).contains("STATE_CHANNEL")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    // ------------------------------------------------------------ state channels
+
+    @Override
+    public dev.ferry.server.engine.StateStore stateStore() {
+        return this;
+    }
+
+    @Override
+    public CompletionStage<Document> readState(String topic) {
+        byte[][] keys = {names.meta(topic), names.stream(topic)};
+        byte[][] args = {ascii(retained(topic)), ascii(history.limitsFor(topic).ttl().toMillis())};
+        return eval(stateReadSha, Scripts.STATE_READ, keys, args).thenApply(r -> {
+            List<?> l = (List<?>) r;
+            String epoch = new String((byte[]) l.get(0), StandardCharsets.UTF_8);
+            return new Document(topic, epoch.isEmpty() ? null : epoch, (Long) l.get(1), l.size() > 2 ? (byte[]) l.get(2) : null);
+        });
+    }
+
+    @Override
+    public CompletionStage<Commit> commitState(String topic, String epoch, long version, byte[] json, Payload patch) {
+        byte[][] keys = {names.meta(topic), names.stream(topic), names.topicChannel(topic)};
+        byte[][] args = {patch.bytes(), ascii(retained(topic)), ascii(history.limitsFor(topic).ttl().toMillis()),
+                ascii(newEpoch()), ascii(epoch == null ? "" : epoch), ascii(version), json};
+        return eval(stateCommitSha, Scripts.STATE_COMMIT, keys, args).thenApply(r -> {
+            List<?> l = (List<?>) r;
+            return new Commit((Long) l.get(0) == 1, new String((byte[]) l.get(1), StandardCharsets.UTF_8), (Long) l.get(2));
+        });
     }
 
     @Override
