@@ -162,7 +162,9 @@ public final class Session implements FrameCodec.Sink, Subscriber, Callee, Calle
             } else if (frame instanceof Frame.Session c) {
                 session(c);
             } else if (dev.ferry.server.state.StateCommands.handles(frame)) {
-                stateCommands().handle(frame);
+                if (!(frame instanceof Frame.StateUpdate u) || !rateLimited(u.id(), publishRate, "publish", "limits.publish-rate")) {
+                    stateCommands().handle(frame);
+                }
             } else {
                 sendError(idOf(frame), ErrorCode.UNKNOWN_COMMAND,
                         "\"" + frame.type() + "\" is sent by the server, not a command");
@@ -196,7 +198,7 @@ public final class Session implements FrameCodec.Sink, Subscriber, Callee, Calle
         boolean known = subscriptions.contains(s.topic());
         if (!known) {
             int max = context.config().websocket().maxSubscriptions();
-            if (subscriptions.size() >= max) {
+            if (subscriptions.size() + (stateCommands == null ? 0 : stateCommands.count()) >= max) {
                 sendError(s.id(), ErrorCode.TOO_MANY_SUBSCRIPTIONS,
                         "this connection already holds " + max + " subscriptions (websocket.max-subscriptions)");
                 return;
