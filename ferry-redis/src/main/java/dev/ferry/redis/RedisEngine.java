@@ -182,27 +182,21 @@ public final class RedisEngine implements Engine, RemoteProcedures, dev.ferry.se
     public CompletionStage<Long> publish(String topic, Payload data) {
         byte[][] keys = {names.meta(topic), names.stream(topic), names.topicChannel(topic)};
         byte[][] args = {kind(data), data.bytes(), ascii(retained(topic)), ascii(history.limitsFor(topic).ttl().toMillis()), ascii(newEpoch())};
-        CompletableFuture<Long> out = new CompletableFuture<>();
-        eval(publishSha, Scripts.PUBLISH, keys, args).whenComplete((r, e) -> {
-            if (e == null) {
-                out.complete((Long) ((List<?>) r).get(0));
-            } else if (refusedAsStateChannel(e)) {
-                out.completeExceptionally(new dev.ferry.server.engine.StateTopicException(topic));
-            } else {
-                out.completeExceptionally(e);
-            }
-        });
-        return out;
+        return eval(publishSha, Scripts.PUBLISH, keys, args).thenApply(r -> (Long) ((List<?>) r).get(0));
     }
 
-    /** Whether the publish script refused the topic as a state channel ({@link Scripts#PUBLISH}). */
-    private static boolean refusedAsStateChannel(Throwable e) {
+    /**
+     * A script's failure as callers see it: the publish script's refusal of a state channel ({@link Scripts#PUBLISH},
+     * whose third key is the topic's channel) becomes a {@link dev.ferry.server.engine.StateTopicException}.
+     */
+    private Throwable refusal(Throwable e, byte[][] keys) {
         for (Throwable t = e; t != null; t = t.getCause()) {
-            if (String.valueOf(t.getMessage()).contains("STATE_CHANNEL")) {
-                return true;
+            if (String.valueOf(t.getMessage()).contains("STATE_CHANNEL") && keys.length > 2) {
+                String topic = names.topicOf(keys[2]);
+                return topic == null ? e : new dev.ferry.server.engine.StateTopicException(topic);
             }
         }
-        return false;
+        return e;
     }
 
     // ------------------------------------------------------------ state channels
@@ -542,11 +536,11 @@ public final class RedisEngine implements Engine, RemoteProcedures, dev.ferry.se
                         if (e2 == null) {
                             out.complete(r2);
                         } else {
-                            out.completeExceptionally(e2);
+                            out.completeExceptionally(refusal(e2, keys));
                         }
                     });
                 } else {
-                    out.completeExceptionally(e);
+                    out.completeExceptionally(refusal(e, keys));
                 }
             });
         } catch (RuntimeException e) {

@@ -6,4 +6,14 @@ public final class StateTopicException extends RuntimeException {
         super("\"" + topic + "\" is a state channel: change it with state_update (or PATCH /v1/state/" + topic + ")",
                 null, false, false);
     }
+
+    /** Whether {@code failure} (as a stage reports it, possibly wrapped) is a refused plain publication. */
+    public static boolean in(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof StateTopicException) {
+                return true;
+            }
+        }
+        return false;
+    }
 }

@@ -59,7 +59,7 @@ final class HttpApi {
         }
         ctx.channel().attr(ServerContext.HTTP_BUSY).set(Boolean.TRUE);
         server.hub().publish(topic, payload).whenComplete((offset, failure) -> ctx.executor().execute(() -> {
-            if (failure instanceof dev.ferry.server.engine.StateTopicException) {
+            if (dev.ferry.server.engine.StateTopicException.in(failure)) {
                 answer(ctx, keepAlive, HttpResponses.error(HttpResponseStatus.CONFLICT, ErrorCode.STATE_CHANNEL.wire(),
                         failure.getMessage()));
                 return;

@@ -300,7 +300,7 @@ public final class Session implements FrameCodec.Sink, Subscriber, Callee, Calle
         context.hub().publish(p.topic(), p.data(), p.tags()).whenComplete((offset, failure) -> {
             if (failure instanceof UnsupportedOperationException) {
                 inLoop(() -> sendError(p.id(), ErrorCode.BAD_TAGS, failure.getMessage()));
-            } else if (failure instanceof dev.ferry.server.engine.StateTopicException) {
+            } else if (dev.ferry.server.engine.StateTopicException.in(failure)) {
                 inLoop(() -> sendError(p.id(), ErrorCode.STATE_CHANNEL, failure.getMessage()));
             } else if (failure != null) {
                 inLoop(() -> engineFailed(p.id(), "pub", failure));
