@@ -10,6 +10,7 @@ import { Emitter } from './events.js';
 import { matches } from './topics.js';
 import { resolveWebSocketUrl } from './relative-websocket.js';
 import { httpTransport } from './http-transport.js';
+import { StateReplica } from './state.js';
 
 export const SUBPROTOCOL = 'ferry.v1';
 
@@ -137,6 +138,7 @@ export class Ferry extends Emitter {
     this._presence = new Map(); // topic -> { info, listeners: Map(handler -> onPresence) } (docs/protocol.md §4.7)
     this._filters = new Map(); // pattern -> filter expression (docs/protocol.md §4.4)
     this._everConnected = false;
+    this._states = new Map(); // topic -> StateReplica: state channels followed (docs/protocol.md §4.6)
     this._attempt = 0;
     this._timer = null;
     this._readyWaiters = [];
@@ -234,6 +236,7 @@ export class Ferry extends Emitter {
       r.confirmed = false;
       this._send({ type: 'register', id: this._track('register', proc), proc });
     }
+    for (const r of this._states.values()) this._followState(r, true);
     const waiters = this._readyWaiters.splice(0);
     waiters.forEach((w) => w.resolve());
   }
@@ -569,6 +572,9 @@ export class Ferry extends Emitter {
         return this._onInvoke(f);
       case 'presence_diff':
         return this._onPresence({ topic: f.topic, joins: f.joins || [], leaves: f.leaves || [], reset: f.reset === true });
+      case 'state':
+      case 'state_patch':
+        return this._onState(f);
       case 'goaway':
         this._goAwayDelay = Math.round((f.reconnect_ms || 1000) * (0.5 + this.options.random()));
         this.emit('goaway', f);
@@ -677,5 +683,84 @@ export class Ferry extends Emitter {
           reply({ type: 'reply', id: f.id, error });
         },
       );
+  }
+
+  // ---------------------------------------------------------------- state channels (docs/protocol.md §4.6)
+
+  /**
+   * Follows a state channel: resolves with a StateReplica holding its document once the first one arrived, kept
+   * in sync afterwards (patches in version order; after a reconnect the missed patches, or a fresh snapshot when
+   * the server no longer has them). `onChange` is a shorthand for replica.on('change', ...). One per topic.
+   */
+  followState(topic, { onChange } = {}) {
+    if (this.state === 'closed') return Promise.reject(new FerryError('closed', 'the client is closed'));
+    if (this._states.has(topic)) return Promise.reject(new FerryError('already_following', `this client already follows ${topic}`));
+    const r = new StateReplica(this, topic);
+    if (typeof onChange === 'function') r.on('change', onChange);
+    this._states.set(topic, r);
+    if (this.state === 'connected') this._followState(r, false);
+    else this.connect().catch(() => {});
+    return r.ready;
+  }
+
+  /** Sends state_sub for a replica: from the version it holds when resuming after a reconnect. */
+  _followState(r, resume) {
+    const frame = { type: 'state_sub', topic: r.topic };
+    if (resume && r.version >= 0) {
+      frame.version = r.version;
+      if (r.epoch !== undefined) frame.epoch = r.epoch;
+    }
+    this._request(frame, 'state_sub').catch((e) => {
+      if (e.code === 'disconnected' || e.code === 'closed') return; // sent again on the next connection
+      if (this._states.get(r.topic) === r) this._states.delete(r.topic);
+      r._active = false;
+      r._rejectReady(e);
+      if (r.version >= 0) this.emit('error', e);
+    });
+  }
+
+  _onState(f) {
+    const r = this._states.get(f.topic);
+    if (!r) return;
+    if (f.type === 'state') r._snapshot(f);
+    else if (!r._patch(f) && this.state === 'connected') this._followState(r, false); // out of step: a snapshot
+  }
+
+  async _unfollowState(r) {
+    if (!r._active) return;
+    r._active = false;
+    if (this._states.get(r.topic) !== r) return;
+    this._states.delete(r.topic);
+    if (this.state === 'connected') {
+      await this._request({ type: 'state_unsub', topic: r.topic }, 'state_unsub').catch((e) => {
+        if (e.code !== 'not_subscribed' && e.code !== 'disconnected') throw e;
+      });
+    }
+  }
+
+  /** Reads a state channel once: {topic, epoch, version, data}. */
+  async getState(topic) {
+    await this._whenConnectedOrFail();
+    return this._request({ type: 'state_get', topic }, 'state_get');
+  }
+
+  /**
+   * Changes a state channel with an RFC 7386 JSON Merge Patch; with {ifVersion} only if it is still at that
+   * version (else a FerryError state_conflict whose data holds the current version). Resolves with
+   * {topic, epoch, version}.
+   */
+  async mergeState(topic, patch, { ifVersion } = {}) {
+    await this._whenConnectedOrFail();
+    const frame = { type: 'state_update', topic, merge: patch };
+    if (ifVersion !== undefined) frame.if_version = ifVersion;
+    return this._request(frame, 'state_update');
+  }
+
+  /** Changes a state channel with an RFC 6902 JSON Patch (an array of operations); as mergeState otherwise. */
+  async patchState(topic, operations, { ifVersion } = {}) {
+    await this._whenConnectedOrFail();
+    const frame = { type: 'state_update', topic, patch: operations };
+    if (ifVersion !== undefined) frame.if_version = ifVersion;
+    return this._request(frame, 'state_update');
   }
 }

@@ -184,7 +184,65 @@ export class Ferry extends Emitter {
   ping(): Promise<number>;
   lastOffset(topic: string): number | undefined;
   close(): void;
+  /** Follows a state channel (docs/protocol.md §4.6); resolves once the replica holds its first document. */
+  followState<T = Json>(topic: string, options?: { onChange?: (change: StateChange<T>) => void }): Promise<StateReplica<T>>;
+  /** Reads a state channel once. */
+  getState<T = Json>(topic: string): Promise<{ topic: string; epoch?: string; version: number; data: T }>;
+  /** Changes a state channel with an RFC 7386 merge patch, only at `ifVersion` when given (else `state_conflict`). */
+  mergeState(topic: string, patch: Json, options?: { ifVersion?: number }): Promise<StateVersion>;
+  /** Changes a state channel with an RFC 6902 JSON Patch, only at `ifVersion` when given. */
+  patchState(topic: string, operations: PatchOperation[], options?: { ifVersion?: number }): Promise<StateVersion>;
 }
+
+/** Where a state channel stands after a write. */
+export interface StateVersion {
+  topic: string;
+  epoch?: string;
+  version: number;
+}
+
+/** One RFC 6902 operation. */
+export type PatchOperation =
+  | { op: 'add' | 'replace' | 'test'; path: string; value: Json }
+  | { op: 'remove'; path: string }
+  | { op: 'move' | 'copy'; from: string; path: string };
+
+/** One change of a replica: the document after it and the patch that made it (null for a whole snapshot). */
+export interface StateChange<T = Json> {
+  topic: string;
+  epoch?: string;
+  version: number;
+  document: T;
+  patch: PatchOperation[] | null;
+  snapshot: boolean;
+}
+
+/** The local copy of a state channel's document, kept in sync by the client. */
+export class StateReplica<T = Json> extends Emitter {
+  readonly topic: string;
+  /** The document at `version` (undefined before the first snapshot). Do not modify it. */
+  readonly document: T;
+  /** -1 before the first snapshot. */
+  readonly version: number;
+  readonly epoch: string | undefined;
+  readonly ready: Promise<StateReplica<T>>;
+  on(type: 'change', fn: (change: StateChange<T>) => void): () => void;
+  on(type: string, fn: (detail: any, event: any) => void): () => void;
+  /** Stops following the channel. */
+  close(): Promise<void>;
+}
+
+export class PatchError extends Error {
+  /** The failing operation's index, or -1 for the patch as a whole. */
+  readonly index: number;
+}
+
+/** The document an RFC 6902 JSON Patch makes of `doc` (not modified); throws PatchError. */
+export function applyPatch<T = Json>(doc: Json, patch: PatchOperation[]): T;
+/** RFC 7386 MergePatch(target, patch) (neither is modified). */
+export function applyMergePatch<T = Json>(target: Json | undefined, patch: Json): T;
+export function parsePointer(pointer: string): string[];
+export function jsonEqual(a: Json, b: Json): boolean;
 
 /** The WebSocket API, as the look-alikes below implement it. */
 export interface WebSocketLike {

@@ -6,3 +6,4 @@ export { JSONWebSocket } from './json-websocket.js';
 export { RelativeWebSocket, resolveWebSocketUrl } from './relative-websocket.js';
 export { matches, hasWildcard, topicPath } from './topics.js';
 export { Emitter } from './events.js';
+export { StateReplica, PatchError, applyPatch, applyMergePatch, parsePointer, jsonEqual } from './state.js';

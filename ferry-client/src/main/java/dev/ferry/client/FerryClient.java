@@ -110,6 +110,8 @@ public final class FerryClient implements AutoCloseable {
     private final Map<String, String> filters = new java.util.HashMap<>();
     /** Per topic, the listeners of its presence changes (the topic is subscribed with {@code presence_events}). */
     private final Map<String, List<Presence.Listener>> presenceListeners = new java.util.HashMap<>();
+    /** State channels followed (docs/protocol.md §4.6), by topic. */
+    private final Map<String, StateReplica> replicas = new LinkedHashMap<>();
     /** Publications received twice (same topic, epoch and offset) and not handed to a handler again. */
     public long duplicatesSkipped() {
         return duplicatesSkipped.get();
@@ -334,6 +336,7 @@ public final class FerryClient implements AutoCloseable {
         boolean reconnected;
         List<String> patterns;
         List<String> procs;
+        List<StateReplica> states;
         synchronized (lock) {
             if (state == State.CLOSED) {
                 c.abort();
@@ -350,6 +353,7 @@ public final class FerryClient implements AutoCloseable {
             state = State.CONNECTED;
             patterns = new ArrayList<>(subscriptions.keySet());
             procs = new ArrayList<>(registrations.keySet());
+            states = new ArrayList<>(replicas.values());
         }
         resumeSession(c).thenCompose(restored -> {
             List<CompletableFuture<?>> restoring = new ArrayList<>();
@@ -378,6 +382,9 @@ public final class FerryClient implements AutoCloseable {
             for (String proc : procs) {
                 restoring.add(request(c, id -> new Frame.Register(id, proc), requestTimeout)
                         .whenComplete((r, e) -> registered(proc, e)));
+            }
+            for (StateReplica r : states) {
+                restoring.add(follow(c, r, true));
             }
             return CompletableFuture.allOf(restoring.toArray(CompletableFuture[]::new));
         }).whenComplete((v, e) -> {
@@ -627,6 +634,8 @@ public final class FerryClient implements AutoCloseable {
             } else if (frame instanceof Frame.GoAway g) {
                 log.debug("goaway from {}: {} (reconnect in {} ms)", uri, g.reason(), g.reconnectMs());
                 c.goAway(g.reconnectMs());
+            } else if (frame instanceof Frame.StateSnapshot || frame instanceof Frame.StatePatch) {
+                stateFrame(c, frame);
             } else {
                 log.debug("ignoring unexpected {} frame from {}", frame.type(), uri);
             }
@@ -1298,6 +1307,144 @@ public final class FerryClient implements AutoCloseable {
     @Override
     public String toString() {
         return "FerryClient[" + uri + ", " + state() + "]";
+    }
+
+    // ------------------------------------------------------------ state channels (docs/protocol.md §4.6)
+
+    /**
+     * Follows a state channel: the returned replica holds its document, kept up to date (snapshot, then patches
+     * in version order; after a reconnect only the missed patches when the server still has them), and tells
+     * {@code listener} (may be null) of every change. Completes once the first document is held; fails with the
+     * server's error ({@code not_state_channel}, {@code forbidden}, ...). One replica per topic and client.
+     */
+    public CompletableFuture<StateReplica> followState(String topic, StateListener listener) {
+        String why = Topics.checkTopic(topic);
+        if (why != null) {
+            return CompletableFuture.failedFuture(new FerryException(ErrorCode.BAD_TOPIC.wire(), why));
+        }
+        StateReplica r = new StateReplica(this, topic, listener);
+        synchronized (lock) {
+            if (state == State.CLOSED) {
+                return CompletableFuture.failedFuture(closedError());
+            }
+            if (replicas.containsKey(topic)) {
+                return CompletableFuture.failedFuture(new IllegalStateException("this client already follows " + topic));
+            }
+            replicas.put(topic, r);
+            if (current != null) {
+                follow(current, r, false);
+            }
+        }
+        return r.ready;
+    }
+
+    /** Sends {@code state_sub} for {@code r}: from the version it holds when {@code resume} and it holds one. */
+    private CompletableFuture<Void> follow(Connection c, StateReplica r, boolean resume) {
+        long version = resume ? r.version() : -1;
+        String epoch = resume ? r.epoch() : null;
+        return request(c, id -> new Frame.StateSub(id, r.topic(), version, epoch), requestTimeout).handle((reply, e) -> {
+            if (e == null) {
+                return null;
+            }
+            FerryException failure = asFerryException(e);
+            if (isTransient(failure)) {
+                return null; // sent again after the reconnect
+            }
+            synchronized (lock) {
+                replicas.remove(r.topic(), r);
+            }
+            r.active.set(false);
+            log.warn("state channel {} refused by {}: {}: {}", r.topic(), uri, failure.code(), failure.getMessage());
+            r.ready.completeExceptionally(failure);
+            return null;
+        });
+    }
+
+    private void stateFrame(Connection c, Frame frame) {
+        String topic = frame instanceof Frame.StateSnapshot s ? s.topic() : ((Frame.StatePatch) frame).topic();
+        StateReplica r;
+        synchronized (lock) {
+            r = replicas.get(topic);
+        }
+        if (r == null) {
+            return;
+        }
+        dispatch(c, () -> {
+            if (!r.active.get()) {
+                return;
+            }
+            if (frame instanceof Frame.StateSnapshot s) {
+                r.snapshot(s.epoch(), s.version(), Json.toNode(s.data()));
+                return;
+            }
+            Frame.StatePatch p = (Frame.StatePatch) frame;
+            if (!r.patch(p.epoch(), p.version(), Json.toNode(p.patch()))) {
+                log.info("state channel {}: patch {} does not follow version {}; asking for a snapshot", topic,
+                        p.version(), r.version());
+                if (c == currentConnection()) {
+                    follow(c, r, false);
+                }
+            }
+        });
+    }
+
+    private Connection currentConnection() {
+        synchronized (lock) {
+            return current;
+        }
+    }
+
+    CompletableFuture<Void> unfollow(StateReplica r) {
+        if (!r.active.getAndSet(false)) {
+            return CompletableFuture.completedFuture(null);
+        }
+        synchronized (lock) {
+            if (!replicas.remove(r.topic(), r) || current == null) {
+                return CompletableFuture.completedFuture(null);
+            }
+            return request(current, id -> new Frame.StateUnsub(id, r.topic()), requestTimeout).thenApply(x -> null);
+        }
+    }
+
+    /** Reads a state channel once: {@code {"topic", "epoch"?, "version", "data"}}. */
+    public CompletableFuture<JsonNode> getState(String topic) {
+        return stateRequest(topic, id -> new Frame.StateGet(id, topic));
+    }
+
+    /**
+     * Changes a state channel with an RFC 7386 JSON Merge Patch ({@code patch}: a {@link JsonNode} or any value
+     * Jackson can serialize). Completes with {@code {"topic", "epoch", "version"}} of the new document.
+     */
+    public CompletableFuture<JsonNode> mergeState(String topic, Object patch) {
+        return mergeState(topic, patch, -1);
+    }
+
+    /**
+     * As {@link #mergeState(String, Object)}, only if the document is still at {@code ifVersion}; otherwise fails
+     * with {@code state_conflict}, whose data holds the current version.
+     */
+    public CompletableFuture<JsonNode> mergeState(String topic, Object patch, long ifVersion) {
+        return stateRequest(topic, id -> new Frame.StateUpdate(id, topic, Json.toPayload(patch), null, ifVersion));
+    }
+
+    /** Changes a state channel with an RFC 6902 JSON Patch ({@code operations}: an array of operations). */
+    public CompletableFuture<JsonNode> patchState(String topic, Object operations) {
+        return patchState(topic, operations, -1);
+    }
+
+    /** As {@link #patchState(String, Object)}, only if the document is still at {@code ifVersion}. */
+    public CompletableFuture<JsonNode> patchState(String topic, Object operations, long ifVersion) {
+        return stateRequest(topic, id -> new Frame.StateUpdate(id, topic, null, Json.toPayload(operations), ifVersion));
+    }
+
+    private CompletableFuture<JsonNode> stateRequest(String topic, LongFunction<Frame> command) {
+        try {
+            checkTopic(topic);
+            return request(connected("use state channel " + topic), command, requestTimeout)
+                    .thenApply(f -> f instanceof Frame.Result r && r.data() != null ? Json.toNode(r.data()) : null);
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
     }
 
     /** Settings for a {@link FerryClient}. */

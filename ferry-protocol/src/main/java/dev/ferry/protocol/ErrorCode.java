@@ -29,7 +29,12 @@ public enum ErrorCode {
     BAD_TAGS("bad_tags"),
     SESSION_REFUSED("session_refused"),
     INTERNAL("internal"),
-    BAD_PRESENCE("bad_presence");
+    BAD_PRESENCE("bad_presence"),
+    NOT_STATE_CHANNEL("not_state_channel"),
+    STATE_CHANNEL("state_channel"),
+    STATE_CONFLICT("state_conflict"),
+    INVALID_PATCH("invalid_patch"),
+    DOCUMENT_TOO_LARGE("document_too_large");
 
     private static final Map<String, ErrorCode> BY_WIRE = new HashMap<>();
 

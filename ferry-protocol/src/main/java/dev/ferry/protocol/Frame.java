@@ -260,6 +260,37 @@ public sealed interface Frame {
         }
     }
 
+    // ---------------------------------------------------------------- state channels (docs/protocol.md §4.6)
+
+    /**
+     * Follows a state channel: a {@link StateSnapshot} first, then every change as a {@link StatePatch}. When the
+     * client already holds {@code version} (at least 0) in {@code epoch}, only the patches after it are sent if
+     * history still has them. {@code version} is -1 when the client holds nothing.
+     */
+    record StateSub(long id, String topic, long version, String epoch) implements Command {
+        public StateSub(long id, String topic) {
+            this(id, topic, -1, null);
+        }
+
+        public String type() {
+            return "state_sub";
+        }
+    }
+
+    /** Stops following a state channel. */
+    record StateUnsub(long id, String topic) implements Command {
+        public String type() {
+            return "state_unsub";
+        }
+    }
+
+    /** Reads a state channel's document and version once. */
+    record StateGet(long id, String topic) implements Command {
+        public String type() {
+            return "state_get";
+        }
+    }
+
     /**
      * Joins and leaves of a topic's presence, coalesced: {@code joins} and {@code leaves} are JSON arrays of
      * entries; with {@code reset} both are empty and the client should read the presence again.
@@ -267,6 +298,31 @@ public sealed interface Frame {
     record PresenceDiff(String topic, Payload joins, Payload leaves, boolean reset) implements Push {
         public String type() {
             return "presence_diff";
+        }
+    }
+
+    /**
+     * Changes a state channel's document with exactly one of {@code merge} (an RFC 7386 JSON Merge Patch) and
+     * {@code patch} (an RFC 6902 JSON Patch, an array of operations). {@code ifVersion} is -1 when the write is
+     * unconditional; otherwise the write applies only when the document is still at that version.
+     */
+    record StateUpdate(long id, String topic, Payload merge, Payload patch, long ifVersion) implements Command {
+        public String type() {
+            return "state_update";
+        }
+    }
+
+    /** A state channel's whole document at {@code version} ({@code epoch} may be null: never written). */
+    record StateSnapshot(String topic, String epoch, long version, Payload data) implements Push {
+        public String type() {
+            return "state";
+        }
+    }
+
+    /** One change of a state channel: the RFC 6902 JSON Patch {@code patch} turns version - 1 into version. */
+    record StatePatch(String topic, String epoch, long version, Payload patch) implements Push {
+        public String type() {
+            return "state_patch";
         }
     }
 }

@@ -132,6 +132,10 @@ public final class FrameCodec {
         Payload joins;
         Payload leaves;
         boolean reset;
+        long version = -1;
+        long ifVersion = -1;
+        Payload merge;
+        Payload patch;
     }
 
     private static Frame decodeFrame(byte[] buf, int off, int len, Payload binary) throws ProtocolException {
@@ -208,6 +212,10 @@ public final class FrameCodec {
                 case "joins" -> f.joins = raw(p, buf, off);
                 case "leaves" -> f.leaves = raw(p, buf, off);
                 case "reset" -> f.reset = bool(p, t, name, f);
+                case "version" -> f.version = nonNegative(p, t, name, f);
+                case "if_version" -> f.ifVersion = nonNegative(p, t, name, f);
+                case "merge" -> f.merge = raw(p, buf, off);
+                case "patch" -> f.patch = raw(p, buf, off);
                 default -> p.skipChildren();
             }
         }
@@ -462,6 +470,31 @@ public final class FrameCodec {
             case "presence_diff":
                 return new Frame.PresenceDiff(require(f.topic, "topic", f), f.joins == null ? EMPTY_ARRAY : f.joins,
                         f.leaves == null ? EMPTY_ARRAY : f.leaves, f.reset);
+            case "state_sub":
+                requireId(f);
+                return new Frame.StateSub(f.id, require(f.topic, "topic", f), f.version, f.epoch);
+            case "state_unsub":
+                requireId(f);
+                return new Frame.StateUnsub(f.id, require(f.topic, "topic", f));
+            case "state_get":
+                requireId(f);
+                return new Frame.StateGet(f.id, require(f.topic, "topic", f));
+            case "state_update":
+                requireId(f);
+                if (binary) {
+                    throw new ProtocolException(ErrorCode.BAD_FRAME, "\"state_update\" travels as a text message", f.id);
+                }
+                if ((f.merge == null) == (f.patch == null)) {
+                    throw new ProtocolException(ErrorCode.MISSING_FIELD,
+                            "\"state_update\" requires exactly one of the members \"merge\" and \"patch\"", f.id);
+                }
+                return new Frame.StateUpdate(f.id, require(f.topic, "topic", f), f.merge, f.patch, f.ifVersion);
+            case "state":
+                return new Frame.StateSnapshot(require(f.topic, "topic", f), f.epoch, Math.max(0, f.version),
+                        require(f.data, "data", f));
+            case "state_patch":
+                return new Frame.StatePatch(require(f.topic, "topic", f), f.epoch, Math.max(0, f.version),
+                        require(f.patch, "patch", f));
             default:
                 throw new ProtocolException(ErrorCode.UNKNOWN_COMMAND, "unknown frame type \"" + f.type + "\"", f.id);
         }
@@ -604,6 +637,42 @@ public final class FrameCodec {
             if (d.reset()) {
                 w.raw(",\"reset\":true");
             }
+        } else if (frame instanceof Frame.StateSub s) {
+            w.id(s.id()).str("topic", s.topic());
+            if (s.version() >= 0) {
+                w.num("version", s.version());
+                if (s.epoch() != null) {
+                    w.str("epoch", s.epoch());
+                }
+            }
+        } else if (frame instanceof Frame.StateUnsub s) {
+            w.id(s.id()).str("topic", s.topic());
+        } else if (frame instanceof Frame.StateGet s) {
+            w.id(s.id()).str("topic", s.topic());
+        } else if (frame instanceof Frame.StateUpdate s) {
+            w.id(s.id()).str("topic", s.topic());
+            if (s.ifVersion() >= 0) {
+                w.num("if_version", s.ifVersion());
+            }
+            if (s.merge() != null) {
+                w.raw(",\"merge\":").bytes(s.merge().bytes());
+            }
+            if (s.patch() != null) {
+                w.raw(",\"patch\":").bytes(s.patch().bytes());
+            }
+        } else if (frame instanceof Frame.StateSnapshot s) {
+            w.str("topic", s.topic());
+            if (s.epoch() != null) {
+                w.str("epoch", s.epoch());
+            }
+            w.num("version", s.version());
+            payload = s.data();
+        } else if (frame instanceof Frame.StatePatch s) {
+            w.str("topic", s.topic());
+            if (s.epoch() != null) {
+                w.str("epoch", s.epoch());
+            }
+            w.num("version", s.version()).raw(",\"patch\":").bytes(s.patch().bytes());
         }
         if (payload != null && payload.isBinary()) {
             w.raw("}").out.write(LF);

@@ -72,7 +72,7 @@ import org.slf4j.LoggerFactory;
  * <p>No method blocks except {@link #start} and {@link #close}, which run on the thread that starts or stops
  * the server.
  */
-public final class RedisEngine implements Engine, RemoteProcedures {
+public final class RedisEngine implements Engine, RemoteProcedures, dev.ferry.server.engine.StateStore {
     private static final Logger log = LoggerFactory.getLogger(RedisEngine.class);
     private static final Duration HEARTBEAT = Duration.ofSeconds(1);
     private static final Duration NODE_TTL = Duration.ofSeconds(5);
@@ -105,6 +105,8 @@ public final class RedisEngine implements Engine, RemoteProcedures {
     private String readSha;
     private String pickSha;
     private String registerSha;
+    private String stateReadSha;
+    private String stateCommitSha;
     private volatile Fanout fanout;
     private volatile Rpc rpc;
     private volatile boolean started;
@@ -186,6 +188,8 @@ public final class RedisEngine implements Engine, RemoteProcedures {
             readSha = redis.scriptLoad(Scripts.READ).get(waitMs, TimeUnit.MILLISECONDS);
             pickSha = redis.scriptLoad(Scripts.PICK).get(waitMs, TimeUnit.MILLISECONDS);
             registerSha = redis.scriptLoad(Scripts.REGISTER).get(waitMs, TimeUnit.MILLISECONDS);
+            stateReadSha = redis.scriptLoad(Scripts.STATE_READ).get(waitMs, TimeUnit.MILLISECONDS);
+            stateCommitSha = redis.scriptLoad(Scripts.STATE_COMMIT).get(waitMs, TimeUnit.MILLISECONDS);
             pubsub.async().subscribe(names.nodeChannel(node)).get(waitMs, TimeUnit.MILLISECONDS);
             heartbeat().toCompletableFuture().get(waitMs, TimeUnit.MILLISECONDS);
             sessionStore = new RedisSessionStore(redis, names, node, executor);
@@ -241,6 +245,49 @@ public final class RedisEngine implements Engine, RemoteProcedures {
         }
         byte[][] args = {kind, data.bytes(), ascii(retained(topic)), ascii(history.limitsFor(topic).ttl().toMillis()), ascii(newEpoch())};
         return eval(publishSha, Scripts.PUBLISH, keys, args).thenApply(r -> (Long) ((List<?>) r).get(0));
+    }
+
+    /**
+     * A script's failure as callers see it: the publish script's refusal of a state channel ({@link Scripts#PUBLISH},
+     * whose third key is the topic's channel) becomes a {@link dev.ferry.server.engine.StateTopicException}.
+     */
+    private Throwable refusal(Throwable e, byte[][] keys) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (String.valueOf(t.getMessage()).contains("STATE_CHANNEL") && keys.length > 2) {
+                String topic = names.topicOf(keys[2]);
+                return topic == null ? e : new dev.ferry.server.engine.StateTopicException(topic);
+            }
+        }
+        return e;
+    }
+
+    // ------------------------------------------------------------ state channels
+
+    @Override
+    public dev.ferry.server.engine.StateStore stateStore() {
+        return this;
+    }
+
+    @Override
+    public CompletionStage<Document> readState(String topic) {
+        byte[][] keys = {names.meta(topic), names.stream(topic)};
+        byte[][] args = {ascii(retained(topic)), ascii(history.limitsFor(topic).ttl().toMillis())};
+        return eval(stateReadSha, Scripts.STATE_READ, keys, args).thenApply(r -> {
+            List<?> l = (List<?>) r;
+            String epoch = new String((byte[]) l.get(0), StandardCharsets.UTF_8);
+            return new Document(topic, epoch.isEmpty() ? null : epoch, (Long) l.get(1), l.size() > 2 ? (byte[]) l.get(2) : null);
+        });
+    }
+
+    @Override
+    public CompletionStage<Commit> commitState(String topic, String epoch, long version, byte[] json, Payload patch) {
+        byte[][] keys = {names.meta(topic), names.stream(topic), names.topicChannel(topic)};
+        byte[][] args = {patch.bytes(), ascii(retained(topic)), ascii(history.limitsFor(topic).ttl().toMillis()),
+                ascii(newEpoch()), ascii(epoch == null ? "" : epoch), ascii(version), json};
+        return eval(stateCommitSha, Scripts.STATE_COMMIT, keys, args).thenApply(r -> {
+            List<?> l = (List<?>) r;
+            return new Commit((Long) l.get(0) == 1, new String((byte[]) l.get(1), StandardCharsets.UTF_8), (Long) l.get(2));
+        });
     }
 
     @Override
@@ -573,11 +620,11 @@ public final class RedisEngine implements Engine, RemoteProcedures {
                         if (e2 == null) {
                             out.complete(r2);
                         } else {
-                            out.completeExceptionally(e2);
+                            out.completeExceptionally(refusal(e2, keys));
                         }
                     });
                 } else {
-                    out.completeExceptionally(e);
+                    out.completeExceptionally(refusal(e, keys));
                 }
             });
         } catch (RuntimeException e) {

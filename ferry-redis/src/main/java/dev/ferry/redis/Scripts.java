@@ -51,12 +51,14 @@ final class Scripts {
 
     /**
      * Publish. KEYS: hash, stream, channel. ARGV: kind, data, history size (0: none), ttl ms, candidate epoch.
+     * Refuses a topic that is a state channel (its hash holds a document) with the error {@code STATE_CHANNEL}.
      * Assigns the next offset, appends to the stream (trimmed by count and age), publishes
      * {@code epoch LF offset LF kind data} on the channel, and returns {offset, epoch}.
      */
     static final String PUBLISH = COMMON + """
             local meta, stream, channel = KEYS[1], KEYS[2], KEYS[3]
             local size, ttl = tonumber(ARGV[3]), tonumber(ARGV[4])
+            if redis.call('HEXISTS', meta, 'd') == 1 then return redis.error_reply('STATE_CHANNEL') end
             local epoch, offset = position(meta, stream, size > 0, ARGV[5])
             offset = offset + 1
             redis.call('HSET', meta, 'o', offset)
@@ -97,6 +99,43 @@ final class Scripts {
               table.insert(out, {offset_of(e[1]), tonumber(e[2][2]), e[2][4], e[2][6]})
             end
             return out
+            """;
+
+    /**
+     * Read a state channel (docs/protocol.md §4.6). KEYS: hash, stream. ARGV: history size, ttl ms. The document
+     * is the hash's field {@code d}, next to the epoch and offset it is the version of. Returns
+     * {epoch ('' when none), offset, document or false}.
+     */
+    static final String STATE_READ = COMMON + """
+            local meta, stream = KEYS[1], KEYS[2]
+            local epoch, offset = position(meta, stream, tonumber(ARGV[1]) > 0, '')
+            return {epoch, offset, redis.call('HGET', meta, 'd')}
+            """;
+
+    /**
+     * Commit a state channel change. KEYS: hash, stream, channel. ARGV: patch (JSON), history size, ttl ms,
+     * candidate epoch, expected epoch ('' for a topic that had none), expected offset, document. Only if the topic
+     * is still at the expected epoch and offset: stores the document and publishes the patch exactly as PUBLISH
+     * does (next offset, stream entry, channel message). Returns {1, epoch, new offset}, or {0, epoch, offset}
+     * where the topic stands when it moved on.
+     */
+    static final String STATE_COMMIT = COMMON + """
+            local meta, stream, channel = KEYS[1], KEYS[2], KEYS[3]
+            local size, ttl = tonumber(ARGV[2]), tonumber(ARGV[3])
+            local epoch, offset = position(meta, stream, size > 0, ARGV[4])
+            local expected = ARGV[5]
+            if (expected ~= '' and expected ~= epoch) or offset ~= tonumber(ARGV[6]) then
+              return {0, epoch, offset}
+            end
+            offset = offset + 1
+            redis.call('HSET', meta, 'o', offset, 'd', ARGV[7])
+            if size > 0 then
+              local now = now_ms()
+              redis.call('XADD', stream, 'MAXLEN', size, offset .. '-0', 't', now, 'k', 'j', 'd', ARGV[1])
+              trim_age(stream, now, ttl)
+            end
+            redis.call('PUBLISH', channel, epoch .. '\\n' .. offset .. '\\n' .. 'j' .. ARGV[1])
+            return {1, epoch, offset}
             """;
 
     /**

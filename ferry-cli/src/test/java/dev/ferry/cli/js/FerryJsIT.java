@@ -36,9 +36,11 @@ class FerryJsIT {
         Path jar = Path.of(basedir, "target", "ferry.jar");
         assertThat(jar).as("the runnable jar (mvn package)").isRegularFile();
         String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        server = new ProcessBuilder(javaBin, "-jar", jar.toString(), "serve", "--host", "127.0.0.1", "--port", "0",
+        ProcessBuilder serve = new ProcessBuilder(javaBin, "-jar", jar.toString(), "serve", "--host", "127.0.0.1", "--port", "0",
                         "--set", "presence.rules.js.pattern=it.presence.*", "--set", "presence.rules.js.coalesce=50ms")
-                .redirectErrorStream(true).start();
+                .redirectErrorStream(true);
+        serve.environment().put("FERRY_STATE_CHANNELS_JS_PATTERN", "js.state.#"); // for test/integration/state.test.js
+        server = serve.start();
         java.io.BufferedReader out = new java.io.BufferedReader(
                 new java.io.InputStreamReader(server.getInputStream(), java.nio.charset.StandardCharsets.UTF_8));
         java.util.regex.Pattern serving = java.util.regex.Pattern.compile("HTTP API at (http://127\\.0\\.0\\.1:\\d+)");

@@ -51,7 +51,8 @@ public final class ConfigLoader {
             "limits.max-pending-calls", "limits.connections-per-ip", "limits.max-connections",
             "limits.message-rate", "limits.message-burst",
             "session.ttl", "session.secret", "session.cookie",
-            "presence.expiry");
+            "presence.expiry",
+            "state.max-document-bytes", "state.create-on-write");
 
 
     /**
@@ -70,7 +71,8 @@ public final class ConfigLoader {
             "http.api-keys.<name>.key", "http.api-keys.<name>.allow",
             "history.rules.<name>.pattern", "history.rules.<name>.size", "history.rules.<name>.ttl",
             "presence.rules.<name>.pattern", "presence.rules.<name>.enabled", "presence.rules.<name>.max-entries",
-            "presence.rules.<name>.coalesce", "presence.rules.<name>.max-info-bytes", "presence.rules.<name>.max-diff");
+            "presence.rules.<name>.coalesce", "presence.rules.<name>.max-info-bytes", "presence.rules.<name>.max-diff",
+            "state.channels.<name>.pattern", "state.channels.<name>.max-document-bytes");
 
     /** Named sections that build lists of records: issuers and named API keys. */
     private static final Pattern NAMED_SECTION =
@@ -315,20 +317,28 @@ public final class ConfigLoader {
                 str("session.cookie", d.session().cookie()).trim());
         PresenceConfig presence = new PresenceConfig(presenceRules(),
                 duration("presence.expiry", d.presence().expiry()));
+        int maxDocumentBytes = size("state.max-document-bytes", d.state().maxDocumentBytes());
+        StateConfig state = new StateConfig(maxDocumentBytes,
+                bool("state.create-on-write", d.state().createOnWrite()), stateChannels(maxDocumentBytes));
         return new FerryConfig(server, ws, rpc, http, history, web, tls, tunnel, engine, sse, auth, limits, session,
-                presence);
+                presence, state);
+    }
+
+    /** The names of the entries under {@code prefix} (such as {@code presence.rules.}) that known keys set, in order. */
+    private TreeSet<String> namesUnder(String prefix) {
+        TreeSet<String> names = new TreeSet<>();
+        for (String key : values.keySet()) {
+            if (key.startsWith(prefix) && isKnown(key)) {
+                names.add(key.substring(prefix.length(), key.lastIndexOf('.')));
+            }
+        }
+        return names;
     }
 
     /** The rules named by keys under {@code presence.rules.}, in name order. */
     private List<PresenceConfig.Rule> presenceRules() {
-        TreeSet<String> names = new TreeSet<>();
-        for (String key : values.keySet()) {
-            if (key.startsWith("presence.rules.") && isKnown(key)) {
-                names.add(key.substring("presence.rules.".length(), key.lastIndexOf('.')));
-            }
-        }
         List<PresenceConfig.Rule> rules = new ArrayList<>();
-        for (String name : names) {
+        for (String name : namesUnder("presence.rules.")) {
             String k = "presence.rules." + name + ".";
             rules.add(new PresenceConfig.Rule(name, values.get(k + "pattern"), bool(k + "enabled", true),
                     integer(k + "max-entries", PresenceConfig.DEFAULT_MAX_ENTRIES),
@@ -339,14 +349,19 @@ public final class ConfigLoader {
         return rules;
     }
 
+    /** The state channel rules named by keys under {@code state.channels.}, in name order. */
+    private List<StateConfig.Channel> stateChannels(int defaultMaxBytes) {
+        List<StateConfig.Channel> rules = new ArrayList<>();
+        for (String name : namesUnder("state.channels.")) {
+            String k = "state.channels." + name + ".";
+            rules.add(new StateConfig.Channel(name, values.get(k + "pattern"), size(k + "max-document-bytes", defaultMaxBytes)));
+        }
+        return rules;
+    }
+
     /** The rules named by keys under {@code history.rules.}, in name order. */
     private List<HistoryConfig.Rule> historyRules(int defaultSize, Duration defaultTtl) {
-        TreeSet<String> names = new TreeSet<>();
-        for (String key : values.keySet()) {
-            if (key.startsWith("history.rules.") && isKnown(key)) {
-                names.add(key.substring("history.rules.".length(), key.lastIndexOf('.')));
-            }
-        }
+        TreeSet<String> names = namesUnder("history.rules.");
         List<HistoryConfig.Rule> rules = new ArrayList<>();
         for (String name : names) {
             String k = "history.rules." + name + ".";

@@ -90,6 +90,11 @@ public interface Engine extends AutoCloseable {
         return null;
     }
 
+    /** The engine's store of state channel documents (docs/protocol.md §4.6), or null when it keeps none. */
+    default StateStore stateStore() {
+        return null;
+    }
+
     /** Whether the engine can serve now (for {@code /readyz}). */
     boolean ready();
 

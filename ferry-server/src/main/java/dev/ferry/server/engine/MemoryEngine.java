@@ -22,7 +22,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * under the topic's lock, so the fanout sees a topic's publications in offset order whichever threads publish,
  * and a {@link #read} under the same lock is a consistent snapshot. Thread-safe.
  */
-public final class MemoryEngine implements Engine {
+public final class MemoryEngine implements Engine, StateStore {
     private static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
 
     private final ConcurrentHashMap<String, TopicState> topics = new ConcurrentHashMap<>();
@@ -40,6 +40,8 @@ public final class MemoryEngine implements Engine {
         final boolean lossy;
         final TopicHistory retained;
         long lastOffset;
+        /** The state channel document (compact JSON), or null when the topic is not one (or was never written). */
+        byte[] document;
 
         TopicState(String topic) {
             lossy = history.lossyTopics().stream().anyMatch(p -> Topics.matches(p, topic));
@@ -68,13 +70,56 @@ public final class MemoryEngine implements Engine {
         TopicState state = topics.computeIfAbsent(topic, TopicState::new);
         state.lock.lock();
         try {
-            long offset = ++state.lastOffset;
-            long now = System.currentTimeMillis();
-            if (state.retained != null) {
-                state.retained.append(new TopicHistory.Entry(offset, now, data, tags), now);
+            if (state.document != null) {
+                return CompletableFuture.failedFuture(new StateTopicException(topic));
             }
-            fanout.publication(new Frame.Msg(topic, offset, state.epoch, data, tags), state.lossy);
-            return CompletableFuture.completedFuture(offset);
+            return CompletableFuture.completedFuture(append(topic, state, data, tags));
+        } finally {
+            state.lock.unlock();
+        }
+    }
+
+    /** Gives {@code data} the topic's next offset, retains it and hands it to the fanout; under the topic's lock. */
+    private long append(String topic, TopicState state, Payload data, java.util.Map<String, String> tags) {
+        long offset = ++state.lastOffset;
+        long now = System.currentTimeMillis();
+        if (state.retained != null) {
+            state.retained.append(new TopicHistory.Entry(offset, now, data, tags), now);
+        }
+        fanout.publication(new Frame.Msg(topic, offset, state.epoch, data, tags), state.lossy);
+        return offset;
+    }
+
+    @Override
+    public StateStore stateStore() {
+        return this;
+    }
+
+    @Override
+    public CompletionStage<Document> readState(String topic) {
+        TopicState s = topics.get(topic);
+        if (s == null) {
+            return CompletableFuture.completedFuture(new Document(topic, null, 0, null));
+        }
+        s.lock.lock();
+        try {
+            return CompletableFuture.completedFuture(new Document(topic, s.epoch, s.lastOffset, s.document));
+        } finally {
+            s.lock.unlock();
+        }
+    }
+
+    @Override
+    public CompletionStage<Commit> commitState(String topic, String epoch, long version, byte[] json, Payload patch) {
+        TopicState state = topics.computeIfAbsent(topic, TopicState::new);
+        state.lock.lock();
+        try {
+            boolean same = epoch == null ? state.lastOffset == 0 : epoch.equals(state.epoch);
+            if (!same || state.lastOffset != version) {
+                return CompletableFuture.completedFuture(new Commit(false, state.epoch, state.lastOffset));
+            }
+            state.document = json;
+            return CompletableFuture.completedFuture(new Commit(true, state.epoch, append(topic, state, patch, java.util.Map.of())));
         } finally {
             state.lock.unlock();
         }

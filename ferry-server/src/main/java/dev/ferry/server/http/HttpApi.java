@@ -59,6 +59,11 @@ final class HttpApi {
         }
         ctx.channel().attr(ServerContext.HTTP_BUSY).set(Boolean.TRUE);
         server.hub().publish(topic, payload).whenComplete((offset, failure) -> ctx.executor().execute(() -> {
+            if (dev.ferry.server.engine.StateTopicException.in(failure)) {
+                answer(ctx, keepAlive, HttpResponses.error(HttpResponseStatus.CONFLICT, ErrorCode.STATE_CHANNEL.wire(),
+                        failure.getMessage()));
+                return;
+            }
             if (failure != null) {
                 answer(ctx, keepAlive, unavailable());
                 return;
@@ -98,7 +103,7 @@ final class HttpApi {
      * The caller's identity when it is authenticated, {@code name} is well formed ({@code why} is null) and the
      * permissions allow {@code action} on it; otherwise answers 401, 400 with {@code code}, or 403, and returns null.
      */
-    private Identity admitted(ChannelHandlerContext ctx, FullHttpRequest req, boolean keepAlive, Action action,
+    Identity admitted(ChannelHandlerContext ctx, FullHttpRequest req, boolean keepAlive, Action action,
                               String name, String why, ErrorCode code) {
         Identity identity = authenticated(ctx, req, keepAlive);
         if (identity == null) {

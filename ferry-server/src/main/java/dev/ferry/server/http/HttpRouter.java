@@ -35,6 +35,7 @@ import java.nio.charset.StandardCharsets;
  *   GET  /v1/session/{id}/events  its event stream (downstream)
  *   POST /v1/session/{id}       its frames (upstream)
  *   GET  /v1/presence/{topic}   a page of the topic's presence         (PresenceEndpoint)
+ *   GET, PATCH /v1/state/{topic}  a state channel's document, its changes as events  (StateHttp)
  * </pre>
  */
 public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
@@ -43,6 +44,7 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
     private final WebEndpoints web;
     private final SseEndpoints sse;
     private final PresenceEndpoint presence;
+    private final StateHttp state;
 
     public HttpRouter(ServerContext server) {
         this.server = server;
@@ -50,6 +52,7 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
         this.web = new WebEndpoints(server);
         this.sse = new SseEndpoints(server);
         this.presence = new PresenceEndpoint(server);
+        this.state = new StateHttp(server, api);
     }
 
     @Override
@@ -154,6 +157,10 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
             if (requireMethod(ctx, req, HttpMethod.GET, keepAlive)) {
                 presence.get(ctx, req, keepAlive, decodePathTail(path, PresenceEndpoint.PREFIX), uri);
             }
+            return;
+        }
+        if (path.startsWith(StateHttp.PREFIX)) {
+            state.handle(ctx, req, keepAlive, decodePathTail(path, StateHttp.PREFIX));
             return;
         }
         if (web.route(ctx, req, uri, keepAlive)) {

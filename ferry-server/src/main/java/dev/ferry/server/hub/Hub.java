@@ -60,6 +60,8 @@ public final class Hub implements Fanout {
     private final Map<Subscriber, Integer> subscribers = new IdentityHashMap<>();
     /** The filters of every subscriber's patterns (see {@link SubscriberFilters}). */
     private final ConcurrentHashMap<Subscriber, SubscriberFilters> filters = new ConcurrentHashMap<>();
+    /** Topics that are state channels by configuration: plain publications to them are refused. */
+    private volatile java.util.function.Predicate<String> stateTopics = t -> false;
     /** How many subscribers hold at least one filtered pattern: while 0, fan-out evaluates nothing. */
     private final java.util.concurrent.atomic.AtomicInteger filtered = new java.util.concurrent.atomic.AtomicInteger();
 
@@ -426,12 +428,27 @@ public final class Hub implements Fanout {
 
     /** Publishes to a valid concrete topic; completes with the offset it was given. Callable from any thread. */
     public CompletionStage<Long> publish(String topic, Payload data) {
+        if (stateTopics.test(topic)) {
+            return CompletableFuture.failedFuture(new dev.ferry.server.engine.StateTopicException(topic));
+        }
         return engine.publish(topic, data);
     }
 
     /** Publishes with tags (valid as checked by the protocol codec); see {@link Engine#publish(String, Payload, Map)}. */
     public CompletionStage<Long> publish(String topic, Payload data, Map<String, String> tags) {
+        if (stateTopics.test(topic)) {
+            return CompletableFuture.failedFuture(new dev.ferry.server.engine.StateTopicException(topic));
+        }
         return engine.publish(topic, data, tags);
+    }
+
+    /**
+     * Names the topics that are state channels by configuration (docs/protocol.md §4.6): plain publications to them
+     * fail with {@link dev.ferry.server.engine.StateTopicException} (the engine refuses those to channels created
+     * on write). Set once, when the server starts.
+     */
+    public void stateTopics(java.util.function.Predicate<String> configured) {
+        this.stateTopics = configured;
     }
 
     /** The current position of a topic. */

@@ -93,6 +93,8 @@ public final class Session implements FrameCodec.Sink, Subscriber, Callee, Calle
     private final Set<String> durable = new HashSet<>();
     /** The topics this connection is listed in and whose presence pushes it gets (docs/protocol.md §4.7). */
     private final ConnectionPresence presence;
+    /** The state channel commands of this connection (docs/protocol.md §4.6); created when first needed. */
+    private dev.ferry.server.state.StateCommands stateCommands;
 
     public Session(ServerContext context, Outbound out, String remote) {
         this(context, out, remote, Identity.ANONYMOUS);
@@ -169,6 +171,10 @@ public final class Session implements FrameCodec.Sink, Subscriber, Callee, Calle
                 session(c);
             } else if (frame instanceof Frame.Presence q) {
                 presenceQuery(q);
+            } else if (dev.ferry.server.state.StateCommands.handles(frame)) {
+                if (!(frame instanceof Frame.StateUpdate u) || !rateLimited(u.id(), publishRate, "publish", "limits.publish-rate")) {
+                    stateCommands().handle(frame);
+                }
             } else {
                 sendError(idOf(frame), ErrorCode.UNKNOWN_COMMAND,
                         "\"" + frame.type() + "\" is sent by the server, not a command");
@@ -204,7 +210,7 @@ public final class Session implements FrameCodec.Sink, Subscriber, Callee, Calle
         boolean known = subscriptions.contains(s.topic());
         if (!known) {
             int max = context.config().websocket().maxSubscriptions();
-            if (subscriptions.size() >= max) {
+            if (subscriptions.size() + (stateCommands == null ? 0 : stateCommands.count()) >= max) {
                 sendError(s.id(), ErrorCode.TOO_MANY_SUBSCRIPTIONS,
                         "this connection already holds " + max + " subscriptions (websocket.max-subscriptions)");
                 return;
@@ -312,6 +318,8 @@ public final class Session implements FrameCodec.Sink, Subscriber, Callee, Calle
         context.hub().publish(p.topic(), p.data(), p.tags()).whenComplete((offset, failure) -> {
             if (failure instanceof UnsupportedOperationException) {
                 inLoop(() -> sendError(p.id(), ErrorCode.BAD_TAGS, failure.getMessage()));
+            } else if (dev.ferry.server.engine.StateTopicException.in(failure)) {
+                inLoop(() -> sendError(p.id(), ErrorCode.STATE_CHANNEL, failure.getMessage()));
             } else if (failure != null) {
                 inLoop(() -> engineFailed(p.id(), "pub", failure));
             } else if (p.ack()) {
@@ -541,6 +549,9 @@ public final class Session implements FrameCodec.Sink, Subscriber, Callee, Calle
         }
         subscriptions.clear();
         presence.closed();
+        if (stateCommands != null) {
+            stateCommands.closed();
+        }
         for (String proc : procedures) {
             context.rpc().unregister(proc, this);
         }
@@ -557,6 +568,14 @@ public final class Session implements FrameCodec.Sink, Subscriber, Callee, Calle
 
     public int subscriptionCount() {
         return subscriptions.size();
+    }
+
+    private dev.ferry.server.state.StateCommands stateCommands() {
+        if (stateCommands == null) {
+            stateCommands = new dev.ferry.server.state.StateCommands(context.stateChannels(), context.hub(), out,
+                    this::denied, () -> goingAway, subscriptions::size, context.config().websocket().maxSubscriptions());
+        }
+        return stateCommands;
     }
 
     public String remote() {
@@ -889,6 +908,10 @@ public final class Session implements FrameCodec.Sink, Subscriber, Callee, Calle
                 presence.events(topic, false);
                 sendForbidden(0, Action.PRESENCE, topic, d.reason() + "; the presence events were stopped");
             }
+        }
+        if (stateCommands != null) {
+            stateCommands.revoke(t -> scope.check(Action.SUBSCRIBE, t).allowed(), t -> sendForbidden(0, Action.SUBSCRIBE, t,
+                    scope.check(Action.SUBSCRIBE, t).reason() + "; the state subscription was dropped"));
         }
         for (String proc : List.copyOf(procedures)) {
             Decision d = scope.check(Action.REGISTER, proc);

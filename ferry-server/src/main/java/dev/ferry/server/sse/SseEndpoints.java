@@ -251,7 +251,7 @@ public final class SseEndpoints {
     // ------------------------------------------------------------ shared
 
     /** Turns the connection into an event stream: the router and the request deadline give way to the handler. */
-    private static EventStreamHandler takeOver(ChannelHandlerContext ctx) {
+    static EventStreamHandler takeOver(ChannelHandlerContext ctx) {
         ChannelPipeline p = ctx.pipeline();
         EventStreamHandler handler = new EventStreamHandler();
         p.replace(HandlerNames.HTTP_ROUTER, HandlerNames.SSE_STREAM, handler);

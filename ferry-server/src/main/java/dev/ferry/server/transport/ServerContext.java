@@ -52,6 +52,7 @@ public final class ServerContext {
     private final FlushBatch.PerLoop flushBatches = new FlushBatch.PerLoop();
     private final PrometheusMeterRegistry meters;
     private volatile boolean draining;
+    private final dev.ferry.server.state.StateChannels stateChannels;
 
     /** A context whose meters nobody scrapes (tests). */
     public ServerContext(FerryConfig config, Hub hub, Rpc rpc) {
@@ -71,11 +72,18 @@ public final class ServerContext {
                 : new ResumableSessions(config.session(), shared);
         this.presence = new dev.ferry.server.presence.Presence(config.presence(),
                 hub.engine().presenceStore(config.presence()));
+        this.stateChannels = new dev.ferry.server.state.StateChannels(config.state(), hub);
+        hub.stateTopics(stateChannels::configured);
     }
 
     /** Who is subscribed to which topic, and the presence pushes (docs/protocol.md §4.7). */
     public dev.ferry.server.presence.Presence presence() {
         return presence;
+    }
+
+    /** The state channels (docs/protocol.md §4.6). */
+    public dev.ferry.server.state.StateChannels stateChannels() {
+        return stateChannels;
     }
 
     /** Resumable sessions and their durable subscriptions (docs/protocol.md §4.5). */

@@ -1,0 +1,183 @@
+package dev.ferry.server.sse;
+
+import dev.ferry.protocol.ErrorCode;
+import dev.ferry.protocol.FrameCodec;
+import dev.ferry.protocol.Payload;
+import dev.ferry.protocol.Topics;
+import dev.ferry.server.auth.AccessScope;
+import dev.ferry.server.auth.Action;
+import dev.ferry.server.auth.Identity;
+import dev.ferry.server.http.HttpResponses;
+import dev.ferry.server.http.TransportAuth;
+import dev.ferry.server.state.StateChannels;
+import dev.ferry.server.state.StateException;
+import dev.ferry.server.state.StateFollower;
+import dev.ferry.server.transport.EventStreamQueue;
+import dev.ferry.server.transport.ServerContext;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@code GET /v1/state/{topic}} with {@code Accept: text/event-stream}: a state channel as server-sent events
+ * (docs/web.md). The stream starts with a {@code state} event (the document and its version), then one
+ * {@code patch} event per change; each event's id is {@code epoch:version}, so an {@code EventSource} that
+ * reconnects with {@code Last-Event-ID} gets only the patches it missed (a fresh {@code state} event when history
+ * no longer has them).
+ *
+ * <p>Lifecycle: {@link #open} checks the request and the channel, then takes the connection over; the stream ends
+ * when the connection closes. Threading: the connection's event loop only.
+ */
+public final class StateEventStream implements StateFollower.Sink {
+    private final ServerContext server;
+    private final ChannelHandlerContext ctx;
+    private final EventStreamQueue queue;
+    private final StateFollower follower;
+    // ---- event loop only
+    private ScheduledFuture<?> heartbeat;
+    private boolean closed;
+
+    private StateEventStream(ServerContext server, ChannelHandlerContext ctx, EventStreamQueue queue, String topic) {
+        this.server = server;
+        this.ctx = ctx;
+        this.queue = queue;
+        this.follower = new StateFollower(server.stateChannels(), server.hub(), topic, ctx.executor(), this);
+    }
+
+    /** Answers the request: the event stream, or 400/401/403/404/503 with a JSON error. */
+    public static void open(ServerContext server, ChannelHandlerContext ctx, FullHttpRequest req, String topic, boolean keepAlive) {
+        if (!TransportAuth.originAllowed(ctx, req, server)) {
+            return;
+        }
+        Identity identity = TransportAuth.authenticate(ctx, req, server);
+        if (identity == null) {
+            return;
+        }
+        String why = Topics.checkTopic(topic);
+        if (why != null) {
+            HttpResponses.send(ctx, keepAlive, HttpResponses.error(HttpResponseStatus.BAD_REQUEST, ErrorCode.BAD_TOPIC.wire(), why));
+            return;
+        }
+        String lastId = req.headers().get(SseEndpoints.LAST_EVENT_ID);
+        long version = -1;
+        String epoch = null;
+        if (lastId != null && !lastId.isBlank()) {
+            String id = lastId.trim();
+            int colon = id.lastIndexOf(':');
+            try {
+                version = Long.parseLong(id.substring(colon + 1));
+            } catch (NumberFormatException e) {
+                version = -1;
+            }
+            if (version < 0) {
+                HttpResponses.send(ctx, keepAlive, HttpResponses.error(HttpResponseStatus.BAD_REQUEST, "bad_event_id",
+                        SseEndpoints.LAST_EVENT_ID + ": \"" + lastId + "\" (expected: the id of an event of this stream, epoch:version)"));
+                return;
+            }
+            epoch = colon < 0 ? null : id.substring(0, colon);
+        }
+        AccessScope scope = server.security().permissions().scope(identity);
+        if (!TransportAuth.permitted(ctx, server, scope, Action.SUBSCRIBE, topic)) {
+            return;
+        }
+        if (server.draining()) {
+            HttpResponses.send(ctx, false, HttpResponses.error(HttpResponseStatus.SERVICE_UNAVAILABLE,
+                    ErrorCode.SHUTTING_DOWN.wire(), "the server is shutting down"));
+            return;
+        }
+        long fromVersion = version;
+        String fromEpoch = epoch;
+        // check that the topic is a state channel while an error can still be an HTTP status
+        server.stateChannels().get(topic).whenComplete((view, failure) -> ctx.executor().execute(() -> {
+            if (!ctx.channel().isActive()) {
+                return;
+            }
+            if (failure != null) {
+                StateException e = failure instanceof StateException s ? s
+                        : failure.getCause() instanceof StateException s ? s : null;
+                HttpResponses.send(ctx, keepAlive, e != null && e.code() == ErrorCode.NOT_STATE_CHANNEL
+                        ? HttpResponses.error(HttpResponseStatus.NOT_FOUND, e.code().wire(), e.getMessage())
+                        : HttpResponses.error(HttpResponseStatus.SERVICE_UNAVAILABLE, ErrorCode.UNAVAILABLE.wire(),
+                                "the cluster backend is unavailable; try again"));
+                return;
+            }
+            EventStreamHandler handler = SseEndpoints.takeOver(ctx);
+            ChannelHandlerContext streamCtx = ctx.pipeline().context(handler);
+            EventStreamQueue queue = new EventStreamQueue(streamCtx, server, server.config().sse().outboundQueueBytes());
+            handler.onWritable(queue::drain);
+            StateEventStream stream = new StateEventStream(server, streamCtx, queue, topic);
+            ctx.channel().closeFuture().addListener(f -> stream.closed());
+            streamCtx.write(SseEndpoints.streamHeaders(), streamCtx.voidPromise());
+            stream.start(fromVersion, fromEpoch, identity);
+        }));
+    }
+
+    private void start(long version, String epoch, Identity identity) {
+        follower.start(version, epoch, (start, failure) -> {
+            if (failure != null) {
+                ctx.close(); // the client reconnects
+                return;
+            }
+            long every = server.config().sse().heartbeatInterval().toMillis();
+            heartbeat = ctx.executor().scheduleAtFixedRate(() -> queue.send(SseEvents.ping()), every, every, TimeUnit.MILLISECONDS);
+            queue.drain();
+        });
+        if (identity.expiresAt() != null) {
+            long delay = Math.max(0, identity.expiresAt().toEpochMilli() - System.currentTimeMillis());
+            var task = ctx.executor().schedule(() -> {
+                if (ctx.channel().isActive()) {
+                    server.security().counters().expiredClosed();
+                    ctx.channel().close();
+                }
+            }, delay, TimeUnit.MILLISECONDS);
+            ctx.channel().closeFuture().addListener(f -> task.cancel(false));
+        }
+    }
+
+    @Override
+    public void snapshot(StateChannels.View view) {
+        queue.send(event(view.topic(), view.epoch(), view.version(), "state", "data", view.json()));
+    }
+
+    @Override
+    public void patch(String topic, String epoch, long version, Payload patch) {
+        queue.send(event(topic, epoch, version, "patch", "patch", patch.bytes()));
+    }
+
+    @Override
+    public void lost(Throwable failure) {
+        ctx.close();
+    }
+
+    /** {@code id: epoch:version}, {@code event: type}, data {@code {"topic","epoch"?,"version",member:json}}. */
+    private static ByteBuf event(String topic, String epoch, long version, String type, String member, byte[] json) {
+        ByteArrayOutputStream b = new ByteArrayOutputStream(json.length + 96);
+        b.writeBytes("{\"topic\":".getBytes(StandardCharsets.UTF_8));
+        b.writeBytes(FrameCodec.quote(topic));
+        if (epoch != null) {
+            b.writeBytes(",\"epoch\":".getBytes(StandardCharsets.UTF_8));
+            b.writeBytes(FrameCodec.quote(epoch));
+        }
+        b.writeBytes((",\"version\":" + version + ",\"" + member + "\":").getBytes(StandardCharsets.UTF_8));
+        b.writeBytes(json);
+        b.write('}');
+        return SseEvents.event((epoch == null ? "" : epoch + ":") + version, type, b.toByteArray());
+    }
+
+    private void closed() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (heartbeat != null) {
+            heartbeat.cancel(false);
+        }
+        follower.stop();
+        queue.releaseQueue();
+    }
+}
