@@ -1,6 +1,7 @@
 package dev.ferry.server.admin;
 
 import dev.ferry.server.auth.SecurityCounters;
+import dev.ferry.server.transport.ByteCounter;
 import dev.ferry.server.transport.ServerContext;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
@@ -36,6 +37,15 @@ public final class FerryMetrics implements AutoCloseable {
                 .description("connections closed with 4001 because their outbound queue overflowed").register(r);
         FunctionCounter.builder("ferry.lossy.drops", server, ServerContext::lossyDrops)
                 .description("publications of lossy topics dropped for subscribers that were behind").register(r);
+        FunctionCounter.builder("ferry.bytes", server.byteCounter(), ByteCounter::bytesIn).tag("direction", "in")
+                .baseUnit("bytes").description("bytes read from client sockets (all transports, TLS included)").register(r);
+        FunctionCounter.builder("ferry.bytes", server.byteCounter(), ByteCounter::bytesOut).tag("direction", "out")
+                .baseUnit("bytes").description("bytes written to client sockets (all transports, TLS included)").register(r);
+        Gauge.builder("ferry.outbound.queued", server, ServerContext::outboundQueuedBytes).baseUnit("bytes")
+                .description("bytes waiting in WebSocket connections' outbound queues (bounded by websocket.outbound-queue-bytes each)")
+                .register(r);
+        Gauge.builder("ferry.outbound.socket.pending", server, ServerContext::socketPendingBytes).baseUnit("bytes")
+                .description("bytes handed to sockets that the kernel has not taken yet").register(r);
         SecurityCounters sec = server.security().counters();
         FunctionCounter.builder("ferry.auth.failures", sec, c -> c.snapshot().authFailures())
                 .description("credentials refused (upgrades, SSE, fallback sessions, tunnels, HTTP API, auth command)").register(r);

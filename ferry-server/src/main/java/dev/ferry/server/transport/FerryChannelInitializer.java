@@ -17,7 +17,7 @@ import java.util.List;
 /**
  * Builds the pipeline of an accepted connection; it starts as HTTP/1.1 and the router may switch it to WebSocket:
  * <pre>
- *   [tls-detect] → http-codec → http-aggregator → http-deadline → [http-cors] → http-router
+ *   byte-counter → [tls-detect] → http-codec → http-aggregator → http-deadline → [http-cors] → http-router
  * </pre>
  * {@code tls-detect} is there only with TLS: it becomes {@code tls} (an SslHandler) for a TLS client, or
  * puts {@code https-redirect} after the aggregator for a plain-HTTP one. {@code http-cors} is there only when
@@ -57,6 +57,7 @@ public final class FerryChannelInitializer extends ChannelInitializer<SocketChan
             ch.attr(ServerContext.OVER_CONNECTION_LIMIT).set(refusal);
         }
         ChannelPipeline p = ch.pipeline();
+        p.addLast(HandlerNames.BYTE_COUNTER, server.byteCounter());
         if (tls != null) {
             p.addLast(HandlerNames.TLS_DETECT, new TlsDetector(tls));
         }

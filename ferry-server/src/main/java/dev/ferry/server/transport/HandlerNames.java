@@ -2,6 +2,7 @@ package dev.ferry.server.transport;
 
 /** Names of the pipeline handlers, so that handlers can be found, replaced and removed by name. */
 public final class HandlerNames {
+    public static final String BYTE_COUNTER = "byte-counter";
     public static final String TLS_DETECT = "tls-detect";
     public static final String TLS = "tls";
     public static final String HTTPS_REDIRECT = "https-redirect";

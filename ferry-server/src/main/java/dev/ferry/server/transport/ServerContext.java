@@ -49,6 +49,8 @@ public final class ServerContext {
     private final dev.ferry.server.presence.Presence presence;
     private final LongAdder slowConsumerCloses = new LongAdder();
     private final LongAdder lossyDrops = new LongAdder();
+    private final LongAdder outboundQueued = new LongAdder();
+    private final ByteCounter byteCounter = new ByteCounter();
     private final FlushBatch.PerLoop flushBatches = new FlushBatch.PerLoop();
     private final PrometheusMeterRegistry meters;
     private volatile boolean draining;
@@ -153,6 +155,33 @@ public final class ServerContext {
 
     public int openChannels() {
         return channels.size();
+    }
+
+    /** The shared handler that counts every connection's socket bytes. */
+    public ByteCounter byteCounter() {
+        return byteCounter;
+    }
+
+    /** Adds {@code delta} (negative when frames leave) to the bytes waiting in connections' outbound queues. */
+    void outboundQueued(long delta) {
+        outboundQueued.add(delta);
+    }
+
+    /** Bytes waiting in the connections' outbound queues (docs/operations.md), not yet handed to the socket. */
+    public long outboundQueuedBytes() {
+        return outboundQueued.sum();
+    }
+
+    /** Bytes handed to connections' sockets but not yet written by the kernel (Netty's outbound buffers). */
+    public long socketPendingBytes() {
+        long sum = 0;
+        for (Channel ch : channels) {
+            var buffer = ch.unsafe().outboundBuffer();
+            if (buffer != null) {
+                sum += buffer.totalPendingWriteBytes();
+            }
+        }
+        return sum;
     }
 
     public int openSessions() {

@@ -137,7 +137,9 @@ public final class WebSocketOutbound implements Outbound {
             return;
         }
         queue.add(frame);
-        queuedBytes += bytes(frame);
+        int n = bytes(frame);
+        queuedBytes += n;
+        server.outboundQueued(n);
         if (queuedBytes > limitBytes && !(frame instanceof CloseWebSocketFrame)) {
             slowConsumer();
         }
@@ -147,7 +149,9 @@ public final class WebSocketOutbound implements Outbound {
     public void drain() {
         while (!queue.isEmpty() && ctx.channel().isWritable()) {
             Object f = queue.poll();
-            queuedBytes -= bytes(f);
+            int n = bytes(f);
+            queuedBytes -= n;
+            server.outboundQueued(-n);
             write(f);
         }
         scheduleFlush();
@@ -193,6 +197,9 @@ public final class WebSocketOutbound implements Outbound {
             write(close);
         } else {
             queue.add(close);
+            int n = bytes(close);
+            queuedBytes += n;
+            server.outboundQueued(n);
         }
         ctx.executor().schedule(() -> {
             ctx.close();
@@ -217,6 +224,7 @@ public final class WebSocketOutbound implements Outbound {
             io.netty.util.ReferenceCountUtil.release(f);
         }
         onWritten.clear();
+        server.outboundQueued(-queuedBytes);
         queuedBytes = 0;
     }
 

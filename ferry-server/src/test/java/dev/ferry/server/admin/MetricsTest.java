@@ -39,6 +39,9 @@ class MetricsTest {
             b.nextJson();
             double pubs = value(scrape(), "ferry_publications_total");
             double deliveries = value(scrape(), "ferry_deliveries_total");
+            String before = scrape();
+            double in = value(before, "ferry_bytes_total{direction=\"in\"}");
+            double out = value(before, "ferry_bytes_total{direction=\"out\"}");
             b.send("{\"type\":\"pub\",\"id\":2,\"ack\":true,\"topic\":\"m.x\",\"data\":1}");
             b.nextJson(n -> n.path("type").asText().equals("result"));
             a.send("{\"type\":\"call\",\"id\":3,\"proc\":\"nobody\"}");
@@ -49,6 +52,11 @@ class MetricsTest {
             assertThat(value(body, "ferry_sessions")).isGreaterThanOrEqualTo(2);
             assertThat(value(body, "ferry_subscriptions")).isGreaterThanOrEqualTo(2);
             assertThat(value(body, "ferry_rpc_duration_seconds_count{outcome=\"no_such_procedure\"}")).isGreaterThanOrEqualTo(1);
+            // The pub (masked, 2+4 header bytes), the scrape's request; a's and b's msg frames and the ack.
+            assertThat(value(body, "ferry_bytes_total{direction=\"in\"}")).isGreaterThan(in + 60);
+            assertThat(value(body, "ferry_bytes_total{direction=\"out\"}")).isGreaterThan(out + 2 * 40);
+            assertThat(value(body, "ferry_outbound_queued_bytes")).isGreaterThanOrEqualTo(0);
+            assertThat(value(body, "ferry_outbound_socket_pending_bytes")).isGreaterThanOrEqualTo(0);
             assertThat(body).contains("ferry_slow_consumer_closes_total", "jvm_memory_used_bytes", "netty_allocator_used_direct_bytes");
         }
     }

@@ -88,6 +88,8 @@ class WebSocketOutboundTest {
         }
         assertThat(channel.isWritable()).isFalse();
         assertThat(out.queuedBytes()).isPositive();
+        assertThat(server.outboundQueuedBytes()).as("the server-wide gauge").isEqualTo(out.queuedBytes());
+        assertThat(server.socketPendingBytes()).isZero(); // the embedded channel is not one of the server's
         peerReads(true); // writability returns
         for (int round = 0; round < 10 && out.queuedBytes() > 0; round++) {
             channel.flush();
@@ -100,6 +102,7 @@ class WebSocketOutboundTest {
             f.release();
         }
         assertThat(out.queuedBytes()).isZero();
+        assertThat(server.outboundQueuedBytes()).isZero();
     }
 
     @Test
@@ -115,6 +118,7 @@ class WebSocketOutboundTest {
         }
         assertThat(server.slowConsumerCloses()).isEqualTo(1);
         assertThat(out.queuedBytes()).isZero();
+        assertThat(server.outboundQueuedBytes()).isZero();
         out.send(new Frame.Pong(1)); // after the close: dropped (and released)
         channel.runPendingTasks();
         Object first = channel.readOutbound();
