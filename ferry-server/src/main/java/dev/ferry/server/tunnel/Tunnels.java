@@ -52,23 +52,26 @@ public final class Tunnels {
     /**
      * Registers every route's counters: {@code ferry_tunnel_open}, {@code ferry_tunnel_accepted_total},
      * {@code ferry_tunnel_refused_total} and {@code ferry_tunnel_bytes_total{direction="in"|"out"}}, tagged with
-     * the route's name. Read at scrape time only.
+     * the route's name and kind ({@code amqp} or {@code tcp}). Read at scrape time only.
      */
     public void bindMetrics(io.micrometer.core.instrument.MeterRegistry r) {
         for (Endpoint e : byPath.values()) {
             String name = e.route().name();
+            // names are unique per kind: an amqp route and a tunnel route may share one
+            io.micrometer.core.instrument.Tags tags = io.micrometer.core.instrument.Tags.of(
+                    "route", name, "kind", e.route().kind() == TunnelRoute.Kind.AMQP ? "amqp" : "tcp");
             java.util.function.Supplier<TunnelStats> now = () -> e.counters().snapshot(name, e.route().path());
             io.micrometer.core.instrument.Gauge.builder("ferry.tunnel.open", now, s -> s.get().open())
-                    .tag("route", name).description("tunnels open on the route").register(r);
+                    .tags(tags).description("tunnels open on the route").register(r);
             io.micrometer.core.instrument.FunctionCounter.builder("ferry.tunnel.accepted", now, s -> s.get().accepted())
-                    .tag("route", name).description("tunnels opened on the route").register(r);
+                    .tags(tags).description("tunnels opened on the route").register(r);
             io.micrometer.core.instrument.FunctionCounter.builder("ferry.tunnel.refused", now, s -> s.get().refused())
-                    .tag("route", name).description("tunnel upgrades refused on the route").register(r);
+                    .tags(tags).description("tunnel upgrades refused on the route").register(r);
             io.micrometer.core.instrument.FunctionCounter.builder("ferry.tunnel.bytes", now, s -> s.get().bytesFromWebSocket())
-                    .tag("route", name).tag("direction", "in").baseUnit("bytes")
+                    .tags(tags).tag("direction", "in").baseUnit("bytes")
                     .description("bytes carried from the WebSocket side to the upstream").register(r);
             io.micrometer.core.instrument.FunctionCounter.builder("ferry.tunnel.bytes", now, s -> s.get().bytesToWebSocket())
-                    .tag("route", name).tag("direction", "out").baseUnit("bytes")
+                    .tags(tags).tag("direction", "out").baseUnit("bytes")
                     .description("bytes carried from the upstream to the WebSocket side").register(r);
         }
     }

@@ -101,6 +101,13 @@ class QpidJmsThroughFerryTest {
         }
     }
 
+    @org.junit.jupiter.api.Test
+    void anAmqpRouteAndATunnelRouteOfTheSameNameHaveSeriesOfTheirOwn() {
+        String metrics = ferry.server().meterRegistry().scrape();
+        assertThat(metrics).contains("ferry_tunnel_open{kind=\"amqp\",route=\"artemis\"}",
+                "ferry_tunnel_open{kind=\"tcp\",route=\"artemis\"}");
+    }
+
     private static long bytesThroughFerry() {
         long n = 0;
         for (TunnelStats s : ferry.server().tunnelStats()) {

@@ -84,8 +84,8 @@ class TunnelUpstreamTlsTest {
                     assertThat(got.toByteArray()).isEqualTo(hello);
                 }
                 String metrics = ferry.meterRegistry().scrape();
-                assertThat(metrics).contains("ferry_tunnel_accepted_total{route=\"secure\"} 1.0",
-                        "ferry_tunnel_bytes_total{direction=\"in\",route=\"secure\"}");
+                assertThat(metrics).contains("ferry_tunnel_accepted_total{kind=\"tcp\",route=\"secure\"} 1.0",
+                        "ferry_tunnel_bytes_total{direction=\"in\",kind=\"tcp\",route=\"secure\"}");
             }
         } finally {
             restore("javax.net.ssl.trustStore", oldStore);
