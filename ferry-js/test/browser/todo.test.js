@@ -36,9 +36,13 @@ after(async () => {
 /** A list no other test uses. */
 const freshList = () => `t${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
 
-/** Opens the list as `name` and waits until the page follows it and is listed in its presence. */
-async function openTodo(list, name) {
+/**
+ * Opens the list as `name` and waits until the page follows it and is listed in its presence. `beforeOpen(page)`
+ * runs before the page loads (e.g. to route its WebSocket).
+ */
+async function openTodo(list, name, beforeOpen = async () => {}) {
   const page = await context.newPage();
+  await beforeOpen(page);
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
   await page.goto(`${httpUrl}/todo.html?list=${list}&name=${encodeURIComponent(name)}`);
@@ -133,6 +137,48 @@ test('toggling, editing and deleting on one page shows on the other, also while 
     await waitForItems(p, ['bread', 'a dozen eggs']);
     await p.waitForFunction(() => [...document.querySelectorAll('#items li.done .text')].map((s) => s.textContent).join() === 'a dozen eggs', null, WAIT);
   }
+  assert.deepEqual([...a.errors, ...b.errors], []);
+  await a.page.close();
+  await b.page.close();
+});
+
+test('a page whose list is behind gets state_conflict, catches up and applies its change again', { skip }, async () => {
+  const list = freshList();
+  // Ana's page goes through a relay that can hold back the list's changes pushed to it (state_patch frames), so
+  // that her next change is computed from an old version, whatever the timing.
+  let holding = false;
+  const held = [];
+  let toPage;
+  const a = await openTodo(list, 'Ana', (page) => page.routeWebSocket(/\/v1\/ws/, (ws) => {
+    const server = ws.connectToServer();
+    toPage = (message) => ws.send(message);
+    server.onMessage((message) => {
+      if (holding && String(message).includes('"state_patch"')) held.push(message);
+      else ws.send(message);
+    });
+  }));
+  const b = await openTodo(list, 'Bob');
+  await addAll(a.page, ['shared item']);
+  await waitForItems(a.page, ['shared item']);
+  await waitForItems(b.page, ['shared item']);
+
+  holding = true;
+  await itemLi(b.page, 'shared item').locator('input[type=checkbox]').check();
+  for (const deadline = Date.now() + 10000; held.length === 0; await new Promise((r) => setTimeout(r, 20))) {
+    assert.ok(Date.now() < deadline, 'Bob\'s change reached the relay');
+  }
+  await itemLi(a.page, 'shared item').locator('.text').dblclick();
+  await a.page.fill('#items .edit', 'renamed by Ana');
+  await a.page.press('#items .edit', 'Enter');
+  await a.page.waitForSelector('body[data-retries="1"]', WAIT); // refused with state_conflict, waiting to catch up
+
+  holding = false;
+  held.splice(0).forEach(toPage);
+  for (const p of [a.page, b.page]) {
+    await waitForItems(p, ['renamed by Ana']);
+    await p.waitForSelector('#items li.done', WAIT); // Bob's tick was not lost
+  }
+  assert.equal(await a.page.isHidden('#error'), true, await a.page.textContent('#error'));
   assert.deepEqual([...a.errors, ...b.errors], []);
   await a.page.close();
   await b.page.close();

@@ -47,7 +47,10 @@ function change(what, makePatch) {
       const patch = makePatch(list.document || {});
       if (!patch) return; // nothing left to do (e.g. the item was deleted meanwhile)
       try {
-        await ferry.patchState(topic, patch, { ifVersion: version });
+        const written = await ferry.patchState(topic, patch, { ifVersion: version });
+        // The answer can come before the change itself: wait for it, so that the page shows it and the next
+        // change is computed from it.
+        await replicaAt(written.version);
         return;
       } catch (e) {
         if (e.code !== 'state_conflict' || attempt === MAX_ATTEMPTS) throw e;
@@ -268,7 +271,7 @@ async function start() {
     list = await ferry.followState(topic, { onChange: ({ document: doc }) => renderItems(doc || {}) });
   } catch (e) {
     if (e.code === 'not_state_channel') {
-      e.message += ': start the server with `ferry serve --demo`';
+      e.message += ': start the server with "ferry serve --demo"';
     }
     showError('open the list', e);
     return;
