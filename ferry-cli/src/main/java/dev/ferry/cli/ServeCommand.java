@@ -20,7 +20,7 @@ import picocli.CommandLine.Spec;
 /** {@code ferry serve}: runs the gateway until SIGINT or SIGTERM, then drains gracefully. */
 @Command(name = "serve", mixinStandardHelpOptions = true,
         description = {"Run a Ferry server until interrupted (SIGINT/SIGTERM), then drain gracefully.",
-                "Settings, in increasing precedence: defaults, --config file, FERRY_* environment variables "
+                "Settings, in increasing precedence: defaults, --demo, --config file, FERRY_* environment variables "
                         + "(e.g. FERRY_SERVER_PORT), --set, --host/--port."})
 final class ServeCommand implements Callable<Integer> {
     private static final Logger log = LoggerFactory.getLogger(ServeCommand.class);
@@ -44,15 +44,19 @@ final class ServeCommand implements Callable<Integer> {
             description = "a configuration setting, e.g. --set websocket.max-message-bytes=2MiB (repeatable)")
     List<String> settings = new ArrayList<>();
 
+    @Option(names = "--demo",
+            description = "also configure what the demo pages need (/todo.html: state channels demo.todo.*, presence of "
+                    + "demo.todo.*.here); the settings given win")
+    boolean demo;
+
     @Override
     public Integer call() throws InterruptedException {
-        ConfigLoader loader = loader();
-        FerryConfig cfg = loader.load();
-        FerryServer.Builder builder = FerryServer.builder().config(cfg);
-        loader.extensions().forEach(builder::extension);
-        FerryServer server = builder.build();
+        FerryServer server = server();
         server.start();
         log.info("serving {} (HTTP API at {})", server.webSocketUri(), server.httpUri());
+        if (demo) {
+            log.info("demo pages: {}/ and {}/todo.html", server.httpUri(), server.httpUri());
+        }
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             log.info("shutting down");
@@ -61,6 +65,14 @@ final class ServeCommand implements Callable<Integer> {
         }, "ferry-shutdown"));
         stopped.await();
         return FerryCommand.OK;
+    }
+
+    /** The server the options describe, with its extensions, not started; a {@code ConfigException} names a bad key. */
+    FerryServer server() {
+        ConfigLoader loader = loader();
+        FerryServer.Builder builder = FerryServer.builder().config(loader.load());
+        loader.extensions().forEach(builder::extension);
+        return builder.build();
     }
 
     /** The configuration from file, environment and options; a {@code ConfigException} names the bad key. */
@@ -87,6 +99,9 @@ final class ServeCommand implements Callable<Integer> {
         }
         if (port != null) {
             loader.set("server.port", Integer.toString(port));
+        }
+        if (demo) {
+            DemoSettings.applyTo(loader);
         }
         return loader;
     }

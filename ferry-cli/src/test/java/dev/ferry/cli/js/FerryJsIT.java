@@ -15,9 +15,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Runs ferry-js's {@code node --test} suites against a real server started from the built jar
- * ({@code java -jar ferry-cli/target/ferry.jar serve}, as a user would; run by failsafe after {@code package}): unit tests (no server), integration tests
+ * ({@code java -jar ferry-cli/target/ferry.jar serve --demo}, as a user would; run by failsafe after {@code package}): unit tests (no server), integration tests
  * (the client, MultiWebSocket, JSONWebSocket, and the websocket-multiplex npm client against /v1/multiplex), and
- * browser tests in headless Chromium through playwright-core. Needs {@code node}, {@code npm ci --prefix ferry-js},
+ * browser tests in headless Chromium through playwright-core (the demo pages, among them the shared to-do list). Needs {@code node}, {@code npm ci --prefix ferry-js},
  * and for the browser tests Debian's {@code chromium} ({@code /usr/bin/chromium}, or {@code FERRY_CHROMIUM});
  * each skips with the reason where that is missing, and fails instead under {@code CI=true}.
  */
@@ -29,14 +29,14 @@ class FerryJsIT {
     private static Process server;
     private static String httpUrl;
 
-    /** Starts {@code ferry.jar serve} on 127.0.0.1, port 0, and reads the URL it logs. */
+    /** Starts {@code ferry.jar serve --demo} on 127.0.0.1, port 0, and reads the URL it logs. */
     @BeforeAll
     static void startServer() throws Exception {
         String basedir = System.getProperty("basedir", ".");
         Path jar = Path.of(basedir, "target", "ferry.jar");
         assertThat(jar).as("the runnable jar (mvn package)").isRegularFile();
         String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        ProcessBuilder serve = new ProcessBuilder(javaBin, "-jar", jar.toString(), "serve", "--host", "127.0.0.1", "--port", "0",
+        ProcessBuilder serve = new ProcessBuilder(javaBin, "-jar", jar.toString(), "serve", "--demo", "--host", "127.0.0.1", "--port", "0",
                         "--set", "presence.rules.js.pattern=it.presence.*", "--set", "presence.rules.js.coalesce=50ms")
                 .redirectErrorStream(true);
         serve.environment().put("FERRY_STATE_CHANNELS_JS_PATTERN", "js.state.#"); // for test/integration/state.test.js

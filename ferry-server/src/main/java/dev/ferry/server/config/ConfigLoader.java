@@ -202,10 +202,27 @@ public final class ConfigLoader {
         return set(key, value, "setting");
     }
 
-    private ConfigLoader set(String key, String value, String source) {
+    /** Applies one {@code key=value} setting; {@code source} names where it came from in error messages. */
+    public ConfigLoader set(String key, String value, String source) {
         values.put(key, value);
         origin.put(key, source);
         return this;
+    }
+
+    /**
+     * Applies {@code key=value} only when nothing given so far (file, environment, settings) set the key: a layer
+     * of defaults under the user's own configuration. {@code source} names it in error messages.
+     */
+    public ConfigLoader setIfAbsent(String key, String value, String source) {
+        if (!values.containsKey(key)) {
+            set(key, value, source);
+        }
+        return this;
+    }
+
+    /** The value given so far for {@code key} (file, environment or setting), or null when none was. */
+    public String value(String key) {
+        return values.get(key);
     }
 
     public FerryConfig load() {

@@ -24,7 +24,7 @@ import java.util.List;
 
 /**
  * The endpoints for web pages (docs/web.md): the multiplexer, per-topic sockets and the topic index, and the demo
- * page with the browser build of ferry-js. Runs on the connection's event loop.
+ * pages with the browser build of ferry-js. Runs on the connection's event loop.
  */
 final class WebEndpoints {
     static final String MULTIPLEX_PATH = "/v1/multiplex";

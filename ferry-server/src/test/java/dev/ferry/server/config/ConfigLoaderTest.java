@@ -51,6 +51,20 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void setIfAbsentLiesUnderWhatWasGivenAndNamesItsSource() {
+        ConfigLoader loader = new ConfigLoader()
+                .env(Map.of("FERRY_HISTORY_SIZE", "7"))
+                .setIfAbsent("history.size", "50", "a layer")
+                .setIfAbsent("history.ttl", "1h", "a layer")
+                .setIfAbsent("history.rules.x.siz", "1", "a layer");
+        assertThat(loader.value("history.size")).isEqualTo("7");
+        assertThat(loader.value("history.ttl")).isEqualTo("1h");
+        assertThat(loader.value("history.max-recovery")).isNull();
+        assertThatThrownBy(loader::load).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("\"history.rules.x.siz\" (from a layer)");
+    }
+
+    @Test
     void envNames() {
         assertThat(ConfigLoader.envName("websocket.max-message-bytes")).isEqualTo("FERRY_WEBSOCKET_MAX_MESSAGE_BYTES");
     }
