@@ -102,6 +102,41 @@ public class TopicTreeBench {
         s.wildcard.match(s.nextTopic(), bh::consume);
     }
 
+    /** A broadcast topic: {@code size} connections subscribe to one pattern, then all unsubscribe. */
+    @State(Scope.Thread)
+    public static class Crowd {
+        @Param({"10000", "100000"})
+        public int size;
+
+        Object[] subscribers;
+
+        @Setup
+        public void setUp() {
+            subscribers = new Object[size];
+            for (int i = 0; i < size; i++) {
+                subscribers[i] = new Object();
+            }
+        }
+    }
+
+    /** Single shot: the whole churn, all under the tree's lock one change at a time, as the hub does it. */
+    @Benchmark
+    @BenchmarkMode(Mode.SingleShotTime)
+    @OutputTimeUnit(TimeUnit.MILLISECONDS)
+    @Warmup(iterations = 2)
+    @Measurement(iterations = 5)
+    public int subscribeThenUnsubscribeAll(Crowd c) {
+        TopicTree<Object> tree = new TopicTree<>();
+        for (Object s : c.subscribers) {
+            tree.add("bench.broadcast", s);
+        }
+        int peak = tree.size();
+        for (Object s : c.subscribers) {
+            tree.remove("bench.broadcast", s);
+        }
+        return peak;
+    }
+
     @Benchmark
     public byte[] encodeMsg(Messages m) {
         return FrameCodec.encode(new Frame.Msg("bench.fanout", ++m.offset, m.payload));

@@ -2,7 +2,6 @@ package dev.ferry.server.hub;
 
 import dev.ferry.protocol.Topics;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
@@ -15,13 +14,12 @@ import java.util.function.Consumer;
  *
  * <p>Matching a topic walks only the branches its words (and the wildcards) lead to, so its cost depends on the
  * topic's length and the number of wildcard branches, not on the number of subscriptions. Reads are lock-free
- * (concurrent maps, copy-on-write subscriber arrays); changes are serialized by the tree's lock, so they are
- * cheap to reason about and rare compared to publications.
+ * (concurrent maps, copy-on-write subscriber snapshots: {@link NodeSubscribers}); changes are serialized by the
+ * tree's lock, so they are cheap to reason about and rare compared to publications.
  *
  * @param <T> the subscriber type; compared by identity
  */
 public final class TopicTree<T> {
-    private static final Object[] NONE = new Object[0];
 
     /**
      * Told of every (pattern, subscriber) pair added to or removed from the tree: {@code added} when
@@ -42,7 +40,7 @@ public final class TopicTree<T> {
         final Node parent;
         final String word;
         final ConcurrentHashMap<String, Node> children = new ConcurrentHashMap<>(4);
-        volatile Object[] subscribers = NONE;
+        volatile NodeSubscribers subscribers = NodeSubscribers.EMPTY;
         /** Subscriptions at this node and below it; written under the tree's lock, read without it. */
         volatile int total;
 
@@ -52,7 +50,7 @@ public final class TopicTree<T> {
         }
 
         boolean isEmpty() {
-            return subscribers.length == 0 && children.isEmpty();
+            return subscribers.size() == 0 && children.isEmpty();
         }
     }
 
@@ -85,9 +83,7 @@ public final class TopicTree<T> {
 
     @SuppressWarnings("unchecked")
     private void forEach(Node n, String pattern, BiConsumer<String, T> visitor) {
-        for (Object s : n.subscribers) {
-            visitor.accept(pattern, (T) s);
-        }
+        n.subscribers.forEach(s -> visitor.accept(pattern, (T) s));
         for (Node c : n.children.values()) {
             forEach(c, n == root ? c.word : pattern + "." + c.word, visitor);
         }
@@ -101,14 +97,10 @@ public final class TopicTree<T> {
                 Node parent = n;
                 n = parent.children.computeIfAbsent(w, k -> new Node(parent, k));
             }
-            for (Object s : n.subscribers) {
-                if (s == subscriber) {
-                    return false;
-                }
+            if (n.subscribers.contains(subscriber)) {
+                return false;
             }
-            Object[] next = Arrays.copyOf(n.subscribers, n.subscribers.length + 1);
-            next[next.length - 1] = subscriber;
-            n.subscribers = next;
+            n.subscribers = n.subscribers.with(subscriber);
             size++;
             for (Node up = n; up != null; up = up.parent) {
                 up.total++;
@@ -130,18 +122,11 @@ public final class TopicTree<T> {
                     return false;
                 }
             }
-            Object[] cur = n.subscribers;
-            int i = 0;
-            while (i < cur.length && cur[i] != subscriber) {
-                i++;
-            }
-            if (i == cur.length) {
+            NodeSubscribers next = n.subscribers.without(subscriber);
+            if (next == null) {
                 return false;
             }
-            Object[] next = new Object[cur.length - 1];
-            System.arraycopy(cur, 0, next, 0, i);
-            System.arraycopy(cur, i + 1, next, i, cur.length - i - 1);
-            n.subscribers = next.length == 0 ? NONE : next;
+            n.subscribers = next;
             size--;
             for (Node up = n; up != null; up = up.parent) {
                 up.total--;
@@ -177,8 +162,9 @@ public final class TopicTree<T> {
     }
 
     private static void collect(Node n, String path, java.util.Map<String, Integer> out) {
-        if (n.subscribers.length > 0) {
-            out.put(path, n.subscribers.length);
+        int count = n.subscribers.size();
+        if (count > 0) {
+            out.put(path, count);
         }
         n.children.forEach((w, c) -> collect(c, path.isEmpty() ? w : path + "." + w, out));
     }
@@ -203,10 +189,10 @@ public final class TopicTree<T> {
             Node c = n.children.get(w);
             if (c != null && c.total > 0) {
                 children.add(new TopicIndex.Child(w, prefix.isEmpty() ? w : prefix + "." + w,
-                        c.subscribers.length, c.total));
+                        c.subscribers.size(), c.total));
             }
         }
-        return new TopicIndex(prefix, n.subscribers.length, n.total, children, names.size() > children.size());
+        return new TopicIndex(prefix, n.subscribers.size(), n.total, children, names.size() > children.size());
     }
 
     /**
@@ -234,9 +220,7 @@ public final class TopicTree<T> {
 
         void walk(Node n, int i) {
             if (i == words.length) {
-                for (Object s : n.subscribers) {
-                    visitor.accept(s);
-                }
+                n.subscribers.forEach(visitor);
             } else {
                 Node exact = n.children.get(words[i]);
                 if (exact != null) {
