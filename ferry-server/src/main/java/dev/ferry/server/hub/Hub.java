@@ -469,15 +469,83 @@ public final class Hub implements Fanout {
 
     @Override
     public void publication(Frame.Msg msg, boolean lossy) {
-        Map<Subscriber, Boolean> receivers = new IdentityHashMap<>();
-        tree.match(msg.topic(), s -> receivers.put(s, Boolean.TRUE));
+        Matched matched = new Matched();
+        tree.matchSets(msg.topic(), matched);
         publications.increment();
-        if (filtered.get() > 0 && !receivers.isEmpty()) {
+        if (matched.first == null) {
+            return;
+        }
+        if (matched.more == null && filtered.get() == 0) {
+            // The common case: one pattern's subscribers, no filter anywhere. Its grouping by event loop is made
+            // once per change of the subscriber set, not once per publication.
+            deliveries.add(matched.first.size());
+            dispatch(matched.first.derived(LoopGroups::of), msg, lossy);
+            return;
+        }
+        Map<Subscriber, Boolean> receivers = new IdentityHashMap<>();
+        matched.forEach(s -> receivers.put((Subscriber) s, Boolean.TRUE));
+        if (filtered.get() > 0) {
             applyFilters(receivers.keySet(), msg);
         }
         if (!receivers.isEmpty()) {
             deliveries.add(receivers.size());
-            dispatch(receivers.keySet(), msg, lossy);
+            dispatch(LoopGroups.of(receivers.keySet()), msg, lossy);
+        }
+    }
+
+    /** The subscriber sets of the patterns a topic matched. */
+    private static final class Matched implements java.util.function.Consumer<NodeSubscribers> {
+        NodeSubscribers first;
+        List<NodeSubscribers> more;
+
+        @Override
+        public void accept(NodeSubscribers set) {
+            if (first == null) {
+                first = set;
+            } else {
+                if (more == null) {
+                    more = new ArrayList<>(2);
+                }
+                more.add(set);
+            }
+        }
+
+        void forEach(java.util.function.Consumer<Object> visitor) {
+            first.forEach(visitor);
+            if (more != null) {
+                for (NodeSubscribers set : more) {
+                    set.forEach(visitor);
+                }
+            }
+        }
+    }
+
+    /** Receivers grouped by event loop (immutable): one delivery task per loop per publication. */
+    private static final class LoopGroups {
+        final EventExecutor[] loops;
+        final List<Subscriber>[] groups;
+
+        @SuppressWarnings("unchecked")
+        private LoopGroups(Map<EventExecutor, List<Subscriber>> byLoop) {
+            loops = byLoop.keySet().toArray(new EventExecutor[0]);
+            groups = new List[loops.length];
+            for (int i = 0; i < loops.length; i++) {
+                groups[i] = List.copyOf(byLoop.get(loops[i]));
+            }
+        }
+
+        static LoopGroups of(NodeSubscribers set) {
+            Map<EventExecutor, List<Subscriber>> byLoop = new HashMap<>();
+            set.forEach(s -> byLoop.computeIfAbsent(((Subscriber) s).executor(), e -> new ArrayList<>()).add((Subscriber) s));
+            return new LoopGroups(byLoop);
+        }
+
+        static LoopGroups of(Iterable<Subscriber> receivers) {
+            Map<EventExecutor, List<Subscriber>> byLoop = new HashMap<>();
+            for (Subscriber s : receivers) {
+                byLoop.computeIfAbsent(s.executor(), e -> new ArrayList<>()).add(s);
+            }
+            return new LoopGroups(byLoop);
         }
     }
 
@@ -531,20 +599,16 @@ public final class Hub implements Fanout {
         }
     }
 
-    private void dispatch(Iterable<Subscriber> receivers, Frame.Msg msg, boolean lossy) {
-        Map<EventExecutor, List<Subscriber>> byLoop = new HashMap<>();
-        for (Subscriber s : receivers) {
-            byLoop.computeIfAbsent(s.executor(), e -> new ArrayList<>()).add(s);
-        }
+    private void dispatch(LoopGroups receivers, Frame.Msg msg, boolean lossy) {
         byte[] bytes = FrameCodec.encode(msg);
         ByteBuf encoded = PooledByteBufAllocator.DEFAULT.directBuffer(bytes.length).writeBytes(bytes);
         boolean binary = FrameCodec.isBinary(msg);
         try {
-            for (Map.Entry<EventExecutor, List<Subscriber>> e : byLoop.entrySet()) {
+            for (int i = 0; i < receivers.loops.length; i++) {
                 ByteBuf shared = encoded.retainedDuplicate();
-                List<Subscriber> group = e.getValue();
+                List<Subscriber> group = receivers.groups[i];
                 try {
-                    e.getKey().execute(() -> deliver(group, msg, shared, binary, lossy));
+                    receivers.loops[i].execute(() -> deliver(group, msg, shared, binary, lossy));
                 } catch (RuntimeException rejected) {
                     shared.release(); // the event loop is shutting down: its connections are going away
                 }

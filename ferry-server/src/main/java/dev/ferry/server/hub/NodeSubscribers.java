@@ -23,7 +23,25 @@ abstract class NodeSubscribers {
 
     static final NodeSubscribers EMPTY = new Flat(new Object[0]);
 
+    /**
+     * What a reader derived from this snapshot (the hub's grouping of the subscribers by event loop), kept for the
+     * next reader while the set does not change. Racy by design: two readers may both derive it, and either
+     * result serves, since the snapshot is immutable and the derived object must be too (final fields only).
+     */
+    private Object derived;
+
     abstract int size();
+
+    /** {@code derive(this)}, computed by the first reader of this snapshot that asks and kept for the others. */
+    @SuppressWarnings("unchecked")
+    final <D> D derived(java.util.function.Function<NodeSubscribers, D> derive) {
+        Object d = derived;
+        if (d == null) {
+            d = derive.apply(this);
+            derived = d;
+        }
+        return (D) d;
+    }
 
     abstract void forEach(Consumer<Object> visitor);
 

@@ -202,25 +202,35 @@ public final class TopicTree<T> {
      */
     @SuppressWarnings("unchecked")
     public void match(String topic, Consumer<? super T> visitor) {
-        String[] words = words(topic);
-        new Matcher(words, (Consumer<Object>) visitor).walk(root, 0);
+        matchSets(topic, set -> set.forEach((Consumer<Object>) visitor));
+    }
+
+    /**
+     * Calls {@code visitor} with the subscriber set of every pattern matching {@code topic} that has subscribers:
+     * immutable snapshots, so a caller may keep what it derives from one ({@link NodeSubscribers#derived}).
+     */
+    void matchSets(String topic, Consumer<NodeSubscribers> visitor) {
+        new Matcher(words(topic), visitor).walk(root, 0);
     }
 
     /** One walk of the tree for one topic. */
     private static final class Matcher {
         private final String[] words;
-        private final Consumer<Object> visitor;
+        private final Consumer<NodeSubscribers> visitor;
         /** (node, position) pairs already walked below a {@code #}, as a bit per position; made on first need. */
         private Map<Node, Long> seen;
 
-        Matcher(String[] words, Consumer<Object> visitor) {
+        Matcher(String[] words, Consumer<NodeSubscribers> visitor) {
             this.words = words;
             this.visitor = visitor;
         }
 
         void walk(Node n, int i) {
             if (i == words.length) {
-                n.subscribers.forEach(visitor);
+                NodeSubscribers set = n.subscribers;
+                if (set.size() > 0) {
+                    visitor.accept(set);
+                }
             } else {
                 Node exact = n.children.get(words[i]);
                 if (exact != null) {
