@@ -52,14 +52,25 @@ final class ServerProbe {
         jcmd("GC.run");
     }
 
-    /** Heap in use as {@code GC.heap_info} reports it (the first "used" figure: the whole heap), in KiB. */
+    /**
+     * Heap in use as {@code GC.heap_info} reports it, in KiB: the sum of the "used" figures of the lines that give a
+     * space's total (the whole heap for G1; young plus old generation for Serial and Parallel).
+     */
     long heapUsedKib() throws IOException, InterruptedException {
         String out = jcmd("GC.heap_info");
-        Matcher m = USED.matcher(out);
-        if (!m.find()) {
-            throw new IOException("no \"used\" in GC.heap_info output: " + out);
+        long used = 0;
+        boolean found = false;
+        for (String line : out.split("\n")) {
+            Matcher m = USED.matcher(line);
+            if (line.contains(" total ") && !line.contains("Metaspace") && m.find()) {
+                used += Long.parseLong(m.group(1));
+                found = true;
+            }
         }
-        return Long.parseLong(m.group(1));
+        if (!found) {
+            throw new IOException("no \"total ..., used ...K\" in GC.heap_info output: " + out);
+        }
+        return used;
     }
 
     /** Live objects by class ({@code GC.class_histogram}, which collects first): class name to {instances, bytes}. */
