@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Memory per idle ferry.v1 connection (docs/benchmarks.md, "Optimisation: idle connections"): starts `ferry serve`
-# in its own process with FERRY_JAVA_OPTS (JVM options of the server; the launcher's defaults when unset), runs
+# in its own process with FERRY_JAVA_OPTS (JVM options of the server; the launcher's defaults for serve when unset,
+# none when set but empty), runs
 # `ferry-bench idle` against it from another process (CLIENT_JAVA_OPTS), then stops the server. Arguments go to
 # `ferry-bench idle` (try `bench/idle.sh --help`); --url and --pid are filled in here.
 #
 #   bench/idle.sh --connections 10000 --gc --histogram 25
-#   FERRY_JAVA_OPTS='-Xmx512m' bench/idle.sh --connections 19000 --gc --hold 30
+#   FERRY_JAVA_OPTS= bench/idle.sh --connections 19000 --gc --hold 30     # the JVM's own defaults
 #   PING_INTERVAL=5s bench/idle.sh --connections 10000 --gc     # heartbeats every 5 s during the hold
 #
 # Builds ferry-cli/target/ferry.jar and ferry-bench/target/ferry-bench.jar (mvn package) when missing or stale.
@@ -38,5 +39,6 @@ for _ in $(seq 1 200); do
     sleep 0.1
 done
 # The launcher execs java, so its pid is the server's.
-echo "server pid $launcher, port $port, JVM options: ${FERRY_JAVA_OPTS:-(launcher defaults)}, log $log" >&2
+if [[ -z "${FERRY_JAVA_OPTS+set}" ]]; then opts="the launcher's defaults for serve"; else opts="'${FERRY_JAVA_OPTS}'"; fi
+echo "server pid $launcher, port $port, JVM options: $opts, log $log" >&2
 java ${CLIENT_JAVA_OPTS:--Xmx2g} -jar "$bench_jar" idle --url "ws://127.0.0.1:$port/v1/ws" --pid "$launcher" "$@"
