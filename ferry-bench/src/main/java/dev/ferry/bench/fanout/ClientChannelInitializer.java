@@ -17,7 +17,7 @@ import java.util.function.Supplier;
  * whole messages (fragments reassembled), then the application handler. It only builds the pipeline.
  */
 public final class ClientChannelInitializer extends ChannelInitializer<SocketChannel> {
-    static final String SUBPROTOCOL = "ferry.v1";
+    public static final String SUBPROTOCOL = "ferry.v1";
     private static final int MAX_MESSAGE_BYTES = 16 << 20;
 
     private final WebSocketClientProtocolConfig config;
