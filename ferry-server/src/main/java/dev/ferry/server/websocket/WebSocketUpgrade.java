@@ -93,7 +93,7 @@ public final class WebSocketUpgrade {
                 .subprotocols(subprotocol)
                 .handshakeTimeoutMillis(ws.handshakeTimeout().toMillis())
                 .handleCloseFrames(true)
-                .dropPongFrames(true)
+                .dropPongFrames(false) // a pong is input: the session handler counts it for liveness, then drops it
                 .decoderConfig(WebSocketDecoderConfig.newBuilder()
                         .maxFramePayloadLength(ws.maxMessageBytes())
                         .allowExtensions(false)
