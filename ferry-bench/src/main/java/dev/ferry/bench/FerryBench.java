@@ -6,7 +6,8 @@ import picocli.CommandLine.Command;
 /** {@code ferry-bench}: load generators against a Ferry server. */
 @Command(name = "ferry-bench", mixinStandardHelpOptions = true, version = "ferry-bench 0.1.0",
         description = "Load generators for Ferry. Targets loopback addresses only.",
-        subcommands = {FanoutCommand.class, TunnelCommand.class, AmqpCommand.class})
+        subcommands = {FanoutCommand.class, TunnelCommand.class, dev.ferry.bench.idle.IdleCommand.class,
+                dev.ferry.bench.idle.RpcCommand.class, dev.ferry.bench.idle.EchoCommand.class, AmqpCommand.class})
 public final class FerryBench implements Runnable {
     @CommandLine.Spec
     private CommandLine.Model.CommandSpec spec;

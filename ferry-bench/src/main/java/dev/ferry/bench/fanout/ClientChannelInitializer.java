@@ -16,14 +16,14 @@ import java.util.function.Supplier;
  * The pipeline of a bench connection: HTTP for the upgrade, then WebSocket with subprotocol {@code ferry.v1},
  * whole messages (fragments reassembled), then the application handler. It only builds the pipeline.
  */
-final class ClientChannelInitializer extends ChannelInitializer<SocketChannel> {
-    static final String SUBPROTOCOL = "ferry.v1";
+public final class ClientChannelInitializer extends ChannelInitializer<SocketChannel> {
+    public static final String SUBPROTOCOL = "ferry.v1";
     private static final int MAX_MESSAGE_BYTES = 16 << 20;
 
     private final WebSocketClientProtocolConfig config;
     private final Supplier<ChannelHandler> application;
 
-    ClientChannelInitializer(URI url, Supplier<ChannelHandler> application) {
+    public ClientChannelInitializer(URI url, Supplier<ChannelHandler> application) {
         this.config = WebSocketClientProtocolConfig.newBuilder()
                 .webSocketUri(url)
                 .subprotocol(SUBPROTOCOL)

@@ -30,7 +30,8 @@ record SubscriberFilters(Map<String, Filter> byPattern, String[] patterns, Strin
         if (byPattern.values().stream().anyMatch(f -> f != NONE)) {
             return indexed(byPattern);
         }
-        return new SubscriberFilters(java.util.Collections.unmodifiableMap(byPattern), null, null, null, false);
+        // unfiltered (the common case): an immutable copy, compact for the one or few patterns a connection holds
+        return new SubscriberFilters(Map.copyOf(byPattern), null, null, null, false);
     }
 
     private static SubscriberFilters indexed(Map<String, Filter> byPattern) {

@@ -23,8 +23,9 @@ public final class ConnectionPresence {
     private String id;
 
     // ---- event loop only
-    private final Map<String, PresenceEntry> listed = new HashMap<>();
-    private final Set<String> watching = new HashSet<>();
+    // Both stay the shared empty ones until first written: most connections are in no presence topic.
+    private Map<String, PresenceEntry> listed = java.util.Collections.emptyMap();
+    private Set<String> watching = java.util.Collections.emptySet();
 
     public ConnectionPresence(Presence presence, Subscriber connection) {
         this.presence = presence;
@@ -89,6 +90,9 @@ public final class ConnectionPresence {
         // joined again even when nothing changed: a topic that was full may have room now (an unchanged entry
         // is no change for the stores, so nobody hears of it)
         PresenceEntry e = new PresenceEntry(id(), user(identity), info, old == null ? System.currentTimeMillis() : old.joined());
+        if (listed.isEmpty()) {
+            listed = new HashMap<>(4);
+        }
         listed.put(sub.topic(), e);
         presence.join(sub.topic(), e, rule);
     }
@@ -104,6 +108,9 @@ public final class ConnectionPresence {
 
     /** Starts or stops the pushes of {@code topic}. */
     public void events(String topic, boolean on) {
+        if (on && watching.isEmpty()) {
+            watching = new HashSet<>(4);
+        }
         if (on && watching.add(topic)) {
             presence.watch(topic, connection);
         } else if (!on && watching.remove(topic)) {

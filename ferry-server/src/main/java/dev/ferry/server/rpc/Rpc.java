@@ -160,10 +160,12 @@ public final class Rpc {
         long id = nextInvocation.incrementAndGet();
         ScheduledFuture<?> timeout = caller.executor().schedule(() -> timedOut(id, timeoutMs), timeoutMs, TimeUnit.MILLISECONDS);
         pending.put(id, new Pending(caller, requestId, callee, timeout, System.nanoTime()));
-        if (callee != null) {
-            callee.executor().execute(() -> callee.invoke(id, proc, args));
-        } else {
+        if (callee == null) {
             via.invoke(id, proc, args, timeoutMs);
+        } else if (callee.executor().inEventLoop()) {
+            callee.invoke(id, proc, args); // same event loop as the caller: no task, no hop
+        } else {
+            callee.executor().execute(() -> callee.invoke(id, proc, args));
         }
         return id;
     }
@@ -210,14 +212,26 @@ public final class Rpc {
         if (p == null || p.callee != from || !pending.remove(invocationId, p)) {
             return;
         }
-        p.timeout.cancel(false);
         observe(p, error == null ? null : ErrorCode.CALLEE_ERROR);
+        Runnable settle;
         if (error == null) {
-            p.caller.executor().execute(() -> p.caller.callSucceeded(p.requestId, data));
+            settle = () -> {
+                p.timeout.cancel(false);
+                p.caller.callSucceeded(p.requestId, data);
+            };
         } else {
             Payload detail = calleeErrorData(error);
-            p.caller.executor().execute(() -> p.caller.callFailed(p.requestId, ErrorCode.CALLEE_ERROR,
-                    error.message(), detail));
+            settle = () -> {
+                p.timeout.cancel(false);
+                p.caller.callFailed(p.requestId, ErrorCode.CALLEE_ERROR, error.message(), detail);
+            };
+        }
+        // The timeout is cancelled on the caller's loop, where it was scheduled (a cancel from another thread
+        // queues one more task there). When the callee shares the caller's loop the result is written at once.
+        if (p.caller.executor().inEventLoop()) {
+            settle.run();
+        } else {
+            p.caller.executor().execute(settle);
         }
     }
 

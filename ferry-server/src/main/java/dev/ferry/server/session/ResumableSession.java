@@ -3,10 +3,12 @@ package dev.ferry.server.session;
 import dev.ferry.protocol.Frame;
 import dev.ferry.protocol.Topics;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * What a session keeps across connections: its durable subscriptions and, per topic they matched, the last
@@ -22,10 +24,12 @@ public final class ResumableSession {
     private Object owner;
     private long expiresAt;
     private boolean announced;
-    private final LinkedHashSet<String> durable = new LinkedHashSet<>();
+    // The three below stay the shared empty ones until first written (see the writable* methods): most
+    // sessions never hold a durable subscription.
+    private Set<String> durable = Collections.emptySet();
     /** The filter expression of each durable pattern that has one (docs/protocol.md §4.4). */
-    private final Map<String, String> filters = new HashMap<>();
-    private final Map<String, Frame.Position> positions = new HashMap<>();
+    private Map<String, String> filters = Collections.emptyMap();
+    private Map<String, Frame.Position> positions = Collections.emptyMap();
     /** Counts changes a shared store would persist (durable patterns, positions, announcement). */
     private long changes;
 
@@ -43,14 +47,35 @@ public final class ResumableSession {
         }
     }
 
+    private Set<String> writableDurable() {
+        if (durable.isEmpty()) {
+            durable = new LinkedHashSet<>(4);
+        }
+        return durable;
+    }
+
+    private Map<String, String> writableFilters() {
+        if (filters.isEmpty()) {
+            filters = new HashMap<>(4);
+        }
+        return filters;
+    }
+
+    private Map<String, Frame.Position> writablePositions() {
+        if (positions.isEmpty()) {
+            positions = new HashMap<>(4);
+        }
+        return positions;
+    }
+
     /** A session made again from a shared store's state, not attached, expiring {@code ttlNanos} from now. */
     public static ResumableSession restored(State state, long ttlNanos) {
         ResumableSession s = new ResumableSession(state.id(), state.token(), state.principal(), ttlNanos);
         s.announced = state.announced();
-        s.durable.addAll(state.durable());
-        s.filters.putAll(state.filters());
+        s.writableDurable().addAll(state.durable());
+        s.writableFilters().putAll(state.filters());
         for (Frame.Position p : state.positions()) {
-            s.positions.put(p.topic(), p);
+            s.writablePositions().put(p.topic(), p);
         }
         return s;
     }
@@ -144,7 +169,7 @@ public final class ResumableSession {
     synchronized void durable(String pattern, boolean on) {
         changes++;
         if (on) {
-            durable.add(pattern);
+            writableDurable().add(pattern);
         } else if (durable.remove(pattern)) {
             filters.remove(pattern);
             positions.keySet().removeIf(t -> Topics.matches(pattern, t) && durable.stream().noneMatch(p -> Topics.matches(p, t)));
@@ -157,7 +182,7 @@ public final class ResumableSession {
 
     /** Sets the filter of a durable pattern (null: none), restored with it. */
     synchronized void filter(String pattern, String expression) {
-        String before = expression == null ? filters.remove(pattern) : filters.put(pattern, expression);
+        String before = expression == null ? filters.remove(pattern) : writableFilters().put(pattern, expression);
         if (!java.util.Objects.equals(before, expression)) {
             changes++;
         }
@@ -196,14 +221,14 @@ public final class ResumableSession {
         Frame.Position p = positions.get(topic);
         if (p == null || !p.epoch().equals(epoch == null ? "" : epoch) || p.offset() < offset) {
             changes++;
-            positions.put(topic, new Frame.Position(topic, offset, epoch == null ? "" : epoch));
+            writablePositions().put(topic, new Frame.Position(topic, offset, epoch == null ? "" : epoch));
         }
     }
 
     /** Sets where a topic stands: a replay from this position follows, or the subscription is live from it. */
     synchronized void start(String topic, String epoch, long offset) {
         changes++;
-        positions.put(topic, new Frame.Position(topic, offset, epoch == null ? "" : epoch));
+        writablePositions().put(topic, new Frame.Position(topic, offset, epoch == null ? "" : epoch));
     }
 
     /**
@@ -236,14 +261,18 @@ public final class ResumableSession {
         List<Frame.Position> pos;
         synchronized (other) {
             patterns = List.copyOf(other.durable);
-            filters.putAll(other.filters);
+            if (!other.filters.isEmpty()) {
+                writableFilters().putAll(other.filters);
+            }
             pos = List.copyOf(other.positions.values());
         }
         changes++;
-        durable.addAll(patterns);
+        if (!patterns.isEmpty()) {
+            writableDurable().addAll(patterns);
+        }
         for (Frame.Position p : pos) {
             if (!positions.containsKey(p.topic())) {
-                positions.put(p.topic(), p);
+                writablePositions().put(p.topic(), p);
             }
         }
     }

@@ -31,6 +31,7 @@ import io.netty.util.concurrent.EventExecutor;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
@@ -63,11 +64,13 @@ public final class Session implements FrameCodec.Sink, Subscriber, Callee, Calle
 
     // ---- event loop only
     private final Set<String> subscriptions = new LinkedHashSet<>();
-    private final Set<String> procedures = new HashSet<>();
+    // The sets and maps below stay the shared empty ones until first written (see the writable* methods):
+    // most connections never register, call or hold durable subscriptions.
+    private Set<String> procedures = Collections.emptySet();
     /** Invocations routed to this connection as a callee and not yet answered. */
-    private final Set<Long> invocations = new HashSet<>();
+    private Set<Long> invocations = Collections.emptySet();
     /** Calls this connection made and that are not settled yet: request id to invocation id. */
-    private final Map<Long, Long> calls = new HashMap<>();
+    private Map<Long, Long> calls = Collections.emptyMap();
     private boolean goingAway;
     /** Outcomes of engine operations queued for the event loop and not yet run (see {@link #inLoop}). */
     private final java.util.concurrent.atomic.AtomicInteger queuedOutcomes = new java.util.concurrent.atomic.AtomicInteger();
@@ -90,7 +93,7 @@ public final class Session implements FrameCodec.Sink, Subscriber, Callee, Calle
     /** The token the upgrade's cookie presented (null: none); looked up in a shared store by {@code session}. */
     private String openingToken;
     /** This connection's durable patterns (a copy of its session's, for matching deliveries). */
-    private final Set<String> durable = new HashSet<>();
+    private Set<String> durable = Collections.emptySet();
     /** The topics this connection is listed in and whose presence pushes it gets (docs/protocol.md §4.7). */
     private final ConnectionPresence presence;
     /** The state channel commands of this connection (docs/protocol.md §4.6); created when first needed. */
@@ -117,6 +120,34 @@ public final class Session implements FrameCodec.Sink, Subscriber, Callee, Calle
     @Override
     public EventExecutor executor() {
         return out.executor();
+    }
+
+    private Set<String> writableProcedures() {
+        if (procedures.isEmpty()) {
+            procedures = new HashSet<>(4);
+        }
+        return procedures;
+    }
+
+    private Set<Long> writableInvocations() {
+        if (invocations.isEmpty()) {
+            invocations = new HashSet<>();
+        }
+        return invocations;
+    }
+
+    private Map<Long, Long> writableCalls() {
+        if (calls.isEmpty()) {
+            calls = new HashMap<>();
+        }
+        return calls;
+    }
+
+    private Set<String> writableDurable() {
+        if (durable.isEmpty()) {
+            durable = new HashSet<>(4);
+        }
+        return durable;
     }
 
     // ------------------------------------------------------------ inbound
@@ -351,7 +382,7 @@ public final class Session implements FrameCodec.Sink, Subscriber, Callee, Calle
         }
         long invocation = context.rpc().call(this, c.id(), c.proc(), c.args(), timeout);
         if (invocation != 0) {
-            calls.put(c.id(), invocation);
+            writableCalls().put(c.id(), invocation);
         }
     }
 
@@ -368,7 +399,7 @@ public final class Session implements FrameCodec.Sink, Subscriber, Callee, Calle
         if (refusedWhileDraining(r.id())) {
             return;
         }
-        if (procedures.add(r.proc())) {
+        if (writableProcedures().add(r.proc())) {
             context.rpc().register(r.proc(), this);
         }
         out.send(new Frame.Result(r.id(), object("proc", r.proc())));
@@ -504,7 +535,7 @@ public final class Session implements FrameCodec.Sink, Subscriber, Callee, Calle
             context.rpc().calleeGone(Set.of(invocationId));
             return;
         }
-        invocations.add(invocationId);
+        writableInvocations().add(invocationId);
         out.send(new Frame.Invoke(invocationId, proc, args));
     }
 
@@ -672,7 +703,7 @@ public final class Session implements FrameCodec.Sink, Subscriber, Callee, Calle
 
     private void markDurable(String pattern, boolean on) {
         if (on) {
-            durable.add(pattern);
+            writableDurable().add(pattern);
             resumable().durable(pattern, true);
         } else if (durable.remove(pattern) && resumable != null) {
             resumable.durable(pattern, false);
@@ -786,7 +817,7 @@ public final class Session implements FrameCodec.Sink, Subscriber, Callee, Calle
             return;
         }
         boolean known = !subscriptions.add(pattern);
-        durable.add(pattern);
+        writableDurable().add(pattern);
         presence.subscribing(new Frame.Sub(id, pattern), identity());
         List<Frame.Position> since = target.since(pattern);
         boolean concrete = !Topics.hasWildcard(pattern);

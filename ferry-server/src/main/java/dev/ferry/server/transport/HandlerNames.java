@@ -13,7 +13,6 @@ public final class HandlerNames {
     public static final String HTTP_ROUTER = "http-router";
     public static final String WS_PROTOCOL = "ws-protocol";
     public static final String WS_AGGREGATOR = "ws-aggregator";
-    public static final String WS_IDLE = "ws-idle";
     public static final String WS_SESSION = "ws-session";
     /** Tunnels (AMQP WebSocket Binding and TCP routes, and the tunnel client). */
     public static final String TUNNEL_TLS = "tunnel-tls";

@@ -52,6 +52,7 @@ public final class ServerContext {
     private final LongAdder outboundQueued = new LongAdder();
     private final ByteCounter byteCounter = new ByteCounter();
     private final FlushBatch.PerLoop flushBatches = new FlushBatch.PerLoop();
+    private final Heartbeats.PerLoop heartbeats;
     private final PrometheusMeterRegistry meters;
     private volatile boolean draining;
     private final dev.ferry.server.state.StateChannels stateChannels;
@@ -68,6 +69,7 @@ public final class ServerContext {
         this.meters = meters;
         this.security = security;
         this.originPolicy = new OriginPolicy(config.web());
+        this.heartbeats = new Heartbeats.PerLoop(config.websocket().pingInterval().toNanos());
         this.tunnels = new Tunnels(config.tunnel());
         dev.ferry.server.session.SessionStore shared = hub.engine().sessionStore();
         this.resumableSessions = shared == null ? new ResumableSessions(config.session())
@@ -191,6 +193,11 @@ public final class ServerContext {
     /** The flush batch of the calling event-loop thread. */
     FlushBatch flushBatch() {
         return FlushBatch.of(flushBatches);
+    }
+
+    /** The WebSocket liveness timer of the calling event-loop thread. */
+    public Heartbeats heartbeats() {
+        return heartbeats.get();
     }
 
     /** Counts connections closed with 4001 because their outbound queue overflowed. */

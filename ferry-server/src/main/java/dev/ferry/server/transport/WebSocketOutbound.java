@@ -41,10 +41,13 @@ public final class WebSocketOutbound implements Outbound {
     private final Runnable flushTask = this::flushNow;
 
     // ---- event loop only
-    /** {@link WebSocketFrame}s, and publications already framed ({@link ByteBuf}s, see {@link #sendFramed}). */
-    private final ArrayDeque<Object> queue = new ArrayDeque<>();
-    /** What to run once a frame has been written to the socket, for the few frames that need it. */
-    private final java.util.IdentityHashMap<Object, Runnable> onWritten = new java.util.IdentityHashMap<>();
+    /**
+     * {@link WebSocketFrame}s, and publications already framed ({@link ByteBuf}s, see {@link #sendFramed}); null
+     * until a frame first has to wait (most connections never fill the channel's buffer).
+     */
+    private ArrayDeque<Object> queue;
+    /** What to run once a frame has been written to the socket, for the few frames that need it; null until then. */
+    private java.util.IdentityHashMap<Object, Runnable> onWritten;
     private long queuedBytes;
     private boolean flushScheduled;
     private boolean closing;
@@ -83,7 +86,7 @@ public final class WebSocketOutbound implements Outbound {
             return;
         }
         WebSocketFrame frame = binary ? new BinaryWebSocketFrame(encoded) : new TextWebSocketFrame(encoded);
-        onWritten.put(frame, written);
+        onWritten().put(frame, written);
         enqueue(frame);
     }
 
@@ -104,7 +107,7 @@ public final class WebSocketOutbound implements Outbound {
             return;
         }
         if (written != null) {
-            onWritten.put(framed, written);
+            onWritten().put(framed, written);
         }
         enqueue(framed);
     }
@@ -112,7 +115,7 @@ public final class WebSocketOutbound implements Outbound {
     @Override
     public void sendDroppable(ByteBuf encoded, boolean binary) {
         assert ctx.executor().inEventLoop();
-        if (closing || (!(queue.isEmpty() && ctx.channel().isWritable())
+        if (closing || (!(nothingWaits() && ctx.channel().isWritable())
                 && queuedBytes + encoded.readableBytes() > limitBytes)) {
             encoded.release();
             if (!closing) {
@@ -127,16 +130,34 @@ public final class WebSocketOutbound implements Outbound {
         return frame instanceof ByteBuf b ? b.readableBytes() : ((WebSocketFrame) frame).content().readableBytes();
     }
 
+    private boolean nothingWaits() {
+        return queue == null || queue.isEmpty();
+    }
+
+    private java.util.IdentityHashMap<Object, Runnable> onWritten() {
+        if (onWritten == null) {
+            onWritten = new java.util.IdentityHashMap<>(4);
+        }
+        return onWritten;
+    }
+
+    private void hold(Object frame) {
+        if (queue == null) {
+            queue = new ArrayDeque<>(4);
+        }
+        queue.add(frame);
+    }
+
     private void enqueue(Object frame) {
-        if (queue.isEmpty() && !ctx.channel().isWritable()) {
+        if (nothingWaits() && !ctx.channel().isWritable()) {
             ctx.flush(); // the channel's buffer is full of frames not yet flushed (a replay): give them to the socket
         }
-        if (queue.isEmpty() && ctx.channel().isWritable()) {
+        if (nothingWaits() && ctx.channel().isWritable()) {
             write(frame);
             scheduleFlush();
             return;
         }
-        queue.add(frame);
+        hold(frame);
         int n = bytes(frame);
         queuedBytes += n;
         server.outboundQueued(n);
@@ -147,12 +168,15 @@ public final class WebSocketOutbound implements Outbound {
 
     /** Writes what waits while the channel stays writable; called when writability returns. */
     public void drain() {
-        while (!queue.isEmpty() && ctx.channel().isWritable()) {
+        while (!nothingWaits() && ctx.channel().isWritable()) {
             Object f = queue.poll();
             int n = bytes(f);
             queuedBytes -= n;
             server.outboundQueued(-n);
             write(f);
+        }
+        if (queue != null && queue.isEmpty()) {
+            queue = null; // a connection that caught up holds no queue while idle
         }
         scheduleFlush();
     }
@@ -161,7 +185,7 @@ public final class WebSocketOutbound implements Outbound {
         if (f instanceof CloseWebSocketFrame) {
             ctx.writeAndFlush(f).addListener(LingeringClose.INSTANCE);
         } else {
-            Runnable written = onWritten.isEmpty() ? null : onWritten.remove(f);
+            Runnable written = onWritten == null || onWritten.isEmpty() ? null : onWritten.remove(f);
             if (written == null) {
                 ctx.write(f, ctx.voidPromise());
             } else {
@@ -186,6 +210,11 @@ public final class WebSocketOutbound implements Outbound {
         ctx.flush();
     }
 
+    /** Pings the peer now, ahead of whatever waits in the queue (a liveness check, not a message). */
+    public void ping() {
+        ctx.writeAndFlush(new io.netty.handler.codec.http.websocketx.PingWebSocketFrame());
+    }
+
     @Override
     public void close(int code, String reason) {
         if (closing) {
@@ -193,10 +222,10 @@ public final class WebSocketOutbound implements Outbound {
         }
         closing = true;
         CloseWebSocketFrame close = new CloseWebSocketFrame(code, reason);
-        if (queue.isEmpty() && ctx.channel().isWritable()) {
+        if (nothingWaits() && ctx.channel().isWritable()) {
             write(close);
         } else {
-            queue.add(close);
+            hold(close);
             int n = bytes(close);
             queuedBytes += n;
             server.outboundQueued(n);
@@ -220,10 +249,11 @@ public final class WebSocketOutbound implements Outbound {
     /** Releases whatever is still queued; called when the channel closes. */
     public void releaseQueue() {
         Object f;
-        while ((f = queue.poll()) != null) {
+        while (queue != null && (f = queue.poll()) != null) {
             io.netty.util.ReferenceCountUtil.release(f);
         }
-        onWritten.clear();
+        queue = null;
+        onWritten = null;
         server.outboundQueued(-queuedBytes);
         queuedBytes = 0;
     }

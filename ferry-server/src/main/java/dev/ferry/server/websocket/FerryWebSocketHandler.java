@@ -21,8 +21,6 @@ import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
-import io.netty.handler.timeout.IdleState;
-import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,29 +28,33 @@ import org.slf4j.LoggerFactory;
 /**
  * Adapts WebSocket frames to a {@link Session}: whole messages in, the session's outbound queue out. Also owns the
  * connection's liveness: it pings after {@code websocket.ping-interval} without input and closes with 4002 once
- * nothing has arrived for {@code websocket.idle-timeout}.
+ * nothing has arrived for {@code websocket.idle-timeout} ({@link Liveness}).
  */
-final class FerryWebSocketHandler extends ChannelInboundHandlerAdapter {
+final class FerryWebSocketHandler extends ChannelInboundHandlerAdapter implements Liveness.Silence {
     private static final Logger log = LoggerFactory.getLogger(FerryWebSocketHandler.class);
 
     private final ServerContext server;
 
     // ---- event loop only
     private Session session;
+    private ChannelHandlerContext ctx;
     private WebSocketOutbound outbound;
     private final Liveness liveness;
 
     FerryWebSocketHandler(ServerContext server) {
         this.server = server;
-        this.liveness = new Liveness(server.config().websocket());
+        this.liveness = new Liveness(server.config().websocket(), this);
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
     }
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
         if (evt instanceof WebSocketServerProtocolHandler.HandshakeComplete) {
             opened(ctx);
-        } else if (evt instanceof IdleStateEvent idle && idle.state() == IdleState.READER_IDLE && session != null) {
-            idle(ctx);
         } else {
             super.userEventTriggered(ctx, evt);
         }
@@ -73,20 +75,25 @@ final class FerryWebSocketHandler extends ChannelInboundHandlerAdapter {
         }
         Session s = session;
         WebSocketOutbound o = outbound;
+        var heartbeats = server.heartbeats();
+        liveness.start(heartbeats, ctx.executor());
         ctx.channel().closeFuture().addListener(f -> {
+            heartbeats.leave(liveness);
             s.closed();
             o.releaseQueue();
         });
         server.sessionOpened(session);
     }
 
-    private void idle(ChannelHandlerContext ctx) {
-        if (liveness.silentTooLong()) {
-            ctx.writeAndFlush(new CloseWebSocketFrame(CloseCodes.IDLE_TIMEOUT, "idle timeout"))
-                    .addListener(ChannelFutureListener.CLOSE);
-        } else {
-            ctx.writeAndFlush(new PingWebSocketFrame());
-        }
+    @Override
+    public void ping() {
+        ctx.writeAndFlush(new PingWebSocketFrame());
+    }
+
+    @Override
+    public void idleTimeout() {
+        ctx.writeAndFlush(new CloseWebSocketFrame(CloseCodes.IDLE_TIMEOUT, "idle timeout"))
+                .addListener(ChannelFutureListener.CLOSE);
     }
 
     @Override

@@ -13,12 +13,9 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
-import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
-import io.netty.handler.timeout.IdleState;
-import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -49,7 +46,21 @@ public abstract class PlainWebSocketHandler extends ChannelInboundHandlerAdapter
 
     protected PlainWebSocketHandler(ServerContext server, AccessScope scope) {
         this.server = server;
-        this.liveness = new Liveness(server.config().websocket());
+        this.liveness = new Liveness(server.config().websocket(), new Liveness.Silence() {
+            @Override
+            public void ping() {
+                if (!channelClosed) {
+                    outbound.ping();
+                }
+            }
+
+            @Override
+            public void idleTimeout() {
+                if (!channelClosed) {
+                    outbound.close(CloseCodes.IDLE_TIMEOUT, "idle timeout");
+                }
+            }
+        });
         this.scope = scope;
     }
 
@@ -78,7 +89,10 @@ public abstract class PlainWebSocketHandler extends ChannelInboundHandlerAdapter
             }
             outbound = new WebSocketOutbound(ctx, server, server.config().websocket().outboundQueueBytes());
             WebSocketOutbound o = outbound;
+            var heartbeats = server.heartbeats();
+            liveness.start(heartbeats, ctx.executor());
             ctx.channel().closeFuture().addListener(f -> {
+                heartbeats.leave(liveness);
                 channelClosed = true;
                 closed();
                 o.releaseQueue();
@@ -88,12 +102,6 @@ public abstract class PlainWebSocketHandler extends ChannelInboundHandlerAdapter
             ctx.channel().attr(ServerContext.GO_AWAY).set(this::goAway);
             if (server.draining()) {
                 goAway();
-            }
-        } else if (evt instanceof IdleStateEvent idle && idle.state() == IdleState.READER_IDLE && outbound != null) {
-            if (liveness.silentTooLong()) {
-                outbound.close(CloseCodes.IDLE_TIMEOUT, "idle timeout");
-            } else {
-                ctx.writeAndFlush(new PingWebSocketFrame());
             }
         } else {
             super.userEventTriggered(ctx, evt);

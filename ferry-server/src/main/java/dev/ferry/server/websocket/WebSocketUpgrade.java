@@ -20,8 +20,6 @@ import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
-import io.netty.handler.timeout.IdleStateHandler;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Validates a ferry.v1 upgrade request and switches the pipeline from HTTP to WebSocket; also switches plain
@@ -95,7 +93,7 @@ public final class WebSocketUpgrade {
                 .subprotocols(subprotocol)
                 .handshakeTimeoutMillis(ws.handshakeTimeout().toMillis())
                 .handleCloseFrames(true)
-                .dropPongFrames(true)
+                .dropPongFrames(false) // a pong is input: the session handler counts it for liveness, then drops it
                 .decoderConfig(WebSocketDecoderConfig.newBuilder()
                         .maxFramePayloadLength(ws.maxMessageBytes())
                         .allowExtensions(false)
@@ -105,9 +103,7 @@ public final class WebSocketUpgrade {
         ChannelPipeline p = ctx.pipeline();
         p.addAfter(HandlerNames.HTTP_ROUTER, HandlerNames.WS_PROTOCOL, new dev.ferry.server.transport.WebSocketProtocolHandler(protocol));
         p.addAfter(HandlerNames.WS_PROTOCOL, HandlerNames.WS_AGGREGATOR, new WebSocketFrameAggregator(ws.maxMessageBytes()));
-        p.addAfter(HandlerNames.WS_AGGREGATOR, HandlerNames.WS_IDLE,
-                new IdleStateHandler(ws.pingInterval().toMillis(), 0, 0, TimeUnit.MILLISECONDS));
-        p.addAfter(HandlerNames.WS_IDLE, HandlerNames.WS_SESSION, handler);
+        p.addAfter(HandlerNames.WS_AGGREGATOR, HandlerNames.WS_SESSION, handler);
         if (p.get(HandlerNames.HTTP_DEADLINE) != null) {
             p.remove(HandlerNames.HTTP_DEADLINE);
         }

@@ -55,6 +55,44 @@ class IdleTimeoutTest {
         }
     }
 
+    /** docs/configuration.md, websocket.idle-timeout: a pong is something arriving, so a client that answers stays. */
+    @Test
+    void clientAnsweringPingsWithPongsStaysOpen() throws Exception {
+        try (Socket s = new Socket("127.0.0.1", server.port())) {
+            s.setSoTimeout(10_000);
+            OutputStream out = s.getOutputStream();
+            out.write(("GET /v1/ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                    + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+                    + "Sec-WebSocket-Protocol: ferry.v1\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            DataInputStream in = new DataInputStream(s.getInputStream());
+            StringBuilder head = new StringBuilder();
+            while (!head.toString().endsWith("\r\n\r\n")) {
+                head.append((char) in.readUnsignedByte());
+            }
+            assertThat(head.toString()).startsWith("HTTP/1.1 101");
+            // ping every 200 ms, idle timeout 500 ms: six pings answered span more than twice the timeout
+            for (int pings = 0; pings < 6; ) {
+                int b0 = in.readUnsignedByte();
+                int len = in.readUnsignedByte() & 0x7f;
+                byte[] payload = in.readNBytes(len);
+                int opcode = b0 & 0x0f;
+                assertThat(opcode).as("a ping, not a close").isEqualTo(0x9);
+                pings++;
+                byte[] pong = new byte[6 + payload.length];
+                pong[0] = (byte) 0x8A; // FIN + pong
+                pong[1] = (byte) (0x80 | payload.length); // masked, as client frames must be (RFC 6455 §5.3)
+                byte[] mask = {1, 2, 3, 4};
+                System.arraycopy(mask, 0, pong, 2, 4);
+                for (int i = 0; i < payload.length; i++) {
+                    pong[6 + i] = (byte) (payload[i] ^ mask[i % 4]);
+                }
+                out.write(pong);
+                out.flush();
+            }
+        }
+    }
+
     @Test
     void incompleteHandshakeIsCutAtTheDeadline() throws Exception {
         try (Socket s = new Socket("127.0.0.1", server.port())) {

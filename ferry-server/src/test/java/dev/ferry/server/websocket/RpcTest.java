@@ -35,6 +35,31 @@ class RpcTest {
         }
     }
 
+    /** Caller and callee on one connection, so on one event loop: the invocation is written without a hop. */
+    @Test
+    void aConnectionMayCallItsOwnProcedure() {
+        try (WsTestClient both = callee("self.echo")) {
+            for (int i = 1; i <= 3; i++) {
+                both.send("{\"type\":\"call\",\"id\":" + (10 + i) + ",\"proc\":\"self.echo\",\"args\":" + i + "}");
+                JsonNode invoke = both.nextJson();
+                assertThat(invoke.path("type").asText()).isEqualTo("invoke");
+                assertThat(invoke.path("args").asInt()).isEqualTo(i);
+                if (i == 3) {
+                    both.send("{\"type\":\"reply\",\"id\":" + invoke.path("id").asLong()
+                            + ",\"error\":{\"code\":\"nope\",\"message\":\"no\"}}");
+                    JsonNode e = both.nextJson();
+                    assertThat(e.path("type").asText()).isEqualTo("error");
+                    assertThat(e.path("code").asText()).isEqualTo("callee_error");
+                    assertThat(e.path("id").asInt()).isEqualTo(13);
+                } else {
+                    both.send("{\"type\":\"reply\",\"id\":" + invoke.path("id").asLong() + ",\"data\":" + (i * 10) + "}");
+                    assertThat(both.nextJson().toString())
+                            .isEqualTo("{\"type\":\"result\",\"id\":" + (10 + i) + ",\"data\":" + (i * 10) + "}");
+                }
+            }
+        }
+    }
+
     @Test
     void callsAreSpreadRoundRobin() {
         try (WsTestClient a = callee("rr.proc"); WsTestClient b = callee("rr.proc");

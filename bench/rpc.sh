@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# RPC latency through Ferry against a raw Netty WebSocket echo (docs/benchmarks.md, "Optimisation: RPC path"):
+# starts `ferry serve` (FERRY_JAVA_OPTS, as bench/idle.sh) and `ferry-bench echo-server` in processes of their
+# own, runs `ferry-bench rpc` against both from a third, then stops them. Arguments go to `ferry-bench rpc`
+# (try `bench/rpc.sh --help`); --url and --echo-url are filled in here.
+#
+#   bench/rpc.sh --callers 1 --duration 10
+#   bench/rpc.sh --callers 16 --duration 10
+#   RECORD_JFR=1 bench/rpc.sh --callers 16    # the server writes a JFR recording, path printed at the end
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+server_jar="$root/ferry-cli/target/ferry.jar"
+bench_jar="$root/ferry-bench/target/ferry-bench.jar"
+
+stale() {
+    local jar=$1
+    [[ -f "$jar" ]] || return 0
+    [[ -n "$(find "$root/pom.xml" "$root"/ferry-*/pom.xml "$root"/ferry-*/src/main -type f -newer "$jar" -print -quit)" ]]
+}
+if stale "$server_jar" || stale "$bench_jar"; then
+    echo "building $server_jar and $bench_jar" >&2
+    (cd "$root" && mvn -q -B -ntp -pl ferry-cli,ferry-bench -am package -DskipTests)
+fi
+
+port=$((20000 + RANDOM % 5000))
+echo_port=$((port + 5000))
+tmp="${TMPDIR:-/tmp}"
+if [[ -n "${RECORD_JFR:-}" ]]; then
+    jfr="$tmp/ferry-rpc-$port.jfr"
+    export FERRY_JAVA_OPTS="${FERRY_JAVA_OPTS-} -XX:StartFlightRecording=filename=$jfr,settings=profile"
+fi
+"$root/ferry" serve --host 127.0.0.1 --port "$port" > "$tmp/ferry-rpc-$port.log" 2>&1 &
+server=$!
+java ${ECHO_JAVA_OPTS:-} -jar "$bench_jar" echo-server --port "$echo_port" > "$tmp/ferry-echo-$echo_port.log" 2>&1 &
+echo_server=$!
+trap 'kill "$server" "$echo_server" 2>/dev/null; wait "$server" "$echo_server" 2>/dev/null || true' EXIT
+for p in "$port" "$echo_port"; do
+    for _ in $(seq 1 200); do
+        (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null && break
+        sleep 0.1
+    done
+done
+java ${CLIENT_JAVA_OPTS:-} -jar "$bench_jar" rpc --url "ws://127.0.0.1:$port/v1/ws" --echo-url "ws://127.0.0.1:$echo_port/echo" "$@"
+if [[ -n "${RECORD_JFR:-}" ]]; then
+    kill "$server"; wait "$server" 2>/dev/null || true
+    echo "JFR recording: $jfr" >&2
+fi
