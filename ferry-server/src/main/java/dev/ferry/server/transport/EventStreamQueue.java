@@ -116,8 +116,12 @@ public final class EventStreamQueue {
         ctx.flush();
     }
 
-    /** Releases whatever is still queued; called when the channel closes. */
+    /**
+     * Releases whatever is still queued; called when the channel closes. What is sent from then on (an event
+     * already on its way to this loop) is released at once.
+     */
     public void releaseQueue() {
+        ended = true;
         ByteBuf e;
         while ((e = queue.poll()) != null) {
             e.release();

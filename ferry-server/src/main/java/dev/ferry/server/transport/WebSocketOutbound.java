@@ -246,8 +246,17 @@ public final class WebSocketOutbound implements Outbound {
         }, CLOSE_GRACE_MS, TimeUnit.MILLISECONDS);
     }
 
-    /** Releases whatever is still queued; called when the channel closes. */
-    public void releaseQueue() {
+    /**
+     * The channel has closed: releases whatever is still queued, and whatever is sent from now on (a delivery
+     * already on its way to this loop) is released at once instead of waiting in a queue nobody drains.
+     */
+    public void channelClosed() {
+        closing = true;
+        releaseQueue();
+    }
+
+    /** Releases whatever is still queued. */
+    private void releaseQueue() {
         Object f;
         while (queue != null && (f = queue.poll()) != null) {
             io.netty.util.ReferenceCountUtil.release(f);

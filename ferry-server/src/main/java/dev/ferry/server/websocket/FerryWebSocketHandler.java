@@ -80,7 +80,7 @@ final class FerryWebSocketHandler extends ChannelInboundHandlerAdapter implement
         ctx.channel().closeFuture().addListener(f -> {
             heartbeats.leave(liveness);
             s.closed();
-            o.releaseQueue();
+            o.channelClosed();
         });
         server.sessionOpened(session);
     }

@@ -95,7 +95,7 @@ public abstract class PlainWebSocketHandler extends ChannelInboundHandlerAdapter
                 heartbeats.leave(liveness);
                 channelClosed = true;
                 closed();
-                o.releaseQueue();
+                o.channelClosed();
             });
             opened(ctx, outbound);
             closeAtExpiry(ctx);

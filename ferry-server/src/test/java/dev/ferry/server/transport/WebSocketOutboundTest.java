@@ -106,6 +106,23 @@ class WebSocketOutboundTest {
     }
 
     @Test
+    void afterTheChannelClosedWhatArrivesIsReleasedAtOnce() {
+        WebSocketOutbound out = new WebSocketOutbound(ctx, server, 4096);
+        peerReads(false);
+        out.send(Unpooled.copiedBuffer("x".repeat(200), StandardCharsets.UTF_8), false); // fills the channel
+        io.netty.buffer.ByteBuf waiting = Unpooled.copiedBuffer("waiting", StandardCharsets.UTF_8);
+        out.sendFramed(waiting, 7, null);
+        assertThat(out.queuedBytes()).isPositive();
+        out.channelClosed();
+        assertThat(waiting.refCnt()).isZero();
+        io.netty.buffer.ByteBuf late = Unpooled.copiedBuffer("late", StandardCharsets.UTF_8);
+        out.sendFramed(late, 4, null); // a delivery already on its way to the loop when the channel closed
+        assertThat(late.refCnt()).as("released, not queued where nobody drains it").isZero();
+        assertThat(out.queuedBytes()).isZero();
+        assertThat(server.outboundQueuedBytes()).isZero();
+    }
+
+    @Test
     void overflowClosesAsSlowConsumerAndDropsTheQueue() {
         WebSocketOutbound out = new WebSocketOutbound(ctx, server, 1000);
         String pad = "y".repeat(300);
