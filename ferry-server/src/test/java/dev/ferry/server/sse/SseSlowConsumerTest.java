@@ -45,11 +45,14 @@ class SseSlowConsumerTest {
             stuck.getOutputStream().write(("GET /v1/sse?topic=hose HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n")
                     .getBytes(StandardCharsets.US_ASCII));
             assertThat(healthy.next().type()).isEqualTo("ready");
+            java.util.concurrent.atomic.AtomicInteger received = new java.util.concurrent.atomic.AtomicInteger();
             CompletableFuture<Integer> reader = CompletableFuture.supplyAsync(() -> {
                 for (int i = 1; i <= messages; i++) {
                     try {
-                        JsonNode m = JSON.readTree(healthy.next().data());
-                        assertThat(m.path("offset").asLong()).isEqualTo(i);
+                        SseTestClient.Event e = healthy.next();
+                        JsonNode m = JSON.readTree(e.data());
+                        assertThat(m.path("offset").asLong()).as("event %d: %s", i, e).isEqualTo(i);
+                        received.set(i);
                     } catch (java.io.IOException e) {
                         throw new AssertionError(e);
                     }
@@ -57,9 +60,14 @@ class SseSlowConsumerTest {
                 return messages;
             });
             Thread publisher = new Thread(() -> {
+                long giveUp = System.nanoTime() + Duration.ofSeconds(60).toNanos();
                 for (int i = 1; i <= messages; i++) {
+                    // Paced by the healthy reader, however slow the machine: it is never more than 16 events
+                    // (128 KB) behind, well inside its queue, while the stuck stream falls behind without bound.
+                    while (i - received.get() > 16 && !reader.isDone() && System.nanoTime() < giveUp) {
+                        java.util.concurrent.locks.LockSupport.parkNanos(100_000);
+                    }
                     pub.send("{\"type\":\"pub\",\"topic\":\"hose\",\"data\":{\"i\":" + i + ",\"pad\":\"" + pad + "\"}}");
-                    java.util.concurrent.locks.LockSupport.parkNanos(500_000); // paced so that the healthy reader keeps up
                 }
             });
             publisher.start();
