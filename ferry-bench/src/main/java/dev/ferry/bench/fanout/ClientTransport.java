@@ -16,7 +16,7 @@ import io.netty.util.concurrent.DefaultThreadFactory;
 import java.util.function.Supplier;
 
 /** The client I/O transport: native epoll where available, NIO otherwise. */
-final class ClientTransport {
+public final class ClientTransport {
     private final String name;
     private final Supplier<IoHandlerFactory> handlers;
     private final Class<? extends SocketChannel> channelClass;
@@ -28,19 +28,19 @@ final class ClientTransport {
         this.channelClass = channelClass;
     }
 
-    static ClientTransport select() {
+    public static ClientTransport select() {
         if (Epoll.isAvailable()) {
             return new ClientTransport("epoll", EpollIoHandler::newFactory, EpollSocketChannel.class);
         }
         return new ClientTransport("nio", NioIoHandler::newFactory, NioSocketChannel.class);
     }
 
-    EventLoopGroup newGroup(int threads, String threadName) {
+    public EventLoopGroup newGroup(int threads, String threadName) {
         return new MultiThreadIoEventLoopGroup(threads, new DefaultThreadFactory(threadName, true), handlers.get());
     }
 
     /** A bootstrap on {@code group} for this transport, with the options every bench connection uses. */
-    Bootstrap bootstrap(EventLoopGroup group) {
+    public Bootstrap bootstrap(EventLoopGroup group) {
         Bootstrap b = new Bootstrap()
                 .group(group)
                 .channel(channelClass)
@@ -54,7 +54,7 @@ final class ClientTransport {
         return b;
     }
 
-    String name() {
+    public String name() {
         return name;
     }
 }

@@ -5,15 +5,15 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 
 /** The load generator only ever talks to loopback: these checks and addresses keep it so. */
-final class Loopback {
+public final class Loopback {
     /** 127.0.0.1 to 127.0.0.254. */
-    static final int MAX_SOURCE_ADDRESSES = 254;
+    public static final int MAX_SOURCE_ADDRESSES = 254;
 
     private Loopback() {
     }
 
     /** Rejects any URL but {@code ws://127.0.0.x:port/...} or {@code ws://localhost:port/...}. */
-    static void checkUrl(URI url) {
+    public static void checkUrl(URI url) {
         if (!"ws".equals(url.getScheme())) {
             throw new IllegalArgumentException("url: " + url + " (expected: ws://127.0.0.x:port/v1/ws)");
         }
@@ -27,14 +27,14 @@ final class Loopback {
     }
 
     /** The server address of a checked URL. */
-    static InetSocketAddress serverAddress(URI url) {
+    public static InetSocketAddress serverAddress(URI url) {
         String host = url.getHost().equals("localhost") ? "127.0.0.1" : url.getHost();
         return new InetSocketAddress(address(Integer.parseInt(host.substring(host.lastIndexOf('.') + 1))),
                 url.getPort());
     }
 
     /** Local source address number {@code i} of {@code count} (127.0.0.1 + i % count), any port. */
-    static InetSocketAddress source(int i, int count) {
+    public static InetSocketAddress source(int i, int count) {
         return new InetSocketAddress(address(1 + i % count), 0);
     }
 

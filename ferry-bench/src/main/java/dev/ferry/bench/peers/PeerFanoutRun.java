@@ -1,0 +1,240 @@
+package dev.ferry.bench.peers;
+
+import dev.ferry.bench.fanout.Latencies;
+import dev.ferry.bench.fanout.PacedPublisher;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.LongAccumulator;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Consumer;
+import org.HdrHistogram.Histogram;
+
+/**
+ * Fan-out against one peer: N subscribers on one topic, one paced publisher, stepped publish rates. Step
+ * {@code k} offers {@code startDeliveries * factor^k} deliveries per second (publications per second rounded up
+ * from that over N); each step publishes for warmup + duration, then waits for the deliveries in flight. The
+ * steps stop at the first one that is not sustained: p99 above the limit, deliveries below 90% of the offered
+ * rate, deliveries still missing after the drain wait, a subscriber closed, or an error. The result is the highest
+ * sustained step. A step that fails only on latency or rate is tried once more (one hiccup should not end the run).
+ * Before the steps, an unreported warmup at the first step's rate warms up both sides. Bounded: at most
+ * {@code 2 * maxSteps + 1} steps, each at most warmup + duration + drain.
+ */
+public final class PeerFanoutRun {
+    /** A step whose measured deliveries per second stay under this share of the offered ones did not keep up. */
+    static final double KEEP_UP = 0.9;
+
+    /** The parameters of a run; {@code peer} is the label in the results. */
+    public record Options(String peer, PeerCodec codec, URI base, String topic, int subscribers,
+            long startDeliveries, double factor, int maxSteps, double initialWarmupSeconds, double warmupSeconds,
+            double durationSeconds,
+            double drainSeconds, double p99LimitMillis, int connectConcurrency, int sourceAddresses,
+            int clientThreads) {
+        public Options {
+            if (subscribers <= 0 || startDeliveries <= 0 || factor <= 1 || maxSteps <= 0 || durationSeconds <= 0
+                    || warmupSeconds < 0 || initialWarmupSeconds < 0 || drainSeconds < 0 || connectConcurrency <= 0) {
+                throw new IllegalArgumentException("subscribers, start-deliveries, steps, duration: > 0; factor: > 1; "
+                        + "warmup, drain: >= 0");
+            }
+        }
+    }
+
+    /** One step's figures. */
+    public record Step(int index, long rate, long offered, long sent, long expected, long received,
+            double deliveriesPerSecond, double p50Millis, double p99Millis, double maxMillis, long closes, long errors,
+            boolean drained, String verdict) {
+        public boolean sustained() {
+            return verdict == null;
+        }
+    }
+
+    private final Options options;
+    private final PrintStream progress;
+
+    public PeerFanoutRun(Options options, PrintStream progress) {
+        this.options = options;
+        this.progress = progress;
+    }
+
+    /** Runs the steps, handing each step's figures to {@code each} as it ends; returns them all. */
+    public List<Step> run(Consumer<Step> each) throws IOException, InterruptedException {
+        Options o = options;
+        List<Step> steps = new ArrayList<>();
+        LongAdder deliveries = new LongAdder();
+        LongAdder errors = new LongAdder();
+        LongAdder closes = new LongAdder();
+        LongAccumulator last = new LongAccumulator(Math::max, Long.MIN_VALUE);
+        Latencies latencies = new Latencies();
+        Window window = new Window();
+        String[] firstError = new String[1];
+        PeerHandler.Listener subscribers = new PeerHandler.Listener() {
+            @Override
+            public void delivery(PeerHandler c, long t, long now) {
+                deliveries.increment();
+                last.accumulate(now);
+                if (t >= window.from && t < window.to) {
+                    window.measured.increment();
+                    Latencies.record(latencies.forLoop(c.channel().eventLoop()), now - t);
+                }
+            }
+
+            @Override
+            public void error(PeerHandler c, String what) {
+                errors.increment();
+                if (firstError[0] == null) {
+                    firstError[0] = what;
+                }
+            }
+
+            @Override
+            public void closed(PeerHandler c, int code) {
+                if (!window.ending) {
+                    closes.increment();
+                }
+            }
+        };
+        PeerHandler.Listener publisherListener = new PeerHandler.Listener() {
+            @Override
+            public void delivery(PeerHandler c, long t, long now) {
+                // broadcast peers send the publisher its own messages: not a subscriber's delivery
+            }
+
+            @Override
+            public void error(PeerHandler c, String what) {
+                subscribers.error(c, what);
+            }
+
+            @Override
+            public void closed(PeerHandler c, int code) {
+                subscribers.closed(c, code);
+            }
+        };
+        String topic = o.codec().topic(o.topic());
+        try (PeerClients clients = new PeerClients(o.codec(), o.base(), o.clientThreads())) {
+            int sources = PeerClients.sources(o.sourceAddresses(), o.subscribers());
+            long connectStart = System.nanoTime();
+            clients.connect(o.subscribers(), i -> topic, subscribers, o.connectConcurrency(), sources, progress);
+            progress.printf("%s: %d subscribers on %s subscribed in %.2f s (%s, %d client threads, %d source addresses)%n",
+                    o.peer(), o.subscribers(), clients.url(), (System.nanoTime() - connectStart) / 1e9,
+                    clients.transport(), clients.threads(), sources);
+            PeerHandler publisher = clients.connectSolo(publisherListener);
+            long expectedTotal = 0;
+            boolean retried = false;
+            for (int k = -1; k < o.maxSteps(); ) {
+                // step -1 warms both sides up (JIT, pools) at the first step's rate; it is neither judged nor reported
+                boolean warming = k < 0;
+                double offeredDeliveries = o.startDeliveries() * Math.pow(o.factor(), Math.max(0, k));
+                long rate = Math.max(1, (long) Math.ceil(offeredDeliveries / o.subscribers()));
+                double stepWarmup = warming ? o.initialWarmupSeconds() : o.warmupSeconds();
+                double stepDuration = warming ? 0.5 : o.durationSeconds();
+                long warmupCount = (long) (rate * stepWarmup);
+                long total = warmupCount + (long) Math.max(1, rate * stepDuration);
+                latencies.snapshot(); // forget anything recorded before this step
+                window.measured.reset();
+                PacedPublisher pacer = new PacedPublisher(publisher.channel(),
+                        (alloc, at) -> publisher.session().publish(alloc, topic, at), total, rate);
+                long t0 = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(20);
+                window.from = PacedPublisher.due(t0, warmupCount, rate);
+                window.to = Long.MAX_VALUE;
+                long errorsBefore = errors.sum();
+                long closesBefore = closes.sum();
+                progress.printf("%s: %s: %d publications/s x %d subscribers = %d deliveries/s offered, %.1f s%n",
+                        o.peer(), warming ? "warming up" : "step " + k, rate, o.subscribers(), rate * o.subscribers(),
+                        stepWarmup + stepDuration);
+                String failure = null;
+                try {
+                    pacer.start(t0).get((long) (stepWarmup + stepDuration) + 30, TimeUnit.SECONDS);
+                } catch (ExecutionException | TimeoutException e) {
+                    failure = "publisher: " + (e.getCause() != null ? e.getCause() : e);
+                }
+                long sent = pacer.sent();
+                expectedTotal += sent * o.subscribers();
+                long deadline = System.nanoTime() + (long) (o.drainSeconds() * 1e9);
+                while (deliveries.sum() < expectedTotal && System.nanoTime() < deadline) {
+                    Thread.sleep(5);
+                }
+                long received = deliveries.sum();
+                boolean drained = received >= expectedTotal;
+                Histogram h = latencies.snapshot();
+                long measured = window.measured.sum();
+                double seconds = (last.get() - window.from) / 1e9;
+                double dps = seconds > 0 ? measured / seconds : 0;
+                double p50 = h.getValueAtPercentile(50) / 1e6;
+                double p99 = h.getValueAtPercentile(99) / 1e6;
+                long stepCloses = closes.sum() - closesBefore;
+                long stepErrors = errors.sum() - errorsBefore;
+                long offered = rate * o.subscribers();
+                String verdict = failure;
+                if (verdict == null && stepErrors > 0) {
+                    verdict = stepErrors + " errors (first: " + firstError[0] + ")";
+                } else if (verdict == null && stepCloses > 0) {
+                    verdict = stepCloses + " subscribers closed";
+                } else if (verdict == null && !drained) {
+                    verdict = "deliveries missing after the drain wait";
+                } else if (verdict == null && p99 > o.p99LimitMillis()) {
+                    verdict = "p99 above " + o.p99LimitMillis() + " ms";
+                } else if (verdict == null && dps < KEEP_UP * offered) {
+                    verdict = "deliveries below " + (int) (KEEP_UP * 100) + "% of offered";
+                }
+                Step step = new Step(k, rate, offered, sent, sent * o.subscribers(),
+                        received - (expectedTotal - sent * o.subscribers()), dps, p50, p99, h.getMaxValue() / 1e6,
+                        stepCloses, stepErrors, drained, verdict);
+                progress.printf("%s: step %d: %.0f deliveries/s, p50 %.2f ms, p99 %.2f ms, max %.1f ms%s%n", o.peer(),
+                        k, dps, p50, p99, step.maxMillis(), verdict == null ? "" : " -- stop: " + verdict);
+                if (warming) {
+                    if (!drained || stepCloses > 0 || failure != null) {
+                        steps.add(step);
+                        each.accept(step);
+                        break;
+                    }
+                    k++;
+                    continue;
+                }
+                steps.add(step);
+                each.accept(step);
+                if (clients.open() < o.subscribers()) {
+                    break;
+                }
+                if (verdict != null) {
+                    // one retry of a step that failed only on latency or rate, so that one hiccup (a GC pause, a
+                    // neighbour's build) does not end the run; a backlog, a close or an error ends it at once
+                    if (retried || !drained || stepCloses > 0 || stepErrors > 0 || failure != null) {
+                        break;
+                    }
+                    retried = true;
+                    progress.printf("%s: step %d: trying it once more%n", o.peer(), k);
+                } else {
+                    retried = false;
+                    k++;
+                }
+                Thread.sleep(200);
+            }
+            window.ending = true;
+        }
+        return steps;
+    }
+
+    /** The highest sustained step, or null. */
+    public static Step best(List<Step> steps) {
+        Step best = null;
+        for (Step s : steps) {
+            if (s.sustained() && (best == null || s.deliveriesPerSecond() > best.deliveriesPerSecond())) {
+                best = s;
+            }
+        }
+        return best;
+    }
+
+    /** Where the measured part of the current step lies, in intended send times. */
+    private static final class Window {
+        volatile long from = Long.MAX_VALUE;
+        volatile long to = Long.MAX_VALUE;
+        volatile boolean ending;
+        final LongAdder measured = new LongAdder();
+    }
+}
