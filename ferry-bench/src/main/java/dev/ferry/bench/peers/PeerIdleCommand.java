@@ -1,7 +1,10 @@
 package dev.ferry.bench.peers;
 
 import java.net.URI;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -64,6 +67,7 @@ public final class PeerIdleCommand implements Callable<Integer> {
         }
         ServerProcess server = new ServerProcess(pid);
         LongAdder closes = new LongAdder();
+        Map<Integer, LongAdder> closeCodes = new ConcurrentHashMap<>();
         LongAdder errors = new LongAdder();
         PeerHandler.Listener listener = new PeerHandler.Listener() {
             @Override
@@ -78,6 +82,7 @@ public final class PeerIdleCommand implements Callable<Integer> {
             @Override
             public void closed(PeerHandler connection, int code) {
                 closes.increment();
+                closeCodes.computeIfAbsent(code, k -> new LongAdder()).increment();
             }
         };
         JsonLine line = new JsonLine().put("bench", "peer-idle").put("peer", peer).put("codec", codec)
@@ -116,7 +121,8 @@ public final class PeerIdleCommand implements Callable<Integer> {
                         .put("heap_per_conn_bytes", (double) (heapAfter - heapBefore) / connections);
             }
             line.put("cpu_percent", cpuPercent).put("window_s", seconds).put("open_at_end", open)
-                    .put("closes", closes.sum()).put("errors", errors.sum());
+                    .put("closes", closes.sum()).put("close_codes", new TreeMap<>(closeCodes).toString())
+                    .put("errors", errors.sum());
             System.err.printf("%s: RSS %d -> %d KiB (%.0f B/connection), %s CPU %.2f%% over %.0f s, %d open%n", peer,
                     rssBefore / 1024, rssAfter / 1024, (double) (rssAfter - rssBefore) / connections,
                     jvm ? String.format("heap %d -> %d KiB (%.0f B/connection),", heapBefore / 1024, heapAfter / 1024,

@@ -16,12 +16,12 @@ class PeerReportTest {
             "{\"bench\":\"peer-fanout\",\"peer\":\"ferry\",\"subscribers\":100,\"step\":0,\"offered_dps\":10000,\"dps\":10000,\"p50_ms\":1,\"p99_ms\":5,\"sustained\":true}",
             "{\"bench\":\"peer-fanout\",\"peer\":\"ferry\",\"subscribers\":100,\"step\":1,\"offered_dps\":20000,\"dps\":20000,\"p50_ms\":2,\"p99_ms\":80,\"sustained\":false}",
             "{\"bench\":\"peer-fanout\",\"peer\":\"nats\",\"subscribers\":100,\"step\":0,\"offered_dps\":10000,\"dps\":10000,\"p50_ms\":1,\"p99_ms\":3,\"sustained\":true}",
-            "{\"bench\":\"peer-fanout-best\",\"peer\":\"ferry\",\"subscribers\":100,\"rate\":300,\"dps\":30000,\"p50_ms\":1.5,\"p99_ms\":20,\"stop\":\"p99 above 50.0 ms\"}",
-            "{\"bench\":\"peer-fanout-best\",\"peer\":\"nats\",\"subscribers\":100,\"rate\":200,\"dps\":20000,\"p50_ms\":1,\"p99_ms\":4,\"stop\":\"p99 above 50.0 ms\"}",
-            "{\"bench\":\"peer-fanout-best\",\"peer\":\"node-ws\",\"subscribers\":100,\"rate\":100,\"dps\":10000,\"p50_ms\":1,\"p99_ms\":4,\"stop\":\"p99 above 50.0 ms\"}",
-            "{\"bench\":\"peer-fanout-best\",\"peer\":\"raw-netty\",\"subscribers\":100,\"rate\":400,\"dps\":40000,\"p50_ms\":1,\"p99_ms\":4,\"stop\":\"last step reached\"}",
+            "{\"bench\":\"peer-fanout-best\",\"peer\":\"ferry\",\"subscribers\":100,\"rate\":300,\"dps\":30000,\"p50_ms\":1.5,\"p99_ms\":20,\"max_dps\":60000,\"max_p50_ms\":9,\"max_p99_ms\":120,\"stop\":\"p99 above 1000 ms (queueing)\"}",
+            "{\"bench\":\"peer-fanout-best\",\"peer\":\"nats\",\"subscribers\":100,\"rate\":200,\"dps\":20000,\"p50_ms\":1,\"p99_ms\":4,\"max_dps\":40000,\"max_p50_ms\":2,\"max_p99_ms\":70,\"stop\":\"x\"}",
+            "{\"bench\":\"peer-fanout-best\",\"peer\":\"node-ws\",\"subscribers\":100,\"rate\":100,\"dps\":10000,\"p50_ms\":1,\"p99_ms\":4,\"max_dps\":10000,\"max_p50_ms\":1,\"max_p99_ms\":4,\"stop\":\"x\"}",
+            "{\"bench\":\"peer-fanout-best\",\"peer\":\"raw-netty\",\"subscribers\":100,\"rate\":400,\"dps\":40000,\"p50_ms\":1,\"p99_ms\":4,\"max_dps\":80000,\"max_p50_ms\":3,\"max_p99_ms\":90,\"stop\":\"last step reached\"}",
             "{\"bench\":\"peer-fanout-best\",\"peer\":\"rabbitmq\",\"subscribers\":100,\"stop\":\"deliveries missing after the drain wait\"}",
-            "{\"bench\":\"peer-fanout-best\",\"peer\":\"ferry\",\"subscribers\":1000,\"rate\":50,\"dps\":50000,\"p50_ms\":2,\"p99_ms\":30,\"stop\":\"x\"}",
+            "{\"bench\":\"peer-fanout-best\",\"peer\":\"ferry\",\"subscribers\":1000,\"max_rate\":50,\"max_dps\":50000,\"max_p50_ms\":20,\"max_p99_ms\":300,\"stop\":\"x\"}",
             "{\"bench\":\"peer-idle\",\"peer\":\"ferry\",\"connections\":10000,\"rss_per_conn_bytes\":8192,\"heap_per_conn_bytes\":3072,\"cpu_percent\":0.5,\"open_at_end\":10000}",
             "{\"bench\":\"peer-idle\",\"peer\":\"mosquitto\",\"connections\":10000,\"rss_per_conn_bytes\":4096,\"cpu_percent\":0.1,\"open_at_end\":10000}",
             "{\"bench\":\"peer-idle\",\"peer\":\"raw-netty\",\"connections\":10000,\"rss_per_conn_bytes\":2048,\"heap_per_conn_bytes\":1024,\"cpu_percent\":0.2,\"open_at_end\":10000}",
@@ -33,15 +33,17 @@ class PeerReportTest {
     void tablesCarryAbsoluteFiguresAndRatiosToTheBestPeerAndTheCeiling() {
         String md = PeerReport.parse(SAMPLE).markdown("benchmarks/");
 
-        // fan-out, 100 subscribers: best peer nats (20,000), ceiling 40,000; Ferry 30,000
+        // fan-out, 100 subscribers: at p99 <= 50 ms best peer nats (20,000), ceiling 40,000, Ferry 30,000;
+        // highest kept up: best peer nats (40,000), ceiling 80,000, Ferry 60,000
         assertThat(md).contains("**100 subscribers**", "**1,000 subscribers**");
-        assertThat(md).contains("| **ferry** | 30,000 | 300 | 1.50 | 20.0 | 1.50× | 0.75× | p99 above 50.0 ms |");
-        assertThat(md).contains("| nats | 20,000 | 200 | 1.00 | 4.00 | 1.00× | 0.50× |");
-        assertThat(md).contains("| node-ws | 10,000 | 100 | 1.00 | 4.00 | 0.50× | 0.25× |");
-        assertThat(md).contains("| raw-netty | 40,000 | 400 | 1.00 | 4.00 | 2.00× | 1.00× | last step reached |");
-        assertThat(md).contains("| rabbitmq | none sustained |");
-        // 1,000 subscribers: no peer and no ceiling, so no ratios
-        assertThat(md).contains("| **ferry** | 50,000 | 50 | 2.00 | 30.0 | - | - | x |");
+        assertThat(md).contains("| **ferry** | 30,000 | 1.50 | 20.0 | 1.50× | 0.75× | 60,000 | 9.00 | 120 | 1.50× | 0.75× "
+                + "| p99 above 1000 ms (queueing) |");
+        assertThat(md).contains("| nats | 20,000 | 1.00 | 4.00 | 1.00× | 0.50× | 40,000 | 2.00 | 70.0 | 1.00× | 0.50× | x |");
+        assertThat(md).contains("| node-ws | 10,000 | 1.00 | 4.00 | 0.50× | 0.25× | 10,000 | 1.00 | 4.00 | 0.25× | 0.13× | x |");
+        assertThat(md).contains("| raw-netty | 40,000 | 1.00 | 4.00 | 2.00× | 1.00× | 80,000 | 3.00 | 90.0 | 2.00× | 1.00× |");
+        assertThat(md).contains("| rabbitmq | none | - | - | - | - | none | - | - | - | - |");
+        // 1,000 subscribers: nothing within the limit, no peer and no ceiling: no ratios
+        assertThat(md).contains("| **ferry** | none | - | - | - | - | 50,000 | 20.0 | 300 | - | - | x |");
 
         // idle: lower is better; best peer mosquitto (4 KiB), ceiling 2 KiB
         assertThat(md).contains("| **ferry** | 10,000 | 8.0 KiB | 3.0 KiB | 0.50 | 2.00× | 4.00× | 10,000 |");

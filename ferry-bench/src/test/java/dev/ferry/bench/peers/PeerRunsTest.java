@@ -49,7 +49,7 @@ class PeerRunsTest {
 
     private List<PeerFanoutRun.Step> fanout(String peer, PeerCodec codec, URI base) throws Exception {
         PeerFanoutRun.Options options = new PeerFanoutRun.Options(peer, codec, base, "bench.test", 10, 500, 2, 2,
-                0.5, 0.2, 1, 5, 5_000, 5, 2, 1);
+                0.5, 0.2, 1, 5, 5_000, 10_000, 5, 2, 1);
         List<PeerFanoutRun.Step> reported = new ArrayList<>();
         List<PeerFanoutRun.Step> steps = new PeerFanoutRun(options, progress()).run(reported::add);
         assertThat(reported).isEqualTo(steps);
@@ -75,8 +75,10 @@ class PeerRunsTest {
         assertThat(steps.get(0).rate()).isEqualTo(50);
         assertThat(steps.get(steps.size() - 1).rate()).isEqualTo(100);
         assertThat(PeerFanoutRun.best(steps)).isNotNull();
+        assertThat(PeerFanoutRun.highest(steps)).isNotNull();
+        assertThat(steps.get(steps.size() - 1).keptUp()).isTrue();
         assertThat(PeerFanoutCommand.stepJson(new PeerFanoutRun.Options("ferry", new FerryCodec(),
-                base(ferry.webSocketUri()), "bench.test", 10, 500, 2, 2, 0.5, 0.2, 1, 5, 5_000, 5, 2, 1), steps.get(0)))
+                base(ferry.webSocketUri()), "bench.test", 10, 500, 2, 2, 0.5, 0.2, 1, 5, 5_000, 10_000, 5, 2, 1), steps.get(0)))
                 .startsWith("{\"bench\":\"peer-fanout\",\"peer\":\"ferry\",\"codec\":\"ferry\",\"subscribers\":10,\"step\":0,");
     }
 
