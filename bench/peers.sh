@@ -7,7 +7,7 @@
 #
 #   bench/peers.sh --quick            # smoke run (about 2-3 minutes): results in a temporary directory
 #   bench/peers.sh                    # full run (about 15 minutes): results and charts in docs/benchmarks/
-#   bench/peers.sh --only ferry,nats  # some peers only (labels below)
+#   bench/peers.sh --only ferry,nats  # some peers only (labels below; netty-echo: the RPC reference only)
 #   bench/peers.sh --out DIR          # results and charts in DIR
 #
 # Peers (label: how it is started; codec):
@@ -204,8 +204,12 @@ EOF
             local soft hard
             read -r soft hard < <(awk '/Max open files/ {print $4, $5}' "/proc/$pid/limits")
             if [[ "$soft" != "$hard" && "$(id -u)" == 0 ]]; then
-                prlimit --pid "$pid" --nofile="$hard:$hard"
-                echo "prlimit --pid <rabbitmq beam pid> --nofile=$hard:$hard # was $soft:$hard" >> "$commands"
+                if prlimit --pid "$pid" --nofile="$hard:$hard" 2>/dev/null; then
+                    echo "prlimit --pid <rabbitmq beam pid> --nofile=$hard:$hard # was $soft:$hard" >> "$commands"
+                else
+                    echo "peers.sh: could not raise RabbitMQ's descriptor limit ($soft): it will refuse connections beyond about that" >&2
+                    echo "# RabbitMQ's descriptor limit is $soft (soft) / $hard (hard) and could not be raised: about $soft connections at most" >> "$commands"
+                fi
             fi
             echo "rabbitmq-plugins enable rabbitmq_web_stomp # the local RabbitMQ ($(rabbitmqctl version 2>/dev/null || echo '?')), Web-STOMP on 15674 /ws, not restarted between scenarios" >> "$commands"
             return 0 ;;
@@ -246,6 +250,7 @@ echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)" > "$run/load.txt"
 started=$(date +%s)
 
 for label in $peers; do
+    [[ "$label" == netty-echo ]] && continue   # the RPC reference, run at the end
     echo "peers.sh: ---- $label: fan-out" >&2
     start_peer "$label"
     for n in $fanout_sizes; do
@@ -268,7 +273,7 @@ for label in $peers; do
     done
 done
 
-if [[ " $peers " == *" ferry "* ]]; then
+if [[ " $peers " == *" ferry "* || " $peers " == *" netty-echo "* ]]; then
     echo "peers.sh: ---- netty-echo: rpc reference" >&2
     start_peer netty-echo
     run_bench 120 peer-rpc --peer netty-echo --mode echo --url "$url" "${rpc_args[@]}"
