@@ -9,6 +9,7 @@
 #   bench/peers.sh                    # full run (about 15 minutes): results and charts in docs/benchmarks/
 #   bench/peers.sh --only ferry,nats  # some peers only (labels below; netty-echo: the RPC reference only)
 #   bench/peers.sh --out DIR          # results and charts in DIR
+#   bench/peers.sh --scenarios topics # some scenarios only: fanout, topics, idle, rpc (default: all)
 #
 # Peers (label: how it is started; codec):
 #   ferry      java -jar ferry-cli/target/ferry.jar serve (what ./ferry serve runs)      ferry.v1
@@ -29,23 +30,27 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 quick=0
 only=""
 out=""
+scenarios="fanout,topics,idle,rpc"
 while [[ $# -gt 0 ]]; do
     case "$1" in
         --quick) quick=1 ;;
         --only) only="$2"; shift ;;
         --out) out="$2"; shift ;;
+        --scenarios) scenarios="$2"; shift ;;
         -h|--help) sed -n '2,30p' "$0"; exit 0 ;;
         *) echo "peers.sh: unknown argument $1" >&2; exit 2 ;;
     esac
     shift
 done
 
+has() { [[ ",$scenarios," == *",$1,"* ]]; }
 all_peers="ferry raw-netty node-ws socketio nats mosquitto rabbitmq vertx"
 peers="${only//,/ }"
 peers="${peers:-$all_peers}"
 
 if [[ "$quick" == 1 ]]; then
     fanout_sizes="100"
+    topics_size=100
     fanout_args=(--start-deliveries 10000 --factor 2 --steps 3 --initial-warmup 1 --warmup 0.5 --duration 1 --drain 2)
     idle_counts="1000"
     idle_big=""
@@ -53,6 +58,7 @@ if [[ "$quick" == 1 ]]; then
     rpc_args=(--callers 20 --warmup 1 --duration 2)
 else
     fanout_sizes="100 1000 5000"
+    topics_size=1000
     fanout_args=(--start-deliveries 5000 --factor 2 --steps 9 --initial-warmup 2 --warmup 0.5 --duration 1.5 --drain 3)
     idle_counts="10000"
     # the descriptor limit here is 20000 per process (hard), so ~19,000 is as high as one client process goes
@@ -251,16 +257,24 @@ started=$(date +%s)
 
 for label in $peers; do
     [[ "$label" == netty-echo ]] && continue   # the RPC reference, run at the end
-    echo "peers.sh: ---- $label: fan-out" >&2
+    echo "peers.sh: ---- $label: fan-out, many topics, rpc" >&2
     start_peer "$label"
-    for n in $fanout_sizes; do
-        run_bench 240 peer-fanout --peer "$label" --codec "$codec" --url "$url" --subscribers "$n" "${fanout_args[@]}"
-    done
-    if [[ "$label" == ferry ]]; then
-        echo "peers.sh: ---- ferry: rpc" >&2
+    if has fanout; then
+        for n in $fanout_sizes; do
+            run_bench 240 peer-fanout --peer "$label" --codec "$codec" --url "$url" --subscribers "$n" "${fanout_args[@]}"
+        done
+    fi
+    # many topics: each subscriber alone on its topic, 4 publishers spread over the topics (not for the plain
+    # broadcast servers, which have no topics)
+    if has topics && [[ "$codec" != ws ]]; then
+        run_bench 240 peer-fanout --many-topics --publishers 4 --peer "$label" --codec "$codec" --url "$url" \
+            --subscribers "$topics_size" "${fanout_args[@]}"
+    fi
+    if [[ "$label" == ferry ]] && has rpc; then
         run_bench 120 peer-rpc --peer ferry --mode ferry --url "$url" "${rpc_args[@]}"
     fi
     stop_server
+    has idle || continue
     echo "peers.sh: ---- $label: idle (a fresh server process)" >&2
     counts="$idle_counts"
     if [[ -n "$idle_big" && ( "$label" == ferry || "$label" == raw-netty ) ]]; then
@@ -273,7 +287,7 @@ for label in $peers; do
     done
 done
 
-if [[ " $peers " == *" ferry "* || " $peers " == *" netty-echo "* ]]; then
+if has rpc && [[ " $peers " == *" ferry "* || " $peers " == *" netty-echo "* ]]; then
     echo "peers.sh: ---- netty-echo: rpc reference" >&2
     start_peer netty-echo
     run_bench 120 peer-rpc --peer netty-echo --mode echo --url "$url" "${rpc_args[@]}"

@@ -7,7 +7,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code ferry-bench peer-fanout}: stepped fan-out against one peer. Prints one JSON line per step
+ * {@code ferry-bench peer-fanout}: stepped fan-out against one peer (with {@code --many-topics}, the many-topics
+ * scenario: its lines say {@code peer-topics} and {@code peer-topics-best}). Prints one JSON line per step
  * ({@code "bench":"peer-fanout"}) and one for the highest sustained step and the highest that kept up whatever its p99 ({@code "bench":"peer-fanout-best"}).
  * Exit status 0 when at least one step kept up, 1 when none did, 2 on bad usage, 3 when the run could not be
  * set up.
@@ -56,6 +57,12 @@ public final class PeerFanoutCommand implements Callable<Integer> {
     @Option(names = "--p99-cap", defaultValue = "1000", description = "Milliseconds of p99 beyond which a step did not keep up (queueing) and the steps stop (default ${DEFAULT-VALUE}).")
     double p99Cap;
 
+    @Option(names = "--many-topics", description = "Many topics: subscriber i alone on <topic>.<i>, each publication to one of them (the peer-topics scenario).")
+    boolean manyTopics;
+
+    @Option(names = "--publishers", defaultValue = "4", description = "Publisher connections with --many-topics, each taking a share of the topics in turn (default ${DEFAULT-VALUE}).")
+    int publishers;
+
     @Option(names = "--topic", defaultValue = "bench.fanout", description = "Topic, in ferry spelling (default ${DEFAULT-VALUE}).")
     String topic;
 
@@ -74,7 +81,7 @@ public final class PeerFanoutCommand implements Callable<Integer> {
         try {
             options = new PeerFanoutRun.Options(peer, PeerCodecs.byName(codec), url, topic, subscribers,
                     startDeliveries, factor, steps, initialWarmup, warmup, duration, drain, p99Limit, p99Cap, connectConcurrency,
-                    sourceAddresses, clientThreads);
+                    sourceAddresses, clientThreads, manyTopics, publishers);
         } catch (IllegalArgumentException e) {
             System.err.println("peer-fanout: " + e.getMessage());
             return 2;
@@ -87,15 +94,15 @@ public final class PeerFanoutCommand implements Callable<Integer> {
                 Thread.currentThread().interrupt();
             }
             System.err.println("peer-fanout: " + peer + ": run failed: " + e.getMessage());
-            System.out.println(new JsonLine().put("bench", "peer-fanout-best").put("peer", peer).put("codec", codec)
+            System.out.println(new JsonLine().put("bench", manyTopics ? "peer-topics-best" : "peer-fanout-best").put("peer", peer).put("codec", codec)
                     .put("subscribers", subscribers).put("failed", String.valueOf(e.getMessage())));
             return 3;
         }
         PeerFanoutRun.Step best = PeerFanoutRun.best(done);
         PeerFanoutRun.Step highest = PeerFanoutRun.highest(done);
         PeerFanoutRun.Step stop = done.isEmpty() ? null : done.get(done.size() - 1);
-        JsonLine line = new JsonLine().put("bench", "peer-fanout-best").put("peer", peer).put("codec", codec)
-                .put("subscribers", subscribers);
+        JsonLine line = new JsonLine().put("bench", manyTopics ? "peer-topics-best" : "peer-fanout-best").put("peer", peer)
+                .put("codec", codec).put("subscribers", subscribers);
         if (best != null) {
             line.put("rate", best.rate()).put("offered_dps", best.offered()).put("dps", best.deliveriesPerSecond())
                     .put("p50_ms", best.p50Millis()).put("p99_ms", best.p99Millis());
@@ -110,7 +117,7 @@ public final class PeerFanoutCommand implements Callable<Integer> {
     }
 
     static String stepJson(PeerFanoutRun.Options o, PeerFanoutRun.Step s) {
-        return new JsonLine().put("bench", "peer-fanout").put("peer", o.peer()).put("codec", o.codec().name())
+        return new JsonLine().put("bench", o.manyTopics() ? "peer-topics" : "peer-fanout").put("peer", o.peer()).put("codec", o.codec().name())
                 .put("subscribers", o.subscribers()).put("step", s.index()).put("rate", s.rate())
                 .put("offered_dps", s.offered()).put("sent", s.sent()).put("expected", s.expected())
                 .put("received", s.received()).put("dps", s.deliveriesPerSecond()).put("p50_ms", s.p50Millis())

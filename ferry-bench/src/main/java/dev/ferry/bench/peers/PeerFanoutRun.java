@@ -36,10 +36,10 @@ public final class PeerFanoutRun {
             long startDeliveries, double factor, int maxSteps, double initialWarmupSeconds, double warmupSeconds,
             double durationSeconds,
             double drainSeconds, double p99LimitMillis, double p99CapMillis, int connectConcurrency, int sourceAddresses,
-            int clientThreads) {
+            int clientThreads, boolean manyTopics, int publishers) {
         public Options {
             if (subscribers <= 0 || startDeliveries <= 0 || factor <= 1 || maxSteps <= 0 || durationSeconds <= 0
-                    || warmupSeconds < 0 || initialWarmupSeconds < 0 || p99CapMillis < p99LimitMillis || drainSeconds < 0 || connectConcurrency <= 0) {
+                    || warmupSeconds < 0 || initialWarmupSeconds < 0 || publishers <= 0 || p99CapMillis < p99LimitMillis || drainSeconds < 0 || connectConcurrency <= 0) {
                 throw new IllegalArgumentException("subscribers, start-deliveries, steps, duration: > 0; factor: > 1; "
                         + "warmup, drain: >= 0");
             }
@@ -118,45 +118,75 @@ public final class PeerFanoutRun {
             }
         };
         String topic = o.codec().topic(o.topic());
+        // many topics: subscriber i alone on <topic>.<i>, each publication reaches one subscriber; publisher j
+        // takes topics j, j + P, j + 2P, ... in turn. One topic: every publication reaches every subscriber.
+        int pubs = o.manyTopics() ? Math.min(o.publishers(), o.subscribers()) : 1;
+        long fan = o.manyTopics() ? 1 : o.subscribers();
+        String[][] topicsOf = new String[pubs][];
+        for (int j = 0; j < pubs; j++) {
+            topicsOf[j] = new String[(o.subscribers() - j + pubs - 1) / pubs];
+            for (int n = 0; n < topicsOf[j].length; n++) {
+                topicsOf[j][n] = o.manyTopics() ? o.codec().topic(o.topic() + "." + (j + n * pubs)) : topic;
+            }
+        }
         try (PeerClients clients = new PeerClients(o.codec(), o.base(), o.clientThreads())) {
             int sources = PeerClients.sources(o.sourceAddresses(), o.subscribers());
             long connectStart = System.nanoTime();
-            clients.connect(o.subscribers(), i -> topic, subscribers, o.connectConcurrency(), sources, progress);
+            clients.connect(o.subscribers(), i -> topicsOf[i % pubs][i / pubs], subscribers, o.connectConcurrency(),
+                    sources, progress);
             progress.printf("%s: %d subscribers on %s subscribed in %.2f s (%s, %d client threads, %d source addresses)%n",
                     o.peer(), o.subscribers(), clients.url(), (System.nanoTime() - connectStart) / 1e9,
                     clients.transport(), clients.threads(), sources);
-            PeerHandler publisher = clients.connectSolo(publisherListener);
+            List<PeerHandler> publishers = new ArrayList<>();
+            for (int j = 0; j < pubs; j++) {
+                publishers.add(clients.connectSolo(publisherListener));
+            }
             long expectedTotal = 0;
             boolean retried = false;
             for (int k = -1; k < o.maxSteps(); ) {
                 // step -1 warms both sides up (JIT, pools) at the first step's rate; it is neither judged nor reported
                 boolean warming = k < 0;
                 double offeredDeliveries = o.startDeliveries() * Math.pow(o.factor(), Math.max(0, k));
-                long rate = Math.max(1, (long) Math.ceil(offeredDeliveries / o.subscribers()));
+                long ratePerPublisher = Math.max(1, (long) Math.ceil(offeredDeliveries / fan / pubs));
+                long rate = ratePerPublisher * pubs;
                 double stepWarmup = warming ? o.initialWarmupSeconds() : o.warmupSeconds();
                 double stepDuration = warming ? 0.5 : o.durationSeconds();
-                long warmupCount = (long) (rate * stepWarmup);
-                long total = warmupCount + (long) Math.max(1, rate * stepDuration);
+                long warmupPerPublisher = (long) (ratePerPublisher * stepWarmup);
+                long warmupCount = warmupPerPublisher * pubs;
+                long total = warmupPerPublisher + (long) Math.max(1, ratePerPublisher * stepDuration);
                 latencies.snapshot(); // forget anything recorded before this step
                 window.measured.reset();
-                PacedPublisher pacer = new PacedPublisher(publisher.channel(),
-                        (alloc, at) -> publisher.session().publish(alloc, topic, at), total, rate);
+                List<PacedPublisher> pacers = new ArrayList<>();
+                for (int j = 0; j < pubs; j++) {
+                    PeerHandler publisher = publishers.get(j);
+                    String[] own = topicsOf[j];
+                    long[] next = new long[1]; // publisher j's event loop only
+                    pacers.add(new PacedPublisher(publisher.channel(),
+                            (alloc, at) -> publisher.session().publish(alloc, own[(int) (next[0]++ % own.length)], at),
+                            total, ratePerPublisher));
+                }
                 long t0 = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(20);
-                window.from = PacedPublisher.due(t0, warmupCount, rate);
+                window.from = PacedPublisher.due(t0, warmupPerPublisher, ratePerPublisher);
                 window.to = Long.MAX_VALUE;
                 long errorsBefore = errors.sum();
                 long closesBefore = closes.sum();
-                progress.printf("%s: %s: %d publications/s x %d subscribers = %d deliveries/s offered, %.1f s%n",
-                        o.peer(), warming ? "warming up" : "step " + k, rate, o.subscribers(), rate * o.subscribers(),
+                progress.printf("%s: %s: %d publications/s (%d publisher(s)) x %d subscriber(s) each = %d deliveries/s "
+                        + "offered, %.1f s%n", o.peer(), warming ? "warming up" : "step " + k, rate, pubs, fan, rate * fan,
                         stepWarmup + stepDuration);
                 String failure = null;
-                try {
-                    pacer.start(t0).get((long) (stepWarmup + stepDuration) + 30, TimeUnit.SECONDS);
-                } catch (ExecutionException | TimeoutException e) {
-                    failure = "publisher: " + (e.getCause() != null ? e.getCause() : e);
+                List<java.util.concurrent.CompletableFuture<Void>> running = new ArrayList<>();
+                for (PacedPublisher p : pacers) {
+                    running.add(p.start(t0));
                 }
-                long sent = pacer.sent();
-                expectedTotal += sent * o.subscribers();
+                for (java.util.concurrent.CompletableFuture<Void> r : running) {
+                    try {
+                        r.get((long) (stepWarmup + stepDuration) + 30, TimeUnit.SECONDS);
+                    } catch (ExecutionException | TimeoutException e) {
+                        failure = "publisher: " + (e.getCause() != null ? e.getCause() : e);
+                    }
+                }
+                long sent = pacers.stream().mapToLong(PacedPublisher::sent).sum();
+                expectedTotal += sent * fan;
                 long deadline = System.nanoTime() + (long) (o.drainSeconds() * 1e9);
                 while (deliveries.sum() < expectedTotal && System.nanoTime() < deadline) {
                     Thread.sleep(5);
@@ -174,7 +204,7 @@ public final class PeerFanoutRun {
                 double p99 = h.getValueAtPercentile(99) / 1e6;
                 long stepCloses = closes.sum() - closesBefore;
                 long stepErrors = errors.sum() - errorsBefore;
-                long offered = rate * o.subscribers();
+                long offered = rate * fan;
                 String verdict = failure;
                 boolean keptUp = false;
                 if (verdict == null && stepErrors > 0) {
@@ -193,8 +223,7 @@ public final class PeerFanoutRun {
                         verdict = "p99 above " + fmt(o.p99LimitMillis()) + " ms";
                     }
                 }
-                Step step = new Step(k, rate, offered, sent, sent * o.subscribers(),
-                        received - (expectedTotal - sent * o.subscribers()), dps, p50, p99, h.getMaxValue() / 1e6,
+                Step step = new Step(k, rate, offered, sent, sent * fan, received - (expectedTotal - sent * fan), dps, p50, p99, h.getMaxValue() / 1e6,
                         stepCloses, stepErrors, drained, keptUp, verdict);
                 progress.printf("%s: step %d: %.0f deliveries/s, p50 %.2f ms, p99 %.2f ms, max %.1f ms%s%n", o.peer(),
                         k, dps, p50, p99, step.maxMillis(), verdict == null ? "" : " -- " + verdict);

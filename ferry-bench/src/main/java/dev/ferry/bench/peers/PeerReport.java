@@ -60,11 +60,13 @@ public final class PeerReport {
     /** The markdown: one table per scenario; {@code chartPrefix} is put before the chart file names in links. */
     String markdown(String chartPrefix) {
         StringBuilder md = new StringBuilder();
-        fanoutTables(md);
+        fanoutTables(md, "peer-fanout-best", "Fan-out: deliveries/s at p99 ≤ 50 ms, and the highest that kept up");
         if (!of("peer-fanout").isEmpty()) {
             md.append("![deliveries/s vs subscribers](").append(chartPrefix).append(FANOUT_CHART).append(")\n\n");
             md.append("![p99 latency vs offered deliveries/s](").append(chartPrefix).append(LATENCY_CHART).append(")\n\n");
         }
+        fanoutTables(md, "peer-topics-best", "Many topics (each subscriber alone on its topic, publishers spread over "
+                + "the topics): deliveries/s at p99 ≤ 50 ms, and the highest that kept up");
         idleTable(md);
         if (!of("peer-idle").isEmpty()) {
             md.append("![memory per idle connection](").append(chartPrefix).append(MEMORY_CHART).append(")\n\n");
@@ -73,14 +75,14 @@ public final class PeerReport {
         return md.toString();
     }
 
-    private void fanoutTables(StringBuilder md) {
-        List<JsonNode> best = of("peer-fanout-best");
+    private void fanoutTables(StringBuilder md, String bench, String title) {
+        List<JsonNode> best = of(bench);
         if (best.isEmpty()) {
             return;
         }
         TreeSet<Integer> sizes = new TreeSet<>();
         best.forEach(n -> sizes.add(n.path("subscribers").asInt()));
-        md.append("### Fan-out: deliveries/s at p99 ≤ 50 ms, and the highest that kept up\n\n");
+        md.append("### ").append(title).append("\n\n");
         for (int size : sizes) {
             List<JsonNode> rows = best.stream().filter(n -> n.path("subscribers").asInt() == size)
                     .sorted(Comparator.comparingDouble((JsonNode n) -> -n.path("max_dps").asDouble(0))).toList();

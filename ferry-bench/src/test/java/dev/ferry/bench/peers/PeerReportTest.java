@@ -22,6 +22,8 @@ class PeerReportTest {
             "{\"bench\":\"peer-fanout-best\",\"peer\":\"raw-netty\",\"subscribers\":100,\"rate\":400,\"dps\":40000,\"p50_ms\":1,\"p99_ms\":4,\"max_dps\":80000,\"max_p50_ms\":3,\"max_p99_ms\":90,\"stop\":\"last step reached\"}",
             "{\"bench\":\"peer-fanout-best\",\"peer\":\"rabbitmq\",\"subscribers\":100,\"stop\":\"deliveries missing after the drain wait\"}",
             "{\"bench\":\"peer-fanout-best\",\"peer\":\"ferry\",\"subscribers\":1000,\"max_rate\":50,\"max_dps\":50000,\"max_p50_ms\":20,\"max_p99_ms\":300,\"stop\":\"x\"}",
+            "{\"bench\":\"peer-topics-best\",\"peer\":\"ferry\",\"subscribers\":1000,\"rate\":4000,\"dps\":4000,\"p50_ms\":1,\"p99_ms\":9,\"max_dps\":8000,\"max_p50_ms\":2,\"max_p99_ms\":60,\"stop\":\"y\"}",
+            "{\"bench\":\"peer-topics-best\",\"peer\":\"nats\",\"subscribers\":1000,\"rate\":2000,\"dps\":2000,\"p50_ms\":1,\"p99_ms\":9,\"max_dps\":16000,\"max_p50_ms\":2,\"max_p99_ms\":60,\"stop\":\"y\"}",
             "{\"bench\":\"peer-idle\",\"peer\":\"ferry\",\"connections\":10000,\"rss_per_conn_bytes\":8192,\"heap_per_conn_bytes\":3072,\"cpu_percent\":0.5,\"open_at_end\":10000}",
             "{\"bench\":\"peer-idle\",\"peer\":\"mosquitto\",\"connections\":10000,\"rss_per_conn_bytes\":4096,\"cpu_percent\":0.1,\"open_at_end\":10000}",
             "{\"bench\":\"peer-idle\",\"peer\":\"raw-netty\",\"connections\":10000,\"rss_per_conn_bytes\":2048,\"heap_per_conn_bytes\":1024,\"cpu_percent\":0.2,\"open_at_end\":10000}",
@@ -44,6 +46,10 @@ class PeerReportTest {
         assertThat(md).contains("| rabbitmq | none | - | - | - | - | none | - | - | - | - |");
         // 1,000 subscribers: nothing within the limit, no peer and no ceiling: no ratios
         assertThat(md).contains("| **ferry** | none | - | - | - | - | 50,000 | 20.0 | 300 | - | - | x |");
+
+        // many topics: its own table
+        assertThat(md).contains("### Many topics");
+        assertThat(md).contains("| **ferry** | 4,000 | 1.00 | 9.00 | 2.00× | - | 8,000 | 2.00 | 60.0 | 0.50× | - | y |");
 
         // idle: lower is better; best peer mosquitto (4 KiB), ceiling 2 KiB
         assertThat(md).contains("| **ferry** | 10,000 | 8.0 KiB | 3.0 KiB | 0.50 | 2.00× | 4.00× | 10,000 |");

@@ -49,7 +49,7 @@ class PeerRunsTest {
 
     private List<PeerFanoutRun.Step> fanout(String peer, PeerCodec codec, URI base) throws Exception {
         PeerFanoutRun.Options options = new PeerFanoutRun.Options(peer, codec, base, "bench.test", 10, 500, 2, 2,
-                0.5, 0.2, 1, 5, 5_000, 10_000, 5, 2, 1);
+                0.5, 0.2, 1, 5, 5_000, 10_000, 5, 2, 1, false, 1);
         List<PeerFanoutRun.Step> reported = new ArrayList<>();
         List<PeerFanoutRun.Step> steps = new PeerFanoutRun(options, progress()).run(reported::add);
         assertThat(reported).isEqualTo(steps);
@@ -78,8 +78,27 @@ class PeerRunsTest {
         assertThat(PeerFanoutRun.highest(steps)).isNotNull();
         assertThat(steps.get(steps.size() - 1).keptUp()).isTrue();
         assertThat(PeerFanoutCommand.stepJson(new PeerFanoutRun.Options("ferry", new FerryCodec(),
-                base(ferry.webSocketUri()), "bench.test", 10, 500, 2, 2, 0.5, 0.2, 1, 5, 5_000, 10_000, 5, 2, 1), steps.get(0)))
+                base(ferry.webSocketUri()), "bench.test", 10, 500, 2, 2, 0.5, 0.2, 1, 5, 5_000, 10_000, 5, 2, 1, false, 1), steps.get(0)))
                 .startsWith("{\"bench\":\"peer-fanout\",\"peer\":\"ferry\",\"codec\":\"ferry\",\"subscribers\":10,\"step\":0,");
+    }
+
+    @Test
+    @Timeout(90)
+    void manyTopicsThroughFerryDeliverEachPublicationToItsOneSubscriber() throws Exception {
+        PeerFanoutRun.Options options = new PeerFanoutRun.Options("ferry", new FerryCodec(), base(ferry.webSocketUri()),
+                "bench.topics", 10, 200, 2, 2, 0.5, 0.2, 1, 5, 5_000, 10_000, 5, 2, 1, true, 3);
+        List<PeerFanoutRun.Step> steps = new PeerFanoutRun(options, progress()).run(s -> { });
+
+        assertThat(steps).extracting(PeerFanoutRun.Step::index).contains(0, 1).hasSizeBetween(2, 4);
+        for (PeerFanoutRun.Step s : steps) {
+            // 3 publishers at 67 then 134 publications/s in all, each publication to one subscriber
+            assertThat(s.rate() % 3).isZero();
+            assertThat(s.expected()).isEqualTo(s.sent());
+            assertThat(s.received()).isEqualTo(s.expected());
+            assertThat(s.errors()).isZero();
+            assertThat(s.closes()).isZero();
+        }
+        assertThat(PeerFanoutCommand.stepJson(options, steps.get(0))).startsWith("{\"bench\":\"peer-topics\",");
     }
 
     @Test
