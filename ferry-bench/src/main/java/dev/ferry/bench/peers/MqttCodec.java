@@ -19,7 +19,8 @@ import java.util.concurrent.atomic.AtomicLong;
 final class MqttCodec implements PeerCodec {
     static final String NAME = "mqtt";
     static final int KEEP_ALIVE_SECONDS = 30;
-    private static final AtomicLong CLIENT_IDS = new AtomicLong();
+    /** Client ids of this codec's sessions: unique within the process, and with the pid across processes. */
+    private final AtomicLong clientIds = new AtomicLong();
     private static final byte[] PINGREQ = {(byte) 0xC0, 0};
 
     @Override
@@ -49,7 +50,7 @@ final class MqttCodec implements PeerCodec {
 
     @Override
     public PeerSession session() {
-        return new Session("fb-" + ProcessHandle.current().pid() + "-" + CLIENT_IDS.incrementAndGet());
+        return new Session("fb-" + ProcessHandle.current().pid() + "-" + clientIds.incrementAndGet());
     }
 
     /** CONNECT for {@code clientId}: protocol MQTT level 4, clean session, keep-alive. */
