@@ -13,8 +13,9 @@ import java.net.URI;
 import java.util.function.Supplier;
 
 /**
- * The pipeline of a bench connection: HTTP for the upgrade, then WebSocket with subprotocol {@code ferry.v1},
- * whole messages (fragments reassembled), then the application handler. It only builds the pipeline.
+ * The pipeline of a bench connection: HTTP for the upgrade, then WebSocket (subprotocol {@code ferry.v1} unless
+ * told otherwise), whole messages (fragments reassembled), then the application handler. It only builds the
+ * pipeline.
  */
 public final class ClientChannelInitializer extends ChannelInitializer<SocketChannel> {
     public static final String SUBPROTOCOL = "ferry.v1";
@@ -24,9 +25,14 @@ public final class ClientChannelInitializer extends ChannelInitializer<SocketCha
     private final Supplier<ChannelHandler> application;
 
     public ClientChannelInitializer(URI url, Supplier<ChannelHandler> application) {
+        this(url, SUBPROTOCOL, application);
+    }
+
+    /** A pipeline asking for {@code subprotocol} ({@code null}: none) on the upgrade to {@code url}. */
+    public ClientChannelInitializer(URI url, String subprotocol, Supplier<ChannelHandler> application) {
         this.config = WebSocketClientProtocolConfig.newBuilder()
                 .webSocketUri(url)
-                .subprotocol(SUBPROTOCOL)
+                .subprotocol(subprotocol)
                 .version(WebSocketVersion.V13)
                 .maxFramePayloadLength(MAX_MESSAGE_BYTES)
                 .handshakeTimeoutMillis(30_000)

@@ -10,23 +10,23 @@ import org.HdrHistogram.SingleWriterRecorder;
  * Delivery latencies in nanoseconds: one single-writer recorder per event loop, so that recording never contends
  * across threads; {@link #snapshot()} merges them. Values above {@link #HIGHEST} are recorded as {@link #HIGHEST}.
  */
-final class Latencies {
-    static final long HIGHEST = TimeUnit.MINUTES.toNanos(2);
+public final class Latencies {
+    public static final long HIGHEST = TimeUnit.MINUTES.toNanos(2);
     private static final int DIGITS = 3;
 
     private final ConcurrentHashMap<EventExecutor, SingleWriterRecorder> byLoop = new ConcurrentHashMap<>();
 
     /** The recorder to use on {@code loop}; only that loop's thread may record into it. */
-    SingleWriterRecorder forLoop(EventExecutor loop) {
+    public SingleWriterRecorder forLoop(EventExecutor loop) {
         return byLoop.computeIfAbsent(loop, l -> new SingleWriterRecorder(HIGHEST, DIGITS));
     }
 
-    static void record(SingleWriterRecorder recorder, long nanos) {
+    public static void record(SingleWriterRecorder recorder, long nanos) {
         recorder.recordValue(Math.min(Math.max(nanos, 0), HIGHEST));
     }
 
     /** Everything recorded since the previous snapshot, all loops merged. */
-    Histogram snapshot() {
+    public Histogram snapshot() {
         Histogram all = new Histogram(HIGHEST, DIGITS);
         for (SingleWriterRecorder r : byLoop.values()) {
             all.add(r.getIntervalHistogram());

@@ -1,7 +1,9 @@
 package dev.ferry.bench.fanout;
 
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import java.io.IOException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -15,12 +17,19 @@ import java.util.concurrent.TimeUnit;
  * GC pause) therefore catches up in a burst and the delay shows in the measured latency instead of vanishing
  * from it (no coordinated omission). The run is bounded in count: it stops after {@code total}.
  */
-final class PacedPublisher {
+public final class PacedPublisher {
+    /** Makes the frame of one publication stamped with its intended send time; the caller owns the frame. */
+    @FunctionalInterface
+    public interface Frames {
+        WebSocketFrame frame(ByteBufAllocator alloc, long intendedNanos);
+    }
+
+
     /** Most publications written between two flushes when catching up. */
     private static final int MAX_BURST = 256;
 
     private final Channel channel;
-    private final PubFrames frames;
+    private final Frames frames;
     private final long total;
     private final long rate;
     private final CompletableFuture<Void> done = new CompletableFuture<>();
@@ -32,6 +41,11 @@ final class PacedPublisher {
     private volatile long maxLagNanos;
 
     PacedPublisher(Channel channel, PubFrames frames, long total, long rate) {
+        this(channel, (alloc, at) -> new TextWebSocketFrame(frames.encode(alloc, at)), total, rate);
+    }
+
+    /** A publisher of {@code total} frames made by {@code frames}, {@code rate} per second, on {@code channel}. */
+    public PacedPublisher(Channel channel, Frames frames, long total, long rate) {
         this.channel = channel;
         this.frames = frames;
         this.total = total;
@@ -39,23 +53,23 @@ final class PacedPublisher {
     }
 
     /** When publication {@code i} is due, on a schedule starting at {@code t0}. */
-    static long due(long t0, long i, long rate) {
+    public static long due(long t0, long i, long rate) {
         return t0 + i * 1_000_000_000L / rate;
     }
 
     /** Starts the schedule at {@code t0} ({@link System#nanoTime()} base); completes when all are written. */
-    CompletableFuture<Void> start(long t0) {
+    public CompletableFuture<Void> start(long t0) {
         this.t0 = t0;
         channel.eventLoop().schedule(tick, Math.max(0, t0 - System.nanoTime()), TimeUnit.NANOSECONDS);
         return done;
     }
 
-    long sent() {
+    public long sent() {
         return sent;
     }
 
     /** How late a publication left compared with when it was due, at worst. */
-    long maxLagNanos() {
+    public long maxLagNanos() {
         return maxLagNanos;
     }
 
@@ -75,7 +89,7 @@ final class PacedPublisher {
                 break;
             }
             lag = Math.max(lag, now - at);
-            channel.write(new TextWebSocketFrame(frames.encode(channel.alloc(), at)), channel.voidPromise());
+            channel.write(frames.frame(channel.alloc(), at), channel.voidPromise());
             n++;
             burst++;
         }

@@ -1,0 +1,69 @@
+package dev.ferry.bench.peers;
+
+import java.net.URI;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code ferry-bench peer-rpc}: closed-loop round trips through Ferry RPC, or against a WebSocket echo server as
+ * the reference. Prints one JSON line ({@code "bench":"peer-rpc"}). Exit status 0 without errors, 1 with, 2 on bad
+ * usage, 3 when the run could not be set up.
+ */
+@Command(name = "peer-rpc", mixinStandardHelpOptions = true,
+        description = {"Callers -> Ferry -> callee round trips (or a direct WebSocket echo) at a fixed concurrency.",
+                "Progress on stderr; one JSON line on stdout."})
+public final class PeerRpcCommand implements Callable<Integer> {
+    @Option(names = "--peer", required = true, description = "Label in the results, e.g. ferry-rpc or netty-echo.")
+    String peer;
+
+    @Option(names = "--mode", required = true, description = "ferry (call through Ferry) or echo (a WebSocket echo server).")
+    String mode;
+
+    @Option(names = "--url", required = true, description = "Base URL on loopback, e.g. ws://127.0.0.1:8080.")
+    URI url;
+
+    @Option(names = "--callers", defaultValue = "50", description = "Caller connections, one request in flight each (default ${DEFAULT-VALUE}).")
+    int callers;
+
+    @Option(names = "--callees", defaultValue = "1", description = "Callee connections registering the procedure (ferry; default ${DEFAULT-VALUE}).")
+    int callees;
+
+    @Option(names = "--warmup", defaultValue = "2", description = "Warmup seconds (default ${DEFAULT-VALUE}).")
+    double warmup;
+
+    @Option(names = "--duration", defaultValue = "8", description = "Measured seconds (default ${DEFAULT-VALUE}).")
+    double duration;
+
+    @Option(names = "--client-threads", defaultValue = "0", description = "Caller event loops (default 0: one per core).")
+    int clientThreads;
+
+    @Override
+    public Integer call() {
+        PeerRpcRun.Options options;
+        try {
+            options = new PeerRpcRun.Options(peer, PeerRpcRun.Mode.valueOf(mode.toUpperCase(Locale.ROOT)), url, callers,
+                    callees, warmup, duration, clientThreads);
+        } catch (IllegalArgumentException e) {
+            System.err.println("peer-rpc: " + e.getMessage() + " (mode: ferry or echo)");
+            return 2;
+        }
+        JsonLine line = new JsonLine().put("bench", "peer-rpc").put("peer", peer).put("mode", mode)
+                .put("callers", callers);
+        try {
+            PeerRpcRun.Result r = new PeerRpcRun(options, System.err).run();
+            System.out.println(line.put("round_trips", r.roundTrips()).put("rps", r.roundTripsPerSecond())
+                    .put("p50_ms", r.p50Millis()).put("p99_ms", r.p99Millis()).put("max_ms", r.maxMillis())
+                    .put("errors", r.errors()));
+            return r.errors() == 0 ? 0 : 1;
+        } catch (Exception e) {
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            System.err.println("peer-rpc: " + peer + ": run failed: " + e.getMessage());
+            System.out.println(line.put("failed", String.valueOf(e.getMessage())));
+            return 3;
+        }
+    }
+}
