@@ -12,7 +12,7 @@
 #   bench/peers.sh --scenarios topics # some scenarios only: fanout, topics, idle, rpc (default: all)
 #
 # Peers (label: how it is started; codec):
-#   ferry      java -jar ferry-cli/target/ferry.jar serve (what ./ferry serve runs)      ferry.v1
+#   ferry      java <./ferry's serve options> -jar ferry-cli/target/ferry.jar serve         ferry.v1
 #   raw-netty  ferry-bench peer-server --kind broadcast (the JVM's fan-out ceiling)       plain ws broadcast
 #   node-ws    node bench/peers/ws-broadcast.js (Node ws)                                plain ws broadcast
 #   socketio   node bench/peers/socketio.js (Socket.IO 4, websocket transport)           socketio
@@ -95,6 +95,10 @@ fi
 cp "$bench_jar" "$run/ferry-bench.jar"
 cp "$ferry_jar" "$run/ferry.jar"
 bench=(java -jar "$run/ferry-bench.jar")
+# Ferry runs with the JVM options ./ferry gives `serve` (one source: the launcher), unless FERRY_JAVA_OPTS is set.
+if [[ -z "${FERRY_JAVA_OPTS+set}" ]]; then
+    FERRY_JAVA_OPTS="$(sed -n 's/^serve_java_opts="\(.*\)"$/\1/p' "$root/ferry")"
+fi
 
 # ---- Node peers: their own package.json and package-lock.json, installed with npm ci
 if [[ ! -d "$root/bench/peers/node_modules" || "$root/bench/peers/package-lock.json" -nt "$root/bench/peers/node_modules" ]]; then
@@ -148,9 +152,10 @@ start_peer() {
     case "$label" in
         ferry)
             codec=ferry; jvm=--jvm
-            FERRY_WEBSOCKET_OUTBOUND_QUEUE_BYTES=64MiB java -jar "$run/ferry.jar" serve --host 127.0.0.1 --port "$port" \
+            # shellcheck disable=SC2086 # FERRY_JAVA_OPTS is a list of options
+            FERRY_WEBSOCKET_OUTBOUND_QUEUE_BYTES=64MiB java $FERRY_JAVA_OPTS -jar "$run/ferry.jar" serve --host 127.0.0.1 --port "$port" \
                 --set websocket.ping-interval=10s --set websocket.idle-timeout=30s > "$log" 2>&1 &
-            echo "FERRY_WEBSOCKET_OUTBOUND_QUEUE_BYTES=64MiB java -jar ferry-cli/target/ferry.jar serve --host 127.0.0.1 --port $port --set websocket.ping-interval=10s --set websocket.idle-timeout=30s" >> "$commands" ;;
+            echo "FERRY_WEBSOCKET_OUTBOUND_QUEUE_BYTES=64MiB java $FERRY_JAVA_OPTS -jar ferry-cli/target/ferry.jar serve --host 127.0.0.1 --port $port --set websocket.ping-interval=10s --set websocket.idle-timeout=30s" >> "$commands" ;;
         raw-netty)
             codec=ws; jvm=--jvm
             "${bench[@]}" peer-server --kind broadcast --port "$port" > "$log" 2>&1 &
