@@ -23,8 +23,18 @@ public final class WebSocketFraming {
     /** A new (pooled) buffer holding {@code payload}'s readable bytes as one text or binary frame. */
     public static ByteBuf frame(ByteBuf payload, boolean binary) {
         int n = payload.readableBytes();
+        ByteBuf out = header(PooledByteBufAllocator.DEFAULT, n, binary);
+        out.writeBytes(payload, payload.readerIndex(), n);
+        return out;
+    }
+
+    /**
+     * A new buffer from {@code alloc} holding the header of a text or binary frame of {@code n} payload bytes, with
+     * room for the payload, which the caller writes next.
+     */
+    public static ByteBuf header(io.netty.buffer.ByteBufAllocator alloc, int n, boolean binary) {
         int header = n < 126 ? 2 : n <= 0xFFFF ? 4 : 10;
-        ByteBuf out = PooledByteBufAllocator.DEFAULT.directBuffer(header + n);
+        ByteBuf out = alloc.directBuffer(header + n);
         out.writeByte(0x80 | (binary ? 0x2 : 0x1)); // FIN, opcode
         if (n < 126) {
             out.writeByte(n);
@@ -35,7 +45,6 @@ public final class WebSocketFraming {
             out.writeByte(127);
             out.writeLong(n);
         }
-        out.writeBytes(payload, payload.readerIndex(), n);
         return out;
     }
 }

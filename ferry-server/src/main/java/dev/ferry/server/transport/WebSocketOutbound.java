@@ -51,6 +51,19 @@ public final class WebSocketOutbound implements Outbound {
     private long queuedBytes;
     private boolean flushScheduled;
     private boolean closing;
+    /**
+     * Text publications framed for this loop ({@link #sendFramed}) that came while nothing waited, held until the
+     * flush: one is written as it is, several as one LF-batched text message (docs/protocol.md §2) built from
+     * their payloads. Null until a connection first has two publications to batch.
+     */
+    private java.util.ArrayList<ByteBuf> batch;
+    /** The first (often the only) publication of the current batch. */
+    private ByteBuf batchFirst;
+    private int batchPayloadBytes;
+
+    /** A batch is written out once it holds this many publications or payload bytes, flush or not. */
+    static final int MAX_BATCH_FRAMES = 64;
+    static final int MAX_BATCH_BYTES = 64 * 1024;
 
     public WebSocketOutbound(ChannelHandlerContext ctx, ServerContext server, long limitBytes) {
         this.ctx = ctx;
@@ -75,6 +88,7 @@ public final class WebSocketOutbound implements Outbound {
             encoded.release();
             return;
         }
+        writeBatch();
         enqueue(binary ? new BinaryWebSocketFrame(encoded) : new TextWebSocketFrame(encoded));
     }
 
@@ -85,6 +99,7 @@ public final class WebSocketOutbound implements Outbound {
             encoded.release();
             return;
         }
+        writeBatch();
         WebSocketFrame frame = binary ? new BinaryWebSocketFrame(encoded) : new TextWebSocketFrame(encoded);
         onWritten().put(frame, written);
         enqueue(frame);
@@ -106,15 +121,81 @@ public final class WebSocketOutbound implements Outbound {
             framed.release();
             return;
         }
+        if (written == null && nothingWaits() && ctx.channel().isWritable() && framed.getByte(framed.readerIndex()) == TEXT_FIN) {
+            batch(framed, payloadBytes);
+            return;
+        }
+        writeBatch();
         if (written != null) {
             onWritten().put(framed, written);
         }
         enqueue(framed);
     }
 
+    /** First byte of an unfragmented text frame (FIN, opcode 1), as {@link WebSocketFraming} writes it. */
+    private static final byte TEXT_FIN = (byte) 0x81;
+
+    private void batch(ByteBuf framed, int payloadBytes) {
+        if (batchFirst == null) {
+            batchFirst = framed;
+        } else {
+            if (batch == null) {
+                batch = new java.util.ArrayList<>(8);
+            }
+            batch.add(framed);
+        }
+        batchPayloadBytes += payloadBytes;
+        if (batchPayloadBytes >= MAX_BATCH_BYTES || (batch != null && batch.size() + 1 >= MAX_BATCH_FRAMES)) {
+            writeBatch();
+        }
+        scheduleFlush();
+    }
+
+    /**
+     * Writes the publications batched so far, ahead of whatever comes next: the only one as it was framed, or all
+     * of them as one text message whose payload is theirs joined by LF (one header, one write, one message for the
+     * client to read instead of many). The batch's frames are released.
+     */
+    private void writeBatch() {
+        ByteBuf first = batchFirst;
+        if (first == null) {
+            return;
+        }
+        batchFirst = null;
+        if (batch == null || batch.isEmpty()) {
+            batchPayloadBytes = 0;
+            ctx.write(first, ctx.voidPromise());
+            return;
+        }
+        int frames = batch.size() + 1;
+        int length = batchPayloadBytes + frames - 1;
+        ByteBuf out = WebSocketFraming.header(ctx.alloc(), length, false);
+        appendPayload(out, first);
+        for (int i = 0; i < batch.size(); i++) {
+            out.writeByte(dev.ferry.protocol.FrameCodec.LF);
+            appendPayload(out, batch.get(i));
+        }
+        batch.clear();
+        batchPayloadBytes = 0;
+        ctx.write(out, ctx.voidPromise());
+    }
+
+    /** Copies a framed publication's payload (what follows its header) into {@code out}, and releases it. */
+    private static void appendPayload(ByteBuf out, ByteBuf framed) {
+        try {
+            int at = framed.readerIndex();
+            int len7 = framed.getByte(at + 1) & 0x7F;
+            int header = len7 < 126 ? 2 : len7 == 126 ? 4 : 10;
+            out.writeBytes(framed, at + header, framed.readableBytes() - header);
+        } finally {
+            framed.release();
+        }
+    }
+
     @Override
     public void sendDroppable(ByteBuf encoded, boolean binary) {
         assert ctx.executor().inEventLoop();
+        writeBatch();
         if (closing || (!(nothingWaits() && ctx.channel().isWritable())
                 && queuedBytes + encoded.readableBytes() > limitBytes)) {
             encoded.release();
@@ -207,6 +288,7 @@ public final class WebSocketOutbound implements Outbound {
 
     private void flushNow() {
         flushScheduled = false;
+        writeBatch();
         ctx.flush();
     }
 
@@ -220,6 +302,7 @@ public final class WebSocketOutbound implements Outbound {
         if (closing) {
             return;
         }
+        writeBatch();
         closing = true;
         CloseWebSocketFrame close = new CloseWebSocketFrame(code, reason);
         if (nothingWaits() && ctx.channel().isWritable()) {
@@ -255,8 +338,17 @@ public final class WebSocketOutbound implements Outbound {
         releaseQueue();
     }
 
-    /** Releases whatever is still queued. */
+    /** Releases whatever is still queued or batched. */
     private void releaseQueue() {
+        if (batchFirst != null) {
+            batchFirst.release();
+            batchFirst = null;
+            if (batch != null) {
+                batch.forEach(ByteBuf::release);
+                batch.clear();
+            }
+            batchPayloadBytes = 0;
+        }
         Object f;
         while (queue != null && (f = queue.poll()) != null) {
             io.netty.util.ReferenceCountUtil.release(f);

@@ -105,6 +105,65 @@ class WebSocketOutboundTest {
         assertThat(server.outboundQueuedBytes()).isZero();
     }
 
+    private static io.netty.buffer.ByteBuf framedText(String payload) {
+        return WebSocketFraming.frame(Unpooled.copiedBuffer(payload, StandardCharsets.UTF_8), false);
+    }
+
+    /** The payload text of a frame written by the outbound as raw RFC 6455 bytes (unmasked, one frame). */
+    private static String payloadOf(Object written) {
+        io.netty.buffer.ByteBuf b = (io.netty.buffer.ByteBuf) written;
+        try {
+            int len7 = b.getByte(b.readerIndex() + 1) & 0x7F;
+            int header = len7 < 126 ? 2 : len7 == 126 ? 4 : 10;
+            assertThat(b.getByte(b.readerIndex())).as("FIN + text").isEqualTo((byte) 0x81);
+            return b.toString(b.readerIndex() + header, b.readableBytes() - header, StandardCharsets.UTF_8);
+        } finally {
+            b.release();
+        }
+    }
+
+    @Test
+    void publicationsOfOneLoopRunGoOutAsOneLfBatchedMessage() {
+        WebSocketOutbound out = new WebSocketOutbound(ctx, server, 1 << 20);
+        for (int i = 1; i <= 3; i++) {
+            String msg = "{\"type\":\"msg\",\"topic\":\"t\",\"offset\":" + i + ",\"data\":" + i + "}";
+            out.sendFramed(framedText(msg), msg.length(), null);
+        }
+        assertThat((Object) channel.readOutbound()).as("held until the flush").isNull();
+        channel.runPendingTasks(); // the loop's flush
+        assertThat(payloadOf(channel.readOutbound())).isEqualTo(
+                "{\"type\":\"msg\",\"topic\":\"t\",\"offset\":1,\"data\":1}\n"
+                        + "{\"type\":\"msg\",\"topic\":\"t\",\"offset\":2,\"data\":2}\n"
+                        + "{\"type\":\"msg\",\"topic\":\"t\",\"offset\":3,\"data\":3}");
+        assertThat((Object) channel.readOutbound()).isNull();
+        String one = "{\"type\":\"msg\",\"topic\":\"t\",\"offset\":4,\"data\":4}";
+        out.sendFramed(framedText(one), one.length(), null);
+        channel.runPendingTasks();
+        assertThat(payloadOf(channel.readOutbound())).as("a lone publication is written as framed").isEqualTo(one);
+    }
+
+    @Test
+    void aBatchKeepsItsPlaceAmongOtherFramesAndHasABound() {
+        WebSocketOutbound out = new WebSocketOutbound(ctx, server, 1 << 20);
+        out.sendFramed(framedText("{\"n\":1}"), 7, null);
+        out.sendFramed(framedText("{\"n\":2}"), 7, null);
+        out.send(new Frame.Pong(9)); // not batchable: the batch goes out first
+        out.sendFramed(framedText("{\"n\":3}"), 7, null);
+        for (int i = 0; i < WebSocketOutbound.MAX_BATCH_FRAMES; i++) {
+            out.sendFramed(framedText("{\"m\":" + i + "}"), ("{\"m\":" + i + "}").length(), null);
+        }
+        channel.runPendingTasks();
+        assertThat(payloadOf(channel.readOutbound())).isEqualTo("{\"n\":1}\n{\"n\":2}");
+        TextWebSocketFrame pong = channel.readOutbound();
+        assertThat(text(pong)).isEqualTo("{\"type\":\"pong\",\"id\":9}");
+        pong.release();
+        String full = payloadOf(channel.readOutbound());
+        assertThat(full.split("\n")).as("bounded").hasSize(WebSocketOutbound.MAX_BATCH_FRAMES).startsWith("{\"n\":3}");
+        String rest = payloadOf(channel.readOutbound());
+        assertThat(rest.split("\n")).hasSize(1);
+        assertThat((Object) channel.readOutbound()).isNull();
+    }
+
     @Test
     void afterTheChannelClosedWhatArrivesIsReleasedAtOnce() {
         WebSocketOutbound out = new WebSocketOutbound(ctx, server, 4096);
