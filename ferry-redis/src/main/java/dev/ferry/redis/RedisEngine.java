@@ -395,10 +395,11 @@ public final class RedisEngine implements Engine, RemoteProcedures, dev.ferry.se
     }
 
     @Override
-    public void registered(String proc) {
+    public java.util.concurrent.CompletionStage<Void> registered(String proc) {
         if (redis != null && connection.isOpen()) {
-            register(proc).exceptionally(e -> null);
+            return register(proc).thenApply(ok -> (Void) null);
         }
+        return CompletableFuture.failedFuture(new IllegalStateException("Redis is not connected"));
     }
 
     /** Registers (or renews) this node as having callees of {@code proc}, for {@link #NODE_TTL}. */

@@ -7,8 +7,11 @@ import dev.ferry.protocol.Payload;
  * which procedures have callees on this node, and hands it the calls for which this node has none.
  */
 public interface RemoteProcedures {
-    /** This node now has at least one callee of {@code proc}. */
-    void registered(String proc);
+    /**
+     * This node now has at least one callee of {@code proc}. The stage completes once other nodes can route calls
+     * here (exceptionally when the backend could not be told; the registration is renewed later).
+     */
+    java.util.concurrent.CompletionStage<Void> registered(String proc);
 
     /** This node no longer has any callee of {@code proc}. */
     void unregistered(String proc);

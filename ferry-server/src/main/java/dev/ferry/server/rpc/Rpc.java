@@ -92,7 +92,11 @@ public final class Rpc {
     }
 
     /** Adds {@code callee} to the procedure's callees (no effect when already there). */
-    public void register(String proc, Callee callee) {
+    /**
+     * Adds {@code callee} to the procedure. The stage completes once calls from other nodes can reach it too (at
+     * once without a cluster, or when this node already had a callee of it); it never completes exceptionally.
+     */
+    public java.util.concurrent.CompletionStage<Void> register(String proc, Callee callee) {
         boolean[] first = new boolean[1];
         procedures.compute(proc, (k, cs) -> {
             first[0] = cs == null;
@@ -106,8 +110,11 @@ public final class Rpc {
         });
         RemoteProcedures r = remote;
         if (first[0] && r != null) {
-            r.registered(proc);
+            // a backend that could not be told is not the callee's problem: local calls reach it, and the
+            // registration is renewed with the node's heartbeat
+            return r.registered(proc).exceptionally(e -> null);
         }
+        return java.util.concurrent.CompletableFuture.completedFuture(null);
     }
 
     /** Removes {@code callee} from the procedure; calls already routed to it may still be answered. */

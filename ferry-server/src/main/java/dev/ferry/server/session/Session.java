@@ -399,10 +399,13 @@ public final class Session implements FrameCodec.Sink, Subscriber, Callee, Calle
         if (refusedWhileDraining(r.id())) {
             return;
         }
+        Frame.Result registered = new Frame.Result(r.id(), object("proc", r.proc()));
         if (writableProcedures().add(r.proc())) {
-            context.rpc().register(r.proc(), this);
+            // answered once the cluster can route calls here: a caller on another node told "registered" finds it
+            context.rpc().register(r.proc(), this).whenComplete((ok, e) -> inLoop(() -> out.send(registered)));
+        } else {
+            out.send(registered);
         }
-        out.send(new Frame.Result(r.id(), object("proc", r.proc())));
     }
 
     private void unregister(Frame.Unregister u) {
