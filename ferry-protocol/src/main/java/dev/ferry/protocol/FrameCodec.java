@@ -5,7 +5,6 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.io.JsonStringEncoder;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
@@ -675,7 +674,7 @@ public final class FrameCodec {
             w.num("version", s.version()).raw(",\"patch\":").bytes(s.patch().bytes());
         }
         if (payload != null && payload.isBinary()) {
-            w.raw("}").out.write(LF);
+            w.raw("}").write(LF);
             w.bytes(payload.bytes());
         } else {
             if (payload != null) {
@@ -683,7 +682,7 @@ public final class FrameCodec {
             }
             w.raw("}");
         }
-        return w.out.toByteArray();
+        return w.toByteArray();
     }
 
     private static void positions(Writer w, java.util.List<Frame.Position> since) {
@@ -708,27 +707,66 @@ public final class FrameCodec {
         return out;
     }
 
+    /**
+     * The encoder's buffer: a plain growable byte array (a {@code ByteArrayOutputStream} synchronizes every byte it
+     * is given, which made encoding a {@code msg} several times slower).
+     */
     private static final class Writer {
-        final ByteArrayOutputStream out;
+        private byte[] buf;
+        private int len;
 
         Writer(int size) {
-            out = new ByteArrayOutputStream(size);
+            buf = new byte[size];
+        }
+
+        private void room(int more) {
+            if (len + more > buf.length) {
+                buf = Arrays.copyOf(buf, Math.max(buf.length * 2, len + more));
+            }
+        }
+
+        Writer write(byte b) {
+            room(1);
+            buf[len++] = b;
+            return this;
         }
 
         Writer raw(String ascii) {
-            for (int i = 0; i < ascii.length(); i++) {
-                out.write(ascii.charAt(i));
+            int n = ascii.length();
+            room(n);
+            for (int i = 0; i < n; i++) {
+                buf[len++] = (byte) ascii.charAt(i);
             }
             return this;
         }
 
         Writer bytes(byte[] b) {
-            out.write(b, 0, b.length);
+            room(b.length);
+            System.arraycopy(b, 0, buf, len, b.length);
+            len += b.length;
             return this;
         }
 
+        /** A JSON string literal; printable ASCII without quote or backslash (topics, ids, epochs) is copied as is. */
         Writer quoted(String s) {
-            return bytes(quote(s));
+            int n = s.length();
+            for (int i = 0; i < n; i++) {
+                char c = s.charAt(i);
+                if (c < 0x20 || c > 0x7E || c == '"' || c == '\\') {
+                    return bytes(quote(s));
+                }
+            }
+            room(n + 2);
+            buf[len++] = '"';
+            for (int i = 0; i < n; i++) {
+                buf[len++] = (byte) s.charAt(i);
+            }
+            buf[len++] = '"';
+            return this;
+        }
+
+        byte[] toByteArray() {
+            return len == buf.length ? buf : Arrays.copyOf(buf, len);
         }
 
         Writer id(long id) {

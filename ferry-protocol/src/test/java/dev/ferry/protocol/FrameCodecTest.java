@@ -32,6 +32,28 @@ class FrameCodecTest {
     }
 
     @Test
+    void stringsAreEscapedOnlyWhereJsonNeedsIt() {
+        String tricky = "say \"hi\" \\ tab\t line\n é ✓ \u0001";
+        byte[] encoded = FrameCodec.encode(new Frame.Error(3, "bad_frame", tricky, null));
+        String text = new String(encoded, StandardCharsets.UTF_8);
+        assertThat(text).doesNotContain("\n").contains("\\\"hi\\\"", "\\\\", "\\t", "\\n", "é ✓", "\\u0001");
+        com.fasterxml.jackson.databind.JsonNode parsed = readTree(text);
+        assertThat(parsed.path("message").asText()).isEqualTo(tricky);
+        // plain ASCII (topics, epochs) is copied as it is
+        String msg = new String(FrameCodec.encode(new Frame.Msg("a.b-c_d", 7, "9f2c0a1b7d3e", Payload.json("1"))),
+                StandardCharsets.UTF_8);
+        assertThat(msg).isEqualTo("{\"type\":\"msg\",\"topic\":\"a.b-c_d\",\"offset\":7,\"epoch\":\"9f2c0a1b7d3e\",\"data\":1}");
+    }
+
+    private static com.fasterxml.jackson.databind.JsonNode readTree(String json) {
+        try {
+            return new com.fasterxml.jackson.databind.ObjectMapper().readTree(json);
+        } catch (java.io.IOException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    @Test
     void batchKeepsPayloadsVerbatim() {
         Collect c = decode("{\"type\":\"pub\",\"topic\":\"a.b\",\"data\":{\"x\": [1, 2.50, \"é\"]}}\n"
                 + "{\"type\":\"pub\",\"id\":7,\"ack\":true,\"data\":\"second\",\"topic\":\"a.c\"}\n");
