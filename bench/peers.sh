@@ -80,18 +80,10 @@ commands="$run/commands.txt"
 echo "peers.sh: run directory $run, report into $out" >&2
 
 # ---- build (when stale) and copy the jars, so that a rebuild during the run cannot pull classes from under a JVM
-bench_jar="$root/ferry-bench/target/ferry-bench.jar"
-ferry_jar="$root/ferry-cli/target/ferry.jar"
-stale=0
-for jar in "$bench_jar" "$ferry_jar"; do
-    if [[ ! -f "$jar" ]] || [[ -n "$(find "$root/pom.xml" "$root"/ferry-*/pom.xml "$root"/ferry-*/src/main -type f -newer "$jar" -print -quit 2>/dev/null)" ]]; then
-        stale=1
-    fi
-done
-if [[ "$stale" == 1 ]]; then
-    echo "peers.sh: building ferry-cli and ferry-bench jars" >&2
-    (cd "$root" && mvn -q -B -ntp -pl ferry-cli,ferry-bench -am package -DskipTests)
-fi
+# shellcheck source=bench/lib.sh
+source "$root/bench/lib.sh"
+build_jars_when_stale
+ferry_jar="$server_jar"
 cp "$bench_jar" "$run/ferry-bench.jar"
 cp "$ferry_jar" "$run/ferry.jar"
 bench=(java -jar "$run/ferry-bench.jar")

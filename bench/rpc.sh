@@ -10,18 +10,9 @@
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-server_jar="$root/ferry-cli/target/ferry.jar"
-bench_jar="$root/ferry-bench/target/ferry-bench.jar"
-
-stale() {
-    local jar=$1
-    [[ -f "$jar" ]] || return 0
-    [[ -n "$(find "$root/pom.xml" "$root"/ferry-*/pom.xml "$root"/ferry-*/src/main -type f -newer "$jar" -print -quit)" ]]
-}
-if stale "$server_jar" || stale "$bench_jar"; then
-    echo "building $server_jar and $bench_jar" >&2
-    (cd "$root" && mvn -q -B -ntp -pl ferry-cli,ferry-bench -am package -DskipTests)
-fi
+# shellcheck source=bench/lib.sh
+source "$root/bench/lib.sh"
+build_jars_when_stale
 
 port=$((20000 + RANDOM % 5000))
 echo_port=$((port + 5000))

@@ -92,7 +92,7 @@ final class MqttCodec implements PeerCodec {
 
     static final class Session implements PeerSession {
         private final String clientId;
-        private ByteBuf pending = Unpooled.EMPTY_BUFFER;
+        private final StreamReassembly stream = new StreamReassembly();
         private String subscribeTo;
         private String pubTopic;
         private byte[] pubTopicBytes;
@@ -128,34 +128,7 @@ final class MqttCodec implements PeerCodec {
 
         @Override
         public void read(WebSocketFrame frame, PeerSink sink) {
-            ByteBuf in = frame.content();
-            ByteBuf buf;
-            if (pending.isReadable()) {
-                pending.writeBytes(in, in.readerIndex(), in.readableBytes());
-                buf = pending;
-            } else {
-                buf = in;
-            }
-            int at = buf.readerIndex();
-            int end = buf.writerIndex();
-            while (at < end) {
-                int used = packet(buf, at, end, sink);
-                if (used == 0) {
-                    break;
-                }
-                at += used;
-            }
-            if (at < end) {
-                if (buf == pending) {
-                    pending.readerIndex(at);
-                    pending.discardReadBytes();
-                } else {
-                    pending = Unpooled.buffer(Math.max(256, (end - at) * 2));
-                    pending.writeBytes(in, at, end - at);
-                }
-            } else if (buf == pending) {
-                pending.clear();
-            }
+            stream.read(frame.content(), (buf, at, end) -> packet(buf, at, end, sink));
         }
 
         /** Reads the packet at {@code at}; returns its size, 0 when it is not complete yet. */
@@ -218,8 +191,7 @@ final class MqttCodec implements PeerCodec {
 
         @Override
         public void close() {
-            pending.release();
-            pending = Unpooled.EMPTY_BUFFER;
+            stream.release();
         }
     }
 }

@@ -2,7 +2,6 @@ package dev.ferry.bench.peers;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
-import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import java.nio.charset.StandardCharsets;
@@ -43,7 +42,7 @@ final class NatsCodec implements PeerCodec {
 
     static final class Session implements PeerSession {
         /** Bytes of an operation not complete yet (heap, grows as needed). */
-        private ByteBuf pending = Unpooled.EMPTY_BUFFER;
+        private final StreamReassembly stream = new StreamReassembly();
         private boolean subscribing;
         private boolean ready;
         private String pubTopic;
@@ -75,34 +74,7 @@ final class NatsCodec implements PeerCodec {
 
         @Override
         public void read(WebSocketFrame frame, PeerSink sink) {
-            ByteBuf in = frame.content();
-            ByteBuf buf;
-            if (pending.isReadable()) {
-                pending.writeBytes(in, in.readerIndex(), in.readableBytes());
-                buf = pending;
-            } else {
-                buf = in;
-            }
-            int at = buf.readerIndex();
-            int end = buf.writerIndex();
-            while (at < end) {
-                int used = operation(buf, at, end, sink);
-                if (used == 0) {
-                    break;
-                }
-                at += used;
-            }
-            if (at < end) {
-                if (buf == pending) {
-                    pending.readerIndex(at);
-                    pending.discardReadBytes();
-                } else {
-                    pending = Unpooled.buffer(Math.max(256, (end - at) * 2));
-                    pending.writeBytes(in, at, end - at);
-                }
-            } else if (buf == pending) {
-                pending.clear();
-            }
+            stream.read(frame.content(), (buf, at, end) -> operation(buf, at, end, sink));
         }
 
         /** Reads the operation at {@code at}; returns the bytes it took, 0 when it is not complete yet. */
@@ -172,8 +144,7 @@ final class NatsCodec implements PeerCodec {
 
         @Override
         public void close() {
-            pending.release();
-            pending = Unpooled.EMPTY_BUFFER;
+            stream.release();
         }
     }
 }
