@@ -1,42 +1,18 @@
 // End-to-end in headless Chromium (Debian's chromium driven by playwright-core, no browser download): the demo
 // page, two pages chatting, MultiWebSocket and a per-topic socket from a page. FERRY_HTTP_URL is the server;
 // FERRY_CHROMIUM the browser (default /usr/bin/chromium).
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import net from 'node:net';
-import { chromium } from 'playwright-core';
+import { launchChromium, skip } from './chromium.js';
 import { WebSocket } from 'ws';
 import { Ferry } from '../../src/index.js';
 import { httpUrl, wsBase } from '../helpers.js';
 
-const executablePath = process.env.FERRY_CHROMIUM || '/usr/bin/chromium';
-const skip = !httpUrl ? 'FERRY_HTTP_URL is not set'
-  : !existsSync(executablePath) ? `no Chromium at ${executablePath} (apt-get install chromium, or set FERRY_CHROMIUM)` : false;
-
-let context;
-let profile;
-
-before(async () => {
-  if (skip) return;
-  profile = mkdtempSync(join(tmpdir(), 'ferry-chromium-'));
-  context = await chromium.launchPersistentContext(profile, {
-    executablePath,
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
-});
-
-after(async () => {
-  if (context) await context.close();
-  if (profile) rmSync(profile, { recursive: true, force: true });
-});
+const browser = launchChromium();
 
 async function demoPage() {
-  const page = await context.newPage();
+  const page = await browser.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
   await page.goto(httpUrl + '/');
@@ -106,7 +82,7 @@ test('MultiWebSocket, JSONWebSocket and RelativeWebSocket work in the browser', 
 });
 
 test('with WebSocket blocked, a page falls back to the HTTP-only session by itself', { skip }, async () => {
-  const page = await context.newPage();
+  const page = await browser.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
   // A network that breaks WebSockets: every WebSocket closes before it opens.
@@ -173,7 +149,7 @@ function tcpProxy(targetPort) {
 test('a page\'s EventSource resumes with Last-Event-ID after a forced disconnect, missing nothing', { skip }, async () => {
   const proxy = await tcpProxy(Number(new URL(httpUrl).port));
   const publisher = new Ferry(wsBase + '/v1/ws', { WebSocket });
-  const page = await context.newPage();
+  const page = await browser.newPage();
   try {
     await page.goto(`http://127.0.0.1:${proxy.port}/`);
     await page.evaluate(() => new Promise((resolve, reject) => {

@@ -1,37 +1,13 @@
 // The shared to-do page (/todo.html, served by `ferry serve --demo`) in headless Chromium: two pages editing one
 // list at once, presence of both, and the error shown when the server refuses a change. FERRY_HTTP_URL is the
 // server (started with --demo); FERRY_CHROMIUM the browser (default /usr/bin/chromium).
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium } from 'playwright-core';
+import { launchChromium, skip } from './chromium.js';
 import { httpUrl } from '../helpers.js';
 
-const executablePath = process.env.FERRY_CHROMIUM || '/usr/bin/chromium';
-const skip = !httpUrl ? 'FERRY_HTTP_URL is not set'
-  : !existsSync(executablePath) ? `no Chromium at ${executablePath} (apt-get install chromium, or set FERRY_CHROMIUM)` : false;
 const WAIT = { timeout: 10000 };
-
-let context;
-let profile;
-
-before(async () => {
-  if (skip) return;
-  profile = mkdtempSync(join(tmpdir(), 'ferry-chromium-'));
-  context = await chromium.launchPersistentContext(profile, {
-    executablePath,
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
-});
-
-after(async () => {
-  if (context) await context.close();
-  if (profile) rmSync(profile, { recursive: true, force: true });
-});
+const browser = launchChromium();
 
 /** A list no other test uses. */
 const freshList = () => `t${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
@@ -41,7 +17,7 @@ const freshList = () => `t${Date.now().toString(36)}${Math.random().toString(36)
  * runs before the page loads (e.g. to route its WebSocket).
  */
 async function openTodo(list, name, beforeOpen = async () => {}) {
-  const page = await context.newPage();
+  const page = await browser.newPage();
   await beforeOpen(page);
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
@@ -225,7 +201,7 @@ test('a change the server refuses is shown, and the list stays as it was', { ski
 });
 
 test('a list name that is not one topic word opens the shared list', { skip }, async () => {
-  const page = await context.newPage();
+  const page = await browser.newPage();
   await page.goto(`${httpUrl}/todo.html?list=bad.name`);
   await page.waitForSelector('body[data-ready=true]', WAIT);
   assert.equal(await page.textContent('#topic'), 'demo.todo.shared');
