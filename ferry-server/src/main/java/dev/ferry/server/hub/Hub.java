@@ -535,9 +535,9 @@ public final class Hub implements Fanout {
         }
 
         static LoopGroups of(NodeSubscribers set) {
-            Map<EventExecutor, List<Subscriber>> byLoop = new HashMap<>();
-            set.forEach(s -> byLoop.computeIfAbsent(((Subscriber) s).executor(), e -> new ArrayList<>()).add((Subscriber) s));
-            return new LoopGroups(byLoop);
+            List<Subscriber> all = new ArrayList<>(set.size());
+            set.forEach(s -> all.add((Subscriber) s));
+            return of(all);
         }
 
         static LoopGroups of(Iterable<Subscriber> receivers) {

@@ -28,12 +28,18 @@ public final class WebSocketFraming {
         return out;
     }
 
+    /** How many bytes of {@code framed} (a frame written by this class, from its reader index) are header. */
+    public static int headerLength(ByteBuf framed) {
+        int len7 = framed.getByte(framed.readerIndex() + 1) & 0x7F;
+        return len7 < 126 ? 2 : len7 == 126 ? 4 : 10;
+    }
+
     /**
      * A new buffer from {@code alloc} holding the header of a text or binary frame of {@code n} payload bytes, with
      * room for the payload, which the caller writes next.
      */
     public static ByteBuf header(io.netty.buffer.ByteBufAllocator alloc, int n, boolean binary) {
-        int header = n < 126 ? 2 : n <= 0xFFFF ? 4 : 10;
+        int header = n < 126 ? 2 : n <= 0xFFFF ? 4 : 10; // see headerLength
         ByteBuf out = alloc.directBuffer(header + n);
         out.writeByte(0x80 | (binary ? 0x2 : 0x1)); // FIN, opcode
         if (n < 126) {

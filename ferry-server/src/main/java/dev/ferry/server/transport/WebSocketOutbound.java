@@ -183,10 +183,8 @@ public final class WebSocketOutbound implements Outbound {
     /** Copies a framed publication's payload (what follows its header) into {@code out}, and releases it. */
     private static void appendPayload(ByteBuf out, ByteBuf framed) {
         try {
-            int at = framed.readerIndex();
-            int len7 = framed.getByte(at + 1) & 0x7F;
-            int header = len7 < 126 ? 2 : len7 == 126 ? 4 : 10;
-            out.writeBytes(framed, at + header, framed.readableBytes() - header);
+            int header = WebSocketFraming.headerLength(framed);
+            out.writeBytes(framed, framed.readerIndex() + header, framed.readableBytes() - header);
         } finally {
             framed.release();
         }
@@ -222,11 +220,15 @@ public final class WebSocketOutbound implements Outbound {
         return onWritten;
     }
 
+    /** Puts a frame in the queue and counts its bytes (here and server-wide). */
     private void hold(Object frame) {
         if (queue == null) {
             queue = new ArrayDeque<>(4);
         }
         queue.add(frame);
+        int n = bytes(frame);
+        queuedBytes += n;
+        server.outboundQueued(n);
     }
 
     private void enqueue(Object frame) {
@@ -239,9 +241,6 @@ public final class WebSocketOutbound implements Outbound {
             return;
         }
         hold(frame);
-        int n = bytes(frame);
-        queuedBytes += n;
-        server.outboundQueued(n);
         if (queuedBytes > limitBytes && !(frame instanceof CloseWebSocketFrame)) {
             slowConsumer();
         }
@@ -309,9 +308,6 @@ public final class WebSocketOutbound implements Outbound {
             write(close);
         } else {
             hold(close);
-            int n = bytes(close);
-            queuedBytes += n;
-            server.outboundQueued(n);
         }
         ctx.executor().schedule(() -> {
             ctx.close();

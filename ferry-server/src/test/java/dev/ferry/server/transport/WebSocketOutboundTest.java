@@ -113,8 +113,7 @@ class WebSocketOutboundTest {
     private static String payloadOf(Object written) {
         io.netty.buffer.ByteBuf b = (io.netty.buffer.ByteBuf) written;
         try {
-            int len7 = b.getByte(b.readerIndex() + 1) & 0x7F;
-            int header = len7 < 126 ? 2 : len7 == 126 ? 4 : 10;
+            int header = WebSocketFraming.headerLength(b);
             assertThat(b.getByte(b.readerIndex())).as("FIN + text").isEqualTo((byte) 0x81);
             return b.toString(b.readerIndex() + header, b.readableBytes() - header, StandardCharsets.UTF_8);
         } finally {
