@@ -51,4 +51,15 @@ public final class ClientChannelInitializer extends ChannelInitializer<SocketCha
                 .addLast(ClientHandlerNames.WEBSOCKET_AGGREGATOR, new WebSocketFrameAggregator(MAX_MESSAGE_BYTES))
                 .addLast(ClientHandlerNames.APPLICATION, application.get());
     }
+
+    /**
+     * Reads a user event of the pipeline built here: true when the WebSocket handshake has completed; a handshake
+     * timeout completes {@code failOnTimeout} exceptionally (and gives false), as does any other event.
+     */
+    public static boolean handshakeCompleted(Object evt, java.util.concurrent.CompletableFuture<?> failOnTimeout) {
+        if (evt == io.netty.handler.codec.http.websocketx.WebSocketClientProtocolHandler.ClientHandshakeStateEvent.HANDSHAKE_TIMEOUT) {
+            failOnTimeout.completeExceptionally(new java.io.IOException("WebSocket handshake timed out"));
+        }
+        return evt == io.netty.handler.codec.http.websocketx.WebSocketClientProtocolHandler.ClientHandshakeStateEvent.HANDSHAKE_COMPLETE;
+    }
 }

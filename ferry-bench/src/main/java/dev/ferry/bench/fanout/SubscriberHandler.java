@@ -6,7 +6,6 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
-import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolHandler.ClientHandshakeStateEvent;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
@@ -57,11 +56,9 @@ final class SubscriberHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
-        if (evt == ClientHandshakeStateEvent.HANDSHAKE_COMPLETE) {
+        if (ClientChannelInitializer.handshakeCompleted(evt, subscribed)) {
             state = State.SUBSCRIBING;
             ctx.writeAndFlush(new TextWebSocketFrame(subFrame));
-        } else if (evt == ClientHandshakeStateEvent.HANDSHAKE_TIMEOUT) {
-            subscribed.completeExceptionally(new IOException("WebSocket handshake timed out"));
         }
         super.userEventTriggered(ctx, evt);
     }

@@ -1,11 +1,11 @@
 package dev.ferry.bench.idle;
 
+import dev.ferry.bench.fanout.ClientChannelInitializer;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
-import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolHandler.ClientHandshakeStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -42,11 +42,9 @@ final class IdleHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
-        if (evt == ClientHandshakeStateEvent.HANDSHAKE_COMPLETE) {
+        if (ClientChannelInitializer.handshakeCompleted(evt, subscribed)) {
             state = State.SUBSCRIBING;
             ctx.writeAndFlush(new TextWebSocketFrame(subFrame));
-        } else if (evt == ClientHandshakeStateEvent.HANDSHAKE_TIMEOUT) {
-            subscribed.completeExceptionally(new IOException("WebSocket handshake timed out"));
         }
         super.userEventTriggered(ctx, evt);
     }
