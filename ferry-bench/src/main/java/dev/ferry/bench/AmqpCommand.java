@@ -1,7 +1,6 @@
 package dev.ferry.bench;
 
 import dev.ferry.server.FerryServer;
-import dev.ferry.server.amqp.ArtemisBroker;
 import dev.ferry.server.config.FerryConfig;
 import dev.ferry.server.config.TunnelRoute;
 import dev.ferry.server.tunnel.client.TunnelClient;
@@ -44,7 +43,7 @@ final class AmqpCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        try (ArtemisBroker artemis = new ArtemisBroker()) {
+        try (AmqpBroker artemis = new AmqpBroker()) {
             FerryConfig config = FerryConfig.DEFAULT.withTunnel(FerryConfig.DEFAULT.tunnel().withRoutes(List.of(
                     TunnelRoute.of(TunnelRoute.Kind.AMQP, "artemis", "127.0.0.1", artemis.port()).withPath("/amqp"),
                     TunnelRoute.of(TunnelRoute.Kind.TCP, "artemis", "127.0.0.1", artemis.port()))));
