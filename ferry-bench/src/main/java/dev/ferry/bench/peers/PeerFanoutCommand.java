@@ -39,6 +39,9 @@ public final class PeerFanoutCommand implements Callable<Integer> {
     @Option(names = "--steps", defaultValue = "8", description = "At most this many steps (default ${DEFAULT-VALUE}).")
     int steps;
 
+    @Option(names = "--refine", defaultValue = "3", description = "Steps that then narrow the gap between the highest sustained step and the next one, each at their geometric mean (default ${DEFAULT-VALUE}; 0: none).")
+    int refine;
+
     @Option(names = "--initial-warmup", defaultValue = "3", description = "Seconds of unreported publishing at the first step's rate before the steps (default ${DEFAULT-VALUE}).")
     double initialWarmup;
 
@@ -80,7 +83,7 @@ public final class PeerFanoutCommand implements Callable<Integer> {
         PeerFanoutRun.Options options;
         try {
             options = new PeerFanoutRun.Options(peer, PeerCodecs.byName(codec), url, topic, subscribers,
-                    startDeliveries, factor, steps, initialWarmup, warmup, duration, drain, p99Limit, p99Cap, connectConcurrency,
+                    startDeliveries, factor, steps, initialWarmup, warmup, refine, duration, drain, p99Limit, p99Cap, connectConcurrency,
                     sourceAddresses, clientThreads, manyTopics, publishers);
         } catch (IllegalArgumentException e) {
             System.err.println("peer-fanout: " + e.getMessage());

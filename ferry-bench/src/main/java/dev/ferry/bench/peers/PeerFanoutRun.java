@@ -23,9 +23,12 @@ import org.HdrHistogram.Histogram;
  * measured, no subscriber closed, nothing erred, and p99 stayed under the cap (beyond it the deliveries are only
  * queueing); it is <em>sustained</em> when it kept up with p99 within the limit (50 ms). The steps go on while they
  * keep up; a step that did not keep up only on rate or latency is tried once more (one hiccup should not end the
- * run), otherwise the steps stop. The results are the highest sustained step and the highest step that kept up.
- * Before the steps, an unreported warmup at the first step's rate warms up both sides. Bounded: at most
- * {@code 2 * maxSteps + 1} steps, each at most warmup + duration + drain.
+ * run), otherwise the steps stop. Then up to {@code refine} more steps narrow the gap between the highest
+ * sustained step and the lowest one above it that was not sustained, each at their geometric mean (with factor 2
+ * and 3 of them, to within 2^(1/8), 9%), so that two peers a step apart are not reported 2x apart. The results are
+ * the highest sustained step and the highest step that kept up. Before the steps, an unreported warmup at the
+ * first step's rate warms up both sides. Bounded: at most {@code 2 * maxSteps + refine + 1} steps, each at most
+ * warmup + duration + drain.
  */
 public final class PeerFanoutRun {
     /** A step whose measured deliveries per second stay under this share of the offered ones did not keep up. */
@@ -34,14 +37,15 @@ public final class PeerFanoutRun {
     /** The parameters of a run; {@code peer} is the label in the results. */
     public record Options(String peer, PeerCodec codec, URI base, String topic, int subscribers,
             long startDeliveries, double factor, int maxSteps, double initialWarmupSeconds, double warmupSeconds,
-            double durationSeconds,
+            int refine, double durationSeconds,
             double drainSeconds, double p99LimitMillis, double p99CapMillis, int connectConcurrency, int sourceAddresses,
             int clientThreads, boolean manyTopics, int publishers) {
         public Options {
             if (subscribers <= 0 || startDeliveries <= 0 || factor <= 1 || maxSteps <= 0 || durationSeconds <= 0
-                    || warmupSeconds < 0 || initialWarmupSeconds < 0 || publishers <= 0 || p99CapMillis < p99LimitMillis || drainSeconds < 0 || connectConcurrency <= 0) {
+                    || warmupSeconds < 0 || initialWarmupSeconds < 0 || publishers <= 0 || p99CapMillis < p99LimitMillis
+                    || drainSeconds < 0 || connectConcurrency <= 0 || refine < 0) {
                 throw new IllegalArgumentException("subscribers, start-deliveries, steps, duration: > 0; factor: > 1; "
-                        + "warmup, drain: >= 0");
+                        + "warmup, drain, refine: >= 0");
             }
         }
     }
@@ -143,10 +147,13 @@ public final class PeerFanoutRun {
             }
             long expectedTotal = 0;
             boolean retried = false;
-            for (int k = -1; k < o.maxSteps(); ) {
+            int refinesLeft = o.refine();
+            Refinement refinement = null;
+            for (int k = -1; k < o.maxSteps() || refinement != null; ) {
                 // step -1 warms both sides up (JIT, pools) at the first step's rate; it is neither judged nor reported
                 boolean warming = k < 0;
-                double offeredDeliveries = o.startDeliveries() * Math.pow(o.factor(), Math.max(0, k));
+                double offeredDeliveries = refinement != null ? refinement.next()
+                        : o.startDeliveries() * Math.pow(o.factor(), Math.max(0, k));
                 long ratePerPublisher = Math.max(1, (long) Math.ceil(offeredDeliveries / fan / pubs));
                 long rate = ratePerPublisher * pubs;
                 double stepWarmup = warming ? o.initialWarmupSeconds() : o.warmupSeconds();
@@ -241,6 +248,28 @@ public final class PeerFanoutRun {
                 if (clients.open() < o.subscribers()) {
                     break;
                 }
+                if (refinement != null) {
+                    // a refining step that left a backlog, a close or an error ends the run; otherwise it narrows
+                    if (!drained || stepCloses > 0 || stepErrors > 0 || failure != null || --refinesLeft == 0) {
+                        break;
+                    }
+                    refinement.record(step.offered(), step.sustained());
+                    k++;
+                    Thread.sleep(200);
+                    continue;
+                }
+                boolean ends = keptUp ? k + 1 >= o.maxSteps()
+                        : retried || !drained || stepCloses > 0 || stepErrors > 0 || failure != null;
+                if (ends && refinesLeft > 0 && drained && stepCloses == 0 && stepErrors == 0 && failure == null) {
+                    refinement = Refinement.of(steps);
+                    if (refinement != null) {
+                        progress.printf("%s: refining between %.0f and %.0f deliveries/s offered%n", o.peer(),
+                                refinement.low, refinement.high);
+                        k++;
+                        Thread.sleep(200);
+                        continue;
+                    }
+                }
                 if (!keptUp) {
                     // one retry of a step that failed only on rate or latency, so that one hiccup (a GC pause, a
                     // neighbour's build) does not end the run; a backlog, a close or an error ends it at once
@@ -284,6 +313,51 @@ public final class PeerFanoutRun {
             }
         }
         return best;
+    }
+
+    /**
+     * The gap a run narrows once its steps have ended: between the highest sustained step's offered rate and the
+     * lowest one above it that was not sustained.
+     */
+    static final class Refinement {
+        double low;
+        double high;
+
+        /** The gap left by {@code steps}, or null when there is none (nothing sustained, or everything was). */
+        static Refinement of(List<Step> steps) {
+            double low = 0;
+            for (Step s : steps) {
+                if (s.sustained()) {
+                    low = Math.max(low, s.offered());
+                }
+            }
+            double high = Double.MAX_VALUE;
+            for (Step s : steps) {
+                if (!s.sustained() && s.offered() > low) {
+                    high = Math.min(high, s.offered());
+                }
+            }
+            if (low == 0 || high == Double.MAX_VALUE) {
+                return null;
+            }
+            Refinement r = new Refinement();
+            r.low = low;
+            r.high = high;
+            return r;
+        }
+
+        /** The next rate to offer: the geometric mean of the gap. */
+        double next() {
+            return Math.sqrt(low * high);
+        }
+
+        void record(double offered, boolean sustained) {
+            if (sustained) {
+                low = Math.max(low, offered);
+            } else {
+                high = Math.min(high, offered);
+            }
+        }
     }
 
     /** Where the measured part of the current step lies, in intended send times. */

@@ -229,7 +229,11 @@ public final class PeerReport {
 
     private static List<Charts.Series> series(Map<String, List<double[]>> byPeer) {
         List<Charts.Series> out = new ArrayList<>();
-        byPeer.forEach((peer, points) -> out.add(new Charts.Series(peer, points)));
+        // in x order: a run's refining steps come after its higher steps
+        byPeer.forEach((peer, points) -> {
+            points.sort(java.util.Comparator.comparingDouble(p -> p[0]));
+            out.add(new Charts.Series(peer, points));
+        });
         return out;
     }
 

@@ -49,7 +49,7 @@ class PeerRunsTest {
 
     private List<PeerFanoutRun.Step> fanout(String peer, PeerCodec codec, URI base) throws Exception {
         PeerFanoutRun.Options options = new PeerFanoutRun.Options(peer, codec, base, "bench.test", 10, 500, 2, 2,
-                0.5, 0.2, 1, 5, 5_000, 10_000, 5, 2, 1, false, 1);
+                0.5, 0.2, 0, 1, 5, 5_000, 10_000, 5, 2, 1, false, 1);
         List<PeerFanoutRun.Step> reported = new ArrayList<>();
         List<PeerFanoutRun.Step> steps = new PeerFanoutRun(options, progress()).run(reported::add);
         assertThat(reported).isEqualTo(steps);
@@ -78,15 +78,35 @@ class PeerRunsTest {
         assertThat(PeerFanoutRun.highest(steps)).isNotNull();
         assertThat(steps.get(steps.size() - 1).keptUp()).isTrue();
         assertThat(PeerFanoutCommand.stepJson(new PeerFanoutRun.Options("ferry", new FerryCodec(),
-                base(ferry.webSocketUri()), "bench.test", 10, 500, 2, 2, 0.5, 0.2, 1, 5, 5_000, 10_000, 5, 2, 1, false, 1), steps.get(0)))
+                base(ferry.webSocketUri()), "bench.test", 10, 500, 2, 2, 0.5, 0.2, 0, 1, 5, 5_000, 10_000, 5, 2, 1, false, 1), steps.get(0)))
                 .startsWith("{\"bench\":\"peer-fanout\",\"peer\":\"ferry\",\"codec\":\"ferry\",\"subscribers\":10,\"step\":0,");
+    }
+
+    @Test
+    void aRunNarrowsTheGapBetweenItsHighestSustainedStepAndTheNextOne() {
+        List<PeerFanoutRun.Step> steps = List.of(step(0, 10_000, null), step(1, 20_000, null),
+                step(2, 40_000, "p99 above 50 ms"), step(3, 80_000, "deliveries below 90% of offered"));
+        PeerFanoutRun.Refinement r = PeerFanoutRun.Refinement.of(steps);
+        assertThat(r.next()).isCloseTo(Math.sqrt(20_000.0 * 40_000), org.assertj.core.data.Offset.offset(1.0));
+        r.record(28_285, true);
+        assertThat(r.next()).isCloseTo(Math.sqrt(28_285.0 * 40_000), org.assertj.core.data.Offset.offset(1.0));
+        r.record(33_636, false);
+        assertThat(r.next()).isCloseTo(Math.sqrt(28_285.0 * 33_636), org.assertj.core.data.Offset.offset(1.0));
+
+        assertThat(PeerFanoutRun.Refinement.of(steps.subList(0, 2))).as("everything sustained").isNull();
+        assertThat(PeerFanoutRun.Refinement.of(steps.subList(2, 4))).as("nothing sustained").isNull();
+    }
+
+    private static PeerFanoutRun.Step step(int k, long offered, String verdict) {
+        return new PeerFanoutRun.Step(k, offered / 100, offered, offered, offered, offered, offered, 1, 2, 3, 0, 0,
+                true, verdict == null || verdict.startsWith("p99"), verdict);
     }
 
     @Test
     @Timeout(90)
     void manyTopicsThroughFerryDeliverEachPublicationToItsOneSubscriber() throws Exception {
         PeerFanoutRun.Options options = new PeerFanoutRun.Options("ferry", new FerryCodec(), base(ferry.webSocketUri()),
-                "bench.topics", 10, 200, 2, 2, 0.5, 0.2, 1, 5, 5_000, 10_000, 5, 2, 1, true, 3);
+                "bench.topics", 10, 200, 2, 2, 0.5, 0.2, 0, 1, 5, 5_000, 10_000, 5, 2, 1, true, 3);
         List<PeerFanoutRun.Step> steps = new PeerFanoutRun(options, progress()).run(s -> { });
 
         assertThat(steps).extracting(PeerFanoutRun.Step::index).contains(0, 1).hasSizeBetween(2, 4);

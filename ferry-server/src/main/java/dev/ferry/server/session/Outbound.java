@@ -44,7 +44,9 @@ public interface Outbound {
 
     /**
      * Queues a complete WebSocket frame of {@code payloadBytes} payload bytes, as {@link #send(ByteBuf, boolean,
-     * Runnable)} does ({@code written} may be null). Only when {@link #framesWebSocket()}. Takes ownership.
+     * Runnable)} does ({@code written} may be null). Only when {@link #framesWebSocket()}. Takes ownership of one
+     * reference to {@code framed}, which may be shared with other connections of the loop: its indices are never
+     * moved (a frame written as it is goes out as a {@link ByteBuf#duplicate() view}).
      */
     default void sendFramed(ByteBuf framed, int payloadBytes, Runnable written) {
         throw new UnsupportedOperationException("not a WebSocket outbound");

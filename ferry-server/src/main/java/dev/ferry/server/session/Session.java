@@ -474,7 +474,7 @@ public final class Session implements FrameCodec.Sink, Subscriber, Callee, Calle
             return;
         }
         ByteBuf framed = d.derived(WebSocketFraming.TEXT_OR_BINARY,
-                d.binary() ? WebSocketFraming.BINARY : WebSocketFraming.TEXT).retainedDuplicate();
+                d.binary() ? WebSocketFraming.BINARY : WebSocketFraming.TEXT).retain(); // shared: see sendFramed
         Frame.Msg msg = d.msg();
         ResumableSession r = !durable.isEmpty() && coveredByDurable(msg.topic()) ? resumable : null;
         out.sendFramed(framed, d.payload().readableBytes(), r == null ? null

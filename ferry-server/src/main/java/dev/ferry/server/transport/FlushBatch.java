@@ -2,6 +2,7 @@ package dev.ferry.server.transport;
 
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.FastThreadLocal;
+import io.netty.util.concurrent.SingleThreadEventExecutor;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -21,9 +22,17 @@ final class FlushBatch implements Runnable {
         }
     }
 
+    /**
+     * How many times in a row the flush may step back behind tasks already queued on the loop (more publications
+     * for the same connections, typically) before it runs anyway.
+     */
+    static final int MAX_DEFERRALS = 4;
+
     private List<Runnable> pending = new ArrayList<>();
     private List<Runnable> spare = new ArrayList<>();
     private boolean scheduled;
+    private EventExecutor loop;
+    private int deferrals;
 
     static FlushBatch of(PerLoop perLoop) {
         return perLoop.get();
@@ -34,12 +43,25 @@ final class FlushBatch implements Runnable {
         pending.add(flush);
         if (!scheduled) {
             scheduled = true;
+            this.loop = loop;
             loop.execute(this);
         }
     }
 
+    /**
+     * Flushes, unless more tasks already wait on the loop: then it queues itself behind them (at most
+     * {@link #MAX_DEFERRALS} times in a row), so that what they write goes out in the same flush. An idle loop
+     * flushes at once; a busy one writes fewer, larger messages (which is also what lets a loaded connection catch
+     * up: the batches grow with the load).
+     */
     @Override
     public void run() {
+        if (deferrals < MAX_DEFERRALS && loop instanceof SingleThreadEventExecutor l && l.pendingTasks() > 0) {
+            deferrals++;
+            loop.execute(this);
+            return;
+        }
+        deferrals = 0;
         List<Runnable> now = pending;
         pending = spare;
         scheduled = false;

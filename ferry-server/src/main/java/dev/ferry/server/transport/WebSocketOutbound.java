@@ -42,8 +42,9 @@ public final class WebSocketOutbound implements Outbound {
 
     // ---- event loop only
     /**
-     * {@link WebSocketFrame}s, and publications already framed ({@link ByteBuf}s, see {@link #sendFramed}); null
-     * until a frame first has to wait (most connections never fill the channel's buffer).
+     * {@link WebSocketFrame}s, publications already framed ({@link ByteBuf}s, see {@link #sendFramed}), and text
+     * publications gathered into {@link LfBatch}es while they wait; null until a frame first has to wait (most
+     * connections never fill the channel's buffer).
      */
     private ArrayDeque<Object> queue;
     /** What to run once a frame has been written to the socket, for the few frames that need it; null until then. */
@@ -53,17 +54,10 @@ public final class WebSocketOutbound implements Outbound {
     private boolean closing;
     /**
      * Text publications framed for this loop ({@link #sendFramed}) that came while nothing waited, held until the
-     * flush: one is written as it is, several as one LF-batched text message (docs/protocol.md §2) built from
-     * their payloads. Null until a connection first has two publications to batch.
+     * flush and written as one message; written out sooner when {@link LfBatch#full() full}. Null until a
+     * connection is first sent a publication.
      */
-    private java.util.ArrayList<ByteBuf> batch;
-    /** The first (often the only) publication of the current batch. */
-    private ByteBuf batchFirst;
-    private int batchPayloadBytes;
-
-    /** A batch is written out once it holds this many publications or payload bytes, flush or not. */
-    static final int MAX_BATCH_FRAMES = 64;
-    static final int MAX_BATCH_BYTES = 64 * 1024;
+    private LfBatch batch;
 
     public WebSocketOutbound(ChannelHandlerContext ctx, ServerContext server, long limitBytes) {
         this.ctx = ctx;
@@ -112,7 +106,8 @@ public final class WebSocketOutbound implements Outbound {
 
     /**
      * Queues a publication framed once for all the connections of this loop ({@link WebSocketFraming}); it is
-     * written as it is, past the frame encoder. Takes ownership of {@code framed}.
+     * written past the frame encoder, batched with others or, alone, as a view of {@code framed}, whose indices
+     * are never moved (the connections of the loop share it). Takes ownership of one reference to it.
      */
     @Override
     public void sendFramed(ByteBuf framed, int payloadBytes, Runnable written) {
@@ -121,72 +116,67 @@ public final class WebSocketOutbound implements Outbound {
             framed.release();
             return;
         }
-        if (written == null && nothingWaits() && ctx.channel().isWritable() && framed.getByte(framed.readerIndex()) == TEXT_FIN) {
-            batch(framed, payloadBytes);
+        if (written == null && framed.getByte(framed.readerIndex()) == TEXT_FIN) {
+            if (nothingWaits() && !ctx.channel().isWritable()) {
+                ctx.flush(); // the channel's buffer is full of frames not yet flushed (a replay): give them to the socket
+            }
+            if (nothingWaits() && ctx.channel().isWritable()) {
+                batch(framed, payloadBytes);
+            } else {
+                holdBatched(framed, payloadBytes);
+            }
             return;
         }
         writeBatch();
+        ByteBuf view = framed.duplicate(); // shares framed's reference count: writing it releases our reference
         if (written != null) {
-            onWritten().put(framed, written);
+            onWritten().put(view, written);
         }
-        enqueue(framed);
+        enqueue(view);
     }
 
     /** First byte of an unfragmented text frame (FIN, opcode 1), as {@link WebSocketFraming} writes it. */
     private static final byte TEXT_FIN = (byte) 0x81;
 
     private void batch(ByteBuf framed, int payloadBytes) {
-        if (batchFirst == null) {
-            batchFirst = framed;
-        } else {
-            if (batch == null) {
-                batch = new java.util.ArrayList<>(8);
-            }
-            batch.add(framed);
+        if (batch == null) {
+            batch = new LfBatch();
         }
-        batchPayloadBytes += payloadBytes;
-        if (batchPayloadBytes >= MAX_BATCH_BYTES || (batch != null && batch.size() + 1 >= MAX_BATCH_FRAMES)) {
+        batch.add(framed, payloadBytes);
+        if (batch.full()) {
             writeBatch();
         }
         scheduleFlush();
     }
 
-    /**
-     * Writes the publications batched so far, ahead of whatever comes next: the only one as it was framed, or all
-     * of them as one text message whose payload is theirs joined by LF (one header, one write, one message for the
-     * client to read instead of many). The batch's frames are released.
-     */
+    /** Writes the publications batched so far, ahead of whatever comes next, as one message. */
     private void writeBatch() {
-        ByteBuf first = batchFirst;
-        if (first == null) {
-            return;
+        if (batch != null && !batch.isEmpty()) {
+            ctx.write(batch.take(ctx.alloc()), ctx.voidPromise());
         }
-        batchFirst = null;
-        if (batch == null || batch.isEmpty()) {
-            batchPayloadBytes = 0;
-            ctx.write(first, ctx.voidPromise());
-            return;
-        }
-        int frames = batch.size() + 1;
-        int length = batchPayloadBytes + frames - 1;
-        ByteBuf out = WebSocketFraming.header(ctx.alloc(), length, false);
-        appendPayload(out, first);
-        for (int i = 0; i < batch.size(); i++) {
-            out.writeByte(dev.ferry.protocol.FrameCodec.LF);
-            appendPayload(out, batch.get(i));
-        }
-        batch.clear();
-        batchPayloadBytes = 0;
-        ctx.write(out, ctx.voidPromise());
     }
 
-    /** Copies a framed publication's payload (what follows its header) into {@code out}, and releases it. */
-    private static void appendPayload(ByteBuf out, ByteBuf framed) {
-        try {
-            int header = WebSocketFraming.headerLength(framed);
-            out.writeBytes(framed, framed.readerIndex() + header, framed.readableBytes() - header);
-        } finally {
-            framed.release();
+    /**
+     * A text publication that has to wait behind others: it joins the batch at the queue's tail, or starts one.
+     * The further a connection falls behind, the larger the messages it is sent, the fewer writes and reads it
+     * costs both sides, and the sooner it catches up.
+     */
+    private void holdBatched(ByteBuf framed, int payloadBytes) {
+        writeBatch();
+        Object tail = queue == null ? null : queue.peekLast();
+        LfBatch held;
+        if (tail instanceof LfBatch b && !b.full()) {
+            held = b;
+        } else {
+            held = new LfBatch();
+            hold(held);
+        }
+        int n = framed.readableBytes();
+        held.add(framed, payloadBytes);
+        queuedBytes += n;
+        server.outboundQueued(n);
+        if (queuedBytes > limitBytes) {
+            slowConsumer();
         }
     }
 
@@ -206,7 +196,10 @@ public final class WebSocketOutbound implements Outbound {
     }
 
     private static int bytes(Object frame) {
-        return frame instanceof ByteBuf b ? b.readableBytes() : ((WebSocketFrame) frame).content().readableBytes();
+        if (frame instanceof ByteBuf b) {
+            return b.readableBytes();
+        }
+        return frame instanceof LfBatch b ? b.framedBytes() : ((WebSocketFrame) frame).content().readableBytes();
     }
 
     private boolean nothingWaits() {
@@ -253,7 +246,7 @@ public final class WebSocketOutbound implements Outbound {
             int n = bytes(f);
             queuedBytes -= n;
             server.outboundQueued(-n);
-            write(f);
+            write(f instanceof LfBatch b ? b.take(ctx.alloc()) : f);
         }
         if (queue != null && queue.isEmpty()) {
             queue = null; // a connection that caught up holds no queue while idle
@@ -336,18 +329,16 @@ public final class WebSocketOutbound implements Outbound {
 
     /** Releases whatever is still queued or batched. */
     private void releaseQueue() {
-        if (batchFirst != null) {
-            batchFirst.release();
-            batchFirst = null;
-            if (batch != null) {
-                batch.forEach(ByteBuf::release);
-                batch.clear();
-            }
-            batchPayloadBytes = 0;
+        if (batch != null) {
+            batch.release();
         }
         Object f;
         while (queue != null && (f = queue.poll()) != null) {
-            io.netty.util.ReferenceCountUtil.release(f);
+            if (f instanceof LfBatch b) {
+                b.release();
+            } else {
+                io.netty.util.ReferenceCountUtil.release(f);
+            }
         }
         queue = null;
         onWritten = null;

@@ -148,7 +148,7 @@ class WebSocketOutboundTest {
         out.sendFramed(framedText("{\"n\":2}"), 7, null);
         out.send(new Frame.Pong(9)); // not batchable: the batch goes out first
         out.sendFramed(framedText("{\"n\":3}"), 7, null);
-        for (int i = 0; i < WebSocketOutbound.MAX_BATCH_FRAMES; i++) {
+        for (int i = 0; i < LfBatch.MAX_FRAMES; i++) {
             out.sendFramed(framedText("{\"m\":" + i + "}"), ("{\"m\":" + i + "}").length(), null);
         }
         channel.runPendingTasks();
@@ -157,10 +157,70 @@ class WebSocketOutboundTest {
         assertThat(text(pong)).isEqualTo("{\"type\":\"pong\",\"id\":9}");
         pong.release();
         String full = payloadOf(channel.readOutbound());
-        assertThat(full.split("\n")).as("bounded").hasSize(WebSocketOutbound.MAX_BATCH_FRAMES).startsWith("{\"n\":3}");
+        assertThat(full.split("\n")).as("bounded").hasSize(LfBatch.MAX_FRAMES).startsWith("{\"n\":3}");
         String rest = payloadOf(channel.readOutbound());
         assertThat(rest.split("\n")).hasSize(1);
         assertThat((Object) channel.readOutbound()).isNull();
+    }
+
+    @Test
+    void publicationsWaitingForASlowReaderAreGatheredIntoBatchesInOrder() {
+        WebSocketOutbound out = new WebSocketOutbound(ctx, server, 1 << 20);
+        peerReads(false);
+        out.send(Unpooled.copiedBuffer("x".repeat(200), StandardCharsets.UTF_8), false); // waits: the peer reads nothing
+        int waiting = LfBatch.MAX_FRAMES + 3;
+        for (int i = 0; i < waiting; i++) {
+            String m = "{\"w\":" + i + "}";
+            out.sendFramed(framedText(m), m.length(), null);
+        }
+        out.send(new Frame.Pong(7)); // not batchable: keeps its place behind the batches
+        String after = "{\"w\":\"after\"}";
+        out.sendFramed(framedText(after), after.length(), null);
+        assertThat(out.queuedBytes()).isPositive();
+        assertThat(server.outboundQueuedBytes()).isEqualTo(out.queuedBytes());
+
+        peerReads(true);
+        java.util.Deque<Object> written = new java.util.ArrayDeque<>();
+        for (int round = 0; round < 100 && (out.queuedBytes() > 0 || round == 0); round++) { // as writability returns
+            out.drain();
+            channel.runPendingTasks();
+            for (Object f; (f = channel.readOutbound()) != null; ) {
+                written.add(f);
+            }
+        }
+        TextWebSocketFrame filler = (TextWebSocketFrame) written.poll();
+        filler.release();
+        String[] first = payloadOf(written.poll()).split("\n");
+        assertThat(first).as("one message per full batch").hasSize(LfBatch.MAX_FRAMES)
+                .startsWith("{\"w\":0}").endsWith("{\"w\":" + (LfBatch.MAX_FRAMES - 1) + "}");
+        assertThat(payloadOf(written.poll()).split("\n")).containsExactly(
+                "{\"w\":" + LfBatch.MAX_FRAMES + "}", "{\"w\":" + (LfBatch.MAX_FRAMES + 1) + "}",
+                "{\"w\":" + (LfBatch.MAX_FRAMES + 2) + "}");
+        TextWebSocketFrame pong = (TextWebSocketFrame) written.poll();
+        assertThat(text(pong)).isEqualTo("{\"type\":\"pong\",\"id\":7}");
+        pong.release();
+        assertThat(payloadOf(written.poll())).isEqualTo(after);
+        assertThat(written).isEmpty();
+        assertThat(out.queuedBytes()).isZero();
+        assertThat(server.outboundQueuedBytes()).isZero();
+    }
+
+    @Test
+    void aSlowReaderWhoseBatchesOverflowIsClosedAndTheirFramesReleased() {
+        WebSocketOutbound out = new WebSocketOutbound(ctx, server, 1000);
+        peerReads(false);
+        out.send(Unpooled.copiedBuffer("x".repeat(200), StandardCharsets.UTF_8), false); // fills the channel
+        java.util.List<io.netty.buffer.ByteBuf> sent = new java.util.ArrayList<>();
+        for (int i = 0; i < 40 && server.slowConsumerCloses() == 0; i++) {
+            String m = "{\"w\":\"" + "p".repeat(40) + i + "\"}";
+            io.netty.buffer.ByteBuf f = framedText(m);
+            sent.add(f);
+            out.sendFramed(f, m.length(), null);
+        }
+        assertThat(server.slowConsumerCloses()).isEqualTo(1);
+        assertThat(sent).allSatisfy(f -> assertThat(f.refCnt()).isZero());
+        assertThat(out.queuedBytes()).isZero();
+        assertThat(server.outboundQueuedBytes()).isZero();
     }
 
     @Test
