@@ -103,7 +103,13 @@ public final class PeerFanoutCommand implements Callable<Integer> {
         }
         PeerFanoutRun.Step best = PeerFanoutRun.best(done);
         PeerFanoutRun.Step highest = PeerFanoutRun.highest(done);
-        PeerFanoutRun.Step stop = done.isEmpty() ? null : done.get(done.size() - 1);
+        // what ended the steps: the last try of the highest rate offered (refining steps come after it, lower)
+        PeerFanoutRun.Step stop = null;
+        for (PeerFanoutRun.Step s : done) {
+            if (stop == null || s.offered() >= stop.offered()) {
+                stop = s;
+            }
+        }
         JsonLine line = new JsonLine().put("bench", manyTopics ? "peer-topics-best" : "peer-fanout-best").put("peer", peer)
                 .put("codec", codec).put("subscribers", subscribers);
         if (best != null) {
