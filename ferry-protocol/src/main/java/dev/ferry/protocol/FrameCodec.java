@@ -524,7 +524,7 @@ public final class FrameCodec {
      * (see {@link #isBinary}).
      */
     public static byte[] encode(Frame frame) {
-        Writer w = new Writer(frame instanceof Frame.WithPayload p && p.payload() != null ? p.payload().length() + 64 : 64);
+        Writer w = new Writer(initialSize(frame));
         w.raw("{\"type\":\"").raw(frame.type()).raw("\"");
         Payload payload = null;
         String payloadName = "data";
@@ -705,6 +705,16 @@ public final class FrameCodec {
         System.arraycopy(escaped, 0, out, 1, escaped.length);
         out[out.length - 1] = '"';
         return out;
+    }
+
+    /** Room for the whole frame in the common cases, so that the encoder's buffer does not grow as it writes. */
+    private static int initialSize(Frame frame) {
+        if (frame instanceof Frame.Msg m) {
+            // {"type":"msg","topic":"…","offset":…,"epoch":"…","data":…} plus a little for tags (which may grow it)
+            return 64 + m.topic().length() + (m.epoch() == null ? 0 : m.epoch().length()) + (m.data() == null ? 0 : m.data().length())
+                    + (m.tags().isEmpty() ? 0 : 64);
+        }
+        return frame instanceof Frame.WithPayload p && p.payload() != null ? p.payload().length() + 96 : 96;
     }
 
     /**

@@ -45,6 +45,9 @@ public final class Topics {
         if (s == null || s.isEmpty()) {
             return what + " is empty";
         }
+        if (plainAsciiTopic(s)) {
+            return null; // the common case, checked without allocating; anything else gets the full check below
+        }
         if (s.getBytes(StandardCharsets.UTF_8).length > MAX_BYTES) {
             return what + " is longer than " + MAX_BYTES + " bytes";
         }
@@ -78,6 +81,31 @@ public final class Topics {
             }
         }
         return null;
+    }
+
+    /**
+     * Whether {@code s} is a valid topic made of ASCII word characters only (no wildcard): one pass, no allocation.
+     * False does not mean invalid, only that the full check must decide (and say why).
+     */
+    private static boolean plainAsciiTopic(String s) {
+        int n = s.length();
+        if (n > MAX_BYTES) {
+            return false;
+        }
+        int words = 1;
+        int wordStart = 0;
+        for (int i = 0; i < n; i++) {
+            char c = s.charAt(i);
+            if (c == '.') {
+                if (i == wordStart || ++words > MAX_WORDS) {
+                    return false;
+                }
+                wordStart = i + 1;
+            } else if (c >= 0x80 || !isWordChar(c) || i - wordStart >= MAX_WORD_CHARS) {
+                return false;
+            }
+        }
+        return wordStart < n;
     }
 
     private static boolean isWordChar(int cp) {

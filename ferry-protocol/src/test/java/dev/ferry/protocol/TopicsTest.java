@@ -32,6 +32,25 @@ class TopicsTest {
     }
 
     @Test
+    void theBoundsHoldAtTheirEdges() {
+        String word128 = "w".repeat(Topics.MAX_WORD_CHARS);
+        assertThat(Topics.checkTopic(word128)).isNull();
+        assertThat(Topics.checkTopic(word128 + "w")).contains("word longer than");
+        assertThat(Topics.checkTopic(String.join(".", java.util.Collections.nCopies(Topics.MAX_WORDS, "a")))).isNull();
+        assertThat(Topics.checkTopic(String.join(".", java.util.Collections.nCopies(Topics.MAX_WORDS + 1, "a"))))
+                .contains("more than");
+        String bytes255 = "b".repeat(100) + "." + "b".repeat(100) + "." + "b".repeat(53);
+        assertThat(bytes255).hasSize(Topics.MAX_BYTES);
+        assertThat(Topics.checkTopic(bytes255)).isNull();
+        assertThat(Topics.checkTopic(bytes255 + "b")).contains("longer than");
+        assertThat(Topics.checkTopic("a..b")).contains("empty word at position 2");
+        assertThat(Topics.checkTopic(".a")).contains("empty word at position 1");
+        assertThat(Topics.checkTopic("a.")).contains("empty word at position 2");
+        assertThat(Topics.checkTopic("caf\u00e9.menu")).as("non-ASCII words take the full check").isNull();
+        assertThat(Topics.checkTopic("a b")).contains("not allowed");
+    }
+
+    @Test
     void validPatterns() {
         assertThat(Topics.checkPattern("#")).isNull();
         assertThat(Topics.checkPattern("*.b.#")).isNull();

@@ -12,7 +12,6 @@ import dev.ferry.server.engine.TopicSnapshot;
 import dev.ferry.server.filter.Filter;
 import dev.ferry.server.filter.FilterInput;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import io.netty.util.concurrent.EventExecutor;
 import java.util.ArrayList;
@@ -601,7 +600,10 @@ public final class Hub implements Fanout {
 
     private void dispatch(LoopGroups receivers, Frame.Msg msg, boolean lossy) {
         byte[] bytes = FrameCodec.encode(msg);
-        ByteBuf encoded = PooledByteBufAllocator.DEFAULT.directBuffer(bytes.length).writeBytes(bytes);
+        // The encoded bytes as they are: each loop frames them into a pooled buffer of its own (a buffer pooled here
+        // would be freed on the subscribers' loops, so this thread's cache would never have one to reuse and every
+        // publication would take the arena's lock), and a transport that writes them unframed copies them once.
+        ByteBuf encoded = Unpooled.wrappedBuffer(bytes);
         boolean binary = FrameCodec.isBinary(msg);
         try {
             for (int i = 0; i < receivers.loops.length; i++) {

@@ -266,7 +266,20 @@ public final class TopicTree<T> {
         }
     }
 
-    private static String[] words(String pattern) {
-        return pattern.split("\\.", -1);
+    /** The words of a topic or pattern (valid, so never empty), split without a regex or an intermediate list. */
+    static String[] words(String pattern) {
+        int count = 1;
+        for (int i = pattern.indexOf('.'); i >= 0; i = pattern.indexOf('.', i + 1)) {
+            count++;
+        }
+        String[] words = new String[count];
+        int from = 0;
+        for (int w = 0; w < count - 1; w++) {
+            int dot = pattern.indexOf('.', from);
+            words[w] = pattern.substring(from, dot);
+            from = dot + 1;
+        }
+        words[count - 1] = pattern.substring(from);
+        return words;
     }
 }

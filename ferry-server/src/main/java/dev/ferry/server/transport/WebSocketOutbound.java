@@ -152,7 +152,7 @@ public final class WebSocketOutbound implements Outbound {
     /** Writes the publications batched so far, ahead of whatever comes next, as one message. */
     private void writeBatch() {
         if (batch != null && !batch.isEmpty()) {
-            ctx.write(batch.take(ctx.alloc()), ctx.voidPromise());
+            ctx.write(batch.take(), ctx.voidPromise());
         }
     }
 
@@ -246,7 +246,7 @@ public final class WebSocketOutbound implements Outbound {
             int n = bytes(f);
             queuedBytes -= n;
             server.outboundQueued(-n);
-            write(f instanceof LfBatch b ? b.take(ctx.alloc()) : f);
+            write(f instanceof LfBatch b ? b.take() : f);
         }
         if (queue != null && queue.isEmpty()) {
             queue = null; // a connection that caught up holds no queue while idle

@@ -19,6 +19,12 @@ class TopicTreeTest {
     }
 
     @Test
+    void splitsIntoWords() {
+        assertThat(TopicTree.words("a")).containsExactly("a");
+        assertThat(TopicTree.words("a.bb.*.#")).containsExactly("a", "bb", "*", "#");
+    }
+
+    @Test
     void exactAndWildcards() {
         TopicTree<String> t = new TopicTree<>();
         for (String p : List.of("a.b.c", "a.*.c", "a.#", "#", "a.#.c", "*.b.*", "a.b", "*")) {
