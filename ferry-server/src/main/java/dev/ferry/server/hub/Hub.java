@@ -417,6 +417,11 @@ public final class Hub implements Fanout {
         }
     }
 
+    /** Subscribers whose publications are still checked against a pending gate, a page or a watermark (tests). */
+    int gatedSubscribers() {
+        return gates.size();
+    }
+
     private void forgetIfIdle(Subscriber subscriber, Gates g) {
         if (g != null && g.pending.isEmpty() && g.marks.isEmpty() && g.pages.isEmpty()) {
             gates.remove(subscriber, g);
@@ -626,9 +631,14 @@ public final class Hub implements Fanout {
             boolean gated = !gates.isEmpty();
             for (Subscriber s : group) {
                 Gates g = gated ? gates.get(s) : null;
-                if (g != null && g.intercepts(msg)) {
+                if (g != null) {
+                    boolean held = g.intercepts(msg);
+                    // once live has moved past its watermarks a subscriber needs no more checks: forgetting it
+                    // here keeps the map empty in the steady state, so deliveries skip the look-up altogether
                     forgetIfIdle(s, g);
-                    continue;
+                    if (held) {
+                        continue;
+                    }
                 }
                 s.deliver(d);
             }
