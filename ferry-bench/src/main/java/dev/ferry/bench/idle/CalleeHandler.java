@@ -52,28 +52,39 @@ final class CalleeHandler extends ChannelInboundHandlerAdapter {
                     }
                     return;
                 }
-                int invoke = indexOf(b, INVOKE, b.readerIndex());
-                if (invoke < 0) {
-                    return;
+                // several frames may share one message, separated by LF (docs/protocol.md §2)
+                for (int from = b.readerIndex(), end = b.writerIndex(); from < end; ) {
+                    int lf = b.indexOf(from, end, (byte) '\n');
+                    int to = lf < 0 ? end : lf;
+                    reply(ctx, b, from, to);
+                    from = to + 1;
                 }
-                int idAt = indexOf(b, ID, b.readerIndex()) + ID.length;
-                int idEnd = idAt;
-                while (Character.isDigit(b.getByte(idEnd))) {
-                    idEnd++;
-                }
-                int argsAt = indexOf(b, ARGS, b.readerIndex()) + ARGS.length;
-                int argsEnd = b.writerIndex() - 1; // the frame's closing brace
-                String reply = "{\"type\":\"reply\",\"id\":" + b.toString(idAt, idEnd - idAt, StandardCharsets.US_ASCII)
-                        + ",\"data\":" + b.toString(argsAt, argsEnd - argsAt, StandardCharsets.UTF_8) + "}";
-                ctx.writeAndFlush(new TextWebSocketFrame(reply));
+                ctx.flush();
             }
         } finally {
             ReferenceCountUtil.release(msg);
         }
     }
 
-    private static int indexOf(ByteBuf buf, byte[] needle, int from) {
-        int end = buf.writerIndex() - needle.length;
+    /** Answers the {@code invoke} frame in {@code b[from, to)} (other frames are ignored) with its args. */
+    private static void reply(ChannelHandlerContext ctx, ByteBuf b, int from, int to) {
+        if (indexOf(b, INVOKE, from, to) < 0) {
+            return;
+        }
+        int idAt = indexOf(b, ID, from, to) + ID.length;
+        int idEnd = idAt;
+        while (Character.isDigit(b.getByte(idEnd))) {
+            idEnd++;
+        }
+        int argsAt = indexOf(b, ARGS, from, to) + ARGS.length;
+        int argsEnd = to - 1; // the frame's closing brace
+        String reply = "{\"type\":\"reply\",\"id\":" + b.toString(idAt, idEnd - idAt, StandardCharsets.US_ASCII)
+                + ",\"data\":" + b.toString(argsAt, argsEnd - argsAt, StandardCharsets.UTF_8) + "}";
+        ctx.write(new TextWebSocketFrame(reply));
+    }
+
+    private static int indexOf(ByteBuf buf, byte[] needle, int from, int to) {
+        int end = to - needle.length;
         outer:
         for (int i = from; i <= end; i++) {
             for (int j = 0; j < needle.length; j++) {
