@@ -1,9 +1,9 @@
 package dev.ferry.bench.peers;
 
-import java.net.URI;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -18,14 +18,8 @@ import picocli.CommandLine.Option;
                 + "publish rates until p99 exceeds the limit or deliveries stop keeping up.",
                 "Progress on stderr; JSON lines on stdout."})
 public final class PeerFanoutCommand implements Callable<Integer> {
-    @Option(names = "--peer", required = true, description = "Label of the peer in the results, e.g. nats.")
-    String peer;
-
-    @Option(names = "--codec", required = true, description = "ferry, ws, socketio, nats, mqtt, stomp or sockjs.")
-    String codec;
-
-    @Option(names = "--url", required = true, description = "The peer's base URL on loopback, e.g. ws://127.0.0.1:8080 (the codec adds its path).")
-    URI url;
+    @Mixin
+    PeerConnections target = new PeerConnections();
 
     @Option(names = "--subscribers", defaultValue = "1000", description = "Subscribers (default ${DEFAULT-VALUE}).")
     int subscribers;
@@ -69,22 +63,13 @@ public final class PeerFanoutCommand implements Callable<Integer> {
     @Option(names = "--topic", defaultValue = "bench.fanout", description = "Topic, in ferry spelling (default ${DEFAULT-VALUE}).")
     String topic;
 
-    @Option(names = "--connect-concurrency", defaultValue = "200", description = "Connections set up at once (default ${DEFAULT-VALUE}).")
-    int connectConcurrency;
-
-    @Option(names = "--source-addresses", defaultValue = "0", description = "Loopback source addresses (default 0: one per 16,000 connections).")
-    int sourceAddresses;
-
-    @Option(names = "--client-threads", defaultValue = "0", description = "Client event loops (default 0: one per core).")
-    int clientThreads;
-
     @Override
     public Integer call() {
         PeerFanoutRun.Options options;
         try {
-            options = new PeerFanoutRun.Options(peer, PeerCodecs.byName(codec), url, topic, subscribers,
-                    startDeliveries, factor, steps, initialWarmup, warmup, refine, duration, drain, p99Limit, p99Cap, connectConcurrency,
-                    sourceAddresses, clientThreads, manyTopics, publishers);
+            options = new PeerFanoutRun.Options(target.peer, PeerCodecs.byName(target.codec), target.url, topic, subscribers,
+                    startDeliveries, factor, steps, initialWarmup, warmup, refine, duration, drain, p99Limit, p99Cap, target.connectConcurrency,
+                    target.sourceAddresses, target.clientThreads, manyTopics, publishers);
         } catch (IllegalArgumentException e) {
             System.err.println("peer-fanout: " + e.getMessage());
             return 2;
@@ -96,8 +81,8 @@ public final class PeerFanoutCommand implements Callable<Integer> {
             if (e instanceof InterruptedException) {
                 Thread.currentThread().interrupt();
             }
-            System.err.println("peer-fanout: " + peer + ": run failed: " + e.getMessage());
-            System.out.println(new JsonLine().put("bench", manyTopics ? "peer-topics-best" : "peer-fanout-best").put("peer", peer).put("codec", codec)
+            System.err.println("peer-fanout: " + target.peer + ": run failed: " + e.getMessage());
+            System.out.println(new JsonLine().put("bench", manyTopics ? "peer-topics-best" : "peer-fanout-best").put("peer", target.peer).put("codec", target.codec)
                     .put("subscribers", subscribers).put("failed", String.valueOf(e.getMessage())));
             return 3;
         }
@@ -110,8 +95,8 @@ public final class PeerFanoutCommand implements Callable<Integer> {
                 stop = s;
             }
         }
-        JsonLine line = new JsonLine().put("bench", manyTopics ? "peer-topics-best" : "peer-fanout-best").put("peer", peer)
-                .put("codec", codec).put("subscribers", subscribers);
+        JsonLine line = new JsonLine().put("bench", manyTopics ? "peer-topics-best" : "peer-fanout-best").put("peer", target.peer)
+                .put("codec", target.codec).put("subscribers", subscribers);
         if (best != null) {
             line.put("rate", best.rate()).put("offered_dps", best.offered()).put("dps", best.deliveriesPerSecond())
                     .put("p50_ms", best.p50Millis()).put("p99_ms", best.p99Millis());

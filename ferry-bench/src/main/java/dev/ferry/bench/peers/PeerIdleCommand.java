@@ -1,12 +1,12 @@
 package dev.ferry.bench.peers;
 
-import java.net.URI;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -20,14 +20,8 @@ import picocli.CommandLine.Option;
         description = {"K idle subscribed connections to a peer: server RSS and JVM heap per connection, CPU while idle.",
                 "Progress on stderr; one JSON line on stdout."})
 public final class PeerIdleCommand implements Callable<Integer> {
-    @Option(names = "--peer", required = true, description = "Label of the peer in the results.")
-    String peer;
-
-    @Option(names = "--codec", required = true, description = "ferry, ws, socketio, nats, mqtt, stomp or sockjs.")
-    String codec;
-
-    @Option(names = "--url", required = true, description = "The peer's base URL on loopback, e.g. ws://127.0.0.1:8080.")
-    URI url;
+    @Mixin
+    PeerConnections target = new PeerConnections();
 
     @Option(names = "--pid", required = true, description = "The server's process id (memory and CPU are read from /proc).")
     long pid;
@@ -47,20 +41,11 @@ public final class PeerIdleCommand implements Callable<Integer> {
     @Option(names = "--topic", defaultValue = "bench.idle", description = "Topic every connection subscribes to (default ${DEFAULT-VALUE}).")
     String topic;
 
-    @Option(names = "--connect-concurrency", defaultValue = "200", description = "Connections set up at once (default ${DEFAULT-VALUE}).")
-    int connectConcurrency;
-
-    @Option(names = "--source-addresses", defaultValue = "0", description = "Loopback source addresses (default 0: one per 16,000 connections).")
-    int sourceAddresses;
-
-    @Option(names = "--client-threads", defaultValue = "0", description = "Client event loops (default 0: one per core).")
-    int clientThreads;
-
     @Override
     public Integer call() {
         PeerCodec c;
         try {
-            c = PeerCodecs.byName(codec);
+            c = PeerCodecs.byName(target.codec);
         } catch (IllegalArgumentException e) {
             System.err.println("peer-idle: " + e.getMessage());
             return 2;
@@ -85,20 +70,20 @@ public final class PeerIdleCommand implements Callable<Integer> {
                 closeCodes.computeIfAbsent(code, k -> new LongAdder()).increment();
             }
         };
-        JsonLine line = new JsonLine().put("bench", "peer-idle").put("peer", peer).put("codec", codec)
+        JsonLine line = new JsonLine().put("bench", "peer-idle").put("peer", target.peer).put("codec", target.codec)
                 .put("connections", connections);
-        try (PeerClients clients = new PeerClients(c, url, clientThreads)) {
+        try (PeerClients clients = new PeerClients(c, target.url, target.clientThreads)) {
             if (jvm) {
                 server.fullGc();
             }
             long heapBefore = jvm ? server.heapUsedBytes() : 0;
             long rssBefore = server.rssBytes();
-            int sources = PeerClients.sources(sourceAddresses, connections);
+            int sources = PeerClients.sources(target.sourceAddresses, connections);
             long start = System.nanoTime();
             String peerTopic = c.topic(topic);
-            clients.connect(connections, i -> peerTopic, listener, connectConcurrency, sources, System.err);
+            clients.connect(connections, i -> peerTopic, listener, target.connectConcurrency, sources, System.err);
             double connectSeconds = (System.nanoTime() - start) / 1e9;
-            System.err.printf("%s: %d idle connections subscribed in %.1f s; settling %.0f s%n", peer, connections,
+            System.err.printf("%s: %d idle connections subscribed in %.1f s; settling %.0f s%n", target.peer, connections,
                     connectSeconds, settle);
             Thread.sleep((long) (settle * 1000));
             if (jvm) {
@@ -123,7 +108,7 @@ public final class PeerIdleCommand implements Callable<Integer> {
             line.put("cpu_percent", cpuPercent).put("window_s", seconds).put("open_at_end", open)
                     .put("closes", closes.sum()).put("close_codes", new TreeMap<>(closeCodes).toString())
                     .put("errors", errors.sum());
-            System.err.printf("%s: RSS %d -> %d KiB (%.0f B/connection), %s CPU %.2f%% over %.0f s, %d open%n", peer,
+            System.err.printf("%s: RSS %d -> %d KiB (%.0f B/connection), %s CPU %.2f%% over %.0f s, %d open%n", target.peer,
                     rssBefore / 1024, rssAfter / 1024, (double) (rssAfter - rssBefore) / connections,
                     jvm ? String.format("heap %d -> %d KiB (%.0f B/connection),", heapBefore / 1024, heapAfter / 1024,
                             (double) (heapAfter - heapBefore) / connections) : "", cpuPercent, seconds, open);
@@ -133,7 +118,7 @@ public final class PeerIdleCommand implements Callable<Integer> {
             if (e instanceof InterruptedException) {
                 Thread.currentThread().interrupt();
             }
-            System.err.println("peer-idle: " + peer + ": run failed: " + e.getMessage());
+            System.err.println("peer-idle: " + target.peer + ": run failed: " + e.getMessage());
             System.out.println(line.put("failed", String.valueOf(e.getMessage())));
             return 3;
         }
