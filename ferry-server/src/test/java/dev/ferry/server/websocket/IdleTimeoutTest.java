@@ -21,21 +21,27 @@ class IdleTimeoutTest {
     static final FerryServerExtension server = new FerryServerExtension(c -> c.withWebSocket(new WebSocketConfig(
             1 << 20, Duration.ofSeconds(2), Duration.ofMillis(200), Duration.ofMillis(500), 100, 4 << 20)));
 
+    /** Upgrades {@code s} to a ferry.v1 WebSocket by hand; returns its input, positioned after the 101 response. */
+    private static DataInputStream upgrade(Socket s) throws java.io.IOException {
+        s.setSoTimeout(10_000);
+        OutputStream out = s.getOutputStream();
+        out.write(("GET /v1/ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+                + "Sec-WebSocket-Protocol: ferry.v1\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+        out.flush();
+        DataInputStream in = new DataInputStream(s.getInputStream());
+        StringBuilder head = new StringBuilder();
+        while (!head.toString().endsWith("\r\n\r\n")) {
+            head.append((char) in.readUnsignedByte());
+        }
+        assertThat(head.toString()).startsWith("HTTP/1.1 101").contains("ferry.v1");
+        return in;
+    }
+
     @Test
     void silentClientIsPingedThenClosed() throws Exception {
         try (Socket s = new Socket("127.0.0.1", server.port())) {
-            s.setSoTimeout(10_000);
-            OutputStream out = s.getOutputStream();
-            out.write(("GET /v1/ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                    + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
-                    + "Sec-WebSocket-Protocol: ferry.v1\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-            out.flush();
-            DataInputStream in = new DataInputStream(s.getInputStream());
-            StringBuilder head = new StringBuilder();
-            while (!head.toString().endsWith("\r\n\r\n")) {
-                head.append((char) in.readUnsignedByte());
-            }
-            assertThat(head.toString()).startsWith("HTTP/1.1 101").contains("ferry.v1");
+            DataInputStream in = upgrade(s);
             int pings = 0;
             while (true) {
                 int b0 = in.readUnsignedByte();
@@ -59,18 +65,8 @@ class IdleTimeoutTest {
     @Test
     void clientAnsweringPingsWithPongsStaysOpen() throws Exception {
         try (Socket s = new Socket("127.0.0.1", server.port())) {
-            s.setSoTimeout(10_000);
+            DataInputStream in = upgrade(s);
             OutputStream out = s.getOutputStream();
-            out.write(("GET /v1/ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                    + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
-                    + "Sec-WebSocket-Protocol: ferry.v1\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-            out.flush();
-            DataInputStream in = new DataInputStream(s.getInputStream());
-            StringBuilder head = new StringBuilder();
-            while (!head.toString().endsWith("\r\n\r\n")) {
-                head.append((char) in.readUnsignedByte());
-            }
-            assertThat(head.toString()).startsWith("HTTP/1.1 101");
             // ping every 200 ms, idle timeout 500 ms: six pings answered span more than twice the timeout
             for (int pings = 0; pings < 6; ) {
                 int b0 = in.readUnsignedByte();
