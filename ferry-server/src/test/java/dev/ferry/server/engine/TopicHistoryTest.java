@@ -1,0 +1,60 @@
+package dev.ferry.server.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.ferry.protocol.Payload;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class TopicHistoryTest {
+    private static TopicHistory.Entry entry(long offset, long time) {
+        return new TopicHistory.Entry(offset, time, Payload.json("{\"n\":" + offset + "}"));
+    }
+
+    @Test
+    void keepsTheNewestUpToItsSizeAndReadsBothWays() {
+        TopicHistory h = new TopicHistory(3, 60_000);
+        assertThat(h.firstOffset(1)).isEqualTo(1);
+        assertThat(h.after(0, 10)).isEmpty();
+        for (long o = 1; o <= 5; o++) {
+            h.append(entry(o, 1000 + o), 1000 + o);
+        }
+        assertThat(h.size()).isEqualTo(3);
+        assertThat(h.firstOffset(6)).isEqualTo(3);
+        assertThat(h.after(0, 10)).extracting(TopicHistory.Entry::offset).containsExactly(3L, 4L, 5L);
+        assertThat(h.after(3, 1)).extracting(TopicHistory.Entry::offset).containsExactly(4L);
+        assertThat(h.before(0, 10)).isEmpty();
+        assertThat(h.before(5, 10)).extracting(TopicHistory.Entry::offset).containsExactly(4L, 3L);
+        TopicHistory.Entry e = h.after(3, 1).get(0);
+        assertThat(e.timeMillis()).isEqualTo(1004);
+        assertThat(e.data()).isEqualTo(Payload.json("{\"n\":4}"));
+        assertThat(e.tags()).isEmpty();
+    }
+
+    @Test
+    void keepsBinaryPayloadsAndTagsPerEntry() {
+        TopicHistory h = new TopicHistory(2, 60_000);
+        h.append(new TopicHistory.Entry(1, 10, Payload.binary(new byte[] {1, 2}), Map.of("k", "v")), 10);
+        h.append(new TopicHistory.Entry(2, 11, Payload.json("true")), 11);
+        h.append(new TopicHistory.Entry(3, 12, Payload.json("3"), Map.of("k", "w")), 12); // drops 1
+        assertThat(h.after(0, 10)).extracting(TopicHistory.Entry::tags).containsExactly(Map.of(), Map.of("k", "w"));
+        h.append(new TopicHistory.Entry(4, 13, Payload.binary(new byte[] {4})), 13); // takes 2's place after 3
+        assertThat(h.after(0, 10)).extracting(TopicHistory.Entry::data)
+                .containsExactly(Payload.json("3"), Payload.binary(new byte[] {4}));
+        assertThat(h.after(0, 10)).extracting(TopicHistory.Entry::tags).containsExactly(Map.of("k", "w"), Map.of());
+    }
+
+    @Test
+    void dropsWhatOutlivesItsTtl() {
+        TopicHistory h = new TopicHistory(10, 100);
+        h.append(entry(7, 1000), 1000);
+        h.append(entry(8, 1050), 1050);
+        h.expire(1120);
+        assertThat(h.after(0, 10)).extracting(TopicHistory.Entry::offset).containsExactly(8L);
+        h.expire(1200);
+        assertThat(h.size()).isZero();
+        assertThat(h.firstOffset(9)).isEqualTo(9);
+        h.append(entry(9, 1300), 1300);
+        assertThat(h.after(0, 10)).extracting(TopicHistory.Entry::offset).containsExactly(9L);
+    }
+}
