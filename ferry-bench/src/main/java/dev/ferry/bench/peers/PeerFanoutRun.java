@@ -26,13 +26,16 @@ import org.HdrHistogram.Histogram;
  * run), otherwise the steps stop. Then up to {@code refine} more steps narrow the gap between the highest
  * sustained step and the lowest one above it that was not sustained, each at their geometric mean (with factor 2
  * and 3 of them, to within 2^(1/8), 9%), so that two peers a step apart are not reported 2x apart. The results are
- * the highest sustained step and the highest step that kept up. Before the steps, an unreported warmup at the
- * first step's rate warms up both sides. Bounded: at most {@code 2 * maxSteps + refine + 1} steps, each at most
- * warmup + duration + drain.
+ * the highest sustained step and the highest step that kept up. A top step that left a backlog is given up to
+ * {@link #REFINE_DRAIN_FACTOR} drain waits to clear before refining (none if it does not). Before the steps, an
+ * unreported warmup at the first step's rate warms up both sides. Bounded: at most
+ * {@code 2 * maxSteps + refine + 1} steps, each at most warmup + duration + drain, plus that one longer wait.
  */
 public final class PeerFanoutRun {
     /** A step whose measured deliveries per second stay under this share of the offered ones did not keep up. */
     static final double KEEP_UP = 0.9;
+    /** Before refining after a top step that left a backlog, wait up to this many drain waits for it to clear. */
+    static final double REFINE_DRAIN_FACTOR = 10;
 
     /** The parameters of a run; {@code peer} is the label in the results. */
     public record Options(String peer, PeerCodec codec, URI base, String topic, int subscribers,
@@ -260,6 +263,17 @@ public final class PeerFanoutRun {
                 }
                 boolean ends = keptUp ? k + 1 >= o.maxSteps()
                         : retried || !drained || stepCloses > 0 || stepErrors > 0 || failure != null;
+                if (ends && refinesLeft > 0 && !drained && stepCloses == 0 && stepErrors == 0 && failure == null) {
+                    // the top step left a backlog: let it drain (bounded) so that the refining steps start clean
+                    long backlogDeadline = System.nanoTime() + (long) (REFINE_DRAIN_FACTOR * o.drainSeconds() * 1e9);
+                    while (deliveries.sum() < expectedTotal && System.nanoTime() < backlogDeadline) {
+                        Thread.sleep(20);
+                    }
+                    drained = deliveries.sum() >= expectedTotal;
+                    if (drained) {
+                        progress.printf("%s: the backlog drained; refining%n", o.peer());
+                    }
+                }
                 if (ends && refinesLeft > 0 && drained && stepCloses == 0 && stepErrors == 0 && failure == null) {
                     refinement = Refinement.of(steps);
                     if (refinement != null) {
