@@ -81,16 +81,13 @@ final class SubscriberHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
-    /** A text message holds one or more frames separated by LF (protocol.md §2). */
+    /** When the message being split into frames was read (event loop only). */
+    private long readAt;
+
+    /** A text message holds one or more frames separated by LF (protocol.md §2), all read at {@code now}. */
     private void onText(ByteBuf content, long now) {
-        int from = content.readerIndex();
-        int end = content.writerIndex();
-        while (from < end) {
-            int lf = content.indexOf(from, end, (byte) '\n');
-            int to = lf < 0 ? end : lf;
-            onFrame(content, from, to, now);
-            from = to + 1;
-        }
+        readAt = now;
+        LfFrames.forEach(content, this, (buf, from, to, self) -> self.onFrame(buf, from, to, self.readAt));
     }
 
     private void onFrame(ByteBuf buf, int from, int to, long now) {

@@ -1,5 +1,6 @@
 package dev.ferry.bench.idle;
 
+import dev.ferry.bench.fanout.LfFrames;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -52,13 +53,7 @@ final class CalleeHandler extends ChannelInboundHandlerAdapter {
                     }
                     return;
                 }
-                // several frames may share one message, separated by LF (docs/protocol.md §2)
-                for (int from = b.readerIndex(), end = b.writerIndex(); from < end; ) {
-                    int lf = b.indexOf(from, end, (byte) '\n');
-                    int to = lf < 0 ? end : lf;
-                    reply(ctx, b, from, to);
-                    from = to + 1;
-                }
+                LfFrames.forEach(b, ctx, CalleeHandler::reply);
                 ctx.flush();
             }
         } finally {
@@ -67,7 +62,7 @@ final class CalleeHandler extends ChannelInboundHandlerAdapter {
     }
 
     /** Answers the {@code invoke} frame in {@code b[from, to)} (other frames are ignored) with its args. */
-    private static void reply(ChannelHandlerContext ctx, ByteBuf b, int from, int to) {
+    private static void reply(ByteBuf b, int from, int to, ChannelHandlerContext ctx) {
         if (indexOf(b, INVOKE, from, to) < 0) {
             return;
         }

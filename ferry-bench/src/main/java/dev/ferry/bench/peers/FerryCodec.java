@@ -1,5 +1,6 @@
 package dev.ferry.bench.peers;
 
+import dev.ferry.bench.fanout.LfFrames;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
@@ -70,15 +71,7 @@ final class FerryCodec implements PeerCodec {
                 sink.error("binary message");
                 return;
             }
-            ByteBuf buf = frame.content();
-            int from = buf.readerIndex();
-            int end = buf.writerIndex();
-            while (from < end) {
-                int lf = buf.indexOf(from, end, (byte) '\n');
-                int to = lf < 0 ? end : lf;
-                line(buf, from, to, sink);
-                from = to + 1;
-            }
+            LfFrames.forEach(frame.content(), sink, Session::line);
         }
 
         private static void line(ByteBuf buf, int from, int to, PeerSink sink) {

@@ -1,5 +1,6 @@
 package dev.ferry.bench.peers;
 
+import dev.ferry.bench.fanout.LfFrames;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
@@ -82,20 +83,16 @@ final class FerryRpcCodecs {
 
         @Override
         public void read(WebSocketFrame frame, PeerSink sink) {
-            ByteBuf buf = frame.content();
-            int from = buf.readerIndex();
-            int end = buf.writerIndex();
-            while (from < end) {
-                int lf = buf.indexOf(from, end, (byte) '\n');
-                int to = lf < 0 ? end : lf;
-                if (Bytes.startsWith(buf, from, to, RESULT)) {
-                    if (Payload.scan(buf, from, to, sink::delivery) != 1) {
-                        sink.error("result without one payload: " + Bytes.string(buf, from, to));
-                    }
-                } else if (Bytes.startsWith(buf, from, to, ERROR)) {
-                    sink.error(Bytes.string(buf, from, to));
+            LfFrames.forEach(frame.content(), sink, Caller::line);
+        }
+
+        private static void line(ByteBuf buf, int from, int to, PeerSink sink) {
+            if (Bytes.startsWith(buf, from, to, RESULT)) {
+                if (Payload.scan(buf, from, to, sink::delivery) != 1) {
+                    sink.error("result without one payload: " + Bytes.string(buf, from, to));
                 }
-                from = to + 1;
+            } else if (Bytes.startsWith(buf, from, to, ERROR)) {
+                sink.error(Bytes.string(buf, from, to));
             }
         }
     }
@@ -116,15 +113,7 @@ final class FerryRpcCodecs {
 
         @Override
         public void read(WebSocketFrame frame, PeerSink sink) {
-            ByteBuf buf = frame.content();
-            int from = buf.readerIndex();
-            int end = buf.writerIndex();
-            while (from < end) {
-                int lf = buf.indexOf(from, end, (byte) '\n');
-                int to = lf < 0 ? end : lf;
-                line(buf, from, to, sink);
-                from = to + 1;
-            }
+            LfFrames.forEach(frame.content(), sink, Callee::line);
         }
 
         private static void line(ByteBuf buf, int from, int to, PeerSink sink) {
