@@ -117,10 +117,7 @@ public final class WebSocketOutbound implements Outbound {
             return;
         }
         if (written == null && framed.getByte(framed.readerIndex()) == TEXT_FIN) {
-            if (nothingWaits() && !ctx.channel().isWritable()) {
-                ctx.flush(); // the channel's buffer is full of frames not yet flushed (a replay): give them to the socket
-            }
-            if (nothingWaits() && ctx.channel().isWritable()) {
+            if (writableNow()) {
                 batch(framed, payloadBytes);
             } else {
                 holdBatched(framed, payloadBytes);
@@ -224,11 +221,19 @@ public final class WebSocketOutbound implements Outbound {
         server.outboundQueued(n);
     }
 
-    private void enqueue(Object frame) {
+    /**
+     * Whether a frame may go straight to the channel: nothing waits here and the channel takes more. A channel whose
+     * buffer is full of frames not yet flushed (a replay) is given them first.
+     */
+    private boolean writableNow() {
         if (nothingWaits() && !ctx.channel().isWritable()) {
-            ctx.flush(); // the channel's buffer is full of frames not yet flushed (a replay): give them to the socket
+            ctx.flush();
         }
-        if (nothingWaits() && ctx.channel().isWritable()) {
+        return nothingWaits() && ctx.channel().isWritable();
+    }
+
+    private void enqueue(Object frame) {
+        if (writableNow()) {
             write(frame);
             scheduleFlush();
             return;
