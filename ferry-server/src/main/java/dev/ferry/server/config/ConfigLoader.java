@@ -38,7 +38,7 @@ public final class ConfigLoader {
             "server.host", "server.port", "server.io-threads", "server.native-transport", "server.shutdown-grace",
             "websocket.max-message-bytes", "websocket.handshake-timeout", "websocket.ping-interval",
             "websocket.idle-timeout", "websocket.max-subscriptions", "websocket.outbound-queue-bytes",
-            "rpc.default-timeout", "rpc.max-timeout",
+            "rpc.default-timeout", "rpc.max-timeout", "rpc.routing",
             "http.api-keys", "http.max-body-bytes",
             "history.size", "history.ttl", "history.max-recovery", "history.lossy-topics",
             "web.allowed-origins", "web.cors-origins",
@@ -252,7 +252,8 @@ public final class ConfigLoader {
                 size("websocket.outbound-queue-bytes", d.websocket().outboundQueueBytes()));
         RpcConfig rpc = new RpcConfig(
                 duration("rpc.default-timeout", d.rpc().defaultTimeout()),
-                duration("rpc.max-timeout", d.rpc().maxTimeout()));
+                duration("rpc.max-timeout", d.rpc().maxTimeout()),
+                RpcConfig.Routing.parse(str("rpc.routing", d.rpc().routing().wire())));
         HttpConfig http = new HttpConfig(
                 list("http.api-keys", d.http().apiKeys()),
                 size("http.max-body-bytes", d.http().maxBodyBytes()));

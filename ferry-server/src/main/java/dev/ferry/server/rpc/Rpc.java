@@ -11,6 +11,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
@@ -26,6 +27,7 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class Rpc {
     private final RpcConfig config;
+    private final boolean localFirst;
     private final ConcurrentHashMap<String, Callees> procedures = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<Long, Pending> pending = new ConcurrentHashMap<>();
     private final AtomicLong nextInvocation = new AtomicLong();
@@ -43,6 +45,7 @@ public final class Rpc {
     /** Routing with its meters ({@code ferry.rpc.*}) in {@code meters}. */
     public Rpc(RpcConfig config, MeterRegistry meters) {
         this.config = config;
+        this.localFirst = config.routing() == RpcConfig.Routing.LOCAL_FIRST;
         this.calls = Counter.builder("ferry.rpc.calls").description("calls routed or refused").register(meters);
         this.succeeded = Timer.builder("ferry.rpc.duration").tag("outcome", "result")
                 .description("time from call to outcome").register(meters);
@@ -76,14 +79,36 @@ public final class Rpc {
         return java.util.Set.copyOf(procedures.keySet());
     }
 
-    /** The callees of one procedure, picked round-robin. */
+    /**
+     * The callees of one procedure, picked round-robin; with {@link RpcConfig.Routing#LOCAL_FIRST} among those
+     * on the caller's own event loop when there are any (no task and no wake-up of another thread, on the way
+     * there or back). Copy-on-write: registrations are rare, picks are per call.
+     */
     private static final class Callees {
-        volatile Callee[] members = new Callee[0];
-        final AtomicInteger next = new AtomicInteger();
+        private static final Callee[] NONE = new Callee[0];
+        volatile Callee[] members = NONE;
+        /** {@link #members} by event loop; rebuilt with them. */
+        private volatile java.util.Map<EventExecutor, Callee[]> byLoop = java.util.Map.of();
+        private final AtomicInteger next = new AtomicInteger();
 
-        Callee pick() {
-            Callee[] m = members;
+        Callee pick(EventExecutor callerLoop, boolean localFirst) {
+            Callee[] local = localFirst ? byLoop.get(callerLoop) : null;
+            Callee[] m = local != null ? local : members;
             return m.length == 0 ? null : m[Math.floorMod(next.getAndIncrement(), m.length)];
+        }
+
+        /** Sets the members (under the registry's lock for this procedure). */
+        void members(Callee[] next) {
+            java.util.Map<EventExecutor, Callee[]> loops = new java.util.IdentityHashMap<>();
+            for (Callee c : next) {
+                loops.merge(c.executor(), new Callee[] {c}, (a, b) -> {
+                    Callee[] joined = Arrays.copyOf(a, a.length + 1);
+                    joined[a.length] = b[0];
+                    return joined;
+                });
+            }
+            members = next;
+            byLoop = loops;
         }
     }
 
@@ -104,7 +129,7 @@ public final class Rpc {
             if (Arrays.stream(c.members).noneMatch(m -> m == callee)) {
                 Callee[] next = Arrays.copyOf(c.members, c.members.length + 1);
                 next[next.length - 1] = callee;
-                c.members = next;
+                c.members(next);
             }
             return c;
         });
@@ -122,7 +147,7 @@ public final class Rpc {
         boolean[] last = new boolean[1];
         procedures.computeIfPresent(proc, (k, c) -> {
             Callee[] next = Arrays.stream(c.members).filter(m -> m != callee).toArray(Callee[]::new);
-            c.members = next;
+            c.members(next);
             last[0] = next.length == 0;
             return last[0] ? null : c;
         });
@@ -158,7 +183,7 @@ public final class Rpc {
     private long route(Caller caller, long requestId, String proc, Payload args, long timeoutMs, RemoteProcedures via) {
         calls.increment();
         Callees cs = procedures.get(proc);
-        Callee callee = cs == null ? null : cs.pick();
+        Callee callee = cs == null ? null : cs.pick(caller.executor(), localFirst);
         if (callee == null && via == null) {
             failed.get(ErrorCode.NO_SUCH_PROCEDURE).record(0, TimeUnit.NANOSECONDS);
             caller.callFailed(requestId, ErrorCode.NO_SUCH_PROCEDURE, "no callee has registered \"" + proc + "\"", null);

@@ -91,6 +91,10 @@ class ConfigLoaderTest {
                 .hasMessageContaining("http.api-keys: a key of 5 characters (expected: at least 16 characters)");
         assertThatThrownBy(() -> new ConfigLoader().set("rpc.default-timeout", "10m").load())
                 .hasMessage("rpc.default-timeout: 10m (expected: <= rpc.max-timeout, 5m)");
+        assertThatThrownBy(() -> new ConfigLoader().set("rpc.routing", "nearest").load())
+                .hasMessage("rpc.routing: \"nearest\" (expected: round-robin or local-first)");
+        assertThat(new ConfigLoader().set("rpc.routing", "Local-First").load().rpc().routing())
+                .isEqualTo(dev.ferry.server.config.RpcConfig.Routing.LOCAL_FIRST);
     }
 
     @Test
