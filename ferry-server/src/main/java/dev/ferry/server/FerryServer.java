@@ -177,8 +177,7 @@ public final class FerryServer implements AutoCloseable {
         return meters;
     }
 
-    /** Current counters; only valid after {@link #start()}. */
-    public ServerMetrics metrics() {
+    private ServerContext started() {
         ServerContext c;
         synchronized (lock) {
             c = context;
@@ -186,31 +185,34 @@ public final class FerryServer implements AutoCloseable {
         if (c == null) {
             throw new IllegalStateException("server not started");
         }
+        return c;
+    }
+
+    /** Current counters; only valid after {@link #start()}. */
+    public ServerMetrics metrics() {
+        ServerContext c = started();
         return new ServerMetrics(c.openChannels(), c.openSessions(), c.hub().subscriptions(), c.rpc().pendingCalls(),
                 c.slowConsumerCloses(), c.lossyDrops());
     }
 
+    /**
+     * Resumable sessions this node keeps (docs/protocol.md §4.5): attached to a connection, or awaiting their
+     * client; only valid after {@link #start()}.
+     */
+    public int resumableSessionsKept() {
+        ServerContext c = started();
+        return c.resumableSessions().store().size();
+    }
+
     /** The counters of every tunnel route (docs/amqp.md); only valid after {@link #start()}. */
     public List<TunnelStats> tunnelStats() {
-        ServerContext c;
-        synchronized (lock) {
-            c = context;
-        }
-        if (c == null) {
-            throw new IllegalStateException("server not started");
-        }
+        ServerContext c = started();
         return c.tunnels().stats();
     }
 
     /** Security counters (refused credentials, denials, rate limits, ...); only valid after {@link #start()}. */
     public dev.ferry.server.auth.SecurityCounters.Snapshot securityMetrics() {
-        ServerContext c;
-        synchronized (lock) {
-            c = context;
-        }
-        if (c == null) {
-            throw new IllegalStateException("server not started");
-        }
+        ServerContext c = started();
         return c.security().counters().snapshot();
     }
 

@@ -27,6 +27,9 @@ public final class FerryMetrics implements AutoCloseable {
                 .description("open TCP connections (HTTP and WebSocket)").register(r);
         Gauge.builder("ferry.sessions", server, ServerContext::openSessions)
                 .description("open ferry.v1 sessions").register(r);
+        Gauge.builder("ferry.sessions.resumable", server, c -> c.resumableSessions().store().size())
+                .description("resumable sessions this node keeps (attached to a connection or awaiting their client)")
+                .register(r);
         Gauge.builder("ferry.subscriptions", server.hub(), h -> h.subscriptions())
                 .description("(pattern, connection) subscriptions").register(r);
         FunctionCounter.builder("ferry.publications", server.hub(), h -> h.publications())

@@ -63,7 +63,9 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
                     "malformed HTTP request: " + req.decoderResult().cause().getMessage()));
             return;
         }
-        var over = ctx.channel().attr(ServerContext.OVER_CONNECTION_LIMIT).get();
+        // looked up only when present: attr() would add the attribute to every channel for good
+        var over = ctx.channel().hasAttr(ServerContext.OVER_CONNECTION_LIMIT)
+                ? ctx.channel().attr(ServerContext.OVER_CONNECTION_LIMIT).get() : null;
         if (over == dev.ferry.server.auth.ConnectionLimiter.Refusal.TOTAL) {
             HttpResponses.send(ctx, false, HttpResponses.error(HttpResponseStatus.SERVICE_UNAVAILABLE, "too_many_connections",
                     "the server already holds " + server.config().limits().maxConnections()
@@ -82,8 +84,11 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
             String refusal = WebSocketUpgrade.refusal(req);
             if (refusal != null) {
                 HttpResponses.send(ctx, false, HttpResponses.text(HttpResponseStatus.BAD_REQUEST, refusal));
-            } else if (web.admitted(ctx, req) && WebSocketUpgrade.authenticate(ctx, req, server)) {
-                WebSocketUpgrade.upgrade(ctx, req, server);
+            } else if (web.admitted(ctx, req)) {
+                dev.ferry.server.auth.Identity who = WebSocketUpgrade.identify(ctx, req, server);
+                if (who != null) {
+                    WebSocketUpgrade.upgrade(ctx, req, server, who);
+                }
             }
             return;
         }

@@ -202,7 +202,7 @@ public final class Hub implements Fanout {
             return;
         }
         Gate gate = new Gate(pattern, since);
-        gates.computeIfAbsent(subscriber, s -> new Gates()).pending.add(gate);
+        gates.computeIfAbsent(subscriber, s -> new Gates()).await(gate);
         boolean held = !tree.add(pattern, subscriber);
         CompletionStage<Void> active = held ? interestOf(pattern) : counted(pattern, subscriber);
         List<String> topics = positionOnly ? List.of(pattern) : since.stream().map(Frame.Position::topic).toList();
@@ -286,8 +286,7 @@ public final class Hub implements Fanout {
         }
         if (g != null || !marks.isEmpty()) {
             g = g != null ? g : gates.computeIfAbsent(subscriber, x -> new Gates());
-            g.marks.putAll(marks);
-            g.pages.putAll(pages);
+            g.watch(new HashMap<>(marks), pages.isEmpty() ? java.util.Collections.emptyMap() : new HashMap<>(pages));
         }
         then.accept(out, null);
         Map<String, Frame.Msg> lastOfPage = new HashMap<>();
@@ -676,10 +675,34 @@ public final class Hub implements Fanout {
 
     /** The gates and watermarks of one subscriber. */
     private static final class Gates {
-        final List<Gate> pending = new ArrayList<>(1);
-        final Map<String, Watermark> marks = new HashMap<>();
+        // The three stay the shared empty ones (which read, and remove nothing, without failing) until first
+        // written: a subscriber keeps its Gates while a watermark waits for live publications to pass it, for as
+        // long as its topic is quiet, so an idle subscriber should hold little more than that watermark.
+        List<Gate> pending = java.util.Collections.emptyList();
+        Map<String, Watermark> marks = java.util.Collections.emptyMap();
         /** Recoveries being replayed a page at a time, per topic. */
-        final Map<String, Paging> pages = new HashMap<>(1);
+        Map<String, Paging> pages = java.util.Collections.emptyMap();
+
+        void await(Gate gate) {
+            if (pending.isEmpty()) {
+                pending = new ArrayList<>(1);
+            }
+            pending.add(gate);
+        }
+
+        /** Takes over {@code more} and {@code morePages}, which the caller no longer uses. */
+        void watch(Map<String, Watermark> more, Map<String, Paging> morePages) {
+            if (marks.isEmpty()) {
+                marks = more;
+            } else {
+                marks.putAll(more);
+            }
+            if (pages.isEmpty()) {
+                pages = morePages;
+            } else {
+                pages.putAll(morePages);
+            }
+        }
 
         /** Whether a live publication is held back (buffered by a pending gate, or already replayed). */
         boolean intercepts(Frame.Msg m) {

@@ -2,7 +2,6 @@ package dev.ferry.server.session;
 
 import dev.ferry.server.auth.Identity;
 import dev.ferry.server.config.SessionConfig;
-import io.netty.util.AttributeKey;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -10,9 +9,6 @@ import java.util.concurrent.atomic.LongAdder;
  * {@link SessionStore} between connections (docs/protocol.md §4.5). Thread-safe.
  */
 public final class ResumableSessions {
-    /** Set on a channel by the WebSocket upgrade: the session the connection starts with. */
-    public static final AttributeKey<Opening> KEY = AttributeKey.valueOf("ferry.resumable-session");
-
     private final SessionConfig config;
     private final SessionTokens tokens;
     private final SessionStore store;
@@ -56,17 +52,30 @@ public final class ResumableSessions {
     }
 
     /**
-     * The session a connection opens with: {@code candidate} when its upgrade named a live session of its identity
-     * (to be restored by the {@code session} command), otherwise a fresh one; {@code reason} says why a presented
-     * token was not taken.
+     * The session a connection opens with: {@code session} when its upgrade named a live session of its identity
+     * (to be restored by the {@code session} command). Otherwise {@code session} is null and {@code reserved}
+     * is the raw id of the connection's own session, which is only made (and stored) when first needed: a
+     * durable subscription, the {@code session} command. Most connections never need one, and an idle
+     * connection then holds 16 bytes instead of a session, its id, its token and a store entry.
+     * {@code cookieToken} is what the upgrade's cookie carries; {@code reason} says why a presented token
+     * ({@code token}) was not taken.
      */
-    public record Opening(ResumableSession session, boolean resumable, Outcome reason, String token) {
+    public record Opening(ResumableSession session, boolean resumable, Outcome reason, String token,
+                          byte[] reserved, String cookieToken) {
     }
 
     /** A new session bound to {@code identity}, stored at once. */
     public ResumableSession create(Identity identity) {
+        return create(identity, null);
+    }
+
+    /**
+     * A new session bound to {@code identity}, stored at once, with the id {@code reserved} (the raw id of an
+     * {@link Opening}: its token is the one the upgrade's cookie carries) or, when null, a new one.
+     */
+    public ResumableSession create(Identity identity, byte[] reserved) {
         String principal = SessionTokens.principal(identity);
-        SessionTokens.Issued issued = tokens.issue(principal);
+        SessionTokens.Issued issued = tokens.issue(reserved != null ? reserved : tokens.newId(), principal);
         ResumableSession s = new ResumableSession(issued.id(), issued.token(), principal, config.ttl().toNanos());
         store.put(s);
         return s;
@@ -125,13 +134,12 @@ public final class ResumableSessions {
     /** The session an upgrade presenting {@code token} (null: none) opens with. */
     public Opening open(String token, Identity identity) {
         Lookup l = find(token, identity);
-        if (l.outcome() == Outcome.FOUND) {
-            if (!l.session().attached()) {
-                return new Opening(l.session(), true, Outcome.FOUND, token);
-            }
-            return new Opening(create(identity), false, Outcome.IN_USE, token);
+        if (l.outcome() == Outcome.FOUND && !l.session().attached()) {
+            return new Opening(l.session(), true, Outcome.FOUND, token, null, l.session().token());
         }
-        return new Opening(create(identity), false, l.outcome(), token);
+        byte[] reserved = tokens.newId();
+        return new Opening(null, false, l.outcome() == Outcome.FOUND ? Outcome.IN_USE : l.outcome(), token,
+                reserved, tokens.issue(reserved, SessionTokens.principal(identity)).token());
     }
 
     /** {@code connection} leaves {@code session}: it is kept for {@code session.ttl}, or dropped when worthless. */

@@ -60,10 +60,11 @@ public final class Session implements FrameCodec.Sink, Subscriber, Callee, Calle
 
     private final ServerContext context;
     private final Outbound out;
-    private final String remote;
+    /** Where the connection comes from, for logs (a SocketAddress or a String), spelt only when logged. */
+    private final Object remote;
 
     // ---- event loop only
-    private final Set<String> subscriptions = new LinkedHashSet<>();
+    private final Set<String> subscriptions = new LinkedHashSet<>(4); // most connections hold one or two
     // The sets and maps below stay the shared empty ones until first written (see the writable* methods):
     // most connections never register, call or hold durable subscriptions.
     private Set<String> procedures = Collections.emptySet();
@@ -86,6 +87,8 @@ public final class Session implements FrameCodec.Sink, Subscriber, Callee, Calle
     private final TokenBucket messageRate;
     /** The resumable session this connection belongs to (docs/protocol.md §4.5); created when first needed. */
     private ResumableSession resumable;
+    /** The raw id the upgrade's cookie promised for {@link #resumable} until it exists (null: none). */
+    private byte[] reservedId;
     /** The upgrade named a live session whose durable subscriptions a {@code session} command restores. */
     private boolean restorePending;
     /** Why the token the upgrade presented (if any) was not taken. */
@@ -99,12 +102,12 @@ public final class Session implements FrameCodec.Sink, Subscriber, Callee, Calle
     /** The state channel commands of this connection (docs/protocol.md §4.6); created when first needed. */
     private dev.ferry.server.state.StateCommands stateCommands;
 
-    public Session(ServerContext context, Outbound out, String remote) {
+    public Session(ServerContext context, Outbound out, Object remote) {
         this(context, out, remote, Identity.ANONYMOUS);
     }
 
     /** A session of a client authenticated as {@code identity} when the connection opened. */
-    public Session(ServerContext context, Outbound out, String remote, Identity identity) {
+    public Session(ServerContext context, Outbound out, Object remote, Identity identity) {
         this.context = context;
         this.out = out;
         this.remote = remote;
@@ -613,7 +616,7 @@ public final class Session implements FrameCodec.Sink, Subscriber, Callee, Calle
     }
 
     public String remote() {
-        return remote;
+        return String.valueOf(remote);
     }
 
     // ------------------------------------------------------------ helpers
@@ -659,6 +662,11 @@ public final class Session implements FrameCodec.Sink, Subscriber, Callee, Calle
     /** The session the upgrade chose for this connection (see {@link ResumableSessions#open}); called once, first. */
     public void opening(ResumableSessions.Opening opening) {
         openingToken = opening.token();
+        if (opening.session() == null) {
+            reservedId = opening.reserved();
+            openingReason = opening.reason();
+            return;
+        }
         if (opening.resumable() && !opening.session().attachIfFree(this)) {
             // another connection with the same cookie took it meanwhile: this one starts afresh
             resumable = context.resumableSessions().create(identity());
@@ -675,7 +683,8 @@ public final class Session implements FrameCodec.Sink, Subscriber, Callee, Calle
     /** The resumable session of this connection, created if it has none yet. */
     private ResumableSession resumable() {
         if (resumable == null) {
-            resumable = context.resumableSessions().create(identity());
+            resumable = context.resumableSessions().create(identity(), reservedId);
+            reservedId = null;
             resumable.attach(this);
         }
         return resumable;
@@ -924,8 +933,11 @@ public final class Session implements FrameCodec.Sink, Subscriber, Callee, Calle
         }
         adopt(next);
         presence.identityChanged(next);
-        if (resumable != null && !current.samePrincipal(next)) {
-            rebind();
+        if (!current.samePrincipal(next)) {
+            reservedId = null; // the cookie's token is bound to the identity before
+            if (resumable != null) {
+                rebind();
+            }
         }
         for (String pattern : List.copyOf(subscriptions)) {
             Decision d = scope.check(Action.SUBSCRIBE, pattern);

@@ -38,8 +38,18 @@ public final class SessionTokens {
 
     /** A new session id with its token, bound to {@code principal}. */
     public Issued issue(String principal) {
+        return issue(newId(), principal);
+    }
+
+    /** 128 random bits: the raw form of a session id, before {@link #issue(byte[], String)} spells it. */
+    public byte[] newId() {
         byte[] raw = new byte[ID_BYTES];
         random.nextBytes(raw);
+        return raw;
+    }
+
+    /** The id and token of the session id {@code raw} (from {@link #newId}), bound to {@code principal}. */
+    public Issued issue(byte[] raw, String principal) {
         String id = B64.encodeToString(raw);
         return new Issued(id, id + "." + B64.encodeToString(mac(id, principal)));
     }

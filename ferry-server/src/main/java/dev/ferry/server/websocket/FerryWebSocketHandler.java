@@ -40,10 +40,15 @@ final class FerryWebSocketHandler extends ChannelInboundHandlerAdapter implement
     private ChannelHandlerContext ctx;
     private WebSocketOutbound outbound;
     private final Liveness liveness;
+    /** Who the upgrade authenticated, and the resumable session it chose; until the handshake completes. */
+    private Identity identity;
+    private ResumableSessions.Opening opening;
 
-    FerryWebSocketHandler(ServerContext server) {
+    FerryWebSocketHandler(ServerContext server, Identity identity, ResumableSessions.Opening opening) {
         this.server = server;
         this.liveness = new Liveness(server.config().websocket(), this);
+        this.identity = identity;
+        this.opening = opening;
     }
 
     @Override
@@ -65,14 +70,11 @@ final class FerryWebSocketHandler extends ChannelInboundHandlerAdapter implement
             ctx.pipeline().remove(HandlerNames.HTTP_ROUTER);
         }
         outbound = new WebSocketOutbound(ctx, server, server.config().websocket().outboundQueueBytes());
-        Identity identity = ctx.channel().attr(Identity.KEY).getAndSet(null);
-        session = new Session(server, outbound, String.valueOf(ctx.channel().remoteAddress()),
-                identity == null ? Identity.ANONYMOUS : identity);
+        session = new Session(server, outbound, ctx.channel().remoteAddress(), identity);
         ctx.channel().attr(Session.KEY).set(session);
-        ResumableSessions.Opening opening = ctx.channel().attr(ResumableSessions.KEY).getAndSet(null);
-        if (opening != null) {
-            session.opening(opening);
-        }
+        session.opening(opening);
+        identity = null;
+        opening = null;
         Session s = session;
         WebSocketOutbound o = outbound;
         var heartbeats = server.heartbeats();
@@ -104,6 +106,10 @@ final class FerryWebSocketHandler extends ChannelInboundHandlerAdapter implement
                 return;
             }
             if (msg instanceof TextWebSocketFrame text) {
+                if (!WebSocketUpgrade.validText(text.content())) {
+                    exceptionCaught(ctx, WebSocketUpgrade.invalidText());
+                    return;
+                }
                 session.onText(bytes(text.content()));
             } else if (msg instanceof BinaryWebSocketFrame binary) {
                 session.onBinary(bytes(binary.content()));

@@ -116,6 +116,10 @@ public abstract class PlainWebSocketHandler extends ChannelInboundHandlerAdapter
                 return;
             }
             if (msg instanceof TextWebSocketFrame text) {
+                if (!WebSocketUpgrade.validText(text.content())) {
+                    exceptionCaught(ctx, WebSocketUpgrade.invalidText());
+                    return;
+                }
                 onText(text.content().toString(StandardCharsets.UTF_8));
             } else if (msg instanceof BinaryWebSocketFrame binary) {
                 ByteBuf b = binary.content();

@@ -32,15 +32,13 @@ final class SessionCookie extends ChannelOutboundHandlerAdapter {
         this.setCookie = setCookie;
     }
 
-    /** Chooses the session for the connection of {@code req}, keeps it on the channel, and arranges the cookie. */
-    static void open(ChannelHandlerContext ctx, FullHttpRequest req, ServerContext server) {
-        Identity identity = ctx.channel().attr(Identity.KEY).get();
+    /** Chooses the session for the connection of {@code req} by {@code identity}, and arranges the cookie. */
+    static ResumableSessions.Opening open(ChannelHandlerContext ctx, FullHttpRequest req, ServerContext server,
+            Identity identity) {
         String name = server.config().session().cookie();
-        ResumableSessions.Opening opening = server.resumableSessions().open(
-                name.isEmpty() ? null : cookie(req, name), identity == null ? Identity.ANONYMOUS : identity);
-        ctx.channel().attr(ResumableSessions.KEY).set(opening);
+        ResumableSessions.Opening opening = server.resumableSessions().open(name.isEmpty() ? null : cookie(req, name), identity);
         if (!name.isEmpty()) {
-            DefaultCookie c = new DefaultCookie(name, opening.session().token());
+            DefaultCookie c = new DefaultCookie(name, opening.cookieToken());
             c.setHttpOnly(true);
             c.setSameSite(CookieHeaderNames.SameSite.Lax);
             c.setPath(WebSocketUpgrade.PATH);
@@ -48,6 +46,7 @@ final class SessionCookie extends ChannelOutboundHandlerAdapter {
             // before the router, so before the handshake handler that writes the 101 response from its place
             ctx.pipeline().addBefore(HandlerNames.HTTP_ROUTER, HANDLER, new SessionCookie(ServerCookieEncoder.STRICT.encode(c)));
         }
+        return opening;
     }
 
     private static String cookie(FullHttpRequest req, String name) {

@@ -6,8 +6,11 @@ import dev.ferry.server.auth.AuthRequest;
 import dev.ferry.server.auth.Identity;
 import dev.ferry.server.config.WebSocketConfig;
 import dev.ferry.server.http.HttpResponses;
+import dev.ferry.server.session.ResumableSessions;
 import dev.ferry.server.transport.HandlerNames;
 import dev.ferry.server.transport.ServerContext;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
@@ -16,10 +19,13 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
+import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
+import java.nio.charset.StandardCharsets;
 
 /**
  * Validates a ferry.v1 upgrade request and switches the pipeline from HTTP to WebSocket; also switches plain
@@ -54,25 +60,35 @@ public final class WebSocketUpgrade {
 
     /**
      * Authenticates the client of an acceptable upgrade (docs/security.md): on success keeps its identity on the
-     * channel for the session and returns true; otherwise answers 401 with a JSON reason and returns false.
+     * channel for the endpoint and returns true; otherwise answers 401 with a JSON reason and returns false.
      */
     public static boolean authenticate(ChannelHandlerContext ctx, FullHttpRequest req, ServerContext server) {
-        AuthOutcome who = server.security().authenticator().authenticate(AuthRequest.of(req));
-        if (who instanceof AuthError e) {
-            HttpResponses.send(ctx, false, HttpResponses.authError(e));
+        Identity who = identify(ctx, req, server);
+        if (who == null) {
             return false;
         }
-        ctx.channel().attr(Identity.KEY).set((Identity) who);
+        ctx.channel().attr(Identity.KEY).set(who);
         return true;
     }
 
+    /** The identity of the client of an acceptable upgrade, or null after answering 401 with a JSON reason. */
+    public static Identity identify(ChannelHandlerContext ctx, FullHttpRequest req, ServerContext server) {
+        AuthOutcome who = server.security().authenticator().authenticate(AuthRequest.of(req));
+        if (who instanceof AuthError e) {
+            HttpResponses.send(ctx, false, HttpResponses.authError(e));
+            return null;
+        }
+        return (Identity) who;
+    }
+
     /**
-     * Installs the WebSocket handlers behind the router and hands them the request; the protocol handler answers
-     * the handshake and replaces the HTTP codec.
+     * Installs the ferry.v1 handlers, for a client authenticated as {@code identity}, behind the router and hands
+     * them the request; the protocol handler answers the handshake and replaces the HTTP codec. What the session
+     * handler needs goes to it directly, not through channel attributes (each would stay on the channel).
      */
-    public static void upgrade(ChannelHandlerContext ctx, FullHttpRequest req, ServerContext server) {
-        SessionCookie.open(ctx, req, server);
-        install(ctx, req, server, PATH, SUBPROTOCOL, new FerryWebSocketHandler(server));
+    public static void upgrade(ChannelHandlerContext ctx, FullHttpRequest req, ServerContext server, Identity identity) {
+        ResumableSessions.Opening opening = SessionCookie.open(ctx, req, server, identity);
+        install(ctx, req, server, PATH, SUBPROTOCOL, new FerryWebSocketHandler(server, identity, opening));
     }
 
     /**
@@ -84,22 +100,67 @@ public final class WebSocketUpgrade {
         install(ctx, req, server, path, null, handler);
     }
 
-    private static void install(ChannelHandlerContext ctx, FullHttpRequest req, ServerContext server, String path,
-            String subprotocol, ChannelHandler handler) {
-        WebSocketConfig ws = server.config().websocket();
-        WebSocketServerProtocolConfig protocol = WebSocketServerProtocolConfig.newBuilder()
+    /**
+     * The decoder settings of every WebSocket of a server, and the whole protocol settings of ferry.v1 (the same
+     * for every connection): built once per {@link WebSocketConfig} instead of per connection. No UTF-8 validator
+     * in the pipeline: {@link #validText} checks a whole text message once the aggregator has made it, which
+     * costs no handler and no state per connection.
+     */
+    private record Shared(WebSocketConfig ws, WebSocketDecoderConfig decoder, WebSocketServerProtocolConfig ferry) {
+        static Shared of(WebSocketConfig ws) {
+            WebSocketDecoderConfig decoder = WebSocketDecoderConfig.newBuilder()
+                    .maxFramePayloadLength(ws.maxMessageBytes())
+                    .allowExtensions(false)
+                    .closeOnProtocolViolation(false)
+                    .withUTF8Validator(false)
+                    .build();
+            return new Shared(ws, decoder, protocol(ws, decoder, PATH, SUBPROTOCOL));
+        }
+    }
+
+    private static volatile Shared shared;
+
+    private static Shared shared(WebSocketConfig ws) {
+        Shared s = shared;
+        if (s == null || s.ws() != ws) {
+            s = Shared.of(ws); // several servers in one JVM (tests) may take turns: each rebuild is equivalent
+            shared = s;
+        }
+        return s;
+    }
+
+    private static WebSocketServerProtocolConfig protocol(WebSocketConfig ws, WebSocketDecoderConfig decoder, String path,
+            String subprotocol) {
+        return WebSocketServerProtocolConfig.newBuilder()
                 .websocketPath(path)
                 .checkStartsWith(true)
                 .subprotocols(subprotocol)
                 .handshakeTimeoutMillis(ws.handshakeTimeout().toMillis())
                 .handleCloseFrames(true)
                 .dropPongFrames(false) // a pong is input: the session handler counts it for liveness, then drops it
-                .decoderConfig(WebSocketDecoderConfig.newBuilder()
-                        .maxFramePayloadLength(ws.maxMessageBytes())
-                        .allowExtensions(false)
-                        .closeOnProtocolViolation(false)
-                        .build())
+                .decoderConfig(decoder)
                 .build();
+    }
+
+    /**
+     * Whether a text message is valid UTF-8, as RFC 6455 §8.1 requires; when not, the endpoint closes with 1007
+     * ({@link #invalidText}).
+     */
+    static boolean validText(ByteBuf content) {
+        return ByteBufUtil.isText(content, StandardCharsets.UTF_8);
+    }
+
+    /** What a text message that is not UTF-8 is answered with: close 1007, as Netty's own validator would. */
+    static CorruptedWebSocketFrameException invalidText() {
+        return new CorruptedWebSocketFrameException(WebSocketCloseStatus.INVALID_PAYLOAD_DATA, "text message is not valid UTF-8");
+    }
+
+    private static void install(ChannelHandlerContext ctx, FullHttpRequest req, ServerContext server, String path,
+            String subprotocol, ChannelHandler handler) {
+        WebSocketConfig ws = server.config().websocket();
+        Shared s = shared(ws);
+        WebSocketServerProtocolConfig protocol = PATH.equals(path) && SUBPROTOCOL.equals(subprotocol) ? s.ferry()
+                : protocol(ws, s.decoder(), path, subprotocol);
         ChannelPipeline p = ctx.pipeline();
         p.addAfter(HandlerNames.HTTP_ROUTER, HandlerNames.WS_PROTOCOL, new dev.ferry.server.transport.WebSocketProtocolHandler(protocol));
         p.addAfter(HandlerNames.WS_PROTOCOL, HandlerNames.WS_AGGREGATOR, new WebSocketFrameAggregator(ws.maxMessageBytes()));

@@ -13,6 +13,7 @@ import dev.ferry.server.config.SessionConfig;
 import dev.ferry.server.config.WebSocketConfig;
 import dev.ferry.server.testing.FerryServerExtension;
 import dev.ferry.server.testing.RawHttp;
+import dev.ferry.server.testing.RawWebSocket;
 import dev.ferry.server.testing.WsTestClient;
 import java.time.Duration;
 import java.time.Instant;
@@ -54,9 +55,9 @@ class DurableSessionTest {
         return c.nextJson(n -> n.path("id").asLong() == id).path("data");
     }
 
-    /** Resumes with {@code token}: the {@code msg} frames received before the result, then the result itself. */
+    /** Resumes with {@code token} (null: the upgrade's cookie): the {@code msg} frames received before the result, then the result itself. */
     static JsonNode resume(WsTestClient c, long id, String token, List<JsonNode> msgs) {
-        c.send("{\"type\":\"session\",\"id\":" + id + ",\"token\":\"" + token + "\"}");
+        c.send("{\"type\":\"session\",\"id\":" + id + (token == null ? "" : ",\"token\":\"" + token + "\"") + "}");
         while (true) {
             JsonNode n = c.nextJson();
             if (n.path("type").asText().equals("msg")) {
@@ -350,6 +351,38 @@ class DurableSessionTest {
                 assertThat(result.path("data").path("token").asText()).isEqualTo(token);
                 assertThat(offsets(msgs)).containsExactly(1L, 2L);
             }
+        }
+    }
+
+    /**
+     * A connection's session is made only when first needed (here: a durable subscription, with no {@code session}
+     * command), under the id its upgrade's cookie already named; until then the server keeps none for it.
+     */
+    @Test
+    void theUpgradesCookieNamesTheSessionMadeWhenFirstNeeded() throws Exception {
+        String token;
+        int kept = server.server().resumableSessionsKept();
+        try (WsTestClient pub = WsTestClient.connect(server.wsUri());
+             RawWebSocket raw = RawWebSocket.connect(server.port(), "/v1/ws", "ferry.v1")) {
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?im)^set-cookie: ferry_session=([^;\\r]+)")
+                    .matcher(raw.head());
+            assertThat(m.find()).as(raw.head()).isTrue();
+            token = m.group(1);
+            assertThat(server.server().resumableSessionsKept()).as("none before it is needed").isEqualTo(kept);
+            raw.send(true, RawWebSocket.TEXT, "{\"type\":\"sub\",\"id\":1,\"topic\":\"cookie.late\",\"durable\":true}"
+                    .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            assertThat(raw.nextNotPing().text()).contains("\"type\":\"result\"");
+            assertThat(server.server().resumableSessionsKept()).isEqualTo(kept + 1);
+            raw.close();
+            await(() -> server.server().metrics().openSessions() == 1);
+            publish(pub, "cookie.late", 1, 2);
+        }
+        try (WsTestClient browser = WsTestClient.connect(server.wsUri(), Map.of("Cookie", "ferry_session=" + token))) {
+            List<JsonNode> msgs = new ArrayList<>();
+            JsonNode result = resume(browser, 1, null, msgs);
+            assertThat(result.path("data").path("resumed").asBoolean()).isTrue();
+            assertThat(result.path("data").path("token").asText()).isEqualTo(token);
+            assertThat(offsets(msgs)).containsExactly(1L, 2L);
         }
     }
 

@@ -1,0 +1,112 @@
+package dev.ferry.server.testing;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.DataInputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * A WebSocket client written by hand over a socket, for what real clients will not do: stay silent to pings,
+ * send bytes that are not UTF-8 as text, split a character over fragments. Client frames are masked (RFC 6455
+ * §5.3); server frames are read whole, up to 64 KiB.
+ */
+public final class RawWebSocket implements AutoCloseable {
+    public static final int TEXT = 0x1;
+    public static final int CONTINUATION = 0x0;
+    public static final int CLOSE = 0x8;
+    public static final int PING = 0x9;
+    public static final int PONG = 0xA;
+
+    private static final byte[] MASK = {1, 2, 3, 4};
+
+    private final Socket socket;
+    private final DataInputStream in;
+    private final OutputStream out;
+    private String head;
+
+    /** A frame from the server. */
+    public record Frame(boolean fin, int opcode, byte[] payload) {
+        /** The status code of a close frame. */
+        public int closeCode() {
+            return ((payload[0] & 0xff) << 8) | (payload[1] & 0xff);
+        }
+
+        public String text() {
+            return new String(payload, StandardCharsets.UTF_8);
+        }
+    }
+
+    private RawWebSocket(Socket socket) throws IOException {
+        this.socket = socket;
+        socket.setSoTimeout(10_000);
+        this.in = new DataInputStream(socket.getInputStream());
+        this.out = socket.getOutputStream();
+    }
+
+    /** Upgrades a connection to 127.0.0.1:{@code port}{@code path}, offering {@code subprotocol} (null: none). */
+    public static RawWebSocket connect(int port, String path, String subprotocol) throws IOException {
+        RawWebSocket ws = new RawWebSocket(new Socket("127.0.0.1", port));
+        ws.out.write(("GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+                + (subprotocol == null ? "" : "Sec-WebSocket-Protocol: " + subprotocol + "\r\n") + "\r\n")
+                .getBytes(StandardCharsets.US_ASCII));
+        ws.out.flush();
+        StringBuilder head = new StringBuilder();
+        while (!head.toString().endsWith("\r\n\r\n")) {
+            head.append((char) ws.in.readUnsignedByte());
+        }
+        assertThat(head.toString()).startsWith("HTTP/1.1 101");
+        ws.head = head.toString();
+        return ws;
+    }
+
+    /** The server's 101 response: status line and headers. */
+    public String head() {
+        return head;
+    }
+
+    /** Sends one masked frame. */
+    public void send(boolean fin, int opcode, byte[] payload) throws IOException {
+        if (payload.length > 125) {
+            throw new IllegalArgumentException("short frames only");
+        }
+        byte[] f = new byte[6 + payload.length];
+        f[0] = (byte) ((fin ? 0x80 : 0) | opcode);
+        f[1] = (byte) (0x80 | payload.length);
+        System.arraycopy(MASK, 0, f, 2, 4);
+        for (int i = 0; i < payload.length; i++) {
+            f[6 + i] = (byte) (payload[i] ^ MASK[i % 4]);
+        }
+        out.write(f);
+        out.flush();
+    }
+
+    /** The next frame from the server (waits up to 10 s). */
+    public Frame next() throws IOException {
+        int b0 = in.readUnsignedByte();
+        int len = in.readUnsignedByte() & 0x7f; // server frames are unmasked
+        if (len == 126) {
+            len = in.readUnsignedShort();
+        } else if (len == 127) {
+            throw new IOException("frame too large for this client");
+        }
+        return new Frame((b0 & 0x80) != 0, b0 & 0x0f, in.readNBytes(len));
+    }
+
+    /** The next frame that is not a ping. */
+    public Frame nextNotPing() throws IOException {
+        Frame f;
+        do {
+            f = next();
+        } while (f.opcode() == PING);
+        return f;
+    }
+
+    @Override
+    public void close() throws IOException {
+        socket.close();
+    }
+}
