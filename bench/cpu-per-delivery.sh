@@ -4,12 +4,15 @@
 # utime+stime from /proc around a second run and divides by the deliveries.
 # usage: bench/cpu-per-delivery.sh DIR SUBSCRIBERS RATE DURATION
 set -eu
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# shellcheck source=bench/lib.sh
+source "$root/bench/lib.sh"
 dir=$1; subs=$2; rate=$3; dur=$4
-port=$((20000 + RANDOM % 5000))
+port="$(free_port)"
 FERRY_WEBSOCKET_OUTBOUND_QUEUE_BYTES=268435456 java -Xmx1g -jar $dir/ferry.jar serve --host 127.0.0.1 --port $port > "${TMPDIR:-/tmp}/ferry-serve-$port.log" 2>&1 &
 pid=$!
 trap "kill $pid 2>/dev/null" EXIT
-for i in $(seq 1 100); do (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null && break; sleep 0.1; done
+wait_port "$port"
 # warm the server's JIT with a first run, then measure a second
 java -jar $dir/ferry-bench.jar fanout --url ws://127.0.0.1:$port/v1/ws --subscribers $subs --rate $rate --duration 5 --warmup 2 > /dev/null 2>&1 || true
 t0=$(awk '{print $14+$15}' /proc/$pid/stat)

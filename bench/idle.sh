@@ -20,15 +20,12 @@ build_jars_when_stale
 # One descriptor per connection in each process; the hard limit may be below what is asked.
 ulimit -n 65535 2>/dev/null || ulimit -n "$(ulimit -Hn)" || true
 
-port=$((20000 + RANDOM % 5000))
+port="$(free_port)"
 log="${TMPDIR:-/tmp}/ferry-idle-$port.log"
 FERRY_WEBSOCKET_PING_INTERVAL="${PING_INTERVAL:-25s}" "$root/ferry" serve --host 127.0.0.1 --port "$port" > "$log" 2>&1 &
 launcher=$!
 trap 'kill "$launcher" 2>/dev/null; wait "$launcher" 2>/dev/null || true' EXIT
-for _ in $(seq 1 200); do
-    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
-    sleep 0.1
-done
+wait_port "$port"
 # The launcher execs java, so its pid is the server's.
 if [[ -z "${FERRY_JAVA_OPTS+set}" ]]; then opts="the launcher's defaults for serve"; else opts="'${FERRY_JAVA_OPTS}'"; fi
 echo "server pid $launcher, port $port, JVM options: $opts, log $log" >&2

@@ -17,3 +17,23 @@ build_jars_when_stale() {
         (cd "$root" && mvn -q -B -ntp -pl ferry-cli,ferry-bench -am package -DskipTests)
     fi
 }
+
+# A TCP port of 127.0.0.1 on which nothing listens now, in 20000-29999.
+free_port() {
+    local p
+    while :; do
+        p=$((20000 + RANDOM % 10000))
+        if ! ss -ltn "sport = :$p" | grep -q LISTEN; then echo "$p"; return; fi
+    done
+}
+
+# Waits up to 30 s for something to listen on PORT; says so on stderr and fails when nothing does.
+wait_port() {
+    local _
+    for _ in $(seq 1 150); do
+        if ss -ltn "sport = :$1" | grep -q LISTEN; then return 0; fi
+        sleep 0.2
+    done
+    echo "$(basename "$0"): nothing listens on port $1" >&2
+    return 1
+}

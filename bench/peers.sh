@@ -114,23 +114,6 @@ stop_server() {
 trap 'stop_server' EXIT
 trap 'exit 130' INT TERM
 
-free_port() {
-    local p
-    while :; do
-        p=$((20000 + RANDOM % 10000))
-        if ! ss -ltn "sport = :$p" | grep -q LISTEN; then echo "$p"; return; fi
-    done
-}
-
-wait_port() {
-    for _ in $(seq 1 150); do
-        if ss -ltn "sport = :$1" | grep -q LISTEN; then return 0; fi
-        sleep 0.2
-    done
-    echo "peers.sh: nothing listens on port $1" >&2
-    return 1
-}
-
 port_pid() {
     ss -ltnp "sport = :$1" | grep -o 'pid=[0-9]*' | head -1 | cut -d= -f2
 }

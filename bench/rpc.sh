@@ -14,8 +14,9 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 source "$root/bench/lib.sh"
 build_jars_when_stale
 
-port=$((20000 + RANDOM % 5000))
-echo_port=$((port + 5000))
+port="$(free_port)"
+echo_port="$(free_port)"
+while [[ "$echo_port" == "$port" ]]; do echo_port="$(free_port)"; done
 tmp="${TMPDIR:-/tmp}"
 if [[ -n "${RECORD_JFR:-}" ]]; then
     jfr="$tmp/ferry-rpc-$port.jfr"
@@ -26,12 +27,8 @@ server=$!
 java ${ECHO_JAVA_OPTS:-} -jar "$bench_jar" echo-server --port "$echo_port" > "$tmp/ferry-echo-$echo_port.log" 2>&1 &
 echo_server=$!
 trap 'kill "$server" "$echo_server" 2>/dev/null; wait "$server" "$echo_server" 2>/dev/null || true' EXIT
-for p in "$port" "$echo_port"; do
-    for _ in $(seq 1 200); do
-        (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null && break
-        sleep 0.1
-    done
-done
+wait_port "$port"
+wait_port "$echo_port"
 java ${CLIENT_JAVA_OPTS:-} -jar "$bench_jar" rpc --url "ws://127.0.0.1:$port/v1/ws" --echo-url "ws://127.0.0.1:$echo_port/echo" "$@"
 if [[ -n "${RECORD_JFR:-}" ]]; then
     kill "$server"; wait "$server" 2>/dev/null || true
