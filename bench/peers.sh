@@ -55,7 +55,8 @@ if [[ "$quick" == 1 ]]; then
     idle_counts="1000"
     idle_big=""
     idle_args=(--settle 1 --window 3)
-    rpc_args=(--callers 20 --warmup 1 --duration 2)
+    rpc_callers="1 20"
+    rpc_args=(--warmup 1 --duration 2)
 else
     fanout_sizes="100 1000 5000"
     topics_size=1000
@@ -65,7 +66,8 @@ else
     # the descriptor limit here is 20000 per process (hard), so ~19,000 is as high as one client process goes
     idle_big="19000"
     idle_args=(--settle 3 --window 10)
-    rpc_args=(--callers 50 --warmup 2 --duration 8)
+    rpc_callers="1 50"   # unloaded, then a closed loop that saturates the machine
+    rpc_args=(--warmup 2 --duration 8)
 fi
 
 stamp="$(date -u +%Y%m%dT%H%M%SZ)"
@@ -267,7 +269,9 @@ for label in $peers; do
             --subscribers "$topics_size" "${fanout_args[@]}"
     fi
     if [[ "$label" == ferry ]] && has rpc; then
-        run_bench 120 peer-rpc --peer ferry --mode ferry --url "$url" "${rpc_args[@]}"
+        for c in $rpc_callers; do
+            run_bench 120 peer-rpc --peer ferry --mode ferry --url "$url" --callers "$c" "${rpc_args[@]}"
+        done
     fi
     stop_server
     has idle || continue
@@ -287,7 +291,9 @@ done
 if has rpc && [[ " $peers " == *" ferry "* || " $peers " == *" netty-echo "* ]]; then
     echo "peers.sh: ---- netty-echo: rpc reference" >&2
     start_peer netty-echo
-    run_bench 120 peer-rpc --peer netty-echo --mode echo --url "$url" "${rpc_args[@]}"
+    for c in $rpc_callers; do
+        run_bench 120 peer-rpc --peer netty-echo --mode echo --url "$url" --callers "$c" "${rpc_args[@]}"
+    done
     stop_server
 fi
 

@@ -167,11 +167,8 @@ public final class PeerReport {
         if (rpc.isEmpty()) {
             return;
         }
-        double echoP50 = rpc.stream().filter(n -> ECHO.equals(n.path("peer").asText()))
-                .mapToDouble(n -> n.path("p50_ms").asDouble()).findFirst().orElse(0);
-        double echoRps = rpc.stream().filter(n -> ECHO.equals(n.path("peer").asText()))
-                .mapToDouble(n -> n.path("rps").asDouble()).findFirst().orElse(0);
         md.append("### RPC: closed-loop round trips (one request in flight per caller)\n\n");
+        md.append("Ratios are to the echo reference with as many callers.\n\n");
         md.append("| path | callers | round trips/s | p50 ms | p99 ms | p50 × echo | round trips × echo | errors |\n");
         md.append("|---|---:|---:|---:|---:|---:|---:|---:|\n");
         for (JsonNode n : rpc) {
@@ -180,7 +177,12 @@ public final class PeerReport {
                         .append(" | failed: ").append(n.path("failed").asText()).append(" | | | | | |\n");
                 continue;
             }
-            md.append("| ").append(label(n.path("peer").asText())).append(" | ").append(n.path("callers").asInt())
+            int callers = n.path("callers").asInt();
+            JsonNode echo = rpc.stream().filter(e -> ECHO.equals(e.path("peer").asText()) && !e.has("failed")
+                    && e.path("callers").asInt() == callers).findFirst().orElse(null);
+            double echoP50 = echo == null ? 0 : echo.path("p50_ms").asDouble();
+            double echoRps = echo == null ? 0 : echo.path("rps").asDouble();
+            md.append("| ").append(label(n.path("peer").asText())).append(" | ").append(callers)
                     .append(" | ").append(String.format(Locale.ROOT, "%,.0f", n.path("rps").asDouble())).append(" | ")
                     .append(ms(n.path("p50_ms").asDouble())).append(" | ").append(ms(n.path("p99_ms").asDouble()))
                     .append(" | ").append(ratio(n.path("p50_ms").asDouble(), echoP50)).append(" | ")
@@ -253,7 +255,8 @@ public final class PeerReport {
     }
 
     private static String ms(double v) {
-        return String.format(Locale.ROOT, v < 10 ? "%.2f" : v < 100 ? "%.1f" : "%,.0f", v);
+        // three significant digits or more: an unloaded round trip is a few tens of microseconds
+        return String.format(Locale.ROOT, v < 1 ? "%.3f" : v < 10 ? "%.2f" : v < 100 ? "%.1f" : "%,.0f", v);
     }
 
     private static String bytes(double v) {

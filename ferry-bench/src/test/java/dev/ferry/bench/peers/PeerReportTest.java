@@ -29,7 +29,9 @@ class PeerReportTest {
             "{\"bench\":\"peer-idle\",\"peer\":\"raw-netty\",\"connections\":10000,\"rss_per_conn_bytes\":2048,\"heap_per_conn_bytes\":1024,\"cpu_percent\":0.2,\"open_at_end\":10000}",
             "{\"bench\":\"peer-idle\",\"peer\":\"rabbitmq\",\"connections\":10000,\"failed\":\"stalled\"}",
             "{\"bench\":\"peer-rpc\",\"peer\":\"ferry\",\"callers\":50,\"rps\":10000,\"p50_ms\":0.6,\"p99_ms\":5,\"errors\":0}",
-            "{\"bench\":\"peer-rpc\",\"peer\":\"netty-echo\",\"callers\":50,\"rps\":40000,\"p50_ms\":0.3,\"p99_ms\":2,\"errors\":0}");
+            "{\"bench\":\"peer-rpc\",\"peer\":\"ferry\",\"callers\":1,\"rps\":8000,\"p50_ms\":0.12,\"p99_ms\":0.3,\"errors\":0}",
+            "{\"bench\":\"peer-rpc\",\"peer\":\"netty-echo\",\"callers\":50,\"rps\":40000,\"p50_ms\":0.3,\"p99_ms\":2,\"errors\":0}",
+            "{\"bench\":\"peer-rpc\",\"peer\":\"netty-echo\",\"callers\":1,\"rps\":24000,\"p50_ms\":0.04,\"p99_ms\":0.1,\"errors\":0}");
 
     @Test
     void tablesCarryAbsoluteFiguresAndRatiosToTheBestPeerAndTheCeiling() {
@@ -56,8 +58,9 @@ class PeerReportTest {
         assertThat(md).contains("| mosquitto | 10,000 | 4.0 KiB | - | 0.10 | 1.00× | 2.00× | 10,000 |");
         assertThat(md).contains("| rabbitmq | 10,000 | failed: stalled |");
 
-        // rpc: against the echo reference
-        assertThat(md).contains("| **ferry** | 50 | 10,000 | 0.60 | 5.00 | 2.00× | 0.25× | 0 |");
+        // rpc: against the echo reference with as many callers
+        assertThat(md).contains("| **ferry** | 50 | 10,000 | 0.600 | 5.00 | 2.00× | 0.25× | 0 |");
+        assertThat(md).contains("| **ferry** | 1 | 8,000 | 0.120 | 0.300 | 3.00× | 0.33× | 0 |");
 
         assertThat(md).contains("](benchmarks/peers-fanout.png)", "](benchmarks/peers-latency.png)",
                 "](benchmarks/peers-memory.png)");
