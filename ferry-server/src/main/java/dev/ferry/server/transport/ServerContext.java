@@ -53,6 +53,7 @@ public final class ServerContext {
     private final ByteCounter byteCounter = new ByteCounter();
     private final FlushBatch.PerLoop flushBatches = new FlushBatch.PerLoop();
     private final Heartbeats.PerLoop heartbeats;
+    private final dev.ferry.server.websocket.WebSocketSettings webSocketSettings;
     private final PrometheusMeterRegistry meters;
     private volatile boolean draining;
     private final dev.ferry.server.state.StateChannels stateChannels;
@@ -70,6 +71,7 @@ public final class ServerContext {
         this.security = security;
         this.originPolicy = new OriginPolicy(config.web());
         this.heartbeats = new Heartbeats.PerLoop(config.websocket().pingInterval().toNanos());
+        this.webSocketSettings = new dev.ferry.server.websocket.WebSocketSettings(config.websocket());
         this.tunnels = new Tunnels(config.tunnel());
         dev.ferry.server.session.SessionStore shared = hub.engine().sessionStore();
         this.resumableSessions = shared == null ? new ResumableSessions(config.session())
@@ -193,6 +195,11 @@ public final class ServerContext {
     /** The flush batch of the calling event-loop thread. */
     FlushBatch flushBatch() {
         return FlushBatch.of(flushBatches);
+    }
+
+    /** The WebSocket settings every upgrade of this server uses, built once. */
+    public dev.ferry.server.websocket.WebSocketSettings webSocketSettings() {
+        return webSocketSettings;
     }
 
     /** The WebSocket liveness timer of the calling event-loop thread. */

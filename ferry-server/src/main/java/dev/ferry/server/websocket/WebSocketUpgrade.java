@@ -21,7 +21,6 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
-import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
@@ -101,48 +100,6 @@ public final class WebSocketUpgrade {
     }
 
     /**
-     * The decoder settings of every WebSocket of a server, and the whole protocol settings of ferry.v1 (the same
-     * for every connection): built once per {@link WebSocketConfig} instead of per connection. No UTF-8 validator
-     * in the pipeline: {@link #validText} checks a whole text message once the aggregator has made it, which
-     * costs no handler and no state per connection.
-     */
-    private record Shared(WebSocketConfig ws, WebSocketDecoderConfig decoder, WebSocketServerProtocolConfig ferry) {
-        static Shared of(WebSocketConfig ws) {
-            WebSocketDecoderConfig decoder = WebSocketDecoderConfig.newBuilder()
-                    .maxFramePayloadLength(ws.maxMessageBytes())
-                    .allowExtensions(false)
-                    .closeOnProtocolViolation(false)
-                    .withUTF8Validator(false)
-                    .build();
-            return new Shared(ws, decoder, protocol(ws, decoder, PATH, SUBPROTOCOL));
-        }
-    }
-
-    private static volatile Shared shared;
-
-    private static Shared shared(WebSocketConfig ws) {
-        Shared s = shared;
-        if (s == null || s.ws() != ws) {
-            s = Shared.of(ws); // several servers in one JVM (tests) may take turns: each rebuild is equivalent
-            shared = s;
-        }
-        return s;
-    }
-
-    private static WebSocketServerProtocolConfig protocol(WebSocketConfig ws, WebSocketDecoderConfig decoder, String path,
-            String subprotocol) {
-        return WebSocketServerProtocolConfig.newBuilder()
-                .websocketPath(path)
-                .checkStartsWith(true)
-                .subprotocols(subprotocol)
-                .handshakeTimeoutMillis(ws.handshakeTimeout().toMillis())
-                .handleCloseFrames(true)
-                .dropPongFrames(false) // a pong is input: the session handler counts it for liveness, then drops it
-                .decoderConfig(decoder)
-                .build();
-    }
-
-    /**
      * Whether a text message is valid UTF-8, as RFC 6455 §8.1 requires; when not, the endpoint closes with 1007
      * ({@link #invalidText}).
      */
@@ -158,9 +115,7 @@ public final class WebSocketUpgrade {
     private static void install(ChannelHandlerContext ctx, FullHttpRequest req, ServerContext server, String path,
             String subprotocol, ChannelHandler handler) {
         WebSocketConfig ws = server.config().websocket();
-        Shared s = shared(ws);
-        WebSocketServerProtocolConfig protocol = PATH.equals(path) && SUBPROTOCOL.equals(subprotocol) ? s.ferry()
-                : protocol(ws, s.decoder(), path, subprotocol);
+        WebSocketServerProtocolConfig protocol = server.webSocketSettings().protocol(path, subprotocol);
         ChannelPipeline p = ctx.pipeline();
         p.addAfter(HandlerNames.HTTP_ROUTER, HandlerNames.WS_PROTOCOL, new dev.ferry.server.transport.WebSocketProtocolHandler(protocol));
         p.addAfter(HandlerNames.WS_PROTOCOL, HandlerNames.WS_AGGREGATOR, new WebSocketFrameAggregator(ws.maxMessageBytes()));
