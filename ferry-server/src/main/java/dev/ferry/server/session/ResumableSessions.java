@@ -57,11 +57,19 @@ public final class ResumableSessions {
      * is the raw id of the connection's own session, which is only made (and stored) when first needed: a
      * durable subscription, the {@code session} command. Most connections never need one, and an idle
      * connection then holds 16 bytes instead of a session, its id, its token and a store entry.
-     * {@code cookieToken} is what the upgrade's cookie carries; {@code reason} says why a presented token
-     * ({@code token}) was not taken.
+     * {@code reason} says why a presented token ({@code token}) was not taken.
      */
     public record Opening(ResumableSession session, boolean resumable, Outcome reason, String token,
-                          byte[] reserved, String cookieToken) {
+                          byte[] reserved) {
+    }
+
+    /**
+     * The token the upgrade's cookie carries for {@code opening}, of a connection of {@code identity}: its
+     * session's, or the one the session made later under the reserved id will have.
+     */
+    public String cookieToken(Opening opening, Identity identity) {
+        return opening.session() != null ? opening.session().token()
+                : tokens.issue(opening.reserved(), SessionTokens.principal(identity)).token();
     }
 
     /** A new session bound to {@code identity}, stored at once. */
@@ -135,11 +143,10 @@ public final class ResumableSessions {
     public Opening open(String token, Identity identity) {
         Lookup l = find(token, identity);
         if (l.outcome() == Outcome.FOUND && !l.session().attached()) {
-            return new Opening(l.session(), true, Outcome.FOUND, token, null, l.session().token());
+            return new Opening(l.session(), true, Outcome.FOUND, token, null);
         }
-        byte[] reserved = tokens.newId();
         return new Opening(null, false, l.outcome() == Outcome.FOUND ? Outcome.IN_USE : l.outcome(), token,
-                reserved, tokens.issue(reserved, SessionTokens.principal(identity)).token());
+                tokens.newId());
     }
 
     /** {@code connection} leaves {@code session}: it is kept for {@code session.ttl}, or dropped when worthless. */

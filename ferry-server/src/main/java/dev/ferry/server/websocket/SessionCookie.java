@@ -38,7 +38,7 @@ final class SessionCookie extends ChannelOutboundHandlerAdapter {
         String name = server.config().session().cookie();
         ResumableSessions.Opening opening = server.resumableSessions().open(name.isEmpty() ? null : cookie(req, name), identity);
         if (!name.isEmpty()) {
-            DefaultCookie c = new DefaultCookie(name, opening.cookieToken());
+            DefaultCookie c = new DefaultCookie(name, server.resumableSessions().cookieToken(opening, identity));
             c.setHttpOnly(true);
             c.setSameSite(CookieHeaderNames.SameSite.Lax);
             c.setPath(WebSocketUpgrade.PATH);
