@@ -30,8 +30,9 @@ public record RpcConfig(Duration defaultTimeout, Duration maxTimeout, Routing ro
 
         /** The routing named {@code value} ({@code round-robin}, {@code local-first}). */
         public static Routing parse(String value) {
+            String name = value.trim().toLowerCase(Locale.ROOT);
             for (Routing r : values()) {
-                if (r.wire().equals(value.trim().toLowerCase(Locale.ROOT))) {
+                if (r.wire().equals(name)) {
                     return r;
                 }
             }
