@@ -23,6 +23,11 @@ public final class SessionTokens {
 
     private final SecretKeySpec key;
     private final SecureRandom random = new SecureRandom();
+    /**
+     * One Mac per thread, initialised with {@link #key} when the thread first signs or checks a token, instead of one
+     * looked up and initialised per token. Per instance, as the key is.
+     */
+    private final ThreadLocal<Mac> macs = ThreadLocal.withInitial(this::newMac);
 
     /** Tokens signed with {@code secret}, or with 256 random bits when {@code secret} is null. */
     public SessionTokens(String secret) {
@@ -88,10 +93,17 @@ public final class SessionTokens {
     }
 
     private byte[] mac(String id, String principal) {
+        byte[] input = ("ferry-session-v1\n" + id + "\n" + principal).getBytes(StandardCharsets.UTF_8);
+        Mac m = macs.get();
+        m.reset(); // doFinal resets it too; this covers a use that failed half-way
+        return m.doFinal(input);
+    }
+
+    private Mac newMac() {
         try {
             Mac m = Mac.getInstance(ALGORITHM);
             m.init(key);
-            return m.doFinal(("ferry-session-v1\n" + id + "\n" + principal).getBytes(StandardCharsets.UTF_8));
+            return m;
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("HmacSHA256 unavailable", e);
         }

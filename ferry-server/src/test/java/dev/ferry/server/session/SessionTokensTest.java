@@ -5,9 +5,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.ferry.server.auth.Identity;
 import dev.ferry.server.config.SessionConfig;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.junit.jupiter.api.Test;
 
 class SessionTokensTest {
@@ -41,6 +46,55 @@ class SessionTokensTest {
             char c = t.charAt(i);
             String altered = t.substring(0, i) + (c == 'A' ? 'B' : 'A') + t.substring(i + 1);
             assertThat(tokens.verify(altered, "anonymous")).as(altered).isNull();
+        }
+    }
+
+    @Test
+    void tokensSignedOnOneThreadVerifyOnAnother() throws Exception {
+        SessionTokens tokens = new SessionTokens(SECRET);
+        String alice = SessionTokens.principal(subject("iss", "alice"));
+        SessionTokens.Issued here = tokens.issue(alice);
+        ExecutorService other = Executors.newSingleThreadExecutor();
+        try {
+            SessionTokens.Issued there = other.submit(() -> tokens.issue(alice)).get();
+            assertThat(tokens.verify(there.token(), alice)).isEqualTo(there.id());
+            assertThat(other.submit(() -> tokens.verify(here.token(), alice)).get()).isEqualTo(here.id());
+            String t = here.token();
+            int i = t.length() - 5;
+            String tampered = t.substring(0, i) + (t.charAt(i) == 'A' ? 'B' : 'A') + t.substring(i + 1);
+            assertThat(other.submit(() -> tokens.verify(tampered, alice)).get()).isNull();
+            assertThat(other.submit(() -> tokens.verify(here.token(), alice)).get()).as("after a refusal").isEqualTo(here.id());
+        } finally {
+            other.shutdownNow();
+        }
+    }
+
+    @Test
+    void twoThreadsSigningAtOnceMakeTheSameTokensAsOne() throws Exception {
+        SessionTokens tokens = new SessionTokens(SECRET);
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try {
+            List<Future<List<SessionTokens.Issued>>> runs = new ArrayList<>();
+            for (int r = 0; r < 2; r++) {
+                String principal = "key\nk" + r;
+                runs.add(pool.submit(() -> {
+                    List<SessionTokens.Issued> issued = new ArrayList<>();
+                    for (int n = 0; n < 2000; n++) {
+                        SessionTokens.Issued one = tokens.issue(principal);
+                        assertThat(tokens.verify(one.token(), principal)).isEqualTo(one.id());
+                        issued.add(one);
+                    }
+                    return issued;
+                }));
+            }
+            SessionTokens reference = new SessionTokens(SECRET);
+            for (int r = 0; r < 2; r++) {
+                for (SessionTokens.Issued one : runs.get(r).get()) {
+                    assertThat(reference.verify(one.token(), "key\nk" + r)).isEqualTo(one.id());
+                }
+            }
+        } finally {
+            pool.shutdownNow();
         }
     }
 
