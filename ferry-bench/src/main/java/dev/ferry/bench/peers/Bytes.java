@@ -28,11 +28,20 @@ final class Bytes {
 
     /** Head, then the payload stamped {@code nanos}, then tail, as one text frame. */
     static TextWebSocketFrame textAround(ByteBufAllocator alloc, byte[] head, long nanos, byte[] tail) {
+        return new TextWebSocketFrame(around(alloc, head, nanos, tail));
+    }
+
+    /** Head, then the payload stamped {@code nanos}, then tail, as one binary frame. */
+    static BinaryWebSocketFrame binaryAround(ByteBufAllocator alloc, byte[] head, long nanos, byte[] tail) {
+        return new BinaryWebSocketFrame(around(alloc, head, nanos, tail));
+    }
+
+    private static ByteBuf around(ByteBufAllocator alloc, byte[] head, long nanos, byte[] tail) {
         ByteBuf buf = alloc.buffer(head.length + Payload.BYTES + tail.length);
         buf.writeBytes(head);
         Payload.write(buf, nanos);
         buf.writeBytes(tail);
-        return new TextWebSocketFrame(buf);
+        return buf;
     }
 
     /** Whether {@code buf} holds {@code prefix} at {@code from} (and before {@code to}). */

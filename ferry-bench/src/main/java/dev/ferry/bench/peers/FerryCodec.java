@@ -45,8 +45,7 @@ final class FerryCodec implements PeerCodec {
     private static final byte[] QUOTE_BRACE = Bytes.ascii("\"}");
 
     private static final class Session implements PeerSession {
-        private String pubTopic;
-        private byte[] pubHead;
+        private final TopicBytes pubHead = new TopicBytes(FerryCodec::pubHead);
 
         @Override
         public void open(ByteBufAllocator alloc, String topic, PeerSink sink) {
@@ -58,11 +57,7 @@ final class FerryCodec implements PeerCodec {
 
         @Override
         public WebSocketFrame publish(ByteBufAllocator alloc, String topic, long intendedNanos) {
-            if (!topic.equals(pubTopic)) {
-                pubTopic = topic;
-                pubHead = pubHead(topic);
-            }
-            return Bytes.textAround(alloc, pubHead, intendedNanos, QUOTE_BRACE);
+            return Bytes.textAround(alloc, pubHead.of(topic), intendedNanos, QUOTE_BRACE);
         }
 
         @Override

@@ -94,8 +94,7 @@ final class MqttCodec implements PeerCodec {
         private final String clientId;
         private final StreamReassembly stream = new StreamReassembly();
         private String subscribeTo;
-        private String pubTopic;
-        private byte[] pubTopicBytes;
+        private final TopicBytes topicBytes = new TopicBytes(topic -> topic.getBytes(StandardCharsets.UTF_8));
 
         Session(String clientId) {
             this.clientId = clientId;
@@ -109,10 +108,7 @@ final class MqttCodec implements PeerCodec {
 
         @Override
         public WebSocketFrame publish(ByteBufAllocator alloc, String topic, long intendedNanos) {
-            if (!topic.equals(pubTopic)) {
-                pubTopic = topic;
-                pubTopicBytes = topic.getBytes(StandardCharsets.UTF_8);
-            }
+            byte[] pubTopicBytes = topicBytes.of(topic);
             ByteBuf b = alloc.buffer(5 + 2 + pubTopicBytes.length + Payload.BYTES);
             b.writeByte(0x30);
             writeLength(b, 2 + pubTopicBytes.length + Payload.BYTES);

@@ -2,7 +2,6 @@ package dev.ferry.bench.peers;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
-import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import java.nio.charset.StandardCharsets;
 
@@ -45,8 +44,8 @@ final class NatsCodec implements PeerCodec {
         private final StreamReassembly stream = new StreamReassembly();
         private boolean subscribing;
         private boolean ready;
-        private String pubTopic;
-        private byte[] pubHead;
+        private final TopicBytes pubHead =
+                new TopicBytes(topic -> Bytes.ascii("PUB " + topic + " " + Payload.BYTES + "\r\n"));
 
         @Override
         public void open(ByteBufAllocator alloc, String topic, PeerSink sink) {
@@ -61,15 +60,7 @@ final class NatsCodec implements PeerCodec {
 
         @Override
         public WebSocketFrame publish(ByteBufAllocator alloc, String topic, long intendedNanos) {
-            if (!topic.equals(pubTopic)) {
-                pubTopic = topic;
-                pubHead = Bytes.ascii("PUB " + topic + " " + Payload.BYTES + "\r\n");
-            }
-            ByteBuf buf = alloc.buffer(pubHead.length + Payload.BYTES + 2);
-            buf.writeBytes(pubHead);
-            Payload.write(buf, intendedNanos);
-            buf.writeBytes(CRLF);
-            return new BinaryWebSocketFrame(buf);
+            return Bytes.binaryAround(alloc, pubHead.of(topic), intendedNanos, CRLF);
         }
 
         @Override

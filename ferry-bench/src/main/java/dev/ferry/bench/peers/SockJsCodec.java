@@ -56,8 +56,8 @@ final class SockJsCodec implements PeerCodec {
         private boolean subscribing;
         private boolean open;
         private String subscribeTo;
-        private String pubTopic;
-        private byte[] pubHead;
+        private final TopicBytes pubHead = new TopicBytes(topic -> Bytes.ascii(
+                "[\"{\\\"type\\\":\\\"publish\\\",\\\"address\\\":\\\"" + topic + "\\\",\\\"body\\\":\\\""));
 
         @Override
         public void open(ByteBufAllocator alloc, String topic, PeerSink sink) {
@@ -77,12 +77,7 @@ final class SockJsCodec implements PeerCodec {
 
         @Override
         public WebSocketFrame publish(ByteBufAllocator alloc, String topic, long intendedNanos) {
-            if (!topic.equals(pubTopic)) {
-                pubTopic = topic;
-                pubHead = Bytes.ascii("[\"{\\\"type\\\":\\\"publish\\\",\\\"address\\\":\\\"" + topic
-                        + "\\\",\\\"body\\\":\\\"");
-            }
-            return Bytes.textAround(alloc, pubHead, intendedNanos, TAIL);
+            return Bytes.textAround(alloc, pubHead.of(topic), intendedNanos, TAIL);
         }
 
         @Override

@@ -44,8 +44,7 @@ final class SocketIoCodec implements PeerCodec {
     private static final class Session implements PeerSession {
         private String subscribeTo;
         private boolean connected;
-        private String pubTopic;
-        private byte[] pubHead;
+        private final TopicBytes pubHead = new TopicBytes(topic -> Bytes.ascii("42[\"pub\",\"" + topic + "\",\""));
 
         @Override
         public void open(ByteBufAllocator alloc, String topic, PeerSink sink) {
@@ -55,11 +54,7 @@ final class SocketIoCodec implements PeerCodec {
 
         @Override
         public WebSocketFrame publish(ByteBufAllocator alloc, String topic, long intendedNanos) {
-            if (!topic.equals(pubTopic)) {
-                pubTopic = topic;
-                pubHead = Bytes.ascii("42[\"pub\",\"" + topic + "\",\"");
-            }
-            return Bytes.textAround(alloc, pubHead, intendedNanos, TAIL);
+            return Bytes.textAround(alloc, pubHead.of(topic), intendedNanos, TAIL);
         }
 
         @Override

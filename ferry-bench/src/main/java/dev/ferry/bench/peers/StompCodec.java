@@ -54,8 +54,8 @@ final class StompCodec implements PeerCodec {
 
     private static final class Session implements PeerSession {
         private String subscribeTo;
-        private String pubTopic;
-        private byte[] pubHead;
+        private final TopicBytes pubHead = new TopicBytes(topic -> Bytes.ascii("SEND\ndestination:" + topic
+                + "\ncontent-type:text/plain\ncontent-length:" + Payload.BYTES + "\n\n"));
 
         @Override
         public void open(ByteBufAllocator alloc, String topic, PeerSink sink) {
@@ -65,12 +65,7 @@ final class StompCodec implements PeerCodec {
 
         @Override
         public WebSocketFrame publish(ByteBufAllocator alloc, String topic, long intendedNanos) {
-            if (!topic.equals(pubTopic)) {
-                pubTopic = topic;
-                pubHead = Bytes.ascii("SEND\ndestination:" + topic + "\ncontent-type:text/plain\ncontent-length:"
-                        + Payload.BYTES + "\n\n");
-            }
-            return Bytes.textAround(alloc, pubHead, intendedNanos, NUL);
+            return Bytes.textAround(alloc, pubHead.of(topic), intendedNanos, NUL);
         }
 
         @Override
