@@ -11,6 +11,7 @@ import dev.ferry.server.engine.MemoryEngine;
 import dev.ferry.server.engine.TopicSnapshot;
 import dev.ferry.server.filter.Filter;
 import dev.ferry.server.filter.FilterInput;
+import dev.ferry.server.loop.Handoff;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.util.concurrent.EventExecutor;
@@ -51,6 +52,8 @@ public final class Hub implements Fanout {
     private final TopicTree<Subscriber> tree = new TopicTree<>();
     private final HistoryConfig history;
     private final Engine engine;
+    /** Live publications to other event loops: one task per loop per run of the publishing loop. */
+    private final Handoff handoff = new Handoff();
     /** Local subscribers per pattern; the engine's interest is held while a pattern has any. Guarded by itself. */
     private final Map<String, Interest> interests = new HashMap<>();
     /** Gates and watermarks of subscribers that are recovering or have just recovered. */
@@ -611,16 +614,38 @@ public final class Hub implements Fanout {
         boolean binary = FrameCodec.isBinary(msg);
         try {
             for (int i = 0; i < receivers.loops.length; i++) {
-                ByteBuf shared = encoded.retainedDuplicate();
-                List<Subscriber> group = receivers.groups[i];
-                try {
-                    receivers.loops[i].execute(() -> deliver(group, msg, shared, binary, lossy));
-                } catch (RuntimeException rejected) {
-                    shared.release(); // the event loop is shutting down: its connections are going away
-                }
+                handoff.execute(receivers.loops[i],
+                        new LiveDelivery(receivers.groups[i], msg, encoded.retainedDuplicate(), binary, lossy));
             }
         } finally {
             encoded.release();
+        }
+    }
+
+    /** One publication for the subscribers of one event loop, handed over to that loop. */
+    private final class LiveDelivery implements Handoff.Owning {
+        private final List<Subscriber> group;
+        private final Frame.Msg msg;
+        private final ByteBuf shared;
+        private final boolean binary;
+        private final boolean lossy;
+
+        LiveDelivery(List<Subscriber> group, Frame.Msg msg, ByteBuf shared, boolean binary, boolean lossy) {
+            this.group = group;
+            this.msg = msg;
+            this.shared = shared;
+            this.binary = binary;
+            this.lossy = lossy;
+        }
+
+        @Override
+        public void run() {
+            deliver(group, msg, shared, binary, lossy);
+        }
+
+        @Override
+        public void abandon() {
+            shared.release(); // the event loop is shutting down: its connections are going away
         }
     }
 

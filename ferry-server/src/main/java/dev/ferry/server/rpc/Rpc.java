@@ -6,6 +6,7 @@ import dev.ferry.protocol.FrameCodec;
 import dev.ferry.protocol.Payload;
 import dev.ferry.server.config.RpcConfig;
 import dev.ferry.server.engine.RemoteProcedures;
+import dev.ferry.server.loop.Handoff;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -32,6 +33,8 @@ public final class Rpc {
     private final ConcurrentHashMap<Long, Pending> pending = new ConcurrentHashMap<>();
     private final AtomicLong nextInvocation = new AtomicLong();
     private volatile RemoteProcedures remote;
+    /** Invocations and outcomes crossing to another event loop: one task per loop per run of the sending loop. */
+    private final Handoff handoff = new Handoff();
 
     private final Counter calls;
     private final Timer succeeded;
@@ -197,7 +200,7 @@ public final class Rpc {
         } else if (callee.executor().inEventLoop()) {
             callee.invoke(id, proc, args); // same event loop as the caller: no task, no hop
         } else {
-            callee.executor().execute(() -> callee.invoke(id, proc, args));
+            handoff.execute(callee.executor(), () -> callee.invoke(id, proc, args));
         }
         return id;
     }
@@ -210,7 +213,7 @@ public final class Rpc {
         }
         p.timeout.cancel(false);
         observe(p, null);
-        p.caller.executor().execute(() -> p.caller.callSucceeded(p.requestId, data));
+        handoff.execute(p.caller.executor(), () -> p.caller.callSucceeded(p.requestId, data));
     }
 
     /**
@@ -224,7 +227,7 @@ public final class Rpc {
         }
         p.timeout.cancel(false);
         observe(p, code);
-        p.caller.executor().execute(() -> p.caller.callFailed(p.requestId, code, message, data));
+        handoff.execute(p.caller.executor(), () -> p.caller.callFailed(p.requestId, code, message, data));
     }
 
     private void timedOut(long id, long timeoutMs) {
@@ -263,7 +266,7 @@ public final class Rpc {
         if (p.caller.executor().inEventLoop()) {
             settle.run();
         } else {
-            p.caller.executor().execute(settle);
+            handoff.execute(p.caller.executor(), settle);
         }
     }
 
@@ -287,7 +290,7 @@ public final class Rpc {
             if (p != null) {
                 p.timeout.cancel(false);
                 observe(p, ErrorCode.CALLEE_GONE);
-                p.caller.executor().execute(() -> p.caller.callFailed(p.requestId, ErrorCode.CALLEE_GONE,
+                handoff.execute(p.caller.executor(), () -> p.caller.callFailed(p.requestId, ErrorCode.CALLEE_GONE,
                         "the callee disconnected before replying", null));
             }
         }
