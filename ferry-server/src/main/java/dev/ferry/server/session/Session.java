@@ -66,7 +66,8 @@ public final class Session implements FrameCodec.Sink, Subscriber, Callee, Calle
     // ---- event loop only
     private final Set<String> subscriptions = new LinkedHashSet<>(4); // most connections hold one or two
     // The sets and maps below stay the shared empty ones until first written (see the writable* methods):
-    // most connections never register, call or hold durable subscriptions.
+    // most connections never register, call or hold durable subscriptions. Once made they are kept, even empty: a
+    // connection that has called once (with one call in flight, its map empties after every result) calls again.
     private Set<String> procedures = Collections.emptySet();
     /** Invocations routed to this connection as a callee and not yet answered. */
     private Set<Long> invocations = Collections.emptySet();
@@ -126,28 +127,28 @@ public final class Session implements FrameCodec.Sink, Subscriber, Callee, Calle
     }
 
     private Set<String> writableProcedures() {
-        if (procedures.isEmpty()) {
+        if (procedures == Collections.<String>emptySet()) {
             procedures = new HashSet<>(4);
         }
         return procedures;
     }
 
     private Set<Long> writableInvocations() {
-        if (invocations.isEmpty()) {
+        if (invocations == Collections.<Long>emptySet()) {
             invocations = new HashSet<>();
         }
         return invocations;
     }
 
     private Map<Long, Long> writableCalls() {
-        if (calls.isEmpty()) {
+        if (calls == Collections.<Long, Long>emptyMap()) {
             calls = new HashMap<>();
         }
         return calls;
     }
 
     private Set<String> writableDurable() {
-        if (durable.isEmpty()) {
+        if (durable == Collections.<String>emptySet()) {
             durable = new HashSet<>(4);
         }
         return durable;
