@@ -2,6 +2,7 @@ package dev.ferry.server.engine;
 
 import dev.ferry.protocol.Payload;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
@@ -9,10 +10,14 @@ import java.util.Map;
  * One topic's retained publications, bounded by count and age. Offsets of retained entries are contiguous, so
  * the entry for an offset is found by arithmetic in a ring. Not thread-safe: guarded by the topic's lock.
  *
- * <p>The ring holds each publication as its payload's bytes in parallel arrays, not as objects: an entry costs the
- * heap one object (the bytes it already had), not three. Retained publications live for seconds to minutes, long
- * enough to be copied by young collections, and with many topics they are most of what a young collection
- * copies. {@link Entry}s are made only when history is read.
+ * <p>The payloads are copied, one after another, into one byte array per topic (the arena) rather than kept as
+ * the arrays they came in. Retained publications live for seconds to minutes, long enough to be copied by young
+ * collections; with many topics they were most of what a young collection copied, and its pause grew with them.
+ * The arena is old after a few collections and writing bytes into it gives the collector nothing to trace, so a
+ * young collection now finds only the short-lived arrays of publications in flight. When the arena's free end is
+ * too short for a payload, the live payloads are moved to its front (into a new array when more than half of it
+ * would be in use, or when it is eight times larger than needed), which costs a copy of the live bytes at most
+ * once per that many bytes appended. {@link Entry}s and their payloads are made only when history is read.
  */
 final class TopicHistory {
     /** One retained publication, with its tags (empty: none). */
@@ -22,12 +27,22 @@ final class TopicHistory {
         }
     }
 
+    private static final byte[] EMPTY = new byte[0];
+    /** The smallest arena made, in bytes. */
+    private static final int MIN_ARENA = 256;
+
     private final long[] times;
-    private final byte[][] bytes;
+    /** Where each entry's payload starts in {@link #arena}, and its length. */
+    private final int[] starts;
+    private final int[] lengths;
     private final boolean[] binary;
     /** Tags of each entry (null: none); null until a tagged publication is kept. */
     private Map<String, String>[] tags;
     private final long ttlMillis;
+    /** The payloads of the retained entries, oldest first, each at its {@link #starts start}; then free space. */
+    private byte[] arena = EMPTY;
+    /** Where the next payload goes in {@link #arena}. */
+    private int end;
     private int head;
     private int count;
     /** The offset of the entry at {@code head}, when {@code count > 0}. */
@@ -35,7 +50,8 @@ final class TopicHistory {
 
     TopicHistory(int size, long ttlMillis) {
         this.times = new long[size];
-        this.bytes = new byte[size][];
+        this.starts = new int[size];
+        this.lengths = new int[size];
         this.binary = new boolean[size];
         this.ttlMillis = ttlMillis;
     }
@@ -51,15 +67,20 @@ final class TopicHistory {
                 drop();
             }
         }
-        if (count == 0) {
-            first = e.offset();
-        }
+        expire(now);
         if (count == times.length) {
             drop();
         }
-        int i = (head + count) % times.length;
+        if (count == 0) {
+            first = e.offset();
+            end = 0;
+        }
+        byte[] data = e.data().bytes();
+        int i = slot(count);
+        starts[i] = reserve(data.length);
+        lengths[i] = data.length;
+        System.arraycopy(data, 0, arena, starts[i], data.length);
         times[i] = e.timeMillis();
-        bytes[i] = e.data().bytes();
         binary[i] = e.data().isBinary();
         if (!e.tags().isEmpty()) {
             tags()[i] = e.tags();
@@ -67,7 +88,45 @@ final class TopicHistory {
             tags[i] = null;
         }
         count++;
-        expire(now);
+    }
+
+    private int slot(int i) {
+        return (head + i) % times.length;
+    }
+
+    /** Room for {@code length} bytes at the arena's end, the live payloads moved to its front first if need be. */
+    private int reserve(int length) {
+        if (arena.length - end < length) {
+            compact(length);
+        }
+        int at = end;
+        end += length;
+        return at;
+    }
+
+    private void compact(int extra) {
+        long live = 0;
+        for (int k = 0; k < count; k++) {
+            live += lengths[slot(k)];
+        }
+        long needed = live + extra;
+        byte[] to = arena;
+        if (needed * 2 > arena.length || needed * 8 < arena.length) {
+            long size = Math.max(MIN_ARENA, needed * 2);
+            if (size > Integer.MAX_VALUE - 8) {
+                throw new IllegalStateException("a topic's history would exceed 2 GiB");
+            }
+            to = new byte[(int) size];
+        }
+        int at = 0;
+        for (int k = 0; k < count; k++) { // oldest first, so moving within one array only ever moves left
+            int i = slot(k);
+            System.arraycopy(arena, starts[i], to, at, lengths[i]);
+            starts[i] = at;
+            at += lengths[i];
+        }
+        arena = to;
+        end = at;
     }
 
     @SuppressWarnings("unchecked")
@@ -78,9 +137,8 @@ final class TopicHistory {
         return tags;
     }
 
-    /** Drops the oldest entry. */
+    /** Drops the oldest entry (its bytes stay in the arena until it is compacted). */
     private void drop() {
-        bytes[head] = null;
         if (tags != null) {
             tags[head] = null;
         }
@@ -89,10 +147,17 @@ final class TopicHistory {
         count--;
     }
 
-    /** Drops entries older than the ttl. */
+    /** Drops entries older than the ttl; a topic with nothing left lets its arena go. */
     void expire(long now) {
+        if (count == 0) {
+            return;
+        }
         while (count > 0 && now - times[head] > ttlMillis) {
             drop();
+        }
+        if (count == 0) {
+            arena = EMPTY;
+            end = 0;
         }
     }
 
@@ -127,8 +192,9 @@ final class TopicHistory {
 
     /** The {@code i}-th retained entry, oldest first. */
     private Entry entry(int i) {
-        int at = (head + i) % times.length;
-        Payload data = binary[at] ? Payload.binary(bytes[at]) : Payload.json(bytes[at]);
+        int at = slot(i);
+        byte[] bytes = Arrays.copyOfRange(arena, starts[at], starts[at] + lengths[at]);
+        Payload data = binary[at] ? Payload.binary(bytes) : Payload.json(bytes);
         Map<String, String> t = tags == null || tags[at] == null ? Map.of() : tags[at];
         return new Entry(first + i, times[at], data, t);
     }

@@ -57,4 +57,42 @@ class TopicHistoryTest {
         h.append(entry(9, 1300), 1300);
         assertThat(h.after(0, 10)).extracting(TopicHistory.Entry::offset).containsExactly(9L);
     }
+
+    @Test
+    void keepsEveryPayloadIntactWhileTheArenaIsCompactedGrownAndShrunk() {
+        // sizes from empty to 20 KB in a bounded ring, against a plain list of what should be kept
+        java.util.Random random = new java.util.Random(7);
+        TopicHistory h = new TopicHistory(16, 60_000);
+        java.util.ArrayDeque<TopicHistory.Entry> kept = new java.util.ArrayDeque<>();
+        for (long o = 1; o <= 3_000; o++) {
+            int size = o % 500 == 0 ? 20_000 : o > 2_000 ? random.nextInt(4) : random.nextInt(300);
+            byte[] bytes = new byte[size];
+            random.nextBytes(bytes);
+            TopicHistory.Entry e = new TopicHistory.Entry(o, 1000, Payload.binary(bytes));
+            h.append(e, 1000);
+            kept.addLast(e);
+            if (kept.size() > 16) {
+                kept.removeFirst();
+            }
+            if (o % 97 == 0 || o % 500 == 0) {
+                assertThat(h.after(0, 100)).extracting(TopicHistory.Entry::data)
+                        .as("after offset %d", o)
+                        .containsExactlyElementsOf(kept.stream().map(TopicHistory.Entry::data).toList());
+            }
+        }
+        assertThat(h.before(Long.MAX_VALUE, 3)).extracting(TopicHistory.Entry::offset).containsExactly(3000L, 2999L, 2998L);
+    }
+
+    @Test
+    void aTopicWhoseEntriesAllExpiredStartsAfreshWithItsNextPublication() {
+        TopicHistory h = new TopicHistory(4, 100);
+        h.append(new TopicHistory.Entry(1, 1000, Payload.json("\"" + "x".repeat(1000) + "\"")), 1000);
+        h.append(new TopicHistory.Entry(2, 1010, Payload.binary(new byte[0])), 1010);
+        h.expire(5000);
+        assertThat(h.size()).isZero();
+        h.append(new TopicHistory.Entry(3, 5000, Payload.json("[3]")), 5000);
+        h.append(new TopicHistory.Entry(4, 5001, Payload.binary(new byte[0])), 5001);
+        assertThat(h.after(0, 10)).extracting(TopicHistory.Entry::data)
+                .containsExactly(Payload.json("[3]"), Payload.binary(new byte[0]));
+    }
 }
