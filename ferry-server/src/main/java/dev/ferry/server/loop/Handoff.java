@@ -24,6 +24,9 @@ import org.slf4j.LoggerFactory;
  * handed over, whoever handed them over (the hub relies on it: publications reach a loop in offset order). Tasks
  * queued on the loop directly, past the inbox, may overtake them.
  *
+ * <p>At the end of a run the other loops are told first and the loop's own inbox runs after, so that work for
+ * several loops (a publication with subscribers on each) goes on in parallel rather than one loop after another.
+ *
  * <p>A thread that is not an event loop (an engine's client thread, say) has no run to wait for: it tells the
  * target at once. A target that refuses work (it is shutting down, and its connections with it) has the tasks
  * waiting for it {@linkplain Owning#abandon() abandoned} when they own something.
@@ -51,9 +54,9 @@ public final class Handoff {
     };
 
     /**
-     * Runs {@code task} on {@code target} after what was handed to it before. From another event loop the target
-     * is told once that loop's current run is over; from the target itself or from a thread that is no event loop,
-     * at once. Never runs {@code task} in this call.
+     * Runs {@code task} on {@code target} after what was handed to it before. From an event loop (the target
+     * itself included) the target is told once that loop's current run is over; from a thread that is no event
+     * loop, at once. Never runs {@code task} in this call.
      */
     public void execute(EventExecutor target, Runnable task) {
         Inbox inbox = inboxes.get(target);
@@ -63,7 +66,7 @@ public final class Handoff {
         if (!inbox.offer(task)) {
             return; // the inbox is already due to run: the task runs with it
         }
-        Outbox outbox = target.inEventLoop() ? null : outboxes.get();
+        Outbox outbox = outboxes.get();
         if (outbox == null) {
             inbox.schedule();
         } else {
@@ -153,15 +156,27 @@ public final class Handoff {
             }
         }
 
+        /**
+         * Tells the other loops first, then runs this loop's own inbox: a publication for subscribers on both is
+         * delivered on both at once, not there only once it has been delivered here.
+         */
         @Override
         public void run() {
             // an inbox is claimed by one thread at a time (Inbox.scheduled), so none is listed twice
             int n = size;
             size = 0;
+            Inbox own = null;
             for (int i = 0; i < n; i++) {
                 Inbox inbox = due[i];
                 due[i] = null;
-                inbox.schedule();
+                if (inbox.loop == home) {
+                    own = inbox;
+                } else {
+                    inbox.schedule();
+                }
+            }
+            if (own != null) {
+                own.run();
             }
         }
     }
