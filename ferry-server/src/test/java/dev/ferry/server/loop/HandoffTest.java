@@ -82,6 +82,27 @@ class HandoffTest {
     }
 
     @Test
+    void theOtherLoopsAreToldBeforeTheLoopsOwnInboxRuns() throws InterruptedException {
+        CountDownLatch otherRan = new CountDownLatch(1);
+        source.execute(() -> {
+            handoff.execute(source, () -> {
+                // work for this loop (deliveries to its own subscribers) must not hold the other loop back
+                try {
+                    if (otherRan.await(5, TimeUnit.SECONDS)) {
+                        ran.add("own, after the other loop started");
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                done.countDown();
+            });
+            handoff.execute(target, otherRan::countDown);
+        });
+        awaitDone();
+        assertThat(ran).containsExactly("own, after the other loop started");
+    }
+
+    @Test
     void consecutiveRunsSendConsecutiveBatches() throws InterruptedException {
         for (int run = 0; run < 50; run++) {
             String name = "run " + run;
