@@ -151,7 +151,7 @@ public final class Handoff {
                 try {
                     home.execute(this);
                 } catch (RejectedExecutionException shuttingDown) {
-                    run(); // this loop is going away: tell the targets now
+                    tell(false); // this loop is going away: tell the targets now (its own inbox abandons its tasks)
                 }
             }
         }
@@ -162,6 +162,10 @@ public final class Handoff {
          */
         @Override
         public void run() {
+            tell(true);
+        }
+
+        private void tell(boolean runOwn) {
             // an inbox is claimed by one thread at a time (Inbox.scheduled), so none is listed twice
             int n = size;
             size = 0;
@@ -169,7 +173,7 @@ public final class Handoff {
             for (int i = 0; i < n; i++) {
                 Inbox inbox = due[i];
                 due[i] = null;
-                if (inbox.loop == home) {
+                if (inbox.loop == home && runOwn) {
                     own = inbox;
                 } else {
                     inbox.schedule();
