@@ -9,8 +9,9 @@ import java.util.function.UnaryOperator;
  * encodings derived from it once for all of them (a transport's framing of the same bytes), so that a fan-out to
  * N connections of a loop encodes once, not N times.
  *
- * <p>Event loop only, and only during {@link Subscriber#deliver(Delivery)}: the buffers are released when the
- * loop has handed the publication to all its subscribers. A subscriber keeps what it needs with
+ * <p>Made by the hub where the publication is dispatched and handed to the loop; used there only, and only during
+ * {@link Subscriber#deliver(Delivery)}: the buffers are released when the loop has handed the publication to all
+ * its subscribers (or by the hub, when the loop refuses it). A subscriber keeps what it needs with
  * {@link ByteBuf#retainedDuplicate()}.
  */
 public final class Delivery {

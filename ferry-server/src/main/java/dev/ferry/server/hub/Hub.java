@@ -614,8 +614,8 @@ public final class Hub implements Fanout {
         boolean binary = FrameCodec.isBinary(msg);
         try {
             for (int i = 0; i < receivers.loops.length; i++) {
-                handoff.execute(receivers.loops[i],
-                        new LiveDelivery(receivers.groups[i], msg, encoded.retainedDuplicate(), binary, lossy));
+                handoff.execute(receivers.loops[i], new LiveDelivery(receivers.groups[i],
+                        new Delivery(msg, encoded.retainedDuplicate(), binary, lossy)));
             }
         } finally {
             encoded.release();
@@ -625,32 +625,27 @@ public final class Hub implements Fanout {
     /** One publication for the subscribers of one event loop, handed over to that loop. */
     private final class LiveDelivery implements Handoff.Owning {
         private final List<Subscriber> group;
-        private final Frame.Msg msg;
-        private final ByteBuf shared;
-        private final boolean binary;
-        private final boolean lossy;
+        private final Delivery delivery;
 
-        LiveDelivery(List<Subscriber> group, Frame.Msg msg, ByteBuf shared, boolean binary, boolean lossy) {
+        LiveDelivery(List<Subscriber> group, Delivery delivery) {
             this.group = group;
-            this.msg = msg;
-            this.shared = shared;
-            this.binary = binary;
-            this.lossy = lossy;
+            this.delivery = delivery;
         }
 
         @Override
         public void run() {
-            deliver(group, msg, shared, binary, lossy);
+            deliver(group, delivery);
         }
 
         @Override
         public void abandon() {
-            shared.release(); // the event loop is shutting down: its connections are going away
+            delivery.release(); // the event loop is shutting down: its connections are going away
         }
     }
 
-    private void deliver(List<Subscriber> group, Frame.Msg msg, ByteBuf shared, boolean binary, boolean lossy) {
-        Delivery d = new Delivery(msg, shared, binary, lossy);
+    /** Hands {@code d} to the subscribers of {@code group}, all on this event loop, then releases it. */
+    private void deliver(List<Subscriber> group, Delivery d) {
+        Frame.Msg msg = d.msg();
         try {
             boolean gated = !gates.isEmpty();
             for (Subscriber s : group) {
