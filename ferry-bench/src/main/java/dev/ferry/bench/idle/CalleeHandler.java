@@ -54,11 +54,20 @@ final class CalleeHandler extends ChannelInboundHandlerAdapter {
                     return;
                 }
                 LfFrames.forEach(b, ctx, CalleeHandler::reply);
-                ctx.flush();
             }
         } finally {
             ReferenceCountUtil.release(msg);
         }
+    }
+
+    /**
+     * Flushes the replies to everything one read brought (the server writes several invocations per flush, each its
+     * own WebSocket message): one send per read, not one per reply.
+     */
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) throws Exception {
+        ctx.flush();
+        super.channelReadComplete(ctx);
     }
 
     /** Answers the {@code invoke} frame in {@code b[from, to)} (other frames are ignored) with its args. */
