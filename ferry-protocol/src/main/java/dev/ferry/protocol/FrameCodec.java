@@ -8,6 +8,7 @@ import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.Objects;
 
 /**
  * Encodes and decodes ferry.v1 messages (docs/protocol.md §2). Stateless and thread-safe.
@@ -47,12 +48,22 @@ public final class FrameCodec {
 
     /** Decodes a text message: one or more LF-separated frames. */
     public static void decodeText(byte[] message, Sink sink) {
-        int start = 0;
-        for (int i = 0; i <= message.length; i++) {
-            if (i == message.length || message[i] == LF) {
-                if (hasContent(message, start, i)) {
+        decodeText(message, 0, message.length, sink);
+    }
+
+    /**
+     * Decodes a text message held in {@code len} bytes of {@code buf} from {@code off}: one or more LF-separated
+     * frames. The frames decoded keep no reference to {@code buf}, which the caller may reuse once this returns.
+     */
+    public static void decodeText(byte[] buf, int off, int len, Sink sink) {
+        Objects.checkFromIndexSize(off, len, buf.length);
+        int end = off + len;
+        int start = off;
+        for (int i = off; i <= end; i++) {
+            if (i == end || buf[i] == LF) {
+                if (hasContent(buf, start, i)) {
                     try {
-                        sink.frame(decodeFrame(message, start, i - start, null));
+                        sink.frame(decodeFrame(buf, start, i - start, null));
                     } catch (ProtocolException e) {
                         sink.error(e);
                     }
@@ -524,7 +535,16 @@ public final class FrameCodec {
      * (see {@link #isBinary}).
      */
     public static byte[] encode(Frame frame) {
-        Writer w = new Writer(initialSize(frame));
+        return encode(frame, new Writer(initialSize(frame))).toByteArray();
+    }
+
+    /**
+     * Encodes one frame, as {@link #encode(Frame)} does, into {@code into} (emptied first), and returns it: its
+     * first {@link Writer#length()} bytes of {@link Writer#array()} are the encoded frame, until it is used again.
+     * For a caller that copies the bytes out at once (into a socket's buffer) and keeps one writer per thread.
+     */
+    public static Writer encode(Frame frame, Writer into) {
+        Writer w = into.reset();
         w.raw("{\"type\":\"").raw(frame.type()).raw("\"");
         Payload payload = null;
         String payloadName = "data";
@@ -682,7 +702,7 @@ public final class FrameCodec {
             }
             w.raw("}");
         }
-        return w.toByteArray();
+        return w;
     }
 
     private static void positions(Writer w, java.util.List<Frame.Position> since) {
@@ -719,14 +739,41 @@ public final class FrameCodec {
 
     /**
      * The encoder's buffer: a plain growable byte array (a {@code ByteArrayOutputStream} synchronizes every byte it
-     * is given, which made encoding a {@code msg} several times slower).
+     * is given, which made encoding a {@code msg} several times slower). One thread at a time; see
+     * {@link #encode(Frame, Writer)}.
      */
-    private static final class Writer {
+    public static final class Writer {
+        private static final int DEFAULT_SIZE = 256;
+
         private byte[] buf;
         private int len;
 
+        /** An empty writer, which grows as frames need. */
+        public Writer() {
+            this(DEFAULT_SIZE);
+        }
+
         Writer(int size) {
             buf = new byte[size];
+        }
+
+        /** The bytes written: the first {@link #length()} of them. */
+        public byte[] array() {
+            return buf;
+        }
+
+        public int length() {
+            return len;
+        }
+
+        /** Bytes this writer holds on to between uses (it keeps the largest array it ever needed). */
+        public int capacity() {
+            return buf.length;
+        }
+
+        private Writer reset() {
+            len = 0;
+            return this;
         }
 
         private void room(int more) {
@@ -784,7 +831,29 @@ public final class FrameCodec {
         }
 
         Writer num(String name, long v) {
-            return raw(",\"").raw(name).raw("\":").raw(Long.toString(v));
+            return raw(",\"").raw(name).raw("\":").digits(v);
+        }
+
+        /** {@code v} in decimal, as {@link Long#toString(long)} writes it, without making the string. */
+        private Writer digits(long v) {
+            if (v == Long.MIN_VALUE) {
+                return raw(Long.toString(v));
+            }
+            if (v < 0) {
+                write((byte) '-');
+                v = -v;
+            }
+            int n = 1;
+            for (long rest = v / 10; rest != 0; rest /= 10) {
+                n++;
+            }
+            room(n);
+            for (int i = len + n - 1; i >= len; i--) {
+                buf[i] = (byte) ('0' + v % 10);
+                v /= 10;
+            }
+            len += n;
+            return this;
         }
 
         Writer str(String name, String v) {

@@ -105,6 +105,51 @@ class FrameCodecTest {
         }
     }
 
+    /** One writer reused for frames of every kind, larger and smaller, gives the bytes a fresh encoding gives. */
+    @Test
+    void aReusedWriterEncodesAsAFreshOne() {
+        Payload big = Payload.json("\"" + "x".repeat(5000) + "\"");
+        List<Frame> frames = List.of(
+                new Frame.Result(1, Payload.json("[1,2]")), new Frame.Msg("a.b", 42, "e", big), new Frame.Ping(9),
+                new Frame.Invoke(Long.MAX_VALUE, "p", Payload.json("{}")), new Frame.Call(10, "p", Payload.json("1"), 987654321),
+                new Frame.Msg("a.b", 0, null, Payload.binary(new byte[] {0, 10, -1})), new Frame.GoAway("bye", 0),
+                new Frame.Error(7, "bad_frame", "é", null), new Frame.Result(1_000_000_007L, null));
+        FrameCodec.Writer writer = new FrameCodec.Writer();
+        for (Frame f : frames) {
+            FrameCodec.Writer w = FrameCodec.encode(f, writer);
+            assertThat(w).isSameAs(writer);
+            assertThat(java.util.Arrays.copyOf(w.array(), w.length())).as(f.toString()).isEqualTo(FrameCodec.encode(f));
+        }
+        assertThat(writer.capacity()).as("kept the largest array it needed").isGreaterThan(5000);
+    }
+
+    @Test
+    void numbersAreWrittenAsLongToStringWrites() throws Exception {
+        for (long n : new long[] {1, 9, 10, 99, 100, 12345, 1L << 31, 999_999_999_999L, Long.MAX_VALUE}) {
+            String text = new String(FrameCodec.encode(new Frame.Result(n, null)), StandardCharsets.UTF_8);
+            assertThat(text).isEqualTo("{\"type\":\"result\",\"id\":" + n + "}");
+        }
+        String msg = new String(FrameCodec.encode(new Frame.Msg("a", 0, Payload.json("1"))), StandardCharsets.UTF_8);
+        assertThat(msg).isEqualTo("{\"type\":\"msg\",\"topic\":\"a\",\"offset\":0,\"data\":1}");
+    }
+
+    /** A message in the middle of a larger array: only its own bytes are read, and no frame refers to the array. */
+    @Test
+    void decodesASliceOfAnArray() {
+        byte[] message = "{\"type\":\"pub\",\"topic\":\"a.b\",\"data\":[1,2]}\n{\"type\":\"ping\",\"id\":3}"
+                .getBytes(StandardCharsets.UTF_8);
+        byte[] buf = new byte[message.length + 20];
+        java.util.Arrays.fill(buf, (byte) '{');
+        System.arraycopy(message, 0, buf, 7, message.length);
+        Collect c = new Collect();
+        FrameCodec.decodeText(buf, 7, message.length, c);
+        assertThat(c.errors).isEmpty();
+        java.util.Arrays.fill(buf, (byte) 'x');
+        assertThat(c.frames).containsExactly(new Frame.Pub(0, "a.b", Payload.json("[1,2]"), false), new Frame.Ping(3));
+        assertThatThrownBy(() -> FrameCodec.decodeText(buf, 10, buf.length, new Collect()))
+                .isInstanceOf(IndexOutOfBoundsException.class);
+    }
+
     @Test
     void tagsAndFilters() throws Exception {
         Frame.Pub pub = (Frame.Pub) FrameCodec.decodeText(

@@ -160,6 +160,11 @@ public final class Session implements FrameCodec.Sink, Subscriber, Callee, Calle
         FrameCodec.decodeText(message, this);
     }
 
+    /** A text message in {@code len} bytes of {@code buf} from {@code off}; {@code buf} is not kept. */
+    public void onText(byte[] buf, int off, int len) {
+        FrameCodec.decodeText(buf, off, len, this);
+    }
+
     public void onBinary(byte[] message) {
         try {
             frame(FrameCodec.decodeBinary(message));

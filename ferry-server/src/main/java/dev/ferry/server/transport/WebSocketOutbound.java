@@ -2,10 +2,8 @@ package dev.ferry.server.transport;
 
 import dev.ferry.protocol.CloseCodes;
 import dev.ferry.protocol.Frame;
-import dev.ferry.protocol.FrameCodec;
 import dev.ferry.server.session.Outbound;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
@@ -70,9 +68,15 @@ public final class WebSocketOutbound implements Outbound {
         return ctx.executor();
     }
 
+    /** Encodes and frames {@code frame} straight into a buffer of the channel's, written past the frame encoder. */
     @Override
     public void send(Frame frame) {
-        send(Unpooled.wrappedBuffer(FrameCodec.encode(frame)), FrameCodec.isBinary(frame));
+        assert ctx.executor().inEventLoop();
+        if (closing) {
+            return;
+        }
+        writeBatch();
+        enqueue(ThreadBuffers.framed(frame, ctx.alloc()));
     }
 
     @Override

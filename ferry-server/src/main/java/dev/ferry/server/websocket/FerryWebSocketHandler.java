@@ -8,6 +8,7 @@ import dev.ferry.server.session.ResumableSessions;
 import dev.ferry.server.session.Session;
 import dev.ferry.server.transport.HandlerNames;
 import dev.ferry.server.transport.ServerContext;
+import dev.ferry.server.transport.ThreadBuffers;
 import dev.ferry.server.transport.WebSocketOutbound;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
@@ -110,7 +111,7 @@ final class FerryWebSocketHandler extends ChannelInboundHandlerAdapter implement
                     exceptionCaught(ctx, WebSocketUpgrade.invalidText());
                     return;
                 }
-                session.onText(bytes(text.content()));
+                ThreadBuffers.read(text.content(), session::onText);
             } else if (msg instanceof BinaryWebSocketFrame binary) {
                 session.onBinary(bytes(binary.content()));
             }
