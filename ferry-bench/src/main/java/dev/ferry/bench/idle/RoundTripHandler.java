@@ -15,7 +15,8 @@ import org.HdrHistogram.Recorder;
 /**
  * One closed-loop client connection: sends a request, waits for its answer, records the round trip, sends the
  * next. Against Ferry the request is {@code call} and the answer its {@code result}; against the echo server the
- * request is the same text and the answer its echo. Stops sending once {@link #stop()} has been called.
+ * request is the same text and the answer its echo. Stops sending once {@link #stop()} has been called, and may be
+ * started again after.
  */
 final class RoundTripHandler extends ChannelInboundHandlerAdapter {
     /** What a request looks like, and how its answer is recognised. */
@@ -30,6 +31,8 @@ final class RoundTripHandler extends ChannelInboundHandlerAdapter {
     private final LongAdder errors;
     private final CompletableFuture<Void> ready = new CompletableFuture<>();
     private volatile boolean stopped;
+    /** Whether a request is waiting for its answer. */
+    private volatile boolean inFlight;
 
     // ---- event loop only
     private long id;
@@ -47,13 +50,20 @@ final class RoundTripHandler extends ChannelInboundHandlerAdapter {
         return ready;
     }
 
-    /** Completes {@link #ready()} and starts the loop of round trips on this connection's event loop. */
+    /** Starts (or starts again) the loop of round trips on this connection's event loop. */
     void start(ChannelHandlerContext ctx) {
+        stopped = false;
         ctx.executor().execute(() -> send(ctx));
     }
 
+    /** Sends no more requests; the one in flight, if any, is still answered and recorded. */
     void stop() {
         stopped = true;
+    }
+
+    /** Stopped, with no request waiting for its answer (or the connection is gone). */
+    boolean quiet() {
+        return stopped && (!inFlight || ctx == null || !ctx.channel().isActive());
     }
 
     private ChannelHandlerContext ctx;
@@ -82,6 +92,7 @@ final class RoundTripHandler extends ChannelInboundHandlerAdapter {
         String text = mode == Mode.ECHO ? args
                 : "{\"type\":\"call\",\"id\":" + (++id) + ",\"proc\":\"" + proc + "\",\"args\":" + args + "}";
         sentNanos = System.nanoTime();
+        inFlight = true;
         ctx.writeAndFlush(new TextWebSocketFrame(text));
     }
 
@@ -90,6 +101,7 @@ final class RoundTripHandler extends ChannelInboundHandlerAdapter {
         long now = System.nanoTime();
         try {
             if (msg instanceof TextWebSocketFrame text) {
+                inFlight = false;
                 if (mode == Mode.ECHO || contains(text.content(), RESULT)) {
                     recorder.recordValue(now - sentNanos);
                 } else {

@@ -55,13 +55,17 @@ class IdleToolsTest {
             try {
                 System.setOut(new PrintStream(bytes, true, StandardCharsets.UTF_8));
                 exit = new CommandLine(new RpcCommand()).execute("--url", server.webSocketUri().toString(),
-                        "--echo-url", echoUrl.toString(), "--callers", "2", "--duration", "1", "--warmup", "0");
+                        "--echo-url", echoUrl.toString(), "--callers", "2", "--duration", "1", "--warmup", "0", "--rounds", "3");
             } finally {
                 System.setOut(stdout);
             }
             String report = bytes.toString(StandardCharsets.UTF_8);
             assertThat(exit).as(report).isZero();
-            assertThat(report).contains("ferry / echo: p50", "\"callers\":2", "\"errors\":0");
+            assertThat(report).contains("ferry / echo: p50", "\"callers\":2", "\"rounds\":3", "\"errors\":0");
+            // the sides took turns: three slices each, every one with round trips in it
+            assertThat(report.lines().filter(l -> l.startsWith("p50 per round")))
+                    .hasSize(2).allSatisfy(l -> assertThat(l.substring(l.indexOf('[')).split(",")).hasSize(3)
+                            .noneMatch(v -> v.replaceAll("[\\[\\] ]", "").equals("0")));
             assertThat(report).doesNotContain("\"ferryPerSecond\":0,", "\"echoPerSecond\":0,");
         }
     }
