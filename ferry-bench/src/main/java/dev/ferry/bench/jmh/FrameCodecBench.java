@@ -20,7 +20,8 @@ import org.openjdk.jmh.infra.Blackhole;
 /**
  * The ferry.v1 codec on the paths every message takes: decoding what a client sends (a {@code pub} with a 128-byte
  * JSON payload, a batch of ten such frames in one LF-separated message, a binary {@code pub}) and encoding what
- * the server pushes (the {@code msg} of a publication, a {@code result}).
+ * the server pushes (the {@code msg} of a publication, a {@code result}), into a new array or into a writer reused
+ * from one frame to the next as the server's event loops do.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
@@ -37,6 +38,8 @@ public class FrameCodecBench {
     private final byte[] pubBinary = binaryPub();
     private final Frame.Msg msg = new Frame.Msg("sensors.r1.d42.temp", 1234567L, "9f2c0a1b7d3e", Payload.json(DATA));
     private final Frame.Result result = new Frame.Result(42, Payload.json("{\"offset\":1234567}"));
+    /** The encoder's buffer as a server event loop keeps it (docs/benchmarks.md, "RPC path, step 5"). */
+    private final FrameCodec.Writer writer = new FrameCodec.Writer();
 
     private static byte[] batch(byte[] frame, int n) {
         byte[] out = new byte[n * (frame.length + 1) - 1];
@@ -98,5 +101,15 @@ public class FrameCodecBench {
     @Benchmark
     public byte[] encodeResult() {
         return FrameCodec.encode(result);
+    }
+
+    @Benchmark
+    public FrameCodec.Writer encodeMsgIntoReusedWriter() {
+        return FrameCodec.encode(msg, writer);
+    }
+
+    @Benchmark
+    public FrameCodec.Writer encodeResultIntoReusedWriter() {
+        return FrameCodec.encode(result, writer);
     }
 }
