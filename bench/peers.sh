@@ -20,7 +20,8 @@
 #   mosquitto  mosquitto with a websockets listener (MQTT 3.1.1, QoS 0)                  mqtt
 #   rabbitmq   the local RabbitMQ's Web-STOMP plugin on 15674 (/ws)                      stomp
 #   vertx      ferry-bench peer-server --kind vertx (Vert.x 5 SockJS event-bus bridge)   sockjs
-# RPC: ferry (call -> callee) against ferry-bench peer-server --kind echo (label netty-echo).
+# RPC: ferry (call -> callee) against ferry-bench peer-server --kind echo (label netty-echo), both up at once and
+# taking turns in slices (peer-rpc --echo-url), so that the machine's changes of speed weigh on both alike.
 #
 # Needs: java 17, maven (to build the jars when stale), node + npm, nats-server, mosquitto, rabbitmq-server with
 # the rabbitmq_web_stomp plugin enabled (the script enables it when it is not), ss, jcmd.
@@ -56,7 +57,7 @@ if [[ "$quick" == 1 ]]; then
     idle_big=""
     idle_args=(--settle 1 --window 3)
     rpc_callers="1 20"
-    rpc_args=(--warmup 1 --duration 2)
+    rpc_args=(--warmup 2 --duration 2)
 else
     fanout_sizes="100 1000 5000"
     topics_size=1000
@@ -67,7 +68,7 @@ else
     idle_big="19000"
     idle_args=(--settle 3 --window 10)
     rpc_callers="1 50"   # unloaded, then a closed loop that saturates the machine
-    rpc_args=(--warmup 2 --duration 8)
+    rpc_args=(--warmup 5 --duration 10)   # Ferry is started afresh for RPC: its JIT needs the warm-up
 fi
 
 stamp="$(date -u +%Y%m%dT%H%M%SZ)"
@@ -104,6 +105,7 @@ ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
 # ---- servers: started one at a time, all stopped on exit
 server_pid=""
+echo_server_pid=""   # the echo reference, up beside Ferry during the RPC scenario
 stop_server() {
     if [[ -n "$server_pid" ]]; then
         kill "$server_pid" 2>/dev/null || true
@@ -113,7 +115,7 @@ stop_server() {
         server_pid=""
     fi
 }
-trap 'stop_server' EXIT
+trap 'stop_server; server_pid="$echo_server_pid"; stop_server' EXIT
 trap 'exit 130' INT TERM
 
 port_pid() {
@@ -254,7 +256,7 @@ started=$(date +%s)
 
 for label in $peers; do
     [[ "$label" == netty-echo ]] && continue   # the RPC reference, run at the end
-    echo "peers.sh: ---- $label: fan-out, many topics, rpc" >&2
+    echo "peers.sh: ---- $label: fan-out, many topics" >&2
     start_peer "$label"
     if has fanout; then
         for n in $fanout_sizes; do
@@ -267,11 +269,6 @@ for label in $peers; do
     if has topics && [[ "$codec" != ws ]] && fits "$label" "$topics_size" peer-topics-best; then
         run_bench 240 peer-fanout --many-topics --publishers 4 --peer "$label" --codec "$codec" --url "$url" \
             --subscribers "$topics_size" "${fanout_args[@]}"
-    fi
-    if [[ "$label" == ferry ]] && has rpc; then
-        for c in $rpc_callers; do
-            run_bench 120 peer-rpc --peer ferry --mode ferry --url "$url" --callers "$c" "${rpc_args[@]}"
-        done
     fi
     stop_server
     has idle || continue
@@ -289,11 +286,18 @@ for label in $peers; do
 done
 
 if has rpc && [[ " $peers " == *" ferry "* || " $peers " == *" netty-echo "* ]]; then
-    echo "peers.sh: ---- netty-echo: rpc reference" >&2
+    echo "peers.sh: ---- rpc: ferry and the netty-echo reference, taking turns" >&2
     start_peer netty-echo
+    echo_url="$url"
+    echo_server_pid="$server_pid"
+    server_pid=""
+    start_peer ferry
     for c in $rpc_callers; do
-        run_bench 120 peer-rpc --peer netty-echo --mode echo --url "$url" --callers "$c" "${rpc_args[@]}"
+        run_bench 240 peer-rpc --peer ferry --mode ferry --url "$url" --echo-url "$echo_url" --callers "$c" "${rpc_args[@]}"
     done
+    stop_server
+    server_pid="$echo_server_pid"
+    echo_server_pid=""
     stop_server
 fi
 

@@ -8,8 +8,8 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code ferry-bench peer-rpc}: closed-loop round trips through Ferry RPC, or against a WebSocket echo server as
- * the reference. Prints one JSON line ({@code "bench":"peer-rpc"}). Exit status 0 without errors, 1 with, 2 on bad
- * usage, 3 when the run could not be set up.
+ * the reference, or both taking turns ({@code --echo-url}). Prints one JSON line ({@code "bench":"peer-rpc"}) per
+ * path. Exit status 0 without errors, 1 with, 2 on bad usage, 3 when the run could not be set up.
  */
 @Command(name = "peer-rpc", mixinStandardHelpOptions = true,
         description = {"Callers -> Ferry -> callee round trips (or a direct WebSocket echo) at a fixed concurrency.",
@@ -39,6 +39,16 @@ public final class PeerRpcCommand implements Callable<Integer> {
     @Option(names = "--client-threads", defaultValue = "0", description = "Caller event loops (default 0: one per core).")
     int clientThreads;
 
+    @Option(names = "--echo-url", description = "With --mode ferry: an echo server's base URL; Ferry and the echo "
+            + "then take turns in --rounds slices each, their connections open throughout, and both are reported.")
+    URI echoUrl;
+
+    @Option(names = "--echo-peer", defaultValue = "netty-echo", description = "Label of the echo in the results (default ${DEFAULT-VALUE}).")
+    String echoPeer;
+
+    @Option(names = "--rounds", defaultValue = "10", description = "With --echo-url: measured slices per side (default ${DEFAULT-VALUE}).")
+    int rounds;
+
     @Override
     public Integer call() {
         PeerRpcRun.Options options;
@@ -49,14 +59,25 @@ public final class PeerRpcCommand implements Callable<Integer> {
             System.err.println("peer-rpc: " + e.getMessage() + " (mode: ferry or echo)");
             return 2;
         }
+        if (echoUrl != null && (options.mode() != PeerRpcRun.Mode.FERRY || rounds < 1)) {
+            System.err.println("peer-rpc: --echo-url goes with --mode ferry, and --rounds must be > 0");
+            return 2;
+        }
         JsonLine line = new JsonLine().put("bench", "peer-rpc").put("peer", peer).put("mode", mode)
                 .put("callers", callers);
         try {
-            PeerRpcRun.Result r = new PeerRpcRun(options, System.err).run();
-            System.out.println(line.put("round_trips", r.roundTrips()).put("rps", r.roundTripsPerSecond())
-                    .put("p50_ms", r.p50Millis()).put("p99_ms", r.p99Millis()).put("max_ms", r.maxMillis())
-                    .put("errors", r.errors()));
-            return r.errors() == 0 ? 0 : 1;
+            if (echoUrl == null) {
+                PeerRpcRun.Result r = new PeerRpcRun(options, System.err).run();
+                System.out.println(result(line, r));
+                return r.errors() == 0 ? 0 : 1;
+            }
+            PeerRpcRun.Options echo = new PeerRpcRun.Options(echoPeer, PeerRpcRun.Mode.ECHO, echoUrl, callers, 1,
+                    warmup, duration, clientThreads);
+            java.util.List<PeerRpcRun.Result> both = PeerRpcRun.interleaved(options, echo, rounds, System.err);
+            System.out.println(result(line.put("rounds", rounds), both.get(0)));
+            System.out.println(result(new JsonLine().put("bench", "peer-rpc").put("peer", echoPeer).put("mode", "echo")
+                    .put("callers", callers).put("rounds", rounds), both.get(1)));
+            return both.get(0).errors() + both.get(1).errors() == 0 ? 0 : 1;
         } catch (Exception e) {
             if (e instanceof InterruptedException) {
                 Thread.currentThread().interrupt();
@@ -65,5 +86,10 @@ public final class PeerRpcCommand implements Callable<Integer> {
             System.out.println(line.put("failed", String.valueOf(e.getMessage())));
             return 3;
         }
+    }
+
+    private static JsonLine result(JsonLine line, PeerRpcRun.Result r) {
+        return line.put("round_trips", r.roundTrips()).put("rps", r.roundTripsPerSecond()).put("p50_ms", r.p50Millis())
+                .put("p99_ms", r.p99Millis()).put("max_ms", r.maxMillis()).put("errors", r.errors());
     }
 }

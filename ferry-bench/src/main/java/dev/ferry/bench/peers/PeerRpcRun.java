@@ -6,7 +6,7 @@ import java.io.PrintStream;
 import java.net.URI;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import org.HdrHistogram.Histogram;
 
@@ -17,6 +17,9 @@ import org.HdrHistogram.Histogram;
  * reference it is a text message the server sends straight back (client → server → client). Latency is from a
  * request's send time, carried in its payload, to its answer; round trips per second count the requests sent in
  * the measured part and answered.
+ *
+ * <p>{@link #interleaved} runs two of them taking turns (Ferry and the echo), so that a change in the machine's
+ * speed during the run weighs on both alike.
  */
 public final class PeerRpcRun {
     /** {@code ferry}: calls through Ferry; {@code echo}: a WebSocket echo server. */
@@ -35,6 +38,9 @@ public final class PeerRpcRun {
             double maxMillis, long errors) {
     }
 
+    /** How long the requests still unanswered when a slice ends may take before the run goes on regardless. */
+    private static final long QUIET_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(5);
+
     private final Options options;
     private final PrintStream progress;
 
@@ -43,74 +49,153 @@ public final class PeerRpcRun {
         this.progress = progress;
     }
 
+    /** Warm-up, then the measured window. */
     public Result run() throws IOException, InterruptedException {
-        Options o = options;
-        Latencies latencies = new Latencies();
-        LongAdder measured = new LongAdder();
-        LongAdder errors = new LongAdder();
-        String[] firstError = new String[1];
-        long[] window = {Long.MAX_VALUE, Long.MAX_VALUE};
-        AtomicBoolean running = new AtomicBoolean(true);
-        PeerCodec callerCodec = o.mode() == Mode.FERRY ? FerryRpcCodecs.caller() : new BroadcastCodec();
-        String procedure = FerryRpcCodecs.PROCEDURE;
-        PeerHandler.Listener callers = new PeerHandler.Listener() {
+        try (Side side = new Side(options)) {
+            side.open(progress);
+            side.slice(options.warmupSeconds(), false);
+            side.slice(options.durationSeconds(), true);
+            return side.result(progress);
+        }
+    }
+
+    /**
+     * {@code a} and {@code b} taking turns, their connections open throughout: each warms up, then each runs
+     * {@code duration / rounds} seconds, {@code rounds} times (the durations of {@code a} are used for both).
+     * Returns the results of {@code a} and {@code b}, in that order.
+     */
+    public static List<Result> interleaved(Options a, Options b, int rounds, PrintStream progress)
+            throws IOException, InterruptedException {
+        if (rounds < 1) {
+            throw new IllegalArgumentException("rounds: " + rounds + " (expected: > 0)");
+        }
+        try (Side first = new Side(a); Side second = new Side(b)) {
+            first.open(progress);
+            second.open(progress);
+            progress.printf("taking turns: %d rounds of %.2f s each%n", rounds, a.durationSeconds() / rounds);
+            first.slice(a.warmupSeconds(), false);
+            second.slice(a.warmupSeconds(), false);
+            for (int r = 0; r < rounds; r++) {
+                first.slice(a.durationSeconds() / rounds, true);
+                second.slice(a.durationSeconds() / rounds, true);
+            }
+            return List.of(first.result(progress), second.result(progress));
+        }
+    }
+
+    /** One peer's callers (and Ferry's callees), open for the whole run, and what their measured slices recorded. */
+    private static final class Side implements AutoCloseable {
+        private final Options o;
+        private final Latencies latencies = new Latencies();
+        private final LongAdder measured = new LongAdder();
+        private final LongAdder errors = new LongAdder();
+        private final AtomicInteger inFlight = new AtomicInteger();
+        private final String procedure = FerryRpcCodecs.PROCEDURE;
+        private volatile String firstError;
+        /** Whether answers are sent a next request. */
+        private volatile boolean running;
+        /** Requests sent from here until {@link #windowEnd} are measured; none while {@code windowStart} is MAX. */
+        private volatile long windowStart = Long.MAX_VALUE;
+        private volatile long windowEnd = Long.MAX_VALUE;
+        private double measuredSeconds;
+        private PeerClients calleeClients;
+        private PeerClients clients;
+        private List<PeerHandler> all;
+
+        Side(Options o) {
+            this.o = o;
+        }
+
+        private final PeerHandler.Listener listener = new PeerHandler.Listener() {
             @Override
             public void delivery(PeerHandler c, long t, long now) {
-                if (t >= window[0] && t < window[1]) {
+                inFlight.decrementAndGet();
+                if (t >= windowStart && t < windowEnd) {
                     measured.increment();
                     Latencies.record(latencies.forLoop(c.channel().eventLoop()), now - t);
                 }
-                if (running.get()) {
-                    c.sendNow(c.session().publish(c.alloc(), procedure, System.nanoTime()));
+                if (running) {
+                    send(c);
                 }
             }
 
             @Override
             public void error(PeerHandler c, String what) {
                 errors.increment();
-                if (firstError[0] == null) {
-                    firstError[0] = what;
+                if (firstError == null) {
+                    firstError = what;
                 }
             }
 
             @Override
             public void closed(PeerHandler c, int code) {
-                if (running.get()) {
+                if (running) {
                     error(c, "closed (" + code + ")");
                 }
             }
         };
-        try (PeerClients calleeClients = o.mode() == Mode.FERRY
-                ? new PeerClients(FerryRpcCodecs.callee(), o.base(), 1) : null;
-                PeerClients clients = new PeerClients(callerCodec, o.base(), o.clientThreads())) {
-            if (calleeClients != null) {
-                calleeClients.connect(o.callees(), i -> null, callers, o.callees(), 1, null);
+
+        private void send(PeerHandler c) {
+            inFlight.incrementAndGet();
+            c.sendNow(c.session().publish(c.alloc(), procedure, System.nanoTime()));
+        }
+
+        void open(PrintStream progress) throws IOException, InterruptedException {
+            PeerCodec callerCodec = o.mode() == Mode.FERRY ? FerryRpcCodecs.caller() : new BroadcastCodec();
+            if (o.mode() == Mode.FERRY) {
+                calleeClients = new PeerClients(FerryRpcCodecs.callee(), o.base(), 1);
+                calleeClients.connect(o.callees(), i -> null, listener, o.callees(), 1, null);
             }
-            List<PeerHandler> all = clients.connect(o.callers(), i -> null, callers, 200,
-                    PeerClients.sources(0, o.callers()), progress);
+            clients = new PeerClients(callerCodec, o.base(), o.clientThreads());
+            all = clients.connect(o.callers(), i -> null, listener, 200, PeerClients.sources(0, o.callers()), progress);
             progress.printf("%s: %d callers%s on %s; %.0f s warmup, %.0f s measured%n", o.peer(), o.callers(),
                     calleeClients != null ? ", " + o.callees() + " callee(s)" : "", clients.url(), o.warmupSeconds(),
                     o.durationSeconds());
+        }
+
+        /** Round trips for {@code seconds}; measured when {@code measure}. Returns once the last are answered. */
+        void slice(double seconds, boolean measure) throws InterruptedException {
             long start = System.nanoTime();
-            window[0] = start + (long) (o.warmupSeconds() * 1e9);
-            window[1] = window[0] + (long) (o.durationSeconds() * 1e9);
+            long end = start + (long) (seconds * 1e9);
+            windowEnd = end;
+            windowStart = measure ? start : Long.MAX_VALUE;
+            running = true;
             for (PeerHandler c : all) {
-                c.channel().eventLoop().execute(() -> c.sendNow(c.session().publish(c.alloc(), procedure, System.nanoTime())));
+                c.channel().eventLoop().execute(() -> send(c));
             }
-            long end = window[1];
             while (System.nanoTime() < end) {
                 Thread.sleep(Math.max(1, Math.min(1000, TimeUnit.NANOSECONDS.toMillis(end - System.nanoTime()))));
             }
-            running.set(false);
-            Thread.sleep(500); // answers to the last requests of the window
+            running = false;
+            long deadline = System.nanoTime() + QUIET_TIMEOUT_NANOS;
+            while (inFlight.get() > 0 && System.nanoTime() < deadline) { // answers to the last requests
+                Thread.sleep(1);
+            }
+            windowStart = Long.MAX_VALUE;
+            if (measure) {
+                measuredSeconds += seconds;
+            }
+        }
+
+        Result result(PrintStream progress) {
             Histogram h = latencies.snapshot();
             long n = measured.sum();
-            Result r = new Result(n, n / o.durationSeconds(), h.getValueAtPercentile(50) / 1e6,
+            Result r = new Result(n, n / measuredSeconds, h.getValueAtPercentile(50) / 1e6,
                     h.getValueAtPercentile(99) / 1e6, h.getMaxValue() / 1e6, errors.sum());
             progress.printf("%s: %.0f round trips/s, p50 %.3f ms, p99 %.3f ms, max %.1f ms, %d errors%s%n", o.peer(),
                     r.roundTripsPerSecond(), r.p50Millis(), r.p99Millis(), r.maxMillis(), r.errors(),
-                    firstError[0] != null ? " (first: " + firstError[0] + ")" : "");
+                    firstError != null ? " (first: " + firstError + ")" : "");
             return r;
+        }
+
+        @Override
+        public void close() {
+            if (clients != null) {
+                clients.close();
+            }
+            if (calleeClients != null) {
+                calleeClients.close();
+            }
         }
     }
 }

@@ -153,4 +153,23 @@ class PeerRunsTest {
             assertThat(direct.roundTrips()).isPositive();
         }
     }
+
+    /** Ferry and the echo taking turns: both sides measured in every round, neither left with requests unanswered. */
+    @Test
+    @Timeout(90)
+    void rpcThroughFerryAndTheEchoTakingTurns() throws Exception {
+        try (NettyReferenceServer echo = NettyReferenceServer.start(NettyReferenceServer.Kind.ECHO, "127.0.0.1", 0, 1)) {
+            java.util.List<PeerRpcRun.Result> both = PeerRpcRun.interleaved(
+                    new PeerRpcRun.Options("ferry", PeerRpcRun.Mode.FERRY, base(ferry.webSocketUri()), 4, 1, 0.2, 1.2, 1),
+                    new PeerRpcRun.Options("netty-echo", PeerRpcRun.Mode.ECHO, URI.create("ws://127.0.0.1:" + echo.port()),
+                            4, 1, 0.2, 1.2, 1),
+                    3, progress());
+            assertThat(both).hasSize(2).allSatisfy(r -> {
+                assertThat(r.errors()).isZero();
+                assertThat(r.roundTrips()).isPositive();
+                assertThat(r.p50Millis()).isPositive();
+                assertThat(r.roundTripsPerSecond()).isPositive();
+            });
+        }
+    }
 }
