@@ -108,8 +108,15 @@ public final class FrameCodec {
         return -1;
     }
 
+    /**
+     * The frame being decoded on this thread. One holder per thread, emptied before each frame, instead of a new one
+     * per frame (about a fifth of what a call through the server allocated): {@link #decodeFrame} calls out to no
+     * other code while it fills it, and the frame it builds copies what it needs.
+     */
+    private static final ThreadLocal<Fields> FIELDS = ThreadLocal.withInitial(Fields::new);
+
     /** The members of one frame as read; which ones matter depends on the type. */
-    private static final class Fields {
+    static final class Fields {
         String type;
         long id;
         boolean idSeen;
@@ -146,10 +153,51 @@ public final class FrameCodec {
         long ifVersion = -1;
         Payload merge;
         Payload patch;
+
+        /** Back to what a new holder has (FrameCodecTest checks every field against one). */
+        Fields clear() {
+            type = null;
+            id = 0;
+            idSeen = false;
+            topic = null;
+            proc = null;
+            prefix = null;
+            data = null;
+            args = null;
+            ack = false;
+            timeout = 0;
+            offset = 0;
+            code = null;
+            message = null;
+            reason = null;
+            reconnectMs = 0;
+            error = null;
+            epoch = null;
+            since = null;
+            after = 0;
+            before = 0;
+            limit = 0;
+            reverse = false;
+            token = null;
+            filter = null;
+            tags = null;
+            durable = false;
+            presence = null;
+            presenceEvents = false;
+            cursor = null;
+            joins = null;
+            leaves = null;
+            reset = false;
+            version = -1;
+            ifVersion = -1;
+            merge = null;
+            patch = null;
+            return this;
+        }
     }
 
     private static Frame decodeFrame(byte[] buf, int off, int len, Payload binary) throws ProtocolException {
-        Fields f = new Fields();
+        Fields f = FIELDS.get().clear();
         try (JsonParser p = JSON.createParser(buf, off, len)) {
             if (p.nextToken() != JsonToken.START_OBJECT) {
                 throw new ProtocolException(ErrorCode.BAD_FRAME, "a frame must be a JSON object", 0);

@@ -105,6 +105,65 @@ class FrameCodecTest {
         }
     }
 
+    /**
+     * The decoder keeps one field holder per thread and empties it before each frame: every field, including any
+     * added later, must be back to what a new holder has, or one frame's member would leak into the next.
+     */
+    @Test
+    void aClearedFieldHolderIsLikeANewOne() throws Exception {
+        FrameCodec.Fields fresh = new FrameCodec.Fields();
+        FrameCodec.Fields used = new FrameCodec.Fields();
+        java.lang.reflect.Field[] fields = FrameCodec.Fields.class.getDeclaredFields();
+        for (java.lang.reflect.Field field : fields) {
+            field.setAccessible(true);
+            field.set(used, valueOtherThan(field.get(fresh), field.getType()));
+            assertThat(field.get(used)).as(field.getName()).isNotEqualTo(field.get(fresh));
+        }
+        used.clear();
+        for (java.lang.reflect.Field field : fields) {
+            assertThat(field.get(used)).as(field.getName()).isEqualTo(field.get(fresh));
+        }
+        assertThat(fields).hasSizeGreaterThan(30);
+    }
+
+    private static Object valueOtherThan(Object value, Class<?> type) {
+        if (type == long.class) {
+            return (Long) value == 7L ? 8L : 7L;
+        } else if (type == int.class) {
+            return (Integer) value == 7 ? 8 : 7;
+        } else if (type == boolean.class) {
+            return !(Boolean) value;
+        } else if (type == String.class) {
+            return "x";
+        } else if (type == Payload.class) {
+            return Payload.json("1");
+        } else if (type == Frame.ErrorBody.class) {
+            return new Frame.ErrorBody("c", "m", null);
+        } else if (type == List.class) {
+            return List.of(new Frame.Position("t", 1, "e"));
+        } else if (type == java.util.Map.class) {
+            return java.util.Map.of("k", "v");
+        }
+        throw new AssertionError("a value for a field of type " + type + ": add one here");
+    }
+
+    /** Frames decoded one after the other on one thread, each with members the other lacks, keep only their own. */
+    @Test
+    void membersOfOneFrameDoNotLeakIntoTheNext() throws Exception {
+        Collect c = decode("{\"type\":\"sub\",\"id\":1,\"topic\":\"a.b\",\"since\":{\"offset\":3,\"epoch\":\"e\"},"
+                + "\"durable\":true,\"filter\":\"x > 1\"}\n{\"type\":\"sub\",\"id\":2,\"topic\":\"c\"}\n"
+                + "{\"type\":\"call\",\"id\":3,\"proc\":\"p\",\"args\":[1],\"timeout\":50}\n{\"type\":\"call\",\"id\":4,\"proc\":\"p\"}");
+        assertThat(c.errors).isEmpty();
+        assertThat(c.frames.get(1)).isEqualTo(FrameCodec.decodeText("{\"type\":\"sub\",\"id\":2,\"topic\":\"c\"}"));
+        Frame.Sub second = (Frame.Sub) c.frames.get(1);
+        assertThat(second.since()).isEmpty();
+        assertThat(second.durable()).isFalse();
+        assertThat(second.filter()).isNull();
+        Frame.Call last = (Frame.Call) c.frames.get(3);
+        assertThat(last.timeoutMs()).isZero();
+        assertThat(last.args()).isNotEqualTo(Payload.json("[1]"));
+    }
+
     /** One writer reused for frames of every kind, larger and smaller, gives the bytes a fresh encoding gives. */
     @Test
     void aReusedWriterEncodesAsAFreshOne() {
