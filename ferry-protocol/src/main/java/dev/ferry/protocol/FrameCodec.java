@@ -11,7 +11,8 @@ import java.util.Arrays;
 import java.util.Objects;
 
 /**
- * Encodes and decodes ferry.v1 messages (docs/protocol.md §2). Stateless and thread-safe.
+ * Encodes and decodes ferry.v1 messages (docs/protocol.md §2). Thread-safe; the decoder keeps one holder of a
+ * frame's members per thread.
  *
  * <p>Payloads are captured as the raw bytes of their JSON value and written back verbatim: a publication is
  * never re-encoded on its way from publisher to subscribers.
