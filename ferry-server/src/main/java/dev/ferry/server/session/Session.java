@@ -25,6 +25,7 @@ import dev.ferry.server.presence.ConnectionPresence;
 import dev.ferry.server.rpc.Callee;
 import dev.ferry.server.rpc.Caller;
 import dev.ferry.server.transport.ServerContext;
+import dev.ferry.server.transport.ThreadBuffers;
 import io.netty.buffer.ByteBuf;
 import io.netty.util.AttributeKey;
 import io.netty.util.concurrent.EventExecutor;
@@ -54,7 +55,7 @@ import org.slf4j.LoggerFactory;
  * <p>Threading: event-loop confined. Every method runs on {@link #executor()}; the hub and RPC routing hop onto it
  * before calling in.
  */
-public final class Session implements FrameCodec.Sink, Subscriber, Callee, Caller {
+public final class Session implements FrameCodec.Sink, Subscriber, Callee, Caller, ThreadBuffers.TextReader {
     public static final AttributeKey<Session> KEY = AttributeKey.valueOf("ferry.session");
     private static final Logger log = LoggerFactory.getLogger(Session.class);
 
@@ -161,6 +162,7 @@ public final class Session implements FrameCodec.Sink, Subscriber, Callee, Calle
     }
 
     /** A text message in {@code len} bytes of {@code buf} from {@code off}; {@code buf} is not kept. */
+    @Override
     public void onText(byte[] buf, int off, int len) {
         FrameCodec.decodeText(buf, off, len, this);
     }

@@ -27,16 +27,19 @@ public final class ThreadBuffers {
     };
 
     private FrameCodec.Writer writer = new FrameCodec.Writer();
-    /** The array for reading messages; null while one is being read on this thread (see {@link #readText}). */
+    /** The array for reading messages; null while one is being read on this thread (see {@link #read}). */
     private byte[] inbound = new byte[INITIAL_BYTES];
 
     private ThreadBuffers() {
     }
 
-    /** Receives a message's bytes: {@code len} bytes of {@code buf} from {@code off}, valid only during the call. */
+    /**
+     * Receives a text message's bytes: {@code len} bytes of {@code buf} from {@code off}, valid only during the
+     * call. A connection's session implements it, so that handing it a message allocates nothing.
+     */
     @FunctionalInterface
-    public interface BytesReader {
-        void read(byte[] buf, int off, int len);
+    public interface TextReader {
+        void onText(byte[] buf, int off, int len);
     }
 
     /**
@@ -44,10 +47,10 @@ public final class ThreadBuffers {
      * array when it has one, else a copy in this thread's array. A message read while another is being read on the
      * same thread (a handler that feeds another connection synchronously) gets an array of its own.
      */
-    public static void read(ByteBuf content, BytesReader reader) {
+    public static void read(ByteBuf content, TextReader reader) {
         int n = content.readableBytes();
         if (content.hasArray()) {
-            reader.read(content.array(), content.arrayOffset() + content.readerIndex(), n);
+            reader.onText(content.array(), content.arrayOffset() + content.readerIndex(), n);
             return;
         }
         ThreadBuffers buffers = CURRENT.get();
@@ -58,7 +61,7 @@ public final class ThreadBuffers {
         }
         content.getBytes(content.readerIndex(), buf, 0, n);
         try {
-            reader.read(buf, 0, n);
+            reader.onText(buf, 0, n);
         } finally {
             if (buf.length <= KEPT_BYTES) {
                 buffers.inbound = buf;

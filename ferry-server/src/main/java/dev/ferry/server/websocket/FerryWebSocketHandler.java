@@ -111,7 +111,7 @@ final class FerryWebSocketHandler extends ChannelInboundHandlerAdapter implement
                     exceptionCaught(ctx, WebSocketUpgrade.invalidText());
                     return;
                 }
-                ThreadBuffers.read(text.content(), session::onText);
+                ThreadBuffers.read(text.content(), session);
             } else if (msg instanceof BinaryWebSocketFrame binary) {
                 session.onBinary(bytes(binary.content()));
             }
