@@ -76,6 +76,11 @@ public final class FrameCodec {
 
     /** Decodes one frame from a text message known to hold exactly one. */
     public static Frame decodeText(String frame) throws ProtocolException {
+        String fault = JsonText.unicodeFault(frame);
+        if (fault != null) {
+            // String.getBytes would put '?' in its place: refuse it as the bytes of such a frame are refused
+            throw new ProtocolException(ErrorCode.BAD_FRAME, "a frame must be well-formed Unicode: " + fault, 0);
+        }
         byte[] b = frame.getBytes(StandardCharsets.UTF_8);
         return decodeFrame(b, 0, b.length, null);
     }
@@ -198,6 +203,41 @@ public final class FrameCodec {
     }
 
     private static Frame decodeFrame(byte[] buf, int off, int len, Payload binary) throws ProtocolException {
+        String fault = JsonText.unicodeFault(buf, off, len);
+        if (fault != null) {
+            throw unicodeFault(buf, off, len, fault);
+        }
+        try {
+            return decodeWellFormed(buf, off, len, binary);
+        } catch (ProtocolException e) {
+            String type = FIELDS.get().type;
+            if (e.type() != null || type == null) {
+                throw e;
+            }
+            throw new ProtocolException(e.code(), e.getMessage(), e.id(), type);
+        }
+    }
+
+    /**
+     * The refusal of a frame that is not well-formed Unicode ({@link JsonText}): {@code bad_frame}, decided before
+     * any member is used, so that nothing from it is stored, relayed or echoed. The frame is still read as far as
+     * it goes for its id and type, so that the refusal is tied to its command (a refused {@code reply} settles its
+     * call); a type that is itself ill-formed is left out.
+     */
+    private static ProtocolException unicodeFault(byte[] buf, int off, int len, String fault) {
+        Fields f = FIELDS.get().clear();
+        try (JsonParser p = JSON.createParser(buf, off, len)) {
+            if (p.nextToken() == JsonToken.START_OBJECT) {
+                readObject(p, buf, off, f);
+            }
+        } catch (IOException | ProtocolException | RuntimeException e) {
+            // read as far as it goes: the frame is refused either way
+        }
+        String type = f.type != null && JsonText.unicodeFault(f.type) == null ? f.type : null;
+        return new ProtocolException(ErrorCode.BAD_FRAME, "a frame must be well-formed Unicode: " + fault, f.id, type);
+    }
+
+    private static Frame decodeWellFormed(byte[] buf, int off, int len, Payload binary) throws ProtocolException {
         Fields f = FIELDS.get().clear();
         try (JsonParser p = JSON.createParser(buf, off, len)) {
             if (p.nextToken() != JsonToken.START_OBJECT) {
@@ -504,6 +544,11 @@ public final class FrameCodec {
                 return new Frame.Index(f.id, f.prefix == null ? "" : f.prefix);
             case "session":
                 requireId(f);
+                if (f.since != null && f.since.stream().anyMatch(pos -> pos.topic() == null)) {
+                    // a session spans topics: its positions name theirs (the one-position form is for a sub)
+                    throw new ProtocolException(ErrorCode.MISSING_FIELD,
+                            "a position in the \"since\" of a \"session\" requires \"topic\"", f.id);
+                }
                 return new Frame.Session(f.id, f.token, f.since);
             case "auth":
                 requireId(f);
@@ -766,8 +811,16 @@ public final class FrameCodec {
         }
     }
 
-    /** Encodes a string as a JSON string literal (with quotes), in UTF-8. */
+    /**
+     * Encodes a string as a JSON string literal (with quotes), in UTF-8. A string holding a lone UTF-16 surrogate
+     * has no UTF-8 encoding: IllegalArgumentException, so that the one frame or response being written fails
+     * instead of going out altered. The decoders refuse such strings (see {@link JsonText}), so none should get here.
+     */
     public static byte[] quote(String s) {
+        String fault = JsonText.unicodeFault(s);
+        if (fault != null) {
+            throw new IllegalArgumentException("cannot encode a string holding a " + fault);
+        }
         byte[] escaped = STRINGS.quoteAsUTF8(s);
         byte[] out = new byte[escaped.length + 2];
         out[0] = '"';

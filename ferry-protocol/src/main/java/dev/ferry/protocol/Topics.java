@@ -58,11 +58,11 @@ public final class Topics {
         for (int i = 0; i < words.length; i++) {
             String w = words[i];
             if (w.isEmpty()) {
-                return what + " \"" + s + "\" has an empty word at position " + (i + 1) + " (leading, trailing or double dot)";
+                return what + " \"" + printable(s) + "\" has an empty word at position " + (i + 1) + " (leading, trailing or double dot)";
             }
             if (w.equals(ONE_WORD) || w.equals(ANY_WORDS)) {
                 if (!wildcards) {
-                    return what + " \"" + s + "\" contains the wildcard \"" + w + "\"; wildcards are only allowed in subscription patterns";
+                    return what + " \"" + printable(s) + "\" contains the wildcard \"" + w + "\"; wildcards are only allowed in subscription patterns";
                 }
                 continue;
             }
@@ -122,10 +122,11 @@ public final class Topics {
         return cp >= 0x20 && cp < 0x7f ? "'" + Character.toString(cp) + "'" : String.format("U+%04X", cp);
     }
 
+    /** {@code s} with control characters and lone surrogates escaped, so that a message quoting it can be sent. */
     private static String printable(String s) {
         StringBuilder b = new StringBuilder(s.length());
         s.codePoints().forEach(cp -> {
-            if (cp < 0x20 || cp == 0x7f) {
+            if (cp < 0x20 || cp == 0x7f || Character.getType(cp) == Character.SURROGATE) {
                 b.append(String.format("\\u%04x", cp));
             } else {
                 b.appendCodePoint(cp);

@@ -272,4 +272,15 @@ class FrameCodecTest {
         assertThat(decode("{\"type\":\"index\",\"prefix\":\"chat\"}").errors.get(0).code()).isEqualTo(ErrorCode.MISSING_FIELD);
         assertThat(decode("{\"type\":\"index\",\"id\":5,\"prefix\":7}").errors.get(0).code()).isEqualTo(ErrorCode.BAD_FRAME);
     }
+
+    /** A session's positions name their topics: without one it could not be encoded back (found by fuzzing). */
+    @Test
+    void aSessionPositionWithoutTopicIsMissingField() {
+        Collect c = decode("{\"type\":\"session\",\"id\":4,\"since\":{\"offset\":1}}");
+        assertThat(c.frames).isEmpty();
+        assertThat(c.errors).singleElement().satisfies(e -> {
+            assertThat(e.code()).isEqualTo(ErrorCode.MISSING_FIELD);
+            assertThat(e.id()).isEqualTo(4);
+        });
+    }
 }

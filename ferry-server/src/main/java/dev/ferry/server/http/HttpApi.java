@@ -289,8 +289,12 @@ final class HttpApi {
         return Payload.json(body);
     }
 
-    /** Why {@code body} is not exactly one JSON value, or null when it is. */
+    /** Why {@code body} is not exactly one JSON value in well-formed Unicode, or null when it is. */
     private static String jsonProblem(byte[] body) {
+        String fault = dev.ferry.protocol.JsonText.unicodeFault(body, 0, body.length);
+        if (fault != null) {
+            return "the body is not well-formed Unicode: " + fault;
+        }
         try (JsonParser p = JSON.createParser(body)) {
             if (p.nextToken() == null) {
                 return "empty body (expected: one JSON value)";

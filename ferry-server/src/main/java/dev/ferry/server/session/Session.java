@@ -175,9 +175,18 @@ public final class Session implements FrameCodec.Sink, Subscriber, Callee, Calle
         }
     }
 
+    /**
+     * A frame the codec refused: answered with one error. A refused {@code reply} to an invocation in flight also
+     * settles that call, so that its caller gets an outcome now rather than its timeout: {@code callee_error} with
+     * {@code data.code} the refusal's code (docs/protocol.md §4, "call, invoke, reply").
+     */
     @Override
     public void error(ProtocolException e) {
         sendError(e.id(), e.code(), e.getMessage());
+        if ("reply".equals(e.type()) && e.id() != 0 && invocations.remove(e.id())) {
+            context.rpc().reply(this, e.id(), null, new Frame.ErrorBody(e.code().wire(),
+                    "the callee's reply was refused: " + e.getMessage(), null));
+        }
     }
 
     @Override

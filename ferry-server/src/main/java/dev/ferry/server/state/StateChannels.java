@@ -81,8 +81,12 @@ public final class StateChannels {
 
     /** A patch as a writer sent it: a JSON Merge Patch, or a JSON Patch (an array of operations). */
     public record Change(boolean merge, JsonNode patch) {
-        /** Parses the patch's JSON text. */
+        /** Parses the patch's JSON text, which must be well-formed Unicode ({@link dev.ferry.protocol.JsonText}). */
         public static Change parse(boolean merge, byte[] json) {
+            String fault = dev.ferry.protocol.JsonText.unicodeFault(json, 0, json.length);
+            if (fault != null) {
+                throw new StateException(ErrorCode.INVALID_PATCH, "the patch is not well-formed Unicode: " + fault, null);
+            }
             try {
                 return new Change(merge, JSON.readTree(json));
             } catch (java.io.IOException e) {

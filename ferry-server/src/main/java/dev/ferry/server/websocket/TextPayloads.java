@@ -32,9 +32,13 @@ public final class TextPayloads {
     private TextPayloads() {
     }
 
-    /** The payload a text message publishes. */
+    /**
+     * The payload a text message publishes. A text that is one JSON value but holds an escaped lone UTF-16 surrogate
+     * (such as {@code "\ud800"}) is not taken as JSON, which would carry the fault on: it becomes a JSON string
+     * holding the text, backslash and all.
+     */
     public static Payload fromText(String text) {
-        if (isOneJsonValue(text)) {
+        if (isOneJsonValue(text) && wellFormedEscapes(text)) {
             String compact = text.strip();
             if (compact.indexOf('\n') >= 0 || compact.indexOf('\r') >= 0) {
                 // In valid JSON a raw CR or LF can only be whitespace between tokens (inside strings it is escaped).
@@ -72,6 +76,14 @@ public final class TextPayloads {
         } catch (ProtocolException | ClassCastException e) {
             throw new IllegalStateException("the hub delivered something other than a msg frame", e);
         }
+    }
+
+    private static boolean wellFormedEscapes(String text) {
+        if (text.indexOf('\\') < 0) {
+            return true;
+        }
+        byte[] b = text.getBytes(StandardCharsets.UTF_8);
+        return dev.ferry.protocol.JsonText.unicodeFault(b, 0, b.length) == null;
     }
 
     private static boolean isOneJsonValue(String text) {
