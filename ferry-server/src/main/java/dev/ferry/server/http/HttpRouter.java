@@ -78,6 +78,12 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
                             + " connections (limits.connections-per-ip)"));
             return;
         }
+        String badEscape = badEscape(req.uri());
+        if (badEscape != null) {
+            // refused before any route decodes the path or the query, which would throw
+            HttpResponses.send(ctx, keepAlive, HttpResponses.error(HttpResponseStatus.BAD_REQUEST, "bad_request", badEscape));
+            return;
+        }
         QueryStringDecoder uri = new QueryStringDecoder(req.uri(), StandardCharsets.UTF_8);
         String path = uri.rawPath();
         if (path.equals(WebSocketUpgrade.PATH)) {
@@ -173,6 +179,35 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
         }
         HttpResponses.send(ctx, keepAlive, HttpResponses.error(HttpResponseStatus.NOT_FOUND, "not_found",
                 "no endpoint at " + path));
+    }
+
+    /**
+     * Why the percent-encoding of a request target is malformed, or null when it is not: every {@code %} must start
+     * {@code "%" HEXDIG HEXDIG} (RFC 3986 §2.1), and the octets it spells must be well-formed UTF-8 (RFC 3986
+     * §2.5), so that every path and query decoded afterwards decodes without error or replacement.
+     */
+    static String badEscape(String target) {
+        if (target.indexOf('%') < 0) {
+            return null;
+        }
+        byte[] octets = new byte[target.length()];
+        int n = 0;
+        for (int i = 0; i < target.length(); i++) {
+            char c = target.charAt(i);
+            if (c == '%') {
+                int hi = i + 1 < target.length() ? Character.digit(target.charAt(i + 1), 16) : -1;
+                int lo = i + 2 < target.length() ? Character.digit(target.charAt(i + 2), 16) : -1;
+                if (hi < 0 || lo < 0) {
+                    return "malformed percent-escape at character " + i + " of the request target (expected: % and two hex digits)";
+                }
+                octets[n++] = (byte) (hi << 4 | lo);
+                i += 2;
+            } else {
+                octets[n++] = (byte) c;
+            }
+        }
+        String fault = dev.ferry.protocol.JsonText.utf8Fault(octets, 0, n);
+        return fault == null ? null : "the percent-escapes of the request target are not UTF-8: " + fault;
     }
 
     private static String decodePathTail(String path, String prefix) {
