@@ -65,6 +65,28 @@ public final class AccessScope {
         return Decision.ALLOW;
     }
 
+    /** Whether this identity may subscribe to {@code pattern}: what the topic index shows it (docs/security.md). */
+    public boolean maySubscribe(String pattern) {
+        return check(Action.SUBSCRIBE, pattern).allowed();
+    }
+
+    /**
+     * Whether this identity may subscribe to some pattern at or below {@code prefix} (a valid pattern): false only
+     * when no rule allowing {@code subscribe} can reach there, true when unsure. It prunes the topic index's walk.
+     */
+    public boolean maySubscribeAtOrBelow(String prefix) {
+        if (allowed == null) {
+            return true;
+        }
+        String[] words = prefix.split("\\.", -1);
+        for (String[] p : allowed.getOrDefault(Action.SUBSCRIBE, List.of())) {
+            if (TopicPatterns.mayCoverAtOrBelow(p, words)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private static boolean anyCovers(List<String[]> patterns, String[] target) {
         for (String[] p : patterns) {
             if (TopicPatterns.covers(p, target)) {

@@ -24,6 +24,28 @@ public final class TopicPatterns {
         return covers(outer, 0, inner, 0, memo);
     }
 
+    /**
+     * Whether {@code outer} may cover some pattern that is {@code prefix} or starts with its words. Conservative the
+     * other way round from {@link #covers}: it never answers "no" wrongly, and answers "yes" where an outer
+     * {@code *} meets a {@code #} word of the prefix, which it cannot cover.
+     */
+    public static boolean mayCoverAtOrBelow(String[] outer, String[] prefix) {
+        int i = 0;
+        for (String w : prefix) {
+            if (i == outer.length) {
+                return false;
+            }
+            if (outer[i].equals("#")) {
+                return true;
+            }
+            if (!outer[i].equals("*") && !outer[i].equals(w)) {
+                return false;
+            }
+            i++;
+        }
+        return true; // the prefix is consumed: what follows it may still be covered
+    }
+
     private static boolean covers(String[] r, int i, String[] p, int j, byte[][] memo) {
         if (memo[i][j] != 0) {
             return memo[i][j] == 1;

@@ -53,7 +53,7 @@ final class WebEndpoints {
         if (path.equals(TopicPath.ROOT)) {
             if (requireGet(ctx, req, keepAlive)) {
                 List<String> p = uri.parameters().get("prefix");
-                index(ctx, keepAlive, p == null || p.isEmpty() ? "" : p.get(0));
+                index(ctx, req, keepAlive, p == null || p.isEmpty() ? "" : p.get(0));
             }
             return true;
         }
@@ -74,7 +74,7 @@ final class WebEndpoints {
                     HttpResponses.send(ctx, keepAlive, HttpResponses.error(HttpResponseStatus.BAD_REQUEST,
                             ErrorCode.BAD_TOPIC.wire(), topic.problem()));
                 } else {
-                    index(ctx, keepAlive, topic.pattern());
+                    index(ctx, req, keepAlive, topic.pattern());
                 }
             }
             return true;
@@ -94,14 +94,23 @@ final class WebEndpoints {
         return false;
     }
 
-    private void index(ChannelHandlerContext ctx, boolean keepAlive, String prefix) {
+    /**
+     * The topic index as the asker may see it: only the topics and patterns it may subscribe to (docs/security.md).
+     * The asker is whoever the request's credentials name (anonymous without any, when allowed; 401 otherwise).
+     */
+    private void index(ChannelHandlerContext ctx, FullHttpRequest req, boolean keepAlive, String prefix) {
         String why = prefix.isEmpty() ? null : Topics.checkPattern(prefix);
         if (why != null) {
             HttpResponses.send(ctx, keepAlive, HttpResponses.error(HttpResponseStatus.BAD_REQUEST, ErrorCode.BAD_TOPIC.wire(), why));
             return;
         }
-        HttpResponses.send(ctx, keepAlive, HttpResponses.json(HttpResponseStatus.OK,
-                server.hub().index(prefix, TopicIndex.MAX_CHILDREN).toJson()));
+        dev.ferry.server.auth.Identity who = TransportAuth.authenticate(ctx, req, server);
+        if (who == null) {
+            return;
+        }
+        AccessScope scope = server.security().permissions().scope(who);
+        HttpResponses.send(ctx, keepAlive, HttpResponses.json(HttpResponseStatus.OK, server.hub().index(prefix,
+                TopicIndex.MAX_CHILDREN, scope::maySubscribe, scope::maySubscribeAtOrBelow).toJson()));
     }
 
     /** A WebSocket upgrade: GET with {@code Upgrade: websocket}. */

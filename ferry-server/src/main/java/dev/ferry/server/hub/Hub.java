@@ -135,6 +135,30 @@ public final class Hub implements Fanout {
         return cluster == null ? tree.index(prefix, limit) : TopicIndex.of(cluster, prefix, limit);
     }
 
+    /**
+     * The index at {@code prefix} as one asker may see it: only the patterns {@code shows} accepts (those the asker
+     * may subscribe to, docs/security.md) are listed or counted, so names and counts of the others never show, not
+     * even in a parent's {@code total}. {@code mayShowBelow} says whether anything at or below a pattern can be
+     * shown (true when unsure): the walk skips the branches it rules out. When the asker may subscribe to all of
+     * {@code prefix} and below it, this is {@link #index(String, int)}.
+     */
+    public TopicIndex index(String prefix, int limit, java.util.function.Predicate<String> shows,
+            java.util.function.Predicate<String> mayShowBelow) {
+        if (shows.test(prefix.isEmpty() ? Topics.ANY_WORDS : prefix + "." + Topics.ANY_WORDS)
+                && (prefix.isEmpty() || shows.test(prefix))) {
+            return index(prefix, limit);
+        }
+        java.util.Map<String, Integer> cluster = engine.clusterPatternCounts();
+        java.util.Map<String, Integer> counts = cluster != null ? cluster : tree.patternCounts(prefix, mayShowBelow);
+        java.util.Map<String, Integer> shown = new java.util.HashMap<>();
+        counts.forEach((pattern, n) -> {
+            if (shows.test(pattern)) {
+                shown.put(pattern, n);
+            }
+        });
+        return TopicIndex.of(shown, prefix, limit);
+    }
+
     @Override
     public java.util.Map<String, Integer> patternCounts() {
         return tree.patternCounts();

@@ -161,6 +161,40 @@ public final class TopicTree<T> {
         return out;
     }
 
+    /**
+     * Subscriber count per pattern at or below {@code prefix} (a valid pattern, or {@code ""} for the root), walking
+     * into a node below it only when {@code descend} accepts the node's pattern: the walk costs what it may find.
+     * Lock-free, a recent snapshot as {@link #index} is.
+     */
+    public java.util.Map<String, Integer> patternCounts(String prefix, java.util.function.Predicate<String> descend) {
+        java.util.Map<String, Integer> out = new java.util.HashMap<>();
+        Node n = root;
+        if (!prefix.isEmpty()) {
+            for (String w : words(prefix)) {
+                n = n.children.get(w);
+                if (n == null) {
+                    return out;
+                }
+            }
+        }
+        collect(n, prefix, descend, out);
+        return out;
+    }
+
+    private static void collect(Node n, String path, java.util.function.Predicate<String> descend,
+            java.util.Map<String, Integer> out) {
+        int count = n.subscribers.size();
+        if (count > 0) {
+            out.put(path, count);
+        }
+        n.children.forEach((w, c) -> {
+            String below = path.isEmpty() ? w : path + "." + w;
+            if (descend.test(below)) {
+                collect(c, below, descend, out);
+            }
+        });
+    }
+
     private static void collect(Node n, String path, java.util.Map<String, Integer> out) {
         int count = n.subscribers.size();
         if (count > 0) {

@@ -460,7 +460,9 @@ public final class Session implements FrameCodec.Sink, Subscriber, Callee, Calle
         if (!x.prefix().isEmpty() && refused(x.id(), ErrorCode.BAD_TOPIC, Topics.checkPattern(x.prefix()))) {
             return;
         }
-        out.send(new Frame.Result(x.id(), Payload.json(context.hub().index(x.prefix(), TopicIndex.MAX_CHILDREN).toJson())));
+        // only what this connection may subscribe to (docs/security.md)
+        out.send(new Frame.Result(x.id(), Payload.json(context.hub().index(x.prefix(), TopicIndex.MAX_CHILDREN,
+                scope::maySubscribe, scope::maySubscribeAtOrBelow).toJson())));
     }
 
     // ------------------------------------------------------------ from the hub and RPC routing
