@@ -214,6 +214,17 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
         return QueryStringDecoder.decodeComponent(path.substring(prefix.length()), StandardCharsets.UTF_8);
     }
 
+    /**
+     * Whatever reaches the end of the HTTP pipeline (a reset connection, a failed TLS handshake, a fault of ours):
+     * logged through the fault log, and the connection closed, so that a pipelined request behind the one that
+     * failed is never paired with the wrong response.
+     */
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        server.faultLog().fault("HTTP", ctx.channel().remoteAddress(), cause);
+        ctx.close();
+    }
+
     private static boolean requireMethod(ChannelHandlerContext ctx, FullHttpRequest req, HttpMethod method, boolean keepAlive) {
         if (req.method().equals(method)) {
             return true;

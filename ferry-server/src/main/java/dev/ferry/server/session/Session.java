@@ -231,7 +231,7 @@ public final class Session implements FrameCodec.Sink, Subscriber, Callee, Calle
                         "\"" + frame.type() + "\" is sent by the server, not a command");
             }
         } catch (RuntimeException e) {
-            log.warn("internal error handling {} from {}", frame.type(), remote, e);
+            context.faultLog().unexpected("ferry.v1 (handling \"" + frame.type() + "\")", remote, e);
             sendError(idOf(frame), ErrorCode.INTERNAL, "internal server error");
         }
     }

@@ -117,7 +117,7 @@ public final class SseEndpoints {
         if (refusedWhileDraining(ctx)) {
             return;
         }
-        EventStreamHandler handler = takeOver(ctx);
+        EventStreamHandler handler = takeOver(ctx, server.faultLog());
         ChannelHandlerContext streamCtx = ctx.pipeline().context(handler);
         EventStreamQueue queue = new EventStreamQueue(streamCtx, server, server.config().sse().outboundQueueBytes());
         handler.onWritable(queue::drain);
@@ -187,7 +187,7 @@ public final class SseEndpoints {
             return;
         }
         Channel ch = ctx.channel();
-        takeOver(ctx).onWritable(() -> execute(s, s::pump));
+        takeOver(ctx, server.faultLog()).onWritable(() -> execute(s, s::pump));
         ch.closeFuture().addListener(f -> execute(s, () -> s.detached(ch)));
         Long after = last;
         execute(s, () -> s.attach(ch, after));
@@ -251,9 +251,9 @@ public final class SseEndpoints {
     // ------------------------------------------------------------ shared
 
     /** Turns the connection into an event stream: the router and the request deadline give way to the handler. */
-    static EventStreamHandler takeOver(ChannelHandlerContext ctx) {
+    static EventStreamHandler takeOver(ChannelHandlerContext ctx, dev.ferry.server.transport.FaultLog faultLog) {
         ChannelPipeline p = ctx.pipeline();
-        EventStreamHandler handler = new EventStreamHandler();
+        EventStreamHandler handler = new EventStreamHandler(faultLog);
         p.replace(HandlerNames.HTTP_ROUTER, HandlerNames.SSE_STREAM, handler);
         if (p.get(HandlerNames.HTTP_DEADLINE) != null) {
             p.remove(HandlerNames.HTTP_DEADLINE);

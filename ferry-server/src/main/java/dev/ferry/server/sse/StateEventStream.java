@@ -106,7 +106,7 @@ public final class StateEventStream implements StateFollower.Sink {
                                 "the cluster backend is unavailable; try again"));
                 return;
             }
-            EventStreamHandler handler = SseEndpoints.takeOver(ctx);
+            EventStreamHandler handler = SseEndpoints.takeOver(ctx, server.faultLog());
             ChannelHandlerContext streamCtx = ctx.pipeline().context(handler);
             EventStreamQueue queue = new EventStreamQueue(streamCtx, server, server.config().sse().outboundQueueBytes());
             handler.onWritable(queue::drain);

@@ -51,6 +51,7 @@ public final class ServerContext {
     private final LongAdder lossyDrops = new LongAdder();
     private final LongAdder outboundQueued = new LongAdder();
     private final ByteCounter byteCounter = new ByteCounter();
+    private final FaultLog faultLog = new FaultLog();
     private final FlushBatch.PerLoop flushBatches = new FlushBatch.PerLoop();
     private final Heartbeats.PerLoop heartbeats;
     private final dev.ferry.server.websocket.WebSocketSettings webSocketSettings;
@@ -159,6 +160,11 @@ public final class ServerContext {
 
     public int openChannels() {
         return channels.size();
+    }
+
+    /** Where every connection's faults are logged, client faults rate-limited (docs/operations.md, "Logs"). */
+    public FaultLog faultLog() {
+        return faultLog;
     }
 
     /** The shared handler that counts every connection's socket bytes. */

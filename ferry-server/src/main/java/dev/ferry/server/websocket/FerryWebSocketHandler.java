@@ -23,8 +23,6 @@ import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
 import io.netty.util.ReferenceCountUtil;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Adapts WebSocket frames to a {@link Session}: whole messages in, the session's outbound queue out. Also owns the
@@ -32,7 +30,6 @@ import org.slf4j.LoggerFactory;
  * nothing has arrived for {@code websocket.idle-timeout} ({@link Liveness}).
  */
 final class FerryWebSocketHandler extends ChannelInboundHandlerAdapter implements Liveness.Silence {
-    private static final Logger log = LoggerFactory.getLogger(FerryWebSocketHandler.class);
 
     private final ServerContext server;
 
@@ -140,11 +137,11 @@ final class FerryWebSocketHandler extends ChannelInboundHandlerAdapter implement
             case CORRUPT -> ctx.writeAndFlush(new CloseWebSocketFrame(((CorruptedWebSocketFrameException) cause).closeStatus()))
                     .addListener(dev.ferry.server.transport.LingeringClose.INSTANCE);
             case IO -> {
-                log.debug("I/O error on {}: {}", ctx.channel().remoteAddress(), cause.toString());
+                server.faultLog().clientFault("ferry.v1 WebSocket", ctx.channel().remoteAddress(), cause);
                 ctx.close();
             }
             default -> {
-                log.warn("unexpected error on {}", ctx.channel().remoteAddress(), cause);
+                server.faultLog().fault("ferry.v1 WebSocket", ctx.channel().remoteAddress(), cause);
                 ctx.writeAndFlush(new CloseWebSocketFrame(WebSocketCloseStatus.INTERNAL_SERVER_ERROR))
                         .addListener(ChannelFutureListener.CLOSE);
             }

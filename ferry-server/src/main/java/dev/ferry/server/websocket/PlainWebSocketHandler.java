@@ -20,8 +20,6 @@ import io.netty.util.ReferenceCountUtil;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.concurrent.TimeUnit;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The socket side of a plain WebSocket endpoint (no ferry.v1 framing): whole messages in, a bounded
@@ -33,7 +31,6 @@ import org.slf4j.LoggerFactory;
  * the channel's event loop.
  */
 public abstract class PlainWebSocketHandler extends ChannelInboundHandlerAdapter {
-    private static final Logger log = LoggerFactory.getLogger(PlainWebSocketHandler.class);
 
     protected final ServerContext server;
     /** What the client, authenticated by the upgrade, may do (docs/security.md). */
@@ -145,11 +142,11 @@ public abstract class PlainWebSocketHandler extends ChannelInboundHandlerAdapter
             case CORRUPT -> ctx.writeAndFlush(new CloseWebSocketFrame(((CorruptedWebSocketFrameException) cause).closeStatus()))
                     .addListener(dev.ferry.server.transport.LingeringClose.INSTANCE);
             case IO -> {
-                log.debug("I/O error on {}: {}", ctx.channel().remoteAddress(), cause.toString());
+                server.faultLog().clientFault("WebSocket", ctx.channel().remoteAddress(), cause);
                 ctx.close();
             }
             default -> {
-                log.warn("unexpected error on {}", ctx.channel().remoteAddress(), cause);
+                server.faultLog().fault("WebSocket", ctx.channel().remoteAddress(), cause);
                 close(ctx, WebSocketCloseStatus.INTERNAL_SERVER_ERROR.code(), "internal error");
             }
         }

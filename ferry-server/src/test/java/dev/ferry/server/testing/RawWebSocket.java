@@ -105,6 +105,12 @@ public final class RawWebSocket implements AutoCloseable {
         return f;
     }
 
+    /** Drops the connection with a TCP reset (SO_LINGER 0), as a client that dies or gives up does. */
+    public void abort() throws IOException {
+        socket.setSoLinger(true, 0);
+        socket.close();
+    }
+
     @Override
     public void close() throws IOException {
         socket.close();
