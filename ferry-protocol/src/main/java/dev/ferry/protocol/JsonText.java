@@ -17,12 +17,24 @@ public final class JsonText {
      * wherever it is (outside a string it is a syntax error the JSON parser reports).
      */
     public static String unicodeFault(byte[] b, int off, int len) {
+        return scan(b, off, len, true);
+    }
+
+    /**
+     * Why the {@code len} bytes of {@code b} from {@code off} are not well-formed UTF-8 (RFC 3629), or null when they
+     * are; unlike {@link #unicodeFault(byte[], int, int)} it gives a backslash no meaning.
+     */
+    public static String utf8Fault(byte[] b, int off, int len) {
+        return scan(b, off, len, false);
+    }
+
+    private static String scan(byte[] b, int off, int len, boolean escapes) {
         int end = off + len;
         int i = off;
         while (i < end) {
             int c = b[i];
             if (c >= 0) {
-                if (c != '\\') {
+                if (c != '\\' || !escapes) {
                     i++;
                 } else if (i + 1 < end && b[i + 1] == 'u') {
                     int unit = hex4(b, i + 2, end);
@@ -42,27 +54,6 @@ public final class JsonText {
                 } else {
                     i += 2; // \" \\ \/ \b \f \n \r \t, or a bad escape the JSON parser reports
                 }
-            } else {
-                int n = sequenceLength(b, i, end);
-                if (n < 0) {
-                    return "ill-formed UTF-8 at byte " + (i - off);
-                }
-                i += n;
-            }
-        }
-        return null;
-    }
-
-    /**
-     * Why the {@code len} bytes of {@code b} from {@code off} are not well-formed UTF-8 (RFC 3629), or null when they
-     * are; unlike {@link #unicodeFault(byte[], int, int)} it gives a backslash no meaning.
-     */
-    public static String utf8Fault(byte[] b, int off, int len) {
-        int end = off + len;
-        int i = off;
-        while (i < end) {
-            if (b[i] >= 0) {
-                i++;
             } else {
                 int n = sequenceLength(b, i, end);
                 if (n < 0) {

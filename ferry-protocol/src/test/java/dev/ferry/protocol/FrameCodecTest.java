@@ -10,7 +10,8 @@ import org.junit.jupiter.api.Test;
 
 class FrameCodecTest {
 
-    private static final class Collect implements FrameCodec.Sink {
+    /** The frames and errors of decoded messages (JsonTextTest uses it too). */
+    static final class Collect implements FrameCodec.Sink {
         final List<Frame> frames = new ArrayList<>();
         final List<ProtocolException> errors = new ArrayList<>();
 

@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -13,28 +11,13 @@ import org.junit.jupiter.params.provider.ValueSource;
 /** Frames that are not well-formed Unicode are refused at decode, whatever member holds the fault. */
 class JsonTextTest {
 
-    private static final class Collect implements FrameCodec.Sink {
-        final List<Frame> frames = new ArrayList<>();
-        final List<ProtocolException> errors = new ArrayList<>();
-
-        @Override
-        public void frame(Frame frame) {
-            frames.add(frame);
-        }
-
-        @Override
-        public void error(ProtocolException error) {
-            errors.add(error);
-        }
-    }
-
-    private static Collect decode(byte[] text) {
-        Collect c = new Collect();
+    private static FrameCodecTest.Collect decode(byte[] text) {
+        FrameCodecTest.Collect c = new FrameCodecTest.Collect();
         FrameCodec.decodeText(text, c);
         return c;
     }
 
-    private static Collect decode(String text) {
+    private static FrameCodecTest.Collect decode(String text) {
         return decode(text.getBytes(StandardCharsets.UTF_8));
     }
 
@@ -63,7 +46,7 @@ class JsonTextTest {
             "{'type':'pub','id':4,'topic':'a.b','data':'\\ud800\\u0041'}",
     })
     void aLoneSurrogateAnywhereIsABadFrameTiedToItsCommand(String frame) {
-        Collect c = decode(frame.replace('\'', '"'));
+        FrameCodecTest.Collect c = decode(frame.replace('\'', '"'));
         assertThat(c.frames).isEmpty();
         assertThat(c.errors).singleElement().satisfies(e -> {
             assertThat(e.code()).isEqualTo(ErrorCode.BAD_FRAME);
@@ -77,7 +60,7 @@ class JsonTextTest {
 
     @Test
     void anUnknownTypeHoldingALoneSurrogateIsRefusedWithoutEchoingIt() {
-        Collect c = decode("{\"type\":\"x\\ud800\",\"id\":9}");
+        FrameCodecTest.Collect c = decode("{\"type\":\"x\\ud800\",\"id\":9}");
         assertThat(c.errors).singleElement().satisfies(e -> {
             assertThat(e.code()).isEqualTo(ErrorCode.BAD_FRAME);
             assertThat(e.id()).isEqualTo(9);
@@ -90,7 +73,7 @@ class JsonTextTest {
 
     @Test
     void surrogatePairsEscapedOrRawAndEscapedBackslashesAreAccepted() {
-        Collect c = decode("{\"type\":\"pub\",\"topic\":\"a.b\",\"data\":\"\\ud83d\\ude00 😀 \\\\ud800\","
+        FrameCodecTest.Collect c = decode("{\"type\":\"pub\",\"topic\":\"a.b\",\"data\":\"\\ud83d\\ude00 😀 \\\\ud800\","
                 + "\"tags\":{\"k\":\"\\uD83D\\uDE00\",\"j\":\"\\\\udc00\"}}");
         assertThat(c.errors).isEmpty();
         Frame.Pub pub = (Frame.Pub) c.frames.get(0);
@@ -117,7 +100,7 @@ class JsonTextTest {
         System.arraycopy(head, 0, frame, 0, head.length);
         System.arraycopy(bad, 0, frame, head.length, bad.length);
         System.arraycopy(tail, 0, frame, head.length + bad.length, tail.length);
-        Collect c = decode(frame);
+        FrameCodecTest.Collect c = decode(frame);
         assertThat(c.errors).singleElement().satisfies(e -> {
             assertThat(e.code()).isEqualTo(ErrorCode.BAD_FRAME);
             assertThat(e.id()).isEqualTo(5);
@@ -150,7 +133,7 @@ class JsonTextTest {
 
     @Test
     void aRefusedReplyKeepsItsTypeForTheCallItAnswers() {
-        Collect c = decode("{\"type\":\"reply\",\"id\":41,\"data\":1,\"error\":7}");
+        FrameCodecTest.Collect c = decode("{\"type\":\"reply\",\"id\":41,\"data\":1,\"error\":7}");
         assertThat(c.errors).singleElement().satisfies(e -> {
             assertThat(e.type()).isEqualTo("reply");
             assertThat(e.id()).isEqualTo(41);

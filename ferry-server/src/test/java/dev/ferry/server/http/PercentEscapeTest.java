@@ -86,31 +86,29 @@ class PercentEscapeTest {
 
     @Test
     void wellFormedEscapesStillWork() throws Exception {
-        try (Socket s = new Socket()) {
-            s.connect(new InetSocketAddress("127.0.0.1", server.port()), 5000);
-            s.setSoTimeout(10_000);
-            String req = "POST /v1/publish/esc.caf%C3%A9 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + KEY
-                    + "\r\nContent-Length: 1\r\n\r\n1";
-            s.getOutputStream().write(req.getBytes(StandardCharsets.US_ASCII));
-            Response r = read(s.getInputStream());
-            assertThat(r.status()).isEqualTo(200);
-            assertThat(r.json().path("topic").asText()).isEqualTo("esc.café");
-        }
+        Response r = exchange("POST /v1/publish/esc.caf%C3%A9 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + KEY
+                + "\r\nContent-Length: 1\r\n\r\n1");
+        assertThat(r.status()).isEqualTo(200);
+        assertThat(r.json().path("topic").asText()).isEqualTo("esc.café");
     }
 
     @Test
     void aPublishedBodyHoldingALoneSurrogateIsBadJson() throws Exception {
+        String body = "{\"a\":\"\\ud800\"}";
+        Response r = exchange("POST /v1/publish/esc.lone HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + KEY
+                + "\r\nContent-Type: application/json\r\nContent-Length: " + body.length() + "\r\n\r\n" + body);
+        assertThat(r.status()).isEqualTo(400);
+        assertThat(r.json().path("code").asText()).isEqualTo("bad_json");
+        assertThat(r.json().path("message").asText()).contains("lone UTF-16 surrogate");
+    }
+
+    /** Sends one request over a new connection and reads its response. */
+    private static Response exchange(String request) throws IOException {
         try (Socket s = new Socket()) {
             s.connect(new InetSocketAddress("127.0.0.1", server.port()), 5000);
             s.setSoTimeout(10_000);
-            String body = "{\"a\":\"\\ud800\"}";
-            String req = "POST /v1/publish/esc.lone HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + KEY
-                    + "\r\nContent-Type: application/json\r\nContent-Length: " + body.length() + "\r\n\r\n" + body;
-            s.getOutputStream().write(req.getBytes(StandardCharsets.US_ASCII));
-            Response r = read(s.getInputStream());
-            assertThat(r.status()).isEqualTo(400);
-            assertThat(r.json().path("code").asText()).isEqualTo("bad_json");
-            assertThat(r.json().path("message").asText()).contains("lone UTF-16 surrogate");
+            s.getOutputStream().write(request.getBytes(StandardCharsets.US_ASCII));
+            return read(s.getInputStream());
         }
     }
 
