@@ -1,5 +1,7 @@
 package dev.ferry.server.engine;
 
+import static dev.ferry.server.testing.Prometheus.scrape;
+import static dev.ferry.server.testing.Prometheus.value;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -7,17 +9,12 @@ import dev.ferry.server.testing.RawWebSocket;
 import dev.ferry.server.testing.ServerProcess;
 import dev.ferry.server.testing.WsTestClient;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.AbstractList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -32,7 +29,6 @@ class TopicFloodTest {
     /** history.ttl of the server: long enough for the flood to reach the topic limit. */
     private static final int TTL_SECONDS = 15;
     private static final long DEADLINE_NANOS = TimeUnit.SECONDS.toNanos(100);
-    private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
     @Test
     void aSmallHeapSurvivesAMillionDistinctTopicsAndServesAfterwards() throws Exception {
@@ -76,7 +72,12 @@ class TopicFloodTest {
 
                 for (int from = 0; from < TOPICS && !pong.isDone(); from += BATCH) {
                     assertThat(System.nanoTime() - start).as("sent %d of %d in time", from, TOPICS).isLessThan(DEADLINE_NANOS);
-                    ws.sendTexts(batch(from));
+                    try {
+                        ws.sendTexts(batch(from));
+                    } catch (java.io.IOException e) {
+                        throw new AssertionError("the server went away after " + from + " publications; alive: "
+                                + server.alive() + "; its output:\n" + server.output(), e);
+                    }
                 }
                 ws.sendTexts(List.of("{\"type\":\"ping\",\"id\":1}".getBytes(StandardCharsets.UTF_8)));
                 long left = Math.max(1, DEADLINE_NANOS - (System.nanoTime() - start));
@@ -132,14 +133,4 @@ class TopicFloodTest {
         };
     }
 
-    private static String scrape(int port) throws Exception {
-        return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics")).build(),
-                HttpResponse.BodyHandlers.ofString()).body();
-    }
-
-    private static double value(String body, String series) {
-        Matcher m = Pattern.compile("(?m)^" + Pattern.quote(series) + " ([0-9.eE+-]+)$").matcher(body);
-        assertThat(m.find()).as(series + " in\n" + body).isTrue();
-        return Double.parseDouble(m.group(1));
-    }
 }

@@ -1,5 +1,7 @@
 package dev.ferry.server.engine;
 
+import static dev.ferry.server.testing.Prometheus.scrape;
+import static dev.ferry.server.testing.Prometheus.value;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -15,8 +17,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -44,7 +44,7 @@ class TopicLimitTest {
                 assertThat(ws.nextJson().path("type").asText()).isEqualTo("result");
                 assertThat(sub.nextJson().path("topic").asText()).isEqualTo("lim.t" + i);
             }
-            String metrics = scrape();
+            String metrics = scrape(server.port());
             assertThat(value(metrics, "ferry_topics")).isEqualTo(2);
             double refusedBefore = value(metrics, "ferry_topics_refused_total");
 
@@ -98,7 +98,7 @@ class TopicLimitTest {
             }
 
             assertThat(sub.nothingWithin(Duration.ofMillis(200))).as("no refused publication reached the subscriber").isTrue();
-            metrics = scrape();
+            metrics = scrape(server.port());
             assertThat(value(metrics, "ferry_topics")).isEqualTo(2);
             assertThat(value(metrics, "ferry_topics_refused_total")).isEqualTo(refusedBefore + 6);
 
@@ -111,15 +111,5 @@ class TopicLimitTest {
 
     private static URI ws(String path) {
         return URI.create("ws://127.0.0.1:" + server.port() + path);
-    }
-
-    private static String scrape() throws Exception {
-        return HTTP.send(HttpRequest.newBuilder(server.http("/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
-    }
-
-    private static double value(String body, String series) {
-        Matcher m = Pattern.compile("(?m)^" + Pattern.quote(series) + " ([0-9.eE+-]+)$").matcher(body);
-        assertThat(m.find()).as(series + " in\n" + body).isTrue();
-        return Double.parseDouble(m.group(1));
     }
 }
