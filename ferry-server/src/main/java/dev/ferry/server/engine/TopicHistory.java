@@ -32,8 +32,11 @@ final class TopicHistory {
     }
 
     private static final byte[] EMPTY = new byte[0];
-    /** The smallest arena made, in bytes. */
-    private static final int MIN_ARENA = 256;
+    /**
+     * The smallest arena made, in bytes: small, because most topics of a node with many topics retain a few small
+     * publications; a busy topic's arena doubles to what it needs within a few compactions.
+     */
+    private static final int MIN_ARENA = 32;
 
     /** The ring's first capacity. */
     static final int MIN_SLOTS = 2;
