@@ -34,7 +34,8 @@ public enum ErrorCode {
     STATE_CHANNEL("state_channel"),
     STATE_CONFLICT("state_conflict"),
     INVALID_PATCH("invalid_patch"),
-    DOCUMENT_TOO_LARGE("document_too_large");
+    DOCUMENT_TOO_LARGE("document_too_large"),
+    TOO_MANY_TOPICS("too_many_topics");
 
     private static final Map<String, ErrorCode> BY_WIRE = new HashMap<>();
 

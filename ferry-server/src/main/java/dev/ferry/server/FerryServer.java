@@ -54,6 +54,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class FerryServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(FerryServer.class);
+    /** How often expired history, idle topics and expired sessions are freed. */
+    private static final long HOUSEKEEPING_MILLIS = 1000;
 
     private final FerryConfig config;
     private final List<FerryExtension> extensions;
@@ -68,6 +70,8 @@ public final class FerryServer implements AutoCloseable {
     private FerryMetrics metrics;
     private TlsContext tls;
     private ScheduledExecutorService tlsReloader;
+    /** Frees expired history, idle topics and expired sessions about once a second, off the event loops. */
+    private ScheduledExecutorService housekeeping;
     private Engine engine;
     private boolean closed;
 
@@ -109,6 +113,7 @@ public final class FerryServer implements AutoCloseable {
             engine.start(hub, rpc);
             context = new ServerContext(config, hub, rpc, meters, security);
             metrics = new FerryMetrics(meters, context);
+            startHousekeeping(engine, context);
             startExtensions();
             ServerBootstrap b = new ServerBootstrap()
                     .group(bossGroup, workerGroup)
@@ -245,11 +250,29 @@ public final class FerryServer implements AutoCloseable {
         }
     }
 
+    /** Runs the engine's and the session store's expiry once a second on a thread of its own. */
+    private void startHousekeeping(Engine engine, ServerContext context) {
+        housekeeping = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "ferry-housekeeping");
+            t.setDaemon(true);
+            return t;
+        });
+        var sessions = context.resumableSessions().store();
+        housekeeping.scheduleWithFixedDelay(() -> {
+            try {
+                engine.expire();
+                sessions.expire();
+            } catch (RuntimeException e) {
+                log.warn("housekeeping failed; trying again in a second", e);
+            }
+        }, HOUSEKEEPING_MILLIS, HOUSEKEEPING_MILLIS, TimeUnit.MILLISECONDS);
+    }
+
     /** The in-memory engine, or the one a provider on the class path offers for {@code engine}. */
     private static Engine createEngine(FerryConfig config) {
         String name = config.engine().engine();
         if (name.equals("memory")) {
-            return new MemoryEngine(config.history());
+            return new MemoryEngine(config.history(), config.limits().maxTopics(), java.time.Clock.systemUTC());
         }
         for (EngineProvider p : ServiceLoader.load(EngineProvider.class, FerryServer.class.getClassLoader())) {
             if (p.name().equals(name)) {
@@ -294,6 +317,9 @@ public final class FerryServer implements AutoCloseable {
         }
         if (tlsReloader != null) {
             tlsReloader.shutdownNow();
+        }
+        if (housekeeping != null) {
+            housekeeping.shutdownNow();
         }
         if (workerGroup != null) {
             workerGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();

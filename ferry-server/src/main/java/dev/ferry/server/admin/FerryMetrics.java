@@ -74,6 +74,15 @@ public final class FerryMetrics implements AutoCloseable {
                 .description("presence windows pushed as a reset (more than max-diff changes)").register(r);
         FunctionCounter.builder("ferry.presence.unlisted", server.presence(), p -> p.unlisted())
                 .description("presence joins not listed because the topic held max-entries").register(r);
+        if (server.hub().engine() instanceof dev.ferry.server.engine.MemoryEngine topics) {
+            // the engine is held by the hub for the server's life, so the meters' weak references stay valid
+            Gauge.builder("ferry.topics", topics, dev.ferry.server.engine.MemoryEngine::topics)
+                    .description("topics the memory engine holds (at most limits.max-topics)").register(r);
+            FunctionCounter.builder("ferry.topics.refused", topics, dev.ferry.server.engine.MemoryEngine::topicsRefused)
+                    .description("publications and state writes refused with too_many_topics").register(r);
+            FunctionCounter.builder("ferry.topics.freed", topics, dev.ferry.server.engine.MemoryEngine::topicsFreed)
+                    .description("idle topics freed (no subscriber, state document or unexpired history)").register(r);
+        }
         new JvmMemoryMetrics().bindTo(r);
         new JvmThreadMetrics().bindTo(r);
         new ClassLoaderMetrics().bindTo(r);

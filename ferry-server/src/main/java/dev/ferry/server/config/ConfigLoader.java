@@ -50,6 +50,7 @@ public final class ConfigLoader {
             "limits.publish-rate", "limits.publish-burst", "limits.call-rate", "limits.call-burst",
             "limits.max-pending-calls", "limits.connections-per-ip", "limits.max-connections",
             "limits.message-rate", "limits.message-burst",
+            "limits.max-topics",
             "session.ttl", "session.secret", "session.cookie",
             "presence.expiry",
             "state.max-document-bytes", "state.create-on-write");
@@ -328,7 +329,8 @@ public final class ConfigLoader {
                 integer("limits.connections-per-ip", d.limits().connectionsPerIp()),
                 integer("limits.max-connections", d.limits().maxConnections()),
                 integer("limits.message-rate", d.limits().messageRate()),
-                integer("limits.message-burst", d.limits().messageBurst()));
+                integer("limits.message-burst", d.limits().messageBurst()),
+                integer("limits.max-topics", d.limits().maxTopics()));
         SessionConfig session = new SessionConfig(
                 duration("session.ttl", d.session().ttl()),
                 str("session.secret", d.session().secret()),

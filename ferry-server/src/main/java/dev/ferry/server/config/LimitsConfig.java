@@ -17,10 +17,21 @@ package dev.ferry.server.config;
  * @param messageRate ferry.v1 frames per second one connection may send, whatever they are (default 0:
  *     unlimited); beyond it a frame is answered {@code rate_limited} and not processed
  * @param messageBurst frames one connection may send at once above the rate (default 0: the rate, at least 1)
+ * @param maxTopics topics the memory engine holds at once (default 0: one per 2 KiB of the maximum heap, e.g.
+ *     131,072 with {@code -Xmx256m}); a publication or state write that would create one more is answered
+ *     {@code too_many_topics} and publishes nothing
  */
 public record LimitsConfig(int publishRate, int publishBurst, int callRate, int callBurst, int maxPendingCalls,
-                           int connectionsPerIp, int maxConnections, int messageRate, int messageBurst) {
-    public static final LimitsConfig DEFAULT = new LimitsConfig(0, 0, 0, 0, 1000, 0, 0, 0, 0);
+                           int connectionsPerIp, int maxConnections, int messageRate, int messageBurst,
+                           int maxTopics) {
+    public static final LimitsConfig DEFAULT = new LimitsConfig(0, 0, 0, 0, 1000, 0, 0, 0, 0, 0);
+
+    /** Limits with the default topic limit. */
+    public LimitsConfig(int publishRate, int publishBurst, int callRate, int callBurst, int maxPendingCalls,
+                        int connectionsPerIp, int maxConnections, int messageRate, int messageBurst) {
+        this(publishRate, publishBurst, callRate, callBurst, maxPendingCalls, connectionsPerIp, maxConnections,
+                messageRate, messageBurst, 0);
+    }
 
     /** Limits without a total connection limit or a general message rate. */
     public LimitsConfig(int publishRate, int publishBurst, int callRate, int callBurst, int maxPendingCalls,
@@ -38,5 +49,6 @@ public record LimitsConfig(int publishRate, int publishBurst, int callRate, int 
         Checks.atLeast("limits.max-connections", maxConnections, 0);
         Checks.atLeast("limits.message-rate", messageRate, 0);
         Checks.atLeast("limits.message-burst", messageBurst, 0);
+        Checks.atLeast("limits.max-topics", maxTopics, 0);
     }
 }

@@ -95,6 +95,15 @@ public interface Engine extends AutoCloseable {
         return null;
     }
 
+    /**
+     * Frees what has outlived its time: expired history, and topics nothing needs any more. Returns how many topics
+     * were freed. Called about once a second by the server's housekeeping thread, never on an event loop; an engine
+     * whose backend expires things itself does nothing.
+     */
+    default int expire() {
+        return 0;
+    }
+
     /** Whether the engine can serve now (for {@code /readyz}). */
     boolean ready();
 

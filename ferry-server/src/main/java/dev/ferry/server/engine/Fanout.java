@@ -17,6 +17,14 @@ public interface Fanout {
      */
     void interrupted();
 
+    /**
+     * Whether a local subscriber holds a pattern matching {@code topic}: an engine keeps such a topic (and its
+     * epoch) even when it retains nothing. Callable from any thread; lock-free and non-blocking.
+     */
+    default boolean hasSubscribers(String topic) {
+        return true;
+    }
+
     /** This node's subscriptions: subscriber count per pattern (for a cluster-wide topic index). */
     default java.util.Map<String, Integer> patternCounts() {
         return java.util.Map.of();

@@ -18,6 +18,10 @@ import java.util.Map;
  * too short for a payload, the live payloads are moved to its front (into a new array when more than half of it
  * would be in use, or when it is eight times larger than needed), which costs a copy of the live bytes at most
  * once per that many bytes appended. {@link Entry}s and their payloads are made only when history is read.
+ *
+ * <p>The ring grows with use: it starts with room for {@link #MIN_SLOTS} entries (or {@code size}, if smaller)
+ * and doubles when full, up to {@code size}, so a topic published to once holds a few dozen bytes of ring rather
+ * than {@code size} slots it never fills. Growing copies the retained entries' positions once per doubling.
  */
 final class TopicHistory {
     /** One retained publication, with its tags (empty: none). */
@@ -28,14 +32,22 @@ final class TopicHistory {
     }
 
     private static final byte[] EMPTY = new byte[0];
-    /** The smallest arena made, in bytes. */
-    private static final int MIN_ARENA = 256;
+    /**
+     * The smallest arena made, in bytes: small, because most topics of a node with many topics retain a few small
+     * publications; a busy topic's arena doubles to what it needs within a few compactions.
+     */
+    private static final int MIN_ARENA = 32;
 
-    private final long[] times;
+    /** The ring's first capacity. */
+    static final int MIN_SLOTS = 2;
+
+    /** The most entries kept ({@code history.size}); the ring grows up to it. */
+    private final int size;
+    private long[] times;
     /** Where each entry's payload starts in {@link #arena}, and its length. */
-    private final int[] starts;
-    private final int[] lengths;
-    private final boolean[] binary;
+    private int[] starts;
+    private int[] lengths;
+    private boolean[] binary;
     /** Tags of each entry (null: none); null until a tagged publication is kept. */
     private Map<String, String>[] tags;
     private final long ttlMillis;
@@ -49,10 +61,12 @@ final class TopicHistory {
     private long first;
 
     TopicHistory(int size, long ttlMillis) {
-        this.times = new long[size];
-        this.starts = new int[size];
-        this.lengths = new int[size];
-        this.binary = new boolean[size];
+        this.size = size;
+        int slots = Math.min(size, MIN_SLOTS);
+        this.times = new long[slots];
+        this.starts = new int[slots];
+        this.lengths = new int[slots];
+        this.binary = new boolean[slots];
         this.ttlMillis = ttlMillis;
     }
 
@@ -68,8 +82,10 @@ final class TopicHistory {
             }
         }
         expire(now);
-        if (count == times.length) {
+        if (count == size) {
             drop();
+        } else if (count == times.length) {
+            grow();
         }
         if (count == 0) {
             first = e.offset();
@@ -88,6 +104,38 @@ final class TopicHistory {
             tags[i] = null;
         }
         count++;
+    }
+
+    /** Doubles the ring (at most to {@code size}), the retained entries moved to its start in order. */
+    private void grow() {
+        int slots = (int) Math.min(size, 2L * times.length);
+        long[] t = new long[slots];
+        int[] st = new int[slots];
+        int[] len = new int[slots];
+        boolean[] bin = new boolean[slots];
+        @SuppressWarnings("unchecked")
+        Map<String, String>[] tg = tags == null ? null : new Map[slots];
+        for (int k = 0; k < count; k++) {
+            int i = slot(k);
+            t[k] = times[i];
+            st[k] = starts[i];
+            len[k] = lengths[i];
+            bin[k] = binary[i];
+            if (tg != null) {
+                tg[k] = tags[i];
+            }
+        }
+        times = t;
+        starts = st;
+        lengths = len;
+        binary = bin;
+        tags = tg;
+        head = 0;
+    }
+
+    /** Ring slots allocated now (for tests: the ring grows with use). */
+    int capacity() {
+        return times.length;
     }
 
     private int slot(int i) {
@@ -147,10 +195,13 @@ final class TopicHistory {
         count--;
     }
 
-    /** Drops entries older than the ttl; a topic with nothing left lets its arena go. */
-    void expire(long now) {
+    /**
+     * Drops entries older than the ttl; a topic with nothing left lets its arena go. Returns whether anything is
+     * still retained.
+     */
+    boolean expire(long now) {
         if (count == 0) {
-            return;
+            return false;
         }
         while (count > 0 && now - times[head] > ttlMillis) {
             drop();
@@ -158,7 +209,9 @@ final class TopicHistory {
         if (count == 0) {
             arena = EMPTY;
             end = 0;
+            return false;
         }
+        return true;
     }
 
     /** The oldest retained offset, or {@code next} (the offset the next publication will get) when empty. */

@@ -64,6 +64,12 @@ final class HttpApi {
                         failure.getMessage()));
                 return;
             }
+            var full = dev.ferry.server.engine.TooManyTopicsException.in(failure);
+            if (full != null) {
+                answer(ctx, keepAlive, HttpResponses.error(HttpResponseStatus.SERVICE_UNAVAILABLE,
+                        ErrorCode.TOO_MANY_TOPICS.wire(), full.getMessage()));
+                return;
+            }
             if (failure != null) {
                 answer(ctx, keepAlive, unavailable());
                 return;

@@ -151,7 +151,7 @@ final class StateHttp {
             case STATE_CONFLICT -> conditional ? HttpResponseStatus.PRECONDITION_FAILED : HttpResponseStatus.CONFLICT;
             case INVALID_PATCH -> HttpResponseStatus.UNPROCESSABLE_ENTITY;
             case DOCUMENT_TOO_LARGE -> HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE;
-            case UNAVAILABLE -> HttpResponseStatus.SERVICE_UNAVAILABLE;
+            case UNAVAILABLE, TOO_MANY_TOPICS -> HttpResponseStatus.SERVICE_UNAVAILABLE;
             default -> HttpResponseStatus.BAD_REQUEST;
         };
         FullHttpResponse r = HttpResponses.json(status, HttpResponses.errorBody(e.code().wire(), e.getMessage(),

@@ -160,6 +160,11 @@ public final class Hub implements Fanout {
     }
 
     @Override
+    public boolean hasSubscribers(String topic) {
+        return tree.matches(topic);
+    }
+
+    @Override
     public java.util.Map<String, Integer> patternCounts() {
         return tree.patternCounts();
     }

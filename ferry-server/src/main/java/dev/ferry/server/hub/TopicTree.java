@@ -239,6 +239,13 @@ public final class TopicTree<T> {
         matchSets(topic, set -> set.forEach((Consumer<Object>) visitor));
     }
 
+    /** Whether a pattern with subscribers matches {@code topic}. Lock-free. */
+    public boolean matches(String topic) {
+        boolean[] any = new boolean[1];
+        matchSets(topic, set -> any[0] = true);
+        return any[0];
+    }
+
     /**
      * Calls {@code visitor} with the subscriber set of every pattern matching {@code topic} that has subscribers:
      * immutable snapshots, so a caller may keep what it derives from one ({@link NodeSubscribers#derived}).

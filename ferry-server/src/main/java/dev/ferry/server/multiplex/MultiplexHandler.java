@@ -38,6 +38,8 @@ import java.util.Map;
  *   <li>The upgrade is authenticated like ferry.v1's; {@code sub} needs the {@code subscribe} permission on the
  *       channel's topic and {@code msg} the {@code publish} permission; a denial is a refusal with code
  *       {@code forbidden} and {@code data: {"action","topic"}}.</li>
+ *   <li>A publication refused because the node holds {@code limits.max-topics} topics is a refusal with code
+ *       {@code too_many_topics}.</li>
  *   <li>A frame of none of the three shapes closes the socket with 4003, a binary message with 1003.</li>
  * </ul>
  * Event loop only, like its base class.
@@ -170,7 +172,17 @@ public final class MultiplexHandler extends PlainWebSocketHandler {
             forbidden(name, d, Action.PUBLISH, c.topic);
             return;
         }
-        server.hub().publish(c.topic, TextPayloads.fromText(data));
+        server.hub().publish(c.topic, TextPayloads.fromText(data)).whenComplete((offset, failure) -> {
+            var full = dev.ferry.server.engine.TooManyTopicsException.in(failure);
+            if (full != null) {
+                executor.execute(() -> {
+                    if (!closed) {
+                        unsubscribe(name);
+                        refuse(name, ErrorCode.TOO_MANY_TOPICS.wire(), full.getMessage());
+                    }
+                });
+            }
+        });
     }
 
     private void unsubscribe(String name) {

@@ -371,6 +371,9 @@ public final class Session implements FrameCodec.Sink, Subscriber, Callee, Calle
                 inLoop(() -> sendError(p.id(), ErrorCode.BAD_TAGS, failure.getMessage()));
             } else if (dev.ferry.server.engine.StateTopicException.in(failure)) {
                 inLoop(() -> sendError(p.id(), ErrorCode.STATE_CHANNEL, failure.getMessage()));
+            } else if (dev.ferry.server.engine.TooManyTopicsException.in(failure) != null) {
+                String why = dev.ferry.server.engine.TooManyTopicsException.in(failure).getMessage();
+                inLoop(() -> sendError(p.id(), ErrorCode.TOO_MANY_TOPICS, why));
             } else if (failure != null) {
                 inLoop(() -> engineFailed(p.id(), "pub", failure));
             } else if (p.ack()) {

@@ -38,6 +38,14 @@ public interface SessionStore {
     default void detached(ResumableSession session) {
     }
 
+    /**
+     * Frees the sessions that have expired; returns about how many. Called about once a second by the server's
+     * housekeeping timer, off the event loops. A store whose backend expires sessions itself does nothing.
+     */
+    default int expire() {
+        return 0;
+    }
+
     /** Called once before use, with the sessions this store serves (a shared store reports sessions taken elsewhere). */
     default void start(ResumableSessions sessions) {
     }

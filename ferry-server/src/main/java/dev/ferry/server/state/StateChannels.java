@@ -199,7 +199,17 @@ public final class StateChannels {
                         + " bytes; \"" + topic + "\" holds at most " + max,
                         Payload.json("{\"bytes\":" + json.length + ",\"max\":" + max + "}"));
             }
-            return store.commitState(topic, d.epoch(), d.version(), json, Payload.json(write(ops))).thenCompose(c -> {
+            return store.commitState(topic, d.epoch(), d.version(), json, Payload.json(write(ops))).handle((c, e) -> {
+                var full = dev.ferry.server.engine.TooManyTopicsException.in(e);
+                if (full != null) {
+                    throw new StateException(ErrorCode.TOO_MANY_TOPICS, full.getMessage(), null);
+                }
+                if (e != null) {
+                    throw e instanceof java.util.concurrent.CompletionException ce ? ce
+                            : new java.util.concurrent.CompletionException(e);
+                }
+                return c;
+            }).thenCompose(c -> {
                 if (c.committed()) {
                     return CompletableFuture.completedFuture(new View(topic, c.epoch(), c.version(), json));
                 }

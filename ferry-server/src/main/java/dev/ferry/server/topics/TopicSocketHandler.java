@@ -23,7 +23,8 @@ import java.nio.charset.StandardCharsets;
  * text (mapped by {@link TextPayloads}), a binary message its bytes. Deliveries are the publication's text, or
  * its bytes as a binary message. A socket bound to a pattern only receives: sending on it closes it with 4004.
  * The upgrade is authenticated and needs the {@code subscribe} permission on the path's topic (else 403
- * {@code forbidden}); sending needs {@code publish} on it (else close 4006).
+ * {@code forbidden}); sending needs {@code publish} on it (else close 4006). A publication refused because the
+ * node holds {@code limits.max-topics} topics closes the socket with 1013, reason {@code too_many_topics: ...}.
  * Event loop only, like its base class.
  */
 public final class TopicSocketHandler extends PlainWebSocketHandler implements Subscriber {
@@ -54,7 +55,7 @@ public final class TopicSocketHandler extends PlainWebSocketHandler implements S
         if (refusedSubscribeOnly()) {
             return;
         }
-        server.hub().publish(pattern, TextPayloads.fromText(text));
+        server.hub().publish(pattern, TextPayloads.fromText(text)).whenComplete(this::published);
     }
 
     @Override
@@ -62,7 +63,17 @@ public final class TopicSocketHandler extends PlainWebSocketHandler implements S
         if (refusedSubscribeOnly()) {
             return;
         }
-        server.hub().publish(pattern, Payload.binary(bytes));
+        server.hub().publish(pattern, Payload.binary(bytes)).whenComplete(this::published);
+    }
+
+    /**
+     * A publication the node has no room for (it holds {@code limits.max-topics} topics) closes the socket with
+     * 1013 (try again later): this socket has no other way to say that nothing was published.
+     */
+    private void published(Long offset, Throwable failure) {
+        if (dev.ferry.server.engine.TooManyTopicsException.in(failure) != null) {
+            executor.execute(() -> out.close(CloseCodes.TRY_AGAIN_LATER, "too_many_topics: limits.max-topics reached"));
+        }
     }
 
     private boolean refusedSubscribeOnly() {

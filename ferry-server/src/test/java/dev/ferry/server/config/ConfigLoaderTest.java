@@ -21,6 +21,14 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void topicLimitIsReadAndChecked() {
+        assertThat(FerryConfig.DEFAULT.limits().maxTopics()).as("0: derived from the heap").isZero();
+        assertThat(new ConfigLoader().set("limits.max-topics", "5000").load().limits().maxTopics()).isEqualTo(5000);
+        assertThatThrownBy(() -> new ConfigLoader().set("limits.max-topics", "-1").load())
+                .hasMessageContaining("limits.max-topics");
+    }
+
+    @Test
     void yamlThenEnvironmentThenSettings() throws Exception {
         Path yaml = dir.resolve("ferry.yaml");
         Files.writeString(yaml, """

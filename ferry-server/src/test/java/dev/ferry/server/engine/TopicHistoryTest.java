@@ -95,4 +95,36 @@ class TopicHistoryTest {
         assertThat(h.after(0, 10)).extracting(TopicHistory.Entry::data)
                 .containsExactly(Payload.json("[3]"), Payload.binary(new byte[0]));
     }
+
+    @Test
+    void theRingGrowsWithUseUpToItsSizeKeepingOrderTagsAndPayloads() {
+        TopicHistory h = new TopicHistory(100, 1000);
+        h.append(entry(1, 0), 0);
+        assertThat(h.capacity()).as("one publication takes one slot, not history.size").isEqualTo(TopicHistory.MIN_SLOTS);
+        // expiry moves the ring's head before it grows, so growing has to unwrap it
+        for (long o = 2; o <= 3; o++) {
+            h.append(new TopicHistory.Entry(o, o * 400, Payload.json("{\"n\":" + o + "}"), Map.of("o", "" + o)), o * 400);
+        }
+        for (long o = 4; o <= 150; o++) {
+            h.append(new TopicHistory.Entry(o, 1200, Payload.json("{\"n\":" + o + "}"), o % 2 == 0 ? Map.of("o", "" + o) : Map.of()), 1200);
+        }
+        assertThat(h.capacity()).isEqualTo(100);
+        assertThat(h.size()).isEqualTo(100);
+        assertThat(h.after(0, 1000)).extracting(TopicHistory.Entry::offset)
+                .containsExactlyElementsOf(java.util.stream.LongStream.rangeClosed(51, 150).boxed().toList());
+        for (TopicHistory.Entry e : h.after(0, 1000)) {
+            assertThat(e.data()).isEqualTo(Payload.json("{\"n\":" + e.offset() + "}"));
+            assertThat(e.tags()).isEqualTo(e.offset() % 2 == 0 ? Map.of("o", "" + e.offset()) : Map.of());
+        }
+    }
+
+    @Test
+    void expireSaysWhetherAnythingIsLeft() {
+        TopicHistory h = new TopicHistory(10, 1000);
+        assertThat(h.expire(0)).isFalse();
+        h.append(entry(1, 0), 0);
+        assertThat(h.expire(1000)).isTrue();
+        assertThat(h.expire(1001)).isFalse();
+        assertThat(h.size()).isZero();
+    }
 }

@@ -42,7 +42,7 @@ public final class RawWebSocket implements AutoCloseable {
     private RawWebSocket(Socket socket) throws IOException {
         this.socket = socket;
         socket.setSoTimeout(10_000);
-        this.in = new DataInputStream(socket.getInputStream());
+        this.in = new DataInputStream(new java.io.BufferedInputStream(socket.getInputStream()));
         this.out = socket.getOutputStream();
     }
 
@@ -82,6 +82,26 @@ public final class RawWebSocket implements AutoCloseable {
         }
         out.write(f);
         out.flush();
+    }
+
+    /**
+     * Sends short text frames back to back, in writes of many frames each, without waiting for anything in
+     * between (a pipelining client).
+     */
+    public void sendTexts(Iterable<byte[]> payloads) throws IOException {
+        java.io.BufferedOutputStream buffered = new java.io.BufferedOutputStream(out, 1 << 16);
+        for (byte[] payload : payloads) {
+            if (payload.length > 125) {
+                throw new IllegalArgumentException("short frames only");
+            }
+            buffered.write(0x80 | TEXT);
+            buffered.write(0x80 | payload.length);
+            buffered.write(MASK);
+            for (int i = 0; i < payload.length; i++) {
+                buffered.write(payload[i] ^ MASK[i % 4]);
+            }
+        }
+        buffered.flush();
     }
 
     /** The next frame from the server (waits up to 10 s). */
