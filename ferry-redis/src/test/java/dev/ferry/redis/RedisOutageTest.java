@@ -69,4 +69,39 @@ class RedisOutageTest {
             }
         }
     }
+
+    /**
+     * A session lookup that cannot reach Redis is {@code unavailable}, never {@code resumed:false} with a new
+     * token: the session still exists, and the client's retry once Redis is back resumes it.
+     */
+    @Test
+    void aSessionLookupThatCannotReachRedisIsUnavailableAndItsRetryResumes() throws Exception {
+        try (RedisCluster cluster = new RedisCluster(); CuttableProxy proxy = new CuttableProxy(6379)) {
+            EngineConfig viaProxy = cluster.config().engine().withRedis("redis://127.0.0.1:" + proxy.port(), cluster.prefix);
+            FerryServer node = cluster.start(cluster.config().withEngine(viaProxy));
+            FerryServer other = cluster.start();
+            String token;
+            try (WsTestClient first = WsTestClient.connect(other.webSocketUri())) {
+                first.send("{\"type\":\"sub\",\"id\":1,\"topic\":\"kept.t\",\"durable\":true}");
+                first.nextJson(n -> n.path("id").asInt() == 1);
+                first.send("{\"type\":\"session\",\"id\":2}");
+                token = first.nextJson(n -> n.path("id").asInt() == 2).path("data").path("token").asText();
+            }
+            try (WsTestClient again = WsTestClient.connect(node.webSocketUri())) {
+                proxy.cut();
+                awaitReadyz(node, 503);
+                again.send("{\"type\":\"session\",\"id\":3,\"token\":\"" + token + "\"}");
+                JsonNode lookup = again.nextJson(n -> n.path("id").asInt() == 3);
+                assertThat(lookup.path("type").asText()).as(lookup.toString()).isEqualTo("error");
+                assertThat(lookup.path("code").asText()).isEqualTo("unavailable");
+
+                proxy.open();
+                awaitReadyz(node, 200);
+                again.send("{\"type\":\"session\",\"id\":4,\"token\":\"" + token + "\"}");
+                JsonNode resumed = again.nextJson(n -> n.path("id").asInt() == 4);
+                assertThat(resumed.path("data").path("resumed").asBoolean()).as(resumed.toString()).isTrue();
+                assertThat(resumed.path("data").path("token").asText()).isEqualTo(token);
+            }
+        }
+    }
 }

@@ -777,11 +777,15 @@ public final class Session implements FrameCodec.Sink, Subscriber, Callee, Calle
             session(c, restorePending ? resumable : null, openingReason);
             return;
         }
+        String cookieToken = openingToken;
         openingToken = null;
         sessions.findAnywhere(token, identity()).whenComplete((l, failure) -> inLoop(() -> {
             if (failure != null) {
-                log.warn("session lookup failed: {}", failure.toString());
-                session(c, null, ResumableSessions.Outcome.EXPIRED);
+                // the session may well exist: the client retries, and the cookie's token stays for that retry
+                log.debug("session lookup from {} failed: {}", remote, failure.toString());
+                openingToken = cookieToken;
+                sendError(c.id(), ErrorCode.UNAVAILABLE, "the session store (cluster backend) cannot be reached to look "
+                        + "this session up; try again");
             } else if (l.outcome() == ResumableSessions.Outcome.REFUSED) {
                 sendError(c.id(), ErrorCode.SESSION_REFUSED, "this session token is not valid for this connection: "
                         + "forged, altered, or issued to another identity than " + identity().describe());
