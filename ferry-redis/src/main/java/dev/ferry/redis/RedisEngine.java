@@ -8,6 +8,8 @@ import dev.ferry.server.config.EngineConfig;
 import dev.ferry.server.config.HistoryConfig;
 import dev.ferry.server.engine.Engine;
 import dev.ferry.server.engine.Fanout;
+import dev.ferry.server.engine.OutcomeUnknownException;
+import dev.ferry.server.engine.Published;
 import dev.ferry.server.engine.RemoteProcedures;
 import dev.ferry.server.engine.TopicSnapshot;
 import dev.ferry.server.rpc.Caller;
@@ -230,22 +232,52 @@ public final class RedisEngine implements Engine, RemoteProcedures, dev.ferry.se
     // ------------------------------------------------------------ publications
 
     @Override
-    public CompletionStage<Long> publish(String topic, Payload data) {
-        return publish(topic, data, Map.of());
-    }
-
-    @Override
-    public CompletionStage<Long> publish(String topic, Payload data, Map<String, String> tags) {
-        byte[][] keys = {names.meta(topic), names.stream(topic), names.topicChannel(topic)};
+    public CompletionStage<Published> publish(String topic, Payload data, Map<String, String> tags, String pubId) {
+        byte[][] keys = pubId == null ? new byte[][] {names.meta(topic), names.stream(topic), names.topicChannel(topic)}
+                : new byte[][] {names.meta(topic), names.stream(topic), names.topicChannel(topic), names.pubId(topic, pubId)};
         byte[] kind;
         try {
             kind = PublicationKind.encode(data, tags);
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);
         }
-        byte[][] args = {kind, data.bytes(), ascii(retained(topic)), ascii(history.limitsFor(topic).ttl().toMillis()), ascii(newEpoch())};
-        return eval(publishSha, Scripts.PUBLISH, keys, args).thenApply(r -> (Long) ((List<?>) r).get(0));
+        byte[] ttl = ascii(history.limitsFor(topic).ttl().toMillis());
+        byte[][] args = pubId == null ? new byte[][] {kind, data.bytes(), ascii(retained(topic)), ttl, ascii(newEpoch())}
+                : new byte[][] {kind, data.bytes(), ascii(retained(topic)), ttl, ascii(newEpoch()),
+                        ascii(config.dedupWindow().toMillis())};
+        return eval(publishSha, Scripts.PUBLISH, keys, args).handle((r, e) -> {
+            if (e == null) {
+                List<?> l = (List<?>) r;
+                return new Published(new String((byte[]) l.get(1), StandardCharsets.US_ASCII), (Long) l.get(0));
+            }
+            if (dev.ferry.server.engine.StateTopicException.in(e) || notSent(e)) {
+                throw e instanceof java.util.concurrent.CompletionException c ? c : new java.util.concurrent.CompletionException(e);
+            }
+            throw new OutcomeUnknownException("Redis did not answer the publication on " + topic, e);
+        });
     }
+
+    /**
+     * Whether a failed command never ran in Redis: Lettuce refused to write it (not connected, closed, queue full),
+     * or Redis answered with an error (it refuses a script
+     * before running it, and the publish script's own refusals come before its first write). A command that was
+     * written and got no answer (a timeout, the connection lost under it) may have run.
+     */
+    static boolean notSent(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof io.lettuce.core.RedisCommandExecutionException) {
+                return true;
+            }
+            String m = t.getMessage();
+            if (t.getClass() == io.lettuce.core.RedisException.class && m != null
+                    && (m.startsWith("Currently not connected") || m.startsWith("Connection is closed")
+                    || m.startsWith("Request queue size exceeded") || m.startsWith("Command buffer size exceeded"))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
 
     /**
      * A script's failure as callers see it: the publish script's refusal of a state channel ({@link Scripts#PUBLISH},

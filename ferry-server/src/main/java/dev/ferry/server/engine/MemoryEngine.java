@@ -3,6 +3,7 @@ package dev.ferry.server.engine;
 import dev.ferry.protocol.Frame;
 import dev.ferry.protocol.Payload;
 import dev.ferry.protocol.Topics;
+import dev.ferry.server.config.EngineConfig;
 import dev.ferry.server.config.HistoryConfig;
 import dev.ferry.server.rpc.Rpc;
 import java.util.ArrayList;
@@ -27,10 +28,17 @@ public final class MemoryEngine implements Engine, StateStore {
 
     private final ConcurrentHashMap<String, TopicState> topics = new ConcurrentHashMap<>();
     private final HistoryConfig history;
+    private final RecentPubIds pubIds;
     private volatile Fanout fanout;
 
     public MemoryEngine(HistoryConfig history) {
+        this(history, new RecentPubIds(EngineConfig.DEFAULT.dedupWindow(), EngineConfig.DEFAULT.dedupMaxIds()));
+    }
+
+    /** An engine that recognises retried publications by the ids {@code pubIds} remembers. */
+    public MemoryEngine(HistoryConfig history, RecentPubIds pubIds) {
         this.history = history;
+        this.pubIds = pubIds;
     }
 
     /** Per-topic publication state, guarded by {@link #lock}. */
@@ -61,19 +69,27 @@ public final class MemoryEngine implements Engine, StateStore {
     }
 
     @Override
-    public CompletionStage<Long> publish(String topic, Payload data) {
-        return publish(topic, data, java.util.Map.of());
-    }
-
-    @Override
-    public CompletionStage<Long> publish(String topic, Payload data, java.util.Map<String, String> tags) {
+    public CompletionStage<Published> publish(String topic, Payload data, java.util.Map<String, String> tags, String pubId) {
         TopicState state = topics.computeIfAbsent(topic, TopicState::new);
         state.lock.lock();
         try {
             if (state.document != null) {
                 return CompletableFuture.failedFuture(new StateTopicException(topic));
             }
-            return CompletableFuture.completedFuture(append(topic, state, data, tags));
+            if (pubId == null) {
+                return CompletableFuture.completedFuture(new Published(state.epoch, append(topic, state, data, tags)));
+            }
+            // under the topic's lock: a retry racing its original sees it made, or makes it itself
+            Published earlier = pubIds.get(topic, pubId);
+            if (earlier != null) {
+                return CompletableFuture.completedFuture(earlier);
+            }
+            pubIds.checkRoom();
+            Published made = new Published(state.epoch, append(topic, state, data, tags));
+            pubIds.put(topic, pubId, made);
+            return CompletableFuture.completedFuture(made);
+        } catch (PubIdsFullException e) {
+            return CompletableFuture.failedFuture(e);
         } finally {
             state.lock.unlock();
         }

@@ -357,19 +357,29 @@ public final class Session implements FrameCodec.Sink, Subscriber, Callee, Calle
                 || rateLimited(p.id(), publishRate, "publish", "limits.publish-rate")) {
             return;
         }
-        context.hub().publish(p.topic(), p.data(), p.tags()).whenComplete((offset, failure) -> {
+        context.hub().publish(p.topic(), p.data(), p.tags(), p.pubId()).whenComplete((published, failure) -> {
             if (failure instanceof UnsupportedOperationException) {
                 inLoop(() -> sendError(p.id(), ErrorCode.BAD_TAGS, failure.getMessage()));
             } else if (dev.ferry.server.engine.StateTopicException.in(failure)) {
                 inLoop(() -> sendError(p.id(), ErrorCode.STATE_CHANNEL, failure.getMessage()));
+            } else if (dev.ferry.server.engine.OutcomeUnknownException.in(failure)) {
+                inLoop(() -> {
+                    log.debug("pub from {}: outcome unknown", remote, failure);
+                    sendError(p.id(), ErrorCode.OUTCOME_UNKNOWN, OUTCOME_UNKNOWN_MESSAGE);
+                });
+            } else if (dev.ferry.server.engine.PubIdsFullException.in(failure)) {
+                inLoop(() -> sendError(p.id(), ErrorCode.TOO_MANY_PUB_IDS, failure.getMessage()));
             } else if (failure != null) {
                 inLoop(() -> engineFailed(p.id(), "pub", failure));
             } else if (p.ack()) {
-                inLoop(() -> out.send(new Frame.Result(p.id(), Payload.json(("{\"topic\":" + quoted(p.topic())
-                        + ",\"offset\":" + offset + "}").getBytes(StandardCharsets.UTF_8)))));
+                inLoop(() -> out.send(new Frame.Result(p.id(), HistoryJson.published(p.topic(), published))));
             }
         });
     }
+
+    /** The message of {@code outcome_unknown}: what the client can do about it. */
+    public static final String OUTCOME_UNKNOWN_MESSAGE = "the cluster backend did not answer in time: the publication "
+            + "may or may not have been made; retry with the same pub_id to publish it exactly once";
 
     private void call(Frame.Call c) {
         if (refused(c.id(), ErrorCode.BAD_PROCEDURE, Topics.checkProcedure(c.proc())) || denied(c.id(), Action.CALL, c.proc())) {

@@ -1,0 +1,82 @@
+package dev.ferry.redis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.ferry.server.FerryServer;
+import dev.ferry.server.config.EngineConfig;
+import dev.ferry.server.testing.WsTestClient;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Redis hangs under a node (its connections stay open, nothing comes back): a publication Redis did not answer is
+ * {@code outcome_unknown} (it may have been published), and a retry with the same {@code pub_id} publishes nothing
+ * twice.
+ * Only this test's own connections stall (a relay between the node and Redis), not the Redis others share.
+ */
+class RedisStallTest {
+    private static final Duration TIMEOUT = Duration.ofMillis(500);
+
+    private static int readyz(FerryServer node) throws Exception {
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(node.httpUri() + "/readyz")).build(),
+                HttpResponse.BodyHandlers.ofString()).statusCode();
+    }
+
+    private static void awaitReadyz(FerryServer node, int status) throws Exception {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (readyz(node) != status) {
+            assertThat(System.nanoTime()).as("readyz never became " + status).isLessThan(deadline);
+            Thread.sleep(20);
+        }
+    }
+
+    private static FerryServer nodeVia(RedisCluster cluster, CuttableProxy proxy) {
+        EngineConfig viaProxy = cluster.config().engine().withRedis("redis://127.0.0.1:" + proxy.port(), cluster.prefix)
+                .withRedisTimeout(TIMEOUT);
+        return cluster.start(cluster.config().withEngine(viaProxy));
+    }
+
+    private static JsonNode request(WsTestClient c, int id, String frame) {
+        c.send(frame);
+        return c.nextJson(n -> n.path("id").asInt() == id);
+    }
+
+    @Test
+    void aPublicationRedisDidNotAnswerIsOutcomeUnknownAndItsRetryPublishesOnce() throws Exception {
+        try (RedisCluster cluster = new RedisCluster(); CuttableProxy proxy = new CuttableProxy(6379)) {
+            FerryServer node = nodeVia(cluster, proxy);
+            FerryServer other = cluster.start();
+            try (WsTestClient sub = WsTestClient.connect(other.webSocketUri());
+                 WsTestClient pub = WsTestClient.connect(node.webSocketUri())) {
+                assertThat(request(sub, 1, "{\"type\":\"sub\",\"id\":1,\"topic\":\"stall.t\"}").path("type").asText())
+                        .isEqualTo("result");
+
+                proxy.stall();
+                JsonNode unknown = request(pub, 1, "{\"type\":\"pub\",\"id\":1,\"ack\":true,\"topic\":\"stall.t\","
+                        + "\"pub_id\":\"p-1\",\"data\":1}");
+                assertThat(unknown.path("code").asText()).isEqualTo("outcome_unknown");
+
+                proxy.resume(); // Redis runs the held script: the publication happened after all
+                JsonNode delivered = sub.nextJson();
+                assertThat(delivered.path("data").asInt()).isEqualTo(1);
+                awaitReadyz(node, 200);
+
+                JsonNode retried = request(pub, 2, "{\"type\":\"pub\",\"id\":2,\"ack\":true,\"topic\":\"stall.t\","
+                        + "\"pub_id\":\"p-1\",\"data\":1}");
+                assertThat(retried.path("type").asText()).isEqualTo("result");
+                assertThat(retried.path("data").path("offset").asLong()).isEqualTo(delivered.path("offset").asLong());
+                assertThat(retried.path("data").path("epoch").asText()).isEqualTo(delivered.path("epoch").asText());
+
+                JsonNode next = request(pub, 3, "{\"type\":\"pub\",\"id\":3,\"ack\":true,\"topic\":\"stall.t\","
+                        + "\"pub_id\":\"p-2\",\"data\":2}");
+                assertThat(next.path("data").path("offset").asLong()).isEqualTo(delivered.path("offset").asLong() + 1);
+                assertThat(sub.nextJson().path("data").asInt()).as("the retry published nothing").isEqualTo(2);
+            }
+        }
+    }
+}
