@@ -14,9 +14,9 @@ import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
 /**
- * Redis hangs under a node (its connections stay open, nothing comes back): a publication Redis did not answer is
- * {@code outcome_unknown} (it may have been published), and a retry with the same {@code pub_id} publishes nothing
- * twice.
+ * Redis hangs under a node (its connections stay open, nothing comes back): the node reports not ready, a
+ * publication Redis did not answer is {@code outcome_unknown} (it may have been published), one refused without
+ * being sent is {@code unavailable} (it was not), and a retry with the same {@code pub_id} publishes nothing twice.
  * Only this test's own connections stall (a relay between the node and Redis), not the Redis others share.
  */
 class RedisStallTest {
@@ -76,6 +76,34 @@ class RedisStallTest {
                         + "\"pub_id\":\"p-2\",\"data\":2}");
                 assertThat(next.path("data").path("offset").asLong()).isEqualTo(delivered.path("offset").asLong() + 1);
                 assertThat(sub.nextJson().path("data").asInt()).as("the retry published nothing").isEqualTo(2);
+            }
+        }
+    }
+
+    @Test
+    void aHungRedisMakesTheNodeNotReadyAndItsPublicationsUnavailableUnsent() throws Exception {
+        try (RedisCluster cluster = new RedisCluster(); CuttableProxy proxy = new CuttableProxy(6379)) {
+            FerryServer node = nodeVia(cluster, proxy);
+            FerryServer other = cluster.start();
+            assertThat(readyz(node)).isEqualTo(200);
+            try (WsTestClient sub = WsTestClient.connect(other.webSocketUri());
+                 WsTestClient pub = WsTestClient.connect(node.webSocketUri())) {
+                assertThat(request(sub, 1, "{\"type\":\"sub\",\"id\":1,\"topic\":\"hung.t\"}").path("type").asText())
+                        .isEqualTo("result");
+
+                proxy.stall();
+                awaitReadyz(node, 503);
+                assertThat(readyz(other)).isEqualTo(200);
+                // known hung: refused at once, never sent, so never published
+                assertThat(request(pub, 1, "{\"type\":\"pub\",\"id\":1,\"ack\":true,\"topic\":\"hung.t\",\"data\":1}")
+                        .path("code").asText()).isEqualTo("unavailable");
+
+                proxy.resume();
+                awaitReadyz(node, 200);
+                assertThat(request(pub, 2, "{\"type\":\"pub\",\"id\":2,\"ack\":true,\"topic\":\"hung.t\",\"data\":2}")
+                        .path("type").asText()).isEqualTo("result");
+                assertThat(sub.nextJson().path("data").asInt()).as("the refused publication was not published")
+                        .isEqualTo(2);
             }
         }
     }
