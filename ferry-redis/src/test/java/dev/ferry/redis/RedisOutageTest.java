@@ -104,4 +104,41 @@ class RedisOutageTest {
             }
         }
     }
+
+    /**
+     * The Java client keeps its session token through an unreachable store: its node gone, it reconnects to a node
+     * that cannot reach Redis, is told {@code unavailable}, asks again, and resumes the session once Redis answers.
+     */
+    @Test
+    void theJavaClientKeepsItsSessionWhileTheStoreIsUnreachableAndResumesIt() throws Exception {
+        try (RedisCluster cluster = new RedisCluster(); CuttableProxy proxy = new CuttableProxy(6379)) {
+            FerryServer home = cluster.start();
+            EngineConfig viaProxy = cluster.config().engine().withRedis("redis://127.0.0.1:" + proxy.port(), cluster.prefix);
+            FerryServer spare = cluster.start(cluster.config().withEngine(viaProxy));
+            java.util.concurrent.BlockingQueue<dev.ferry.client.Message> got = new java.util.concurrent.LinkedBlockingQueue<>();
+            try (dev.ferry.client.FerryClient c = dev.ferry.client.FerryClient.builder().uri(home.webSocketUri())
+                    .failover(spare.webSocketUri()).backoff(java.time.Duration.ofMillis(50), java.time.Duration.ofMillis(200))
+                    .connect()) {
+                c.subscribeDurable("keep.c", got::add).get(10, java.util.concurrent.TimeUnit.SECONDS);
+                c.publishAck("keep.c", 1).get(10, java.util.concurrent.TimeUnit.SECONDS);
+                assertThat(got.poll(10, java.util.concurrent.TimeUnit.SECONDS)).isNotNull();
+                String token = c.sessionToken().orElseThrow();
+
+                proxy.cut();
+                awaitReadyz(spare, 503);
+                home.close(); // the client fails over to the node that cannot reach Redis
+                long deadline = System.nanoTime() + 15_000_000_000L;
+                while (spare.metrics().openSessions() == 0) {
+                    assertThat(System.nanoTime()).as("the client never reached the spare node").isLessThan(deadline);
+                    Thread.sleep(20);
+                }
+                proxy.open();
+                while (c.sessionsResumed() == 0) {
+                    assertThat(System.nanoTime()).as("the session was not resumed").isLessThan(deadline);
+                    Thread.sleep(20);
+                }
+                assertThat(c.sessionToken()).contains(token);
+            }
+        }
+    }
 }

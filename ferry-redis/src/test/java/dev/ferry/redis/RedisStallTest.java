@@ -107,4 +107,36 @@ class RedisStallTest {
             }
         }
     }
+
+    /**
+     * The Java client publishes exactly once through a hang: its publication, unanswered ({@code outcome_unknown})
+     * and then refused ({@code unavailable}) while Redis hangs, is tried again with the same {@code pub_id} until
+     * Redis answers; the held original runs when Redis resumes, and the retry is answered with its position.
+     */
+    @Test
+    void theJavaClientPublishesExactlyOnceThroughAHang() throws Exception {
+        try (RedisCluster cluster = new RedisCluster(); CuttableProxy proxy = new CuttableProxy(6379)) {
+            FerryServer node = nodeVia(cluster, proxy);
+            FerryServer other = cluster.start();
+            try (WsTestClient sub = WsTestClient.connect(other.webSocketUri());
+                 dev.ferry.client.FerryClient pub = dev.ferry.client.FerryClient.builder().uri(node.webSocketUri())
+                         .publishRetry(Duration.ofSeconds(30)).connect()) {
+                assertThat(request(sub, 1, "{\"type\":\"sub\",\"id\":1,\"topic\":\"once.t\"}").path("type").asText())
+                        .isEqualTo("result");
+                proxy.stall();
+                var published = pub.publishAcked("once.t", 1);
+                awaitReadyz(node, 503); // the publication is held in the relay and has been answered outcome_unknown
+                assertThat(published).isNotDone();
+                proxy.resume();
+
+                dev.ferry.client.Published p = published.get(20, java.util.concurrent.TimeUnit.SECONDS);
+                JsonNode delivered = sub.nextJson();
+                assertThat(delivered.path("data").asInt()).isEqualTo(1);
+                assertThat(p.offset()).isEqualTo(delivered.path("offset").asLong());
+                assertThat(p.epoch()).isEqualTo(delivered.path("epoch").asText());
+                assertThat(pub.publishAck("once.t", 2).get(10, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo(p.offset() + 1);
+                assertThat(sub.nextJson().path("data").asInt()).as("published once").isEqualTo(2);
+            }
+        }
+    }
 }
