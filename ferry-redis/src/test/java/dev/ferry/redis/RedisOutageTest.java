@@ -17,12 +17,12 @@ import org.junit.jupiter.api.Test;
  * subscribers to recover (1013), keeps local RPC working, and comes back by itself.
  */
 class RedisOutageTest {
-    private static int readyz(FerryServer node) throws Exception {
+    static int readyz(FerryServer node) throws Exception {
         return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(node.httpUri() + "/readyz")).build(),
                 HttpResponse.BodyHandlers.ofString()).statusCode();
     }
 
-    private static void awaitReadyz(FerryServer node, int status) throws Exception {
+    static void awaitReadyz(FerryServer node, int status) throws Exception {
         long deadline = System.nanoTime() + 15_000_000_000L;
         while (readyz(node) != status) {
             assertThat(System.nanoTime()).as("readyz never became " + status).isLessThan(deadline);

@@ -1,15 +1,13 @@
 package dev.ferry.redis;
 
+import static dev.ferry.redis.RedisOutageTest.awaitReadyz;
+import static dev.ferry.redis.RedisOutageTest.readyz;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.ferry.server.FerryServer;
 import dev.ferry.server.config.EngineConfig;
 import dev.ferry.server.testing.WsTestClient;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
@@ -21,19 +19,6 @@ import org.junit.jupiter.api.Test;
  */
 class RedisStallTest {
     private static final Duration TIMEOUT = Duration.ofMillis(500);
-
-    private static int readyz(FerryServer node) throws Exception {
-        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(node.httpUri() + "/readyz")).build(),
-                HttpResponse.BodyHandlers.ofString()).statusCode();
-    }
-
-    private static void awaitReadyz(FerryServer node, int status) throws Exception {
-        long deadline = System.nanoTime() + 10_000_000_000L;
-        while (readyz(node) != status) {
-            assertThat(System.nanoTime()).as("readyz never became " + status).isLessThan(deadline);
-            Thread.sleep(20);
-        }
-    }
 
     private static FerryServer nodeVia(RedisCluster cluster, CuttableProxy proxy) {
         EngineConfig viaProxy = cluster.config().engine().withRedis("redis://127.0.0.1:" + proxy.port(), cluster.prefix)

@@ -11,13 +11,17 @@ public final class OutcomeUnknownException extends RuntimeException {
         super(message, cause, false, false);
     }
 
+    /**
+     * What a client is told with {@code outcome_unknown}, naming where its publication id goes ({@code pub_id}, or
+     * the HTTP header).
+     */
+    public static String advice(String idName) {
+        return "the cluster backend did not answer in time: the publication may or may not have been made; retry "
+                + "with the same " + idName + " to publish it exactly once";
+    }
+
     /** Whether {@code failure} (as a stage reports it, possibly wrapped) left the outcome unknown. */
     public static boolean in(Throwable failure) {
-        for (Throwable t = failure; t != null; t = t.getCause()) {
-            if (t instanceof OutcomeUnknownException) {
-                return true;
-            }
-        }
-        return false;
+        return Causes.in(failure, OutcomeUnknownException.class);
     }
 }

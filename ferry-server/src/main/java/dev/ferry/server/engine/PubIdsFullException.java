@@ -12,11 +12,6 @@ public final class PubIdsFullException extends RuntimeException {
 
     /** Whether {@code failure} (as a stage reports it, possibly wrapped) is a refusal for lack of room. */
     public static boolean in(Throwable failure) {
-        for (Throwable t = failure; t != null; t = t.getCause()) {
-            if (t instanceof PubIdsFullException) {
-                return true;
-            }
-        }
-        return false;
+        return Causes.in(failure, PubIdsFullException.class);
     }
 }

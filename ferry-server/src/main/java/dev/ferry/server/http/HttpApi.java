@@ -79,7 +79,7 @@ final class HttpApi {
         }
         if (dev.ferry.server.engine.OutcomeUnknownException.in(failure)) {
             return HttpResponses.error(HttpResponseStatus.GATEWAY_TIMEOUT, ErrorCode.OUTCOME_UNKNOWN.wire(),
-                    dev.ferry.server.session.Session.OUTCOME_UNKNOWN_MESSAGE.replace("pub_id", PUB_ID_HEADER));
+                    dev.ferry.server.engine.OutcomeUnknownException.advice(PUB_ID_HEADER));
         }
         if (dev.ferry.server.engine.PubIdsFullException.in(failure)) {
             return HttpResponses.error(HttpResponseStatus.TOO_MANY_REQUESTS, ErrorCode.TOO_MANY_PUB_IDS.wire(),

@@ -365,7 +365,8 @@ public final class Session implements FrameCodec.Sink, Subscriber, Callee, Calle
             } else if (dev.ferry.server.engine.OutcomeUnknownException.in(failure)) {
                 inLoop(() -> {
                     log.debug("pub from {}: outcome unknown", remote, failure);
-                    sendError(p.id(), ErrorCode.OUTCOME_UNKNOWN, OUTCOME_UNKNOWN_MESSAGE);
+                    sendError(p.id(), ErrorCode.OUTCOME_UNKNOWN,
+                            dev.ferry.server.engine.OutcomeUnknownException.advice("pub_id"));
                 });
             } else if (dev.ferry.server.engine.PubIdsFullException.in(failure)) {
                 inLoop(() -> sendError(p.id(), ErrorCode.TOO_MANY_PUB_IDS, failure.getMessage()));
@@ -376,10 +377,6 @@ public final class Session implements FrameCodec.Sink, Subscriber, Callee, Calle
             }
         });
     }
-
-    /** The message of {@code outcome_unknown}: what the client can do about it. */
-    public static final String OUTCOME_UNKNOWN_MESSAGE = "the cluster backend did not answer in time: the publication "
-            + "may or may not have been made; retry with the same pub_id to publish it exactly once";
 
     private void call(Frame.Call c) {
         if (refused(c.id(), ErrorCode.BAD_PROCEDURE, Topics.checkProcedure(c.proc())) || denied(c.id(), Action.CALL, c.proc())) {
