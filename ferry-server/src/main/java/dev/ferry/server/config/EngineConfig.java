@@ -16,8 +16,9 @@ import java.util.List;
  *     the Redis engine's liveness probe waits for an answer before the node reports not ready
  * @param dedupWindow how long a publication id is remembered, so that a retry of the publication within it is
  *     recognised and not published again ({@code publish.dedup-window}, default 2m)
- * @param dedupMaxIds the most publication ids one node remembers with the memory engine; a publication with a new
- *     id beyond it is refused with {@code too_many_pub_ids} ({@code publish.dedup-max-ids}, default 100000)
+ * @param dedupMaxIds the most publication ids one node remembers with the memory engine (about 250 bytes each); a
+ *     publication with a new id beyond it is refused with {@code too_many_pub_ids} ({@code publish.dedup-max-ids},
+ *     default 100000)
  */
 public record EngineConfig(String engine, String redisUri, String redisPrefix, Duration redisTimeout,
                            Duration dedupWindow, int dedupMaxIds) {
