@@ -17,6 +17,25 @@ export const SUBPROTOCOL = 'ferry.v1';
 /** Most topic positions sent with one re-subscription (the server's default limit). */
 const MAX_SINCE = 1000;
 
+/**
+ * Errors after which an acknowledged publication is sent again with the same pub_id: its outcome is unknown
+ * (outcome_unknown, the connection lost), or it was not made for a passing reason (docs/protocol.md, "pub").
+ */
+const RETRIED_PUBLICATION = new Set(['outcome_unknown', 'unavailable', 'too_many_pub_ids', 'rate_limited', 'disconnected']);
+
+/**
+ * Tries of a `session` answered `unavailable` (0.1 s to 2 s apart, about 11 s in all) before the client subscribes
+ * with its own positions.
+ */
+const SESSION_TRIES = 10;
+
+/** 128 random bits as hex: a publication id no other publication has (docs/protocol.md, "pub"). */
+function newPubId() {
+  const b = new Uint8Array(16);
+  globalThis.crypto.getRandomValues(b);
+  return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+}
+
 /** An error answered by the server (or by this client: `disconnected`, `closed`), with its code. */
 export class FerryError extends Error {
   constructor(code, message, data) {
@@ -118,12 +137,14 @@ export class Ferry extends Emitter {
    * @param options.reconnect reconnect after an unexpected close (default true)
    * @param options.minDelay / options.maxDelay backoff bounds in ms (default 250 / 10000)
    * @param options.random source of jitter in [0, 1) (default Math.random)
+   * @param options.publishRetry how long (ms) an acknowledged publication is sent again, with its pub_id, while its
+   *     outcome is unknown (default 60000; 0: never); keep it below the server's publish.dedup-window (2 minutes)
    * @param options.connect connect right after construction (default true); otherwise call connect()
    */
   constructor(url, options = {}) {
     super();
     this.url = resolveWebSocketUrl(url, options.location || globalThis.location);
-    this.options = { reconnect: true, minDelay: 250, maxDelay: 10000, random: Math.random, ...options };
+    this.options = { reconnect: true, minDelay: 250, maxDelay: 10000, random: Math.random, publishRetry: 60000, ...options };
     this.transports = options.transports || defaultTransports(options);
     this.state = 'idle';
     this.transport = null;
@@ -219,16 +240,24 @@ export class Ferry extends Emitter {
     for (const s of this._subs.values()) s.confirmed = false;
     if (this._durable.size > 0 || this._sessionToken) {
       // Resume the session first: its durable subscriptions come back with what was published meanwhile.
+      // `unavailable`: the server could not look the session up (its store is unreachable), which says nothing of
+      // the session itself (docs/protocol.md §4.5): keep the token and ask again before subscribing with the
+      // client's own positions.
       const link = this._link;
       const frame = { type: 'session' };
       if (this._sessionToken) frame.token = this._sessionToken;
-      this._request(frame, 'session').then(
+      const resume = (attempt) => this._request(frame, 'session').then(
         (data) => { if (this._link === link) this._resubscribe(this._tookSession(data)); },
         (e) => {
+          if (e.code === 'unavailable' && attempt + 1 < SESSION_TRIES && this._link === link) {
+            setTimeout(() => { if (this._link === link) resume(attempt + 1); }, Math.min(2000, 100 * 2 ** attempt));
+            return;
+          }
           if (e.code === 'session_refused') this._sessionToken = undefined;
           if (this._link === link) this._resubscribe(new Set());
         },
       );
+      resume(0);
     } else {
       this._resubscribe(new Set());
     }
@@ -396,16 +425,34 @@ export class Ferry extends Emitter {
   }
 
   /**
-   * Publishes `data` (any JSON value, or a Uint8Array/ArrayBuffer as a binary payload) to a topic. With
-   * {ack: true} resolves with {topic, offset}; otherwise once handed to the connection.
+   * Publishes `data` (any JSON value, or a Uint8Array/ArrayBuffer as a binary payload) to a topic. Without ack,
+   * resolves once handed to the connection. With {ack: true}, publishes exactly once and resolves with
+   * {topic, epoch, offset}: the publication carries a pub_id (`pubId`, or a random one), and is sent again with it
+   * after outcome_unknown, unavailable, too_many_pub_ids, rate_limited or a lost connection, after a growing delay,
+   * until options.publishRetry ms have passed; the server publishes it once whatever the number of tries.
    */
-  async publish(topic, data, { ack = false, tags } = {}) {
-    await this._whenConnectedOrFail();
+  async publish(topic, data, { ack = false, tags, pubId } = {}) {
     const frame = { type: 'pub', topic, data: data === undefined ? null : data };
     if (tags !== undefined) frame.tags = tags;
-    if (ack) return this._request({ ...frame, ack: true }, 'pub', 'data');
-    this._send(frame, 'data');
-    return undefined;
+    if (!ack) {
+      await this._whenConnectedOrFail();
+      if (pubId !== undefined) frame.pub_id = pubId;
+      this._send(frame, 'data');
+      return undefined;
+    }
+    frame.ack = true;
+    frame.pub_id = pubId !== undefined ? pubId : newPubId();
+    const deadline = Date.now() + this.options.publishRetry;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this._whenConnectedOrFail();
+        return await this._request(frame, 'pub', 'data');
+      } catch (e) {
+        const delay = Math.min(2000, 100 * 2 ** Math.min(attempt, 5));
+        if (!RETRIED_PUBLICATION.has(e.code) || Date.now() + delay > deadline) throw e;
+        await new Promise((resolve) => setTimeout(resolve, delay));
+      }
+    }
   }
 
   /** Calls a procedure; resolves with its result, rejects with a FerryError (callee_error, call_timeout, ...). */

@@ -64,6 +64,11 @@ export interface FerryOptions extends BackoffOptions {
   connect?: boolean;
   /** The base for relative URLs (default: globalThis.location). */
   location?: { href: string } | string;
+  /**
+   * How long (ms) an acknowledged publication is sent again with its pub_id while its outcome is unknown (default
+   * 60000; 0: never). Keep it below the server's publish.dedup-window (2 minutes).
+   */
+  publishRetry?: number;
 }
 
 export interface Delivery {
@@ -173,8 +178,8 @@ export class Ferry extends Emitter {
   /** The token of the server-side session, once known. */
   readonly sessionToken: string | undefined;
   unsubscribe(pattern: string | Subscription, handler?: (data: Payload, delivery: Delivery) => void): Promise<void>;
-  publish(topic: string, data: Payload | ArrayBuffer, options?: { ack?: false; tags?: { [name: string]: string } }): Promise<undefined>;
-  publish(topic: string, data: Payload | ArrayBuffer, options: { ack: true; tags?: { [name: string]: string } }): Promise<{ topic: string; offset: number }>;
+  publish(topic: string, data: Payload | ArrayBuffer, options?: { ack?: false; tags?: { [name: string]: string }; pubId?: string }): Promise<undefined>;
+  publish(topic: string, data: Payload | ArrayBuffer, options: { ack: true; tags?: { [name: string]: string }; pubId?: string }): Promise<{ topic: string; epoch: string; offset: number }>;
   call<T = Payload>(proc: string, args?: Payload | ArrayBuffer, options?: { timeout?: number }): Promise<T>;
   register(proc: string, handler: (args: Payload, info: { proc: string }) => unknown): Promise<{ proc: string }>;
   unregister(proc: string): Promise<void>;

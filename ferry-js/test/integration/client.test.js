@@ -21,6 +21,7 @@ test('publish reaches subscribers of matching patterns, with topic and offset', 
   const ack = await b.publish('it.pub.x', { text: 'hi' }, { ack: true });
   assert.equal(ack.topic, 'it.pub.x');
   assert.equal(ack.offset, 1);
+  assert.match(ack.epoch, /^[0-9a-f]+$/);
   assert.deepEqual(await box.next(), [{ text: 'hi' }, 'it.pub.x', 'it.pub.*', 1]);
   await b.publish('it.pub.y', new Uint8Array([1, 2, 3]));
   const [bytes, topic] = await box.next();

@@ -150,3 +150,70 @@ test('durable subscriptions: the session is resumed first, restored patterns are
   assert.deepEqual(got, ['d.a:1', 'd.a:2']);
   f.close();
 });
+
+test('an acknowledged publication carries a pub_id, resolves with its epoch, and is retried with the same id', async () => {
+  const t = fakeTransport();
+  const f = new Ferry('ws://x/v1/ws', { transports: [t], minDelay: 1, maxDelay: 2 });
+  const ready = f.connect();
+  await tick();
+  t.last.hooks.onopen();
+  await ready;
+  const published = f.publish('a.b', 1, { ack: true });
+  await tick();
+  const first = t.last.sent.find((s) => s.type === 'pub');
+  assert.match(first.pub_id, /^[0-9a-f]{32}$/);
+  assert.equal(first.ack, true);
+  t.last.hooks.onmessage(JSON.stringify({ type: 'error', id: first.id, code: 'outcome_unknown', message: 'no answer' }));
+  // sent again after a delay, with the same id, until answered
+  let again;
+  const deadline = Date.now() + 5000;
+  while (!(again = t.last.sent.filter((s) => s.type === 'pub')[1])) {
+    assert.ok(Date.now() < deadline, 'the publication was not sent again');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  assert.equal(again.pub_id, first.pub_id);
+  t.last.hooks.onmessage(JSON.stringify({ type: 'result', id: again.id, data: { topic: 'a.b', epoch: 'e1', offset: 7 } }));
+  assert.deepEqual(await published, { topic: 'a.b', epoch: 'e1', offset: 7 });
+
+  const refused = f.publish('a.b', 2, { ack: true, pubId: 'mine-1' });
+  await tick();
+  const third = t.last.sent.filter((s) => s.type === 'pub')[2];
+  assert.equal(third.pub_id, 'mine-1');
+  t.last.hooks.onmessage(JSON.stringify({ type: 'error', id: third.id, code: 'forbidden', message: 'no' }));
+  await assert.rejects(refused, (e) => e instanceof FerryError && e.code === 'forbidden');
+  f.close();
+});
+
+test('a session answered unavailable is asked for again with the same token, not given up', async () => {
+  const t = fakeTransport();
+  const f = new Ferry('ws://x/v1/ws', { transports: [t], minDelay: 1, maxDelay: 2 });
+  const durable = f.subscribe('d.a', () => {}, { durable: true });
+  t.last.hooks.onopen();
+  const first = t.last.sent.find((s) => s.type === 'session');
+  t.last.hooks.onmessage(JSON.stringify({ type: 'result', id: first.id, data: { token: 'tok-1', resumed: false, reason: 'none', ttl: 300 } }));
+  await tick();
+  const sub = t.last.sent.find((s) => s.type === 'sub');
+  t.last.hooks.onmessage(JSON.stringify({ type: 'result', id: sub.id }));
+  await durable;
+
+  t.last.hooks.onclose({ code: 1006, reason: '' });
+  await new Promise((r) => setTimeout(r, 20));
+  t.last.hooks.onopen();
+  const lookup = t.last.sent.find((s) => s.type === 'session');
+  assert.equal(lookup.token, 'tok-1');
+  t.last.hooks.onmessage(JSON.stringify({ type: 'error', id: lookup.id, code: 'unavailable', message: 'store unreachable' }));
+  let again;
+  const deadline = Date.now() + 5000;
+  while (!(again = t.last.sent.filter((s) => s.type === 'session')[1])) {
+    assert.ok(Date.now() < deadline, 'the session was not asked for again');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  assert.equal(again.token, 'tok-1');
+  assert.equal(f.sessionToken, 'tok-1');
+  assert.equal(t.last.sent.filter((s) => s.type === 'sub').length, 0, 'nothing subscribed while the session may come back');
+  t.last.hooks.onmessage(JSON.stringify({ type: 'result', id: again.id, data: { token: 'tok-1', resumed: true, ttl: 300,
+    subscriptions: [{ topic: 'd.a', epoch: 'e', offset: 2, recovered: true }] } }));
+  await tick();
+  assert.equal(t.last.sent.filter((s) => s.type === 'sub').length, 0, 'the restored pattern is not subscribed again');
+  f.close();
+});

@@ -77,6 +77,8 @@ public final class FerryClient implements AutoCloseable {
     private final boolean reconnect;
     private final Duration connectTimeout;
     private final Duration requestTimeout;
+    /** How long {@link #publishAcked} keeps trying a publication whose outcome is unknown. */
+    private final Duration publishRetry;
     private final long maxQueuedBytes;
     private final ConnectionListener listener;
     private final HttpClient http;
@@ -134,6 +136,7 @@ public final class FerryClient implements AutoCloseable {
         this.reconnect = b.reconnect;
         this.connectTimeout = b.connectTimeout;
         this.requestTimeout = b.requestTimeout;
+        this.publishRetry = b.publishRetry;
         this.maxQueuedBytes = b.maxQueuedBytes;
         this.listener = b.listener;
         this.backoff = new Backoff(b.backoffMin, b.backoffMax);
@@ -415,6 +418,23 @@ public final class FerryClient implements AutoCloseable {
      * does not know the command (the client then subscribes again with its own positions, as without sessions).
      */
     private CompletableFuture<java.util.Set<String>> resumeSession(Connection c) {
+        CompletableFuture<java.util.Set<String>> out = new CompletableFuture<>();
+        resumeSession(c, 0, out);
+        return out;
+    }
+
+    /**
+     * Tries of a {@code session} answered {@code unavailable} (the session store is unreachable), 0.1 s to 2 s apart:
+     * about 11 s in all, long enough for a node to get its connection to Redis back after a restart.
+     */
+    private static final int SESSION_TRIES = 10;
+
+    /**
+     * One try of {@link #resumeSession(Connection)}. {@code unavailable} means the server could not look the session
+     * up (docs/protocol.md §4.5), not that it is gone: the token is kept and the lookup tried again, and after the
+     * last try the client subscribes with its own positions, keeping the token for the next connection.
+     */
+    private void resumeSession(Connection c, int attempt, CompletableFuture<java.util.Set<String>> out) {
         String token;
         List<Frame.Position> since = new ArrayList<>();
         synchronized (lock) {
@@ -425,12 +445,26 @@ public final class FerryClient implements AutoCloseable {
                 }
             }
         }
-        CompletableFuture<java.util.Set<String>> out = new CompletableFuture<>();
         request(c, id -> new Frame.Session(id, token, since.size() > MAX_SINCE ? since.subList(0, MAX_SINCE) : since),
                 requestTimeout).whenComplete((r, e) -> {
             java.util.Set<String> restored = new java.util.HashSet<>();
             if (e != null) {
                 FerryException f = asFerryException(e);
+                if ("unavailable".equals(f.code())) {
+                    if (attempt + 1 < SESSION_TRIES && !c.isClosed()) {
+                        try {
+                            timer.schedule(() -> resumeSession(c, attempt + 1, out), Math.min(2_000L, 100L << attempt),
+                                    TimeUnit.MILLISECONDS);
+                            return;
+                        } catch (RejectedExecutionException closed) {
+                            // closing: fall through
+                        }
+                    }
+                    log.info("session on {} could not be looked up (the server's session store is unreachable); "
+                            + "subscribing with own positions", uri);
+                    out.complete(restored);
+                    return;
+                }
                 if (!isTransient(f)) {
                     log.info("session on {} not resumed: {}: {}", uri, f.code(), f.getMessage());
                     synchronized (lock) {
@@ -465,7 +499,6 @@ public final class FerryClient implements AutoCloseable {
             }
             out.complete(restored);
         });
-        return out;
     }
 
     /** Keeps the session token of a {@code session} result; returns the result's data. */
@@ -702,7 +735,10 @@ public final class FerryClient implements AutoCloseable {
         return publish(topic, (Object) data);
     }
 
-    /** Publishes and waits for the server's acknowledgement; the future yields the publication's offset. */
+    /**
+     * Publishes and waits for the server's acknowledgement; the future yields the publication's offset. See
+     * {@link #publishAcked(String, Object, Map)}, which it is, and which also yields the epoch.
+     */
     public CompletableFuture<Long> publishAck(String topic, Object data) {
         return publishAck(topic, data, Map.of());
     }
@@ -712,16 +748,87 @@ public final class FerryClient implements AutoCloseable {
      * in docs/protocol.md §4.4) that subscription filters can match and subscribers receive in {@link Message#tags()}.
      */
     public CompletableFuture<Long> publishAck(String topic, Object data, Map<String, String> tags) {
+        return publishAcked(topic, data, tags).thenApply(Published::offset);
+    }
+
+    /** As {@link #publishAcked(String, Object, Map)}, without tags. */
+    public CompletableFuture<Published> publishAcked(String topic, Object data) {
+        return publishAcked(topic, data, Map.of());
+    }
+
+    /**
+     * Publishes exactly once and waits for the server's acknowledgement; the future yields where the publication
+     * stands (topic, epoch, offset). The publication carries a random {@code pub_id} of its own
+     * (docs/protocol.md, "pub"). When its outcome is not known for sure ({@code outcome_unknown}, the connection lost
+     * or not yet back, no answer within the request timeout) or it was not made for a passing reason
+     * ({@code unavailable}, {@code too_many_pub_ids}, a full send queue), it is sent again with the same id, after a
+     * growing delay, on whichever connection is current, until {@link Builder#publishRetry(Duration)} has passed: the
+     * server publishes it once whatever the number of tries, and answers every try with the same position. The
+     * future fails with the last error when the time is up, or at once for an error a retry cannot fix.
+     */
+    public CompletableFuture<Published> publishAcked(String topic, Object data, Map<String, String> tags) {
         try {
             checkTopic(topic);
             Payload payload = Json.toPayload(data);
             Map<String, String> t = Map.copyOf(tags);
-            return request(connected("publish"), id -> new Frame.Pub(id, topic, payload, true, t), requestTimeout)
-                    .thenApply(r -> Json.toNode(((Frame.Result) r).data()).path("offset").asLong());
+            String pubId = newPubId();
+            CompletableFuture<Published> result = new CompletableFuture<>();
+            publishOnce(topic, payload, t, pubId, System.nanoTime() + publishRetry.toNanos(), 0, result);
+            return result;
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);
         }
     }
+
+    /** One try of {@link #publishAcked}; {@code attempt} counts the tries before it. */
+    private void publishOnce(String topic, Payload payload, Map<String, String> tags, String pubId, long deadline,
+                             int attempt, CompletableFuture<Published> result) {
+        CompletableFuture<Frame> reply;
+        try {
+            reply = request(connected("publish"), id -> new Frame.Pub(id, topic, payload, true, tags, pubId), requestTimeout);
+        } catch (RuntimeException e) {
+            reply = CompletableFuture.failedFuture(e);
+        }
+        reply.whenComplete((r, e) -> {
+            if (e == null) {
+                JsonNode d = Json.toNode(((Frame.Result) r).data());
+                result.complete(new Published(d.path("topic").asText(topic), d.path("epoch").asText(null),
+                        d.path("offset").asLong()));
+                return;
+            }
+            FerryException f = asFerryException(e);
+            long delay = Math.min(2_000L, 100L << Math.min(attempt, 5));
+            if (!retriesPublication(f.code()) || System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(delay) - deadline > 0) {
+                result.completeExceptionally(f);
+                return;
+            }
+            log.debug("publication {} on {} sent again after {}: {}", pubId, topic, f.code(), f.getMessage());
+            try {
+                timer.schedule(() -> publishOnce(topic, payload, tags, pubId, deadline, attempt + 1, result),
+                        Backoff.jitter(delay), TimeUnit.MILLISECONDS);
+            } catch (RejectedExecutionException closed) {
+                result.completeExceptionally(f);
+            }
+        });
+    }
+
+    /** Whether a publication that failed with {@code code} may have been made, or may be made by trying again. */
+    private static boolean retriesPublication(String code) {
+        return switch (code) {
+            case "outcome_unknown", "unavailable", "too_many_pub_ids", "rate_limited", FerryException.CONNECTION_LOST,
+                    FerryException.NOT_CONNECTED, FerryException.REQUEST_TIMEOUT, FerryException.SEND_QUEUE_FULL -> true;
+            default -> false;
+        };
+    }
+
+    /** 128 random bits, base64url: an id no other publication has (docs/protocol.md, "pub"). */
+    private static String newPubId() {
+        byte[] b = new byte[16];
+        PUB_IDS.nextBytes(b);
+        return java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(b);
+    }
+
+    private static final java.security.SecureRandom PUB_IDS = new java.security.SecureRandom();
 
     private static void checkTopic(String topic) {
         String why = Topics.checkTopic(topic);
@@ -1456,6 +1563,7 @@ public final class FerryClient implements AutoCloseable {
         private Duration backoffMax = Duration.ofSeconds(30);
         private Duration connectTimeout = Duration.ofSeconds(10);
         private Duration requestTimeout = Duration.ofSeconds(30);
+        private Duration publishRetry = Duration.ofSeconds(60);
         private long maxQueuedBytes = 16L << 20;
         private ConnectionListener listener = new ConnectionListener() {
         };
@@ -1510,6 +1618,21 @@ public final class FerryClient implements AutoCloseable {
          */
         public Builder requestTimeout(Duration timeout) {
             this.requestTimeout = positive("requestTimeout", timeout);
+            return this;
+        }
+
+        /**
+         * How long an acknowledged publication ({@code publishAck}, {@code publishAcked}) is tried again, with the
+         * same publication id, while its outcome is unknown or it failed for a passing reason (default 60 s;
+         * {@link Duration#ZERO}: never). Keep it below the server's {@code publish.dedup-window} (default 2 minutes):
+         * within it the server recognises a retry and publishes nothing twice.
+         */
+        public Builder publishRetry(Duration retry) {
+            Objects.requireNonNull(retry, "publishRetry");
+            if (retry.isNegative()) {
+                throw new IllegalArgumentException("publishRetry: " + retry + " (expected: >= 0)");
+            }
+            this.publishRetry = retry;
             return this;
         }
 

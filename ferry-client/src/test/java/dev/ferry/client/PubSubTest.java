@@ -76,6 +76,20 @@ class PubSubTest {
     record Reading(String sensor, double value) {
     }
 
+    /** The acknowledgement names the epoch with the offset, as the subscribers' {@code msg} frames carry them. */
+    @Test
+    void publishAckedYieldsTheTopicEpochAndOffset() throws Exception {
+        try (dev.ferry.server.testing.WsTestClient raw = dev.ferry.server.testing.WsTestClient.connect(server.wsUri())) {
+            raw.send("{\"type\":\"sub\",\"id\":1,\"topic\":\"acked.t\"}");
+            raw.nextJson();
+            Published first = publisher.publishAcked("acked.t", 1).get(TIMEOUT_S, TimeUnit.SECONDS);
+            Published second = publisher.publishAcked("acked.t", 2, Map.of("k", "v")).get(TIMEOUT_S, TimeUnit.SECONDS);
+            JsonNode msg = raw.nextJson();
+            assertThat(first).isEqualTo(new Published("acked.t", msg.path("epoch").asText(), msg.path("offset").asLong()));
+            assertThat(second).isEqualTo(new Published("acked.t", first.epoch(), first.offset() + 1));
+        }
+    }
+
     @Test
     void dataConvertsToRecords() throws Exception {
         BlockingQueue<Message> inbox = new LinkedBlockingQueue<>();

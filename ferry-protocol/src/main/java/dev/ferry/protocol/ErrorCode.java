@@ -35,7 +35,12 @@ public enum ErrorCode {
     STATE_CONFLICT("state_conflict"),
     INVALID_PATCH("invalid_patch"),
     DOCUMENT_TOO_LARGE("document_too_large"),
-    TOO_MANY_TOPICS("too_many_topics");
+    /** A publication that would create one topic more than {@code limits.max-topics} allows: nothing was published. */
+    TOO_MANY_TOPICS("too_many_topics"),
+    /** A publication was handed to the cluster backend, which did not answer in time: it may or may not be published. */
+    OUTCOME_UNKNOWN("outcome_unknown"),
+    /** A {@code pub} with a {@code pub_id} while the node already remembers its cap of ids ({@code publish.dedup-max-ids}). */
+    TOO_MANY_PUB_IDS("too_many_pub_ids");
 
     private static final Map<String, ErrorCode> BY_WIRE = new HashMap<>();
 

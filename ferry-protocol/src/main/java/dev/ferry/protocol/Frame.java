@@ -87,15 +87,22 @@ public sealed interface Frame {
         }
     }
 
-    /** {@code tags} are the publication's tags (empty when it has none). */
-    record Pub(long id, String topic, Payload data, boolean ack, java.util.Map<String, String> tags)
+    /**
+     * {@code tags} are the publication's tags (empty when it has none); {@code pubId} is the client's publication
+     * id (null: none), by which a retry of the same publication is recognised (docs/protocol.md, "pub").
+     */
+    record Pub(long id, String topic, Payload data, boolean ack, java.util.Map<String, String> tags, String pubId)
             implements Command, WithPayload {
         public Pub {
             tags = tags == null ? java.util.Map.of() : java.util.Map.copyOf(tags);
         }
 
+        public Pub(long id, String topic, Payload data, boolean ack, java.util.Map<String, String> tags) {
+            this(id, topic, data, ack, tags, null);
+        }
+
         public Pub(long id, String topic, Payload data, boolean ack) {
-            this(id, topic, data, ack, null);
+            this(id, topic, data, ack, null, null);
         }
 
         public String type() {

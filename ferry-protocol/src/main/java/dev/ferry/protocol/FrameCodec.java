@@ -159,6 +159,7 @@ public final class FrameCodec {
         long ifVersion = -1;
         Payload merge;
         Payload patch;
+        String pubId;
 
         /** Back to what a new holder has (FrameCodecTest checks every field against one). */
         Fields clear() {
@@ -198,6 +199,7 @@ public final class FrameCodec {
             ifVersion = -1;
             merge = null;
             patch = null;
+            pubId = null;
             return this;
         }
     }
@@ -315,6 +317,7 @@ public final class FrameCodec {
                 case "if_version" -> f.ifVersion = nonNegative(p, t, name, f);
                 case "merge" -> f.merge = raw(p, buf, off);
                 case "patch" -> f.patch = raw(p, buf, off);
+                case "pub_id" -> f.pubId = pubId(p, t, f);
                 default -> p.skipChildren();
             }
         }
@@ -455,6 +458,16 @@ public final class FrameCodec {
         return p.getText();
     }
 
+    /** {@code pub_id}: a string of the grammar {@link PubIds#check} enforces. */
+    private static String pubId(JsonParser p, JsonToken t, Fields f) throws IOException, ProtocolException {
+        String id = string(p, t, "pub_id", f);
+        String why = PubIds.check(id);
+        if (why != null) {
+            throw new ProtocolException(ErrorCode.BAD_FRAME, "pub_id: " + why, f.id);
+        }
+        return id;
+    }
+
     private static boolean bool(JsonParser p, JsonToken t, String name, Fields f) throws ProtocolException {
         if (t == JsonToken.VALUE_TRUE) {
             return true;
@@ -519,7 +532,8 @@ public final class FrameCodec {
                 requireId(f);
                 return new Frame.Unsub(f.id, require(f.topic, "topic", f));
             case "pub":
-                return new Frame.Pub(f.id, require(f.topic, "topic", f), require(f.data, "data", f), f.ack, f.tags);
+                return new Frame.Pub(f.id, require(f.topic, "topic", f), require(f.data, "data", f), f.ack, f.tags,
+                        f.pubId);
             case "call":
                 requireId(f);
                 return new Frame.Call(f.id, require(f.proc, "proc", f), f.args == null ? Payload.NULL : f.args,
@@ -683,6 +697,9 @@ public final class FrameCodec {
             w.id(s.id()).str("topic", s.topic());
             if (s.ack()) {
                 w.raw(",\"ack\":true");
+            }
+            if (s.pubId() != null) {
+                w.str("pub_id", s.pubId());
             }
             w.tags(s.tags());
             payload = s.data();

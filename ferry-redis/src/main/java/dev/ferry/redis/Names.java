@@ -85,6 +85,14 @@ final class Names {
         return key("s:{" + topic + "}");
     }
 
+    /**
+     * A publication id of a topic (docs/protocol.md, "pub"): {@code epoch SP offset} of the publication made with
+     * it, for the dedup window. Tagged with the topic, so it lives in the slot of the topic's other keys.
+     */
+    byte[] pubId(String topic, String id) {
+        return key("p:{" + topic + "}:" + id);
+    }
+
     /** The channel on which a node receives calls and replies. */
     byte[] nodeChannel(String node) {
         return key("n:" + node);

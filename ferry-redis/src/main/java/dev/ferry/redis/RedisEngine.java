@@ -8,6 +8,8 @@ import dev.ferry.server.config.EngineConfig;
 import dev.ferry.server.config.HistoryConfig;
 import dev.ferry.server.engine.Engine;
 import dev.ferry.server.engine.Fanout;
+import dev.ferry.server.engine.OutcomeUnknownException;
+import dev.ferry.server.engine.Published;
 import dev.ferry.server.engine.RemoteProcedures;
 import dev.ferry.server.engine.TopicSnapshot;
 import dev.ferry.server.rpc.Caller;
@@ -93,6 +95,14 @@ public final class RedisEngine implements Engine, RemoteProcedures, dev.ferry.se
         }
     };
     private final AtomicBoolean interruptedSinceConnected = new AtomicBoolean();
+    /**
+     * Whether the last liveness PING went unanswered for {@code redis.timeout}: Redis is hung (paused, overloaded, a
+     * dead peer whose connection has not dropped). Until a PING is answered again the node is not ready and commands
+     * are refused without being sent. Written by the probe only.
+     */
+    private volatile boolean hung;
+    /** Whether a liveness PING is in flight; the probe sends one at a time. */
+    private final AtomicBoolean probing = new AtomicBoolean();
 
     private ClientResources resources;
     private AbstractRedisClient client;
@@ -198,6 +208,8 @@ public final class RedisEngine implements Engine, RemoteProcedures, dev.ferry.se
             throw new IllegalStateException("engine redis: cannot reach " + config.redisUri() + ": " + e.getMessage(), e);
         }
         executor.scheduleAtFixedRate(this::heartbeat, HEARTBEAT.toMillis(), HEARTBEAT.toMillis(), TimeUnit.MILLISECONDS);
+        long probeMs = Math.min(HEARTBEAT.toMillis(), config.redisTimeout().toMillis());
+        executor.scheduleAtFixedRate(this::probe, probeMs, probeMs, TimeUnit.MILLISECONDS);
         started = true;
         log.info("Redis engine: node {} on {} (prefix {})", node, config.redisUri(), config.redisPrefix());
     }
@@ -224,27 +236,91 @@ public final class RedisEngine implements Engine, RemoteProcedures, dev.ferry.se
 
     @Override
     public boolean ready() {
-        return started && !closed && connection.isOpen() && pubsub.isOpen();
+        return started && !closed && connection.isOpen() && pubsub.isOpen() && !hung;
+    }
+
+    /**
+     * The liveness probe: a PING on the command connection every second (every {@code redis.timeout} when shorter),
+     * one at a time, bounded by {@code redis.timeout} like every command. Unanswered in time: Redis is hung; answered:
+     * it is not. A PING refused because the connection is down changes nothing (the connection's state says so).
+     */
+    private void probe() {
+        if (closed || !connection.isOpen() || !probing.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            redis.ping().whenComplete((pong, e) -> {
+                probing.set(false);
+                if (e == null) {
+                    if (hung) {
+                        log.info("Redis answers again");
+                    }
+                    hung = false;
+                } else if (e instanceof io.lettuce.core.RedisCommandTimeoutException && !hung) {
+                    hung = true;
+                    log.warn("Redis did not answer a PING within {}: not ready, commands refused until it does",
+                            config.redisTimeout());
+                }
+            });
+        } catch (RuntimeException e) {
+            probing.set(false);
+        }
     }
 
     // ------------------------------------------------------------ publications
 
     @Override
-    public CompletionStage<Long> publish(String topic, Payload data) {
-        return publish(topic, data, Map.of());
-    }
-
-    @Override
-    public CompletionStage<Long> publish(String topic, Payload data, Map<String, String> tags) {
-        byte[][] keys = {names.meta(topic), names.stream(topic), names.topicChannel(topic)};
+    public CompletionStage<Published> publish(String topic, Payload data, Map<String, String> tags, String pubId) {
+        byte[][] keys = pubId == null ? new byte[][] {names.meta(topic), names.stream(topic), names.topicChannel(topic)}
+                : new byte[][] {names.meta(topic), names.stream(topic), names.topicChannel(topic), names.pubId(topic, pubId)};
         byte[] kind;
         try {
             kind = PublicationKind.encode(data, tags);
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);
         }
-        byte[][] args = {kind, data.bytes(), ascii(retained(topic)), ascii(history.limitsFor(topic).ttl().toMillis()), ascii(newEpoch())};
-        return eval(publishSha, Scripts.PUBLISH, keys, args).thenApply(r -> (Long) ((List<?>) r).get(0));
+        byte[] ttl = ascii(history.limitsFor(topic).ttl().toMillis());
+        byte[][] args = pubId == null ? new byte[][] {kind, data.bytes(), ascii(retained(topic)), ttl, ascii(newEpoch())}
+                : new byte[][] {kind, data.bytes(), ascii(retained(topic)), ttl, ascii(newEpoch()),
+                        ascii(config.dedupWindow().toMillis())};
+        return eval(publishSha, Scripts.PUBLISH, keys, args).handle((r, e) -> {
+            if (e == null) {
+                List<?> l = (List<?>) r;
+                return new Published(new String((byte[]) l.get(1), StandardCharsets.US_ASCII), (Long) l.get(0));
+            }
+            if (dev.ferry.server.engine.StateTopicException.in(e) || notSent(e)) {
+                throw e instanceof java.util.concurrent.CompletionException c ? c : new java.util.concurrent.CompletionException(e);
+            }
+            throw new OutcomeUnknownException("Redis did not answer the publication on " + topic, e);
+        });
+    }
+
+    /**
+     * Whether a failed command never ran in Redis: Lettuce refused to write it (not connected, closed, queue full),
+     * the liveness probe found Redis hung and it was not sent, or Redis answered with an error (it refuses a script
+     * before running it, and the publish script's own refusals come before its first write). A command that was
+     * written and got no answer (a timeout, the connection lost under it) may have run.
+     */
+    static boolean notSent(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof io.lettuce.core.RedisCommandExecutionException || t instanceof HungException) {
+                return true;
+            }
+            String m = t.getMessage();
+            if (t.getClass() == io.lettuce.core.RedisException.class && m != null
+                    && (m.startsWith("Currently not connected") || m.startsWith("Connection is closed")
+                    || m.startsWith("Request queue size exceeded") || m.startsWith("Command buffer size exceeded"))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** A command not sent because the liveness probe finds Redis hung. */
+    static final class HungException extends RuntimeException {
+        HungException() {
+            super("Redis does not answer (no PING answer within redis.timeout); the command was not sent", null, false, false);
+        }
     }
 
     /**
@@ -611,6 +687,9 @@ public final class RedisEngine implements Engine, RemoteProcedures, dev.ferry.se
     }
 
     private CompletableFuture<Object> eval(String sha, String script, ScriptOutputType type, byte[][] keys, byte[][] args) {
+        if (hung) {
+            return CompletableFuture.failedFuture(new HungException());
+        }
         CompletableFuture<Object> out = new CompletableFuture<>();
         try {
             redis.<Object>evalsha(sha, type, keys, args).whenComplete((r, e) -> {

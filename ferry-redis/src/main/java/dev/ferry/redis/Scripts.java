@@ -50,15 +50,26 @@ final class Scripts {
             """;
 
     /**
-     * Publish. KEYS: hash, stream, channel. ARGV: kind, data, history size (0: none), ttl ms, candidate epoch.
+     * Publish. KEYS: hash, stream, channel, and optionally the publication id's key. ARGV: kind, data, history size
+     * (0: none), ttl ms, candidate epoch, and with the id's key how long it lives (ms).
      * Refuses a topic that is a state channel (its hash holds a document) with the error {@code STATE_CHANNEL}.
-     * Assigns the next offset, appends to the stream (trimmed by count and age), publishes
-     * {@code epoch LF offset LF kind data} on the channel, and returns {offset, epoch}.
+     * When the id's key exists (a retry of a publication made within its window), publishes nothing and returns the
+     * {offset, epoch} the key holds. Otherwise assigns the next offset, appends to the stream (trimmed by count and
+     * age), publishes {@code epoch LF offset LF kind data} on the channel, sets the id's key to
+     * {@code epoch SP offset} (expiring after the window), and returns {offset, epoch}. Every refusal comes before
+     * the first write.
      */
     static final String PUBLISH = COMMON + """
-            local meta, stream, channel = KEYS[1], KEYS[2], KEYS[3]
+            local meta, stream, channel, pubid = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
             local size, ttl = tonumber(ARGV[3]), tonumber(ARGV[4])
             if redis.call('HEXISTS', meta, 'd') == 1 then return redis.error_reply('STATE_CHANNEL') end
+            if pubid then
+              local earlier = redis.call('GET', pubid)
+              if earlier then
+                local sep = string.find(earlier, ' ', 1, true)
+                return {tonumber(string.sub(earlier, sep + 1)), string.sub(earlier, 1, sep - 1)}
+              end
+            end
             local epoch, offset = position(meta, stream, size > 0, ARGV[5])
             offset = offset + 1
             redis.call('HSET', meta, 'o', offset)
@@ -68,6 +79,7 @@ final class Scripts {
               trim_age(stream, now, ttl)
             end
             redis.call('PUBLISH', channel, epoch .. '\\n' .. offset .. '\\n' .. ARGV[1] .. ARGV[2])
+            if pubid then redis.call('SET', pubid, epoch .. ' ' .. offset, 'PX', ARGV[6]) end
             return {offset, epoch}
             """;
 

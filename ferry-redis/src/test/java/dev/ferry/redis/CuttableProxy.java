@@ -10,12 +10,17 @@ import java.net.Socket;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
-/** A TCP relay on 127.0.0.1 to a target port that a test can cut (close everything) and open again. */
+/**
+ * A TCP relay on 127.0.0.1 to a target port that a test can cut (close everything) and open again, or stall (hold
+ * every byte, both ways, with the connections left open: a hung server as its clients see it) and resume.
+ */
 final class CuttableProxy implements AutoCloseable {
     private final int targetPort;
     private final List<Socket> sockets = new CopyOnWriteArrayList<>();
     private volatile ServerSocket server;
     private int port;
+    /** Guarded by this: while true, the pipes hold what they read until {@link #resume()}. */
+    private boolean stalled;
 
     CuttableProxy(int targetPort) throws IOException {
         this.targetPort = targetPort;
@@ -58,6 +63,7 @@ final class CuttableProxy implements AutoCloseable {
             try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
                 int n;
                 while ((n = in.read(b)) > 0) {
+                    awaitFlowing();
                     out.write(b, 0, n);
                     out.flush();
                 }
@@ -72,8 +78,32 @@ final class CuttableProxy implements AutoCloseable {
         t.start();
     }
 
+    /** Holds every byte read from now on, both ways, until {@link #resume()}; connections stay open. */
+    synchronized void stall() {
+        stalled = true;
+    }
+
+    /** Lets the held bytes and what follows through. */
+    synchronized void resume() {
+        stalled = false;
+        notifyAll();
+    }
+
+    private synchronized void awaitFlowing() throws IOException {
+        while (stalled) {
+            try {
+                wait();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while stalled", e);
+            }
+        }
+    }
+
     /** Stops accepting and closes every relayed connection. */
     synchronized void cut() {
+        stalled = false;
+        notifyAll();
         closeQuietly(server);
         for (Socket s : sockets) {
             closeQuietly(s);

@@ -17,12 +17,12 @@ import org.junit.jupiter.api.Test;
  * subscribers to recover (1013), keeps local RPC working, and comes back by itself.
  */
 class RedisOutageTest {
-    private static int readyz(FerryServer node) throws Exception {
+    static int readyz(FerryServer node) throws Exception {
         return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(node.httpUri() + "/readyz")).build(),
                 HttpResponse.BodyHandlers.ofString()).statusCode();
     }
 
-    private static void awaitReadyz(FerryServer node, int status) throws Exception {
+    static void awaitReadyz(FerryServer node, int status) throws Exception {
         long deadline = System.nanoTime() + 15_000_000_000L;
         while (readyz(node) != status) {
             assertThat(System.nanoTime()).as("readyz never became " + status).isLessThan(deadline);
@@ -66,6 +66,78 @@ class RedisOutageTest {
                 sub.nextJson();
                 pub.send("{\"type\":\"pub\",\"topic\":\"out.t\",\"data\":42}");
                 assertThat(sub.nextJson().path("data").asInt()).isEqualTo(42);
+            }
+        }
+    }
+
+    /**
+     * A session lookup that cannot reach Redis is {@code unavailable}, never {@code resumed:false} with a new
+     * token: the session still exists, and the client's retry once Redis is back resumes it.
+     */
+    @Test
+    void aSessionLookupThatCannotReachRedisIsUnavailableAndItsRetryResumes() throws Exception {
+        try (RedisCluster cluster = new RedisCluster(); CuttableProxy proxy = new CuttableProxy(6379)) {
+            EngineConfig viaProxy = cluster.config().engine().withRedis("redis://127.0.0.1:" + proxy.port(), cluster.prefix);
+            FerryServer node = cluster.start(cluster.config().withEngine(viaProxy));
+            FerryServer other = cluster.start();
+            String token;
+            try (WsTestClient first = WsTestClient.connect(other.webSocketUri())) {
+                first.send("{\"type\":\"sub\",\"id\":1,\"topic\":\"kept.t\",\"durable\":true}");
+                first.nextJson(n -> n.path("id").asInt() == 1);
+                first.send("{\"type\":\"session\",\"id\":2}");
+                token = first.nextJson(n -> n.path("id").asInt() == 2).path("data").path("token").asText();
+            }
+            try (WsTestClient again = WsTestClient.connect(node.webSocketUri())) {
+                proxy.cut();
+                awaitReadyz(node, 503);
+                again.send("{\"type\":\"session\",\"id\":3,\"token\":\"" + token + "\"}");
+                JsonNode lookup = again.nextJson(n -> n.path("id").asInt() == 3);
+                assertThat(lookup.path("type").asText()).as(lookup.toString()).isEqualTo("error");
+                assertThat(lookup.path("code").asText()).isEqualTo("unavailable");
+
+                proxy.open();
+                awaitReadyz(node, 200);
+                again.send("{\"type\":\"session\",\"id\":4,\"token\":\"" + token + "\"}");
+                JsonNode resumed = again.nextJson(n -> n.path("id").asInt() == 4);
+                assertThat(resumed.path("data").path("resumed").asBoolean()).as(resumed.toString()).isTrue();
+                assertThat(resumed.path("data").path("token").asText()).isEqualTo(token);
+            }
+        }
+    }
+
+    /**
+     * The Java client keeps its session token through an unreachable store: its node gone, it reconnects to a node
+     * that cannot reach Redis, is told {@code unavailable}, asks again, and resumes the session once Redis answers.
+     */
+    @Test
+    void theJavaClientKeepsItsSessionWhileTheStoreIsUnreachableAndResumesIt() throws Exception {
+        try (RedisCluster cluster = new RedisCluster(); CuttableProxy proxy = new CuttableProxy(6379)) {
+            FerryServer home = cluster.start();
+            EngineConfig viaProxy = cluster.config().engine().withRedis("redis://127.0.0.1:" + proxy.port(), cluster.prefix);
+            FerryServer spare = cluster.start(cluster.config().withEngine(viaProxy));
+            java.util.concurrent.BlockingQueue<dev.ferry.client.Message> got = new java.util.concurrent.LinkedBlockingQueue<>();
+            try (dev.ferry.client.FerryClient c = dev.ferry.client.FerryClient.builder().uri(home.webSocketUri())
+                    .failover(spare.webSocketUri()).backoff(java.time.Duration.ofMillis(50), java.time.Duration.ofMillis(200))
+                    .connect()) {
+                c.subscribeDurable("keep.c", got::add).get(10, java.util.concurrent.TimeUnit.SECONDS);
+                c.publishAck("keep.c", 1).get(10, java.util.concurrent.TimeUnit.SECONDS);
+                assertThat(got.poll(10, java.util.concurrent.TimeUnit.SECONDS)).isNotNull();
+                String token = c.sessionToken().orElseThrow();
+
+                proxy.cut();
+                awaitReadyz(spare, 503);
+                home.close(); // the client fails over to the node that cannot reach Redis
+                long deadline = System.nanoTime() + 15_000_000_000L;
+                while (spare.metrics().openSessions() == 0) {
+                    assertThat(System.nanoTime()).as("the client never reached the spare node").isLessThan(deadline);
+                    Thread.sleep(20);
+                }
+                proxy.open();
+                while (c.sessionsResumed() == 0) {
+                    assertThat(System.nanoTime()).as("the session was not resumed").isLessThan(deadline);
+                    Thread.sleep(20);
+                }
+                assertThat(c.sessionToken()).contains(token);
             }
         }
     }

@@ -272,7 +272,8 @@ public final class FerryServer implements AutoCloseable {
     private static Engine createEngine(FerryConfig config) {
         String name = config.engine().engine();
         if (name.equals("memory")) {
-            return new MemoryEngine(config.history(), config.limits().maxTopics(), java.time.Clock.systemUTC());
+            return new MemoryEngine(config.history(), config.limits().maxTopics(), java.time.Clock.systemUTC(),
+                    new dev.ferry.server.engine.RecentPubIds(config.engine().dedupWindow(), config.engine().dedupMaxIds()));
         }
         for (EngineProvider p : ServiceLoader.load(EngineProvider.class, FerryServer.class.getClassLoader())) {
             if (p.name().equals(name)) {

@@ -45,6 +45,7 @@ public final class ConfigLoader {
             "tls.cert", "tls.key", "tls.redirect-http", "tls.reload-interval",
             "tunnel.max-frame-bytes", "tunnel.idle-ping", "tunnel.connect-timeout",
             "engine", "redis.uri", "redis.prefix", "redis.timeout",
+            "publish.dedup-window", "publish.dedup-max-ids",
             "sse.heartbeat-interval", "sse.max-topics", "sse.outbound-queue-bytes", "sse.session-timeout",
             "auth.anonymous", "auth.cookie", "auth.query-param", "auth.clock-skew", "auth.grants-claim", "auth.rules",
             "limits.publish-rate", "limits.publish-burst", "limits.call-rate", "limits.call-burst",
@@ -281,7 +282,9 @@ public final class ConfigLoader {
                 str("engine", d.engine().engine()).trim(),
                 str("redis.uri", d.engine().redisUri()).trim(),
                 str("redis.prefix", d.engine().redisPrefix()).trim(),
-                duration("redis.timeout", d.engine().redisTimeout()));
+                duration("redis.timeout", d.engine().redisTimeout()),
+                duration("publish.dedup-window", d.engine().dedupWindow()),
+                integer("publish.dedup-max-ids", d.engine().dedupMaxIds()));
         SseConfig sse = new SseConfig(
                 duration("sse.heartbeat-interval", d.sse().heartbeatInterval()),
                 integer("sse.max-topics", d.sse().maxTopics()),

@@ -12,12 +12,24 @@ import java.util.List;
  *     named by {@code redis-cluster://} (or {@code rediss-cluster://}) followed by seed nodes {@code host:port,...}
  * @param redisPrefix prefix of every Redis key and channel Ferry uses, so several clusters can share one Redis
  *     (default {@code ferry}); letters, digits, {@code _ - . :} only
- * @param redisTimeout how long a Redis command may take before the operation fails (default 5s)
+ * @param redisTimeout how long a Redis command may take before the operation fails (default 5s); also how long
+ *     the Redis engine's liveness probe waits for an answer before the node reports not ready
+ * @param dedupWindow how long a publication id is remembered, so that a retry of the publication within it is
+ *     recognised and not published again ({@code publish.dedup-window}, default 2m)
+ * @param dedupMaxIds the most publication ids one node remembers with the memory engine (about 250 bytes each); a
+ *     publication with a new id beyond it is refused with {@code too_many_pub_ids} ({@code publish.dedup-max-ids},
+ *     default 100000)
  */
-public record EngineConfig(String engine, String redisUri, String redisPrefix, Duration redisTimeout) {
+public record EngineConfig(String engine, String redisUri, String redisPrefix, Duration redisTimeout,
+                           Duration dedupWindow, int dedupMaxIds) {
     public static final List<String> ENGINES = List.of("memory", "redis");
     public static final EngineConfig DEFAULT = new EngineConfig("memory", "redis://127.0.0.1:6379", "ferry",
-            Duration.ofSeconds(5));
+            Duration.ofSeconds(5), Duration.ofMinutes(2), 100_000);
+
+    /** An engine configuration with the default publication id window and cap. */
+    public EngineConfig(String engine, String redisUri, String redisPrefix, Duration redisTimeout) {
+        this(engine, redisUri, redisPrefix, redisTimeout, DEFAULT.dedupWindow, DEFAULT.dedupMaxIds);
+    }
 
     public EngineConfig {
         Checks.notNull("engine", engine);
@@ -35,13 +47,23 @@ public record EngineConfig(String engine, String redisUri, String redisPrefix, D
                     + "\" (expected: 1 to 64 letters, digits, '_', '-', '.' or ':')");
         }
         Checks.positive("redis.timeout", redisTimeout);
+        Checks.positive("publish.dedup-window", dedupWindow);
+        Checks.positive("publish.dedup-max-ids", dedupMaxIds);
     }
 
     public EngineConfig withEngine(String e) {
-        return new EngineConfig(e, redisUri, redisPrefix, redisTimeout);
+        return new EngineConfig(e, redisUri, redisPrefix, redisTimeout, dedupWindow, dedupMaxIds);
     }
 
     public EngineConfig withRedis(String uri, String prefix) {
-        return new EngineConfig(engine, uri, prefix, redisTimeout);
+        return new EngineConfig(engine, uri, prefix, redisTimeout, dedupWindow, dedupMaxIds);
+    }
+
+    public EngineConfig withRedisTimeout(Duration timeout) {
+        return new EngineConfig(engine, redisUri, redisPrefix, timeout, dedupWindow, dedupMaxIds);
+    }
+
+    public EngineConfig withDedup(Duration window, int maxIds) {
+        return new EngineConfig(engine, redisUri, redisPrefix, redisTimeout, window, maxIds);
     }
 }

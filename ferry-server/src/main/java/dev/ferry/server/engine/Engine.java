@@ -31,19 +31,29 @@ public interface Engine extends AutoCloseable {
     String name();
 
     /** Publishes to a valid concrete topic; completes with the offset it was given. */
-    CompletionStage<Long> publish(String topic, Payload data);
+    default CompletionStage<Long> publish(String topic, Payload data) {
+        return publish(topic, data, java.util.Map.of(), null).thenApply(Published::offset);
+    }
+
+    /** Publishes with tags (see {@link #publish(String, Payload, java.util.Map, String)}); completes with the offset. */
+    default CompletionStage<Long> publish(String topic, Payload data, java.util.Map<String, String> tags) {
+        return publish(topic, data, tags, null).thenApply(Published::offset);
+    }
 
     /**
-     * Publishes with tags, which travel with the publication to subscribers and into history. An engine that
-     * cannot carry tags fails a publication that has some with {@link UnsupportedOperationException}.
+     * Publishes to a valid concrete topic, with tags (empty: none), which travel with the publication to subscribers
+     * and into history; completes with the epoch and offset the publication was given.
+     *
+     * <p>{@code pubId} (null: none) is the client's publication id (valid as {@link dev.ferry.protocol.PubIds}
+     * checks it): when a publication of {@code topic} with the same id was made within the dedup window, nothing is
+     * published and the stage completes with that publication's epoch and offset.
+     *
+     * <p>Failures: {@link OutcomeUnknownException} when the publication went to the backend and no answer came (it
+     * may have been made); {@link PubIdsFullException} when there is no room to remember one more id;
+     * {@link StateTopicException} for a state channel; {@link UnsupportedOperationException} for tags the engine
+     * cannot carry. Any other failure means nothing was published.
      */
-    default CompletionStage<Long> publish(String topic, Payload data, java.util.Map<String, String> tags) {
-        if (tags.isEmpty()) {
-            return publish(topic, data);
-        }
-        return java.util.concurrent.CompletableFuture.failedFuture(
-                new UnsupportedOperationException("the " + name() + " engine does not carry tags"));
-    }
+    CompletionStage<Published> publish(String topic, Payload data, java.util.Map<String, String> tags, String pubId);
 
     /**
      * This node has local subscribers of {@code pattern} (called once per pattern, when the first appears).

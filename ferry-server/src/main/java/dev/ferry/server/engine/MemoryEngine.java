@@ -3,6 +3,7 @@ package dev.ferry.server.engine;
 import dev.ferry.protocol.Frame;
 import dev.ferry.protocol.Payload;
 import dev.ferry.protocol.Topics;
+import dev.ferry.server.config.EngineConfig;
 import dev.ferry.server.config.HistoryConfig;
 import dev.ferry.server.rpc.Rpc;
 import java.time.Clock;
@@ -47,6 +48,8 @@ public final class MemoryEngine implements Engine, StateStore {
     private final AtomicInteger held = new AtomicInteger();
     private final LongAdder refused = new LongAdder();
     private final LongAdder freed = new LongAdder();
+    /** Publication ids of the node, kept apart from the topics so that freeing a topic keeps its retries safe. */
+    private final RecentPubIds pubIds;
     private volatile Fanout fanout;
 
     /** An engine with the default topic limit ({@link #defaultMaxTopics()}) and the system clock. */
@@ -56,15 +59,22 @@ public final class MemoryEngine implements Engine, StateStore {
 
     /**
      * An engine holding at most {@code maxTopics} topics (0: {@link #defaultMaxTopics()}), stamping and expiring
-     * publications by {@code clock}.
+     * publications by {@code clock}, with the default publication-id window.
      */
     public MemoryEngine(HistoryConfig history, int maxTopics, Clock clock) {
+        this(history, maxTopics, clock,
+                new RecentPubIds(EngineConfig.DEFAULT.dedupWindow(), EngineConfig.DEFAULT.dedupMaxIds()));
+    }
+
+    /** As {@link #MemoryEngine(HistoryConfig, int, Clock)}, recognising retried publications by the ids {@code pubIds} remembers. */
+    public MemoryEngine(HistoryConfig history, int maxTopics, Clock clock, RecentPubIds pubIds) {
         if (maxTopics < 0) {
             throw new IllegalArgumentException("maxTopics: " + maxTopics + " (expected: >= 0)");
         }
         this.history = history;
         this.maxTopics = maxTopics == 0 ? defaultMaxTopics() : maxTopics;
         this.clock = clock;
+        this.pubIds = pubIds;
     }
 
     /** The topic limit when none is configured: one topic per {@value #HEAP_PER_TOPIC} bytes of the maximum heap. */
@@ -104,12 +114,7 @@ public final class MemoryEngine implements Engine, StateStore {
     }
 
     @Override
-    public CompletionStage<Long> publish(String topic, Payload data) {
-        return publish(topic, data, java.util.Map.of());
-    }
-
-    @Override
-    public CompletionStage<Long> publish(String topic, Payload data, java.util.Map<String, String> tags) {
+    public CompletionStage<Published> publish(String topic, Payload data, java.util.Map<String, String> tags, String pubId) {
         TopicState state = lock(topic, true);
         if (state == null) {
             return CompletableFuture.failedFuture(new TooManyTopicsException(maxTopics));
@@ -118,7 +123,20 @@ public final class MemoryEngine implements Engine, StateStore {
             if (state.document != null) {
                 return CompletableFuture.failedFuture(new StateTopicException(topic));
             }
-            return CompletableFuture.completedFuture(append(topic, state, data, tags));
+            if (pubId == null) {
+                return CompletableFuture.completedFuture(new Published(state.epoch, append(topic, state, data, tags)));
+            }
+            // under the topic's lock: a retry racing its original sees it made, or makes it itself
+            Published earlier = pubIds.get(topic, pubId);
+            if (earlier != null) {
+                return CompletableFuture.completedFuture(earlier);
+            }
+            pubIds.checkRoom();
+            Published made = new Published(state.epoch, append(topic, state, data, tags));
+            pubIds.put(topic, pubId, made);
+            return CompletableFuture.completedFuture(made);
+        } catch (PubIdsFullException e) {
+            return CompletableFuture.failedFuture(e);
         } finally {
             state.lock.unlock();
         }

@@ -9,11 +9,6 @@ public final class StateTopicException extends RuntimeException {
 
     /** Whether {@code failure} (as a stage reports it, possibly wrapped) is a refused plain publication. */
     public static boolean in(Throwable failure) {
-        for (Throwable t = failure; t != null; t = t.getCause()) {
-            if (t instanceof StateTopicException) {
-                return true;
-            }
-        }
-        return false;
+        return Causes.in(failure, StateTopicException.class);
     }
 }

@@ -13,11 +13,6 @@ public final class TooManyTopicsException extends RuntimeException {
 
     /** The refusal behind {@code failure} (as a stage reports it, possibly wrapped), or null when it is another fault. */
     public static TooManyTopicsException in(Throwable failure) {
-        for (Throwable t = failure; t != null; t = t.getCause()) {
-            if (t instanceof TooManyTopicsException refusal) {
-                return refusal;
-            }
-        }
-        return null;
+        return Causes.find(failure, TooManyTopicsException.class);
     }
 }

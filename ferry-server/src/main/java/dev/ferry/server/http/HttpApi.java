@@ -53,31 +53,48 @@ final class HttpApi {
         if (admitted(ctx, req, keepAlive, Action.PUBLISH, topic, Topics.checkTopic(topic), ErrorCode.BAD_TOPIC) == null) {
             return;
         }
+        String pubId = req.headers().get(PUB_ID_HEADER);
+        String badPubId = pubId == null ? null : dev.ferry.protocol.PubIds.check(pubId);
+        if (badPubId != null) {
+            HttpResponses.send(ctx, keepAlive, HttpResponses.error(HttpResponseStatus.BAD_REQUEST, "bad_request",
+                    PUB_ID_HEADER + ": " + badPubId));
+            return;
+        }
         Payload payload = payload(ctx, req, keepAlive);
         if (payload == null) {
             return;
         }
         ctx.channel().attr(ServerContext.HTTP_BUSY).set(Boolean.TRUE);
-        server.hub().publish(topic, payload).whenComplete((offset, failure) -> ctx.executor().execute(() -> {
-            if (dev.ferry.server.engine.StateTopicException.in(failure)) {
-                answer(ctx, keepAlive, HttpResponses.error(HttpResponseStatus.CONFLICT, ErrorCode.STATE_CHANNEL.wire(),
-                        failure.getMessage()));
-                return;
-            }
-            var full = dev.ferry.server.engine.TooManyTopicsException.in(failure);
-            if (full != null) {
-                answer(ctx, keepAlive, HttpResponses.error(HttpResponseStatus.SERVICE_UNAVAILABLE,
-                        ErrorCode.TOO_MANY_TOPICS.wire(), full.getMessage()));
-                return;
-            }
-            if (failure != null) {
-                answer(ctx, keepAlive, unavailable());
-                return;
-            }
-            String body = "{\"topic\":" + new String(dev.ferry.protocol.FrameCodec.quote(topic), StandardCharsets.UTF_8)
-                    + ",\"offset\":" + offset + "}";
-            answer(ctx, keepAlive, HttpResponses.json(HttpResponseStatus.OK, body.getBytes(StandardCharsets.UTF_8)));
-        }));
+        server.hub().publish(topic, payload, java.util.Map.of(), pubId).whenComplete((published, failure) ->
+                ctx.executor().execute(() -> answer(ctx, keepAlive, published(topic, published, failure))));
+    }
+
+    /** The header carrying the client's publication id of {@code POST /v1/publish} (docs/http-api.md). */
+    static final String PUB_ID_HEADER = "Ferry-Pub-Id";
+
+    /** The answer to a publication: where it stands, or why it was not (or may not have been) made. */
+    private static FullHttpResponse published(String topic, dev.ferry.server.engine.Published published, Throwable failure) {
+        if (dev.ferry.server.engine.StateTopicException.in(failure)) {
+            return HttpResponses.error(HttpResponseStatus.CONFLICT, ErrorCode.STATE_CHANNEL.wire(), failure.getMessage());
+        }
+        if (dev.ferry.server.engine.OutcomeUnknownException.in(failure)) {
+            return HttpResponses.error(HttpResponseStatus.GATEWAY_TIMEOUT, ErrorCode.OUTCOME_UNKNOWN.wire(),
+                    dev.ferry.server.engine.OutcomeUnknownException.advice(PUB_ID_HEADER));
+        }
+        var full = dev.ferry.server.engine.TooManyTopicsException.in(failure);
+        if (full != null) {
+            return HttpResponses.error(HttpResponseStatus.SERVICE_UNAVAILABLE, ErrorCode.TOO_MANY_TOPICS.wire(),
+                    full.getMessage());
+        }
+        if (dev.ferry.server.engine.PubIdsFullException.in(failure)) {
+            return HttpResponses.error(HttpResponseStatus.TOO_MANY_REQUESTS, ErrorCode.TOO_MANY_PUB_IDS.wire(),
+                    failure.getMessage());
+        }
+        if (failure != null) {
+            return unavailable();
+        }
+        return HttpResponses.json(HttpResponseStatus.OK,
+                dev.ferry.server.hub.HistoryJson.published(topic, published).bytes());
     }
 
     /** Readiness: 200 while the node serves and its engine can reach its backend, 503 otherwise. */

@@ -51,6 +51,32 @@ public final class HistoryJson {
         });
     }
 
+    /**
+     * {@code {"topic", "epoch", "offset"}}: where a publication stands, the acknowledgement of {@code pub} and the
+     * answer of {@code POST /v1/publish}. Written by hand: it is on the path of every acknowledged publication.
+     */
+    public static Payload published(String topic, dev.ferry.server.engine.Published p) {
+        byte[] t = dev.ferry.protocol.FrameCodec.quote(topic);
+        byte[] e = dev.ferry.protocol.FrameCodec.quote(p.epoch());
+        String offset = Long.toString(p.offset());
+        byte[] out = new byte[9 + t.length + 9 + e.length + 10 + offset.length() + 1];
+        int i = put(out, 0, "{\"topic\":");
+        System.arraycopy(t, 0, out, i, t.length);
+        i = put(out, i + t.length, ",\"epoch\":");
+        System.arraycopy(e, 0, out, i, e.length);
+        i = put(out, i + e.length, ",\"offset\":");
+        i = put(out, i, offset);
+        out[i] = '}';
+        return Payload.json(out);
+    }
+
+    private static int put(byte[] out, int at, String ascii) {
+        for (int k = 0; k < ascii.length(); k++) {
+            out[at + k] = (byte) ascii.charAt(k);
+        }
+        return at + ascii.length();
+    }
+
     /** {@code {"topic", "epoch"?, "offset", "recovered"}}: the reply to {@code sub} of a concrete topic with since. */
     public static Payload recovery(Hub.Recovery r) {
         return object(g -> {

@@ -478,6 +478,18 @@ public final class Hub implements Fanout {
     }
 
     /**
+     * Publishes with tags and a client's publication id (null: none); completes with the publication's epoch and
+     * offset. See {@link Engine#publish(String, Payload, Map, String)}.
+     */
+    public CompletionStage<dev.ferry.server.engine.Published> publish(String topic, Payload data, Map<String, String> tags,
+                                                                      String pubId) {
+        if (stateTopics.test(topic)) {
+            return CompletableFuture.failedFuture(new dev.ferry.server.engine.StateTopicException(topic));
+        }
+        return engine.publish(topic, data, tags, pubId);
+    }
+
+    /**
      * Names the topics that are state channels by configuration (docs/protocol.md §4.6): plain publications to them
      * fail with {@link dev.ferry.server.engine.StateTopicException} (the engine refuses those to channels created
      * on write). Set once, when the server starts.

@@ -366,7 +366,7 @@ public final class Session implements FrameCodec.Sink, Subscriber, Callee, Calle
                 || rateLimited(p.id(), publishRate, "publish", "limits.publish-rate")) {
             return;
         }
-        context.hub().publish(p.topic(), p.data(), p.tags()).whenComplete((offset, failure) -> {
+        context.hub().publish(p.topic(), p.data(), p.tags(), p.pubId()).whenComplete((published, failure) -> {
             if (failure instanceof UnsupportedOperationException) {
                 inLoop(() -> sendError(p.id(), ErrorCode.BAD_TAGS, failure.getMessage()));
             } else if (dev.ferry.server.engine.StateTopicException.in(failure)) {
@@ -374,11 +374,18 @@ public final class Session implements FrameCodec.Sink, Subscriber, Callee, Calle
             } else if (dev.ferry.server.engine.TooManyTopicsException.in(failure) != null) {
                 String why = dev.ferry.server.engine.TooManyTopicsException.in(failure).getMessage();
                 inLoop(() -> sendError(p.id(), ErrorCode.TOO_MANY_TOPICS, why));
+            } else if (dev.ferry.server.engine.OutcomeUnknownException.in(failure)) {
+                inLoop(() -> {
+                    log.debug("pub from {}: outcome unknown", remote, failure);
+                    sendError(p.id(), ErrorCode.OUTCOME_UNKNOWN,
+                            dev.ferry.server.engine.OutcomeUnknownException.advice("pub_id"));
+                });
+            } else if (dev.ferry.server.engine.PubIdsFullException.in(failure)) {
+                inLoop(() -> sendError(p.id(), ErrorCode.TOO_MANY_PUB_IDS, failure.getMessage()));
             } else if (failure != null) {
                 inLoop(() -> engineFailed(p.id(), "pub", failure));
             } else if (p.ack()) {
-                inLoop(() -> out.send(new Frame.Result(p.id(), Payload.json(("{\"topic\":" + quoted(p.topic())
-                        + ",\"offset\":" + offset + "}").getBytes(StandardCharsets.UTF_8)))));
+                inLoop(() -> out.send(new Frame.Result(p.id(), HistoryJson.published(p.topic(), published))));
             }
         });
     }
@@ -791,11 +798,15 @@ public final class Session implements FrameCodec.Sink, Subscriber, Callee, Calle
             session(c, restorePending ? resumable : null, openingReason);
             return;
         }
+        String cookieToken = openingToken;
         openingToken = null;
         sessions.findAnywhere(token, identity()).whenComplete((l, failure) -> inLoop(() -> {
             if (failure != null) {
-                log.warn("session lookup failed: {}", failure.toString());
-                session(c, null, ResumableSessions.Outcome.EXPIRED);
+                // the session may well exist: the client retries, and the cookie's token stays for that retry
+                log.debug("session lookup from {} failed: {}", remote, failure.toString());
+                openingToken = cookieToken;
+                sendError(c.id(), ErrorCode.UNAVAILABLE, "the session store (cluster backend) cannot be reached to look "
+                        + "this session up; try again");
             } else if (l.outcome() == ResumableSessions.Outcome.REFUSED) {
                 sendError(c.id(), ErrorCode.SESSION_REFUSED, "this session token is not valid for this connection: "
                         + "forged, altered, or issued to another identity than " + identity().describe());

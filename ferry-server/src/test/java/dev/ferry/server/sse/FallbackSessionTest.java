@@ -119,6 +119,21 @@ class FallbackSessionTest {
         }
     }
 
+    /** The fallback session acknowledges a publication as ferry.v1 does: topic, epoch and offset (§4.1). */
+    @Test
+    void aPublicationAckCarriesTheEpochOfTheDeliveredMessage() throws Exception {
+        try (Fallback f = new Fallback(); WsTestClient ws = WsTestClient.connect(server.wsUri())) {
+            ws.send("{\"type\":\"sub\",\"id\":1,\"topic\":\"fbepoch.a\"}");
+            ws.nextJson();
+            f.send("{\"type\":\"pub\",\"id\":7,\"ack\":true,\"topic\":\"fbepoch.a\",\"data\":1}");
+            JsonNode ack = f.next();
+            JsonNode msg = ws.nextJson();
+            assertThat(ack.path("id").asInt()).isEqualTo(7);
+            assertThat(ack.path("data").path("epoch").asText()).isNotEmpty().isEqualTo(msg.path("epoch").asText());
+            assertThat(ack.path("data").path("offset").asLong()).isEqualTo(msg.path("offset").asLong());
+        }
+    }
+
     private static byte[] concat(String header, byte[] payload) {
         byte[] h = header.getBytes(java.nio.charset.StandardCharsets.UTF_8);
         byte[] out = new byte[h.length + payload.length];

@@ -20,9 +20,11 @@ class PubSubTest {
             sub.send("{\"type\":\"sub\",\"id\":1,\"topic\":\"chat.*\"}");
             assertThat(sub.nextJson().toString()).isEqualTo("{\"type\":\"result\",\"id\":1,\"data\":{\"topic\":\"chat.*\"}}");
             pub.send("{\"type\":\"pub\",\"id\":5,\"ack\":true,\"topic\":\"chat.room1\",\"data\":{\"text\":\"hi\"}}");
-            assertThat(pub.nextJson().toString()).isEqualTo("{\"type\":\"result\",\"id\":5,\"data\":{\"topic\":\"chat.room1\",\"offset\":1}}");
+            JsonNode ack = pub.nextJson();
             JsonNode msg = sub.nextJson();
             assertThat(msg.toString()).matches("\\{\"type\":\"msg\",\"topic\":\"chat.room1\",\"offset\":1,\"epoch\":\"[0-9a-f]+\",\"data\":\\{\"text\":\"hi\"}}");
+            assertThat(ack.toString()).isEqualTo("{\"type\":\"result\",\"id\":5,\"data\":{\"topic\":\"chat.room1\",\"epoch\":\""
+                    + msg.path("epoch").asText() + "\",\"offset\":1}}");
         }
     }
 
