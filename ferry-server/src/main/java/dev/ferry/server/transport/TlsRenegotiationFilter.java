@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.ssl.SslHandler;
+import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,7 +39,7 @@ final class TlsRenegotiationFilter extends ChannelInboundHandlerAdapter {
         REFUSED
     }
 
-    private final SslHandler tls;
+    private final BooleanSupplier handshakeDone;
 
     // event loop only
     private State state = State.HEADER;
@@ -46,8 +47,14 @@ final class TlsRenegotiationFilter extends ChannelInboundHandlerAdapter {
     private int length;
     private int fragmentLeft;
 
+    /** In front of {@code tls}. */
     TlsRenegotiationFilter(SslHandler tls) {
-        this.tls = tls;
+        this(() -> tls.handshakeFuture().isSuccess());
+    }
+
+    /** {@code handshakeDone}: whether the handler behind has completed the handshake, with what it received so far. */
+    TlsRenegotiationFilter(BooleanSupplier handshakeDone) {
+        this.handshakeDone = handshakeDone;
     }
 
     @Override
@@ -79,7 +86,7 @@ final class TlsRenegotiationFilter extends ChannelInboundHandlerAdapter {
                     ctx.fireChannelRead(in.retainedSlice(from, pos - from));
                     from = pos;
                 }
-                if (tls.handshakeFuture().isSuccess()) {
+                if (handshakeDone.getAsBoolean()) {
                     in.release();
                     refuse(ctx);
                     return;
