@@ -5,9 +5,20 @@ import dev.ferry.server.config.TlsConfig;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SupportedCipherSuiteFilter;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.attribute.FileTime;
+import java.security.GeneralSecurityException;
+import java.security.KeyFactory;
+import java.security.PrivateKey;
+import java.security.PublicKey;
+import java.security.Signature;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.security.spec.PKCS8EncodedKeySpec;
+import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
@@ -60,21 +71,70 @@ public final class TlsContext {
         return config;
     }
 
+    /**
+     * Builds a context from the files' bytes, read once. The pair is refused when the private key does not belong to
+     * the leaf certificate: files replaced one after the other can be caught between the two writes, and a
+     * mismatched pair would fail every handshake until the next reload.
+     */
     private SslContext load() {
         try {
             FileTime c = Files.getLastModifiedTime(config.cert());
             FileTime k = Files.getLastModifiedTime(config.key());
-            SslContext ctx = SslContextBuilder.forServer(config.cert().toFile(), config.key().toFile())
+            byte[] certPem = Files.readAllBytes(config.cert());
+            byte[] keyPem = Files.readAllBytes(config.key());
+            SslContext ctx = SslContextBuilder.forServer(new ByteArrayInputStream(certPem), new ByteArrayInputStream(keyPem))
                     .applicationProtocolConfig(null)
                     .protocols(PROTOCOLS)
                     .ciphers(CIPHER_SUITES, SupportedCipherSuiteFilter.INSTANCE)
                     .build();
+            if (!keyMatchesLeaf(certPem, keyPem)) {
+                throw new IllegalArgumentException("the private key does not belong to the first certificate");
+            }
             certTime = c;
             keyTime = k;
             return ctx;
         } catch (IOException | IllegalArgumentException e) {
             throw new ConfigException("tls.cert/tls.key: cannot load " + config.cert() + " and " + config.key()
                     + ": " + e.getMessage() + " (expected: a PEM certificate chain and its PKCS#8 PEM private key)");
+        }
+    }
+
+    /**
+     * Whether {@code keyPem} (PKCS#8, which the builder accepted) signs what the first certificate's public key
+     * verifies. Keys of algorithms other than RSA and EC are not checked.
+     */
+    private static boolean keyMatchesLeaf(byte[] certPem, byte[] keyPem) {
+        try {
+            X509Certificate leaf = (X509Certificate) CertificateFactory.getInstance("X.509")
+                    .generateCertificates(new ByteArrayInputStream(certPem)).iterator().next();
+            PublicKey pub = leaf.getPublicKey();
+            String alg = switch (pub.getAlgorithm()) {
+                case "RSA" -> "SHA256withRSA";
+                case "EC" -> "SHA256withECDSA";
+                default -> null;
+            };
+            if (alg == null) {
+                return true;
+            }
+            String pem = new String(keyPem, StandardCharsets.US_ASCII);
+            int begin = pem.indexOf("-----BEGIN PRIVATE KEY-----");
+            int end = pem.indexOf("-----END PRIVATE KEY-----");
+            if (begin < 0 || end < begin) {
+                return true; // another form the builder understood (an encrypted key, say): not checked here
+            }
+            byte[] der = Base64.getMimeDecoder().decode(pem.substring(begin + "-----BEGIN PRIVATE KEY-----".length(), end));
+            PrivateKey key = KeyFactory.getInstance(pub.getAlgorithm()).generatePrivate(new PKCS8EncodedKeySpec(der));
+            byte[] challenge = "ferry tls key check".getBytes(StandardCharsets.US_ASCII);
+            Signature sign = Signature.getInstance(alg);
+            sign.initSign(key);
+            sign.update(challenge);
+            byte[] signature = sign.sign();
+            Signature verify = Signature.getInstance(alg);
+            verify.initVerify(pub);
+            verify.update(challenge);
+            return verify.verify(signature);
+        } catch (GeneralSecurityException | RuntimeException e) {
+            return false;
         }
     }
 

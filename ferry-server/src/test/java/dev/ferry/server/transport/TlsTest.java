@@ -137,6 +137,30 @@ class TlsTest {
                 .hasMessageContaining("tls.key: missing");
     }
 
+    @Test
+    void aKeyThatDoesNotBelongToTheCertificateIsRefusedAtStartAndAtReload() throws Exception {
+        X509Bundle first = certificate("first");
+        X509Bundle second = certificate("second");
+        Path cert = dir.resolve("cert.pem");
+        Path key = dir.resolve("key.pem");
+        Files.writeString(cert, first.getCertificatePathPEM());
+        Files.writeString(key, second.getPrivateKeyPEM());
+        assertThatThrownBy(() -> start(cert, key, Duration.ofMinutes(1))).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("the private key does not belong to the first certificate");
+
+        write(first, cert, key);
+        TlsContext tls = new TlsContext(new TlsConfig(cert, key, true, Duration.ofMinutes(1)));
+        // The certificate replaced, the key not yet: the files caught between two writes.
+        Files.writeString(cert, second.getCertificatePathPEM());
+        Files.setLastModifiedTime(cert, FileTime.from(Instant.now().plusSeconds(5)));
+        io.netty.handler.ssl.SslContext before = tls.get();
+        assertThat(tls.reloadIfChanged()).isFalse();
+        assertThat(tls.get()).as("the current pair kept").isSameAs(before);
+        Files.writeString(key, second.getPrivateKeyPEM());
+        Files.setLastModifiedTime(key, FileTime.from(Instant.now().plusSeconds(5)));
+        assertThat(tls.reloadIfChanged()).as("the pair complete").isTrue();
+    }
+
     /** The serial number of the certificate the server presents in a fresh handshake. */
     private static BigInteger servedSerial(int port) throws Exception {
         try (SSLSocket s = (SSLSocket) TlsSockets.trustAll().getSocketFactory().createSocket("127.0.0.1", port)) {
