@@ -43,6 +43,7 @@ public final class ConfigLoader {
             "history.size", "history.ttl", "history.max-recovery", "history.lossy-topics",
             "web.allowed-origins", "web.cors-origins",
             "tls.cert", "tls.key", "tls.redirect-http", "tls.reload-interval",
+            "tls.hsts.max-age", "tls.hsts.include-subdomains",
             "tunnel.max-frame-bytes", "tunnel.idle-ping", "tunnel.connect-timeout",
             "engine", "redis.uri", "redis.prefix", "redis.timeout",
             "publish.dedup-window", "publish.dedup-max-ids",
@@ -272,7 +273,8 @@ public final class ConfigLoader {
                 path("tls.cert"),
                 path("tls.key"),
                 bool("tls.redirect-http", d.tls().redirectHttp()),
-                duration("tls.reload-interval", d.tls().reloadInterval()));
+                duration("tls.reload-interval", d.tls().reloadInterval()),
+                hsts());
         TunnelConfig tunnel = new TunnelConfig(
                 routes(),
                 size("tunnel.max-frame-bytes", d.tunnel().maxFrameBytes()),
@@ -469,6 +471,19 @@ public final class ConfigLoader {
         } catch (NumberFormatException e) {
             throw new ConfigException(key + ": \"" + v + "\" (expected: an integer)");
         }
+    }
+
+    /** {@code tls.hsts.*}: a policy when {@code max-age} is set, else none. */
+    private TlsConfig.Hsts hsts() {
+        Duration maxAge = duration("tls.hsts.max-age", null);
+        if (maxAge == null) {
+            if (values.containsKey("tls.hsts.include-subdomains")) {
+                throw new ConfigException("tls.hsts.include-subdomains: set without tls.hsts.max-age"
+                        + " (expected: tls.hsts.max-age too, which turns the header on)");
+            }
+            return null;
+        }
+        return new TlsConfig.Hsts(maxAge, bool("tls.hsts.include-subdomains", false));
     }
 
     private boolean bool(String key, boolean def) {

@@ -19,8 +19,9 @@ import java.util.List;
  * <pre>
  *   byte-counter → [tls-detect] → http-codec → http-aggregator → http-deadline → [http-cors] → http-router
  * </pre>
- * {@code tls-detect} is there only with TLS: it becomes {@code tls} (an SslHandler) for a TLS client, or
- * puts {@code https-redirect} after the aggregator for a plain-HTTP one. {@code http-cors} is there only when
+ * {@code tls-detect} is there only with TLS: it becomes {@code tls-renegotiation → tls} (an SslHandler behind the
+ * filter that refuses client renegotiation) for a TLS client, with {@code hsts} after {@code http-codec} when
+ * {@code tls.hsts.max-age} is set, or puts {@code https-redirect} after the aggregator for a plain-HTTP one. {@code http-cors} is there only when
  * {@code web.cors-origins} lists origins.
  */
 public final class FerryChannelInitializer extends ChannelInitializer<SocketChannel> {

@@ -5,6 +5,8 @@ public final class HandlerNames {
     public static final String BYTE_COUNTER = "byte-counter";
     public static final String TLS_DETECT = "tls-detect";
     public static final String TLS = "tls";
+    public static final String TLS_RENEGOTIATION = "tls-renegotiation";
+    public static final String HSTS = "hsts";
     public static final String HTTPS_REDIRECT = "https-redirect";
     public static final String HTTP_CODEC = "http-codec";
     public static final String HTTP_AGGREGATOR = "http-aggregator";

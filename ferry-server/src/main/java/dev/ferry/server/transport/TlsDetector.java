@@ -1,5 +1,6 @@
 package dev.ferry.server.transport;
 
+import dev.ferry.server.config.TlsConfig;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
@@ -8,7 +9,8 @@ import java.util.List;
 
 /**
  * First handler of a TLS port: looks at the first bytes of a connection. A TLS handshake gets an
- * {@link SslHandler} in its place; plain HTTP gets {@link HttpsRedirect} behind the HTTP codec (so it is answered
+ * {@link SslHandler} in its place, behind a {@link TlsRenegotiationFilter} that reads every record header from the
+ * first, and {@link StrictTransportSecurity} after the HTTP codec when {@code tls.hsts.max-age} is set; plain HTTP gets {@link HttpsRedirect} behind the HTTP codec (so it is answered
  * with a redirect to https and never reaches the endpoints), or is closed when redirects are off.
  */
 final class TlsDetector extends ByteToMessageDecoder {
@@ -27,7 +29,15 @@ final class TlsDetector extends ByteToMessageDecoder {
             return;
         }
         if (SslHandler.isEncrypted(in, false)) {
-            ctx.pipeline().replace(this, HandlerNames.TLS, tls.get().newHandler(ctx.alloc()));
+            SslHandler ssl = tls.get().newHandler(ctx.alloc());
+            // Added after this one, then this one removed: the bytes read so far go to the filter first.
+            ctx.pipeline().addAfter(ctx.name(), HandlerNames.TLS, ssl);
+            ctx.pipeline().addAfter(ctx.name(), HandlerNames.TLS_RENEGOTIATION, new TlsRenegotiationFilter(ssl));
+            TlsConfig.Hsts hsts = tls.config().hsts();
+            if (hsts != null) {
+                ctx.pipeline().addAfter(HandlerNames.HTTP_CODEC, HandlerNames.HSTS, new StrictTransportSecurity(hsts.headerValue()));
+            }
+            ctx.pipeline().remove(this);
         } else if (tls.config().redirectHttp()) {
             ctx.pipeline().addAfter(HandlerNames.HTTP_AGGREGATOR, HandlerNames.HTTPS_REDIRECT, new HttpsRedirect());
             ctx.pipeline().remove(this);

@@ -54,8 +54,33 @@ public final class TunnelCounters {
         return maxConnections;
     }
 
+    /** Tunnels open now. */
+    public int open() {
+        return open.get();
+    }
+
+    /** Tunnels opened since start. */
+    public long accepted() {
+        return accepted.sum();
+    }
+
+    /** Upgrades refused because {@code maxConnections} tunnels were open. */
+    public long refused() {
+        return refused.sum();
+    }
+
+    /** Bytes carried from the WebSocket side to the upstream. */
+    public long bytesFromWebSocket() {
+        return bytesFromWebSocket.sum();
+    }
+
+    /** Bytes carried from the upstream to the WebSocket side. */
+    public long bytesToWebSocket() {
+        return bytesToWebSocket.sum();
+    }
+
     public TunnelStats snapshot(String route, String path) {
-        return new TunnelStats(route, path, open.get(), accepted.sum(), refused.sum(), bytesFromWebSocket.sum(),
-                bytesToWebSocket.sum(), bytesInFlight.sum());
+        return new TunnelStats(route, path, open(), accepted(), refused(), bytesFromWebSocket(), bytesToWebSocket(),
+                bytesInFlight.sum());
     }
 }

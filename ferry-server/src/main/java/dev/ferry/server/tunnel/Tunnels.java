@@ -52,25 +52,26 @@ public final class Tunnels {
     /**
      * Registers every route's counters: {@code ferry_tunnel_open}, {@code ferry_tunnel_accepted_total},
      * {@code ferry_tunnel_refused_total} and {@code ferry_tunnel_bytes_total{direction="in"|"out"}}, tagged with
-     * the route's name and kind ({@code amqp} or {@code tcp}). Read at scrape time only.
+     * the route's name and kind ({@code amqp} or {@code tcp}). Read at scrape time only. The meters read the
+     * route's {@link TunnelCounters}, which this object holds: Micrometer keeps only a weak reference to what a
+     * gauge or function counter reads, so it must be something that lives as long as the server.
      */
     public void bindMetrics(io.micrometer.core.instrument.MeterRegistry r) {
         for (Endpoint e : byPath.values()) {
-            String name = e.route().name();
             // names are unique per kind: an amqp route and a tunnel route may share one
             io.micrometer.core.instrument.Tags tags = io.micrometer.core.instrument.Tags.of(
-                    "route", name, "kind", e.route().kind() == TunnelRoute.Kind.AMQP ? "amqp" : "tcp");
-            java.util.function.Supplier<TunnelStats> now = () -> e.counters().snapshot(name, e.route().path());
-            io.micrometer.core.instrument.Gauge.builder("ferry.tunnel.open", now, s -> s.get().open())
+                    "route", e.route().name(), "kind", e.route().kind() == TunnelRoute.Kind.AMQP ? "amqp" : "tcp");
+            TunnelCounters counters = e.counters();
+            io.micrometer.core.instrument.Gauge.builder("ferry.tunnel.open", counters, TunnelCounters::open)
                     .tags(tags).description("tunnels open on the route").register(r);
-            io.micrometer.core.instrument.FunctionCounter.builder("ferry.tunnel.accepted", now, s -> s.get().accepted())
+            io.micrometer.core.instrument.FunctionCounter.builder("ferry.tunnel.accepted", counters, TunnelCounters::accepted)
                     .tags(tags).description("tunnels opened on the route").register(r);
-            io.micrometer.core.instrument.FunctionCounter.builder("ferry.tunnel.refused", now, s -> s.get().refused())
+            io.micrometer.core.instrument.FunctionCounter.builder("ferry.tunnel.refused", counters, TunnelCounters::refused)
                     .tags(tags).description("tunnel upgrades refused on the route").register(r);
-            io.micrometer.core.instrument.FunctionCounter.builder("ferry.tunnel.bytes", now, s -> s.get().bytesFromWebSocket())
+            io.micrometer.core.instrument.FunctionCounter.builder("ferry.tunnel.bytes", counters, TunnelCounters::bytesFromWebSocket)
                     .tags(tags).tag("direction", "in").baseUnit("bytes")
                     .description("bytes carried from the WebSocket side to the upstream").register(r);
-            io.micrometer.core.instrument.FunctionCounter.builder("ferry.tunnel.bytes", now, s -> s.get().bytesToWebSocket())
+            io.micrometer.core.instrument.FunctionCounter.builder("ferry.tunnel.bytes", counters, TunnelCounters::bytesToWebSocket)
                     .tags(tags).tag("direction", "out").baseUnit("bytes")
                     .description("bytes carried from the upstream to the WebSocket side").register(r);
         }

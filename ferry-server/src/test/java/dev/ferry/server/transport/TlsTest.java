@@ -26,8 +26,6 @@ import java.time.Duration;
 import java.time.Instant;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
-import javax.net.ssl.TrustManager;
-import javax.net.ssl.X509TrustManager;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -139,21 +137,33 @@ class TlsTest {
                 .hasMessageContaining("tls.key: missing");
     }
 
+    @Test
+    void aKeyThatDoesNotBelongToTheCertificateIsRefusedAtStartAndAtReload() throws Exception {
+        X509Bundle first = certificate("first");
+        X509Bundle second = certificate("second");
+        Path cert = dir.resolve("cert.pem");
+        Path key = dir.resolve("key.pem");
+        Files.writeString(cert, first.getCertificatePathPEM());
+        Files.writeString(key, second.getPrivateKeyPEM());
+        assertThatThrownBy(() -> start(cert, key, Duration.ofMinutes(1))).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("the private key does not belong to the first certificate");
+
+        write(first, cert, key);
+        TlsContext tls = new TlsContext(new TlsConfig(cert, key, true, Duration.ofMinutes(1)));
+        // The certificate replaced, the key not yet: the files caught between two writes.
+        Files.writeString(cert, second.getCertificatePathPEM());
+        Files.setLastModifiedTime(cert, FileTime.from(Instant.now().plusSeconds(5)));
+        io.netty.handler.ssl.SslContext before = tls.get();
+        assertThat(tls.reloadIfChanged()).isFalse();
+        assertThat(tls.get()).as("the current pair kept").isSameAs(before);
+        Files.writeString(key, second.getPrivateKeyPEM());
+        Files.setLastModifiedTime(key, FileTime.from(Instant.now().plusSeconds(5)));
+        assertThat(tls.reloadIfChanged()).as("the pair complete").isTrue();
+    }
+
     /** The serial number of the certificate the server presents in a fresh handshake. */
     private static BigInteger servedSerial(int port) throws Exception {
-        SSLContext trustAll = SSLContext.getInstance("TLS");
-        trustAll.init(null, new TrustManager[] {new X509TrustManager() {
-            public void checkClientTrusted(X509Certificate[] chain, String authType) {
-            }
-
-            public void checkServerTrusted(X509Certificate[] chain, String authType) {
-            }
-
-            public X509Certificate[] getAcceptedIssuers() {
-                return new X509Certificate[0];
-            }
-        }}, null);
-        try (SSLSocket s = (SSLSocket) trustAll.getSocketFactory().createSocket("127.0.0.1", port)) {
+        try (SSLSocket s = (SSLSocket) TlsSockets.trustAll().getSocketFactory().createSocket("127.0.0.1", port)) {
             s.setSoTimeout(10_000);
             s.startHandshake();
             return ((X509Certificate) s.getSession().getPeerCertificates()[0]).getSerialNumber();
