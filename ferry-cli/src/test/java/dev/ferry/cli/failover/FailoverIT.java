@@ -2,21 +2,17 @@ package dev.ferry.cli.failover;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.ferry.server.testing.LocalRedis;
 import dev.ferry.server.testing.Requirements;
 import io.lettuce.core.KeyScanCursor;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.ScanArgs;
 import io.lettuce.core.ScanCursor;
 import io.lettuce.core.api.StatefulRedisConnection;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -76,8 +72,8 @@ class FailoverIT {
             n.close();
         }
         threads.shutdownNow();
-        if (redisAvailable()) {
-            RedisClient client = RedisClient.create("redis://127.0.0.1:6379");
+        if (LocalRedis.available()) {
+            RedisClient client = RedisClient.create(LocalRedis.URI);
             try (StatefulRedisConnection<String, String> redis = client.connect()) {
                 ScanCursor cursor = ScanCursor.INITIAL;
                 do {
@@ -95,10 +91,10 @@ class FailoverIT {
 
     @Test
     void everyAcknowledgedPublicationReachesEveryFollowerOnceAndInOrderAcrossTwoKills() throws Exception {
-        Requirements.require(redisAvailable(), "a Redis server on 127.0.0.1:6379");
+        Requirements.require(LocalRedis.available(), "a Redis server on 127.0.0.1:6379");
         Path jar = Path.of(System.getProperty("basedir", "."), "target", "ferry.jar");
         assertThat(jar).as("the runnable jar (mvn package)").isRegularFile();
-        List<String> settings = List.of("engine=redis", "redis.uri=redis://127.0.0.1:6379", "redis.prefix=" + prefix,
+        List<String> settings = List.of("engine=redis", "redis.uri=" + LocalRedis.URI, "redis.prefix=" + prefix,
                 "session.secret=failover-it-" + prefix, "history.size=100000", "history.ttl=10m");
         for (String name : List.of("a", "b", "c")) {
             nodes.add(FerryNode.start(name, jar, settings));
@@ -133,11 +129,12 @@ class FailoverIT {
                 .allMatch(f -> f.pattern.equals(LATE) || f.receivedTotal() >= 20));
 
         // a topic first published just before the node dies: the state it saved (once a second) does not know it
+        long lateSince = System.nanoTime();
         publisher.topics.add(LATE);
         await("the followers on b receive " + LATE, () -> followers.stream()
                 .filter(f -> f.node() == b && f.owes(LATE)).allMatch(f -> f.received(LATE) > 0));
         b.kill();
-        phase("b killed");
+        phase("b killed, " + (System.nanoTime() - lateSince) / 1_000_000 + " ms after the publisher took up " + LATE);
         await("the followers of b are back on a or c", () -> followers.stream().allMatch(f -> f.node() != b && f.connected()));
         int afterFirstKill = publisher.ackedTotal();
         await("the publisher goes on", () -> publisher.ackedTotal() >= afterFirstKill + RATE);
@@ -250,21 +247,6 @@ class FailoverIT {
                 throw new AssertionError("node " + n + " not ready:\n" + n.log());
             }
             java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofMillis(100).toNanos()); // polling /readyz
-        }
-    }
-
-    static boolean redisAvailable() {
-        try (Socket s = new Socket()) {
-            s.connect(new InetSocketAddress("127.0.0.1", 6379), 500);
-            s.setSoTimeout(1000);
-            OutputStream out = s.getOutputStream();
-            out.write("PING\r\n".getBytes(StandardCharsets.US_ASCII));
-            out.flush();
-            InputStream in = s.getInputStream();
-            byte[] reply = new byte[5];
-            return in.read(reply) > 0 && new String(reply, StandardCharsets.US_ASCII).startsWith("+PONG");
-        } catch (java.io.IOException e) {
-            return false;
         }
     }
 }
