@@ -11,11 +11,6 @@ import io.lettuce.core.RedisClient;
 import io.lettuce.core.ScanArgs;
 import io.lettuce.core.ScanCursor;
 import io.lettuce.core.api.StatefulRedisConnection;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.InetSocketAddress;
-import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -66,18 +61,7 @@ final class RedisCluster implements AutoCloseable {
     }
 
     static boolean redisAvailable() {
-        try (Socket s = new Socket()) {
-            s.connect(new InetSocketAddress("127.0.0.1", 6379), 500);
-            s.setSoTimeout(1000);
-            OutputStream out = s.getOutputStream();
-            out.write("PING\r\n".getBytes(StandardCharsets.US_ASCII));
-            out.flush();
-            InputStream in = s.getInputStream();
-            byte[] b = new byte[5];
-            return in.read(b) > 0 && new String(b, StandardCharsets.US_ASCII).startsWith("+PONG");
-        } catch (Exception e) {
-            return false;
-        }
+        return dev.ferry.server.testing.LocalRedis.available();
     }
 
     @Override

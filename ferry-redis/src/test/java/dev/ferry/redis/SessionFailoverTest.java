@@ -82,6 +82,59 @@ class SessionFailoverTest {
         }
     }
 
+    /**
+     * A client durably subscribed to {@code pattern} on node a receives publications 1 to {@code received} of
+     * {@code topic}, misses those up to {@code last}, then resumes on node b with its position as {@code since}
+     * while its connection on node a still holds the session, as after a crash of a: b finds the state a saved
+     * last, up to a second old. Returns the publications replayed before the result, and adds the result to
+     * {@code result}.
+     */
+    private static List<String> resumedElsewhere(String pattern, String topic, int received, int last,
+                                                 List<JsonNode> result) {
+        try (WsTestClient pub = WsTestClient.connect(b.webSocketUri());
+             WsTestClient first = WsTestClient.connect(a.webSocketUri());
+             WsTestClient second = WsTestClient.connect(b.webSocketUri())) {
+            String token = durablySubscribed(first, pattern, 0);
+            publish(pub, topic, 1, received);
+            String epoch = null;
+            for (int i = 1; i <= received; i++) {
+                JsonNode m = first.nextJson(n -> n.path("type").asText().equals("msg"));
+                assertThat(m.path("topic").asText() + "@" + m.path("offset").asLong()).isEqualTo(topic + "@" + i);
+                epoch = m.path("epoch").asText();
+            }
+            publish(pub, topic, received + 1, last);
+            second.send("{\"type\":\"session\",\"id\":8,\"token\":\"" + token + "\",\"since\":[{\"topic\":\""
+                    + topic + "\",\"offset\":" + received + ",\"epoch\":\"" + epoch + "\"}]}");
+            List<String> replayed = new ArrayList<>();
+            JsonNode f;
+            while ((f = second.nextJson()).path("type").asText().equals("msg")) {
+                replayed.add(f.path("topic").asText() + "@" + f.path("offset").asLong());
+            }
+            assertThat(f.path("data").path("resumed").asBoolean()).as(f.toString()).isTrue();
+            result.add(f);
+            return replayed;
+        }
+    }
+
+    @Test
+    void aTopicFirstDeliveredJustBeforeTheNodeWentAwayIsRecoveredFromTheClientsPosition() {
+        // the state node a saved names no position of late.a: it is first published now
+        List<JsonNode> result = new ArrayList<>();
+        assertThat(resumedElsewhere("late.*", "late.a", 3, 5, result)).containsExactly("late.a@4", "late.a@5");
+        JsonNode position = result.get(0).path("data").path("subscriptions").get(0).path("positions").get(0);
+        assertThat(position.path("recovered").asBoolean()).as(result.get(0).toString()).isTrue();
+    }
+
+    @Test
+    void aConcreteTopicSubscribedBeforeItsFirstPublicationResumesFromTheClientsPosition() {
+        // remembered at offset 0 without an epoch in the state node a saved
+        List<JsonNode> result = new ArrayList<>();
+        assertThat(resumedElsewhere("early.x", "early.x", 5, 7, result)).as("nothing twice")
+                .containsExactly("early.x@6", "early.x@7");
+        assertThat(result.get(0).path("data").path("subscriptions").get(0).path("recovered").asBoolean())
+                .as(result.get(0).toString()).isTrue();
+    }
+
     @Test
     void resumingOnAnotherNodeClosesTheConnectionStillHoldingTheSessionWith4007() {
         try (WsTestClient stale = WsTestClient.connect(a.webSocketUri());

@@ -45,6 +45,7 @@ import java.util.function.BiConsumer;
  * is confined to its event loop.
  */
 public final class Hub implements Fanout {
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(Hub.class);
     private final java.util.concurrent.atomic.LongAdder publications = new java.util.concurrent.atomic.LongAdder();
     private final java.util.concurrent.atomic.LongAdder deliveries = new java.util.concurrent.atomic.LongAdder();
     private final java.util.concurrent.atomic.LongAdder filteredOut = new java.util.concurrent.atomic.LongAdder();
@@ -272,6 +273,22 @@ public final class Hub implements Fanout {
             then.accept(null, failure);
             return;
         }
+        boolean[] answered = {false};
+        try {
+            recover(subscriber, gate, g, positionOnly, snapshots, then, answered);
+        } catch (RuntimeException e) {
+            // A fault of the hub itself: the subscriber is never left waiting on a replay that stopped half-way.
+            failedToOpen(subscriber, gate, held, answered[0], then, e);
+        }
+    }
+
+    /**
+     * The replay of an opened gate: answers {@code then} (setting {@code answered[0]} first), then delivers the
+     * snapshots' publications and the buffered ones they do not cover. Topics of the pattern that {@code since}
+     * does not list are followed live only: their buffered publications are delivered as they came, unchecked.
+     */
+    private void recover(Subscriber subscriber, Gate gate, Gates g, boolean positionOnly, List<TopicSnapshot> snapshots,
+                         BiConsumer<List<Recovery>, Throwable> then, boolean[] answered) {
         List<Recovery> out = new ArrayList<>(snapshots.size());
         List<Frame.Msg> replay = new ArrayList<>();
         Map<String, Watermark> marks = new HashMap<>();
@@ -320,6 +337,7 @@ public final class Hub implements Fanout {
             g = g != null ? g : gates.computeIfAbsent(subscriber, x -> new Gates());
             g.watch(new HashMap<>(marks), pages.isEmpty() ? java.util.Collections.emptyMap() : new HashMap<>(pages));
         }
+        answered[0] = true;
         then.accept(out, null);
         Map<String, Frame.Msg> lastOfPage = new HashMap<>();
         for (Frame.Msg m : replay) {
@@ -328,11 +346,41 @@ public final class Hub implements Fanout {
             }
         }
         for (Frame.Msg m : replay) {
-            Frame.Msg last = lastOfPage.get(m.topic());
+            if (lastOfPage.get(m.topic()) != m) {
+                replay(subscriber, m, null);
+                continue;
+            }
+            // a paged topic is listed in since, so it has a watermark: the snapshot's offset
             long snapshotOffset = marks.get(m.topic()).offset();
-            replay(subscriber, m, last != m ? null
-                    : () -> nextPage(subscriber, m.topic(), pages.get(m.topic()), snapshotOffset));
+            replay(subscriber, m, () -> nextPage(subscriber, m.topic(), pages.get(m.topic()), snapshotOffset));
         }
+    }
+
+    /**
+     * Opening a gate failed inside the hub ({@code e}). Before the answer, the subscription is undone (unless held
+     * before) and {@code then} gets the failure, as for a failure of the engine. After it, the replay may have
+     * stopped half-way: the subscriber is told it fell behind ({@link Subscriber#fellBehind}, 4001 for a ferry.v1
+     * connection), so that its client recovers again from the last offset it received.
+     */
+    private void failedToOpen(Subscriber subscriber, Gate gate, boolean held, boolean answered,
+                              BiConsumer<List<Recovery>, Throwable> then, Throwable e) {
+        log.error("recovery of {} for {} failed", gate.pattern, subscriber, e);
+        Gates g = gates.get(subscriber);
+        if (g != null) {
+            g.marks.keySet().removeIf(t -> Topics.matches(gate.pattern, t));
+            g.pages.keySet().removeIf(t -> Topics.matches(gate.pattern, t));
+            forgetIfIdle(subscriber, g);
+        }
+        if (answered) {
+            subscriber.fellBehind();
+            return;
+        }
+        if (!held) {
+            remove(gate.pattern, subscriber);
+        } else {
+            gate.buffered.forEach(m -> deliver(subscriber, m, false)); // live for the pattern held before
+        }
+        then.accept(null, e);
     }
 
     /** Delivers one publication of a replay when the subscriber's filters accept it; then {@code written} (null: none). */

@@ -232,15 +232,24 @@ public final class ResumableSession {
     }
 
     /**
-     * Moves a position to what the client says it has, in the same epoch: lower when a network cut lost what was
-     * written last, higher when the position came from a shared store's state saved before the last writes
-     * (the client has those: replaying them would only make duplicates).
+     * Takes the client's position of a topic a durable pattern covers, in place of the remembered one, whatever
+     * that is (docs/protocol.md §4.5): the client's position says what it has. The remembered one says what was
+     * written to the connection, which a network cut may have lost; when it comes from a shared store's state it is
+     * up to a second old, so it may be behind the client's, lack a topic first delivered in that second, or still
+     * have no epoch (subscribed before the topic's first publication); and when the two epochs differ, the client's
+     * gives {@code recovered: false} where the remembered one could skip what the client never received. A
+     * position with an offset but no epoch means nothing and is ignored, as is one of a topic no durable pattern
+     * covers.
      */
     synchronized void align(Frame.Position client) {
-        Frame.Position p = positions.get(client.topic());
-        if (p != null && p.epoch().equals(client.epoch()) && client.offset() != p.offset()) {
+        String epoch = client.epoch() == null ? "" : client.epoch();
+        if ((client.offset() != 0 && epoch.isEmpty()) || !coversTopic(client.topic())) {
+            return;
+        }
+        Frame.Position taken = new Frame.Position(client.topic(), client.offset(), epoch);
+        if (!taken.equals(positions.get(client.topic()))) {
             changes++;
-            positions.put(client.topic(), client);
+            writablePositions().put(client.topic(), taken);
         }
     }
 

@@ -138,6 +138,14 @@ final class SseStream implements Subscriber {
         deliver(frame, binary, false);
     }
 
+    /** A recovery could not be completed: end the stream, so that the client reconnects with Last-Event-ID. */
+    @Override
+    public void fellBehind() {
+        if (!closed) {
+            ctx.close();
+        }
+    }
+
     @Override
     public void deliver(ByteBuf frame, boolean binary, boolean lossy) {
         Frame decoded;
