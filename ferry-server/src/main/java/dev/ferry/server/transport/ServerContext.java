@@ -44,7 +44,7 @@ public final class ServerContext {
     private final Set<Session> sessions = ConcurrentHashMap.newKeySet();
     private final WebAssets webAssets = new WebAssets();
     private final OriginPolicy originPolicy;
-    private final FallbackSessions fallbackSessions = new FallbackSessions();
+    private final FallbackSessions fallbackSessions;
     private final ResumableSessions resumableSessions;
     private final dev.ferry.server.presence.Presence presence;
     private final LongAdder slowConsumerCloses = new LongAdder();
@@ -70,6 +70,7 @@ public final class ServerContext {
         this.rpc = rpc;
         this.meters = meters;
         this.security = security;
+        this.fallbackSessions = new FallbackSessions(security.connections());
         this.originPolicy = new OriginPolicy(config.web());
         this.heartbeats = new Heartbeats.PerLoop(config.websocket().pingInterval().toNanos());
         this.webSocketSettings = new dev.ferry.server.websocket.WebSocketSettings(config.websocket());
