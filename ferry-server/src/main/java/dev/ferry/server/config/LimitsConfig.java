@@ -15,7 +15,8 @@ package dev.ferry.server.config;
  * @param maxConnections TCP connections the server holds in all (default 0: unlimited); one more is answered
  *     503 {@code too_many_connections} and closed
  * @param messageRate ferry.v1 frames per second one connection may send, whatever they are (default 0:
- *     unlimited); beyond it a frame is answered {@code rate_limited} and not processed
+ *     unlimited); beyond it a frame is answered {@code rate_limited} and not processed. Messages on per-topic
+ *     sockets and the multiplexer count too: the first one beyond it closes the socket with 4010
  * @param messageBurst frames one connection may send at once above the rate (default 0: the rate, at least 1)
  * @param messageExcess frames beyond {@code messageRate} one connection may send within one second of the first
  *     one refused (default 100); the next one closes the connection with 4010

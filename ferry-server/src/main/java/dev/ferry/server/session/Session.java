@@ -161,7 +161,7 @@ public final class Session implements FrameCodec.Sink, Subscriber, Callee, Calle
     // ------------------------------------------------------------ inbound
 
     public void onText(byte[] message) {
-        if (unread()) {
+        if (dropsMessage()) {
             return;
         }
         FrameCodec.decodeText(message, this);
@@ -170,14 +170,14 @@ public final class Session implements FrameCodec.Sink, Subscriber, Callee, Calle
     /** A text message in {@code len} bytes of {@code buf} from {@code off}; {@code buf} is not kept. */
     @Override
     public void onText(byte[] buf, int off, int len) {
-        if (unread()) {
+        if (dropsMessage()) {
             return;
         }
         FrameCodec.decodeText(buf, off, len, this);
     }
 
     public void onBinary(byte[] message) {
-        if (unread()) {
+        if (dropsMessage()) {
             return;
         }
         try {
@@ -1010,11 +1010,12 @@ public final class Session implements FrameCodec.Sink, Subscriber, Callee, Calle
     }
 
     /**
-     * Whether a message is left undecoded: the connection is closed or being closed for its message rate, or this
-     * message is one too many beyond it (which closes the connection with 4010). Checked before decoding, so that a
-     * flood past its allowance costs no decoding and gets no answers.
+     * Whether the next message is dropped unread: the connection is closed or being closed for its message rate, or
+     * this message is one too many beyond it (which closes the connection with 4010). Checked before decoding (and
+     * by the transport before it even copies or validates the message), so that a flood past its allowance costs
+     * no decoding and gets no answers.
      */
-    private boolean unread() {
+    public boolean dropsMessage() {
         if (closed || rateClosed) {
             return true;
         }

@@ -107,6 +107,9 @@ final class FerryWebSocketHandler extends ChannelInboundHandlerAdapter implement
             if (session == null) {
                 return;
             }
+            if ((msg instanceof TextWebSocketFrame || msg instanceof BinaryWebSocketFrame) && session.dropsMessage()) {
+                return; // beyond the message rate: not validated, copied or decoded
+            }
             if (msg instanceof TextWebSocketFrame text) {
                 if (!WebSocketUpgrade.validText(text.content())) {
                     exceptionCaught(ctx, WebSocketUpgrade.invalidText());
