@@ -29,6 +29,12 @@ public final class CloseCodes {
     public static final int FORBIDDEN = 4006;
     /** Another connection resumed this connection's session (docs/protocol.md §4.5). */
     public static final int SESSION_RESUMED_ELSEWHERE = 4007;
+    /** A fragmented message was not completed within {@code websocket.fragment-timeout}. */
+    public static final int MESSAGE_NOT_COMPLETED = 4008;
+    /** The server's budget for unfinished fragmented messages ({@code limits.reassembly-bytes}) is spent. */
+    public static final int REASSEMBLY_BUDGET_EXHAUSTED = 4009;
+    /** The connection kept sending beyond {@code limits.message-rate} ({@code limits.message-excess}). */
+    public static final int RATE_LIMIT_EXCEEDED = 4010;
 
     private CloseCodes() {
     }

@@ -30,6 +30,9 @@ public final class ClosePolicy {
             case CloseCodes.SLOW_CONSUMER -> "slow consumer";
             case CloseCodes.IDLE_TIMEOUT -> "idle timeout";
             case CloseCodes.SESSION_RESUMED_ELSEWHERE -> "session resumed elsewhere";
+            case CloseCodes.MESSAGE_NOT_COMPLETED -> "message not completed in time";
+            case CloseCodes.REASSEMBLY_BUDGET_EXHAUSTED -> "reassembly budget exhausted";
+            case CloseCodes.RATE_LIMIT_EXCEEDED -> "rate limit exceeded";
             case ABNORMAL -> "connection broken";
             default -> "close code";
         };

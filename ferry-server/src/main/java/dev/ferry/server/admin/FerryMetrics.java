@@ -2,6 +2,7 @@ package dev.ferry.server.admin;
 
 import dev.ferry.server.auth.SecurityCounters;
 import dev.ferry.server.transport.ByteCounter;
+import dev.ferry.server.transport.ReassemblyBudget;
 import dev.ferry.server.transport.ServerContext;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
@@ -47,6 +48,17 @@ public final class FerryMetrics implements AutoCloseable {
         Gauge.builder("ferry.outbound.queued", server, ServerContext::outboundQueuedBytes).baseUnit("bytes")
                 .description("bytes waiting in WebSocket connections' outbound queues (bounded by websocket.outbound-queue-bytes each)")
                 .register(r);
+        Gauge.builder("ferry.websocket.reassembly", server.reassemblyBudget(), ReassemblyBudget::held).baseUnit("bytes")
+                .description("bytes held by unfinished fragmented WebSocket messages (bounded by limits.reassembly-bytes in all)")
+                .register(r);
+        FunctionCounter.builder("ferry.websocket.reassembly.closes", server.reassemblyBudget(), ReassemblyBudget::timeoutCloses)
+                .tag("reason", "timeout")
+                .description("connections closed because a fragmented message was not completed in time (4008) or was beyond the budget (4009)")
+                .register(r);
+        FunctionCounter.builder("ferry.websocket.reassembly.closes", server.reassemblyBudget(), ReassemblyBudget::budgetCloses)
+                .tag("reason", "budget")
+                .description("connections closed because a fragmented message was not completed in time (4008) or was beyond the budget (4009)")
+                .register(r);
         Gauge.builder("ferry.outbound.socket.pending", server, ServerContext::socketPendingBytes).baseUnit("bytes")
                 .description("bytes handed to sockets that the kernel has not taken yet").register(r);
         SecurityCounters sec = server.security().counters();
@@ -62,6 +74,9 @@ public final class FerryMetrics implements AutoCloseable {
                 .description("connections refused by limits.connections-per-ip").register(r);
         FunctionCounter.builder("ferry.token.expired.closes", sec, c -> c.snapshot().expiredCloses())
                 .description("connections closed because their token expired").register(r);
+        FunctionCounter.builder("ferry.rate.limit.closes", sec, SecurityCounters::rateLimitCloses)
+                .description("connections closed with 4010 for exceeding limits.message-rate beyond limits.message-excess")
+                .register(r);
         PooledByteBufAllocatorMetric netty = PooledByteBufAllocator.DEFAULT.metric();
         Gauge.builder("netty.allocator.used.direct", netty, PooledByteBufAllocatorMetric::usedDirectMemory)
                 .baseUnit("bytes").register(r);

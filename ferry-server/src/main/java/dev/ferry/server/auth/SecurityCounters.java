@@ -10,6 +10,7 @@ public final class SecurityCounters {
     private final LongAdder pendingCallsRefused = new LongAdder();
     private final LongAdder connectionsRefused = new LongAdder();
     private final LongAdder expiredCloses = new LongAdder();
+    private final LongAdder rateLimitCloses = new LongAdder();
 
     /**
      * A snapshot.
@@ -47,6 +48,16 @@ public final class SecurityCounters {
 
     public void expiredClosed() {
         expiredCloses.increment();
+    }
+
+    /** A connection was closed with 4010 for exceeding {@code limits.message-rate} too often. */
+    public void rateLimitClosed() {
+        rateLimitCloses.increment();
+    }
+
+    /** Connections closed with 4010 since start. */
+    public long rateLimitCloses() {
+        return rateLimitCloses.sum();
     }
 
     public Snapshot snapshot() {

@@ -20,15 +20,20 @@ public final class TokenBucket {
 
     /** Takes one token if there is one. */
     public boolean tryTake(long nowNanos) {
+        if (hasToken(nowNanos)) {
+            tokens -= 1;
+            return true;
+        }
+        return false;
+    }
+
+    /** Whether a token is there now (refilling up to {@code nowNanos}), without taking it. */
+    public boolean hasToken(long nowNanos) {
         long elapsed = nowNanos - last;
         if (elapsed > 0) {
             tokens = Math.min(burst, tokens + elapsed * perNano);
             last = nowNanos;
         }
-        if (tokens >= 1) {
-            tokens -= 1;
-            return true;
-        }
-        return false;
+        return tokens >= 1;
     }
 }

@@ -38,6 +38,7 @@ public final class ConfigLoader {
             "server.host", "server.port", "server.io-threads", "server.native-transport", "server.shutdown-grace",
             "websocket.max-message-bytes", "websocket.handshake-timeout", "websocket.ping-interval",
             "websocket.idle-timeout", "websocket.max-subscriptions", "websocket.outbound-queue-bytes",
+            "websocket.fragment-timeout",
             "rpc.default-timeout", "rpc.max-timeout", "rpc.routing",
             "http.api-keys", "http.max-body-bytes",
             "history.size", "history.ttl", "history.max-recovery", "history.lossy-topics",
@@ -52,7 +53,7 @@ public final class ConfigLoader {
             "limits.publish-rate", "limits.publish-burst", "limits.call-rate", "limits.call-burst",
             "limits.max-pending-calls", "limits.connections-per-ip", "limits.max-connections",
             "limits.message-rate", "limits.message-burst",
-            "limits.max-topics",
+            "limits.max-topics", "limits.message-excess", "limits.reassembly-bytes",
             "session.ttl", "session.secret", "session.cookie",
             "presence.expiry",
             "state.max-document-bytes", "state.create-on-write");
@@ -252,7 +253,8 @@ public final class ConfigLoader {
                 duration("websocket.ping-interval", d.websocket().pingInterval()),
                 duration("websocket.idle-timeout", d.websocket().idleTimeout()),
                 integer("websocket.max-subscriptions", d.websocket().maxSubscriptions()),
-                size("websocket.outbound-queue-bytes", d.websocket().outboundQueueBytes()));
+                size("websocket.outbound-queue-bytes", d.websocket().outboundQueueBytes()),
+                duration("websocket.fragment-timeout", d.websocket().fragmentTimeout()));
         RpcConfig rpc = new RpcConfig(
                 duration("rpc.default-timeout", d.rpc().defaultTimeout()),
                 duration("rpc.max-timeout", d.rpc().maxTimeout()),
@@ -335,7 +337,9 @@ public final class ConfigLoader {
                 integer("limits.max-connections", d.limits().maxConnections()),
                 integer("limits.message-rate", d.limits().messageRate()),
                 integer("limits.message-burst", d.limits().messageBurst()),
-                integer("limits.max-topics", d.limits().maxTopics()));
+                integer("limits.max-topics", d.limits().maxTopics()),
+                integer("limits.message-excess", d.limits().messageExcess()),
+                size("limits.reassembly-bytes", d.limits().reassemblyBytes()));
         SessionConfig session = new SessionConfig(
                 duration("session.ttl", d.session().ttl()),
                 str("session.secret", d.session().secret()),

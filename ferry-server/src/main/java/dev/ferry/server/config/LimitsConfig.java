@@ -15,22 +15,39 @@ package dev.ferry.server.config;
  * @param maxConnections TCP connections the server holds in all (default 0: unlimited); one more is answered
  *     503 {@code too_many_connections} and closed
  * @param messageRate ferry.v1 frames per second one connection may send, whatever they are (default 0:
- *     unlimited); beyond it a frame is answered {@code rate_limited} and not processed
+ *     unlimited); beyond it a frame is answered {@code rate_limited} and not processed. Messages on per-topic
+ *     sockets and the multiplexer count too: the first one beyond it closes the socket with 4010
  * @param messageBurst frames one connection may send at once above the rate (default 0: the rate, at least 1)
  * @param maxTopics topics the memory engine holds at once (default 0: one per 2 KiB of the maximum heap, e.g.
  *     131,072 with {@code -Xmx256m}); a publication or state write that would create one more is answered
  *     {@code too_many_topics} and publishes nothing
+ * @param messageExcess frames beyond {@code messageRate} one connection may send within one second of the first
+ *     one refused (default 100); the next one closes the connection with 4010
+ * @param reassemblyBytes bytes of unfinished fragmented WebSocket messages the server holds in all (default: a
+ *     quarter of the maximum heap, at most 64 MiB); a fragment beyond it closes its connection with 4009
  */
 public record LimitsConfig(int publishRate, int publishBurst, int callRate, int callBurst, int maxPendingCalls,
                            int connectionsPerIp, int maxConnections, int messageRate, int messageBurst,
-                           int maxTopics) {
-    public static final LimitsConfig DEFAULT = new LimitsConfig(0, 0, 0, 0, 1000, 0, 0, 0, 0, 0);
+                           int maxTopics, int messageExcess, int reassemblyBytes) {
+    /** The default of {@code limits.message-excess}. */
+    public static final int DEFAULT_MESSAGE_EXCESS = 100;
+    /** The default of {@code limits.reassembly-bytes}: a quarter of the maximum heap, at most 64 MiB. */
+    public static final int DEFAULT_REASSEMBLY_BYTES = (int) Math.min(64L << 20, Runtime.getRuntime().maxMemory() / 4);
 
-    /** Limits with the default topic limit. */
+    public static final LimitsConfig DEFAULT = new LimitsConfig(0, 0, 0, 0, 1000, 0, 0, 0, 0);
+
+    /** Limits with the default topic limit, message excess and reassembly budget. */
     public LimitsConfig(int publishRate, int publishBurst, int callRate, int callBurst, int maxPendingCalls,
                         int connectionsPerIp, int maxConnections, int messageRate, int messageBurst) {
         this(publishRate, publishBurst, callRate, callBurst, maxPendingCalls, connectionsPerIp, maxConnections,
                 messageRate, messageBurst, 0);
+    }
+
+    /** Limits with the default message excess and reassembly budget. */
+    public LimitsConfig(int publishRate, int publishBurst, int callRate, int callBurst, int maxPendingCalls,
+                        int connectionsPerIp, int maxConnections, int messageRate, int messageBurst, int maxTopics) {
+        this(publishRate, publishBurst, callRate, callBurst, maxPendingCalls, connectionsPerIp, maxConnections,
+                messageRate, messageBurst, maxTopics, DEFAULT_MESSAGE_EXCESS, DEFAULT_REASSEMBLY_BYTES);
     }
 
     /** Limits without a total connection limit or a general message rate. */
@@ -50,5 +67,7 @@ public record LimitsConfig(int publishRate, int publishBurst, int callRate, int 
         Checks.atLeast("limits.message-rate", messageRate, 0);
         Checks.atLeast("limits.message-burst", messageBurst, 0);
         Checks.atLeast("limits.max-topics", maxTopics, 0);
+        Checks.atLeast("limits.message-excess", messageExcess, 0);
+        Checks.positive("limits.reassembly-bytes", reassemblyBytes);
     }
 }

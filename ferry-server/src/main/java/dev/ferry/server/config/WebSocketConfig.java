@@ -13,6 +13,8 @@ import java.time.Duration;
  * @param maxSubscriptions patterns one connection may hold (default 1000)
  * @param outboundQueueBytes bytes queued for one connection before it is closed as a slow consumer with 4001
  *     (default 4 MiB; at least the message limit)
+ * @param fragmentTimeout time from the first fragment of a fragmented message to its last; a message not
+ *     completed in time closes its connection with 4008 (default 10s)
  */
 public record WebSocketConfig(
         int maxMessageBytes,
@@ -20,10 +22,21 @@ public record WebSocketConfig(
         Duration pingInterval,
         Duration idleTimeout,
         int maxSubscriptions,
-        int outboundQueueBytes) {
+        int outboundQueueBytes,
+        Duration fragmentTimeout) {
+
+    /** The default of {@code websocket.fragment-timeout}. */
+    public static final Duration DEFAULT_FRAGMENT_TIMEOUT = Duration.ofSeconds(10);
 
     public static final WebSocketConfig DEFAULT = new WebSocketConfig(
             1 << 20, Duration.ofSeconds(10), Duration.ofSeconds(25), Duration.ofSeconds(60), 1000, 4 << 20);
+
+    /** Settings with the default fragment timeout. */
+    public WebSocketConfig(int maxMessageBytes, Duration handshakeTimeout, Duration pingInterval, Duration idleTimeout,
+            int maxSubscriptions, int outboundQueueBytes) {
+        this(maxMessageBytes, handshakeTimeout, pingInterval, idleTimeout, maxSubscriptions, outboundQueueBytes,
+                DEFAULT_FRAGMENT_TIMEOUT);
+    }
 
     public WebSocketConfig {
         Checks.atLeast("websocket.max-message-bytes", maxMessageBytes, 256);
@@ -35,6 +48,7 @@ public record WebSocketConfig(
                     + " (expected: longer than websocket.ping-interval, " + Durations.format(pingInterval) + ")");
         }
         Checks.positive("websocket.max-subscriptions", maxSubscriptions);
+        Checks.positive("websocket.fragment-timeout", fragmentTimeout);
         if (outboundQueueBytes < maxMessageBytes) {
             throw new ConfigException("websocket.outbound-queue-bytes: " + outboundQueueBytes
                     + " (expected: >= websocket.max-message-bytes, " + maxMessageBytes + ")");

@@ -13,6 +13,7 @@ import dev.ferry.server.auth.AuthError;
 import dev.ferry.server.auth.AuthOutcome;
 import dev.ferry.server.auth.Decision;
 import dev.ferry.server.auth.Identity;
+import dev.ferry.server.auth.MessageRate;
 import dev.ferry.server.auth.TokenBucket;
 import dev.ferry.server.config.LimitsConfig;
 import dev.ferry.server.filter.Filter;
@@ -86,7 +87,9 @@ public final class Session implements FrameCodec.Sink, Subscriber, Callee, Calle
     private final TokenBucket publishRate;
     private final TokenBucket callRate;
     /** Every inbound frame, whatever it is ({@code limits.message-rate}); null when unlimited. */
-    private final TokenBucket messageRate;
+    private final MessageRate messageRate;
+    /** The connection is being closed with 4010 for exceeding its message rate: nothing more it sends is read. */
+    private boolean rateClosed;
     /** The resumable session this connection belongs to (docs/protocol.md §4.5); created when first needed. */
     private ResumableSession resumable;
     /** The raw id the upgrade's cookie promised for {@link #resumable} until it exists (null: none). */
@@ -117,7 +120,7 @@ public final class Session implements FrameCodec.Sink, Subscriber, Callee, Calle
         long now = System.nanoTime();
         this.publishRate = limits.publishRate() > 0 ? new TokenBucket(limits.publishRate(), limits.publishBurst(), now) : null;
         this.callRate = limits.callRate() > 0 ? new TokenBucket(limits.callRate(), limits.callBurst(), now) : null;
-        this.messageRate = limits.messageRate() > 0 ? new TokenBucket(limits.messageRate(), limits.messageBurst(), now) : null;
+        this.messageRate = MessageRate.of(limits, now);
         this.presence = new ConnectionPresence(context.presence(), this);
         adopt(identity);
     }
@@ -158,16 +161,25 @@ public final class Session implements FrameCodec.Sink, Subscriber, Callee, Calle
     // ------------------------------------------------------------ inbound
 
     public void onText(byte[] message) {
+        if (dropsMessage()) {
+            return;
+        }
         FrameCodec.decodeText(message, this);
     }
 
     /** A text message in {@code len} bytes of {@code buf} from {@code off}; {@code buf} is not kept. */
     @Override
     public void onText(byte[] buf, int off, int len) {
+        if (dropsMessage()) {
+            return;
+        }
         FrameCodec.decodeText(buf, off, len, this);
     }
 
     public void onBinary(byte[] message) {
+        if (dropsMessage()) {
+            return;
+        }
         try {
             frame(FrameCodec.decodeBinary(message));
         } catch (ProtocolException e) {
@@ -192,7 +204,7 @@ public final class Session implements FrameCodec.Sink, Subscriber, Callee, Calle
     @Override
     public void frame(Frame frame) {
         assert executor().inEventLoop();
-        if (closed || rateLimited(idOf(frame), messageRate, "message", "limits.message-rate")) {
+        if (closed || rateClosed || beyondMessageRate(idOf(frame))) {
             return;
         }
         try {
@@ -1022,15 +1034,66 @@ public final class Session implements FrameCodec.Sink, Subscriber, Callee, Calle
         out.send(new Frame.Error(id, ErrorCode.FORBIDDEN.wire(), reason, data));
     }
 
+    /**
+     * Whether the next message is dropped unread: the connection is closed or being closed for its message rate, or
+     * this message is one too many beyond it (which closes the connection with 4010). Checked before decoding (and
+     * by the transport before it even copies or validates the message), so that a flood past its allowance costs
+     * no decoding and gets no answers.
+     */
+    public boolean dropsMessage() {
+        if (closed || rateClosed) {
+            return true;
+        }
+        if (messageRate != null && messageRate.exhausted(System.nanoTime())) {
+            closeForRate();
+            return true;
+        }
+        return false;
+    }
+
+    /**
+     * Takes one frame from the message rate: answers {@code rate_limited} when the frame is beyond it, and closes
+     * the connection with 4010 when it keeps exceeding it ({@link MessageRate}).
+     */
+    private boolean beyondMessageRate(long id) {
+        if (messageRate == null) {
+            return false;
+        }
+        switch (messageRate.take(System.nanoTime())) {
+            case ACCEPT -> {
+                return false;
+            }
+            case REFUSE -> {
+                refuseForRate(id, "message", "limits.message-rate");
+                return true;
+            }
+            default -> {
+                closeForRate();
+                return true;
+            }
+        }
+    }
+
+    private void closeForRate() {
+        rateClosed = true;
+        context.security().counters().rateLimited();
+        context.security().counters().rateLimitClosed();
+        out.close(CloseCodes.RATE_LIMIT_EXCEEDED, "rate limit exceeded");
+    }
+
     /** Answers {@code rate_limited} when {@code bucket} is empty. */
     private boolean rateLimited(long id, TokenBucket bucket, String action, String key) {
         if (bucket == null || bucket.tryTake(System.nanoTime())) {
             return false;
         }
+        refuseForRate(id, action, key);
+        return true;
+    }
+
+    private void refuseForRate(long id, String action, String key) {
         context.security().counters().rateLimited();
         out.send(new Frame.Error(id, ErrorCode.RATE_LIMITED.wire(), action + " rate exceeded (" + key + ")",
                 Payload.json(("{\"action\":\"" + action + "\"}").getBytes(StandardCharsets.UTF_8))));
-        return true;
     }
 
     /** New work ({@code sub}, {@code register}, {@code call}) is refused once the server has said goodbye. */

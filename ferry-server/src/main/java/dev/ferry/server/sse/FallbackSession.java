@@ -19,6 +19,7 @@ import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.ScheduledFuture;
+import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.Base64;
@@ -50,6 +51,8 @@ final class FallbackSession implements Outbound {
     private static final long END_GRACE_MS = 3000;
 
     private final String id;
+    /** The address of the client that created the session, which it counts against (null: not counted). */
+    private final InetAddress client;
     private final ServerContext server;
     private final FallbackSessions registry;
     private final EventExecutor loop;
@@ -82,9 +85,10 @@ final class FallbackSession implements Outbound {
      */
     private volatile Identity owner;
 
-    FallbackSession(String id, ServerContext server, FallbackSessions registry, EventExecutor loop, String remote,
-            Identity identity) {
+    FallbackSession(String id, ServerContext server, FallbackSessions registry, EventExecutor loop, InetAddress client,
+            String remote, Identity identity) {
         this.id = id;
+        this.client = client;
         this.owner = identity;
         this.server = server;
         this.registry = registry;
@@ -95,6 +99,10 @@ final class FallbackSession implements Outbound {
 
     String id() {
         return id;
+    }
+
+    InetAddress client() {
+        return client;
     }
 
     /** The identity this session is bound to; anonymous when its id alone is enough. Any thread. */

@@ -8,6 +8,7 @@ import dev.ferry.server.filter.Filter;
 import dev.ferry.server.filter.FilterException;
 import dev.ferry.server.auth.AccessScope;
 import dev.ferry.server.auth.Action;
+import dev.ferry.server.auth.ConnectionLimiter;
 import dev.ferry.server.auth.Identity;
 import dev.ferry.server.http.HttpResponses;
 import dev.ferry.server.http.TransportAuth;
@@ -158,10 +159,30 @@ public final class SseEndpoints {
             return;
         }
         FallbackSession s = server.fallbackSessions().create(server, ctx.channel().eventLoop(),
-                "fallback " + ctx.channel().remoteAddress(), identity);
+                ConnectionLimiter.addressOf(ctx.channel()), "fallback " + ctx.channel().remoteAddress(), identity,
+                refusal -> refuseSession(ctx, keepAlive, refusal));
+        if (s == null) {
+            return;
+        }
         String body = "{\"session\":" + new String(FrameCodec.quote(s.id()), StandardCharsets.UTF_8)
                 + ",\"expires\":" + server.config().sse().sessionTimeout().toMillis() + "}";
         HttpResponses.send(ctx, keepAlive, HttpResponses.json(HttpResponseStatus.OK, body.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    /**
+     * A session beyond the connection limits, which count it as a connection of its client address: 429 (per
+     * address) or 503 (in all) {@code too_many_connections}, as for a connection; the HTTP connection stays open.
+     */
+    private void refuseSession(ChannelHandlerContext ctx, boolean keepAlive, ConnectionLimiter.Refusal refusal) {
+        server.security().counters().connectionRefused();
+        var limits = server.config().limits();
+        HttpResponses.send(ctx, keepAlive, refusal == ConnectionLimiter.Refusal.TOTAL
+                ? HttpResponses.error(HttpResponseStatus.SERVICE_UNAVAILABLE, "too_many_connections",
+                        "the server already holds " + limits.maxConnections()
+                                + " connections and fallback sessions (limits.max-connections)")
+                : HttpResponses.error(HttpResponseStatus.TOO_MANY_REQUESTS, "too_many_connections",
+                        "this address already holds " + limits.connectionsPerIp()
+                                + " connections and fallback sessions (limits.connections-per-ip)"));
     }
 
     /** {@code GET /v1/session/{id}/events}: the session's event stream, resumed after {@code Last-Event-ID}. */

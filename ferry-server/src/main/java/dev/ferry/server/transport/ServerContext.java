@@ -44,7 +44,7 @@ public final class ServerContext {
     private final Set<Session> sessions = ConcurrentHashMap.newKeySet();
     private final WebAssets webAssets = new WebAssets();
     private final OriginPolicy originPolicy;
-    private final FallbackSessions fallbackSessions = new FallbackSessions();
+    private final FallbackSessions fallbackSessions;
     private final ResumableSessions resumableSessions;
     private final dev.ferry.server.presence.Presence presence;
     private final LongAdder slowConsumerCloses = new LongAdder();
@@ -55,6 +55,7 @@ public final class ServerContext {
     private final FlushBatch.PerLoop flushBatches = new FlushBatch.PerLoop();
     private final Heartbeats.PerLoop heartbeats;
     private final dev.ferry.server.websocket.WebSocketSettings webSocketSettings;
+    private final ReassemblyBudget reassemblyBudget;
     private final PrometheusMeterRegistry meters;
     private volatile boolean draining;
     private final dev.ferry.server.state.StateChannels stateChannels;
@@ -70,9 +71,11 @@ public final class ServerContext {
         this.rpc = rpc;
         this.meters = meters;
         this.security = security;
+        this.fallbackSessions = new FallbackSessions(security.connections());
         this.originPolicy = new OriginPolicy(config.web());
         this.heartbeats = new Heartbeats.PerLoop(config.websocket().pingInterval().toNanos());
         this.webSocketSettings = new dev.ferry.server.websocket.WebSocketSettings(config.websocket());
+        this.reassemblyBudget = new ReassemblyBudget(config.limits().reassemblyBytes());
         this.tunnels = new Tunnels(config.tunnel());
         dev.ferry.server.session.SessionStore shared = hub.engine().sessionStore();
         this.resumableSessions = shared == null ? new ResumableSessions(config.session())
@@ -206,6 +209,11 @@ public final class ServerContext {
     /** The WebSocket settings every upgrade of this server uses, built once. */
     public dev.ferry.server.websocket.WebSocketSettings webSocketSettings() {
         return webSocketSettings;
+    }
+
+    /** The budget of unfinished fragmented WebSocket messages of all connections ({@code limits.reassembly-bytes}). */
+    public ReassemblyBudget reassemblyBudget() {
+        return reassemblyBudget;
     }
 
     /** The WebSocket liveness timer of the calling event-loop thread. */

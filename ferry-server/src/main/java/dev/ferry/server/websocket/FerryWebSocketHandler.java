@@ -6,6 +6,7 @@ import dev.ferry.protocol.Frame;
 import dev.ferry.server.auth.Identity;
 import dev.ferry.server.session.ResumableSessions;
 import dev.ferry.server.session.Session;
+import dev.ferry.server.transport.BoundedFrameAggregator;
 import dev.ferry.server.transport.HandlerNames;
 import dev.ferry.server.transport.ServerContext;
 import dev.ferry.server.transport.ThreadBuffers;
@@ -103,6 +104,9 @@ final class FerryWebSocketHandler extends ChannelInboundHandlerAdapter implement
             if (session == null) {
                 return;
             }
+            if ((msg instanceof TextWebSocketFrame || msg instanceof BinaryWebSocketFrame) && session.dropsMessage()) {
+                return; // beyond the message rate: not validated, copied or decoded
+            }
             if (msg instanceof TextWebSocketFrame text) {
                 if (!WebSocketUpgrade.validText(text.content())) {
                     exceptionCaught(ctx, WebSocketUpgrade.invalidText());
@@ -134,6 +138,10 @@ final class FerryWebSocketHandler extends ChannelInboundHandlerAdapter implement
         switch (WebSocketFault.of(cause)) {
             case TOO_LARGE -> closeWithError(ctx, ErrorCode.MESSAGE_TOO_LARGE, "message larger than websocket.max-message-bytes ("
                     + server.config().websocket().maxMessageBytes() + " bytes)", CloseCodes.MESSAGE_TOO_BIG, "message too large");
+            case REASSEMBLY -> {
+                BoundedFrameAggregator.Refused r = (BoundedFrameAggregator.Refused) cause;
+                closeWithError(ctx, null, null, r.code(), r.reason());
+            }
             case CORRUPT -> ctx.writeAndFlush(new CloseWebSocketFrame(((CorruptedWebSocketFrameException) cause).closeStatus()))
                     .addListener(dev.ferry.server.transport.LingeringClose.INSTANCE);
             case IO -> {
@@ -148,9 +156,12 @@ final class FerryWebSocketHandler extends ChannelInboundHandlerAdapter implement
         }
     }
 
+    /** Closes with {@code closeCode} behind the queued frames, after an error frame when {@code code} is not null. */
     private void closeWithError(ChannelHandlerContext ctx, ErrorCode code, String message, int closeCode, String reason) {
         if (outbound != null) {
-            outbound.send(new Frame.Error(0, code.wire(), message, null));
+            if (code != null) {
+                outbound.send(new Frame.Error(0, code.wire(), message, null));
+            }
             outbound.close(closeCode, reason);
         } else {
             ctx.writeAndFlush(new CloseWebSocketFrame(closeCode, reason)).addListener(ChannelFutureListener.CLOSE);

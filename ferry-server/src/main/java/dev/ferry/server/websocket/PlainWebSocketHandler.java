@@ -2,6 +2,7 @@ package dev.ferry.server.websocket;
 
 import dev.ferry.protocol.CloseCodes;
 import dev.ferry.server.auth.AccessScope;
+import dev.ferry.server.transport.BoundedFrameAggregator;
 import dev.ferry.server.transport.HandlerNames;
 import dev.ferry.server.transport.ServerContext;
 import dev.ferry.server.transport.WebSocketOutbound;
@@ -24,7 +25,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * The socket side of a plain WebSocket endpoint (no ferry.v1 framing): whole messages in, a bounded
  * {@link WebSocketOutbound} out, the same liveness rules as ferry.v1 connections (ping after
- * {@code websocket.ping-interval}, close 4002 after {@code websocket.idle-timeout}) and the same drain.
+ * {@code websocket.ping-interval}, close 4002 after {@code websocket.idle-timeout}) and the same drain. Messages
+ * count against {@code limits.message-rate}; a plain socket has no way to be told that a message was refused, so
+ * the first message beyond the rate closes the connection with 4010 instead of being dropped.
  *
  * <p>Lifecycle: {@link #opened} once the handshake completes, then {@link #onText}/{@link #onBinary}*, then
  * {@link #closed} exactly once when the channel closes, whatever the reason. Event loop only: every method runs on
@@ -40,6 +43,10 @@ public abstract class PlainWebSocketHandler extends ChannelInboundHandlerAdapter
     private WebSocketOutbound outbound;
     private final Liveness liveness;
     private boolean channelClosed;
+    /** {@code limits.message-rate}; null when unlimited. */
+    private dev.ferry.server.auth.MessageRate messageRate;
+    /** The connection is being closed with 4010: nothing more it sends is read. */
+    private boolean rateClosed;
 
     protected PlainWebSocketHandler(ServerContext server, AccessScope scope) {
         this.server = server;
@@ -85,6 +92,7 @@ public abstract class PlainWebSocketHandler extends ChannelInboundHandlerAdapter
                 ctx.pipeline().remove(HandlerNames.HTTP_ROUTER);
             }
             outbound = new WebSocketOutbound(ctx, server, server.config().websocket().outboundQueueBytes());
+            messageRate = dev.ferry.server.auth.MessageRate.of(server.config().limits(), System.nanoTime());
             WebSocketOutbound o = outbound;
             var heartbeats = server.heartbeats();
             liveness.start(heartbeats, ctx.executor());
@@ -109,7 +117,10 @@ public abstract class PlainWebSocketHandler extends ChannelInboundHandlerAdapter
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         liveness.heard();
         try {
-            if (outbound == null) {
+            if (outbound == null || rateClosed) {
+                return;
+            }
+            if ((msg instanceof TextWebSocketFrame || msg instanceof BinaryWebSocketFrame) && beyondMessageRate()) {
                 return;
             }
             if (msg instanceof TextWebSocketFrame text) {
@@ -127,6 +138,19 @@ public abstract class PlainWebSocketHandler extends ChannelInboundHandlerAdapter
         }
     }
 
+    /** Takes one message from the message rate; closes with 4010 (without reading it) when it is beyond. */
+    private boolean beyondMessageRate() {
+        if (messageRate == null
+                || messageRate.take(System.nanoTime()) == dev.ferry.server.auth.MessageRate.Verdict.ACCEPT) {
+            return false;
+        }
+        rateClosed = true;
+        server.security().counters().rateLimited();
+        server.security().counters().rateLimitClosed();
+        outbound.close(CloseCodes.RATE_LIMIT_EXCEEDED, "rate limit exceeded");
+        return true;
+    }
+
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) throws Exception {
         if (outbound != null && ctx.channel().isWritable()) {
@@ -139,6 +163,10 @@ public abstract class PlainWebSocketHandler extends ChannelInboundHandlerAdapter
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         switch (WebSocketFault.of(cause)) {
             case TOO_LARGE -> close(ctx, CloseCodes.MESSAGE_TOO_BIG, "message too large");
+            case REASSEMBLY -> {
+                BoundedFrameAggregator.Refused r = (BoundedFrameAggregator.Refused) cause;
+                close(ctx, r.code(), r.reason());
+            }
             case CORRUPT -> ctx.writeAndFlush(new CloseWebSocketFrame(((CorruptedWebSocketFrameException) cause).closeStatus()))
                     .addListener(dev.ferry.server.transport.LingeringClose.INSTANCE);
             case IO -> {

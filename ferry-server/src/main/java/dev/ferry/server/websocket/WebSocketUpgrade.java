@@ -7,6 +7,7 @@ import dev.ferry.server.auth.Identity;
 import dev.ferry.server.config.WebSocketConfig;
 import dev.ferry.server.http.HttpResponses;
 import dev.ferry.server.session.ResumableSessions;
+import dev.ferry.server.transport.BoundedFrameAggregator;
 import dev.ferry.server.transport.HandlerNames;
 import dev.ferry.server.transport.ServerContext;
 import io.netty.buffer.ByteBuf;
@@ -21,7 +22,6 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
-import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
 import java.nio.charset.StandardCharsets;
@@ -118,7 +118,8 @@ public final class WebSocketUpgrade {
         WebSocketServerProtocolConfig protocol = server.webSocketSettings().protocol(path, subprotocol);
         ChannelPipeline p = ctx.pipeline();
         p.addAfter(HandlerNames.HTTP_ROUTER, HandlerNames.WS_PROTOCOL, new dev.ferry.server.transport.WebSocketProtocolHandler(protocol));
-        p.addAfter(HandlerNames.WS_PROTOCOL, HandlerNames.WS_AGGREGATOR, new WebSocketFrameAggregator(ws.maxMessageBytes()));
+        p.addAfter(HandlerNames.WS_PROTOCOL, HandlerNames.WS_AGGREGATOR,
+                new BoundedFrameAggregator(ws.maxMessageBytes(), server.reassemblyBudget(), ws.fragmentTimeout()));
         p.addAfter(HandlerNames.WS_AGGREGATOR, HandlerNames.WS_SESSION, handler);
         if (p.get(HandlerNames.HTTP_DEADLINE) != null) {
             p.remove(HandlerNames.HTTP_DEADLINE);
