@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ferry.server.config.HttpConfig;
 import dev.ferry.server.config.PresenceConfig;
+import dev.ferry.server.testing.Await;
 import dev.ferry.server.testing.FerryServerExtension;
 import dev.ferry.server.testing.WsTestClient;
 import java.net.http.HttpClient;
@@ -68,17 +69,9 @@ class PresenceTest {
     }
 
     /** Waits until the topic's presence (by command) has {@code n} entries. */
-    static JsonNode awaitCount(WsTestClient c, String topic, int n) throws InterruptedException {
-        long deadline = System.nanoTime() + WsTestClient.TIMEOUT.toNanos();
-        JsonNode page;
-        do {
-            page = query(c, topic, "");
-            if (page.path("count").asInt() == n) {
-                return page;
-            }
-            Thread.sleep(20);
-        } while (System.nanoTime() < deadline);
-        throw new AssertionError("presence of " + topic + " never reached " + n + ": " + page);
+    static JsonNode awaitCount(WsTestClient c, String topic, int n) {
+        return Await.value("presence of " + topic + " has " + n + " entries", Await.DEFAULT, () -> query(c, topic, ""),
+                page -> page.path("count").asInt() == n);
     }
 
     @Test

@@ -20,7 +20,11 @@ import java.util.function.Predicate;
  * server's Netty code. Text messages are split into frames on LF; binary messages are kept whole.
  */
 public final class WsTestClient implements AutoCloseable {
-    public static final Duration TIMEOUT = Duration.ofSeconds(10);
+    /**
+     * How long a test waits for an answer that should come at once: generous, because on a busy shared machine a
+     * healthy answer can take seconds; a passing test never waits for it.
+     */
+    public static final Duration TIMEOUT = Duration.ofSeconds(30);
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** One received message: a JSON frame, a binary message, or the close. */
