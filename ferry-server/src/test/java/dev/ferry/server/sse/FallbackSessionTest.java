@@ -215,7 +215,8 @@ class FallbackSessionTest {
         Await.value("the session expires", Await.DEFAULT,
                 () -> post("/v1/session/" + f.id, "{\"type\":\"ping\",\"id\":1}", null).statusCode(), s -> s == 404);
         // sessions of earlier tests expire as well: once every one has, no subscription is left
-        Await.until("every session has released its subscriptions", () -> server.server().metrics().subscriptions() == 0);
+        Await.until("every session has released its subscriptions",
+                () -> server.server().metrics().subscriptions() == 0);
         HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(server.http("/v1/session/" + f.id + "/events")).build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(r.statusCode()).isEqualTo(404);

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ferry.server.config.SseConfig;
+import dev.ferry.server.testing.Await;
 import dev.ferry.server.testing.FerryServerExtension;
 import dev.ferry.server.testing.SseTestClient;
 import dev.ferry.server.testing.WsTestClient;
@@ -16,7 +17,9 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -35,7 +38,11 @@ class SseSlowConsumerTest {
     @Test
     void stuckStreamIsEndedAndOthersReceiveEverything() throws Exception {
         String pad = "x".repeat(8000);
-        int messages = 3000; // 24 MB: far beyond socket buffers plus the queue
+        // The stuck stream's side holds its 4 KiB receive window, the server's socket buffer (on loopback
+        // the kernel sizes it up to 4 MiB), the channel buffer and the 256 KiB queue: about 400 messages of 8 KB
+        // (394 measured). The publisher goes on until 50 messages after the stuck stream is closed, and gives
+        // up at 2000.
+        AtomicInteger messages = new AtomicInteger(2000);
         long before = server.server().metrics().slowConsumerCloses();
         try (Socket stuck = new Socket();
              SseTestClient healthy = SseTestClient.open(server.http("/v1/sse?topic=hose"));
@@ -45,37 +52,54 @@ class SseSlowConsumerTest {
             stuck.getOutputStream().write(("GET /v1/sse?topic=hose HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n")
                     .getBytes(StandardCharsets.US_ASCII));
             assertThat(healthy.next().type()).isEqualTo("ready");
-            java.util.concurrent.atomic.AtomicInteger received = new java.util.concurrent.atomic.AtomicInteger();
+            // Paced by the healthy reader, however slow the machine: the publisher takes a permit per event and the
+            // reader gives one back per event read, so it is never more than 16 events (128 KB) behind, well inside
+            // its queue, while the stuck stream falls behind without bound. The publisher never goes on unpaced:
+            // when the reader stops, so does it.
+            Semaphore window = new Semaphore(16);
+            AtomicInteger read = new AtomicInteger();
+            AtomicInteger sent = new AtomicInteger();
             CompletableFuture<Integer> reader = CompletableFuture.supplyAsync(() -> {
-                for (int i = 1; i <= messages; i++) {
+                for (int i = 1; i <= messages.get(); i++) {
                     try {
                         SseTestClient.Event e = healthy.next();
                         JsonNode m = JSON.readTree(e.data());
                         assertThat(m.path("offset").asLong()).as("event %d: %s", i, e).isEqualTo(i);
-                        received.set(i);
+                        read.set(i);
+                        window.release();
                     } catch (java.io.IOException e) {
                         throw new AssertionError(e);
                     }
                 }
-                return messages;
-            });
+                return messages.get();
+            }, r -> new Thread(r, "healthy-reader").start());
+            CompletableFuture<Integer> published = new CompletableFuture<>();
             Thread publisher = new Thread(() -> {
-                long giveUp = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-                for (int i = 1; i <= messages; i++) {
-                    // Paced by the healthy reader, however slow the machine: it is never more than 16 events
-                    // (128 KB) behind, well inside its queue, while the stuck stream falls behind without bound.
-                    while (i - received.get() > 16 && !reader.isDone() && System.nanoTime() < giveUp) {
-                        java.util.concurrent.locks.LockSupport.parkNanos(100_000);
+                try {
+                    for (int i = 1; i <= messages.get(); i++) {
+                        while (!window.tryAcquire(100, TimeUnit.MILLISECONDS)) {
+                            if (reader.isDone()) {
+                                published.complete(i - 1); // the reader failed: its error is the one reported
+                                return;
+                            }
+                        }
+                        pub.send("{\"type\":\"pub\",\"topic\":\"hose\",\"data\":{\"i\":" + i + ",\"pad\":\"" + pad
+                                + "\"}}");
+                        sent.set(i);
                     }
-                    pub.send("{\"type\":\"pub\",\"topic\":\"hose\",\"data\":{\"i\":" + i + ",\"pad\":\"" + pad + "\"}}");
+                    published.complete(messages.get());
+                } catch (Throwable t) {
+                    published.completeExceptionally(t);
                 }
-            });
+            }, "publisher");
             publisher.start();
-            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-            while (server.server().metrics().slowConsumerCloses() == before && System.nanoTime() < deadline) {
-                Thread.sleep(5);
-            }
-            assertThat(server.server().metrics().slowConsumerCloses()).isEqualTo(before + 1);
+            Await.within(Duration.ofSeconds(120),
+                    () -> server.server().metrics().slowConsumerCloses() != before || reader.isDone());
+            assertThat(server.server().metrics().slowConsumerCloses())
+                    .as("slow consumer closes (%d published, %d read by the healthy stream)", sent.get(), read.get())
+                    .isEqualTo(before + 1);
+            messages.set(sent.get() + 50);
+            System.out.printf("stuck stream ended after %d publications%n", sent.get());
             // the stream ends: reading what the socket holds reaches the end of the connection
             stuck.setSoTimeout(10_000);
             InputStream in = stuck.getInputStream();
@@ -83,10 +107,10 @@ class SseSlowConsumerTest {
             while (in.read(buf) >= 0) {
                 // skip
             }
-            publisher.join(60_000);
+            assertThat(reader.get(120, TimeUnit.SECONDS)).isEqualTo(messages.get()); // every message, in order
+            assertThat(published.get(10, TimeUnit.SECONDS)).isEqualTo(messages.get());
             pub.send("{\"type\":\"ping\",\"id\":1}");
             assertThat(pub.nextJson().path("type").asText()).isEqualTo("pong"); // the publisher was never blocked
-            assertThat(reader.get(60, TimeUnit.SECONDS)).isEqualTo(messages); // every message, in order
             assertThat(server.server().metrics().slowConsumerCloses()).isEqualTo(before + 1);
         }
     }
@@ -109,13 +133,12 @@ class SseSlowConsumerTest {
             pub.send("{\"type\":\"ping\",\"id\":1}");
             pub.nextJson();
         }
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        int status;
-        do {
-            Thread.sleep(20);
-            status = http.send(HttpRequest.newBuilder(server.http("/v1/session/" + id))
-                    .POST(HttpRequest.BodyPublishers.ofString("")).build(), HttpResponse.BodyHandlers.ofString()).statusCode();
-        } while (status != 404 && System.nanoTime() < deadline);
+        // The session is closed on its event loop once the last publication is queued there.
+        int status = Await.value("the session is closed", Duration.ofSeconds(30),
+                () -> http.send(HttpRequest.newBuilder(server.http("/v1/session/" + id))
+                        .POST(HttpRequest.BodyPublishers.ofString("")).build(), HttpResponse.BodyHandlers.ofString())
+                        .statusCode(),
+                s -> s == 404);
         assertThat(status).isEqualTo(404);
         assertThat(server.server().metrics().slowConsumerCloses()).isEqualTo(before + 1);
     }
