@@ -2,11 +2,11 @@ package dev.ferry.server.sse;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ferry.server.config.SseConfig;
 import dev.ferry.server.testing.Await;
 import dev.ferry.server.testing.FerryServerExtension;
+import dev.ferry.server.testing.PacedPublisher;
 import dev.ferry.server.testing.SseTestClient;
 import dev.ferry.server.testing.WsTestClient;
 import java.io.InputStream;
@@ -16,10 +16,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -37,12 +34,12 @@ class SseSlowConsumerTest {
 
     @Test
     void stuckStreamIsEndedAndOthersReceiveEverything() throws Exception {
-        String pad = "x".repeat(8000);
+        // Binary publications, as in SlowConsumerTest: ten times less CPU per message than text.
+        byte[] pub8k = WsTestClient.binaryFrame("{\"type\":\"pub\",\"topic\":\"hose\"}", new byte[8000]);
         // The stuck stream's side holds its 4 KiB receive window, the server's socket buffer (on loopback
-        // the kernel sizes it up to 4 MiB), the channel buffer and the 256 KiB queue: about 400 messages of 8 KB
-        // (394 measured). The publisher goes on until 50 messages after the stuck stream is closed, and gives
-        // up at 2000.
-        AtomicInteger messages = new AtomicInteger(2000);
+        // the kernel sizes it up to 4 MiB), the channel buffer and the 256 KiB queue: about 300 events of 11 KB
+        // (8,000 bytes in base64; 291 measured). The publisher goes on until 50 messages after the stuck stream
+        // is closed, and gives up at 2000.
         long before = server.server().metrics().slowConsumerCloses();
         try (Socket stuck = new Socket();
              SseTestClient healthy = SseTestClient.open(server.http("/v1/sse?topic=hose"));
@@ -52,54 +49,23 @@ class SseSlowConsumerTest {
             stuck.getOutputStream().write(("GET /v1/sse?topic=hose HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n")
                     .getBytes(StandardCharsets.US_ASCII));
             assertThat(healthy.next().type()).isEqualTo("ready");
-            // Paced by the healthy reader, however slow the machine: the publisher takes a permit per event and the
-            // reader gives one back per event read, so it is never more than 16 events (128 KB) behind, well inside
-            // its queue, while the stuck stream falls behind without bound. The publisher never goes on unpaced:
-            // when the reader stops, so does it.
-            Semaphore window = new Semaphore(16);
-            AtomicInteger read = new AtomicInteger();
-            AtomicInteger sent = new AtomicInteger();
-            CompletableFuture<Integer> reader = CompletableFuture.supplyAsync(() -> {
-                for (int i = 1; i <= messages.get(); i++) {
-                    try {
+            // Paced by the healthy reader, however slow the machine: never more than 16 events (170 KB) behind,
+            // well inside its queue, while the stuck stream falls behind without bound.
+            PacedPublisher paced = PacedPublisher.start(16, 2000,
+                    i -> pub.sendBinary(pub8k),
+                    i -> {
                         SseTestClient.Event e = healthy.next();
-                        JsonNode m = JSON.readTree(e.data());
-                        assertThat(m.path("offset").asLong()).as("event %d: %s", i, e).isEqualTo(i);
-                        read.set(i);
-                        window.release();
-                    } catch (java.io.IOException e) {
-                        throw new AssertionError(e);
-                    }
-                }
-                return messages.get();
-            }, r -> new Thread(r, "healthy-reader").start());
-            CompletableFuture<Integer> published = new CompletableFuture<>();
-            Thread publisher = new Thread(() -> {
-                try {
-                    for (int i = 1; i <= messages.get(); i++) {
-                        while (!window.tryAcquire(100, TimeUnit.MILLISECONDS)) {
-                            if (reader.isDone()) {
-                                published.complete(i - 1); // the reader failed: its error is the one reported
-                                return;
-                            }
-                        }
-                        pub.send("{\"type\":\"pub\",\"topic\":\"hose\",\"data\":{\"i\":" + i + ",\"pad\":\"" + pad
-                                + "\"}}");
-                        sent.set(i);
-                    }
-                    published.complete(messages.get());
-                } catch (Throwable t) {
-                    published.completeExceptionally(t);
-                }
-            }, "publisher");
-            publisher.start();
+                        assertThat(JSON.readTree(e.data()).path("offset").asLong()).as("event %d: %s", i, e)
+                                .isEqualTo(i);
+                    });
             Await.within(Duration.ofSeconds(120),
-                    () -> server.server().metrics().slowConsumerCloses() != before || reader.isDone());
+                    () -> server.server().metrics().slowConsumerCloses() != before || paced.received().isDone());
             assertThat(server.server().metrics().slowConsumerCloses())
-                    .as("slow consumer closes (%d published, %d read by the healthy stream)", sent.get(), read.get())
+                    .as("slow consumer closes (%d published, %d read by the healthy stream)", paced.sent(),
+                            paced.read())
                     .isEqualTo(before + 1);
-            messages.set(sent.get() + 50);
-            System.out.printf("stuck stream ended after %d publications%n", sent.get());
+            paced.stopAfter(50);
+            System.out.printf("stuck stream ended after %d publications%n", paced.sent());
             // the stream ends: reading what the socket holds reaches the end of the connection
             stuck.setSoTimeout(10_000);
             InputStream in = stuck.getInputStream();
@@ -107,8 +73,8 @@ class SseSlowConsumerTest {
             while (in.read(buf) >= 0) {
                 // skip
             }
-            assertThat(reader.get(120, TimeUnit.SECONDS)).isEqualTo(messages.get()); // every message, in order
-            assertThat(published.get(10, TimeUnit.SECONDS)).isEqualTo(messages.get());
+            assertThat(paced.received().get(120, TimeUnit.SECONDS)).isEqualTo(paced.last()); // all, in order
+            assertThat(paced.published().get(10, TimeUnit.SECONDS)).isEqualTo(paced.last());
             pub.send("{\"type\":\"ping\",\"id\":1}");
             assertThat(pub.nextJson().path("type").asText()).isEqualTo("pong"); // the publisher was never blocked
             assertThat(server.server().metrics().slowConsumerCloses()).isEqualTo(before + 1);

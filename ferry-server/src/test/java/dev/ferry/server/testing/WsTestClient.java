@@ -106,6 +106,27 @@ public final class WsTestClient implements AutoCloseable {
         return this;
     }
 
+    /** A binary message: the frame's header (JSON without its payload member), LF, the payload. */
+    public static byte[] binaryFrame(String header, byte[] payload) {
+        byte[] h = (header + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] message = java.util.Arrays.copyOf(h, h.length + payload.length);
+        System.arraycopy(payload, 0, message, h.length, payload.length);
+        return message;
+    }
+
+    /** The header of a binary message (what comes before its first LF), parsed. */
+    public static JsonNode header(byte[] binaryMessage) {
+        int lf = 0;
+        while (binaryMessage[lf] != '\n') {
+            lf++;
+        }
+        try {
+            return JSON.readTree(binaryMessage, 0, lf);
+        } catch (java.io.IOException e) {
+            throw new AssertionError("a binary message whose header is not JSON", e);
+        }
+    }
+
     /** The next received message, failing after {@link #TIMEOUT}. */
     public Received next() {
         try {
