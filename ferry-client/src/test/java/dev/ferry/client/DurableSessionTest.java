@@ -17,7 +17,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The client keeps its session token and resumes its session after a network cut (docs/protocol.md §4.5). */
 class DurableSessionTest {
-    static final long TIMEOUT_S = 15;
+    static final long TIMEOUT_S = 30;
 
     @RegisterExtension
     static final FerryServerExtension server = new FerryServerExtension();

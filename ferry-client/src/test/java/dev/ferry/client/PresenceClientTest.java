@@ -22,7 +22,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The Java client's presence: the query, paging, listeners of joins and leaves, and a reset after a reconnect. */
 class PresenceClientTest {
-    static final long TIMEOUT_S = 15;
+    static final long TIMEOUT_S = 30;
 
     @RegisterExtension
     static final FerryServerExtension server = new FerryServerExtension(c -> c.withPresence(new PresenceConfig(List.of(
