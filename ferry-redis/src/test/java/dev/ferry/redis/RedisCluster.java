@@ -68,7 +68,7 @@ final class RedisCluster implements AutoCloseable {
     static boolean redisAvailable() {
         try (Socket s = new Socket()) {
             s.connect(new InetSocketAddress("127.0.0.1", 6379), 500);
-            s.setSoTimeout(1000);
+            s.setSoTimeout(5000);
             OutputStream out = s.getOutputStream();
             out.write("PING\r\n".getBytes(StandardCharsets.US_ASCII));
             out.flush();

@@ -67,7 +67,7 @@ class SseSlowConsumerTest {
             paced.stopAfter(50);
             System.out.printf("stuck stream ended after %d publications%n", paced.sent());
             // the stream ends: reading what the socket holds reaches the end of the connection
-            stuck.setSoTimeout(10_000);
+            stuck.setSoTimeout(60_000);
             InputStream in = stuck.getInputStream();
             byte[] buf = new byte[64 * 1024];
             while (in.read(buf) >= 0) {

@@ -41,7 +41,7 @@ public final class RawWebSocket implements AutoCloseable {
 
     private RawWebSocket(Socket socket) throws IOException {
         this.socket = socket;
-        socket.setSoTimeout(10_000);
+        socket.setSoTimeout(60_000);
         this.in = new DataInputStream(socket.getInputStream());
         this.out = socket.getOutputStream();
     }
@@ -101,7 +101,7 @@ public final class RawWebSocket implements AutoCloseable {
         out.flush();
     }
 
-    /** The next frame from the server (waits up to 10 s). */
+    /** The next frame from the server (waits up to 60 s). */
     public Frame next() throws IOException {
         int b0 = in.readUnsignedByte();
         int len = in.readUnsignedByte() & 0x7f; // server frames are unmasked
@@ -123,7 +123,7 @@ public final class RawWebSocket implements AutoCloseable {
     }
 
     /**
-     * Reads and discards what the server sends until it closes the connection (each read waits up to 10 s);
+     * Reads and discards what the server sends until it closes the connection (each read waits up to 60 s);
      * returns the last {@code n} bytes (fewer if fewer came), where the server's close frame ends up.
      */
     public byte[] readToEnd(int n) throws IOException {

@@ -150,7 +150,7 @@ class TunnelRouteTest {
         assertThat(stats("one", "/v1/tunnel/one").refused()).isEqualTo(1);
         first.close();
         // The upstream sees the end of the stream once the WebSocket is gone.
-        upstream.setSoTimeout(10_000);
+        upstream.setSoTimeout(60_000);
         assertThat(upstream.getInputStream().read()).isEqualTo(-1);
         upstream.close();
         Await.until("the tunnel is counted closed", () -> stats("one", "/v1/tunnel/one").open() == 0);
@@ -179,7 +179,7 @@ class TunnelRouteTest {
             WsTestClient.Received close = c.awaitClose();
             assertThat(close.closeCode()).isEqualTo(1003);
             assertThat(close.closeReason()).contains("text frames are not allowed");
-            upstream.setSoTimeout(10_000);
+            upstream.setSoTimeout(60_000);
             InputStream in = upstream.getInputStream();
             assertThat(in.read()).isEqualTo(-1);
             upstream.close();
