@@ -51,7 +51,8 @@ class NodeCrashTest {
                 NodeMain.class.getName(), redis.prefix).redirectErrorStream(true).start();
         nodes.add(p);
         BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        // A JVM that starts a server: seconds when idle, over 30 s on a busy machine.
+        long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
         String line;
         while ((line = out.readLine()) != null && System.nanoTime() < deadline) {
             if (line.startsWith("PORT ")) {
