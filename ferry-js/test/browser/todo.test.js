@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { launchChromium, skip } from './chromium.js';
-import { httpUrl } from '../helpers.js';
+import { httpUrl, until } from '../helpers.js';
 
 const WAIT = { timeout: 10000 };
 const browser = launchChromium();
@@ -140,9 +140,7 @@ test('a page whose list is behind gets state_conflict, catches up and applies it
 
   holding = true;
   await itemLi(b.page, 'shared item').locator('input[type=checkbox]').check();
-  for (const deadline = Date.now() + 10000; held.length === 0; await new Promise((r) => setTimeout(r, 20))) {
-    assert.ok(Date.now() < deadline, 'Bob\'s change reached the relay');
-  }
+  await until(() => held.length > 0, 'Bob\'s change reaches the relay');
   await itemLi(a.page, 'shared item').locator('.text').dblclick();
   await a.page.fill('#items .edit', 'renamed by Ana');
   await a.page.press('#items .edit', 'Enter');

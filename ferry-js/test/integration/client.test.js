@@ -2,7 +2,7 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { WebSocket } from 'ws';
 import { Ferry, FerryError } from '../../src/index.js';
-import { httpUrl, wsBase, needsServer, inbox } from '../helpers.js';
+import { httpUrl, wsBase, needsServer, inbox, until, subscriptionsUnder } from '../helpers.js';
 
 const clients = [];
 function client(options = {}) {
@@ -103,7 +103,9 @@ test('a durable subscription is resumed after the connection drops, with what wa
   const down = new Promise((resolve) => a.on('disconnected', resolve));
   socket.terminate();
   await down;
-  await new Promise((r) => setTimeout(r, 100)); // the server notices too
+  // The server notices too (the session's subscription leaves the topic index), well before the client's backoff
+  // of 400 ms or more ends: what follows is published while no connection holds the session.
+  await until(async () => (await subscriptionsUnder('it.durable')) === 0, 'the server sees the connection go');
   await b.publish('it.durable', 'two', { ack: true });
   await b.publish('it.durable', 'three', { ack: true });
   await new Promise((resolve) => a.on('connected', resolve));

@@ -6,7 +6,7 @@ import { createRequire } from 'node:module';
 import vm from 'node:vm';
 import { WebSocket } from 'ws';
 import { Ferry, MultiWebSocket, JSONWebSocket, topicPath } from '../../src/index.js';
-import { wsBase, needsServer, inbox, once } from '../helpers.js';
+import { wsBase, needsServer, inbox, once, until, subscriptionsUnder } from '../helpers.js';
 
 const require = createRequire(import.meta.url);
 
@@ -34,7 +34,8 @@ test('websocket-multiplex client: channels publish and receive, patterns too, fe
   const ferry = new Ferry(wsBase + '/v1/ws', { WebSocket });
   const ferryBox = inbox();
   await ferry.subscribe('interop.room', (d) => ferryBox.push(d));
-  await new Promise((r) => setTimeout(r, 100)); // the sub frames of the multiplexer are not acknowledged
+  // The multiplexer's sub frames are not answered: the topic index shows when all three subscriptions are made.
+  await until(async () => (await subscriptionsUnder('interop')) === 3, 'the multiplexer\'s subscriptions are made');
 
   room.send('hello, world');
   assert.equal(await roomBox.next(), 'hello, world');

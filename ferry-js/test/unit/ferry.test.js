@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Ferry, FerryError, backoffDelay, encodeFrame, decodeMessage } from '../../src/index.js';
+import { until } from '../helpers.js';
 
 /** A transport under the test's control: records what the client sends, lets the test open, answer and close. */
 function fakeTransport() {
@@ -73,8 +74,7 @@ test('subscribe, dispatch to every matching pattern, re-subscribe and re-registe
   first.hooks.onclose({ code: 1006, reason: '' });
   await assert.rejects(pendingCall, (e) => e instanceof FerryError && e.code === 'disconnected');
   assert.equal(f.state, 'disconnected');
-  await new Promise((r) => setTimeout(r, 20));
-  assert.notEqual(t.last, first);
+  await until(() => t.last !== first, 'the client reconnects after its backoff');
   t.last.hooks.onopen();
   assert.deepEqual(t.last.sent.filter((s) => s.type === 'sub').map((s) => s.topic), ['a.*', 'a.b']);
   assert.ok(t.last.sent.some((s) => s.type === 'register' && s.proc === 'p'));
@@ -135,8 +135,9 @@ test('durable subscriptions: the session is resumed first, restored patterns are
   await plain;
   t.last.hooks.onmessage('{"type":"msg","topic":"d.a","offset":1,"epoch":"e","data":1}');
 
-  t.last.hooks.onclose({ code: 1006, reason: '' });
-  await new Promise((r) => setTimeout(r, 20));
+  const dropped = t.last;
+  dropped.hooks.onclose({ code: 1006, reason: '' });
+  await until(() => t.last !== dropped, 'the client reconnects after its backoff');
   t.last.hooks.onopen();
   const resume = t.last.sent.find((s) => s.type === 'session');
   assert.equal(resume.token, 'tok-1');

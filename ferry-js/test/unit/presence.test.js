@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Ferry } from '../../src/index.js';
+import { until } from '../helpers.js';
 
 /** A transport under the test's control: records what the client sends, lets the test open, answer and close. */
 function fakeTransport() {
@@ -44,8 +45,9 @@ test('presence options ride on sub, pushes reach onPresence, and a reconnect res
   t.last.hooks.onmessage(JSON.stringify({ type: 'result', id: q.id, data: page }));
   assert.deepEqual(await query, page);
 
-  t.last.hooks.onclose({ code: 1006, reason: '' });
-  await new Promise((r) => setTimeout(r, 20));
+  const dropped = t.last;
+  dropped.hooks.onclose({ code: 1006, reason: '' });
+  await until(() => t.last !== dropped, 'the client reconnects after its backoff');
   t.last.hooks.onopen();
   assert.deepEqual(diffs.at(-1), { topic: 'room.a', joins: [], leaves: [], reset: true });
   const again = t.last.sent.find((s) => s.type === 'sub');
@@ -72,8 +74,9 @@ test('a durable topic restored by the session is subscribed again for its presen
   await subscribed;
   t.last.hooks.onmessage('{"type":"msg","topic":"room.d","offset":5,"epoch":"e","data":1}');
 
-  t.last.hooks.onclose({ code: 1006, reason: '' });
-  await new Promise((r) => setTimeout(r, 20));
+  const dropped = t.last;
+  dropped.hooks.onclose({ code: 1006, reason: '' });
+  await until(() => t.last !== dropped, 'the client reconnects after its backoff');
   t.last.hooks.onopen();
   const resume = t.last.sent.find((s) => s.type === 'session');
   assert.equal(resume.token, 'tok');

@@ -18,7 +18,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Runs the ferry command in-process, as {@code main} would, with captured stdout and stderr. */
 class FerryCommandTest {
-    static final long TIMEOUT_S = 15;
+    static final long TIMEOUT_S = 30;
 
     @RegisterExtension
     static final FerryServerExtension server = new FerryServerExtension();

@@ -13,6 +13,7 @@ import dev.ferry.server.config.FerryConfig;
 import dev.ferry.server.config.HistoryConfig;
 import dev.ferry.server.config.PresenceConfig;
 import dev.ferry.server.config.StateConfig;
+import dev.ferry.server.testing.Await;
 import dev.ferry.server.testing.WsTestClient;
 import java.io.ByteArrayInputStream;
 import java.time.Duration;
@@ -23,7 +24,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -34,7 +34,7 @@ import picocli.CommandLine;
  * command line and used by independent Java clients, and how they compose with the user's own configuration.
  */
 class ServeDemoTest {
-    private static final long TIMEOUT_S = 10;
+    private static final long TIMEOUT_S = 30;
 
     private final List<AutoCloseable> open = new ArrayList<>();
 
@@ -88,14 +88,8 @@ class ServeDemoTest {
         return List.of(Map.of("op", "add", "path", "/items/-", "value", Map.of("id", id, "text", text, "done", false)));
     }
 
-    private static void waitFor(BooleanSupplier condition, String what) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(TIMEOUT_S);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new TimeoutException(what);
-            }
-            Thread.sleep(10);
-        }
+    private static void waitFor(BooleanSupplier condition, String what) {
+        Await.until(what, condition);
     }
 
     @Test

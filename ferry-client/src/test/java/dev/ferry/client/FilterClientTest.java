@@ -17,7 +17,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Publication tags and subscription filters from the Java client (docs/protocol.md §4.4). */
 class FilterClientTest {
-    static final long TIMEOUT_S = 15;
+    static final long TIMEOUT_S = 30;
 
     @RegisterExtension
     static final FerryServerExtension server = new FerryServerExtension();

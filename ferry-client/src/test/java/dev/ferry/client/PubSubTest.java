@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 class PubSubTest {
-    static final long TIMEOUT_S = 10;
+    static final long TIMEOUT_S = 30;
 
     @RegisterExtension
     static final FerryServerExtension server = new FerryServerExtension();

@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
 
 /** Servers that go away and come back on the same port; each test runs its own. */
 class ReconnectTest {
-    static final long TIMEOUT_S = 15;
+    static final long TIMEOUT_S = 30;
 
     private final List<FerryServer> servers = new CopyOnWriteArrayList<>();
     private final List<FerryClient> clients = new CopyOnWriteArrayList<>();

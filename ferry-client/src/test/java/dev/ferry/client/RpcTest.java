@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 class RpcTest {
-    static final long TIMEOUT_S = 10;
+    static final long TIMEOUT_S = 30;
     static final Duration CALL_TIMEOUT = Duration.ofSeconds(10);
 
     @RegisterExtension

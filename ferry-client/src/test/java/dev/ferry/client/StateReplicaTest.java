@@ -20,7 +20,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The Java client's state channel replica (docs/protocol.md §4.6) against a real server. */
 class StateReplicaTest {
-    static final long TIMEOUT_S = 15;
+    static final long TIMEOUT_S = 30;
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @RegisterExtension

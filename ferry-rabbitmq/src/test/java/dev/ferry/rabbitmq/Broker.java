@@ -2,6 +2,7 @@ package dev.ferry.rabbitmq;
 
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ConnectionFactory;
+import dev.ferry.server.testing.Await;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -86,19 +87,8 @@ final class Broker {
         return n;
     }
 
-    /** Polls {@code condition} every 50 ms until it holds; fails after {@link #TIMEOUT}. */
+    /** Waits until {@code condition} holds; fails after {@link #TIMEOUT}. */
     static void await(String what, BooleanSupplier condition) {
-        long deadline = System.nanoTime() + TIMEOUT.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out after " + TIMEOUT.toSeconds() + "s waiting for: " + what);
-            }
-            try {
-                Thread.sleep(50);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError("interrupted waiting for: " + what);
-            }
-        }
+        Await.until(what, TIMEOUT, condition);
     }
 }

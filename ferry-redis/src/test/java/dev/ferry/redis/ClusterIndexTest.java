@@ -5,12 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ferry.server.FerryServer;
+import dev.ferry.server.testing.Await;
 import dev.ferry.server.testing.WsTestClient;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -53,14 +53,11 @@ class ClusterIndexTest {
             onB2.send("{\"type\":\"sub\",\"id\":1,\"topic\":\"idx.y\"}");
             onB2.nextJson();
             // The nodes share their counts at every heartbeat (1 s): wait until both views are complete.
-            long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
-            JsonNode fromA = index(a, "idx");
-            JsonNode fromB = index(b, "idx");
-            while ((fromA.path("total").asInt() < 3 || fromB.path("total").asInt() < 3) && System.nanoTime() < deadline) {
-                Thread.sleep(100);
-                fromA = index(a, "idx");
-                fromB = index(b, "idx");
-            }
+            JsonNode[] views = Await.value("both nodes count every subscription", Await.DEFAULT,
+                    () -> new JsonNode[] {index(a, "idx"), index(b, "idx")},
+                    v -> v[0].path("total").asInt() >= 3 && v[1].path("total").asInt() >= 3);
+            JsonNode fromA = views[0];
+            JsonNode fromB = views[1];
             for (JsonNode view : new JsonNode[] {fromA, fromB}) {
                 assertThat(view.path("total").asInt()).isEqualTo(3);
                 assertThat(view.path("children").toString())

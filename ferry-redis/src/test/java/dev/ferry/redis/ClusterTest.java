@@ -184,6 +184,7 @@ class ClusterTest {
                         batch.append("{\"type\":\"pub\",\"topic\":\"seam.t\",\"data\":").append(j).append("}\n");
                     }
                     pub.send(batch.toString());
+                    // Pacing, not synchronisation: spreads the publications over the hops between nodes.
                     java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
                 }
                 pub.send("{\"type\":\"ping\",\"id\":1}");

@@ -1,5 +1,6 @@
 package dev.ferry.redis;
 
+import dev.ferry.server.testing.Await;
 import dev.ferry.server.testing.Requirements;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -111,14 +112,8 @@ final class LocalRedisCluster implements AutoCloseable {
         }
     }
 
-    private static void await(java.util.function.BooleanSupplier condition, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("timed out waiting until " + what);
-            }
-            TimeUnit.MILLISECONDS.sleep(100);
-        }
+    private static void await(java.util.function.BooleanSupplier condition, String what) {
+        Await.until(what, Duration.ofSeconds(60), condition);
     }
 
     @Override

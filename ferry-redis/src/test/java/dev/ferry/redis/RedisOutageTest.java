@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.ferry.server.FerryServer;
 import dev.ferry.server.config.EngineConfig;
+import dev.ferry.server.testing.Await;
 import dev.ferry.server.testing.WsTestClient;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -22,12 +23,8 @@ class RedisOutageTest {
                 HttpResponse.BodyHandlers.ofString()).statusCode();
     }
 
-    static void awaitReadyz(FerryServer node, int status) throws Exception {
-        long deadline = System.nanoTime() + 15_000_000_000L;
-        while (readyz(node) != status) {
-            assertThat(System.nanoTime()).as("readyz never became " + status).isLessThan(deadline);
-            Thread.sleep(50);
-        }
+    static void awaitReadyz(FerryServer node, int status) {
+        Await.value("/readyz answers " + status, Await.DEFAULT, () -> readyz(node), s -> s == status);
     }
 
     @Test

@@ -134,7 +134,7 @@ class StateClusterTest {
                     }
                 }));
             }
-            CompletableFuture.allOf(runs.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
+            CompletableFuture.allOf(runs.toArray(CompletableFuture[]::new)).get(180, TimeUnit.SECONDS);
             int total = perNode * 2 * each;
             JsonNode now = send(setup, 2, "{'type':'state_get','id':2,'topic':'doc.race'}").path("data");
             assertThat(now.path("version").asLong()).isEqualTo(1 + total);

@@ -68,7 +68,7 @@ class RabbitMqThroughTunnelTest {
             new Random(5).nextBytes(big);
             for (byte[] body : List.of("hello through the tunnel".getBytes(), big)) {
                 channel.basicPublish("", queue, null, body);
-                byte[] got = received.poll(10, TimeUnit.SECONDS);
+                byte[] got = received.poll(60, TimeUnit.SECONDS); // 1 MiB through the tunnel: seconds on a busy machine
                 assertThat(got).as("message of %d bytes", body.length).isEqualTo(body);
             }
         }

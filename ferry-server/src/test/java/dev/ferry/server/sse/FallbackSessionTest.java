@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ferry.server.config.SseConfig;
+import dev.ferry.server.testing.Await;
 import dev.ferry.server.testing.FerryServerExtension;
 import dev.ferry.server.testing.SseTestClient;
 import dev.ferry.server.testing.SseTestClient.Event;
@@ -22,9 +23,15 @@ class FallbackSessionTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
+    /**
+     * How long a session lives with no stream attached: long enough that reattaching on a busy machine comes first,
+     * short enough for the tests that wait for an expiry.
+     */
+    static final Duration SESSION_TIMEOUT = Duration.ofSeconds(5);
+
     @RegisterExtension
     static final FerryServerExtension server = new FerryServerExtension(c -> c
-            .withSse(new SseConfig(Duration.ofSeconds(15), 32, 4 << 20, Duration.ofMillis(1500))));
+            .withSse(new SseConfig(Duration.ofSeconds(15), 32, 4 << 20, SESSION_TIMEOUT)));
 
     /** A fallback client: a session, its event stream, and POSTs. */
     private static final class Fallback implements AutoCloseable {
@@ -38,7 +45,7 @@ class FallbackSessionTest {
             JsonNode body = JSON.readTree(r.body());
             id = body.path("session").asText();
             assertThat(id).matches("[A-Za-z0-9_-]{22}");
-            assertThat(body.path("expires").asLong()).isEqualTo(1500);
+            assertThat(body.path("expires").asLong()).isEqualTo(SESSION_TIMEOUT.toMillis());
             attach();
         }
 
@@ -220,18 +227,11 @@ class FallbackSessionTest {
         f.next();
         assertThat(server.server().metrics().subscriptions()).isEqualTo(before + 1);
         f.close();
-        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-        int status;
-        do {
-            Thread.sleep(100);
-            status = post("/v1/session/" + f.id, "{\"type\":\"ping\",\"id\":1}", null).statusCode();
-        } while (status != 404 && System.nanoTime() < deadline);
-        assertThat(status).isEqualTo(404);
+        Await.value("the session expires", Await.DEFAULT,
+                () -> post("/v1/session/" + f.id, "{\"type\":\"ping\",\"id\":1}", null).statusCode(), s -> s == 404);
         // sessions of earlier tests expire as well: once every one has, no subscription is left
-        while (server.server().metrics().subscriptions() > 0 && System.nanoTime() < deadline) {
-            Thread.sleep(50);
-        }
-        assertThat(server.server().metrics().subscriptions()).isZero();
+        Await.until("every session has released its subscriptions",
+                () -> server.server().metrics().subscriptions() == 0);
         HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(server.http("/v1/session/" + f.id + "/events")).build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(r.statusCode()).isEqualTo(404);
@@ -245,7 +245,13 @@ class FallbackSessionTest {
     @Test
     void staysAliveWhileAStreamIsAttached() throws Exception {
         try (Fallback f = new Fallback()) {
-            Thread.sleep(2500);
+            // A second session, detached once attached after f was, expires after the timeout on the server's own
+            // clock: by then f has been attached for longer than the timeout.
+            Fallback witness = new Fallback();
+            witness.close();
+            Await.value("a detached session expires", Await.DEFAULT,
+                    () -> post("/v1/session/" + witness.id, "{\"type\":\"ping\",\"id\":1}", null).statusCode(),
+                    s -> s == 404);
             f.send("{\"type\":\"ping\",\"id\":1}");
             assertThat(f.next().path("type").asText()).isEqualTo("pong");
         }

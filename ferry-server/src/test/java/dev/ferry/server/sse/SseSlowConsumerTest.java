@@ -2,10 +2,11 @@ package dev.ferry.server.sse;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ferry.server.config.SseConfig;
+import dev.ferry.server.testing.Await;
 import dev.ferry.server.testing.FerryServerExtension;
+import dev.ferry.server.testing.PacedPublisher;
 import dev.ferry.server.testing.SseTestClient;
 import dev.ferry.server.testing.WsTestClient;
 import java.io.InputStream;
@@ -15,7 +16,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -34,8 +34,12 @@ class SseSlowConsumerTest {
 
     @Test
     void stuckStreamIsEndedAndOthersReceiveEverything() throws Exception {
-        String pad = "x".repeat(8000);
-        int messages = 3000; // 24 MB: far beyond socket buffers plus the queue
+        // Binary publications, as in SlowConsumerTest: ten times less CPU per message than text.
+        byte[] pub8k = WsTestClient.binaryFrame("{\"type\":\"pub\",\"topic\":\"hose\"}", new byte[8000]);
+        // The stuck stream's side holds its 4 KiB receive window, the server's socket buffer (on loopback
+        // the kernel sizes it up to 4 MiB), the channel buffer and the 256 KiB queue: about 300 events of 11 KB
+        // (8,000 bytes in base64; 291 measured). The publisher goes on until 50 messages after the stuck stream
+        // is closed, and gives up at 2000.
         long before = server.server().metrics().slowConsumerCloses();
         try (Socket stuck = new Socket();
              SseTestClient healthy = SseTestClient.open(server.http("/v1/sse?topic=hose"));
@@ -45,48 +49,34 @@ class SseSlowConsumerTest {
             stuck.getOutputStream().write(("GET /v1/sse?topic=hose HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n")
                     .getBytes(StandardCharsets.US_ASCII));
             assertThat(healthy.next().type()).isEqualTo("ready");
-            java.util.concurrent.atomic.AtomicInteger received = new java.util.concurrent.atomic.AtomicInteger();
-            CompletableFuture<Integer> reader = CompletableFuture.supplyAsync(() -> {
-                for (int i = 1; i <= messages; i++) {
-                    try {
+            // Paced by the healthy reader, however slow the machine: never more than 16 events (170 KB) behind,
+            // well inside its queue, while the stuck stream falls behind without bound.
+            PacedPublisher paced = PacedPublisher.start(16, 2000,
+                    i -> pub.sendBinary(pub8k),
+                    i -> {
                         SseTestClient.Event e = healthy.next();
-                        JsonNode m = JSON.readTree(e.data());
-                        assertThat(m.path("offset").asLong()).as("event %d: %s", i, e).isEqualTo(i);
-                        received.set(i);
-                    } catch (java.io.IOException e) {
-                        throw new AssertionError(e);
-                    }
-                }
-                return messages;
-            });
-            Thread publisher = new Thread(() -> {
-                long giveUp = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-                for (int i = 1; i <= messages; i++) {
-                    // Paced by the healthy reader, however slow the machine: it is never more than 16 events
-                    // (128 KB) behind, well inside its queue, while the stuck stream falls behind without bound.
-                    while (i - received.get() > 16 && !reader.isDone() && System.nanoTime() < giveUp) {
-                        java.util.concurrent.locks.LockSupport.parkNanos(100_000);
-                    }
-                    pub.send("{\"type\":\"pub\",\"topic\":\"hose\",\"data\":{\"i\":" + i + ",\"pad\":\"" + pad + "\"}}");
-                }
-            });
-            publisher.start();
-            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-            while (server.server().metrics().slowConsumerCloses() == before && System.nanoTime() < deadline) {
-                Thread.sleep(5);
-            }
-            assertThat(server.server().metrics().slowConsumerCloses()).isEqualTo(before + 1);
+                        assertThat(JSON.readTree(e.data()).path("offset").asLong()).as("event %d: %s", i, e)
+                                .isEqualTo(i);
+                    });
+            Await.within(Duration.ofSeconds(120),
+                    () -> server.server().metrics().slowConsumerCloses() != before || paced.received().isDone());
+            assertThat(server.server().metrics().slowConsumerCloses())
+                    .as("slow consumer closes (%d published, %d read by the healthy stream)", paced.sent(),
+                            paced.read())
+                    .isEqualTo(before + 1);
+            paced.stopAfter(50);
+            System.out.printf("stuck stream ended after %d publications%n", paced.sent());
             // the stream ends: reading what the socket holds reaches the end of the connection
-            stuck.setSoTimeout(10_000);
+            stuck.setSoTimeout(60_000);
             InputStream in = stuck.getInputStream();
             byte[] buf = new byte[64 * 1024];
             while (in.read(buf) >= 0) {
                 // skip
             }
-            publisher.join(60_000);
+            assertThat(paced.received().get(120, TimeUnit.SECONDS)).isEqualTo(paced.last()); // all, in order
+            assertThat(paced.published().get(10, TimeUnit.SECONDS)).isEqualTo(paced.last());
             pub.send("{\"type\":\"ping\",\"id\":1}");
             assertThat(pub.nextJson().path("type").asText()).isEqualTo("pong"); // the publisher was never blocked
-            assertThat(reader.get(60, TimeUnit.SECONDS)).isEqualTo(messages); // every message, in order
             assertThat(server.server().metrics().slowConsumerCloses()).isEqualTo(before + 1);
         }
     }
@@ -109,13 +99,12 @@ class SseSlowConsumerTest {
             pub.send("{\"type\":\"ping\",\"id\":1}");
             pub.nextJson();
         }
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        int status;
-        do {
-            Thread.sleep(20);
-            status = http.send(HttpRequest.newBuilder(server.http("/v1/session/" + id))
-                    .POST(HttpRequest.BodyPublishers.ofString("")).build(), HttpResponse.BodyHandlers.ofString()).statusCode();
-        } while (status != 404 && System.nanoTime() < deadline);
+        // The session is closed on its event loop once the last publication is queued there.
+        int status = Await.value("the session is closed", Duration.ofSeconds(30),
+                () -> http.send(HttpRequest.newBuilder(server.http("/v1/session/" + id))
+                        .POST(HttpRequest.BodyPublishers.ofString("")).build(), HttpResponse.BodyHandlers.ofString())
+                        .statusCode(),
+                s -> s == 404);
         assertThat(status).isEqualTo(404);
         assertThat(server.server().metrics().slowConsumerCloses()).isEqualTo(before + 1);
     }

@@ -117,6 +117,7 @@ class SseTest {
                     }
                     pub.send(b.toString());
                     if (i % 10 == 0) {
+                        // Pacing, not synchronisation: spreads the publications over the reconnects.
                         java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
                     }
                 }

@@ -17,7 +17,7 @@ public final class RawHttp {
     /** The raw response to a ferry.v1 upgrade of {@code pathAndQuery} with {@code extraHeaders} (CRLF-terminated lines). */
     public static String upgrade(int port, String pathAndQuery, String extraHeaders) throws Exception {
         try (Socket s = new Socket("127.0.0.1", port)) {
-            s.setSoTimeout(10_000);
+            s.setSoTimeout(60_000);
             OutputStream out = s.getOutputStream();
             out.write(("GET " + pathAndQuery + " HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
                     + "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"

@@ -41,14 +41,31 @@ public final class RawWebSocket implements AutoCloseable {
 
     private RawWebSocket(Socket socket) throws IOException {
         this.socket = socket;
-        socket.setSoTimeout(10_000);
+        socket.setSoTimeout(60_000);
         this.in = new DataInputStream(new java.io.BufferedInputStream(socket.getInputStream()));
         this.out = socket.getOutputStream();
     }
 
     /** Upgrades a connection to 127.0.0.1:{@code port}{@code path}, offering {@code subprotocol} (null: none). */
     public static RawWebSocket connect(int port, String path, String subprotocol) throws IOException {
-        RawWebSocket ws = new RawWebSocket(new Socket("127.0.0.1", port));
+        return upgrade(new Socket("127.0.0.1", port), path, subprotocol);
+    }
+
+    /**
+     * As {@link #connect(int, String, String)}, with a socket receive buffer of {@code receiveBufferBytes}, set
+     * before connecting so that the window the server sees stays that small: once this client stops reading, the
+     * server's side fills after a few frames, however fast or slow the machine.
+     */
+    public static RawWebSocket connect(int port, String path, String subprotocol, int receiveBufferBytes)
+            throws IOException {
+        Socket s = new Socket();
+        s.setReceiveBufferSize(receiveBufferBytes);
+        s.connect(new java.net.InetSocketAddress("127.0.0.1", port));
+        return upgrade(s, path, subprotocol);
+    }
+
+    private static RawWebSocket upgrade(Socket socket, String path, String subprotocol) throws IOException {
+        RawWebSocket ws = new RawWebSocket(socket);
         ws.out.write(("GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
                 + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
                 + (subprotocol == null ? "" : "Sec-WebSocket-Protocol: " + subprotocol + "\r\n") + "\r\n")
@@ -104,7 +121,7 @@ public final class RawWebSocket implements AutoCloseable {
         buffered.flush();
     }
 
-    /** The next frame from the server (waits up to 10 s). */
+    /** The next frame from the server (waits up to 60 s). */
     public Frame next() throws IOException {
         int b0 = in.readUnsignedByte();
         int len = in.readUnsignedByte() & 0x7f; // server frames are unmasked
@@ -129,6 +146,24 @@ public final class RawWebSocket implements AutoCloseable {
     public void abort() throws IOException {
         socket.setSoLinger(true, 0);
         socket.close();
+    }
+
+    /**
+     * Reads and discards what the server sends until it closes the connection (each read waits up to 60 s);
+     * returns the last {@code n} bytes (fewer if fewer came), where the server's close frame ends up.
+     */
+    public byte[] readToEnd(int n) throws IOException {
+        byte[] tail = new byte[0];
+        byte[] buf = new byte[64 * 1024];
+        int r;
+        while ((r = in.read(buf)) >= 0) {
+            byte[] joined = new byte[Math.min(n, tail.length + r)];
+            int fromTail = joined.length - Math.min(r, joined.length);
+            System.arraycopy(tail, tail.length - fromTail, joined, 0, fromTail);
+            System.arraycopy(buf, r - (joined.length - fromTail), joined, fromTail, joined.length - fromTail);
+            tail = joined;
+        }
+        return tail;
     }
 
     @Override

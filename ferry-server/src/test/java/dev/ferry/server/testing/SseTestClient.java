@@ -20,7 +20,11 @@ import java.util.concurrent.TimeUnit;
  * dispatches). Comments are queued as events of type {@code ":"}; the end of the stream as {@link #END}.
  */
 public final class SseTestClient implements AutoCloseable {
-    public static final Duration TIMEOUT = Duration.ofSeconds(10);
+    /**
+     * How long a test waits for an answer that should come at once: generous, because on a busy shared machine a
+     * healthy answer can take seconds; a passing test never waits for it.
+     */
+    public static final Duration TIMEOUT = Duration.ofSeconds(30);
     public static final Event END = new Event(null, "<end>", "");
 
     /** One event; {@code id} is null when the event had no id field. */

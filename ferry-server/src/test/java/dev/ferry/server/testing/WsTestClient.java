@@ -20,7 +20,11 @@ import java.util.function.Predicate;
  * server's Netty code. Text messages are split into frames on LF; binary messages are kept whole.
  */
 public final class WsTestClient implements AutoCloseable {
-    public static final Duration TIMEOUT = Duration.ofSeconds(10);
+    /**
+     * How long a test waits for an answer that should come at once: generous, because on a busy shared machine a
+     * healthy answer can take seconds; a passing test never waits for it.
+     */
+    public static final Duration TIMEOUT = Duration.ofSeconds(30);
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** One received message: a JSON frame, a binary message, or the close. */
@@ -100,6 +104,27 @@ public final class WsTestClient implements AutoCloseable {
     public WsTestClient sendBinary(byte[] bytes) {
         ws.sendBinary(ByteBuffer.wrap(bytes), true).orTimeout(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS).join();
         return this;
+    }
+
+    /** A binary message: the frame's header (JSON without its payload member), LF, the payload. */
+    public static byte[] binaryFrame(String header, byte[] payload) {
+        byte[] h = (header + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] message = java.util.Arrays.copyOf(h, h.length + payload.length);
+        System.arraycopy(payload, 0, message, h.length, payload.length);
+        return message;
+    }
+
+    /** The header of a binary message (what comes before its first LF), parsed. */
+    public static JsonNode header(byte[] binaryMessage) {
+        int lf = 0;
+        while (binaryMessage[lf] != '\n') {
+            lf++;
+        }
+        try {
+            return JSON.readTree(binaryMessage, 0, lf);
+        } catch (java.io.IOException e) {
+            throw new AssertionError("a binary message whose header is not JSON", e);
+        }
     }
 
     /** The next received message, failing after {@link #TIMEOUT}. */

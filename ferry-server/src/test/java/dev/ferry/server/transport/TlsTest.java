@@ -92,7 +92,7 @@ class TlsTest {
         write(b, cert, key);
         try (FerryServer server = start(cert, key, Duration.ofMinutes(1));
              Socket s = new Socket("127.0.0.1", server.port())) {
-            s.setSoTimeout(10_000);
+            s.setSoTimeout(60_000);
             OutputStream out = s.getOutputStream();
             out.write(("GET /v1/history/x?limit=1 HTTP/1.1\r\nHost: example.test:" + server.port() + "\r\n\r\n")
                     .getBytes(StandardCharsets.US_ASCII));
@@ -164,7 +164,7 @@ class TlsTest {
     /** The serial number of the certificate the server presents in a fresh handshake. */
     private static BigInteger servedSerial(int port) throws Exception {
         try (SSLSocket s = (SSLSocket) TlsSockets.trustAll().getSocketFactory().createSocket("127.0.0.1", port)) {
-            s.setSoTimeout(10_000);
+            s.setSoTimeout(60_000);
             s.startHandshake();
             return ((X509Certificate) s.getSession().getPeerCertificates()[0]).getSerialNumber();
         }

@@ -10,7 +10,7 @@ import java.nio.charset.StandardCharsets;
 record RawUpgrade(int status, String head, String body) {
     static RawUpgrade send(int port, String method, String path, String subprotocols) throws IOException {
         try (Socket s = new Socket("127.0.0.1", port)) {
-            s.setSoTimeout(10_000);
+            s.setSoTimeout(60_000);
             String req = method + " " + path + " HTTP/1.1\r\n"
                     + "Host: 127.0.0.1:" + port + "\r\n"
                     + "Upgrade: websocket\r\nConnection: Upgrade\r\n"

@@ -44,7 +44,7 @@ public final class TcpPeer implements AutoCloseable {
     }
 
     public Socket nextAccepted() throws InterruptedException {
-        Socket s = accepted.poll(10, TimeUnit.SECONDS);
+        Socket s = accepted.poll(30, TimeUnit.SECONDS);
         if (s == null) {
             throw new AssertionError("no connection reached the upstream within 10 s");
         }

@@ -68,7 +68,7 @@ class TunnelBackpressureTest {
             } else if (System.nanoTime() - stillSince > 1_000_000_000L) {
                 return peak;
             }
-            Thread.sleep(2);
+            Thread.sleep(2); // the sampling period of the in-flight peak: a measurement, not a wait for a condition
         }
         throw new AssertionError("no stall within 30 s: progress " + progress.getAsLong());
     }

@@ -40,7 +40,7 @@ class TunnelIdlePingTest {
     @Test
     void quietTunnelIsPinged() throws Exception {
         try (Socket s = new Socket("127.0.0.1", server.port())) {
-            s.setSoTimeout(5_000);
+            s.setSoTimeout(60_000);
             s.getOutputStream().write(("GET /v1/tunnel/echo HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
                     + "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
                     .getBytes(StandardCharsets.US_ASCII));

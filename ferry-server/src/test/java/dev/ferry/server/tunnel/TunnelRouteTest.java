@@ -3,6 +3,7 @@ package dev.ferry.server.tunnel;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ferry.server.config.TunnelRoute;
+import dev.ferry.server.testing.Await;
 import dev.ferry.server.testing.FerryServerExtension;
 import dev.ferry.server.testing.WsTestClient;
 import java.io.ByteArrayOutputStream;
@@ -14,7 +15,6 @@ import java.net.Socket;
 import java.net.URI;
 import java.util.List;
 import java.util.Random;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -86,12 +86,9 @@ class TunnelRouteTest {
             assertThat(receive(c, data.length)).isEqualTo(data);
         }
         // The counters move when writes complete, which may be a moment after the echo arrived.
-        long deadline = System.nanoTime() + java.time.Duration.ofSeconds(10).toNanos();
-        TunnelStats s = stats("echo", "/v1/tunnel/echo");
-        while ((s.bytesFromWebSocket() < data.length || s.bytesToWebSocket() < data.length) && System.nanoTime() < deadline) {
-            Thread.onSpinWait();
-            s = stats("echo", "/v1/tunnel/echo");
-        }
+        TunnelStats s = Await.value("the tunnel counters reach the bytes echoed", Await.DEFAULT,
+                () -> stats("echo", "/v1/tunnel/echo"),
+                t -> t.bytesFromWebSocket() >= data.length && t.bytesToWebSocket() >= data.length);
         assertThat(s.bytesFromWebSocket()).isGreaterThanOrEqualTo(data.length);
         assertThat(s.bytesToWebSocket()).isGreaterThanOrEqualTo(data.length);
         assertThat(s.accepted()).isGreaterThanOrEqualTo(1);
@@ -153,13 +150,10 @@ class TunnelRouteTest {
         assertThat(stats("one", "/v1/tunnel/one").refused()).isEqualTo(1);
         first.close();
         // The upstream sees the end of the stream once the WebSocket is gone.
-        upstream.setSoTimeout(10_000);
+        upstream.setSoTimeout(60_000);
         assertThat(upstream.getInputStream().read()).isEqualTo(-1);
         upstream.close();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (stats("one", "/v1/tunnel/one").open() > 0 && System.nanoTime() < deadline) {
-            Thread.sleep(20);
-        }
+        Await.until("the tunnel is counted closed", () -> stats("one", "/v1/tunnel/one").open() == 0);
         try (WsTestClient again = WsTestClient.connect(ws("/v1/tunnel/one"))) {
             manual.nextAccepted().close();
             assertThat(again.awaitClose().closeCode()).isEqualTo(1000);
@@ -185,7 +179,7 @@ class TunnelRouteTest {
             WsTestClient.Received close = c.awaitClose();
             assertThat(close.closeCode()).isEqualTo(1003);
             assertThat(close.closeReason()).contains("text frames are not allowed");
-            upstream.setSoTimeout(10_000);
+            upstream.setSoTimeout(60_000);
             InputStream in = upstream.getInputStream();
             assertThat(in.read()).isEqualTo(-1);
             upstream.close();

@@ -3,6 +3,7 @@ package dev.ferry.server.web;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.ferry.server.testing.Await;
 import dev.ferry.server.testing.FerryServerExtension;
 import dev.ferry.server.testing.TextWsClient;
 import dev.ferry.server.testing.WsTestClient;
@@ -53,11 +54,12 @@ class MultiplexTest {
     void patternChannelsReceiveOverlappingChannelsEachGetACopyAndUnsStops() throws Exception {
         try (TextWsClient m = TextWsClient.connect(mux()); WsTestClient f = WsTestClient.connect(server.wsUri())) {
             m.send("sub,over.*").send("sub,over.x");
-            Thread.sleep(100);
+            // sub is not answered: the topic index shows when both subscriptions are made
+            Await.value("both subscriptions are made", Await.DEFAULT, () -> subscriptionsUnder("over"), n -> n == 2);
             f.send("{\"type\":\"pub\",\"topic\":\"over.x\",\"data\":1}");
             assertThat(java.util.Set.of(m.nextText(), m.nextText())).containsExactlyInAnyOrder("msg,over.*,1", "msg,over.x,1");
             m.send("uns,over.*").send("uns,never.opened");
-            Thread.sleep(100);
+            Await.value("the pattern is unsubscribed", Await.DEFAULT, () -> subscriptionsUnder("over"), n -> n == 1);
             f.send("{\"type\":\"pub\",\"topic\":\"over.x\",\"data\":2}");
             assertThat(m.nextText()).isEqualTo("msg,over.x,2");
             assertThat(m.nothingWithin(Duration.ofMillis(200))).isTrue();
@@ -120,19 +122,16 @@ class MultiplexTest {
             m.send("sub,gone.a").send("sub,gone.b").send("msg,gone.a,x");
             assertThat(m.nextText()).isEqualTo("msg,gone.a,x");
             assertThat(server.server().metrics().subscriptions()).isGreaterThanOrEqualTo(2);
-            assertThat(gone()).isEqualTo(2);
+            assertThat(subscriptionsUnder("gone")).isEqualTo(2);
         }
-        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-        while (gone() != 0 && System.nanoTime() < deadline) {
-            Thread.sleep(20);
-        }
-        assertThat(gone()).isZero();
+        Await.value("the closed socket's subscriptions are gone", Await.DEFAULT, () -> subscriptionsUnder("gone"),
+                n -> n == 0);
     }
 
-    /** Subscriptions under gone.*, from the topic index. */
-    private static int gone() throws Exception {
+    /** Subscriptions at or under {@code prefix} (topics and patterns), from the topic index. */
+    private static int subscriptionsUnder(String prefix) throws Exception {
         java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newHttpClient().send(
-                java.net.http.HttpRequest.newBuilder(server.http("/v1/topics?prefix=gone")).build(),
+                java.net.http.HttpRequest.newBuilder(server.http("/v1/topics?prefix=" + prefix)).build(),
                 java.net.http.HttpResponse.BodyHandlers.ofString());
         return new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.body()).path("total").asInt();
     }

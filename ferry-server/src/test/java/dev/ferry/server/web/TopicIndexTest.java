@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.ferry.server.testing.Await;
 import dev.ferry.server.testing.FerryServerExtension;
 import dev.ferry.server.testing.WsTestClient;
 import java.net.http.HttpClient;
@@ -63,12 +64,8 @@ class TopicIndexTest {
             assertThat(result.path("id").asInt()).isEqualTo(9);
             assertThat(result.path("data")).isEqualTo(idx);
         }
-        JsonNode after = JSON.readTree(get("/v1/topics?prefix=idx").body());
-        long deadline = System.nanoTime() + 5_000_000_000L;
-        while (after.path("total").asInt() != 0 && System.nanoTime() < deadline) {
-            Thread.sleep(20);
-            after = JSON.readTree(get("/v1/topics?prefix=idx").body());
-        }
+        JsonNode after = Await.value("the closed connections' subscriptions are gone", Await.DEFAULT,
+                () -> JSON.readTree(get("/v1/topics?prefix=idx").body()), n -> n.path("total").asInt() == 0);
         assertThat(after.toString()).isEqualTo("{\"prefix\":\"idx\",\"subscribers\":0,\"total\":0,\"children\":[],\"truncated\":false}");
     }
 

@@ -54,7 +54,7 @@ class IdleTimeoutTest {
     @Test
     void incompleteHandshakeIsCutAtTheDeadline() throws Exception {
         try (Socket s = new Socket("127.0.0.1", server.port())) {
-            s.setSoTimeout(10_000);
+            s.setSoTimeout(60_000);
             s.getOutputStream().write("GET /v1/ws HTTP/1.1\r\nHost: x\r\n".getBytes(StandardCharsets.US_ASCII));
             assertThat(s.getInputStream().read()).isEqualTo(-1); // closed by the server after handshake-timeout (2 s)
         }

@@ -32,7 +32,8 @@ class RecoverySeamTest {
                         b.append("{\"type\":\"pub\",\"topic\":\"seam.t\",\"data\":").append(j).append("}\n");
                     }
                     pub.send(b.toString());
-                    java.util.concurrent.locks.LockSupport.parkNanos(1_000_000); // spread over the reconnects
+                    // Pacing, not synchronisation: spreads the publications over the reconnects.
+                    java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
                 }
                 pub.send("{\"type\":\"ping\",\"id\":1}");
                 pub.nextJson(n -> n.path("type").asText().equals("pong"));

@@ -2,12 +2,15 @@ package dev.ferry.server.websocket;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.ferry.server.config.WebSocketConfig;
+import dev.ferry.server.testing.Await;
 import dev.ferry.server.testing.FerryServerExtension;
+import dev.ferry.server.testing.PacedPublisher;
+import dev.ferry.server.testing.RawWebSocket;
 import dev.ferry.server.testing.WsTestClient;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -22,62 +25,49 @@ class SlowConsumerTest {
 
     @Test
     void stuckSubscriberIsClosedAndOthersReceiveEverything() throws Exception {
-        String pad = "x".repeat(8000);
-        int messages = 4000; // 32 MB: far beyond socket buffers plus the 64 KiB queue
-        try (WsTestClient stuck = WsTestClient.connect(server.wsUri());
+        // Binary publications: the server takes their payload as a whole, where it would check a text message's
+        // bytes one by one as UTF-8, and paranoid leak detection records a stack trace at every byte read: ten times
+        // less CPU per message, so that the test takes seconds, not minutes, on a busy machine.
+        byte[] pub8k = WsTestClient.binaryFrame("{\"type\":\"pub\",\"topic\":\"firehose\"}", new byte[8000]);
+        // The stuck subscriber's side holds its 4 KiB receive window, the server's socket buffer (on loopback
+        // the kernel sizes it up to 4 MiB), the channel buffer and the 64 KiB queue: about 400 messages of 8 KB
+        // (388 measured). The publisher goes on until 50 messages after the stuck subscriber is closed, and gives
+        // up at 2000.
+        try (RawWebSocket stuck = RawWebSocket.connect(server.port(), "/v1/ws", "ferry.v1", 4096);
              WsTestClient healthy = WsTestClient.connect(server.wsUri());
              WsTestClient pub = WsTestClient.connect(server.wsUri())) {
-            stuck.send("{\"type\":\"sub\",\"id\":1,\"topic\":\"firehose\"}");
-            stuck.nextJson();
+            stuck.send(true, RawWebSocket.TEXT,
+                    "{\"type\":\"sub\",\"id\":1,\"topic\":\"firehose\"}".getBytes(StandardCharsets.UTF_8));
+            assertThat(stuck.nextNotPing().text()).contains("\"result\"");
             healthy.send("{\"type\":\"sub\",\"id\":1,\"topic\":\"firehose\"}");
             healthy.nextJson();
-            stuck.stopReading();
             long before = server.server().metrics().slowConsumerCloses();
 
-            CompletableFuture<Integer> reader = new CompletableFuture<>();
-            java.util.concurrent.atomic.AtomicInteger read = new java.util.concurrent.atomic.AtomicInteger();
-            Thread readerThread = new Thread(() -> {
-                try {
-                    for (int i = 1; i <= messages; i++) {
-                        JsonNode m = healthy.nextJson();
-                        assertThat(m.path("offset").asLong()).isEqualTo(i);
-                        read.set(i);
-                    }
-                    reader.complete(messages);
-                } catch (Throwable t) {
-                    reader.completeExceptionally(t);
-                }
-            });
-            // The healthy subscriber is kept within a window of the publisher (as a reader that keeps up would be,
-            // however busy the machine), so only the stuck one can overflow its queue.
-            Thread publisher = new Thread(() -> {
-                for (int i = 1; i <= messages; i++) {
-                    pub.send("{\"type\":\"pub\",\"topic\":\"firehose\",\"data\":{\"i\":" + i + ",\"pad\":\"" + pad + "\"}}");
-                    long windowDeadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-                    while (read.get() < i - 16 && System.nanoTime() < windowDeadline && !reader.isDone()) {
-                        Thread.onSpinWait();
-                    }
-                }
-            });
-            readerThread.start();
-            publisher.start();
+            // The healthy subscriber is kept within 16 messages of the publisher, as a reader that keeps up would
+            // be however busy the machine, so only the stuck subscriber can overflow its queue.
+            PacedPublisher paced = PacedPublisher.start(16, 2000,
+                    i -> pub.sendBinary(pub8k),
+                    i -> assertThat(WsTestClient.header(healthy.next().binary()).path("offset").asLong()).isEqualTo(i));
 
             // As soon as the server gives up on the stuck subscriber, read again: the close frame waits behind
             // what the socket already holds, and must arrive before the server's close grace runs out.
-            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-            while (server.server().metrics().slowConsumerCloses() == before && System.nanoTime() < deadline) {
-                Thread.onSpinWait();
-            }
-            assertThat(server.server().metrics().slowConsumerCloses()).isEqualTo(before + 1);
-            stuck.resumeReading();
-            WsTestClient.Received close = stuck.awaitClose();
-            assertThat(close.closeCode()).isEqualTo(4001);
-            assertThat(close.closeReason()).isEqualTo("slow consumer");
+            Await.within(Duration.ofSeconds(120),
+                    () -> server.server().metrics().slowConsumerCloses() != before || paced.received().isDone());
+            assertThat(server.server().metrics().slowConsumerCloses())
+                    .as("slow consumer closes (%d published, %d read by the healthy subscriber)", paced.sent(),
+                            paced.read())
+                    .isEqualTo(before + 1);
+            paced.stopAfter(50);
+            System.out.printf("stuck subscriber closed after %d publications%n", paced.sent());
+            byte[] reason = "slow consumer".getBytes(StandardCharsets.UTF_8);
+            ByteBuffer close = ByteBuffer.allocate(4 + reason.length)
+                    .put((byte) 0x88).put((byte) (2 + reason.length)).putShort((short) 4001).put(reason);
+            assertThat(stuck.readToEnd(close.capacity())).as("the last frame: close 4001").isEqualTo(close.array());
 
-            publisher.join(60_000);
+            assertThat(paced.received().get(120, TimeUnit.SECONDS)).isEqualTo(paced.last()); // all, in order
+            assertThat(paced.published().get(10, TimeUnit.SECONDS)).isEqualTo(paced.last());
             pub.send("{\"type\":\"ping\",\"id\":1}");
             assertThat(pub.nextJson().path("type").asText()).isEqualTo("pong"); // the publisher was never blocked
-            assertThat(reader.get(60, TimeUnit.SECONDS)).isEqualTo(messages); // every message, in order
             assertThat(server.server().metrics().slowConsumerCloses()).isEqualTo(before + 1);
         }
     }

@@ -49,7 +49,7 @@ class TunnelClientTest {
         byte[] data = new byte[size];
         new Random(seed).nextBytes(data);
         try (Socket s = new Socket(local.getAddress(), local.getPort())) {
-            s.setSoTimeout(10_000);
+            s.setSoTimeout(60_000);
             CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> {
                 try {
                     s.getOutputStream().write(data);
@@ -133,7 +133,7 @@ class TunnelClientTest {
 
     private static void assertLocalConnectionCloses(InetSocketAddress local) throws IOException {
         try (Socket s = new Socket(local.getAddress(), local.getPort())) {
-            s.setSoTimeout(10_000);
+            s.setSoTimeout(60_000);
             assertThat(s.getInputStream().read()).isEqualTo(-1);
         }
     }

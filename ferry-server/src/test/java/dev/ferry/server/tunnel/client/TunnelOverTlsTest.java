@@ -47,7 +47,7 @@ class TunnelOverTlsTest {
                     byte[] data = new byte[200_000];
                     new Random(7).nextBytes(data);
                     try (Socket s = new Socket(local.getAddress(), local.getPort())) {
-                        s.setSoTimeout(10_000);
+                        s.setSoTimeout(60_000);
                         Thread writer = new Thread(() -> {
                             try {
                                 s.getOutputStream().write(data);
@@ -64,7 +64,7 @@ class TunnelOverTlsTest {
                 try (TunnelClient untrusting = TunnelClient.builder(wss).build()) {
                     InetSocketAddress local = untrusting.start();
                     try (Socket s = new Socket(local.getAddress(), local.getPort())) {
-                        s.setSoTimeout(10_000);
+                        s.setSoTimeout(60_000);
                         s.getOutputStream().write(new byte[] {1, 2, 3});
                         int first;
                         try {
