@@ -95,11 +95,9 @@ class TopicFloodTest {
             double limit = value(metrics, "ferry_topics");
             assertThat(limit).as("never more topics than the default limit for this heap").isLessThanOrEqualTo(256.0 * 1024 * 1024 / 2048);
             // the flood's topics expire (history.ttl) and are freed by the timer
-            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(TTL_SECONDS + 30);
-            while (value(metrics, "ferry_topics") > 0 && System.nanoTime() < until) {
-                Thread.sleep(200);
-                metrics = scrape(server.port());
-            }
+            metrics = dev.ferry.server.testing.Await.value("idle topics freed",
+                    java.time.Duration.ofSeconds(TTL_SECONDS + 30), () -> scrape(server.port()),
+                    m -> value(m, "ferry_topics") == 0);
             assertThat(value(metrics, "ferry_topics")).as("idle topics freed").isZero();
             assertThat(value(metrics, "ferry_topics_freed_total")).isGreaterThanOrEqualTo(TOPICS - refused.sum());
             assertThat(value(metrics, "ferry_topics_refused_total")).isEqualTo(refused.sum());

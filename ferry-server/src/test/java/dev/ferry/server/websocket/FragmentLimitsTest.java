@@ -128,11 +128,7 @@ class FragmentLimitsTest {
                 }
             }
             // Closed connections give their bytes back: a fragmented message goes through again.
-            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-            while (held() > 0 && System.nanoTime() < deadline) {
-                Thread.sleep(10); // waiting for the server to see the closes, bounded by the deadline
-            }
-            assertThat(held()).isZero();
+            dev.ferry.server.testing.Await.until("the closed connections' bytes are given back", () -> held() == 0);
             try (RawWebSocket ws = RawWebSocket.connect(budgeted.port(), "/v1/ws", "ferry.v1")) {
                 ws.send(false, RawWebSocket.TEXT, fragment);
                 ws.send(true, RawWebSocket.CONTINUATION, bytes("}"));
