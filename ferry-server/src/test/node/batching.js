@@ -1,7 +1,7 @@
 // Batching (protocol.md §2): several frames in one text message, separated by LF, are all answered; frames the
 // server batches are split on LF by the client (FerryClient does this for every text message it receives).
 
-import { FerryClient, RUN, check, checkEqual, checkError, info, scenario } from './lib.js';
+import { FerryClient, RUN, ackEpoch, check, checkEqual, checkError, info, scenario } from './lib.js';
 
 scenario('batching', async ({ ws: url, track }) => {
   const c = track(await FerryClient.open(url, undefined, 'batching client'));
@@ -39,7 +39,7 @@ scenario('batching', async ({ ws: url, track }) => {
   checkEqual(replies, [
     { type: 'result', id: 1, data: { topic, offset: 0 } },
     { type: 'pong', id: 2 },
-    { type: 'result', id: 3, data: { topic, offset: 1 } },
+    { type: 'result', id: 3, data: { topic, epoch: ackEpoch(replies[2], 'pub+ack in a batch'), offset: 1 } },
     { type: 'pong', id: 4 },
   ], 'a batch of sub, ping, (empty line), pub+ack, ping with trailing LF: all answered, in command order');
   checkEqual(msg, { type: 'msg', topic, offset: 1, data: { n: 'one\ntwo' } },

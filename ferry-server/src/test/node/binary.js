@@ -1,7 +1,7 @@
 // Binary messages (protocol.md §2): a JSON header, one LF byte, then opaque payload bytes, never base64.
 
 import { randomBytes } from 'node:crypto';
-import { FerryClient, RUN, binaryMessage, check, checkEqual, checkError, scenario, show } from './lib.js';
+import { FerryClient, RUN, ackEpoch, binaryMessage, check, checkEqual, checkError, scenario, show } from './lib.js';
 
 scenario('binary', async ({ ws: url, track }) => {
   const sub = track(await FerryClient.open(url, undefined, 'subscriber'));
@@ -21,8 +21,9 @@ scenario('binary', async ({ ws: url, track }) => {
   for (const [what, bytes] of payloads) {
     offset += 1;
     await pub.sendBinary(binaryMessage({ type: 'pub', id: 10 + offset, ack: true, topic }, bytes));
-    checkEqual(await pub.nextFrame(`ack for binary pub of ${what}`),
-      { type: 'result', id: 10 + offset, data: { topic, offset } }, `binary pub of ${what} with ack -> text result {topic, offset ${offset}}`);
+    const ack = await pub.nextFrame(`ack for binary pub of ${what}`);
+    checkEqual(ack, { type: 'result', id: 10 + offset, data: { topic, epoch: ackEpoch(ack, what), offset } },
+      `binary pub of ${what} with ack -> text result {topic, epoch, offset ${offset}}`);
     const m = await sub.nextBinary(`binary msg for ${what}`);
     checkEqual(m.header, { type: 'msg', topic, offset }, `${what}: arrives as a binary msg with header {type, topic, offset ${offset}} and no data member`);
     check(m.payload.equals(bytes), `${what}: the bytes after the header's LF are the published bytes (${bytes.length} bytes)`,

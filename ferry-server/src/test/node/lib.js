@@ -65,6 +65,16 @@ export function checkEqual(actual, expected, what) {
     `expected ${show(expected)}\n    actual   ${show(actual)}`);
 }
 
+/**
+ * The epoch a publication's acknowledgement names (docs/protocol.md, "pub": `{topic, epoch, offset}`), after
+ * checking that it is a non-empty string; for use in the expected value of a checkEqual of that acknowledgement.
+ */
+export function ackEpoch(reply, what) {
+  const epoch = reply && reply.data && reply.data.epoch;
+  ensure(typeof epoch === 'string' && epoch.length > 0, `${what}: the ack names the topic's epoch`, `got ${show(reply)}`);
+  return epoch;
+}
+
 /** Prints an informational line that is not a check. */
 export function info(text) {
   console.log(`info - ${text}`);

@@ -1,6 +1,6 @@
 // Publish/subscribe with wildcard patterns (protocol.md §3, §4 sub/pub, §5 msg).
 
-import { FerryClient, QUIET_MS, RUN, check, checkEqual, ensure, scenario, show } from './lib.js';
+import { FerryClient, QUIET_MS, RUN, ackEpoch, check, checkEqual, ensure, scenario, show } from './lib.js';
 
 scenario('pubsub', async ({ ws: url, track }) => {
   const sub = track(await FerryClient.open(url, undefined, 'subscriber'));
@@ -41,8 +41,8 @@ scenario('pubsub', async ({ ws: url, track }) => {
     const shared = p.topic === 'logs' || p.topic === 'sensors.temp';
     const offset = prev !== undefined ? prev + 1 : shared ? reply.data && reply.data.offset : 1;
     ensure(Number.isInteger(offset) && offset >= 1, `pub ${p.topic}: ack carries an integer offset`, `got ${show(reply)}`);
-    checkEqual(reply, { type: 'result', id, data: { topic: p.topic, offset } },
-      `pub ${p.topic} with ack -> result {topic, offset ${offset}}${prev !== undefined ? ' (previous + 1)' : ''}`);
+    checkEqual(reply, { type: 'result', id, data: { topic: p.topic, epoch: ackEpoch(reply, `pub ${p.topic}`), offset } },
+      `pub ${p.topic} with ack -> result {topic, epoch, offset ${offset}}${prev !== undefined ? ' (previous + 1)' : ''}`);
     lastOffset.set(p.topic, reply.data.offset);
     p.offset = reply.data.offset;
   }
@@ -91,8 +91,10 @@ scenario('pubsub', async ({ ws: url, track }) => {
   // After unsub, the pattern no longer delivers.
   checkEqual(await sub.request({ type: 'unsub', id: 3, topic: 'sensors.*.temp' }, 'unsub'),
     { type: 'result', id: 3, data: { topic: 'sensors.*.temp' } }, 'unsub sensors.*.temp -> result {topic}');
-  checkEqual(await pub.request({ type: 'pub', id: 200, ack: true, topic: berlin, data: 'after unsub' }, 'pub after unsub'),
-    { type: 'result', id: 200, data: { topic: berlin, offset: lastOffset.get(berlin) + 2 } }, 'pub after unsub is acked');
+  const afterUnsub = await pub.request({ type: 'pub', id: 200, ack: true, topic: berlin, data: 'after unsub' }, 'pub after unsub');
+  checkEqual(afterUnsub,
+    { type: 'result', id: 200, data: { topic: berlin, epoch: ackEpoch(afterUnsub, 'pub after unsub'), offset: lastOffset.get(berlin) + 2 } },
+    'pub after unsub is acked');
   await sub.checkQuiet('after unsub, sensors.*.temp publications are no longer delivered');
 
   sub.close();

@@ -435,14 +435,16 @@ class DurableSessionTest {
                 assertThat(pub.nextJson().path("data").path("offset").asLong()).isEqualTo(total);
             }
             assertThat(server.server().metrics().slowConsumerCloses()).isEqualTo(before + 1);
+            stuck.resumeReading();
             publish(pub, "slow.a", total + 1, total + 3); // after the close, too
             total += 3;
-            stuck.resumeReading();
             long last = 0;
             while (true) {
                 WsTestClient.Received r = stuck.next();
                 if (r.isClose()) {
-                    assertThat(r.closeCode()).isEqualTo(CloseCodes.SLOW_CONSUMER);
+                    // 4001, or 1006 when this client, starved of CPU, did not read the close frame within the
+                    // server's grace (docs/protocol.md §8): either way it recovers below
+                    assertThat(r.closeCode()).isIn(CloseCodes.SLOW_CONSUMER, 1006);
                     break;
                 }
                 long offset = r.json().path("offset").asLong();
