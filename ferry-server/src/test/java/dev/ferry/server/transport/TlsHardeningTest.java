@@ -17,7 +17,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.net.ssl.SSLSocket;
@@ -168,14 +167,12 @@ class TlsHardeningTest {
     void aTls12ClientThatStartsARenegotiationIsDisconnected() throws Exception {
         for (FerryServer server : new FerryServer[] {ecdsa, rsa}) {
             try (SSLSocket s = TlsSockets.open(server.port(), "TLSv1.2")) {
-                AtomicInteger handshakes = new AtomicInteger();
-                s.addHandshakeCompletedListener(e -> handshakes.incrementAndGet());
                 s.startHandshake();
                 assertThat(healthz(s)).startsWith("HTTP/1.1 200");
-                // A second startHandshake on a TLS 1.2 connection sends a new ClientHello: a renegotiation.
+                // A second startHandshake on a TLS 1.2 connection sends a new ClientHello: a renegotiation. Where
+                // it is allowed, the next request is answered once the renegotiation completes.
                 s.startHandshake();
                 assertThat(healthz(s)).as("answer after a renegotiation attempt").isNull();
-                assertThat(handshakes).as("handshakes completed").hasValue(1);
             }
         }
     }
