@@ -8,6 +8,13 @@ package dev.ferry.protocol;
  * lone surrogate has no UTF-8 encoding, so a string holding one could be neither stored nor sent. Stateless.
  */
 public final class JsonText {
+    /** Eight bytes of an array at once, for the stretches of plain ASCII that most JSON text is. */
+    private static final java.lang.invoke.VarHandle LONGS =
+            java.lang.invoke.MethodHandles.byteArrayViewVarHandle(long[].class, java.nio.ByteOrder.LITTLE_ENDIAN);
+    private static final long HIGH_BITS = 0x8080808080808080L;
+    private static final long ONES = 0x0101010101010101L;
+    private static final long BACKSLASHES = 0x5C5C5C5C5C5C5C5CL;
+
     private JsonText() {
     }
 
@@ -32,6 +39,10 @@ public final class JsonText {
         int end = off + len;
         int i = off;
         while (i < end) {
+            if (end - i >= Long.BYTES && plainAscii((long) LONGS.get(b, i), escapes)) {
+                i += Long.BYTES; // eight bytes each of which the byte-wise checks below would pass over
+                continue;
+            }
             int c = b[i];
             if (c >= 0) {
                 if (c != '\\' || !escapes) {
@@ -65,7 +76,19 @@ public final class JsonText {
         return null;
     }
 
-    /** Why {@code s} has no UTF-8 encoding (it holds a lone UTF-16 surrogate), or null when it has one. */
+    /** Whether the eight bytes of {@code word} are all ASCII and, when {@code escapes} counts, none is a backslash. */
+    private static boolean plainAscii(long word, boolean escapes) {
+        if ((word & HIGH_BITS) != 0) {
+            return false;
+        }
+        if (!escapes) {
+            return true;
+        }
+        long x = word ^ BACKSLASHES; // a zero byte where word holds a backslash
+        return ((x - ONES) & ~x & HIGH_BITS) == 0;
+    }
+
+        /** Why {@code s} has no UTF-8 encoding (it holds a lone UTF-16 surrogate), or null when it has one. */
     public static String unicodeFault(CharSequence s) {
         int n = s.length();
         for (int i = 0; i < n; i++) {

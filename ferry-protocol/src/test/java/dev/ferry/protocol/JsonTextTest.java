@@ -139,4 +139,48 @@ class JsonTextTest {
             assertThat(e.id()).isEqualTo(41);
         });
     }
+
+    /**
+     * The scan passes over plain ASCII eight bytes at a time: a fault or an escape at any offset of a long text, and
+     * so at every position within and across those eight-byte steps, is found just as the byte-wise scan finds it.
+     */
+    @Test
+    void faultsAndEscapesAreFoundAtEveryOffsetOfALongText() {
+        String[] faults = {"\\ud800", "\\udc00", "\\ud800\\u0041"};
+        byte[][] badBytes = {{(byte) 0xFF}, {(byte) 0xC0, (byte) 0x80}, {(byte) 0xED, (byte) 0xA0, (byte) 0x80}};
+        String[] fine = {"\\ud83d\\ude00", "\\\\ud800", "\\n", "\u00e9", "\ud83d\ude00"};
+        for (int at = 0; at <= 40; at++) {
+            String before = "a".repeat(at);
+            String after = "b".repeat(41 - at);
+            for (String fault : faults) {
+                assertThat(JsonText.unicodeFault(ascii(before + fault + after), 0, before.length() + fault.length() + after.length()))
+                        .as("%s at %d", fault, at).isNotNull();
+            }
+            for (byte[] bad : badBytes) {
+                byte[] text = concat(ascii(before), bad, ascii(after));
+                assertThat(JsonText.unicodeFault(text, 0, text.length)).as("bytes at %d", at).isNotNull();
+                assertThat(JsonText.utf8Fault(text, 0, text.length)).as("bytes at %d", at).isNotNull();
+            }
+            for (String ok : fine) {
+                byte[] text = (before + ok + after).getBytes(StandardCharsets.UTF_8);
+                assertThat(JsonText.unicodeFault(text, 0, text.length)).as("%s at %d", ok, at).isNull();
+            }
+        }
+        byte[] framed = ascii("xxxxxxxx\\ud800yyyyyyyy");
+        assertThat(JsonText.unicodeFault(framed, 8, 6)).as("only the slice is read").isNotNull();
+        assertThat(JsonText.unicodeFault(framed, 0, 8)).isNull();
+        assertThat(JsonText.unicodeFault(framed, 14, 8)).isNull();
+    }
+
+    private static byte[] ascii(String s) {
+        return s.getBytes(StandardCharsets.US_ASCII);
+    }
+
+    private static byte[] concat(byte[]... parts) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        for (byte[] p : parts) {
+            out.writeBytes(p);
+        }
+        return out.toByteArray();
+    }
 }

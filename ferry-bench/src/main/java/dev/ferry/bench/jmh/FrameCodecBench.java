@@ -93,6 +93,12 @@ public class FrameCodecBench {
         return FrameCodec.decodeBinary(pubBinary);
     }
 
+    /** The well-formed Unicode check every decoded frame goes through first (part of {@link #decodePub}). */
+    @Benchmark
+    public String unicodeCheckOfPub() {
+        return dev.ferry.protocol.JsonText.unicodeFault(pub, 0, pub.length);
+    }
+
     @Benchmark
     public byte[] encodeMsg() {
         return FrameCodec.encode(msg);
