@@ -1,25 +1,22 @@
 package dev.ferry.server.tunnel;
 
+import static dev.ferry.server.testing.Prometheus.value;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ferry.server.config.TunnelRoute;
+import dev.ferry.server.testing.Await;
 import dev.ferry.server.testing.FerryServerExtension;
 import dev.ferry.server.testing.GarbageCollection;
+import dev.ferry.server.testing.Prometheus;
 import dev.ferry.server.testing.WsTestClient;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
 import java.util.function.DoublePredicate;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -51,30 +48,15 @@ class TunnelMetricsTest {
     }
 
     private static String scrape() throws Exception {
-        HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(server.http("/metrics")).build(),
-                HttpResponse.BodyHandlers.ofString());
-        assertThat(r.statusCode()).isEqualTo(200);
-        return r.body();
-    }
-
-    private static double value(String body, String series) {
-        Matcher m = Pattern.compile("(?m)^" + Pattern.quote(series) + " (\\S+)$").matcher(body);
-        assertThat(m.find()).as(series + " in\n" + body).isTrue();
-        return Double.parseDouble(m.group(1));
+        return Prometheus.scrape(server.port());
     }
 
     /**
      * Scrapes until {@code series} satisfies {@code condition} (counters move when a relay's write completes, a
-     * moment after the echo arrived), pausing 10 ms between scrapes, for at most 10 s; returns the last value.
+     * moment after the echo arrived), for at most 10 s; returns the value that did.
      */
-    private static double awaitValue(String series, DoublePredicate condition) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        double v = value(scrape(), series);
-        while (!condition.test(v) && System.nanoTime() < deadline) {
-            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
-            v = value(scrape(), series);
-        }
-        return v;
+    private static double awaitValue(String series, DoublePredicate condition) {
+        return Await.value(series, Duration.ofSeconds(10), () -> value(scrape(), series), condition::test);
     }
 
     private static void echoThrough(WsTestClient c, int n) {
