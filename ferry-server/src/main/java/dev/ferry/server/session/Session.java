@@ -379,13 +379,13 @@ public final class Session implements FrameCodec.Sink, Subscriber, Callee, Calle
             return;
         }
         context.hub().publish(p.topic(), p.data(), p.tags(), p.pubId()).whenComplete((published, failure) -> {
+            var tooManyTopics = dev.ferry.server.engine.TooManyTopicsException.in(failure);
             if (failure instanceof UnsupportedOperationException) {
                 inLoop(() -> sendError(p.id(), ErrorCode.BAD_TAGS, failure.getMessage()));
             } else if (dev.ferry.server.engine.StateTopicException.in(failure)) {
                 inLoop(() -> sendError(p.id(), ErrorCode.STATE_CHANNEL, failure.getMessage()));
-            } else if (dev.ferry.server.engine.TooManyTopicsException.in(failure) != null) {
-                String why = dev.ferry.server.engine.TooManyTopicsException.in(failure).getMessage();
-                inLoop(() -> sendError(p.id(), ErrorCode.TOO_MANY_TOPICS, why));
+            } else if (tooManyTopics != null) {
+                inLoop(() -> sendError(p.id(), ErrorCode.TOO_MANY_TOPICS, tooManyTopics.getMessage()));
             } else if (dev.ferry.server.engine.OutcomeUnknownException.in(failure)) {
                 inLoop(() -> {
                     log.debug("pub from {}: outcome unknown", remote, failure);
