@@ -23,7 +23,7 @@ import org.slf4j.LoggerFactory;
  * the memory of the node whose connection holds it, and its {@link ResumableSession.State} in the hash
  * {@code P:session:<id>} ({@code n}: the node holding it, {@code s}: the state as JSON):
  * <ul>
- *   <li>saved when its client is first told its token, when its connection goes away, and while it is held, at most once a {@link #SYNC} when it changed
+ *   <li>saved before its client is first told its token, when its connection goes away, and while it is held, at most once a {@link #SYNC} when it changed
  *       (positions advance with every publication written), or every third of {@code session.ttl} to keep it
  *       alive. The hash expires {@code session.ttl} after the last save (plus slack while held), so a session of
  *       a node that dies expires as if its connection had gone away then;</li>
@@ -124,11 +124,12 @@ final class RedisSessionStore implements SessionStore {
     }
 
     @Override
-    public void announced(ResumableSession session) {
+    public CompletionStage<Void> announced(ResumableSession session) {
         Held h = held.get(session.id());
         if (h != null && h.savedChanges != session.changes()) {
-            save(h, ttl().toMillis() + 2 * SYNC.toMillis());
+            return save(h, ttl().toMillis() + 2 * SYNC.toMillis());
         }
+        return CompletableFuture.completedFuture(null);
     }
 
     @Override
@@ -180,7 +181,8 @@ final class RedisSessionStore implements SessionStore {
         }
     }
 
-    private void save(Held h, long ttlMs) {
+    /** Saves {@code h}'s state; completes (normally, whatever the outcome) once Redis answered. */
+    private CompletionStage<Void> save(Held h, long ttlMs) {
         ResumableSession s = h.session;
         long changes = s.changes();
         byte[] state;
@@ -188,11 +190,11 @@ final class RedisSessionStore implements SessionStore {
             state = JSON.writeValueAsBytes(s.state());
         } catch (IOException e) {
             log.warn("session {}: state not saved: {}", s.id(), e.getMessage());
-            return;
+            return CompletableFuture.completedFuture(null);
         }
         h.savedChanges = changes;
         h.savedAt = System.nanoTime();
-        eval(SAVE, s.id(), node, state, ascii(ttlMs)).whenComplete((r, e) -> {
+        return eval(SAVE, s.id(), node, state, ascii(ttlMs)).handle((r, e) -> {
             if (e != null) {
                 h.savedChanges = -1; // try again at the next sync
                 log.debug("session {}: save failed: {}", s.id(), e.toString());
@@ -203,6 +205,7 @@ final class RedisSessionStore implements SessionStore {
                     rs.movedElsewhere(s);
                 }
             }
+            return null;
         });
     }
 

@@ -160,10 +160,13 @@ public final class ResumableSessions {
         }
     }
 
-    /** The client has been told {@code session}'s token: it is kept (and a shared store knows it) from now on. */
-    void announce(ResumableSession session) {
+    /**
+     * The client is about to be told {@code session}'s token: it is kept from now on; completes once a shared
+     * store knows it (see {@link SessionStore#announced}).
+     */
+    java.util.concurrent.CompletionStage<Void> announce(ResumableSession session) {
         session.announced();
-        store.announced(session);
+        return store.announced(session);
     }
 
     void resumed() {

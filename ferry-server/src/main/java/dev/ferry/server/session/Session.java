@@ -833,9 +833,13 @@ public final class Session implements FrameCodec.Sink, Subscriber, Callee, Calle
         ResumableSessions sessions = context.resumableSessions();
         if (target == null || (target == resumable && !restorePending)) {
             ResumableSession mine = resumable();
-            sessions.announce(mine);
-            out.send(new Frame.Result(c.id(), sessionResult(mine, false,
-                    target == mine ? "current" : reason.name().toLowerCase(java.util.Locale.ROOT), List.of())));
+            String why = target == mine ? "current" : reason.name().toLowerCase(java.util.Locale.ROOT);
+            // a shared store knows the session before its token goes out, so that another node can resume it
+            sessions.announce(mine).whenComplete((ignored, e) -> inLoop(() -> {
+                if (!closed) {
+                    out.send(new Frame.Result(c.id(), sessionResult(mine, false, why, List.of())));
+                }
+            }));
             return;
         }
         if (target != resumable) {
@@ -848,10 +852,10 @@ public final class Session implements FrameCodec.Sink, Subscriber, Callee, Calle
             resumable = target;
         }
         restorePending = false;
-        sessions.announce(target);
         sessions.resumed();
         c.since().forEach(target::align);
-        restore(c.id(), target, target.durablePatterns(), new ArrayList<>());
+        sessions.announce(target).whenComplete((ignored, e) -> inLoop(
+                () -> restore(c.id(), target, target.durablePatterns(), new ArrayList<>())));
     }
 
     /** Subscribes the patterns one after the other, then answers; each pattern's replay follows its subscription. */

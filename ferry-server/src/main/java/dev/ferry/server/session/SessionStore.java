@@ -30,8 +30,13 @@ public interface SessionStore {
         return CompletableFuture.completedFuture(null);
     }
 
-    /** The client has been told {@code session}'s token: a shared store makes it known to every node now. */
-    default void announced(ResumableSession session) {
+    /**
+     * The client is about to be told {@code session}'s token: a shared store makes it known to every node, and
+     * completes once every node can find it, so that a client resuming elsewhere right after the answer finds it.
+     * Completes normally even when the store could not be reached (the session then stays resumable on this node).
+     */
+    default CompletionStage<Void> announced(ResumableSession session) {
+        return CompletableFuture.completedFuture(null);
     }
 
     /** {@code session}'s connection went away; the session is kept for {@code session.ttl}. */
