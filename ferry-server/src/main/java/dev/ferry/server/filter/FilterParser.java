@@ -1,5 +1,6 @@
 package dev.ferry.server.filter;
 
+import dev.ferry.protocol.FrameCodec;
 import dev.ferry.server.filter.Filter.Literal;
 import dev.ferry.server.filter.Filter.Node;
 import dev.ferry.server.filter.Filter.Op;
@@ -223,11 +224,15 @@ final class FilterParser {
         while (pos < src.length() && src.charAt(pos) == '.') {
             pos++;
             int segAt = pos;
+            if (tags && names.isEmpty()) {
+                names.add(tagName());
+                continue;
+            }
             String seg = segment();
             if (seg == null) {
                 throw error("expected a name after '.'");
             }
-            if (tags && !names.isEmpty()) {
+            if (tags) {
                 pos = segAt - 1;
                 throw error("a tag is named by one name: tags.<name>");
             }
@@ -261,6 +266,27 @@ final class FilterParser {
             }
         }
         return Integer.parseInt(s);
+    }
+
+    /**
+     * The name after {@code tags.}: a {@code name} of the grammar, as a tag name is on {@code pub} (a letter or
+     * {@code _}, then letters, digits or {@code _}, at most {@link FrameCodec#MAX_TAG_NAME} characters). Any
+     * other name could never match a tag, so it is refused here rather than left to be always false. Keywords
+     * are allowed: after {@code tags.} they cannot be read as operators.
+     */
+    private String tagName() throws FilterException {
+        int start = pos;
+        String name = identifier();
+        if (name == null) {
+            throw error(pos < src.length() && startsLiteral()
+                    ? "a tag name starts with a letter or '_' and holds only letters, digits and '_'"
+                    : "expected a tag name after 'tags.'");
+        }
+        if (name.length() > FrameCodec.MAX_TAG_NAME) {
+            pos = start;
+            throw error("a tag name has at most " + FrameCodec.MAX_TAG_NAME + " characters");
+        }
+        return name;
     }
 
     /** A name after a dot: an identifier, digits (an array index or member name) or a quoted string. */

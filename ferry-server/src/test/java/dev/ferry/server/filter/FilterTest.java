@@ -3,6 +3,7 @@ package dev.ferry.server.filter;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.ferry.protocol.FrameCodec;
 import dev.ferry.protocol.Payload;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -130,6 +131,12 @@ class FilterTest {
             "exists() | 8 | expected a field reference",
             "tags == 'x' | 5 | expected '.' and a tag name after 'tags'",
             "tags.a.b == 'x' | 7 | a tag is named by one name",
+            "tags.1abc == 'x' | 6 | a tag name starts with a letter or '_'",
+            "tags.9 == 'x' | 6 | a tag name starts with a letter or '_'",
+            "tags.'weird key' == 'x' | 6 | a tag name starts with a letter or '_'",
+            "exists(tags.\"k\") | 13 | a tag name starts with a letter or '_'",
+            "tags. == 'x' | 6 | expected a tag name after 'tags.'",
+            "tags.-x == 'x' | 6 | a tag name starts with a letter or '_'",
             "a. == 1 | 3 | expected a name after '.'",
             "region in 'east' | 11 | expected '(' to start the list",
             "region in ('east' 'west') | 19 | expected ',' or ')'",
@@ -145,6 +152,20 @@ class FilterTest {
             assertThat(e.column()).as(e.getMessage()).isEqualTo(column);
             assertThat(e.getMessage()).startsWith("column " + column + ": ").contains(reason);
         });
+    }
+
+    @Test
+    void tagNamesFollowTheTagRule() throws FilterException {
+        FilterInput in = new FilterInput(Payload.json("{}"), Map.of("and", "1", "_a9", "2"));
+        assertThat(Filter.compile("tags.and == '1'").test(in)).isTrue(); // not a keyword after 'tags.'
+        assertThat(Filter.compile("tags._a9 == '2'").test(in)).isTrue();
+        String longest = "n".repeat(FrameCodec.MAX_TAG_NAME);
+        Filter.compile("exists(tags." + longest + ")");
+        assertThatThrownBy(() -> Filter.compile("exists(tags." + longest + "n)"))
+                .isInstanceOfSatisfying(FilterException.class, e -> {
+                    assertThat(e.column()).isEqualTo(13);
+                    assertThat(e.getMessage()).contains("a tag name has at most " + FrameCodec.MAX_TAG_NAME);
+                });
     }
 
     @Test
