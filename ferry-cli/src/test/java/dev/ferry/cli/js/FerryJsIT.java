@@ -17,7 +17,8 @@ import org.junit.jupiter.api.Test;
  * Runs ferry-js's {@code node --test} suites against a real server started from the built jar
  * ({@code java -jar ferry-cli/target/ferry.jar serve --demo}, as a user would; run by failsafe after {@code package}): unit tests (no server), integration tests
  * (the client, MultiWebSocket, JSONWebSocket, and the websocket-multiplex npm client against /v1/multiplex), and
- * browser tests in headless Chromium through playwright-core (the demo pages, among them the shared to-do list). Needs {@code node}, {@code npm ci --prefix ferry-js},
+ * browser tests in headless Chromium through playwright-core (the demo pages, among them the shared to-do list), and
+ * the package as npm packs it (installed from the tarball in a clean folder, used with import and require). Needs {@code node}, {@code npm ci --prefix ferry-js},
  * and for the browser tests Debian's {@code chromium} ({@code /usr/bin/chromium}, or {@code FERRY_CHROMIUM});
  * each skips with the reason where that is missing, and fails instead under {@code CI=true}.
  */
@@ -103,6 +104,14 @@ class FerryJsIT {
         Requirements.require(Files.isExecutable(Path.of(chromium)),
                 "Chromium at " + chromium + " for the browser tests (apt-get install chromium, or set FERRY_CHROMIUM)");
         run("test/browser/", Map.of("FERRY_CHROMIUM", chromium));
+    }
+
+    /** {@code npm pack}, then the tarball installed offline in a clean folder and used with import and require. */
+    @Test
+    void packedTarball() throws Exception {
+        requireNode("ws");
+        Requirements.require(NodeProcess.onPath("npm").isPresent(), "npm on the PATH (apt-get install npm)");
+        run("test/package/", Map.of());
     }
 
     private static void run(String suite, Map<String, String> extraEnv) throws Exception {
