@@ -147,7 +147,8 @@ final class RedisSessionStore implements SessionStore {
             }
             ResumableSession restored;
             try {
-                restored = ResumableSession.restored(JSON.readValue(bytes, ResumableSession.State.class), ttl().toNanos());
+                restored = ResumableSession.restored(JSON.readValue(bytes, ResumableSession.State.class), ttl().toNanos(),
+                        sessions.clock());
             } catch (IOException e) {
                 log.warn("session {}: unreadable state in Redis ignored: {}", id, e.getMessage());
                 return null;

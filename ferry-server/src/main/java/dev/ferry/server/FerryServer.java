@@ -15,6 +15,7 @@ import dev.ferry.server.transport.FerryChannelInitializer;
 import dev.ferry.server.transport.ServerContext;
 import dev.ferry.server.transport.TlsContext;
 import dev.ferry.server.transport.Transport;
+import dev.ferry.server.time.ServerClock;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import dev.ferry.server.tunnel.TunnelStats;
@@ -59,6 +60,8 @@ public final class FerryServer implements AutoCloseable {
 
     private final FerryConfig config;
     private final List<FerryExtension> extensions;
+    /** The time every component of this server waits on. */
+    private final ServerClock clock;
     private final List<FerryExtension> started = new ArrayList<>();
     private final Object lock = new Object();
     private Transport transport;
@@ -75,9 +78,10 @@ public final class FerryServer implements AutoCloseable {
     private Engine engine;
     private boolean closed;
 
-    private FerryServer(FerryConfig config, List<FerryExtension> extensions) {
+    private FerryServer(FerryConfig config, List<FerryExtension> extensions, ServerClock clock) {
         this.config = config;
         this.extensions = List.copyOf(extensions);
+        this.clock = clock;
     }
 
     public static Builder builder() {
@@ -91,7 +95,7 @@ public final class FerryServer implements AutoCloseable {
                 throw new IllegalStateException(closed ? "server is closed" : "server already started");
             }
             ServerConfig sc = config.server();
-            Security security = new Security(config);
+            Security security = new Security(config, clock);
             if (config.tls().enabled()) {
                 tls = new TlsContext(config.tls());
                 long every = config.tls().reloadInterval().toMillis();
@@ -106,12 +110,12 @@ public final class FerryServer implements AutoCloseable {
             bossGroup = transport.newGroup(1, "ferry-accept");
             workerGroup = transport.newGroup(
                     sc.ioThreads() > 0 ? sc.ioThreads() : Runtime.getRuntime().availableProcessors(), "ferry-io");
-            engine = createEngine(config);
+            engine = createEngine(config, clock);
             Hub hub = new Hub(config.history(), engine);
-            Rpc rpc = new Rpc(config.rpc(), meters);
+            Rpc rpc = new Rpc(config.rpc(), meters, clock);
             rpc.remote(engine.remoteProcedures());
             engine.start(hub, rpc);
-            context = new ServerContext(config, hub, rpc, meters, security);
+            context = new ServerContext(config, hub, rpc, meters, security, clock);
             metrics = new FerryMetrics(meters, context);
             startHousekeeping(engine, context);
             startExtensions();
@@ -250,7 +254,7 @@ public final class FerryServer implements AutoCloseable {
         }
     }
 
-    /** Runs the engine's and the session store's expiry once a second on a thread of its own. */
+    /** Runs the engine's and the session store's expiry every second of the server's clock, on a thread of its own. */
     private void startHousekeeping(Engine engine, ServerContext context) {
         housekeeping = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "ferry-housekeeping");
@@ -258,22 +262,23 @@ public final class FerryServer implements AutoCloseable {
             return t;
         });
         var sessions = context.resumableSessions().store();
-        housekeeping.scheduleWithFixedDelay(() -> {
+        clock.scheduleAtFixedRate(housekeeping, () -> {
             try {
                 engine.expire();
                 sessions.expire();
             } catch (RuntimeException e) {
                 log.warn("housekeeping failed; trying again in a second", e);
             }
-        }, HOUSEKEEPING_MILLIS, HOUSEKEEPING_MILLIS, TimeUnit.MILLISECONDS);
+        }, HOUSEKEEPING_MILLIS, TimeUnit.MILLISECONDS);
     }
 
     /** The in-memory engine, or the one a provider on the class path offers for {@code engine}. */
-    private static Engine createEngine(FerryConfig config) {
+    private static Engine createEngine(FerryConfig config, ServerClock clock) {
         String name = config.engine().engine();
         if (name.equals("memory")) {
-            return new MemoryEngine(config.history(), config.limits().maxTopics(), java.time.Clock.systemUTC(),
-                    new dev.ferry.server.engine.RecentPubIds(config.engine().dedupWindow(), config.engine().dedupMaxIds()));
+            return new MemoryEngine(config.history(), config.limits().maxTopics(), clock,
+                    new dev.ferry.server.engine.RecentPubIds(config.engine().dedupWindow(), config.engine().dedupMaxIds(),
+                            clock::nanoTime));
         }
         for (EngineProvider p : ServiceLoader.load(EngineProvider.class, FerryServer.class.getClassLoader())) {
             if (p.name().equals(name)) {
@@ -336,8 +341,18 @@ public final class FerryServer implements AutoCloseable {
         private String host;
         private Integer port;
         private final List<FerryExtension> extensions = new ArrayList<>();
+        private ServerClock clock = ServerClock.system();
 
         private Builder() {
+        }
+
+        /**
+         * The time the server's expiries, timeouts and timers follow; {@link ServerClock#system()} unless set. Tests
+         * pass a clock they advance instead of sleeping.
+         */
+        public Builder clock(ServerClock clock) {
+            this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
         }
 
         /** Runs {@code extension} with the server; see {@link FerryExtension} for its lifecycle. */
@@ -365,7 +380,7 @@ public final class FerryServer implements AutoCloseable {
             ServerConfig s = config.server();
             FerryConfig c = config.withServer(new ServerConfig(host != null ? host : s.host(),
                     port != null ? port : s.port(), s.ioThreads(), s.nativeTransport(), s.shutdownGrace()));
-            return new FerryServer(c, extensions);
+            return new FerryServer(c, extensions, clock);
         }
     }
 }

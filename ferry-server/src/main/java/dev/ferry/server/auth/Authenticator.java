@@ -8,7 +8,7 @@ import java.net.http.HttpClient;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.time.Clock;
+import dev.ferry.server.time.ServerClock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -42,10 +42,11 @@ public final class Authenticator implements AutoCloseable {
     private final ScheduledExecutorService refresher;
 
     public Authenticator(AuthConfig config, HttpConfig http, SecurityCounters counters) {
-        this(config, http, counters, Clock.systemUTC());
+        this(config, http, counters, ServerClock.system());
     }
 
-    public Authenticator(AuthConfig config, HttpConfig http, SecurityCounters counters, Clock clock) {
+    /** Checks tokens against {@code clock}, on which JWKS refreshes are also timed. */
+    public Authenticator(AuthConfig config, HttpConfig http, SecurityCounters counters, ServerClock clock) {
         this.config = config;
         this.counters = counters;
         int i = 0;
@@ -65,7 +66,7 @@ public final class Authenticator implements AutoCloseable {
                 client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5))
                         .followRedirects(HttpClient.Redirect.NEVER).build();
             }
-            IssuerKeys keys = new IssuerKeys(ic, client);
+            IssuerKeys keys = new IssuerKeys(ic, client, clock);
             issuers.put(ic.issuer(), keys);
             jwks |= keys.hasJwks();
         }
@@ -78,7 +79,7 @@ public final class Authenticator implements AutoCloseable {
             for (IssuerKeys k : issuers.values()) {
                 if (k.hasJwks()) {
                     long every = k.config().jwksRefresh().toMillis();
-                    refresher.scheduleWithFixedDelay(k::refresh, every, every, TimeUnit.MILLISECONDS);
+                    clock.scheduleAtFixedRate(refresher, k::refresh, every, TimeUnit.MILLISECONDS);
                 }
             }
         } else {

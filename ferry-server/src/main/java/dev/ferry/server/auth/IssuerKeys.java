@@ -12,6 +12,7 @@ import com.nimbusds.jose.jwk.RSAKey;
 import com.nimbusds.jose.util.Base64URL;
 import dev.ferry.server.config.ConfigException;
 import dev.ferry.server.config.IssuerConfig;
+import dev.ferry.server.time.ServerClock;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -53,13 +54,16 @@ final class IssuerKeys {
 
     private final IssuerConfig config;
     private final HttpClient http;
+    /** The time refreshes are spaced on. */
+    private final ServerClock clock;
     private final List<JWK> configured;
     private volatile List<JWK> fetched = List.of();
     private volatile long lastRefreshNanos;
 
-    IssuerKeys(IssuerConfig config, HttpClient http) {
+    IssuerKeys(IssuerConfig config, HttpClient http, ServerClock clock) {
         this.config = config;
         this.http = http;
+        this.clock = clock;
         List<JWK> keys = new ArrayList<>();
         if (config.secret() != null) {
             keys.add(new OctetSequenceKey.Builder(config.secret().getBytes(StandardCharsets.UTF_8)).build());
@@ -75,7 +79,7 @@ final class IssuerKeys {
                 throw new ConfigException("auth.issuers." + config.name() + ".jwks-file: cannot read "
                         + config.jwksFile() + ": " + e.getMessage());
             }
-            lastRefreshNanos = System.nanoTime();
+            lastRefreshNanos = clock.nanoTime();
         } else if (config.jwksUrl() != null) {
             refresh();
         }
@@ -91,7 +95,7 @@ final class IssuerKeys {
 
     /** Reads the JWKS file or URL again; on failure keeps the keys it had. Blocking. */
     void refresh() {
-        lastRefreshNanos = System.nanoTime();
+        lastRefreshNanos = clock.nanoTime();
         try {
             List<JWK> keys = readJwks();
             fetched = keys;
@@ -107,7 +111,7 @@ final class IssuerKeys {
     /** Whether a refresh for an unknown key id may run now (at most one every few seconds). */
     boolean mayRefreshEarly() {
         long min = Math.min(Duration.ofSeconds(10).toNanos(), config.jwksRefresh().toNanos());
-        return hasJwks() && System.nanoTime() - lastRefreshNanos >= min;
+        return hasJwks() && clock.nanoTime() - lastRefreshNanos >= min;
     }
 
     private List<JWK> readJwks() throws IOException, java.text.ParseException, InterruptedException {

@@ -2,6 +2,7 @@ package dev.ferry.server.auth;
 
 import dev.ferry.server.config.FerryConfig;
 import dev.ferry.server.config.LimitsConfig;
+import dev.ferry.server.time.ServerClock;
 
 /**
  * Everything security a server holds: the authenticator, the permission rules, the per-address connection count,
@@ -14,8 +15,14 @@ public final class Security implements AutoCloseable {
     private final ConnectionLimiter connections;
     private final LimitsConfig limits;
 
+    /** Security on the system clock. */
     public Security(FerryConfig config) {
-        this.authenticator = new Authenticator(config.auth(), config.http(), counters);
+        this(config, ServerClock.system());
+    }
+
+    /** Security whose tokens are checked against {@code clock} ({@code exp}, {@code nbf}, JWKS refresh spacing). */
+    public Security(FerryConfig config, ServerClock clock) {
+        this.authenticator = new Authenticator(config.auth(), config.http(), counters, clock);
         this.permissions = Permissions.parse(config.auth().rules());
         this.connections = new ConnectionLimiter(config.limits().connectionsPerIp(), config.limits().maxConnections());
         this.limits = config.limits();

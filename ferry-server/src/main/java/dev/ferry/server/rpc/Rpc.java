@@ -7,17 +7,18 @@ import dev.ferry.protocol.Payload;
 import dev.ferry.server.config.RpcConfig;
 import dev.ferry.server.engine.RemoteProcedures;
 import dev.ferry.server.loop.Handoff;
+import dev.ferry.server.time.ServerClock;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.util.concurrent.EventExecutor;
-import io.netty.util.concurrent.ScheduledFuture;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -29,6 +30,8 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class Rpc {
     private final RpcConfig config;
     private final boolean localFirst;
+    /** The time call timeouts and durations follow. */
+    private final ServerClock clock;
     private final ConcurrentHashMap<String, Callees> procedures = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<Long, Pending> pending = new ConcurrentHashMap<>();
     private final AtomicLong nextInvocation = new AtomicLong();
@@ -40,14 +43,15 @@ public final class Rpc {
     private final Timer succeeded;
     private final java.util.Map<ErrorCode, Timer> failed = new java.util.EnumMap<>(ErrorCode.class);
 
-    /** Routing with its meters in a private registry. */
+    /** Routing on the system clock with its meters in a private registry. */
     public Rpc(RpcConfig config) {
-        this(config, new SimpleMeterRegistry());
+        this(config, new SimpleMeterRegistry(), ServerClock.system());
     }
 
-    /** Routing with its meters ({@code ferry.rpc.*}) in {@code meters}. */
-    public Rpc(RpcConfig config, MeterRegistry meters) {
+    /** Routing with its meters ({@code ferry.rpc.*}) in {@code meters}; calls time out on {@code clock}. */
+    public Rpc(RpcConfig config, MeterRegistry meters, ServerClock clock) {
         this.config = config;
+        this.clock = clock;
         this.localFirst = config.routing() == RpcConfig.Routing.LOCAL_FIRST;
         this.calls = Counter.builder("ferry.rpc.calls").description("calls routed or refused").register(meters);
         this.succeeded = Timer.builder("ferry.rpc.duration").tag("outcome", "result")
@@ -62,7 +66,7 @@ public final class Rpc {
 
     /** Records how a call ended ({@code code} null for a result) and how long it took. */
     private void observe(Pending p, ErrorCode code) {
-        (code == null ? succeeded : failed.get(code)).record(System.nanoTime() - p.startNanos, TimeUnit.NANOSECONDS);
+        (code == null ? succeeded : failed.get(code)).record(clock.nanoTime() - p.startNanos, TimeUnit.NANOSECONDS);
     }
 
     public RpcConfig config() {
@@ -193,8 +197,9 @@ public final class Rpc {
             return 0;
         }
         long id = nextInvocation.incrementAndGet();
-        ScheduledFuture<?> timeout = caller.executor().schedule(() -> timedOut(id, timeoutMs), timeoutMs, TimeUnit.MILLISECONDS);
-        pending.put(id, new Pending(caller, requestId, callee, timeout, System.nanoTime()));
+        ScheduledFuture<?> timeout = clock.schedule(caller.executor(), () -> timedOut(id, timeoutMs), timeoutMs,
+                TimeUnit.MILLISECONDS);
+        pending.put(id, new Pending(caller, requestId, callee, timeout, clock.nanoTime()));
         if (callee == null) {
             via.invoke(id, proc, args, timeoutMs);
         } else if (callee.executor().inEventLoop()) {

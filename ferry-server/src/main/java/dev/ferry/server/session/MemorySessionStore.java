@@ -1,7 +1,7 @@
 package dev.ferry.server.session;
 
+import dev.ferry.server.time.ServerClock;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.LongSupplier;
 
 /**
  * Sessions in this process's memory. Expired ones are freed by {@link #expire()}, which the server's housekeeping
@@ -9,16 +9,11 @@ import java.util.function.LongSupplier;
  */
 public final class MemorySessionStore implements SessionStore {
     private final ConcurrentHashMap<String, ResumableSession> sessions = new ConcurrentHashMap<>();
-    /** {@link System#nanoTime()} or a test's ticker: the time sessions' expiry is measured against. */
-    private final LongSupplier ticker;
+    /** The time sessions' expiry is measured against. */
+    private final ServerClock clock;
 
-    public MemorySessionStore() {
-        this(System::nanoTime);
-    }
-
-    /** A store reading the time (in the nanoseconds of {@link System#nanoTime()}) from {@code ticker}. */
-    public MemorySessionStore(LongSupplier ticker) {
-        this.ticker = ticker;
+    public MemorySessionStore(ServerClock clock) {
+        this.clock = clock;
     }
 
     @Override
@@ -29,7 +24,7 @@ public final class MemorySessionStore implements SessionStore {
     @Override
     public ResumableSession get(String id) {
         ResumableSession s = sessions.get(id);
-        if (s != null && s.expired(ticker.getAsLong())) {
+        if (s != null && s.expired(clock.nanoTime())) {
             sessions.remove(id, s);
             return null;
         }
@@ -48,7 +43,7 @@ public final class MemorySessionStore implements SessionStore {
 
     @Override
     public int expire() {
-        long now = ticker.getAsLong();
+        long now = clock.nanoTime();
         int before = sessions.size();
         sessions.values().removeIf(s -> s.expired(now));
         return Math.max(0, before - sessions.size());

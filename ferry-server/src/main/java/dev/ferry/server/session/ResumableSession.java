@@ -2,6 +2,7 @@ package dev.ferry.server.session;
 
 import dev.ferry.protocol.Frame;
 import dev.ferry.protocol.Topics;
+import dev.ferry.server.time.ServerClock;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -19,6 +20,8 @@ public final class ResumableSession {
     private final String id;
     private final String token;
     private final String principal;
+    /** The time its expiry is measured against. */
+    private final ServerClock clock;
 
     // ---- guarded by this
     private Object owner;
@@ -68,9 +71,9 @@ public final class ResumableSession {
         return positions;
     }
 
-    /** A session made again from a shared store's state, not attached, expiring {@code ttlNanos} from now. */
-    public static ResumableSession restored(State state, long ttlNanos) {
-        ResumableSession s = new ResumableSession(state.id(), state.token(), state.principal(), ttlNanos);
+    /** A session made again from a shared store's state, not attached, expiring {@code ttlNanos} from now on {@code clock}. */
+    public static ResumableSession restored(State state, long ttlNanos, ServerClock clock) {
+        ResumableSession s = new ResumableSession(state.id(), state.token(), state.principal(), ttlNanos, clock);
         s.announced = state.announced();
         s.writableDurable().addAll(state.durable());
         s.writableFilters().putAll(state.filters());
@@ -96,12 +99,13 @@ public final class ResumableSession {
         return owner;
     }
 
-    /** A session not attached yet: it expires {@code ttlNanos} from now unless a connection takes it. */
-    ResumableSession(String id, String token, String principal, long ttlNanos) {
+    /** A session not attached yet: it expires {@code ttlNanos} from now on {@code clock} unless a connection takes it. */
+    ResumableSession(String id, String token, String principal, long ttlNanos, ServerClock clock) {
         this.id = id;
         this.token = token;
         this.principal = principal;
-        this.expiresAt = System.nanoTime() + ttlNanos;
+        this.clock = clock;
+        this.expiresAt = clock.nanoTime() + ttlNanos;
     }
 
     public String id() {
@@ -117,6 +121,7 @@ public final class ResumableSession {
         return principal;
     }
 
+    /** Whether it is detached and its expiry has passed at {@code nowNanos} ({@link ServerClock#nanoTime()}). */
     synchronized boolean expired(long nowNanos) {
         return owner == null && nowNanos - expiresAt > 0;
     }
@@ -147,7 +152,7 @@ public final class ResumableSession {
             return false;
         }
         owner = null;
-        expiresAt = System.nanoTime() + ttlNanos;
+        expiresAt = clock.nanoTime() + ttlNanos;
         return true;
     }
 

@@ -2,6 +2,7 @@ package dev.ferry.server.session;
 
 import dev.ferry.server.auth.Identity;
 import dev.ferry.server.config.SessionConfig;
+import dev.ferry.server.time.ServerClock;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -12,17 +13,21 @@ public final class ResumableSessions {
     private final SessionConfig config;
     private final SessionTokens tokens;
     private final SessionStore store;
+    private final ServerClock clock;
     private final LongAdder resumed = new LongAdder();
     private final LongAdder refused = new LongAdder();
 
-    public ResumableSessions(SessionConfig config) {
-        this(config, new MemorySessionStore());
+    /** Sessions kept in this process's memory; they expire on {@code clock}. */
+    public ResumableSessions(SessionConfig config, ServerClock clock) {
+        this(config, new MemorySessionStore(clock), clock);
     }
 
-    public ResumableSessions(SessionConfig config, SessionStore store) {
+    /** Sessions kept in {@code store}; they expire on {@code clock}. */
+    public ResumableSessions(SessionConfig config, SessionStore store, ServerClock clock) {
         this.config = config;
         this.tokens = new SessionTokens(config.secret());
         this.store = store;
+        this.clock = clock;
         store.start(this);
     }
 
@@ -32,6 +37,11 @@ public final class ResumableSessions {
 
     public SessionStore store() {
         return store;
+    }
+
+    /** The time sessions expire on. */
+    public ServerClock clock() {
+        return clock;
     }
 
     /** What a lookup of a token found. */
@@ -84,7 +94,7 @@ public final class ResumableSessions {
     public ResumableSession create(Identity identity, byte[] reserved) {
         String principal = SessionTokens.principal(identity);
         SessionTokens.Issued issued = tokens.issue(reserved != null ? reserved : tokens.newId(), principal);
-        ResumableSession s = new ResumableSession(issued.id(), issued.token(), principal, config.ttl().toNanos());
+        ResumableSession s = new ResumableSession(issued.id(), issued.token(), principal, config.ttl().toNanos(), clock);
         store.put(s);
         return s;
     }

@@ -947,8 +947,8 @@ public final class Session implements FrameCodec.Sink, Subscriber, Callee, Calle
             expiry = null;
         }
         if (identity.expiresAt() != null) {
-            long delay = Math.max(0, identity.expiresAt().toEpochMilli() - System.currentTimeMillis());
-            expiry = executor().schedule(this::expired, delay, TimeUnit.MILLISECONDS);
+            long delay = identity.expiresAt().toEpochMilli() - context.clock().millis();
+            expiry = context.clock().schedule(executor(), this::expired, delay, TimeUnit.MILLISECONDS);
         }
     }
 

@@ -18,11 +18,11 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.concurrent.EventExecutor;
-import io.netty.util.concurrent.ScheduledFuture;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.Base64;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -300,7 +300,7 @@ final class FallbackSession implements Outbound {
         }
         if (heartbeat == null) {
             long every = server.config().sse().heartbeatInterval().toMillis();
-            heartbeat = loop.scheduleAtFixedRate(this::ping, every, every, TimeUnit.MILLISECONDS);
+            heartbeat = server.clock().scheduleAtFixedRate(loop, this::ping, every, TimeUnit.MILLISECONDS);
         }
         scheduleFlush();
         pump();
@@ -328,7 +328,7 @@ final class FallbackSession implements Outbound {
 
     private void armExpiry() {
         cancel(expiry);
-        expiry = loop.schedule(() -> {
+        expiry = server.clock().schedule(loop, () -> {
             if (downstream == null) {
                 terminate(0, "expired");
             }

@@ -137,8 +137,8 @@ public final class SseEndpoints {
         if (identity.expiresAt() == null) {
             return;
         }
-        long delay = Math.max(0, identity.expiresAt().toEpochMilli() - System.currentTimeMillis());
-        var task = ch.eventLoop().schedule(() -> {
+        long delay = identity.expiresAt().toEpochMilli() - server.clock().millis();
+        var task = server.clock().schedule(ch.eventLoop(), () -> {
             if (ch.isActive()) {
                 server.security().counters().expiredClosed();
                 ch.close();

@@ -13,13 +13,13 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.util.concurrent.EventExecutor;
-import io.netty.util.concurrent.ScheduledFuture;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -130,7 +130,8 @@ final class SseStream implements Subscriber {
             send(e.msg(), e.lossy());
         }
         long every = server.config().sse().heartbeatInterval().toMillis();
-        heartbeat = ctx.executor().scheduleAtFixedRate(() -> queue.send(SseEvents.ping()), every, every, TimeUnit.MILLISECONDS);
+        heartbeat = server.clock().scheduleAtFixedRate(ctx.executor(), () -> queue.send(SseEvents.ping()), every,
+                TimeUnit.MILLISECONDS);
     }
 
     @Override

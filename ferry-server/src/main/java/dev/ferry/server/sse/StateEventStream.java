@@ -124,12 +124,13 @@ public final class StateEventStream implements StateFollower.Sink {
                 return;
             }
             long every = server.config().sse().heartbeatInterval().toMillis();
-            heartbeat = ctx.executor().scheduleAtFixedRate(() -> queue.send(SseEvents.ping()), every, every, TimeUnit.MILLISECONDS);
+            heartbeat = server.clock().scheduleAtFixedRate(ctx.executor(), () -> queue.send(SseEvents.ping()), every,
+                    TimeUnit.MILLISECONDS);
             queue.drain();
         });
         if (identity.expiresAt() != null) {
-            long delay = Math.max(0, identity.expiresAt().toEpochMilli() - System.currentTimeMillis());
-            var task = ctx.executor().schedule(() -> {
+            long delay = identity.expiresAt().toEpochMilli() - server.clock().millis();
+            var task = server.clock().schedule(ctx.executor(), () -> {
                 if (ctx.channel().isActive()) {
                     server.security().counters().expiredClosed();
                     ctx.channel().close();

@@ -8,6 +8,7 @@ import dev.ferry.server.hub.Hub;
 import dev.ferry.server.rpc.Rpc;
 import dev.ferry.server.session.ResumableSessions;
 import dev.ferry.server.session.Session;
+import dev.ferry.server.time.ServerClock;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import dev.ferry.server.tunnel.Tunnels;
@@ -40,6 +41,7 @@ public final class ServerContext {
     private final Rpc rpc;
     private final Tunnels tunnels;
     private final Security security;
+    private final ServerClock clock;
     private final ChannelGroup channels = new DefaultChannelGroup("ferry", GlobalEventExecutor.INSTANCE);
     private final Set<Session> sessions = ConcurrentHashMap.newKeySet();
     private final WebAssets webAssets = new WebAssets();
@@ -62,11 +64,14 @@ public final class ServerContext {
 
     /** A context whose meters nobody scrapes (tests). */
     public ServerContext(FerryConfig config, Hub hub, Rpc rpc) {
-        this(config, hub, rpc, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), new Security(config));
+        this(config, hub, rpc, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), new Security(config),
+                ServerClock.system());
     }
 
-    public ServerContext(FerryConfig config, Hub hub, Rpc rpc, PrometheusMeterRegistry meters, Security security) {
+    public ServerContext(FerryConfig config, Hub hub, Rpc rpc, PrometheusMeterRegistry meters, Security security,
+                         ServerClock clock) {
         this.config = config;
+        this.clock = clock;
         this.hub = hub;
         this.rpc = rpc;
         this.meters = meters;
@@ -78,12 +83,17 @@ public final class ServerContext {
         this.reassemblyBudget = new ReassemblyBudget(config.limits().reassemblyBytes());
         this.tunnels = new Tunnels(config.tunnel());
         dev.ferry.server.session.SessionStore shared = hub.engine().sessionStore();
-        this.resumableSessions = shared == null ? new ResumableSessions(config.session())
-                : new ResumableSessions(config.session(), shared);
+        this.resumableSessions = shared == null ? new ResumableSessions(config.session(), clock)
+                : new ResumableSessions(config.session(), shared, clock);
         this.presence = new dev.ferry.server.presence.Presence(config.presence(),
                 hub.engine().presenceStore(config.presence()));
         this.stateChannels = new dev.ferry.server.state.StateChannels(config.state(), hub);
         hub.stateTopics(stateChannels::configured);
+    }
+
+    /** The time expiries, timeouts and timers follow. */
+    public ServerClock clock() {
+        return clock;
     }
 
     /** Who is subscribed to which topic, and the presence pushes (docs/protocol.md §4.7). */

@@ -186,9 +186,9 @@ public abstract class PlainWebSocketHandler extends ChannelInboundHandlerAdapter
         if (expires == null) {
             return;
         }
-        long delay = Math.max(0, expires.toEpochMilli() - System.currentTimeMillis());
+        long delay = expires.toEpochMilli() - server.clock().millis();
         WebSocketOutbound o = outbound;
-        var task = ctx.executor().schedule(() -> {
+        var task = server.clock().schedule(ctx.executor(), () -> {
             if (!channelClosed) {
                 server.security().counters().expiredClosed();
                 o.close(CloseCodes.TOKEN_EXPIRED, "token expired");

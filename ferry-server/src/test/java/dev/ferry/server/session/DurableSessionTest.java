@@ -13,6 +13,7 @@ import dev.ferry.server.config.SessionConfig;
 import dev.ferry.server.config.WebSocketConfig;
 import dev.ferry.server.testing.Await;
 import dev.ferry.server.testing.FerryServerExtension;
+import dev.ferry.server.testing.ManualClock;
 import dev.ferry.server.testing.RawHttp;
 import dev.ferry.server.testing.RawWebSocket;
 import dev.ferry.server.testing.WsTestClient;
@@ -37,9 +38,12 @@ class DurableSessionTest {
             .withHistory(new HistoryConfig(10_000, Duration.ofMinutes(5), 10_000, List.of()))
             .withWebSocket(new WebSocketConfig(16 * 1024, Duration.ofSeconds(10), Duration.ofSeconds(25),
                     Duration.ofSeconds(60), 100, QUEUE)));
+    static final Duration SHORT_TTL = Duration.ofMinutes(5);
+    static final ManualClock shortLivedClock = new ManualClock();
+    /** A server whose time only moves when a test advances {@link #shortLivedClock}. */
     @RegisterExtension
-    static final FerryServerExtension shortLived = new FerryServerExtension(c -> c
-            .withSession(new SessionConfig(Duration.ofMillis(300), null, "ferry_session")));
+    static final FerryServerExtension shortLived = new FerryServerExtension(shortLivedClock, c -> c
+            .withSession(new SessionConfig(SHORT_TTL, null, "ferry_session")));
     @RegisterExtension
     static final FerryServerExtension authenticated = new FerryServerExtension(c -> c.withAuth(new AuthConfig(
             true, "ferry_token", true, Duration.ZERO, "ferry", List.of(), List.of(
@@ -246,9 +250,10 @@ class DurableSessionTest {
         String token = session(first, 1).path("token").asText();
         sub(first, 2, "exp.a", true);
         disconnect(shortLived, first);
-        // Time passing is what is tested: the session is kept for its ttl (300 ms) and no longer. It is
-        // expired on lookup, so there is nothing to wait for but the time; a longer pause changes nothing.
-        Thread.sleep(600);
+        assertThat(shortLived.server().resumableSessionsKept()).as("kept while within its ttl").isEqualTo(1);
+        shortLivedClock.advance(SHORT_TTL.plusSeconds(1));
+        // the housekeeping timer on the server's clock freed it, before any lookup
+        assertThat(shortLived.server().resumableSessionsKept()).as("freed once past its ttl").isZero();
         try (WsTestClient second = WsTestClient.connect(shortLived.wsUri())) {
             JsonNode result = resume(second, 1, token, new ArrayList<>());
             assertThat(result.path("type").asText()).isEqualTo("result");

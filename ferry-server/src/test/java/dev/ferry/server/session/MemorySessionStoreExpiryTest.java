@@ -2,28 +2,29 @@ package dev.ferry.server.session;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.ferry.server.testing.ManualClock;
 import java.time.Duration;
-import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
 /** Expired sessions are freed by the store's timer run, without a new session being stored or looked up. */
 class MemorySessionStoreExpiryTest {
     @Test
     void expiredSessionsAreFreedWithoutBeingTouched() {
-        AtomicLong offset = new AtomicLong();
-        MemorySessionStore store = new MemorySessionStore(() -> System.nanoTime() + offset.get());
+        ManualClock clock = new ManualClock();
+        MemorySessionStore store = new MemorySessionStore(clock);
         long ttl = Duration.ofSeconds(30).toNanos();
         for (int i = 0; i < 5; i++) {
-            store.put(new ResumableSession("s" + i, "t" + i, "p", ttl));
+            store.put(new ResumableSession("s" + i, "t" + i, "p", ttl, clock));
         }
         Object connection = new Object();
-        ResumableSession attached = new ResumableSession("live", "t", "p", ttl);
+        ResumableSession attached = new ResumableSession("live", "t", "p", ttl, clock);
         attached.attach(connection);
         store.put(attached);
-        assertThat(store.expire()).isZero();
+        clock.advance(Duration.ofSeconds(30));
+        assertThat(store.expire()).as("not past the ttl yet").isZero();
         assertThat(store.size()).isEqualTo(6);
 
-        offset.set(Duration.ofSeconds(31).toNanos());
+        clock.advance(Duration.ofSeconds(1));
         assertThat(store.expire()).isEqualTo(5);
         assertThat(store.size()).as("an attached session does not expire").isEqualTo(1);
         assertThat(store.get("live")).isSameAs(attached);

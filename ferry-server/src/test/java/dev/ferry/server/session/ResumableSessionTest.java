@@ -15,7 +15,8 @@ import org.junit.jupiter.api.Test;
 class ResumableSessionTest {
     private static ResumableSession saved(List<String> durable, Frame.Position... positions) {
         return ResumableSession.restored(new ResumableSession.State("id", "token", "anonymous", true, durable,
-                List.of(positions), Map.of()), 1_000_000_000L);
+                List.of(positions), Map.of()), 1_000_000_000L,
+                dev.ferry.server.time.ServerClock.system());
     }
 
     @Test

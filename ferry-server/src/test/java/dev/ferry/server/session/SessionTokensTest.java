@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ferry.server.auth.Identity;
 import dev.ferry.server.config.SessionConfig;
-import dev.ferry.server.testing.Await;
+import dev.ferry.server.testing.ManualClock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -112,9 +112,9 @@ class SessionTokensTest {
     }
 
     @Test
-    void detachedSessionsExpireAfterTheTtlAndWorthlessOnesAreDropped() throws Exception {
-        // The ttl is long enough for the lookups just after detaching to come first however busy the machine.
-        ResumableSessions sessions = new ResumableSessions(new SessionConfig(Duration.ofSeconds(2), null, ""));
+    void detachedSessionsExpireAfterTheTtlAndWorthlessOnesAreDropped() {
+        ManualClock clock = new ManualClock();
+        ResumableSessions sessions = new ResumableSessions(new SessionConfig(Duration.ofSeconds(2), null, ""), clock);
         Object connection = new Object();
         ResumableSession kept = sessions.create(Identity.ANONYMOUS);
         kept.attach(connection);
@@ -125,8 +125,12 @@ class SessionTokensTest {
         sessions.detach(worthless, connection);
         assertThat(sessions.find(kept.token(), Identity.ANONYMOUS).outcome()).isEqualTo(ResumableSessions.Outcome.FOUND);
         assertThat(sessions.find(worthless.token(), Identity.ANONYMOUS).outcome()).isEqualTo(ResumableSessions.Outcome.EXPIRED);
-        Await.until("the detached session expires after its ttl",
-                () -> sessions.find(kept.token(), Identity.ANONYMOUS).outcome() == ResumableSessions.Outcome.EXPIRED);
+        clock.advance(Duration.ofSeconds(2));
+        assertThat(sessions.find(kept.token(), Identity.ANONYMOUS).outcome()).as("kept for its whole ttl")
+                .isEqualTo(ResumableSessions.Outcome.FOUND);
+        clock.advance(Duration.ofMillis(1));
+        assertThat(sessions.find(kept.token(), Identity.ANONYMOUS).outcome()).as("expired after its ttl")
+                .isEqualTo(ResumableSessions.Outcome.EXPIRED);
         assertThat(sessions.find("x.y", Identity.ANONYMOUS).outcome()).isEqualTo(ResumableSessions.Outcome.REFUSED);
         assertThat(sessions.find(null, Identity.ANONYMOUS).outcome()).isEqualTo(ResumableSessions.Outcome.NONE);
     }

@@ -2,6 +2,7 @@ package dev.ferry.server.testing;
 
 import dev.ferry.server.FerryServer;
 import dev.ferry.server.config.FerryConfig;
+import dev.ferry.server.time.ServerClock;
 import java.net.URI;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.extension.AfterAllCallback;
@@ -14,6 +15,7 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  */
 public final class FerryServerExtension implements BeforeAllCallback, AfterAllCallback {
     private final UnaryOperator<FerryConfig> customizer;
+    private final ServerClock clock;
     private FerryServer server;
 
     public FerryServerExtension() {
@@ -22,12 +24,19 @@ public final class FerryServerExtension implements BeforeAllCallback, AfterAllCa
 
     /** {@code customizer} adjusts the default configuration before the server starts. */
     public FerryServerExtension(UnaryOperator<FerryConfig> customizer) {
+        this(ServerClock.system(), customizer);
+    }
+
+    /** A server on {@code clock} (a {@link ManualClock} for tests of what time passing does). */
+    public FerryServerExtension(ServerClock clock, UnaryOperator<FerryConfig> customizer) {
+        this.clock = clock;
         this.customizer = customizer;
     }
 
     @Override
     public void beforeAll(ExtensionContext context) {
-        server = FerryServer.builder().config(customizer.apply(FerryConfig.DEFAULT)).host("127.0.0.1").port(0).build();
+        server = FerryServer.builder().config(customizer.apply(FerryConfig.DEFAULT)).clock(clock).host("127.0.0.1")
+                .port(0).build();
         server.start();
     }
 
