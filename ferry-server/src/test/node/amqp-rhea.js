@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import rhea from 'rhea';
 import WebSocket from 'ws';
 
-const BUDGET_MS = 20_000;
+const BUDGET_MS = 150_000;
 const [wsUrl, broker] = process.argv.slice(2);
 if (!wsUrl || !broker) {
   console.log('FAIL usage: node amqp-rhea.js <ws-url> <broker host:port>');

@@ -27,7 +27,7 @@ class RheaThroughFerryTest {
     @Test
     void rheaOverWebSocketAndOverTcp() throws Exception {
         NodeScript.requireProject("rhea", "ws");
-        NodeProcess.Result r = NodeScript.run("amqp-rhea.js", 40,
+        NodeProcess.Result r = NodeScript.run("amqp-rhea.js", 180,
                 "ws://127.0.0.1:" + ferry.port() + "/amqp/artemis", "127.0.0.1:" + artemis.port());
         assertThat(r.timedOut()).as("amqp-rhea.js did not finish%n%s", r.transcript()).isFalse();
         assertThat(r.exitCode()).as("exit code%n%s", r.transcript()).isZero();

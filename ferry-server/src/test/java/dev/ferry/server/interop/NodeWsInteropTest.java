@@ -18,7 +18,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * {@code npm ci --prefix ferry-server/src/test/node}.
  */
 class NodeWsInteropTest {
-    private static final long PROCESS_TIMEOUT_SECONDS = 30;
+    private static final long PROCESS_TIMEOUT_SECONDS = 180;
 
     @RegisterExtension
     static final FerryServerExtension server = new FerryServerExtension();
