@@ -11,6 +11,7 @@ import dev.ferry.protocol.CloseCodes;
 import dev.ferry.server.config.AuthConfig;
 import dev.ferry.server.config.IssuerConfig;
 import dev.ferry.server.testing.FerryServerExtension;
+import dev.ferry.server.testing.ManualClock;
 import dev.ferry.server.testing.RawHttp;
 import dev.ferry.server.testing.WsTestClient;
 import java.time.Duration;
@@ -40,10 +41,27 @@ class AuthWebSocketTest {
     @RegisterExtension
     static final FerryServerExtension closed = new FerryServerExtension(c -> c.withAuth(auth(false)));
 
+    /** The time of {@link #timed}: it moves only when a test advances it. */
+    static final ManualClock clock = new ManualClock();
+    /** A server on {@link #clock}, for what the passing of a token's lifetime does. */
+    @RegisterExtension
+    static final FerryServerExtension timed = new FerryServerExtension(clock, c -> c.withAuth(auth(true)));
+    /** The lifetime of the tokens the tests on {@link #timed} present; far longer than any test takes. */
+    static final Duration LIFE = Duration.ofMinutes(10);
+
     static final ObjectMapper JSON = new ObjectMapper();
 
     static String token(String sub, long seconds, Map<String, Object> claims) {
-        JWTClaimsSet.Builder b = TestKeys.claims(ISS, sub).expirationTime(Date.from(Instant.now().plusSeconds(seconds)));
+        return token(sub, Instant.now().plusSeconds(seconds), claims);
+    }
+
+    /** A token of {@code sub} expiring {@code life} from now on {@code clock}. */
+    static String token(ManualClock clock, String sub, Duration life) {
+        return token(sub, clock.instant().plus(life), Map.of());
+    }
+
+    private static String token(String sub, Instant expires, Map<String, Object> claims) {
+        JWTClaimsSet.Builder b = TestKeys.claims(ISS, sub).expirationTime(Date.from(expires));
         claims.forEach(b::claim);
         return TestKeys.hs(JWSAlgorithm.HS256, TestKeys.SECRET, null, b.build());
     }
@@ -154,24 +172,29 @@ class AuthWebSocketTest {
 
     @Test
     void expiredTokenClosesTheConnectionWith4005() {
-        try (WsTestClient c = WsTestClient.connect(open.wsUri(), Map.of("Authorization", "Bearer " + token("alice", 2, Map.of())))) {
+        long before = timed.server().securityMetrics().expiredCloses();
+        try (WsTestClient c = WsTestClient.connect(timed.wsUri(), Map.of("Authorization", "Bearer " + token(clock, "alice", LIFE)))) {
             c.send("{\"type\":\"ping\",\"id\":1}");
-            assertThat(c.nextJson().path("type").asText()).isEqualTo("pong");
+            assertThat(c.nextJson().path("type").asText()).isEqualTo("pong"); // open, its expiry timer set
+            clock.advance(LIFE.minusSeconds(2)); // exp has whole seconds: this stays before it
+            c.send("{\"type\":\"ping\",\"id\":2}");
+            assertThat(c.nextJson().path("type").asText()).as("still open before exp").isEqualTo("pong");
+            clock.advance(Duration.ofSeconds(3));
             WsTestClient.Received close = c.awaitClose();
             assertThat(close.closeCode()).isEqualTo(CloseCodes.TOKEN_EXPIRED);
             assertThat(close.closeReason()).isEqualTo("token expired");
         }
-        assertThat(open.server().securityMetrics().expiredCloses()).isGreaterThanOrEqualTo(1);
+        assertThat(timed.server().securityMetrics().expiredCloses()).isEqualTo(before + 1);
     }
 
     @Test
-    void refreshBeforeExpiryKeepsTheConnection() throws Exception {
-        try (WsTestClient c = WsTestClient.connect(open.wsUri(), Map.of("Authorization", "Bearer " + token("alice", 2, Map.of())))) {
-            c.send("{\"type\":\"auth\",\"id\":1,\"token\":\"" + token("alice", 600, Map.of()) + "\"}");
+    void refreshBeforeExpiryKeepsTheConnection() {
+        try (WsTestClient c = WsTestClient.connect(timed.wsUri(), Map.of("Authorization", "Bearer " + token(clock, "alice", LIFE)))) {
+            c.send("{\"type\":\"auth\",\"id\":1,\"token\":\"" + token(clock, "alice", LIFE.multipliedBy(3)) + "\"}");
             assertThat(c.nextJson().path("type").asText()).isEqualTo("result");
-            assertThat(c.nothingWithin(Duration.ofMillis(3500))).isTrue();
+            clock.advance(LIFE.multipliedBy(2)); // past the first token's exp, before the second's
             c.send("{\"type\":\"ping\",\"id\":2}");
-            assertThat(c.nextJson().path("type").asText()).isEqualTo("pong");
+            assertThat(c.nextJson().path("type").asText()).as("open past the first token's exp").isEqualTo("pong");
         }
     }
 

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ferry.server.testing.FerryServerExtension;
+import dev.ferry.server.testing.ManualClock;
 import dev.ferry.server.testing.SseTestClient;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -25,6 +26,10 @@ class FallbackAuthTest {
     @RegisterExtension
     static final FerryServerExtension closed = new FerryServerExtension(c -> c.withAuth(AuthWebSocketTest.auth(false)));
 
+    static final ManualClock clock = new ManualClock();
+    /** A server on {@link #clock}, for what the passing of a token's lifetime does. */
+    @RegisterExtension
+    static final FerryServerExtension timed = new FerryServerExtension(clock, c -> c.withAuth(AuthWebSocketTest.auth(false)));
     static final ObjectMapper JSON = new ObjectMapper();
     static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
@@ -159,11 +164,14 @@ class FallbackAuthTest {
 
     @Test
     void sessionIsClosedWith4005WhenItsTokenExpires() throws Exception {
-        String id = create(closed, bearer(AuthWebSocketTest.token("alice", 2, Map.of())));
+        int timers = clock.timers();
+        String id = create(timed, bearer(AuthWebSocketTest.token(clock, "alice", AuthWebSocketTest.LIFE)));
         // the same principal with a longer token may attach; the session keeps the identity that opened it
-        Map<String, String> alice = bearer(AuthWebSocketTest.token("alice"));
-        try (SseTestClient events = SseTestClient.open(closed.http("/v1/session/" + id + "/events"), alice)) {
+        Map<String, String> alice = bearer(AuthWebSocketTest.token(clock, "alice", AuthWebSocketTest.LIFE.multipliedBy(2)));
+        try (SseTestClient events = SseTestClient.open(timed.http("/v1/session/" + id + "/events"), alice)) {
             assertThat(events.status()).isEqualTo(200);
+            clock.awaitTimers("the session's expiry and the stream's heartbeat", timers + 2);
+            clock.advance(AuthWebSocketTest.LIFE.plusSeconds(1));
             SseTestClient.Event e = events.next();
             while (!e.type().equals("close")) {
                 e = events.next();

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ferry.server.testing.FerryServerExtension;
+import dev.ferry.server.testing.ManualClock;
 import dev.ferry.server.testing.SseTestClient;
 import dev.ferry.server.testing.WsTestClient;
 import java.net.URI;
@@ -25,6 +26,10 @@ class SseAuthTest {
     @RegisterExtension
     static final FerryServerExtension closed = new FerryServerExtension(c -> c.withAuth(AuthWebSocketTest.auth(false)));
 
+    static final ManualClock clock = new ManualClock();
+    /** A server on {@link #clock}, for what the passing of a token's lifetime does. */
+    @RegisterExtension
+    static final FerryServerExtension timed = new FerryServerExtension(clock, c -> c.withAuth(AuthWebSocketTest.auth(false)));
     static final ObjectMapper JSON = new ObjectMapper();
     static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
@@ -114,11 +119,15 @@ class SseAuthTest {
 
     @Test
     void streamEndsWhenItsTokenExpires() {
-        String shortLived = AuthWebSocketTest.token("alice", 3, Map.of());
-        try (SseTestClient s = SseTestClient.open(sse(closed, "chat.room1"), bearer(shortLived))) {
+        int timers = clock.timers();
+        String token = AuthWebSocketTest.token(clock, "alice", AuthWebSocketTest.LIFE);
+        try (SseTestClient s = SseTestClient.open(sse(timed, "chat.room1"), bearer(token))) {
             assertThat(s.status()).isEqualTo(200);
+            clock.awaitTimers("the stream's heartbeat and expiry", timers + 2);
+            clock.advance(AuthWebSocketTest.LIFE.plusSeconds(1));
             assertThat(s.awaitEnd()).isNotNull();
         }
+        assertThat(timed.server().securityMetrics().expiredCloses()).isEqualTo(1);
     }
 
     @Test

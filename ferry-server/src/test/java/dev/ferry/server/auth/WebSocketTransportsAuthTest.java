@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ferry.protocol.CloseCodes;
 import dev.ferry.server.testing.FerryServerExtension;
+import dev.ferry.server.testing.ManualClock;
 import dev.ferry.server.testing.TextWsClient;
 import java.net.URI;
 import java.util.List;
@@ -20,6 +21,10 @@ class WebSocketTransportsAuthTest {
     @RegisterExtension
     static final FerryServerExtension closed = new FerryServerExtension(c -> c.withAuth(AuthWebSocketTest.auth(false)));
 
+    static final ManualClock clock = new ManualClock();
+    /** A server on {@link #clock}, for what the passing of a token's lifetime does. */
+    @RegisterExtension
+    static final FerryServerExtension timed = new FerryServerExtension(clock, c -> c.withAuth(AuthWebSocketTest.auth(false)));
     static final ObjectMapper JSON = new ObjectMapper();
 
     static URI ws(FerryServerExtension s, String path) {
@@ -103,10 +108,15 @@ class WebSocketTransportsAuthTest {
     }
 
     @Test
-    void plainSocketsCloseWith4005WhenTheTokenExpires() {
+    void plainSocketsCloseWith4005WhenTheTokenExpires() throws InterruptedException {
         for (String path : List.of("/v1/multiplex", "/v1/topics/chat/room1")) {
-            String shortLived = AuthWebSocketTest.token("alice", 3, Map.of());
-            try (TextWsClient c = TextWsClient.connect(ws(closed, path), bearer(shortLived))) {
+            int timers = clock.timers();
+            String token = AuthWebSocketTest.token(clock, "alice", AuthWebSocketTest.LIFE);
+            try (TextWsClient c = TextWsClient.connect(ws(timed, path), bearer(token))) {
+                clock.awaitTimers("the socket's expiry", timers + 1);
+                clock.advance(AuthWebSocketTest.LIFE.minusSeconds(2)); // exp has whole seconds: this stays before it
+                assertThat(c.nothingWithin(java.time.Duration.ofMillis(100))).as(path + " open before exp").isTrue();
+                clock.advance(java.time.Duration.ofSeconds(3));
                 assertThat(c.awaitClose().closeCode()).as(path).isEqualTo(CloseCodes.TOKEN_EXPIRED);
             }
         }

@@ -21,7 +21,7 @@ import java.util.concurrent.TimeoutException;
  *
  * <p>A timer fires only if it was scheduled before the clock passes its deadline: a test that advances time to
  * expire something the server sets up asynchronously first waits for the server to have done so (for instance
- * with {@link #timers()}). Thread-safe; {@code advance} must not be called from an executor a timer runs on.
+ * with {@link #awaitTimers}). Thread-safe; {@code advance} must not be called from an executor a timer runs on.
  */
 public final class ManualClock extends ServerClock {
     private final Object lock = new Object();
@@ -77,6 +77,14 @@ public final class ManualClock extends ServerClock {
         synchronized (lock) {
             return timers.size();
         }
+    }
+
+    /**
+     * Waits, in real time up to {@link Await#DEFAULT}, until at least {@code count} timers wait for their deadline:
+     * for a test to know that the server has set the timers it is about to make fall due.
+     */
+    public void awaitTimers(String what, int count) {
+        Await.until(what + " (" + count + " timers set)", () -> timers() >= count);
     }
 
     private void moveTo(long deadline) {
