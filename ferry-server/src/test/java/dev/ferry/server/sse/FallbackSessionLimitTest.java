@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ferry.server.config.LimitsConfig;
 import dev.ferry.server.config.SseConfig;
 import dev.ferry.server.testing.FerryServerExtension;
+import dev.ferry.server.testing.ManualClock;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.IOException;
@@ -27,10 +28,14 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class FallbackSessionLimitTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    /** sse.session-timeout of {@link #perIp}; its time moves only when the test advances {@link #clock}. */
+    static final Duration SESSION_TIMEOUT = Duration.ofMinutes(5);
+    static final ManualClock clock = new ManualClock();
+
     @RegisterExtension
-    static final FerryServerExtension perIp = new FerryServerExtension(c -> c
+    static final FerryServerExtension perIp = new FerryServerExtension(clock, c -> c
             .withLimits(new LimitsConfig(0, 0, 0, 0, 1000, 6))
-            .withSse(new SseConfig(Duration.ofSeconds(15), 32, 4 << 20, Duration.ofMillis(500))));
+            .withSse(new SseConfig(Duration.ofSeconds(15), 32, 4 << 20, SESSION_TIMEOUT)));
 
     @RegisterExtension
     static final FerryServerExtension total = new FerryServerExtension(c -> c
@@ -107,8 +112,10 @@ class FallbackSessionLimitTest {
             assertThat(a.post("/v1/session").status()).isEqualTo(429);
             assertThat(b.post("/v1/session").status()).isEqualTo(429);
             // The sessions expire (sse.session-timeout, no stream attached): their places are free again.
-            r = dev.ferry.server.testing.Await.value("a session is admitted again once the others expired",
-                    dev.ferry.server.testing.Await.DEFAULT, () -> a.post("/v1/session"), x -> x.status() == 200);
+            clock.advance(SESSION_TIMEOUT.minusSeconds(1));
+            assertThat(a.post("/v1/session").status()).as("not expired yet").isEqualTo(429);
+            clock.advance(Duration.ofSeconds(2));
+            assertThat(a.post("/v1/session").status()).as("admitted once the others expired").isEqualTo(200);
         }
     }
 

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ferry.server.config.SseConfig;
 import dev.ferry.server.testing.Await;
 import dev.ferry.server.testing.FerryServerExtension;
+import dev.ferry.server.testing.ManualClock;
 import dev.ferry.server.testing.SseTestClient;
 import dev.ferry.server.testing.SseTestClient.Event;
 import dev.ferry.server.testing.WsTestClient;
@@ -23,14 +24,13 @@ class FallbackSessionTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
-    /**
-     * How long a session lives with no stream attached: long enough that reattaching on a busy machine comes first,
-     * short enough for the tests that wait for an expiry.
-     */
-    static final Duration SESSION_TIMEOUT = Duration.ofSeconds(5);
+    /** How long a session lives with no stream attached, on {@link #clock}. */
+    static final Duration SESSION_TIMEOUT = Duration.ofMinutes(5);
+    /** The server's time: it moves only when a test advances it, so reattaching always comes before an expiry. */
+    static final ManualClock clock = new ManualClock();
 
     @RegisterExtension
-    static final FerryServerExtension server = new FerryServerExtension(c -> c
+    static final FerryServerExtension server = new FerryServerExtension(clock, c -> c
             .withSse(new SseConfig(Duration.ofSeconds(15), 32, 4 << 20, SESSION_TIMEOUT)));
 
     /** A fallback client: a session, its event stream, and POSTs. */
@@ -218,6 +218,18 @@ class FallbackSessionTest {
         }
     }
 
+    /**
+     * Moves the server's time past the session timeout until {@code f}, whose stream was closed, has expired: the
+     * server arms the expiry when it sees the stream's channel close, which the test cannot observe, so each try
+     * advances again.
+     */
+    private static void expire(Fallback f) {
+        Await.value("the detached session expires after the session timeout", Await.DEFAULT, () -> {
+            clock.advance(SESSION_TIMEOUT.plusSeconds(1));
+            return post("/v1/session/" + f.id, "{\"type\":\"ping\",\"id\":1}", null).statusCode();
+        }, s -> s == 404);
+    }
+
     @Test
     void expiresWithoutAStreamAndReleasesItsSubscriptions() throws Exception {
         int before = server.server().metrics().subscriptions();
@@ -227,11 +239,12 @@ class FallbackSessionTest {
         f.next();
         assertThat(server.server().metrics().subscriptions()).isEqualTo(before + 1);
         f.close();
-        Await.value("the session expires", Await.DEFAULT,
-                () -> post("/v1/session/" + f.id, "{\"type\":\"ping\",\"id\":1}", null).statusCode(), s -> s == 404);
+        expire(f);
         // sessions of earlier tests expire as well: once every one has, no subscription is left
-        Await.until("every session has released its subscriptions",
-                () -> server.server().metrics().subscriptions() == 0);
+        Await.until("every session has released its subscriptions", () -> {
+            clock.advance(SESSION_TIMEOUT.plusSeconds(1));
+            return server.server().metrics().subscriptions() == 0;
+        });
         HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(server.http("/v1/session/" + f.id + "/events")).build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(r.statusCode()).isEqualTo(404);
@@ -245,13 +258,11 @@ class FallbackSessionTest {
     @Test
     void staysAliveWhileAStreamIsAttached() throws Exception {
         try (Fallback f = new Fallback()) {
-            // A second session, detached once attached after f was, expires after the timeout on the server's own
-            // clock: by then f has been attached for longer than the timeout.
+            // A second session, detached once attached after f was, expires after the timeout: by then f has been
+            // attached for longer than the timeout.
             Fallback witness = new Fallback();
             witness.close();
-            Await.value("a detached session expires", Await.DEFAULT,
-                    () -> post("/v1/session/" + witness.id, "{\"type\":\"ping\",\"id\":1}", null).statusCode(),
-                    s -> s == 404);
+            expire(witness);
             f.send("{\"type\":\"ping\",\"id\":1}");
             assertThat(f.next().path("type").asText()).isEqualTo("pong");
         }
