@@ -267,13 +267,30 @@ export interface WebSocketLike {
   removeEventListener(type: 'open' | 'message' | 'close' | 'error', listener: (event: any) => void): void;
 }
 
+/** A channel of a MultiWebSocket, with the WebSocket API. */
+export interface MultiplexedWebSocket extends WebSocketLike {
+  /** The channel name sent to the multiplexer (the topic, escaped as websocket-multiplex does). */
+  readonly channel: string;
+  binaryType: 'blob' | 'arraybuffer';
+  readonly bufferedAmount: number;
+  readonly protocol: string;
+  readonly extensions: string;
+}
+
 export class MultiWebSocket extends Emitter {
   /** url: ws(s)://host/v1/multiplex, a path resolved against the page, or a WebSocket to multiplex over. */
   constructor(url: string | URL | WebSocketLike, options?: { WebSocket?: unknown; location?: { href: string } | string });
   readonly url: string;
   readonly readyState: number;
-  /** A channel (a Ferry topic, or a pattern to receive only) with the WebSocket API. */
-  WebSocket(channel: string): WebSocketLike & { readonly channel: string };
+  /**
+   * `M.WebSocket(url)` or `new M.WebSocket(url)`: a drop-in for `new WebSocket(url)` on a per-topic socket URL of
+   * the multiplexer's server (absolute or relative), or a channel for a channel name (a topic, or a pattern to
+   * receive only). Text only: sending binary data throws a TypeError.
+   */
+  readonly WebSocket: {
+    (urlOrChannel: string | URL): MultiplexedWebSocket;
+    new (urlOrChannel: string | URL): MultiplexedWebSocket;
+  };
   close(code?: number, reason?: string): void;
 }
 

@@ -1,6 +1,7 @@
 // MultiWebSocket: many channels over one WebSocket, speaking the SockJS websocket-multiplex protocol that
-// Ferry serves at /v1/multiplex (docs/web.md). `new MultiWebSocket(url).WebSocket(channel)` returns an object
-// with the WebSocket API (send, close, readyState, onopen/onmessage/onclose/onerror, addEventListener).
+// Ferry serves at /v1/multiplex (docs/web.md). `M.WebSocket(url)` (with or without `new`) takes the URL of a
+// per-topic socket (`ws://host/v1/topics/a/b`, or a relative one) or a channel name (`a.b`) and returns an
+// object that behaves as `new WebSocket(url)` would: the same events, readyState, close codes and binaryType.
 
 import { Emitter } from './events.js';
 import { resolveWebSocketUrl } from './relative-websocket.js';
@@ -10,19 +11,52 @@ const OPEN = 1;
 const CLOSING = 2;
 const CLOSED = 3;
 
-/** One channel: a topic (send publishes, messages are its publications) or a pattern (receive only). */
+const MULTIPLEX_PATH = '/v1/multiplex';
+const TOPICS_PATH = '/v1/topics/';
+
+/** The error a browser throws for a misuse of the WebSocket API (a plain Error where DOMException is missing). */
+function domError(message, name) {
+  if (typeof DOMException === 'function') return new DOMException(message, name);
+  const e = new Error(message);
+  e.name = name;
+  return e;
+}
+
+function utf8Length(s) {
+  return new TextEncoder().encode(s).length;
+}
+
+/**
+ * The close a per-topic socket would see for a refusal of its channel after it opened (docs/web.md, "Per-topic
+ * sockets"): `{code, reason}` from the `err` frame's JSON.
+ */
+function refusalClose(error, topic) {
+  const shown = topic.length <= 80 ? topic : null;
+  switch (error.code) {
+    case 'forbidden': return { code: 4006, reason: 'forbidden: publish on ' + (shown || 'this topic') };
+    case 'bad_topic': return { code: 4004, reason: 'subscribe-only: ' + (shown || 'pattern') + ' is a pattern' };
+    case 'too_many_topics': return { code: 1013, reason: 'too_many_topics: limits.max-topics reached' };
+    default: return { code: 1008, reason: String(error.message || error.code).slice(0, 123) };
+  }
+}
+
+/**
+ * One channel: a topic (send publishes, messages are its publications) or a pattern (receive only). It is
+ * CONNECTING until the server answers the channel's `sub` (the subscription is made), as a per-topic socket is
+ * until its upgrade is answered.
+ */
 class ChannelSocket extends Emitter {
-  constructor(multi, name) {
+  constructor(multi, name, topic, url) {
     super();
     this._multi = multi;
     this.channel = name;
-    this.url = multi.url + '#' + name;
+    this._topic = topic;
+    this.url = url;
     this.protocol = '';
     this.extensions = '';
     this.bufferedAmount = 0;
-    this.binaryType = 'blob';
+    this._binaryType = 'blob';
     this.readyState = CONNECTING;
-    this._error = null;
   }
 
   get CONNECTING() { return CONNECTING; }
@@ -30,18 +64,36 @@ class ChannelSocket extends Emitter {
   get CLOSING() { return CLOSING; }
   get CLOSED() { return CLOSED; }
 
-  send(data) {
-    if (this.readyState === CONNECTING) throw new Error('InvalidStateError: the channel is still connecting');
-    if (this.readyState !== OPEN) return;
-    this._multi._send('msg,' + this.channel + ',' + String(data));
+  /** As on a WebSocket: 'blob' or 'arraybuffer'; any other value is ignored. */
+  get binaryType() { return this._binaryType; }
+  set binaryType(v) {
+    if (v === 'blob' || v === 'arraybuffer') this._binaryType = v;
   }
 
-  close(code = 1000, reason = '') {
+  send(data) {
+    if (this.readyState === CONNECTING) throw domError('Still in CONNECTING state.', 'InvalidStateError');
+    if (typeof data !== 'string') {
+      throw new TypeError('the multiplexer carries text only: send a string (a per-topic socket takes binary)');
+    }
+    if (this.readyState !== OPEN) {
+      this.bufferedAmount += utf8Length(data); // as a WebSocket: data sent after close is counted, then dropped
+      return;
+    }
+    this._multi._send('msg,' + this.channel + ',' + data);
+  }
+
+  close(code, reason = '') {
+    if (code !== undefined && code !== 1000 && !(code >= 3000 && code <= 4999)) {
+      throw domError(`The close code must be either 1000, or between 3000 and 4999. ${code} is neither.`, 'InvalidAccessError');
+    }
+    if (utf8Length(String(reason)) > 123) throw domError('The close reason must not be greater than 123 UTF-8 bytes.', 'SyntaxError');
     if (this.readyState === CLOSING || this.readyState === CLOSED) return;
     const wasOpen = this.readyState === OPEN;
     this.readyState = CLOSING;
-    if (wasOpen) this._multi._send('uns,' + this.channel);
-    this._closed(code, reason, true);
+    this._multi._leave(this);
+    // A WebSocket closed while connecting fails (error, then close 1006); an open one closes cleanly with the
+    // code it sent (1005, "no status", when it sent none).
+    setTimeout(() => (wasOpen ? this._closed(code === undefined ? 1005 : code, String(reason), true) : this._failed()), 0);
   }
 
   _opened() {
@@ -50,26 +102,33 @@ class ChannelSocket extends Emitter {
     this.dispatchEvent({ type: 'open' });
   }
 
-  _closed(code, reason, wasClean) {
+  /** What a WebSocket whose connection failed fires: error, then close 1006. */
+  _failed(detail) {
     if (this.readyState === CLOSED) return;
     this.readyState = CLOSED;
-    this._multi._forget(this);
-    this.dispatchEvent({ type: 'close', code, reason, wasClean });
+    this._multi._leave(this);
+    this.dispatchEvent({ type: 'error', detail, message: detail ? detail.message : undefined });
+    this.dispatchEvent({ type: 'close', code: 1006, reason: '', wasClean: false, detail });
   }
 
-  _frame(type, payload) {
-    if (type === 'msg') {
-      if (this.readyState === OPEN) this.dispatchEvent({ type: 'message', data: payload });
-    } else if (type === 'err') {
-      try {
-        this._error = JSON.parse(payload);
-      } catch {
-        this._error = { code: 'error', message: payload };
-      }
-      this.dispatchEvent({ type: 'error', detail: this._error, message: this._error.message });
-    } else if (type === 'uns') {
-      // The server closed the channel: 1008 (policy) after an err frame, 1000 otherwise.
-      this._closed(this._error ? 1008 : 1000, this._error ? String(this._error.message).slice(0, 123) : '', !this._error);
+  _closed(code, reason, wasClean, detail) {
+    if (this.readyState === CLOSED) return;
+    this.readyState = CLOSED;
+    this._multi._leave(this);
+    this.dispatchEvent({ type: 'close', code, reason, wasClean, detail });
+  }
+
+  _message(data) {
+    if (this.readyState === OPEN) this.dispatchEvent({ type: 'message', data, origin: this._multi._origin, lastEventId: '' });
+  }
+
+  /** The server refused the channel (`err` then `uns`): as a refused upgrade while connecting, else a close. */
+  _refused(error) {
+    if (this.readyState === CONNECTING) {
+      this._failed(error);
+    } else {
+      const c = refusalClose(error, this._topic);
+      this._closed(c.code, c.reason, true, error);
     }
   }
 }
@@ -82,21 +141,28 @@ export class MultiWebSocket extends Emitter {
    */
   constructor(url, options = {}) {
     super();
+    this._location = options.location || globalThis.location;
     if (typeof url === 'string' || url instanceof URL) {
       const Impl = options.WebSocket || globalThis.WebSocket;
       if (!Impl) throw new TypeError('no WebSocket implementation: pass options.WebSocket');
-      this.url = resolveWebSocketUrl(String(url), options.location || globalThis.location);
+      this.url = resolveWebSocketUrl(String(url), this._location);
       this.socket = new Impl(this.url);
     } else {
       this.socket = url;
       this.url = url.url;
     }
+    this._origin = new URL(this.url).origin.replace(/^http/, 'ws');
+    /** Channel name → the channel sockets sharing it (several sockets may open one URL, as with WebSockets). */
     this._channels = new Map();
+    /** Channel names whose sub the server answered. */
+    this._acked = new Set();
+    const multi = this;
+    /** `M.WebSocket(url)` or `new M.WebSocket(url)`: a channel socket (see {@link MultiWebSocket#_open}). */
+    this.WebSocket = function WebSocket(target) {
+      return multi._open(target);
+    };
     this.socket.addEventListener('open', () => {
-      for (const c of this._channels.values()) {
-        this._send('sub,' + c.channel);
-        c._opened();
-      }
+      for (const name of this._channels.keys()) this._send('sub,' + name);
       this.dispatchEvent({ type: 'open' });
     });
     this.socket.addEventListener('message', (e) => {
@@ -108,29 +174,18 @@ export class MultiWebSocket extends Emitter {
       const c2 = rest.indexOf(',');
       const name = c2 < 0 ? rest : rest.slice(0, c2);
       const payload = c2 < 0 ? '' : rest.slice(c2 + 1);
-      const c = this._channels.get(name);
-      if (c) c._frame(type, payload);
+      this._frame(type, name, payload);
     });
     this.socket.addEventListener('close', (e) => {
-      for (const c of [...this._channels.values()]) c._closed(e.code || 1006, e.reason || '', !!e.wasClean);
+      const clean = !!e.wasClean && e.code !== 1006;
+      for (const c of this._sockets()) {
+        if (!clean) c._failed();
+        else c._closed(e.code, e.reason || '', true);
+      }
+      this._acked.clear();
       this.dispatchEvent({ type: 'close', code: e.code, reason: e.reason, wasClean: e.wasClean });
     });
     this.socket.addEventListener('error', (e) => this.dispatchEvent({ type: 'error', error: e.error, message: e.message }));
-  }
-
-  /** A WebSocket-like channel; one per name and MultiWebSocket at a time. */
-  WebSocket(channel) {
-    const name = String(channel);
-    if (this._channels.has(name)) throw new Error(`channel "${name}" is already open on this MultiWebSocket`);
-    const c = new ChannelSocket(this, name);
-    this._channels.set(name, c);
-    if (this.socket.readyState === OPEN) {
-      this._send('sub,' + name);
-      setTimeout(() => c._opened(), 0); // as a WebSocket does: open fires after the constructor returns
-    } else if (this.socket.readyState >= CLOSING) {
-      setTimeout(() => c._closed(1006, 'the multiplexer socket is closed', false), 0);
-    }
-    return c;
   }
 
   get readyState() { return this.socket.readyState; }
@@ -140,11 +195,103 @@ export class MultiWebSocket extends Emitter {
     this.socket.close(code, reason);
   }
 
+  /**
+   * Opens a channel for `target`: a per-topic socket URL of the multiplexer's server (absolute, or relative to
+   * the page, or to the multiplexer URL where there is no page), or else a channel name. A URL that is not a
+   * per-topic socket of this server throws a SyntaxError; a path the server would refuse (an empty segment, a
+   * segment with a dot) fails the channel as the server fails the upgrade: error, then close 1006.
+   */
+  _open(target) {
+    let name;
+    let topic;
+    let url;
+    let bad = null;
+    const s = String(target);
+    if (target instanceof URL || s.includes('/')) {
+      url = this._topicUrl(s);
+      const segments = url.pathname.slice(url.pathname.indexOf(TOPICS_PATH) + TOPICS_PATH.length).split('/');
+      try {
+        const words = segments.map((w) => decodeURIComponent(w));
+        if (words.some((w) => w === '' || w.includes('.'))) bad = 'an empty path segment or a segment with a dot';
+        topic = words.join('.');
+      } catch {
+        bad = 'a malformed percent-encoding';
+        topic = segments.join('.');
+      }
+      name = escape(topic); // the server unescapes channel names (the websocket-multiplex client escapes them)
+      url = url.href;
+    } else {
+      name = s;
+      topic = unescape(s);
+      url = this.url + '#' + s;
+    }
+    const c = new ChannelSocket(this, name, topic, url);
+    if (bad !== null || this.socket.readyState >= CLOSING) {
+      setTimeout(() => c._failed(bad ? { code: 'bad_topic', message: `${url}: ${bad}` } : undefined), 0);
+      return c;
+    }
+    let set = this._channels.get(name);
+    if (!set) {
+      this._channels.set(name, (set = new Set()));
+      if (this.socket.readyState === OPEN) this._send('sub,' + name);
+    } else if (this._acked.has(name)) {
+      setTimeout(() => c._opened(), 0); // as a WebSocket does: open fires after the constructor returns
+    }
+    set.add(c);
+    return c;
+  }
+
+  /** `s` resolved as a per-topic socket URL of this multiplexer's server, or a SyntaxError. */
+  _topicUrl(s) {
+    const mux = new URL(this.url);
+    const base = mux.pathname.endsWith(MULTIPLEX_PATH) ? mux.pathname.slice(0, -MULTIPLEX_PATH.length) : '';
+    const u = new URL(resolveWebSocketUrl(s, this._location || mux));
+    if (u.protocol !== mux.protocol || u.host !== mux.host || !u.pathname.startsWith(base + TOPICS_PATH) || u.hash) {
+      throw domError(`MultiWebSocket: ${s} is not a per-topic socket of ${mux.origin.replace(/^http/, 'ws')} `
+        + `(expected ${mux.protocol}//${mux.host}${base}${TOPICS_PATH}<word>/<word>...)`, 'SyntaxError');
+    }
+    return u;
+  }
+
+  _frame(type, name, payload) {
+    const set = this._channels.get(name);
+    if (!set) return;
+    if (type === 'msg') {
+      for (const c of set) c._message(payload);
+    } else if (type === 'sub') {
+      this._acked.add(name);
+      for (const c of set) c._opened();
+    } else if (type === 'err') {
+      let error;
+      try {
+        error = JSON.parse(payload);
+      } catch {
+        error = { code: 'error', message: payload };
+      }
+      this._channels.delete(name); // the uns that follows ends the channel on the server
+      this._acked.delete(name);
+      for (const c of set) c._refused(error);
+    } else if (type === 'uns') {
+      this._channels.delete(name);
+      this._acked.delete(name);
+      for (const c of set) c._closed(1000, '', true);
+    }
+  }
+
+  * _sockets() {
+    for (const set of [...this._channels.values()]) yield* [...set];
+  }
+
   _send(text) {
     if (this.socket.readyState === OPEN) this.socket.send(text);
   }
 
-  _forget(c) {
-    if (this._channels.get(c.channel) === c) this._channels.delete(c.channel);
+  /** `c` no longer uses its channel; the last one to leave closes the channel on the server. */
+  _leave(c) {
+    const set = this._channels.get(c.channel);
+    if (!set || !set.delete(c) || set.size > 0) return;
+    this._channels.delete(c.channel);
+    this._acked.delete(c.channel);
+    this._send('uns,' + c.channel);
   }
 }

@@ -28,6 +28,8 @@ test('resolveWebSocketUrl keeps ws URLs, converts http ones, resolves paths by t
   assert.equal(ws.url, 'ws://h:1/t');
 });
 
+const tick = () => new Promise((r) => setTimeout(r, 0));
+
 test('MultiWebSocket channels behave like WebSockets', async () => {
   const m = new MultiWebSocket('ws://h/v1/multiplex', { WebSocket: FakeSocket });
   const raw = FakeSocket.last;
@@ -35,30 +37,102 @@ test('MultiWebSocket channels behave like WebSockets', async () => {
   const events = [];
   a.onopen = () => events.push('open');
   a.addEventListener('message', (e) => events.push('msg:' + e.data));
-  a.onclose = (e) => events.push('close:' + e.code);
+  a.onclose = (e) => events.push(`close:${e.code}:${e.wasClean}`);
   assert.equal(a.readyState, a.CONNECTING);
+  assert.throws(() => a.send('too early'), { name: 'InvalidStateError' });
   raw.open();
   assert.deepEqual(raw.sent, ['sub,chat.a']);
-  assert.equal(a.readyState, 1);
+  assert.equal(a.readyState, a.CONNECTING, 'open once the server answers the sub');
+  raw.receive('sub,chat.a');
+  assert.equal(a.readyState, a.OPEN);
   a.send('hello, you');
   assert.equal(raw.sent.at(-1), 'msg,chat.a,hello, you');
+  assert.throws(() => a.send(new Uint8Array(1)), TypeError);
   raw.receive('msg,chat.a,x,y');
   raw.receive('msg,other,z');
-  const b = m.WebSocket('bad..name');
-  const errors = [];
-  b.onerror = (e) => errors.push(e.detail.code);
-  b.onclose = (e) => errors.push('close:' + e.code);
-  await new Promise((r) => setTimeout(r, 0));
-  raw.receive('err,bad..name,{"code":"bad_topic","message":"no"}');
-  raw.receive('uns,bad..name');
-  assert.deepEqual(errors, ['bad_topic', 'close:1008']);
-  a.close();
+  assert.throws(() => a.close(1001), { name: 'InvalidAccessError' });
+  assert.throws(() => a.close(1000, 'x'.repeat(124)), { name: 'SyntaxError' });
+  a.close(4000, 'bye');
+  assert.equal(a.readyState, a.CLOSING);
   assert.equal(raw.sent.at(-1), 'uns,chat.a');
-  assert.deepEqual(events, ['open', 'msg:x,y', 'close:1000']);
+  a.send('after close');
+  assert.equal(a.bufferedAmount, 11);
+  await tick();
+  assert.equal(a.readyState, a.CLOSED);
+  assert.deepEqual(events, ['open', 'msg:x,y', 'close:4000:true']);
+  assert.equal(a.binaryType, 'blob');
+  a.binaryType = 'nonsense';
+  assert.equal(a.binaryType, 'blob');
+  a.binaryType = 'arraybuffer';
+  assert.equal(a.binaryType, 'arraybuffer');
+
   const c = m.WebSocket('chat.c');
-  await new Promise((r) => setTimeout(r, 0));
+  raw.receive('sub,chat.c');
   raw.close(1001, 'going away');
   assert.equal(c.readyState, 3);
+});
+
+test('MultiWebSocket refusals look like a per-topic socket\'s: a failed upgrade, or its close code', async () => {
+  const m = new MultiWebSocket('ws://h/v1/multiplex', { WebSocket: FakeSocket });
+  const raw = FakeSocket.last;
+  raw.open();
+  const b = m.WebSocket('bad..name');
+  const seen = [];
+  b.onerror = (e) => seen.push('error:' + e.detail.code);
+  b.onclose = (e) => seen.push(`close:${e.code}:${e.wasClean}`);
+  raw.receive('err,bad..name,{"code":"bad_topic","message":"no"}');
+  raw.receive('uns,bad..name');
+  assert.deepEqual(seen, ['error:bad_topic', 'close:1006:false']);
+
+  const p = m.WebSocket('news.*');
+  raw.receive('sub,news.*');
+  const closes = [];
+  p.onerror = () => closes.push('error');
+  p.onclose = (e) => closes.push(`${e.code} ${e.reason}`);
+  p.send('x');
+  raw.receive('err,news.*,{"code":"bad_topic","message":"a pattern"}');
+  raw.receive('uns,news.*');
+  assert.deepEqual(closes, ['4004 subscribe-only: news.* is a pattern']);
+
+  const f = m.WebSocket('news.x');
+  raw.receive('sub,news.x');
+  f.onclose = (e) => closes.push(`${e.code} ${e.reason}`);
+  raw.receive('err,news.x,{"code":"forbidden","message":"no"}');
+  assert.deepEqual(closes.at(-1), '4006 forbidden: publish on news.x');
+});
+
+test('MultiWebSocket takes per-topic socket URLs, absolute or relative, as `new WebSocket` does', async () => {
+  const m = new MultiWebSocket('ws://h:1/app/v1/multiplex', { WebSocket: FakeSocket, location: { href: 'http://h:1/app/page' } });
+  const raw = FakeSocket.last;
+  raw.open();
+  const abs = m.WebSocket('ws://h:1/app/v1/topics/chat/caf%C3%A9');
+  const rel = new m.WebSocket('v1/topics/chat/%23');
+  const twin = m.WebSocket('/app/v1/topics/chat/caf%C3%A9');
+  assert.equal(abs.url, 'ws://h:1/app/v1/topics/chat/caf%C3%A9');
+  assert.equal(rel.url, 'ws://h:1/app/v1/topics/chat/%23');
+  assert.deepEqual(raw.sent, ['sub,chat.caf%E9', 'sub,chat.%23'], 'names escaped as websocket-multiplex does; one channel per URL');
+  raw.receive('sub,chat.caf%E9');
+  await tick();
+  assert.equal(abs.readyState, 1);
+  assert.equal(twin.readyState, 1);
+  const got = [];
+  abs.onmessage = (e) => got.push('abs:' + e.data);
+  twin.onmessage = (e) => got.push('twin:' + e.data);
+  raw.receive('msg,chat.caf%E9,hi');
+  assert.deepEqual(got, ['abs:hi', 'twin:hi']);
+  twin.close();
+  assert.equal(raw.sent.at(-1), 'sub,chat.%23', 'the channel stays while another socket uses it');
+  abs.close();
+  assert.equal(raw.sent.at(-1), 'uns,chat.caf%E9');
+
+  const empty = m.WebSocket('/app/v1/topics/a//b');
+  const seen = [];
+  empty.onerror = () => seen.push('error');
+  empty.onclose = (e) => seen.push(e.code);
+  await tick();
+  assert.deepEqual(seen, ['error', 1006]);
+  assert.throws(() => m.WebSocket('ws://other:1/app/v1/topics/a'), { name: 'SyntaxError' });
+  assert.throws(() => m.WebSocket('/app/v1/ws'), { name: 'SyntaxError' });
 });
 
 test('JSONWebSocket encodes and decodes, passing non-JSON text through', () => {

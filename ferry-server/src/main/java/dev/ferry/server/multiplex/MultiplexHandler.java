@@ -29,7 +29,9 @@ import java.util.Map;
  * <ul>
  *   <li>{@code sub,<channel>} opens a channel: the channel name (after JavaScript {@code unescape}, see
  *       {@link MultiplexFrame#topicOf}) is a topic or pattern, subscribed as such;
- *       publications matching it arrive as {@code msg,<channel>,<text>}. Opening an open channel does nothing.</li>
+ *       the server answers {@code sub,<channel>} once the subscription is made (websocket-multiplex clients ignore
+ *       frame types they do not know), then publications matching it arrive as {@code msg,<channel>,<text>}.
+ *       Opening an open channel does nothing.</li>
  *   <li>{@code msg,<channel>,<data>} publishes {@code data} (mapped by {@link TextPayloads}) to the channel's
  *       topic; the channel must be open and must not be a pattern.</li>
  *   <li>{@code uns,<channel>} closes a channel; closing one that is not open does nothing.</li>
@@ -153,6 +155,7 @@ public final class MultiplexHandler extends PlainWebSocketHandler {
         Channel c = new Channel(name, topic);
         channels.put(name, c);
         server.hub().subscribe(topic, c);
+        out.send(Unpooled.copiedBuffer(MultiplexFrame.SUB + "," + name, StandardCharsets.UTF_8), false);
     }
 
     private void publish(String name, String data) {

@@ -68,6 +68,7 @@ class TopicLimitTest {
             try (TextWsClient mux = TextWsClient.connect(ws("/v1/multiplex"))) {
                 mux.send("sub,lim.mux");
                 mux.send("msg,lim.mux,hello");
+                assertThat(mux.nextText()).isEqualTo("sub,lim.mux");
                 String err = mux.nextText();
                 assertThat(err).startsWith("err,lim.mux,");
                 assertThat(JSON.readTree(err.substring("err,lim.mux,".length())).path("code").asText()).isEqualTo("too_many_topics");

@@ -9,6 +9,7 @@ import dev.ferry.server.testing.TextWsClient;
 import dev.ferry.server.testing.WsTestClient;
 import java.net.URI;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -32,6 +33,8 @@ class MultiplexTest {
     void channelsPublishAndReceiveWithTheDataMapping() {
         try (TextWsClient m = TextWsClient.connect(mux()); WsTestClient f = ferrySubscriber("mux.#")) {
             m.send("sub,mux.a").send("sub,mux.b");
+            assertThat(m.nextText()).isEqualTo("sub,mux.a");
+            assertThat(m.nextText()).isEqualTo("sub,mux.b");
             m.send("msg,mux.a,hello, world");
             assertThat(m.nextText()).isEqualTo("msg,mux.a,hello, world");
             JsonNode msg = f.nextJson();
@@ -54,8 +57,10 @@ class MultiplexTest {
     void patternChannelsReceiveOverlappingChannelsEachGetACopyAndUnsStops() throws Exception {
         try (TextWsClient m = TextWsClient.connect(mux()); WsTestClient f = WsTestClient.connect(server.wsUri())) {
             m.send("sub,over.*").send("sub,over.x");
-            // sub is not answered: the topic index shows when both subscriptions are made
-            Await.value("both subscriptions are made", Await.DEFAULT, () -> subscriptionsUnder("over"), n -> n == 2);
+            // each sub is answered once its subscription is made
+            assertThat(m.nextText()).isEqualTo("sub,over.*");
+            assertThat(m.nextText()).isEqualTo("sub,over.x");
+            assertThat(subscriptionsUnder("over")).isEqualTo(2);
             f.send("{\"type\":\"pub\",\"topic\":\"over.x\",\"data\":1}");
             assertThat(java.util.Set.of(m.nextText(), m.nextText())).containsExactlyInAnyOrder("msg,over.*,1", "msg,over.x,1");
             m.send("uns,over.*").send("uns,never.opened");
@@ -70,6 +75,7 @@ class MultiplexTest {
     void channelNamesAreUnescapedAsTheWebsocketMultiplexClientEscapesThem() {
         try (TextWsClient m = TextWsClient.connect(mux())) {
             m.send("sub,esc.%23").send("sub,esc.caf%E9").send("sub,esc.%u65E5");
+            assertThat(List.of(m.nextText(), m.nextText(), m.nextText())).containsExactly("sub,esc.%23", "sub,esc.caf%E9", "sub,esc.%u65E5");
             m.send("msg,esc.caf%E9,1");
             assertThat(java.util.Set.of(m.nextText(), m.nextText())).containsExactlyInAnyOrder("msg,esc.%23,1", "msg,esc.caf%E9,1");
             m.send("msg,esc.%u65E5,2");
@@ -91,6 +97,7 @@ class MultiplexTest {
             assertThat(m.nextText()).isEqualTo("uns,not.open");
 
             m.send("sub,pat.#").send("msg,pat.#,x");
+            assertThat(m.nextText()).isEqualTo("sub,pat.#");
             assertThat(m.nextText()).startsWith("err,pat.#,{\"code\":\"bad_topic\"").contains("is a pattern");
             assertThat(m.nextText()).isEqualTo("uns,pat.#");
         }
@@ -120,6 +127,7 @@ class MultiplexTest {
     void closingTheSocketEndsItsSubscriptions() throws Exception {
         try (TextWsClient m = TextWsClient.connect(mux())) {
             m.send("sub,gone.a").send("sub,gone.b").send("msg,gone.a,x");
+            assertThat(List.of(m.nextText(), m.nextText())).containsExactly("sub,gone.a", "sub,gone.b");
             assertThat(m.nextText()).isEqualTo("msg,gone.a,x");
             assertThat(server.server().metrics().subscriptions()).isGreaterThanOrEqualTo(2);
             assertThat(subscriptionsUnder("gone")).isEqualTo(2);
