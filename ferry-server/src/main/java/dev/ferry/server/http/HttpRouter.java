@@ -21,6 +21,7 @@ import java.nio.charset.StandardCharsets;
  *   GET  /v1/ws                 ferry.v1 WebSocket upgrade
  *   GET  /v1/multiplex          multiplexer WebSocket upgrade            (WebEndpoints, docs/web.md)
  *   GET  /v1/topics[/a/b/c]     topic index, or a per-topic WebSocket    (WebEndpoints)
+ *   GET  /v1/index[/a/b]        index WebSocket: an index, then changes  (WebEndpoints)
  *   GET  /, /todo.html, ...     demo pages and ferry-js (/ferry-js/...)  (WebEndpoints)
  *   GET  /healthz               liveness
  *   GET  /metrics               Prometheus metrics

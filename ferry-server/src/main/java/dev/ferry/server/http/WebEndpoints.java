@@ -7,6 +7,7 @@ import dev.ferry.server.auth.Action;
 import dev.ferry.server.auth.Identity;
 import dev.ferry.server.hub.TopicIndex;
 import dev.ferry.server.multiplex.MultiplexHandler;
+import dev.ferry.server.topics.IndexSocketHandler;
 import dev.ferry.server.topics.TopicPath;
 import dev.ferry.server.topics.TopicSocketHandler;
 import dev.ferry.server.transport.ServerContext;
@@ -23,7 +24,7 @@ import io.netty.handler.codec.http.QueryStringDecoder;
 import java.util.List;
 
 /**
- * The endpoints for web pages (docs/web.md): the multiplexer, per-topic sockets and the topic index, and the demo
+ * The endpoints for web pages (docs/web.md): the multiplexer, per-topic sockets, the topic index and index sockets, and the demo
  * pages with the browser build of ferry-js. Runs on the connection's event loop.
  */
 final class WebEndpoints {
@@ -48,6 +49,10 @@ final class WebEndpoints {
                     WebSocketUpgrade.upgradePlain(ctx, req, server, new MultiplexHandler(server, scope));
                 }
             }
+            return true;
+        }
+        if (path.equals(IndexSocketHandler.ROOT) || path.startsWith(IndexSocketHandler.ROOT + "/")) {
+            indexSocket(ctx, req, path);
             return true;
         }
         if (path.equals(TopicPath.ROOT)) {
@@ -111,6 +116,30 @@ final class WebEndpoints {
         AccessScope scope = server.security().permissions().scope(who);
         HttpResponses.send(ctx, keepAlive, HttpResponses.json(HttpResponseStatus.OK, server.hub().index(prefix,
                 TopicIndex.MAX_CHILDREN, scope::maySubscribe, scope::maySubscribeAtOrBelow).toJson()));
+    }
+
+    /**
+     * {@code /v1/index[/a/b]}: upgrades to an {@link IndexSocketHandler} of the path's prefix (the root without
+     * segments); 400 for a request without an upgrade or a path that names no topic or pattern.
+     */
+    private void indexSocket(ChannelHandlerContext ctx, FullHttpRequest req, String path) {
+        if (!isUpgrade(req)) {
+            HttpResponses.send(ctx, false, HttpResponses.text(HttpResponseStatus.BAD_REQUEST, IndexSocketHandler.ROOT
+                    + " is a WebSocket endpoint: send a GET with Upgrade: websocket (GET " + TopicPath.ROOT
+                    + " answers the index over HTTP)"));
+            return;
+        }
+        TopicPath prefix = path.equals(IndexSocketHandler.ROOT) ? new TopicPath("", null)
+                : TopicPath.parseWords(path.substring(IndexSocketHandler.ROOT.length() + 1));
+        if (prefix.problem() != null) {
+            HttpResponses.send(ctx, false, HttpResponses.error(HttpResponseStatus.BAD_REQUEST,
+                    ErrorCode.BAD_TOPIC.wire(), prefix.problem()));
+        } else if (admitted(ctx, req)) {
+            AccessScope scope = authenticate(ctx, req);
+            if (scope != null) {
+                WebSocketUpgrade.upgradePlain(ctx, req, server, new IndexSocketHandler(server, prefix.pattern(), scope));
+            }
+        }
     }
 
     /** A WebSocket upgrade: GET with {@code Upgrade: websocket}. */

@@ -68,6 +68,13 @@ public record TopicIndex(String prefix, int subscribers, int total, List<Child> 
         ascii(b, "{\"prefix\":");
         b.writeBytes(FrameCodec.quote(prefix));
         ascii(b, ",\"subscribers\":" + subscribers + ",\"total\":" + total + ",\"children\":[");
+        writeChildren(b, children);
+        ascii(b, "],\"truncated\":" + truncated + "}");
+        return b.toByteArray();
+    }
+
+    /** Writes {@code children} as comma-separated {@code {"word","topic","subscribers","total"}} objects. */
+    static void writeChildren(ByteArrayOutputStream b, List<Child> children) {
         for (int i = 0; i < children.size(); i++) {
             Child c = children.get(i);
             ascii(b, i == 0 ? "{\"word\":" : ",{\"word\":");
@@ -75,6 +82,42 @@ public record TopicIndex(String prefix, int subscribers, int total, List<Child> 
             ascii(b, ",\"topic\":");
             b.writeBytes(FrameCodec.quote(c.topic()));
             ascii(b, ",\"subscribers\":" + c.subscribers() + ",\"total\":" + c.total() + "}");
+        }
+    }
+
+    /**
+     * What changed from {@code before} to this index of the same prefix, as the index socket sends it
+     * (docs/web.md, "Index socket"):
+     * {@code {"type":"change","subscribers":0,"total":4,"changed":[child...],"removed":["word"...],"truncated":false}},
+     * where {@code changed} lists the children that are new or whose counts changed and {@code removed} the words no
+     * longer listed; or {@code null} when nothing changed.
+     */
+    public byte[] changeSince(TopicIndex before) {
+        java.util.Map<String, Child> old = new java.util.HashMap<>(before.children.size() * 2);
+        for (Child c : before.children) {
+            old.put(c.word(), c);
+        }
+        List<Child> changed = new java.util.ArrayList<>();
+        for (Child c : children) {
+            if (!c.equals(old.remove(c.word()))) {
+                changed.add(c);
+            }
+        }
+        if (changed.isEmpty() && old.isEmpty() && subscribers == before.subscribers && total == before.total
+                && truncated == before.truncated) {
+            return null;
+        }
+        ByteArrayOutputStream b = new ByteArrayOutputStream(96 + 48 * changed.size() + 16 * old.size());
+        ascii(b, "{\"type\":\"change\",\"subscribers\":" + subscribers + ",\"total\":" + total + ",\"changed\":[");
+        writeChildren(b, changed);
+        ascii(b, "],\"removed\":[");
+        boolean first = true;
+        for (Child c : before.children) { // in word order, as listed before
+            if (old.containsKey(c.word())) {
+                ascii(b, first ? "" : ",");
+                b.writeBytes(FrameCodec.quote(c.word()));
+                first = false;
+            }
         }
         ascii(b, "],\"truncated\":" + truncated + "}");
         return b.toByteArray();

@@ -18,7 +18,11 @@ public record TopicPath(String pattern, String problem) {
 
     /** Parses the raw (still percent-encoded) path, which starts with {@link #PREFIX}. */
     public static TopicPath parse(String rawPath) {
-        String tail = rawPath.substring(PREFIX.length());
+        return parseWords(rawPath.substring(PREFIX.length()));
+    }
+
+    /** Parses {@code tail}, raw (still percent-encoded) path segments separated by {@code /}, one word each. */
+    public static TopicPath parseWords(String tail) {
         String[] segments = tail.split("/", -1);
         StringBuilder topic = new StringBuilder(tail.length());
         for (int i = 0; i < segments.length; i++) {
