@@ -24,7 +24,7 @@ import picocli.CommandLine.Spec;
         versionProvider = FerryCommand.Version.class,
         description = "Ferry real-time messaging gateway: run a server, or publish, subscribe and call from the shell.",
         subcommands = {ServeCommand.class, PubCommand.class, SubCommand.class, CallCommand.class, RegisterCommand.class,
-                TunnelCommand.class},
+                TunnelCommand.class, ConfigCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:success", "1:failure (connection, server or callee error)", "2:bad usage or configuration"})
 public final class FerryCommand implements Runnable {
@@ -55,6 +55,8 @@ public final class FerryCommand implements Runnable {
     /** A picocli command line for {@code root} with Ferry's error handling: messages, never stack traces. */
     public static CommandLine commandLine(FerryCommand root) {
         CommandLine cl = new CommandLine(root);
+        cl.getSubcommands().get("serve").getCommandSpec().usageMessage()
+                .footer(ServeCommand.keysFooter(ConfigCommand.schema()));
         cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             PrintWriter err = commandLine.getErr();
             Throwable cause = e;

@@ -1,8 +1,12 @@
 package dev.ferry.cli;
 
 import dev.ferry.server.FerryServer;
+import dev.ferry.server.config.ConfigDocs;
+import dev.ferry.server.config.ConfigKey;
 import dev.ferry.server.config.ConfigLoader;
+import dev.ferry.server.config.ConfigSchema;
 import dev.ferry.server.config.FerryConfig;
+import dev.ferry.server.extension.Extensions;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -49,6 +53,21 @@ final class ServeCommand implements Callable<Integer> {
                     + "demo.todo.*.here); the settings given win")
     boolean demo;
 
+    /**
+     * The end of {@code ferry serve --help}: every key {@code --set} accepts with its default, from the key
+     * declarations, one key to a line so that no key is ever broken across lines.
+     */
+    static String keysFooter(ConfigSchema schema) {
+        int width = schema.keys().stream().mapToInt(k -> k.name().length()).max().orElse(0);
+        StringBuilder out = new StringBuilder("%nConfiguration keys (--set KEY=VALUE; `ferry config keys` explains each):%n");
+        for (ConfigKey k : schema.keys()) {
+            String shown = ConfigDocs.plain(k.documentedDefault());
+            out.append("  ").append(k.name()).append(" ".repeat(width - k.name().length() + 2))
+                    .append(shown.replace("%", "%%")).append("%n");
+        }
+        return out.toString();
+    }
+
     @Override
     public Integer call() throws InterruptedException {
         FerryServer server = server();
@@ -69,20 +88,21 @@ final class ServeCommand implements Callable<Integer> {
 
     /** The server the options describe, with its extensions, not started; a {@code ConfigException} names a bad key. */
     FerryServer server() {
-        ConfigLoader loader = loader();
+        Extensions extensions = Extensions.onClassPath();
+        ConfigLoader loader = loader(extensions);
         FerryServer.Builder builder = FerryServer.builder().config(loader.load());
-        loader.extensions().forEach(builder::extension);
+        extensions.create(loader).forEach(builder::extension);
         return builder.build();
     }
 
     /** The configuration from file, environment and options; a {@code ConfigException} names the bad key. */
     FerryConfig load() {
-        return loader().load();
+        return loader(Extensions.onClassPath()).load();
     }
 
     /** A loader holding the file, environment and options; extension sections (e.g. rabbitmq.*) included. */
-    ConfigLoader loader() {
-        ConfigLoader loader = new ConfigLoader();
+    ConfigLoader loader(Extensions extensions) {
+        ConfigLoader loader = extensions.loader();
         if (config != null) {
             loader.yaml(config);
         }

@@ -172,7 +172,7 @@ class FerryCommandTest {
 
         Run missing = run("serve", "--config", "/nonexistent/ferry.yaml");
         assertThat(missing.exit()).isEqualTo(2);
-        assertThat(missing.err()).contains("cannot read config file");
+        assertThat(missing.err()).isEqualTo("ferry: configuration error: config file /nonexistent/ferry.yaml: no such file" + System.lineSeparator());
 
         Run badSet = run("serve", "--set", "novalue");
         assertThat(badSet.exit()).isEqualTo(2);

@@ -1,18 +1,19 @@
 package dev.ferry.rabbitmq;
 
 import dev.ferry.server.config.ConfigException;
-import dev.ferry.server.config.Durations;
+import dev.ferry.server.config.ConfigLoader;
+import dev.ferry.server.config.ConfigSchema;
+import dev.ferry.server.config.ConfigSection;
+import dev.ferry.server.config.Settings;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -34,17 +35,48 @@ public record RabbitConfig(URI uri, String nodeId, Duration reconnectDelay, int 
     public static final int DEFAULT_OUTBOUND_QUEUE_BYTES = 16 << 20;
     public static final int DEFAULT_PREFETCH = 256;
 
-    /** Every key, as docs/configuration.md lists them; {@code <name>} is the bridge's name. */
-    public static final List<String> KEYS = List.of(
-            "rabbitmq.uri", "rabbitmq.node-id", "rabbitmq.reconnect-delay", "rabbitmq.outbound-queue-bytes",
-            "rabbitmq.bridges.<name>.exchange", "rabbitmq.bridges.<name>.direction",
-            "rabbitmq.bridges.<name>.patterns", "rabbitmq.bridges.<name>.topic-prefix",
-            "rabbitmq.bridges.<name>.bind", "rabbitmq.bridges.<name>.queue", "rabbitmq.bridges.<name>.durable",
-            "rabbitmq.bridges.<name>.prefetch");
+    /** The section's keys, declared once: docs/configuration.md's {@code rabbitmq} table is generated from them. */
+    public static final ConfigSchema SCHEMA = ConfigSchema.builder()
+            .table("rabbitmq")
+            .string("rabbitmq.uri", "amqp://guest:guest@127.0.0.1:5672/%2F", null,
+                    "the broker (`amqp://` or `amqps://`, user, password, host, port, URL-encoded vhost)")
+            .string("rabbitmq.node-id", null, "`ferry-` + 12 random hex digits",
+                    "this server's name in the `x-ferry-origin` header of what it publishes; a message carrying it is not bridged back in. Unique per server")
+            .duration("rabbitmq.reconnect-delay", "1s", null,
+                    "first wait before reconnecting after the connection is lost or cannot be set up; doubles up to 30s, back to this after a success")
+            .size("rabbitmq.outbound-queue-bytes", "16MiB", null,
+                    "Ferry publications waiting to be published to RabbitMQ; past it new ones are dropped (counted, logged)").min(1)
+            .string("rabbitmq.bridges.<name>.exchange", null, "required",
+                    "the exchange; it must exist (the bridge checks, and does not declare it)")
+            .choice("rabbitmq.bridges.<name>.direction", List.of("in", "out", "both"), null, "required",
+                    "`in` (exchange → Ferry), `out` (Ferry → exchange) or `both`")
+            .list("rabbitmq.bridges.<name>.patterns", null, "required",
+                    "routing-key patterns (AMQP topic syntax: `*` one word, `#` zero or more), e.g. `v02.post.#`: what may be bound inbound, what is carried outbound")
+            .string("rabbitmq.bridges.<name>.topic-prefix", null, null,
+                    "topic words put before a routing key to make the Ferry topic (`obs` + `v02.post.x` = `obs.v02.post.x`), and taken off a topic to make the routing key")
+            .choice("rabbitmq.bridges.<name>.bind", List.of("interest", "fixed"), "interest", null,
+                    "`interest`: bind only what Ferry clients subscribe to, reference-counted; `fixed`: bind every pattern for as long as the bridge runs")
+            .string("rabbitmq.bridges.<name>.queue", null, "none (server-named)",
+                    "inbound queue name; without one, a server-named exclusive auto-delete queue. A named queue is exclusive and auto-delete too unless `durable`")
+            .bool("rabbitmq.bridges.<name>.durable", "false", null,
+                    "make the named queue durable, shared and kept (messages wait in it while Ferry is down); needs `queue` and `bind: fixed`")
+            .integer("rabbitmq.bridges.<name>.prefetch", "256", null,
+                    "inbound deliveries in flight (unacknowledged) at once, 1 to 65535").range(1, 65535)
+            .build();
 
-    private static final List<String> BRIDGE_KEYS = List.of("exchange", "direction", "patterns", "topic-prefix", "bind",
-            "queue", "durable", "prefetch");
-    private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*(B|KiB|MiB|GiB)?");
+    /** The section as a configuration loader sees it. */
+    public static final ConfigSection CONFIG_SECTION = new ConfigSection() {
+        @Override
+        public String section() {
+            return SECTION;
+        }
+
+        @Override
+        public ConfigSchema schema() {
+            return SCHEMA;
+        }
+    };
+
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_-]+");
 
     public RabbitConfig {
@@ -78,122 +110,51 @@ public record RabbitConfig(URI uri, String nodeId, Duration reconnectDelay, int 
 
     /** Parses the section's keys (full names, e.g. {@code rabbitmq.uri}); the exception names the bad key. */
     public static RabbitConfig parse(Map<String, String> settings) {
-        Map<String, Map<String, String>> bridgeKeys = new LinkedHashMap<>();
-        for (Map.Entry<String, String> e : settings.entrySet()) {
-            String key = e.getKey();
-            if (key.startsWith(BRIDGES)) {
-                String rest = key.substring(BRIDGES.length());
-                int dot = rest.indexOf('.');
-                String name = dot < 0 ? rest : rest.substring(0, dot);
-                String field = dot < 0 ? "" : rest.substring(dot + 1);
-                if (!NAME.matcher(name).matches()) {
-                    throw new ConfigException(key + ": bad bridge name \"" + name + "\" (expected: letters, digits, - or _)");
-                }
-                if (!BRIDGE_KEYS.contains(field)) {
-                    throw new ConfigException("unknown configuration key \"" + key + "\"; known keys: "
-                            + String.join(", ", KEYS));
-                }
-                bridgeKeys.computeIfAbsent(name, n -> new LinkedHashMap<>()).put(field, e.getValue());
-            } else if (!KEYS.contains(key)) {
-                throw new ConfigException("unknown configuration key \"" + key + "\"; known keys: " + String.join(", ", KEYS));
-            }
-        }
+        ConfigLoader loader = new ConfigLoader().sections(List.of(CONFIG_SECTION));
+        settings.forEach(loader::set);
+        return parse(loader.section(CONFIG_SECTION).orElseGet(() -> new Settings(SCHEMA, Map.of())));
+    }
+
+    /** Reads the section's keys, declared in {@link #SCHEMA}; the exception names the bad key. */
+    public static RabbitConfig parse(Settings settings) {
         List<BridgeConfig> bridges = new ArrayList<>();
-        bridgeKeys.forEach((name, b) -> bridges.add(bridge(name, b)));
-        String uri = settings.getOrDefault("rabbitmq.uri", DEFAULT_URI.toString()).trim();
+        for (String name : settings.names(BRIDGES)) {
+            if (!NAME.matcher(name).matches()) {
+                throw new ConfigException(BRIDGES + name + ": bad bridge name \"" + name
+                        + "\" (expected: letters, digits, - or _)");
+            }
+            bridges.add(bridge(name, settings));
+        }
+        String uri = settings.string("rabbitmq.uri").trim();
         URI parsed;
         try {
             parsed = new URI(uri);
         } catch (java.net.URISyntaxException ex) {
             throw new ConfigException("rabbitmq.uri: \"" + uri + "\" (" + ex.getMessage() + ")");
         }
-        String reconnect = settings.get("rabbitmq.reconnect-delay");
+        String nodeId = settings.string("rabbitmq.node-id");
         return new RabbitConfig(parsed,
-                settings.getOrDefault("rabbitmq.node-id", randomNodeId()).trim(),
-                reconnect == null ? DEFAULT_RECONNECT_DELAY : Durations.parse("rabbitmq.reconnect-delay", reconnect),
-                size("rabbitmq.outbound-queue-bytes", settings.get("rabbitmq.outbound-queue-bytes"), DEFAULT_OUTBOUND_QUEUE_BYTES),
+                nodeId == null ? randomNodeId() : nodeId.trim(),
+                settings.duration("rabbitmq.reconnect-delay"),
+                settings.size("rabbitmq.outbound-queue-bytes"),
                 bridges);
     }
 
-    private static BridgeConfig bridge(String name, Map<String, String> b) {
+    private static BridgeConfig bridge(String name, Settings s) {
         String k = BRIDGES + name + ".";
-        String direction = b.get("direction");
-        String bind = b.get("bind");
+        String direction = s.choice(k + "direction");
         return new BridgeConfig(name,
-                blankToNull(b.get("exchange")),
-                direction == null ? null : enumValue(k + "direction", direction, Direction.class, "in, out or both"),
-                b.getOrDefault("topic-prefix", "").trim(),
-                list(b.get("patterns")),
-                bind == null ? BindMode.INTEREST : enumValue(k + "bind", bind, BindMode.class, "interest or fixed"),
-                b.getOrDefault("queue", "").trim(),
-                bool(k + "durable", b.get("durable"), false),
-                integer(k + "prefetch", b.get("prefetch"), DEFAULT_PREFETCH));
+                blankToNull(s.string(k + "exchange")),
+                direction == null ? null : Direction.valueOf(direction.toUpperCase(Locale.ROOT)),
+                blankToNull(s.string(k + "topic-prefix")) == null ? "" : s.string(k + "topic-prefix").trim(),
+                s.list(k + "patterns"),
+                BindMode.valueOf(s.choice(k + "bind").toUpperCase(Locale.ROOT)),
+                blankToNull(s.string(k + "queue")) == null ? "" : s.string(k + "queue").trim(),
+                s.bool(k + "durable"),
+                s.integer(k + "prefetch"));
     }
 
     private static String blankToNull(String s) {
         return s == null || s.isBlank() ? null : s.trim();
-    }
-
-    private static <E extends Enum<E>> E enumValue(String key, String v, Class<E> type, String expected) {
-        try {
-            return Enum.valueOf(type, v.trim().toUpperCase(Locale.ROOT));
-        } catch (IllegalArgumentException e) {
-            throw new ConfigException(key + ": \"" + v + "\" (expected: " + expected + ")");
-        }
-    }
-
-    private static List<String> list(String v) {
-        List<String> out = new ArrayList<>();
-        if (v != null) {
-            for (String s : v.split(",")) {
-                if (!s.isBlank()) {
-                    out.add(s.trim());
-                }
-            }
-        }
-        return out;
-    }
-
-    private static boolean bool(String key, String v, boolean def) {
-        if (v == null) {
-            return def;
-        }
-        return switch (v.trim().toLowerCase(Locale.ROOT)) {
-            case "true", "yes", "on" -> true;
-            case "false", "no", "off" -> false;
-            default -> throw new ConfigException(key + ": \"" + v + "\" (expected: true or false)");
-        };
-    }
-
-    private static int integer(String key, String v, int def) {
-        if (v == null) {
-            return def;
-        }
-        try {
-            return Integer.parseInt(v.trim());
-        } catch (NumberFormatException e) {
-            throw new ConfigException(key + ": \"" + v + "\" (expected: an integer)");
-        }
-    }
-
-    private static int size(String key, String v, int def) {
-        if (v == null) {
-            return def;
-        }
-        Matcher m = SIZE.matcher(v.trim());
-        if (!m.matches()) {
-            throw new ConfigException(key + ": \"" + v + "\" (expected: a size in bytes such as 1048576, 512KiB, 16MiB)");
-        }
-        long n = Long.parseLong(m.group(1));
-        long bytes = switch (m.group(2) == null ? "B" : m.group(2)) {
-            case "KiB" -> n << 10;
-            case "MiB" -> n << 20;
-            case "GiB" -> n << 30;
-            default -> n;
-        };
-        if (bytes > Integer.MAX_VALUE) {
-            throw new ConfigException(key + ": \"" + v + "\" (expected: at most 2GiB - 1)");
-        }
-        return (int) bytes;
     }
 }

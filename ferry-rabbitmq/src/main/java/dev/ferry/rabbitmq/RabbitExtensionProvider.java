@@ -1,9 +1,9 @@
 package dev.ferry.rabbitmq;
 
+import dev.ferry.server.config.ConfigSchema;
+import dev.ferry.server.config.Settings;
 import dev.ferry.server.extension.ExtensionProvider;
 import dev.ferry.server.extension.FerryExtension;
-import java.util.List;
-import java.util.Map;
 
 /** Creates the {@link RabbitBridge} when any {@code rabbitmq.*} key is set; listed in META-INF/services. */
 public final class RabbitExtensionProvider implements ExtensionProvider {
@@ -13,12 +13,12 @@ public final class RabbitExtensionProvider implements ExtensionProvider {
     }
 
     @Override
-    public List<String> keys() {
-        return RabbitConfig.KEYS;
+    public ConfigSchema schema() {
+        return RabbitConfig.SCHEMA;
     }
 
     @Override
-    public FerryExtension create(Map<String, String> settings) {
+    public FerryExtension create(Settings settings) {
         return new RabbitBridge(RabbitConfig.parse(settings));
     }
 }

@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.ferry.server.config.ConfigException;
+import dev.ferry.server.config.ConfigKey;
 import dev.ferry.server.config.ConfigLoader;
+import dev.ferry.server.extension.Extensions;
 import dev.ferry.server.extension.FerryExtension;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -87,25 +89,31 @@ class RabbitConfigTest {
     /** What {@code ferry serve} does: the loader finds the provider on the class path and hands it the section. */
     @Test
     void configLoaderFindsTheProvider() {
-        ConfigLoader loader = new ConfigLoader();
+        Extensions extensions = Extensions.onClassPath();
+        ConfigLoader loader = extensions.loader();
         minimal().forEach(loader::set);
         loader.load();
-        List<FerryExtension> exts = loader.extensions();
+        List<FerryExtension> exts = extensions.create(loader);
         assertThat(exts).hasSize(1);
         assertThat(exts.get(0)).isInstanceOf(RabbitBridge.class);
         assertThat(((RabbitBridge) exts.get(0)).config().bridges().get(0).exchange()).isEqualTo("xpublic");
 
-        ConfigLoader bad = new ConfigLoader().set("rabbitmq.bridges.obs.direction", "up");
+        ConfigLoader bad = extensions.loader().set("rabbitmq.bridges.obs.direction", "up");
         bad.load();
-        assertThatThrownBy(bad::extensions).isInstanceOf(ConfigException.class).hasMessageContaining("rabbitmq.bridges.obs.");
-        assertThat(new ConfigLoader().extensions()).isEmpty();
+        assertThatThrownBy(() -> extensions.create(bad)).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("rabbitmq.bridges.obs.");
+        assertThat(extensions.create(extensions.loader())).isEmpty();
+        assertThatThrownBy(() -> extensions.loader().set("rabbitmq.bridges.obs.exchnage", "x").load())
+                .hasMessage("unknown configuration key \"rabbitmq.bridges.obs.exchnage\" (from setting);"
+                        + " did you mean \"rabbitmq.bridges.obs.exchange\"?");
     }
 
     @Test
     void everyKeyIsDocumented() throws Exception {
         String config = Files.readString(Path.of("..", "docs", "configuration.md"));
         String guide = Files.readString(Path.of("..", "docs", "rabbitmq.md"));
-        for (String key : RabbitConfig.KEYS) {
+        for (ConfigKey declared : RabbitConfig.SCHEMA.keys()) {
+            String key = declared.name();
             assertThat(config).as(key).contains("| `" + key + "` |");
             assertThat(guide).as(key).contains(key.substring(key.lastIndexOf('.') + 1));
         }

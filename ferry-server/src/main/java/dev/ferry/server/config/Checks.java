@@ -7,25 +7,18 @@ final class Checks {
     private Checks() {
     }
 
-    static int positive(String key, int v) {
-        if (v <= 0) {
-            throw new ConfigException(key + ": " + v + " (expected: > 0)");
-        }
-        return v;
-    }
-
-    static int atLeast(String key, int v, int min) {
-        if (v < min) {
-            throw new ConfigException(key + ": " + v + " (expected: >= " + min + ")");
-        }
-        return v;
-    }
-
     static Duration positive(String key, Duration d) {
         if (d == null || d.isNegative() || d.isZero()) {
             throw new ConfigException(key + ": " + d + " (expected: a positive duration such as 500ms, 10s, 5m)");
         }
         return d;
+    }
+
+    /** Checks {@code v} against the range declared for {@code key} in {@link FerryKeys#SCHEMA}. */
+    static int declared(String key, int v) {
+        ConfigKey k = FerryKeys.SCHEMA.find(key).orElseThrow(() -> new IllegalArgumentException("undeclared key " + key));
+        k.parse(key, Integer.toString(v));
+        return v;
     }
 
     static <T> T notNull(String key, T v) {

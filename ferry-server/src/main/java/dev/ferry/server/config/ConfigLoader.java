@@ -1,21 +1,24 @@
 package dev.ferry.server.config;
 
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import dev.ferry.server.extension.ExtensionProvider;
-import dev.ferry.server.extension.FerryExtension;
 import java.io.IOException;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.ServiceLoader;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
@@ -27,112 +30,62 @@ import java.util.regex.Pattern;
  * {@code FERRY_WEBSOCKET_MAX_MESSAGE_BYTES}), and explicit settings ({@code key=value} from the command line).
  * Unknown keys are errors, so a typo never passes silently.
  *
- * <p>Keys under the section of an {@link ExtensionProvider} on the class path (found with
- * {@link ServiceLoader}, e.g. {@code rabbitmq.*}) are the provider's to validate: {@link #extensions()} hands
- * them over and returns the extensions whose section is present. Those keys come from the YAML file and explicit
- * settings only, not from the environment.
+ * <p>Every key is read by its declaration ({@link FerryKeys#SCHEMA}); an unknown key is answered with the closest
+ * declared one. Keys under a {@link ConfigSection} given with {@link #sections} (an extension's, e.g.
+ * {@code rabbitmq.*}) are accepted as that section declares them and handed over with {@link #section}. Those keys
+ * come from the YAML file and explicit settings only, not from the environment.
  */
 public final class ConfigLoader {
-    /** Every key, in the order docs/configuration.md lists them. */
-    public static final List<String> KEYS = List.of(
-            "server.host", "server.port", "server.io-threads", "server.native-transport", "server.shutdown-grace",
-            "websocket.max-message-bytes", "websocket.handshake-timeout", "websocket.ping-interval",
-            "websocket.idle-timeout", "websocket.max-subscriptions", "websocket.outbound-queue-bytes",
-            "websocket.fragment-timeout",
-            "rpc.default-timeout", "rpc.max-timeout", "rpc.routing",
-            "http.api-keys", "http.max-body-bytes",
-            "history.size", "history.ttl", "history.max-recovery", "history.lossy-topics",
-            "web.allowed-origins", "web.cors-origins",
-            "tls.cert", "tls.key", "tls.redirect-http", "tls.reload-interval",
-            "tls.hsts.max-age", "tls.hsts.include-subdomains",
-            "tunnel.max-frame-bytes", "tunnel.idle-ping", "tunnel.connect-timeout",
-            "engine", "redis.uri", "redis.prefix", "redis.timeout",
-            "publish.dedup-window", "publish.dedup-max-ids",
-            "sse.heartbeat-interval", "sse.max-topics", "sse.outbound-queue-bytes", "sse.session-timeout",
-            "auth.anonymous", "auth.cookie", "auth.query-param", "auth.clock-skew", "auth.grants-claim", "auth.rules",
-            "limits.publish-rate", "limits.publish-burst", "limits.call-rate", "limits.call-burst",
-            "limits.max-pending-calls", "limits.connections-per-ip", "limits.max-connections",
-            "limits.message-rate", "limits.message-burst",
-            "limits.max-topics", "limits.message-excess", "limits.reassembly-bytes",
-            "session.ttl", "session.secret", "session.cookie",
-            "presence.expiry",
-            "state.max-document-bytes", "state.create-on-write");
-
-
-    /**
-     * Keys of named sections, {@code <name>} standing for a route name (lower-case letters, digits, {@code -}).
-     * In environment variables the name is upper-cased with {@code -} turned into {@code _}
-     * ({@code FERRY_TUNNEL_ROUTES_RABBIT_EU_UPSTREAM} sets {@code tunnel.routes.rabbit-eu.upstream}).
-     */
-    public static final List<String> NAMED_KEYS = List.of(
-            "amqp.routes.<name>.path", "amqp.routes.<name>.upstream", "amqp.routes.<name>.tls",
-            "amqp.routes.<name>.max-connections", "amqp.routes.<name>.auth",
-            "tunnel.routes.<name>.upstream", "tunnel.routes.<name>.tls", "tunnel.routes.<name>.max-connections",
-            "tunnel.routes.<name>.auth",
-            "auth.issuers.<name>.issuer", "auth.issuers.<name>.secret", "auth.issuers.<name>.public-keys",
-            "auth.issuers.<name>.jwks-file", "auth.issuers.<name>.jwks-url", "auth.issuers.<name>.jwks-refresh",
-            "auth.issuers.<name>.audience",
-            "http.api-keys.<name>.key", "http.api-keys.<name>.allow",
-            "history.rules.<name>.pattern", "history.rules.<name>.size", "history.rules.<name>.ttl",
-            "presence.rules.<name>.pattern", "presence.rules.<name>.enabled", "presence.rules.<name>.max-entries",
-            "presence.rules.<name>.coalesce", "presence.rules.<name>.max-info-bytes", "presence.rules.<name>.max-diff",
-            "state.channels.<name>.pattern", "state.channels.<name>.max-document-bytes");
-
     /** Named sections that build lists of records: issuers and named API keys. */
     private static final Pattern NAMED_SECTION =
             Pattern.compile("(auth\\.issuers|http\\.api-keys)\\.([^.]+)\\.([a-z-]+)");
 
-    private static final List<Pattern> NAMED_KEY_PATTERNS = NAMED_KEYS.stream()
-            .map(k -> Pattern.compile(Pattern.quote(k).replace("<name>", "\\E([^.]+)\\Q")))
-            .toList();
+    /** The server's keys that hold {@code <name>}, with the pattern of their environment variables. */
+    private static final List<ConfigKey> NAMED_KEYS = FerryKeys.SCHEMA.keys().stream().filter(ConfigKey::named).toList();
     private static final List<Pattern> NAMED_ENV_PATTERNS = NAMED_KEYS.stream()
-            .map(k -> Pattern.compile(Pattern.quote(envName(k)).replace("<NAME>", "\\E([A-Z0-9_]+)\\Q")))
+            .map(k -> Pattern.compile(Pattern.quote(envName(k.name())).replace("<NAME>", "\\E([A-Z0-9_]+)\\Q")))
             .toList();
-
-    private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*(B|KiB|MiB|GiB)?");
 
     private final Map<String, String> values = new LinkedHashMap<>();
     private final Map<String, String> origin = new LinkedHashMap<>();
-    private List<ExtensionProvider> providers;
+    private List<ConfigSection> sections = List.of();
+    private Settings settings;
 
-    /** Uses these extension providers instead of those found with {@link ServiceLoader}. */
-    public ConfigLoader providers(List<ExtensionProvider> providers) {
-        this.providers = List.copyOf(providers);
+    /** Accepts the keys of these sections besides the server's own; {@link #section} hands them over. */
+    public ConfigLoader sections(List<? extends ConfigSection> sections) {
+        this.sections = List.copyOf(sections);
         return this;
     }
 
-    private List<ExtensionProvider> providers() {
-        if (providers == null) {
-            List<ExtensionProvider> found = new ArrayList<>();
-            ServiceLoader.load(ExtensionProvider.class, ConfigLoader.class.getClassLoader()).forEach(found::add);
-            providers = List.copyOf(found);
+    /** Every key this loader knows: the server's ({@link FerryKeys#SCHEMA}), then each section's. */
+    public ConfigSchema schema() {
+        ConfigSchema all = FerryKeys.SCHEMA;
+        for (ConfigSection section : sections) {
+            all = all.plus(section.schema());
         }
-        return providers;
+        return all;
     }
 
-    private static boolean inSection(String key, ExtensionProvider p) {
-        return key.startsWith(p.section() + ".");
+    private static boolean inSection(String key, ConfigSection s) {
+        return key.startsWith(s.section() + ".");
     }
 
     /**
-     * Creates the extension of every provider with at least one key set, in provider order; a
-     * {@link ConfigException} names the bad key. The extensions are not started: register them on the server
-     * builder.
+     * The keys given for {@code section}, read by its schema, or empty when none of them is set. A key of the
+     * section that its schema does not declare is a {@link ConfigException}.
      */
-    public List<FerryExtension> extensions() {
-        List<FerryExtension> out = new ArrayList<>();
-        for (ExtensionProvider p : providers()) {
-            Map<String, String> section = new TreeMap<>();
-            values.forEach((k, v) -> {
-                if (inSection(k, p)) {
-                    section.put(k, v);
-                }
-            });
-            if (!section.isEmpty()) {
-                out.add(p.create(section));
+    public Optional<Settings> section(ConfigSection section) {
+        Map<String, String> given = new TreeMap<>();
+        values.forEach((k, v) -> {
+            if (inSection(k, section)) {
+                given.put(k, v);
             }
+        });
+        if (given.isEmpty()) {
+            return Optional.empty();
         }
-        return out;
+        rejectUnknown(given.keySet(), section.schema());
+        return Optional.of(new Settings(section.schema(), given));
     }
 
     /** The environment variable that overrides {@code key}. */
@@ -140,13 +93,32 @@ public final class ConfigLoader {
         return "FERRY_" + key.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_');
     }
 
-    /** Reads a YAML file; its keys are nested maps ({@code websocket: {max-message-bytes: 2097152}}). */
+    /**
+     * Reads a YAML file; its keys are nested maps ({@code websocket: {max-message-bytes: 2097152}}). A missing or
+     * unreadable file, or one that is not YAML, is a one-line {@link ConfigException}: a syntax error gives the
+     * line and column, never the file's text, which may hold secrets.
+     */
     public ConfigLoader yaml(Path file) {
+        byte[] bytes;
+        try {
+            bytes = Files.readAllBytes(file);
+        } catch (NoSuchFileException e) {
+            throw new ConfigException("config file " + file + ": no such file");
+        } catch (AccessDeniedException e) {
+            throw new ConfigException("config file " + file + ": permission denied");
+        } catch (IOException e) {
+            throw new ConfigException("config file " + file + ": cannot be read ("
+                    + (Files.isDirectory(file) ? "a directory" : e.getClass().getSimpleName()) + ")");
+        }
         JsonNode root;
         try {
-            root = new ObjectMapper(new YAMLFactory()).readTree(Files.readAllBytes(file));
+            root = new ObjectMapper(new YAMLFactory()).readTree(bytes);
+        } catch (JsonProcessingException e) {
+            JsonLocation at = e.getLocation();
+            throw new ConfigException("config file " + file + ": not valid YAML"
+                    + (at != null && at.getLineNr() > 0 ? " at line " + at.getLineNr() + ", column " + at.getColumnNr() : ""));
         } catch (IOException e) {
-            throw new ConfigException("cannot read config file " + file + ": " + e.getMessage());
+            throw new ConfigException("config file " + file + ": cannot be read (" + e.getClass().getSimpleName() + ")");
         }
         if (root == null || root.isMissingNode() || root.isNull()) {
             return this;
@@ -177,10 +149,12 @@ public final class ConfigLoader {
 
     /** Applies {@code FERRY_*} variables from an environment map (usually {@link System#getenv()}). */
     public ConfigLoader env(Map<String, String> env) {
-        for (String key : KEYS) {
-            String v = env.get(envName(key));
-            if (v != null) {
-                set(key, v, "environment variable " + envName(key));
+        for (ConfigKey key : FerryKeys.SCHEMA.keys()) {
+            if (!key.named()) {
+                String v = env.get(envName(key.name()));
+                if (v != null) {
+                    set(key.name(), v, "environment variable " + envName(key.name()));
+                }
             }
         }
         for (Map.Entry<String, String> e : new TreeMap<>(env).entrySet()) {
@@ -188,17 +162,13 @@ public final class ConfigLoader {
                 Matcher m = NAMED_ENV_PATTERNS.get(i).matcher(e.getKey());
                 if (m.matches()) {
                     String name = m.group(1).toLowerCase(Locale.ROOT).replace('_', '-');
-                    set(NAMED_KEYS.get(i).replace("<name>", name), e.getValue(), "environment variable " + e.getKey());
+                    set(NAMED_KEYS.get(i).name().replace(ConfigKey.NAME, name), e.getValue(),
+                            "environment variable " + e.getKey());
                     break;
                 }
             }
         }
         return this;
-    }
-
-    /** Whether {@code key} is one of {@link #KEYS} or matches one of {@link #NAMED_KEYS}. */
-    public static boolean isKnown(String key) {
-        return KEYS.contains(key) || NAMED_KEY_PATTERNS.stream().anyMatch(p -> p.matcher(key).matches());
     }
 
     /** Applies one {@code key=value} setting. */
@@ -229,151 +199,146 @@ public final class ConfigLoader {
         return values.get(key);
     }
 
-    public FerryConfig load() {
-        TreeSet<String> unknown = new TreeSet<>(values.keySet());
-        unknown.removeIf(ConfigLoader::isKnown);
-        unknown.removeIf(k -> providers().stream().anyMatch(p -> inSection(k, p)));
-        if (!unknown.isEmpty()) {
-            String k = unknown.first();
-            List<String> known = new ArrayList<>(KEYS);
-            providers().forEach(p -> known.addAll(p.keys()));
-            throw new ConfigException("unknown configuration key \"" + k + "\" (from " + origin.get(k)
-                    + "); known keys: " + String.join(", ", known) + ", " + String.join(", ", NAMED_KEYS));
+    /**
+     * Throws for the first of {@code keys} (in name order) that {@code schema} does not declare, naming where it
+     * came from and the closest declared key, if one is close enough to be what was meant.
+     */
+    private void rejectUnknown(Collection<String> keys, ConfigSchema schema) {
+        for (String k : new TreeSet<>(keys)) {
+            if (!schema.isKnown(k)) {
+                String hint = schema.closest(k).map(c -> "; did you mean \"" + c + "\"?")
+                        .orElse("; docs/configuration.md lists every key");
+                throw new ConfigException("unknown configuration key \"" + k + "\" (from " + origin.get(k) + ")" + hint);
+            }
         }
-        FerryConfig d = FerryConfig.DEFAULT;
+    }
+
+    public FerryConfig load() {
+        ConfigSchema all = schema();
+        rejectUnknown(values.keySet(), all);
+        Map<String, String> own = new LinkedHashMap<>(values);
+        own.keySet().removeIf(k -> sections.stream().anyMatch(p -> inSection(k, p)));
+        Settings s = new Settings(FerryKeys.SCHEMA, own);
+        this.settings = s;
         ServerConfig server = new ServerConfig(
-                str("server.host", d.server().host()),
-                integer("server.port", d.server().port()),
-                integer("server.io-threads", d.server().ioThreads()),
-                bool("server.native-transport", d.server().nativeTransport()),
-                duration("server.shutdown-grace", d.server().shutdownGrace()));
+                s.string("server.host"),
+                s.integer("server.port"),
+                s.integer("server.io-threads"),
+                s.bool("server.native-transport"),
+                s.duration("server.shutdown-grace"));
         WebSocketConfig ws = new WebSocketConfig(
-                size("websocket.max-message-bytes", d.websocket().maxMessageBytes()),
-                duration("websocket.handshake-timeout", d.websocket().handshakeTimeout()),
-                duration("websocket.ping-interval", d.websocket().pingInterval()),
-                duration("websocket.idle-timeout", d.websocket().idleTimeout()),
-                integer("websocket.max-subscriptions", d.websocket().maxSubscriptions()),
-                size("websocket.outbound-queue-bytes", d.websocket().outboundQueueBytes()),
-                duration("websocket.fragment-timeout", d.websocket().fragmentTimeout()));
+                s.size("websocket.max-message-bytes"),
+                s.duration("websocket.handshake-timeout"),
+                s.duration("websocket.ping-interval"),
+                s.duration("websocket.idle-timeout"),
+                s.integer("websocket.max-subscriptions"),
+                s.size("websocket.outbound-queue-bytes"),
+                s.duration("websocket.fragment-timeout"));
         RpcConfig rpc = new RpcConfig(
-                duration("rpc.default-timeout", d.rpc().defaultTimeout()),
-                duration("rpc.max-timeout", d.rpc().maxTimeout()),
-                RpcConfig.Routing.parse(str("rpc.routing", d.rpc().routing().wire())));
-        HttpConfig http = new HttpConfig(
-                list("http.api-keys", d.http().apiKeys()),
-                size("http.max-body-bytes", d.http().maxBodyBytes()));
-        int historySize = integer("history.size", d.history().size());
-        Duration historyTtl = duration("history.ttl", d.history().ttl());
+                s.duration("rpc.default-timeout"),
+                s.duration("rpc.max-timeout"),
+                RpcConfig.Routing.parse(s.choice("rpc.routing")));
+        HttpConfig http = new HttpConfig(s.list("http.api-keys"), s.size("http.max-body-bytes"));
+        int historySize = s.integer("history.size");
+        Duration historyTtl = s.duration("history.ttl");
         HistoryConfig history = new HistoryConfig(historySize, historyTtl,
-                integer("history.max-recovery", d.history().maxRecovery()),
-                list("history.lossy-topics", d.history().lossyTopics()),
+                s.integer("history.max-recovery"),
+                s.list("history.lossy-topics"),
                 historyRules(historySize, historyTtl));
-        WebConfig web = new WebConfig(
-                list("web.allowed-origins", d.web().allowedOrigins()),
-                list("web.cors-origins", d.web().corsOrigins()));
+        WebConfig web = new WebConfig(s.list("web.allowed-origins"), s.list("web.cors-origins"));
         TlsConfig tls = new TlsConfig(
-                path("tls.cert"),
-                path("tls.key"),
-                bool("tls.redirect-http", d.tls().redirectHttp()),
-                duration("tls.reload-interval", d.tls().reloadInterval()),
+                s.path("tls.cert"),
+                s.path("tls.key"),
+                s.bool("tls.redirect-http"),
+                s.duration("tls.reload-interval"),
                 hsts());
         TunnelConfig tunnel = new TunnelConfig(
                 routes(),
-                size("tunnel.max-frame-bytes", d.tunnel().maxFrameBytes()),
-                duration("tunnel.idle-ping", d.tunnel().idlePing()),
-                duration("tunnel.connect-timeout", d.tunnel().connectTimeout()));
+                s.size("tunnel.max-frame-bytes"),
+                s.duration("tunnel.idle-ping"),
+                s.duration("tunnel.connect-timeout"));
         EngineConfig engine = new EngineConfig(
-                str("engine", d.engine().engine()).trim(),
-                str("redis.uri", d.engine().redisUri()).trim(),
-                str("redis.prefix", d.engine().redisPrefix()).trim(),
-                duration("redis.timeout", d.engine().redisTimeout()),
-                duration("publish.dedup-window", d.engine().dedupWindow()),
-                integer("publish.dedup-max-ids", d.engine().dedupMaxIds()));
+                s.choice("engine"),
+                s.string("redis.uri").trim(),
+                s.string("redis.prefix").trim(),
+                s.duration("redis.timeout"),
+                s.duration("publish.dedup-window"),
+                s.integer("publish.dedup-max-ids"));
         SseConfig sse = new SseConfig(
-                duration("sse.heartbeat-interval", d.sse().heartbeatInterval()),
-                integer("sse.max-topics", d.sse().maxTopics()),
-                size("sse.outbound-queue-bytes", d.sse().outboundQueueBytes()),
-                duration("sse.session-timeout", d.sse().sessionTimeout()));
+                s.duration("sse.heartbeat-interval"),
+                s.integer("sse.max-topics"),
+                s.size("sse.outbound-queue-bytes"),
+                s.duration("sse.session-timeout"));
         Map<String, Map<String, String>> issuers = new TreeMap<>();
         Map<String, Map<String, String>> namedKeys = new TreeMap<>();
-        for (String k : values.keySet()) {
+        for (String k : own.keySet()) {
             Matcher m = NAMED_SECTION.matcher(k);
-            if (m.matches() && isKnown(k)) {
+            if (m.matches()) {
                 (m.group(1).startsWith("auth") ? issuers : namedKeys)
                         .computeIfAbsent(m.group(2), x -> new LinkedHashMap<>()).put(m.group(3), k);
             }
         }
         List<IssuerConfig> issuerConfigs = new ArrayList<>();
-        issuers.forEach((name, keys) -> issuerConfigs.add(new IssuerConfig(name,
-                values.get(keys.get("issuer")),
-                values.get(keys.get("secret")),
-                keys.containsKey("public-keys") ? list(keys.get("public-keys"), List.of()) : List.of(),
-                values.get(keys.get("jwks-file")),
-                values.get(keys.get("jwks-url")),
-                keys.containsKey("jwks-refresh") ? duration(keys.get("jwks-refresh"), IssuerConfig.DEFAULT_JWKS_REFRESH)
-                        : IssuerConfig.DEFAULT_JWKS_REFRESH,
-                keys.containsKey("audience") ? list(keys.get("audience"), List.of()) : List.of())));
+        issuers.forEach((name, keys) -> {
+            String k = "auth.issuers." + name + ".";
+            issuerConfigs.add(new IssuerConfig(name,
+                    s.string(k + "issuer"),
+                    s.string(k + "secret"),
+                    s.list(k + "public-keys"),
+                    s.string(k + "jwks-file"),
+                    s.string(k + "jwks-url"),
+                    s.duration(k + "jwks-refresh"),
+                    s.list(k + "audience")));
+        });
         AuthConfig auth = new AuthConfig(
-                bool("auth.anonymous", d.auth().anonymous()),
-                str("auth.cookie", d.auth().cookie()),
-                bool("auth.query-param", d.auth().queryParam()),
-                duration("auth.clock-skew", d.auth().clockSkew()),
-                str("auth.grants-claim", d.auth().grantsClaim()),
-                list("auth.rules", d.auth().rules()),
+                s.bool("auth.anonymous"),
+                s.string("auth.cookie"),
+                s.bool("auth.query-param"),
+                s.duration("auth.clock-skew"),
+                s.string("auth.grants-claim"),
+                s.list("auth.rules"),
                 issuerConfigs);
         List<ApiKeyConfig> apiKeys = new ArrayList<>();
-        namedKeys.forEach((name, keys) -> apiKeys.add(new ApiKeyConfig(name, values.get(keys.get("key")),
-                keys.containsKey("allow") ? list(keys.get("allow"), List.of()) : List.of())));
+        namedKeys.forEach((name, keys) -> apiKeys.add(new ApiKeyConfig(name, s.string("http.api-keys." + name + ".key"),
+                s.list("http.api-keys." + name + ".allow"))));
         if (!apiKeys.isEmpty()) {
             http = new HttpConfig(http.apiKeys(), http.maxBodyBytes(), apiKeys);
         }
         LimitsConfig limits = new LimitsConfig(
-                integer("limits.publish-rate", d.limits().publishRate()),
-                integer("limits.publish-burst", d.limits().publishBurst()),
-                integer("limits.call-rate", d.limits().callRate()),
-                integer("limits.call-burst", d.limits().callBurst()),
-                integer("limits.max-pending-calls", d.limits().maxPendingCalls()),
-                integer("limits.connections-per-ip", d.limits().connectionsPerIp()),
-                integer("limits.max-connections", d.limits().maxConnections()),
-                integer("limits.message-rate", d.limits().messageRate()),
-                integer("limits.message-burst", d.limits().messageBurst()),
-                integer("limits.max-topics", d.limits().maxTopics()),
-                integer("limits.message-excess", d.limits().messageExcess()),
-                size("limits.reassembly-bytes", d.limits().reassemblyBytes()));
+                s.integer("limits.publish-rate"),
+                s.integer("limits.publish-burst"),
+                s.integer("limits.call-rate"),
+                s.integer("limits.call-burst"),
+                s.integer("limits.max-pending-calls"),
+                s.integer("limits.connections-per-ip"),
+                s.integer("limits.max-connections"),
+                s.integer("limits.message-rate"),
+                s.integer("limits.message-burst"),
+                s.integer("limits.max-topics"),
+                s.integer("limits.message-excess"),
+                s.size("limits.reassembly-bytes"));
         SessionConfig session = new SessionConfig(
-                duration("session.ttl", d.session().ttl()),
-                str("session.secret", d.session().secret()),
-                str("session.cookie", d.session().cookie()).trim());
-        PresenceConfig presence = new PresenceConfig(presenceRules(),
-                duration("presence.expiry", d.presence().expiry()));
-        int maxDocumentBytes = size("state.max-document-bytes", d.state().maxDocumentBytes());
-        StateConfig state = new StateConfig(maxDocumentBytes,
-                bool("state.create-on-write", d.state().createOnWrite()), stateChannels(maxDocumentBytes));
+                s.duration("session.ttl"),
+                s.string("session.secret"),
+                s.string("session.cookie").trim());
+        PresenceConfig presence = new PresenceConfig(presenceRules(), s.duration("presence.expiry"));
+        int maxDocumentBytes = s.size("state.max-document-bytes");
+        StateConfig state = new StateConfig(maxDocumentBytes, s.bool("state.create-on-write"),
+                stateChannels(maxDocumentBytes));
         return new FerryConfig(server, ws, rpc, http, history, web, tls, tunnel, engine, sse, auth, limits, session,
                 presence, state);
-    }
-
-    /** The names of the entries under {@code prefix} (such as {@code presence.rules.}) that known keys set, in order. */
-    private TreeSet<String> namesUnder(String prefix) {
-        TreeSet<String> names = new TreeSet<>();
-        for (String key : values.keySet()) {
-            if (key.startsWith(prefix) && isKnown(key)) {
-                names.add(key.substring(prefix.length(), key.lastIndexOf('.')));
-            }
-        }
-        return names;
     }
 
     /** The rules named by keys under {@code presence.rules.}, in name order. */
     private List<PresenceConfig.Rule> presenceRules() {
         List<PresenceConfig.Rule> rules = new ArrayList<>();
-        for (String name : namesUnder("presence.rules.")) {
+        for (String name : settings.names("presence.rules.")) {
             String k = "presence.rules." + name + ".";
-            rules.add(new PresenceConfig.Rule(name, values.get(k + "pattern"), bool(k + "enabled", true),
-                    integer(k + "max-entries", PresenceConfig.DEFAULT_MAX_ENTRIES),
-                    duration(k + "coalesce", PresenceConfig.DEFAULT_COALESCE),
-                    size(k + "max-info-bytes", PresenceConfig.DEFAULT_MAX_INFO_BYTES),
-                    integer(k + "max-diff", PresenceConfig.DEFAULT_MAX_DIFF)));
+            rules.add(new PresenceConfig.Rule(name, settings.string(k + "pattern"), settings.bool(k + "enabled"),
+                    settings.integer(k + "max-entries"),
+                    settings.duration(k + "coalesce"),
+                    settings.size(k + "max-info-bytes"),
+                    settings.integer(k + "max-diff")));
         }
         return rules;
     }
@@ -381,53 +346,41 @@ public final class ConfigLoader {
     /** The state channel rules named by keys under {@code state.channels.}, in name order. */
     private List<StateConfig.Channel> stateChannels(int defaultMaxBytes) {
         List<StateConfig.Channel> rules = new ArrayList<>();
-        for (String name : namesUnder("state.channels.")) {
+        for (String name : settings.names("state.channels.")) {
             String k = "state.channels." + name + ".";
-            rules.add(new StateConfig.Channel(name, values.get(k + "pattern"), size(k + "max-document-bytes", defaultMaxBytes)));
+            rules.add(new StateConfig.Channel(name, settings.string(k + "pattern"),
+                    settings.size(k + "max-document-bytes", defaultMaxBytes)));
         }
         return rules;
     }
 
     /** The rules named by keys under {@code history.rules.}, in name order. */
     private List<HistoryConfig.Rule> historyRules(int defaultSize, Duration defaultTtl) {
-        TreeSet<String> names = namesUnder("history.rules.");
         List<HistoryConfig.Rule> rules = new ArrayList<>();
-        for (String name : names) {
+        for (String name : settings.names("history.rules.")) {
             String k = "history.rules." + name + ".";
-            rules.add(new HistoryConfig.Rule(name, values.get(k + "pattern"), integer(k + "size", defaultSize),
-                    duration(k + "ttl", defaultTtl)));
+            rules.add(new HistoryConfig.Rule(name, settings.string(k + "pattern"), settings.integer(k + "size", defaultSize),
+                    settings.duration(k + "ttl", defaultTtl)));
         }
         return rules;
-    }
-
-    private java.nio.file.Path path(String key) {
-        String v = values.get(key);
-        return v == null || v.isBlank() ? null : java.nio.file.Path.of(v.trim());
     }
 
     /** The routes named by keys under {@code amqp.routes.} and {@code tunnel.routes.}, in name order. */
     private List<TunnelRoute> routes() {
         List<TunnelRoute> out = new ArrayList<>();
         for (TunnelRoute.Kind kind : TunnelRoute.Kind.values()) {
-            String prefix = kind.keyPrefix();
-            TreeSet<String> names = new TreeSet<>();
-            for (String key : values.keySet()) {
-                if (key.startsWith(prefix) && isKnown(key)) {
-                    names.add(key.substring(prefix.length(), key.lastIndexOf('.')));
-                }
-            }
-            for (String name : names) {
+            for (String name : settings.names(kind.keyPrefix())) {
                 String upstreamKey = kind.key(name, "upstream");
-                String upstream = values.get(upstreamKey);
+                String upstream = settings.string(upstreamKey);
                 if (upstream == null) {
                     throw new ConfigException(upstreamKey + ": missing (expected: host:port of the upstream)");
                 }
                 Object[] hostPort = TunnelRoute.parseUpstream(upstreamKey, upstream);
                 out.add(new TunnelRoute(kind, name,
-                        kind == TunnelRoute.Kind.AMQP ? values.get(kind.key(name, "path")) : null,
+                        kind == TunnelRoute.Kind.AMQP ? settings.string(kind.key(name, "path")) : null,
                         (String) hostPort[0], (Integer) hostPort[1],
-                        bool(kind.key(name, "tls"), false),
-                        integer(kind.key(name, "max-connections"), TunnelRoute.DEFAULT_MAX_CONNECTIONS),
+                        settings.bool(kind.key(name, "tls")),
+                        settings.integer(kind.key(name, "max-connections")),
                         routeAuth(kind.key(name, "auth"))));
             }
         }
@@ -439,20 +392,13 @@ public final class ConfigLoader {
      * the server has credentials to check (an issuer or an API key): a tunnel is never left open by omission.
      */
     private boolean routeAuth(String key) {
-        String v = values.get(key);
-        if (v == null) {
-            return credentialsConfigured();
-        }
-        return switch (v.trim().toLowerCase(Locale.ROOT)) {
-            case "required" -> true;
-            case "none" -> false;
-            default -> throw new ConfigException(key + ": \"" + v + "\" (expected: required or none)");
-        };
+        String v = settings.choice(key);
+        return v == null ? credentialsConfigured() : v.equals("required");
     }
 
     /** Whether any issuer ({@code auth.issuers.*}) or API key ({@code http.api-keys}) is configured. */
     private boolean credentialsConfigured() {
-        for (Map.Entry<String, String> e : values.entrySet()) {
+        for (Map.Entry<String, String> e : settings.values().entrySet()) {
             String k = e.getKey();
             if ((k.startsWith("auth.issuers.") || k.startsWith("http.api-keys")) && !e.getValue().isBlank()) {
                 return true;
@@ -461,86 +407,16 @@ public final class ConfigLoader {
         return false;
     }
 
-    private String str(String key, String def) {
-        return values.getOrDefault(key, def);
-    }
-
-    private int integer(String key, int def) {
-        String v = values.get(key);
-        if (v == null) {
-            return def;
-        }
-        try {
-            return Integer.parseInt(v.trim());
-        } catch (NumberFormatException e) {
-            throw new ConfigException(key + ": \"" + v + "\" (expected: an integer)");
-        }
-    }
-
     /** {@code tls.hsts.*}: a policy when {@code max-age} is set, else none. */
     private TlsConfig.Hsts hsts() {
-        Duration maxAge = duration("tls.hsts.max-age", null);
+        Duration maxAge = settings.duration("tls.hsts.max-age");
         if (maxAge == null) {
-            if (values.containsKey("tls.hsts.include-subdomains")) {
+            if (settings.isSet("tls.hsts.include-subdomains")) {
                 throw new ConfigException("tls.hsts.include-subdomains: set without tls.hsts.max-age"
                         + " (expected: tls.hsts.max-age too, which turns the header on)");
             }
             return null;
         }
-        return new TlsConfig.Hsts(maxAge, bool("tls.hsts.include-subdomains", false));
-    }
-
-    private boolean bool(String key, boolean def) {
-        String v = values.get(key);
-        if (v == null) {
-            return def;
-        }
-        return switch (v.trim().toLowerCase(Locale.ROOT)) {
-            case "true", "yes", "on" -> true;
-            case "false", "no", "off" -> false;
-            default -> throw new ConfigException(key + ": \"" + v + "\" (expected: true or false)");
-        };
-    }
-
-    private Duration duration(String key, Duration def) {
-        String v = values.get(key);
-        return v == null ? def : Durations.parse(key, v);
-    }
-
-    private int size(String key, int def) {
-        String v = values.get(key);
-        if (v == null) {
-            return def;
-        }
-        Matcher m = SIZE.matcher(v.trim());
-        if (!m.matches()) {
-            throw new ConfigException(key + ": \"" + v + "\" (expected: a size in bytes such as 1048576, 512KiB, 1MiB)");
-        }
-        long n = Long.parseLong(m.group(1));
-        String unit = m.group(2) == null ? "B" : m.group(2);
-        long bytes = switch (unit) {
-            case "KiB" -> n << 10;
-            case "MiB" -> n << 20;
-            case "GiB" -> n << 30;
-            default -> n;
-        };
-        if (bytes > Integer.MAX_VALUE) {
-            throw new ConfigException(key + ": \"" + v + "\" (expected: at most 2GiB - 1)");
-        }
-        return (int) bytes;
-    }
-
-    private List<String> list(String key, List<String> def) {
-        String v = values.get(key);
-        if (v == null) {
-            return def;
-        }
-        List<String> out = new ArrayList<>();
-        for (String s : v.split(",")) {
-            if (!s.isBlank()) {
-                out.add(s.trim());
-            }
-        }
-        return out;
+        return new TlsConfig.Hsts(maxAge, settings.bool("tls.hsts.include-subdomains"));
     }
 }

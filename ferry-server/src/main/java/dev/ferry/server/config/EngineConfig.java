@@ -48,7 +48,7 @@ public record EngineConfig(String engine, String redisUri, String redisPrefix, D
         }
         Checks.positive("redis.timeout", redisTimeout);
         Checks.positive("publish.dedup-window", dedupWindow);
-        Checks.positive("publish.dedup-max-ids", dedupMaxIds);
+        Checks.declared("publish.dedup-max-ids", dedupMaxIds);
     }
 
     public EngineConfig withEngine(String e) {

@@ -28,7 +28,7 @@ public record HistoryConfig(int size, Duration ttl, int maxRecovery, List<String
             if (why != null) {
                 throw new ConfigException(key + ".pattern: " + why);
             }
-            Checks.atLeast(key + ".size", size, 0);
+            Checks.declared(key + ".size", size);
             Checks.positive(key + ".ttl", ttl);
         }
     }
@@ -53,9 +53,9 @@ public record HistoryConfig(int size, Duration ttl, int maxRecovery, List<String
     }
 
     public HistoryConfig {
-        Checks.atLeast("history.size", size, 0);
+        Checks.declared("history.size", size);
         Checks.positive("history.ttl", ttl);
-        Checks.positive("history.max-recovery", maxRecovery);
+        Checks.declared("history.max-recovery", maxRecovery);
         lossyTopics = List.copyOf(Checks.notNull("history.lossy-topics", lossyTopics));
         rules = List.copyOf(Checks.notNull("history.rules", rules));
         for (String p : lossyTopics) {

@@ -27,7 +27,7 @@ public record HttpConfig(List<String> apiKeys, int maxBodyBytes, List<ApiKeyConf
                         + " characters (expected: at least 16 characters)");
             }
         }
-        Checks.atLeast("http.max-body-bytes", maxBodyBytes, 256);
+        Checks.declared("http.max-body-bytes", maxBodyBytes);
         namedKeys = List.copyOf(Checks.notNull("http.api-keys", namedKeys));
         java.util.Set<String> keys = new java.util.HashSet<>(apiKeys);
         for (ApiKeyConfig k : namedKeys) {

@@ -32,7 +32,7 @@ public record LimitsConfig(int publishRate, int publishBurst, int callRate, int 
     /** The default of {@code limits.message-excess}. */
     public static final int DEFAULT_MESSAGE_EXCESS = 100;
     /** The default of {@code limits.reassembly-bytes}: a quarter of the maximum heap, at most 64 MiB. */
-    public static final int DEFAULT_REASSEMBLY_BYTES = (int) Math.min(64L << 20, Runtime.getRuntime().maxMemory() / 4);
+    public static final int DEFAULT_REASSEMBLY_BYTES = FerryKeys.DEFAULT_REASSEMBLY_BYTES;
 
     public static final LimitsConfig DEFAULT = new LimitsConfig(0, 0, 0, 0, 1000, 0, 0, 0, 0);
 
@@ -57,17 +57,17 @@ public record LimitsConfig(int publishRate, int publishBurst, int callRate, int 
     }
 
     public LimitsConfig {
-        Checks.atLeast("limits.publish-rate", publishRate, 0);
-        Checks.atLeast("limits.publish-burst", publishBurst, 0);
-        Checks.atLeast("limits.call-rate", callRate, 0);
-        Checks.atLeast("limits.call-burst", callBurst, 0);
-        Checks.positive("limits.max-pending-calls", maxPendingCalls);
-        Checks.atLeast("limits.connections-per-ip", connectionsPerIp, 0);
-        Checks.atLeast("limits.max-connections", maxConnections, 0);
-        Checks.atLeast("limits.message-rate", messageRate, 0);
-        Checks.atLeast("limits.message-burst", messageBurst, 0);
-        Checks.atLeast("limits.max-topics", maxTopics, 0);
-        Checks.atLeast("limits.message-excess", messageExcess, 0);
-        Checks.positive("limits.reassembly-bytes", reassemblyBytes);
+        Checks.declared("limits.publish-rate", publishRate);
+        Checks.declared("limits.publish-burst", publishBurst);
+        Checks.declared("limits.call-rate", callRate);
+        Checks.declared("limits.call-burst", callBurst);
+        Checks.declared("limits.max-pending-calls", maxPendingCalls);
+        Checks.declared("limits.connections-per-ip", connectionsPerIp);
+        Checks.declared("limits.max-connections", maxConnections);
+        Checks.declared("limits.message-rate", messageRate);
+        Checks.declared("limits.message-burst", messageBurst);
+        Checks.declared("limits.max-topics", maxTopics);
+        Checks.declared("limits.message-excess", messageExcess);
+        Checks.declared("limits.reassembly-bytes", reassemblyBytes);
     }
 }

@@ -37,10 +37,10 @@ public record PresenceConfig(List<Rule> rules, Duration expiry) {
             if (why != null) {
                 throw new ConfigException(key + ".pattern: " + why);
             }
-            Checks.positive(key + ".max-entries", maxEntries);
+            Checks.declared(key + ".max-entries", maxEntries);
             Checks.positive(key + ".coalesce", coalesce);
-            Checks.atLeast(key + ".max-info-bytes", maxInfoBytes, 0);
-            Checks.positive(key + ".max-diff", maxDiff);
+            Checks.declared(key + ".max-info-bytes", maxInfoBytes);
+            Checks.declared(key + ".max-diff", maxDiff);
         }
 
         /** An enabled rule with the default limits. */

@@ -16,10 +16,8 @@ public record ServerConfig(String host, int port, int ioThreads, boolean nativeT
 
     public ServerConfig {
         Checks.notNull("server.host", host);
-        if (port < 0 || port > 65535) {
-            throw new ConfigException("server.port: " + port + " (expected: 0..65535)");
-        }
-        Checks.atLeast("server.io-threads", ioThreads, 0);
+        Checks.declared("server.port", port);
+        Checks.declared("server.io-threads", ioThreads);
         Checks.positive("server.shutdown-grace", shutdownGrace);
     }
 }

@@ -17,8 +17,8 @@ public record SseConfig(Duration heartbeatInterval, int maxTopics, int outboundQ
 
     public SseConfig {
         Checks.positive("sse.heartbeat-interval", heartbeatInterval);
-        Checks.positive("sse.max-topics", maxTopics);
-        Checks.atLeast("sse.outbound-queue-bytes", outboundQueueBytes, 256);
+        Checks.declared("sse.max-topics", maxTopics);
+        Checks.declared("sse.outbound-queue-bytes", outboundQueueBytes);
         Checks.positive("sse.session-timeout", sessionTimeout);
     }
 }

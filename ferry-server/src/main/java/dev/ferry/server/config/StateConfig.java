@@ -26,12 +26,12 @@ public record StateConfig(int maxDocumentBytes, boolean createOnWrite, List<Chan
             if (why != null) {
                 throw new ConfigException(key + ".pattern: " + why);
             }
-            Checks.positive(key + ".max-document-bytes", maxDocumentBytes);
+            Checks.declared(key + ".max-document-bytes", maxDocumentBytes);
         }
     }
 
     public StateConfig {
-        Checks.positive("state.max-document-bytes", maxDocumentBytes);
+        Checks.declared("state.max-document-bytes", maxDocumentBytes);
         channels = List.copyOf(Checks.notNull("state.channels", channels));
     }
 

@@ -31,7 +31,7 @@ public record TunnelConfig(List<TunnelRoute> routes, int maxFrameBytes, Duration
                         + " route uses; " + other.kind().key(other.name(), "path") + " has it)");
             }
         }
-        Checks.atLeast("tunnel.max-frame-bytes", maxFrameBytes, 4096);
+        Checks.declared("tunnel.max-frame-bytes", maxFrameBytes);
         Checks.positive("tunnel.idle-ping", idlePing);
         Checks.positive("tunnel.connect-timeout", connectTimeout);
     }

@@ -83,7 +83,7 @@ public record TunnelRoute(Kind kind, String name, String path, String upstreamHo
         if (upstreamPort < 1 || upstreamPort > 65535) {
             throw new ConfigException(kind.key(name, "upstream") + ": port " + upstreamPort + " (expected: 1..65535)");
         }
-        Checks.positive(kind.key(name, "max-connections"), maxConnections);
+        Checks.declared(kind.key(name, "max-connections"), maxConnections);
     }
 
     /** A route that authenticates nobody ({@code auth: none}). */

@@ -39,7 +39,7 @@ public record WebSocketConfig(
     }
 
     public WebSocketConfig {
-        Checks.atLeast("websocket.max-message-bytes", maxMessageBytes, 256);
+        Checks.declared("websocket.max-message-bytes", maxMessageBytes);
         Checks.positive("websocket.handshake-timeout", handshakeTimeout);
         Checks.positive("websocket.ping-interval", pingInterval);
         Checks.positive("websocket.idle-timeout", idleTimeout);
@@ -47,7 +47,7 @@ public record WebSocketConfig(
             throw new ConfigException("websocket.idle-timeout: " + Durations.format(idleTimeout)
                     + " (expected: longer than websocket.ping-interval, " + Durations.format(pingInterval) + ")");
         }
-        Checks.positive("websocket.max-subscriptions", maxSubscriptions);
+        Checks.declared("websocket.max-subscriptions", maxSubscriptions);
         Checks.positive("websocket.fragment-timeout", fragmentTimeout);
         if (outboundQueueBytes < maxMessageBytes) {
             throw new ConfigException("websocket.outbound-queue-bytes: " + outboundQueueBytes

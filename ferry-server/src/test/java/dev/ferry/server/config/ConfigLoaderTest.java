@@ -110,7 +110,7 @@ class ConfigLoaderTest {
         Path yaml = dir.resolve("bad.yaml");
         Files.writeString(yaml, "- just\n- a list\n");
         assertThatThrownBy(() -> new ConfigLoader().yaml(yaml)).hasMessageContaining("expected a YAML mapping");
-        assertThatThrownBy(() -> new ConfigLoader().yaml(dir.resolve("missing.yaml"))).hasMessageContaining("cannot read config file");
+        assertThatThrownBy(() -> new ConfigLoader().yaml(dir.resolve("missing.yaml"))).hasMessageContaining("no such file");
         Files.writeString(yaml, "server: {port: [1, 2}\n");
         assertThatThrownBy(() -> new ConfigLoader().yaml(yaml)).isInstanceOf(ConfigException.class);
     }
@@ -177,33 +177,68 @@ class ConfigLoaderTest {
     }
 
     @Test
-    void everyKeyIsDocumented() throws Exception {
+    void everyDeclaredKeyIsDocumentedAndEveryDocumentedKeyDeclared() throws Exception {
         String doc = Files.readString(Path.of("..", "docs", "configuration.md"));
-        for (String key : ConfigLoader.KEYS) {
-            assertThat(doc).as(key).contains("| `" + key + "` |");
+        for (ConfigKey key : FerryKeys.SCHEMA.keys()) {
+            assertThat(doc).as(key.name()).contains("| `" + key.name() + "` |");
         }
-        for (String key : ConfigLoader.NAMED_KEYS) {
-            assertThat(doc).as(key).contains("| `" + key + "` |");
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^\\| `([a-z0-9.<>-]+)` \\|").matcher(doc);
+        while (m.find()) {
+            String key = m.group(1);
+            if (!key.startsWith("rabbitmq.")) { // owned by the ferry-rabbitmq extension, whose own test checks its keys
+                assertThat(FerryKeys.SCHEMA.isKnown(key.replace(ConfigKey.NAME, "x"))).as(key).isTrue();
+            }
         }
-        assertThat(List.copyOf(ConfigLoader.KEYS)).doesNotHaveDuplicates();
-        assertThat(List.copyOf(ConfigLoader.NAMED_KEYS)).doesNotHaveDuplicates();
     }
 
     @Test
-    void everyDocumentedKeyIsKnown() throws Exception {
-        String doc = Files.readString(Path.of("..", "docs", "configuration.md"));
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^\\| `([a-z0-9.<>-]+)` \\|").matcher(doc);
-        int rows = 0;
-        while (m.find()) {
-            String key = m.group(1);
-            if (key.startsWith("rabbitmq.")) {
-                continue; // owned by the ferry-rabbitmq extension, whose own test checks its keys
-            }
-            rows++;
-            assertThat(ConfigLoader.KEYS.contains(key) || ConfigLoader.NAMED_KEYS.contains(key)).as(key).isTrue();
-            assertThat(ConfigLoader.isKnown(key.replace("<name>", "x"))).as(key).isTrue();
-        }
-        assertThat(rows).isEqualTo(ConfigLoader.KEYS.size() + ConfigLoader.NAMED_KEYS.size());
+    void anUnknownKeyIsAnsweredWithTheClosestKnownOne() {
+        assertThatThrownBy(() -> new ConfigLoader().set("websocket.max-mesage-bytes", "1").load())
+                .hasMessage("unknown configuration key \"websocket.max-mesage-bytes\" (from setting);"
+                        + " did you mean \"websocket.max-message-bytes\"?");
+        assertThatThrownBy(() -> new ConfigLoader().env(Map.of()).set("presence.rules.rooms.max-entrys", "3").load())
+                .hasMessageEndingWith("did you mean \"presence.rules.rooms.max-entries\"?");
+        assertThatThrownBy(() -> new ConfigLoader().set("websocket.max_message_bytes", "1").load())
+                .hasMessageEndingWith("did you mean \"websocket.max-message-bytes\"?");
+        assertThatThrownBy(() -> new ConfigLoader().set("completely.different", "1").load())
+                .hasMessage("unknown configuration key \"completely.different\" (from setting);"
+                        + " docs/configuration.md lists every key");
+    }
+
+    @Test
+    void theDeclaredDefaultsAreTheRecordsDefaults() {
+        Settings none = new Settings(FerryKeys.SCHEMA, Map.of());
+        assertThat(none.size("websocket.max-message-bytes")).isEqualTo(WebSocketConfig.DEFAULT.maxMessageBytes());
+        assertThat(none.duration("websocket.ping-interval")).isEqualTo(WebSocketConfig.DEFAULT.pingInterval());
+        assertThat(none.size("limits.reassembly-bytes")).isEqualTo(LimitsConfig.DEFAULT_REASSEMBLY_BYTES);
+        assertThat(new ConfigLoader().load()).isEqualTo(FerryConfig.DEFAULT);
+    }
+
+    @Test
+    void aRangeIsDeclaredOnceAndCheckedByLoaderAndRecordAlike() {
+        assertThatThrownBy(() -> new ConfigLoader().set("limits.max-pending-calls", "0").load())
+                .hasMessage("limits.max-pending-calls: 0 (expected: > 0)");
+        assertThatThrownBy(() -> new LimitsConfig(0, 0, 0, 0, 0, 0))
+                .hasMessage("limits.max-pending-calls: 0 (expected: > 0)");
+        assertThat(FerryKeys.SCHEMA.find("server.port")).get().extracting(ConfigKey::min, ConfigKey::max)
+                .containsExactly(0L, 65535L);
+    }
+
+    @Test
+    void aMissingFileOrAYamlSyntaxErrorIsOneLineThatNeverEchoesTheFile() throws Exception {
+        assertThatThrownBy(() -> new ConfigLoader().yaml(dir.resolve("nope.yaml")))
+                .hasMessage("config file " + dir.resolve("nope.yaml") + ": no such file");
+        assertThatThrownBy(() -> new ConfigLoader().yaml(dir))
+                .hasMessage("config file " + dir + ": cannot be read (a directory)");
+        Path yaml = dir.resolve("secret.yaml");
+        Files.writeString(yaml, "session:\n  secret: hunter2-hunter2-hunter2\nserver: {port: [1, 2}\n");
+        assertThatThrownBy(() -> new ConfigLoader().yaml(yaml))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage("config file " + yaml + ": not valid YAML at line 3, column 21")
+                .message().doesNotContain("hunter2").doesNotContain("\n");
+        Files.writeString(yaml, "server:\n  port: 1\n   host: x\n");
+        assertThatThrownBy(() -> new ConfigLoader().yaml(yaml)).hasMessageStartingWith("config file " + yaml
+                + ": not valid YAML at line 3");
     }
 
     @Test

@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.ferry.server.FerryServer;
 import dev.ferry.server.config.ConfigException;
 import dev.ferry.server.config.ConfigLoader;
+import dev.ferry.server.config.ConfigSchema;
+import dev.ferry.server.config.Settings;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -49,36 +51,35 @@ class ExtensionTest {
         }
 
         @Override
-        public List<String> keys() {
-            return List.of("demo.greeting");
+        public ConfigSchema schema() {
+            return ConfigSchema.builder().table("demo")
+                    .string("demo.greeting", "hi", null, "what the demo says").build();
         }
 
         @Override
-        public FerryExtension create(Map<String, String> settings) {
-            if (!settings.keySet().stream().allMatch(keys()::contains)) {
-                throw new ConfigException("unknown configuration key in " + settings.keySet());
-            }
-            return new Recording(settings, false);
+        public FerryExtension create(Settings settings) {
+            return new Recording(Map.of("demo.greeting", settings.string("demo.greeting")), false);
         }
     }
 
     @Test
     void loaderHandsTheSectionToItsProvider() {
-        ConfigLoader loader = new ConfigLoader().providers(List.of(new DemoProvider()))
-                .set("server.port", "0").set("demo.greeting", "hello");
+        Extensions extensions = Extensions.of(List.of(new DemoProvider()));
+        ConfigLoader loader = extensions.loader().set("server.port", "0").set("demo.greeting", "hello");
         assertThat(loader.load().server().port()).isZero();
-        List<FerryExtension> exts = loader.extensions();
+        List<FerryExtension> exts = extensions.create(loader);
         assertThat(exts).hasSize(1);
         assertThat(((Recording) exts.get(0)).settings).containsExactly(Map.entry("demo.greeting", "hello"));
     }
 
     @Test
     void noSectionNoExtensionAndOtherUnknownKeysStillFail() {
-        ConfigLoader loader = new ConfigLoader().providers(List.of(new DemoProvider()));
-        assertThat(loader.extensions()).isEmpty();
-        assertThatThrownBy(() -> new ConfigLoader().providers(List.of(new DemoProvider())).set("demox.a", "1").load())
-                .isInstanceOf(ConfigException.class).hasMessageContaining("\"demox.a\"").hasMessageContaining("demo.greeting");
-        assertThatThrownBy(() -> new ConfigLoader().providers(List.of()).set("demo.greeting", "1").load())
+        Extensions extensions = Extensions.of(List.of(new DemoProvider()));
+        assertThat(extensions.create(extensions.loader())).isEmpty();
+        assertThatThrownBy(() -> extensions.loader().set("demo.greting", "1").load())
+                .isInstanceOf(ConfigException.class)
+                .hasMessage("unknown configuration key \"demo.greting\" (from setting); did you mean \"demo.greeting\"?");
+        assertThatThrownBy(() -> new ConfigLoader().set("demo.greeting", "1").load())
                 .isInstanceOf(ConfigException.class).hasMessageContaining("\"demo.greeting\"");
     }
 
