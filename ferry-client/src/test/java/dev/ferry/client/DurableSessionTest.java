@@ -3,7 +3,9 @@ package dev.ferry.client;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ferry.server.config.SessionConfig;
+import dev.ferry.server.testing.Await;
 import dev.ferry.server.testing.FerryServerExtension;
+import dev.ferry.server.testing.ManualClock;
 import dev.ferry.server.testing.TcpRelay;
 import java.net.URI;
 import java.time.Duration;
@@ -21,9 +23,13 @@ class DurableSessionTest {
 
     @RegisterExtension
     static final FerryServerExtension server = new FerryServerExtension();
+    /** session.ttl of {@link #shortSessions}: shorter than the history ttl (5 minutes), which runs on the same clock. */
+    static final Duration SHORT_TTL = Duration.ofMinutes(1);
+    /** The time of {@link #shortSessions}: it moves only when a test advances it. */
+    static final ManualClock SHORT_SESSIONS_CLOCK = new ManualClock();
     @RegisterExtension
-    static final FerryServerExtension shortSessions = new FerryServerExtension(c -> c.withSession(
-            new SessionConfig(Duration.ofMillis(200), null, "ferry_session")));
+    static final FerryServerExtension shortSessions = new FerryServerExtension(SHORT_SESSIONS_CLOCK, c -> c.withSession(
+            new SessionConfig(SHORT_TTL, null, "ferry_session")));
 
     private static List<String> take(BlockingQueue<Message> q, int n) throws InterruptedException {
         List<String> out = new ArrayList<>();
@@ -104,9 +110,10 @@ class DurableSessionTest {
                 events.await("disconnected");
                 publisher.publishAck("lapse.a", 2).get(TIMEOUT_S, TimeUnit.SECONDS);
                 publisher.publishAck("lapse.a", 3).get(TIMEOUT_S, TimeUnit.SECONDS);
-                // Time passing is what is tested: the session outlives its ttl while the client is cut off. It is
-                // expired on lookup, so there is nothing to wait for but the time; a longer pause changes nothing.
-                Thread.sleep(500);
+                // The session outlives its ttl while the client is cut off.
+                Await.until("the server lets the cut connection go",
+                        () -> shortSessions.server().metrics().openSessions() == 1);
+                SHORT_SESSIONS_CLOCK.advance(SHORT_TTL.plusSeconds(1));
                 relay.unblock();
                 events.await("reconnected");
                 assertThat(c.sessionToken().orElseThrow()).isNotEqualTo(token); // a new session
