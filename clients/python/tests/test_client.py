@@ -252,7 +252,7 @@ class RecoveryTest(ServerTest):
         await pub.publish(topic, 5, ack=True)
         self.assertEqual(await inbox.next(), (5, 5))  # live after the replay, with nothing in between
         self.assertTrue(inbox.empty())
-        self.assertEqual(gate.connections, 2)
+        self.assertGreaterEqual(gate.connections, 2)
 
     async def test_a_position_history_cannot_cover_is_reported_as_a_reset(self):
         topic = unique("py.reset")
@@ -359,13 +359,11 @@ class PresenceTest(ServerTest):
         watcher, member = await self.client(), await self.client()
         diffs = Inbox()
         await watcher.subscribe(topic, lambda *_: None, on_presence=diffs.push)
-        joined = await diffs.next()
-        self.assertEqual([e["info"] if "info" in e else None for e in joined["joins"]], [None])  # the watcher itself
         sub = await member.subscribe(topic, lambda *_: None, presence={"name": "Ana"})
-        while True:
-            diff = await diffs.next()
-            if any(e.get("info") == {"name": "Ana"} for e in diff["joins"]):
-                break
+        joins = []  # the watcher's own join (without info) and Ana's, in one push or two
+        while not any(e.get("info") == {"name": "Ana"} for e in joins):
+            joins += (await diffs.next())["joins"]
+        self.assertEqual(sorted(e.get("info", {}).get("name", "") for e in joins), ["", "Ana"])
         page = await watcher.presence(topic)
         self.assertEqual(page["count"], 2)
         self.assertEqual(sorted(e.get("info", {}).get("name", "") for e in page["entries"]), ["", "Ana"])
@@ -385,15 +383,16 @@ class PresenceTest(ServerTest):
         mine, theirs = Inbox(), Inbox()
         await member.subscribe(topic, lambda *_: None, presence={"name": "Cy"}, on_presence=mine.push)
         await watcher.subscribe(topic, lambda *_: None, on_presence=theirs.push)
-        first = (await watcher.presence(topic))["entries"]
-        old_conn = next(e["conn"] for e in first if e.get("info") == {"name": "Cy"})
+        own = await mine.next()  # a subscriber hears its own join first
+        old_conn = next(e["conn"] for e in own["joins"] if e.get("info") == {"name": "Cy"})
         await member._ws.close()
         while not (await mine.next())["reset"]:
             pass
-        while True:  # the watcher hears the new connection join with the same info
+        listed = {old_conn}  # the watcher hears the old connection leave and the new one join with the same info
+        while old_conn in listed or len(listed) != 1:
             diff = await theirs.next()
-            if any(e.get("info") == {"name": "Cy"} and e["conn"] != old_conn for e in diff["joins"]):
-                break
+            listed -= {e["conn"] for e in diff["leaves"]}
+            listed |= {e["conn"] for e in diff["joins"] if e.get("info") == {"name": "Cy"}}
         entries = (await watcher.presence(topic))["entries"]
         self.assertEqual(len([e for e in entries if e.get("info") == {"name": "Cy"}]), 1)
 
