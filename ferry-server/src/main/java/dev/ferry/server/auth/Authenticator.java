@@ -22,13 +22,16 @@ import java.util.concurrent.TimeUnit;
  * Turns presented credentials into an {@link Identity}, for every transport:
  * <ul>
  *   <li>{@link #authenticate} when a connection opens: a token from {@code Authorization: Bearer}, the cookie
- *       {@code auth.cookie}, or the {@code access_token} query parameter (in that order); none is anonymous when
- *       {@code auth.anonymous} allows it;</li>
- *   <li>{@link #authenticateApi} for an HTTP API request: {@code Authorization: Bearer} with an API key or a token
- *       (never anonymous, never a cookie);</li>
+ *       {@code auth.cookie}, or the {@code access_token} query parameter (in that order); without one, the client
+ *       certificate the TLS handshake verified; with neither, anonymous when {@code auth.anonymous} allows it;</li>
+ *   <li>{@link #authenticateApi} for an HTTP API request: {@code Authorization: Bearer} with an API key or a token,
+ *       else the verified client certificate (never anonymous, never a cookie);</li>
  *   <li>{@link #verifyToken} for a token presented on an open connection (the ferry.v1 {@code auth} command).</li>
  * </ul>
- * Thread-safe; never blocks the caller (JWKS are fetched on a thread of its own). {@link #close()} stops it.
+ * A credential presented in the request (token or API key) always decides the identity, even beside a client
+ * certificate: the certificate stands in only for a missing one, and a bad credential is refused, never replaced by
+ * the certificate. Thread-safe; never blocks the caller (JWKS are fetched on a thread of its own). {@link #close()}
+ * stops it.
  */
 public final class Authenticator implements AutoCloseable {
     public static final String QUERY_PARAM = "access_token";
@@ -107,6 +110,9 @@ public final class Authenticator implements AutoCloseable {
             token = request.queryParam(QUERY_PARAM);
         }
         if (token == null || token.isEmpty()) {
+            if (request.certificate() != null) {
+                return CertificatePrincipal.identity(request.certificate());
+            }
             if (config.anonymous()) {
                 return Identity.ANONYMOUS;
             }
@@ -118,8 +124,14 @@ public final class Authenticator implements AutoCloseable {
         return credential(token);
     }
 
-    /** Credentials of an HTTP API request: {@code Authorization: Bearer <API key or token>}. */
+    /**
+     * Credentials of an HTTP API request: {@code Authorization: Bearer <API key or token>}, else a verified client
+     * certificate (which enables the API even without API keys or issuers).
+     */
     public AuthOutcome authenticateApi(AuthRequest request) {
+        if (request.bearer() == null && request.certificate() != null) {
+            return CertificatePrincipal.identity(request.certificate());
+        }
         if (!apiEnabled()) {
             return new AuthError(403, "api_disabled",
                     "the HTTP API is disabled: no http.api-keys and no auth.issuers are configured");

@@ -6,13 +6,16 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * Who a client is: anonymous, the subject of a verified token, or a named API key.
+ * Who a client is: anonymous, the subject of a verified token, a named API key, or the subject of a verified TLS
+ * client certificate.
  *
  * @param kind how the client authenticated
- * @param name the token's {@code sub}, or the API key's name; {@code null} when anonymous
- * @param issuer the token's {@code iss}; {@code null} otherwise
- * @param claims the token's claims (empty otherwise); used by rules and placeholders
- * @param expiresAt when the token expires; {@code null} when the identity does not expire
+ * @param name the token's {@code sub}, the API key's name, or the certificate's subject ({@link CertificatePrincipal});
+ *     {@code null} when anonymous
+ * @param issuer the token's {@code iss}, or the certificate issuer's name; {@code null} otherwise
+ * @param claims the token's claims, or the certificate's attributes ({@code CN}, {@code DNS}, ...; empty otherwise);
+ *     used by rules and placeholders
+ * @param expiresAt when the token or certificate expires; {@code null} when the identity does not expire
  * @param grants for a token, the grants it carries ({@code null} when it carries none); for an API key, its
  *     permissions
  */
@@ -22,7 +25,7 @@ public record Identity(Kind kind, String name, String issuer, Map<String, Object
     public static final AttributeKey<Identity> KEY = AttributeKey.valueOf("ferry.identity");
     public static final Identity ANONYMOUS = new Identity(Kind.ANONYMOUS, null, null, Map.of(), null, null);
 
-    public enum Kind { ANONYMOUS, TOKEN, API_KEY }
+    public enum Kind { ANONYMOUS, TOKEN, API_KEY, CERTIFICATE }
 
     public Identity {
         Objects.requireNonNull(kind, "kind");
@@ -38,12 +41,16 @@ public record Identity(Kind kind, String name, String issuer, Map<String, Object
         return kind == other.kind && Objects.equals(name, other.name) && Objects.equals(issuer, other.issuer);
     }
 
-    /** For messages and logs: {@code anonymous}, {@code sub "alice" of issuer "..."}, {@code API key "billing"}. */
+    /**
+     * For messages and logs: {@code anonymous}, {@code sub "alice" of issuer "..."}, {@code API key "billing"},
+     * {@code certificate "CN=device-7,O=Acme"}.
+     */
     public String describe() {
         return switch (kind) {
             case ANONYMOUS -> "anonymous";
             case TOKEN -> "sub \"" + PermissionRule.printable(name) + "\" of issuer \"" + PermissionRule.printable(issuer) + "\"";
             case API_KEY -> "API key \"" + name + "\"";
+            case CERTIFICATE -> "certificate \"" + PermissionRule.printable(name) + "\"";
         };
     }
 }

@@ -15,8 +15,10 @@ import java.util.regex.Pattern;
  *   <li>pattern: a topic pattern (docs/protocol.md §3) in which a whole word may be a placeholder {@code {claim}},
  *       replaced by that claim of the client's token; the rule does not apply to a client whose claim is missing or
  *       is not a single valid topic word (so a claim can never inject dots or wildcards);</li>
- *   <li>who: {@code everyone}, {@code anonymous}, {@code authenticated}, or {@code claim:<name>=<value>} (the claim
- *       equals the value, or is an array containing it). A grant of an API key has no who.</li>
+ *   <li>who: {@code everyone}, {@code anonymous}, {@code authenticated} (a verified token), {@code claim:<name>=<value>}
+ *       (the token's claim equals the value, or is an array containing it), {@code cert:*} (a verified client
+ *       certificate) or {@code cert:<attr>=<value>} (a certificate whose subject attribute or subject alternative
+ *       name {@code attr} has the value). A grant of an API key has no who.</li>
  * </ul>
  */
 public final class PermissionRule {
@@ -61,24 +63,42 @@ public final class PermissionRule {
         }
     }
 
+    /** A token whose claim equals the value (or is an array holding it); never a certificate. */
     public record ClaimEquals(String claim, String value) implements Who {
         public boolean matches(Identity identity) {
-            Object v = identity.claims().get(claim);
-            if (v instanceof java.util.Collection<?> c) {
-                for (Object o : c) {
-                    if (o != null && !(o instanceof java.util.Map) && value.equals(String.valueOf(o))) {
-                        return true;
-                    }
-                }
-                return false;
-            }
-            return (v instanceof String || v instanceof Number || v instanceof Boolean) && value.equals(String.valueOf(v));
+            return identity.kind() == Identity.Kind.TOKEN && holds(identity, claim, value);
         }
 
         @Override
         public String toString() {
             return "claim:" + claim + "=" + value;
         }
+    }
+
+    /** A verified client certificate, any when {@code attribute} is null, else one whose attribute holds the value. */
+    public record CertificateHolds(String attribute, String value) implements Who {
+        public boolean matches(Identity identity) {
+            return identity.kind() == Identity.Kind.CERTIFICATE && (attribute == null || holds(identity, attribute, value));
+        }
+
+        @Override
+        public String toString() {
+            return attribute == null ? "cert:*" : "cert:" + attribute + "=" + value;
+        }
+    }
+
+    /** Whether the identity's claim or attribute {@code name} equals {@code value}, or is an array holding it. */
+    private static boolean holds(Identity identity, String name, String value) {
+        Object v = identity.claims().get(name);
+        if (v instanceof java.util.Collection<?> c) {
+            for (Object o : c) {
+                if (o != null && !(o instanceof java.util.Map) && value.equals(String.valueOf(o))) {
+                    return true;
+                }
+            }
+            return false;
+        }
+        return (v instanceof String || v instanceof Number || v instanceof Boolean) && value.equals(String.valueOf(v));
     }
 
     private final String text;
@@ -109,7 +129,8 @@ public final class PermissionRule {
         if (text == null) {
             throw new IllegalArgumentException("empty rule");
         }
-        String[] parts = text.trim().split("\\s+");
+        // The who part runs to the end of the rule: a certificate's O or OU value may hold spaces.
+        String[] parts = withWho ? text.trim().split("\\s+", 3) : text.trim().split("\\s+");
         int expected = withWho ? 3 : 2;
         if (parts.length != expected || parts[0].isEmpty()) {
             throw new IllegalArgumentException("rule \"" + printable(text) + "\" (expected: "
@@ -173,6 +194,19 @@ public final class PermissionRule {
             default:
                 break;
         }
+        if (s.equals("cert:*")) {
+            return new CertificateHolds(null, null);
+        }
+        if (s.startsWith("cert:")) {
+            int eq = s.indexOf('=');
+            String attribute = eq > 5 ? s.substring(5, eq).toUpperCase(java.util.Locale.ROOT) : "";
+            if (eq < s.length() - 1 && CertificatePrincipal.knownAttribute(attribute)) {
+                return new CertificateHolds(attribute, CertificatePrincipal.normalize(attribute, s.substring(eq + 1)));
+            }
+            throw new IllegalArgumentException("rule \"" + printable(text) + "\": who \"" + printable(s)
+                    + "\" (expected: cert:* or cert:<attr>=<value> with attr one of "
+                    + CertificatePrincipal.attributeNames() + ")");
+        }
         if (s.startsWith("claim:")) {
             int eq = s.indexOf('=');
             if (eq > 6 && eq < s.length() - 1) {
@@ -183,7 +217,7 @@ public final class PermissionRule {
             }
         }
         throw new IllegalArgumentException("rule \"" + printable(text) + "\": who \"" + printable(s)
-                + "\" (expected: everyone, anonymous, authenticated or claim:<name>=<value>)");
+                + "\" (expected: everyone, anonymous, authenticated, claim:<name>=<value>, cert:* or cert:<attr>=<value>)");
     }
 
     public Set<Action> actions() {

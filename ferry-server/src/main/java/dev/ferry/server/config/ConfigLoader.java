@@ -251,7 +251,9 @@ public final class ConfigLoader {
                 s.path("tls.key"),
                 s.bool("tls.redirect-http"),
                 s.duration("tls.reload-interval"),
-                hsts());
+                hsts(),
+                TlsConfig.ClientAuth.parse(s.choice("tls.client-auth")),
+                s.path("tls.client-ca"));
         TunnelConfig tunnel = new TunnelConfig(
                 routes(),
                 s.size("tunnel.max-frame-bytes"),

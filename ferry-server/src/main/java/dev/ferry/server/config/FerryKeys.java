@@ -81,6 +81,10 @@ public final class FerryKeys {
                     "with it, every HTTP response over TLS (the `101` of WebSocket upgrades included, the plain-HTTP redirect never) carries `Strict-Transport-Security: max-age=<seconds>`; whole seconds, such as `8760h` for a year; `0s` tells browsers to forget the policy (docs/security.md, \"TLS\")")
             .bool("tls.hsts.include-subdomains", "false", null,
                     "adds `; includeSubDomains` to that header, so browsers use https for every subdomain too; only with `tls.hsts.max-age`")
+            .choice("tls.client-auth", List.of("none", "want", "need"), "none", null,
+                    "client certificates (mutual TLS): `none` does not ask for one; `want` asks, and a client that sends none connects as it would without this key; `need` fails the handshake of a client that sends none. A certificate that does not chain to `tls.client-ca` fails the handshake in both modes. A verified certificate is the client's identity when the request carries no token or API key (docs/security.md, \"Client certificates\"); needs `tls.cert`")
+            .path("tls.client-ca", null, "none",
+                    "PEM file of the CA certificates that issue client certificates (each must be a CA certificate); required with `tls.client-auth` `want` or `need`, refused with `none`. Only these CAs are trusted for clients, never the JVM's trust store; reloaded like the certificate (`tls.reload-interval`)")
             .size("tunnel.max-frame-bytes", "2MiB", null,
                     "largest WebSocket frame accepted on an AMQP or TCP tunnel (at least 4096); a larger one closes the tunnel with 1009. AMQP clients send frames of up to 1 MiB").min(4096)
             .duration("tunnel.idle-ping", "25s", null,

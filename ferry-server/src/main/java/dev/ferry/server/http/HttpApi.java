@@ -266,7 +266,7 @@ final class HttpApi {
      * there is none (docs/security.md).
      */
     private Identity authenticated(ChannelHandlerContext ctx, FullHttpRequest req, boolean keepAlive) {
-        AuthOutcome who = server.security().authenticator().authenticateApi(AuthRequest.of(req));
+        AuthOutcome who = server.security().authenticator().authenticateApi(AuthRequest.of(ctx, req));
         if (who instanceof AuthError e) {
             HttpResponses.send(ctx, keepAlive, HttpResponses.authError(e));
             return null;

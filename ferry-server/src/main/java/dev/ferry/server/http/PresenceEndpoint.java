@@ -34,7 +34,7 @@ final class PresenceEndpoint {
     }
 
     void get(ChannelHandlerContext ctx, FullHttpRequest req, boolean keepAlive, String topic, QueryStringDecoder uri) {
-        AuthOutcome who = server.security().authenticator().authenticateApi(AuthRequest.of(req));
+        AuthOutcome who = server.security().authenticator().authenticateApi(AuthRequest.of(ctx, req));
         if (who instanceof AuthError e) {
             HttpResponses.send(ctx, keepAlive, HttpResponses.authError(e));
             return;

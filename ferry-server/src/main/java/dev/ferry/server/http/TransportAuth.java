@@ -40,7 +40,7 @@ public final class TransportAuth {
      * anonymous when allowed), or {@code null} after answering 401 with a JSON reason.
      */
     public static Identity authenticate(ChannelHandlerContext ctx, HttpRequest req, ServerContext server) {
-        AuthOutcome who = server.security().authenticator().authenticate(AuthRequest.of(req));
+        AuthOutcome who = server.security().authenticator().authenticate(AuthRequest.of(ctx, req));
         if (who instanceof AuthError e) {
             HttpResponses.send(ctx, false, HttpResponses.authError(e));
             return null;

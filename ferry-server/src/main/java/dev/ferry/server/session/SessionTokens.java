@@ -109,12 +109,13 @@ public final class SessionTokens {
         }
     }
 
-    /** The principal a session is bound to: the identity's kind, issuer and subject (or API key name). */
+    /** The principal a session is bound to: the identity's kind, issuer and subject (or API key name; or the certificate's issuer and subject). */
     public static String principal(Identity identity) {
         return switch (identity.kind()) {
             case ANONYMOUS -> "anonymous";
             case TOKEN -> "token\n" + identity.issuer() + "\n" + identity.name();
             case API_KEY -> "key\n" + identity.name();
+            case CERTIFICATE -> "cert\n" + identity.issuer() + "\n" + identity.name();
         };
     }
 }

@@ -2,6 +2,7 @@ package dev.ferry.server.transport;
 
 import dev.ferry.server.config.ConfigException;
 import dev.ferry.server.config.TlsConfig;
+import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SupportedCipherSuiteFilter;
@@ -15,9 +16,11 @@ import java.security.KeyFactory;
 import java.security.PrivateKey;
 import java.security.PublicKey;
 import java.security.Signature;
+import java.security.cert.Certificate;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.security.spec.PKCS8EncodedKeySpec;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
@@ -56,6 +59,7 @@ public final class TlsContext {
     private final AtomicReference<SslContext> current = new AtomicReference<>();
     private FileTime certTime;
     private FileTime keyTime;
+    private FileTime caTime;
 
     /** Loads the files now; a missing or malformed file is a {@link ConfigException} naming the key. */
     public TlsContext(TlsConfig config) {
@@ -74,29 +78,65 @@ public final class TlsContext {
     /**
      * Builds a context from the files' bytes, read once. The pair is refused when the private key does not belong to
      * the leaf certificate: files replaced one after the other can be caught between the two writes, and a
-     * mismatched pair would fail every handshake until the next reload.
+     * mismatched pair would fail every handshake until the next reload. With {@code tls.client-auth} the handshake
+     * asks for a client certificate and checks it against the CA certificates of {@code tls.client-ca} only (never
+     * the JVM's trust store, which would admit any certificate a public CA issued).
      */
     private SslContext load() {
+        FileTime ca = null;
+        X509Certificate[] trusted = null;
+        if (config.clientAuth() != TlsConfig.ClientAuth.NONE) {
+            try {
+                ca = Files.getLastModifiedTime(config.clientCa());
+                trusted = clientCas(Files.readAllBytes(config.clientCa()));
+            } catch (IOException | GeneralSecurityException | IllegalArgumentException e) {
+                throw new ConfigException("tls.client-ca: cannot load " + config.clientCa() + ": " + e.getMessage()
+                        + " (expected: a PEM file of one or more CA certificates)");
+            }
+        }
         try {
             FileTime c = Files.getLastModifiedTime(config.cert());
             FileTime k = Files.getLastModifiedTime(config.key());
             byte[] certPem = Files.readAllBytes(config.cert());
             byte[] keyPem = Files.readAllBytes(config.key());
-            SslContext ctx = SslContextBuilder.forServer(new ByteArrayInputStream(certPem), new ByteArrayInputStream(keyPem))
+            SslContextBuilder builder = SslContextBuilder.forServer(new ByteArrayInputStream(certPem), new ByteArrayInputStream(keyPem))
                     .applicationProtocolConfig(null)
                     .protocols(PROTOCOLS)
-                    .ciphers(CIPHER_SUITES, SupportedCipherSuiteFilter.INSTANCE)
-                    .build();
+                    .ciphers(CIPHER_SUITES, SupportedCipherSuiteFilter.INSTANCE);
+            if (trusted != null) {
+                builder.trustManager(trusted).clientAuth(config.clientAuth() == TlsConfig.ClientAuth.NEED
+                        ? ClientAuth.REQUIRE : ClientAuth.OPTIONAL);
+            }
+            SslContext ctx = builder.build();
             if (!keyMatchesLeaf(certPem, keyPem)) {
                 throw new IllegalArgumentException("the private key does not belong to the first certificate");
             }
             certTime = c;
             keyTime = k;
+            caTime = ca;
             return ctx;
         } catch (IOException | IllegalArgumentException e) {
             throw new ConfigException("tls.cert/tls.key: cannot load " + config.cert() + " and " + config.key()
                     + ": " + e.getMessage() + " (expected: a PEM certificate chain and its PKCS#8 PEM private key)");
         }
+    }
+
+    /** The certificates of a PEM file, at least one, each a CA's (basic constraints say so). */
+    private static X509Certificate[] clientCas(byte[] pem) throws GeneralSecurityException {
+        List<X509Certificate> out = new ArrayList<>();
+        for (Certificate c : CertificateFactory.getInstance("X.509")
+                .generateCertificates(new ByteArrayInputStream(pem))) {
+            X509Certificate x = (X509Certificate) c;
+            if (x.getBasicConstraints() < 0) {
+                throw new IllegalArgumentException("\"" + x.getSubjectX500Principal().getName() + "\" is not a CA"
+                        + " certificate (its basic constraints do not say CA)");
+            }
+            out.add(x);
+        }
+        if (out.isEmpty()) {
+            throw new IllegalArgumentException("no certificate in the file");
+        }
+        return out.toArray(X509Certificate[]::new);
     }
 
     /**
@@ -138,11 +178,15 @@ public final class TlsContext {
         }
     }
 
-    /** Reloads when either file changed since the last load; keeps the current context if the new pair is bad. */
+    /**
+     * Reloads when any of the files (certificate, key, client CAs) changed since the last load; keeps the current
+     * context if the new files are bad.
+     */
     public synchronized boolean reloadIfChanged() {
         try {
             if (Files.getLastModifiedTime(config.cert()).equals(certTime)
-                    && Files.getLastModifiedTime(config.key()).equals(keyTime)) {
+                    && Files.getLastModifiedTime(config.key()).equals(keyTime)
+                    && (config.clientCa() == null || Files.getLastModifiedTime(config.clientCa()).equals(caTime))) {
                 return false;
             }
             current.set(load());

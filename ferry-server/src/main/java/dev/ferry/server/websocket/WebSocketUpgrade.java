@@ -72,7 +72,7 @@ public final class WebSocketUpgrade {
 
     /** The identity of the client of an acceptable upgrade, or null after answering 401 with a JSON reason. */
     public static Identity identify(ChannelHandlerContext ctx, FullHttpRequest req, ServerContext server) {
-        AuthOutcome who = server.security().authenticator().authenticate(AuthRequest.of(req));
+        AuthOutcome who = server.security().authenticator().authenticate(AuthRequest.of(ctx, req));
         if (who instanceof AuthError e) {
             HttpResponses.send(ctx, false, HttpResponses.authError(e));
             return null;

@@ -10,7 +10,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The {@code tls.hsts.*} keys (docs/configuration.md) from YAML, the environment and settings. */
+/** The {@code tls.hsts.*} and {@code tls.client-*} keys (docs/configuration.md) from YAML, the environment and settings. */
 class TlsConfigTest {
     @TempDir
     Path dir;
@@ -52,5 +52,39 @@ class TlsConfigTest {
                 .hasMessageStartingWith("tls.hsts.include-subdomains: set without tls.hsts.max-age");
         assertThatThrownBy(() -> new ConfigLoader().set("tls.hsts.max-age", "1h").set("tls.hsts.include-subdomains", "maybe").load())
                 .hasMessage("tls.hsts.include-subdomains: \"maybe\" (expected: true or false)");
+    }
+
+    @Test
+    void clientCertificatesAreOffByDefaultAndReadFromSettings() throws Exception {
+        assertThat(new ConfigLoader().load().tls().clientAuth()).isEqualTo(TlsConfig.ClientAuth.NONE);
+        Path cert = Files.writeString(dir.resolve("c.pem"), "x");
+        Path key = Files.writeString(dir.resolve("k.pem"), "x");
+        Path ca = Files.writeString(dir.resolve("ca.pem"), "x");
+        TlsConfig t = new ConfigLoader().set("tls.cert", cert.toString()).set("tls.key", key.toString())
+                .set("tls.client-auth", "Need").set("tls.client-ca", ca.toString()).load().tls();
+        assertThat(t.clientAuth()).isEqualTo(TlsConfig.ClientAuth.NEED);
+        assertThat(t.clientCa()).isEqualTo(ca);
+        assertThat(new ConfigLoader().env(Map.of(ConfigLoader.envName("tls.cert"), cert.toString(),
+                ConfigLoader.envName("tls.key"), key.toString(), ConfigLoader.envName("tls.client-auth"), "want",
+                ConfigLoader.envName("tls.client-ca"), ca.toString())).load().tls().clientAuth())
+                .isEqualTo(TlsConfig.ClientAuth.WANT);
+    }
+
+    @Test
+    void badClientCertificateSettingsNameTheKey() throws Exception {
+        Path cert = Files.writeString(dir.resolve("c.pem"), "x");
+        Path key = Files.writeString(dir.resolve("k.pem"), "x");
+        Path ca = Files.writeString(dir.resolve("ca.pem"), "x");
+        ConfigLoader tls = new ConfigLoader().set("tls.cert", cert.toString()).set("tls.key", key.toString());
+        assertThatThrownBy(() -> tls.set("tls.client-auth", "optional").load())
+                .hasMessage("tls.client-auth: \"optional\" (expected: none, want or need)");
+        assertThatThrownBy(() -> new ConfigLoader().set("tls.cert", cert.toString()).set("tls.key", key.toString())
+                .set("tls.client-auth", "need").load())
+                .hasMessageStartingWith("tls.client-ca: missing");
+        assertThatThrownBy(() -> new ConfigLoader().set("tls.cert", cert.toString()).set("tls.key", key.toString())
+                .set("tls.client-ca", ca.toString()).load())
+                .hasMessageStartingWith("tls.client-ca: set while tls.client-auth is none");
+        assertThatThrownBy(() -> new ConfigLoader().set("tls.client-auth", "want").set("tls.client-ca", ca.toString()).load())
+                .hasMessageStartingWith("tls.client-auth: want without tls.cert");
     }
 }

@@ -68,6 +68,11 @@ public final class WsTestClient implements AutoCloseable {
         return new WsTestClient(http, uri, java.util.Map.of(), "ferry.v1");
     }
 
+    /** Opens a ferry.v1 connection with the given HTTP client, whose upgrade request carries these headers. */
+    public static WsTestClient connect(HttpClient http, URI uri, java.util.Map<String, String> headers) {
+        return new WsTestClient(http, uri, headers, "ferry.v1");
+    }
+
     /** Opens a ferry.v1 connection whose upgrade request carries these headers (e.g. Authorization, Cookie). */
     public static WsTestClient connect(URI uri, java.util.Map<String, String> headers) {
         return new WsTestClient(HttpClient.newHttpClient(), uri, headers, "ferry.v1");
