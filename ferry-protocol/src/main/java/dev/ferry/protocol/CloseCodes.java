@@ -21,7 +21,7 @@ public final class CloseCodes {
     public static final int IDLE_TIMEOUT = 4002;
     /** A multiplexer frame that is not {@code sub,<channel>}, {@code msg,<channel>,<data>} or {@code uns,<channel>}. */
     public static final int BAD_MULTIPLEX_FRAME = 4003;
-    /** A message sent on a per-topic socket whose path is a pattern: such a socket only receives. */
+    /** A message sent on a socket that only receives: a per-topic socket whose path is a pattern, or an index socket. */
     public static final int SUBSCRIBE_ONLY = 4004;
     /** The connection's token expired and was not refreshed with {@code auth} in time. */
     public static final int TOKEN_EXPIRED = 4005;
