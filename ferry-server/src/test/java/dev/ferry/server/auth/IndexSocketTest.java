@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ferry.server.testing.FerryServerExtension;
-import dev.ferry.server.testing.TextWsClient;
 import dev.ferry.server.testing.WsTestClient;
 import java.net.URI;
 import java.util.ArrayList;
@@ -39,7 +38,7 @@ class IndexSocketTest {
         return c;
     }
 
-    private static JsonNode next(TextWsClient c) throws Exception {
+    private static JsonNode next(WsTestClient c) throws Exception {
         return JSON.readTree(c.nextText());
     }
 
@@ -52,7 +51,7 @@ class IndexSocketTest {
     @Test
     void sendsTheIndexThenEachChange() throws Exception {
         try (WsTestClient room1 = subscriber(server, "isock.room1", Map.of());
-             TextWsClient index = TextWsClient.connect(ws(server, "/v1/index/isock"))) {
+             WsTestClient index = WsTestClient.plain(ws(server, "/v1/index/isock"))) {
             JsonNode first = next(index);
             assertThat(first.path("type").asText()).isEqualTo("index");
             assertThat(first.path("prefix").asText()).isEqualTo("isock");
@@ -97,8 +96,8 @@ class IndexSocketTest {
     @Test
     void theRootAndWildcardPrefixesHaveIndexSocketsToo() throws Exception {
         try (WsTestClient sub = subscriber(server, "iroot.a.b", Map.of());
-             TextWsClient root = TextWsClient.connect(ws(server, "/v1/index"));
-             TextWsClient star = TextWsClient.connect(ws(server, "/v1/index/iroot/%2A"))) {
+             WsTestClient root = WsTestClient.plain(ws(server, "/v1/index"));
+             WsTestClient star = WsTestClient.plain(ws(server, "/v1/index/iroot/%2A"))) {
             JsonNode r = next(root);
             assertThat(r.path("prefix").asText()).isEmpty();
             assertThat(words(r.path("children"), "word")).contains("iroot");
@@ -113,8 +112,8 @@ class IndexSocketTest {
         String alice = AuthWebSocketTest.token("alice");
         String bob = AuthWebSocketTest.token("bob");
         try (WsTestClient bobInbox = subscriber(ruled, "user.bob.inbox", Map.of("Authorization", "Bearer " + bob));
-             TextWsClient asAlice = TextWsClient.connect(ws(ruled, "/v1/index/user"), Map.of("Authorization", "Bearer " + alice));
-             TextWsClient asBob = TextWsClient.connect(ws(ruled, "/v1/index/user"), Map.of("Authorization", "Bearer " + bob))) {
+             WsTestClient asAlice = WsTestClient.plain(ws(ruled, "/v1/index/user"), Map.of("Authorization", "Bearer " + alice));
+             WsTestClient asBob = WsTestClient.plain(ws(ruled, "/v1/index/user"), Map.of("Authorization", "Bearer " + bob))) {
             JsonNode a = next(asAlice);
             assertThat(a.path("total").asInt()).isZero();
             assertThat(a.path("children").isEmpty()).isTrue();
@@ -132,10 +131,10 @@ class IndexSocketTest {
 
     @Test
     void badPrefixesAndPlainGetsAreRefusedAndMessagesCloseWith4004() throws Exception {
-        TextWsClient.Refusal bad = TextWsClient.refused(ws(server, "/v1/index/a//b"), Map.of());
+        WsTestClient.Refusal bad = WsTestClient.refused(ws(server, "/v1/index/a//b"), Map.of());
         assertThat(bad.status()).isEqualTo(400);
         assertThat(JSON.readTree(bad.body()).path("code").asText()).isEqualTo("bad_topic");
-        TextWsClient.Refusal dotted = TextWsClient.refused(ws(server, "/v1/index/a.b"), Map.of());
+        WsTestClient.Refusal dotted = WsTestClient.refused(ws(server, "/v1/index/a.b"), Map.of());
         assertThat(dotted.status()).isEqualTo(400);
 
         java.net.http.HttpResponse<String> plain = java.net.http.HttpClient.newHttpClient().send(
@@ -144,10 +143,10 @@ class IndexSocketTest {
         assertThat(plain.statusCode()).isEqualTo(400);
         assertThat(plain.body()).contains("WebSocket endpoint");
 
-        try (TextWsClient index = TextWsClient.connect(ws(server, "/v1/index/quiet"))) {
+        try (WsTestClient index = WsTestClient.plain(ws(server, "/v1/index/quiet"))) {
             assertThat(next(index).path("type").asText()).isEqualTo("index");
             index.send("hello");
-            TextWsClient.Message close = index.awaitClose();
+            WsTestClient.Received close = index.awaitClose();
             assertThat(close.closeCode()).isEqualTo(4004);
             assertThat(close.closeReason()).startsWith("receive-only");
         }

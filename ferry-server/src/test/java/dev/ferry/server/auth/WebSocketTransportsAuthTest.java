@@ -7,7 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ferry.protocol.CloseCodes;
 import dev.ferry.server.testing.FerryServerExtension;
 import dev.ferry.server.testing.ManualClock;
-import dev.ferry.server.testing.TextWsClient;
+import dev.ferry.server.testing.WsTestClient;
 import java.net.URI;
 import java.util.List;
 import java.util.Map;
@@ -36,7 +36,7 @@ class WebSocketTransportsAuthTest {
     }
 
     /** Asserts {@code err,<channel>,{"code":"forbidden",...}} then {@code uns,<channel>}. */
-    static void assertForbidden(TextWsClient c, String channel, String action) throws Exception {
+    static void assertForbidden(WsTestClient c, String channel, String action) throws Exception {
         String err = c.nextText();
         assertThat(err).startsWith("err," + channel + ",");
         JsonNode e = JSON.readTree(err.substring(("err," + channel + ",").length()));
@@ -50,12 +50,12 @@ class WebSocketTransportsAuthTest {
     @Test
     void upgradesWithoutOrWithABadTokenAreRefusedWith401() throws Exception {
         for (String path : List.of("/v1/multiplex", "/v1/topics/public/news")) {
-            TextWsClient.Refusal none = TextWsClient.refused(ws(closed, path), Map.of());
+            WsTestClient.Refusal none = WsTestClient.refused(ws(closed, path), Map.of());
             assertThat(none.status()).as(path).isEqualTo(401);
             assertThat(JSON.readTree(none.body()).path("code").asText()).isEqualTo("unauthorized");
             assertThat(JSON.readTree(none.body()).path("message").asText()).contains("missing token");
             for (FerryServerExtension s : List.of(open, closed)) {
-                assertThat(TextWsClient.refused(ws(s, path), bearer("garbage")).status()).as(path).isEqualTo(401);
+                assertThat(WsTestClient.refused(ws(s, path), bearer("garbage")).status()).as(path).isEqualTo(401);
             }
         }
     }
@@ -64,7 +64,7 @@ class WebSocketTransportsAuthTest {
     void multiplexerChecksSubscribeOnSubAndPublishOnMsg() throws Exception {
         long before = closed.server().securityMetrics().forbidden();
         String alice = AuthWebSocketTest.token("alice");
-        try (TextWsClient c = TextWsClient.connect(URI.create(ws(closed, "/v1/multiplex") + "?access_token=" + alice))) {
+        try (WsTestClient c = WsTestClient.plain(URI.create(ws(closed, "/v1/multiplex") + "?access_token=" + alice))) {
             c.send("sub,user.bob.inbox");
             assertForbidden(c, "user.bob.inbox", "subscribe");
             c.send("sub,#");
@@ -80,7 +80,7 @@ class WebSocketTransportsAuthTest {
         }
         assertThat(closed.server().securityMetrics().forbidden()).isGreaterThanOrEqualTo(before + 3);
         // anonymous: what the rules give everyone
-        try (TextWsClient c = TextWsClient.connect(ws(open, "/v1/multiplex"))) {
+        try (WsTestClient c = WsTestClient.plain(ws(open, "/v1/multiplex"))) {
             c.send("sub,chat.room1");
             assertForbidden(c, "chat.room1", "subscribe");
         }
@@ -90,20 +90,20 @@ class WebSocketTransportsAuthTest {
     void topicSocketNeedsSubscribeToOpenAndPublishToSend() throws Exception {
         String alice = AuthWebSocketTest.token("alice");
         for (String[] k : new String[][] {{"/v1/topics/user/bob/inbox", "user.bob.inbox"}, {"/v1/topics/%23", "#"}}) {
-            TextWsClient.Refusal r = TextWsClient.refused(ws(open, k[0]), bearer(alice));
+            WsTestClient.Refusal r = WsTestClient.refused(ws(open, k[0]), bearer(alice));
             assertThat(r.status()).as(k[0]).isEqualTo(403);
             JsonNode body = JSON.readTree(r.body());
             assertThat(body.path("code").asText()).isEqualTo("forbidden");
             assertThat(body.path("data").path("action").asText()).isEqualTo("subscribe");
             assertThat(body.path("data").path("topic").asText()).isEqualTo(k[1]);
         }
-        try (TextWsClient c = TextWsClient.connect(ws(closed, "/v1/topics/public/news"), Map.of("Cookie", "ferry_token=" + alice))) {
+        try (WsTestClient c = WsTestClient.plain(ws(closed, "/v1/topics/public/news"), Map.of("Cookie", "ferry_token=" + alice))) {
             c.send("hello");
-            TextWsClient.Message m = c.awaitClose();
+            WsTestClient.Received m = c.awaitClose();
             assertThat(m.closeCode()).isEqualTo(CloseCodes.FORBIDDEN);
             assertThat(m.closeReason()).contains("publish").contains("public.news");
         }
-        try (TextWsClient c = TextWsClient.connect(ws(closed, "/v1/topics/user/alice/inbox"), bearer(alice))) {
+        try (WsTestClient c = WsTestClient.plain(ws(closed, "/v1/topics/user/alice/inbox"), bearer(alice))) {
             c.send("note to self");
             assertThat(c.nextText()).isEqualTo("note to self");
         }
@@ -114,7 +114,7 @@ class WebSocketTransportsAuthTest {
         for (String path : List.of("/v1/multiplex", "/v1/topics/chat/room1")) {
             int timers = clock.timers();
             String token = AuthWebSocketTest.token(clock, "alice", AuthWebSocketTest.LIFE);
-            try (TextWsClient c = TextWsClient.connect(ws(timed, path), bearer(token))) {
+            try (WsTestClient c = WsTestClient.plain(ws(timed, path), bearer(token))) {
                 clock.awaitTimers("the socket's expiry", timers + 1);
                 clock.advance(AuthWebSocketTest.LIFE.minusSeconds(2)); // exp has whole seconds: this stays before it
                 assertThat(c.nothingWithin(java.time.Duration.ofMillis(100))).as(path + " open before exp").isTrue();

@@ -9,7 +9,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ferry.server.config.HttpConfig;
 import dev.ferry.server.config.LimitsConfig;
 import dev.ferry.server.testing.FerryServerExtension;
-import dev.ferry.server.testing.TextWsClient;
 import dev.ferry.server.testing.WsTestClient;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -65,7 +64,7 @@ class TopicLimitTest {
             assertThat(JSON.readTree(r.body()).path("code").asText()).as(r.body()).isEqualTo("too_many_topics");
 
             // the multiplexer: err then uns on the channel
-            try (TextWsClient mux = TextWsClient.connect(ws("/v1/multiplex"))) {
+            try (WsTestClient mux = WsTestClient.plain(ws("/v1/multiplex"))) {
                 mux.send("sub,lim.mux");
                 mux.send("msg,lim.mux,hello");
                 assertThat(mux.nextText()).isEqualTo("sub,lim.mux");
@@ -76,9 +75,9 @@ class TopicLimitTest {
             }
 
             // a per-topic socket: closed with 1013
-            try (TextWsClient socket = TextWsClient.connect(ws("/v1/topics/lim/socket"))) {
+            try (WsTestClient socket = WsTestClient.plain(ws("/v1/topics/lim/socket"))) {
                 socket.send("hello");
-                TextWsClient.Message closed = socket.awaitClose();
+                WsTestClient.Received closed = socket.awaitClose();
                 assertThat(closed.closeCode()).isEqualTo(1013);
                 assertThat(closed.closeReason()).startsWith("too_many_topics");
             }

@@ -16,8 +16,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
 /**
- * A raw ferry.v1 test client on the JDK's {@code java.net.http.WebSocket}: an implementation independent of the
- * server's Netty code. Text messages are split into frames on LF; binary messages are kept whole.
+ * The test WebSocket client, on the JDK's {@code java.net.http.WebSocket}: an implementation independent of the
+ * server's Netty code. A ferry.v1 connection ({@link #connect}) splits text messages into JSON frames on LF; a plain
+ * one ({@link #plain}, for the multiplexer, per-topic, index and tunnel sockets) keeps each text message whole.
+ * Binary messages are kept whole either way.
  */
 public final class WsTestClient implements AutoCloseable {
     /**
@@ -27,8 +29,11 @@ public final class WsTestClient implements AutoCloseable {
     public static final Duration TIMEOUT = Duration.ofSeconds(30);
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    /** One received message: a JSON frame, a binary message, or the close. */
-    public record Received(JsonNode json, byte[] binary, int closeCode, String closeReason) {
+    /**
+     * One received message: a text (on a ferry.v1 connection, one LF-separated frame of it, with {@code json} its
+     * parsed form), a binary message, or the close (code != 0).
+     */
+    public record Received(String text, JsonNode json, byte[] binary, int closeCode, String closeReason) {
         public boolean isClose() {
             return closeCode != 0;
         }
@@ -38,16 +43,24 @@ public final class WsTestClient implements AutoCloseable {
         }
     }
 
+    /** The server refused the upgrade with this HTTP status and body. */
+    public record Refusal(int status, String body) {
+    }
+
     private final BlockingQueue<Received> inbox = new LinkedBlockingQueue<>();
+    /** Whether text messages are kept whole instead of split into ferry.v1 frames. */
+    private final boolean plain;
     private final CompletableFuture<Received> closed = new CompletableFuture<>();
     private final WebSocket ws;
     private volatile boolean autoRead = true;
 
     private WsTestClient(URI uri, String... subprotocols) {
-        this(HttpClient.newHttpClient(), uri, java.util.Map.of(), subprotocols);
+        this(false, HttpClient.newHttpClient(), uri, java.util.Map.of(), subprotocols);
     }
 
-    private WsTestClient(HttpClient http, URI uri, java.util.Map<String, String> headers, String... subprotocols) {
+    private WsTestClient(boolean plain, HttpClient http, URI uri, java.util.Map<String, String> headers,
+                         String... subprotocols) {
+        this.plain = plain;
         WebSocket.Builder b = http.newWebSocketBuilder().connectTimeout(TIMEOUT);
         headers.forEach(b::header);
         if (subprotocols.length > 0) {
@@ -65,17 +78,41 @@ public final class WsTestClient implements AutoCloseable {
 
     /** Opens a ferry.v1 connection with the given HTTP client (e.g. one that trusts a test certificate). */
     public static WsTestClient connect(HttpClient http, URI uri) {
-        return new WsTestClient(http, uri, java.util.Map.of(), "ferry.v1");
+        return new WsTestClient(false, http, uri, java.util.Map.of(), "ferry.v1");
     }
 
     /** Opens a ferry.v1 connection with the given HTTP client, whose upgrade request carries these headers. */
     public static WsTestClient connect(HttpClient http, URI uri, java.util.Map<String, String> headers) {
-        return new WsTestClient(http, uri, headers, "ferry.v1");
+        return new WsTestClient(false, http, uri, headers, "ferry.v1");
     }
 
     /** Opens a ferry.v1 connection whose upgrade request carries these headers (e.g. Authorization, Cookie). */
     public static WsTestClient connect(URI uri, java.util.Map<String, String> headers) {
-        return new WsTestClient(HttpClient.newHttpClient(), uri, headers, "ferry.v1");
+        return new WsTestClient(false, HttpClient.newHttpClient(), uri, headers, "ferry.v1");
+    }
+
+    /** Opens a plain WebSocket (no subprotocol), whose text messages are kept whole. */
+    public static WsTestClient plain(URI uri) {
+        return plain(uri, java.util.Map.of());
+    }
+
+    /** Opens a plain WebSocket with these extra request headers (e.g. Origin) and offered subprotocols. */
+    public static WsTestClient plain(URI uri, java.util.Map<String, String> headers, String... subprotocols) {
+        return new WsTestClient(true, HttpClient.newHttpClient(), uri, headers, subprotocols);
+    }
+
+    /** Attempts an upgrade that the server should refuse, and returns the refusal. */
+    public static Refusal refused(URI uri, java.util.Map<String, String> headers, String... subprotocols) {
+        try {
+            plain(uri, headers, subprotocols).close();
+        } catch (java.util.concurrent.CompletionException e) {
+            if (e.getCause() instanceof java.net.http.WebSocketHandshakeException h) {
+                Object body = h.getResponse().body();
+                return new Refusal(h.getResponse().statusCode(), body == null ? "" : body.toString());
+            }
+            throw e;
+        }
+        throw new AssertionError("the upgrade to " + uri + " was accepted");
     }
 
     /** Opens a connection offering exactly these subprotocols (none for a bare upgrade). */
@@ -146,6 +183,15 @@ public final class WsTestClient implements AutoCloseable {
         }
     }
 
+    /** The next text (a whole message on a plain connection); fails on a binary message or a close. */
+    public String nextText() {
+        Received r = next();
+        if (r.text() == null) {
+            throw new AssertionError("expected text, got " + (r.isClose() ? "close " + r.closeCode() + " " + r.closeReason() : "a binary message"));
+        }
+        return r.text();
+    }
+
     /** The next JSON frame; fails on a binary message or a close. */
     public JsonNode nextJson() {
         Received r = next();
@@ -202,13 +248,16 @@ public final class WsTestClient implements AutoCloseable {
         @Override
         public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
             text.append(data);
-            if (last) {
+            if (last && plain) {
+                inbox.add(new Received(text.toString(), null, null, 0, null));
+                text.setLength(0);
+            } else if (last) {
                 for (String line : text.toString().split("\n")) {
                     if (!line.isBlank()) {
                         try {
-                            inbox.add(new Received(JSON.readTree(line), null, 0, null));
+                            inbox.add(new Received(line, JSON.readTree(line), null, 0, null));
                         } catch (Exception e) {
-                            inbox.add(new Received(JSON.getNodeFactory().textNode("UNPARSEABLE:" + line), null, 0, null));
+                            inbox.add(new Received(line, JSON.getNodeFactory().textNode("UNPARSEABLE:" + line), null, 0, null));
                         }
                     }
                 }
@@ -224,7 +273,7 @@ public final class WsTestClient implements AutoCloseable {
             data.get(b);
             binary.write(b, 0, b.length);
             if (last) {
-                inbox.add(new Received(null, binary.toByteArray(), 0, null));
+                inbox.add(new Received(null, null, binary.toByteArray(), 0, null));
                 binary.reset();
             }
             more(webSocket);
@@ -239,7 +288,7 @@ public final class WsTestClient implements AutoCloseable {
 
         @Override
         public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
-            Received r = new Received(null, null, statusCode, reason);
+            Received r = new Received(null, null, null, statusCode, reason);
             inbox.add(r);
             closed.complete(r);
             return null;
@@ -247,7 +296,7 @@ public final class WsTestClient implements AutoCloseable {
 
         @Override
         public void onError(WebSocket webSocket, Throwable error) {
-            Received r = new Received(null, null, 1006, String.valueOf(error));
+            Received r = new Received(null, null, null, 1006, String.valueOf(error));
             inbox.add(r);
             closed.complete(r);
         }

@@ -11,7 +11,7 @@ import dev.ferry.server.config.AuthConfig;
 import dev.ferry.server.config.IssuerConfig;
 import dev.ferry.server.config.TunnelRoute;
 import dev.ferry.server.testing.FerryServerExtension;
-import dev.ferry.server.testing.TextWsClient;
+import dev.ferry.server.testing.WsTestClient;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.Socket;
@@ -75,15 +75,15 @@ class TunnelAuthTest {
     @Test
     void refusedClientsNeverReachTheUpstream() throws Exception {
         long authFailures = server.server().securityMetrics().authFailures();
-        TextWsClient.Refusal none = TextWsClient.refused(ws("/v1/tunnel/rabbit"), Map.of());
+        WsTestClient.Refusal none = WsTestClient.refused(ws("/v1/tunnel/rabbit"), Map.of());
         assertThat(none.status()).isEqualTo(401);
         JsonNode body = JSON.readTree(none.body());
         assertThat(body.path("code").asText()).isEqualTo("unauthorized");
         assertThat(body.path("message").asText()).contains("tunnel.routes.rabbit.auth");
-        assertThat(TextWsClient.refused(ws("/v1/tunnel/rabbit"), bearer("garbage")).status()).isEqualTo(401);
+        assertThat(WsTestClient.refused(ws("/v1/tunnel/rabbit"), bearer("garbage")).status()).isEqualTo(401);
         assertThat(server.server().securityMetrics().authFailures()).isEqualTo(authFailures + 2);
 
-        TextWsClient.Refusal bob = TextWsClient.refused(ws("/v1/tunnel/rabbit"), bearer(token("bob", Map.of())));
+        WsTestClient.Refusal bob = WsTestClient.refused(ws("/v1/tunnel/rabbit"), bearer(token("bob", Map.of())));
         assertThat(bob.status()).isEqualTo(403);
         JsonNode denied = JSON.readTree(bob.body());
         assertThat(denied.path("code").asText()).isEqualTo("forbidden");
@@ -91,7 +91,7 @@ class TunnelAuthTest {
         assertThat(denied.path("data").path("topic").asText()).isEqualTo("rabbit");
 
         String amqp = token("carol", Map.of("roles", List.of("amqp")));
-        TextWsClient.Refusal evil = TextWsClient.refused(ws("/v1/tunnel/rabbit"),
+        WsTestClient.Refusal evil = WsTestClient.refused(ws("/v1/tunnel/rabbit"),
                 Map.of("Authorization", "Bearer " + amqp, "Origin", "https://evil.example"));
         assertThat(evil.status()).isEqualTo(403);
         assertThat(JSON.readTree(evil.body()).path("code").asText()).isEqualTo("origin_not_allowed");
@@ -101,7 +101,7 @@ class TunnelAuthTest {
     @Test
     void allowedClientIsRelayed() throws Exception {
         String amqp = token("carol", Map.of("roles", List.of("amqp")));
-        try (TextWsClient c = TextWsClient.connect(ws("/v1/tunnel/rabbit"), Map.of("Cookie", "ferry_token=" + amqp))) {
+        try (WsTestClient c = WsTestClient.plain(ws("/v1/tunnel/rabbit"), Map.of("Cookie", "ferry_token=" + amqp))) {
             Socket upstream = guarded.nextAccepted();
             upstream.getOutputStream().write(new byte[] {1, 2, 3});
             upstream.getOutputStream().flush();
@@ -112,10 +112,10 @@ class TunnelAuthTest {
 
     @Test
     void amqpRouteRequiresATokenBeforeConnectingToTheBroker() {
-        TextWsClient.Refusal none = TextWsClient.refused(ws("/amqp"), Map.of(), "amqp");
+        WsTestClient.Refusal none = WsTestClient.refused(ws("/amqp"), Map.of(), "amqp");
         assertThat(none.status()).isEqualTo(401);
         String alice = token("alice", Map.of());
-        try (TextWsClient c = TextWsClient.connect(URI.create(ws("/amqp") + "?access_token=" + alice), Map.of(), "amqp")) {
+        try (WsTestClient c = WsTestClient.plain(URI.create(ws("/amqp") + "?access_token=" + alice), Map.of(), "amqp")) {
             c.sendBinary(new byte[] {'A', 'M', 'Q', 'P', 0, 1, 0, 0});
             assertThat(c.next().binary()).containsExactly('A', 'M', 'Q', 'P', 0, 1, 0, 0);
         }
@@ -123,7 +123,7 @@ class TunnelAuthTest {
 
     @Test
     void routeWithoutAuthStaysOpenToAnyone() {
-        try (TextWsClient c = TextWsClient.connect(ws("/v1/tunnel/open"))) {
+        try (WsTestClient c = WsTestClient.plain(ws("/v1/tunnel/open"))) {
             c.sendBinary(new byte[] {9});
             assertThat(c.next().binary()).containsExactly(9);
         }

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.ferry.server.testing.Await;
 import dev.ferry.server.testing.FerryServerExtension;
-import dev.ferry.server.testing.TextWsClient;
 import dev.ferry.server.testing.WsTestClient;
 import java.net.URI;
 import java.time.Duration;
@@ -31,7 +30,7 @@ class MultiplexTest {
 
     @Test
     void channelsPublishAndReceiveWithTheDataMapping() {
-        try (TextWsClient m = TextWsClient.connect(mux()); WsTestClient f = ferrySubscriber("mux.#")) {
+        try (WsTestClient m = WsTestClient.plain(mux()); WsTestClient f = ferrySubscriber("mux.#")) {
             m.send("sub,mux.a").send("sub,mux.b");
             assertThat(m.nextText()).isEqualTo("sub,mux.a");
             assertThat(m.nextText()).isEqualTo("sub,mux.b");
@@ -55,7 +54,7 @@ class MultiplexTest {
 
     @Test
     void patternChannelsReceiveOverlappingChannelsEachGetACopyAndUnsStops() throws Exception {
-        try (TextWsClient m = TextWsClient.connect(mux()); WsTestClient f = WsTestClient.connect(server.wsUri())) {
+        try (WsTestClient m = WsTestClient.plain(mux()); WsTestClient f = WsTestClient.connect(server.wsUri())) {
             m.send("sub,over.*").send("sub,over.x");
             // each sub is answered once its subscription is made
             assertThat(m.nextText()).isEqualTo("sub,over.*");
@@ -73,7 +72,7 @@ class MultiplexTest {
 
     @Test
     void channelNamesAreUnescapedAsTheWebsocketMultiplexClientEscapesThem() {
-        try (TextWsClient m = TextWsClient.connect(mux())) {
+        try (WsTestClient m = WsTestClient.plain(mux())) {
             m.send("sub,esc.%23").send("sub,esc.caf%E9").send("sub,esc.%u65E5");
             assertThat(List.of(m.nextText(), m.nextText(), m.nextText())).containsExactly("sub,esc.%23", "sub,esc.caf%E9", "sub,esc.%u65E5");
             m.send("msg,esc.caf%E9,1");
@@ -87,7 +86,7 @@ class MultiplexTest {
 
     @Test
     void refusedChannelOperationsAnswerErrThenUns() {
-        try (TextWsClient m = TextWsClient.connect(mux())) {
+        try (WsTestClient m = WsTestClient.plain(mux())) {
             m.send("sub,bad..name");
             assertThat(m.nextText()).startsWith("err,bad..name,{\"code\":\"bad_topic\"");
             assertThat(m.nextText()).isEqualTo("uns,bad..name");
@@ -106,9 +105,9 @@ class MultiplexTest {
     @Test
     void malformedFramesCloseWith4003() {
         for (String bad : new String[] {"nocomma", "xyz,chan", "msg,chan", "sub,", "msg,,data"}) {
-            try (TextWsClient m = TextWsClient.connect(mux())) {
+            try (WsTestClient m = WsTestClient.plain(mux())) {
                 m.send(bad);
-                TextWsClient.Message close = m.awaitClose();
+                WsTestClient.Received close = m.awaitClose();
                 assertThat(close.closeCode()).as(bad).isEqualTo(4003);
                 assertThat(close.closeReason()).as(bad).startsWith("bad multiplex frame: ");
             }
@@ -117,7 +116,7 @@ class MultiplexTest {
 
     @Test
     void binaryMessagesCloseWith1003() {
-        try (TextWsClient m = TextWsClient.connect(mux())) {
+        try (WsTestClient m = WsTestClient.plain(mux())) {
             m.sendBinary(new byte[] {1, 2});
             assertThat(m.awaitClose().closeCode()).isEqualTo(1003);
         }
@@ -125,7 +124,7 @@ class MultiplexTest {
 
     @Test
     void closingTheSocketEndsItsSubscriptions() throws Exception {
-        try (TextWsClient m = TextWsClient.connect(mux())) {
+        try (WsTestClient m = WsTestClient.plain(mux())) {
             m.send("sub,gone.a").send("sub,gone.b").send("msg,gone.a,x");
             assertThat(List.of(m.nextText(), m.nextText())).containsExactly("sub,gone.a", "sub,gone.b");
             assertThat(m.nextText()).isEqualTo("msg,gone.a,x");

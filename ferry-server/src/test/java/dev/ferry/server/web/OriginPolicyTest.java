@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ferry.server.config.WebConfig;
 import dev.ferry.server.testing.FerryServerExtension;
-import dev.ferry.server.testing.TextWsClient;
+import dev.ferry.server.testing.WsTestClient;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -31,13 +31,13 @@ class OriginPolicyTest {
         void otherOriginsAreRefusedWith403SameOriginAndNoOriginPass() {
             Map<String, String> evil = Map.of("Origin", "https://evil.example");
             for (URI u : endpoints(server)) {
-                TextWsClient.Refusal r = TextWsClient.refused(u, evil);
+                WsTestClient.Refusal r = WsTestClient.refused(u, evil);
                 assertThat(r.status()).as(u.toString()).isEqualTo(403);
                 assertThat(r.body()).contains("origin_not_allowed").contains("https://evil.example");
-                TextWsClient.connect(u, Map.of("Origin", "http://127.0.0.1:" + server.port())).close();
-                TextWsClient.connect(u).close();
+                WsTestClient.plain(u, Map.of("Origin", "http://127.0.0.1:" + server.port())).close();
+                WsTestClient.plain(u).close();
             }
-            TextWsClient.Refusal r = TextWsClient.refused(server.wsUri(), Map.of("Origin", "http://127.0.0.1:1"), "ferry.v1");
+            WsTestClient.Refusal r = WsTestClient.refused(server.wsUri(), Map.of("Origin", "http://127.0.0.1:1"), "ferry.v1");
             assertThat(r.status()).isEqualTo(403);
         }
 
@@ -59,8 +59,8 @@ class OriginPolicyTest {
         @Test
         void listedOriginsPass() {
             for (URI u : endpoints(server)) {
-                TextWsClient.connect(u, Map.of("Origin", "https://app.example")).close();
-                assertThat(TextWsClient.refused(u, Map.of("Origin", "https://other.example")).status()).isEqualTo(403);
+                WsTestClient.plain(u, Map.of("Origin", "https://app.example")).close();
+                assertThat(WsTestClient.refused(u, Map.of("Origin", "https://other.example")).status()).isEqualTo(403);
             }
         }
 

@@ -3,7 +3,6 @@ package dev.ferry.server.web;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ferry.server.testing.FerryServerExtension;
-import dev.ferry.server.testing.TextWsClient;
 import dev.ferry.server.testing.WsTestClient;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -22,8 +21,8 @@ class TopicSocketTest {
 
     @Test
     void sendPublishesAndEverySocketOfTheTopicReceives() throws Exception {
-        try (TextWsClient a = TextWsClient.connect(topic("room/one"));
-                TextWsClient b = TextWsClient.connect(topic("room/one"));
+        try (WsTestClient a = WsTestClient.plain(topic("room/one"));
+                WsTestClient b = WsTestClient.plain(topic("room/one"));
                 WsTestClient f = WsTestClient.connect(server.wsUri())) {
             f.send("{\"type\":\"sub\",\"id\":1,\"topic\":\"room.one\"}");
             f.nextJson();
@@ -43,17 +42,17 @@ class TopicSocketTest {
 
     @Test
     void wildcardPathsSubscribeAndRefuseToPublish() throws Exception {
-        try (TextWsClient star = TextWsClient.connect(topic("wild/%2A"));
-                TextWsClient rawStar = TextWsClient.connect(topic("wild/*"));
-                TextWsClient hash = TextWsClient.connect(topic("%23"));
-                TextWsClient pub = TextWsClient.connect(topic("wild/x"))) {
+        try (WsTestClient star = WsTestClient.plain(topic("wild/%2A"));
+                WsTestClient rawStar = WsTestClient.plain(topic("wild/*"));
+                WsTestClient hash = WsTestClient.plain(topic("%23"));
+                WsTestClient pub = WsTestClient.plain(topic("wild/x"))) {
             pub.send("1");
             assertThat(pub.nextText()).isEqualTo("1");
             assertThat(star.nextText()).isEqualTo("1");
             assertThat(rawStar.nextText()).isEqualTo("1");
             assertThat(hash.nextText()).isEqualTo("1");
             star.send("nope");
-            TextWsClient.Message close = star.awaitClose();
+            WsTestClient.Received close = star.awaitClose();
             assertThat(close.closeCode()).isEqualTo(4004);
             assertThat(close.closeReason()).contains("subscribe-only");
         }
@@ -62,7 +61,7 @@ class TopicSocketTest {
     @Test
     void badPathsAreRefusedBeforeTheUpgrade() {
         for (String bad : new String[] {"a//b", "a/b.c", "a/", "a/b*", "a/%2E"}) {
-            TextWsClient.Refusal r = TextWsClient.refused(topic(bad), Map.of());
+            WsTestClient.Refusal r = WsTestClient.refused(topic(bad), Map.of());
             assertThat(r.status()).as(bad).isEqualTo(400);
         }
     }
