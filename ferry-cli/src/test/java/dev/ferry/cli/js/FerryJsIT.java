@@ -2,10 +2,12 @@ package dev.ferry.cli.js;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.ferry.cli.testing.JarProcess;
 import dev.ferry.server.testing.NodeProcess;
 import dev.ferry.server.testing.Requirements;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -27,45 +29,22 @@ class FerryJsIT {
 
     private static Path project;
     private static Path node;
-    private static Process server;
+    private static JarProcess server;
     private static String httpUrl;
 
     /** Starts {@code ferry.jar serve --demo} on 127.0.0.1, port 0, and reads the URL it logs. */
     @BeforeAll
     static void startServer() throws Exception {
-        String basedir = System.getProperty("basedir", ".");
-        Path jar = Path.of(basedir, "target", "ferry.jar");
-        assertThat(jar).as("the runnable jar (mvn package)").isRegularFile();
-        String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        ProcessBuilder serve = new ProcessBuilder(javaBin, "-jar", jar.toString(), "serve", "--demo", "--host", "127.0.0.1", "--port", "0",
-                        "--set", "presence.rules.js.pattern=it.presence.*", "--set", "presence.rules.js.coalesce=50ms")
-                .redirectErrorStream(true);
-        serve.environment().put("FERRY_STATE_CHANNELS_JS_PATTERN", "js.state.#"); // for test/integration/state.test.js
-        server = serve.start();
-        java.io.BufferedReader out = new java.io.BufferedReader(
-                new java.io.InputStreamReader(server.getInputStream(), java.nio.charset.StandardCharsets.UTF_8));
-        java.util.regex.Pattern serving = java.util.regex.Pattern.compile("HTTP API at (http://127\\.0\\.0\\.1:\\d+)");
-        long deadline = System.nanoTime() + java.time.Duration.ofSeconds(60).toNanos();
-        String line;
-        while (httpUrl == null && System.nanoTime() < deadline && (line = out.readLine()) != null) {
-            java.util.regex.Matcher m = serving.matcher(line);
-            if (m.find()) {
-                httpUrl = m.group(1);
-            }
-        }
-        assertThat(httpUrl).as("ferry serve logged its URL").isNotNull();
-        Thread drain = new Thread(() -> out.lines().forEach(l -> { }), "ferry-serve-output");
-        drain.setDaemon(true);
-        drain.start();
+        server = JarProcess.start("serve", List.of("serve", "--demo", "--host", "127.0.0.1", "--port", "0",
+                        "--set", "presence.rules.js.pattern=it.presence.*", "--set", "presence.rules.js.coalesce=50ms"),
+                Map.of("FERRY_STATE_CHANNELS_JS_PATTERN", "js.state.#")); // for test/integration/state.test.js
+        httpUrl = server.httpUrl(Duration.ofSeconds(60));
     }
 
     @AfterAll
     static void stopServer() throws Exception {
         if (server != null) {
-            server.destroy(); // SIGTERM: the server drains and exits
-            if (!server.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)) {
-                server.destroyForcibly();
-            }
+            server.close(); // SIGTERM: the server drains and exits
         }
     }
 

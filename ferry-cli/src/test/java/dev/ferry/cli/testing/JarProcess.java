@@ -12,6 +12,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -54,10 +55,16 @@ public final class JarProcess implements AutoCloseable {
 
     /** Starts {@code java -jar ferry.jar} with these arguments; {@code name} labels its output in failures. */
     public static JarProcess start(String name, List<String> args) throws IOException {
+        return start(name, args, Map.of());
+    }
+
+    /** Starts {@code java -jar ferry.jar} with these arguments and environment variables added to the test's. */
+    public static JarProcess start(String name, List<String> args, Map<String, String> env) throws IOException {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<String> cmd = new ArrayList<>(List.of(java, "-jar", jar().toString()));
         cmd.addAll(args);
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+        pb.environment().putAll(env);
         Process process = pb.start();
         process.getOutputStream().close();
         return new JarProcess(name, process);
