@@ -48,7 +48,10 @@ public final class ResumableSessions {
     public enum Outcome {
         /** The session is live and bound to the presenting identity. */
         FOUND,
-        /** The token is authentic but its session expired (or is unknown here: another node, a restart). */
+        /**
+         * The token is authentic but its session expired (or is unknown here: another node, a restart), or it was
+         * signed under another session secret (a restart with a generated secret): its session is not here.
+         */
         EXPIRED,
         /** The token is malformed, forged, altered, or bound to another identity. */
         REFUSED,
@@ -107,6 +110,9 @@ public final class ResumableSessions {
         String principal = SessionTokens.principal(identity);
         String id = tokens.verify(token, principal);
         if (id == null) {
+            if (tokens.otherKey(token)) {
+                return new Lookup(Outcome.EXPIRED, null);
+            }
             refused.increment();
             return new Lookup(Outcome.REFUSED, null);
         }
@@ -136,6 +142,9 @@ public final class ResumableSessions {
         }
         String principal = SessionTokens.principal(identity);
         String id = tokens.verify(token, principal);
+        if (id == null) { // signed under another secret: no store holds a session this node could resume
+            return java.util.concurrent.CompletableFuture.completedFuture(local);
+        }
         return store.claim(id).thenApply(s -> found(s, principal));
     }
 

@@ -5,8 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.nimbusds.jose.JWSAlgorithm;
 import dev.ferry.protocol.CloseCodes;
+import dev.ferry.server.FerryServer;
 import dev.ferry.server.auth.TestKeys;
 import dev.ferry.server.config.AuthConfig;
+import dev.ferry.server.config.FerryConfig;
 import dev.ferry.server.config.HistoryConfig;
 import dev.ferry.server.config.IssuerConfig;
 import dev.ferry.server.config.SessionConfig;
@@ -305,16 +307,20 @@ class DurableSessionTest {
         WsTestClient first = WsTestClient.connect(server.wsUri());
         String token = session(first, 1).path("token").asText();
         disconnect(server, first);
-        String id = token.substring(0, token.indexOf('.'));
-        String mac = token.substring(token.indexOf('.') + 1);
+        String[] parts = token.split("\\.");
+        assertThat(parts).as(token).hasSize(3);
+        String id = parts[0];
+        String key = parts[1];
+        String mac = parts[2];
         char c = mac.charAt(3);
         List<String> forged = List.of(
-                id + "." + mac.substring(0, 3) + (c == 'A' ? 'B' : 'A') + mac.substring(4),
-                (id.charAt(0) == 'A' ? "B" : "A") + id.substring(1) + "." + mac,
-                id + ".",
+                id + "." + key + "." + mac.substring(0, 3) + (c == 'A' ? 'B' : 'A') + mac.substring(4),
+                (id.charAt(0) == 'A' ? "B" : "A") + id.substring(1) + "." + key + "." + mac,
+                id + "." + key + ".",
+                id + "." + mac,
                 id,
                 "not-a-token",
-                id + "." + mac + "." + mac);
+                token + "." + mac);
         try (WsTestClient other = WsTestClient.connect(server.wsUri())) {
             long n = 10;
             for (String f : forged) {
@@ -322,6 +328,30 @@ class DurableSessionTest {
                 assertThat(answer.path("code").asText()).as(f).isEqualTo("session_refused");
             }
             assertThat(resume(other, n, token, new ArrayList<>()).path("data").path("resumed").asBoolean()).isTrue();
+        }
+    }
+
+    @Test
+    void aTokenOfAPreviousRunReadsAsExpiredNotForged() throws Exception {
+        // a server with a generated session secret that stops: the shared server is its next run, for tokens
+        String previous;
+        try (FerryServer run = FerryServer.builder().config(FerryConfig.DEFAULT).host("127.0.0.1").port(0).build()) {
+            run.start();
+            try (WsTestClient before = WsTestClient.connect(run.webSocketUri())) {
+                previous = session(before, 1).path("token").asText();
+            }
+        }
+        try (WsTestClient after = WsTestClient.connect(server.wsUri())) {
+            JsonNode answer = resume(after, 2, previous, new ArrayList<>());
+            assertThat(answer.path("type").asText()).as(answer.toString()).isEqualTo("result");
+            assertThat(answer.path("data").path("resumed").asBoolean()).isFalse();
+            assertThat(answer.path("data").path("reason").asText()).isEqualTo("expired");
+            assertThat(answer.path("data").path("token").asText()).isNotEqualTo(previous);
+        }
+        try (WsTestClient browser = WsTestClient.connect(server.wsUri(), Map.of("Cookie", "ferry_session=" + previous))) {
+            JsonNode data = session(browser, 1);
+            assertThat(data.path("resumed").asBoolean()).isFalse();
+            assertThat(data.path("reason").asText()).as("the cookie of a previous run").isEqualTo("expired");
         }
     }
 

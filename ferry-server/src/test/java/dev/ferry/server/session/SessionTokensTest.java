@@ -39,6 +39,26 @@ class SessionTokensTest {
     }
 
     @Test
+    void aTokenOfAnotherSecretIsToldApartFromAForgery() {
+        SessionTokens previousRun = new SessionTokens(null);
+        SessionTokens thisRun = new SessionTokens(null);
+        String token = previousRun.issue("anonymous").token();
+        assertThat(thisRun.verify(token, "anonymous")).isNull();
+        assertThat(thisRun.otherKey(token)).as("signed by another generated secret").isTrue();
+        assertThat(new SessionTokens(SECRET).otherKey(new SessionTokens(SECRET).issue("anonymous").token()))
+                .as("same configured secret").isFalse();
+        String own = thisRun.issue("anonymous").token();
+        String forged = own.substring(0, own.length() - 2) + (own.endsWith("A") ? "Bw" : "Aw");
+        assertThat(thisRun.verify(forged, "anonymous")).isNull();
+        assertThat(thisRun.otherKey(forged)).as("this secret's key, bad MAC").isFalse();
+        for (String malformed : List.of("", "x", "a.b", token + "." + token, token.substring(0, token.length() - 1),
+                token.replace('.', ':'))) {
+            assertThat(thisRun.otherKey(malformed)).as(malformed).isFalse();
+        }
+        assertThat(thisRun.otherKey(null)).isFalse();
+    }
+
+    @Test
     void everyAlteredCharacterIsRefused() {
         SessionTokens tokens = new SessionTokens(SECRET);
         SessionTokens.Issued issued = tokens.issue("anonymous");
