@@ -72,10 +72,7 @@ final class ServeCommand implements Callable<Integer> {
     public Integer call() throws InterruptedException {
         FerryServer server = server();
         server.start();
-        log.info("serving {} (HTTP API at {})", server.webSocketUri(), server.httpUri());
-        if (demo) {
-            log.info("demo pages: {}/ and {}/todo.html", server.httpUri(), server.httpUri());
-        }
+        banner(server, demo).forEach(log::info);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             log.info("shutting down");
@@ -84,6 +81,24 @@ final class ServeCommand implements Callable<Integer> {
         }, "ferry-shutdown"));
         stopped.await();
         return FerryCommand.OK;
+    }
+
+    /**
+     * What a started server tells its user: where it serves, whether the HTTP API is on (and how to turn it on,
+     * since it is off by default), and what the web root serves.
+     */
+    static List<String> banner(FerryServer server, boolean demo) {
+        String http = server.httpUri().toString();
+        List<String> lines = new ArrayList<>();
+        lines.add("serving " + server.webSocketUri() + " (HTTP API at " + http + ")");
+        if (!server.apiEnabled()) {
+            lines.add("the HTTP API (/v1/publish, /v1/call, /v1/history, ...) is off: no http.api-keys and no "
+                    + "auth.issuers are configured; to turn it on, add an API key of 16 characters or more, e.g. "
+                    + "--set http.api-keys=$(openssl rand -hex 16), and send it as Authorization: Bearer <key>");
+        }
+        lines.add(demo ? "demo pages: " + http + "/ (chat and topic index) and " + http + "/todo.html (to-do list)"
+                : http + "/ serves the chat demo page; --demo also serves the to-do list at /todo.html");
+        return lines;
     }
 
     /** The server the options describe, with its extensions, not started; a {@code ConfigException} names a bad key. */

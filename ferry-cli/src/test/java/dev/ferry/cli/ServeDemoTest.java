@@ -74,6 +74,20 @@ class ServeDemoTest {
         return c;
     }
 
+    @Test
+    void theBannerSaysHowToTurnTheApiOnAndWhatTheRootServes() {
+        FerryServer plain = start();
+        List<String> banner = ServeCommand.banner(plain, false);
+        assertThat(banner).anySatisfy(l -> assertThat(l).contains("HTTP API").contains("is off")
+                .contains("--set http.api-keys="));
+        assertThat(banner).anySatisfy(l -> assertThat(l).startsWith(plain.httpUri() + "/ serves the chat demo page"));
+
+        FerryServer withKey = start("--demo", "--set", "http.api-keys=0123456789abcdef");
+        List<String> demoBanner = ServeCommand.banner(withKey, true);
+        assertThat(demoBanner).noneSatisfy(l -> assertThat(l).contains("is off"));
+        assertThat(demoBanner).anySatisfy(l -> assertThat(l).contains(withKey.httpUri() + "/todo.html"));
+    }
+
     private static <T> T await(CompletableFuture<T> f) throws Exception {
         return f.get(TIMEOUT_S, TimeUnit.SECONDS);
     }

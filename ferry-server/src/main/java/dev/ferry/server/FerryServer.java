@@ -181,6 +181,14 @@ public final class FerryServer implements AutoCloseable {
         return config;
     }
 
+    /**
+     * Whether the HTTP API accepts requests: some API key or token issuer is configured (otherwise it answers
+     * {@code 403 api_disabled}); only valid after {@link #start()}.
+     */
+    public boolean apiEnabled() {
+        return started().security().authenticator().apiEnabled();
+    }
+
     /** The server's meter registry (scraped at {@code GET /metrics}); an embedding application may add its own. */
     public PrometheusMeterRegistry meterRegistry() {
         return meters;

@@ -34,6 +34,11 @@ import java.util.concurrent.TimeUnit;
  * stops it.
  */
 public final class Authenticator implements AutoCloseable {
+    /** The message of {@code 403 api_disabled}: what is missing, and an example of turning the API on. */
+    static final String API_DISABLED = "the HTTP API is off: no http.api-keys and no auth.issuers are configured. "
+            + "Turn it on with an API key, e.g. ferry serve --set http.api-keys=$(openssl rand -hex 16), "
+            + "and send the key as Authorization: Bearer <key>";
+
     public static final String QUERY_PARAM = "access_token";
 
     private final AuthConfig config;
@@ -133,8 +138,7 @@ public final class Authenticator implements AutoCloseable {
             return CertificatePrincipal.identity(request.certificate());
         }
         if (!apiEnabled()) {
-            return new AuthError(403, "api_disabled",
-                    "the HTTP API is disabled: no http.api-keys and no auth.issuers are configured");
+            return new AuthError(403, "api_disabled", API_DISABLED);
         }
         String bearer = request.bearer();
         if (bearer == null) {

@@ -63,7 +63,8 @@ class HttpRouterTest {
     void apiIsOffWithoutKeys() {
         FullHttpResponse r = exchange(new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST, "/v1/publish/a"));
         assertThat(r.status().code()).isEqualTo(403);
-        assertThat(body(r)).contains("api_disabled");
+        assertThat(body(r)).contains("\"code\":\"api_disabled\"")
+                .as("names an example of turning it on").contains("--set http.api-keys=");
     }
 
     @Test
