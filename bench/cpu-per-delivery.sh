@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Server CPU per delivery of a fan-out run (docs/benchmarks.md): starts `ferry serve` from DIR/ferry.jar in its
+# Server CPU per delivery of a fan-out run (docs/benchmarks/log.md): starts `ferry serve` from DIR/ferry.jar in its
 # own process, warms it with one `ferry-bench fanout` run (DIR/ferry-bench.jar), then reads the server's
 # utime+stime from /proc around a second run and divides by the deliveries.
 # usage: bench/cpu-per-delivery.sh DIR SUBSCRIBERS RATE DURATION

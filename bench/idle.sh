@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Memory per idle ferry.v1 connection (docs/benchmarks.md, "Optimisation: idle connections"): starts `ferry serve`
+# Memory per idle ferry.v1 connection (docs/benchmarks/log.md, "Optimisation: idle connections"): starts `ferry serve`
 # in its own process with FERRY_JAVA_OPTS (JVM options of the server; the launcher's defaults for serve when unset,
 # none when set but empty), runs
 # `ferry-bench idle` against it from another process (CLIENT_JAVA_OPTS), then stops the server. Arguments go to

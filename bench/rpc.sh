@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# RPC latency through Ferry against a raw Netty WebSocket echo (docs/benchmarks.md, "Optimisation: RPC path"):
+# RPC latency through Ferry against a raw Netty WebSocket echo (docs/benchmarks/log.md, "Optimisation: RPC path"):
 # starts `ferry serve` (FERRY_JAVA_OPTS, as bench/idle.sh) and `ferry-bench echo-server` in processes of their
 # own, runs `ferry-bench rpc` against both from a third, then stops them. Arguments go to `ferry-bench rpc`
 # (try `bench/rpc.sh --help`); --url and --echo-url are filled in here.

@@ -38,7 +38,7 @@ public class FrameCodecBench {
     private final byte[] pubBinary = binaryPub();
     private final Frame.Msg msg = new Frame.Msg("sensors.r1.d42.temp", 1234567L, "9f2c0a1b7d3e", Payload.json(DATA));
     private final Frame.Result result = new Frame.Result(42, Payload.json("{\"offset\":1234567}"));
-    /** The encoder's buffer as a server event loop keeps it (docs/benchmarks.md, "RPC path, step 5"). */
+    /** The encoder's buffer as a server event loop keeps it (docs/benchmarks/log.md, "RPC path, step 5"). */
     private final FrameCodec.Writer writer = new FrameCodec.Writer();
 
     private static byte[] batch(byte[] frame, int n) {
