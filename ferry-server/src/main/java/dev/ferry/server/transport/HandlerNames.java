@@ -20,6 +20,7 @@ public final class HandlerNames {
     public static final String TUNNEL_TLS = "tunnel-tls";
     public static final String TUNNEL_IDLE = "tunnel-idle";
     public static final String TUNNEL_RELAY = "tunnel-relay";
+    public static final String TUNNEL_REFUSAL = "tunnel-refusal";
     public static final String PROXY_HTTP_CODEC = "proxy-http-codec";
     public static final String PROXY_AGGREGATOR = "proxy-aggregator";
     public static final String PROXY_CONNECT = "proxy-connect";

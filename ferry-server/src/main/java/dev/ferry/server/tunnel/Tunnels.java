@@ -10,9 +10,13 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import javax.net.ssl.SSLException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** The configured tunnel routes of one server, by path, with their counters. Immutable apart from the counters. */
 public final class Tunnels {
+    private static final Logger log = LoggerFactory.getLogger(Tunnels.class);
+
     /** One route and what it needs at run time. */
     record Endpoint(TunnelRoute route, TunnelCounters counters, SslContext upstreamTls) {
     }
@@ -32,7 +36,21 @@ public final class Tunnels {
                 }
             }
             byPath.put(r.path(), new Endpoint(r, new TunnelCounters(r.maxConnections()), r.tls() ? tls : null));
+            log.info(describe(r));
         }
+    }
+
+    /**
+     * One route and its authentication mode, as logged at start: a route's {@code auth} defaults to {@code required}
+     * once an API key or an issuer is configured, which would otherwise change every route silently.
+     */
+    static String describe(TunnelRoute r) {
+        String head = (r.kind() == TunnelRoute.Kind.AMQP ? "AMQP" : "tunnel") + " route " + r.name() + " at " + r.path()
+                + " -> " + r.upstreamHost() + ":" + r.upstreamPort() + (r.tls() ? " (TLS)" : "") + ": auth ";
+        return r.authRequired()
+                ? head + "required (a token or API key allowed to tunnel on \"" + r.name() + "\"; the default once "
+                        + "http.api-keys or auth.issuers is set; " + r.kind().key(r.name(), "auth") + ": none opens it)"
+                : head + "none (the upstream authenticates its clients itself)";
     }
 
     public TunnelConfig config() {

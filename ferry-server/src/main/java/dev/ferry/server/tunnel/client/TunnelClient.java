@@ -165,6 +165,7 @@ public final class TunnelClient implements AutoCloseable {
                         }
                         p.addLast(HandlerNames.WS_HTTP_CODEC, new HttpClientCodec());
                         p.addLast(HandlerNames.WS_HTTP_AGGREGATOR, new HttpObjectAggregator(64 * 1024));
+                        p.addLast(HandlerNames.TUNNEL_REFUSAL, new UpgradeRefusal(target));
                         p.addLast(HandlerNames.WS_PROTOCOL, new WebSocketClientProtocolHandler(protocolConfig()));
                         p.addLast(HandlerNames.TUNNEL_IDLE,
                                 new IdleStateHandler(0, 0, settings.idlePing.toMillis(), TimeUnit.MILLISECONDS));
