@@ -205,3 +205,39 @@ test('a list name that is not one topic word opens the shared list', { skip }, a
   assert.equal(await page.textContent('#topic'), 'demo.todo.shared');
   await page.close();
 });
+
+test('while the connection is down the list is read-only, and editable again once it is back', { skip }, async () => {
+  const list = freshList();
+  // The page's WebSocket goes through a relay that can cut it and refuse new ones, as a stopped server would.
+  let serverDown = false;
+  const open = [];
+  const { page, errors } = await openTodo(list, 'Ana', (p) => p.routeWebSocket(/\/v1\/ws/, (ws) => {
+    if (serverDown) {
+      ws.close({ code: 1001, reason: 'server stopped' });
+      return;
+    }
+    ws.connectToServer();
+    open.push(ws);
+  }));
+  await addAll(page, ['milk']);
+  await waitForItems(page, ['milk']);
+  assert.equal(await page.isEnabled('#add input[name=text]'), true);
+
+  serverDown = true;
+  open.splice(0).forEach((ws) => ws.close({ code: 1001, reason: 'server stopped' }));
+  await page.waitForSelector('#state:not([data-state=connected])', WAIT);
+  for (const control of ['#add input[name=text]', '#add button', '#name']) {
+    assert.equal(await page.isDisabled(control), true, `${control} is disabled while offline`);
+  }
+  assert.equal(await itemLi(page, 'milk').locator('input[type=checkbox]').isDisabled(), true);
+  assert.equal(await itemLi(page, 'milk').locator('button.delete').isDisabled(), true);
+  assert.deepEqual(await itemTexts(page), ['milk'], 'the list stays shown');
+
+  serverDown = false;
+  await page.waitForSelector('#state[data-state=connected]', { timeout: 30000 });
+  assert.equal(await page.isEnabled('#add input[name=text]'), true);
+  await addAll(page, ['eggs']);
+  await waitForItems(page, ['milk', 'eggs']);
+  assert.deepEqual(errors, []);
+  await page.close();
+});

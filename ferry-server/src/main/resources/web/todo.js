@@ -138,7 +138,7 @@ function itemElement(id) {
 
 /** Replaces the item's text by an input while the user edits it; Enter or leaving it saves, Escape cancels. */
 function startEditing(li) {
-  if (li.querySelector('.edit')) return;
+  if (li.querySelector('.edit') || $('#editor').disabled) return;
   const text = li.querySelector('.text');
   const input = document.createElement('input');
   input.className = 'edit';
@@ -259,9 +259,14 @@ $('#name').addEventListener('change', () => {
 
 // ------------------------------------------------------------------ start
 
+// The list can only be changed while connected: otherwise it is shown read-only (the fieldset disables every
+// control in it, those added later included), so that a stopped server does not leave it looking editable.
 ferry.on('state', ({ state }) => {
-  $('#state').textContent = state;
+  const online = state === 'connected';
+  $('#state').textContent = online ? state : `${state} (read-only)`;
   $('#state').dataset.state = state;
+  $('#editor').disabled = !online;
+  $('#name').disabled = !online;
 });
 
 $('#topic').textContent = topic;

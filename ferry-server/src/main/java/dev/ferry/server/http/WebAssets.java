@@ -65,6 +65,9 @@ public final class WebAssets {
         if (name.endsWith(".svg")) {
             return "image/svg+xml";
         }
+        if (name.endsWith(".ico")) {
+            return "image/x-icon"; // /favicon.ico, which browsers ask for on every page
+        }
         return null;
     }
 }

@@ -122,6 +122,7 @@ public final class SseEndpoints {
         ChannelHandlerContext streamCtx = ctx.pipeline().context(handler);
         EventStreamQueue queue = new EventStreamQueue(streamCtx, server, server.config().sse().outboundQueueBytes());
         handler.onWritable(queue::drain);
+        ctx.channel().attr(ServerContext.GO_AWAY).set(queue::end); // draining ends the response: the last chunk
         SseStream stream = new SseStream(server, streamCtx, queue, List.copyOf(new LinkedHashSet<>(given)));
         ctx.channel().closeFuture().addListener(f -> stream.closed());
         streamCtx.write(streamHeaders(), streamCtx.voidPromise());

@@ -110,6 +110,7 @@ public final class StateEventStream implements StateFollower.Sink {
             ChannelHandlerContext streamCtx = ctx.pipeline().context(handler);
             EventStreamQueue queue = new EventStreamQueue(streamCtx, server, server.config().sse().outboundQueueBytes());
             handler.onWritable(queue::drain);
+            ctx.channel().attr(ServerContext.GO_AWAY).set(queue::end); // draining ends the response: the last chunk
             StateEventStream stream = new StateEventStream(server, streamCtx, queue, topic);
             ctx.channel().closeFuture().addListener(f -> stream.closed());
             streamCtx.write(SseEndpoints.streamHeaders(), streamCtx.voidPromise());

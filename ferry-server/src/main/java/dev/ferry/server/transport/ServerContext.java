@@ -30,7 +30,10 @@ import java.util.concurrent.atomic.LongAdder;
 public final class ServerContext {
     /** Set on a channel while an HTTP request on it is being answered; drained channels without it close at once. */
     public static final AttributeKey<Boolean> HTTP_BUSY = AttributeKey.valueOf("ferry.http.busy");
-    /** Set on a plain WebSocket channel: how it says goodbye (idempotent, run on its event loop) when draining. */
+    /**
+     * Set on a plain WebSocket channel or an event stream: how it says goodbye (idempotent, run on its event loop)
+     * when draining; an event stream ends its chunked response with the last chunk, then closes.
+     */
     public static final AttributeKey<Runnable> GO_AWAY = AttributeKey.valueOf("ferry.goaway");
     /** Set on a channel accepted beyond a connection limit: its first request is answered 429 or 503. */
     public static final AttributeKey<dev.ferry.server.auth.ConnectionLimiter.Refusal> OVER_CONNECTION_LIMIT =

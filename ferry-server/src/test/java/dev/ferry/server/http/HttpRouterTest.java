@@ -60,6 +60,17 @@ class HttpRouterTest {
     }
 
     @Test
+    void theFaviconThatBrowsersAskForIsServed() {
+        FullHttpResponse r = exchange(new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/favicon.ico"));
+        assertThat(r.status().code()).isEqualTo(200);
+        assertThat(r.headers().get("Content-Type")).isEqualTo("image/x-icon");
+        byte[] icon = new byte[4];
+        r.content().getBytes(0, icon);
+        r.release();
+        assertThat(icon).as("an ICO file").containsExactly(0, 0, 1, 0);
+    }
+
+    @Test
     void apiIsOffWithoutKeys() {
         FullHttpResponse r = exchange(new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST, "/v1/publish/a"));
         assertThat(r.status().code()).isEqualTo(403);
