@@ -42,7 +42,7 @@ public final class FerryKeys {
             .duration("rpc.max-timeout", "5m", null,
                     "largest timeout a caller may ask for; more is `bad_timeout`")
             .choice("rpc.routing", List.of("round-robin", "local-first"), "round-robin", null,
-                    "how a call picks among the callees of its procedure on this node: `round-robin` among all of them, or `local-first`: round-robin among those served by the caller's own event loop when there are any (the call and its result cross no thread: about a third off an unloaded round trip, docs/benchmarks.md), else among all. `local-first` suits a backend that opens one callee connection per server core; its load then follows where the callers landed")
+                    "how a call picks among the callees of its procedure on this node: `round-robin` among all of them, or `local-first`: round-robin among those served by the caller's own event loop when there are any (the call and its result cross no thread: about a third off an unloaded round trip, docs/benchmarks/log.md, \"Optimisation: RPC path\"), else among all. `local-first` suits a backend that opens one callee connection per server core; its load then follows where the callers landed")
             .list("http.api-keys", null, null,
                     "keys accepted by the HTTP API (`/v1/publish/…`, `/v1/call/…`, `/v1/history/…`) as `Authorization: Bearer <key>`, at least 16 characters each, each allowed everything; with no key and no `auth.issuers` the API answers 403 `api_disabled`. In YAML the same key may instead be a mapping of **named keys** with their own permissions (the two keys below; docs/security.md)")
             .string("http.api-keys.<name>.key", null, "—",
@@ -164,7 +164,7 @@ public final class FerryKeys {
             .duration("session.ttl", "5m", null,
                     "how long a resumable session (and its durable subscriptions) outlives its last connection; within it a client may resume (docs/protocol.md §4.5)")
             .string("session.secret", null, "none (generated)",
-                    "HMAC-SHA256 key that signs session tokens, at least 16 bytes. When unset a random 256-bit key is generated at start, so tokens do not survive a restart. **Every node of a multi-node deployment must be configured with the same secret** (keep it out of version control: use `FERRY_SESSION_SECRET`)")
+                    "HMAC-SHA256 key that signs session tokens, at least 16 bytes. When unset a random 256-bit key is generated at start, so tokens do not survive a restart (presented after it, they read as an expired session). **Every node of a multi-node deployment must be configured with the same secret** (keep it out of version control: use `FERRY_SESSION_SECRET`)")
             .string("session.cookie", "ferry_session", null,
                     "name of the cookie set on the ferry.v1 upgrade response with the session token (`HttpOnly`, `SameSite=Lax`, `Path=/v1/ws`, `Secure` over TLS) and read back on the next upgrade; empty: no cookie")
             .size("state.max-document-bytes", "64KiB", null,
