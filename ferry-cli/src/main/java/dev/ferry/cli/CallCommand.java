@@ -33,8 +33,8 @@ final class CallCommand implements Callable<Integer> {
     String procedure;
 
     @Parameters(index = "1", arity = "0..1", paramLabel = "ARGS",
-            description = "arguments as JSON; text that is not JSON is sent as a JSON string; - reads standard input"
-                    + " (default: null)")
+            description = "arguments as JSON; other text is sent as a JSON string, but text starting with {, [ or \" "
+                    + "must be valid JSON; - reads standard input (default: null)")
     String args;
 
     @Option(names = {"-t", "--timeout"}, paramLabel = "MS",
@@ -46,8 +46,13 @@ final class CallCommand implements Callable<Integer> {
         if (timeoutMs != null && timeoutMs < 1) {
             throw new ParameterException(spec.commandLine(), "--timeout: " + timeoutMs + " (expected: >= 1)");
         }
-        Object payload = args == null ? null
-                : Payloads.jsonOrString(new String(Payloads.raw(args, root.stdin), StandardCharsets.UTF_8));
+        Object payload;
+        try {
+            payload = args == null ? null
+                    : Payloads.jsonOrString("ARGS", new String(Payloads.raw(args, root.stdin), StandardCharsets.UTF_8));
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
         Duration timeout = timeoutMs == null ? null : Duration.ofMillis(timeoutMs);
         try (FerryClient client = FerryClient.builder().uri(connect.resolve(root)).reconnect(false).connect()) {
             JsonNode result = client.call(procedure, payload, timeout).get();

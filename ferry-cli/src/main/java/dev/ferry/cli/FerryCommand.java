@@ -55,6 +55,7 @@ public final class FerryCommand implements Runnable {
     /** A picocli command line for {@code root} with Ferry's error handling: messages, never stack traces. */
     public static CommandLine commandLine(FerryCommand root) {
         CommandLine cl = new CommandLine(root);
+        HelpLayout.apply(cl);
         cl.getSubcommands().get("serve").getCommandSpec().usageMessage()
                 .footer(ServeCommand.keysFooter(ConfigCommand.schema()));
         cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
@@ -88,7 +89,8 @@ public final class FerryCommand implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "missing command (serve, pub, sub, call or register)");
+        throw new CommandLine.ParameterException(spec.commandLine(),
+                "missing command (" + String.join(", ", spec.subcommands().keySet()) + ")");
     }
 
     /** The version from the build. */

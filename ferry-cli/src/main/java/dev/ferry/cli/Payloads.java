@@ -34,10 +34,18 @@ final class Payloads {
         return arg.getBytes(StandardCharsets.UTF_8);
     }
 
-    /** The argument as JSON if it parses as one JSON value, otherwise as a JSON string. */
-    static JsonNode jsonOrString(String text) {
+    /**
+     * The argument as JSON if it parses as one JSON value, otherwise as a JSON string. Text that starts like a JSON
+     * object, array or string ({@code {}, {@code [}, {@code "}) must be valid JSON: {@code [1} is a mistake, not a
+     * string, and is an {@link IllegalArgumentException} naming {@code what}.
+     */
+    static JsonNode jsonOrString(String what, String text) {
         if (text.isBlank()) {
             return TextNode.valueOf(text);
+        }
+        char first = text.strip().charAt(0);
+        if (first == '{' || first == '[' || first == '"') {
+            return json(what, text);
         }
         try {
             JsonNode n = STRICT.readTree(text);
@@ -56,7 +64,9 @@ final class Payloads {
             }
             return n;
         } catch (JsonProcessingException e) {
-            throw new IllegalArgumentException(option + ": not JSON: " + e.getOriginalMessage());
+            throw new IllegalArgumentException(option + ": not JSON: " + e.getOriginalMessage().lines().findFirst().orElse("")
+                    .replaceFirst("\\s*\\(start marker at .*", "")
+                    + " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")");
         }
     }
 

@@ -8,6 +8,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
@@ -29,7 +30,8 @@ final class PubCommand implements Callable<Integer> {
     String topic;
 
     @Parameters(index = "1", paramLabel = "DATA",
-            description = "JSON; text that is not JSON is sent as a JSON string; - reads standard input")
+            description = "JSON; other text is sent as a JSON string, but text starting with {, [ or \" must be valid "
+                    + "JSON; - reads standard input")
     String data;
 
     @Option(names = {"-b", "--binary"}, description = "send DATA's bytes as a binary payload")
@@ -38,7 +40,12 @@ final class PubCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         byte[] raw = Payloads.raw(data, root.stdin);
-        Object payload = binary ? raw : Payloads.jsonOrString(new String(raw, StandardCharsets.UTF_8));
+        Object payload;
+        try {
+            payload = binary ? raw : Payloads.jsonOrString("DATA", new String(raw, StandardCharsets.UTF_8));
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
         try (FerryClient client = FerryClient.builder().uri(connect.resolve(root)).reconnect(false).connect()) {
             long offset = client.publishAck(topic, payload).get();
             PrintWriter out = spec.commandLine().getOut();

@@ -19,8 +19,8 @@ import picocli.CommandLine.Spec;
 
 /** {@code ferry register PROCEDURE}: answers calls with a fixed reply or by echoing the arguments. */
 @Command(name = "register", mixinStandardHelpOptions = true,
-        description = {"Register PROCEDURE and answer every call: with the --reply value, or (default) by echoing",
-                "the call's arguments. Prints one JSON line per call on stdout: {\"proc\":..,\"args\":..}.",
+        description = {"Register PROCEDURE and answer every call, by echoing its arguments or with --reply.",
+                "Prints one JSON line per call on stdout: {\"proc\":..,\"args\":..}.",
                 "Reconnects (and re-registers) when the connection drops; runs until interrupted or --count."})
 final class RegisterCommand implements Callable<Integer> {
     @ParentCommand

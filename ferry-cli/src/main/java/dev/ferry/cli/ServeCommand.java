@@ -62,8 +62,8 @@ final class ServeCommand implements Callable<Integer> {
         StringBuilder out = new StringBuilder("%nConfiguration keys (--set KEY=VALUE; `ferry config keys` explains each):%n");
         for (ConfigKey k : schema.keys()) {
             String shown = ConfigDocs.plain(k.documentedDefault());
-            out.append("  ").append(k.name()).append(" ".repeat(width - k.name().length() + 2))
-                    .append(shown.replace("%", "%%")).append("%n");
+            out.append(HelpLayout.wrap("  " + k.name(), shown, width + 4, HelpLayout.WIDTH)
+                    .replace("%", "%%").replace("\n", "%n"));
         }
         return out.toString();
     }

@@ -17,8 +17,8 @@ import picocli.CommandLine.Spec;
 
 /** {@code ferry sub PATTERN}: prints one JSON line per publication; reconnects until interrupted. */
 @Command(name = "sub", mixinStandardHelpOptions = true,
-        description = {"Subscribe to PATTERN and print one JSON line per message on stdout:",
-                "  {\"topic\":..,\"data\":..,\"offset\":..}  (binary payloads as base64 in \"data_base64\").",
+        description = {"Subscribe to PATTERN and print one JSON line per message on stdout.",
+                "Each line is {\"topic\":..,\"data\":..,\"offset\":..} (binary payloads as base64 in \"data_base64\").",
                 "Reconnects (and resubscribes) when the connection drops; runs until interrupted or --count."})
 final class SubCommand implements Callable<Integer> {
     @ParentCommand

@@ -21,8 +21,9 @@ import picocli.CommandLine.Model.CommandSpec;
  * WebSocket (docs/amqp.md). Runs until interrupted.
  */
 @Command(name = "tunnel", mixinStandardHelpOptions = true,
-        description = {"Listen locally and carry each TCP connection over its own WebSocket to a Ferry tunnel route,",
-                "e.g. for AMQP 0-9-1 clients behind a firewall that only lets web traffic out."},
+        description = {"Carry local TCP connections over WebSockets to a Ferry tunnel route.",
+                "Listens locally and carries each accepted connection over its own WebSocket, e.g. for AMQP 0-9-1 "
+                        + "clients behind a firewall that only lets web traffic out."},
         footer = {"", "Environment: HTTPS_PROXY (wss:) or HTTP_PROXY (ws:) and NO_PROXY are used when --proxy is not given.",
                 "Example: ferry tunnel --listen 127.0.0.1:5673 --to wss://gw.example/v1/tunnel/rabbit"})
 public final class TunnelCommand implements Callable<Integer> {

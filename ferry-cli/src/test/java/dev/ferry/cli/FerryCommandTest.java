@@ -9,6 +9,7 @@ import java.io.StringWriter;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -197,5 +198,86 @@ class FerryCommandTest {
         Run help = run("sub", "--help");
         assertThat(help.exit()).isZero();
         assertThat(help.out()).contains("--count").contains("FERRY_URL");
+    }
+
+    @Test
+    void noCommandListsEveryCommandAndHelpSummariesAreWholeSentences() {
+        Run none = run();
+        assertThat(none.exit()).isEqualTo(2);
+        assertThat(none.err()).contains("missing command (serve, pub, sub, call, register, tunnel, config)");
+        String help = run("--help").out();
+        for (String command : List.of("serve", "pub", "sub", "call", "register", "tunnel", "config")) {
+            assertThat(help).containsPattern("(?m)^  " + command + " ");
+        }
+        String commands = help.substring(help.indexOf("Commands:") + "Commands:".length(), help.indexOf("Exit codes:")).strip();
+        for (String summary : commands.split("\n  (?=[a-z])")) {
+            assertThat(summary.strip()).as(summary).endsWith(".");
+        }
+    }
+
+    @Test
+    void helpBreaksLinesAtSpacesOnlyNeverInsideAKeyOrAUrl() {
+        var root = FerryCommand.commandLine(new FerryCommand(env(), new ByteArrayInputStream(new byte[0])));
+        for (var command : root.getSubcommands().values()) {
+            String help = run(command.getCommandName(), "--help").out();
+            var spec = command.getCommandSpec();
+            List<String> texts = new java.util.ArrayList<>(List.of(spec.usageMessage().description()));
+            spec.options().forEach(o -> texts.addAll(List.of(o.description())));
+            spec.positionalParameters().forEach(p -> texts.addAll(List.of(p.description())));
+            for (String text : texts) {
+                for (String word : text.split(" +")) {
+                    if (word.matches(".*[a-z0-9][./:-][a-z0-9/].*")) {
+                        assertThat(help).as("%s --help cuts %s", command.getCommandName(), word).contains(word);
+                    }
+                }
+            }
+        }
+        String serve = run("serve", "--help").out();
+        assertThat(serve).contains("websocket.max-message-bytes=2MiB").contains("demo.todo.*.here");
+        assertThat(run("pub", "--help").out()).contains("ws://127.0.0.1:8080/v1/ws");
+    }
+
+    @Test
+    void aUrlWithoutSchemeIsAUsageErrorThatSaysWhatToWrite() {
+        Run r = run("pub", "-u", "127.0.0.1:8080", "t", "1");
+        assertThat(r.exit()).isEqualTo(2);
+        assertThat(r.err()).startsWith("--url: \"127.0.0.1:8080\" is not a WebSocket URL (expected: ws://HOST:PORT/v1/ws")
+                .doesNotContain("Illegal character");
+        Map<String, String> env = new HashMap<>();
+        env.put("FERRY_URL", "http://127.0.0.1:8080/v1/ws");
+        Run fromEnv = run(env, "", "call", "p");
+        assertThat(fromEnv.exit()).isEqualTo(2);
+        assertThat(fromEnv.err()).startsWith("$FERRY_URL: \"http://127.0.0.1:8080/v1/ws\" is not a WebSocket URL");
+    }
+
+    @Test
+    void callAndPubRejectBrokenJsonAsRegisterDoes() {
+        Run call = run("call", "p", "[1");
+        assertThat(call.exit()).isEqualTo(2);
+        assertThat(call.err()).startsWith("ARGS: not JSON: ").contains("line 1, column 3").doesNotContain("Source");
+        Run pub = run("pub", "t", "{\"a\":");
+        assertThat(pub.exit()).isEqualTo(2);
+        assertThat(pub.err()).startsWith("DATA: not JSON: ");
+        assertThat(run("register", "p", "--reply", "[1").err()).startsWith("--reply: not JSON: ");
+    }
+
+    @Test
+    void misspelledOptionsAndCommandsGetASuggestion() {
+        Run option = run("serve", "--conifg", "ferry.yaml");
+        assertThat(option.exit()).isEqualTo(2);
+        assertThat(option.err()).contains("Unknown option").contains("Possible solutions: --config");
+        Run timeout = run("call", "--timout", "5", "p");
+        assertThat(timeout.err()).contains("Possible solutions: --timeout");
+        Run command = run("serv");
+        assertThat(command.exit()).isEqualTo(2);
+        assertThat(command.err()).contains("Did you mean: ferry serve");
+    }
+
+    @Test
+    void anUnresolvableHostIsAOneLineConfigurationError() {
+        Run r = run("serve", "--host", "nosuchhost.invalid", "--port", "0");
+        assertThat(r.exit()).isEqualTo(2);
+        assertThat(r.err()).isEqualTo("ferry: configuration error: server.host: \"nosuchhost.invalid\" (expected: an"
+                + " address of this machine; the name does not resolve)" + System.lineSeparator());
     }
 }

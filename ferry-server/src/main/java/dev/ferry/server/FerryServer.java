@@ -2,6 +2,7 @@ package dev.ferry.server;
 
 import dev.ferry.server.admin.FerryMetrics;
 import dev.ferry.server.auth.Security;
+import dev.ferry.server.config.ConfigException;
 import dev.ferry.server.config.FerryConfig;
 import dev.ferry.server.config.ServerConfig;
 import dev.ferry.server.engine.Engine;
@@ -133,7 +134,12 @@ public final class FerryServer implements AutoCloseable {
                 closeExtensions();
                 shutdownGroups();
                 engine.close();
-                throw new IllegalStateException("cannot bind " + sc.host() + ":" + sc.port() + ": " + e.getMessage(), e);
+                if (e instanceof java.nio.channels.UnresolvedAddressException) {
+                    throw new ConfigException("server.host: \"" + sc.host()
+                            + "\" (expected: an address of this machine; the name does not resolve)");
+                }
+                throw new IllegalStateException("cannot bind " + sc.host() + ":" + sc.port() + ": "
+                        + (e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName()), e);
             }
             int port = port();
             log.info("Ferry listening on {}:{} ({} transport{})", sc.host(), port, transport.name(),
