@@ -38,6 +38,20 @@ public final class HttpResponses {
         return json(status, errorBody(code, message, null));
     }
 
+    /**
+     * A refusal of the connection core as an HTTP error: 403 {@code forbidden}, 429 {@code rate_limited}, 503
+     * {@code shutting_down} and {@code too_many_topics}, 400 otherwise; the body carries its code, message and data.
+     */
+    public static FullHttpResponse refusal(dev.ferry.server.connection.Refusal r) {
+        HttpResponseStatus status = switch (r.code()) {
+            case FORBIDDEN -> HttpResponseStatus.FORBIDDEN;
+            case RATE_LIMITED -> HttpResponseStatus.TOO_MANY_REQUESTS;
+            case SHUTTING_DOWN, TOO_MANY_TOPICS -> HttpResponseStatus.SERVICE_UNAVAILABLE;
+            default -> HttpResponseStatus.BAD_REQUEST;
+        };
+        return json(status, errorBody(r.code().wire(), r.message(), r.dataBytes()));
+    }
+
     /** The answer to refused credentials: 401 with {@code WWW-Authenticate: Bearer}, or 403. */
     public static FullHttpResponse authError(dev.ferry.server.auth.AuthError e) {
         FullHttpResponse r = error(HttpResponseStatus.valueOf(e.status()), e.code(), e.message());

@@ -1,7 +1,6 @@
 package dev.ferry.server.http;
 
 import dev.ferry.protocol.ErrorCode;
-import dev.ferry.protocol.FrameCodec;
 import dev.ferry.server.auth.AccessScope;
 import dev.ferry.server.auth.Action;
 import dev.ferry.server.auth.AuthError;
@@ -14,7 +13,6 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
-import java.nio.charset.StandardCharsets;
 
 /**
  * The checks every way in shares before it starts (docs/security.md, "For other transports"): the origin policy,
@@ -71,8 +69,6 @@ public final class TransportAuth {
 
     /** {@code {"action": action, "topic": target}} as JSON bytes. */
     public static byte[] forbiddenData(Action action, String target) {
-        return ("{\"action\":" + new String(FrameCodec.quote(action.wire()), StandardCharsets.UTF_8)
-                + ",\"topic\":" + new String(FrameCodec.quote(target), StandardCharsets.UTF_8) + "}")
-                .getBytes(StandardCharsets.UTF_8);
+        return dev.ferry.server.connection.Admission.forbiddenData(action, target);
     }
 }

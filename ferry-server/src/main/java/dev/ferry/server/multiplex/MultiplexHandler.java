@@ -2,14 +2,13 @@ package dev.ferry.server.multiplex;
 
 import dev.ferry.protocol.CloseCodes;
 import dev.ferry.protocol.ErrorCode;
-import dev.ferry.protocol.Frame;
 import dev.ferry.protocol.Topics;
 import dev.ferry.server.auth.AccessScope;
-import dev.ferry.server.auth.Action;
-import dev.ferry.server.auth.Decision;
+import dev.ferry.server.connection.Connection;
+import dev.ferry.server.connection.Refusal;
+import dev.ferry.server.connection.Transport;
 import dev.ferry.server.http.HttpResponses;
-import dev.ferry.server.http.TransportAuth;
-import dev.ferry.server.hub.Subscriber;
+import dev.ferry.server.hub.Delivery;
 import dev.ferry.server.transport.ServerContext;
 import dev.ferry.server.transport.WebSocketOutbound;
 import dev.ferry.server.websocket.PlainWebSocketHandler;
@@ -41,69 +40,53 @@ import java.util.Map;
  *       channel's topic and {@code msg} the {@code publish} permission; a denial is a refusal with code
  *       {@code forbidden} and {@code data: {"action","topic"}}.</li>
  *   <li>A publication refused because the node holds {@code limits.max-topics} topics is a refusal with code
- *       {@code too_many_topics}.</li>
+ *       {@code too_many_topics}; one beyond {@code limits.publish-rate} with code {@code rate_limited} and
+ *       {@code data: {"action":"publish"}}.</li>
  *   <li>A frame of none of the three shapes closes the socket with 4003, a binary message with 1003.</li>
  * </ul>
+ * The channels are the subscriptions of the socket's {@link Connection}, which admits them (and publications) as
+ * for every transport; the hub delivers a publication once, and each open channel that matches it writes it.
  * Event loop only, like its base class.
  */
-public final class MultiplexHandler extends PlainWebSocketHandler {
+public final class MultiplexHandler extends PlainWebSocketHandler implements Transport {
     /** Largest close reason: RFC 6455 §5.5 limits a control frame's payload to 125 bytes, 2 of them the code. */
     private static final int MAX_REASON_BYTES = 123;
 
     // ---- event loop only
+    /** Open channels by name, in the order they were opened. */
     private final Map<String, Channel> channels = new LinkedHashMap<>();
     private WebSocketOutbound out;
-    private EventExecutor executor;
-    private boolean closed;
+    private Connection connection;
 
     public MultiplexHandler(ServerContext server, AccessScope scope) {
         super(server, scope);
     }
 
-    /** One open channel: a subscriber of its own, so that overlapping channels each receive a publication. */
-    private final class Channel implements Subscriber {
+    /**
+     * One open channel. Channels with the same topic share one subscription of the connection, so that each of
+     * them still receives a publication once.
+     */
+    private static final class Channel {
         /** The name as the client sent it, used in every frame back. */
         final String name;
         /** The topic or pattern the name stands for ({@link MultiplexFrame#topicOf}). */
         final String topic;
         final boolean pattern;
-        final byte[] prefix;
+        final ByteBuf prefix;
 
         Channel(String name, String topic) {
             this.name = name;
             this.topic = topic;
             this.pattern = Topics.hasWildcard(topic);
-            this.prefix = (MultiplexFrame.MSG + "," + name + ",").getBytes(StandardCharsets.UTF_8);
-        }
-
-        @Override
-        public EventExecutor executor() {
-            return executor;
-        }
-
-        @Override
-        public void deliver(ByteBuf frame, boolean binary) {
-            Frame.Msg msg;
-            try {
-                if (closed || channels.get(name) != this) {
-                    return;
-                }
-                msg = TextPayloads.decodeMsg(frame, binary);
-            } finally {
-                frame.release();
-            }
-            String text = TextPayloads.toText(msg.data());
-            if (text != null) { // binary publications have no text form: multiplex channels do not receive them
-                byte[] data = text.getBytes(StandardCharsets.UTF_8);
-                out.send(Unpooled.wrappedBuffer(prefix, data), false);
-            }
+            this.prefix = Unpooled.unreleasableBuffer(Unpooled.wrappedBuffer(
+                    (MultiplexFrame.MSG + "," + name + ",").getBytes(StandardCharsets.UTF_8)));
         }
     }
 
     @Override
     protected void opened(ChannelHandlerContext ctx, WebSocketOutbound out) {
         this.out = out;
-        this.executor = ctx.executor();
+        this.connection = server.connection(scope, this, server::draining);
     }
 
     @Override
@@ -134,75 +117,101 @@ public final class MultiplexHandler extends PlainWebSocketHandler {
         String topic = MultiplexFrame.topicOf(name);
         String why = Topics.checkPattern(topic);
         if (why != null) {
-            refuse(name, ErrorCode.BAD_TOPIC.wire(), "channel name: " + why);
+            refuse(name, ErrorCode.BAD_TOPIC.wire(), "channel name: " + why, null);
             return;
         }
-        if (server.draining()) {
-            refuse(name, ErrorCode.SHUTTING_DOWN.wire(), "the server is shutting down");
+        Refusal r = connection.admitSubscribe(topic);
+        if (r == null && !connection.holds(topic) && channels.size() >= connection.admission().maxSubscriptions()) {
+            r = connection.admission().roomFor(channels.size());
+        }
+        if (r == null) {
+            r = connection.subscribe(topic);
+        }
+        if (r != null) {
+            refuse(name, r);
             return;
         }
-        Decision d = scope.check(Action.SUBSCRIBE, topic);
-        if (!d.allowed()) {
-            forbidden(name, d, Action.SUBSCRIBE, topic);
-            return;
-        }
-        int max = server.config().websocket().maxSubscriptions();
-        if (channels.size() >= max) {
-            refuse(name, ErrorCode.TOO_MANY_SUBSCRIPTIONS.wire(),
-                    "this connection already has " + max + " channels open (websocket.max-subscriptions)");
-            return;
-        }
-        Channel c = new Channel(name, topic);
-        channels.put(name, c);
-        server.hub().subscribe(topic, c);
+        channels.put(name, new Channel(name, topic));
         out.send(Unpooled.copiedBuffer(MultiplexFrame.SUB + "," + name, StandardCharsets.UTF_8), false);
     }
 
     private void publish(String name, String data) {
         Channel c = channels.get(name);
         if (c == null) {
-            refuse(name, "unknown_channel", "channel \"" + name + "\" is not open (send sub," + name + " first)");
+            refuse(name, "unknown_channel", "channel \"" + name + "\" is not open (send sub," + name + " first)", null);
             return;
         }
         if (c.pattern) {
             unsubscribe(name);
-            refuse(name, ErrorCode.BAD_TOPIC.wire(), "channel \"" + name + "\" is a pattern: it receives, it cannot publish");
+            refuse(name, ErrorCode.BAD_TOPIC.wire(), "channel \"" + name + "\" is a pattern: it receives, it cannot publish", null);
             return;
         }
-        Decision d = scope.check(Action.PUBLISH, c.topic);
-        if (!d.allowed()) {
-            unsubscribe(name);
-            forbidden(name, d, Action.PUBLISH, c.topic);
-            return;
-        }
-        server.hub().publish(c.topic, TextPayloads.fromText(data)).whenComplete((offset, failure) -> {
+        Refusal r = connection.publish(c.topic, TextPayloads.fromText(data), (published, failure) -> {
             var full = dev.ferry.server.engine.TooManyTopicsException.in(failure);
             if (full != null) {
-                executor.execute(() -> {
-                    if (!closed) {
+                executor().execute(() -> {
+                    if (!connection.isClosed()) {
                         unsubscribe(name);
-                        refuse(name, ErrorCode.TOO_MANY_TOPICS.wire(), full.getMessage());
+                        refuse(name, ErrorCode.TOO_MANY_TOPICS.wire(), full.getMessage(), null);
                     }
                 });
             }
         });
+        if (r != null) {
+            unsubscribe(name);
+            refuse(name, r);
+        }
     }
 
     private void unsubscribe(String name) {
         Channel c = channels.remove(name);
-        if (c != null) {
-            server.hub().unsubscribe(c.topic, c);
+        if (c == null) {
+            return;
+        }
+        for (Channel other : channels.values()) {
+            if (other.topic.equals(c.topic)) {
+                return; // another channel still stands for the topic
+            }
+        }
+        connection.unsubscribe(c.topic);
+    }
+
+    @Override
+    public EventExecutor executor() {
+        return out.executor();
+    }
+
+    /**
+     * A publication: {@code msg,<channel>,<text>} on every open channel whose topic matches it. The text is made
+     * once per event loop; binary publications have no text form, so multiplex channels do not receive them.
+     */
+    @Override
+    public void deliver(Delivery d) {
+        if (d.msg().data().isBinary()) {
+            return;
+        }
+        ByteBuf text = d.encoded(TextPayloads.PLAIN, TextPayloads::encode);
+        String topic = d.msg().topic();
+        for (Channel c : channels.values()) {
+            if (Topics.matches(c.topic, topic)) {
+                out.send(Unpooled.wrappedBuffer(c.prefix.duplicate(), text.retainedDuplicate()), false);
+            }
         }
     }
 
-    /** A permission denial: {@code err,<channel>,{"code":"forbidden",...,"data":{"action","topic"}}}, then {@code uns}. */
-    private void forbidden(String name, Decision d, Action action, String topic) {
-        server.security().counters().forbidden();
-        refuse(name, ErrorCode.FORBIDDEN.wire(), d.reason(), TransportAuth.forbiddenData(action, topic));
+    @Override
+    public void write(ByteBuf frame, boolean binary) {
+        frame.release(); // a multiplexer gets publications only
     }
 
-    private void refuse(String name, String code, String message) {
-        refuse(name, code, message, null);
+    @Override
+    public void close(int code, String reason) {
+        out.close(code, reason);
+    }
+
+    /** A refusal of the core, as {@code err} then {@code uns}. */
+    private void refuse(String name, Refusal r) {
+        refuse(name, r.code().wire(), r.message(), r.dataBytes());
     }
 
     /** {@code err,<channel>,<json>} then {@code uns,<channel>}: the channel is (or stays) closed. */
@@ -215,11 +224,10 @@ public final class MultiplexHandler extends PlainWebSocketHandler {
 
     @Override
     protected void closed() {
-        closed = true;
-        for (Channel c : channels.values()) {
-            server.hub().unsubscribe(c.topic, c);
-        }
         channels.clear();
+        if (connection != null) {
+            connection.closed();
+        }
     }
 
     static String reason(String s) {

@@ -14,13 +14,14 @@ import dev.ferry.server.auth.AuthOutcome;
 import dev.ferry.server.auth.Decision;
 import dev.ferry.server.auth.Identity;
 import dev.ferry.server.auth.MessageRate;
-import dev.ferry.server.auth.TokenBucket;
 import dev.ferry.server.config.LimitsConfig;
 import dev.ferry.server.filter.Filter;
 import dev.ferry.server.filter.FilterException;
 import dev.ferry.server.hub.HistoryJson;
 import dev.ferry.server.hub.Hub;
-import dev.ferry.server.hub.Subscriber;
+import dev.ferry.server.connection.Connection;
+import dev.ferry.server.connection.Refusal;
+import dev.ferry.server.connection.Transport;
 import dev.ferry.server.hub.TopicIndex;
 import dev.ferry.server.presence.ConnectionPresence;
 import dev.ferry.server.rpc.Callee;
@@ -36,7 +37,6 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -48,7 +48,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The ferry.v1 state of one connection: subscriptions, registered procedures, calls in flight both ways.
+ * The ferry.v1 state of one connection: registered procedures, calls in flight both ways, its resumable session;
+ * its subscriptions, publications and their admission go through its {@link Connection}, for which it is the
+ * transport.
  *
  * <p>Lifecycle: created when the WebSocket handshake completes, then {@link #onText}/{@link #onBinary}* and
  * deliveries, then {@link #closed()} exactly once when the channel closes (whatever the reason).
@@ -56,7 +58,7 @@ import org.slf4j.LoggerFactory;
  * <p>Threading: event-loop confined. Every method runs on {@link #executor()}; the hub and RPC routing hop onto it
  * before calling in.
  */
-public final class Session implements FrameCodec.Sink, Subscriber, Callee, Caller, ThreadBuffers.TextReader {
+public final class Session implements FrameCodec.Sink, Transport, Callee, Caller, ThreadBuffers.TextReader {
     public static final AttributeKey<Session> KEY = AttributeKey.valueOf("ferry.session");
     private static final Logger log = LoggerFactory.getLogger(Session.class);
 
@@ -66,7 +68,8 @@ public final class Session implements FrameCodec.Sink, Subscriber, Callee, Calle
     private final Object remote;
 
     // ---- event loop only
-    private final Set<String> subscriptions = new LinkedHashSet<>(4); // most connections hold one or two
+    /** Identity, admission and subscriptions of this connection. */
+    private final Connection connection;
     // The sets and maps below stay the shared empty ones until first written (see the writable* methods):
     // most connections never register, call or hold durable subscriptions. Once made they are kept, even empty: a
     // connection that has called once (with one call in flight, its map empties after every result) calls again.
@@ -79,13 +82,8 @@ public final class Session implements FrameCodec.Sink, Subscriber, Callee, Calle
     /** Outcomes of engine operations queued for the event loop and not yet run (see {@link #inLoop}). */
     private final java.util.concurrent.atomic.AtomicInteger queuedOutcomes = new java.util.concurrent.atomic.AtomicInteger();
     private boolean closed;
-    /** What this connection's identity may do (docs/security.md); replaced by a successful {@code auth}. */
-    private AccessScope scope;
     /** Closes the connection with 4005 when its identity expires; null when it does not. */
     private ScheduledFuture<?> expiry;
-    /** Rate limits of {@code pub} and {@code call}; null when unlimited. */
-    private final TokenBucket publishRate;
-    private final TokenBucket callRate;
     /** Every inbound frame, whatever it is ({@code limits.message-rate}); null when unlimited. */
     private final MessageRate messageRate;
     /** The connection is being closed with 4010 for exceeding its message rate: nothing more it sends is read. */
@@ -117,11 +115,9 @@ public final class Session implements FrameCodec.Sink, Subscriber, Callee, Calle
         this.out = out;
         this.remote = remote;
         LimitsConfig limits = context.config().limits();
-        long now = System.nanoTime();
-        this.publishRate = limits.publishRate() > 0 ? new TokenBucket(limits.publishRate(), limits.publishBurst(), now) : null;
-        this.callRate = limits.callRate() > 0 ? new TokenBucket(limits.callRate(), limits.callBurst(), now) : null;
-        this.messageRate = MessageRate.of(limits, now);
-        this.presence = new ConnectionPresence(context.presence(), this);
+        this.messageRate = MessageRate.of(limits, System.nanoTime());
+        this.connection = context.connection(context.security().permissions().scope(identity), this, () -> goingAway);
+        this.presence = new ConnectionPresence(context.presence(), connection);
         adopt(identity);
     }
 
@@ -235,7 +231,7 @@ public final class Session implements FrameCodec.Sink, Subscriber, Callee, Calle
             } else if (frame instanceof Frame.Presence q) {
                 presenceQuery(q);
             } else if (dev.ferry.server.state.StateCommands.handles(frame)) {
-                if (!(frame instanceof Frame.StateUpdate u) || !rateLimited(u.id(), publishRate, "publish", "limits.publish-rate")) {
+                if (!(frame instanceof Frame.StateUpdate u) || !refused(u.id(), connection.admission().takePublish())) {
                     stateCommands().handle(frame);
                 }
             } else {
@@ -253,8 +249,7 @@ public final class Session implements FrameCodec.Sink, Subscriber, Callee, Calle
     }
 
     private void subscribe(Frame.Sub s) {
-        if (refused(s.id(), ErrorCode.BAD_TOPIC, Topics.checkPattern(s.topic())) || denied(s.id(), Action.SUBSCRIBE, s.topic())
-                || refusedWhileDraining(s.id())
+        if (refused(s.id(), connection.admitSubscribe(s.topic()))
                 || refused(s.id(), ErrorCode.BAD_TOPIC, checkSince(s))
                 || refused(s.id(), ErrorCode.BAD_PRESENCE, presence.check(s))
                 || (s.presenceEvents() && denied(s.id(), Action.PRESENCE, s.topic()))) {
@@ -270,15 +265,9 @@ public final class Session implements FrameCodec.Sink, Subscriber, Callee, Calle
                 return;
             }
         }
-        boolean known = subscriptions.contains(s.topic());
-        if (!known) {
-            int max = context.config().websocket().maxSubscriptions();
-            if (subscriptions.size() + (stateCommands == null ? 0 : stateCommands.count()) >= max) {
-                sendError(s.id(), ErrorCode.TOO_MANY_SUBSCRIPTIONS,
-                        "this connection already holds " + max + " subscriptions (websocket.max-subscriptions)");
-                return;
-            }
-            subscriptions.add(s.topic());
+        boolean known = connection.holds(s.topic());
+        if (refused(s.id(), connection.roomFor(s.topic(), stateCommands == null ? 0 : stateCommands.count()))) {
+            return;
         }
         boolean concrete = !Topics.hasWildcard(s.topic());
         boolean wasDurable = durable.contains(s.topic());
@@ -290,13 +279,9 @@ public final class Session implements FrameCodec.Sink, Subscriber, Callee, Calle
         // Subscribing again with since on a pattern already held may replay what was delivered live meanwhile:
         // a duplicate (same offset, which clients skip) rather than a gap. The hub answers on this event loop,
         // possibly later (a remote engine), and delivers the replay right after the result.
-        context.hub().subscribe(s.topic(), this, s.since(), filter, (recoveries, failure) -> {
-            if (closed) {
-                return;
-            }
+        connection.subscribe(s.topic(), s.since(), filter, (recoveries, failure) -> {
             if (failure != null) {
                 if (!known) {
-                    subscriptions.remove(s.topic());
                     presence.unsubscribed(s.topic());
                 }
                 markDurable(s.topic(), known && wasDurable);
@@ -363,22 +348,20 @@ public final class Session implements FrameCodec.Sink, Subscriber, Callee, Calle
         if (refused(u.id(), ErrorCode.BAD_TOPIC, Topics.checkPattern(u.topic()))) {
             return;
         }
-        if (!subscriptions.remove(u.topic())) {
+        if (!connection.unsubscribe(u.topic())) {
             sendError(u.id(), ErrorCode.NOT_SUBSCRIBED, "this connection is not subscribed to \"" + u.topic() + "\"");
             return;
         }
         markDurable(u.topic(), false);
         presence.unsubscribed(u.topic());
-        context.hub().unsubscribe(u.topic(), this);
         out.send(new Frame.Result(u.id(), object("topic", u.topic())));
     }
 
     private void publish(Frame.Pub p) {
-        if (refused(p.id(), ErrorCode.BAD_TOPIC, Topics.checkTopic(p.topic())) || denied(p.id(), Action.PUBLISH, p.topic())
-                || rateLimited(p.id(), publishRate, "publish", "limits.publish-rate")) {
+        if (refused(p.id(), connection.admitPublish(p.topic()))) {
             return;
         }
-        context.hub().publish(p.topic(), p.data(), p.tags(), p.pubId()).whenComplete((published, failure) -> {
+        connection.publishAdmitted(p.topic(), p.data(), p.tags(), p.pubId()).whenComplete((published, failure) -> {
             var tooManyTopics = dev.ferry.server.engine.TooManyTopicsException.in(failure);
             if (failure instanceof UnsupportedOperationException) {
                 inLoop(() -> sendError(p.id(), ErrorCode.BAD_TAGS, failure.getMessage()));
@@ -403,10 +386,7 @@ public final class Session implements FrameCodec.Sink, Subscriber, Callee, Calle
     }
 
     private void call(Frame.Call c) {
-        if (refused(c.id(), ErrorCode.BAD_PROCEDURE, Topics.checkProcedure(c.proc())) || denied(c.id(), Action.CALL, c.proc())) {
-            return;
-        }
-        if (refusedWhileDraining(c.id()) || rateLimited(c.id(), callRate, "call", "limits.call-rate")) {
+        if (refused(c.id(), connection.admission().call(connection.scope(), c.proc()))) {
             return;
         }
         int maxPending = context.config().limits().maxPendingCalls();
@@ -435,10 +415,7 @@ public final class Session implements FrameCodec.Sink, Subscriber, Callee, Calle
     }
 
     private void register(Frame.Register r) {
-        if (refused(r.id(), ErrorCode.BAD_PROCEDURE, Topics.checkProcedure(r.proc())) || denied(r.id(), Action.REGISTER, r.proc())) {
-            return;
-        }
-        if (refusedWhileDraining(r.id())) {
+        if (refused(r.id(), connection.admission().register(connection.scope(), r.proc()))) {
             return;
         }
         Frame.Result registered = new Frame.Result(r.id(), object("proc", r.proc()));
@@ -484,60 +461,73 @@ public final class Session implements FrameCodec.Sink, Subscriber, Callee, Calle
         }
         // only what this connection may subscribe to (docs/security.md)
         out.send(new Frame.Result(x.id(), Payload.json(context.hub().index(x.prefix(), TopicIndex.MAX_CHILDREN,
-                scope::maySubscribe, scope::maySubscribeAtOrBelow).toJson())));
+                connection.scope()::maySubscribe, connection.scope()::maySubscribeAtOrBelow).toJson())));
     }
 
     // ------------------------------------------------------------ from the hub and RPC routing
 
-    @Override
-    public void deliver(ByteBuf frame, boolean binary) {
-        deliver(frame, binary, false);
-    }
-
-    @Override
-    public void deliver(Frame.Msg msg, ByteBuf frame, boolean binary, boolean lossy) {
-        if (closed || lossy || durable.isEmpty() || !coveredByDurable(msg.topic())) {
-            deliver(frame, binary, lossy);
-            return;
-        }
-        ResumableSession r = resumable;
-        out.send(frame, binary, () -> r.advance(this, msg.topic(), msg.epoch(), msg.offset()));
-    }
-
     /**
-     * A live publication: over a WebSocket, the frame shared by the connections of this loop is written as it is;
-     * otherwise (the HTTP-only session) the encoded {@code msg}. Lossy topics keep their droppable path.
+     * A publication. A lossy one takes the droppable path; over a WebSocket, the frame shared by the connections
+     * of this loop is written as it is; otherwise (the HTTP-only session) the encoded {@code msg}. One of a durable
+     * subscription advances the resumable session's position once written.
      */
     @Override
     public void deliver(Delivery d) {
         if (closed) {
             return;
         }
-        if (d.lossy() || !out.framesWebSocket()) {
-            deliver(d.msg(), d.payload().retainedDuplicate(), d.binary(), d.lossy());
+        if (d.lossy()) {
+            out.sendDroppable(d.payload().retainedDuplicate(), d.binary());
+            return;
+        }
+        Runnable advance = advanceOnWrite(d.msg());
+        if (!out.framesWebSocket()) {
+            if (advance == null) {
+                out.send(d.payload().retainedDuplicate(), d.binary());
+            } else {
+                out.send(d.payload().retainedDuplicate(), d.binary(), advance);
+            }
             return;
         }
         ByteBuf framed = d.derived(WebSocketFraming.TEXT_OR_BINARY,
                 d.binary() ? WebSocketFraming.BINARY : WebSocketFraming.TEXT).retain(); // shared: see sendFramed
-        Frame.Msg msg = d.msg();
-        ResumableSession r = !durable.isEmpty() && coveredByDurable(msg.topic()) ? resumable : null;
-        out.sendFramed(framed, d.payload().readableBytes(), r == null ? null
-                : () -> r.advance(this, msg.topic(), msg.epoch(), msg.offset()));
+        out.sendFramed(framed, d.payload().readableBytes(), advance);
     }
 
     @Override
-    public void deliver(Frame.Msg msg, ByteBuf frame, boolean binary, Runnable written) {
+    public void deliver(Delivery d, Runnable written) {
         if (closed) {
-            frame.release();
             return;
         }
-        ResumableSession r = !durable.isEmpty() && coveredByDurable(msg.topic()) ? resumable : null;
-        out.send(frame, binary, () -> {
-            if (r != null) {
-                r.advance(this, msg.topic(), msg.epoch(), msg.offset());
-            }
+        Runnable advance = advanceOnWrite(d.msg());
+        out.send(d.payload().retainedDuplicate(), d.binary(), advance == null ? written : () -> {
+            advance.run();
             written.run();
         });
+    }
+
+    /** What moves the resumable session past {@code msg} once it is written, when a durable pattern covers it. */
+    private Runnable advanceOnWrite(Frame.Msg msg) {
+        if (durable.isEmpty() || !coveredByDurable(msg.topic())) {
+            return null;
+        }
+        ResumableSession r = resumable;
+        return () -> r.advance(this, msg.topic(), msg.epoch(), msg.offset());
+    }
+
+    /** A frame that is not a publication (a presence push). */
+    @Override
+    public void write(ByteBuf frame, boolean binary) {
+        if (closed) {
+            frame.release();
+        } else {
+            out.send(frame, binary);
+        }
+    }
+
+    @Override
+    public void close(int code, String reason) {
+        out.close(code, reason);
     }
 
     /** A paged recovery could not keep up: close as a slow consumer, so that the client recovers from its offsets. */
@@ -557,21 +547,10 @@ public final class Session implements FrameCodec.Sink, Subscriber, Callee, Calle
         return false;
     }
 
-    @Override
-    public void deliver(ByteBuf frame, boolean binary, boolean lossy) {
-        if (closed) {
-            frame.release();
-        } else if (lossy) {
-            out.sendDroppable(frame, binary);
-        } else {
-            out.send(frame, binary);
-        }
-    }
-
     /** The engine may have lost publications: close so that the client reconnects and recovers from its offsets. */
     @Override
     public void interrupted() {
-        if (!closed && !subscriptions.isEmpty()) {
+        if (!closed && connection.subscriptionCount() > 0) {
             out.close(CloseCodes.TRY_AGAIN_LATER, "cluster connection lost: reconnect and recover");
         }
     }
@@ -622,10 +601,7 @@ public final class Session implements FrameCodec.Sink, Subscriber, Callee, Calle
         if (expiry != null) {
             expiry.cancel(false);
         }
-        for (String pattern : subscriptions) {
-            context.hub().unsubscribe(pattern, this);
-        }
-        subscriptions.clear();
+        connection.closed();
         presence.closed();
         if (stateCommands != null) {
             stateCommands.closed();
@@ -645,13 +621,13 @@ public final class Session implements FrameCodec.Sink, Subscriber, Callee, Calle
     }
 
     public int subscriptionCount() {
-        return subscriptions.size();
+        return connection.subscriptionCount();
     }
 
     private dev.ferry.server.state.StateCommands stateCommands() {
         if (stateCommands == null) {
             stateCommands = new dev.ferry.server.state.StateCommands(context.stateChannels(), context.hub(), out,
-                    this::denied, () -> goingAway, subscriptions::size, context.config().websocket().maxSubscriptions());
+                    this::denied, () -> goingAway, connection::subscriptionCount, context.config().websocket().maxSubscriptions());
         }
         return stateCommands;
     }
@@ -687,6 +663,15 @@ public final class Session implements FrameCodec.Sink, Subscriber, Callee, Calle
         } catch (RuntimeException rejected) {
             queuedOutcomes.decrementAndGet(); // the event loop is shutting down: the connection is going away
         }
+    }
+
+    /** Answers {@code refusal} as an {@code error}, when there is one; returns whether it did. */
+    private boolean refused(long id, Refusal refusal) {
+        if (refusal == null) {
+            return false;
+        }
+        out.send(new Frame.Error(id, refusal.code().wire(), refusal.message(), refusal.data()));
+        return true;
     }
 
     /** Answers {@code error} when {@code why} says what is wrong; returns whether it did. */
@@ -868,27 +853,22 @@ public final class Session implements FrameCodec.Sink, Subscriber, Callee, Calle
             return;
         }
         String pattern = patterns.get(outcomes.size());
-        Decision d = scope.check(Action.SUBSCRIBE, pattern);
-        if (!d.allowed() || (!subscriptions.contains(pattern)
-                && subscriptions.size() >= context.config().websocket().maxSubscriptions())) {
+        Decision d = connection.scope().check(Action.SUBSCRIBE, pattern);
+        if (!d.allowed() || connection.roomFor(pattern, 0) != null) {
             target.durable(pattern, false);
             outcomes.add("{\"topic\":" + quoted(pattern) + ",\"dropped\":" + quoted(d.allowed()
                     ? "too many subscriptions (websocket.max-subscriptions)" : d.reason()) + "}");
             restore(id, target, patterns, outcomes);
             return;
         }
-        boolean known = !subscriptions.add(pattern);
+        boolean known = connection.holds(pattern);
         writableDurable().add(pattern);
         presence.subscribing(new Frame.Sub(id, pattern), identity());
         List<Frame.Position> since = target.since(pattern);
         boolean concrete = !Topics.hasWildcard(pattern);
-        context.hub().subscribe(pattern, this, since, restoredFilter(target, pattern), (recoveries, failure) -> {
-            if (closed) {
-                return;
-            }
+        connection.subscribe(pattern, since, restoredFilter(target, pattern), (recoveries, failure) -> {
             if (failure != null) {
                 if (!known) {
-                    subscriptions.remove(pattern);
                     presence.unsubscribed(pattern);
                 }
                 outcomes.add("{\"topic\":" + quoted(pattern) + ",\"error\":\"unavailable\"}");
@@ -936,12 +916,12 @@ public final class Session implements FrameCodec.Sink, Subscriber, Callee, Calle
 
     /** The identity this connection acts as. */
     public Identity identity() {
-        return scope.identity();
+        return connection.identity();
     }
 
     /** Takes {@code identity} as the connection's own, and closes the connection with 4005 when it expires. */
     private void adopt(Identity identity) {
-        scope = context.security().permissions().scope(identity);
+        connection.scope(context.security().permissions().scope(identity));
         if (expiry != null) {
             expiry.cancel(false);
             expiry = null;
@@ -973,7 +953,7 @@ public final class Session implements FrameCodec.Sink, Subscriber, Callee, Calle
             return;
         }
         Identity next = (Identity) outcome;
-        Identity current = scope.identity();
+        Identity current = connection.identity();
         if (current.kind() != Identity.Kind.ANONYMOUS && !current.samePrincipal(next)) {
             context.security().counters().authFailed();
             sendError(a.id(), ErrorCode.UNAUTHORIZED, "this connection is authenticated as " + current.describe()
@@ -988,12 +968,12 @@ public final class Session implements FrameCodec.Sink, Subscriber, Callee, Calle
                 rebind();
             }
         }
-        for (String pattern : List.copyOf(subscriptions)) {
+        AccessScope scope = connection.scope();
+        for (String pattern : List.copyOf(connection.subscriptions())) {
             Decision d = scope.check(Action.SUBSCRIBE, pattern);
             if (!d.allowed()) {
-                subscriptions.remove(pattern);
+                connection.unsubscribe(pattern);
                 presence.unsubscribed(pattern);
-                context.hub().unsubscribe(pattern, this);
                 sendForbidden(0, Action.SUBSCRIBE, pattern, d.reason() + "; the subscription was dropped");
             }
         }
@@ -1023,19 +1003,11 @@ public final class Session implements FrameCodec.Sink, Subscriber, Callee, Calle
 
     /** Answers {@code forbidden} when this connection may not do {@code action} on {@code target}. */
     private boolean denied(long id, Action action, String target) {
-        Decision d = scope.check(action, target);
-        if (d.allowed()) {
-            return false;
-        }
-        sendForbidden(id, action, target, d.reason());
-        return true;
+        return refused(id, connection.admission().permit(connection.scope(), action, target));
     }
 
     private void sendForbidden(long id, Action action, String target, String reason) {
-        context.security().counters().forbidden();
-        Payload data = Payload.json(("{\"action\":\"" + action.wire() + "\",\"topic\":" + quoted(target) + "}")
-                .getBytes(StandardCharsets.UTF_8));
-        out.send(new Frame.Error(id, ErrorCode.FORBIDDEN.wire(), reason, data));
+        refused(id, connection.admission().forbidden(action, target, reason));
     }
 
     /**
@@ -1085,24 +1057,8 @@ public final class Session implements FrameCodec.Sink, Subscriber, Callee, Calle
         out.close(CloseCodes.RATE_LIMIT_EXCEEDED, "rate limit exceeded");
     }
 
-    /** Answers {@code rate_limited} when {@code bucket} is empty. */
-    private boolean rateLimited(long id, TokenBucket bucket, String action, String key) {
-        if (bucket == null || bucket.tryTake(System.nanoTime())) {
-            return false;
-        }
-        refuseForRate(id, action, key);
-        return true;
-    }
-
     private void refuseForRate(long id, String action, String key) {
-        context.security().counters().rateLimited();
-        out.send(new Frame.Error(id, ErrorCode.RATE_LIMITED.wire(), action + " rate exceeded (" + key + ")",
-                Payload.json(("{\"action\":\"" + action + "\"}").getBytes(StandardCharsets.UTF_8))));
-    }
-
-    /** New work ({@code sub}, {@code register}, {@code call}) is refused once the server has said goodbye. */
-    private boolean refusedWhileDraining(long id) {
-        return refused(id, ErrorCode.SHUTTING_DOWN, goingAway ? "the server is shutting down" : null);
+        refused(id, connection.admission().rateLimited(action, key));
     }
 
     private void sendError(long id, ErrorCode code, String message) {

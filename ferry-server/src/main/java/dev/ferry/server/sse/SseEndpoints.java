@@ -110,20 +110,20 @@ public final class SseEndpoints {
             return;
         }
         AccessScope scope = server.security().permissions().scope(identity);
+        SseStream stream = new SseStream(server, scope, ctx.executor(), List.copyOf(new LinkedHashSet<>(given)));
         for (String pattern : given) {
-            if (!TransportAuth.permitted(ctx, server, scope, Action.SUBSCRIBE, pattern)) {
+            var refusal = stream.connection().admitSubscribe(pattern);
+            if (refusal != null) {
+                HttpResponses.send(ctx, false, HttpResponses.refusal(refusal));
                 return;
             }
-        }
-        if (refusedWhileDraining(ctx)) {
-            return;
         }
         EventStreamHandler handler = takeOver(ctx, server.faultLog());
         ChannelHandlerContext streamCtx = ctx.pipeline().context(handler);
         EventStreamQueue queue = new EventStreamQueue(streamCtx, server, server.config().sse().outboundQueueBytes());
         handler.onWritable(queue::drain);
         ctx.channel().attr(ServerContext.GO_AWAY).set(queue::end); // draining ends the response: the last chunk
-        SseStream stream = new SseStream(server, streamCtx, queue, List.copyOf(new LinkedHashSet<>(given)));
+        stream.attach(streamCtx, queue);
         ctx.channel().closeFuture().addListener(f -> stream.closed());
         streamCtx.write(streamHeaders(), streamCtx.voidPromise());
         stream.start(positions, filter);

@@ -2,15 +2,16 @@ package dev.ferry.server.sse;
 
 import dev.ferry.protocol.Frame;
 import dev.ferry.protocol.FrameCodec;
-import dev.ferry.protocol.ProtocolException;
 import dev.ferry.protocol.Topics;
+import dev.ferry.server.auth.AccessScope;
+import dev.ferry.server.connection.Connection;
+import dev.ferry.server.connection.Transport;
 import dev.ferry.server.filter.Filter;
+import dev.ferry.server.hub.Delivery;
 import dev.ferry.server.hub.Hub;
-import dev.ferry.server.hub.Subscriber;
 import dev.ferry.server.transport.EventStreamQueue;
 import dev.ferry.server.transport.ServerContext;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.util.concurrent.EventExecutor;
 import java.nio.charset.StandardCharsets;
@@ -29,18 +30,24 @@ import org.slf4j.LoggerFactory;
  * whose id holds the position of every topic seen so far ({@link EventId}), so that a client reconnecting with
  * {@code Last-Event-ID} is resumed topic by topic with no gap and no duplicate.
  *
- * <p>Lifecycle: {@link #start} once, then deliveries, then {@link #closed()} exactly once when the channel closes.
- * Event loop only: every method runs on the channel's event loop (the hub hops onto it to deliver).
+ * <p>Its patterns are the subscriptions of its {@link Connection}, which admits them ({@link #connection()}, before
+ * the stream is taken over) and hands it the hub's deliveries.
+ *
+ * <p>Lifecycle: made and admitted, {@link #attach} once the response is the stream's, {@link #start} once, then
+ * deliveries, then {@link #closed()} exactly once when the channel closes. Event loop only: every method runs on
+ * the channel's event loop (the hub hops onto it to deliver).
  */
-final class SseStream implements Subscriber {
+final class SseStream implements Transport {
     private static final Logger log = LoggerFactory.getLogger(SseStream.class);
 
     private final ServerContext server;
-    private final ChannelHandlerContext ctx;
-    private final EventStreamQueue queue;
+    private final EventExecutor executor;
     private final List<String> patterns;
+    private final Connection connection;
 
     // ---- event loop only
+    private ChannelHandlerContext ctx;
+    private EventStreamQueue queue;
     /** Last position sent per topic, least recently delivered first. */
     private final LinkedHashMap<String, Frame.Position> positions = new LinkedHashMap<>(16, 0.75f, true);
     private ScheduledFuture<?> heartbeat;
@@ -51,16 +58,27 @@ final class SseStream implements Subscriber {
     private record Early(Frame.Msg msg, boolean lossy) {
     }
 
-    SseStream(ServerContext server, ChannelHandlerContext ctx, EventStreamQueue queue, List<String> patterns) {
+    SseStream(ServerContext server, AccessScope scope, EventExecutor executor, List<String> patterns) {
         this.server = server;
+        this.executor = executor;
+        this.patterns = patterns;
+        this.connection = server.connection(scope, this, server::draining);
+    }
+
+    /** The stream's connection core: admits its patterns before the stream is taken over. */
+    Connection connection() {
+        return connection;
+    }
+
+    /** The response is the stream's: events go to {@code queue} on {@code ctx}. Called once, before {@link #start}. */
+    void attach(ChannelHandlerContext ctx, EventStreamQueue queue) {
         this.ctx = ctx;
         this.queue = queue;
-        this.patterns = patterns;
     }
 
     @Override
     public EventExecutor executor() {
-        return ctx.executor();
+        return executor;
     }
 
     /**
@@ -75,7 +93,7 @@ final class SseStream implements Subscriber {
 
     /** As {@link #start(List)}, every pattern with {@code filter} (null: none). */
     void start(List<Frame.Position> since, Filter filter) {
-        assert ctx.executor().inEventLoop();
+        assert executor.inEventLoop();
         List<Frame.Position> unassigned = new ArrayList<>(since);
         List<Hub.Recovery> recoveries = new ArrayList<>();
         int[] outstanding = {patterns.size()};
@@ -90,10 +108,7 @@ final class SseStream implements Subscriber {
             }
             // A concrete topic without a position is answered with where it stands now, which the ready event's
             // id records: a stream that drops before its first event still resumes without loss.
-            server.hub().subscribe(pattern, this, mine, filter, (rs, error) -> {
-                if (closed) {
-                    return;
-                }
+            connection.subscribe(pattern, mine, filter, (rs, error) -> {
                 if (error != null) {
                     log.warn("SSE subscription to {} failed: {}", pattern, error.toString());
                     ctx.close(); // the client reconnects with Last-Event-ID and resumes
@@ -134,11 +149,6 @@ final class SseStream implements Subscriber {
                 TimeUnit.MILLISECONDS);
     }
 
-    @Override
-    public void deliver(ByteBuf frame, boolean binary) {
-        deliver(frame, binary, false);
-    }
-
     /** A recovery could not be completed: end the stream, so that the client reconnects with Last-Event-ID. */
     @Override
     public void fellBehind() {
@@ -148,26 +158,28 @@ final class SseStream implements Subscriber {
     }
 
     @Override
-    public void deliver(ByteBuf frame, boolean binary, boolean lossy) {
-        Frame decoded;
-        try {
-            if (closed) {
-                return;
-            }
-            byte[] bytes = ByteBufUtil.getBytes(frame);
-            decoded = binary ? FrameCodec.decodeBinary(bytes) : FrameCodec.decodeText(new String(bytes, StandardCharsets.UTF_8));
-        } catch (ProtocolException e) {
-            log.warn("undecodable publication frame: {}", e.getMessage());
+    public void deliver(Delivery d) {
+        if (closed) {
             return;
-        } finally {
-            frame.release();
         }
-        if (decoded instanceof Frame.Msg m) {
-            if (early != null) {
-                early.add(new Early(m, lossy));
-            } else {
-                send(m, lossy);
-            }
+        if (early != null) {
+            early.add(new Early(d.msg(), d.lossy()));
+        } else {
+            send(d.msg(), d.lossy());
+        }
+    }
+
+    /** The stream carries publications only. */
+    @Override
+    public void write(ByteBuf frame, boolean binary) {
+        frame.release();
+    }
+
+    /** An event stream has no close code: the connection ends, and the client reconnects with Last-Event-ID. */
+    @Override
+    public void close(int code, String reason) {
+        if (!closed) {
+            ctx.close();
         }
     }
 
@@ -264,9 +276,9 @@ final class SseStream implements Subscriber {
         if (heartbeat != null) {
             heartbeat.cancel(false);
         }
-        for (String pattern : patterns) {
-            server.hub().unsubscribe(pattern, this);
+        connection.closed();
+        if (queue != null) {
+            queue.releaseQueue();
         }
-        queue.releaseQueue();
     }
 }

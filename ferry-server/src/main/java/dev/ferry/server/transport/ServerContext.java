@@ -154,6 +154,17 @@ public final class ServerContext {
         return fallbackSessions;
     }
 
+    /**
+     * A connection core for a client of {@code scope} over {@code transport}, admitted by this server's limits;
+     * {@code draining} says when its new subscriptions are refused.
+     */
+    public dev.ferry.server.connection.Connection connection(dev.ferry.server.auth.AccessScope scope,
+            dev.ferry.server.connection.Transport transport, java.util.function.BooleanSupplier draining) {
+        var admission = new dev.ferry.server.connection.Admission(config.limits(), config.websocket().maxSubscriptions(),
+                draining, security.counters(), System::nanoTime);
+        return new dev.ferry.server.connection.Connection(hub, admission, scope, transport);
+    }
+
     public boolean draining() {
         return draining;
     }

@@ -10,6 +10,8 @@ import dev.ferry.protocol.Payload;
 import dev.ferry.protocol.ProtocolException;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+import dev.ferry.server.hub.Delivery;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -65,6 +67,24 @@ public final class TextPayloads {
             }
         }
         return new String(b, StandardCharsets.UTF_8);
+    }
+
+    /**
+     * The key of the plain-socket encoding of a publication ({@link #encode}): shared by the multiplexer and the
+     * per-topic sockets of an event loop, so that a publication is mapped to text once for all of them.
+     */
+    public static final Object PLAIN = "plain-payload";
+
+    /**
+     * A publication as plain sockets write it: the text {@link #toText} gives for a JSON payload, the bytes of a
+     * binary one (the delivery says which).
+     */
+    public static ByteBuf encode(Delivery d) {
+        Payload data = d.msg().data();
+        if (data.isBinary()) {
+            return Unpooled.wrappedBuffer(data.bytes());
+        }
+        return Unpooled.copiedBuffer(toText(data), StandardCharsets.UTF_8);
     }
 
     /** Decodes the ferry.v1 {@code msg} frame that the hub fans out. */

@@ -1,0 +1,154 @@
+package dev.ferry.server.connection;
+
+import dev.ferry.protocol.ErrorCode;
+import dev.ferry.protocol.FrameCodec;
+import dev.ferry.protocol.Payload;
+import dev.ferry.protocol.Topics;
+import dev.ferry.server.auth.AccessScope;
+import dev.ferry.server.auth.Action;
+import dev.ferry.server.auth.Decision;
+import dev.ferry.server.auth.SecurityCounters;
+import dev.ferry.server.auth.TokenBucket;
+import dev.ferry.server.config.LimitsConfig;
+import java.nio.charset.StandardCharsets;
+import java.util.function.BooleanSupplier;
+import java.util.function.LongSupplier;
+
+/**
+ * The checks an operation of one connection passes before it reaches the hub or RPC routing, the same for every
+ * transport (docs/security.md): the topic or procedure grammar, the permission of the connection's identity,
+ * refusal once the server drains, the publish and call rates ({@code limits.publish-rate},
+ * {@code limits.call-rate}, token buckets of this connection) and {@code websocket.max-subscriptions}. Each check
+ * answers null (admitted) or the {@link Refusal} to report; denials and rate refusals are counted.
+ *
+ * <p>One per connection (it holds the connection's rate buckets); event loop only.
+ */
+public final class Admission {
+    private final int maxSubscriptions;
+    private final BooleanSupplier draining;
+    private final SecurityCounters counters;
+    private final LongSupplier nanoTime;
+    /** Null when unlimited. */
+    private final TokenBucket publishRate;
+    private final TokenBucket callRate;
+
+    /**
+     * @param draining whether new subscriptions, registrations and calls are refused ({@code shutting_down})
+     * @param nanoTime the clock the rate buckets refill by
+     */
+    public Admission(LimitsConfig limits, int maxSubscriptions, BooleanSupplier draining, SecurityCounters counters,
+                     LongSupplier nanoTime) {
+        this.maxSubscriptions = maxSubscriptions;
+        this.draining = draining;
+        this.counters = counters;
+        this.nanoTime = nanoTime;
+        long now = nanoTime.getAsLong();
+        this.publishRate = limits.publishRate() > 0 ? new TokenBucket(limits.publishRate(), limits.publishBurst(), now) : null;
+        this.callRate = limits.callRate() > 0 ? new TokenBucket(limits.callRate(), limits.callBurst(), now) : null;
+    }
+
+    /** {@code forbidden} (counted) when {@code scope} may not do {@code action} on {@code target}. */
+    public Refusal permit(AccessScope scope, Action action, String target) {
+        Decision d = scope.check(action, target);
+        if (d.allowed()) {
+            return null;
+        }
+        return forbidden(action, target, d.reason());
+    }
+
+    /** A {@code forbidden} refusal with {@code data: {"action","topic"}}, counted. */
+    public Refusal forbidden(Action action, String target, String reason) {
+        counters.forbidden();
+        return new Refusal(ErrorCode.FORBIDDEN, reason, Payload.json(forbiddenData(action, target)));
+    }
+
+    /** Subscribing to {@code pattern}: its grammar, the {@code subscribe} permission, not while draining. */
+    public Refusal subscribe(AccessScope scope, String pattern) {
+        Refusal r = grammar(ErrorCode.BAD_TOPIC, Topics.checkPattern(pattern));
+        if (r == null) {
+            r = permit(scope, Action.SUBSCRIBE, pattern);
+        }
+        return r != null ? r : whileDraining();
+    }
+
+    /** One more subscription next to {@code held}: {@code too_many_subscriptions} beyond the limit. */
+    public Refusal roomFor(int held) {
+        if (held < maxSubscriptions) {
+            return null;
+        }
+        return Refusal.of(ErrorCode.TOO_MANY_SUBSCRIPTIONS,
+                "this connection already holds " + maxSubscriptions + " subscriptions (websocket.max-subscriptions)");
+    }
+
+    public int maxSubscriptions() {
+        return maxSubscriptions;
+    }
+
+    /** Publishing to {@code topic}: its grammar, the {@code publish} permission, then one token of the publish rate. */
+    public Refusal publish(AccessScope scope, String topic) {
+        Refusal r = grammar(ErrorCode.BAD_TOPIC, Topics.checkTopic(topic));
+        if (r == null) {
+            r = permit(scope, Action.PUBLISH, topic);
+        }
+        return r != null ? r : takePublish();
+    }
+
+    /** One token of {@code limits.publish-rate}: {@code rate_limited} with {@code data: {"action":"publish"}}. */
+    public Refusal takePublish() {
+        return take(publishRate, "publish", "limits.publish-rate");
+    }
+
+    /** Calling {@code proc}: its grammar, the {@code call} permission, not while draining, the call rate. */
+    public Refusal call(AccessScope scope, String proc) {
+        Refusal r = grammar(ErrorCode.BAD_PROCEDURE, Topics.checkProcedure(proc));
+        if (r == null) {
+            r = permit(scope, Action.CALL, proc);
+        }
+        if (r == null) {
+            r = whileDraining();
+        }
+        return r != null ? r : take(callRate, "call", "limits.call-rate");
+    }
+
+    /** Registering {@code proc}: its grammar, the {@code register} permission, not while draining. */
+    public Refusal register(AccessScope scope, String proc) {
+        Refusal r = grammar(ErrorCode.BAD_PROCEDURE, Topics.checkProcedure(proc));
+        if (r == null) {
+            r = permit(scope, Action.REGISTER, proc);
+        }
+        return r != null ? r : whileDraining();
+    }
+
+    /** {@code shutting_down} once the server drains (new subscriptions, registrations and calls). */
+    public Refusal whileDraining() {
+        return draining.getAsBoolean() ? Refusal.of(ErrorCode.SHUTTING_DOWN, "the server is shutting down") : null;
+    }
+
+    /**
+     * A {@code rate_limited} refusal for {@code action} ({@code message}, {@code publish}, {@code call}) beyond
+     * {@code key}, counted.
+     */
+    public Refusal rateLimited(String action, String key) {
+        counters.rateLimited();
+        return new Refusal(ErrorCode.RATE_LIMITED, action + " rate exceeded (" + key + ")",
+                Payload.json(("{\"action\":\"" + action + "\"}").getBytes(StandardCharsets.UTF_8)));
+    }
+
+    private Refusal take(TokenBucket bucket, String action, String key) {
+        if (bucket == null || bucket.tryTake(nanoTime.getAsLong())) {
+            return null;
+        }
+        return rateLimited(action, key);
+    }
+
+    private static Refusal grammar(ErrorCode code, String why) {
+        return why == null ? null : Refusal.of(code, why);
+    }
+
+    /** {@code {"action": action, "topic": target}} as JSON bytes. */
+    public static byte[] forbiddenData(Action action, String target) {
+        return ("{\"action\":" + new String(FrameCodec.quote(action.wire()), StandardCharsets.UTF_8)
+                + ",\"topic\":" + new String(FrameCodec.quote(target), StandardCharsets.UTF_8) + "}")
+                .getBytes(StandardCharsets.UTF_8);
+    }
+}

@@ -1,0 +1,245 @@
+package dev.ferry.server.connection;
+
+import dev.ferry.protocol.Frame;
+import dev.ferry.protocol.Payload;
+import dev.ferry.server.auth.AccessScope;
+import dev.ferry.server.auth.Identity;
+import dev.ferry.server.engine.Published;
+import dev.ferry.server.filter.Filter;
+import dev.ferry.server.hub.Delivery;
+import dev.ferry.server.hub.Hub;
+import dev.ferry.server.hub.Subscriber;
+import io.netty.buffer.ByteBuf;
+import io.netty.util.concurrent.EventExecutor;
+import java.util.Collections;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletionStage;
+import java.util.function.BiConsumer;
+
+/**
+ * One client connection, whatever its transport: its identity (an {@link AccessScope}), its {@link Admission},
+ * the patterns it is subscribed to, and the one {@link Subscriber} the hub delivers its publications (and presence
+ * pushes) to, which it hands to its {@link Transport}. Every subscription and publication of a client goes through
+ * here, so that each rule is applied once for all transports.
+ *
+ * <p>Lifecycle: made when the transport opens; operations and deliveries; then {@link #closed()} once the channel
+ * closes, which undoes every subscription. Event loop only: every method runs on {@link #executor()}, and the hub
+ * hops onto it to deliver.
+ */
+public final class Connection implements Subscriber {
+    private final Hub hub;
+    private final Admission admission;
+    private final Transport transport;
+
+    // ---- event loop only
+    private AccessScope scope;
+    private final Set<String> subscriptions = new LinkedHashSet<>(4); // most connections hold one or two
+    private boolean closed;
+
+    public Connection(Hub hub, Admission admission, AccessScope scope, Transport transport) {
+        this.hub = hub;
+        this.admission = admission;
+        this.scope = scope;
+        this.transport = transport;
+    }
+
+    // ------------------------------------------------------------ identity and admission
+
+    public AccessScope scope() {
+        return scope;
+    }
+
+    public Identity identity() {
+        return scope.identity();
+    }
+
+    /** The connection authenticated again: what it may do from now on. */
+    public void scope(AccessScope next) {
+        this.scope = next;
+    }
+
+    public Admission admission() {
+        return admission;
+    }
+
+    // ------------------------------------------------------------ subscriptions
+
+    /** Whether subscribing to {@code pattern} is admitted (grammar, permission, not draining), or why not. */
+    public Refusal admitSubscribe(String pattern) {
+        return admission.subscribe(scope, pattern);
+    }
+
+    /**
+     * Whether this connection has room for {@code pattern} next to {@code others} subscriptions it holds outside
+     * the hub (state channels): a pattern already held always has.
+     */
+    public Refusal roomFor(String pattern, int others) {
+        return subscriptions.contains(pattern) ? null : admission.roomFor(subscriptions.size() + others);
+    }
+
+    /**
+     * Subscribes to {@code pattern} live, without recovery, once admitted and with room; holding it already does
+     * nothing. Returns the refusal, or null once subscribed.
+     */
+    public Refusal subscribe(String pattern) {
+        Refusal r = admitSubscribe(pattern);
+        if (r == null) {
+            r = roomFor(pattern, 0);
+        }
+        if (r != null) {
+            return r;
+        }
+        if (subscriptions.add(pattern)) {
+            hub.subscribe(pattern, this);
+        }
+        return null;
+    }
+
+    /**
+     * Subscribes to an admitted {@code pattern}, recovering from {@code since}, with {@code filter} (null: none);
+     * {@code then} is called on this loop as {@link Hub#subscribe(String, Subscriber, List, Filter, BiConsumer)}
+     * says, never once closed. A pattern that fails in the engine and was not held before is forgotten.
+     */
+    public void subscribe(String pattern, List<Frame.Position> since, Filter filter,
+                          BiConsumer<List<Hub.Recovery>, Throwable> then) {
+        boolean known = !subscriptions.add(pattern);
+        hub.subscribe(pattern, this, since, filter, (recoveries, failure) -> {
+            if (closed) {
+                return;
+            }
+            if (failure != null && !known) {
+                subscriptions.remove(pattern);
+            }
+            then.accept(recoveries, failure);
+        });
+    }
+
+    /** Unsubscribes from {@code pattern}; returns whether it was held. */
+    public boolean unsubscribe(String pattern) {
+        if (!subscriptions.remove(pattern)) {
+            return false;
+        }
+        hub.unsubscribe(pattern, this);
+        return true;
+    }
+
+    public boolean holds(String pattern) {
+        return subscriptions.contains(pattern);
+    }
+
+    public int subscriptionCount() {
+        return subscriptions.size();
+    }
+
+    /** The patterns held, in the order they were subscribed (a read-only view). */
+    public Set<String> subscriptions() {
+        return Collections.unmodifiableSet(subscriptions);
+    }
+
+    // ------------------------------------------------------------ publications
+
+    /** Whether publishing to {@code topic} is admitted (grammar, permission, publish rate), or why not. */
+    public Refusal admitPublish(String topic) {
+        return admission.publish(scope, topic);
+    }
+
+    /** Publishes an admitted publication; completes (on any thread) as {@link Hub#publish} does. */
+    public CompletionStage<Published> publishAdmitted(String topic, Payload data, Map<String, String> tags, String pubId) {
+        return hub.publish(topic, data, tags, pubId);
+    }
+
+    /**
+     * Publishes {@code data} to {@code topic} once admitted: returns the refusal, or null and calls {@code then}
+     * with the outcome (on any thread).
+     */
+    public Refusal publish(String topic, Payload data, BiConsumer<Published, Throwable> then) {
+        Refusal r = admitPublish(topic);
+        if (r != null) {
+            return r;
+        }
+        publishAdmitted(topic, data, Map.of(), null).whenComplete(then);
+        return null;
+    }
+
+    // ------------------------------------------------------------ lifecycle
+
+    /** The channel closed: undoes every subscription. Idempotent. */
+    public void closed() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        for (String pattern : subscriptions) {
+            hub.unsubscribe(pattern, this);
+        }
+        subscriptions.clear();
+    }
+
+    public boolean isClosed() {
+        return closed;
+    }
+
+    // ------------------------------------------------------------ from the hub (and presence)
+
+    @Override
+    public EventExecutor executor() {
+        return transport.executor();
+    }
+
+    @Override
+    public void deliver(Delivery d) {
+        if (!closed) {
+            transport.deliver(d);
+        }
+    }
+
+    @Override
+    public void deliver(Frame.Msg msg, ByteBuf frame, boolean binary, boolean lossy) {
+        if (closed) {
+            frame.release();
+            return;
+        }
+        Delivery.once(msg, frame, binary, lossy, transport::deliver);
+    }
+
+    @Override
+    public void deliver(Frame.Msg msg, ByteBuf frame, boolean binary, Runnable written) {
+        if (closed) {
+            frame.release();
+            return;
+        }
+        Delivery.once(msg, frame, binary, false, d -> transport.deliver(d, written));
+    }
+
+    /** A frame that is not a publication (a presence push): written as it is. */
+    @Override
+    public void deliver(ByteBuf frame, boolean binary) {
+        if (closed) {
+            frame.release();
+        } else {
+            transport.write(frame, binary);
+        }
+    }
+
+    @Override
+    public void deliver(ByteBuf frame, boolean binary, boolean lossy) {
+        deliver(frame, binary);
+    }
+
+    @Override
+    public void fellBehind() {
+        if (!closed) {
+            transport.fellBehind();
+        }
+    }
+
+    @Override
+    public void interrupted() {
+        if (!closed) {
+            transport.interrupted();
+        }
+    }
+}

@@ -1,0 +1,50 @@
+package dev.ferry.server.connection;
+
+import dev.ferry.server.hub.Delivery;
+import io.netty.buffer.ByteBuf;
+import io.netty.util.concurrent.EventExecutor;
+
+/**
+ * What the connection core needs of a transport: the event loop it runs on, a way to write a publication (in the
+ * transport's own encoding, made once per {@link Delivery} for every connection that shares it) or any other frame,
+ * and a way to close. Every method is called on {@link #executor()}.
+ */
+public interface Transport {
+    /** The event loop the connection is confined to. */
+    EventExecutor executor();
+
+    /**
+     * Writes one publication. The delivery's buffers are shared with the other connections of the loop and valid
+     * during this call only: a transport encodes it with {@link Delivery#encoded} under its encoding key and
+     * retains what it queues.
+     */
+    void deliver(Delivery d);
+
+    /**
+     * As {@link #deliver(Delivery)} for a publication of a paged recovery: runs {@code written} on
+     * {@link #executor()} once it has been written to the connection, never when it is dropped. The default runs
+     * it once the publication is handed over.
+     */
+    default void deliver(Delivery d, Runnable written) {
+        deliver(d);
+        executor().execute(written);
+    }
+
+    /** Writes one frame that is not a publication (a presence push, for instance); takes ownership of it. */
+    void write(ByteBuf frame, boolean binary);
+
+    /** Closes the connection with {@code code} and {@code reason} behind what is queued. */
+    void close(int code, String reason);
+
+    /**
+     * Publications of the connection's topics may have been missed (the engine lost its way to the backend): the
+     * transport makes its client recover, as its protocol allows. The default does nothing.
+     */
+    default void interrupted() {
+    }
+
+    /** A recovery could not keep up with history or live traffic; the default treats it as {@link #interrupted()}. */
+    default void fellBehind() {
+        interrupted();
+    }
+}
