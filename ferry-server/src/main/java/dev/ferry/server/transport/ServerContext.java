@@ -161,7 +161,7 @@ public final class ServerContext {
     public dev.ferry.server.connection.Connection connection(dev.ferry.server.auth.AccessScope scope,
             dev.ferry.server.connection.Transport transport, java.util.function.BooleanSupplier draining) {
         var admission = new dev.ferry.server.connection.Admission(config.limits(), config.websocket().maxSubscriptions(),
-                draining, security.counters(), System::nanoTime);
+                draining, security.counters(), clock::nanoTime);
         return new dev.ferry.server.connection.Connection(hub, admission, scope, transport);
     }
 
