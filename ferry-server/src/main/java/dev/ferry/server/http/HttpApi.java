@@ -301,7 +301,10 @@ final class HttpApi {
         }
         if (!mime.equals("application/json")) {
             HttpResponses.send(ctx, keepAlive, HttpResponses.error(HttpResponseStatus.UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type",
-                    "Content-Type " + type + " (expected: application/json or application/octet-stream)"));
+                    "Content-Type " + type + " (expected: application/json or application/octet-stream)"
+                            // what curl -d sends when no type is given: the usual first request
+                            + (mime.equals("application/x-www-form-urlencoded")
+                                    ? "; with curl -d, add -H 'Content-Type: application/json'" : "")));
             return null;
         }
         String why = jsonProblem(body);

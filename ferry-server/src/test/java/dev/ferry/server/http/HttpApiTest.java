@@ -75,6 +75,9 @@ class HttpApiTest {
         assertError(post("/v1/publish/a", KEY, "application/json", ""), 400, "bad_json");
         assertError(post("/v1/publish/a", KEY, "application/json", "1 2"), 400, "bad_json");
         assertError(post("/v1/publish/a", KEY, "text/html", "<p>"), 415, "unsupported_media_type");
+        HttpResponse<String> form = post("/v1/call/math.add", KEY, "application/x-www-form-urlencoded", "[2,3]");
+        assertError(form, 415, "unsupported_media_type");
+        assertThat(json(form).path("message").asText()).as("curl -d's default type").contains("-H 'Content-Type: application/json'");
         HttpResponse<String> tooBig = post("/v1/publish/a", KEY, "application/json", "\"" + "x".repeat(5000) + "\"");
         assertThat(tooBig.statusCode()).isEqualTo(413);
         HttpResponse<String> get = http.send(HttpRequest.newBuilder(server.http("/v1/publish/a")).build(), HttpResponse.BodyHandlers.ofString());
