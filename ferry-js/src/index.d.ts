@@ -285,7 +285,7 @@ export class MultiWebSocket extends Emitter {
   /**
    * `M.WebSocket(url)` or `new M.WebSocket(url)`: a drop-in for `new WebSocket(url)` on a per-topic socket URL of
    * the multiplexer's server (absolute or relative), or a channel for a channel name (a topic, or a pattern to
-   * receive only). Text only: sending binary data throws a TypeError.
+   * receive only). Binary data travels through Ferry's binary extension of the protocol (docs/web.md).
    */
   readonly WebSocket: {
     (urlOrChannel: string | URL): MultiplexedWebSocket;

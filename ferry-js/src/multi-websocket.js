@@ -26,6 +26,15 @@ function utf8Length(s) {
   return new TextEncoder().encode(s).length;
 }
 
+/** The bytes of an ArrayBuffer or a view of one; null for anything else. */
+function bytesOf(data) {
+  if (data instanceof ArrayBuffer) return new Uint8Array(data);
+  if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  return null;
+}
+
+const isBlob = (data) => typeof Blob === 'function' && data instanceof Blob;
+
 /**
  * The close a per-topic socket would see for a refusal of its channel after it opened (docs/web.md, "Per-topic
  * sockets"): `{code, reason}` from the `err` frame's JSON.
@@ -70,16 +79,29 @@ class ChannelSocket extends Emitter {
     if (v === 'blob' || v === 'arraybuffer') this._binaryType = v;
   }
 
+  /** A string publishes text; an ArrayBuffer, a view of one or a Blob publishes bytes, as on a per-topic socket. */
   send(data) {
     if (this.readyState === CONNECTING) throw domError('Still in CONNECTING state.', 'InvalidStateError');
-    if (typeof data !== 'string') {
-      throw new TypeError('the multiplexer carries text only: send a string (a per-topic socket takes binary)');
-    }
+    const bytes = bytesOf(data);
+    const blob = !bytes && isBlob(data);
+    if (!bytes && !blob) data = String(data);
     if (this.readyState !== OPEN) {
-      this.bufferedAmount += utf8Length(data); // as a WebSocket: data sent after close is counted, then dropped
+      // as a WebSocket: data sent after close is counted, then dropped
+      this.bufferedAmount += bytes ? bytes.byteLength : blob ? data.size : utf8Length(data);
       return;
     }
-    this._multi._send('msg,' + this.channel + ',' + data);
+    const header = 'msg,' + this.channel + ',';
+    if (bytes) {
+      const head = new TextEncoder().encode(header);
+      const framed = new Uint8Array(head.length + bytes.length);
+      framed.set(head);
+      framed.set(bytes, head.length);
+      this._multi._send(framed);
+    } else if (blob) {
+      this._multi._send(new Blob([header, data])); // the browser sends Blobs in order with the other messages
+    } else {
+      this._multi._send(header + data);
+    }
   }
 
   close(code, reason = '') {
@@ -118,8 +140,11 @@ class ChannelSocket extends Emitter {
     this.dispatchEvent({ type: 'close', code, reason, wasClean, detail });
   }
 
+  /** A message: a string, or the bytes of a binary one (each channel gets its own copy, as binaryType says). */
   _message(data) {
-    if (this.readyState === OPEN) this.dispatchEvent({ type: 'message', data, origin: this._multi._origin, lastEventId: '' });
+    if (this.readyState !== OPEN) return;
+    if (typeof data !== 'string') data = this._binaryType === 'blob' && typeof Blob === 'function' ? new Blob([data]) : data.slice().buffer;
+    this.dispatchEvent({ type: 'message', data, origin: this._multi._origin, lastEventId: '' });
   }
 
   /** The server refused the channel (`err` then `uns`): as a refused upgrade while connecting, else a close. */
@@ -146,12 +171,14 @@ export class MultiWebSocket extends Emitter {
       const Impl = options.WebSocket || globalThis.WebSocket;
       if (!Impl) throw new TypeError('no WebSocket implementation: pass options.WebSocket');
       this.url = resolveWebSocketUrl(String(url), this._location);
-      this.socket = new Impl(this.url);
+      // ?binary turns on Ferry's binary extension of the protocol (docs/web.md): binary messages both ways
+      this.socket = new Impl(this.url + (this.url.includes('?') ? '&' : '?') + 'binary');
     } else {
       this.socket = url;
       this.url = url.url;
     }
     this._origin = new URL(this.url).origin.replace(/^http/, 'ws');
+    this.socket.binaryType = 'arraybuffer';
     /** Channel name → the channel sockets sharing it (several sockets may open one URL, as with WebSockets). */
     this._channels = new Map();
     /** Channel names whose sub the server answered. */
@@ -166,7 +193,10 @@ export class MultiWebSocket extends Emitter {
       this.dispatchEvent({ type: 'open' });
     });
     this.socket.addEventListener('message', (e) => {
-      if (typeof e.data !== 'string') return;
+      if (typeof e.data !== 'string') {
+        this._binaryFrame(new Uint8Array(e.data));
+        return;
+      }
       const c1 = e.data.indexOf(',');
       if (c1 < 0) return;
       const type = e.data.slice(0, c1);
@@ -276,6 +306,17 @@ export class MultiWebSocket extends Emitter {
       this._acked.delete(name);
       for (const c of set) c._closed(1000, '', true);
     }
+  }
+
+  /** A binary message: `msg,<channel>,` then the bytes. */
+  _binaryFrame(bytes) {
+    const c1 = bytes.indexOf(44); // ','
+    const c2 = c1 < 0 ? -1 : bytes.indexOf(44, c1 + 1);
+    if (c2 < 0) return;
+    const head = new TextDecoder().decode(bytes.subarray(0, c2));
+    if (!head.startsWith('msg,')) return;
+    const set = this._channels.get(head.slice(4));
+    if (set) for (const c of set) c._message(bytes.subarray(c2 + 1));
   }
 
   * _sockets() {

@@ -1,7 +1,8 @@
 // MultiWebSocket as a drop-in for WebSocket, in headless Chromium: the same page code runs once with the
 // browser's `WebSocket` and once with `M.WebSocket` (M a MultiWebSocket on /v1/multiplex), against Ferry's
 // per-topic sockets, and must see exactly the same thing: events and their order, readyState at each event,
-// data, close codes and reasons, URLs, binaryType, and the exceptions the API throws.
+// data (text, and binary as ArrayBuffer or Blob by binaryType), close codes and reasons, URLs, and the exceptions
+// the API throws.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { launchChromium, skip } from './chromium.js';
@@ -26,7 +27,9 @@ async function run(multiplexed) {
     const watch = (name, ws) => {
       const l = (log[name] = [`constructed readyState=${ws.readyState}`]);
       ws.onopen = () => l.push(`open readyState=${ws.readyState}`);
-      ws.onmessage = (e) => l.push(`message ${typeof e.data} ${e.data} readyState=${ws.readyState}`);
+      ws.onmessage = (e) => l.push(typeof e.data === 'string' ? `message string ${e.data} readyState=${ws.readyState}`
+        : e.data instanceof ArrayBuffer ? `message ArrayBuffer [${new Uint8Array(e.data)}] readyState=${ws.readyState}`
+          : `message ${e.data.constructor.name} of ${e.data.size} bytes readyState=${ws.readyState}`);
       ws.onerror = () => l.push(`error readyState=${ws.readyState}`);
       closed.push(new Promise((resolve) => ws.addEventListener('close', (e) => {
         l.push(`close ${e.code} "${e.reason}" wasClean=${e.wasClean} readyState=${ws.readyState}`);
@@ -71,6 +74,9 @@ async function run(multiplexed) {
     all = Promise.all([received(a, 1), received(b, 1), received(p, 1)]);
     b.send('{"n": 1}');
     await all;
+    all = Promise.all([received(a, 1), received(b, 1), received(p, 1)]);
+    a.send(new Uint8Array([0, 1, 255, 44])); // a's binaryType is arraybuffer, b's and p's blob
+    await all;
     a.close(4000, 'done');
     api.readyStateAfterClose = a.readyState;
     p.send('patterns only receive');
@@ -99,8 +105,10 @@ test('M.WebSocket(url) behaves as new WebSocket(url) on per-topic sockets', { sk
     'open readyState=1',
     'message string hello, world readyState=1',
     'message string {"n": 1} readyState=1',
+    'message ArrayBuffer [0,1,255,44] readyState=1',
     'close 4000 "done" wasClean=true readyState=3',
   ]);
+  assert.equal(plain.log.b[4], 'message Blob of 4 bytes readyState=1');
   assert.deepEqual(plain.log.p.at(-1), 'close 4004 "subscribe-only: dropin.* is a pattern" wasClean=true readyState=3');
   assert.deepEqual(plain.log.bad, ['constructed readyState=0', 'error readyState=3',
     'close 1006 "" wasClean=false readyState=3']);

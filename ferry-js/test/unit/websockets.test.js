@@ -47,7 +47,16 @@ test('MultiWebSocket channels behave like WebSockets', async () => {
   assert.equal(a.readyState, a.OPEN);
   a.send('hello, you');
   assert.equal(raw.sent.at(-1), 'msg,chat.a,hello, you');
-  assert.throws(() => a.send(new Uint8Array(1)), TypeError);
+  assert.equal(raw.url, 'ws://h/v1/multiplex?binary', 'the socket asks for the binary extension');
+  a.send(new Uint8Array([1, 2]));
+  assert.deepEqual([...raw.sent.at(-1)], [...new TextEncoder().encode('msg,chat.a,'), 1, 2]);
+  const bin = [];
+  a.addEventListener('message', (e) => { if (typeof e.data !== 'string') bin.push(e.data); });
+  raw.receive(new Uint8Array([...new TextEncoder().encode('msg,chat.a,'), 9, 44]).buffer);
+  assert.equal(bin.length, 1);
+  assert.ok(bin[0] instanceof Blob, 'binaryType blob by default');
+  assert.deepEqual([...new Uint8Array(await bin[0].arrayBuffer())], [9, 44]);
+  events.pop();
   raw.receive('msg,chat.a,x,y');
   raw.receive('msg,other,z');
   assert.throws(() => a.close(1001), { name: 'InvalidAccessError' });

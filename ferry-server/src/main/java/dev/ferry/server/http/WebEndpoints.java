@@ -46,7 +46,8 @@ final class WebEndpoints {
             } else if (admitted(ctx, req)) {
                 AccessScope scope = authenticate(ctx, req);
                 if (scope != null) {
-                    WebSocketUpgrade.upgradePlain(ctx, req, server, new MultiplexHandler(server, scope));
+                    WebSocketUpgrade.upgradePlain(ctx, req, server,
+                            new MultiplexHandler(server, scope, uri.parameters().containsKey("binary")));
                 }
             }
             return true;

@@ -2,6 +2,7 @@ package dev.ferry.server.multiplex;
 
 import dev.ferry.protocol.CloseCodes;
 import dev.ferry.protocol.ErrorCode;
+import dev.ferry.protocol.Payload;
 import dev.ferry.protocol.Topics;
 import dev.ferry.server.auth.AccessScope;
 import dev.ferry.server.connection.Connection;
@@ -43,6 +44,9 @@ import java.util.Map;
  *       {@code too_many_topics}; one beyond {@code limits.publish-rate} with code {@code rate_limited} and
  *       {@code data: {"action":"publish"}}.</li>
  *   <li>A frame of none of the three shapes closes the socket with 4003, a binary message with 1003.</li>
+ *   <li>Ferry's binary extension, for a socket opened with {@code ?binary} in its URL: a binary message
+ *       {@code msg,<channel>,} followed by bytes publishes the bytes, and binary publications are delivered in
+ *       the same form (without it they are not delivered: websocket-multiplex clients expect text only).</li>
  * </ul>
  * The channels are the subscriptions of the socket's {@link Connection}, which admits them (and publications) as
  * for every transport; the hub delivers a publication once, and each open channel that matches it writes it.
@@ -52,14 +56,18 @@ public final class MultiplexHandler extends PlainWebSocketHandler implements Tra
     /** Largest close reason: RFC 6455 §5.5 limits a control frame's payload to 125 bytes, 2 of them the code. */
     private static final int MAX_REASON_BYTES = 123;
 
+    /** Whether binary messages are carried ({@code ?binary} in the upgrade's URL). */
+    private final boolean carriesBinary;
+
     // ---- event loop only
     /** Open channels by name, in the order they were opened. */
     private final Map<String, Channel> channels = new LinkedHashMap<>();
     private WebSocketOutbound out;
     private Connection connection;
 
-    public MultiplexHandler(ServerContext server, AccessScope scope) {
+    public MultiplexHandler(ServerContext server, AccessScope scope, boolean binary) {
         super(server, scope);
+        this.carriesBinary = binary;
     }
 
     /**
@@ -100,14 +108,37 @@ public final class MultiplexHandler extends PlainWebSocketHandler implements Tra
         }
         switch (f.type()) {
             case MultiplexFrame.SUB -> subscribe(f.channel());
-            case MultiplexFrame.MSG -> publish(f.channel(), f.data());
+            case MultiplexFrame.MSG -> publish(f.channel(), TextPayloads.fromText(f.data()));
             default -> unsubscribe(f.channel());
         }
     }
 
+    /** With the binary extension, {@code msg,<channel>,<bytes>} publishes the bytes; else closes with 1003. */
     @Override
     protected void onBinary(byte[] bytes) {
-        out.close(CloseCodes.UNSUPPORTED_DATA, "multiplex frames are text");
+        if (!carriesBinary) {
+            out.close(CloseCodes.UNSUPPORTED_DATA, "multiplex frames are text (open the socket with ?binary for binary)");
+            return;
+        }
+        int c1 = indexOf(bytes, 0);
+        int c2 = c1 < 0 ? -1 : indexOf(bytes, c1 + 1);
+        if (c2 < 0 || c1 != MultiplexFrame.MSG.length()
+                || !new String(bytes, 0, c1, StandardCharsets.US_ASCII).equals(MultiplexFrame.MSG) || c2 == c1 + 1) {
+            out.close(CloseCodes.BAD_MULTIPLEX_FRAME, "bad multiplex frame: a binary message is msg,<channel>,<bytes>");
+            return;
+        }
+        publish(new String(bytes, c1 + 1, c2 - c1 - 1, StandardCharsets.UTF_8),
+                Payload.binary(java.util.Arrays.copyOfRange(bytes, c2 + 1, bytes.length)));
+    }
+
+    /** The index of the first comma at or after {@code from}, or -1. */
+    private static int indexOf(byte[] bytes, int from) {
+        for (int i = from; i < bytes.length; i++) {
+            if (bytes[i] == ',') {
+                return i;
+            }
+        }
+        return -1;
     }
 
     private void subscribe(String name) {
@@ -135,7 +166,7 @@ public final class MultiplexHandler extends PlainWebSocketHandler implements Tra
         out.send(Unpooled.copiedBuffer(MultiplexFrame.SUB + "," + name, StandardCharsets.UTF_8), false);
     }
 
-    private void publish(String name, String data) {
+    private void publish(String name, Payload data) {
         Channel c = channels.get(name);
         if (c == null) {
             refuse(name, "unknown_channel", "channel \"" + name + "\" is not open (send sub," + name + " first)", null);
@@ -146,7 +177,7 @@ public final class MultiplexHandler extends PlainWebSocketHandler implements Tra
             refuse(name, ErrorCode.BAD_TOPIC.wire(), "channel \"" + name + "\" is a pattern: it receives, it cannot publish", null);
             return;
         }
-        Refusal r = connection.publish(c.topic, TextPayloads.fromText(data), (published, failure) -> {
+        Refusal r = connection.publish(c.topic, data, (published, failure) -> {
             var full = dev.ferry.server.engine.TooManyTopicsException.in(failure);
             if (full != null) {
                 executor().execute(() -> {
@@ -183,19 +214,25 @@ public final class MultiplexHandler extends PlainWebSocketHandler implements Tra
 
     /**
      * A publication: {@code msg,<channel>,<text>} on every open channel whose topic matches it. The text is made
-     * once per event loop; binary publications have no text form, so multiplex channels do not receive them.
+     * once per event loop; binary publications have no text form, so only a socket with the binary extension
+     * receives them, as binary messages {@code msg,<channel>,<bytes>}.
      */
     @Override
     public void deliver(Delivery d) {
-        if (d.msg().data().isBinary()) {
+        boolean binary = d.msg().data().isBinary();
+        if (binary && !carriesBinary) {
             return;
         }
-        ByteBuf text = d.encoded(TextPayloads.PLAIN, TextPayloads::encode);
+        ByteBuf payload = binary ? Unpooled.wrappedBuffer(d.msg().data().bytes())
+                : d.encoded(TextPayloads.PLAIN, TextPayloads::encode);
         String topic = d.msg().topic();
         for (Channel c : channels.values()) {
             if (Topics.matches(c.topic, topic)) {
-                out.send(Unpooled.wrappedBuffer(c.prefix.duplicate(), text.retainedDuplicate()), false);
+                out.send(Unpooled.wrappedBuffer(c.prefix.duplicate(), payload.retainedDuplicate()), binary);
             }
+        }
+        if (binary) {
+            payload.release(); // the text form belongs to the delivery
         }
     }
 

@@ -7,6 +7,7 @@ import dev.ferry.server.testing.Await;
 import dev.ferry.server.testing.FerryServerExtension;
 import dev.ferry.server.testing.WsTestClient;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -120,6 +121,40 @@ class MultiplexTest {
             m.sendBinary(new byte[] {1, 2});
             assertThat(m.awaitClose().closeCode()).isEqualTo(1003);
         }
+    }
+
+    @Test
+    void withBinaryInTheUrlBinaryMessagesPublishBytesAndBinaryPublicationsArrive() throws Exception {
+        try (WsTestClient m = WsTestClient.plain(URI.create(mux() + "?binary"));
+             WsTestClient topic = WsTestClient.plain(URI.create("ws://127.0.0.1:" + server.port() + "/v1/topics/bin/t"))) {
+            m.send("sub,bin.t");
+            assertThat(m.nextText()).isEqualTo("sub,bin.t");
+            m.sendBinary(concat("msg,bin.t,".getBytes(StandardCharsets.US_ASCII), new byte[] {0, 1, (byte) 0xff, ','}));
+            assertThat(topic.next().binary()).containsExactly(0, 1, 0xff, ',');
+            assertThat(m.next().binary()).isEqualTo(concat("msg,bin.t,".getBytes(StandardCharsets.US_ASCII), new byte[] {0, 1, (byte) 0xff, ','}));
+            topic.sendBinary(new byte[] {7});
+            assertThat(m.next().binary()).isEqualTo(concat("msg,bin.t,".getBytes(StandardCharsets.US_ASCII), new byte[] {7}));
+            m.sendBinary("sub,bin.t,x".getBytes(StandardCharsets.US_ASCII));
+            assertThat(m.awaitClose().closeCode()).isEqualTo(4003);
+        }
+    }
+
+    @Test
+    void withoutBinaryInTheUrlBinaryPublicationsAreNotDelivered() throws Exception {
+        try (WsTestClient m = WsTestClient.plain(mux());
+             WsTestClient topic = WsTestClient.plain(URI.create("ws://127.0.0.1:" + server.port() + "/v1/topics/nobin/t"))) {
+            m.send("sub,nobin.t");
+            assertThat(m.nextText()).isEqualTo("sub,nobin.t");
+            topic.sendBinary(new byte[] {7});
+            topic.send("after");
+            assertThat(m.nextText()).isEqualTo("msg,nobin.t,after");
+        }
+    }
+
+    private static byte[] concat(byte[] a, byte[] b) {
+        byte[] c = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, c, a.length, b.length);
+        return c;
     }
 
     @Test
