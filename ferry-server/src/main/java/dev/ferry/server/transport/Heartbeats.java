@@ -1,5 +1,6 @@
 package dev.ferry.server.transport;
 
+import dev.ferry.server.time.ServerClock;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.FastThreadLocal;
 import java.util.Arrays;
@@ -23,26 +24,29 @@ public final class Heartbeats {
         /** Index in {@link #members}, or -1 when not a member. */
         private int slot = -1;
 
-        /** Called at every tick while a member; {@code nowNanos} is {@link System#nanoTime()} at the tick. */
+        /** Called at every tick while a member; {@code nowNanos} is {@link ServerClock#nanoTime()} at the tick. */
         protected abstract void tick(long nowNanos);
     }
 
     /** Per event-loop thread; owned by a {@link ServerContext}, so nothing here is static. */
     static final class PerLoop extends FastThreadLocal<Heartbeats> {
         private final long tickNanos;
+        private final ServerClock clock;
 
-        /** Ticks a quarter of {@code pingNanos} apart, between 10 ms and 1 s. */
-        PerLoop(long pingNanos) {
+        /** Ticks a quarter of {@code pingNanos} apart on {@code clock}, between 10 ms and 1 s. */
+        PerLoop(long pingNanos, ServerClock clock) {
             this.tickNanos = Math.max(MIN_TICK_NANOS, Math.min(MAX_TICK_NANOS, pingNanos / 4));
+            this.clock = clock;
         }
 
         @Override
         protected Heartbeats initialValue() {
-            return new Heartbeats(tickNanos);
+            return new Heartbeats(tickNanos, clock);
         }
     }
 
     private final long tickNanos;
+    private final ServerClock clock;
 
     // ---- event loop only
     private Member[] members = new Member[16];
@@ -51,8 +55,14 @@ public final class Heartbeats {
     private boolean holes;
     private boolean scheduled;
 
-    private Heartbeats(long tickNanos) {
+    private Heartbeats(long tickNanos, ServerClock clock) {
         this.tickNanos = tickNanos;
+        this.clock = clock;
+    }
+
+    /** The time ticks pass ({@link ServerClock#nanoTime()}): a member starts counting from it. */
+    public long nanoTime() {
+        return clock.nanoTime();
     }
 
     /** Starts ticking {@code m}; call on {@code loop}, the thread this instance belongs to. */
@@ -68,7 +78,7 @@ public final class Heartbeats {
         members[size++] = m;
         if (!scheduled) {
             scheduled = true;
-            loop.scheduleAtFixedRate(this::tick, tickNanos, tickNanos, TimeUnit.NANOSECONDS);
+            clock.scheduleAtFixedRate(loop, this::tick, tickNanos, TimeUnit.NANOSECONDS);
         }
     }
 
@@ -98,7 +108,7 @@ public final class Heartbeats {
     }
 
     private void tick() {
-        long now = System.nanoTime();
+        long now = clock.nanoTime();
         ticking = true;
         try {
             for (int i = 0; i < size; i++) {

@@ -81,7 +81,7 @@ public final class ServerContext {
         this.security = security;
         this.fallbackSessions = new FallbackSessions(security.connections());
         this.originPolicy = new OriginPolicy(config.web());
-        this.heartbeats = new Heartbeats.PerLoop(config.websocket().pingInterval().toNanos());
+        this.heartbeats = new Heartbeats.PerLoop(config.websocket().pingInterval().toNanos(), clock);
         this.webSocketSettings = new dev.ferry.server.websocket.WebSocketSettings(config.websocket());
         this.reassemblyBudget = new ReassemblyBudget(config.limits().reassemblyBytes());
         this.tunnels = new Tunnels(config.tunnel());

@@ -36,11 +36,11 @@ final class Liveness extends Heartbeats.Member {
 
     /** Starts watching from now (the handshake completed). */
     void start(Heartbeats heartbeats, io.netty.util.concurrent.EventExecutor loop) {
-        startAt(System.nanoTime());
+        startAt(heartbeats.nanoTime());
         heartbeats.join(loop, this);
     }
 
-    /** Starts the silence count at {@code nowNanos} ({@link System#nanoTime()}). */
+    /** Starts the silence count at {@code nowNanos} (the heartbeats' {@code nanoTime()}). */
     void startAt(long nowNanos) {
         lastHeardNanos = nowNanos;
         silentPeriods = 0;

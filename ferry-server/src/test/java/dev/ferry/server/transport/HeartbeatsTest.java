@@ -2,7 +2,9 @@ package dev.ferry.server.transport;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.netty.channel.embedded.EmbeddedChannel;
+import dev.ferry.server.testing.ManualClock;
+import io.netty.util.concurrent.DefaultEventExecutor;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -21,23 +23,34 @@ class HeartbeatsTest {
         }
     }
 
+    /** Runs {@code r} on {@code loop} and waits for it: joining and leaving happen on the event loop. */
+    private static void on(DefaultEventExecutor loop, Runnable r) throws Exception {
+        loop.submit(r).get(10, TimeUnit.SECONDS);
+    }
+
     @Test
-    void everyMemberIsTickedUntilItLeavesEvenWhenMembersLeaveDuringATick() {
-        EmbeddedChannel ch = new EmbeddedChannel();
+    void everyMemberIsTickedUntilItLeavesEvenWhenMembersLeaveDuringATick() throws Exception {
+        DefaultEventExecutor loop = new DefaultEventExecutor();
+        ManualClock clock = new ManualClock();
+        Duration tick = Duration.ofMillis(100);
         try {
-            // ping interval 400 ms: a tick every 100 ms
-            Heartbeats beats = new Heartbeats.PerLoop(TimeUnit.MILLISECONDS.toNanos(400)).get();
+            // ping interval 400 ms: a tick every 100 ms of the clock, on the loop
+            Heartbeats beats = loop.submit(() -> new Heartbeats.PerLoop(TimeUnit.MILLISECONDS.toNanos(400), clock).get())
+                    .get(10, TimeUnit.SECONDS);
             List<Counting> members = new ArrayList<>();
-            for (int i = 0; i < 40; i++) {
-                Counting c = new Counting();
-                members.add(c);
-                beats.join(ch.eventLoop(), c);
-            }
-            beats.join(ch.eventLoop(), members.get(0)); // joining twice is joining once
+            on(loop, () -> {
+                for (int i = 0; i < 40; i++) {
+                    Counting c = new Counting();
+                    members.add(c);
+                    beats.join(loop, c);
+                }
+                beats.join(loop, members.get(0)); // joining twice is joining once
+            });
             assertThat(beats.size()).isEqualTo(40);
 
-            ch.advanceTimeBy(100, TimeUnit.MILLISECONDS);
-            ch.runScheduledPendingTasks();
+            clock.advance(tick.minusMillis(1));
+            assertThat(members).allSatisfy(c -> assertThat(c.ticks).isZero());
+            clock.advance(Duration.ofMillis(1));
             assertThat(members).allSatisfy(c -> assertThat(c.ticks).isEqualTo(1));
 
             Counting first = members.get(0);
@@ -46,29 +59,28 @@ class HeartbeatsTest {
             first.onTick = () -> beats.leave(first);       // leaves itself
             members.get(10).onTick = () -> beats.leave(last); // leaves a member not yet ticked this round
             members.get(20).onTick = () -> beats.leave(fifth); // and one already ticked
-            ch.advanceTimeBy(100, TimeUnit.MILLISECONDS);
-            ch.runScheduledPendingTasks();
+            clock.advance(tick);
             assertThat(beats.size()).isEqualTo(37);
             assertThat(last.ticks).isEqualTo(1);
             assertThat(fifth.ticks).isEqualTo(2);
 
-            ch.advanceTimeBy(100, TimeUnit.MILLISECONDS);
-            ch.runScheduledPendingTasks();
+            clock.advance(tick);
             assertThat(first.ticks).isEqualTo(2);
             assertThat(fifth.ticks).isEqualTo(2);
             assertThat(last.ticks).isEqualTo(1);
             assertThat(members.get(1).ticks).isEqualTo(3);
             assertThat(members.get(38).ticks).isEqualTo(3);
 
-            for (Counting c : members) {
-                beats.leave(c); // idempotent for those already gone
-            }
+            on(loop, () -> {
+                for (Counting c : members) {
+                    beats.leave(c); // idempotent for those already gone
+                }
+            });
             assertThat(beats.size()).isZero();
-            ch.advanceTimeBy(100, TimeUnit.MILLISECONDS);
-            ch.runScheduledPendingTasks();
+            clock.advance(tick);
             assertThat(members.get(1).ticks).isEqualTo(3);
         } finally {
-            ch.finishAndReleaseAll();
+            loop.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
         }
     }
 }

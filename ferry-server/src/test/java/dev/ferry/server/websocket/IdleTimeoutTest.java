@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ferry.server.config.WebSocketConfig;
 import dev.ferry.server.testing.FerryServerExtension;
+import dev.ferry.server.testing.ManualClock;
 import dev.ferry.server.testing.RawWebSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
@@ -16,14 +17,35 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * because a real WebSocket client answers pings by itself.
  */
 class IdleTimeoutTest {
+    static final Duration PING = Duration.ofSeconds(25);
+    static final Duration IDLE = Duration.ofSeconds(60);
+    /** The server's time: pings and the idle timeout follow it, and it moves only when a test advances it. */
+    static final ManualClock clock = new ManualClock();
+
     @RegisterExtension
-    static final FerryServerExtension server = new FerryServerExtension(c -> c.withWebSocket(new WebSocketConfig(
-            1 << 20, Duration.ofSeconds(2), Duration.ofMillis(200), Duration.ofMillis(500), 100, 4 << 20)));
+    static final FerryServerExtension server = new FerryServerExtension(clock, c -> c.withWebSocket(new WebSocketConfig(
+            1 << 20, Duration.ofSeconds(2), PING, IDLE, 100, 4 << 20)));
+
+    /**
+     * Sends a ferry.v1 ping and reads frames up to its pong: the server has then taken the connection in (its
+     * liveness is ticking) and heard from the client.
+     */
+    private static void roundTrip(RawWebSocket ws, int id) throws Exception {
+        ws.send(true, RawWebSocket.TEXT, ("{\"type\":\"ping\",\"id\":" + id + "}").getBytes(StandardCharsets.UTF_8));
+        RawWebSocket.Frame f;
+        do {
+            f = ws.next();
+        } while (!(f.opcode() == RawWebSocket.TEXT && f.text().contains("\"pong\"")));
+    }
 
     @Test
     void silentClientIsPingedThenClosed() throws Exception {
         try (RawWebSocket ws = RawWebSocket.connect(server.port(), "/v1/ws", "ferry.v1")) {
-            int pings = 0;
+            roundTrip(ws, 1);
+            clock.advance(PING.plusSeconds(5)); // silent for a ping interval: pinged, not closed
+            assertThat(ws.next().opcode()).as("a ping, not a close").isEqualTo(RawWebSocket.PING);
+            clock.advance(IDLE);
+            int pings = 1;
             while (true) {
                 RawWebSocket.Frame f = ws.next();
                 if (f.opcode() == RawWebSocket.PING) {
@@ -34,7 +56,7 @@ class IdleTimeoutTest {
                     break;
                 }
             }
-            assertThat(pings).isGreaterThanOrEqualTo(1);
+            assertThat(pings).as("pinged every ping interval until the idle timeout").isEqualTo(2);
         }
     }
 
@@ -42,11 +64,14 @@ class IdleTimeoutTest {
     @Test
     void clientAnsweringPingsWithPongsStaysOpen() throws Exception {
         try (RawWebSocket ws = RawWebSocket.connect(server.port(), "/v1/ws", "ferry.v1")) {
-            // ping every 200 ms, idle timeout 500 ms: six pings answered span more than twice the timeout
+            roundTrip(ws, 1);
+            // six pings answered span more than twice the idle timeout
             for (int pings = 0; pings < 6; pings++) {
+                clock.advance(PING.plusSeconds(5));
                 RawWebSocket.Frame f = ws.next();
                 assertThat(f.opcode()).as("a ping, not a close").isEqualTo(RawWebSocket.PING);
                 ws.send(true, RawWebSocket.PONG, f.payload());
+                roundTrip(ws, 2 + pings); // the pong has arrived before time moves on
             }
         }
     }
