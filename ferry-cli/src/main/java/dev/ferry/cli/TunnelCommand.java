@@ -1,6 +1,6 @@
 package dev.ferry.cli;
 
-import dev.ferry.server.tunnel.client.ProxySettings;
+import dev.ferry.protocol.proxy.ProxySettings;
 import dev.ferry.server.tunnel.client.TunnelClient;
 import java.net.InetSocketAddress;
 import java.net.URI;

@@ -5,10 +5,14 @@ import dev.ferry.client.internal.Backoff;
 import dev.ferry.client.internal.ClosePolicy;
 import dev.ferry.client.internal.Connection;
 import dev.ferry.client.internal.Json;
+import dev.ferry.client.internal.ProxyRelay;
 import dev.ferry.protocol.ErrorCode;
 import dev.ferry.protocol.Frame;
 import dev.ferry.protocol.Payload;
 import dev.ferry.protocol.Topics;
+import dev.ferry.protocol.proxy.ProxySettings;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.time.Duration;
@@ -34,6 +38,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongFunction;
+import javax.net.ssl.SSLContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -82,6 +87,8 @@ public final class FerryClient implements AutoCloseable {
     private final long maxQueuedBytes;
     private final ConnectionListener listener;
     private final HttpClient http;
+    /** The relay through the HTTP proxy ({@link Builder#proxy}), or null. */
+    private final ProxyRelay proxyRelay;
     private final ScheduledExecutorService timer;
     private final ExecutorService dispatcher;
     private final AtomicLong requestIds = new AtomicLong();
@@ -147,8 +154,27 @@ public final class FerryClient implements AutoCloseable {
             dispatchThread = t;
             return t;
         });
-        this.http = b.httpClient != null ? b.httpClient
-                : HttpClient.newBuilder().connectTimeout(connectTimeout).build();
+        if (b.proxy != null) {
+            try {
+                this.proxyRelay = new ProxyRelay(b.proxy, uris, connectTimeout);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot start the relay to proxy " + b.proxy.host() + ":" + b.proxy.port(), e);
+            }
+        } else {
+            this.proxyRelay = null;
+        }
+        if (b.httpClient != null) {
+            this.http = b.httpClient;
+        } else {
+            HttpClient.Builder hb = HttpClient.newBuilder().connectTimeout(connectTimeout);
+            if (b.sslContext != null) {
+                hb.sslContext(b.sslContext);
+            }
+            if (proxyRelay != null) {
+                hb.proxy(proxyRelay.selector());
+            }
+            this.http = hb.build();
+        }
     }
 
     private static ThreadFactory daemon(String name) {
@@ -256,6 +282,9 @@ public final class FerryClient implements AutoCloseable {
         failPending(null, closed);
         subs.forEach(s -> s.ready.completeExceptionally(closed));
         regs.forEach(r -> r.ready.completeExceptionally(closed));
+        if (proxyRelay != null) {
+            proxyRelay.close();
+        }
         dispatcher.shutdown();
         if (Thread.currentThread() != dispatchThread) {
             try {
@@ -1568,6 +1597,8 @@ public final class FerryClient implements AutoCloseable {
         private ConnectionListener listener = new ConnectionListener() {
         };
         private HttpClient httpClient;
+        private SSLContext sslContext;
+        private ProxySettings proxy;
 
         private Builder() {
         }
@@ -1654,9 +1685,39 @@ public final class FerryClient implements AutoCloseable {
             return this;
         }
 
-        /** The HTTP client to open WebSockets with (default: a new one per client). */
+        /**
+         * The HTTP client to open WebSockets with (default: a new one per client). Not with {@link #sslContext} or
+         * {@link #proxy}, which configure the client's own.
+         */
         public Builder httpClient(HttpClient httpClient) {
             this.httpClient = Objects.requireNonNull(httpClient, "httpClient");
+            return this;
+        }
+
+        /**
+         * The TLS settings for {@code wss:} (default: the JVM's): a trust store for a private CA, and the key and
+         * certificate chain a client presents to a server with {@code tls.client-auth} (its {@code KeyManager}s).
+         */
+        public Builder sslContext(SSLContext sslContext) {
+            this.sslContext = Objects.requireNonNull(sslContext, "sslContext");
+            return this;
+        }
+
+        /**
+         * An HTTP proxy to reach the server through with {@code CONNECT} (default: none, direct), for every
+         * connection and reconnection, to {@link #uri} and the {@link #failover} URIs alike. A proxy that demands
+         * authentication gets its Basic or Digest challenge (MD5 or SHA-256, qop {@code auth}) answered with the
+         * settings' user and password, as {@code ferry tunnel} does. TLS stays end to end between this client and the
+         * server. {@code ProxySettings.parse("http://user:password@proxy.example:3128")}, or
+         * {@code ProxySettings.fromEnvironment(System.getenv(), uri)} for {@code HTTPS_PROXY}/{@code HTTP_PROXY} and
+         * {@code NO_PROXY} as curl reads them.
+         *
+         * <p>The JDK's WebSocket cannot answer these challenges itself, so the client relays its connections through
+         * a listener on a free loopback port, which tunnels only to this client's server URIs and closes with the
+         * client.
+         */
+        public Builder proxy(ProxySettings proxy) {
+            this.proxy = proxy;
             return this;
         }
 
@@ -1673,6 +1734,11 @@ public final class FerryClient implements AutoCloseable {
                 throw new IllegalStateException("uri is required");
             }
             new Backoff(backoffMin, backoffMax); // validates
+            if (httpClient != null && (sslContext != null || proxy != null)) {
+                throw new IllegalStateException("httpClient with " + (proxy != null ? "proxy" : "sslContext")
+                        + ": these configure the client's own HTTP client (expected: either httpClient, or sslContext"
+                        + " and proxy)");
+            }
             return new FerryClient(this);
         }
 

@@ -9,7 +9,7 @@ import dev.ferry.server.config.TunnelRoute;
 import dev.ferry.server.testing.FerryServerExtension;
 import dev.ferry.server.testing.Requirements;
 import dev.ferry.server.tunnel.client.ConnectProxy;
-import dev.ferry.server.tunnel.client.ProxySettings;
+import dev.ferry.protocol.proxy.ProxySettings;
 import dev.ferry.server.tunnel.client.TunnelClient;
 import java.io.IOException;
 import java.net.InetSocketAddress;

@@ -1,5 +1,7 @@
 package dev.ferry.server.tunnel.client;
 
+import dev.ferry.protocol.proxy.ProxyHandshake;
+import dev.ferry.protocol.proxy.ProxySettings;
 import dev.ferry.server.transport.HandlerNames;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -18,29 +20,20 @@ import org.slf4j.LoggerFactory;
 /**
  * Opens a tunnel through an HTTP proxy (RFC 9110 section 9.3.6, {@code CONNECT host:port}) before anything else
  * on the channel speaks. It holds back {@code channelActive} from the handlers behind it (TLS, WebSocket) and
- * fires it once the proxy answers 2xx, after removing itself and the HTTP codec it used.
- *
- * <p>Authentication: on 407 with credentials configured, it answers the proxy's Basic or Digest challenge once.
- * If the proxy keeps the connection open it asks again on it; if the proxy closes it, {@link #retryAuthorization()}
- * holds the answer for a new connection to send up front.
+ * fires it once the proxy answers 2xx, after removing itself and the HTTP codec it used. What each answer means,
+ * authentication included, is {@link ProxyHandshake}'s: if the proxy closes the connection with its 407,
+ * {@link #retryAuthorization()} holds the answer for a new connection to send up front.
  */
 final class HttpConnectHandler extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(HttpConnectHandler.class);
 
-    private final String authority;
-    private final ProxySettings proxy;
-
     // ---- event loop only
-    private String authorization;
-    private boolean challengeAnswered;
+    private final ProxyHandshake handshake;
     private String retryAuthorization;
 
     /** {@code authorization}: a {@code Proxy-Authorization} value to send with the first CONNECT, or null. */
     HttpConnectHandler(String authority, ProxySettings proxy, String authorization) {
-        this.authority = authority;
-        this.proxy = proxy;
-        this.authorization = authorization;
-        this.challengeAnswered = authorization != null;
+        this.handshake = new ProxyHandshake(authority, proxy, authorization);
     }
 
     /** The answer to send on a new connection, after the proxy closed this one with its 407; else null. */
@@ -54,11 +47,11 @@ final class HttpConnectHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void sendConnect(ChannelHandlerContext ctx) {
-        FullHttpRequest req = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.CONNECT, authority);
-        req.headers().set(HttpHeaderNames.HOST, authority);
+        FullHttpRequest req = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.CONNECT, handshake.authority());
+        req.headers().set(HttpHeaderNames.HOST, handshake.authority());
         req.headers().set("Proxy-Connection", "keep-alive");
-        if (authorization != null) {
-            req.headers().set(HttpHeaderNames.PROXY_AUTHORIZATION, authorization);
+        if (handshake.authorization() != null) {
+            req.headers().set(HttpHeaderNames.PROXY_AUTHORIZATION, handshake.authorization());
         }
         ctx.writeAndFlush(req);
     }
@@ -70,28 +63,18 @@ final class HttpConnectHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         try {
-            int status = resp.status().code();
-            if (status >= 200 && status < 300) {
+            ProxyHandshake.Step step = handshake.onResponse(resp.status().code(), resp.status().toString(),
+                    resp.headers().getAll(HttpHeaderNames.PROXY_AUTHENTICATE), HttpUtil.isKeepAlive(resp));
+            if (step instanceof ProxyHandshake.Established) {
                 established(ctx);
-            } else if (status == 407 && proxy.hasCredentials() && !challengeAnswered) {
-                challengeAnswered = true;
-                String answer = ProxyAuth.answer(resp.headers().getAll(HttpHeaderNames.PROXY_AUTHENTICATE),
-                        proxy.user(), proxy.password(), "CONNECT", authority);
-                if (answer == null) {
-                    fail(ctx, "proxy " + proxy.host() + ":" + proxy.port() + " demands an authentication scheme other than"
-                            + " Basic or Digest: " + resp.headers().getAll(HttpHeaderNames.PROXY_AUTHENTICATE));
-                } else if (HttpUtil.isKeepAlive(resp)) {
-                    authorization = answer;
-                    sendConnect(ctx);
-                } else {
-                    retryAuthorization = answer;
-                    ctx.close();
-                }
-            } else if (status == 407) {
-                fail(ctx, "proxy " + proxy.host() + ":" + proxy.port() + " refused CONNECT " + authority + ": " + resp.status()
-                        + (proxy.hasCredentials() ? " (credentials rejected)" : " (no proxy credentials given)"));
-            } else {
-                fail(ctx, "proxy " + proxy.host() + ":" + proxy.port() + " refused CONNECT " + authority + ": " + resp.status());
+            } else if (step instanceof ProxyHandshake.Again again && again.sameConnection()) {
+                sendConnect(ctx);
+            } else if (step instanceof ProxyHandshake.Again) {
+                retryAuthorization = handshake.authorization();
+                ctx.close();
+            } else if (step instanceof ProxyHandshake.Failed failed) {
+                log.warn("{}", failed.reason());
+                ctx.close();
             }
         } finally {
             resp.release();
@@ -104,10 +87,5 @@ final class HttpConnectHandler extends ChannelInboundHandlerAdapter {
         p.remove(HandlerNames.PROXY_AGGREGATOR);
         ctx.fireChannelActive();
         p.remove(ctx.handler());
-    }
-
-    private static void fail(ChannelHandlerContext ctx, String why) {
-        log.warn("{}", why);
-        ctx.close();
     }
 }

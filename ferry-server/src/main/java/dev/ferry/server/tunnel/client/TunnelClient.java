@@ -1,5 +1,6 @@
 package dev.ferry.server.tunnel.client;
 
+import dev.ferry.protocol.proxy.ProxySettings;
 import dev.ferry.server.transport.HandlerNames;
 import dev.ferry.server.transport.Transport;
 import dev.ferry.server.tunnel.Relay;

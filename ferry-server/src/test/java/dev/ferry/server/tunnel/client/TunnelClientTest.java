@@ -1,5 +1,6 @@
 package dev.ferry.server.tunnel.client;
 
+import dev.ferry.protocol.proxy.ProxySettings;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ferry.server.config.TunnelRoute;

@@ -1,4 +1,4 @@
-package dev.ferry.server.tunnel.client;
+package dev.ferry.protocol.proxy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,4 +1,4 @@
-package dev.ferry.server.tunnel.client;
+package dev.ferry.protocol.proxy;
 
 import java.net.URI;
 import java.net.URLDecoder;
