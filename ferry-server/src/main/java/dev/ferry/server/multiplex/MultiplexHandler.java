@@ -92,7 +92,7 @@ public final class MultiplexHandler extends PlainWebSocketHandler implements Tra
     }
 
     @Override
-    protected void opened(ChannelHandlerContext ctx, WebSocketOutbound out) {
+    protected void onOpen(ChannelHandlerContext ctx, WebSocketOutbound out) {
         this.out = out;
         this.connection = server.connection(scope, this, server::draining);
     }

@@ -45,7 +45,7 @@ public final class IndexSocketHandler extends PlainWebSocketHandler {
     }
 
     @Override
-    protected void opened(ChannelHandlerContext ctx, WebSocketOutbound out) {
+    protected void onOpen(ChannelHandlerContext ctx, WebSocketOutbound out) {
         this.out = out;
         this.channel = ctx.channel();
         sent = read();

@@ -44,7 +44,7 @@ public final class TopicSocketHandler extends PlainWebSocketHandler implements T
     }
 
     @Override
-    protected void opened(ChannelHandlerContext ctx, WebSocketOutbound out) {
+    protected void onOpen(ChannelHandlerContext ctx, WebSocketOutbound out) {
         this.out = out;
         this.connection = server.connection(scope, this, () -> false); // the upgrade admitted it; draining closes it
         Refusal r = connection.subscribe(pattern);
