@@ -223,16 +223,12 @@ public final class MultiplexHandler extends PlainWebSocketHandler implements Tra
         if (binary && !carriesBinary) {
             return;
         }
-        ByteBuf payload = binary ? Unpooled.wrappedBuffer(d.msg().data().bytes())
-                : d.encoded(TextPayloads.PLAIN, TextPayloads::encode);
+        ByteBuf payload = d.encoded(TextPayloads.PLAIN, TextPayloads::encode); // shared by the loop
         String topic = d.msg().topic();
         for (Channel c : channels.values()) {
             if (Topics.matches(c.topic, topic)) {
                 out.send(Unpooled.wrappedBuffer(c.prefix.duplicate(), payload.retainedDuplicate()), binary);
             }
-        }
-        if (binary) {
-            payload.release(); // the text form belongs to the delivery
         }
     }
 
