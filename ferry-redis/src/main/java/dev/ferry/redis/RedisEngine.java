@@ -12,8 +12,7 @@ import dev.ferry.server.engine.OutcomeUnknownException;
 import dev.ferry.server.engine.Published;
 import dev.ferry.server.engine.RemoteProcedures;
 import dev.ferry.server.engine.TopicSnapshot;
-import dev.ferry.server.rpc.Caller;
-import dev.ferry.server.rpc.Rpc;
+import dev.ferry.server.engine.NodeCalls;
 import io.lettuce.core.AbstractRedisClient;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisChannelHandler;
@@ -118,7 +117,7 @@ public final class RedisEngine implements Engine, RemoteProcedures, dev.ferry.se
     private String stateReadSha;
     private String stateCommitSha;
     private volatile Fanout fanout;
-    private volatile Rpc rpc;
+    private volatile NodeCalls rpc;
     private volatile boolean started;
     /** Subscriber counts per pattern over the cluster, as gathered at the last heartbeat. */
     private volatile Map<String, Integer> clusterIndex;
@@ -152,7 +151,7 @@ public final class RedisEngine implements Engine, RemoteProcedures, dev.ferry.se
     }
 
     @Override
-    public void start(Fanout fanout, Rpc rpc) {
+    public void start(Fanout fanout, NodeCalls rpc) {
         this.fanout = fanout;
         this.rpc = rpc;
         resources = ClientResources.builder()
@@ -523,9 +522,9 @@ public final class RedisEngine implements Engine, RemoteProcedures, dev.ferry.se
             log.warn("malformed RPC message ignored", e);
             return;
         }
-        Rpc r = rpc;
+        NodeCalls r = rpc;
         if (m instanceof RpcWire.Call c) {
-            r.callFromRemote(new RemoteCaller(c.callerNode()), c.invocationId(), c.proc(), c.args(), c.timeoutMs());
+            r.callFromNode(new RemoteCaller(c.callerNode()), c.invocationId(), c.proc(), c.args(), c.timeoutMs());
         } else if (m instanceof RpcWire.Success s) {
             r.remoteSucceeded(s.invocationId(), s.data());
         } else if (m instanceof RpcWire.Failure f) {
@@ -537,7 +536,7 @@ public final class RedisEngine implements Engine, RemoteProcedures, dev.ferry.se
     }
 
     /** The caller of a call that another node routed here: answers go back on that node's channel. */
-    private final class RemoteCaller implements Caller {
+    private final class RemoteCaller implements NodeCalls.Replies {
         private final String callerNode;
 
         RemoteCaller(String callerNode) {
@@ -550,12 +549,12 @@ public final class RedisEngine implements Engine, RemoteProcedures, dev.ferry.se
         }
 
         @Override
-        public void callSucceeded(long requestId, Payload result) {
+        public void succeeded(long requestId, Payload result) {
             send(RpcWire.success(requestId, result));
         }
 
         @Override
-        public void callFailed(long requestId, ErrorCode code, String message, Payload data) {
+        public void failed(long requestId, ErrorCode code, String message, Payload data) {
             send(RpcWire.failure(requestId, code.wire(), message, data));
         }
 
@@ -573,7 +572,7 @@ public final class RedisEngine implements Engine, RemoteProcedures, dev.ferry.se
         }
         List<CompletableFuture<?>> all = new ArrayList<>();
         all.add(redis.set(names.nodeAlive(node), ascii(1), SetArgs.Builder.px(NODE_TTL.toMillis())).toCompletableFuture());
-        Rpc r = rpc;
+        NodeCalls r = rpc;
         if (r != null) {
             for (String proc : r.localProcedures()) {
                 all.add(register(proc));
@@ -744,7 +743,7 @@ public final class RedisEngine implements Engine, RemoteProcedures, dev.ferry.se
             if (connection != null && connection.isOpen()) {
                 List<CompletableFuture<?>> all = new ArrayList<>();
                 all.add(redis.del(names.nodeAlive(node)).toCompletableFuture());
-                Rpc r = rpc;
+                NodeCalls r = rpc;
                 if (r != null) {
                     for (String proc : r.localProcedures()) {
                         all.add(redis.zrem(names.procedureNodes(proc), ascii(node)).toCompletableFuture());

@@ -1,7 +1,6 @@
 package dev.ferry.server.engine;
 
 import dev.ferry.protocol.Payload;
-import dev.ferry.server.rpc.Rpc;
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -24,8 +23,11 @@ import java.util.concurrent.CompletionStage;
  * </ul>
  */
 public interface Engine extends AutoCloseable {
-    /** Binds the engine to this node's fanout and RPC routing and connects to the backend. */
-    void start(Fanout fanout, Rpc rpc);
+    /**
+     * Binds the engine to this node's fan-out sink and its procedure registry (for calls between nodes; an engine
+     * of one node ignores it, and it may be null) and connects to the backend.
+     */
+    void start(Fanout fanout, NodeCalls calls);
 
     /** A short name for logs and health output ({@code memory}, {@code redis}). */
     String name();

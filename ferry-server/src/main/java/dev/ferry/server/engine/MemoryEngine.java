@@ -5,7 +5,6 @@ import dev.ferry.protocol.Payload;
 import dev.ferry.protocol.Topics;
 import dev.ferry.server.config.EngineConfig;
 import dev.ferry.server.config.HistoryConfig;
-import dev.ferry.server.rpc.Rpc;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
@@ -104,7 +103,7 @@ public final class MemoryEngine implements Engine, StateStore {
     }
 
     @Override
-    public void start(Fanout fanout, Rpc rpc) {
+    public void start(Fanout fanout, NodeCalls calls) {
         this.fanout = fanout;
     }
 

@@ -5,6 +5,7 @@ import dev.ferry.protocol.Frame;
 import dev.ferry.protocol.FrameCodec;
 import dev.ferry.protocol.Payload;
 import dev.ferry.server.config.RpcConfig;
+import dev.ferry.server.engine.NodeCalls;
 import dev.ferry.server.engine.RemoteProcedures;
 import dev.ferry.server.loop.Handoff;
 import dev.ferry.server.time.ServerClock;
@@ -27,7 +28,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * Procedure registry and pending calls. Thread-safe: callers, callees and timeouts may live on different event
  * loops; every outcome is settled exactly once by whoever removes the pending call first.
  */
-public final class Rpc {
+public final class Rpc implements NodeCalls {
     private final RpcConfig config;
     private final boolean localFirst;
     /** The time call timeouts and durations follow. */
@@ -82,6 +83,7 @@ public final class Rpc {
     }
 
     /** The procedures with at least one callee on this node. */
+    @Override
     public java.util.Set<String> localProcedures() {
         return java.util.Set.copyOf(procedures.keySet());
     }
@@ -187,6 +189,26 @@ public final class Rpc {
         return route(caller, requestId, proc, args, timeoutMs, null);
     }
 
+    @Override
+    public void callFromNode(NodeCalls.Replies replies, long invocationId, String proc, Payload args, long timeoutMs) {
+        callFromRemote(new Caller() {
+            @Override
+            public EventExecutor executor() {
+                return replies.executor();
+            }
+
+            @Override
+            public void callSucceeded(long requestId, Payload result) {
+                replies.succeeded(requestId, result);
+            }
+
+            @Override
+            public void callFailed(long requestId, ErrorCode code, String message, Payload data) {
+                replies.failed(requestId, code, message, data);
+            }
+        }, invocationId, proc, args, timeoutMs);
+    }
+
     private long route(Caller caller, long requestId, String proc, Payload args, long timeoutMs, RemoteProcedures via) {
         calls.increment();
         Callees cs = procedures.get(proc);
@@ -211,6 +233,7 @@ public final class Rpc {
     }
 
     /** The outcome of a call routed to another node: success. Ignored when already settled. */
+    @Override
     public void remoteSucceeded(long invocationId, Payload data) {
         Pending p = pending.get(invocationId);
         if (p == null || p.callee != null || !pending.remove(invocationId, p)) {
@@ -225,6 +248,7 @@ public final class Rpc {
      * The outcome of a call routed to another node: failure, with the code the other node gave (or
      * {@code no_such_procedure} when no node has a callee). Ignored when already settled.
      */
+    @Override
     public void remoteFailed(long invocationId, ErrorCode code, String message, Payload data) {
         Pending p = pending.get(invocationId);
         if (p == null || p.callee != null || !pending.remove(invocationId, p)) {

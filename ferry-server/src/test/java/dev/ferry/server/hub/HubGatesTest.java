@@ -7,9 +7,9 @@ import dev.ferry.protocol.Payload;
 import dev.ferry.server.config.HistoryConfig;
 import dev.ferry.server.engine.Engine;
 import dev.ferry.server.engine.Fanout;
+import dev.ferry.server.engine.NodeCalls;
 import dev.ferry.server.engine.MemoryEngine;
 import dev.ferry.server.engine.TopicSnapshot;
-import dev.ferry.server.rpc.Rpc;
 import io.netty.buffer.ByteBuf;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.ImmediateEventExecutor;
@@ -122,7 +122,7 @@ class HubGatesTest {
         }
 
         @Override
-        public void start(Fanout fanout, Rpc rpc) {
+        public void start(Fanout fanout, NodeCalls rpc) {
             memory.start(fanout, rpc);
         }
 
