@@ -25,18 +25,19 @@ public final class EventStreamQueue {
     private static final long END_GRACE_MS = 3000;
 
     private final ChannelHandlerContext ctx;
+    /** This connection's flush, coalesced with its loop's others. */
+    private final ChannelFlush flush;
     private final ServerContext server;
     private final long limitBytes;
-    private final Runnable flushTask = this::flushNow;
 
     // ---- event loop only
     private final ArrayDeque<ByteBuf> queue = new ArrayDeque<>();
     private long queuedBytes;
-    private boolean flushScheduled;
     private boolean ended;
 
     public EventStreamQueue(ChannelHandlerContext ctx, ServerContext server, long limitBytes) {
         this.ctx = ctx;
+        this.flush = new ChannelFlush(ctx, server, null);
         this.server = server;
         this.limitBytes = limitBytes;
     }
@@ -105,15 +106,7 @@ public final class EventStreamQueue {
     }
 
     private void scheduleFlush() {
-        if (!flushScheduled) {
-            flushScheduled = true;
-            server.flushBatch().add(ctx.executor(), flushTask);
-        }
-    }
-
-    private void flushNow() {
-        flushScheduled = false;
-        ctx.flush();
+        flush.schedule();
     }
 
     /**

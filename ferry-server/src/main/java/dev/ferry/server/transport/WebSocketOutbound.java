@@ -34,9 +34,10 @@ public final class WebSocketOutbound implements Outbound {
     private static final long CLOSE_GRACE_MS = 3000;
 
     private final ChannelHandlerContext ctx;
+    /** This connection's flush, coalesced with its loop's others. */
+    private final ChannelFlush flush;
     private final ServerContext server;
     private final long limitBytes;
-    private final Runnable flushTask = this::flushNow;
 
     // ---- event loop only
     /**
@@ -48,7 +49,6 @@ public final class WebSocketOutbound implements Outbound {
     /** What to run once a frame has been written to the socket, for the few frames that need it; null until then. */
     private java.util.IdentityHashMap<Object, Runnable> onWritten;
     private long queuedBytes;
-    private boolean flushScheduled;
     private boolean closing;
     /**
      * Text publications framed for this loop ({@link #sendFramed}) that came while nothing waited, held until the
@@ -59,6 +59,7 @@ public final class WebSocketOutbound implements Outbound {
 
     public WebSocketOutbound(ChannelHandlerContext ctx, ServerContext server, long limitBytes) {
         this.ctx = ctx;
+        this.flush = new ChannelFlush(ctx, server, this::writeBatch);
         this.server = server;
         this.limitBytes = limitBytes;
     }
@@ -281,16 +282,7 @@ public final class WebSocketOutbound implements Outbound {
     }
 
     private void scheduleFlush() {
-        if (!flushScheduled) {
-            flushScheduled = true;
-            server.flushBatch().add(ctx.executor(), flushTask);
-        }
-    }
-
-    private void flushNow() {
-        flushScheduled = false;
-        writeBatch();
-        ctx.flush();
+        flush.schedule();
     }
 
     /** Pings the peer now, ahead of whatever waits in the queue (a liveness check, not a message). */
