@@ -461,7 +461,7 @@ class DurableSessionTest {
             stuck.stopReading();
             long before = server.server().metrics().slowConsumerCloses();
             int total = 0;
-            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            long deadline = System.nanoTime() + Duration.ofSeconds(180).toNanos();
             while (server.server().metrics().slowConsumerCloses() == before && System.nanoTime() < deadline) {
                 for (int i = 0; i < 100; i++) {
                     total++;

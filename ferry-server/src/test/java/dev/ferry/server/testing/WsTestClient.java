@@ -26,7 +26,7 @@ public final class WsTestClient implements AutoCloseable {
      * How long a test waits for an answer that should come at once: generous, because on a busy shared machine a
      * healthy answer can take seconds; a passing test never waits for it.
      */
-    public static final Duration TIMEOUT = Duration.ofSeconds(30);
+    public static final Duration TIMEOUT = Duration.ofSeconds(60);
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /**
