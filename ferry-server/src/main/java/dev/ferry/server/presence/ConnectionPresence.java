@@ -89,7 +89,7 @@ public final class ConnectionPresence {
         Payload info = sub.presence() == null ? null : Payload.json(sub.presence().bytes());
         // joined again even when nothing changed: a topic that was full may have room now (an unchanged entry
         // is no change for the stores, so nobody hears of it)
-        PresenceEntry e = new PresenceEntry(id(), user(identity), info, old == null ? System.currentTimeMillis() : old.joined());
+        PresenceEntry e = new PresenceEntry(id(), user(identity), info, old == null ? presence.millis() : old.joined());
         if (listed.isEmpty()) {
             listed = new HashMap<>(4);
         }

@@ -4,6 +4,7 @@ import dev.ferry.protocol.Frame;
 import dev.ferry.protocol.FrameCodec;
 import dev.ferry.server.config.PresenceConfig;
 import dev.ferry.server.hub.Subscriber;
+import dev.ferry.server.time.ServerClock;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.util.concurrent.DefaultEventExecutor;
@@ -41,6 +42,8 @@ public final class Presence implements AutoCloseable {
 
     private final PresenceConfig config;
     private final PresenceStore store;
+    /** The time coalescing windows close and entries' join times are read on. */
+    private final ServerClock clock;
     private final EventExecutor executor = new DefaultEventExecutor(new DefaultThreadFactory("ferry-presence", true));
     /** Connection ids: a random prefix per node, then a counter. */
     private final String idPrefix = Long.toString(ThreadLocalRandom.current().nextLong() >>> 24, 36) + "-";
@@ -54,9 +57,10 @@ public final class Presence implements AutoCloseable {
     // ---- executor only
     private final Map<String, TopicDiff> diffs = new HashMap<>();
 
-    /** Presence over {@code store}, or over this node's memory when it is null. */
-    public Presence(PresenceConfig config, PresenceStore store) {
+    /** Presence over {@code store}, or over this node's memory when it is null; windows and join times on {@code clock}. */
+    public Presence(PresenceConfig config, PresenceStore store, ServerClock clock) {
         this.config = config;
+        this.clock = clock;
         this.store = store == null ? new MemoryPresenceStore() : store;
         this.store.start(new PresenceStore.Listener() {
             @Override
@@ -201,7 +205,7 @@ public final class Presence implements AutoCloseable {
         if (diff == null) {
             diff = new TopicDiff(rule.maxDiff());
             diffs.put(topic, diff);
-            executor.schedule(() -> flush(topic), rule.coalesce().toMillis(), TimeUnit.MILLISECONDS);
+            clock.schedule(executor, () -> flush(topic), rule.coalesce().toMillis(), TimeUnit.MILLISECONDS);
         }
         return diff;
     }
@@ -253,5 +257,10 @@ public final class Presence implements AutoCloseable {
     @Override
     public void close() {
         executor.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+    }
+
+    /** Wall-clock time now on the server's clock, in milliseconds: when an entry joined. */
+    long millis() {
+        return clock.millis();
     }
 }

@@ -89,7 +89,7 @@ public final class ServerContext {
         this.resumableSessions = shared == null ? new ResumableSessions(config.session(), clock)
                 : new ResumableSessions(config.session(), shared, clock);
         this.presence = new dev.ferry.server.presence.Presence(config.presence(),
-                hub.engine().presenceStore(config.presence()));
+                hub.engine().presenceStore(config.presence()), clock);
         this.stateChannels = new dev.ferry.server.state.StateChannels(config.state(), hub);
         hub.stateTopics(stateChannels::configured);
     }
