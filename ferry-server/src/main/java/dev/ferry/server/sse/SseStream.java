@@ -276,9 +276,12 @@ final class SseStream implements Transport {
         if (heartbeat != null) {
             heartbeat.cancel(false);
         }
-        connection.closed();
-        if (queue != null) {
-            queue.releaseQueue();
+        try {
+            connection.closed();
+        } finally {
+            if (queue != null) {
+                queue.releaseQueue(); // whatever the unsubscribing throws, the queue's buffers are released
+            }
         }
     }
 }

@@ -179,7 +179,10 @@ public final class StateEventStream implements StateFollower.Sink {
         if (heartbeat != null) {
             heartbeat.cancel(false);
         }
-        follower.stop();
-        queue.releaseQueue();
+        try {
+            follower.stop();
+        } finally {
+            queue.releaseQueue(); // whatever stopping throws, the queue's buffers are released
+        }
     }
 }

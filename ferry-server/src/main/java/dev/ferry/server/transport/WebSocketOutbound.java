@@ -51,6 +51,12 @@ public final class WebSocketOutbound implements Outbound {
     private long queuedBytes;
     private boolean closing;
     /**
+     * The channel has closed ({@link #channelClosed}): nothing will drain the queue any more. It can close while a
+     * frame is being sent: {@link #writableNow} flushes, and a write that fails (a peer gone, "Broken pipe") closes
+     * the channel and runs the close-future listeners there and then.
+     */
+    private boolean closed;
+    /**
      * Text publications framed for this loop ({@link #sendFramed}) that came while nothing waited, held until the
      * flush and written as one message; written out sooner when {@link LfBatch#full() full}. Null until a
      * connection is first sent a publication.
@@ -124,6 +130,8 @@ public final class WebSocketOutbound implements Outbound {
         if (written == null && framed.getByte(framed.readerIndex()) == TEXT_FIN) {
             if (writableNow()) {
                 batch(framed, payloadBytes);
+            } else if (closed) {
+                framed.release(); // the flush for room closed the channel
             } else {
                 holdBatched(framed, payloadBytes);
             }
@@ -243,6 +251,13 @@ public final class WebSocketOutbound implements Outbound {
             scheduleFlush();
             return;
         }
+        if (closed) { // the flush for room closed the channel
+            if (onWritten != null) {
+                onWritten.remove(frame);
+            }
+            io.netty.util.ReferenceCountUtil.release(frame);
+            return;
+        }
         hold(frame);
         if (queuedBytes > limitBytes && !(frame instanceof CloseWebSocketFrame)) {
             slowConsumer();
@@ -325,6 +340,7 @@ public final class WebSocketOutbound implements Outbound {
      */
     public void channelClosed() {
         closing = true;
+        closed = true;
         releaseQueue();
     }
 

@@ -109,10 +109,13 @@ public abstract class WebSocketEndpointHandler extends ChannelInboundHandlerAdap
         var heartbeats = server.heartbeats();
         liveness.start(heartbeats, ctx.executor());
         ctx.channel().closeFuture().addListener(f -> {
-            heartbeats.leave(liveness);
             channelClosed = true;
-            closed();
-            o.channelClosed();
+            try {
+                heartbeats.leave(liveness);
+                closed();
+            } finally {
+                o.channelClosed(); // whatever the clean-up throws, the queue's buffers are released
+            }
         });
         opened(ctx, o);
     }

@@ -239,6 +239,53 @@ class WebSocketOutboundTest {
         assertThat(server.outboundQueuedBytes()).isZero();
     }
 
+    /**
+     * Makes the channel's flush fail as a write to a peer that has gone does ("Broken pipe"): the channel closes
+     * there and then, and its close-future listener tells the outbound, as the WebSocket handlers do.
+     */
+    private WebSocketOutbound outboundWhoseFlushCloses() {
+        channel.pipeline().addFirst(new io.netty.channel.ChannelOutboundHandlerAdapter() {
+            @Override
+            public void flush(ChannelHandlerContext c) {
+                c.close();
+            }
+        });
+        channel.pipeline().addLast(new ChannelInboundHandlerAdapter() {
+            @Override
+            public void exceptionCaught(ChannelHandlerContext c, Throwable cause) {
+                // the failed writes are the peer's fault, as the WebSocket handlers count them
+            }
+        });
+        WebSocketOutbound out = new WebSocketOutbound(ctx, server, 4096);
+        channel.closeFuture().addListener(f -> out.channelClosed());
+        out.send(Unpooled.copiedBuffer("x".repeat(200), StandardCharsets.UTF_8), false); // fills the channel
+        assertThat(channel.isWritable()).isFalse();
+        return out;
+    }
+
+    @Test
+    void aPublicationWhoseFlushForRoomClosesTheChannelIsReleased() {
+        WebSocketOutbound out = outboundWhoseFlushCloses();
+        String m = "{\"n\":1}";
+        io.netty.buffer.ByteBuf framed = framedText(m);
+        out.sendFramed(framed, m.length(), null); // flushes for room: the write fails and the channel closes
+        assertThat(channel.isOpen()).isFalse();
+        assertThat(framed.refCnt()).as("released, not queued where nobody drains it").isZero();
+        assertThat(out.queuedBytes()).isZero();
+        assertThat(server.outboundQueuedBytes()).isZero();
+    }
+
+    @Test
+    void aFrameWhoseFlushForRoomClosesTheChannelIsReleased() {
+        WebSocketOutbound out = outboundWhoseFlushCloses();
+        io.netty.buffer.ByteBuf encoded = Unpooled.copiedBuffer("{\"n\":2}", StandardCharsets.UTF_8);
+        out.send(encoded, false, () -> { });
+        assertThat(channel.isOpen()).isFalse();
+        assertThat(encoded.refCnt()).isZero();
+        assertThat(out.queuedBytes()).isZero();
+        assertThat(server.outboundQueuedBytes()).isZero();
+    }
+
     @Test
     void overflowClosesAsSlowConsumerAndDropsTheQueue() {
         WebSocketOutbound out = new WebSocketOutbound(ctx, server, 1000);
