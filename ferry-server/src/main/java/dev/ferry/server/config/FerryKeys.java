@@ -138,7 +138,7 @@ public final class FerryKeys {
             .list("auth.issuers.<name>.audience", null, null,
                     "accepted `aud` values: a token must name one; none: `aud` is not checked (set it whenever the issuer serves other applications)")
             .integer("limits.publish-rate", "0", null,
-                    "publications per second one connection may sustain (token bucket); `0` is unlimited; beyond it `pub` is answered `rate_limited`").min(0)
+                    "publications per second one connection may sustain (token bucket); `0` is unlimited; beyond it a publication on any transport is refused (`rate_limited`; a per-topic socket closes with 4010, docs/security.md)").min(0)
             .integer("limits.publish-burst", "0", null,
                     "publications a connection may send at once above the rate; `0` means the rate (at least 1)").min(0)
             .integer("limits.call-rate", "0", null,
