@@ -3,6 +3,7 @@ package dev.ferry.client;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ferry.server.config.SessionConfig;
+import dev.ferry.server.config.WebSocketConfig;
 import dev.ferry.server.testing.Await;
 import dev.ferry.server.testing.FerryServerExtension;
 import dev.ferry.server.testing.ManualClock;
@@ -29,7 +30,11 @@ class DurableSessionTest {
     static final ManualClock SHORT_SESSIONS_CLOCK = new ManualClock();
     @RegisterExtension
     static final FerryServerExtension shortSessions = new FerryServerExtension(SHORT_SESSIONS_CLOCK, c -> c.withSession(
-            new SessionConfig(SHORT_TTL, null, "ferry_session")));
+            new SessionConfig(SHORT_TTL, null, "ferry_session"))
+            // heartbeats and idle timeout far beyond the ttl: advancing the clock past the ttl must not also pass
+            // the idle timeout of the publisher's connection, which answers pings only in real time
+            .withWebSocket(new WebSocketConfig(1 << 20, Duration.ofSeconds(10), Duration.ofHours(1),
+                    Duration.ofHours(2), 1000, 4 << 20)));
 
     private static List<String> take(BlockingQueue<Message> q, int n) throws InterruptedException {
         List<String> out = new ArrayList<>();

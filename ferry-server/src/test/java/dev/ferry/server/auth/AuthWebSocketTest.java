@@ -10,6 +10,7 @@ import com.nimbusds.jwt.JWTClaimsSet;
 import dev.ferry.protocol.CloseCodes;
 import dev.ferry.server.config.AuthConfig;
 import dev.ferry.server.config.IssuerConfig;
+import dev.ferry.server.config.WebSocketConfig;
 import dev.ferry.server.testing.FerryServerExtension;
 import dev.ferry.server.testing.ManualClock;
 import dev.ferry.server.testing.RawHttp;
@@ -44,8 +45,15 @@ class AuthWebSocketTest {
     /** The time of {@link #timed}: it moves only when a test advances it. */
     static final ManualClock clock = new ManualClock();
     /** A server on {@link #clock}, for what the passing of a token's lifetime does. */
+    /**
+     * Heartbeats and idle timeout far beyond {@link #LIFE}: advancing {@link #clock} past a token's lifetime must
+     * not also pass the idle timeout of a connection that answers pings only in real time.
+     */
+    static final WebSocketConfig NO_IDLE_WITHIN_LIFE = new WebSocketConfig(1 << 20, Duration.ofSeconds(10),
+            Duration.ofHours(1), Duration.ofHours(2), 1000, 4 << 20);
     @RegisterExtension
-    static final FerryServerExtension timed = new FerryServerExtension(clock, c -> c.withAuth(auth(true)));
+    static final FerryServerExtension timed = new FerryServerExtension(clock, c -> c.withAuth(auth(true))
+            .withWebSocket(NO_IDLE_WITHIN_LIFE));
     /** The lifetime of the tokens the tests on {@link #timed} present; far longer than any test takes. */
     static final Duration LIFE = Duration.ofMinutes(10);
 

@@ -24,7 +24,8 @@ class WebSocketTransportsAuthTest {
     static final ManualClock clock = new ManualClock();
     /** A server on {@link #clock}, for what the passing of a token's lifetime does. */
     @RegisterExtension
-    static final FerryServerExtension timed = new FerryServerExtension(clock, c -> c.withAuth(AuthWebSocketTest.auth(false)));
+    static final FerryServerExtension timed = new FerryServerExtension(clock, c -> c.withAuth(AuthWebSocketTest.auth(false))
+            .withWebSocket(AuthWebSocketTest.NO_IDLE_WITHIN_LIFE));
     static final ObjectMapper JSON = new ObjectMapper();
 
     static URI ws(FerryServerExtension s, String path) {
