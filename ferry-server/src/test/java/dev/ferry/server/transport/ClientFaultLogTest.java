@@ -3,12 +3,11 @@ package dev.ferry.server.transport;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import dev.ferry.server.FerryServer;
 import dev.ferry.server.config.FerryConfig;
 import dev.ferry.server.config.TlsConfig;
+import dev.ferry.server.testing.LogCapture;
 import dev.ferry.server.testing.RawWebSocket;
 import io.netty.pkitesting.CertificateBuilder;
 import io.netty.pkitesting.X509Bundle;
@@ -21,11 +20,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
-import org.slf4j.LoggerFactory;
 
 /**
  * A burst of client faults — malformed escapes, requests and bodies cut off by a reset, fragmented WebSocket
@@ -35,22 +32,11 @@ import org.slf4j.LoggerFactory;
 class ClientFaultLogTest {
     private static final int EACH = 40;
 
-    private final Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
-    private final ListAppender<ILoggingEvent> lines = new ListAppender<>();
+    @RegisterExtension
+    final LogCapture log = new LogCapture();
 
     @TempDir
     Path dir;
-
-    @BeforeEach
-    void attach() {
-        lines.start();
-        root.addAppender(lines);
-    }
-
-    @AfterEach
-    void detach() {
-        root.detachAppender(lines);
-    }
 
     @Test
     void aBurstOfClientFaultsLogsAFewLinesWithoutStackTraces() throws Exception {
@@ -91,7 +77,7 @@ class ClientFaultLogTest {
             awaitNoConnections(plain);
             awaitNoConnections(tls);
         }
-        List<ILoggingEvent> above = lines.list.stream().filter(e -> e.getLevel().isGreaterOrEqual(Level.INFO))
+        List<ILoggingEvent> above = log.events().stream().filter(e -> e.getLevel().isGreaterOrEqual(Level.INFO))
                 .filter(e -> !e.getLoggerName().equals(FerryServer.class.getName())
                         && !e.getLoggerName().startsWith("dev.ferry.server.transport.TlsContext"))
                 .toList();

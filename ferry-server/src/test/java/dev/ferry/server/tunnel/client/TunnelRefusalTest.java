@@ -2,13 +2,11 @@ package dev.ferry.server.tunnel.client;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import dev.ferry.server.config.TunnelConfig;
 import dev.ferry.server.config.TunnelRoute;
 import dev.ferry.server.testing.Await;
 import dev.ferry.server.testing.FerryServerExtension;
+import dev.ferry.server.testing.LogCapture;
 import dev.ferry.server.tunnel.Tunnels;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -16,11 +14,8 @@ import java.net.Socket;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.slf4j.LoggerFactory;
 
 /**
  * What a refused tunnel tells its user: the tunnel client names the route's URL, the status and the gateway's
@@ -31,19 +26,8 @@ class TunnelRefusalTest {
     static final FerryServerExtension ferry = new FerryServerExtension(c -> c.withTunnel(c.tunnel().withRoutes(List.of(
             TunnelRoute.of(TunnelRoute.Kind.TCP, "guarded", "127.0.0.1", 1).withAuthRequired(true)))));
 
-    private final ListAppender<ILoggingEvent> lines = new ListAppender<>();
-    private final Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
-
-    @BeforeEach
-    void attach() {
-        lines.start();
-        root.addAppender(lines);
-    }
-
-    @AfterEach
-    void detach() {
-        root.detachAppender(lines);
-    }
+    @RegisterExtension
+    final LogCapture log = new LogCapture();
 
     private String refusalLoggedFor(String route) throws IOException {
         URI target = URI.create("ws://127.0.0.1:" + ferry.port() + "/v1/tunnel/" + route);
@@ -55,15 +39,8 @@ class TunnelRefusalTest {
             }
             String refusal = "refused the tunnel's WebSocket " + target + ": ";
             Await.until("the refusal of " + target + " is logged", Duration.ofSeconds(30),
-                    () -> logged(refusal) != null);
-            return logged(refusal);
-        }
-    }
-
-    private String logged(String text) {
-        synchronized (lines.list) {
-            return lines.list.stream().map(ILoggingEvent::getFormattedMessage).filter(m -> m.contains(text))
-                    .findFirst().orElse(null);
+                    () -> log.first(refusal) != null);
+            return log.first(refusal);
         }
     }
 
@@ -82,12 +59,12 @@ class TunnelRefusalTest {
 
     @Test
     void eachRouteIsLoggedWithItsAuthenticationMode() {
-        lines.list.clear();
+        log.clear();
         new Tunnels(TunnelConfig.DEFAULT.withRoutes(List.of(
                 TunnelRoute.of(TunnelRoute.Kind.TCP, "rabbit", "127.0.0.1", 5672).withAuthRequired(true),
                 TunnelRoute.of(TunnelRoute.Kind.AMQP, "artemis", "127.0.0.1", 5673).withPath("/amqp"))));
-        assertThat(logged("route rabbit at /v1/tunnel/rabbit -> 127.0.0.1:5672: auth required"))
+        assertThat(log.first("route rabbit at /v1/tunnel/rabbit -> 127.0.0.1:5672: auth required"))
                 .contains("tunnel.routes.rabbit.auth: none");
-        assertThat(logged("AMQP route artemis at /amqp -> 127.0.0.1:5673: auth none")).isNotNull();
+        assertThat(log.first("AMQP route artemis at /amqp -> 127.0.0.1:5673: auth none")).isNotNull();
     }
 }
