@@ -33,31 +33,58 @@ public final class Connection implements Subscriber {
     private final Hub hub;
     private final Admission admission;
     private final Transport transport;
+    /** The connection this one is a channel of (see {@link #channel}); null for a client connection. */
+    private final Connection parent;
 
     // ---- event loop only
     private AccessScope scope;
     private final Set<String> subscriptions = new LinkedHashSet<>(4); // most connections hold one or two
+    /** The open channels of this connection; null until it opens one. */
+    private Set<Connection> channels;
     private boolean closed;
 
     public Connection(Hub hub, Admission admission, AccessScope scope, Transport transport) {
+        this(hub, admission, scope, transport, null);
+    }
+
+    private Connection(Hub hub, Admission admission, AccessScope scope, Transport transport, Connection parent) {
         this.hub = hub;
         this.admission = admission;
         this.scope = scope;
         this.transport = transport;
+        this.parent = parent;
+    }
+
+    /**
+     * A channel of this connection: a subscriber of its own on the hub, whose deliveries go to {@code channelTransport}
+     * and never mix with this connection's, with this connection's identity and admission. A state channel a client
+     * follows is one: the follower sees every publication of its topic, whatever the client's own subscriptions.
+     * Closed when this connection closes, or by {@link #closed()} on it.
+     */
+    public Connection channel(Transport channelTransport) {
+        if (channels == null) {
+            channels = new LinkedHashSet<>(4);
+        }
+        Connection channel = new Connection(hub, admission, null, channelTransport, this);
+        channels.add(channel);
+        return channel;
     }
 
     // ------------------------------------------------------------ identity and admission
 
     public AccessScope scope() {
-        return scope;
+        return parent != null ? parent.scope() : scope;
     }
 
     public Identity identity() {
-        return scope.identity();
+        return scope().identity();
     }
 
-    /** The connection authenticated again: what it may do from now on. */
+    /** The connection authenticated again: what it and its channels may do from now on. */
     public void scope(AccessScope next) {
+        if (parent != null) {
+            throw new IllegalStateException("a channel takes the identity of its connection");
+        }
         this.scope = next;
     }
 
@@ -69,7 +96,7 @@ public final class Connection implements Subscriber {
 
     /** Whether subscribing to {@code pattern} is admitted (grammar, permission, not draining), or why not. */
     public Refusal admitSubscribe(String pattern) {
-        return admission.subscribe(scope, pattern);
+        return admission.subscribe(scope(), pattern);
     }
 
     /**
@@ -143,7 +170,7 @@ public final class Connection implements Subscriber {
 
     /** Whether publishing to {@code topic} is admitted (grammar, permission, publish rate), or why not. */
     public Refusal admitPublish(String topic) {
-        return admission.publish(scope, topic);
+        return admission.publish(scope(), topic);
     }
 
     /** Publishes an admitted publication; completes (on any thread) as {@link Hub#publish} does. */
@@ -166,7 +193,7 @@ public final class Connection implements Subscriber {
 
     // ------------------------------------------------------------ lifecycle
 
-    /** The channel closed: undoes every subscription. Idempotent. */
+    /** The connection (or this channel of it) closed: undoes every subscription, its channels' too. Idempotent. */
     public void closed() {
         if (closed) {
             return;
@@ -176,6 +203,14 @@ public final class Connection implements Subscriber {
             hub.unsubscribe(pattern, this);
         }
         subscriptions.clear();
+        if (channels != null) {
+            for (Connection channel : List.copyOf(channels)) {
+                channel.closed();
+            }
+        }
+        if (parent != null && parent.channels != null) {
+            parent.channels.remove(this);
+        }
     }
 
     public boolean isClosed() {

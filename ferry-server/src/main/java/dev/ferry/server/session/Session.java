@@ -626,8 +626,18 @@ public final class Session implements FrameCodec.Sink, Transport, Callee, Caller
 
     private dev.ferry.server.state.StateCommands stateCommands() {
         if (stateCommands == null) {
-            stateCommands = new dev.ferry.server.state.StateCommands(context.stateChannels(), context.hub(), out,
-                    this::denied, () -> goingAway, connection::subscriptionCount, context.config().websocket().maxSubscriptions());
+            stateCommands = new dev.ferry.server.state.StateCommands(context.stateChannels(),
+                    new dev.ferry.server.connection.FollowerFeed(connection), out, new dev.ferry.server.state.StateCommands.Permission() {
+                        @Override
+                        public boolean denied(long id, Action action, String topic) {
+                            return Session.this.denied(id, action, topic);
+                        }
+
+                        @Override
+                        public boolean refusedSubscribe(long id, String topic) {
+                            return refused(id, connection.admitSubscribe(topic));
+                        }
+                    }, connection::subscriptionCount, context.config().websocket().maxSubscriptions());
         }
         return stateCommands;
     }

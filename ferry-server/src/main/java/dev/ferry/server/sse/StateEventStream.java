@@ -5,8 +5,12 @@ import dev.ferry.protocol.FrameCodec;
 import dev.ferry.protocol.Payload;
 import dev.ferry.protocol.Topics;
 import dev.ferry.server.auth.AccessScope;
-import dev.ferry.server.auth.Action;
 import dev.ferry.server.auth.Identity;
+import dev.ferry.server.connection.Connection;
+import dev.ferry.server.connection.FollowerFeed;
+import dev.ferry.server.connection.Refusal;
+import dev.ferry.server.connection.Transport;
+import dev.ferry.server.hub.Delivery;
 import dev.ferry.server.http.HttpResponses;
 import dev.ferry.server.http.TransportAuth;
 import dev.ferry.server.state.StateChannels;
@@ -18,6 +22,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.util.concurrent.EventExecutor;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ScheduledFuture;
@@ -30,23 +35,28 @@ import java.util.concurrent.TimeUnit;
  * reconnects with {@code Last-Event-ID} gets only the patches it missed (a fresh {@code state} event when history
  * no longer has them).
  *
+ * <p>The stream is the transport of a {@link Connection}, which admits the topic, and its {@link StateFollower}
+ * follows the channel on a channel of that connection.
+ *
  * <p>Lifecycle: {@link #open} checks the request and the channel, then takes the connection over; the stream ends
  * when the connection closes. Threading: the connection's event loop only.
  */
-public final class StateEventStream implements StateFollower.Sink {
+public final class StateEventStream implements StateFollower.Sink, Transport {
     private final ServerContext server;
-    private final ChannelHandlerContext ctx;
-    private final EventStreamQueue queue;
+    private final EventExecutor executor;
+    private final Connection connection;
     private final StateFollower follower;
     // ---- event loop only
+    private ChannelHandlerContext ctx;
+    private EventStreamQueue queue;
     private ScheduledFuture<?> heartbeat;
     private boolean closed;
 
-    private StateEventStream(ServerContext server, ChannelHandlerContext ctx, EventStreamQueue queue, String topic) {
+    private StateEventStream(ServerContext server, EventExecutor executor, AccessScope scope, String topic) {
         this.server = server;
-        this.ctx = ctx;
-        this.queue = queue;
-        this.follower = new StateFollower(server.stateChannels(), server.hub(), topic, ctx.executor(), this);
+        this.executor = executor;
+        this.connection = server.connection(scope, this, server::draining);
+        this.follower = new StateFollower(server.stateChannels(), new FollowerFeed(connection), topic, executor, this);
     }
 
     /** Answers the request: the event stream, or 400/401/403/404/503 with a JSON error. */
@@ -82,12 +92,10 @@ public final class StateEventStream implements StateFollower.Sink {
             epoch = colon < 0 ? null : id.substring(0, colon);
         }
         AccessScope scope = server.security().permissions().scope(identity);
-        if (!TransportAuth.permitted(ctx, server, scope, Action.SUBSCRIBE, topic)) {
-            return;
-        }
-        if (server.draining()) {
-            HttpResponses.send(ctx, false, HttpResponses.error(HttpResponseStatus.SERVICE_UNAVAILABLE,
-                    ErrorCode.SHUTTING_DOWN.wire(), "the server is shutting down"));
+        StateEventStream stream = new StateEventStream(server, ctx.executor(), scope, topic);
+        Refusal refusal = stream.connection.admitSubscribe(topic);
+        if (refusal != null) {
+            HttpResponses.send(ctx, false, HttpResponses.refusal(refusal));
             return;
         }
         long fromVersion = version;
@@ -111,7 +119,8 @@ public final class StateEventStream implements StateFollower.Sink {
             EventStreamQueue queue = new EventStreamQueue(streamCtx, server, server.config().sse().outboundQueueBytes());
             handler.onWritable(queue::drain);
             ctx.channel().attr(ServerContext.GO_AWAY).set(queue::end); // draining ends the response: the last chunk
-            StateEventStream stream = new StateEventStream(server, streamCtx, queue, topic);
+            stream.ctx = streamCtx;
+            stream.queue = queue;
             ctx.channel().closeFuture().addListener(f -> stream.closed());
             streamCtx.write(SseEndpoints.streamHeaders(), streamCtx.voidPromise());
             stream.start(fromVersion, fromEpoch, identity);
@@ -156,6 +165,28 @@ public final class StateEventStream implements StateFollower.Sink {
         ctx.close();
     }
 
+    // ------------------------------------------------------------ as the connection's transport
+
+    @Override
+    public EventExecutor executor() {
+        return executor;
+    }
+
+    /** The stream's connection holds no subscription of its own: its follower's channel gets the publications. */
+    @Override
+    public void deliver(Delivery d) {
+    }
+
+    @Override
+    public void write(ByteBuf frame, boolean binary) {
+        frame.release();
+    }
+
+    @Override
+    public void close(int code, String reason) {
+        ctx.close();
+    }
+
     /** {@code id: epoch:version}, {@code event: type}, data {@code {"topic","epoch"?,"version",member:json}}. */
     private static ByteBuf event(String topic, String epoch, long version, String type, String member, byte[] json) {
         ByteArrayOutputStream b = new ByteArrayOutputStream(json.length + 96);
@@ -181,6 +212,7 @@ public final class StateEventStream implements StateFollower.Sink {
         }
         try {
             follower.stop();
+            connection.closed();
         } finally {
             queue.releaseQueue(); // whatever stopping throws, the queue's buffers are released
         }

@@ -5,13 +5,11 @@ import dev.ferry.protocol.Frame;
 import dev.ferry.protocol.Payload;
 import dev.ferry.protocol.Topics;
 import dev.ferry.server.auth.Action;
-import dev.ferry.server.hub.Hub;
 import dev.ferry.server.session.Outbound;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.BooleanSupplier;
 import java.util.function.IntSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,16 +32,19 @@ import org.slf4j.LoggerFactory;
 public final class StateCommands {
     private static final Logger log = LoggerFactory.getLogger(StateCommands.class);
 
-    /** Answers {@code forbidden} and returns true when the connection may not do {@code action} on the topic. */
+    /** The connection's admission of state commands; each answers the refusal itself and returns whether it did. */
     public interface Permission {
+        /** Refuses with {@code forbidden} when the connection may not do {@code action} on {@code topic}. */
         boolean denied(long id, Action action, String topic);
+
+        /** Refuses when following {@code topic} is not admitted: its permission, or the server draining. */
+        boolean refusedSubscribe(long id, String topic);
     }
 
     private final StateChannels channels;
-    private final Hub hub;
+    private final StateFollower.Feed feed;
     private final Outbound out;
     private final Permission permission;
-    private final BooleanSupplier draining;
     private final IntSupplier otherSubscriptions;
     private final int maxSubscriptions;
 
@@ -51,13 +52,12 @@ public final class StateCommands {
     private final Map<String, StateFollower> followers = new HashMap<>();
     private boolean closed;
 
-    public StateCommands(StateChannels channels, Hub hub, Outbound out, Permission permission, BooleanSupplier draining,
+    public StateCommands(StateChannels channels, StateFollower.Feed feed, Outbound out, Permission permission,
                          IntSupplier otherSubscriptions, int maxSubscriptions) {
         this.channels = channels;
-        this.hub = hub;
+        this.feed = feed;
         this.out = out;
         this.permission = permission;
-        this.draining = draining;
         this.otherSubscriptions = otherSubscriptions;
         this.maxSubscriptions = maxSubscriptions;
     }
@@ -130,11 +130,7 @@ public final class StateCommands {
     }
 
     private void subscribe(Frame.StateSub s) {
-        if (badTopic(s.id(), s.topic()) || permission.denied(s.id(), Action.SUBSCRIBE, s.topic())) {
-            return;
-        }
-        if (draining.getAsBoolean()) {
-            sendError(s.id(), ErrorCode.SHUTTING_DOWN, "the server is shutting down");
+        if (badTopic(s.id(), s.topic()) || permission.refusedSubscribe(s.id(), s.topic())) {
             return;
         }
         StateFollower previous = followers.remove(s.topic());
@@ -146,7 +142,7 @@ public final class StateCommands {
             return;
         }
         FrameSink sink = new FrameSink();
-        StateFollower follower = new StateFollower(channels, hub, s.topic(), out.executor(), sink);
+        StateFollower follower = new StateFollower(channels, feed, s.topic(), out.executor(), sink);
         sink.follower = follower;
         followers.put(s.topic(), follower);
         follower.start(s.version(), s.epoch(), (start, failure) -> {

@@ -3,8 +3,6 @@ package dev.ferry.server.state;
 import dev.ferry.protocol.Frame;
 import dev.ferry.protocol.Payload;
 import dev.ferry.server.hub.Hub;
-import dev.ferry.server.hub.Subscriber;
-import io.netty.buffer.ByteBuf;
 import io.netty.util.concurrent.EventExecutor;
 import java.util.ArrayList;
 import java.util.List;
@@ -13,8 +11,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One client following one state channel, whatever it is connected by (ferry.v1, SSE): the hub's subscriber for
- * the channel's topic, which hands its {@link Sink} a snapshot and then every change as a patch, in order.
+ * One client following one state channel, whatever it is connected by (ferry.v1, SSE): it subscribes to the
+ * channel's topic through its {@link Feed} (a channel of the client's connection core) and hands its {@link Sink}
+ * a snapshot and then every change as a patch, in order.
  *
  * <p><b>Snapshot, then patches, with no gap.</b> {@link #start} reads the document (which also checks that the
  * topic is a state channel), then subscribes to the topic recovering from the version the client holds if it
@@ -27,8 +26,21 @@ import org.slf4j.LoggerFactory;
  * <p>Lifecycle: {@link #start} once, then sink calls, then {@link #stop} (idempotent). Threading: confined to the
  * client's event loop ({@link #executor()}); the sink is called there.
  */
-public final class StateFollower implements Subscriber {
+public final class StateFollower {
     private static final Logger log = LoggerFactory.getLogger(StateFollower.class);
+
+    /**
+     * How followers reach their topics' publications: the client's connection core subscribes a follower to its
+     * topic and hands it the publications ({@link #publication}) and interruptions ({@link #interrupted}) of that
+     * subscription alone, on the follower's event loop.
+     */
+    public interface Feed {
+        /** Subscribes {@code follower} to its topic recovering from {@code since}; {@code then} as {@link Hub#subscribe}. */
+        void subscribe(StateFollower follower, List<Frame.Position> since, BiConsumer<List<Hub.Recovery>, Throwable> then);
+
+        /** Ends the subscription of {@code follower}. */
+        void unsubscribe(StateFollower follower);
+    }
 
     /** Where a follower's output goes; called on the follower's event loop. */
     public interface Sink {
@@ -47,7 +59,7 @@ public final class StateFollower implements Subscriber {
     }
 
     private final StateChannels channels;
-    private final Hub hub;
+    private final Feed feed;
     private final String topic;
     private final EventExecutor loop;
     private final Sink sink;
@@ -60,9 +72,9 @@ public final class StateFollower implements Subscriber {
     private boolean started;
     private boolean stopped;
 
-    public StateFollower(StateChannels channels, Hub hub, String topic, EventExecutor loop, Sink sink) {
+    public StateFollower(StateChannels channels, Feed feed, String topic, EventExecutor loop, Sink sink) {
         this.channels = channels;
-        this.hub = hub;
+        this.feed = feed;
         this.topic = topic;
         this.loop = loop;
         this.sink = sink;
@@ -72,7 +84,6 @@ public final class StateFollower implements Subscriber {
         return topic;
     }
 
-    @Override
     public EventExecutor executor() {
         return loop;
     }
@@ -96,7 +107,7 @@ public final class StateFollower implements Subscriber {
             long from = own ? clientVersion : view.version();
             String fromEpoch = own && clientVersion > 0 ? clientEpoch : view.epoch();
             List<Frame.Position> since = List.of(new Frame.Position(topic, from, fromEpoch == null ? "" : fromEpoch));
-            hub.subscribe(topic, this, since, null, (recoveries, error) -> {
+            feed.subscribe(this, since, (recoveries, error) -> {
                 if (stopped) {
                     return;
                 }
@@ -152,18 +163,12 @@ public final class StateFollower implements Subscriber {
         if (!stopped) {
             stopped = true;
             buffered.clear();
-            hub.unsubscribe(topic, this);
+            feed.unsubscribe(this);
         }
     }
 
-    @Override
-    public void deliver(ByteBuf frame, boolean binary) {
-        frame.release(); // the hub always hands the publication itself (below)
-    }
-
-    @Override
-    public void deliver(Frame.Msg msg, ByteBuf frame, boolean binary, boolean lossy) {
-        frame.release();
+    /** A publication of the topic, live or replayed. Event loop only. */
+    public void publication(Frame.Msg msg) {
         if (!stopped) {
             accept(msg);
         }
@@ -188,8 +193,7 @@ public final class StateFollower implements Subscriber {
         resync();
     }
 
-    /** The engine may have lost publications: the client gets a fresh snapshot. */
-    @Override
+    /** The engine may have lost publications, or a replay fell behind: the client gets a fresh snapshot. */
     public void interrupted() {
         if (!stopped && !buffering) {
             resync();

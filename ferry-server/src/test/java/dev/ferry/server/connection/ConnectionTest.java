@@ -177,4 +177,40 @@ class ConnectionTest {
         assertThat(transport.interruptions).isEqualTo(1);
         assertThat(c.isClosed()).isTrue();
     }
+
+    @Test
+    void aChannelGetsItsOwnSubscriptionsDeliveriesAndClosesWithItsConnection() {
+        Connection c = connection(List.of("subscribe open.# everyone"), LimitsConfig.DEFAULT, 10);
+        RecordingTransport side = new RecordingTransport();
+        Connection channel = c.channel(side);
+        assertThat(c.subscribe("open.a")).isNull();
+        channel.subscribe("open.#", List.of(), null, (rs, e) -> assertThat(e).isNull());
+        publish("open.a", 1);
+        publish("open.b", 2);
+        assertThat(transport.delivered).extracting(Frame.Msg::topic).containsExactly("open.a");
+        assertThat(side.delivered).extracting(Frame.Msg::topic).containsExactly("open.a", "open.b");
+        assertThat(channel.admitSubscribe("vip.x").code()).isEqualTo(ErrorCode.FORBIDDEN);
+        c.scope(Permissions.parse(List.of("subscribe # everyone")).scope(Identity.ANONYMOUS));
+        assertThat(channel.admitSubscribe("vip.x")).as("the channel acts as its connection").isNull();
+        assertThat(c.subscriptions()).containsExactly("open.a");
+        c.closed();
+        assertThat(channel.isClosed()).isTrue();
+        publish("open.b", 3);
+        assertThat(side.delivered).hasSize(2);
+        assertThat(hub.subscriptions()).isZero();
+    }
+
+    @Test
+    void aClosedChannelLeavesItsConnectionSubscribed() {
+        Connection c = open();
+        RecordingTransport side = new RecordingTransport();
+        Connection channel = c.channel(side);
+        c.subscribe("t.x");
+        channel.subscribe("t.x", List.of(), null, (rs, e) -> {
+        });
+        channel.closed();
+        publish("t.x", 1);
+        assertThat(transport.delivered).hasSize(1);
+        assertThat(side.delivered).isEmpty();
+    }
 }
