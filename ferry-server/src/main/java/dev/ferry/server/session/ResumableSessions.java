@@ -153,8 +153,8 @@ public final class ResumableSessions {
      * one not yet noticed) is closed with 4007, as when a connection of this node takes a session over.
      */
     public void movedElsewhere(ResumableSession session) {
-        if (session.owner() instanceof Session holder) {
-            holder.sessionMovedElsewhere(session);
+        if (session.owner() instanceof Resumption holder) {
+            holder.movedElsewhere(session);
         }
     }
 

@@ -88,18 +88,8 @@ public final class Session implements FrameCodec.Sink, Transport, Callee, Caller
     private final MessageRate messageRate;
     /** The connection is being closed with 4010 for exceeding its message rate: nothing more it sends is read. */
     private boolean rateClosed;
-    /** The resumable session this connection belongs to (docs/protocol.md §4.5); created when first needed. */
-    private ResumableSession resumable;
-    /** The raw id the upgrade's cookie promised for {@link #resumable} until it exists (null: none). */
-    private byte[] reservedId;
-    /** The upgrade named a live session whose durable subscriptions a {@code session} command restores. */
-    private boolean restorePending;
-    /** Why the token the upgrade presented (if any) was not taken. */
-    private ResumableSessions.Outcome openingReason = ResumableSessions.Outcome.NONE;
-    /** The token the upgrade's cookie presented (null: none); looked up in a shared store by {@code session}. */
-    private String openingToken;
-    /** This connection's durable patterns (a copy of its session's, for matching deliveries). */
-    private Set<String> durable = Collections.emptySet();
+    /** Its resumable session and durable subscriptions (docs/protocol.md §4.5). */
+    private final Resumption resumption;
     /** The topics this connection is listed in and whose presence pushes it gets (docs/protocol.md §4.7). */
     private final ConnectionPresence presence;
     /** The state channel commands of this connection (docs/protocol.md §4.6); created when first needed. */
@@ -118,6 +108,7 @@ public final class Session implements FrameCodec.Sink, Transport, Callee, Caller
         this.messageRate = MessageRate.of(limits, System.nanoTime());
         this.connection = context.connection(context.security().permissions().scope(identity), this, () -> goingAway);
         this.presence = new ConnectionPresence(context.presence(), connection);
+        this.resumption = new Resumption(context.resumableSessions(), connection, presence, out, remote, this::inLoop);
         adopt(identity);
     }
 
@@ -145,13 +136,6 @@ public final class Session implements FrameCodec.Sink, Transport, Callee, Caller
             calls = new HashMap<>();
         }
         return calls;
-    }
-
-    private Set<String> writableDurable() {
-        if (durable == Collections.<String>emptySet()) {
-            durable = new HashSet<>(4);
-        }
-        return durable;
     }
 
     // ------------------------------------------------------------ inbound
@@ -227,7 +211,7 @@ public final class Session implements FrameCodec.Sink, Transport, Callee, Caller
             } else if (frame instanceof Frame.Auth a) {
                 authenticate(a);
             } else if (frame instanceof Frame.Session c) {
-                session(c);
+                resumption.command(c);
             } else if (frame instanceof Frame.Presence q) {
                 presenceQuery(q);
             } else if (dev.ferry.server.state.StateCommands.handles(frame)) {
@@ -270,10 +254,10 @@ public final class Session implements FrameCodec.Sink, Transport, Callee, Caller
             return;
         }
         boolean concrete = !Topics.hasWildcard(s.topic());
-        boolean wasDurable = durable.contains(s.topic());
-        markDurable(s.topic(), s.durable());
+        boolean wasDurable = resumption.isDurable(s.topic());
+        resumption.markDurable(s.topic(), s.durable());
         if (s.durable()) {
-            resumable().filter(s.topic(), s.filter());
+            resumption.durableFilter(s.topic(), s.filter());
         }
         presence.subscribing(s, identity());
         // Subscribing again with since on a pattern already held may replay what was delivered live meanwhile:
@@ -284,12 +268,12 @@ public final class Session implements FrameCodec.Sink, Transport, Callee, Caller
                 if (!known) {
                     presence.unsubscribed(s.topic());
                 }
-                markDurable(s.topic(), known && wasDurable);
+                resumption.markDurable(s.topic(), known && wasDurable);
                 engineFailed(s.id(), "sub", failure);
                 return;
             }
             if (s.durable()) {
-                startPositions(s.since(), recoveries);
+                resumption.started(s.since(), recoveries);
             }
             if (s.since().isEmpty()) {
                 out.send(new Frame.Result(s.id(), concrete ? HistoryJson.position(new Hub.Position(s.topic(),
@@ -352,7 +336,7 @@ public final class Session implements FrameCodec.Sink, Transport, Callee, Caller
             sendError(u.id(), ErrorCode.NOT_SUBSCRIBED, "this connection is not subscribed to \"" + u.topic() + "\"");
             return;
         }
-        markDurable(u.topic(), false);
+        resumption.markDurable(u.topic(), false);
         presence.unsubscribed(u.topic());
         out.send(new Frame.Result(u.id(), object("topic", u.topic())));
     }
@@ -480,7 +464,7 @@ public final class Session implements FrameCodec.Sink, Transport, Callee, Caller
             out.sendDroppable(d.payload().retainedDuplicate(), d.binary());
             return;
         }
-        Runnable advance = advanceOnWrite(d.msg());
+        Runnable advance = resumption.advanceOnWrite(d.msg());
         if (!out.framesWebSocket()) {
             if (advance == null) {
                 out.send(d.payload().retainedDuplicate(), d.binary());
@@ -499,20 +483,11 @@ public final class Session implements FrameCodec.Sink, Transport, Callee, Caller
         if (closed) {
             return;
         }
-        Runnable advance = advanceOnWrite(d.msg());
+        Runnable advance = resumption.advanceOnWrite(d.msg());
         out.send(d.payload().retainedDuplicate(), d.binary(), advance == null ? written : () -> {
             advance.run();
             written.run();
         });
-    }
-
-    /** What moves the resumable session past {@code msg} once it is written, when a durable pattern covers it. */
-    private Runnable advanceOnWrite(Frame.Msg msg) {
-        if (durable.isEmpty() || !coveredByDurable(msg.topic())) {
-            return null;
-        }
-        ResumableSession r = resumable;
-        return () -> r.advance(this, msg.topic(), msg.epoch(), msg.offset());
     }
 
     /** A frame that is not a publication (a presence push). */
@@ -536,15 +511,6 @@ public final class Session implements FrameCodec.Sink, Transport, Callee, Caller
         if (!closed) {
             out.close(CloseCodes.SLOW_CONSUMER, "fell behind while recovering: reconnect and recover");
         }
-    }
-
-    private boolean coveredByDurable(String topic) {
-        for (String p : durable) {
-            if (Topics.matches(p, topic)) {
-                return true;
-            }
-        }
-        return false;
     }
 
     /** The engine may have lost publications: close so that the client reconnects and recovers from its offsets. */
@@ -614,9 +580,7 @@ public final class Session implements FrameCodec.Sink, Transport, Callee, Caller
         invocations.clear();
         context.rpc().callerGone(calls.values());
         calls.clear();
-        if (resumable != null) {
-            context.resumableSessions().detach(resumable, this);
-        }
+        resumption.closed();
         context.sessionClosed(this);
     }
 
@@ -693,233 +657,9 @@ public final class Session implements FrameCodec.Sink, Transport, Callee, Caller
         return true;
     }
 
-    // ------------------------------------------------------------ resumable sessions (docs/protocol.md §4.5)
-
     /** The session the upgrade chose for this connection (see {@link ResumableSessions#open}); called once, first. */
     public void opening(ResumableSessions.Opening opening) {
-        openingToken = opening.token();
-        if (opening.session() == null) {
-            reservedId = opening.reserved();
-            openingReason = opening.reason();
-            return;
-        }
-        if (opening.resumable() && !opening.session().attachIfFree(this)) {
-            // another connection with the same cookie took it meanwhile: this one starts afresh
-            resumable = context.resumableSessions().create(identity());
-            resumable.attach(this);
-            openingReason = ResumableSessions.Outcome.IN_USE;
-            return;
-        }
-        opening.session().attach(this);
-        resumable = opening.session();
-        restorePending = opening.resumable();
-        openingReason = opening.reason();
-    }
-
-    /** The resumable session of this connection, created if it has none yet. */
-    private ResumableSession resumable() {
-        if (resumable == null) {
-            resumable = context.resumableSessions().create(identity(), reservedId);
-            reservedId = null;
-            resumable.attach(this);
-        }
-        return resumable;
-    }
-
-    /** Attaches {@code session} to this connection; the connection it was attached to is closed with 4006. */
-    private void takeOver(ResumableSession session) {
-        Object previous = session.attach(this);
-        if (previous instanceof Session old) {
-            old.inLoop(old::resumedElsewhere);
-        }
-    }
-
-    /** A shared store learnt that another node resumed {@code session}, which this connection holds. Any thread. */
-    void sessionMovedElsewhere(ResumableSession session) {
-        inLoop(() -> {
-            if (resumable == session) {
-                resumedElsewhere();
-            }
-        });
-    }
-
-    private void resumedElsewhere() {
-        resumable = null;
-        durable.clear();
-        out.close(CloseCodes.SESSION_RESUMED_ELSEWHERE, "session resumed by another connection");
-    }
-
-    private void markDurable(String pattern, boolean on) {
-        if (on) {
-            writableDurable().add(pattern);
-            resumable().durable(pattern, true);
-        } else if (durable.remove(pattern) && resumable != null) {
-            resumable.durable(pattern, false);
-        }
-    }
-
-    /** Where a new durable subscription starts: the positions it recovers from, or where its topics stand now. */
-    private void startPositions(List<Frame.Position> since, List<Hub.Recovery> recoveries) {
-        if (resumable == null) {
-            return;
-        }
-        for (int i = 0; i < recoveries.size(); i++) {
-            Hub.Recovery r = recoveries.get(i);
-            if (!since.isEmpty() && r.recovered()) {
-                Frame.Position p = since.get(i);
-                resumable.start(p.topic(), p.epoch(), p.offset());
-            } else {
-                resumable.start(r.topic(), r.epoch(), r.offset());
-            }
-        }
-    }
-
-    /** After {@code auth} changed the principal: the session moves to a new one bound to the new identity. */
-    private void rebind() {
-        ResumableSession old = resumable;
-        resumable = context.resumableSessions().create(identity());
-        resumable.attach(this);
-        resumable.absorb(old);
-        old.detach(this, 0);
-        context.resumableSessions().store().remove(old.id());
-        restorePending = false;
-    }
-
-    /**
-     * {@code session}: answers this connection's session token, or resumes the session a token (or the upgrade's
-     * cookie) names: its durable subscriptions are subscribed again from the positions the server remembered
-     * (lowered to the client's own where it says so), and what was published meanwhile is replayed.
-     */
-    private void session(Frame.Session c) {
-        for (Frame.Position p : c.since()) {
-            String why = p.topic() == null ? "a position in \"since\" requires \"topic\"" : Topics.checkTopic(p.topic());
-            if (refused(c.id(), ErrorCode.BAD_TOPIC, why == null ? null : "since: " + why)) {
-                return;
-            }
-        }
-        ResumableSessions sessions = context.resumableSessions();
-        // the cookie's session, when the upgrade did not find it here, may be held by another node
-        String token = c.token() != null ? c.token()
-                : openingReason == ResumableSessions.Outcome.EXPIRED ? openingToken : null;
-        if (token == null) {
-            session(c, restorePending ? resumable : null, openingReason);
-            return;
-        }
-        String cookieToken = openingToken;
-        openingToken = null;
-        sessions.findAnywhere(token, identity()).whenComplete((l, failure) -> inLoop(() -> {
-            if (failure != null) {
-                // the session may well exist: the client retries, and the cookie's token stays for that retry
-                log.debug("session lookup from {} failed: {}", remote, failure.toString());
-                openingToken = cookieToken;
-                sendError(c.id(), ErrorCode.UNAVAILABLE, "the session store (cluster backend) cannot be reached to look "
-                        + "this session up; try again");
-            } else if (l.outcome() == ResumableSessions.Outcome.REFUSED) {
-                sendError(c.id(), ErrorCode.SESSION_REFUSED, "this session token is not valid for this connection: "
-                        + "forged, altered, or issued to another identity than " + identity().describe());
-            } else {
-                session(c, l.session(), l.outcome());
-            }
-        }));
-    }
-
-    /** Answers {@code session} once the session it names, {@code target} (null: none), has been looked up. */
-    private void session(Frame.Session c, ResumableSession target, ResumableSessions.Outcome reason) {
-        ResumableSessions sessions = context.resumableSessions();
-        if (target == null || (target == resumable && !restorePending)) {
-            ResumableSession mine = resumable();
-            String why = target == mine ? "current" : reason.name().toLowerCase(java.util.Locale.ROOT);
-            // a shared store knows the session before its token goes out, so that another node can resume it
-            sessions.announce(mine).whenComplete((ignored, e) -> inLoop(() -> {
-                if (!closed) {
-                    out.send(new Frame.Result(c.id(), sessionResult(mine, false, why, List.of())));
-                }
-            }));
-            return;
-        }
-        if (target != resumable) {
-            takeOver(target);
-            if (resumable != null) {
-                target.absorb(resumable);
-                resumable.detach(this, 0);
-                sessions.store().remove(resumable.id());
-            }
-            resumable = target;
-        }
-        restorePending = false;
-        sessions.resumed();
-        c.since().forEach(target::align);
-        sessions.announce(target).whenComplete((ignored, e) -> inLoop(
-                () -> restore(c.id(), target, target.durablePatterns(), new ArrayList<>())));
-    }
-
-    /** Subscribes the patterns one after the other, then answers; each pattern's replay follows its subscription. */
-    private void restore(long id, ResumableSession target, List<String> patterns, List<String> outcomes) {
-        if (closed || resumable != target) {
-            return;
-        }
-        if (outcomes.size() == patterns.size()) {
-            out.send(new Frame.Result(id, sessionResult(target, true, null, outcomes)));
-            return;
-        }
-        String pattern = patterns.get(outcomes.size());
-        Decision d = connection.scope().check(Action.SUBSCRIBE, pattern);
-        if (!d.allowed() || connection.roomFor(pattern, 0) != null) {
-            target.durable(pattern, false);
-            outcomes.add("{\"topic\":" + quoted(pattern) + ",\"dropped\":" + quoted(d.allowed()
-                    ? "too many subscriptions (websocket.max-subscriptions)" : d.reason()) + "}");
-            restore(id, target, patterns, outcomes);
-            return;
-        }
-        boolean known = connection.holds(pattern);
-        writableDurable().add(pattern);
-        presence.subscribing(new Frame.Sub(id, pattern), identity());
-        List<Frame.Position> since = target.since(pattern);
-        boolean concrete = !Topics.hasWildcard(pattern);
-        connection.subscribe(pattern, since, restoredFilter(target, pattern), (recoveries, failure) -> {
-            if (failure != null) {
-                if (!known) {
-                    presence.unsubscribed(pattern);
-                }
-                outcomes.add("{\"topic\":" + quoted(pattern) + ",\"error\":\"unavailable\"}");
-            } else {
-                startPositions(since, recoveries);
-                Payload p = concrete && !since.isEmpty() ? HistoryJson.recovery(recoveries.get(0))
-                        : concrete ? HistoryJson.position(new Hub.Position(pattern, recoveries.get(0).epoch(), recoveries.get(0).offset()))
-                        : HistoryJson.recoveries(pattern, recoveries);
-                outcomes.add(new String(p.bytes(), StandardCharsets.UTF_8));
-            }
-            // the hub delivers this pattern's replay right after this returns: the next pattern goes after it
-            try {
-                executor().execute(() -> restore(id, target, patterns, outcomes));
-            } catch (RuntimeException rejected) {
-                // the event loop is shutting down: the connection is going away
-            }
-        });
-    }
-
-    /** The filter a durable pattern was made with (it compiled then, so it compiles now), or null. */
-    private static Filter restoredFilter(ResumableSession session, String pattern) {
-        String expression = session.filterOf(pattern);
-        try {
-            return expression == null ? null : Filter.compile(expression);
-        } catch (FilterException e) {
-            log.warn("filter of durable {} no longer compiles, restored without it: {}", pattern, e.getMessage());
-            return null;
-        }
-    }
-
-    private Payload sessionResult(ResumableSession s, boolean resumed, String reason, List<String> subscriptions) {
-        StringBuilder b = new StringBuilder("{\"token\":").append(quoted(s.token()))
-                .append(",\"resumed\":").append(resumed);
-        if (reason != null) {
-            b.append(",\"reason\":").append(quoted(reason));
-        }
-        b.append(",\"ttl\":").append(context.resumableSessions().config().ttl().toSeconds());
-        if (resumed) {
-            b.append(",\"subscriptions\":[").append(String.join(",", subscriptions)).append(']');
-        }
-        return Payload.json(b.append('}').toString().getBytes(StandardCharsets.UTF_8));
+        resumption.opening(opening);
     }
 
     // ------------------------------------------------------------ authentication and authorization
@@ -973,10 +713,7 @@ public final class Session implements FrameCodec.Sink, Transport, Callee, Caller
         adopt(next);
         presence.identityChanged(next);
         if (!current.samePrincipal(next)) {
-            reservedId = null; // the cookie's token is bound to the identity before
-            if (resumable != null) {
-                rebind();
-            }
+            resumption.principalChanged();
         }
         AccessScope scope = connection.scope();
         for (String pattern : List.copyOf(connection.subscriptions())) {
