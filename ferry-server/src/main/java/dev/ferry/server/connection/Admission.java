@@ -56,6 +56,16 @@ public final class Admission {
         return forbidden(action, target, d.reason());
     }
 
+    /**
+     * Whether something a connection holds (a subscription, a registration, presence events) stays allowed once its
+     * identity changed to {@code scope}: null, or a {@code forbidden} refusal (counted) whose message is the reason
+     * followed by {@code undone}, what the server undid (null: the reason alone).
+     */
+    public Refusal revoked(AccessScope scope, Action action, String target, String undone) {
+        Decision d = scope.check(action, target);
+        return d.allowed() ? null : forbidden(action, target, undone == null ? d.reason() : d.reason() + "; " + undone);
+    }
+
     /** A {@code forbidden} refusal with {@code data: {"action","topic"}}, counted. */
     public Refusal forbidden(Action action, String target, String reason) {
         counters.forbidden();

@@ -3,6 +3,7 @@ package dev.ferry.server.connection;
 import dev.ferry.protocol.Frame;
 import dev.ferry.protocol.Payload;
 import dev.ferry.server.auth.AccessScope;
+import dev.ferry.server.auth.Action;
 import dev.ferry.server.auth.Identity;
 import dev.ferry.server.engine.Published;
 import dev.ferry.server.filter.Filter;
@@ -151,6 +152,20 @@ public final class Connection implements Subscriber {
         }
         hub.unsubscribe(pattern, this);
         return true;
+    }
+
+    /**
+     * After the identity changed: unsubscribes every pattern it may no longer subscribe to, and hands each to
+     * {@code dropped} with its {@code forbidden} refusal.
+     */
+    public void dropRevoked(BiConsumer<String, Refusal> dropped) {
+        for (String pattern : List.copyOf(subscriptions)) {
+            Refusal r = admission.revoked(scope(), Action.SUBSCRIBE, pattern, "the subscription was dropped");
+            if (r != null) {
+                unsubscribe(pattern);
+                dropped.accept(pattern, r);
+            }
+        }
     }
 
     public boolean holds(String pattern) {

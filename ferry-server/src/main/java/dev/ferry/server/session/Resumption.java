@@ -6,9 +6,9 @@ import dev.ferry.protocol.Frame;
 import dev.ferry.protocol.Payload;
 import dev.ferry.protocol.Topics;
 import dev.ferry.server.auth.Action;
-import dev.ferry.server.auth.Decision;
 import dev.ferry.server.auth.Identity;
 import dev.ferry.server.connection.Connection;
+import dev.ferry.server.connection.Refusal;
 import dev.ferry.server.filter.Filter;
 import dev.ferry.server.filter.FilterException;
 import dev.ferry.server.hub.HistoryJson;
@@ -311,11 +311,11 @@ final class Resumption {
             return;
         }
         String pattern = patterns.get(outcomes.size());
-        Decision d = connection.scope().check(Action.SUBSCRIBE, pattern);
-        if (!d.allowed() || connection.roomFor(pattern, 0) != null) {
+        Refusal denied = connection.admission().revoked(connection.scope(), Action.SUBSCRIBE, pattern, null);
+        if (denied != null || connection.roomFor(pattern, 0) != null) {
             target.durable(pattern, false);
-            outcomes.add("{\"topic\":" + quoted(pattern) + ",\"dropped\":" + quoted(d.allowed()
-                    ? "too many subscriptions (websocket.max-subscriptions)" : d.reason()) + "}");
+            outcomes.add("{\"topic\":" + quoted(pattern) + ",\"dropped\":" + quoted(denied == null
+                    ? "too many subscriptions (websocket.max-subscriptions)" : denied.message()) + "}");
             restore(id, target, patterns, outcomes);
             return;
         }

@@ -9,9 +9,6 @@ import dev.ferry.protocol.ProtocolException;
 import dev.ferry.protocol.Topics;
 import dev.ferry.server.auth.AccessScope;
 import dev.ferry.server.auth.Action;
-import dev.ferry.server.auth.AuthError;
-import dev.ferry.server.auth.AuthOutcome;
-import dev.ferry.server.auth.Decision;
 import dev.ferry.server.auth.Identity;
 import dev.ferry.server.auth.MessageRate;
 import dev.ferry.server.config.LimitsConfig;
@@ -19,6 +16,7 @@ import dev.ferry.server.filter.Filter;
 import dev.ferry.server.filter.FilterException;
 import dev.ferry.server.hub.HistoryJson;
 import dev.ferry.server.hub.Hub;
+import dev.ferry.server.connection.Admission;
 import dev.ferry.server.connection.Connection;
 import dev.ferry.server.connection.Refusal;
 import dev.ferry.server.connection.Transport;
@@ -40,8 +38,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 import dev.ferry.server.hub.Delivery;
 import dev.ferry.server.transport.WebSocketFraming;
 import org.slf4j.Logger;
@@ -82,14 +78,14 @@ public final class Session implements FrameCodec.Sink, Transport, Callee, Caller
     /** Outcomes of engine operations queued for the event loop and not yet run (see {@link #inLoop}). */
     private final java.util.concurrent.atomic.AtomicInteger queuedOutcomes = new java.util.concurrent.atomic.AtomicInteger();
     private boolean closed;
-    /** Closes the connection with 4005 when its identity expires; null when it does not. */
-    private ScheduledFuture<?> expiry;
     /** Every inbound frame, whatever it is ({@code limits.message-rate}); null when unlimited. */
     private final MessageRate messageRate;
     /** The connection is being closed with 4010 for exceeding its message rate: nothing more it sends is read. */
     private boolean rateClosed;
     /** Its resumable session and durable subscriptions (docs/protocol.md §4.5). */
     private final Resumption resumption;
+    /** Its identity: {@code auth} tokens, permissions, expiry. */
+    private final TokenAuth auth;
     /** The topics this connection is listed in and whose presence pushes it gets (docs/protocol.md §4.7). */
     private final ConnectionPresence presence;
     /** The state channel commands of this connection (docs/protocol.md §4.6); created when first needed. */
@@ -109,7 +105,8 @@ public final class Session implements FrameCodec.Sink, Transport, Callee, Caller
         this.connection = context.connection(context.security().permissions().scope(identity), this, () -> goingAway);
         this.presence = new ConnectionPresence(context.presence(), connection);
         this.resumption = new Resumption(context.resumableSessions(), connection, presence, out, remote, this::inLoop);
-        adopt(identity);
+        this.auth = new TokenAuth(context.security(), context.clock(), connection, out.executor(), this::expired);
+        auth.adopt(identity);
     }
 
     @Override
@@ -564,9 +561,7 @@ public final class Session implements FrameCodec.Sink, Transport, Callee, Caller
             return;
         }
         closed = true;
-        if (expiry != null) {
-            expiry.cancel(false);
-        }
+        auth.cancel();
         connection.closed();
         presence.closed();
         if (stateCommands != null) {
@@ -669,19 +664,6 @@ public final class Session implements FrameCodec.Sink, Transport, Callee, Caller
         return connection.identity();
     }
 
-    /** Takes {@code identity} as the connection's own, and closes the connection with 4005 when it expires. */
-    private void adopt(Identity identity) {
-        connection.scope(context.security().permissions().scope(identity));
-        if (expiry != null) {
-            expiry.cancel(false);
-            expiry = null;
-        }
-        if (identity.expiresAt() != null) {
-            long delay = identity.expiresAt().toEpochMilli() - context.clock().millis();
-            expiry = context.clock().schedule(executor(), this::expired, delay, TimeUnit.MILLISECONDS);
-        }
-    }
-
     private void expired() {
         if (closed || goingAway) {
             return;
@@ -691,56 +673,42 @@ public final class Session implements FrameCodec.Sink, Transport, Callee, Caller
     }
 
     /**
-     * {@code auth}: a token for this connection. An anonymous connection takes the token's identity; an
-     * authenticated one may only refresh its own (same issuer and subject), which pushes back its expiry. What the
-     * new identity may no longer do is undone: such subscriptions and registrations are dropped, each with a
-     * {@code forbidden} error without id.
+     * {@code auth}: a token for this connection, which {@link TokenAuth} verifies. What the new identity may no
+     * longer do is undone: such subscriptions, presence events, state channels and registrations are dropped, each
+     * with a {@code forbidden} error without id.
      */
     private void authenticate(Frame.Auth a) {
-        AuthOutcome outcome = context.security().authenticator().verifyToken(a.token());
-        if (outcome instanceof AuthError e) {
-            sendError(a.id(), ErrorCode.UNAUTHORIZED, e.message());
+        TokenAuth.Verdict verdict = auth.verify(a.token());
+        if (verdict.refusal() != null) {
+            sendError(a.id(), ErrorCode.UNAUTHORIZED, verdict.refusal());
             return;
         }
-        Identity next = (Identity) outcome;
+        Identity next = verdict.next();
         Identity current = connection.identity();
-        if (current.kind() != Identity.Kind.ANONYMOUS && !current.samePrincipal(next)) {
-            context.security().counters().authFailed();
-            sendError(a.id(), ErrorCode.UNAUTHORIZED, "this connection is authenticated as " + current.describe()
-                    + "; a token for " + next.describe() + " cannot replace it (open a new connection)");
-            return;
-        }
-        adopt(next);
+        auth.adopt(next);
         presence.identityChanged(next);
         if (!current.samePrincipal(next)) {
             resumption.principalChanged();
         }
         AccessScope scope = connection.scope();
-        for (String pattern : List.copyOf(connection.subscriptions())) {
-            Decision d = scope.check(Action.SUBSCRIBE, pattern);
-            if (!d.allowed()) {
-                connection.unsubscribe(pattern);
-                presence.unsubscribed(pattern);
-                sendForbidden(0, Action.SUBSCRIBE, pattern, d.reason() + "; the subscription was dropped");
-            }
-        }
+        Admission admission = connection.admission();
+        connection.dropRevoked((pattern, refusal) -> {
+            presence.unsubscribed(pattern);
+            refused(0, refusal);
+        });
         for (String topic : presence.watching()) {
-            Decision d = scope.check(Action.PRESENCE, topic);
-            if (!d.allowed()) {
+            if (refused(0, admission.revoked(scope, Action.PRESENCE, topic, "the presence events were stopped"))) {
                 presence.events(topic, false);
-                sendForbidden(0, Action.PRESENCE, topic, d.reason() + "; the presence events were stopped");
             }
         }
         if (stateCommands != null) {
-            stateCommands.revoke(t -> scope.check(Action.SUBSCRIBE, t).allowed(), t -> sendForbidden(0, Action.SUBSCRIBE, t,
-                    scope.check(Action.SUBSCRIBE, t).reason() + "; the state subscription was dropped"));
+            stateCommands.revoke(t -> refused(0,
+                    admission.revoked(scope, Action.SUBSCRIBE, t, "the state subscription was dropped")));
         }
         for (String proc : List.copyOf(procedures)) {
-            Decision d = scope.check(Action.REGISTER, proc);
-            if (!d.allowed()) {
+            if (refused(0, admission.revoked(scope, Action.REGISTER, proc, "the registration was dropped"))) {
                 procedures.remove(proc);
                 context.rpc().unregister(proc, this);
-                sendForbidden(0, Action.REGISTER, proc, d.reason() + "; the registration was dropped");
             }
         }
         String exp = next.expiresAt() == null ? "" : ",\"exp\":" + next.expiresAt().getEpochSecond();
@@ -751,10 +719,6 @@ public final class Session implements FrameCodec.Sink, Transport, Callee, Caller
     /** Answers {@code forbidden} when this connection may not do {@code action} on {@code target}. */
     private boolean denied(long id, Action action, String target) {
         return refused(id, connection.admission().permit(connection.scope(), action, target));
-    }
-
-    private void sendForbidden(long id, Action action, String target, String reason) {
-        refused(id, connection.admission().forbidden(action, target, reason));
     }
 
     /**

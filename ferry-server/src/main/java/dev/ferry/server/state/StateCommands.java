@@ -193,13 +193,15 @@ public final class StateCommands {
                 u.topic()), StandardCharsets.UTF_8) + "}").getBytes(StandardCharsets.UTF_8))));
     }
 
-    /** Stops following every channel this connection may no longer read (after its token changed). */
-    public void revoke(java.util.function.Predicate<String> stillAllowed, java.util.function.Consumer<String> dropped) {
+    /**
+     * Stops following every channel this connection may no longer read (after its token changed): {@code revoked}
+     * answers, for a channel's topic, whether it is no longer allowed, having told the client so.
+     */
+    public void revoke(java.util.function.Predicate<String> revoked) {
         for (StateFollower f : List.copyOf(followers.values())) {
-            if (!stillAllowed.test(f.topic())) {
+            if (revoked.test(f.topic())) {
                 followers.remove(f.topic());
                 f.stop();
-                dropped.accept(f.topic());
             }
         }
     }

@@ -213,4 +213,19 @@ class ConnectionTest {
         assertThat(transport.delivered).hasSize(1);
         assertThat(side.delivered).isEmpty();
     }
+
+    @Test
+    void aNewIdentityDropsTheSubscriptionsItMayNoLongerHold() {
+        Connection c = connection(List.of("subscribe # everyone"), LimitsConfig.DEFAULT, 10);
+        c.subscribe("open.a");
+        c.subscribe("vip.a");
+        c.scope(Permissions.parse(List.of("subscribe open.# everyone")).scope(Identity.ANONYMOUS));
+        List<String> dropped = new ArrayList<>();
+        c.dropRevoked((pattern, refusal) -> dropped.add(pattern + " " + refusal.code().wire() + " " + refusal.message()));
+        assertThat(dropped).singleElement().asString().startsWith("vip.a forbidden ").endsWith("; the subscription was dropped");
+        assertThat(c.subscriptions()).containsExactly("open.a");
+        assertThat(counters.snapshot().forbidden()).isEqualTo(1);
+        publish("vip.a", 1);
+        assertThat(transport.delivered).isEmpty();
+    }
 }
