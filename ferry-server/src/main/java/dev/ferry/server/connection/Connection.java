@@ -247,36 +247,20 @@ public final class Connection implements Subscriber {
     }
 
     @Override
-    public void deliver(Frame.Msg msg, ByteBuf frame, boolean binary, boolean lossy) {
-        if (closed) {
-            frame.release();
-            return;
+    public void deliver(Delivery d, Runnable written) {
+        if (!closed) {
+            transport.deliver(d, written);
         }
-        Delivery.once(msg, frame, binary, lossy, transport::deliver);
-    }
-
-    @Override
-    public void deliver(Frame.Msg msg, ByteBuf frame, boolean binary, Runnable written) {
-        if (closed) {
-            frame.release();
-            return;
-        }
-        Delivery.once(msg, frame, binary, false, d -> transport.deliver(d, written));
     }
 
     /** A frame that is not a publication (a presence push): written as it is. */
     @Override
-    public void deliver(ByteBuf frame, boolean binary) {
+    public void write(ByteBuf frame, boolean binary) {
         if (closed) {
             frame.release();
         } else {
             transport.write(frame, binary);
         }
-    }
-
-    @Override
-    public void deliver(ByteBuf frame, boolean binary, boolean lossy) {
-        deliver(frame, binary);
     }
 
     @Override

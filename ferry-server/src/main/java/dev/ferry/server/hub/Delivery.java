@@ -84,7 +84,7 @@ public final class Delivery {
      * Hands a single publication (a replay, or one held back while a subscription was recovering) to
      * {@code receiver} as a delivery of its own, then releases {@code payload}: the receiver retains what it keeps.
      */
-    public static void once(Frame.Msg msg, ByteBuf payload, boolean binary, boolean lossy,
+    static void once(Frame.Msg msg, ByteBuf payload, boolean binary, boolean lossy,
                             java.util.function.Consumer<Delivery> receiver) {
         Delivery d = new Delivery(msg, payload, binary, lossy);
         try {

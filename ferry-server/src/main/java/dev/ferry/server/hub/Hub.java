@@ -390,7 +390,8 @@ public final class Hub implements Fanout {
             if (written == null) {
                 deliver(s, m, false);
             } else {
-                s.deliver(m, Unpooled.wrappedBuffer(FrameCodec.encode(m)), FrameCodec.isBinary(m), written);
+                Delivery.once(m, Unpooled.wrappedBuffer(FrameCodec.encode(m)), FrameCodec.isBinary(m), false,
+                        d -> s.deliver(d, written));
             }
         } else if (written != null) {
             onLoopLater(s.executor(), written); // not in this call: pages filtered out entirely must not nest
@@ -757,7 +758,7 @@ public final class Hub implements Fanout {
 
     /** Delivers one publication of a replay (or a buffered one) to one subscriber; on its event loop. */
     private static void deliver(Subscriber s, Frame.Msg m, boolean lossy) {
-        s.deliver(m, Unpooled.wrappedBuffer(FrameCodec.encode(m)), FrameCodec.isBinary(m), lossy);
+        Delivery.once(m, Unpooled.wrappedBuffer(FrameCodec.encode(m)), FrameCodec.isBinary(m), lossy, s::deliver);
     }
 
     private static void onLoopLater(EventExecutor loop, Runnable task) {

@@ -247,7 +247,7 @@ public final class Presence implements AutoCloseable {
     private static void deliver(List<Subscriber> group, ByteBuf shared) {
         try {
             for (Subscriber s : group) {
-                s.deliver(shared.retainedDuplicate(), false);
+                s.write(shared.retainedDuplicate(), false);
             }
         } finally {
             shared.release();

@@ -164,14 +164,14 @@ class ConnectionTest {
     @Test
     void framesThatAreNotPublicationsAreWrittenAndClosingStopsEverything() {
         Connection c = open();
-        c.deliver(Unpooled.copiedBuffer("{\"type\":\"presence\"}", java.nio.charset.StandardCharsets.UTF_8), false);
+        c.write(Unpooled.copiedBuffer("{\"type\":\"presence\"}", java.nio.charset.StandardCharsets.UTF_8), false);
         assertThat(transport.written).containsExactly("{\"type\":\"presence\"}");
         c.interrupted();
         c.fellBehind();
         assertThat(transport.interruptions).isEqualTo(1);
         assertThat(transport.fellBehind).isEqualTo(1);
         c.closed();
-        c.deliver(Unpooled.copiedBuffer("late", java.nio.charset.StandardCharsets.UTF_8), false);
+        c.write(Unpooled.copiedBuffer("late", java.nio.charset.StandardCharsets.UTF_8), false);
         c.interrupted();
         assertThat(transport.written).hasSize(1);
         assertThat(transport.interruptions).isEqualTo(1);

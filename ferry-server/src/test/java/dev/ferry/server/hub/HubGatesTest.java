@@ -99,9 +99,13 @@ class HubGatesTest {
         }
 
         @Override
-        public void deliver(ByteBuf frame, boolean binary) {
-            frame.release();
+        public void deliver(Delivery d) {
             throw new IllegalStateException("delivery fault (test)");
+        }
+
+        @Override
+        public void write(ByteBuf frame, boolean binary) {
+            frame.release();
         }
 
         @Override

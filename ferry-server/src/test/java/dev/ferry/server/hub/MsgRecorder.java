@@ -19,15 +19,24 @@ final class MsgRecorder implements Subscriber {
         return ImmediateEventExecutor.INSTANCE;
     }
 
+    /** Decodes the delivery's shared encoding, which must be the publication's {@code msg} frame. */
     @Override
-    public void deliver(ByteBuf frame, boolean binary) {
+    public void deliver(Delivery d) {
+        ByteBuf frame = d.payload();
         try {
-            msgs.add((Frame.Msg) FrameCodec.decodeText(frame.toString(StandardCharsets.UTF_8)));
+            Frame.Msg decoded = (Frame.Msg) FrameCodec.decodeText(frame.toString(StandardCharsets.UTF_8));
+            if (decoded.offset() != d.msg().offset() || !decoded.topic().equals(d.msg().topic())) {
+                throw new AssertionError(decoded + " encoded for " + d.msg());
+            }
+            msgs.add(decoded);
         } catch (Exception e) {
             throw new AssertionError(ByteBufUtil.prettyHexDump(frame), e);
-        } finally {
-            frame.release();
         }
+    }
+
+    @Override
+    public void write(ByteBuf frame, boolean binary) {
+        frame.release();
     }
 
     /** The offsets of the messages received, in order. */
