@@ -133,10 +133,13 @@ export function binaryMessage(header, payload) {
  * queued one by one; a binary message is queued whole as {header, payload}; the close is queued last.
  */
 export class FerryClient {
-  /** Opens a connection offering {@code protocols} (default: ferry.v1); rejects if it does not open. */
-  static open(url, protocols = [SUBPROTOCOL], name = 'client') {
+  /**
+   * Opens a connection offering {@code protocols} (default: ferry.v1); rejects if it does not open. {@code options}
+   * go to ws (e.g. perMessageDeflate, which ws offers by default).
+   */
+  static open(url, protocols = [SUBPROTOCOL], name = 'client', options = {}) {
     return new Promise((resolve, reject) => {
-      const ws = new WebSocket(url, protocols, { handshakeTimeout: WAIT_MS });
+      const ws = new WebSocket(url, protocols, { handshakeTimeout: WAIT_MS, ...options });
       const client = new FerryClient(ws, name);
       ws.once('open', () => resolve(client));
       ws.once('unexpected-response', (req, res) => {

@@ -233,7 +233,9 @@ public final class ConfigLoader {
                 s.duration("websocket.idle-timeout"),
                 s.integer("websocket.max-subscriptions"),
                 s.size("websocket.outbound-queue-bytes"),
-                s.duration("websocket.fragment-timeout"));
+                s.duration("websocket.fragment-timeout"),
+                new DeflateConfig(s.bool("websocket.deflate"), s.size("websocket.deflate-threshold-bytes"),
+                        s.integer("websocket.deflate-level")));
         RpcConfig rpc = new RpcConfig(
                 s.duration("rpc.default-timeout"),
                 s.duration("rpc.max-timeout"),

@@ -15,6 +15,7 @@ import java.time.Duration;
  *     (default 4 MiB; at least the message limit)
  * @param fragmentTimeout time from the first fragment of a fragmented message to its last; a message not
  *     completed in time closes its connection with 4008 (default 10s)
+ * @param deflate permessage-deflate (default off)
  */
 public record WebSocketConfig(
         int maxMessageBytes,
@@ -23,13 +24,21 @@ public record WebSocketConfig(
         Duration idleTimeout,
         int maxSubscriptions,
         int outboundQueueBytes,
-        Duration fragmentTimeout) {
+        Duration fragmentTimeout,
+        DeflateConfig deflate) {
 
     /** The default of {@code websocket.fragment-timeout}. */
     public static final Duration DEFAULT_FRAGMENT_TIMEOUT = Duration.ofSeconds(10);
 
     public static final WebSocketConfig DEFAULT = new WebSocketConfig(
             1 << 20, Duration.ofSeconds(10), Duration.ofSeconds(25), Duration.ofSeconds(60), 1000, 4 << 20);
+
+    /** Settings without permessage-deflate. */
+    public WebSocketConfig(int maxMessageBytes, Duration handshakeTimeout, Duration pingInterval, Duration idleTimeout,
+            int maxSubscriptions, int outboundQueueBytes, Duration fragmentTimeout) {
+        this(maxMessageBytes, handshakeTimeout, pingInterval, idleTimeout, maxSubscriptions, outboundQueueBytes,
+                fragmentTimeout, DeflateConfig.OFF);
+    }
 
     /** Settings with the default fragment timeout. */
     public WebSocketConfig(int maxMessageBytes, Duration handshakeTimeout, Duration pingInterval, Duration idleTimeout,
@@ -49,9 +58,16 @@ public record WebSocketConfig(
         }
         Checks.declared("websocket.max-subscriptions", maxSubscriptions);
         Checks.positive("websocket.fragment-timeout", fragmentTimeout);
+        Checks.notNull("websocket.deflate", deflate);
         if (outboundQueueBytes < maxMessageBytes) {
             throw new ConfigException("websocket.outbound-queue-bytes: " + outboundQueueBytes
                     + " (expected: >= websocket.max-message-bytes, " + maxMessageBytes + ")");
         }
+    }
+
+    /** A copy with these permessage-deflate settings. */
+    public WebSocketConfig withDeflate(DeflateConfig d) {
+        return new WebSocketConfig(maxMessageBytes, handshakeTimeout, pingInterval, idleTimeout, maxSubscriptions,
+                outboundQueueBytes, fragmentTimeout, d);
     }
 }

@@ -52,6 +52,16 @@ public interface Outbound {
         throw new UnsupportedOperationException("not a WebSocket outbound");
     }
 
+    /**
+     * The publication's encoding under {@code plainKey} ({@code payload}), compressed and framed for this
+     * connection's permessage-deflate, shared with the loop's other connections that negotiated it (not retained
+     * for the caller), for {@link #sendFramed}; null when the connection does not compress it (no extension, or
+     * below the threshold).
+     */
+    default ByteBuf deflated(dev.ferry.server.hub.Delivery d, Object plainKey, ByteBuf payload, boolean binary) {
+        return null;
+    }
+
     /** Queues a close with this WebSocket status behind the frames already queued; later sends are dropped. */
     void close(int code, String reason);
 }

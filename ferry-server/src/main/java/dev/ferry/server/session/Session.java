@@ -470,9 +470,11 @@ public final class Session implements FrameCodec.Sink, Transport, Callee, Caller
             }
             return;
         }
-        ByteBuf framed = d.derived(WebSocketFraming.TEXT_OR_BINARY,
-                d.binary() ? WebSocketFraming.BINARY : WebSocketFraming.TEXT).retain(); // shared: see sendFramed
-        out.sendFramed(framed, d.payload().readableBytes(), advance);
+        ByteBuf framed = out.deflated(d, WebSocketFraming.TEXT_OR_BINARY, d.payload(), d.binary());
+        if (framed == null) {
+            framed = d.derived(WebSocketFraming.TEXT_OR_BINARY, d.binary() ? WebSocketFraming.BINARY : WebSocketFraming.TEXT);
+        }
+        out.sendFramed(framed.retain(), d.payload().readableBytes(), advance); // shared: see sendFramed
     }
 
     @Override

@@ -102,7 +102,12 @@ public final class TopicSocketHandler extends PlainWebSocketHandler implements T
     @Override
     public void deliver(Delivery d) {
         ByteBuf shared = d.encoded(TextPayloads.PLAIN, TextPayloads::encode);
-        out.send(shared.retainedDuplicate(), d.msg().data().isBinary());
+        ByteBuf deflated = out.deflated(d, TextPayloads.PLAIN, shared, d.msg().data().isBinary());
+        if (deflated != null) {
+            out.sendFramed(deflated.retain(), shared.readableBytes(), null); // compressed: never joined to others
+        } else {
+            out.send(shared.retainedDuplicate(), d.msg().data().isBinary());
+        }
     }
 
     @Override

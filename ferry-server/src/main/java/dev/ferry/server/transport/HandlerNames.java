@@ -14,6 +14,8 @@ public final class HandlerNames {
     public static final String HTTP_CORS = "http-cors";
     public static final String HTTP_ROUTER = "http-router";
     public static final String WS_PROTOCOL = "ws-protocol";
+    /** Negotiates permessage-deflate during the upgrade, then leaves its encoder and decoder in its place. */
+    public static final String WS_DEFLATE = "ws-deflate";
     public static final String WS_AGGREGATOR = "ws-aggregator";
     public static final String WS_SESSION = "ws-session";
     /** Tunnels (AMQP WebSocket Binding and TCP routes, and the tunnel client). */

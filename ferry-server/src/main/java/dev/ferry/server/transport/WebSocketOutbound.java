@@ -38,6 +38,8 @@ public final class WebSocketOutbound implements Outbound {
     private final ChannelFlush flush;
     private final ServerContext server;
     private final long limitBytes;
+    /** permessage-deflate, when the connection negotiated it; else null. */
+    private final PerMessageDeflate deflate;
 
     // ---- event loop only
     /**
@@ -64,6 +66,12 @@ public final class WebSocketOutbound implements Outbound {
     private LfBatch batch;
 
     public WebSocketOutbound(ChannelHandlerContext ctx, ServerContext server, long limitBytes) {
+        this(ctx, server, limitBytes, null);
+    }
+
+    /** {@code deflate}: the connection negotiated permessage-deflate (null: it did not). */
+    public WebSocketOutbound(ChannelHandlerContext ctx, ServerContext server, long limitBytes, PerMessageDeflate deflate) {
+        this.deflate = deflate;
         this.ctx = ctx;
         this.flush = new ChannelFlush(ctx, server, this::writeBatch);
         this.server = server;
@@ -83,7 +91,14 @@ public final class WebSocketOutbound implements Outbound {
             return;
         }
         writeBatch();
-        enqueue(ThreadBuffers.framed(frame, ctx.alloc()));
+        ByteBuf framed = ThreadBuffers.framed(frame, ctx.alloc());
+        enqueue(deflate == null ? framed : deflate.deflateFramed(framed));
+    }
+
+    /** The publication compressed once for the loop's connections that negotiated permessage-deflate. */
+    @Override
+    public ByteBuf deflated(dev.ferry.server.hub.Delivery d, Object plainKey, ByteBuf payload, boolean binary) {
+        return deflate == null ? null : deflate.deflated(d, plainKey, payload, binary);
     }
 
     @Override

@@ -3,6 +3,7 @@ package dev.ferry.server.websocket;
 import dev.ferry.protocol.CloseCodes;
 import dev.ferry.server.transport.BoundedFrameAggregator;
 import dev.ferry.server.transport.HandlerNames;
+import dev.ferry.server.transport.PerMessageDeflate;
 import dev.ferry.server.transport.ServerContext;
 import dev.ferry.server.transport.WebSocketOutbound;
 import io.netty.buffer.ByteBuf;
@@ -14,6 +15,7 @@ import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
 import io.netty.util.ReferenceCountUtil;
 
@@ -104,7 +106,9 @@ public abstract class WebSocketEndpointHandler extends ChannelInboundHandlerAdap
         if (ctx.pipeline().get(HandlerNames.HTTP_ROUTER) != null) {
             ctx.pipeline().remove(HandlerNames.HTTP_ROUTER);
         }
-        WebSocketOutbound o = new WebSocketOutbound(ctx, server, server.config().websocket().outboundQueueBytes());
+        PerMessageDeflate deflate = server.webSocketSettings().deflate();
+        WebSocketOutbound o = new WebSocketOutbound(ctx, server, server.config().websocket().outboundQueueBytes(),
+                deflate != null && PerMessageDeflate.negotiated(ctx.pipeline()) ? deflate : null);
         outbound = o;
         var heartbeats = server.heartbeats();
         liveness.start(heartbeats, ctx.executor());
@@ -125,6 +129,12 @@ public abstract class WebSocketEndpointHandler extends ChannelInboundHandlerAdap
         liveness.heard();
         try {
             if (outbound == null) {
+                return;
+            }
+            if (msg instanceof WebSocketFrame f && f.rsv() != 0) { // no extension took the bits (RFC 6455 §5.2)
+                exceptionCaught(ctx, new CorruptedWebSocketFrameException(
+                        io.netty.handler.codec.http.websocketx.WebSocketCloseStatus.PROTOCOL_ERROR,
+                        "reserved bits set without a negotiated extension"));
                 return;
             }
             if ((msg instanceof TextWebSocketFrame || msg instanceof BinaryWebSocketFrame) && dropsMessage()) {

@@ -1,6 +1,7 @@
 package dev.ferry.server.websocket;
 
 import dev.ferry.server.config.WebSocketConfig;
+import dev.ferry.server.transport.PerMessageDeflate;
 import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolConfig;
 
@@ -15,16 +16,24 @@ public final class WebSocketSettings {
     private final WebSocketConfig ws;
     private final WebSocketDecoderConfig decoder;
     private final WebSocketServerProtocolConfig ferry;
+    /** permessage-deflate; null when {@code websocket.deflate} is off. */
+    private final PerMessageDeflate deflate;
 
     public WebSocketSettings(WebSocketConfig ws) {
         this.ws = ws;
         this.decoder = WebSocketDecoderConfig.newBuilder()
                 .maxFramePayloadLength(ws.maxMessageBytes())
-                .allowExtensions(false)
+                .allowExtensions(ws.deflate().enabled()) // RSV1 marks a compressed message
                 .closeOnProtocolViolation(false)
                 .withUTF8Validator(false)
                 .build();
         this.ferry = build(WebSocketUpgrade.PATH, WebSocketUpgrade.SUBPROTOCOL);
+        this.deflate = ws.deflate().enabled() ? new PerMessageDeflate(ws.deflate(), ws.maxMessageBytes()) : null;
+    }
+
+    /** permessage-deflate as configured; null when {@code websocket.deflate} is off. */
+    public PerMessageDeflate deflate() {
+        return deflate;
     }
 
     /** The protocol settings of an endpoint at {@code path} that offers {@code subprotocol} (null: none). */

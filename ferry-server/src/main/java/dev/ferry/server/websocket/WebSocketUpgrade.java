@@ -117,7 +117,13 @@ public final class WebSocketUpgrade {
         WebSocketConfig ws = server.config().websocket();
         WebSocketServerProtocolConfig protocol = server.webSocketSettings().protocol(path, subprotocol);
         ChannelPipeline p = ctx.pipeline();
-        p.addAfter(HandlerNames.HTTP_ROUTER, HandlerNames.WS_PROTOCOL, new dev.ferry.server.transport.WebSocketProtocolHandler(protocol));
+        String before = HandlerNames.HTTP_ROUTER;
+        if (server.webSocketSettings().deflate() != null) {
+            // ahead of the handshake handler the protocol handler puts before itself, so that it sees the 101
+            p.addAfter(before, HandlerNames.WS_DEFLATE, server.webSocketSettings().deflate().negotiator());
+            before = HandlerNames.WS_DEFLATE;
+        }
+        p.addAfter(before, HandlerNames.WS_PROTOCOL, new dev.ferry.server.transport.WebSocketProtocolHandler(protocol));
         p.addAfter(HandlerNames.WS_PROTOCOL, HandlerNames.WS_AGGREGATOR,
                 new BoundedFrameAggregator(ws.maxMessageBytes(), server.reassemblyBudget(), ws.fragmentTimeout()));
         p.addAfter(HandlerNames.WS_AGGREGATOR, HandlerNames.WS_SESSION, handler);

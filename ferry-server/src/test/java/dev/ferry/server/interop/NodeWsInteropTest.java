@@ -23,6 +23,11 @@ class NodeWsInteropTest {
     @RegisterExtension
     static final FerryServerExtension server = new FerryServerExtension();
 
+    /** A server with permessage-deflate on (threshold 64 bytes). */
+    @RegisterExtension
+    static final FerryServerExtension deflating = new FerryServerExtension(c -> c.withWebSocket(
+            c.websocket().withDeflate(dev.ferry.server.config.DeflateConfig.on(64))));
+
     /** Per test rather than per class, so that a missing install shows up as skipped tests. */
     @BeforeEach
     void requireNode() {
@@ -66,7 +71,17 @@ class NodeWsInteropTest {
         runScenario("eventsource.js");
     }
 
+    /** permessage-deflate negotiated by ws (docs/configuration.md, {@code websocket.deflate}). */
+    @Test
+    void deflate() throws Exception {
+        runScenario("deflate.js", deflating);
+    }
+
     private static void runScenario(String script) throws Exception {
+        runScenario(script, server);
+    }
+
+    private static void runScenario(String script, FerryServerExtension server) throws Exception {
         NodeProcess.Result r = NodeScript.run(script, PROCESS_TIMEOUT_SECONDS, server.wsUri().toString(), server.http("").toString());
         assertThat(r.timedOut()).as("%s did not exit within %d s and was killed%n%s", script, PROCESS_TIMEOUT_SECONDS,
                 r.transcript()).isFalse();

@@ -27,8 +27,12 @@ public final class RawWebSocket implements AutoCloseable {
     private final OutputStream out;
     private String head;
 
-    /** A frame from the server. */
-    public record Frame(boolean fin, int opcode, byte[] payload) {
+    /** A frame from the server; {@code rsv1}: its RSV1 bit (a message compressed by permessage-deflate). */
+    public record Frame(boolean fin, int opcode, byte[] payload, boolean rsv1) {
+        public Frame(boolean fin, int opcode, byte[] payload) {
+            this(fin, opcode, payload, false);
+        }
+
         /** The status code of a close frame. */
         public int closeCode() {
             return ((payload[0] & 0xff) << 8) | (payload[1] & 0xff);
@@ -48,7 +52,17 @@ public final class RawWebSocket implements AutoCloseable {
 
     /** Upgrades a connection to 127.0.0.1:{@code port}{@code path}, offering {@code subprotocol} (null: none). */
     public static RawWebSocket connect(int port, String path, String subprotocol) throws IOException {
-        return upgrade(new Socket("127.0.0.1", port), path, subprotocol);
+        return upgrade(new Socket("127.0.0.1", port), path, subprotocol, "");
+    }
+
+    /**
+     * As {@link #connect(int, String, String)}, offering {@code extensions} in {@code Sec-WebSocket-Extensions}
+     * (e.g. {@code permessage-deflate}); the answer is in {@link #head()}.
+     */
+    public static RawWebSocket connectOffering(int port, String path, String subprotocol, String extensions)
+            throws IOException {
+        return upgrade(new Socket("127.0.0.1", port), path, subprotocol,
+                "Sec-WebSocket-Extensions: " + extensions + "\r\n");
     }
 
     /**
@@ -61,14 +75,15 @@ public final class RawWebSocket implements AutoCloseable {
         Socket s = new Socket();
         s.setReceiveBufferSize(receiveBufferBytes);
         s.connect(new java.net.InetSocketAddress("127.0.0.1", port));
-        return upgrade(s, path, subprotocol);
+        return upgrade(s, path, subprotocol, "");
     }
 
-    private static RawWebSocket upgrade(Socket socket, String path, String subprotocol) throws IOException {
+    private static RawWebSocket upgrade(Socket socket, String path, String subprotocol, String moreHeaders)
+            throws IOException {
         RawWebSocket ws = new RawWebSocket(socket);
         ws.out.write(("GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
                 + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
-                + (subprotocol == null ? "" : "Sec-WebSocket-Protocol: " + subprotocol + "\r\n") + "\r\n")
+                + (subprotocol == null ? "" : "Sec-WebSocket-Protocol: " + subprotocol + "\r\n") + moreHeaders + "\r\n")
                 .getBytes(StandardCharsets.US_ASCII));
         ws.out.flush();
         StringBuilder head = new StringBuilder();
@@ -102,6 +117,33 @@ public final class RawWebSocket implements AutoCloseable {
     }
 
     /**
+     * Sends one masked, unfragmented frame of any length whose first byte (FIN, RSV1-3, opcode) is
+     * {@code firstByte}.
+     */
+    public void sendFrame(int firstByte, byte[] payload) throws IOException {
+        java.io.ByteArrayOutputStream f = new java.io.ByteArrayOutputStream(payload.length + 14);
+        f.write(firstByte);
+        if (payload.length < 126) {
+            f.write(0x80 | payload.length);
+        } else if (payload.length <= 0xFFFF) {
+            f.write(0x80 | 126);
+            f.write(payload.length >> 8);
+            f.write(payload.length);
+        } else {
+            f.write(0x80 | 127);
+            for (int shift = 56; shift >= 0; shift -= 8) {
+                f.write((int) ((long) payload.length >> shift));
+            }
+        }
+        f.write(MASK);
+        for (int i = 0; i < payload.length; i++) {
+            f.write(payload[i] ^ MASK[i % 4]);
+        }
+        out.write(f.toByteArray());
+        out.flush();
+    }
+
+    /**
      * Sends short text frames back to back, in writes of many frames each, without waiting for anything in
      * between (a pipelining client).
      */
@@ -130,7 +172,7 @@ public final class RawWebSocket implements AutoCloseable {
         } else if (len == 127) {
             throw new IOException("frame too large for this client");
         }
-        return new Frame((b0 & 0x80) != 0, b0 & 0x0f, in.readNBytes(len));
+        return new Frame((b0 & 0x80) != 0, b0 & 0x0f, in.readNBytes(len), (b0 & 0x40) != 0);
     }
 
     /** The next frame that is not a ping. */
