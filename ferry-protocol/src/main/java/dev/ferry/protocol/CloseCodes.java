@@ -8,6 +8,11 @@ public final class CloseCodes {
     public static final int PROTOCOL_ERROR = 1002;
     /** A message exceeded the configured maximum size. */
     public static final int MESSAGE_TOO_BIG = 1009;
+    /**
+     * A per-topic socket's message that the event class of its topic refuses (docs/events.md): the reason starts
+     * with the error code, {@code invalid_payload} or {@code bad_tags}, then the first problem.
+     */
+    public static final int INVALID_PAYLOAD_DATA = 1007;
     /** A binary message where only text is understood (the multiplexer). */
     public static final int UNSUPPORTED_DATA = 1003;
     /**

@@ -40,7 +40,12 @@ public enum ErrorCode {
     /** A publication was handed to the cluster backend, which did not answer in time: it may or may not be published. */
     OUTCOME_UNKNOWN("outcome_unknown"),
     /** A {@code pub} with a {@code pub_id} while the node already remembers its cap of ids ({@code publish.dedup-max-ids}). */
-    TOO_MANY_PUB_IDS("too_many_pub_ids");
+    TOO_MANY_PUB_IDS("too_many_pub_ids"),
+    /**
+     * A publication whose payload the schema of its topic's event class rejects (or a binary one on such a class):
+     * nothing was published; {@code data} names the class and the failing JSON pointers.
+     */
+    INVALID_PAYLOAD("invalid_payload");
 
     private static final Map<String, ErrorCode> BY_WIRE = new HashMap<>();
 

@@ -14,6 +14,7 @@ import dev.ferry.protocol.ProtocolException;
 import dev.ferry.protocol.Topics;
 import dev.ferry.server.config.ConfigException;
 import dev.ferry.server.extension.ExtensionContext;
+import dev.ferry.server.extension.PublicationCheck;
 import dev.ferry.server.extension.FerryExtension;
 import dev.ferry.server.hub.Hub;
 import dev.ferry.server.hub.Subscriber;
@@ -87,6 +88,8 @@ public final class RabbitBridge implements FerryExtension {
     private volatile boolean connected;
 
     private Hub hub;
+    /** The server's event classes, which an inbound message passes before it is published. */
+    private PublicationCheck publications;
     /** How long a consumer thread waits for the engine to take an inbound publication before requeueing it. */
     private static final long PUBLISH_WAIT_SECONDS = 10;
     private LoopGuard guard;
@@ -143,11 +146,12 @@ public final class RabbitBridge implements FerryExtension {
     @Override
     public void start(ExtensionContext context) {
         hub = context.hub();
+        publications = context.publications();
         var meters = context.meters();
         io.micrometer.core.instrument.FunctionCounter.builder("ferry.rabbitmq.inbound.published", inboundPublished, LongAdder::sum)
                 .description("messages from RabbitMQ published on Ferry topics").register(meters);
         io.micrometer.core.instrument.FunctionCounter.builder("ferry.rabbitmq.inbound.rejected", inboundRejected, LongAdder::sum)
-                .description("messages from RabbitMQ rejected (routing key not a topic, or refused by the hub)").register(meters);
+                .description("messages from RabbitMQ rejected (routing key not a topic, refused by the topic's event class or by the hub)").register(meters);
         io.micrometer.core.instrument.FunctionCounter.builder("ferry.rabbitmq.outbound.published", outboundPublished, LongAdder::sum)
                 .description("Ferry publications published to RabbitMQ").register(meters);
         io.micrometer.core.instrument.FunctionCounter.builder("ferry.rabbitmq.outbound.dropped", outboundDropped, LongAdder::sum)
@@ -480,10 +484,19 @@ public final class RabbitBridge implements FerryExtension {
                     return;
                 }
                 Payload payload = MessageMapping.toPayload(props == null ? null : props.getContentType(), body);
+                java.util.Map<String, String> tags = MessageMapping.toTags(props);
+                String invalid = publications.check(topic, payload, tags);
+                if (invalid != null) {
+                    // Not requeued: its event class refuses it (docs/events.md), and would again.
+                    inboundRejected.increment();
+                    log.warn("bridge {}: rejecting a message on {}: {}", cfg.name(), topic, invalid);
+                    ch.basicReject(tag, false);
+                    return;
+                }
                 try {
                     // Waiting here holds a RabbitMQ consumer thread, never an event loop; with the in-memory engine
                     // the publication is already done.
-                    guard.publishInbound(topic, payload, MessageMapping.toTags(props))
+                    guard.publishInbound(topic, payload, tags)
                             .toCompletableFuture().get(PUBLISH_WAIT_SECONDS, TimeUnit.SECONDS);
                 } catch (RuntimeException e) {
                     // Not requeued: the same message would fail the same way, forever.

@@ -303,7 +303,11 @@ public final class FerryServer implements AutoCloseable {
     }
 
     private void startExtensions() {
-        ExtensionContext ec = new ExtensionContext(config, context.hub(), meters);
+        var events = context.events();
+        ExtensionContext ec = new ExtensionContext(config, context.hub(), meters, (topic, data, tags) -> {
+            var refusal = dev.ferry.server.connection.Admission.eventClass(events, topic, data, tags);
+            return refusal == null ? null : refusal.code().wire() + ": " + refusal.message();
+        });
         for (FerryExtension e : extensions) {
             try {
                 e.start(ec);

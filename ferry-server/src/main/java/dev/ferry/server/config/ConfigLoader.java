@@ -330,7 +330,7 @@ public final class ConfigLoader {
         StateConfig state = new StateConfig(maxDocumentBytes, s.bool("state.create-on-write"),
                 stateChannels(maxDocumentBytes));
         return new FerryConfig(server, ws, rpc, http, history, web, tls, tunnel, engine, sse, auth, limits, session,
-                presence, state);
+                presence, state, new EventsConfig(eventClasses()));
     }
 
     /** The rules named by keys under {@code presence.rules.}, in name order. */
@@ -345,6 +345,17 @@ public final class ConfigLoader {
                     settings.integer(k + "max-diff")));
         }
         return rules;
+    }
+
+    /** The event classes named by keys under {@code events.}, in name order. */
+    private List<EventsConfig.EventClass> eventClasses() {
+        List<EventsConfig.EventClass> classes = new ArrayList<>();
+        for (String name : settings.names("events.")) {
+            String k = "events." + name + ".";
+            classes.add(new EventsConfig.EventClass(name, settings.string(k + "pattern"), settings.path(k + "schema"),
+                    settings.string(k + "description"), settings.list(k + "tags"), settings.string(k + "example")));
+        }
+        return classes;
     }
 
     /** The state channel rules named by keys under {@code state.channels.}, in name order. */

@@ -20,7 +20,8 @@ public record FerryConfig(ServerConfig server,
                           LimitsConfig limits,
                           SessionConfig session,
                           PresenceConfig presence,
-                          StateConfig state) {
+                          StateConfig state,
+                          EventsConfig events) {
     public static final FerryConfig DEFAULT = new FerryConfig(
             ServerConfig.DEFAULT,
             WebSocketConfig.DEFAULT,
@@ -36,7 +37,8 @@ public record FerryConfig(ServerConfig server,
             LimitsConfig.DEFAULT,
             SessionConfig.DEFAULT,
             PresenceConfig.DEFAULT,
-            StateConfig.DEFAULT);
+            StateConfig.DEFAULT,
+            EventsConfig.DEFAULT);
 
     public FerryConfig {
         Objects.requireNonNull(server, "server");
@@ -54,65 +56,70 @@ public record FerryConfig(ServerConfig server,
         Objects.requireNonNull(session, "session");
         Objects.requireNonNull(presence, "presence");
         Objects.requireNonNull(state, "state");
+        Objects.requireNonNull(events, "events");
     }
 
     public FerryConfig withServer(ServerConfig x) {
-        return new FerryConfig(x, websocket, rpc, http, history, web, tls, tunnel, engine, sse, auth, limits, session, presence, state);
+        return new FerryConfig(x, websocket, rpc, http, history, web, tls, tunnel, engine, sse, auth, limits, session, presence, state, events);
     }
 
     public FerryConfig withWebSocket(WebSocketConfig x) {
-        return new FerryConfig(server, x, rpc, http, history, web, tls, tunnel, engine, sse, auth, limits, session, presence, state);
+        return new FerryConfig(server, x, rpc, http, history, web, tls, tunnel, engine, sse, auth, limits, session, presence, state, events);
     }
 
     public FerryConfig withRpc(RpcConfig x) {
-        return new FerryConfig(server, websocket, x, http, history, web, tls, tunnel, engine, sse, auth, limits, session, presence, state);
+        return new FerryConfig(server, websocket, x, http, history, web, tls, tunnel, engine, sse, auth, limits, session, presence, state, events);
     }
 
     public FerryConfig withHttp(HttpConfig x) {
-        return new FerryConfig(server, websocket, rpc, x, history, web, tls, tunnel, engine, sse, auth, limits, session, presence, state);
+        return new FerryConfig(server, websocket, rpc, x, history, web, tls, tunnel, engine, sse, auth, limits, session, presence, state, events);
     }
 
     public FerryConfig withHistory(HistoryConfig x) {
-        return new FerryConfig(server, websocket, rpc, http, x, web, tls, tunnel, engine, sse, auth, limits, session, presence, state);
+        return new FerryConfig(server, websocket, rpc, http, x, web, tls, tunnel, engine, sse, auth, limits, session, presence, state, events);
     }
 
     public FerryConfig withWeb(WebConfig x) {
-        return new FerryConfig(server, websocket, rpc, http, history, x, tls, tunnel, engine, sse, auth, limits, session, presence, state);
+        return new FerryConfig(server, websocket, rpc, http, history, x, tls, tunnel, engine, sse, auth, limits, session, presence, state, events);
     }
 
     public FerryConfig withTls(TlsConfig x) {
-        return new FerryConfig(server, websocket, rpc, http, history, web, x, tunnel, engine, sse, auth, limits, session, presence, state);
+        return new FerryConfig(server, websocket, rpc, http, history, web, x, tunnel, engine, sse, auth, limits, session, presence, state, events);
     }
 
     public FerryConfig withTunnel(TunnelConfig x) {
-        return new FerryConfig(server, websocket, rpc, http, history, web, tls, x, engine, sse, auth, limits, session, presence, state);
+        return new FerryConfig(server, websocket, rpc, http, history, web, tls, x, engine, sse, auth, limits, session, presence, state, events);
     }
 
     public FerryConfig withEngine(EngineConfig x) {
-        return new FerryConfig(server, websocket, rpc, http, history, web, tls, tunnel, x, sse, auth, limits, session, presence, state);
+        return new FerryConfig(server, websocket, rpc, http, history, web, tls, tunnel, x, sse, auth, limits, session, presence, state, events);
     }
 
     public FerryConfig withSse(SseConfig x) {
-        return new FerryConfig(server, websocket, rpc, http, history, web, tls, tunnel, engine, x, auth, limits, session, presence, state);
+        return new FerryConfig(server, websocket, rpc, http, history, web, tls, tunnel, engine, x, auth, limits, session, presence, state, events);
     }
 
     public FerryConfig withAuth(AuthConfig x) {
-        return new FerryConfig(server, websocket, rpc, http, history, web, tls, tunnel, engine, sse, x, limits, session, presence, state);
+        return new FerryConfig(server, websocket, rpc, http, history, web, tls, tunnel, engine, sse, x, limits, session, presence, state, events);
     }
 
     public FerryConfig withLimits(LimitsConfig x) {
-        return new FerryConfig(server, websocket, rpc, http, history, web, tls, tunnel, engine, sse, auth, x, session, presence, state);
+        return new FerryConfig(server, websocket, rpc, http, history, web, tls, tunnel, engine, sse, auth, x, session, presence, state, events);
     }
 
     public FerryConfig withSession(SessionConfig x) {
-        return new FerryConfig(server, websocket, rpc, http, history, web, tls, tunnel, engine, sse, auth, limits, x, presence, state);
+        return new FerryConfig(server, websocket, rpc, http, history, web, tls, tunnel, engine, sse, auth, limits, x, presence, state, events);
     }
 
     public FerryConfig withPresence(PresenceConfig x) {
-        return new FerryConfig(server, websocket, rpc, http, history, web, tls, tunnel, engine, sse, auth, limits, session, x, state);
+        return new FerryConfig(server, websocket, rpc, http, history, web, tls, tunnel, engine, sse, auth, limits, session, x, state, events);
     }
 
     public FerryConfig withState(StateConfig x) {
-        return new FerryConfig(server, websocket, rpc, http, history, web, tls, tunnel, engine, sse, auth, limits, session, presence, x);
+        return new FerryConfig(server, websocket, rpc, http, history, web, tls, tunnel, engine, sse, auth, limits, session, presence, x, events);
+    }
+
+    public FerryConfig withEvents(EventsConfig x) {
+        return new FerryConfig(server, websocket, rpc, http, history, web, tls, tunnel, engine, sse, auth, limits, session, presence, state, x);
     }
 }

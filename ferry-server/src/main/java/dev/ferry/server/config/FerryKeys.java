@@ -215,6 +215,17 @@ public final class FerryKeys {
                     "largest client info (`presence` of `sub`, in bytes of its JSON); larger is `bad_presence`").min(0)
             .integer("presence.rules.<name>.max-diff", "100", null,
                     "connections that may change within one window; more make the window's push a `reset` (the client reads the presence again)").min(1)
+            .table("events")
+            .string("events.<name>.pattern", null, "—",
+                    "the topics of the event class `<name>` (letters, digits, `_`, `-`); a topic's class is the first in name order whose pattern matches it (docs/events.md)")
+            .path("events.<name>.schema", null, "none (payloads not checked)",
+                    "a JSON Schema file (draft 2020-12 unless it names another `$schema`), compiled at start: a publication of the class on any transport whose payload it rejects is refused with `invalid_payload`, as is a binary payload, and nothing is stored or delivered")
+            .string("events.<name>.description", null, "none",
+                    "what the class's events mean, for the developers who subscribe to them")
+            .list("events.<name>.tags", null, null,
+                    "tag names every publication of the class must carry (ferry.v1 `tags`); one missing is `bad_tags`")
+            .string("events.<name>.example", null, "none",
+                    "one payload of the class as JSON text, for the developers who subscribe to them; checked against the schema at start")
             .build();
 
     private FerryKeys() {

@@ -10,14 +10,17 @@ import dev.ferry.server.auth.Decision;
 import dev.ferry.server.auth.SecurityCounters;
 import dev.ferry.server.auth.TokenBucket;
 import dev.ferry.server.config.LimitsConfig;
+import dev.ferry.server.events.EventClasses;
+import dev.ferry.server.events.Violation;
 import java.nio.charset.StandardCharsets;
+import java.util.Map;
 import java.util.function.BooleanSupplier;
 import java.util.function.LongSupplier;
 
 /**
  * The checks an operation of one connection passes before it reaches the hub or RPC routing, the same for every
- * transport (docs/security.md): the topic or procedure grammar, the permission of the connection's identity,
- * refusal once the server drains, the publish and call rates ({@code limits.publish-rate},
+ * transport (docs/security.md): the topic or procedure grammar, the permission of the connection's identity, a
+ * publication's event class (docs/events.md), refusal once the server drains, the publish and call rates ({@code limits.publish-rate},
  * {@code limits.call-rate}, token buckets of this connection) and {@code websocket.max-subscriptions}. Each check
  * answers null (admitted) or the {@link Refusal} to report; denials and rate refusals are counted.
  *
@@ -31,6 +34,7 @@ public final class Admission {
     /** Null when unlimited. */
     private final TokenBucket publishRate;
     private final TokenBucket callRate;
+    private final EventClasses events;
 
     /**
      * @param draining whether new subscriptions, registrations and calls are refused ({@code shutting_down})
@@ -38,6 +42,13 @@ public final class Admission {
      */
     public Admission(LimitsConfig limits, int maxSubscriptions, BooleanSupplier draining, SecurityCounters counters,
                      LongSupplier nanoTime) {
+        this(limits, maxSubscriptions, draining, counters, nanoTime, EventClasses.NONE);
+    }
+
+    /** @param events the declared event classes every publication is checked against */
+    public Admission(LimitsConfig limits, int maxSubscriptions, BooleanSupplier draining, SecurityCounters counters,
+                     LongSupplier nanoTime, EventClasses events) {
+        this.events = events;
         this.maxSubscriptions = maxSubscriptions;
         this.draining = draining;
         this.counters = counters;
@@ -94,13 +105,48 @@ public final class Admission {
         return maxSubscriptions;
     }
 
-    /** Publishing to {@code topic}: its grammar, the {@code publish} permission, then one token of the publish rate. */
-    public Refusal publish(AccessScope scope, String topic) {
+    /**
+     * Publishing {@code data} with {@code tags} to {@code topic}: its grammar, the {@code publish} permission, the
+     * topic's event class, then one token of the publish rate.
+     */
+    public Refusal publish(AccessScope scope, String topic, Payload data, Map<String, String> tags) {
         Refusal r = grammar(ErrorCode.BAD_TOPIC, Topics.checkTopic(topic));
         if (r == null) {
             r = permit(scope, Action.PUBLISH, topic);
         }
+        if (r == null) {
+            r = eventClass(events, topic, data, tags);
+        }
         return r != null ? r : takePublish();
+    }
+
+    /**
+     * Whether a publication belongs to the event class of its topic in {@code events}: null, or {@code bad_tags}
+     * for a missing required tag, {@code invalid_payload} with {@code data: {"class","topic","errors":[{"pointer",
+     * "message"}]}} for a payload its schema rejects. The one check of every publish path (docs/events.md).
+     */
+    public static Refusal eventClass(EventClasses events, String topic, Payload data, Map<String, String> tags) {
+        Violation v = events.check(topic, data, tags);
+        if (v == null) {
+            return null;
+        }
+        if (v.missingTag() != null) {
+            return Refusal.of(ErrorCode.BAD_TAGS, v.message());
+        }
+        StringBuilder json = new StringBuilder(128).append("{\"class\":").append(quoted(v.eventClass()))
+                .append(",\"topic\":").append(quoted(topic)).append(",\"errors\":[");
+        for (int i = 0; i < v.problems().size(); i++) {
+            Violation.Problem p = v.problems().get(i);
+            json.append(i == 0 ? "" : ",").append("{\"pointer\":").append(quoted(p.pointer()))
+                    .append(",\"message\":").append(quoted(p.message())).append('}');
+        }
+        json.append("]}");
+        return new Refusal(ErrorCode.INVALID_PAYLOAD, v.message(),
+                Payload.json(json.toString().getBytes(StandardCharsets.UTF_8)));
+    }
+
+    private static String quoted(String s) {
+        return new String(FrameCodec.quote(s), StandardCharsets.UTF_8);
     }
 
     /** One token of {@code limits.publish-rate}: {@code rate_limited} with {@code data: {"action":"publish"}}. */

@@ -183,9 +183,12 @@ public final class Connection implements Subscriber {
 
     // ------------------------------------------------------------ publications
 
-    /** Whether publishing to {@code topic} is admitted (grammar, permission, publish rate), or why not. */
-    public Refusal admitPublish(String topic) {
-        return admission.publish(scope(), topic);
+    /**
+     * Whether publishing {@code data} with {@code tags} to {@code topic} is admitted (grammar, permission, event
+     * class, publish rate), or why not.
+     */
+    public Refusal admitPublish(String topic, Payload data, Map<String, String> tags) {
+        return admission.publish(scope(), topic, data, tags);
     }
 
     /** Publishes an admitted publication; completes (on any thread) as {@link Hub#publish} does. */
@@ -198,7 +201,7 @@ public final class Connection implements Subscriber {
      * with the outcome (on any thread).
      */
     public Refusal publish(String topic, Payload data, BiConsumer<Published, Throwable> then) {
-        Refusal r = admitPublish(topic);
+        Refusal r = admitPublish(topic, data, Map.of());
         if (r != null) {
             return r;
         }

@@ -64,6 +64,11 @@ final class HttpApi {
         if (payload == null) {
             return;
         }
+        var invalid = dev.ferry.server.connection.Admission.eventClass(server.events(), topic, payload, java.util.Map.of());
+        if (invalid != null) {
+            HttpResponses.send(ctx, keepAlive, HttpResponses.refusal(invalid));
+            return;
+        }
         ctx.channel().attr(ServerContext.HTTP_BUSY).set(Boolean.TRUE);
         server.hub().publish(topic, payload, java.util.Map.of(), pubId).whenComplete((published, failure) ->
                 ctx.executor().execute(() -> answer(ctx, keepAlive, published(topic, published, failure))));

@@ -339,7 +339,7 @@ public final class Session implements FrameCodec.Sink, Transport, Callee, Caller
     }
 
     private void publish(Frame.Pub p) {
-        if (refused(p.id(), connection.admitPublish(p.topic()))) {
+        if (refused(p.id(), connection.admitPublish(p.topic(), p.data(), p.tags()))) {
             return;
         }
         connection.publishAdmitted(p.topic(), p.data(), p.tags(), p.pubId()).whenComplete((published, failure) -> {

@@ -74,9 +74,26 @@ public final class TopicSocketHandler extends PlainWebSocketHandler implements T
         }
         if (r.code() == ErrorCode.RATE_LIMITED) {
             out.close(CloseCodes.RATE_LIMIT_EXCEEDED, "rate limit exceeded: publish");
+        } else if (r.code() == ErrorCode.INVALID_PAYLOAD || r.code() == ErrorCode.BAD_TAGS) {
+            out.close(CloseCodes.INVALID_PAYLOAD_DATA, closeReason(r.code().wire() + ": " + r.message()));
         } else {
             out.close(CloseCodes.FORBIDDEN, "forbidden: publish on " + (pattern.length() <= 80 ? pattern : "this topic"));
         }
+    }
+
+    /** {@code reason} cut to the 123 bytes of UTF-8 a close frame holds, at a character boundary. */
+    static String closeReason(String reason) {
+        if (reason.getBytes(java.nio.charset.StandardCharsets.UTF_8).length <= 123) {
+            return reason;
+        }
+        int end = Math.min(reason.length(), 120);
+        while (reason.substring(0, end).getBytes(java.nio.charset.StandardCharsets.UTF_8).length > 120) {
+            end--;
+        }
+        if (end > 0 && Character.isHighSurrogate(reason.charAt(end - 1))) {
+            end--;
+        }
+        return reason.substring(0, end) + "...";
     }
 
     private String shortPattern() {

@@ -64,6 +64,7 @@ public final class ServerContext {
     private final PrometheusMeterRegistry meters;
     private volatile boolean draining;
     private final dev.ferry.server.state.StateChannels stateChannels;
+    private final dev.ferry.server.events.EventClasses events;
 
     /** A context whose meters nobody scrapes (tests). */
     public ServerContext(FerryConfig config, Hub hub, Rpc rpc) {
@@ -74,6 +75,7 @@ public final class ServerContext {
     public ServerContext(FerryConfig config, Hub hub, Rpc rpc, PrometheusMeterRegistry meters, Security security,
                          ServerClock clock) {
         this.config = config;
+        this.events = dev.ferry.server.events.EventClasses.compile(config.events());
         this.clock = clock;
         this.hub = hub;
         this.rpc = rpc;
@@ -92,6 +94,11 @@ public final class ServerContext {
                 hub.engine().presenceStore(config.presence()), clock);
         this.stateChannels = new dev.ferry.server.state.StateChannels(config.state(), hub);
         hub.stateTopics(stateChannels::configured);
+    }
+
+    /** The declared event classes, their schemas compiled (docs/events.md). */
+    public dev.ferry.server.events.EventClasses events() {
+        return events;
     }
 
     /** The time expiries, timeouts and timers follow. */
@@ -161,7 +168,7 @@ public final class ServerContext {
     public dev.ferry.server.connection.Connection connection(dev.ferry.server.auth.AccessScope scope,
             dev.ferry.server.connection.Transport transport, java.util.function.BooleanSupplier draining) {
         var admission = new dev.ferry.server.connection.Admission(config.limits(), config.websocket().maxSubscriptions(),
-                draining, security.counters(), clock::nanoTime);
+                draining, security.counters(), clock::nanoTime, events);
         return new dev.ferry.server.connection.Connection(hub, admission, scope, transport);
     }
 

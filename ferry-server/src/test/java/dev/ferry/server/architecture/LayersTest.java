@@ -21,8 +21,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The packages of ferry-server form layers, arrows pointing down only (docs/architecture.md, "Layers"):
  * transports (websocket, multiplex, sse, http, topics, tunnel, admin, transport), then the connection core
- * (connection, session), then hub, engine, rpc and the stores beside them (state, presence, filter, extension),
- * then the base (config, auth, time, loop). {@code FerryServer} and {@code ServerMetrics} at the root assemble the
+ * (connection, session), then hub, engine, rpc and the stores beside them (state, presence, filter, extension,
+ * events), then the base (config, auth, time, loop). {@code FerryServer} and {@code ServerMetrics} at the root assemble the
  * layers and belong to none.
  *
  * <p>A package import that points up a layer, or between two packages of one layer (which is how cycles form), is
@@ -37,7 +37,7 @@ class LayersTest {
             Map.entry("topics", 4), Map.entry("tunnel", 4), Map.entry("admin", 4), Map.entry("transport", 4),
             Map.entry("connection", 3), Map.entry("session", 3),
             Map.entry("hub", 2), Map.entry("engine", 2), Map.entry("rpc", 2), Map.entry("state", 2),
-            Map.entry("presence", 2), Map.entry("filter", 2), Map.entry("extension", 2),
+            Map.entry("presence", 2), Map.entry("filter", 2), Map.entry("extension", 2), Map.entry("events", 2),
             Map.entry("config", 1), Map.entry("auth", 1), Map.entry("time", 1), Map.entry("loop", 1));
 
     private static JavaClasses classes;

@@ -88,8 +88,8 @@ class ConnectionTest {
     void publishingIsAdmittedByGrammarPermissionAndThePublishRate() {
         Connection c = connection(List.of("publish ok.# everyone", "subscribe # everyone"), new LimitsConfig(2, 2, 0, 0, 10, 0), 10);
         c.subscribe("ok.#");
-        assertThat(c.admitPublish("ok.#").code()).isEqualTo(ErrorCode.BAD_TOPIC);
-        assertThat(c.admitPublish("no.t").code()).isEqualTo(ErrorCode.FORBIDDEN);
+        assertThat(c.admitPublish("ok.#", Payload.NULL, Map.of()).code()).isEqualTo(ErrorCode.BAD_TOPIC);
+        assertThat(c.admitPublish("no.t", Payload.NULL, Map.of()).code()).isEqualTo(ErrorCode.FORBIDDEN);
         List<Object> outcomes = new ArrayList<>();
         assertThat(c.publish("ok.t", Payload.json("1"), (p, e) -> outcomes.add(e == null ? p.offset() : e))).isNull();
         assertThat(c.publish("ok.t", Payload.json("2"), (p, e) -> outcomes.add(e == null ? p.offset() : e))).isNull();
@@ -102,8 +102,8 @@ class ConnectionTest {
         assertThat(transport.offsets()).containsExactly(1L, 2L);
 
         now.addAndGet(SECOND / 2); // one token back at 2 per second
-        assertThat(c.admitPublish("ok.t")).isNull();
-        assertThat(c.admitPublish("ok.t").code()).isEqualTo(ErrorCode.RATE_LIMITED);
+        assertThat(c.admitPublish("ok.t", Payload.NULL, Map.of())).isNull();
+        assertThat(c.admitPublish("ok.t", Payload.NULL, Map.of()).code()).isEqualTo(ErrorCode.RATE_LIMITED);
     }
 
     @Test

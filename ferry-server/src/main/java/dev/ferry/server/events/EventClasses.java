@@ -1,0 +1,166 @@
+package dev.ferry.server.events;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.networknt.schema.Error;
+import com.networknt.schema.Schema;
+import com.networknt.schema.SchemaLocation;
+import com.networknt.schema.SchemaRegistry;
+import com.networknt.schema.SchemaRegistryConfig;
+import com.networknt.schema.SpecificationVersion;
+import com.networknt.schema.path.PathType;
+import dev.ferry.protocol.Payload;
+import dev.ferry.protocol.Topics;
+import dev.ferry.server.config.ConfigException;
+import dev.ferry.server.config.EventsConfig;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The declared event classes of the server, with their schemas compiled once, at start: a bad schema file, or an
+ * example its schema rejects, fails the start with a {@link ConfigException} rather than every publication later.
+ *
+ * <p>{@link #check} is the one check every publication of a class passes (connections through their admission,
+ * the HTTP API and the RabbitMQ bridge directly). Immutable and safe to use from any thread.
+ */
+public final class EventClasses {
+    /** Problems reported for one payload at most; the schema may find more. */
+    public static final int MAX_PROBLEMS = 10;
+    /** Nesting depth of a payload the check parses; deeper is a violation, never a stack overflow. */
+    public static final int MAX_DEPTH = 128;
+    public static final EventClasses NONE = new EventClasses(List.of());
+
+    private static final ObjectMapper JSON = new ObjectMapper(JsonFactory.builder()
+            .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_DEPTH).build())
+            .build());
+
+    private final List<EventClass> classes;
+
+    private EventClasses(List<EventClass> classes) {
+        this.classes = List.copyOf(classes);
+    }
+
+    /** Reads and compiles every class of {@code config}; throws {@link ConfigException} naming the failing key. */
+    public static EventClasses compile(EventsConfig config) {
+        if (config.classes().isEmpty()) {
+            return NONE;
+        }
+        SchemaRegistry registry = SchemaRegistry.withDefaultDialect(SpecificationVersion.DRAFT_2020_12, b ->
+                b.schemaRegistryConfig(SchemaRegistryConfig.builder().pathType(PathType.JSON_POINTER).build()));
+        List<EventClass> compiled = new ArrayList<>();
+        for (EventsConfig.EventClass c : config.classes()) {
+            compiled.add(compile(registry, c));
+        }
+        return new EventClasses(compiled);
+    }
+
+    private static EventClass compile(SchemaRegistry registry, EventsConfig.EventClass c) {
+        String key = "events." + c.name() + ".";
+        JsonNode example = null;
+        if (c.example() != null) {
+            try {
+                example = JSON.readTree(c.example());
+            } catch (JsonProcessingException e) {
+                throw new ConfigException(key + "example: not JSON: " + e.getOriginalMessage());
+            }
+        }
+        JsonNode schemaJson = null;
+        Schema schema = null;
+        if (c.schema() != null) {
+            try {
+                schemaJson = JSON.readTree(Files.readAllBytes(c.schema()));
+                schema = registry.getSchema(SchemaLocation.of(c.schema().toAbsolutePath().toUri().toString()), schemaJson);
+                schema.initializeValidators();
+            } catch (IOException e) {
+                throw new ConfigException(key + "schema: cannot read " + c.schema() + ": " + e.getMessage());
+            } catch (RuntimeException e) {
+                throw new ConfigException(key + "schema: " + c.schema() + " is not a usable JSON Schema: " + e.getMessage());
+            }
+        }
+        EventClass compiled = new EventClass(c.name(), c.pattern(), c.description(), c.tags(), schemaJson, example, schema);
+        if (example != null && schema != null) {
+            List<Violation.Problem> problems = problems(schema, example);
+            if (!problems.isEmpty()) {
+                throw new ConfigException(key + "example: the schema rejects it: " + problems.get(0).pointer() + ": "
+                        + problems.get(0).message());
+            }
+        }
+        return compiled;
+    }
+
+    public boolean isEmpty() {
+        return classes.isEmpty();
+    }
+
+    /** Every class, in name order. */
+    public List<EventClass> all() {
+        return classes;
+    }
+
+    /** The class of {@code topic}: the first in name order whose pattern matches it, or null. */
+    public EventClass classOf(String topic) {
+        for (EventClass c : classes) {
+            if (Topics.matches(c.pattern(), topic)) {
+                return c;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Whether a publication of {@code data} with {@code tags} to {@code topic} belongs to the topic's class: null
+     * when it does (or the topic has no class), else why not. A class with a schema takes JSON payloads only.
+     */
+    public Violation check(String topic, Payload data, Map<String, String> tags) {
+        if (classes.isEmpty()) {
+            return null;
+        }
+        EventClass c = classOf(topic);
+        if (c == null) {
+            return null;
+        }
+        for (String tag : c.tags()) {
+            if (tags == null || !tags.containsKey(tag)) {
+                return new Violation(c.name(), tag, List.of());
+            }
+        }
+        if (c.schema() == null) {
+            return null;
+        }
+        if (data.isBinary()) {
+            return new Violation(c.name(), null,
+                    List.of(new Violation.Problem("", "a binary payload; this class takes JSON")));
+        }
+        JsonNode node;
+        try {
+            node = JSON.readTree(data.bytes());
+        } catch (JsonProcessingException e) {
+            return new Violation(c.name(), null, List.of(new Violation.Problem("", "not JSON: " + e.getOriginalMessage())));
+        } catch (IOException e) {
+            throw new IllegalStateException("reading a byte array", e);
+        }
+        List<Violation.Problem> problems = problems(c.schema(), node);
+        return problems.isEmpty() ? null : new Violation(c.name(), null, problems);
+    }
+
+    private static List<Violation.Problem> problems(Schema schema, JsonNode node) {
+        List<Error> errors = schema.validate(node);
+        if (errors.isEmpty()) {
+            return List.of();
+        }
+        List<Violation.Problem> problems = new ArrayList<>(Math.min(errors.size(), MAX_PROBLEMS));
+        for (Error e : errors) {
+            if (problems.size() == MAX_PROBLEMS) {
+                break;
+            }
+            problems.add(new Violation.Problem(e.getInstanceLocation().toString(), e.getMessage()));
+        }
+        return problems;
+    }
+}
