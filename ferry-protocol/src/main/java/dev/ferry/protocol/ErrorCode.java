@@ -45,7 +45,11 @@ public enum ErrorCode {
      * A publication whose payload the schema of its topic's event class rejects (or a binary one on such a class):
      * nothing was published; {@code data} names the class and the failing JSON pointers.
      */
-    INVALID_PAYLOAD("invalid_payload");
+    INVALID_PAYLOAD("invalid_payload"),
+    /** A call its caller canceled ({@code cancel}). */
+    CANCELED("canceled"),
+    /** A {@code register} that the procedure's registrations do not admit: {@code single}, or another policy. */
+    PROCEDURE_EXISTS("procedure_exists");
 
     private static final Map<String, ErrorCode> BY_WIRE = new HashMap<>();
 

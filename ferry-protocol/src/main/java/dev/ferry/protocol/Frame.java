@@ -114,8 +114,15 @@ public sealed interface Frame {
         }
     }
 
-    /** {@code timeoutMs} is 0 when the caller left it to the server's default. */
-    record Call(long id, String proc, Payload args, long timeoutMs) implements Command, WithPayload {
+    /**
+     * {@code timeoutMs} is 0 when the caller left it to the server's default; with {@code progress} the caller
+     * takes {@link Progress} pushes before the call's outcome.
+     */
+    record Call(long id, String proc, Payload args, long timeoutMs, boolean progress) implements Command, WithPayload {
+        public Call(long id, String proc, Payload args, long timeoutMs) {
+            this(id, proc, args, timeoutMs, false);
+        }
+
         public String type() {
             return "call";
         }
@@ -125,7 +132,16 @@ public sealed interface Frame {
         }
     }
 
-    record Register(long id, String proc) implements Command {
+    /** {@code invoke} is the policy among the procedure's callees ({@link InvokePolicy#DEFAULT} when not given). */
+    record Register(long id, String proc, InvokePolicy invoke) implements Command {
+        public Register {
+            invoke = invoke == null ? InvokePolicy.DEFAULT : invoke;
+        }
+
+        public Register(long id, String proc) {
+            this(id, proc, InvokePolicy.DEFAULT);
+        }
+
         public String type() {
             return "register";
         }
@@ -137,14 +153,41 @@ public sealed interface Frame {
         }
     }
 
-    /** Exactly one of {@code data} and {@code error} is non-null. */
-    record Reply(long id, Payload data, ErrorBody error) implements Command, WithPayload {
+    /**
+     * Exactly one of {@code data} and {@code error} is non-null. With {@code progress} it is a progressive result
+     * ({@code data}): the invocation stays in flight.
+     */
+    record Reply(long id, Payload data, ErrorBody error, boolean progress) implements Command, WithPayload {
+        public Reply(long id, Payload data, ErrorBody error) {
+            this(id, data, error, false);
+        }
+
         public String type() {
             return "reply";
         }
 
         public Payload payload() {
             return data;
+        }
+    }
+
+    /** Cancels the call this connection made with request id {@code id}. */
+    record Cancel(long id, CancelMode mode) implements Command {
+        public Cancel {
+            mode = mode == null ? CancelMode.DEFAULT : mode;
+        }
+
+        public String type() {
+            return "cancel";
+        }
+    }
+
+    /**
+     * Lists the registered procedures under {@code prefix} ({@code ""}: all) that this connection may call.
+     */
+    record Procedures(long id, String prefix) implements Command {
+        public String type() {
+            return "procedures";
         }
     }
 
@@ -235,13 +278,39 @@ public sealed interface Frame {
         }
     }
 
-    record Invoke(long id, String proc, Payload args) implements Push, WithPayload {
+    /** With {@code progress} the caller takes progressive results: the callee may answer with them first. */
+    record Invoke(long id, String proc, Payload args, boolean progress) implements Push, WithPayload {
+        public Invoke(long id, String proc, Payload args) {
+            this(id, proc, args, false);
+        }
+
         public String type() {
             return "invoke";
         }
 
         public Payload payload() {
             return args;
+        }
+    }
+
+    /** A progressive result of the call with request id {@code id}; its outcome follows. */
+    record Progress(long id, Payload data) implements Push, WithPayload {
+        public String type() {
+            return "progress";
+        }
+
+        public Payload payload() {
+            return data;
+        }
+    }
+
+    /**
+     * The caller of invocation {@code id} canceled it ({@code reason} {@code "cancel"}, in {@code mode}) or it
+     * timed out ({@code "timeout"}, mode {@link CancelMode#KILLNOWAIT}): the callee should stop working on it.
+     */
+    record Interrupt(long id, CancelMode mode, String reason) implements Push {
+        public String type() {
+            return "interrupt";
         }
     }
 

@@ -160,6 +160,9 @@ public final class FrameCodec {
         Payload merge;
         Payload patch;
         String pubId;
+        boolean progress;
+        String mode;
+        String invoke;
 
         /** Back to what a new holder has (FrameCodecTest checks every field against one). */
         Fields clear() {
@@ -200,6 +203,9 @@ public final class FrameCodec {
             merge = null;
             patch = null;
             pubId = null;
+            progress = false;
+            mode = null;
+            invoke = null;
             return this;
         }
     }
@@ -318,6 +324,9 @@ public final class FrameCodec {
                 case "merge" -> f.merge = raw(p, buf, off);
                 case "patch" -> f.patch = raw(p, buf, off);
                 case "pub_id" -> f.pubId = pubId(p, t, f);
+                case "progress" -> f.progress = bool(p, t, name, f);
+                case "mode" -> f.mode = string(p, t, name, f);
+                case "invoke" -> f.invoke = string(p, t, name, f);
                 default -> p.skipChildren();
             }
         }
@@ -537,19 +546,29 @@ public final class FrameCodec {
             case "call":
                 requireId(f);
                 return new Frame.Call(f.id, require(f.proc, "proc", f), f.args == null ? Payload.NULL : f.args,
-                        f.timeout);
+                        f.timeout, f.progress);
             case "register":
                 requireId(f);
-                return new Frame.Register(f.id, require(f.proc, "proc", f));
+                return new Frame.Register(f.id, require(f.proc, "proc", f), invokePolicy(f));
             case "unregister":
                 requireId(f);
                 return new Frame.Unregister(f.id, require(f.proc, "proc", f));
             case "reply":
                 requireId(f);
                 if (f.error != null && !binary) {
+                    if (f.progress) {
+                        throw new ProtocolException(ErrorCode.BAD_FRAME,
+                                "a \"reply\" with \"progress\" carries \"data\", not \"error\"", f.id);
+                    }
                     return new Frame.Reply(f.id, null, f.error);
                 }
-                return new Frame.Reply(f.id, require(f.data, "data\" or \"error", f), null);
+                return new Frame.Reply(f.id, require(f.data, "data\" or \"error", f), null, f.progress);
+            case "cancel":
+                requireId(f);
+                return new Frame.Cancel(f.id, cancelMode(f));
+            case "procedures":
+                requireId(f);
+                return new Frame.Procedures(f.id, f.prefix == null ? "" : f.prefix);
             case "ping":
                 requireId(f);
                 return new Frame.Ping(f.id);
@@ -576,7 +595,14 @@ public final class FrameCodec {
                 return new Frame.Error(f.id, require(f.code, "code", f), f.message == null ? "" : f.message, f.data);
             case "invoke":
                 requireId(f);
-                return new Frame.Invoke(f.id, require(f.proc, "proc", f), f.args == null ? Payload.NULL : f.args);
+                return new Frame.Invoke(f.id, require(f.proc, "proc", f), f.args == null ? Payload.NULL : f.args,
+                        f.progress);
+            case "progress":
+                requireId(f);
+                return new Frame.Progress(f.id, require(f.data, "data", f));
+            case "interrupt":
+                requireId(f);
+                return new Frame.Interrupt(f.id, cancelMode(f), f.reason == null ? "cancel" : f.reason);
             case "pong":
                 requireId(f);
                 return new Frame.Pong(f.id);
@@ -616,6 +642,32 @@ public final class FrameCodec {
             default:
                 throw new ProtocolException(ErrorCode.UNKNOWN_COMMAND, "unknown frame type \"" + f.type + "\"", f.id);
         }
+    }
+
+    /** {@code invoke} of a {@code register}: one of {@link InvokePolicy}'s names, or absent for the default. */
+    private static InvokePolicy invokePolicy(Fields f) throws ProtocolException {
+        if (f.invoke == null) {
+            return InvokePolicy.DEFAULT;
+        }
+        InvokePolicy policy = InvokePolicy.fromWire(f.invoke);
+        if (policy == null) {
+            throw new ProtocolException(ErrorCode.BAD_FRAME, "invoke: \"" + f.invoke
+                    + "\" (expected: single, roundrobin, random, first or last)", f.id);
+        }
+        return policy;
+    }
+
+    /** {@code mode} of a {@code cancel} or {@code interrupt}: one of {@link CancelMode}'s names, or absent. */
+    private static CancelMode cancelMode(Fields f) throws ProtocolException {
+        if (f.mode == null) {
+            return CancelMode.DEFAULT;
+        }
+        CancelMode mode = CancelMode.fromWire(f.mode);
+        if (mode == null) {
+            throw new ProtocolException(ErrorCode.BAD_FRAME,
+                    "mode: \"" + f.mode + "\" (expected: skip, kill or killnowait)", f.id);
+        }
+        return mode;
     }
 
     private static void requireId(Fields f) throws ProtocolException {
@@ -708,10 +760,16 @@ public final class FrameCodec {
             if (c.timeoutMs() > 0) {
                 w.num("timeout", c.timeoutMs());
             }
+            if (c.progress()) {
+                w.raw(",\"progress\":true");
+            }
             payload = c.args();
             payloadName = "args";
         } else if (frame instanceof Frame.Register r) {
             w.id(r.id()).str("proc", r.proc());
+            if (r.invoke() != InvokePolicy.DEFAULT) {
+                w.str("invoke", r.invoke().wire());
+            }
         } else if (frame instanceof Frame.Unregister r) {
             w.id(r.id()).str("proc", r.proc());
         } else if (frame instanceof Frame.Reply r) {
@@ -723,7 +781,14 @@ public final class FrameCodec {
                 }
                 w.raw("}");
             }
+            if (r.progress()) {
+                w.raw(",\"progress\":true");
+            }
             payload = r.data();
+        } else if (frame instanceof Frame.Cancel c) {
+            w.id(c.id()).str("mode", c.mode().wire());
+        } else if (frame instanceof Frame.Procedures x) {
+            w.id(x.id()).str("prefix", x.prefix());
         } else if (frame instanceof Frame.Index x) {
             w.id(x.id()).str("prefix", x.prefix());
         } else if (frame instanceof Frame.Ping p) {
@@ -747,8 +812,16 @@ public final class FrameCodec {
             }
         } else if (frame instanceof Frame.Invoke i) {
             w.id(i.id()).str("proc", i.proc());
+            if (i.progress()) {
+                w.raw(",\"progress\":true");
+            }
             payload = i.args();
             payloadName = "args";
+        } else if (frame instanceof Frame.Progress g) {
+            w.id(g.id());
+            payload = g.data();
+        } else if (frame instanceof Frame.Interrupt i) {
+            w.id(i.id()).str("mode", i.mode().wire()).str("reason", i.reason());
         } else if (frame instanceof Frame.Pong p) {
             w.id(p.id());
         } else if (frame instanceof Frame.GoAway g) {

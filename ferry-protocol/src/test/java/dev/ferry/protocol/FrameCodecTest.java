@@ -97,7 +97,12 @@ class FrameCodecTest {
                 new Frame.GoAway("bye", 1500), new Frame.Index(15, "a.b"), new Frame.Index(16, ""),
                 new Frame.Sub(17, "a.*", List.of(), "region == 'east' and tags.k != \"x\""),
                 new Frame.Pub(18, "a.b", data, false, java.util.Map.of("k", "v", "env", "pr\"od")),
-                new Frame.Msg("a.b", 43, "e1", data, java.util.Map.of("k", "v")));
+                new Frame.Msg("a.b", 43, "e1", data, java.util.Map.of("k", "v")),
+                new Frame.Call(19, "p", data, 0, true), new Frame.Register(20, "p", InvokePolicy.LAST),
+                new Frame.Reply(21, data, null, true), new Frame.Cancel(22, CancelMode.KILL),
+                new Frame.Cancel(23, CancelMode.SKIP), new Frame.Invoke(24, "p", data, true),
+                new Frame.Progress(25, data), new Frame.Interrupt(26, CancelMode.KILLNOWAIT, "timeout"),
+                new Frame.Procedures(27, "a"));
         for (Frame f : frames) {
             byte[] bytes = FrameCodec.encode(f);
             assertThat(FrameCodec.isBinary(f)).isFalse();

@@ -1,5 +1,6 @@
 package dev.ferry.redis;
 
+import dev.ferry.protocol.CancelMode;
 import dev.ferry.protocol.ErrorCode;
 import dev.ferry.protocol.Frame;
 import dev.ferry.protocol.Payload;
@@ -49,6 +50,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -78,6 +80,8 @@ public final class RedisEngine implements Engine, RemoteProcedures, dev.ferry.se
     private static final Duration HEARTBEAT = Duration.ofSeconds(1);
     private static final Duration NODE_TTL = Duration.ofSeconds(5);
     private static final int SEEN_TOPICS = 65_536;
+    /** In {@link #routes}: a node for the call is being picked (no node id is empty). */
+    private static final String UNROUTED = "";
 
     private final EngineConfig config;
     private final HistoryConfig history;
@@ -118,6 +122,13 @@ public final class RedisEngine implements Engine, RemoteProcedures, dev.ferry.se
     private String stateCommitSha;
     private volatile Fanout fanout;
     private volatile NodeCalls rpc;
+    /**
+     * Calls this node routed to another one and not settled: invocation id to the node it went to
+     * ({@link #UNROUTED} while one is being picked), so that a cancel reaches it.
+     */
+    private final ConcurrentHashMap<Long, String> routes = new ConcurrentHashMap<>();
+    /** Calls other nodes routed here and not settled, by caller node and its id ({@link RemoteCaller#key}). */
+    private final ConcurrentHashMap<String, RemoteCaller> incoming = new ConcurrentHashMap<>();
     private volatile boolean started;
     /** Subscriber counts per pattern over the cluster, as gathered at the last heartbeat. */
     private volatile Map<String, Integer> clusterIndex;
@@ -491,26 +502,54 @@ public final class RedisEngine implements Engine, RemoteProcedures, dev.ferry.se
     }
 
     @Override
-    public void invoke(long invocationId, String proc, Payload args, long timeoutMs) {
+    public void invoke(long invocationId, String proc, Payload args, long timeoutMs, boolean progress) {
         byte[][] keys = {names.procedureNodes(proc), names.procedureCounter(proc)};
         byte[][] argv = {ascii(node)};
+        routes.put(invocationId, UNROUTED);
         eval(pickSha, Scripts.PICK, ScriptOutputType.VALUE, keys, argv).thenCompose(picked -> {
             if (picked == null) {
+                routes.remove(invocationId);
                 rpc.remoteFailed(invocationId, ErrorCode.NO_SUCH_PROCEDURE, "no callee has registered \"" + proc + "\"", null);
                 return CompletableFuture.completedFuture(null);
             }
             String target = new String((byte[]) picked, StandardCharsets.UTF_8);
-            byte[] call = RpcWire.call(node, invocationId, proc, timeoutMs, args);
+            if (!routes.replace(invocationId, UNROUTED, target)) {
+                return CompletableFuture.completedFuture(null); // settled (canceled, timed out) before it left
+            }
+            byte[] call = RpcWire.call(node, invocationId, proc, timeoutMs, args, progress);
             return redis.publish(names.nodeChannel(target), call).thenAccept(receivers -> {
                 // a cluster counts only the receivers on the Redis node that took the PUBLISH: trust 0 standalone only
                 if (receivers == 0 && !clusterMode) {
+                    routes.remove(invocationId);
                     rpc.remoteFailed(invocationId, ErrorCode.CALLEE_GONE, "the callee's node is gone", null);
                 }
             });
         }).exceptionally(e -> {
+            routes.remove(invocationId);
             rpc.remoteFailed(invocationId, ErrorCode.UNAVAILABLE, "the cluster backend is unavailable; try again", null);
             return null;
         });
+    }
+
+    @Override
+    public void cancel(long invocationId, CancelMode mode) {
+        String target = routes.remove(invocationId);
+        if (target == null || mode == CancelMode.SKIP) {
+            return;
+        }
+        if (target.equals(UNROUTED)) {
+            // no callee has seen it: nothing to interrupt; a caller waiting for the callee's reply gets its outcome
+            if (mode == CancelMode.KILL) {
+                rpc.remoteFailed(invocationId, ErrorCode.CANCELED, "the call was canceled before it reached a callee", null);
+            }
+            return;
+        }
+        if (mode == CancelMode.KILL) {
+            routes.put(invocationId, target); // the outcome still comes back from there
+        }
+        if (!closed && connection.isOpen()) {
+            redis.publish(names.nodeChannel(target), RpcWire.cancel(node, invocationId, mode)).exceptionally(e -> null);
+        }
     }
 
     /** A call or reply received on this node's channel. */
@@ -524,10 +563,24 @@ public final class RedisEngine implements Engine, RemoteProcedures, dev.ferry.se
         }
         NodeCalls r = rpc;
         if (m instanceof RpcWire.Call c) {
-            r.callFromNode(new RemoteCaller(c.callerNode()), c.invocationId(), c.proc(), c.args(), c.timeoutMs());
+            RemoteCaller caller = new RemoteCaller(c.callerNode(), c.invocationId());
+            incoming.put(caller.key, caller);
+            caller.localId = r.callFromNode(caller, c.invocationId(), c.proc(), c.args(), c.timeoutMs(), c.progress());
+            if (caller.localId == 0) {
+                incoming.remove(caller.key, caller);
+            }
+        } else if (m instanceof RpcWire.Cancel x) {
+            RemoteCaller caller = incoming.get(x.callerNode() + "/" + x.invocationId());
+            if (caller != null && caller.localId != 0) {
+                r.cancelFromNode(caller.localId, x.mode());
+            }
+        } else if (m instanceof RpcWire.Progress g) {
+            r.remoteProgress(g.invocationId(), g.data());
         } else if (m instanceof RpcWire.Success s) {
+            routes.remove(s.invocationId());
             r.remoteSucceeded(s.invocationId(), s.data());
         } else if (m instanceof RpcWire.Failure f) {
+            routes.remove(f.invocationId());
             ErrorCode code = ErrorCode.fromWire(f.code());
             r.remoteFailed(f.invocationId(), code == null ? ErrorCode.INTERNAL : code, f.message(), f.data());
         } else if (m instanceof RpcWire.SessionMoved moved && sessionStore != null) {
@@ -535,12 +588,25 @@ public final class RedisEngine implements Engine, RemoteProcedures, dev.ferry.se
         }
     }
 
-    /** The caller of a call that another node routed here: answers go back on that node's channel. */
+    /**
+     * The caller of one call that another node routed here: its progress and outcome go back on that node's
+     * channel; listed in {@link #incoming} until the outcome, so that the caller's node can cancel it.
+     */
     private final class RemoteCaller implements NodeCalls.Replies {
         private final String callerNode;
+        /** The caller node's id of the call and the node: the key in {@link #incoming}. */
+        final String key;
+        /** This node's id of the call (0 until routed here, and when it found no callee). */
+        volatile long localId;
 
-        RemoteCaller(String callerNode) {
+        RemoteCaller(String callerNode, long invocationId) {
             this.callerNode = callerNode;
+            this.key = callerNode + "/" + invocationId;
+        }
+
+        @Override
+        public void progress(long requestId, Payload data) {
+            send(RpcWire.progress(requestId, data));
         }
 
         @Override
@@ -550,11 +616,13 @@ public final class RedisEngine implements Engine, RemoteProcedures, dev.ferry.se
 
         @Override
         public void succeeded(long requestId, Payload result) {
+            incoming.remove(key, this);
             send(RpcWire.success(requestId, result));
         }
 
         @Override
         public void failed(long requestId, ErrorCode code, String message, Payload data) {
+            incoming.remove(key, this);
             send(RpcWire.failure(requestId, code.wire(), message, data));
         }
 

@@ -1,5 +1,6 @@
 package dev.ferry.redis;
 
+import dev.ferry.protocol.CancelMode;
 import dev.ferry.protocol.Payload;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -9,22 +10,31 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 
 /**
- * The messages on a node's channel: a call routed to one of its callees, the outcome of a call one of its
- * callers made, or the news that another node resumed one of its sessions. Binary: a type byte, then fields in {@link DataOutputStream} form; a payload is a kind byte
+ * The messages on a node's channel: a call routed to one of its callees or its cancel, the progress and outcome of
+ * a call one of its callers made, or the news that another node resumed one of its sessions. Binary: a type byte, then fields in {@link DataOutputStream} form; a payload is a kind byte
  * ({@code j}/{@code b}), a length and the bytes.
  */
 final class RpcWire {
     private RpcWire() {
     }
 
-    sealed interface Message permits Call, Success, Failure, SessionMoved {
+    sealed interface Message permits Call, Cancel, Progress, Success, Failure, SessionMoved {
     }
 
     /** Another node resumed the session {@code id}, which this node held. */
     record SessionMoved(String id) implements Message {
     }
 
-    record Call(String callerNode, long invocationId, String proc, long timeoutMs, Payload args) implements Message {
+    /** {@code progress}: the caller takes progressive results (absent from a call sent without it: false). */
+    record Call(String callerNode, long invocationId, String proc, long timeoutMs, Payload args, boolean progress)
+            implements Message {
+    }
+
+    /** The caller's node cancels the call {@code invocationId} it routed here. */
+    record Cancel(String callerNode, long invocationId, CancelMode mode) implements Message {
+    }
+
+    record Progress(long invocationId, Payload data) implements Message {
     }
 
     record Success(long invocationId, Payload data) implements Message {
@@ -49,13 +59,29 @@ final class RpcWire {
         return bytes.toByteArray();
     }
 
-    static byte[] call(String callerNode, long invocationId, String proc, long timeoutMs, Payload args) {
+    static byte[] call(String callerNode, long invocationId, String proc, long timeoutMs, Payload args, boolean progress) {
         return encode('C', out -> {
             out.writeUTF(callerNode);
             out.writeLong(invocationId);
             out.writeUTF(proc);
             out.writeLong(timeoutMs);
             payload(out, args);
+            out.writeBoolean(progress);
+        });
+    }
+
+    static byte[] cancel(String callerNode, long invocationId, CancelMode mode) {
+        return encode('X', out -> {
+            out.writeUTF(callerNode);
+            out.writeLong(invocationId);
+            out.writeUTF(mode.wire());
+        });
+    }
+
+    static byte[] progress(long invocationId, Payload data) {
+        return encode('P', out -> {
+            out.writeLong(invocationId);
+            payload(out, data);
         });
     }
 
@@ -86,7 +112,19 @@ final class RpcWire {
         try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(message))) {
             int type = in.readByte();
             return switch (type) {
-                case 'C' -> new Call(in.readUTF(), in.readLong(), in.readUTF(), in.readLong(), payload(in));
+                case 'C' -> new Call(in.readUTF(), in.readLong(), in.readUTF(), in.readLong(), payload(in),
+                        in.available() > 0 && in.readBoolean());
+                case 'X' -> {
+                    String callerNode = in.readUTF();
+                    long id = in.readLong();
+                    String mode = in.readUTF();
+                    CancelMode m = CancelMode.fromWire(mode);
+                    if (m == null) {
+                        throw new IllegalArgumentException("unknown cancel mode " + mode);
+                    }
+                    yield new Cancel(callerNode, id, m);
+                }
+                case 'P' -> new Progress(in.readLong(), payload(in));
                 case 'R' -> new Success(in.readLong(), payload(in));
                 case 'E' -> {
                     long id = in.readLong();

@@ -1,5 +1,6 @@
 package dev.ferry.server.engine;
 
+import dev.ferry.protocol.CancelMode;
 import dev.ferry.protocol.Payload;
 
 /**
@@ -17,10 +18,18 @@ public interface RemoteProcedures {
     void unregistered(String proc);
 
     /**
-     * Routes an invocation to a callee on another node. Exactly one outcome comes back later through
-     * {@link dev.ferry.server.rpc.Rpc#remoteSucceeded} or {@link dev.ferry.server.rpc.Rpc#remoteFailed} (with
-     * {@code no_such_procedure} when no other node has a callee), unless the call has timed out meanwhile.
-     * Called on any thread; must not block.
+     * Routes an invocation to a callee on another node. Its progressive results (when {@code progress}) come back
+     * through {@link NodeCalls#remoteProgress}, then exactly one outcome through {@link NodeCalls#remoteSucceeded}
+     * or {@link NodeCalls#remoteFailed} (with {@code no_such_procedure} when no other node has a callee), unless
+     * the call has been settled meanwhile ({@link #cancel}). Called on any thread; must not block.
      */
-    void invoke(long invocationId, String proc, Payload args, long timeoutMs);
+    void invoke(long invocationId, String proc, Payload args, long timeoutMs, boolean progress);
+
+    /**
+     * The call is over for this node or is being canceled: with {@link CancelMode#SKIP} forget where it went and
+     * tell nobody (it was settled here: canceled, timed out); otherwise have its node interrupt the callee in
+     * {@code mode}. With {@link CancelMode#KILL} the outcome still comes back; with the other modes it is not
+     * needed. Called on any thread; must not block.
+     */
+    void cancel(long invocationId, CancelMode mode);
 }

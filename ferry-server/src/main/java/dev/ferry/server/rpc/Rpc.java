@@ -1,8 +1,10 @@
 package dev.ferry.server.rpc;
 
+import dev.ferry.protocol.CancelMode;
 import dev.ferry.protocol.ErrorCode;
 import dev.ferry.protocol.Frame;
 import dev.ferry.protocol.FrameCodec;
+import dev.ferry.protocol.InvokePolicy;
 import dev.ferry.protocol.Payload;
 import dev.ferry.server.config.RpcConfig;
 import dev.ferry.server.engine.NodeCalls;
@@ -20,6 +22,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -89,21 +92,41 @@ public final class Rpc implements NodeCalls {
     }
 
     /**
-     * The callees of one procedure, picked round-robin; with {@link RpcConfig.Routing#LOCAL_FIRST} among those
+     * The callees of one procedure in the order they registered, and the policy they share. A pick follows the
+     * policy; {@link InvokePolicy#ROUNDROBIN} with {@link RpcConfig.Routing#LOCAL_FIRST} takes turns among those
      * on the caller's own event loop when there are any (no task and no wake-up of another thread, on the way
      * there or back). Copy-on-write: registrations are rare, picks are per call.
      */
     private static final class Callees {
         private static final Callee[] NONE = new Callee[0];
         volatile Callee[] members = NONE;
+        /** Set with the first member; changed only by the sole member registering again. */
+        volatile InvokePolicy policy = InvokePolicy.DEFAULT;
         /** {@link #members} by event loop; rebuilt with them. */
         private volatile java.util.Map<EventExecutor, Callee[]> byLoop = java.util.Map.of();
         private final AtomicInteger next = new AtomicInteger();
+        /** Calls routed to this node's callees of the procedure, for {@link #procedures}. */
+        final CallRate rate;
+
+        Callees(CallRate rate) {
+            this.rate = rate;
+        }
 
         Callee pick(EventExecutor callerLoop, boolean localFirst) {
-            Callee[] local = localFirst ? byLoop.get(callerLoop) : null;
-            Callee[] m = local != null ? local : members;
-            return m.length == 0 ? null : m[Math.floorMod(next.getAndIncrement(), m.length)];
+            Callee[] m = members;
+            if (m.length == 0) {
+                return null;
+            }
+            return switch (policy) {
+                case SINGLE, FIRST -> m[0];
+                case LAST -> m[m.length - 1];
+                case RANDOM -> m[ThreadLocalRandom.current().nextInt(m.length)];
+                case ROUNDROBIN -> {
+                    Callee[] local = localFirst ? byLoop.get(callerLoop) : null;
+                    Callee[] among = local != null ? local : m;
+                    yield among[Math.floorMod(next.getAndIncrement(), among.length)];
+                }
+            };
         }
 
         /** Sets the members (under the registry's lock for this procedure). */
@@ -121,27 +144,66 @@ public final class Rpc implements NodeCalls {
         }
     }
 
-    /** A call in flight; {@code callee} is null when it was routed to another node. */
-    private record Pending(Caller caller, long requestId, Callee callee, ScheduledFuture<?> timeout, long startNanos) {
+    /**
+     * A call in flight; {@code callee} is null when it was routed to another node. {@code progress}: the caller
+     * takes progressive results. {@code killed}: the caller canceled it with {@link CancelMode#KILL} and waits for
+     * the callee's reply, an error of which reaches it as {@code canceled}.
+     */
+    private record Pending(Caller caller, long requestId, Callee callee, ScheduledFuture<?> timeout, long startNanos,
+                           boolean progress, boolean killed) {
+        Pending kill() {
+            return new Pending(caller, requestId, callee, timeout, startNanos, progress, true);
+        }
     }
 
-    /** Adds {@code callee} to the procedure's callees (no effect when already there). */
+    /** A {@code register} the procedure's registrations on this node do not admit ({@code procedure_exists}). */
+    public static final class RegistrationRefused extends Exception {
+        RegistrationRefused(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    /** Adds {@code callee} to the procedure with the default policy; see {@link #register(String, Callee, InvokePolicy)}. */
+    public java.util.concurrent.CompletionStage<Void> register(String proc, Callee callee) throws RegistrationRefused {
+        return register(proc, callee, InvokePolicy.DEFAULT);
+    }
+
     /**
-     * Adds {@code callee} to the procedure. The stage completes once calls from other nodes can reach it too (at
-     * once without a cluster, or when this node already had a callee of it); it never completes exceptionally.
+     * Adds {@code callee} to the procedure (no effect when already there), whose callees on this node all share
+     * {@code policy}: refused when the procedure has another callee and either of them is
+     * {@link InvokePolicy#SINGLE} or their policies differ; the sole callee registering again sets the policy. The
+     * stage completes once calls from other nodes can reach it too (at once without a cluster, or when this node
+     * already had a callee of it); it never completes exceptionally.
      */
-    public java.util.concurrent.CompletionStage<Void> register(String proc, Callee callee) {
+    public java.util.concurrent.CompletionStage<Void> register(String proc, Callee callee, InvokePolicy policy)
+            throws RegistrationRefused {
         boolean[] first = new boolean[1];
+        String[] refused = new String[1];
         procedures.compute(proc, (k, cs) -> {
             first[0] = cs == null;
-            Callees c = cs == null ? new Callees() : cs;
-            if (Arrays.stream(c.members).noneMatch(m -> m == callee)) {
+            Callees c = cs == null ? new Callees(new CallRate(clock)) : cs;
+            boolean member = Arrays.stream(c.members).anyMatch(m -> m == callee);
+            boolean alone = c.members.length == 0 || (member && c.members.length == 1);
+            if (alone) {
+                c.policy = policy;
+            } else if (c.policy == InvokePolicy.SINGLE || policy == InvokePolicy.SINGLE) {
+                refused[0] = "\"" + proc + "\" has another callee and is registered \"single\"";
+                return c;
+            } else if (c.policy != policy) {
+                refused[0] = "\"" + proc + "\" is registered with the invocation policy \"" + c.policy.wire()
+                        + "\", not \"" + policy.wire() + "\"";
+                return c;
+            }
+            if (!member) {
                 Callee[] next = Arrays.copyOf(c.members, c.members.length + 1);
                 next[next.length - 1] = callee;
                 c.members(next);
             }
             return c;
         });
+        if (refused[0] != null) {
+            throw new RegistrationRefused(refused[0]);
+        }
         RemoteProcedures r = remote;
         if (first[0] && r != null) {
             // a backend that could not be told is not the callee's problem: local calls reach it, and the
@@ -166,32 +228,60 @@ public final class Rpc implements NodeCalls {
         }
     }
 
+    /**
+     * A procedure with callees on this node: how many, their invocation policy, and the calls routed to them (in
+     * all since it got its first callee here, and per second over the last minute).
+     */
+    public record Registered(String proc, int callees, InvokePolicy invoke, long calls, double callsPerSecond) {
+    }
+
+    /** The procedures with callees on this node, in name order. */
+    public java.util.List<Registered> registered() {
+        java.util.List<Registered> out = new java.util.ArrayList<>();
+        procedures.forEach((proc, c) -> {
+            int n = c.members.length;
+            if (n > 0) {
+                out.add(new Registered(proc, n, c.policy, c.rate.total(), c.rate.perSecond()));
+            }
+        });
+        out.sort(java.util.Comparator.comparing(Registered::proc));
+        return out;
+    }
+
     /** Whether any callee has registered {@code proc}. */
     public boolean isRegistered(String proc) {
         return procedures.containsKey(proc);
     }
 
-    /**
-     * Routes a call: to a callee on this node (round-robin among them) when there is one, else, with a
-     * {@link #remote(RemoteProcedures) remote} router, to another node. Called on the caller's event loop.
-     * Returns the invocation id, or 0 when nobody has registered {@code proc}, in which case the caller has been
-     * told {@code no_such_procedure} (for a call routed to another node, that answer may come later).
-     */
+    /** A call without progressive results; see {@link #call(Caller, long, String, Payload, long, boolean)}. */
     public long call(Caller caller, long requestId, String proc, Payload args, long timeoutMs) {
-        return route(caller, requestId, proc, args, timeoutMs, remote);
+        return call(caller, requestId, proc, args, timeoutMs, false);
+    }
+
+    /**
+     * Routes a call: to a callee on this node (picked by the procedure's {@link InvokePolicy}) when there is one,
+     * else, with a {@link #remote(RemoteProcedures) remote} router, to another node. Called on the caller's event
+     * loop. With {@code progress} the caller takes progressive results ({@link Caller#callProgress}). Returns the
+     * invocation id (by which the caller may {@link #cancel} it), or 0 when nobody has registered {@code proc}, in
+     * which case the caller has been told {@code no_such_procedure} (for a call routed to another node, that
+     * answer may come later).
+     */
+    public long call(Caller caller, long requestId, String proc, Payload args, long timeoutMs, boolean progress) {
+        return route(caller, requestId, proc, args, timeoutMs, progress, remote);
     }
 
     /**
      * A call that another node routed here: only callees of this node are considered. {@code caller} answers the
      * other node.
      */
-    public long callFromRemote(Caller caller, long requestId, String proc, Payload args, long timeoutMs) {
-        return route(caller, requestId, proc, args, timeoutMs, null);
+    public long callFromRemote(Caller caller, long requestId, String proc, Payload args, long timeoutMs, boolean progress) {
+        return route(caller, requestId, proc, args, timeoutMs, progress, null);
     }
 
     @Override
-    public void callFromNode(NodeCalls.Replies replies, long invocationId, String proc, Payload args, long timeoutMs) {
-        callFromRemote(new Caller() {
+    public long callFromNode(NodeCalls.Replies replies, long invocationId, String proc, Payload args, long timeoutMs,
+                             boolean progress) {
+        return callFromRemote(new Caller() {
             @Override
             public EventExecutor executor() {
                 return replies.executor();
@@ -206,13 +296,27 @@ public final class Rpc implements NodeCalls {
             public void callFailed(long requestId, ErrorCode code, String message, Payload data) {
                 replies.failed(requestId, code, message, data);
             }
-        }, invocationId, proc, args, timeoutMs);
+
+            @Override
+            public void callProgress(long requestId, Payload data) {
+                replies.progress(requestId, data);
+            }
+        }, invocationId, proc, args, timeoutMs, progress);
     }
 
-    private long route(Caller caller, long requestId, String proc, Payload args, long timeoutMs, RemoteProcedures via) {
+    @Override
+    public void cancelFromNode(long localId, CancelMode mode) {
+        cancel(localId, mode);
+    }
+
+    private long route(Caller caller, long requestId, String proc, Payload args, long timeoutMs, boolean progress,
+                       RemoteProcedures via) {
         calls.increment();
         Callees cs = procedures.get(proc);
         Callee callee = cs == null ? null : cs.pick(caller.executor(), localFirst);
+        if (callee != null) {
+            cs.rate.add();
+        }
         if (callee == null && via == null) {
             failed.get(ErrorCode.NO_SUCH_PROCEDURE).record(0, TimeUnit.NANOSECONDS);
             caller.callFailed(requestId, ErrorCode.NO_SUCH_PROCEDURE, "no callee has registered \"" + proc + "\"", null);
@@ -221,15 +325,104 @@ public final class Rpc implements NodeCalls {
         long id = nextInvocation.incrementAndGet();
         ScheduledFuture<?> timeout = clock.schedule(caller.executor(), () -> timedOut(id, timeoutMs), timeoutMs,
                 TimeUnit.MILLISECONDS);
-        pending.put(id, new Pending(caller, requestId, callee, timeout, clock.nanoTime()));
+        pending.put(id, new Pending(caller, requestId, callee, timeout, clock.nanoTime(), progress, false));
         if (callee == null) {
-            via.invoke(id, proc, args, timeoutMs);
-        } else if (callee.executor().inEventLoop()) {
-            callee.invoke(id, proc, args); // same event loop as the caller: no task, no hop
+            via.invoke(id, proc, args, timeoutMs, progress);
+            return id;
+        }
+        Invocation invocation = new Invocation(id, proc, args, progress, timeoutMs);
+        if (callee.executor().inEventLoop()) {
+            callee.invoke(invocation); // same event loop as the caller: no task, no hop
         } else {
-            handoff.execute(callee.executor(), () -> callee.invoke(id, proc, args));
+            handoff.execute(callee.executor(), () -> callee.invoke(invocation));
         }
         return id;
+    }
+
+    /**
+     * Cancels a call in flight (docs/protocol.md, "progress and cancel"); called on its caller's event loop, for
+     * an invocation id {@link #call} returned to that caller. {@link CancelMode#SKIP} and
+     * {@link CancelMode#KILLNOWAIT} settle it with {@code canceled} at once, the latter interrupting the callee;
+     * {@link CancelMode#KILL} interrupts the callee and leaves the call to its reply (or its timeout). Returns
+     * whether the call was still in flight.
+     */
+    public boolean cancel(long invocationId, CancelMode mode) {
+        Pending p = pending.get(invocationId);
+        if (p == null) {
+            return false;
+        }
+        if (mode == CancelMode.KILL) {
+            if (!p.killed && pending.replace(invocationId, p, p.kill())) {
+                interruptCallee(invocationId, p, CancelMode.KILL, "cancel");
+            }
+            return true;
+        }
+        if (!pending.remove(invocationId, p)) {
+            return false;
+        }
+        p.timeout.cancel(false);
+        observe(p, ErrorCode.CANCELED);
+        if (mode == CancelMode.KILLNOWAIT) {
+            interruptCallee(invocationId, p, CancelMode.KILLNOWAIT, "cancel");
+        } else if (p.callee == null) {
+            forgetRemote(invocationId);
+        }
+        settle(p, () -> p.caller.callFailed(p.requestId, ErrorCode.CANCELED, "the call was canceled ("
+                + mode.wire() + ")", null));
+        return true;
+    }
+
+    /** Tells the callee of {@code p} (on this node or another) that its invocation is canceled or timed out. */
+    private void interruptCallee(long invocationId, Pending p, CancelMode mode, String reason) {
+        if (p.callee == null) {
+            RemoteProcedures r = remote;
+            if (r != null) {
+                r.cancel(invocationId, mode);
+            }
+        } else if (p.callee.executor().inEventLoop()) {
+            p.callee.interrupt(invocationId, mode, reason);
+        } else {
+            handoff.execute(p.callee.executor(), () -> p.callee.interrupt(invocationId, mode, reason));
+        }
+    }
+
+    /** A call routed to another node was settled here: the engine forgets where it went. */
+    private void forgetRemote(long invocationId) {
+        RemoteProcedures r = remote;
+        if (r != null) {
+            r.cancel(invocationId, CancelMode.SKIP);
+        }
+    }
+
+    /** Runs {@code outcome} on the caller's loop: at once when already there, else behind what went there before. */
+    private void settle(Pending p, Runnable outcome) {
+        if (p.caller.executor().inEventLoop()) {
+            outcome.run();
+        } else {
+            handoff.execute(p.caller.executor(), outcome);
+        }
+    }
+
+    /**
+     * A callee's progressive result: relayed to the caller when it takes them; ignored when it does not, or when
+     * the invocation is unknown, settled, or was not routed to this callee.
+     */
+    public void progress(Callee from, long invocationId, Payload data) {
+        Pending p = pending.get(invocationId);
+        if (p == null || p.callee != from || !p.progress) {
+            return;
+        }
+        settle(p, () -> p.caller.callProgress(p.requestId, data));
+    }
+
+    /** A progressive result of a call routed to another node. */
+    @Override
+    public void remoteProgress(long invocationId, Payload data) {
+        Pending p = pending.get(invocationId);
+        if (p == null || p.callee != null || !p.progress) {
+            return;
+        }
+        handoff.execute(p.caller.executor(), () -> p.caller.callProgress(p.requestId, data));
     }
 
     /** The outcome of a call routed to another node: success. Ignored when already settled. */
@@ -255,14 +448,22 @@ public final class Rpc implements NodeCalls {
             return;
         }
         p.timeout.cancel(false);
-        observe(p, code);
-        handoff.execute(p.caller.executor(), () -> p.caller.callFailed(p.requestId, code, message, data));
+        // the other node settles a killed call's callee error as canceled itself; a failure of its own stays
+        ErrorCode outcome = p.killed && code == ErrorCode.CALLEE_ERROR ? ErrorCode.CANCELED : code;
+        observe(p, outcome);
+        handoff.execute(p.caller.executor(), () -> p.caller.callFailed(p.requestId, outcome, message, data));
     }
 
+    /** The call's time is up: its caller gets {@code call_timeout} and its callee an interrupt. */
     private void timedOut(long id, long timeoutMs) {
         Pending p = pending.remove(id);
         if (p != null) {
             observe(p, ErrorCode.CALL_TIMEOUT);
+            if (p.callee == null) {
+                forgetRemote(id); // the other node times the call out itself, and interrupts its callee
+            } else {
+                interruptCallee(id, p, CancelMode.KILLNOWAIT, "timeout");
+            }
             p.caller.callFailed(p.requestId, ErrorCode.CALL_TIMEOUT, "no reply within " + timeoutMs + " ms", null);
         }
     }
@@ -276,7 +477,8 @@ public final class Rpc implements NodeCalls {
         if (p == null || p.callee != from || !pending.remove(invocationId, p)) {
             return;
         }
-        observe(p, error == null ? null : ErrorCode.CALLEE_ERROR);
+        ErrorCode failure = error == null ? null : p.killed ? ErrorCode.CANCELED : ErrorCode.CALLEE_ERROR;
+        observe(p, failure);
         Runnable settle;
         if (error == null) {
             settle = () -> {
@@ -287,16 +489,12 @@ public final class Rpc implements NodeCalls {
             Payload detail = calleeErrorData(error);
             settle = () -> {
                 p.timeout.cancel(false);
-                p.caller.callFailed(p.requestId, ErrorCode.CALLEE_ERROR, error.message(), detail);
+                p.caller.callFailed(p.requestId, failure, error.message(), detail);
             };
         }
         // The timeout is cancelled on the caller's loop, where it was scheduled (a cancel from another thread
         // queues one more task there). When the callee shares the caller's loop the result is written at once.
-        if (p.caller.executor().inEventLoop()) {
-            settle.run();
-        } else {
-            handoff.execute(p.caller.executor(), settle);
-        }
+        settle(p, settle);
     }
 
     /** {@code {"code": <callee's code>, "data": <callee's data>}}, as relayed to the caller. */
@@ -325,12 +523,13 @@ public final class Rpc implements NodeCalls {
         }
     }
 
-    /** The caller went away: forget its calls (a late reply is dropped). */
+    /** The caller went away: forget its calls (a late reply is dropped) and interrupt their callees. */
     public void callerGone(Iterable<Long> invocationIds) {
         for (long id : invocationIds) {
             Pending p = pending.remove(id);
             if (p != null) {
                 p.timeout.cancel(false);
+                interruptCallee(id, p, CancelMode.KILLNOWAIT, "cancel");
             }
         }
     }

@@ -1,5 +1,6 @@
 package dev.ferry.server.session;
 
+import dev.ferry.protocol.CancelMode;
 import dev.ferry.protocol.CloseCodes;
 import dev.ferry.protocol.ErrorCode;
 import dev.ferry.protocol.Frame;
@@ -24,6 +25,8 @@ import dev.ferry.server.hub.TopicIndex;
 import dev.ferry.server.presence.ConnectionPresence;
 import dev.ferry.server.rpc.Callee;
 import dev.ferry.server.rpc.Caller;
+import dev.ferry.server.rpc.Invocation;
+import dev.ferry.server.rpc.Rpc;
 import dev.ferry.server.transport.ServerContext;
 import dev.ferry.server.transport.ThreadBuffers;
 import io.netty.buffer.ByteBuf;
@@ -195,6 +198,8 @@ public final class Session implements FrameCodec.Sink, Transport, Callee, Caller
                 call(c);
             } else if (frame instanceof Frame.Reply r) {
                 reply(r);
+            } else if (frame instanceof Frame.Cancel c) {
+                cancel(c);
             } else if (frame instanceof Frame.Register r) {
                 register(r);
             } else if (frame instanceof Frame.Unregister u) {
@@ -383,15 +388,27 @@ public final class Session implements FrameCodec.Sink, Transport, Callee, Caller
             sendError(c.id(), ErrorCode.BAD_TIMEOUT, "timeout: " + timeout + " (expected: at most " + max + " ms, rpc.max-timeout)");
             return;
         }
-        long invocation = context.rpc().call(this, c.id(), c.proc(), c.args(), timeout);
+        long invocation = context.rpc().call(this, c.id(), c.proc(), c.args(), timeout, c.progress());
         if (invocation != 0) {
             writableCalls().put(c.id(), invocation);
         }
     }
 
     private void reply(Frame.Reply r) {
-        if (invocations.remove(r.id())) {
+        if (r.progress()) {
+            if (invocations.contains(r.id())) {
+                context.rpc().progress(this, r.id(), r.data());
+            }
+        } else if (invocations.remove(r.id())) {
             context.rpc().reply(this, r.id(), r.data(), r.error());
+        }
+    }
+
+    /** {@code cancel} of a call of this connection's still in flight; any other id is ignored. */
+    private void cancel(Frame.Cancel c) {
+        Long invocation = calls.get(c.id());
+        if (invocation != null) {
+            context.rpc().cancel(invocation, c.mode());
         }
     }
 
@@ -400,9 +417,20 @@ public final class Session implements FrameCodec.Sink, Transport, Callee, Caller
             return;
         }
         Frame.Result registered = new Frame.Result(r.id(), object("proc", r.proc()));
-        if (writableProcedures().add(r.proc())) {
+        boolean added = writableProcedures().add(r.proc());
+        java.util.concurrent.CompletionStage<Void> ready;
+        try {
+            ready = context.rpc().register(r.proc(), this, r.invoke());
+        } catch (Rpc.RegistrationRefused e) {
+            if (added) {
+                procedures.remove(r.proc());
+            }
+            sendError(r.id(), ErrorCode.PROCEDURE_EXISTS, e.getMessage());
+            return;
+        }
+        if (added) {
             // answered once the cluster can route calls here: a caller on another node told "registered" finds it
-            context.rpc().register(r.proc(), this).whenComplete((ok, e) -> inLoop(() -> out.send(registered)));
+            ready.whenComplete((ok, e) -> inLoop(() -> out.send(registered)));
         } else {
             out.send(registered);
         }
@@ -521,13 +549,32 @@ public final class Session implements FrameCodec.Sink, Transport, Callee, Caller
     }
 
     @Override
-    public void invoke(long invocationId, String proc, Payload args) {
+    public void invoke(Invocation invocation) {
         if (closed) {
-            context.rpc().calleeGone(Set.of(invocationId));
+            context.rpc().calleeGone(Set.of(invocation.id()));
             return;
         }
-        writableInvocations().add(invocationId);
-        out.send(new Frame.Invoke(invocationId, proc, args));
+        writableInvocations().add(invocation.id());
+        out.send(new Frame.Invoke(invocation.id(), invocation.proc(), invocation.args(), invocation.progress()));
+    }
+
+    /**
+     * An invocation this connection has not answered was canceled or timed out. Unless the caller waits for the
+     * reply ({@code kill}), the invocation is forgotten here too: a reply to it is ignored.
+     */
+    @Override
+    public void interrupt(long invocationId, CancelMode mode, String reason) {
+        boolean inFlight = mode == CancelMode.KILL ? invocations.contains(invocationId) : invocations.remove(invocationId);
+        if (inFlight && !closed) {
+            out.send(new Frame.Interrupt(invocationId, mode, reason));
+        }
+    }
+
+    @Override
+    public void callProgress(long requestId, Payload data) {
+        if (calls.containsKey(requestId) && !closed) {
+            out.send(new Frame.Progress(requestId, data));
+        }
     }
 
     @Override

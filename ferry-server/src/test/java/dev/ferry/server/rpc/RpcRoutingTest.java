@@ -1,8 +1,11 @@
 package dev.ferry.server.rpc;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.ferry.protocol.CancelMode;
 import dev.ferry.protocol.ErrorCode;
+import dev.ferry.protocol.InvokePolicy;
 import dev.ferry.protocol.Payload;
 import dev.ferry.server.config.RpcConfig;
 import dev.ferry.server.testing.Await;
@@ -29,21 +32,29 @@ class RpcRoutingTest {
         loopB.shutdownGracefully(0, 1, TimeUnit.SECONDS);
     }
 
-    /** A callee on {@code executor} that records the invocations it gets. */
-    private record RecordingCallee(String name, EventExecutor executor, List<Long> invoked) implements Callee {
+    /** A callee on {@code executor} that records the invocations and interrupts it gets. */
+    record RecordingCallee(String name, EventExecutor executor, List<Long> invoked, List<String> interrupts)
+            implements Callee {
         RecordingCallee(String name, EventExecutor executor) {
-            this(name, executor, new java.util.concurrent.CopyOnWriteArrayList<>());
+            this(name, executor, new java.util.concurrent.CopyOnWriteArrayList<>(),
+                    new java.util.concurrent.CopyOnWriteArrayList<>());
         }
 
         @Override
-        public void invoke(long invocationId, String proc, Payload args) {
+        public void invoke(Invocation invocation) {
             assertThat(executor.inEventLoop()).as("invoked on its own loop").isTrue();
-            invoked.add(invocationId);
+            invoked.add(invocation.id());
+        }
+
+        @Override
+        public void interrupt(long invocationId, CancelMode mode, String reason) {
+            assertThat(executor.inEventLoop()).as("interrupted on its own loop").isTrue();
+            interrupts.add(invocationId + ":" + mode.wire() + ":" + reason);
         }
     }
 
-    /** A caller on {@code executor} whose outcomes arrive in {@code outcomes}. */
-    private record QueueCaller(EventExecutor executor, BlockingQueue<String> outcomes) implements Caller {
+    /** A caller on {@code executor} whose progress and outcomes arrive in {@code outcomes}. */
+    record QueueCaller(EventExecutor executor, BlockingQueue<String> outcomes) implements Caller {
         QueueCaller(EventExecutor executor) {
             this(executor, new LinkedBlockingQueue<>());
         }
@@ -57,9 +68,14 @@ class RpcRoutingTest {
         public void callFailed(long requestId, ErrorCode code, String message, Payload data) {
             outcomes.add(requestId + ":" + code.wire());
         }
+
+        @Override
+        public void callProgress(long requestId, Payload data) {
+            outcomes.add(requestId + ":progress:" + new String(data.bytes(), java.nio.charset.StandardCharsets.UTF_8));
+        }
     }
 
-    private static <T> T on(EventExecutor loop, Callable<T> task) throws Exception {
+    static <T> T on(EventExecutor loop, Callable<T> task) throws Exception {
         return loop.submit(task).get(5, TimeUnit.SECONDS);
     }
 
@@ -75,6 +91,63 @@ class RpcRoutingTest {
 
     private Rpc rpc(RpcConfig.Routing routing) {
         return new Rpc(new RpcConfig(Duration.ofSeconds(30), Duration.ofMinutes(5), routing));
+    }
+
+    @Test
+    void firstAndLastPickTheOldestAndNewestCallee() throws Exception {
+        Rpc rpc = rpc(RpcConfig.Routing.ROUND_ROBIN);
+        RecordingCallee a = new RecordingCallee("a", loopA);
+        RecordingCallee b = new RecordingCallee("b", loopB);
+        rpc.register("p", a, InvokePolicy.FIRST);
+        rpc.register("p", b, InvokePolicy.FIRST);
+        calls(rpc, new QueueCaller(loopA), 3);
+        waitFor(() -> a.invoked().size() == 3);
+        rpc.unregister("p", a);
+        calls(rpc, new QueueCaller(loopA), 1);
+        waitFor(() -> b.invoked().size() == 1);
+
+        Rpc last = rpc(RpcConfig.Routing.ROUND_ROBIN);
+        RecordingCallee c = new RecordingCallee("c", loopA);
+        RecordingCallee d = new RecordingCallee("d", loopB);
+        last.register("p", c, InvokePolicy.LAST);
+        last.register("p", d, InvokePolicy.LAST);
+        calls(last, new QueueCaller(loopA), 3);
+        waitFor(() -> d.invoked().size() == 3);
+        assertThat(c.invoked()).isEmpty();
+    }
+
+    @Test
+    void randomReachesEveryCallee() throws Exception {
+        Rpc rpc = rpc(RpcConfig.Routing.ROUND_ROBIN);
+        RecordingCallee a = new RecordingCallee("a", loopA);
+        RecordingCallee b = new RecordingCallee("b", loopB);
+        rpc.register("p", a, InvokePolicy.RANDOM);
+        rpc.register("p", b, InvokePolicy.RANDOM);
+        calls(rpc, new QueueCaller(loopA), 200);
+        waitFor(() -> a.invoked().size() + b.invoked().size() == 200);
+        // each side is picked with probability 1/2: both are picked in 200 draws but with odds of 2^-199
+        assertThat(a.invoked()).isNotEmpty();
+        assertThat(b.invoked()).isNotEmpty();
+    }
+
+    @Test
+    void singleAndMismatchedPoliciesAreRefused() throws Exception {
+        Rpc rpc = rpc(RpcConfig.Routing.ROUND_ROBIN);
+        RecordingCallee a = new RecordingCallee("a", loopA);
+        RecordingCallee b = new RecordingCallee("b", loopB);
+        rpc.register("p", a, InvokePolicy.SINGLE);
+        assertThatThrownBy(() -> rpc.register("p", b, InvokePolicy.SINGLE)).isInstanceOf(Rpc.RegistrationRefused.class)
+                .hasMessageContaining("single");
+        assertThatThrownBy(() -> rpc.register("p", b)).isInstanceOf(Rpc.RegistrationRefused.class);
+        // the sole callee may register again, with another policy; then others may join under it
+        rpc.register("p", a, InvokePolicy.RANDOM);
+        assertThatThrownBy(() -> rpc.register("p", b, InvokePolicy.ROUNDROBIN))
+                .isInstanceOf(Rpc.RegistrationRefused.class).hasMessageContaining("\"random\", not \"roundrobin\"");
+        rpc.register("p", b, InvokePolicy.RANDOM);
+        assertThat(rpc.registered()).singleElement().satisfies(r -> {
+            assertThat(r.callees()).isEqualTo(2);
+            assertThat(r.invoke()).isEqualTo(InvokePolicy.RANDOM);
+        });
     }
 
     @Test
@@ -132,7 +205,7 @@ class RpcRoutingTest {
         assertThat(a.invoked()).hasSize(2);
     }
 
-    private static void waitFor(java.util.function.BooleanSupplier condition) {
+    static void waitFor(java.util.function.BooleanSupplier condition) {
         Await.until("the calls are invoked", condition);
     }
 }
