@@ -52,6 +52,8 @@ scenario('rpc', async ({ ws: url, track }) => {
   const elapsed = Date.now() - t0;
   checkError(to, 'call_timeout', 10, 'call whose callee never answers, timeout 300 ms');
   check(elapsed >= 250 && elapsed < 2500, `call_timeout came after about 300 ms (${elapsed} ms)`);
+  checkEqual(await callee.nextFrame('interrupt'), { type: 'interrupt', id: inv3.id, mode: 'killnowait', reason: 'timeout' },
+    'the callee of a call that timed out gets an interrupt');
   await callee.send({ type: 'reply', id: inv3.id, data: 'too late' });
   await caller.checkQuiet('a late reply after call_timeout is ignored');
 

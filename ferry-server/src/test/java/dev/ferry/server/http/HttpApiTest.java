@@ -112,6 +112,7 @@ class HttpApiTest {
             callee.nextJson();
             assertError(post("/v1/call/silent?timeout=100", KEY, "application/json", "1"), 504, "call_timeout");
             callee.nextJson(); // the invocation it never answered
+            assertThat(callee.nextJson().path("reason").asText()).isEqualTo("timeout"); // and its interrupt
             CompletableFuture<HttpResponse<String>> failing = postAsync("/v1/call/silent", KEY, "application/json", "2");
             JsonNode invoke = callee.nextJson();
             callee.send("{\"type\":\"reply\",\"id\":" + invoke.path("id").asLong() + ",\"error\":{\"code\":\"app.no\",\"message\":\"refused\"}}");

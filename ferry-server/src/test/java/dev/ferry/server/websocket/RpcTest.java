@@ -98,6 +98,7 @@ class RpcTest {
             JsonNode e = caller.nextJson();
             assertThat(e.path("code").asText()).isEqualTo("call_timeout");
             assertThat(e.path("id").asInt()).isEqualTo(4);
+            assertThat(callee.nextJson().path("type").asText()).isEqualTo("interrupt");
             // a late reply is ignored, and the callee stays usable
             callee.send("{\"type\":\"reply\",\"id\":" + invoke.path("id").asLong() + ",\"data\":1}");
             callee.send("{\"type\":\"ping\",\"id\":9}");
