@@ -8,9 +8,7 @@ import com.rabbitmq.client.DefaultConsumer;
 import com.rabbitmq.client.Envelope;
 import com.rabbitmq.client.ShutdownSignalException;
 import dev.ferry.protocol.Frame;
-import dev.ferry.protocol.FrameCodec;
 import dev.ferry.protocol.Payload;
-import dev.ferry.protocol.ProtocolException;
 import dev.ferry.protocol.Topics;
 import dev.ferry.server.config.ConfigException;
 import dev.ferry.server.extension.ExtensionContext;
@@ -20,12 +18,10 @@ import dev.ferry.server.hub.Hub;
 import dev.ferry.server.hub.Subscriber;
 import dev.ferry.server.hub.TopicTree;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufUtil;
 import io.netty.util.concurrent.DefaultEventExecutor;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.EventExecutor;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -571,22 +567,8 @@ public final class RabbitBridge implements FerryExtension {
         }
 
         @Override
-        public void deliver(ByteBuf frame, boolean binary) {
-            Frame.Msg msg;
-            try {
-                byte[] bytes = ByteBufUtil.getBytes(frame);
-                Frame f = binary ? FrameCodec.decodeBinary(bytes)
-                        : FrameCodec.decodeText(new String(bytes, StandardCharsets.UTF_8));
-                if (!(f instanceof Frame.Msg m)) {
-                    return;
-                }
-                msg = m;
-            } catch (ProtocolException e) {
-                log.warn("rabbitmq bridge cannot decode a hub frame: {}", e.getMessage());
-                return;
-            } finally {
-                frame.release();
-            }
+        public void deliver(dev.ferry.server.hub.Delivery d) {
+            Frame.Msg msg = d.msg();
             if (guard.bridgedIn(msg.topic(), msg.offset())) {
                 loopsStopped.increment();
                 return;
@@ -596,6 +578,12 @@ public final class RabbitBridge implements FerryExtension {
                     enqueue(b, msg);
                 }
             }
+        }
+
+        /** Not a publication (a presence push): nothing the bridge carries. */
+        @Override
+        public void write(ByteBuf frame, boolean binary) {
+            frame.release();
         }
     }
 
