@@ -64,7 +64,7 @@ public class FanoutBench {
         }
 
         @Override
-        public void deliver(ByteBuf frame, boolean binary) {
+        public void write(ByteBuf frame, boolean binary) {
             queue.add(frame);
         }
 
