@@ -64,6 +64,62 @@ class ClusterRpcTest {
     }
 
     @Test
+    void progressCrossesNodesInOrderBeforeTheResult() {
+        try (WsTestClient callee = WsTestClient.connect(a.webSocketUri()); WsTestClient caller = WsTestClient.connect(b.webSocketUri())) {
+            register(callee, "pg.remote");
+            caller.send("{\"type\":\"call\",\"id\":5,\"proc\":\"pg.remote\",\"progress\":true}");
+            JsonNode invoke = callee.nextJson();
+            assertThat(invoke.path("progress").asBoolean()).isTrue();
+            long inv = invoke.path("id").asLong();
+            StringBuilder frames = new StringBuilder();
+            for (int i = 1; i <= 20; i++) {
+                frames.append("{\"type\":\"reply\",\"id\":").append(inv).append(",\"progress\":true,\"data\":").append(i).append("}\n");
+            }
+            callee.send(frames + "{\"type\":\"reply\",\"id\":" + inv + ",\"data\":\"end\"}");
+            for (int i = 1; i <= 20; i++) {
+                assertThat(caller.nextJson().toString()).isEqualTo("{\"type\":\"progress\",\"id\":5,\"data\":" + i + "}");
+            }
+            assertThat(caller.nextJson().toString()).isEqualTo("{\"type\":\"result\",\"id\":5,\"data\":\"end\"}");
+        }
+    }
+
+    @Test
+    void cancelReachesTheCalleeOnItsNode() {
+        try (WsTestClient callee = WsTestClient.connect(a.webSocketUri()); WsTestClient caller = WsTestClient.connect(b.webSocketUri())) {
+            register(callee, "cx.remote");
+            call(caller, 6, "cx.remote", "1", 30_000);
+            long inv = callee.nextJson().path("id").asLong();
+            caller.send("{\"type\":\"cancel\",\"id\":6,\"mode\":\"kill\"}");
+            assertThat(callee.nextJson().toString())
+                    .isEqualTo("{\"type\":\"interrupt\",\"id\":" + inv + ",\"mode\":\"kill\",\"reason\":\"cancel\"}");
+            callee.send("{\"type\":\"reply\",\"id\":" + inv + ",\"error\":{\"code\":\"wamp.error.canceled\",\"message\":\"stopped\"}}");
+            JsonNode error = caller.nextJson();
+            assertThat(error.path("code").asText()).isEqualTo("canceled");
+            assertThat(error.path("data").path("code").asText()).isEqualTo("wamp.error.canceled");
+
+            call(caller, 7, "cx.remote", "2", 30_000);
+            inv = callee.nextJson().path("id").asLong();
+            caller.send("{\"type\":\"cancel\",\"id\":7}");
+            assertThat(caller.nextJson().path("code").asText()).isEqualTo("canceled");
+            assertThat(callee.nextJson().toString())
+                    .isEqualTo("{\"type\":\"interrupt\",\"id\":" + inv + ",\"mode\":\"killnowait\",\"reason\":\"cancel\"}");
+        }
+    }
+
+    @Test
+    void aCallerLeavingInterruptsTheCalleeOnAnotherNode() {
+        try (WsTestClient callee = WsTestClient.connect(a.webSocketUri())) {
+            register(callee, "cx.leaver");
+            WsTestClient caller = WsTestClient.connect(b.webSocketUri());
+            call(caller, 1, "cx.leaver", "1", 30_000);
+            long inv = callee.nextJson().path("id").asLong();
+            caller.close();
+            assertThat(callee.nextJson().toString())
+                    .isEqualTo("{\"type\":\"interrupt\",\"id\":" + inv + ",\"mode\":\"killnowait\",\"reason\":\"cancel\"}");
+        }
+    }
+
+    @Test
     void noSuchProcedureWhenNoNodeHasACallee() {
         try (WsTestClient caller = WsTestClient.connect(b.webSocketUri())) {
             call(caller, 1, "nobody.home", "null", 0);
@@ -81,6 +137,8 @@ class ClusterRpcTest {
             assertThat(callee.nextJson().path("type").asText()).isEqualTo("invoke");
             JsonNode error = caller.nextJson();
             assertThat(error.path("code").asText()).isEqualTo("call_timeout");
+            // the callee's node times the call out too, and interrupts it
+            assertThat(callee.nextJson().path("reason").asText()).isEqualTo("timeout");
         }
     }
 
