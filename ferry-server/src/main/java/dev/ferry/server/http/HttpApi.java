@@ -11,17 +11,14 @@ import dev.ferry.server.auth.AuthOutcome;
 import dev.ferry.server.auth.AuthRequest;
 import dev.ferry.server.auth.Decision;
 import dev.ferry.server.auth.Identity;
-import dev.ferry.server.rpc.Caller;
 import dev.ferry.server.transport.ServerContext;
 import io.netty.buffer.ByteBufUtil;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.QueryStringDecoder;
-import io.netty.util.concurrent.EventExecutor;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Locale;
@@ -213,45 +210,9 @@ final class HttpApi {
         if (args == null) {
             return;
         }
-        ctx.channel().attr(ServerContext.HTTP_BUSY).set(Boolean.TRUE);
-        server.rpc().call(new HttpCaller(ctx, keepAlive), 1, proc, args, timeout);
-    }
-
-    /** Answers the HTTP request when the call settles. */
-    private final class HttpCaller implements Caller {
-        private final ChannelHandlerContext ctx;
-        private final boolean keepAlive;
-
-        HttpCaller(ChannelHandlerContext ctx, boolean keepAlive) {
-            this.ctx = ctx;
-            this.keepAlive = keepAlive;
-        }
-
-        @Override
-        public EventExecutor executor() {
-            return ctx.executor();
-        }
-
-        @Override
-        public void callSucceeded(long requestId, Payload result) {
-            finish(HttpResponses.response(HttpResponseStatus.OK, Unpooled.wrappedBuffer(result.bytes()),
-                    result.isBinary() ? "application/octet-stream" : "application/json"));
-        }
-
-        @Override
-        public void callFailed(long requestId, ErrorCode code, String message, Payload data) {
-            byte[] json = data == null || data.isBinary() ? null : data.bytes();
-            finish(HttpResponses.json(statusOf(code), HttpResponses.errorBody(code.wire(), message, json)));
-        }
-
-        private void finish(FullHttpResponse response) {
-            ctx.channel().attr(ServerContext.HTTP_BUSY).set(null);
-            if (!ctx.channel().isActive()) {
-                response.release();
-                return;
-            }
-            HttpResponses.send(ctx, keepAlive && !server.draining(), response);
-        }
+        String accept = req.headers().get(HttpHeaderNames.ACCEPT);
+        boolean streamed = accept != null && accept.toLowerCase(Locale.ROOT).contains(HttpCall.NDJSON);
+        new HttpCall(server, ctx, keepAlive, streamed).start(server.rpc(), proc, args, timeout);
     }
 
     /** The HTTP status for each way a call fails (docs/http-api.md). */
