@@ -115,7 +115,7 @@ class DocsCurlExamplesTest {
 
     /** The words bash makes of {@code text} (quotes removed, $KEY expanded), without a trailing {@code &} or comment. */
     private static List<String> shellWords(String text) throws IOException, InterruptedException {
-        String words = text.replaceAll("\\s#.*$", "").strip().replaceAll("&$", "");
+        String words = withoutComment(text).strip().replaceAll("&$", "");
         ProcessBuilder pb = new ProcessBuilder("bash", "-c", "printf '%s\\0' " + words);
         pb.environment().put("KEY", KEY);
         Process p = pb.start();
@@ -123,6 +123,22 @@ class DocsCurlExamplesTest {
         assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         return Arrays.stream(out.split("\0")).filter(w -> !w.isEmpty()).toList();
+    }
+
+    /** {@code line} up to a shell comment: a {@code #} after whitespace and outside quotes ({@code 'admin #'} stays). */
+    static String withoutComment(String line) {
+        char quote = 0;
+        for (int i = 0; i < line.length(); i++) {
+            char c = line.charAt(i);
+            if (quote != 0) {
+                quote = c == quote ? 0 : quote;
+            } else if (c == '\'' || c == '"') {
+                quote = c;
+            } else if (c == '#' && i > 0 && Character.isWhitespace(line.charAt(i - 1))) {
+                return line.substring(0, i);
+            }
+        }
+        return line;
     }
 
     /** The shell lines of the first code block under the setup heading. */

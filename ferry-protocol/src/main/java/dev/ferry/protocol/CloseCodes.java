@@ -40,6 +40,8 @@ public final class CloseCodes {
     public static final int REASSEMBLY_BUDGET_EXHAUSTED = 4009;
     /** The connection kept sending beyond {@code limits.message-rate} ({@code limits.message-excess}). */
     public static final int RATE_LIMIT_EXCEEDED = 4010;
+    /** An operator disconnected the connection through the server API (the default code of a disconnect). */
+    public static final int DISCONNECTED = 4011;
 
     private CloseCodes() {
     }

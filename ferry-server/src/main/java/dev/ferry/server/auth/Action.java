@@ -15,7 +15,16 @@ public enum Action {
     /** Opening a tunnel ({@code /v1/tunnel/<name>}, AMQP routes) whose route requires it; the target is the route's name. */
     TUNNEL,
     /** Reading a topic's presence ({@code presence}, {@code GET /v1/presence/...}) and receiving its pushes. */
-    PRESENCE;
+    PRESENCE,
+    /**
+     * Operating the server: the server API under {@code /v1/admin/} and the console at {@code /admin}. Granted only
+     * when named, on the pattern {@code #}: {@code all} does not include it, a server without {@code auth.rules}
+     * does not give it, nor does a key of the plain {@code http.api-keys} list.
+     */
+    ADMIN;
+
+    /** The target an {@link #ADMIN} check is made on: the whole server, which only the pattern {@code #} covers. */
+    public static final String ADMIN_TARGET = "#";
 
     /** The action's name in configuration, tokens and error data: {@code subscribe}, {@code publish}, ... */
     public String wire() {

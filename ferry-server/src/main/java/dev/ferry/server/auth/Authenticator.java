@@ -48,6 +48,7 @@ public final class Authenticator implements AutoCloseable {
     private final List<Identity> keyIdentities = new ArrayList<>();
     private final TokenVerifier tokens;
     private final ScheduledExecutorService refresher;
+    private final Bans bans;
 
     public Authenticator(AuthConfig config, HttpConfig http, SecurityCounters counters) {
         this(config, http, counters, ServerClock.system());
@@ -57,6 +58,7 @@ public final class Authenticator implements AutoCloseable {
     public Authenticator(AuthConfig config, HttpConfig http, SecurityCounters counters, ServerClock clock) {
         this.config = config;
         this.counters = counters;
+        this.bans = new Bans(clock);
         int i = 0;
         for (String k : http.apiKeys()) {
             keyHashes.add(sha256(k));
@@ -107,6 +109,15 @@ public final class Authenticator implements AutoCloseable {
 
     /** Credentials of a connection being opened (WebSocket upgrade, and later SSE and the other transports). */
     public AuthOutcome authenticate(AuthRequest request) {
+        return bans.admit(identify(request));
+    }
+
+    /** The identities operators have banned from connecting for a while. */
+    public Bans bans() {
+        return bans;
+    }
+
+    private AuthOutcome identify(AuthRequest request) {
         String token = request.bearer();
         if (token == null && !config.cookie().isEmpty()) {
             token = request.cookies().get(config.cookie());
@@ -152,7 +163,7 @@ public final class Authenticator implements AutoCloseable {
     /** A token presented on an open connection. */
     public AuthOutcome verifyToken(String token) {
         try {
-            return tokens.verify(token);
+            return bans.admit(tokens.verify(token));
         } catch (TokenVerifier.Rejected e) {
             counters.authFailed();
             return AuthError.unauthorized("invalid token: " + e.getMessage());

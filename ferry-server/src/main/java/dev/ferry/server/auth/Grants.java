@@ -8,8 +8,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * What an API key, or a token's grants claim, allows: patterns per action. {@link #ALL} allows everything (the
- * keys of the plain {@code http.api-keys} list). Immutable.
+ * What an API key, or a token's grants claim, allows: patterns per action. {@link #ALL} allows everything but
+ * {@link Action#ADMIN} (the keys of the plain {@code http.api-keys} list). Immutable.
  */
 public final class Grants {
     public static final Grants ALL = new Grants(null);
@@ -68,7 +68,7 @@ public final class Grants {
     /** Whether these grants allow {@code action} on every topic {@code target} (a topic or pattern) matches. */
     public boolean allows(Action action, String[] target) {
         if (patterns == null) {
-            return true;
+            return action != Action.ADMIN; // only a named grant gives admin
         }
         for (String[] p : patterns.getOrDefault(action, List.of())) {
             if (TopicPatterns.covers(p, target)) {

@@ -11,7 +11,8 @@ import java.util.regex.Pattern;
  *
  * <ul>
  *   <li>actions: {@code all}, or action names joined by {@code +} ({@code subscribe}, {@code publish},
- *       {@code call}, {@code register}, {@code history}, {@code tunnel}, {@code presence});</li>
+ *       {@code call}, {@code register}, {@code history}, {@code tunnel}, {@code presence}, {@code admin}; {@code all}
+ *       is every one of them but {@code admin});</li>
  *   <li>pattern: a topic pattern (docs/protocol.md §3) in which a whole word may be a placeholder {@code {claim}},
  *       replaced by that claim of the client's token; the rule does not apply to a client whose claim is missing or
  *       is not a single valid topic word (so a claim can never inject dots or wildcards);</li>
@@ -169,14 +170,14 @@ public final class PermissionRule {
 
     private static Set<Action> parseActions(String s, String text) {
         if (s.equals("all")) {
-            return EnumSet.allOf(Action.class);
+            return EnumSet.complementOf(EnumSet.of(Action.ADMIN)); // admin is only granted by name
         }
         EnumSet<Action> out = EnumSet.noneOf(Action.class);
         for (String a : s.split("\\+", -1)) {
             Action action = Action.fromWire(a);
             if (action == null) {
                 throw new IllegalArgumentException("rule \"" + printable(text) + "\": unknown action \"" + printable(a)
-                        + "\" (expected: all, or some of subscribe, publish, call, register, history, tunnel, presence joined by +)");
+                        + "\" (expected: all, or some of subscribe, publish, call, register, history, tunnel, presence, admin joined by +)");
             }
             out.add(action);
         }

@@ -36,24 +36,68 @@ public final class Connection implements Subscriber {
     private final Transport transport;
     /** The connection this one is a channel of (see {@link #channel}); null for a client connection. */
     private final Connection parent;
+    /** Where the server lists it while it is open (null: not listed). */
+    private final Connections registry;
+    private final String id;
+    private final long connectedAt;
+
+    /** Read by the registry's filters from any thread; written on the event loop. */
+    private volatile AccessScope scope;
 
     // ---- event loop only
-    private AccessScope scope;
+    private long messagesIn;
+    private long bytesIn;
+    private long messagesOut;
+    private long bytesOut;
     private final Set<String> subscriptions = new LinkedHashSet<>(4); // most connections hold one or two
     /** The open channels of this connection; null until it opens one. */
     private Set<Connection> channels;
     private boolean closed;
 
+    /** A connection no registry lists (tests of the core). */
     public Connection(Hub hub, Admission admission, AccessScope scope, Transport transport) {
-        this(hub, admission, scope, transport, null);
+        this(hub, admission, scope, transport, null, null);
     }
 
-    private Connection(Hub hub, Admission admission, AccessScope scope, Transport transport, Connection parent) {
+    /** A connection listed in {@code registry} from now until {@link #closed()}. */
+    public Connection(Hub hub, Admission admission, AccessScope scope, Transport transport, Connections registry) {
+        this(hub, admission, scope, transport, null, registry);
+    }
+
+    private Connection(Hub hub, Admission admission, AccessScope scope, Transport transport, Connection parent,
+                       Connections registry) {
         this.hub = hub;
         this.admission = admission;
         this.scope = scope;
         this.transport = transport;
         this.parent = parent;
+        this.registry = registry;
+        this.id = registry == null ? "" : registry.nextId();
+        this.connectedAt = registry == null ? 0 : registry.now();
+        if (registry != null) {
+            registry.opened(this);
+        }
+    }
+
+    /** The connection's id in the server API, unique in the cluster. */
+    public String id() {
+        return id;
+    }
+
+    /** When the connection opened, in epoch milliseconds. */
+    public long connectedAt() {
+        return connectedAt;
+    }
+
+    public Transport transport() {
+        return transport;
+    }
+
+    /** What the server API shows of this connection now. Event loop only. */
+    public ConnectionInfo info() {
+        return new ConnectionInfo(id, identity(), transport.kind(), transport.clientAddress(), connectedAt,
+                List.copyOf(subscriptions), List.copyOf(transport.registrations()), messagesIn, bytesIn, messagesOut,
+                bytesOut, transport.queuedBytes());
     }
 
     /**
@@ -66,7 +110,7 @@ public final class Connection implements Subscriber {
         if (channels == null) {
             channels = new LinkedHashSet<>(4);
         }
-        Connection channel = new Connection(hub, admission, null, channelTransport, this);
+        Connection channel = new Connection(hub, admission, null, channelTransport, this, null); // not listed
         channels.add(channel);
         return channel;
     }
@@ -193,6 +237,8 @@ public final class Connection implements Subscriber {
 
     /** Publishes an admitted publication; completes (on any thread) as {@link Hub#publish} does. */
     public CompletionStage<Published> publishAdmitted(String topic, Payload data, Map<String, String> tags, String pubId) {
+        messagesIn++;
+        bytesIn += data.length();
         return hub.publish(topic, data, tags, pubId);
     }
 
@@ -217,6 +263,9 @@ public final class Connection implements Subscriber {
             return;
         }
         closed = true;
+        if (registry != null) {
+            registry.closed(this);
+        }
         for (String pattern : subscriptions) {
             hub.unsubscribe(pattern, this);
         }
@@ -245,6 +294,7 @@ public final class Connection implements Subscriber {
     @Override
     public void deliver(Delivery d) {
         if (!closed) {
+            delivered(d);
             transport.deliver(d);
         }
     }
@@ -252,8 +302,14 @@ public final class Connection implements Subscriber {
     @Override
     public void deliver(Delivery d, Runnable written) {
         if (!closed) {
+            delivered(d);
             transport.deliver(d, written);
         }
+    }
+
+    private void delivered(Delivery d) {
+        messagesOut++;
+        bytesOut += d.msg().data().length();
     }
 
     /** A frame that is not a publication (a presence push): written as it is. */

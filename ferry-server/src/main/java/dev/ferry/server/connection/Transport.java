@@ -37,6 +37,29 @@ public interface Transport {
     void close(int code, String reason);
 
     /**
+     * The transport's name as the server API lists it: {@code ws} (ferry.v1), {@code multiplex}, {@code topic} (a
+     * per-topic socket), {@code sse} or {@code fallback}.
+     */
+    default String kind() {
+        return "other";
+    }
+
+    /** The client's address as {@code host:port}, or null when unknown. */
+    default String clientAddress() {
+        return null;
+    }
+
+    /** Bytes waiting in the connection's outbound queue, not yet handed to the socket. */
+    default long queuedBytes() {
+        return 0;
+    }
+
+    /** The procedures the connection has registered as a callee (ferry.v1 only); the default has none. */
+    default java.util.Collection<String> registrations() {
+        return java.util.List.of();
+    }
+
+    /**
      * Publications of the connection's topics may have been missed (the engine lost its way to the backend): the
      * transport makes its client recover, as its protocol allows. The default does nothing.
      */

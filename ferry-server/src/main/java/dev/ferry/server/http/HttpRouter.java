@@ -37,6 +37,7 @@ import java.nio.charset.StandardCharsets;
  *   POST /v1/session/{id}       its frames (upstream)
  *   GET  /v1/presence/{topic}   a page of the topic's presence         (PresenceEndpoint)
  *   GET, PATCH /v1/state/{topic}  a state channel's document, its changes as events  (StateHttp)
+ *   /v1/admin/...               the server API: connections, topics, broadcast  (AdminApi)
  * </pre>
  */
 public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
@@ -46,6 +47,7 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
     private final SseEndpoints sse;
     private final PresenceEndpoint presence;
     private final StateHttp state;
+    private final AdminApi admin;
 
     public HttpRouter(ServerContext server) {
         this.server = server;
@@ -54,6 +56,7 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
         this.sse = new SseEndpoints(server);
         this.presence = new PresenceEndpoint(server);
         this.state = new StateHttp(server, api);
+        this.admin = new AdminApi(server, api);
     }
 
     @Override
@@ -171,6 +174,10 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
             }
             return;
         }
+        if (path.startsWith(AdminApi.PREFIX)) {
+            admin.handle(ctx, req, keepAlive, path.substring(AdminApi.PREFIX.length()), uri);
+            return;
+        }
         if (path.startsWith(StateHttp.PREFIX)) {
             state.handle(ctx, req, keepAlive, decodePathTail(path, StateHttp.PREFIX));
             return;
@@ -226,7 +233,8 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
         ctx.close();
     }
 
-    private static boolean requireMethod(ChannelHandlerContext ctx, FullHttpRequest req, HttpMethod method, boolean keepAlive) {
+    /** Whether {@code req} has {@code method}; answers {@code 405 method_not_allowed} with {@code Allow} if not. */
+    static boolean requireMethod(ChannelHandlerContext ctx, FullHttpRequest req, HttpMethod method, boolean keepAlive) {
         if (req.method().equals(method)) {
             return true;
         }

@@ -98,6 +98,11 @@ public final class MultiplexHandler extends PlainWebSocketHandler implements Tra
     }
 
     @Override
+    public String kind() {
+        return "multiplex";
+    }
+
+    @Override
     protected void onText(String text) {
         MultiplexFrame f;
         try {

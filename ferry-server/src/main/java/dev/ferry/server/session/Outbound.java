@@ -64,4 +64,14 @@ public interface Outbound {
 
     /** Queues a close with this WebSocket status behind the frames already queued; later sends are dropped. */
     void close(int code, String reason);
+
+    /** The transport's name in the server API ({@link dev.ferry.server.connection.Transport#kind()}). */
+    default String kind() {
+        return "ws";
+    }
+
+    /** Bytes waiting in this queue, not yet handed to the socket. */
+    default long queuedBytes() {
+        return 0;
+    }
 }

@@ -650,6 +650,26 @@ public final class Session implements FrameCodec.Sink, Transport, Callee, Caller
         return stateCommands;
     }
 
+    @Override
+    public String kind() {
+        return out.kind();
+    }
+
+    @Override
+    public String clientAddress() {
+        return dev.ferry.server.connection.Connections.address(remote);
+    }
+
+    @Override
+    public long queuedBytes() {
+        return out.queuedBytes();
+    }
+
+    @Override
+    public java.util.Collection<String> registrations() {
+        return procedures;
+    }
+
     public String remote() {
         return String.valueOf(remote);
     }

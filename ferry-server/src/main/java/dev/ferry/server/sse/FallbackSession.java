@@ -111,6 +111,11 @@ final class FallbackSession implements Outbound {
     }
 
     @Override
+    public String kind() {
+        return "fallback";
+    }
+
+    @Override
     public EventExecutor executor() {
         return loop;
     }

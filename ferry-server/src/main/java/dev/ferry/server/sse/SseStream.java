@@ -65,6 +65,21 @@ final class SseStream implements Transport {
         this.connection = server.connection(scope, this, server::draining);
     }
 
+    @Override
+    public String kind() {
+        return "sse";
+    }
+
+    @Override
+    public String clientAddress() {
+        return ctx == null ? null : dev.ferry.server.connection.Connections.address(ctx.channel().remoteAddress());
+    }
+
+    @Override
+    public long queuedBytes() {
+        return queue == null ? 0 : queue.queuedBytes();
+    }
+
     /** The stream's connection core: admits its patterns before the stream is taken over. */
     Connection connection() {
         return connection;
@@ -178,7 +193,7 @@ final class SseStream implements Transport {
     /** An event stream has no close code: the connection ends, and the client reconnects with Last-Event-ID. */
     @Override
     public void close(int code, String reason) {
-        if (!closed) {
+        if (!closed && ctx != null) {
             ctx.close();
         }
     }

@@ -54,6 +54,11 @@ public final class TopicSocketHandler extends PlainWebSocketHandler implements T
     }
 
     @Override
+    public String kind() {
+        return "topic";
+    }
+
+    @Override
     protected void onText(String text) {
         publish(TextPayloads.fromText(text));
     }

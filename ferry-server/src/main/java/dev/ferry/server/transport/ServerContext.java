@@ -65,6 +65,7 @@ public final class ServerContext {
     private volatile boolean draining;
     private final dev.ferry.server.state.StateChannels stateChannels;
     private final dev.ferry.server.events.EventClasses events;
+    private final dev.ferry.server.connection.Connections connections;
 
     /** A context whose meters nobody scrapes (tests). */
     public ServerContext(FerryConfig config, Hub hub, Rpc rpc) {
@@ -77,6 +78,7 @@ public final class ServerContext {
         this.config = config;
         this.events = dev.ferry.server.events.EventClasses.compile(config.events());
         this.clock = clock;
+        this.connections = new dev.ferry.server.connection.Connections(clock);
         this.hub = hub;
         this.rpc = rpc;
         this.meters = meters;
@@ -169,7 +171,12 @@ public final class ServerContext {
             dev.ferry.server.connection.Transport transport, java.util.function.BooleanSupplier draining) {
         var admission = new dev.ferry.server.connection.Admission(config.limits(), config.websocket().maxSubscriptions(),
                 draining, security.counters(), clock::nanoTime, events);
-        return new dev.ferry.server.connection.Connection(hub, admission, scope, transport);
+        return new dev.ferry.server.connection.Connection(hub, admission, scope, transport, connections);
+    }
+
+    /** The open connections of this node, whatever their transport (the server API lists them). */
+    public dev.ferry.server.connection.Connections connections() {
+        return connections;
     }
 
     public boolean draining() {

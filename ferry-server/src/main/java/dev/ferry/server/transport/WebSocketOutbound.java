@@ -379,6 +379,7 @@ public final class WebSocketOutbound implements Outbound {
     }
 
     /** Bytes waiting in this queue (not yet handed to the channel). */
+    @Override
     public long queuedBytes() {
         return queuedBytes;
     }

@@ -30,6 +30,8 @@ public abstract class PlainWebSocketHandler extends WebSocketEndpointHandler {
     private MessageRate messageRate;
     /** The connection is being closed with 4010: nothing more it sends is read. */
     private boolean rateClosed;
+    /** The client's {@code host:port}, once opened. */
+    private String address;
 
     protected PlainWebSocketHandler(ServerContext server, AccessScope scope) {
         super(server, "WebSocket");
@@ -51,12 +53,23 @@ public abstract class PlainWebSocketHandler extends WebSocketEndpointHandler {
     @Override
     protected final void opened(ChannelHandlerContext ctx, WebSocketOutbound out) {
         messageRate = MessageRate.of(server.config().limits(), System.nanoTime());
+        address = dev.ferry.server.connection.Connections.address(ctx.channel().remoteAddress());
         onOpen(ctx, out);
         closeAtExpiry(ctx, out);
         ctx.channel().attr(ServerContext.GO_AWAY).set(this::goAway);
         if (server.draining()) {
             goAway();
         }
+    }
+
+    /** The client's {@code host:port} (what {@code Transport.clientAddress} answers for a plain socket). */
+    public String clientAddress() {
+        return address;
+    }
+
+    /** Bytes waiting in the outbound queue (what {@code Transport.queuedBytes} answers for a plain socket). */
+    public long queuedBytes() {
+        return outbound() == null ? 0 : outbound().queuedBytes();
     }
 
     @Override
