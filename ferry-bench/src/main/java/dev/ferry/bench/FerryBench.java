@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
 /** {@code ferry-bench}: load generators against a Ferry server. */
 @Command(name = "ferry-bench", mixinStandardHelpOptions = true, version = "ferry-bench 0.1.0",
         description = "Load generators for Ferry. Targets loopback addresses only.",
-        subcommands = {FanoutCommand.class, TunnelCommand.class, AmqpCommand.class, PeerFanoutCommand.class,
+        subcommands = {FanoutCommand.class, TunnelCommand.class, DeflateCommand.class, AmqpCommand.class, PeerFanoutCommand.class,
                 PeerIdleCommand.class, PeerRpcCommand.class, PeerServerCommand.class, PeerReportCommand.class,
                 dev.ferry.bench.idle.IdleCommand.class, dev.ferry.bench.idle.RpcCommand.class,
                 dev.ferry.bench.idle.EchoCommand.class})

@@ -21,8 +21,9 @@ public final class ClientChannelInitializer extends ChannelInitializer<SocketCha
     public static final String SUBPROTOCOL = "ferry.v1";
     private static final int MAX_MESSAGE_BYTES = 16 << 20;
 
-    private final WebSocketClientProtocolConfig config;
+    private WebSocketClientProtocolConfig config;
     private final Supplier<ChannelHandler> application;
+    private boolean deflate;
 
     public ClientChannelInitializer(URI url, Supplier<ChannelHandler> application) {
         this(url, SUBPROTOCOL, application);
@@ -47,11 +48,24 @@ public final class ClientChannelInitializer extends ChannelInitializer<SocketCha
         this.application = application;
     }
 
+    /** This pipeline, offering permessage-deflate (RFC 7692) at the upgrade. */
+    public ClientChannelInitializer withDeflate() {
+        deflate = true;
+        config = config.toBuilder().allowExtensions(true).build(); // RSV1 marks a compressed message
+        return this;
+    }
+
     @Override
     protected void initChannel(SocketChannel ch) {
         ch.pipeline()
                 .addLast(ClientHandlerNames.HTTP_CODEC, new HttpClientCodec())
-                .addLast(ClientHandlerNames.HTTP_AGGREGATOR, new HttpObjectAggregator(64 * 1024))
+                .addLast(ClientHandlerNames.HTTP_AGGREGATOR, new HttpObjectAggregator(64 * 1024));
+        if (deflate) {
+            ch.pipeline().addLast(ClientHandlerNames.DEFLATE,
+                    new io.netty.handler.codec.http.websocketx.extensions.compression.WebSocketClientCompressionHandler(
+                            MAX_MESSAGE_BYTES));
+        }
+        ch.pipeline()
                 .addLast(ClientHandlerNames.WEBSOCKET, new WebSocketClientProtocolHandler(config))
                 .addLast(ClientHandlerNames.WEBSOCKET_AGGREGATOR, new WebSocketFrameAggregator(MAX_MESSAGE_BYTES))
                 .addLast(ClientHandlerNames.APPLICATION, application.get());
