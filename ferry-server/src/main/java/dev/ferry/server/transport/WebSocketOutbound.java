@@ -38,8 +38,8 @@ public final class WebSocketOutbound implements Outbound {
     private final ChannelFlush flush;
     private final ServerContext server;
     private final long limitBytes;
-    /** permessage-deflate, when the connection negotiated it; else null. */
-    private final PerMessageDeflate deflate;
+    /** permessage-deflate, when the connection negotiated it; else null (also while {@link #held}). */
+    private PerMessageDeflate deflate;
 
     // ---- event loop only
     /**
@@ -64,18 +64,50 @@ public final class WebSocketOutbound implements Outbound {
      * connection is first sent a publication.
      */
     private LfBatch batch;
+    /**
+     * The WebSocket handshake has not completed yet: the 101 response is still ahead of any frame, so everything
+     * sent waits in the queue (bounded as always) until {@link #open}.
+     */
+    private boolean held;
 
     public WebSocketOutbound(ChannelHandlerContext ctx, ServerContext server, long limitBytes) {
-        this(ctx, server, limitBytes, null);
+        this(ctx, server, limitBytes, null, false);
     }
 
     /** {@code deflate}: the connection negotiated permessage-deflate (null: it did not). */
     public WebSocketOutbound(ChannelHandlerContext ctx, ServerContext server, long limitBytes, PerMessageDeflate deflate) {
+        this(ctx, server, limitBytes, deflate, false);
+    }
+
+    /**
+     * A queue whose handshake is still to complete: frames wait until {@link #open} (an endpoint subscribes before
+     * the 101 is written, so that no publication sent once the client sees the socket open is missed).
+     */
+    public static WebSocketOutbound held(ChannelHandlerContext ctx, ServerContext server, long limitBytes) {
+        return new WebSocketOutbound(ctx, server, limitBytes, null, true);
+    }
+
+    private WebSocketOutbound(ChannelHandlerContext ctx, ServerContext server, long limitBytes, PerMessageDeflate deflate,
+                              boolean held) {
         this.deflate = deflate;
         this.ctx = ctx;
         this.flush = new ChannelFlush(ctx, server, this::writeBatch);
         this.server = server;
         this.limitBytes = limitBytes;
+        this.held = held;
+    }
+
+    /**
+     * The handshake completed, negotiating permessage-deflate ({@code deflate}) or not (null): what waited is
+     * written (uncompressed, as the handshake was not known when it was queued), and frames go out from now on.
+     */
+    public void open(PerMessageDeflate deflate) {
+        assert ctx.executor().inEventLoop();
+        if (held) {
+            this.deflate = deflate;
+            held = false;
+            drain();
+        }
     }
 
     @Override
@@ -209,7 +241,7 @@ public final class WebSocketOutbound implements Outbound {
     public void sendDroppable(ByteBuf encoded, boolean binary) {
         assert ctx.executor().inEventLoop();
         writeBatch();
-        if (closing || (!(nothingWaits() && ctx.channel().isWritable())
+        if (closing || (!(!held && nothingWaits() && ctx.channel().isWritable())
                 && queuedBytes + encoded.readableBytes() > limitBytes)) {
             encoded.release();
             if (!closing) {
@@ -254,6 +286,9 @@ public final class WebSocketOutbound implements Outbound {
      * buffer is full of frames not yet flushed (a replay) is given them first.
      */
     private boolean writableNow() {
+        if (held) {
+            return false;
+        }
         if (nothingWaits() && !ctx.channel().isWritable()) {
             ctx.flush();
         }
@@ -281,7 +316,7 @@ public final class WebSocketOutbound implements Outbound {
 
     /** Writes what waits while the channel stays writable; called when writability returns. */
     public void drain() {
-        while (!nothingWaits() && ctx.channel().isWritable()) {
+        while (!held && !nothingWaits() && ctx.channel().isWritable()) {
             Object f = queue.poll();
             int n = bytes(f);
             queuedBytes -= n;
@@ -317,6 +352,9 @@ public final class WebSocketOutbound implements Outbound {
 
     /** Pings the peer now, ahead of whatever waits in the queue (a liveness check, not a message). */
     public void ping() {
+        if (held) {
+            return;
+        }
         ctx.writeAndFlush(new io.netty.handler.codec.http.websocketx.PingWebSocketFrame());
     }
 
@@ -328,7 +366,7 @@ public final class WebSocketOutbound implements Outbound {
         writeBatch();
         closing = true;
         CloseWebSocketFrame close = new CloseWebSocketFrame(code, reason);
-        if (nothingWaits() && ctx.channel().isWritable()) {
+        if (writableNow()) {
             write(close);
         } else {
             hold(close);
@@ -342,6 +380,10 @@ public final class WebSocketOutbound implements Outbound {
         closing = true;
         releaseQueue();
         server.slowConsumerClosed();
+        if (held) {
+            ctx.close(); // no WebSocket yet to send a close frame on
+            return;
+        }
         ctx.writeAndFlush(new CloseWebSocketFrame(CloseCodes.SLOW_CONSUMER, "slow consumer"))
                 .addListener(LingeringClose.INSTANCE);
         ctx.executor().schedule(() -> {

@@ -17,7 +17,7 @@ import java.util.concurrent.TimeUnit;
  * that a message was refused, so the first message beyond the rate closes the connection with 4010 instead of being
  * dropped. The socket closes with 4005 when the token that opened it expires, and with 1001 when the server drains.
  *
- * <p>Lifecycle: {@link #opened} once the handshake completes, then {@link #onText}/{@link #onBinary}*, then
+ * <p>Lifecycle: {@link #opened} before the handshake's 101 is written, then {@link #onText}/{@link #onBinary}*, then
  * {@link #closed} exactly once when the channel closes, whatever the reason. Event loop only: every method runs on
  * the channel's event loop.
  */

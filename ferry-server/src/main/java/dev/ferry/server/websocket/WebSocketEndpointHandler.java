@@ -20,13 +20,13 @@ import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
 import io.netty.util.ReferenceCountUtil;
 
 /**
- * The socket side every WebSocket endpoint shares (ferry.v1, multiplexer, per-topic and index sockets): once the
- * handshake completes, a bounded {@link WebSocketOutbound} and the connection's {@link Liveness} (ping after
+ * The socket side every WebSocket endpoint shares (ferry.v1, multiplexer, per-topic and index sockets): a bounded
+ * {@link WebSocketOutbound}, held until the handshake completes, and from then the connection's {@link Liveness} (ping after
  * {@code websocket.ping-interval}, close 4002 after {@code websocket.idle-timeout}); whole messages in, checked
  * against the endpoint's message rate and, for text, UTF-8; the queue drained when the channel is writable again;
  * faults mapped to close codes (1009, 4008/4009, the decoder's code, 1011) and logged.
  *
- * <p>Lifecycle: {@link #opened} once the handshake completes, then {@link #onText}/{@link #onBinary}*, then
+ * <p>Lifecycle: {@link #opened} when the upgrade is installed (before the 101 is written), then {@link #onText}/{@link #onBinary}*, then
  * {@link #closed} exactly once when the channel closes, whatever the reason. Event loop only: every method runs on
  * the channel's event loop.
  */
@@ -38,6 +38,8 @@ public abstract class WebSocketEndpointHandler extends ChannelInboundHandlerAdap
 
     // ---- event loop only
     private WebSocketOutbound outbound;
+    /** The WebSocket handshake has completed: messages are read from now on. */
+    private boolean handshaken;
     private boolean channelClosed;
 
     protected WebSocketEndpointHandler(ServerContext server, String kind) {
@@ -60,7 +62,10 @@ public abstract class WebSocketEndpointHandler extends ChannelInboundHandlerAdap
         });
     }
 
-    /** The handshake completed: {@code out} is the connection's queue. */
+    /**
+     * The endpoint opens, before the handshake's 101 is written: {@code out} is the connection's queue, whose
+     * frames wait until the handshake completes.
+     */
     protected abstract void opened(ChannelHandlerContext ctx, WebSocketOutbound out);
 
     /** A text message, valid UTF-8; {@code content} is released after the call. */
@@ -88,7 +93,7 @@ public abstract class WebSocketEndpointHandler extends ChannelInboundHandlerAdap
         close(ctx, CloseCodes.MESSAGE_TOO_BIG, "message too large");
     }
 
-    /** The connection's queue; null until the handshake completes. */
+    /** The connection's queue. */
     protected WebSocketOutbound outbound() {
         return outbound;
     }
@@ -97,21 +102,16 @@ public abstract class WebSocketEndpointHandler extends ChannelInboundHandlerAdap
         return channelClosed;
     }
 
+    /**
+     * The handler joins the pipeline before the upgrade request reaches the protocol handler: the endpoint opens
+     * now, with its queue held until the handshake completes, so that whatever it subscribes to is subscribed
+     * before the 101 response is written and no publication sent once the client sees it is missed.
+     */
     @Override
-    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
-        if (!(evt instanceof WebSocketServerProtocolHandler.HandshakeComplete)) {
-            super.userEventTriggered(ctx, evt);
-            return;
-        }
-        if (ctx.pipeline().get(HandlerNames.HTTP_ROUTER) != null) {
-            ctx.pipeline().remove(HandlerNames.HTTP_ROUTER);
-        }
-        PerMessageDeflate deflate = server.webSocketSettings().deflate();
-        WebSocketOutbound o = new WebSocketOutbound(ctx, server, server.config().websocket().outboundQueueBytes(),
-                deflate != null && PerMessageDeflate.negotiated(ctx.pipeline()) ? deflate : null);
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        WebSocketOutbound o = WebSocketOutbound.held(ctx, server, server.config().websocket().outboundQueueBytes());
         outbound = o;
         var heartbeats = server.heartbeats();
-        liveness.start(heartbeats, ctx.executor());
         ctx.channel().closeFuture().addListener(f -> {
             channelClosed = true;
             try {
@@ -125,10 +125,25 @@ public abstract class WebSocketEndpointHandler extends ChannelInboundHandlerAdap
     }
 
     @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+        if (!(evt instanceof WebSocketServerProtocolHandler.HandshakeComplete)) {
+            super.userEventTriggered(ctx, evt);
+            return;
+        }
+        if (ctx.pipeline().get(HandlerNames.HTTP_ROUTER) != null) {
+            ctx.pipeline().remove(HandlerNames.HTTP_ROUTER);
+        }
+        handshaken = true;
+        liveness.start(server.heartbeats(), ctx.executor());
+        PerMessageDeflate deflate = server.webSocketSettings().deflate();
+        outbound.open(deflate != null && PerMessageDeflate.negotiated(ctx.pipeline()) ? deflate : null);
+    }
+
+    @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         liveness.heard();
         try {
-            if (outbound == null) {
+            if (!handshaken) {
                 return;
             }
             if (msg instanceof WebSocketFrame f && f.rsv() != 0) { // no extension took the bits (RFC 6455 §5.2)
@@ -185,7 +200,7 @@ public abstract class WebSocketEndpointHandler extends ChannelInboundHandlerAdap
         }
     }
 
-    /** Closes with {@code code} behind the queued frames, or at once before the handshake completed. */
+    /** Closes with {@code code} behind the queued frames, or at once when the endpoint is not open. */
     protected void close(ChannelHandlerContext ctx, int code, String reason) {
         if (outbound != null) {
             outbound.close(code, reason);

@@ -73,6 +73,32 @@ class WebSocketOutboundTest {
     }
 
     @Test
+    void aHeldQueueWritesNothingUntilOpenedThenAllInOrder() {
+        WebSocketOutbound out = WebSocketOutbound.held(ctx, server, 1024);
+        out.send(new Frame.Pong(1));
+        out.send(Unpooled.copiedBuffer("{\"n\":2}", StandardCharsets.UTF_8), false);
+        out.ping();
+        channel.runPendingTasks();
+        assertThat((Object) channel.readOutbound()).as("nothing before the handshake completes").isNull();
+        assertThat(out.queuedBytes()).isPositive();
+        out.open(null);
+        channel.runPendingTasks();
+        assertThat(text(channel.readOutbound())).contains("\"id\":1");
+        assertThat(text(channel.readOutbound())).isEqualTo("{\"n\":2}");
+        assertThat((Object) channel.readOutbound()).isNull();
+        assertThat(out.queuedBytes()).isZero();
+    }
+
+    @Test
+    void aHeldQueueStaysBoundedAndClosesTheChannelWhenItOverflows() {
+        WebSocketOutbound out = WebSocketOutbound.held(ctx, server, 100);
+        out.send(Unpooled.copiedBuffer("x".repeat(150), StandardCharsets.UTF_8), false);
+        assertThat(server.slowConsumerCloses()).isEqualTo(1);
+        assertThat(channel.isOpen()).isFalse();
+        assertThat((Object) channel.readOutbound()).isNull();
+    }
+
+    @Test
     void writesInOrder() {
         WebSocketOutbound out = new WebSocketOutbound(ctx, server, 1024);
         out.send(new Frame.Pong(1));
