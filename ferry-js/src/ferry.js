@@ -30,6 +30,13 @@ const RETRIED_PUBLICATION = new Set(['outcome_unknown', 'unavailable', 'too_many
 const SESSION_TRIES = 10;
 
 /** 128 random bits as hex: a publication id no other publication has (docs/protocol.md, "pub"). */
+/** A `register` frame; `invoke` (the invocation policy) only when one was asked for. */
+function registerFrame(id, proc, invoke) {
+  const frame = { type: 'register', id, proc };
+  if (invoke !== undefined) frame.invoke = invoke;
+  return frame;
+}
+
 function newPubId() {
   const b = new Uint8Array(16);
   globalThis.crypto.getRandomValues(b);
@@ -152,7 +159,9 @@ export class Ferry extends Emitter {
     this._nextId = 1;
     this._pending = new Map(); // id -> { resolve, reject, kind, key }
     this._subs = new Map(); // pattern -> { handlers: Set, confirmed, waiters: [] }
-    this._procs = new Map(); // proc -> { handler, confirmed, waiters: [] }
+    this._procs = new Map(); // proc -> { handler, invoke, confirmed, waiters: [] }
+    this._progress = new Map(); // request id of a call taking progressive results -> onProgress
+    this._invocations = new Map(); // invoke id not yet answered -> AbortController of its handler
     this._positions = new Map(); // topic -> { offset, epoch }: the last publication seen, to resume from
     this._durable = new Set(); // patterns the server keeps across disconnects (docs/protocol.md §4.5)
     this._sessionToken = undefined; // resumes the server-side session after a reconnect
@@ -263,7 +272,7 @@ export class Ferry extends Emitter {
     }
     for (const [proc, r] of this._procs) {
       r.confirmed = false;
-      this._send({ type: 'register', id: this._track('register', proc), proc });
+      this._send(registerFrame(this._track('register', proc), proc, r.invoke));
     }
     for (const r of this._states.values()) this._followState(r, true);
     const waiters = this._readyWaiters.splice(0);
@@ -455,28 +464,54 @@ export class Ferry extends Emitter {
     }
   }
 
-  /** Calls a procedure; resolves with its result, rejects with a FerryError (callee_error, call_timeout, ...). */
-  async call(proc, args = null, { timeout } = {}) {
+  /**
+   * Calls a procedure; resolves with its result, rejects with a FerryError (callee_error, call_timeout, canceled,
+   * ...). With `onProgress` the call takes progressive results: each is passed to it, in order, before the result.
+   * Aborting `signal` cancels the call (`cancelMode`: 'skip', 'kill' or 'killnowait', the default); the promise
+   * then rejects with `canceled` (with 'kill', settles with the callee's answer).
+   */
+  async call(proc, args = null, { timeout, onProgress, signal, cancelMode } = {}) {
+    if (signal && signal.aborted) throw new FerryError('canceled', 'the call was canceled before it was made');
     await this._whenConnectedOrFail();
     const frame = { type: 'call', proc, args };
     if (timeout !== undefined) frame.timeout = timeout;
-    return this._request(frame, 'call', 'args');
+    if (typeof onProgress === 'function') frame.progress = true;
+    return new Promise((resolve, reject) => {
+      let onAbort;
+      const done = () => {
+        this._progress.delete(id);
+        if (signal) signal.removeEventListener('abort', onAbort);
+      };
+      const id = this._track('call', proc, (v) => { done(); resolve(v); }, (e) => { done(); reject(e); });
+      if (frame.progress) this._progress.set(id, onProgress);
+      if (signal) {
+        onAbort = () => {
+          if (this._pending.has(id) && this._link) this._send({ type: 'cancel', id, mode: cancelMode || 'killnowait' });
+        };
+        signal.addEventListener('abort', onAbort, { once: true });
+      }
+      this._send({ ...frame, id }, 'args');
+    });
   }
 
   /**
-   * Registers `handler(args, {proc})` for a procedure; what it returns (or resolves to) is the result, what it
-   * throws the error ({code, message, data} taken from the thrown value). Re-registered after reconnects.
+   * Registers `handler(args, info)` for a procedure; what it returns (or resolves to) is the result, what it
+   * throws the error ({code, message, data} taken from the thrown value). `info` is `{proc, receivesProgress,
+   * progress(data), signal}`: `progress` sends a progressive result when the caller takes them, and `signal` (an
+   * AbortSignal) aborts with the mode ('kill' or 'killnowait') when the server interrupts the invocation.
+   * `invoke` is the invocation policy ('single', 'roundrobin' (default), 'random', 'first', 'last'), shared by
+   * every callee of the procedure. Re-registered after reconnects.
    */
-  register(proc, handler) {
+  register(proc, handler, { invoke } = {}) {
     if (typeof handler !== 'function') return Promise.reject(new TypeError('register(proc, handler): handler must be a function'));
     const existing = this._procs.get(proc);
-    const r = existing || { handler, confirmed: false, waiters: [] };
+    const r = existing || { handler, invoke, confirmed: false, waiters: [] };
     r.handler = handler;
     if (existing && existing.confirmed) return Promise.resolve({ proc });
     const p = new Promise((resolve, reject) => r.waiters.push({ resolve: () => resolve({ proc }), reject }));
     if (!existing) {
       this._procs.set(proc, r);
-      if (this.state === 'connected') this._send({ type: 'register', id: this._track('register', proc), proc });
+      if (this.state === 'connected') this._send(registerFrame(this._track('register', proc), proc, invoke));
       else this.connect().catch(() => {});
     }
     return p;
@@ -617,6 +652,19 @@ export class Ferry extends Emitter {
         return this._settle(f.id, (p) => p.resolve());
       case 'invoke':
         return this._onInvoke(f);
+      case 'progress': {
+        const listener = this._progress.get(f.id);
+        if (listener) listener(f.data);
+        return undefined;
+      }
+      case 'interrupt': {
+        const controller = this._invocations.get(f.id);
+        if (controller) {
+          if (f.mode !== 'kill') this._invocations.delete(f.id);
+          controller.abort(f.mode);
+        }
+        return undefined;
+      }
       case 'presence_diff':
         return this._onPresence({ topic: f.topic, joins: f.joins || [], leaves: f.leaves || [], reset: f.reset === true });
       case 'state':
@@ -720,11 +768,27 @@ export class Ferry extends Emitter {
       reply({ type: 'reply', id: f.id, error: { code: 'not_registered', message: `"${f.proc}" is not registered here` } });
       return;
     }
+    const controller = new AbortController();
+    this._invocations.set(f.id, controller);
+    const info = {
+      proc: f.proc,
+      receivesProgress: f.progress === true,
+      signal: controller.signal,
+      progress: (data) => {
+        if (f.progress === true && this._invocations.get(f.id) === controller) {
+          reply({ type: 'reply', id: f.id, progress: true, data: data === undefined ? null : data }, 'data');
+        }
+      },
+    };
     Promise.resolve()
-      .then(() => r.handler(f.args, { proc: f.proc }))
+      .then(() => r.handler(f.args, info))
       .then(
-        (result) => reply({ type: 'reply', id: f.id, data: result === undefined ? null : result }, 'data'),
+        (result) => {
+          this._invocations.delete(f.id);
+          reply({ type: 'reply', id: f.id, data: result === undefined ? null : result }, 'data');
+        },
         (e) => {
+          this._invocations.delete(f.id);
           const error = { code: (e && e.code) || 'error', message: String((e && e.message) || e) };
           if (e && e.data !== undefined) error.data = e.data;
           reply({ type: 'reply', id: f.id, error });

@@ -6,6 +6,32 @@ export type Json = null | boolean | number | string | Json[] | { [key: string]: 
 /** A payload: any JSON value, or bytes (sent and received as a binary ferry.v1 message). */
 export type Payload = Json | Uint8Array;
 export type State = 'idle' | 'connecting' | 'connected' | 'disconnected' | 'closed';
+/** How a canceled call ends (docs/protocol.md §4, "progress and cancel"). */
+export type CancelMode = 'skip' | 'kill' | 'killnowait';
+/** How a call picks among the callees of a procedure. */
+export type InvokePolicy = 'single' | 'roundrobin' | 'random' | 'first' | 'last';
+
+export interface CallOptions {
+  /** How long the server waits for the callee (ms); the server's default when absent. */
+  timeout?: number;
+  /** Takes progressive results: each one, in order, before the call settles. */
+  onProgress?: (data: Payload) => void;
+  /** Aborting it cancels the call with `cancelMode`. */
+  signal?: AbortSignal;
+  /** Default 'killnowait'. */
+  cancelMode?: CancelMode;
+}
+
+/** What a procedure handler gets besides the arguments. */
+export interface InvocationInfo {
+  proc: string;
+  /** Whether the caller takes progressive results. */
+  receivesProgress: boolean;
+  /** Sends a progressive result (nothing when the caller does not take them). */
+  progress(data: Payload): void;
+  /** Aborted, with the mode as its reason, when the server interrupts the invocation. */
+  signal: AbortSignal;
+}
 
 export class FerryError extends Error {
   constructor(code: string, message?: string, data?: unknown);
@@ -180,8 +206,8 @@ export class Ferry extends Emitter {
   unsubscribe(pattern: string | Subscription, handler?: (data: Payload, delivery: Delivery) => void): Promise<void>;
   publish(topic: string, data: Payload | ArrayBuffer, options?: { ack?: false; tags?: { [name: string]: string }; pubId?: string }): Promise<undefined>;
   publish(topic: string, data: Payload | ArrayBuffer, options: { ack: true; tags?: { [name: string]: string }; pubId?: string }): Promise<{ topic: string; epoch: string; offset: number }>;
-  call<T = Payload>(proc: string, args?: Payload | ArrayBuffer, options?: { timeout?: number }): Promise<T>;
-  register(proc: string, handler: (args: Payload, info: { proc: string }) => unknown): Promise<{ proc: string }>;
+  call<T = Payload>(proc: string, args?: Payload | ArrayBuffer, options?: CallOptions): Promise<T>;
+  register(proc: string, handler: (args: Payload, info: InvocationInfo) => unknown, options?: { invoke?: InvokePolicy }): Promise<{ proc: string }>;
   unregister(proc: string): Promise<void>;
   index(prefix?: string): Promise<TopicIndex>;
   /** A page of a topic's presence (docs/protocol.md §4.7). */

@@ -115,3 +115,54 @@ test('a durable subscription is resumed after the connection drops, with what wa
   assert.equal(await box.next(), 'four@4');
   assert.equal(a.sessionToken, token);
 });
+
+test('progressive results reach the caller in order before the result', needsServer, async () => {
+  const callee = client();
+  const caller = client();
+  const asked = [];
+  await callee.register('it.count', async (n, info) => {
+    asked.push(info.receivesProgress);
+    for (let i = 1; i <= n; i++) info.progress(i);
+    return 'done';
+  });
+  const seen = [];
+  assert.equal(await caller.call('it.count', 3, { onProgress: (p) => seen.push(p) }), 'done');
+  assert.deepEqual(seen, [1, 2, 3]);
+  assert.equal(await caller.call('it.count', 1), 'done');
+  assert.deepEqual(asked, [true, false]);
+});
+
+test('aborting a call cancels it and interrupts the callee', needsServer, async () => {
+  const callee = client();
+  const caller = client();
+  const interrupted = inbox();
+  await callee.register('it.wait', (args, info) => new Promise((resolve, reject) => {
+    info.signal.addEventListener('abort', () => {
+      interrupted.push(info.signal.reason);
+      reject(Object.assign(new Error('stopped'), { code: 'app.stopped' }));
+    });
+  }));
+  const started = inbox();
+  await callee.register('it.started', () => { started.push(true); return null; });
+  const kill = new AbortController();
+  const killed = caller.call('it.wait', null, { signal: kill.signal, cancelMode: 'kill', timeout: 60000 });
+  await caller.call('it.started'); // the server has routed the first call: it took the same connection first
+  kill.abort();
+  await assert.rejects(killed, (e) => e instanceof FerryError && e.code === 'canceled' && e.message === 'stopped');
+  assert.equal(await interrupted.next(), 'kill');
+
+  const now = new AbortController();
+  const dropped = caller.call('it.wait', null, { signal: now.signal, timeout: 60000 });
+  await caller.call('it.started');
+  now.abort();
+  await assert.rejects(dropped, (e) => e.code === 'canceled');
+  assert.equal(await interrupted.next(), 'killnowait');
+});
+
+test('a single registration refuses a second callee', needsServer, async () => {
+  const one = client();
+  const two = client();
+  await one.register('it.single', () => 1, { invoke: 'single' });
+  await assert.rejects(two.register('it.single', () => 2, { invoke: 'single' }), (e) => e.code === 'procedure_exists');
+  assert.equal(await two.call('it.single'), 1);
+});
