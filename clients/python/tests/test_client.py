@@ -322,6 +322,44 @@ class RpcTest(ServerTest):
         self.assertEqual(await states.next(), "connected")
         self.assertEqual(await caller.call(proc), "here")
 
+    async def test_progress_reaches_the_caller_and_cancelling_the_task_interrupts_the_callee(self):
+        proc = unique("py.progress")
+        callee, caller = await self.client(), await self.client()
+        asked = []
+
+        async def count(n, invocation):
+            asked.append(invocation.receives_progress)
+            for i in range(1, n + 1):
+                await invocation.progress(i)
+            return "done"
+
+        interrupts = asyncio.Queue()
+
+        async def wait(args, invocation):
+            await invocation.interrupted.wait()
+            await interrupts.put(invocation.interrupt_mode)
+            raise FerryError("app.stopped", "stopped")
+
+        await callee.register(proc + ".count", count)
+        await callee.register(proc + ".wait", wait, invoke="single")
+        seen = []
+        self.assertEqual(await caller.call(proc + ".count", 3, on_progress=seen.append), "done")
+        self.assertEqual(seen, [1, 2, 3])
+        self.assertEqual(await caller.call(proc + ".count", 1), "done")
+        self.assertEqual(asked, [True, False])
+
+        task = asyncio.create_task(caller.call(proc + ".wait", timeout=60))
+        await callee.register(proc + ".ready", lambda args, invocation: None)
+        await caller.call(proc + ".ready")  # the first call was routed before this one
+        task.cancel()
+        with self.assertRaises(asyncio.CancelledError):
+            await task
+        self.assertEqual(await asyncio.wait_for(interrupts.get(), WAIT), "killnowait")
+
+        with self.assertRaises(FerryError) as e:
+            await caller.register(proc + ".wait", wait, invoke="single")
+        self.assertEqual(e.exception.code, "procedure_exists")
+
 
 class SessionTest(ServerTest):
     async def test_a_durable_subscription_is_resumed_with_its_session(self):

@@ -68,11 +68,32 @@ class Published:
     offset: int
 
 
-@dataclass(frozen=True)
 class Invocation:
-    """A call routed to this client as a callee."""
-    proc: str
-    id: int
+    """A call routed to this client as a callee. ``receives_progress``: the caller takes progressive results,
+    which :meth:`progress` sends. ``interrupted`` is set when the server interrupts the invocation (the caller
+    canceled it, it timed out, or the caller left), with ``interrupt_mode`` ``kill`` (the caller still waits for
+    the answer, which should be an error) or ``killnowait`` (nobody waits for it)."""
+
+    def __init__(self, client: "Ferry", proc: str, id: int, receives_progress: bool = False):
+        self._client = client
+        self.proc = proc
+        self.id = id
+        self.receives_progress = receives_progress
+        self.interrupted = asyncio.Event()
+        self.interrupt_mode: Optional[str] = None
+
+    async def progress(self, data: Payload) -> None:
+        """Sends a progressive result ahead of the handler's result; nothing when the caller does not take them."""
+        if self.receives_progress and self._client._invocations.get(self.id) is self:
+            try:
+                await self._client._send({"type": "reply", "id": self.id, "progress": True, "data": data}, "data",
+                                         direct=True)
+            except FerryError:
+                pass  # the connection is gone: so is the call
+
+    def _interrupt(self, mode: str) -> None:
+        self.interrupt_mode = mode
+        self.interrupted.set()
 
 
 Handler = Callable[[Payload, Delivery], Any]
@@ -210,6 +231,9 @@ class Ferry:
         self._pending: Dict[int, asyncio.Future] = {}
         self._subscriptions: Dict[str, Subscription] = {}
         self._procedures: Dict[str, Procedure] = {}
+        self._policies: Dict[str, str] = {}  # proc -> invocation policy asked for, when one was
+        self._progress: Dict[int, Callable[[Payload], Any]] = {}  # request id of a call -> on_progress
+        self._invocations: Dict[int, Invocation] = {}  # invoke id not yet answered -> its Invocation
         self._states: Dict[str, StateReplica] = {}
         self._positions: Dict[str, Tuple[Optional[str], int]] = {}  # topic -> (epoch, offset) last handled
         self._listeners: Dict[str, List[Callable]] = {}
@@ -341,30 +365,50 @@ class Ferry:
         self._subscriptions.pop(pattern, None)
         await self._request({"type": "unsub", "topic": pattern})
 
-    async def register(self, proc: str, fn: Procedure) -> None:
+    async def register(self, proc: str, fn: Procedure, *, invoke: Optional[str] = None) -> None:
         """Registers ``fn(args, invocation)`` (plain or ``async``) as ``proc``; what it returns is the result,
         a :class:`FerryError` it raises reaches the caller as ``callee_error`` with its code, message and data
-        (any other exception as code ``error``). Registered again after every reconnect."""
+        (any other exception as code ``error``). ``invocation`` sends progressive results and tells of interrupts
+        (:class:`Invocation`). ``invoke`` is the invocation policy every callee of ``proc`` shares (``single``,
+        ``roundrobin`` (the server's default), ``random``, ``first``, ``last``); one the other callees do not
+        admit raises ``procedure_exists``. Registered again after every reconnect."""
         self._procedures[proc] = fn
+        if invoke is not None:
+            self._policies[proc] = invoke
         try:
-            await self._request({"type": "register", "proc": proc})
+            await self._request(self._register_frame(proc))
         except FerryError as e:
             if e.code != "disconnected":
                 self._procedures.pop(proc, None)
+                self._policies.pop(proc, None)
             raise
 
+    def _register_frame(self, proc: str) -> dict:
+        frame = {"type": "register", "proc": proc}
+        if proc in self._policies:
+            frame["invoke"] = self._policies[proc]
+        return frame
+
     async def unregister(self, proc: str) -> None:
+        self._policies.pop(proc, None)
         if self._procedures.pop(proc, None) is not None:
             await self._request({"type": "unregister", "proc": proc})
 
-    async def call(self, proc: str, args: Payload = None, *, timeout: float = 10.0) -> Payload:
+    async def call(self, proc: str, args: Payload = None, *, timeout: float = 10.0,
+                   on_progress: Optional[Callable[[Payload], Any]] = None, cancel_mode: str = "killnowait") -> Payload:
         """Calls ``proc`` with ``args`` and returns the callee's result; raises :class:`FerryError`
         (``no_such_procedure``, ``call_timeout``, ``callee_error`` with ``data`` = {code, data} of the callee,
-        ``callee_gone``, ``disconnected``). Never sent twice: a call cut by a reconnect fails."""
+        ``callee_gone``, ``disconnected``). Never sent twice: a call cut by a reconnect fails. With
+        ``on_progress`` (plain or ``async``) the call takes progressive results: each is passed to it, in order,
+        before the result. Cancelling the task that awaits the call cancels the call on the server
+        (``cancel_mode``: ``skip``, ``kill`` or ``killnowait``)."""
         frame = {"type": "call", "proc": proc, "timeout": max(1, int(timeout * 1000))}
         if args is not None:
             frame["args"] = args
-        return await self._request(frame, "args", timeout=timeout + self.request_timeout, retry=False)
+        if on_progress is not None:
+            frame["progress"] = True
+        return await self._request(frame, "args", timeout=timeout + self.request_timeout, retry=False,
+                                   on_progress=on_progress, cancel_mode=cancel_mode)
 
     async def history(self, topic: str, *, after: Optional[int] = None, before: Optional[int] = None,
                       limit: Optional[int] = None, reverse: bool = False) -> dict:
@@ -550,11 +594,12 @@ class Ferry:
                     self._emit("error", e)
         for proc in list(self._procedures):
             try:
-                await self._request({"type": "register", "proc": proc}, direct=True)
+                await self._request(self._register_frame(proc), direct=True)
             except FerryError as e:
                 if e.code in ("disconnected", "timeout", "unavailable", "shutting_down"):
                     raise
                 self._procedures.pop(proc, None)
+                self._policies.pop(proc, None)
                 self._emit("error", e)
         for replica in list(self._states.values()):
             await self._follow_state(replica, resume=True, direct=True)
@@ -676,24 +721,41 @@ class Ferry:
             raise FerryError("disconnected", str(e)) from None
 
     async def _request(self, frame: dict, payload_name: str = "data", *, timeout: Optional[float] = None,
-                       direct: bool = False, retry: bool = True) -> Any:
+                       direct: bool = False, retry: bool = True, on_progress: Optional[Callable[[Payload], Any]] = None,
+                       cancel_mode: Optional[str] = None) -> Any:
         """Sends a command with a fresh id and returns the ``data`` of its ``result``. Commands that may be sent
-        twice (all but ``call``) are sent again on the next connection when this one drops first."""
+        twice (all but ``call``) are sent again on the next connection when this one drops first. A call with
+        ``on_progress`` hands it its ``progress`` pushes; with ``cancel_mode``, cancelling the awaiting task sends
+        ``cancel``."""
         while True:
             request_id = next(self._ids)
             frame["id"] = request_id
             reply = asyncio.get_running_loop().create_future()
             self._pending[request_id] = reply
+            if on_progress is not None:
+                self._progress[request_id] = on_progress
             try:
                 await self._send(frame, payload_name, direct)
                 return await asyncio.wait_for(asyncio.shield(reply), timeout or self.request_timeout)
             except asyncio.TimeoutError:
                 raise FerryError("timeout", f"no answer to {frame['type']} within {timeout or self.request_timeout} s") from None
+            except asyncio.CancelledError:
+                if cancel_mode is not None and not reply.done():
+                    self._spawn(self._send_quietly({"type": "cancel", "id": request_id, "mode": cancel_mode}))
+                raise
             except FerryError as e:
                 if e.code != "disconnected" or direct or not retry or self._closed or not self.reconnect:
                     raise
             finally:
                 self._pending.pop(request_id, None)
+                self._progress.pop(request_id, None)
+
+    async def _send_quietly(self, frame: dict) -> None:
+        """Sends ``frame`` on the current connection, if there is one."""
+        try:
+            await self._send(frame, direct=True)
+        except FerryError:
+            pass
 
     def _fail_pending(self, error: FerryError) -> None:
         pending, self._pending = self._pending, {}
@@ -730,6 +792,18 @@ class Ferry:
             self._deliver(f)
         elif kind == "invoke":
             self._invoke(f)
+        elif kind == "progress":
+            listener = self._progress.get(f.get("id"))
+            if listener is not None:
+                result = listener(f.get("data"))
+                if inspect.isawaitable(result):
+                    await result
+        elif kind == "interrupt":
+            invocation = self._invocations.get(f.get("id"))
+            if invocation is not None:
+                if f.get("mode") != "kill":
+                    self._invocations.pop(invocation.id, None)  # nobody waits for its answer any more
+                invocation._interrupt(f.get("mode", "killnowait"))
         elif kind == "presence_diff":
             sub = self._subscriptions.get(f.get("topic"))
             if sub is not None and sub.on_presence is not None:
@@ -771,7 +845,8 @@ class Ferry:
 
     def _invoke(self, f: dict) -> None:
         fn = self._procedures.get(f.get("proc"))
-        invocation = Invocation(f.get("proc"), f["id"])
+        invocation = Invocation(self, f.get("proc"), f["id"], f.get("progress") is True)
+        self._invocations[invocation.id] = invocation
 
         async def answer():
             try:
@@ -787,6 +862,7 @@ class Ferry:
                     reply["error"]["data"] = e.data
             except Exception as e:  # the caller gets callee_error with this code
                 reply = {"type": "reply", "id": invocation.id, "error": {"code": "error", "message": str(e) or type(e).__name__}}
+            self._invocations.pop(invocation.id, None)
             try:
                 await self._send(reply, "data", direct=True)
             except FerryError:
