@@ -117,6 +117,7 @@ public final class FerryServer implements AutoCloseable {
             rpc.remote(engine.remoteProcedures());
             engine.start(hub, rpc);
             context = new ServerContext(config, hub, rpc, meters, security, clock);
+            context.upgradeRoute(new dev.ferry.server.wamp.WampRouter(context));
             metrics = new FerryMetrics(meters, context);
             startHousekeeping(engine, context);
             startExtensions();

@@ -330,7 +330,16 @@ public final class ConfigLoader {
         StateConfig state = new StateConfig(maxDocumentBytes, s.bool("state.create-on-write"),
                 stateChannels(maxDocumentBytes));
         return new FerryConfig(server, ws, rpc, http, history, web, tls, tunnel, engine, sse, auth, limits, session,
-                presence, state, new EventsConfig(eventClasses()));
+                presence, state, new EventsConfig(eventClasses()), new WampConfig(wampRealms()));
+    }
+
+    /** The realms named by keys under {@code wamp.realms.}, in name order. */
+    private List<WampConfig.Realm> wampRealms() {
+        List<WampConfig.Realm> realms = new ArrayList<>();
+        for (String name : settings.names("wamp.realms.")) {
+            realms.add(new WampConfig.Realm(name, settings.string("wamp.realms." + name + ".topic-prefix")));
+        }
+        return realms;
     }
 
     /** The rules named by keys under {@code presence.rules.}, in name order. */

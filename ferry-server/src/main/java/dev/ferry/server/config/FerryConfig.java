@@ -21,7 +21,8 @@ public record FerryConfig(ServerConfig server,
                           SessionConfig session,
                           PresenceConfig presence,
                           StateConfig state,
-                          EventsConfig events) {
+                          EventsConfig events,
+                          WampConfig wamp) {
     public static final FerryConfig DEFAULT = new FerryConfig(
             ServerConfig.DEFAULT,
             WebSocketConfig.DEFAULT,
@@ -38,7 +39,8 @@ public record FerryConfig(ServerConfig server,
             SessionConfig.DEFAULT,
             PresenceConfig.DEFAULT,
             StateConfig.DEFAULT,
-            EventsConfig.DEFAULT);
+            EventsConfig.DEFAULT,
+            WampConfig.DEFAULT);
 
     public FerryConfig {
         Objects.requireNonNull(server, "server");
@@ -57,69 +59,74 @@ public record FerryConfig(ServerConfig server,
         Objects.requireNonNull(presence, "presence");
         Objects.requireNonNull(state, "state");
         Objects.requireNonNull(events, "events");
+        Objects.requireNonNull(wamp, "wamp");
     }
 
     public FerryConfig withServer(ServerConfig x) {
-        return new FerryConfig(x, websocket, rpc, http, history, web, tls, tunnel, engine, sse, auth, limits, session, presence, state, events);
+        return new FerryConfig(x, websocket, rpc, http, history, web, tls, tunnel, engine, sse, auth, limits, session, presence, state, events, wamp);
     }
 
     public FerryConfig withWebSocket(WebSocketConfig x) {
-        return new FerryConfig(server, x, rpc, http, history, web, tls, tunnel, engine, sse, auth, limits, session, presence, state, events);
+        return new FerryConfig(server, x, rpc, http, history, web, tls, tunnel, engine, sse, auth, limits, session, presence, state, events, wamp);
     }
 
     public FerryConfig withRpc(RpcConfig x) {
-        return new FerryConfig(server, websocket, x, http, history, web, tls, tunnel, engine, sse, auth, limits, session, presence, state, events);
+        return new FerryConfig(server, websocket, x, http, history, web, tls, tunnel, engine, sse, auth, limits, session, presence, state, events, wamp);
     }
 
     public FerryConfig withHttp(HttpConfig x) {
-        return new FerryConfig(server, websocket, rpc, x, history, web, tls, tunnel, engine, sse, auth, limits, session, presence, state, events);
+        return new FerryConfig(server, websocket, rpc, x, history, web, tls, tunnel, engine, sse, auth, limits, session, presence, state, events, wamp);
     }
 
     public FerryConfig withHistory(HistoryConfig x) {
-        return new FerryConfig(server, websocket, rpc, http, x, web, tls, tunnel, engine, sse, auth, limits, session, presence, state, events);
+        return new FerryConfig(server, websocket, rpc, http, x, web, tls, tunnel, engine, sse, auth, limits, session, presence, state, events, wamp);
     }
 
     public FerryConfig withWeb(WebConfig x) {
-        return new FerryConfig(server, websocket, rpc, http, history, x, tls, tunnel, engine, sse, auth, limits, session, presence, state, events);
+        return new FerryConfig(server, websocket, rpc, http, history, x, tls, tunnel, engine, sse, auth, limits, session, presence, state, events, wamp);
     }
 
     public FerryConfig withTls(TlsConfig x) {
-        return new FerryConfig(server, websocket, rpc, http, history, web, x, tunnel, engine, sse, auth, limits, session, presence, state, events);
+        return new FerryConfig(server, websocket, rpc, http, history, web, x, tunnel, engine, sse, auth, limits, session, presence, state, events, wamp);
     }
 
     public FerryConfig withTunnel(TunnelConfig x) {
-        return new FerryConfig(server, websocket, rpc, http, history, web, tls, x, engine, sse, auth, limits, session, presence, state, events);
+        return new FerryConfig(server, websocket, rpc, http, history, web, tls, x, engine, sse, auth, limits, session, presence, state, events, wamp);
     }
 
     public FerryConfig withEngine(EngineConfig x) {
-        return new FerryConfig(server, websocket, rpc, http, history, web, tls, tunnel, x, sse, auth, limits, session, presence, state, events);
+        return new FerryConfig(server, websocket, rpc, http, history, web, tls, tunnel, x, sse, auth, limits, session, presence, state, events, wamp);
     }
 
     public FerryConfig withSse(SseConfig x) {
-        return new FerryConfig(server, websocket, rpc, http, history, web, tls, tunnel, engine, x, auth, limits, session, presence, state, events);
+        return new FerryConfig(server, websocket, rpc, http, history, web, tls, tunnel, engine, x, auth, limits, session, presence, state, events, wamp);
     }
 
     public FerryConfig withAuth(AuthConfig x) {
-        return new FerryConfig(server, websocket, rpc, http, history, web, tls, tunnel, engine, sse, x, limits, session, presence, state, events);
+        return new FerryConfig(server, websocket, rpc, http, history, web, tls, tunnel, engine, sse, x, limits, session, presence, state, events, wamp);
     }
 
     public FerryConfig withLimits(LimitsConfig x) {
-        return new FerryConfig(server, websocket, rpc, http, history, web, tls, tunnel, engine, sse, auth, x, session, presence, state, events);
+        return new FerryConfig(server, websocket, rpc, http, history, web, tls, tunnel, engine, sse, auth, x, session, presence, state, events, wamp);
     }
 
     public FerryConfig withSession(SessionConfig x) {
-        return new FerryConfig(server, websocket, rpc, http, history, web, tls, tunnel, engine, sse, auth, limits, x, presence, state, events);
+        return new FerryConfig(server, websocket, rpc, http, history, web, tls, tunnel, engine, sse, auth, limits, x, presence, state, events, wamp);
     }
 
     public FerryConfig withPresence(PresenceConfig x) {
-        return new FerryConfig(server, websocket, rpc, http, history, web, tls, tunnel, engine, sse, auth, limits, session, x, state, events);
+        return new FerryConfig(server, websocket, rpc, http, history, web, tls, tunnel, engine, sse, auth, limits, session, x, state, events, wamp);
     }
 
     public FerryConfig withState(StateConfig x) {
-        return new FerryConfig(server, websocket, rpc, http, history, web, tls, tunnel, engine, sse, auth, limits, session, presence, x, events);
+        return new FerryConfig(server, websocket, rpc, http, history, web, tls, tunnel, engine, sse, auth, limits, session, presence, x, events, wamp);
     }
 
     public FerryConfig withEvents(EventsConfig x) {
-        return new FerryConfig(server, websocket, rpc, http, history, web, tls, tunnel, engine, sse, auth, limits, session, presence, state, x);
+        return new FerryConfig(server, websocket, rpc, http, history, web, tls, tunnel, engine, sse, auth, limits, session, presence, state, x, wamp);
+    }
+
+    public FerryConfig withWamp(WampConfig x) {
+        return new FerryConfig(server, websocket, rpc, http, history, web, tls, tunnel, engine, sse, auth, limits, session, presence, state, events, x);
     }
 }

@@ -226,6 +226,9 @@ public final class FerryKeys {
                     "tag names every publication of the class must carry (ferry.v1 `tags`); one missing is `bad_tags`")
             .string("events.<name>.example", null, "none",
                     "one payload of the class as JSON text, for the developers who subscribe to them; checked against the schema at start")
+            .table("wamp")
+            .string("wamp.realms.<name>.topic-prefix", null, "empty",
+                    "the Ferry topic words under which the WAMP realm `<name>` lives: URI `com.example.chat` of the realm is topic `<prefix>.com.example.chat` (and procedure likewise); empty: the URI itself. A WAMP session asking for a realm that is not configured is refused with `ABORT` `wamp.error.no_such_realm`; with no realm configured, the one realm is `realm1`, mapped to no prefix (docs/wamp.md)")
             .build();
 
     private FerryKeys() {

@@ -38,7 +38,7 @@ public interface Transport {
 
     /**
      * The transport's name as the server API lists it: {@code ws} (ferry.v1), {@code multiplex}, {@code topic} (a
-     * per-topic socket), {@code sse} or {@code fallback}.
+     * per-topic socket), {@code sse}, {@code fallback} or {@code wamp}.
      */
     default String kind() {
         return "other";
@@ -54,7 +54,7 @@ public interface Transport {
         return 0;
     }
 
-    /** The procedures the connection has registered as a callee (ferry.v1 only); the default has none. */
+    /** The procedures the connection has registered as a callee (ferry.v1 and WAMP); the default has none. */
     default java.util.Collection<String> registrations() {
         return java.util.List.of();
     }

@@ -28,7 +28,6 @@ final class HttpApi {
     static final String PUBLISH_PREFIX = "/v1/publish/";
     static final String CALL_PREFIX = "/v1/call/";
     static final String HISTORY_PREFIX = "/v1/history/";
-    static final String EVENTS_PATH = "/v1/events";
     private static final JsonFactory JSON = new JsonFactory();
 
     private final ServerContext server;
@@ -98,19 +97,6 @@ final class HttpApi {
         }
         return HttpResponses.json(HttpResponseStatus.OK,
                 dev.ferry.server.hub.HistoryJson.published(topic, published).bytes());
-    }
-
-    /**
-     * {@code GET /v1/events}: the declared event classes the key or token may subscribe to, with their schemas and
-     * examples (docs/events.md); authenticated as the other API endpoints.
-     */
-    void events(ChannelHandlerContext ctx, FullHttpRequest req, boolean keepAlive) {
-        Identity identity = authenticated(ctx, req, keepAlive);
-        if (identity != null) {
-            var permissions = server.security().permissions();
-            HttpResponses.send(ctx, keepAlive, HttpResponses.json(HttpResponseStatus.OK, server.events().listJson(
-                    pattern -> permissions.check(identity, Action.SUBSCRIBE, pattern).allowed())));
-        }
     }
 
     /** Readiness: 200 while the node serves and its engine can reach its backend, 503 otherwise. */

@@ -20,6 +20,7 @@ import java.nio.charset.StandardCharsets;
  * <pre>
  *   GET  /v1/ws                 ferry.v1 WebSocket upgrade
  *   GET  /v1/multiplex          multiplexer WebSocket upgrade            (WebEndpoints, docs/web.md)
+ *   GET  /v1/wamp               WAMP WebSocket upgrade                   (an UpgradeRoute, docs/wamp.md)
  *   GET  /v1/topics[/a/b/c]     topic index, or a per-topic WebSocket    (WebEndpoints)
  *   GET  /v1/index[/a/b]        index WebSocket: an index, then changes  (WebEndpoints)
  *   GET  /, /todo.html, ...     demo pages and ferry-js (/ferry-js/...)  (WebEndpoints)
@@ -102,6 +103,16 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
             }
             return;
         }
+        UpgradeRoute route = server.upgradeRoute(path);
+        if (route != null) {
+            if (!WebEndpoints.isUpgrade(req)) {
+                HttpResponses.send(ctx, false, HttpResponses.text(HttpResponseStatus.BAD_REQUEST,
+                        path + " is a WebSocket endpoint: send a GET with Upgrade: websocket"));
+            } else if (web.admitted(ctx, req)) {
+                route.upgrade(ctx, req);
+            }
+            return;
+        }
         if (path.equals("/metrics")) {
             if (requireMethod(ctx, req, HttpMethod.GET, keepAlive)) {
                 HttpResponses.send(ctx, keepAlive, HttpResponses.response(HttpResponseStatus.OK,
@@ -123,12 +134,6 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
         if (path.equals("/readyz")) {
             if (requireMethod(ctx, req, HttpMethod.GET, keepAlive)) {
                 api.ready(ctx, req, keepAlive);
-            }
-            return;
-        }
-        if (path.equals(HttpApi.EVENTS_PATH)) {
-            if (requireMethod(ctx, req, HttpMethod.GET, keepAlive)) {
-                api.events(ctx, req, keepAlive);
             }
             return;
         }

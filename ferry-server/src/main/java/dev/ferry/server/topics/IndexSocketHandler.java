@@ -70,8 +70,7 @@ public final class IndexSocketHandler extends PlainWebSocketHandler {
     }
 
     private TopicIndex read() {
-        return server.hub().index(prefix, TopicIndex.MAX_CHILDREN, scope::maySubscribe, scope::maySubscribeAtOrBelow)
-                .classified(server.events()::className);
+        return server.hub().index(prefix, TopicIndex.MAX_CHILDREN, scope::maySubscribe, scope::maySubscribeAtOrBelow);
     }
 
     @Override

@@ -57,6 +57,8 @@ public final class ServerContext {
     private final LongAdder outboundQueued = new LongAdder();
     private final ByteCounter byteCounter = new ByteCounter();
     private final FaultLog faultLog = new FaultLog();
+    /** Endpoints of protocols above the transports layer, by path; added before the server binds. */
+    private final java.util.Map<String, dev.ferry.server.http.UpgradeRoute> upgradeRoutes = new ConcurrentHashMap<>();
     private final FlushBatch.PerLoop flushBatches = new FlushBatch.PerLoop();
     private final Heartbeats.PerLoop heartbeats;
     private final dev.ferry.server.websocket.WebSocketSettings webSocketSettings;
@@ -177,6 +179,16 @@ public final class ServerContext {
     /** The open connections of this node, whatever their transport (the server API lists them). */
     public dev.ferry.server.connection.Connections connections() {
         return connections;
+    }
+
+    /** Adds a WebSocket endpoint at {@code route.path()}; before the server binds. */
+    public void upgradeRoute(dev.ferry.server.http.UpgradeRoute route) {
+        upgradeRoutes.put(route.path(), route);
+    }
+
+    /** The endpoint added at {@code path}, or null. */
+    public dev.ferry.server.http.UpgradeRoute upgradeRoute(String path) {
+        return upgradeRoutes.isEmpty() ? null : upgradeRoutes.get(path);
     }
 
     public boolean draining() {

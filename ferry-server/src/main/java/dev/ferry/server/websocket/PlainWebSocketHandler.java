@@ -22,10 +22,14 @@ import java.util.concurrent.TimeUnit;
  * the channel's event loop.
  */
 public abstract class PlainWebSocketHandler extends WebSocketEndpointHandler {
-    /** What the client, authenticated by the upgrade, may do (docs/security.md). */
+    /**
+     * What the client, authenticated by the upgrade, may do (docs/security.md); null for an endpoint whose own
+     * handshake authenticates the client once the socket is open (it then calls {@link #closeAtExpiry}).
+     */
     protected final AccessScope scope;
 
     // ---- event loop only
+    private ChannelHandlerContext ctx;
     /** {@code limits.message-rate}; null when unlimited. */
     private MessageRate messageRate;
     /** The connection is being closed with 4010: nothing more it sends is read. */
@@ -52,10 +56,13 @@ public abstract class PlainWebSocketHandler extends WebSocketEndpointHandler {
 
     @Override
     protected final void opened(ChannelHandlerContext ctx, WebSocketOutbound out) {
+        this.ctx = ctx;
         messageRate = MessageRate.of(server.config().limits(), System.nanoTime());
         address = dev.ferry.server.connection.Connections.address(ctx.channel().remoteAddress());
         onOpen(ctx, out);
-        closeAtExpiry(ctx, out);
+        if (scope != null) {
+            closeAtExpiry(scope.identity());
+        }
         ctx.channel().attr(ServerContext.GO_AWAY).set(this::goAway);
         if (server.draining()) {
             goAway();
@@ -93,9 +100,13 @@ public abstract class PlainWebSocketHandler extends WebSocketEndpointHandler {
         return true;
     }
 
-    /** Closes with 4005 when the token that opened the socket expires (a plain socket has no way to refresh it). */
-    private void closeAtExpiry(ChannelHandlerContext ctx, WebSocketOutbound o) {
-        Instant expires = scope.identity().expiresAt();
+    /**
+     * Closes with 4005 when the token of {@code who}, which opened the socket, expires (a plain socket has no way
+     * to refresh it). Once the socket is open.
+     */
+    protected void closeAtExpiry(dev.ferry.server.auth.Identity who) {
+        WebSocketOutbound o = outbound();
+        Instant expires = who.expiresAt();
         if (expires == null) {
             return;
         }

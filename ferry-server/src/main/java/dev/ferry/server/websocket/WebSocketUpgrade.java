@@ -100,6 +100,17 @@ public final class WebSocketUpgrade {
     }
 
     /**
+     * As {@link #upgradePlain}, for a WebSocket at the request's path that speaks one of {@code subprotocols}
+     * (comma-separated, in the server's order of preference); the handshake answers the first of them the client
+     * offers. The caller has checked that the client offers one.
+     */
+    public static void upgradeWithSubprotocols(ChannelHandlerContext ctx, FullHttpRequest req, ServerContext server,
+            String subprotocols, ChannelHandler handler) {
+        String path = new QueryStringDecoder(req.uri()).rawPath();
+        install(ctx, req, server, path, subprotocols, handler);
+    }
+
+    /**
      * Whether a text message is valid UTF-8, as RFC 6455 §8.1 requires; when not, the endpoint closes with 1007
      * ({@link #invalidText}).
      */

@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The packages of ferry-server form layers, arrows pointing down only (docs/architecture.md, "Layers"):
- * transports (websocket, multiplex, sse, http, topics, tunnel, admin, transport), then the connection core
+ * protocols on the shared transports (wamp), then transports (websocket, multiplex, sse, http, topics, tunnel, admin, transport), then the connection core
  * (connection, session), then hub, engine, rpc and the stores beside them (state, presence, filter, extension,
  * events), then the base (config, auth, time, loop). {@code FerryServer} and {@code ServerMetrics} at the root assemble the
  * layers and belong to none.
@@ -33,6 +33,7 @@ import org.junit.jupiter.api.Test;
 class LayersTest {
     /** Layer of each package: a higher number is a higher layer. */
     static final Map<String, Integer> LAYER = Map.ofEntries(
+            Map.entry("wamp", 5),
             Map.entry("websocket", 4), Map.entry("multiplex", 4), Map.entry("sse", 4), Map.entry("http", 4),
             Map.entry("topics", 4), Map.entry("tunnel", 4), Map.entry("admin", 4), Map.entry("transport", 4),
             Map.entry("connection", 3), Map.entry("session", 3),

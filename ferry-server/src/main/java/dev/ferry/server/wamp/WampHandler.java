@@ -1,0 +1,946 @@
+package dev.ferry.server.wamp;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.ferry.protocol.CancelMode;
+import dev.ferry.protocol.CloseCodes;
+import dev.ferry.protocol.ErrorCode;
+import dev.ferry.protocol.Frame;
+import dev.ferry.protocol.InvokePolicy;
+import dev.ferry.protocol.Payload;
+import dev.ferry.protocol.Topics;
+import dev.ferry.server.auth.AuthError;
+import dev.ferry.server.auth.AuthOutcome;
+import dev.ferry.server.auth.AuthRequest;
+import dev.ferry.server.auth.Identity;
+import dev.ferry.server.config.WampConfig;
+import dev.ferry.server.connection.Connection;
+import dev.ferry.server.connection.Refusal;
+import dev.ferry.server.connection.Transport;
+import dev.ferry.server.engine.Published;
+import dev.ferry.server.engine.TooManyTopicsException;
+import dev.ferry.server.hub.Delivery;
+import dev.ferry.server.rpc.Callee;
+import dev.ferry.server.rpc.Caller;
+import dev.ferry.server.rpc.Invocation;
+import dev.ferry.server.rpc.Rpc;
+import dev.ferry.server.transport.ServerContext;
+import dev.ferry.server.transport.WebSocketOutbound;
+import dev.ferry.server.websocket.PlainWebSocketHandler;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
+import io.netty.util.concurrent.EventExecutor;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * One WAMP session over a WebSocket at {@code /v1/wamp} (docs/wamp.md): the Basic Profile's session lifecycle
+ * (HELLO, CHALLENGE/AUTHENTICATE for {@code ticket}, WELCOME, ABORT, GOODBYE), publish and subscribe, and routed
+ * calls, on the connection core: subscriptions and publications go through the session's {@link Connection}
+ * (admission, permissions, limits as for every transport), calls and registrations through the server's RPC
+ * routing, where ferry.v1 callers and callees meet them.
+ *
+ * <p>Lifecycle: opened with the WebSocket; {@code HELLO} joins a realm (an unknown one is ABORTed with
+ * {@code wamp.error.no_such_realm}); the session is established once {@code WELCOME} is sent; {@code GOODBYE} or
+ * the channel's close ends it, and {@link #closed()} undoes every subscription, registration and call exactly once.
+ * Event loop only, like its base class.
+ */
+public final class WampHandler extends PlainWebSocketHandler implements Transport, Callee, Caller {
+    /** Most session ids one {@code exclude} or {@code eligible} list may name (they travel as one tag). */
+    static final int MAX_LISTED_SESSIONS = 50;
+    /** The tag a WAMP publication carries when it excludes sessions: their ids, space-separated. */
+    static final String TAG_EXCLUDED = "wamp_excluded";
+    /** The tag a WAMP publication carries when only some sessions are eligible: their ids, space-separated. */
+    static final String TAG_ELIGIBLE = "wamp_eligible";
+    /** The tags of a publisher that discloses itself ({@code disclose_me}). */
+    static final String TAG_PUBLISHER = "wamp_publisher";
+    static final String TAG_PUBLISHER_AUTHID = "wamp_publisher_authid";
+    static final String TAG_PUBLISHER_AUTHROLE = "wamp_publisher_authrole";
+
+    /** WebSocket close code 1000 (RFC 6455 §7.4.1): after GOODBYE and ABORT. */
+    private static final int NORMAL_CLOSURE = 1000;
+
+    private enum State { AWAITING_HELLO, CHALLENGED, ESTABLISHED, CLOSING, CLOSED }
+
+    private final WampRouter router;
+    /** Who the upgrade authenticated; null when the WAMP handshake authenticates. */
+    private final Identity upgradeIdentity;
+
+    // ---- event loop only
+    private WampCodec codec = WampCodec.JSON;
+    private WebSocketOutbound out;
+    private State state = State.AWAITING_HELLO;
+    private WampConfig.Realm realm;
+    /** The realm's topic prefix with its dot, or empty. */
+    private String prefix = "";
+    private Object eventKey;
+    private Connection connection;
+    private long sessionId;
+    private String authid;
+    private String authrole;
+    private final Map<Long, Subscription> subscriptions = new LinkedHashMap<>();
+    private final Map<String, Subscription> subscriptionsByPattern = new HashMap<>();
+    private final Map<Long, String> registrations = new HashMap<>();
+    private final Map<String, Long> registrationsByProc = new HashMap<>();
+    /** Calls of this session waiting for an outcome: WAMP request id to invocation id. */
+    private final Map<Long, Long> calls = new HashMap<>();
+    /** Invocations sent to this session and not answered yet. */
+    private final Set<Long> invocations = new HashSet<>();
+
+    /** One subscription: its WAMP id, and the Ferry pattern it stands for. */
+    private record Subscription(long id, String pattern) {
+    }
+
+    WampHandler(WampRouter router, ServerContext server, Identity upgradeIdentity) {
+        super(server, null);
+        this.router = router;
+        this.upgradeIdentity = upgradeIdentity;
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+        if (evt instanceof WebSocketServerProtocolHandler.HandshakeComplete done) {
+            WampCodec chosen = WampCodec.of(done.selectedSubprotocol());
+            codec = chosen != null ? chosen : WampCodec.JSON;
+        }
+        super.userEventTriggered(ctx, evt);
+    }
+
+    @Override
+    protected void onOpen(ChannelHandlerContext ctx, WebSocketOutbound out) {
+        this.out = out;
+    }
+
+    @Override
+    protected void onText(String text) {
+        if (codec.binary()) {
+            violation("this session speaks " + codec.subprotocol() + ": messages are binary");
+            return;
+        }
+        received(text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Override
+    protected void onBinary(byte[] bytes) {
+        if (!codec.binary()) {
+            violation("this session speaks " + codec.subprotocol() + ": messages are text");
+            return;
+        }
+        received(bytes);
+    }
+
+    private void received(byte[] bytes) {
+        if (state == State.CLOSED) {
+            return;
+        }
+        try {
+            dispatch(codec.decode(bytes));
+        } catch (WampException e) {
+            violation(e.getMessage());
+        }
+    }
+
+    private void dispatch(WampMessage m) throws WampException {
+        int type = m.type();
+        if (type == WampMessage.ABORT) {
+            state = State.CLOSED;
+            out.close(NORMAL_CLOSURE, "aborted");
+            return;
+        }
+        switch (state) {
+            case AWAITING_HELLO -> {
+                if (type != WampMessage.HELLO) {
+                    throw WampException.violation(WampMessage.name(type) + " before HELLO");
+                }
+                hello(m);
+            }
+            case CHALLENGED -> {
+                if (type != WampMessage.AUTHENTICATE) {
+                    throw WampException.violation(WampMessage.name(type) + " while waiting for AUTHENTICATE");
+                }
+                authenticate(m);
+            }
+            case CLOSING -> {
+                if (type == WampMessage.GOODBYE) {
+                    state = State.CLOSED;
+                    out.close(NORMAL_CLOSURE, "goodbye");
+                }
+            }
+            case ESTABLISHED -> established(m);
+            default -> {
+            }
+        }
+    }
+
+    private void established(WampMessage m) throws WampException {
+        switch (m.type()) {
+            case WampMessage.SUBSCRIBE -> subscribe(m);
+            case WampMessage.UNSUBSCRIBE -> unsubscribe(m);
+            case WampMessage.PUBLISH -> publish(m);
+            case WampMessage.CALL -> call(m);
+            case WampMessage.REGISTER -> register(m);
+            case WampMessage.UNREGISTER -> unregister(m);
+            case WampMessage.YIELD -> yielded(m);
+            case WampMessage.ERROR -> calleeError(m);
+            case WampMessage.CANCEL -> cancel(m);
+            case WampMessage.GOODBYE -> {
+                m.length(3, 3, "[GOODBYE, Details|dict, Reason|uri]");
+                send(WampCodec.array(WampMessage.GOODBYE).add(WampCodec.object()).add(WampErrors.GOODBYE_AND_OUT));
+                state = State.CLOSED;
+                out.close(NORMAL_CLOSURE, "goodbye");
+            }
+            default -> throw WampException.violation(WampMessage.name(m.type()) + " is not sent by a client");
+        }
+    }
+
+    // ------------------------------------------------------------ session lifecycle
+
+    private void hello(WampMessage m) throws WampException {
+        m.length(3, 3, "[HELLO, Realm|uri, Details|dict]");
+        String name = m.string(1, "Realm");
+        ObjectNode details = m.dict(2, "Details");
+        realm = router.config().realm(name);
+        if (realm == null) {
+            abort(WampErrors.NO_SUCH_REALM, "no realm \"" + shorten(name) + "\" on this router (wamp.realms)");
+            return;
+        }
+        prefix = realm.topicPrefix().isEmpty() ? "" : realm.topicPrefix() + ".";
+        if (upgradeIdentity != null) {
+            welcome(upgradeIdentity, upgradeIdentity.kind() == Identity.Kind.CERTIFICATE ? "tls"
+                    : upgradeIdentity.kind() == Identity.Kind.ANONYMOUS ? "anonymous" : "ticket");
+            return;
+        }
+        List<String> methods = new ArrayList<>();
+        JsonNode offered = details.get("authmethods");
+        if (offered != null && offered.isArray()) {
+            offered.forEach(n -> methods.add(n.asText()));
+        }
+        if (methods.contains("ticket")) {
+            state = State.CHALLENGED;
+            send(WampCodec.array(WampMessage.CHALLENGE).add("ticket").add(WampCodec.object()));
+        } else if ((methods.isEmpty() || methods.contains("anonymous")) && server.config().auth().anonymous()) {
+            welcome(Identity.ANONYMOUS, "anonymous");
+        } else if (!server.config().auth().anonymous()) {
+            server.security().counters().authFailed();
+            abort(WampErrors.NO_AUTH_METHOD, "this router needs authentication: offer authmethod \"ticket\" with a token");
+        } else {
+            abort(WampErrors.NO_AUTH_METHOD, "none of the offered authmethods is supported (supported: ticket, anonymous)");
+        }
+    }
+
+    /** {@code AUTHENTICATE} with a ticket: a token or API key, checked as every transport checks them. */
+    private void authenticate(WampMessage m) throws WampException {
+        m.length(3, 3, "[AUTHENTICATE, Signature|string, Extra|dict]");
+        String ticket = m.string(1, "Signature");
+        m.dict(2, "Extra");
+        AuthOutcome who = ticket.isEmpty() ? AuthError.unauthorized("empty ticket")
+                : server.security().authenticator().authenticate(new AuthRequest("Bearer " + ticket, Map.of(), Map.of()));
+        if (who instanceof AuthError e) {
+            abort(WampErrors.AUTHENTICATION_FAILED, e.message());
+            return;
+        }
+        welcome((Identity) who, "ticket");
+    }
+
+    private void welcome(Identity who, String method) {
+        connection = server.connection(server.security().permissions().scope(who), this, server::draining);
+        sessionId = WampRouter.sessionId();
+        authid = who.name() != null ? who.name() : "anonymous";
+        authrole = role(who);
+        eventKey = router.eventKey(codec, prefix);
+        state = State.ESTABLISHED;
+        ObjectNode details = WampCodec.object();
+        details.put("realm", realm.name());
+        details.put("authid", authid);
+        details.put("authrole", authrole);
+        details.put("authmethod", method);
+        details.put("authprovider", "ferry");
+        details.set("roles", roles());
+        send(WampCodec.array(WampMessage.WELCOME).add(sessionId).add(details));
+        closeAtExpiry(who);
+    }
+
+    /**
+     * The role a session's WELCOME names: the token's {@code role} claim, or the first of its {@code roles} claim;
+     * else {@code anonymous} or {@code user}.
+     */
+    private static String role(Identity who) {
+        Object role = who.claims().get("role");
+        if (role instanceof String s && !s.isEmpty()) {
+            return s;
+        }
+        Object roles = who.claims().get("roles");
+        if (roles instanceof List<?> l && !l.isEmpty() && l.get(0) instanceof String s && !s.isEmpty()) {
+            return s;
+        }
+        return who.kind() == Identity.Kind.ANONYMOUS ? "anonymous" : "user";
+    }
+
+    /** The router's roles and the features announced (docs/wamp.md, "Supported"). */
+    private static ObjectNode roles() {
+        ObjectNode broker = WampCodec.object();
+        ObjectNode bf = broker.putObject("features");
+        bf.put("pattern_based_subscription", true);
+        bf.put("publisher_exclusion", true);
+        bf.put("subscriber_blackwhite_listing", true);
+        bf.put("publisher_identification", true);
+        ObjectNode dealer = WampCodec.object();
+        ObjectNode df = dealer.putObject("features");
+        df.put("call_timeout", true);
+        df.put("call_canceling", true);
+        df.put("progressive_call_results", true);
+        df.put("shared_registration", true);
+        ObjectNode roles = WampCodec.object();
+        roles.set("broker", broker);
+        roles.set("dealer", dealer);
+        return roles;
+    }
+
+    private void abort(String reason, String message) {
+        ObjectNode details = WampCodec.object();
+        details.put("message", message);
+        send(WampCodec.array(WampMessage.ABORT).add(details).add(reason));
+        state = State.CLOSED;
+        out.close(NORMAL_CLOSURE, "aborted");
+    }
+
+    /** A message that breaks the protocol: ABORT {@code wamp.error.protocol_violation}, then close 1002. */
+    private void violation(String message) {
+        if (state == State.CLOSED) {
+            return;
+        }
+        ObjectNode details = WampCodec.object();
+        details.put("message", shorten(message));
+        send(WampCodec.array(WampMessage.ABORT).add(details).add(WampErrors.PROTOCOL_VIOLATION));
+        state = State.CLOSED;
+        out.close(CloseCodes.PROTOCOL_ERROR, "protocol violation");
+    }
+
+    /** The server drains: GOODBYE {@code wamp.close.system_shutdown}, then close 1001 behind what is queued. */
+    @Override
+    protected void goAway() {
+        if (state == State.ESTABLISHED) {
+            ObjectNode details = WampCodec.object();
+            details.put("message", "the server is shutting down");
+            send(WampCodec.array(WampMessage.GOODBYE).add(details).add(WampErrors.SYSTEM_SHUTDOWN));
+            state = State.CLOSING;
+        }
+        super.goAway();
+    }
+
+    // ------------------------------------------------------------ publish and subscribe
+
+    private void subscribe(WampMessage m) throws WampException {
+        m.length(4, 4, "[SUBSCRIBE, Request|id, Options|dict, Topic|uri]");
+        long request = m.id(1, "Request");
+        ObjectNode options = m.dict(2, "Options");
+        String uri = m.string(3, "Topic");
+        String match = options.path("match").asText("exact");
+        String pattern;
+        switch (match) {
+            case "exact" -> pattern = prefix + uri;
+            case "prefix" -> pattern = prefix + uri + "." + Topics.ANY_WORDS;
+            case "wildcard" -> pattern = prefix + wildcard(uri);
+            default -> {
+                error(WampMessage.SUBSCRIBE, request, WampErrors.INVALID_ARGUMENT,
+                        "match \"" + shorten(match) + "\" is not supported (supported: exact, prefix, wildcard)", null);
+                return;
+            }
+        }
+        String why = reserved(uri);
+        if (why == null && !match.equals("wildcard") && Topics.hasWildcard(uri)) {
+            why = "topic \"" + shorten(uri) + "\": \"*\" and \"#\" are not URI components (use match \"wildcard\" or \"prefix\")";
+        }
+        if (why != null) {
+            error(WampMessage.SUBSCRIBE, request, WampErrors.INVALID_URI, why, null);
+            return;
+        }
+        Subscription held = subscriptionsByPattern.get(pattern);
+        if (held != null) {
+            send(WampCodec.array(WampMessage.SUBSCRIBED).add(request).add(held.id()));
+            return;
+        }
+        Refusal r = connection.subscribe(pattern);
+        if (r != null) {
+            refuse(WampMessage.SUBSCRIBE, request, r);
+            return;
+        }
+        Subscription s = new Subscription(router.nextId(), pattern);
+        subscriptions.put(s.id(), s);
+        subscriptionsByPattern.put(pattern, s);
+        send(WampCodec.array(WampMessage.SUBSCRIBED).add(request).add(s.id()));
+    }
+
+    /** A wildcard URI as a Ferry pattern: each empty component matches one word ({@code *}). */
+    private static String wildcard(String uri) {
+        String[] parts = uri.split("\\.", -1);
+        for (int i = 0; i < parts.length; i++) {
+            if (parts[i].isEmpty()) {
+                parts[i] = Topics.ONE_WORD;
+            }
+        }
+        return String.join(".", parts);
+    }
+
+    private void unsubscribe(WampMessage m) throws WampException {
+        m.length(3, 3, "[UNSUBSCRIBE, Request|id, SUBSCRIBED.Subscription|id]");
+        long request = m.id(1, "Request");
+        long id = m.id(2, "SUBSCRIBED.Subscription");
+        Subscription s = subscriptions.remove(id);
+        if (s == null) {
+            error(WampMessage.UNSUBSCRIBE, request, WampErrors.NO_SUCH_SUBSCRIPTION, "no subscription " + id + " in this session", null);
+            return;
+        }
+        subscriptionsByPattern.remove(s.pattern());
+        connection.unsubscribe(s.pattern());
+        send(WampCodec.array(WampMessage.UNSUBSCRIBED).add(request));
+    }
+
+    private void publish(WampMessage m) throws WampException {
+        m.length(4, 6, "[PUBLISH, Request|id, Options|dict, Topic|uri, Arguments|list, ArgumentsKw|dict]");
+        long request = m.id(1, "Request");
+        ObjectNode options = m.dict(2, "Options");
+        String uri = m.string(3, "Topic");
+        Payload data = WampPayloads.fromWamp(m.args(4), m.kwargs(5), codec.binary());
+        boolean ack = options.path("acknowledge").asBoolean(false);
+        String why = reserved(uri);
+        if (why != null) {
+            if (ack) {
+                error(WampMessage.PUBLISH, request, WampErrors.INVALID_URI, why, null);
+            }
+            return;
+        }
+        String topic = prefix + uri;
+        Map<String, String> tags = new HashMap<>(4);
+        String bad = listTag(options, "exclude", TAG_EXCLUDED, tags);
+        if (bad == null) {
+            bad = listTag(options, "eligible", TAG_ELIGIBLE, tags);
+        }
+        if (bad != null) {
+            if (ack) {
+                error(WampMessage.PUBLISH, request, WampErrors.INVALID_ARGUMENT, bad, null);
+            }
+            return;
+        }
+        if (options.path("exclude_me").asBoolean(true) && receives(topic)) {
+            tags.merge(TAG_EXCLUDED, Long.toString(sessionId), (a, b) -> a + " " + b);
+        }
+        if (options.path("disclose_me").asBoolean(false)) {
+            tags.put(TAG_PUBLISHER, Long.toString(sessionId));
+            tags.put(TAG_PUBLISHER_AUTHID, authid);
+            tags.put(TAG_PUBLISHER_AUTHROLE, authrole);
+        }
+        Refusal r = connection.admitPublish(topic, data, tags);
+        if (r != null) {
+            if (ack) {
+                refuse(WampMessage.PUBLISH, request, r);
+            }
+            return;
+        }
+        connection.publishAdmitted(topic, data, tags, null).whenComplete((published, failure) -> {
+            if (ack) {
+                executor().execute(() -> published(request, topic, published, failure));
+            }
+        });
+    }
+
+    private void published(long request, String topic, Published published, Throwable failure) {
+        if (state != State.ESTABLISHED) {
+            return;
+        }
+        if (failure == null) {
+            send(WampCodec.array(WampMessage.PUBLISHED).add(request).add(publicationId(topic, published.epoch(), published.offset())));
+            return;
+        }
+        TooManyTopicsException full = TooManyTopicsException.in(failure);
+        ErrorCode code = full != null ? ErrorCode.TOO_MANY_TOPICS : ErrorCode.UNAVAILABLE;
+        error(WampMessage.PUBLISH, request, WampErrors.uri(code),
+                full != null ? full.getMessage() : "the cluster backend is unavailable; try again", code);
+    }
+
+    /** Whether one of this session's subscriptions matches {@code topic}. */
+    private boolean receives(String topic) {
+        for (Subscription s : subscriptions.values()) {
+            if (Topics.matches(s.pattern(), topic)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** {@code options[key]}, a list of session ids, as a tag; why it cannot be one, or null. */
+    private static String listTag(ObjectNode options, String key, String tag, Map<String, String> tags) {
+        JsonNode list = options.get(key);
+        if (list == null) {
+            return null;
+        }
+        if (!list.isArray() || list.size() > MAX_LISTED_SESSIONS) {
+            return key + " must be a list of at most " + MAX_LISTED_SESSIONS + " session ids";
+        }
+        StringBuilder ids = new StringBuilder();
+        for (JsonNode n : list) {
+            if (!n.isIntegralNumber() || n.longValue() < 1 || n.longValue() > WampMessage.MAX_ID) {
+                return key + " must be a list of session ids (integers in [1, 2^53])";
+            }
+            ids.append(ids.length() == 0 ? "" : " ").append(n.longValue());
+        }
+        tags.put(tag, ids.toString());
+        return null;
+    }
+
+    /**
+     * The publication id of a publication (WAMP: global scope): derived from its topic, epoch and offset, so that
+     * its publisher's PUBLISHED and every subscriber's EVENT, on any node, name it alike.
+     */
+    static long publicationId(String topic, String epoch, long offset) {
+        long h = 1125899906842597L;
+        for (int i = 0; i < topic.length(); i++) {
+            h = 31 * h + topic.charAt(i);
+        }
+        if (epoch != null) {
+            for (int i = 0; i < epoch.length(); i++) {
+                h = 31 * h + epoch.charAt(i);
+            }
+        }
+        h = h * 0x9E3779B97F4A7C15L + offset;
+        long id = (h ^ (h >>> 29)) & (WampMessage.MAX_ID - 1);
+        return id == 0 ? 1 : id;
+    }
+
+    // ------------------------------------------------------------ from the hub
+
+    @Override
+    public EventExecutor executor() {
+        return out.executor();
+    }
+
+    /**
+     * A publication: one EVENT per subscription of this session that matches it, unless the publication excludes
+     * this session or names the eligible ones without it. The EVENT's tail (publication id, details, arguments) is
+     * encoded once per event loop, serialization and realm; only its subscription id is this session's own.
+     */
+    @Override
+    public void deliver(Delivery d) {
+        if (state != State.ESTABLISHED) {
+            return;
+        }
+        Map<String, String> tags = d.msg().tags();
+        if (!tags.isEmpty() && !eligible(tags)) {
+            return;
+        }
+        String topic = d.msg().topic();
+        ByteBuf tail = null;
+        for (Subscription s : subscriptions.values()) {
+            if (Topics.matches(s.pattern(), topic)) {
+                if (tail == null) {
+                    tail = d.encoded(eventKey, this::eventTail);
+                    if (tail == null) {
+                        return;
+                    }
+                }
+                out.send(codec.event(s.id(), tail), codec.binary());
+            }
+        }
+    }
+
+    private boolean eligible(Map<String, String> tags) {
+        String me = Long.toString(sessionId);
+        String excluded = tags.get(TAG_EXCLUDED);
+        if (excluded != null && List.of(excluded.split(" ")).contains(me)) {
+            return false;
+        }
+        String only = tags.get(TAG_ELIGIBLE);
+        return only == null || List.of(only.split(" ")).contains(me);
+    }
+
+    /** {@code [Publication|id, Details|dict, Arguments|list, ArgumentsKw|dict]} of a publication, encoded. */
+    private ByteBuf eventTail(Delivery d) {
+        Frame.Msg msg = d.msg();
+        if (!msg.topic().startsWith(prefix)) {
+            return null;
+        }
+        ObjectNode details = WampCodec.object();
+        details.put("topic", msg.topic().substring(prefix.length()));
+        String publisher = msg.tags().get(TAG_PUBLISHER);
+        if (publisher != null) {
+            try {
+                details.put("publisher", Long.parseLong(publisher));
+            } catch (NumberFormatException e) {
+                details.put("publisher", publisher); // set by a ferry.v1 client
+            }
+            details.put("publisher_authid", msg.tags().getOrDefault(TAG_PUBLISHER_AUTHID, ""));
+            details.put("publisher_authrole", msg.tags().getOrDefault(TAG_PUBLISHER_AUTHROLE, ""));
+        }
+        ArrayNode tail = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.arrayNode();
+        tail.add(publicationId(msg.topic(), msg.epoch(), msg.offset())).add(details);
+        WampPayloads.append(tail, msg.data(), codec.binary());
+        return Unpooled.wrappedBuffer(codec.encode(tail));
+    }
+
+    @Override
+    public String kind() {
+        return "wamp";
+    }
+
+    @Override
+    public long queuedBytes() {
+        return out.queuedBytes();
+    }
+
+    /** The procedures this session has registered, as Ferry procedures (with the realm's prefix). */
+    @Override
+    public java.util.Collection<String> registrations() {
+        return List.copyOf(registrations.values());
+    }
+
+    @Override
+    public void write(ByteBuf frame, boolean binary) {
+        frame.release(); // presence pushes are ferry.v1's
+    }
+
+    @Override
+    public void close(int code, String reason) {
+        out.close(code, reason);
+    }
+
+    /** Publications may have been missed (the engine lost its backend): close 1013 so that the client rejoins. */
+    @Override
+    public void interrupted() {
+        if (state == State.ESTABLISHED && !subscriptions.isEmpty()) {
+            out.close(CloseCodes.TRY_AGAIN_LATER, "cluster connection lost: rejoin");
+        }
+    }
+
+    // ------------------------------------------------------------ calls (this session as caller)
+
+    private void call(WampMessage m) throws WampException {
+        m.length(4, 6, "[CALL, Request|id, Options|dict, Procedure|uri, Arguments|list, ArgumentsKw|dict]");
+        long request = m.id(1, "Request");
+        ObjectNode options = m.dict(2, "Options");
+        String uri = m.string(3, "Procedure");
+        Payload args = WampPayloads.fromWamp(m.args(4), m.kwargs(5), codec.binary());
+        if (calls.containsKey(request)) {
+            throw WampException.violation("CALL: request " + request + " is already in flight");
+        }
+        if (uri.startsWith("wamp.")) {
+            error(WampMessage.CALL, request, WampErrors.NO_SUCH_PROCEDURE,
+                    "the meta procedure \"" + shorten(uri) + "\" is not supported by this router", null);
+            return;
+        }
+        String proc = prefix + uri;
+        Refusal r = connection.admission().call(connection.scope(), proc);
+        if (r != null) {
+            refuse(WampMessage.CALL, request, r);
+            return;
+        }
+        int maxPending = server.config().limits().maxPendingCalls();
+        if (calls.size() >= maxPending) {
+            server.security().counters().pendingCallsRefused();
+            error(WampMessage.CALL, request, WampErrors.uri(ErrorCode.TOO_MANY_PENDING_CALLS), "this session already has "
+                    + maxPending + " calls waiting for a result (limits.max-pending-calls)", ErrorCode.TOO_MANY_PENDING_CALLS);
+            return;
+        }
+        JsonNode t = options.get("timeout");
+        long max = server.rpc().config().maxTimeout().toMillis();
+        long timeout = server.rpc().config().defaultTimeout().toMillis();
+        if (t != null) {
+            if (!t.isIntegralNumber() || t.longValue() < 0 || t.longValue() > max) {
+                error(WampMessage.CALL, request, WampErrors.INVALID_ARGUMENT,
+                        "timeout: " + t + " (expected: 0 to " + max + " ms, rpc.max-timeout)", ErrorCode.BAD_TIMEOUT);
+                return;
+            }
+            if (t.longValue() > 0) {
+                timeout = t.longValue();
+            }
+        }
+        boolean progress = options.path("receive_progress").asBoolean(false);
+        long invocation = server.rpc().call(this, request, proc, args, timeout, progress);
+        if (invocation != 0) {
+            calls.put(request, invocation);
+        }
+    }
+
+    @Override
+    public void callSucceeded(long request, Payload result) {
+        if (calls.remove(request) != null && state == State.ESTABLISHED) {
+            send(WampPayloads.append(WampCodec.array(WampMessage.RESULT).add(request).add(WampCodec.object()), result,
+                    codec.binary()));
+        }
+    }
+
+    /** A progressive result of a call made with {@code receive_progress}: RESULT with {@code progress: true}. */
+    @Override
+    public void callProgress(long request, Payload data) {
+        if (calls.containsKey(request) && state == State.ESTABLISHED) {
+            ObjectNode details = WampCodec.object();
+            details.put("progress", true);
+            send(WampPayloads.append(WampCodec.array(WampMessage.RESULT).add(request).add(details), data, codec.binary()));
+        }
+    }
+
+    /**
+     * {@code CANCEL} of a call in flight, with {@code mode} {@code skip}, {@code kill} or {@code killnowait} (the
+     * default): the call ends with ERROR {@code wamp.error.canceled} as the mode says, and the callee gets INTERRUPT
+     * unless the mode is {@code skip}. A call already settled is not answered again.
+     */
+    private void cancel(WampMessage m) throws WampException {
+        m.length(3, 3, "[CANCEL, CALL.Request|id, Options|dict]");
+        long request = m.id(1, "CALL.Request");
+        ObjectNode options = m.dict(2, "Options");
+        JsonNode given = options.get("mode");
+        CancelMode mode = given == null ? CancelMode.DEFAULT : CancelMode.fromWire(given.asText());
+        Long invocation = calls.get(request);
+        if (invocation == null) {
+            return;
+        }
+        if (mode == null) {
+            error(WampMessage.CANCEL, request, WampErrors.INVALID_ARGUMENT,
+                    "mode " + shorten(given.toString()) + " (expected: skip, kill or killnowait)", null);
+            return;
+        }
+        server.rpc().cancel(invocation, mode);
+    }
+
+    @Override
+    public void callFailed(long request, ErrorCode code, String message, Payload data) {
+        calls.remove(request);
+        if (state != State.ESTABLISHED) {
+            return;
+        }
+        if (code == ErrorCode.CALLEE_ERROR && data != null && !data.isBinary()) {
+            JsonNode relayed = WampCodec.parseJson(data.bytes());
+            String uri = relayed.path("code").asText("");
+            JsonNode detail = relayed.get("data");
+            ArrayNode e = WampCodec.array(WampMessage.ERROR).add(WampMessage.CALL).add(request).add(WampCodec.object())
+                    .add(uri.isEmpty() ? WampErrors.FERRY_PREFIX + code.wire() : uri);
+            if (detail != null) {
+                WampPayloads.append(e, Payload.json(WampCodec.toJson(detail)), codec.binary());
+            } else {
+                e.addArray().add(message);
+            }
+            send(e);
+            return;
+        }
+        error(WampMessage.CALL, request, WampErrors.uri(code), message, code);
+    }
+
+    // ------------------------------------------------------------ registrations (this session as callee)
+
+    private void register(WampMessage m) throws WampException {
+        m.length(4, 4, "[REGISTER, Request|id, Options|dict, Procedure|uri]");
+        long request = m.id(1, "Request");
+        ObjectNode options = m.dict(2, "Options");
+        String uri = m.string(3, "Procedure");
+        String match = options.path("match").asText("exact");
+        if (!match.equals("exact")) {
+            error(WampMessage.REGISTER, request, WampErrors.INVALID_ARGUMENT,
+                    "match \"" + shorten(match) + "\" is not supported for registrations (supported: exact)", null);
+            return;
+        }
+        String wire = options.path("invoke").asText(InvokePolicy.SINGLE.wire());
+        InvokePolicy policy = InvokePolicy.fromWire(wire);
+        if (policy == null) {
+            error(WampMessage.REGISTER, request, WampErrors.INVALID_ARGUMENT, "invoke \"" + shorten(wire)
+                    + "\" (expected: single, roundrobin, random, first or last)", null);
+            return;
+        }
+        String why = reserved(uri);
+        if (why != null) {
+            error(WampMessage.REGISTER, request, WampErrors.INVALID_URI, why, null);
+            return;
+        }
+        String proc = prefix + uri;
+        Refusal r = connection.admission().register(connection.scope(), proc);
+        if (r != null) {
+            refuse(WampMessage.REGISTER, request, r);
+            return;
+        }
+        if (registrationsByProc.containsKey(proc)) {
+            error(WampMessage.REGISTER, request, WampErrors.PROCEDURE_ALREADY_EXISTS,
+                    "this session has already registered \"" + shorten(uri) + "\"", null);
+            return;
+        }
+        int max = connection.admission().maxSubscriptions();
+        if (registrations.size() >= max) {
+            error(WampMessage.REGISTER, request, WampErrors.uri(ErrorCode.TOO_MANY_SUBSCRIPTIONS), "this session already holds "
+                    + max + " registrations (websocket.max-subscriptions)", ErrorCode.TOO_MANY_SUBSCRIPTIONS);
+            return;
+        }
+        java.util.concurrent.CompletionStage<Void> reachable;
+        try {
+            reachable = server.rpc().register(proc, this, policy);
+        } catch (Rpc.RegistrationRefused e) {
+            error(WampMessage.REGISTER, request, WampErrors.PROCEDURE_ALREADY_EXISTS, e.getMessage(), null);
+            return;
+        }
+        long id = router.nextId();
+        registrations.put(id, proc);
+        registrationsByProc.put(proc, id);
+        // answered once the cluster can route calls here, as for ferry.v1
+        reachable.whenComplete((ok, e) -> executor().execute(() -> {
+            if (state == State.ESTABLISHED && registrations.containsKey(id)) {
+                send(WampCodec.array(WampMessage.REGISTERED).add(request).add(id));
+            }
+        }));
+    }
+
+    private void unregister(WampMessage m) throws WampException {
+        m.length(3, 3, "[UNREGISTER, Request|id, REGISTERED.Registration|id]");
+        long request = m.id(1, "Request");
+        long id = m.id(2, "REGISTERED.Registration");
+        String proc = registrations.remove(id);
+        if (proc == null) {
+            error(WampMessage.UNREGISTER, request, WampErrors.NO_SUCH_REGISTRATION, "no registration " + id + " in this session", null);
+            return;
+        }
+        registrationsByProc.remove(proc);
+        server.rpc().unregister(proc, this);
+        send(WampCodec.array(WampMessage.UNREGISTERED).add(request));
+    }
+
+    /**
+     * INVOCATION of a registered procedure; {@code receive_progress: true} in its details when the caller takes
+     * progressive results, and {@code timeout} when the caller gave one.
+     */
+    @Override
+    public void invoke(Invocation inv) {
+        Long registration = registrationsByProc.get(inv.proc());
+        if (state != State.ESTABLISHED || registration == null) {
+            server.rpc().calleeGone(Set.of(inv.id()));
+            return;
+        }
+        invocations.add(inv.id());
+        ObjectNode details = WampCodec.object();
+        if (inv.progress()) {
+            details.put("receive_progress", true);
+        }
+        if (inv.timeoutMs() > 0) {
+            details.put("timeout", inv.timeoutMs());
+        }
+        send(WampPayloads.append(WampCodec.array(WampMessage.INVOCATION).add(inv.id()).add(registration)
+                .add(details), inv.args(), codec.binary()));
+    }
+
+    /**
+     * INTERRUPT of an invocation its caller canceled ({@code mode} {@code kill} or {@code killnowait}) or that
+     * timed out ({@code reason} {@code timeout}); after {@code killnowait} the callee's answer is not awaited.
+     */
+    @Override
+    public void interrupt(long invocationId, CancelMode mode, String reason) {
+        if (state != State.ESTABLISHED || !invocations.contains(invocationId)) {
+            return;
+        }
+        if (mode != CancelMode.KILL) {
+            invocations.remove(invocationId);
+        }
+        ObjectNode options = WampCodec.object();
+        options.put("mode", mode.wire());
+        options.put("reason", WampErrors.CANCELED.equals(reason) || "cancel".equals(reason) ? WampErrors.CANCELED
+                : "timeout".equals(reason) ? WampErrors.TIMEOUT : reason);
+        send(WampCodec.array(WampMessage.INTERRUPT).add(invocationId).add(options));
+    }
+
+    private void yielded(WampMessage m) throws WampException {
+        m.length(3, 5, "[YIELD, INVOCATION.Request|id, Options|dict, Arguments|list, ArgumentsKw|dict]");
+        long id = m.id(1, "INVOCATION.Request");
+        ObjectNode options = m.dict(2, "Options");
+        Payload result = WampPayloads.fromWamp(m.args(3), m.kwargs(4), codec.binary());
+        if (options.path("progress").asBoolean(false)) {
+            if (invocations.contains(id)) {
+                server.rpc().progress(this, id, result);
+            }
+            return;
+        }
+        if (invocations.remove(id)) {
+            server.rpc().reply(this, id, result, null);
+        }
+    }
+
+    /** {@code ERROR} for an INVOCATION: the callee's error URI and arguments, relayed to the caller. */
+    private void calleeError(WampMessage m) throws WampException {
+        m.length(5, 7, "[ERROR, REQUEST.Type|int, REQUEST.Request|id, Details|dict, Error|uri, Arguments|list, ArgumentsKw|dict]");
+        int type = m.integer(1, "REQUEST.Type");
+        long id = m.id(2, "REQUEST.Request");
+        m.dict(3, "Details");
+        String uri = m.string(4, "Error");
+        ArrayNode args = m.args(5);
+        ObjectNode kwargs = m.kwargs(6);
+        if (type != WampMessage.INVOCATION || !invocations.remove(id)) {
+            return;
+        }
+        String message = args != null && !args.isEmpty() && args.get(0).isTextual() ? args.get(0).textValue() : uri;
+        Payload data = args == null && kwargs == null ? null : WampPayloads.fromWamp(args, kwargs, codec.binary());
+        server.rpc().reply(this, id, null, new Frame.ErrorBody(uri, message, data));
+    }
+
+    // ------------------------------------------------------------ errors and output
+
+    /** Why {@code uri} may not be used by a client: the {@code wamp.} URIs are WAMP's own (WAMP §5.1.1.4). */
+    private static String reserved(String uri) {
+        return uri.startsWith("wamp.") ? "URI \"" + shorten(uri) + "\" is reserved (wamp.*)" : null;
+    }
+
+    /** A refusal of the core as ERROR with its WAMP URI. */
+    private void refuse(int type, long request, Refusal r) {
+        error(type, request, WampErrors.uri(r.code()), r.message(), r.code(), r.dataBytes());
+    }
+
+    private void error(int type, long request, String uri, String message, ErrorCode code) {
+        error(type, request, uri, message, code, null);
+    }
+
+    /**
+     * {@code [ERROR, type, request, {}, uri, [message], {"code": ferry.v1 code, "data": ...}]}; the keyword
+     * arguments only when there is a ferry.v1 code.
+     */
+    private void error(int type, long request, String uri, String message, ErrorCode code, byte[] data) {
+        ArrayNode e = WampCodec.array(WampMessage.ERROR).add(type).add(request).add(WampCodec.object()).add(uri);
+        e.addArray().add(message);
+        if (code != null) {
+            ObjectNode kw = e.addObject();
+            kw.put("code", code.wire());
+            if (data != null) {
+                kw.set("data", WampCodec.parseJson(data));
+            }
+        }
+        send(e);
+    }
+
+    private void send(ArrayNode message) {
+        out.send(Unpooled.wrappedBuffer(codec.encode(message)), codec.binary());
+    }
+
+    private static String shorten(String s) {
+        return s.length() <= 200 ? s : s.substring(0, 200) + "...";
+    }
+
+    // ------------------------------------------------------------ lifecycle
+
+    @Override
+    protected void closed() {
+        state = State.CLOSED;
+        if (connection != null) {
+            connection.closed();
+        }
+        subscriptions.clear();
+        subscriptionsByPattern.clear();
+        for (String proc : registrations.values()) {
+            server.rpc().unregister(proc, this);
+        }
+        registrations.clear();
+        registrationsByProc.clear();
+        server.rpc().calleeGone(invocations);
+        invocations.clear();
+        server.rpc().callerGone(calls.values());
+        calls.clear();
+    }
+}

@@ -1,0 +1,448 @@
+package dev.ferry.server.wamp;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.nimbusds.jose.JWSAlgorithm;
+import dev.ferry.server.auth.TestKeys;
+import dev.ferry.server.config.AuthConfig;
+import dev.ferry.server.config.IssuerConfig;
+import dev.ferry.server.config.WampConfig;
+import dev.ferry.server.testing.FerryServerExtension;
+import dev.ferry.server.testing.WsTestClient;
+import java.net.URI;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Date;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * {@code /v1/wamp} against a real server, with the JDK's WebSocket speaking {@code wamp.2.json} by hand (the
+ * Autobahn clients are tested by {@code AutobahnIT}), next to ferry.v1 clients on the same topics and procedures.
+ */
+class WampEndpointTest {
+    static final String ISS = "https://id.example";
+
+    @RegisterExtension
+    static final FerryServerExtension server = new FerryServerExtension(c -> c
+            .withWamp(new WampConfig(List.of(new WampConfig.Realm("app1", "app1"), new WampConfig.Realm("plain", "")))));
+
+    @RegisterExtension
+    static final FerryServerExtension guarded = new FerryServerExtension(c -> c.withAuth(new AuthConfig(false, "",
+            false, Duration.ZERO, "ferry", List.of("subscribe+publish chat.# authenticated", "call+register math.* claim:roles=calc"),
+            List.of(new IssuerConfig("main", ISS, TestKeys.SECRET, List.of(), null, null, Duration.ofMinutes(5), List.of())))));
+
+    private static URI wampUri(FerryServerExtension s) {
+        return URI.create("ws://127.0.0.1:" + s.port() + "/v1/wamp");
+    }
+
+    /** A WAMP session joined to {@code realm}; its WELCOME is checked. */
+    private static WsTestClient join(String realm) {
+        WsTestClient c = WsTestClient.plain(wampUri(server), Map.of(), "wamp.2.json");
+        c.send("[1,\"" + realm + "\",{\"roles\":{\"publisher\":{},\"subscriber\":{},\"caller\":{},\"callee\":{}}}]");
+        JsonNode welcome = msg(c);
+        assertThat(welcome.get(0).asInt()).as(welcome.toString()).isEqualTo(2);
+        assertThat(welcome.get(1).asLong()).isBetween(1L, 1L << 53);
+        assertThat(welcome.get(2).path("realm").asText()).isEqualTo(realm);
+        return c;
+    }
+
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+
+    /** The next WAMP message of a WAMP client. */
+    static JsonNode msg(WsTestClient c) {
+        try {
+            return JSON.readTree(c.nextText());
+        } catch (java.io.IOException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    private static WsTestClient ferry(FerryServerExtension s) {
+        return WsTestClient.connect(s.wsUri());
+    }
+
+    @Test
+    void welcomeAnnouncesTheRouterRolesAndGoodbyeIsAnswered() {
+        try (WsTestClient c = join("app1")) {
+            c.send("[6,{},\"wamp.close.close_realm\"]");
+            JsonNode bye = msg(c);
+            assertThat(bye.get(0).asInt()).isEqualTo(6);
+            assertThat(bye.get(2).asText()).isEqualTo("wamp.close.goodbye_and_out");
+            assertThat(c.awaitClose().closeCode()).isEqualTo(1000);
+        }
+    }
+
+    @Test
+    void anUnknownRealmIsAborted() {
+        try (WsTestClient c = WsTestClient.plain(wampUri(server), Map.of(), "wamp.2.json")) {
+            c.send("[1,\"nowhere\",{}]");
+            JsonNode abort = msg(c);
+            assertThat(abort.get(0).asInt()).isEqualTo(3);
+            assertThat(abort.get(2).asText()).isEqualTo("wamp.error.no_such_realm");
+            assertThat(c.awaitClose().closeCode()).isEqualTo(1000);
+        }
+    }
+
+    @Test
+    void anUpgradeWithoutAWampSubprotocolIsRefused() {
+        WsTestClient.Refusal r = WsTestClient.refused(wampUri(server), Map.of());
+        assertThat(r.status()).isEqualTo(400);
+        assertThat(r.body()).contains("wamp.2.json");
+    }
+
+    @Test
+    void aMalformedMessageAbortsWithProtocolViolationAndTheServerGoesOn() {
+        try (WsTestClient c = join("app1")) {
+            c.send("[32,\"not an id\",{},\"x\"]");
+            JsonNode abort = msg(c);
+            assertThat(abort.get(0).asInt()).isEqualTo(3);
+            assertThat(abort.get(2).asText()).isEqualTo("wamp.error.protocol_violation");
+            assertThat(c.awaitClose().closeCode()).isEqualTo(1002);
+        }
+        try (WsTestClient c = WsTestClient.plain(wampUri(server), Map.of(), "wamp.2.json")) {
+            c.send("{\"not\":\"an array\"}");
+            assertThat(msg(c).get(2).asText()).isEqualTo("wamp.error.protocol_violation");
+        }
+        try (WsTestClient c = join("app1")) {
+            c.send("[32,1,{},\"still.fine\"]");
+            assertThat(msg(c).get(0).asInt()).isEqualTo(33);
+        }
+    }
+
+    @Test
+    void eventsFlowBetweenWampAndFerryV1UnderTheRealmPrefixWithTheDataMapping() {
+        try (WsTestClient w = join("app1"); WsTestClient f = ferry(server)) {
+            w.send("[32,1,{},\"com.example.chat\"]");
+            JsonNode subscribed = msg(w);
+            assertThat(subscribed.get(0).asInt()).isEqualTo(33);
+            long sub = subscribed.get(2).asLong();
+            f.send("{\"type\":\"sub\",\"id\":1,\"topic\":\"app1.com.example.#\"}");
+            assertThat(f.nextJson().path("type").asText()).isEqualTo("result");
+
+            f.send("{\"type\":\"pub\",\"topic\":\"app1.com.example.chat\",\"data\":[1,\"two\"]}");
+            JsonNode e = msg(w);
+            assertThat(e.get(0).asInt()).isEqualTo(36);
+            assertThat(e.get(1).asLong()).isEqualTo(sub);
+            assertThat(e.get(3).path("topic").asText()).isEqualTo("com.example.chat");
+            assertThat(e.get(4).toString()).isEqualTo("[1,\"two\"]");
+            f.nextJson(); // its own publication
+
+            f.send("{\"type\":\"pub\",\"topic\":\"app1.com.example.chat\",\"data\":{\"text\":\"hi\"}}");
+            e = msg(w);
+            assertThat(e.get(4).toString()).isEqualTo("[]");
+            assertThat(e.get(5).toString()).isEqualTo("{\"text\":\"hi\"}");
+            f.nextJson();
+
+            f.send("{\"type\":\"pub\",\"topic\":\"app1.com.example.chat\",\"data\":\"plain\"}");
+            assertThat(msg(w).get(4).toString()).isEqualTo("[\"plain\"]");
+            f.nextJson();
+
+            w.send("[16,7,{\"acknowledge\":true},\"com.example.chat\",[\"from wamp\"]]");
+            JsonNode published = msg(w);
+            assertThat(published.get(0).asInt()).isEqualTo(17);
+            assertThat(published.get(1).asLong()).isEqualTo(7);
+            JsonNode msg = f.nextJson();
+            assertThat(msg.path("topic").asText()).isEqualTo("app1.com.example.chat");
+            assertThat(msg.path("data").asText()).isEqualTo("from wamp");
+
+            w.send("[16,8,{},\"com.example.chat\",[],{\"a\":1}]");
+            assertThat(f.nextJson().path("data").toString()).isEqualTo("{\"a\":1}");
+            w.send("[16,9,{\"exclude_me\":false},\"com.example.chat\",[1,2]]");
+            assertThat(f.nextJson().path("data").toString()).isEqualTo("[1,2]");
+            JsonNode own = msg(w); // exclude_me false: the publisher receives its own event
+            assertThat(own.get(0).asInt()).isEqualTo(36);
+            assertThat(own.get(2).asLong()).isBetween(1L, 1L << 53);
+        }
+    }
+
+    @Test
+    void thePublisherIsExcludedByDefaultAndListsSelectReceivers() throws Exception {
+        try (WsTestClient a = join("plain"); WsTestClient b = join("plain"); WsTestClient c = join("plain")) {
+            long bId = sessionOf(b);
+            for (WsTestClient x : List.of(a, b, c)) {
+                x.send("[32,1,{},\"ex.t\"]");
+                assertThat(msg(x).get(0).asInt()).isEqualTo(33);
+            }
+            a.send("[16,1,{\"acknowledge\":true},\"ex.t\",[\"default\"]]");
+            assertThat(msg(a).get(0).asInt()).isEqualTo(17);
+            assertThat(msg(b).get(4).get(0).asText()).isEqualTo("default");
+            assertThat(msg(c).get(4).get(0).asText()).isEqualTo("default");
+            a.send("[16,2,{\"exclude\":[" + bId + "],\"disclose_me\":true},\"ex.t\",[\"not b\"]]");
+            JsonNode atC = msg(c);
+            assertThat(atC.get(4).get(0).asText()).isEqualTo("not b");
+            assertThat(atC.get(3).path("publisher").asLong()).isEqualTo(sessionOf(a));
+            a.send("[16,3,{\"eligible\":[" + bId + "]},\"ex.t\",[\"only b\"]]");
+            assertThat(msg(b).get(4).get(0).asText()).isEqualTo("only b");
+            assertThat(a.nothingWithin(Duration.ofMillis(300))).isTrue();
+            assertThat(c.nothingWithin(Duration.ofMillis(300))).isTrue();
+        }
+    }
+
+    /** Each test client's session id, asked through a publication it discloses. */
+    private static long sessionOf(WsTestClient c) {
+        c.send("[32,99,{},\"whoami.echo\"]");
+        long sub = msg(c).get(2).asLong();
+        c.send("[16,98,{\"exclude_me\":false,\"disclose_me\":true},\"whoami.echo\"]");
+        long id = msg(c).get(3).path("publisher").asLong();
+        c.send("[34,97," + sub + "]");
+        assertThat(msg(c).get(0).asInt()).isEqualTo(35);
+        return id;
+    }
+
+    @Test
+    void prefixAndWildcardSubscriptionsMapToFerryPatterns() {
+        try (WsTestClient w = join("app1"); WsTestClient f = ferry(server)) {
+            w.send("[32,1,{\"match\":\"prefix\"},\"pre.a\"]");
+            long prefix = msg(w).get(2).asLong();
+            w.send("[32,2,{\"match\":\"wildcard\"},\"wild..end\"]");
+            long wild = msg(w).get(2).asLong();
+            f.send("{\"type\":\"pub\",\"topic\":\"app1.pre.a.b.c\",\"data\":1}");
+            JsonNode e = msg(w);
+            assertThat(e.get(1).asLong()).isEqualTo(prefix);
+            assertThat(e.get(3).path("topic").asText()).isEqualTo("pre.a.b.c");
+            f.send("{\"type\":\"pub\",\"topic\":\"app1.wild.x.end\",\"data\":2}");
+            e = msg(w);
+            assertThat(e.get(1).asLong()).isEqualTo(wild);
+            assertThat(e.get(3).path("topic").asText()).isEqualTo("wild.x.end");
+            w.send("[32,3,{\"match\":\"fuzzy\"},\"x\"]");
+            JsonNode err = msg(w);
+            assertThat(err.get(0).asInt()).isEqualTo(8);
+            assertThat(err.get(4).asText()).isEqualTo("wamp.error.invalid_argument");
+            w.send("[32,4,{},\"bad..uri\"]");
+            assertThat(msg(w).get(4).asText()).isEqualTo("wamp.error.invalid_uri");
+            w.send("[34,5,424242]");
+            assertThat(msg(w).get(4).asText()).isEqualTo("wamp.error.no_such_subscription");
+        }
+    }
+
+    @Test
+    void callsCrossBetweenWampAndFerryV1BothWays() {
+        try (WsTestClient w = join("app1"); WsTestClient f = ferry(server)) {
+            // a WAMP callee, a ferry.v1 caller
+            w.send("[64,1,{},\"com.example.add\"]");
+            JsonNode registered = msg(w);
+            assertThat(registered.get(0).asInt()).isEqualTo(65);
+            long reg = registered.get(2).asLong();
+            f.send("{\"type\":\"call\",\"id\":5,\"proc\":\"app1.com.example.add\",\"args\":[2,3]}");
+            JsonNode inv = msg(w);
+            assertThat(inv.get(0).asInt()).isEqualTo(68);
+            assertThat(inv.get(2).asLong()).isEqualTo(reg);
+            assertThat(inv.get(4).toString()).isEqualTo("[2,3]");
+            w.send("[70," + inv.get(1).asLong() + ",{},[5]]");
+            JsonNode result = f.nextJson();
+            assertThat(result.path("type").asText()).isEqualTo("result");
+            assertThat(result.path("data").asInt()).isEqualTo(5);
+
+            // the callee's error reaches the ferry.v1 caller with its URI
+            f.send("{\"type\":\"call\",\"id\":6,\"proc\":\"app1.com.example.add\",\"args\":[\"x\"]}");
+            inv = msg(w);
+            w.send("[8,68," + inv.get(1).asLong() + ",{},\"com.example.error.not_a_number\",[\"x is no number\"]]");
+            JsonNode err = f.nextJson();
+            assertThat(err.path("code").asText()).isEqualTo("callee_error");
+            assertThat(err.path("data").path("code").asText()).isEqualTo("com.example.error.not_a_number");
+
+            // a ferry.v1 callee, a WAMP caller
+            f.send("{\"type\":\"register\",\"id\":7,\"proc\":\"app1.com.example.mul\"}");
+            assertThat(f.nextJson().path("type").asText()).isEqualTo("result");
+            w.send("[48,2,{},\"com.example.mul\",[],{\"a\":6,\"b\":7}]");
+            JsonNode invoke = f.nextJson();
+            assertThat(invoke.path("type").asText()).isEqualTo("invoke");
+            assertThat(invoke.path("args").toString()).isEqualTo("{\"a\":6,\"b\":7}");
+            f.send("{\"type\":\"reply\",\"id\":" + invoke.path("id").asLong() + ",\"data\":42}");
+            JsonNode r = msg(w);
+            assertThat(r.get(0).asInt()).isEqualTo(50);
+            assertThat(r.get(1).asLong()).isEqualTo(2);
+            assertThat(r.get(3).toString()).isEqualTo("[42]");
+
+            f.send("{\"type\":\"register\",\"id\":8,\"proc\":\"app1.com.example.fail\"}");
+            f.nextJson();
+            w.send("[48,3,{},\"com.example.fail\"]");
+            invoke = f.nextJson();
+            f.send("{\"type\":\"reply\",\"id\":" + invoke.path("id").asLong()
+                    + ",\"error\":{\"code\":\"app.failed\",\"message\":\"nope\",\"data\":{\"why\":\"test\"}}}");
+            JsonNode e = msg(w);
+            assertThat(e.get(0).asInt()).isEqualTo(8);
+            assertThat(e.get(1).asInt()).isEqualTo(48);
+            assertThat(e.get(4).asText()).isEqualTo("app.failed");
+            assertThat(e.get(6).path("why").asText()).isEqualTo("test");
+        }
+    }
+
+    @Test
+    void registrationErrorsAndTimeouts() {
+        try (WsTestClient a = join("app1"); WsTestClient b = join("app1")) {
+            a.send("[48,1,{},\"nobody.home\"]");
+            assertThat(msg(a).get(4).asText()).isEqualTo("wamp.error.no_such_procedure");
+            a.send("[64,2,{},\"only.one\"]");
+            long reg = msg(a).get(2).asLong();
+            b.send("[64,3,{},\"only.one\"]");
+            assertThat(msg(b).get(4).asText()).isEqualTo("wamp.error.procedure_already_exists");
+            b.send("[64,4,{\"invoke\":\"fastest\"},\"other.one\"]");
+            assertThat(msg(b).get(4).asText()).isEqualTo("wamp.error.invalid_argument");
+            b.send("[64,5,{},\"wamp.session.count\"]");
+            assertThat(msg(b).get(4).asText()).isEqualTo("wamp.error.invalid_uri");
+
+            b.send("[48,6,{\"timeout\":200},\"only.one\"]");
+            assertThat(msg(a).get(0).asInt()).isEqualTo(68); // never answered
+            JsonNode timedOut = msg(b);
+            assertThat(timedOut.get(4).asText()).isEqualTo("wamp.error.timeout");
+            assertThat(timedOut.get(6).path("code").asText()).isEqualTo("call_timeout");
+            JsonNode interrupt = msg(a);
+            assertThat(interrupt.get(0).asInt()).isEqualTo(69);
+            assertThat(interrupt.get(2).path("reason").asText()).isEqualTo("wamp.error.timeout");
+
+            a.send("[66,7," + reg + "]");
+            assertThat(msg(a).get(0).asInt()).isEqualTo(67);
+            a.send("[66,8," + reg + "]");
+            assertThat(msg(a).get(4).asText()).isEqualTo("wamp.error.no_such_registration");
+            b.send("[64,9,{\"invoke\":\"roundrobin\"},\"only.one\"]");
+            assertThat(msg(b).get(0).asInt()).isEqualTo(65);
+            a.send("[64,10,{\"invoke\":\"roundrobin\"},\"only.one\"]");
+            assertThat(msg(a).get(0).asInt()).isEqualTo(65);
+        }
+    }
+
+    // ------------------------------------------------------------ authentication
+
+    private static String token(String sub, Map<String, Object> claims) {
+        var b = TestKeys.claims(ISS, sub).expirationTime(Date.from(Instant.now().plusSeconds(300)));
+        claims.forEach(b::claim);
+        return TestKeys.hs(JWSAlgorithm.HS256, TestKeys.SECRET, null, b.build());
+    }
+
+    private static WsTestClient hello(String authmethods) {
+        WsTestClient c = WsTestClient.plain(wampUri(guarded), Map.of(), "wamp.2.json");
+        c.send("[1,\"realm1\",{\"authmethods\":" + authmethods + ",\"authid\":\"alice\"}]");
+        return c;
+    }
+
+    @Test
+    void aTicketIsAJwtCheckedAsEverywhereAndRulesApply() {
+        try (WsTestClient w = hello("[\"ticket\"]")) {
+            JsonNode challenge = msg(w);
+            assertThat(challenge.get(0).asInt()).isEqualTo(4);
+            assertThat(challenge.get(1).asText()).isEqualTo("ticket");
+            w.send("[5,\"" + token("alice", Map.of("roles", List.of("calc"))) + "\",{}]");
+            JsonNode welcome = msg(w);
+            assertThat(welcome.get(0).asInt()).isEqualTo(2);
+            assertThat(welcome.get(2).path("authid").asText()).isEqualTo("alice");
+            assertThat(welcome.get(2).path("authrole").asText()).isEqualTo("calc");
+            assertThat(welcome.get(2).path("authmethod").asText()).isEqualTo("ticket");
+            w.send("[32,1,{},\"chat.room\"]");
+            assertThat(msg(w).get(0).asInt()).isEqualTo(33);
+            w.send("[32,2,{},\"secret.room\"]");
+            JsonNode denied = msg(w);
+            assertThat(denied.get(4).asText()).isEqualTo("wamp.error.not_authorized");
+            assertThat(denied.get(6).path("code").asText()).isEqualTo("forbidden");
+            w.send("[64,3,{},\"math.add\"]");
+            assertThat(msg(w).get(0).asInt()).isEqualTo(65);
+        }
+    }
+
+    @Test
+    void aBadTicketOrNoneIsRefused() {
+        try (WsTestClient w = hello("[\"ticket\"]")) {
+            msg(w);
+            w.send("[5,\"not-a-token\",{}]");
+            JsonNode abort = msg(w);
+            assertThat(abort.get(0).asInt()).isEqualTo(3);
+            assertThat(abort.get(2).asText()).isEqualTo("wamp.error.authentication_failed");
+            assertThat(w.awaitClose().closeCode()).isEqualTo(1000);
+        }
+        try (WsTestClient w = hello("[\"anonymous\"]")) {
+            JsonNode abort = msg(w);
+            assertThat(abort.get(0).asInt()).isEqualTo(3);
+            assertThat(abort.get(2).asText()).isEqualTo("wamp.error.no_auth_method");
+        }
+    }
+
+    @Test
+    void aTokenOnTheUpgradeAuthenticatesToo() {
+        String bearer = "Bearer " + token("bob", Map.of());
+        try (WsTestClient w = WsTestClient.plain(wampUri(guarded), Map.of("Authorization", bearer), "wamp.2.json")) {
+            w.send("[1,\"realm1\",{}]");
+            JsonNode welcome = msg(w);
+            assertThat(welcome.get(0).asInt()).isEqualTo(2);
+            assertThat(welcome.get(2).path("authid").asText()).isEqualTo("bob");
+        }
+        WsTestClient.Refusal r = WsTestClient.refused(wampUri(guarded), Map.of("Authorization", "Bearer nope"), "wamp.2.json");
+        assertThat(r.status()).isEqualTo(401);
+    }
+
+    @Test
+    void progressiveResultsAndCancelReachTheCalleeAndTheCaller() {
+        try (WsTestClient callee = join("app1"); WsTestClient caller = join("app1"); WsTestClient f = ferry(server)) {
+            callee.send("[64,1,{},\"long.task\"]");
+            assertThat(msg(callee).get(0).asInt()).isEqualTo(65);
+            caller.send("[48,2,{\"receive_progress\":true},\"long.task\",[3]]");
+            JsonNode inv = msg(callee);
+            assertThat(inv.get(3).path("receive_progress").asBoolean()).isTrue();
+            long id = inv.get(1).asLong();
+            callee.send("[70," + id + ",{\"progress\":true},[1]]");
+            callee.send("[70," + id + ",{\"progress\":true},[2]]");
+            callee.send("[70," + id + ",{},[\"done\"]]");
+            JsonNode p1 = msg(caller);
+            assertThat(p1.get(0).asInt()).isEqualTo(50);
+            assertThat(p1.get(2).path("progress").asBoolean()).isTrue();
+            assertThat(p1.get(3).toString()).isEqualTo("[1]");
+            assertThat(msg(caller).get(3).toString()).isEqualTo("[2]");
+            JsonNode last = msg(caller);
+            assertThat(last.get(2).path("progress").asBoolean(false)).isFalse();
+            assertThat(last.get(3).toString()).isEqualTo("[\"done\"]");
+
+            // a ferry.v1 caller's call, canceled by a WAMP caller's twin: killnowait interrupts the callee at once
+            caller.send("[48,3,{},\"long.task\",[4]]");
+            inv = msg(callee);
+            caller.send("[49,3,{\"mode\":\"killnowait\"}]");
+            JsonNode canceled = msg(caller);
+            assertThat(canceled.get(0).asInt()).isEqualTo(8);
+            assertThat(canceled.get(4).asText()).isEqualTo("wamp.error.canceled");
+            JsonNode interrupt = msg(callee);
+            assertThat(interrupt.get(0).asInt()).isEqualTo(69);
+            assertThat(interrupt.get(1).asLong()).isEqualTo(inv.get(1).asLong());
+            assertThat(interrupt.get(2).path("mode").asText()).isEqualTo("killnowait");
+
+            // kill: the caller waits for the callee's answer to the INTERRUPT
+            caller.send("[48,4,{},\"long.task\",[5]]");
+            inv = msg(callee);
+            caller.send("[49,4,{\"mode\":\"kill\"}]");
+            interrupt = msg(callee);
+            assertThat(interrupt.get(2).path("mode").asText()).isEqualTo("kill");
+            callee.send("[8,68," + inv.get(1).asLong() + ",{},\"wamp.error.canceled\"]");
+            assertThat(msg(caller).get(4).asText()).isEqualTo("wamp.error.canceled");
+
+            // a ferry.v1 caller takes the WAMP callee's progressive results too
+            f.send("{\"type\":\"call\",\"id\":9,\"proc\":\"app1.long.task\",\"args\":[6],\"progress\":true}");
+            inv = msg(callee);
+            assertThat(inv.get(3).path("receive_progress").asBoolean()).isTrue();
+            callee.send("[70," + inv.get(1).asLong() + ",{\"progress\":true},[\"half\"]]");
+            callee.send("[70," + inv.get(1).asLong() + ",{},[\"all\"]]");
+            JsonNode progress = f.nextJson();
+            assertThat(progress.path("data").asText()).as(progress.toString()).isEqualTo("half");
+            assertThat(f.nextJson().path("data").asText()).isEqualTo("all");
+        }
+    }
+
+    @Test
+    void sharedRegistrationsFollowTheirInvokePolicy() throws Exception {
+        try (WsTestClient a = join("plain"); WsTestClient b = join("plain"); WsTestClient caller = join("plain")) {
+            a.send("[64,1,{\"invoke\":\"first\"},\"shared.p\"]");
+            assertThat(msg(a).get(0).asInt()).isEqualTo(65);
+            b.send("[64,1,{\"invoke\":\"roundrobin\"},\"shared.p\"]");
+            assertThat(msg(b).get(4).asText()).isEqualTo("wamp.error.procedure_already_exists");
+            b.send("[64,2,{\"invoke\":\"first\"},\"shared.p\"]");
+            assertThat(msg(b).get(0).asInt()).isEqualTo(65);
+            for (int i = 1; i <= 2; i++) {
+                caller.send("[48," + i + ",{},\"shared.p\"]");
+                JsonNode inv = msg(a); // first: always the callee that registered first
+                a.send("[70," + inv.get(1).asLong() + ",{},[" + i + "]]");
+                assertThat(msg(caller).get(3).get(0).asInt()).isEqualTo(i);
+            }
+            assertThat(b.nothingWithin(Duration.ofMillis(200))).isTrue();
+        }
+    }
+}
