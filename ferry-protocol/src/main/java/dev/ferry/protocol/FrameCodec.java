@@ -85,6 +85,26 @@ public final class FrameCodec {
         return decodeFrame(b, 0, b.length, null);
     }
 
+    /**
+     * Decodes one text frame with the full parser only, never the {@code pub} scanner: what the scanner's answers
+     * are compared with (tests and fuzzing).
+     */
+    public static Frame decodeFull(byte[] buf, int off, int len) throws ProtocolException {
+        String fault = JsonText.unicodeFault(buf, off, len);
+        if (fault != null) {
+            throw unicodeFault(buf, off, len, fault);
+        }
+        return decodeWellFormed(buf, off, len, null);
+    }
+
+    /**
+     * The {@code pub} frame the scanner reads in these bytes without a parser, or null (see {@link PubScanner});
+     * as in decoding, only for bytes that pass the well-formed Unicode check.
+     */
+    public static Frame scanPub(byte[] buf, int off, int len) {
+        return JsonText.unicodeFault(buf, off, len) != null ? null : PubScanner.scan(buf, off, len);
+    }
+
     /** Decodes a binary message: a JSON header, LF, then the payload bytes. */
     public static Frame decodeBinary(byte[] message) throws ProtocolException {
         int lf = indexOf(message, LF);
@@ -214,6 +234,12 @@ public final class FrameCodec {
         String fault = JsonText.unicodeFault(buf, off, len);
         if (fault != null) {
             throw unicodeFault(buf, off, len, fault);
+        }
+        if (binary == null) {
+            Frame pub = PubScanner.scan(buf, off, len);
+            if (pub != null) {
+                return pub;
+            }
         }
         try {
             return decodeWellFormed(buf, off, len, binary);
