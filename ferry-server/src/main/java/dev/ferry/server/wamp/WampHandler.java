@@ -87,6 +87,10 @@ public final class WampHandler extends PlainWebSocketHandler implements Transpor
     private long sessionId;
     private String authid;
     private String authrole;
+    /** Whether the client, as callee, announced {@code call_canceling} (it then gets INTERRUPT). */
+    private boolean calleeCancels;
+    /** Whether the client, as callee, announced {@code progressive_call_results}. */
+    private boolean calleeProgresses;
     private final Map<Long, Subscription> subscriptions = new LinkedHashMap<>();
     private final Map<String, Subscription> subscriptionsByPattern = new HashMap<>();
     private final Map<Long, String> registrations = new HashMap<>();
@@ -214,6 +218,9 @@ public final class WampHandler extends PlainWebSocketHandler implements Transpor
             return;
         }
         prefix = realm.topicPrefix().isEmpty() ? "" : realm.topicPrefix() + ".";
+        JsonNode calleeFeatures = details.path("roles").path("callee").path("features");
+        calleeCancels = calleeFeatures.path("call_canceling").asBoolean(false);
+        calleeProgresses = calleeFeatures.path("progressive_call_results").asBoolean(false);
         if (upgradeIdentity != null) {
             welcome(upgradeIdentity, upgradeIdentity.kind() == Identity.Kind.CERTIFICATE ? "tls"
                     : upgradeIdentity.kind() == Identity.Kind.ANONYMOUS ? "anonymous" : "ticket");
@@ -820,7 +827,7 @@ public final class WampHandler extends PlainWebSocketHandler implements Transpor
         }
         invocations.add(inv.id());
         ObjectNode details = WampCodec.object();
-        if (inv.progress()) {
+        if (inv.progress() && calleeProgresses) {
             details.put("receive_progress", true);
         }
         if (inv.timeoutMs() > 0) {
@@ -832,7 +839,9 @@ public final class WampHandler extends PlainWebSocketHandler implements Transpor
 
     /**
      * INTERRUPT of an invocation its caller canceled ({@code mode} {@code kill} or {@code killnowait}) or that
-     * timed out ({@code reason} {@code timeout}); after {@code killnowait} the callee's answer is not awaited.
+     * timed out ({@code reason} {@code timeout}); after {@code killnowait} the callee's answer is not awaited. A
+     * callee that did not announce {@code call_canceling} is not told (WAMP: the cancel is then a {@code skip} for
+     * it): with {@code kill} its answer still settles the call.
      */
     @Override
     public void interrupt(long invocationId, CancelMode mode, String reason) {
@@ -841,6 +850,9 @@ public final class WampHandler extends PlainWebSocketHandler implements Transpor
         }
         if (mode != CancelMode.KILL) {
             invocations.remove(invocationId);
+        }
+        if (!calleeCancels) {
+            return;
         }
         ObjectNode options = WampCodec.object();
         options.put("mode", mode.wire());

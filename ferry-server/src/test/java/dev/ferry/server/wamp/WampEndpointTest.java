@@ -42,7 +42,8 @@ class WampEndpointTest {
     /** A WAMP session joined to {@code realm}; its WELCOME is checked. */
     private static WsTestClient join(String realm) {
         WsTestClient c = WsTestClient.plain(wampUri(server), Map.of(), "wamp.2.json");
-        c.send("[1,\"" + realm + "\",{\"roles\":{\"publisher\":{},\"subscriber\":{},\"caller\":{},\"callee\":{}}}]");
+        c.send("[1,\"" + realm + "\",{\"roles\":{\"publisher\":{},\"subscriber\":{},\"caller\":{},"
+                + "\"callee\":{\"features\":{\"call_canceling\":true,\"progressive_call_results\":true}}}}]");
         JsonNode welcome = msg(c);
         assertThat(welcome.get(0).asInt()).as(welcome.toString()).isEqualTo(2);
         assertThat(welcome.get(1).asLong()).isBetween(1L, 1L << 53);

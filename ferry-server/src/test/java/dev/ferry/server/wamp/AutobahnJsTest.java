@@ -1,0 +1,48 @@
+package dev.ferry.server.wamp;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.nimbusds.jose.JWSAlgorithm;
+import dev.ferry.server.auth.TestKeys;
+import dev.ferry.server.config.AuthConfig;
+import dev.ferry.server.config.IssuerConfig;
+import dev.ferry.server.config.WampConfig;
+import dev.ferry.server.testing.FerryServerExtension;
+import dev.ferry.server.testing.NodeProcess;
+import dev.ferry.server.testing.NodeScript;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Date;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * Autobahn|JS (npm {@code autobahn}, on Node's {@code ws}) against {@code /v1/wamp}: the scenario
+ * {@code src/test/node/wamp-autobahn.js} (pub/sub, pattern subscriptions, calls both ways with ferry.v1,
+ * progressive results, cancel, shared registrations, ticket auth with a JWT and a refused ticket). Needs
+ * {@code node} and {@code npm ci --prefix ferry-server/src/test/node}; skipped with the reason when absent.
+ */
+class AutobahnJsTest {
+    static final String ISS = "https://id.example";
+
+    @RegisterExtension
+    static final FerryServerExtension open = new FerryServerExtension(c -> c
+            .withWamp(new WampConfig(List.of(new WampConfig.Realm("app1", "app1")))));
+
+    @RegisterExtension
+    static final FerryServerExtension guarded = new FerryServerExtension(c -> c.withAuth(new AuthConfig(false, "",
+            false, Duration.ZERO, "ferry", List.of("subscribe+publish chat.# authenticated"),
+            List.of(new IssuerConfig("main", ISS, TestKeys.SECRET, List.of(), null, null, Duration.ofMinutes(5), List.of())))));
+
+    @Test
+    void autobahnJsScenario() throws Exception {
+        NodeScript.requireProject("ws", "autobahn");
+        String token = TestKeys.hs(JWSAlgorithm.HS256, TestKeys.SECRET, null,
+                TestKeys.claims(ISS, "alice").expirationTime(Date.from(Instant.now().plusSeconds(600))).build());
+        NodeProcess.Result r = NodeScript.run("wamp-autobahn.js", 180, open.wsUri().toString(), open.http("").toString(),
+                token, guarded.wsUri().toString());
+        assertThat(r.timedOut()).as("wamp-autobahn.js was killed%n%s", r.transcript()).isFalse();
+        assertThat(r.exitCode()).as("exit code of wamp-autobahn.js%n%s", r.transcript()).isZero();
+    }
+}

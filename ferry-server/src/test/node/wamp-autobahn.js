@@ -1,0 +1,167 @@
+// WAMP at /v1/wamp (docs/wamp.md) with Autobahn|JS, next to a ferry.v1 client on the same topics and procedures:
+// publish/subscribe with acknowledge, prefix and wildcard subscriptions, calls both ways, progressive results,
+// cancel (mode kill), shared registrations, and errors. The server maps realm "app1" to the topic prefix "app1".
+//
+// Run as: node wamp-autobahn.js <ferry.v1 ws-url> <http-url> [<token> <guarded ws-url>]; with a token, ticket
+// authentication against the guarded server (a JWT it accepts) and a refused ticket are checked too.
+
+import WebSocket from 'ws';
+import { FerryClient, RUN, check, checkEqual, ensure, scenario, WAIT_MS } from './lib.js';
+
+globalThis.WebSocket = WebSocket; // Autobahn|JS uses the global WebSocket, which Node 20 lacks
+const autobahn = (await import('autobahn')).default;
+
+/** A deferred whose promise collects progressive results, as Autobahn|JS's use_deferred option expects. */
+function deferred() {
+  const d = {};
+  d.promise = new Promise((resolve, reject) => { d.resolve = resolve; d.reject = reject; });
+  d.promise.progress = [];
+  d.notify = (v) => d.promise.progress.push(v);
+  return d;
+}
+
+function wampUrl(ws) {
+  const u = new URL(ws);
+  u.pathname = '/v1/wamp';
+  return u.toString();
+}
+
+/** Opens an Autobahn|JS session; rejects with the close reason when it cannot join. */
+function join(url, realm, extra = {}) {
+  return new Promise((resolve, reject) => {
+    const connection = new autobahn.Connection({ url, realm, max_retries: 0, use_deferred: deferred, ...extra });
+    connection.onopen = (session, details) => resolve({ connection, session, details });
+    connection.onclose = (reason, details) => { reject(new Error(`${reason}: ${JSON.stringify(details)}`)); return true; };
+    connection.open();
+  });
+}
+
+/** A promise of the next value `listen` delivers, failing after WAIT_MS. */
+function next(what) {
+  let resolve;
+  const p = new Promise((res, rej) => {
+    resolve = res;
+    setTimeout(() => rej(new Error(`timed out waiting for ${what}`)), WAIT_MS).unref();
+  });
+  return { p, resolve };
+}
+
+scenario('wamp-autobahn', async ({ ws, track }) => {
+  const url = wampUrl(ws);
+  const a = await join(url, 'app1');
+  const b = await join(url, 'app1');
+  check(a.details.authmethod === 'anonymous' && a.details.realm === 'app1', 'Autobahn|JS joins realm app1 anonymously');
+  const ferry = track(await FerryClient.open(ws, undefined, 'ferry.v1'));
+  const topic = `com.example.${RUN}.chat`;
+
+  // publish/subscribe, both ways with ferry.v1
+  let ev = next('event');
+  await b.session.subscribe(topic, (args, kwargs, details) => ev.resolve({ args, kwargs, details }));
+  const pub = await a.session.publish(topic, ['hello'], { n: 1 }, { acknowledge: true });
+  check(Number.isInteger(pub.id) && pub.id > 0, 'publish with acknowledge resolves with a publication id');
+  let got = await ev.p;
+  checkEqual([got.args, got.kwargs], [['hello'], { n: 1 }], 'a subscriber gets args and kwargs as published');
+
+  await ferry.request({ type: 'sub', id: 1, topic: `app1.${topic}` }, 'ferry.v1 sub');
+  ev = next('event from ferry.v1');
+  await ferry.send({ type: 'pub', topic: `app1.${topic}`, data: { text: 'from ferry.v1' } });
+  got = await ev.p;
+  checkEqual([got.args, got.kwargs], [[], { text: 'from ferry.v1' }], 'a ferry.v1 object arrives as kwargs');
+  const ownMsg = await ferry.nextFrame('its own msg');
+  ensure(ownMsg.type === 'msg', 'ferry.v1 gets its own publication');
+  ev = next('event');
+  await a.session.publish(topic, ['to both'], {}, { acknowledge: true });
+  checkEqual((await ferry.nextFrame('msg from WAMP')).data, 'to both', 'a WAMP publication ["to both"] reaches ferry.v1 as "to both"');
+  await ev.p;
+
+  // prefix and wildcard subscriptions
+  let pre = next('prefix event');
+  await b.session.subscribe(`org.${RUN}`, (args, kwargs, details) => pre.resolve(details.topic), { match: 'prefix' });
+  await a.session.publish(`org.${RUN}.x.y`, [1], {}, { acknowledge: true });
+  check((await pre.p) === `org.${RUN}.x.y`, 'a prefix subscription receives a deeper topic, details.topic names it');
+  let wild = next('wildcard event');
+  await b.session.subscribe(`wild.${RUN}..end`, (args, kwargs, details) => wild.resolve(details.topic), { match: 'wildcard' });
+  await a.session.publish(`wild.${RUN}.mid.end`, [1], {}, { acknowledge: true });
+  check((await wild.p) === `wild.${RUN}.mid.end`, 'a wildcard subscription matches an empty component to any word');
+
+  // calls, WAMP to WAMP and across to ferry.v1
+  await a.session.register(`com.example.${RUN}.add`, (args) => args[0] + args[1]);
+  check((await b.session.call(`com.example.${RUN}.add`, [2, 3])) === 5, 'a WAMP caller gets a WAMP callee\'s result');
+  await ferry.send({ type: 'call', id: 5, proc: `app1.com.example.${RUN}.add`, args: [20, 22] });
+  checkEqual(await ferry.nextFrame('result'), { type: 'result', id: 5, data: 42 }, 'a ferry.v1 caller gets the WAMP callee\'s result');
+  await ferry.request({ type: 'register', id: 6, proc: `app1.com.example.${RUN}.mul` }, 'ferry.v1 register');
+  const call = b.session.call(`com.example.${RUN}.mul`, [6, 7]);
+  const inv = await ferry.nextFrame('invoke');
+  await ferry.send({ type: 'reply', id: inv.id, data: inv.args[0] * inv.args[1] });
+  check((await call) === 42, 'a WAMP caller gets a ferry.v1 callee\'s result');
+  try {
+    await b.session.call(`com.example.${RUN}.nobody`);
+    check(false, 'a call nobody registered fails');
+  } catch (e) {
+    check(e.error === 'wamp.error.no_such_procedure', 'a call nobody registered fails with wamp.error.no_such_procedure');
+  }
+
+  // progressive results
+  await a.session.register(`com.example.${RUN}.count`, (args, kwargs, details) => {
+    for (let i = 1; i <= 3; i++) details.progress([i]);
+    return 'done';
+  });
+  const counting = b.session.call(`com.example.${RUN}.count`, [], {}, { receive_progress: true });
+  check((await counting) === 'done', 'a progressive call ends with its final result');
+  checkEqual(counting.progress, [1, 2, 3], 'the caller got the three progressive results first');
+
+  // cancel (kill) of a call to a ferry.v1 callee: it is interrupted and answers, the caller gets wamp.error.canceled
+  await ferry.request({ type: 'register', id: 7, proc: `app1.com.example.${RUN}.slow` }, 'ferry.v1 register slow');
+  const slow = b.session.call(`com.example.${RUN}.slow`);
+  const slowInv = await ferry.nextFrame('invoke of slow');
+  slow.cancel({ mode: 'kill' });
+  const interrupt = await ferry.nextFrame('interrupt');
+  checkEqual(interrupt, { type: 'interrupt', id: slowInv.id, mode: 'kill', reason: 'cancel' },
+    'the ferry.v1 callee of a call canceled over WAMP gets interrupt (mode kill)');
+  await ferry.send({ type: 'reply', id: slowInv.id, error: { code: 'app.stopped', message: 'stopped' } });
+  try {
+    await slow;
+    check(false, 'a canceled call fails');
+  } catch (e) {
+    check(e.error === 'wamp.error.canceled', 'a call canceled with mode kill fails with wamp.error.canceled', String(e.error));
+  }
+
+  // shared registrations
+  const c = await join(url, 'app1');
+  const hits = [];
+  await a.session.register(`com.example.${RUN}.shared`, () => { hits.push('a'); return 'a'; }, { invoke: 'roundrobin' });
+  await c.session.register(`com.example.${RUN}.shared`, () => { hits.push('c'); return 'c'; }, { invoke: 'roundrobin' });
+  for (let i = 0; i < 4; i++) await b.session.call(`com.example.${RUN}.shared`);
+  check(hits.filter((h) => h === 'a').length === 2 && hits.filter((h) => h === 'c').length === 2,
+    'roundrobin registrations share the calls in turn', JSON.stringify(hits));
+  try {
+    await b.session.register(`com.example.${RUN}.shared`, () => 'b');
+    check(false, 'a single registration of a shared procedure is refused');
+  } catch (e) {
+    check(e.error === 'wamp.error.procedure_already_exists', 'a single registration of a shared procedure: procedure_already_exists');
+  }
+
+  for (const s of [a, b, c]) s.connection.close();
+
+  // ticket authentication with a JWT, on the guarded server
+  const token = process.argv[4];
+  const guarded = process.argv[5];
+  if (token && guarded) {
+    const t = await join(wampUrl(guarded), 'realm1', { authmethods: ['ticket'], onchallenge: () => token });
+    check(t.details.authmethod === 'ticket' && t.details.authid === 'alice', 'a JWT as ticket authenticates as its sub');
+    await t.session.subscribe('chat.room', () => {});
+    try {
+      await t.session.subscribe('secret.room', () => {});
+      check(false, 'a subscription auth.rules deny is refused');
+    } catch (e) {
+      check(e.error === 'wamp.error.not_authorized', 'a subscription auth.rules deny fails with wamp.error.not_authorized');
+    }
+    t.connection.close();
+    try {
+      await join(wampUrl(guarded), 'realm1', { authmethods: ['ticket'], onchallenge: () => 'not-a-token' });
+      check(false, 'a bad ticket is refused');
+    } catch (e) {
+      check(String(e.message).includes('wamp.error.authentication_failed'), 'a bad ticket is aborted with wamp.error.authentication_failed', e.message);
+    }
+  }
+});
