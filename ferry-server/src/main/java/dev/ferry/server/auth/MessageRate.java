@@ -12,7 +12,7 @@ import java.util.concurrent.TimeUnit;
  * {@code rate + burst + excess} answered frames per second before the connection is closed, and a client that
  * slows down when told keeps its connection.
  *
- * <p>Times are {@link System#nanoTime()} values passed in by the caller, so that tests choose them. Not
+ * <p>Times are the server clock's {@code nanoTime()} values passed in by the caller, so that tests choose them. Not
  * thread-safe: one per connection, used on its event loop.
  */
 public final class MessageRate {

@@ -104,7 +104,7 @@ public final class Session implements FrameCodec.Sink, Transport, Callee, Caller
         this.out = out;
         this.remote = remote;
         LimitsConfig limits = context.config().limits();
-        this.messageRate = MessageRate.of(limits, System.nanoTime());
+        this.messageRate = MessageRate.of(limits, context.clock().nanoTime());
         this.connection = context.connection(context.security().permissions().scope(identity), this, () -> goingAway);
         this.presence = new ConnectionPresence(context.presence(), connection);
         this.resumption = new Resumption(context.resumableSessions(), connection, presence, out, remote, this::inLoop);
@@ -800,7 +800,7 @@ public final class Session implements FrameCodec.Sink, Transport, Callee, Caller
         if (closed || rateClosed) {
             return true;
         }
-        if (messageRate != null && messageRate.exhausted(System.nanoTime())) {
+        if (messageRate != null && messageRate.exhausted(context.clock().nanoTime())) {
             closeForRate();
             return true;
         }
@@ -815,7 +815,7 @@ public final class Session implements FrameCodec.Sink, Transport, Callee, Caller
         if (messageRate == null) {
             return false;
         }
-        switch (messageRate.take(System.nanoTime())) {
+        switch (messageRate.take(context.clock().nanoTime())) {
             case ACCEPT -> {
                 return false;
             }

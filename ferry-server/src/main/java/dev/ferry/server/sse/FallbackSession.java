@@ -360,13 +360,11 @@ final class FallbackSession implements Outbound {
         session.closed();
     }
 
-    private static void end(Channel ch, int code, String reason) {
+    private void end(Channel ch, int code, String reason) {
         String data = "{\"code\":" + code + ",\"reason\":" + new String(FrameCodec.quote(reason), StandardCharsets.UTF_8) + "}";
         ch.write(new DefaultHttpContent(SseEvents.event(null, "close", data.getBytes(StandardCharsets.UTF_8))), ch.voidPromise());
         ch.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT).addListener(ChannelFutureListener.CLOSE);
-        ch.eventLoop().schedule(() -> {
-            ch.close();
-        }, END_GRACE_MS, TimeUnit.MILLISECONDS);
+        server.clock().schedule(ch.eventLoop(), ch::close, END_GRACE_MS, TimeUnit.MILLISECONDS);
     }
 
     private static void refuse(Channel ch, FullHttpResponse response) {

@@ -53,7 +53,7 @@ public final class IndexSocketHandler extends PlainWebSocketHandler {
         out.send(Unpooled.wrappedBuffer("{\"type\":\"index\",".getBytes(java.nio.charset.StandardCharsets.US_ASCII),
                 java.util.Arrays.copyOfRange(json, 1, json.length)), false);
         long every = INTERVAL.toNanos();
-        turns = ctx.executor().scheduleWithFixedDelay(this::turn, every, every, TimeUnit.NANOSECONDS);
+        turns = server.clock().scheduleAtFixedRate(ctx.executor(), this::turn, every, TimeUnit.NANOSECONDS);
     }
 
     /** Sends what changed since the last index sent, unless a message still waits to be written. */

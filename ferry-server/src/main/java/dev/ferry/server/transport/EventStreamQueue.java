@@ -95,9 +95,7 @@ public final class EventStreamQueue {
         ended = true;
         releaseQueue();
         ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT).addListener(ChannelFutureListener.CLOSE);
-        ctx.executor().schedule(() -> {
-            ctx.close();
-        }, END_GRACE_MS, TimeUnit.MILLISECONDS);
+        server.clock().schedule(ctx.executor(), ctx::close, END_GRACE_MS, TimeUnit.MILLISECONDS);
     }
 
     private void slowConsumer() {

@@ -371,9 +371,8 @@ public final class WebSocketOutbound implements Outbound {
         } else {
             hold(close);
         }
-        ctx.executor().schedule(() -> {
-            ctx.close();
-        }, CLOSE_GRACE_MS + server.config().server().shutdownGrace().toMillis(), TimeUnit.MILLISECONDS);
+        server.clock().schedule(ctx.executor(), ctx::close,
+                CLOSE_GRACE_MS + server.config().server().shutdownGrace().toMillis(), TimeUnit.MILLISECONDS);
     }
 
     private void slowConsumer() {
@@ -386,9 +385,7 @@ public final class WebSocketOutbound implements Outbound {
         }
         ctx.writeAndFlush(new CloseWebSocketFrame(CloseCodes.SLOW_CONSUMER, "slow consumer"))
                 .addListener(LingeringClose.INSTANCE);
-        ctx.executor().schedule(() -> {
-            ctx.close();
-        }, CLOSE_GRACE_MS, TimeUnit.MILLISECONDS);
+        server.clock().schedule(ctx.executor(), ctx::close, CLOSE_GRACE_MS, TimeUnit.MILLISECONDS);
     }
 
     /**

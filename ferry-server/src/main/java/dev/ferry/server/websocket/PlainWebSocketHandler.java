@@ -57,7 +57,7 @@ public abstract class PlainWebSocketHandler extends WebSocketEndpointHandler {
     @Override
     protected final void opened(ChannelHandlerContext ctx, WebSocketOutbound out) {
         this.ctx = ctx;
-        messageRate = MessageRate.of(server.config().limits(), System.nanoTime());
+        messageRate = MessageRate.of(server.config().limits(), server.clock().nanoTime());
         address = dev.ferry.server.connection.Connections.address(ctx.channel().remoteAddress());
         onOpen(ctx, out);
         if (scope != null) {
@@ -90,7 +90,7 @@ public abstract class PlainWebSocketHandler extends WebSocketEndpointHandler {
         if (rateClosed) {
             return true;
         }
-        if (messageRate == null || messageRate.take(System.nanoTime()) == MessageRate.Verdict.ACCEPT) {
+        if (messageRate == null || messageRate.take(server.clock().nanoTime()) == MessageRate.Verdict.ACCEPT) {
             return false;
         }
         rateClosed = true;
