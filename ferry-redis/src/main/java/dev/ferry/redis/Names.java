@@ -113,6 +113,16 @@ final class Names {
         return key("index:" + node);
     }
 
+    /** A node's registered procedures with their counts: proc to "callees policy calls rate", expiring with the node. */
+    byte[] nodeProcedures(String node) {
+        return key("procedures:" + node);
+    }
+
+    /** The nodes that have published their procedures (some may be gone: their key expired). */
+    byte[] procedureListNodes() {
+        return key("procedure-nodes");
+    }
+
     /** The nodes that have published an index (some may be gone: their index key expired). */
     byte[] indexNodes() {
         return key("index-nodes");

@@ -3,6 +3,7 @@ package dev.ferry.redis;
 import dev.ferry.protocol.CancelMode;
 import dev.ferry.protocol.ErrorCode;
 import dev.ferry.protocol.Frame;
+import dev.ferry.protocol.InvokePolicy;
 import dev.ferry.protocol.Payload;
 import dev.ferry.protocol.Topics;
 import dev.ferry.server.config.EngineConfig;
@@ -10,6 +11,7 @@ import dev.ferry.server.config.HistoryConfig;
 import dev.ferry.server.engine.Engine;
 import dev.ferry.server.engine.Fanout;
 import dev.ferry.server.engine.OutcomeUnknownException;
+import dev.ferry.server.engine.ProcedureStats;
 import dev.ferry.server.engine.Published;
 import dev.ferry.server.engine.RemoteProcedures;
 import dev.ferry.server.engine.TopicSnapshot;
@@ -129,6 +131,8 @@ public final class RedisEngine implements Engine, RemoteProcedures, dev.ferry.se
     private final ConcurrentHashMap<Long, String> routes = new ConcurrentHashMap<>();
     /** Calls other nodes routed here and not settled, by caller node and its id ({@link RemoteCaller#key}). */
     private final ConcurrentHashMap<String, RemoteCaller> incoming = new ConcurrentHashMap<>();
+    /** Every node's procedures, merged by the last heartbeat (null before the first). */
+    private volatile List<ProcedureStats> clusterProcedures;
     private volatile boolean started;
     /** Subscriber counts per pattern over the cluster, as gathered at the last heartbeat. */
     private volatile Map<String, Integer> clusterIndex;
@@ -647,6 +651,7 @@ public final class RedisEngine implements Engine, RemoteProcedures, dev.ferry.se
             }
         }
         all.add(shareIndex());
+        all.add(shareProcedures());
         return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).exceptionally(e -> null);
     }
 
@@ -689,6 +694,73 @@ public final class RedisEngine implements Engine, RemoteProcedures, dev.ferry.se
                         clusterIndex = merged;
                     });
                 });
+    }
+
+    @Override
+    public List<ProcedureStats> clusterProcedures() {
+        return clusterProcedures;
+    }
+
+    /**
+     * Publishes this node's procedures with their counts (expiring with the node) and gathers every live node's,
+     * for {@link #clusterProcedures()}: procedure listings then see the whole cluster, at most a heartbeat old.
+     */
+    private CompletableFuture<?> shareProcedures() {
+        NodeCalls r = rpc;
+        if (r == null) {
+            return CompletableFuture.completedFuture(null);
+        }
+        List<ProcedureStats> local = r.registered();
+        byte[] key = names.nodeProcedures(node);
+        CompletableFuture<?> written = redis.del(key).toCompletableFuture();
+        if (!local.isEmpty()) {
+            Map<byte[], byte[]> fields = new java.util.HashMap<>();
+            for (ProcedureStats p : local) {
+                fields.put(p.proc().getBytes(StandardCharsets.UTF_8), (p.callees() + " " + p.invoke().wire() + " "
+                        + p.calls() + " " + p.callsPerSecond()).getBytes(StandardCharsets.US_ASCII));
+            }
+            written = redis.hset(key, fields).toCompletableFuture();
+            redis.pexpire(key, NODE_TTL.toMillis());
+        }
+        redis.sadd(names.procedureListNodes(), ascii(node));
+        return written.thenCompose(x -> redis.smembers(names.procedureListNodes()).toCompletableFuture())
+                .thenCompose(members -> {
+                    List<CompletableFuture<Map<byte[], byte[]>>> reads = new ArrayList<>();
+                    List<byte[]> ids = new ArrayList<>(members);
+                    for (byte[] id : ids) {
+                        reads.add(redis.hgetall(names.nodeProcedures(new String(id, StandardCharsets.UTF_8))).toCompletableFuture());
+                    }
+                    return CompletableFuture.allOf(reads.toArray(CompletableFuture[]::new)).thenAccept(v -> {
+                        Map<String, ProcedureStats> merged = new java.util.TreeMap<>();
+                        for (int i = 0; i < reads.size(); i++) {
+                            Map<byte[], byte[]> h = reads.get(i).join();
+                            if (h.isEmpty() && !Arrays.equals(ids.get(i), ascii(node))) {
+                                redis.srem(names.procedureListNodes(), ids.get(i)); // gone (or without procedures)
+                            }
+                            h.forEach((p, v2) -> {
+                                ProcedureStats s = procedureStats(new String(p, StandardCharsets.UTF_8), v2);
+                                if (s != null) {
+                                    merged.merge(s.proc(), s, ProcedureStats::plus);
+                                }
+                            });
+                        }
+                        clusterProcedures = List.copyOf(merged.values());
+                    });
+                });
+    }
+
+    /** A node's entry for {@code proc} ("callees policy calls rate"), or null when it does not parse. */
+    private static ProcedureStats procedureStats(String proc, byte[] value) {
+        String[] f = new String(value, StandardCharsets.US_ASCII).split(" ");
+        InvokePolicy policy = f.length == 4 ? InvokePolicy.fromWire(f[1]) : null;
+        if (policy == null) {
+            return null;
+        }
+        try {
+            return new ProcedureStats(proc, Integer.parseInt(f[0]), policy, Long.parseLong(f[2]), Double.parseDouble(f[3]));
+        } catch (NumberFormatException e) {
+            return null;
+        }
     }
 
     // ------------------------------------------------------------ connection state

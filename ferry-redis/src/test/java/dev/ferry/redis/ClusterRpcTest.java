@@ -120,6 +120,24 @@ class ClusterRpcTest {
     }
 
     @Test
+    void theProcedureListingCoversEveryNode() {
+        try (WsTestClient onA = WsTestClient.connect(a.webSocketUri()); WsTestClient alsoOnA = WsTestClient.connect(a.webSocketUri());
+             WsTestClient asker = WsTestClient.connect(b.webSocketUri())) {
+            register(onA, "list.remote");
+            register(alsoOnA, "list.remote");
+            // each node shares its procedures with its heartbeat: the listing on b shows a's within a few
+            JsonNode[] last = new JsonNode[1];
+            dev.ferry.server.testing.Await.until("b lists a's procedure with its two callees", () -> {
+                asker.send("{\"type\":\"procedures\",\"id\":1,\"prefix\":\"list\"}");
+                last[0] = asker.nextJson().path("data").path("procedures");
+                return last[0].size() == 1 && last[0].get(0).path("callees").asInt() == 2;
+            });
+            assertThat(last[0].get(0).path("proc").asText()).isEqualTo("list.remote");
+            assertThat(last[0].get(0).path("invoke").asText()).isEqualTo("roundrobin");
+        }
+    }
+
+    @Test
     void noSuchProcedureWhenNoNodeHasACallee() {
         try (WsTestClient caller = WsTestClient.connect(b.webSocketUri())) {
             call(caller, 1, "nobody.home", "null", 0);

@@ -15,6 +15,9 @@ public interface NodeCalls {
     /** The procedures that at least one connection of this node has registered. */
     Set<String> localProcedures();
 
+    /** The procedures with callees on this node, with their counts, in name order. */
+    java.util.List<ProcedureStats> registered();
+
     /**
      * Runs a call that another node routed here: its progress (when {@code progress}) and outcome go to
      * {@code replies}, under {@code invocationId}. Returns this node's id of the call, by which

@@ -32,4 +32,12 @@ public interface RemoteProcedures {
      * needed. Called on any thread; must not block.
      */
     void cancel(long invocationId, CancelMode mode);
+
+    /**
+     * The procedures registered on any node of the cluster, each node's counts summed, at most a few seconds old;
+     * null when not known yet (then this node's own are shown).
+     */
+    default java.util.List<ProcedureStats> clusterProcedures() {
+        return null;
+    }
 }

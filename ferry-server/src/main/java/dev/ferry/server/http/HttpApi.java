@@ -27,6 +27,7 @@ import java.util.Locale;
 final class HttpApi {
     static final String PUBLISH_PREFIX = "/v1/publish/";
     static final String CALL_PREFIX = "/v1/call/";
+    static final String PROCEDURES_PATH = "/v1/procedures";
     static final String HISTORY_PREFIX = "/v1/history/";
     private static final JsonFactory JSON = new JsonFactory();
 
@@ -97,6 +98,24 @@ final class HttpApi {
         }
         return HttpResponses.json(HttpResponseStatus.OK,
                 dev.ferry.server.hub.HistoryJson.published(topic, published).bytes());
+    }
+
+    /** {@code GET /v1/procedures?prefix=}: the registered procedures the key or token may call. */
+    void procedures(ChannelHandlerContext ctx, FullHttpRequest req, boolean keepAlive, QueryStringDecoder uri) {
+        String prefix = first(uri, "prefix");
+        prefix = prefix == null ? "" : prefix;
+        String why = prefix.isEmpty() ? null : Topics.checkProcedure(prefix);
+        if (why != null) {
+            HttpResponses.send(ctx, keepAlive, HttpResponses.error(HttpResponseStatus.BAD_REQUEST,
+                    ErrorCode.BAD_PROCEDURE.wire(), why));
+            return;
+        }
+        Identity identity = authenticated(ctx, req, keepAlive);
+        if (identity != null) {
+            var permissions = server.security().permissions();
+            HttpResponses.send(ctx, keepAlive, HttpResponses.json(HttpResponseStatus.OK, server.rpc().listJson(prefix,
+                    proc -> permissions.check(identity, Action.CALL, proc).allowed()).bytes()));
+        }
     }
 
     /** Readiness: 200 while the node serves and its engine can reach its backend, 503 otherwise. */

@@ -137,6 +137,12 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
             }
             return;
         }
+        if (path.equals(HttpApi.PROCEDURES_PATH)) {
+            if (requireMethod(ctx, req, HttpMethod.GET, keepAlive)) {
+                api.procedures(ctx, req, keepAlive, uri);
+            }
+            return;
+        }
         if (path.startsWith(HttpApi.PUBLISH_PREFIX)) {
             if (requireMethod(ctx, req, HttpMethod.POST, keepAlive)) {
                 api.publish(ctx, req, keepAlive, decodePathTail(path, HttpApi.PUBLISH_PREFIX));

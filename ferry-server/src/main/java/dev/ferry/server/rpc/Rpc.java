@@ -8,6 +8,7 @@ import dev.ferry.protocol.InvokePolicy;
 import dev.ferry.protocol.Payload;
 import dev.ferry.server.config.RpcConfig;
 import dev.ferry.server.engine.NodeCalls;
+import dev.ferry.server.engine.ProcedureStats;
 import dev.ferry.server.engine.RemoteProcedures;
 import dev.ferry.server.loop.Handoff;
 import dev.ferry.server.time.ServerClock;
@@ -228,24 +229,54 @@ public final class Rpc implements NodeCalls {
         }
     }
 
-    /**
-     * A procedure with callees on this node: how many, their invocation policy, and the calls routed to them (in
-     * all since it got its first callee here, and per second over the last minute).
-     */
-    public record Registered(String proc, int callees, InvokePolicy invoke, long calls, double callsPerSecond) {
-    }
-
-    /** The procedures with callees on this node, in name order. */
-    public java.util.List<Registered> registered() {
-        java.util.List<Registered> out = new java.util.ArrayList<>();
+    @Override
+    public java.util.List<ProcedureStats> registered() {
+        java.util.List<ProcedureStats> out = new java.util.ArrayList<>();
         procedures.forEach((proc, c) -> {
             int n = c.members.length;
             if (n > 0) {
-                out.add(new Registered(proc, n, c.policy, c.rate.total(), c.rate.perSecond()));
+                out.add(new ProcedureStats(proc, n, c.policy, c.rate.total(), c.rate.perSecond()));
             }
         });
-        out.sort(java.util.Comparator.comparing(Registered::proc));
+        out.sort(java.util.Comparator.comparing(ProcedureStats::proc));
         return out;
+    }
+
+    /** Most procedures one listing names; {@code truncated} says when there were more. */
+    public static final int MAX_LISTED = 1000;
+
+    /**
+     * The answer to a procedure listing (docs/protocol.md, "procedures"): the procedures named {@code prefix} or
+     * under it ({@code ""}: all) that {@code mayCall} admits, cluster-wide when the cluster's are known, as
+     * {@code {"prefix", "procedures": [{"proc", "callees", "invoke", "calls", "rate"}], "truncated"}}.
+     */
+    public Payload listJson(String prefix, java.util.function.Predicate<String> mayCall) {
+        RemoteProcedures r = remote;
+        java.util.List<ProcedureStats> all = r == null ? null : r.clusterProcedures();
+        if (all == null) {
+            all = registered();
+        }
+        StringBuilder b = new StringBuilder("{\"prefix\":")
+                .append(new String(FrameCodec.quote(prefix), StandardCharsets.UTF_8)).append(",\"procedures\":[");
+        int listed = 0;
+        boolean truncated = false;
+        for (ProcedureStats p : all) {
+            boolean under = prefix.isEmpty() || p.proc().equals(prefix) || p.proc().startsWith(prefix + ".");
+            if (!under || !mayCall.test(p.proc())) {
+                continue;
+            }
+            if (listed == MAX_LISTED) {
+                truncated = true;
+                break;
+            }
+            b.append(listed++ == 0 ? "{" : ",{").append("\"proc\":")
+                    .append(new String(FrameCodec.quote(p.proc()), StandardCharsets.UTF_8))
+                    .append(",\"callees\":").append(p.callees()).append(",\"invoke\":\"").append(p.invoke().wire())
+                    .append("\",\"calls\":").append(p.calls()).append(",\"rate\":")
+                    .append(Math.round(p.callsPerSecond() * 1000) / 1000.0).append('}');
+        }
+        b.append("],\"truncated\":").append(truncated).append('}');
+        return Payload.json(b.toString().getBytes(StandardCharsets.UTF_8));
     }
 
     /** Whether any callee has registered {@code proc}. */

@@ -208,6 +208,8 @@ public final class Session implements FrameCodec.Sink, Transport, Callee, Caller
                 history(h);
             } else if (frame instanceof Frame.Index x) {
                 index(x);
+            } else if (frame instanceof Frame.Procedures x) {
+                procedures(x);
             } else if (frame instanceof Frame.Ping p) {
                 out.send(new Frame.Pong(p.id()));
             } else if (frame instanceof Frame.Auth a) {
@@ -462,6 +464,16 @@ public final class Session implements FrameCodec.Sink, Transport, Callee, Caller
                 out.send(new Frame.Result(q.id(), page.toJson()));
             }
         }));
+    }
+
+    /** {@code procedures}: the registered procedures under the prefix that this connection may call. */
+    private void procedures(Frame.Procedures x) {
+        if (!x.prefix().isEmpty() && refused(x.id(), ErrorCode.BAD_PROCEDURE, Topics.checkProcedure(x.prefix()))) {
+            return;
+        }
+        AccessScope scope = connection.scope();
+        out.send(new Frame.Result(x.id(), context.rpc().listJson(x.prefix(),
+                proc -> scope.check(Action.CALL, proc).allowed())));
     }
 
     private void index(Frame.Index x) {
