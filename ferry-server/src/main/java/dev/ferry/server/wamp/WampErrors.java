@@ -41,7 +41,8 @@ public final class WampErrors {
             case NOT_SUBSCRIBED -> NO_SUCH_SUBSCRIPTION;
             case CALL_TIMEOUT -> TIMEOUT;
             case CANCELED -> CANCELED;
-            case BAD_TIMEOUT -> INVALID_ARGUMENT;
+            case BAD_TIMEOUT, INVALID_PAYLOAD -> INVALID_ARGUMENT;
+            case PROCEDURE_EXISTS -> PROCEDURE_ALREADY_EXISTS;
             case BAD_FRAME, UNKNOWN_COMMAND, MISSING_FIELD -> PROTOCOL_VIOLATION;
             default -> FERRY_PREFIX + code.wire();
         };
