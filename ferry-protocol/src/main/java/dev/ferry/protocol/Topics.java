@@ -143,6 +143,39 @@ public final class Topics {
         return matches(pattern.split("\\.", -1), 0, topic.split("\\.", -1), 0);
     }
 
+    /**
+     * Whether the pattern {@code words} (the pattern split at its dots) from {@code wi} matches {@code topic} from
+     * the word starting at {@code ti} ({@code topic.length() + 1}: past the last word), as
+     * {@link #matches(String, String)} does, without allocating: for a pattern split once and matched often.
+     */
+    public static boolean matches(String[] words, int wi, String topic, int ti) {
+        int end = topic.length() + 1;
+        if (wi == words.length) {
+            return ti == end;
+        }
+        String w = words[wi];
+        if (w.equals("#")) {
+            while (true) {
+                if (matches(words, wi + 1, topic, ti)) {
+                    return true;
+                }
+                if (ti == end) {
+                    return false;
+                }
+                int dot = topic.indexOf('.', ti);
+                ti = dot < 0 ? end : dot + 1;
+            }
+        }
+        if (ti == end) {
+            return false;
+        }
+        int dot = topic.indexOf('.', ti);
+        int wordEnd = dot < 0 ? topic.length() : dot;
+        boolean same = w.equals("*")
+                || (w.length() == wordEnd - ti && topic.regionMatches(ti, w, 0, w.length()));
+        return same && matches(words, wi + 1, topic, wordEnd + 1);
+    }
+
     private static boolean matches(String[] p, int pi, String[] t, int ti) {
         if (pi == p.length) {
             return ti == t.length;

@@ -106,8 +106,9 @@ public final class Admission {
     }
 
     /**
-     * Publishing {@code data} with {@code tags} to {@code topic}: its grammar, the {@code publish} permission, the
-     * topic's event class, then one token of the publish rate.
+     * Publishing {@code data} with {@code tags} to {@code topic}: its grammar, the {@code publish} permission, one
+     * token of the publish rate, then the topic's event class (last, as the costliest check: a client cannot make
+     * the server check more payloads than its publish rate allows).
      */
     public Refusal publish(AccessScope scope, String topic, Payload data, Map<String, String> tags) {
         Refusal r = grammar(ErrorCode.BAD_TOPIC, Topics.checkTopic(topic));
@@ -115,9 +116,9 @@ public final class Admission {
             r = permit(scope, Action.PUBLISH, topic);
         }
         if (r == null) {
-            r = eventClass(events, topic, data, tags);
+            r = takePublish();
         }
-        return r != null ? r : takePublish();
+        return r != null ? r : eventClass(events, topic, data, tags);
     }
 
     /**

@@ -78,31 +78,7 @@ record SubscriberFilters(Map<String, Filter> byPattern, String[] patterns, Strin
      * ({@code topic.length() + 1}: past the last word), as {@link Topics#matches} does, without allocating.
      */
     static boolean matches(String[] words, int wi, String topic, int ti) {
-        int end = topic.length() + 1;
-        if (wi == words.length) {
-            return ti == end;
-        }
-        String w = words[wi];
-        if (w.equals("#")) {
-            while (true) {
-                if (matches(words, wi + 1, topic, ti)) {
-                    return true;
-                }
-                if (ti == end) {
-                    return false;
-                }
-                int dot = topic.indexOf('.', ti);
-                ti = dot < 0 ? end : dot + 1;
-            }
-        }
-        if (ti == end) {
-            return false;
-        }
-        int dot = topic.indexOf('.', ti);
-        int wordEnd = dot < 0 ? topic.length() : dot;
-        boolean same = w.equals("*")
-                || (w.length() == wordEnd - ti && topic.regionMatches(ti, w, 0, w.length()));
-        return same && matches(words, wi + 1, topic, wordEnd + 1);
+        return Topics.matches(words, wi, topic, ti);
     }
 
     boolean isEmpty() {
