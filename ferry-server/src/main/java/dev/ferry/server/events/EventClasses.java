@@ -150,7 +150,8 @@ public final class EventClasses {
         } catch (JsonProcessingException e) {
             return new Violation(c.name(), null, List.of(new Violation.Problem("", "not JSON: " + e.getOriginalMessage())));
         } catch (IOException e) {
-            throw new IllegalStateException("reading a byte array", e);
+            // bytes the parser's encoding detection takes for UTF-16 or UTF-32 and cannot decode
+            return new Violation(c.name(), null, List.of(new Violation.Problem("", "not JSON: " + e.getMessage())));
         }
         List<Violation.Problem> problems = problems(c.schema(), node);
         return problems.isEmpty() ? null : new Violation(c.name(), null, problems);
