@@ -664,36 +664,50 @@ public final class RedisEngine implements Engine, RemoteProcedures, dev.ferry.se
         if (f == null) {
             return CompletableFuture.completedFuture(null);
         }
-        Map<String, Integer> local = f.patternCounts();
-        byte[] key = names.nodeIndex(node);
+        Map<byte[], byte[]> fields = new java.util.HashMap<>();
+        f.patternCounts().forEach((p, n) -> fields.put(p.getBytes(StandardCharsets.UTF_8), ascii(n)));
+        return shareNodeHash(fields, names::nodeIndex, names.indexNodes()).thenAccept(hashes -> {
+            Map<String, Integer> merged = new java.util.HashMap<>();
+            for (Map<byte[], byte[]> h : hashes) {
+                h.forEach((p, n) -> merged.merge(new String(p, StandardCharsets.UTF_8),
+                        Integer.parseInt(new String(n, StandardCharsets.US_ASCII)), Integer::sum));
+            }
+            clusterIndex = merged;
+        });
+    }
+
+    /**
+     * Writes this node's {@code fields} to its hash ({@code keyOf} this node; emptied when there are none), which
+     * expires with the node, lists the node in {@code nodes}, and reads every listed node's hash; a node whose hash
+     * is gone (expired with the node, or empty) is taken off the list.
+     */
+    private CompletableFuture<List<Map<byte[], byte[]>>> shareNodeHash(Map<byte[], byte[]> fields,
+            java.util.function.Function<String, byte[]> keyOf, byte[] nodes) {
+        byte[] key = keyOf.apply(node);
         CompletableFuture<?> written = redis.del(key).toCompletableFuture();
-        if (!local.isEmpty()) {
-            Map<byte[], byte[]> fields = new java.util.HashMap<>();
-            local.forEach((p, n) -> fields.put(p.getBytes(StandardCharsets.UTF_8), ascii(n)));
+        if (!fields.isEmpty()) {
             written = redis.hset(key, fields).toCompletableFuture();
             redis.pexpire(key, NODE_TTL.toMillis());
         }
-        redis.sadd(names.indexNodes(), ascii(node));
-        return written.thenCompose(x -> redis.smembers(names.indexNodes()).toCompletableFuture())
-                .thenCompose(members -> {
-                    List<CompletableFuture<Map<byte[], byte[]>>> reads = new ArrayList<>();
-                    List<byte[]> ids = new ArrayList<>(members);
-                    for (byte[] id : ids) {
-                        reads.add(redis.hgetall(names.nodeIndex(new String(id, StandardCharsets.UTF_8))).toCompletableFuture());
+        redis.sadd(nodes, ascii(node));
+        return written.thenCompose(x -> redis.smembers(nodes).toCompletableFuture()).thenCompose(members -> {
+            List<CompletableFuture<Map<byte[], byte[]>>> reads = new ArrayList<>();
+            List<byte[]> ids = new ArrayList<>(members);
+            for (byte[] id : ids) {
+                reads.add(redis.hgetall(keyOf.apply(new String(id, StandardCharsets.UTF_8))).toCompletableFuture());
+            }
+            return CompletableFuture.allOf(reads.toArray(CompletableFuture[]::new)).thenApply(v -> {
+                List<Map<byte[], byte[]>> hashes = new ArrayList<>();
+                for (int i = 0; i < reads.size(); i++) {
+                    Map<byte[], byte[]> h = reads.get(i).join();
+                    if (h.isEmpty() && !Arrays.equals(ids.get(i), ascii(node))) {
+                        redis.srem(nodes, ids.get(i));
                     }
-                    return CompletableFuture.allOf(reads.toArray(CompletableFuture[]::new)).thenAccept(v -> {
-                        Map<String, Integer> merged = new java.util.HashMap<>();
-                        for (int i = 0; i < reads.size(); i++) {
-                            Map<byte[], byte[]> h = reads.get(i).join();
-                            if (h.isEmpty() && !Arrays.equals(ids.get(i), ascii(node))) {
-                                redis.srem(names.indexNodes(), ids.get(i)); // gone (or without subscriptions)
-                            }
-                            h.forEach((p, n) -> merged.merge(new String(p, StandardCharsets.UTF_8),
-                                    Integer.parseInt(new String(n, StandardCharsets.US_ASCII)), Integer::sum));
-                        }
-                        clusterIndex = merged;
-                    });
-                });
+                    hashes.add(h);
+                }
+                return hashes;
+            });
+        });
     }
 
     @Override
@@ -710,43 +724,23 @@ public final class RedisEngine implements Engine, RemoteProcedures, dev.ferry.se
         if (r == null) {
             return CompletableFuture.completedFuture(null);
         }
-        List<ProcedureStats> local = r.registered();
-        byte[] key = names.nodeProcedures(node);
-        CompletableFuture<?> written = redis.del(key).toCompletableFuture();
-        if (!local.isEmpty()) {
-            Map<byte[], byte[]> fields = new java.util.HashMap<>();
-            for (ProcedureStats p : local) {
-                fields.put(p.proc().getBytes(StandardCharsets.UTF_8), (p.callees() + " " + p.invoke().wire() + " "
-                        + p.calls() + " " + p.callsPerSecond()).getBytes(StandardCharsets.US_ASCII));
-            }
-            written = redis.hset(key, fields).toCompletableFuture();
-            redis.pexpire(key, NODE_TTL.toMillis());
+        Map<byte[], byte[]> fields = new java.util.HashMap<>();
+        for (ProcedureStats p : r.registered()) {
+            fields.put(p.proc().getBytes(StandardCharsets.UTF_8), (p.callees() + " " + p.invoke().wire() + " "
+                    + p.calls() + " " + p.callsPerSecond()).getBytes(StandardCharsets.US_ASCII));
         }
-        redis.sadd(names.procedureListNodes(), ascii(node));
-        return written.thenCompose(x -> redis.smembers(names.procedureListNodes()).toCompletableFuture())
-                .thenCompose(members -> {
-                    List<CompletableFuture<Map<byte[], byte[]>>> reads = new ArrayList<>();
-                    List<byte[]> ids = new ArrayList<>(members);
-                    for (byte[] id : ids) {
-                        reads.add(redis.hgetall(names.nodeProcedures(new String(id, StandardCharsets.UTF_8))).toCompletableFuture());
+        return shareNodeHash(fields, names::nodeProcedures, names.procedureListNodes()).thenAccept(hashes -> {
+            Map<String, ProcedureStats> merged = new java.util.TreeMap<>();
+            for (Map<byte[], byte[]> h : hashes) {
+                h.forEach((p, v) -> {
+                    ProcedureStats stats = procedureStats(new String(p, StandardCharsets.UTF_8), v);
+                    if (stats != null) {
+                        merged.merge(stats.proc(), stats, ProcedureStats::plus);
                     }
-                    return CompletableFuture.allOf(reads.toArray(CompletableFuture[]::new)).thenAccept(v -> {
-                        Map<String, ProcedureStats> merged = new java.util.TreeMap<>();
-                        for (int i = 0; i < reads.size(); i++) {
-                            Map<byte[], byte[]> h = reads.get(i).join();
-                            if (h.isEmpty() && !Arrays.equals(ids.get(i), ascii(node))) {
-                                redis.srem(names.procedureListNodes(), ids.get(i)); // gone (or without procedures)
-                            }
-                            h.forEach((p, v2) -> {
-                                ProcedureStats s = procedureStats(new String(p, StandardCharsets.UTF_8), v2);
-                                if (s != null) {
-                                    merged.merge(s.proc(), s, ProcedureStats::plus);
-                                }
-                            });
-                        }
-                        clusterProcedures = List.copyOf(merged.values());
-                    });
                 });
+            }
+            clusterProcedures = List.copyOf(merged.values());
+        });
     }
 
     /** A node's entry for {@code proc} ("callees policy calls rate"), or null when it does not parse. */
