@@ -163,6 +163,7 @@ export class Ferry extends Emitter {
     this._progress = new Map(); // request id of a call taking progressive results -> onProgress
     this._invocations = new Map(); // invoke id not yet answered -> AbortController of its handler
     this._positions = new Map(); // topic -> { offset, epoch }: the last publication seen, to resume from
+    this._serverSubs = new Set(); // patterns the server subscribed this connection to (server_sub)
     this._durable = new Set(); // patterns the server keeps across disconnects (docs/protocol.md §4.5)
     this._sessionToken = undefined; // resumes the server-side session after a reconnect
     this._presence = new Map(); // topic -> { info, listeners: Map(handler -> onPresence) } (docs/protocol.md §4.7)
@@ -322,6 +323,7 @@ export class Ferry extends Emitter {
   }
 
   _onClose(e, wasOpen) {
+    this._serverSubs.clear(); // the server subscribes each connection anew
     // Calls, acknowledged publications, index and ping requests cannot survive the connection; sub and register
     // are replayed on the next one, so their waiters stay.
     for (const [id, p] of this._pending) {
@@ -670,6 +672,14 @@ export class Ferry extends Emitter {
       case 'state':
       case 'state_patch':
         return this._onState(f);
+      case 'server_sub':
+        this._serverSubs.add(f.topic);
+        this.emit('server_sub', { topic: f.topic });
+        return undefined;
+      case 'server_unsub':
+        this._serverSubs.delete(f.topic);
+        this.emit('server_unsub', { topic: f.topic });
+        return undefined;
       case 'goaway':
         this._goAwayDelay = Math.round((f.reconnect_ms || 1000) * (0.5 + this.options.random()));
         this.emit('goaway', f);
@@ -738,6 +748,12 @@ export class Ferry extends Emitter {
         } catch (e) {
           this.emit('error', e);
         }
+      }
+    }
+    for (const pattern of this._serverSubs) {
+      if (matches(pattern, f.topic)) {
+        this.emit('server_msg', { data: f.data, ...meta, pattern });
+        break;
       }
     }
   }

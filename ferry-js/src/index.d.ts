@@ -195,6 +195,10 @@ export class Ferry extends Emitter {
   on(type: 'connecting' | 'connected' | 'disconnected', fn: (e: StateEvent) => void): () => void;
   on(type: 'error', fn: (e: Error) => void): () => void;
   on(type: 'goaway', fn: (e: { reason: string; reconnect_ms: number }) => void): () => void;
+  /** The server subscribed this connection to `topic` (a pattern) on its own; `server_msg` events carry its publications. */
+  on(type: 'server_sub' | 'server_unsub', fn: (e: { topic: string }) => void): () => void;
+  /** A publication of a pattern the server subscribed this connection to (not one of the client's own subscriptions). */
+  on(type: 'server_msg', fn: (e: { data: unknown; topic: string; offset: number; tags?: Record<string, string>; pattern: string }) => void): () => void;
   /** After a reconnect, what was missed on `topic` could not be recovered from history; live from offset + 1. */
   on(type: 'reset', fn: (e: { topic: string; epoch?: string; offset: number }) => void): () => void;
   on(type: string, fn: (detail: any, event: any) => void): () => void;

@@ -211,3 +211,26 @@ test('a session answered unavailable is asked for again with the same token, not
   assert.equal(t.last.sent.filter((s) => s.type === 'sub').length, 0, 'the restored pattern is not subscribed again');
   f.close();
 });
+
+test('server-side subscriptions: server_sub, their publications as server_msg, server_unsub, forgotten at a close', async () => {
+  const t = fakeTransport();
+  const f = new Ferry('ws://x/v1/ws', { transports: [t], minDelay: 1, maxDelay: 2 });
+  const events = [];
+  f.on('server_sub', (e) => events.push(['sub', e.topic]));
+  f.on('server_unsub', (e) => events.push(['unsub', e.topic]));
+  f.on('server_msg', (e) => events.push(['msg', e.topic, e.data, e.pattern]));
+  await until(() => t.links.length === 1);
+  t.last.hooks.onopen();
+  t.last.hooks.onmessage('{"type":"server_sub","topic":"news.#"}');
+  t.last.hooks.onmessage('{"type":"msg","topic":"news.eu","offset":1,"epoch":"e","data":{"h":1}}');
+  t.last.hooks.onmessage('{"type":"msg","topic":"other.x","offset":1,"epoch":"e","data":2}');
+  t.last.hooks.onmessage('{"type":"server_unsub","topic":"news.#"}');
+  t.last.hooks.onmessage('{"type":"msg","topic":"news.eu","offset":2,"epoch":"e","data":3}');
+  t.last.hooks.onmessage('{"type":"server_sub","topic":"a.b"}');
+  t.last.hooks.onclose({ code: 1006, reason: '' });
+  await until(() => t.links.length === 2);
+  t.last.hooks.onopen();
+  t.last.hooks.onmessage('{"type":"msg","topic":"a.b","offset":1,"epoch":"e","data":4}');
+  assert.deepEqual(events, [['sub', 'news.#'], ['msg', 'news.eu', { h: 1 }, 'news.#'], ['unsub', 'news.#'], ['sub', 'a.b']]);
+  f.close();
+});

@@ -86,6 +86,10 @@ public final class FerryClient implements AutoCloseable {
     private final Duration publishRetry;
     private final long maxQueuedBytes;
     private final ConnectionListener listener;
+    /** Where server-side subscriptions go; null when the application takes none. */
+    private final ServerSubscriptionListener serverListener;
+    /** The patterns the server subscribed the current connection to. Under {@link #lock}. */
+    private final java.util.Set<String> serverPatterns = new java.util.LinkedHashSet<>();
     private final HttpClient http;
     /** The relay through the HTTP proxy ({@link Builder#proxy}), or null. */
     private final ProxyRelay proxyRelay;
@@ -146,6 +150,7 @@ public final class FerryClient implements AutoCloseable {
         this.publishRetry = b.publishRetry;
         this.maxQueuedBytes = b.maxQueuedBytes;
         this.listener = b.listener;
+        this.serverListener = b.serverListener;
         this.backoff = new Backoff(b.backoffMin, b.backoffMax);
         String name = "ferry-client@" + Integer.toHexString(System.identityHashCode(this));
         this.timer = Executors.newSingleThreadScheduledExecutor(daemon(name + "-timer"));
@@ -578,6 +583,7 @@ public final class FerryClient implements AutoCloseable {
             if (current != c || state == State.CLOSED) {
                 return;
             }
+            serverPatterns.clear(); // the next connection is subscribed anew by the server
             current = null;
             again = reconnect && ClosePolicy.reconnectAfter(code);
             if (again) {
@@ -693,6 +699,8 @@ public final class FerryClient implements AutoCloseable {
                 invoke(c, i);
             } else if (frame instanceof Frame.PresenceDiff d) {
                 presenceDiff(c, d);
+            } else if (frame instanceof Frame.ServerSub s) {
+                serverSub(c, s);
             } else if (frame instanceof Frame.GoAway g) {
                 log.debug("goaway from {}: {} (reconnect in {} ms)", uri, g.reason(), g.reconnectMs());
                 c.goAway(g.reconnectMs());
@@ -1138,8 +1146,36 @@ public final class FerryClient implements AutoCloseable {
         };
     }
 
+    /** The server subscribed {@code c} to a pattern, or removed one: recorded, and told to the listener. */
+    private void serverSub(Connection c, Frame.ServerSub s) {
+        synchronized (lock) {
+            if (current != c) {
+                return;
+            }
+            if (s.subscribed()) {
+                serverPatterns.add(s.topic());
+            } else {
+                serverPatterns.remove(s.topic());
+            }
+        }
+        if (serverListener != null) {
+            dispatch(c, () -> {
+                try {
+                    if (s.subscribed()) {
+                        serverListener.onSubscribed(s.topic());
+                    } else {
+                        serverListener.onUnsubscribed(s.topic());
+                    }
+                } catch (Exception e) {
+                    log.warn("server subscription listener failed on {}", s.topic(), e);
+                }
+            });
+        }
+    }
+
     private void deliver(Connection c, Frame.Msg m) {
         List<SubscriptionImpl> targets = new ArrayList<>();
+        boolean toServerListener = false;
         synchronized (lock) {
             if (m.epoch() != null) {
                 Frame.Position last = positions.get(m.topic());
@@ -1154,10 +1190,19 @@ public final class FerryClient implements AutoCloseable {
                     targets.addAll(e.getValue());
                 }
             }
+            if (serverListener != null) {
+                for (String p : serverPatterns) {
+                    if (Topics.matches(p, m.topic())) {
+                        toServerListener = true;
+                        break;
+                    }
+                }
+            }
         }
-        if (targets.isEmpty()) {
+        if (targets.isEmpty() && !toServerListener) {
             return;
         }
+        boolean server = toServerListener;
         Payload data = m.data();
         dispatch(c, () -> {
             Message message = data.isBinary()
@@ -1170,6 +1215,13 @@ public final class FerryClient implements AutoCloseable {
                     } catch (Exception e) {
                         log.warn("message handler for {} failed on {}", s.pattern, message, e);
                     }
+                }
+            }
+            if (server) {
+                try {
+                    serverListener.onMessage(message);
+                } catch (Exception e) {
+                    log.warn("server subscription listener failed on {}", message, e);
                 }
             }
         });
@@ -1598,6 +1650,7 @@ public final class FerryClient implements AutoCloseable {
         };
         private HttpClient httpClient;
         private SSLContext sslContext;
+        private ServerSubscriptionListener serverListener;
         private ProxySettings proxy;
 
         private Builder() {
@@ -1677,6 +1730,15 @@ public final class FerryClient implements AutoCloseable {
                 throw new IllegalArgumentException("maxQueuedBytes: " + bytes + " (expected: > 0)");
             }
             this.maxQueuedBytes = bytes;
+            return this;
+        }
+
+        /**
+         * Where the publications of subscriptions the server makes on its own go (docs/protocol.md, "Server-side
+         * subscriptions"); without one they are dropped.
+         */
+        public Builder serverSubscriptions(ServerSubscriptionListener listener) {
+            this.serverListener = listener;
             return this;
         }
 

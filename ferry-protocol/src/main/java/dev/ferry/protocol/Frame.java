@@ -327,6 +327,17 @@ public sealed interface Frame {
     }
 
     /**
+     * The server subscribed this connection to {@code topic} (a pattern), {@code server_sub}, or removed such a
+     * subscription, {@code server_unsub} (docs/protocol.md, "Server-side subscriptions"); publications of it come as
+     * {@code msg} like those of the client's own subscriptions.
+     */
+    record ServerSub(String topic, boolean subscribed) implements Push {
+        public String type() {
+            return subscribed ? "server_sub" : "server_unsub";
+        }
+    }
+
+    /**
      * Reads the presence of one topic: the entries after {@code cursor} (null: from the start), at most
      * {@code limit} (0: the server's default).
      */

@@ -634,6 +634,10 @@ public final class FrameCodec {
                 return new Frame.Pong(f.id);
             case "goaway":
                 return new Frame.GoAway(f.reason == null ? "" : f.reason, f.reconnectMs);
+            case "server_sub":
+                return new Frame.ServerSub(require(f.topic, "topic", f), true);
+            case "server_unsub":
+                return new Frame.ServerSub(require(f.topic, "topic", f), false);
             case "presence":
                 requireId(f);
                 return new Frame.Presence(f.id, require(f.topic, "topic", f), f.cursor, f.limit);
@@ -852,6 +856,8 @@ public final class FrameCodec {
             w.id(p.id());
         } else if (frame instanceof Frame.GoAway g) {
             w.str("reason", g.reason()).num("reconnect_ms", g.reconnectMs());
+        } else if (frame instanceof Frame.ServerSub s) {
+            w.str("topic", s.topic());
         } else if (frame instanceof Frame.Presence q) {
             w.id(q.id()).str("topic", q.topic());
             if (q.cursor() != null) {

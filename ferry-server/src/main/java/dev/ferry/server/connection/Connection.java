@@ -189,6 +189,39 @@ public final class Connection implements Subscriber {
         });
     }
 
+    /**
+     * The server subscribes this connection to {@code pattern} (the server API, a token's {@code ferry.subs}): its
+     * grammar and {@code websocket.max-subscriptions} are checked, not the identity's permissions, and the client is
+     * told before any publication of it. Holding it already does nothing. Returns the refusal ({@code bad_topic},
+     * {@code too_many_subscriptions}), or null. Only for a transport that {@link Transport#carriesServerSubscriptions()}.
+     */
+    public Refusal subscribeByServer(String pattern) {
+        String why = dev.ferry.protocol.Topics.checkPattern(pattern);
+        if (why != null) {
+            return Refusal.of(dev.ferry.protocol.ErrorCode.BAD_TOPIC, why);
+        }
+        if (subscriptions.contains(pattern) || closed) {
+            return null;
+        }
+        Refusal r = roomFor(pattern, 0);
+        if (r != null) {
+            return r;
+        }
+        transport.serverSubscription(pattern, true);
+        subscriptions.add(pattern);
+        hub.subscribe(pattern, this);
+        return null;
+    }
+
+    /** The server removes the subscription to {@code pattern} and tells the client; returns whether it was held. */
+    public boolean unsubscribeByServer(String pattern) {
+        if (closed || !unsubscribe(pattern)) {
+            return false;
+        }
+        transport.serverSubscription(pattern, false);
+        return true;
+    }
+
     /** Unsubscribes from {@code pattern}; returns whether it was held. */
     public boolean unsubscribe(String pattern) {
         if (!subscriptions.remove(pattern)) {

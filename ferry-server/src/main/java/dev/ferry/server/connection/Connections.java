@@ -9,7 +9,10 @@ import java.util.HexFormat;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import dev.ferry.server.auth.Identity;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -27,6 +30,14 @@ public final class Connections {
     private final String prefix;
     private final AtomicLong sequence = new AtomicLong();
     private final ConcurrentSkipListMap<Long, Connection> open = new ConcurrentSkipListMap<>();
+    /** User name to pattern to the epoch millisecond until which its new connections are subscribed to it. */
+    private final Map<String, Map<String, Long>> future = new ConcurrentHashMap<>();
+    private final AtomicInteger futureCount = new AtomicInteger();
+
+    /** The claim of a token listing the patterns its connections are subscribed to by the server at connect. */
+    public static final String SUBS_CLAIM = "ferry.subs";
+    /** The most (user, pattern) server-side subscriptions of future connections held at once. */
+    public static final int MAX_FUTURE_SUBSCRIPTIONS = 10_000;
 
     public Connections(ServerClock clock) {
         this.clock = clock;
@@ -50,6 +61,86 @@ public final class Connections {
 
     void opened(Connection c) {
         open.put(sequenceOf(c.id()), c);
+        if (c.transport().carriesServerSubscriptions()) {
+            List<String> patterns = serverPatternsFor(c.identity());
+            if (!patterns.isEmpty()) {
+                // after the transport is made: the connection is handed over at the end of its construction
+                c.executor().execute(() -> {
+                    for (String p : patterns) {
+                        c.subscribeByServer(p);
+                    }
+                });
+            }
+        }
+    }
+
+    /**
+     * The patterns a new connection of {@code identity} is subscribed to by the server: those of its token's
+     * {@value #SUBS_CLAIM} claim, then those the server API gave its user for future connections, still in force.
+     */
+    private List<String> serverPatternsFor(Identity identity) {
+        List<String> out = new ArrayList<>();
+        if (identity.claims().get(SUBS_CLAIM) instanceof java.util.Collection<?> claimed) {
+            for (Object o : claimed) {
+                if (o instanceof String s && !out.contains(s)) {
+                    out.add(s);
+                }
+            }
+        }
+        Map<String, Long> mine = identity.name() == null || identity.kind() == Identity.Kind.ANONYMOUS
+                ? null : future.get(identity.name());
+        if (mine != null) {
+            long now = clock.millis();
+            mine.forEach((pattern, until) -> {
+                if (until > now && !out.contains(pattern)) {
+                    out.add(pattern);
+                }
+            });
+        }
+        return out;
+    }
+
+    /**
+     * Subscribes the future connections of user {@code name} to {@code pattern} until {@code untilMillis} (a later
+     * end wins); false when {@link #MAX_FUTURE_SUBSCRIPTIONS} are held already.
+     */
+    public boolean subscribeFuture(String name, String pattern, long untilMillis) {
+        Map<String, Long> mine = future.computeIfAbsent(name, n -> new ConcurrentHashMap<>());
+        if (!mine.containsKey(pattern)) {
+            if (futureCount.get() >= MAX_FUTURE_SUBSCRIPTIONS) {
+                forgetEnded();
+                if (futureCount.get() >= MAX_FUTURE_SUBSCRIPTIONS) {
+                    return false;
+                }
+            }
+            if (mine.putIfAbsent(pattern, untilMillis) == null) {
+                futureCount.incrementAndGet();
+                return true;
+            }
+        }
+        mine.merge(pattern, untilMillis, Math::max);
+        return true;
+    }
+
+    /** Stops subscribing the future connections of {@code name} to {@code pattern}; returns whether it did. */
+    public boolean unsubscribeFuture(String name, String pattern) {
+        Map<String, Long> mine = future.get(name);
+        if (mine == null || mine.remove(pattern) == null) {
+            return false;
+        }
+        futureCount.decrementAndGet();
+        return true;
+    }
+
+    private void forgetEnded() {
+        long now = clock.millis();
+        future.values().forEach(mine -> mine.entrySet().removeIf(e -> {
+            boolean ended = e.getValue() <= now;
+            if (ended) {
+                futureCount.decrementAndGet();
+            }
+            return ended;
+        }));
     }
 
     void closed(Connection c) {

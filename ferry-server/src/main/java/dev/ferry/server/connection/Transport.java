@@ -54,6 +54,22 @@ public interface Transport {
         return 0;
     }
 
+    /**
+     * Whether the transport's protocol can tell its client of server-side subscriptions: ferry.v1 (WebSocket and
+     * fallback sessions) can, with {@code server_sub} and {@code server_unsub} (docs/protocol.md); the default cannot.
+     */
+    default boolean carriesServerSubscriptions() {
+        return false;
+    }
+
+    /**
+     * Tells the client that the server subscribed it to {@code pattern} ({@code subscribed}) or removed that
+     * subscription. Called only when {@link #carriesServerSubscriptions()}.
+     */
+    default void serverSubscription(String pattern, boolean subscribed) {
+        throw new UnsupportedOperationException(kind() + " carries no server-side subscriptions");
+    }
+
     /** The procedures the connection has registered as a callee (ferry.v1 and WAMP); the default has none. */
     default java.util.Collection<String> registrations() {
         return java.util.List.of();

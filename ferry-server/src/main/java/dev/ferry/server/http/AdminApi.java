@@ -89,6 +89,21 @@ final class AdminApi {
                             ? null : c.identity().name());
                 }
             }
+        } else if (first.equals("connections") && parts.length == 3
+                && (parts[2].equals("subscribe") || parts[2].equals("unsubscribe"))) {
+            if (HttpRouter.requireMethod(ctx, req, HttpMethod.POST, keepAlive)) {
+                Connection c = server.connections().get(parts[1]);
+                if (c == null) {
+                    noConnection(ctx, keepAlive, parts[1]);
+                } else {
+                    serverSubscription(ctx, req, keepAlive, c, parts[2].equals("subscribe"));
+                }
+            }
+        } else if (first.equals("users") && parts.length == 3 && !parts[1].isEmpty()
+                && (parts[2].equals("subscribe") || parts[2].equals("unsubscribe"))) {
+            if (HttpRouter.requireMethod(ctx, req, HttpMethod.POST, keepAlive)) {
+                userSubscription(ctx, req, keepAlive, parts[1], parts[2].equals("subscribe"));
+            }
         } else if (first.equals("users") && parts.length == 3 && parts[2].equals("disconnect") && !parts[1].isEmpty()) {
             if (HttpRouter.requireMethod(ctx, req, HttpMethod.POST, keepAlive)) {
                 disconnect(ctx, req, keepAlive, server.connections().ofUser(parts[1]), parts[1]);
@@ -229,6 +244,134 @@ final class AdminApi {
             if (bannedUntil != null) {
                 g.writeStringField("bannedUntil", bannedUntil.toString());
             }
+            g.writeEndObject();
+        }));
+    }
+
+    // ------------------------------------------------------------ server-side subscriptions
+
+    /** {@code {"pattern": ...}} of a subscribe or unsubscribe body; IllegalArgumentException when missing or bad. */
+    private static String pattern(JsonNode body) {
+        JsonNode p = body == null ? null : body.get("pattern");
+        if (p == null || !p.isTextual()) {
+            throw new IllegalArgumentException("pattern: missing (expected: {\"pattern\": \"news.#\"})");
+        }
+        String why = Topics.checkPattern(p.asText());
+        if (why != null) {
+            throw new BadTopic(why);
+        }
+        return p.asText();
+    }
+
+    /** A pattern that breaks the grammar: {@code 400 bad_topic}. */
+    private static final class BadTopic extends IllegalArgumentException {
+        BadTopic(String why) {
+            super(why);
+        }
+    }
+
+    private static void refuse(ChannelHandlerContext ctx, boolean keepAlive, IllegalArgumentException e) {
+        HttpResponses.send(ctx, keepAlive, HttpResponses.error(HttpResponseStatus.BAD_REQUEST,
+                e instanceof BadTopic ? ErrorCode.BAD_TOPIC.wire() : "bad_request", e.getMessage()));
+    }
+
+    /** Subscribes (or unsubscribes) one connection on its loop and answers with the outcome. */
+    private void serverSubscription(ChannelHandlerContext ctx, FullHttpRequest req, boolean keepAlive, Connection c,
+                                    boolean subscribe) {
+        String pattern;
+        try {
+            pattern = pattern(body(req));
+        } catch (IllegalArgumentException e) {
+            refuse(ctx, keepAlive, e);
+            return;
+        }
+        if (!c.transport().carriesServerSubscriptions()) {
+            HttpResponses.send(ctx, keepAlive, HttpResponses.error(HttpResponseStatus.CONFLICT, "unsupported_transport",
+                    "a " + c.transport().kind() + " connection cannot be told of server-side subscriptions (only ferry.v1 connections can)"));
+            return;
+        }
+        CompletableFuture<FullHttpResponse> done = new CompletableFuture<>();
+        c.executor().execute(() -> {
+            if (c.isClosed()) {
+                done.complete(HttpResponses.error(HttpResponseStatus.NOT_FOUND, "no_such_connection",
+                        "connection " + c.id() + " has closed"));
+            } else if (!subscribe) {
+                boolean held = c.unsubscribeByServer(pattern);
+                done.complete(json(g -> {
+                    g.writeStartObject();
+                    g.writeBooleanField("unsubscribed", held);
+                    g.writeEndObject();
+                }));
+            } else {
+                var r = c.subscribeByServer(pattern);
+                done.complete(r != null ? HttpResponses.json(HttpResponseStatus.CONFLICT,
+                        HttpResponses.errorBody(r.code().wire(), r.message(), null)) : json(g -> {
+                    g.writeStartObject();
+                    g.writeBooleanField("subscribed", true);
+                    g.writeEndObject();
+                }));
+            }
+        });
+        later(ctx, keepAlive, done, response -> response);
+    }
+
+    /**
+     * Subscribes (or unsubscribes) every ferry.v1 connection of user {@code name} on this node, and with
+     * {@code "for": seconds} its connections made meanwhile too.
+     */
+    private void userSubscription(ChannelHandlerContext ctx, FullHttpRequest req, boolean keepAlive, String name,
+                                  boolean subscribe) {
+        String pattern;
+        long seconds = 0;
+        try {
+            JsonNode body = body(req);
+            pattern = pattern(body);
+            JsonNode f = body.get("for");
+            if (f != null) {
+                if (!subscribe || !f.isIntegralNumber() || f.asLong() < 0 || f.asLong() > MAX_BAN_SECONDS) {
+                    throw new IllegalArgumentException("for: " + f + (subscribe
+                            ? " (expected: seconds in [0, " + MAX_BAN_SECONDS + "])" : " (only a subscribe takes it)"));
+                }
+                seconds = f.asLong();
+            }
+        } catch (IllegalArgumentException e) {
+            refuse(ctx, keepAlive, e);
+            return;
+        }
+        boolean future;
+        if (subscribe) {
+            future = seconds > 0;
+            if (future && !server.connections().subscribeFuture(name, pattern, server.clock().millis() + seconds * 1000)) {
+                HttpResponses.send(ctx, keepAlive, HttpResponses.error(HttpResponseStatus.SERVICE_UNAVAILABLE,
+                        "too_many_server_subscriptions", "the server already holds "
+                                + Connections.MAX_FUTURE_SUBSCRIPTIONS + " server-side subscriptions of future connections"));
+                return;
+            }
+        } else {
+            future = server.connections().unsubscribeFuture(name, pattern);
+        }
+        List<Connection> targets = new ArrayList<>();
+        for (Connection c : server.connections().ofUser(name)) {
+            if (c.transport().carriesServerSubscriptions()) {
+                targets.add(c);
+            }
+        }
+        List<CompletableFuture<Boolean>> outcomes = new ArrayList<>();
+        for (Connection c : targets) {
+            CompletableFuture<Boolean> done = new CompletableFuture<>();
+            outcomes.add(done);
+            c.executor().execute(() -> done.complete(!c.isClosed()
+                    && (subscribe ? c.subscribeByServer(pattern) == null : c.unsubscribeByServer(pattern))));
+        }
+        boolean futureToo = future;
+        later(ctx, keepAlive, CompletableFuture.allOf(outcomes.toArray(CompletableFuture[]::new)), v -> json(g -> {
+            int n = 0;
+            for (CompletableFuture<Boolean> o : outcomes) {
+                n += o.join() ? 1 : 0;
+            }
+            g.writeStartObject();
+            g.writeNumberField(subscribe ? "subscribed" : "unsubscribed", n);
+            g.writeBooleanField("future", futureToo);
             g.writeEndObject();
         }));
     }

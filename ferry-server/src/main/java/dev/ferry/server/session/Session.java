@@ -544,6 +544,18 @@ public final class Session implements FrameCodec.Sink, Transport, Callee, Caller
         out.close(code, reason);
     }
 
+    @Override
+    public boolean carriesServerSubscriptions() {
+        return true;
+    }
+
+    @Override
+    public void serverSubscription(String pattern, boolean subscribed) {
+        if (!closed) {
+            out.send(new Frame.ServerSub(pattern, subscribed));
+        }
+    }
+
     /** A paged recovery could not keep up: close as a slow consumer, so that the client recovers from its offsets. */
     @Override
     public void fellBehind() {

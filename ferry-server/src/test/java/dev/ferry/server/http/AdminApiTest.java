@@ -14,6 +14,7 @@ import dev.ferry.server.testing.Await;
 import dev.ferry.server.testing.FerryServerExtension;
 import dev.ferry.server.testing.ManualClock;
 import dev.ferry.server.testing.WsTestClient;
+import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -218,6 +219,52 @@ class AdminApiTest {
             assertThat(r.body()).contains("anonymous");
             assertThat(post("/v1/admin/connections/" + id + "/disconnect", OPS, "").statusCode()).isEqualTo(200);
             assertThat(anon.awaitClose().closeCode()).isEqualTo(4011);
+        }
+    }
+
+    @Test
+    void serverSideSubscriptionsOfAConnectionAUserAndAToken() throws Exception {
+        String withSubs = TestKeys.hs(JWSAlgorithm.HS256, TestKeys.SECRET, null, TestKeys.claims(ISS, "gina")
+                .claim("ferry.subs", List.of("news.#", "bad..pattern")).build());
+        try (WsTestClient gina = WsTestClient.connect(server.wsUri(), Map.of("Authorization", "Bearer " + withSubs));
+             WsTestClient hal = user("hal");
+             WsTestClient mux = WsTestClient.plain(URI.create(server.wsUri().toString().replace("/v1/ws", "/v1/multiplex")))) {
+            assertThat(gina.nextJson().toString()).as("a token's ferry.subs, refused patterns skipped")
+                    .isEqualTo("{\"type\":\"server_sub\",\"topic\":\"news.#\"}");
+
+            HttpResponse<String> r = post("/v1/admin/users/hal/subscribe", OPS, "{\"pattern\":\"ops.*\",\"for\":60}");
+            assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+            assertThat(JSON.readTree(r.body()).path("subscribed").asInt()).isEqualTo(1);
+            assertThat(JSON.readTree(r.body()).path("future").asBoolean()).isTrue();
+            assertThat(hal.nextJson().toString()).isEqualTo("{\"type\":\"server_sub\",\"topic\":\"ops.*\"}");
+            assertThat(post("/v1/admin/broadcast", OPS, "{\"topics\":[\"ops.x\",\"news.eu\"],\"data\":7}").statusCode())
+                    .isEqualTo(200);
+            assertThat(hal.nextJson().path("topic").asText()).as("not a subscription hal may make itself").isEqualTo("ops.x");
+            assertThat(gina.nextJson().path("topic").asText()).isEqualTo("news.eu");
+            String halId = idsOf("hal", 1).get(0);
+            assertThat(getJson("/v1/admin/connections/" + halId).path("subscriptions").toString()).isEqualTo("[\"ops.*\"]");
+
+            try (WsTestClient hal2 = user("hal")) {
+                assertThat(hal2.nextJson().toString()).as("a later connection of the user, within the time")
+                        .isEqualTo("{\"type\":\"server_sub\",\"topic\":\"ops.*\"}");
+            }
+            HttpResponse<String> off = post("/v1/admin/users/hal/unsubscribe", OPS, "{\"pattern\":\"ops.*\"}");
+            assertThat(JSON.readTree(off.body()).path("unsubscribed").asInt()).isEqualTo(1);
+            assertThat(hal.nextJson().toString()).isEqualTo("{\"type\":\"server_unsub\",\"topic\":\"ops.*\"}");
+            try (WsTestClient hal3 = user("hal")) {
+                hal3.send("{\"type\":\"ping\",\"id\":9}");
+                assertThat(hal3.nextJson().path("type").asText()).as("no longer for new connections").isEqualTo("pong");
+            }
+
+            String muxId = getJson("/v1/admin/connections?transport=multiplex").path("connections").get(0).path("id").asText();
+            HttpResponse<String> unsupported = post("/v1/admin/connections/" + muxId + "/subscribe", OPS, "{\"pattern\":\"a.b\"}");
+            assertThat(unsupported.statusCode()).isEqualTo(409);
+            assertThat(JSON.readTree(unsupported.body()).path("code").asText()).isEqualTo("unsupported_transport");
+            HttpResponse<String> bad = post("/v1/admin/connections/" + halId + "/subscribe", OPS, "{\"pattern\":\"a..b\"}");
+            assertThat(bad.statusCode()).isEqualTo(400);
+            assertThat(JSON.readTree(bad.body()).path("code").asText()).isEqualTo("bad_topic");
+            assertThat(post("/v1/admin/users/hal/subscribe", OPS, "{}").statusCode()).isEqualTo(400);
+            assertThat(post("/v1/admin/users/hal/subscribe", OPS, "{\"pattern\":\"a.b\",\"for\":-1}").statusCode()).isEqualTo(400);
         }
     }
 
