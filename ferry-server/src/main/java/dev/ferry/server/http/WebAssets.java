@@ -7,7 +7,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 
 /**
- * The files of the demo page and of the browser build of ferry-js, served from the class path under {@code web/}
+ * The files of the demo pages, of the admin console and of the browser build of ferry-js, served from the class path under {@code web/}
  * (ferry-js's sources are copied to {@code web/ferry-js/} at build time; they have one source of truth,
  * ferry-js/src). A file is read once, on its first request, and kept. Thread-safe.
  */
@@ -22,9 +22,12 @@ public final class WebAssets {
 
     private final ConcurrentHashMap<String, Asset> cache = new ConcurrentHashMap<>();
 
-    /** The asset for a request path ({@code /} is {@code /index.html}), or {@code null} when there is none. */
+    /**
+     * The asset for a request path ({@code /} is {@code /index.html}, {@code /admin} the admin console's
+     * {@code /admin.html}), or {@code null} when there is none.
+     */
     public Asset get(String path) {
-        String p = path.equals("/") ? "/index.html" : path;
+        String p = path.equals("/") ? "/index.html" : path.equals("/admin") ? "/admin.html" : path;
         if (!SAFE.matcher(p).matches() || p.contains("..")) {
             return null;
         }

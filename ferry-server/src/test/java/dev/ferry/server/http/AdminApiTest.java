@@ -269,6 +269,17 @@ class AdminApiTest {
     }
 
     @Test
+    void theConsolePageIsServedWithoutCredentialsAndAsksForThem() throws Exception {
+        HttpResponse<String> page = get(server, "/admin", null);
+        assertThat(page.statusCode()).isEqualTo(200);
+        assertThat(page.headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t).startsWith("text/html"));
+        assertThat(page.body()).contains("<title>Ferry admin</title>", "id=\"login-form\"", "src=\"/admin.js\"");
+        HttpResponse<String> script = get(server, "/admin.js", null);
+        assertThat(script.statusCode()).isEqualTo(200);
+        assertThat(script.body()).contains("/v1/admin/connections", "Authorization: 'Bearer '");
+    }
+
+    @Test
     void listsTopicsAndBroadcasts() throws Exception {
         try (WsTestClient sub = WsTestClient.connect(server.wsUri())) {
             sub.send("{\"type\":\"sub\",\"id\":1,\"topic\":\"public.cast.*\"}");
