@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ferry.protocol.CloseCodes;
 import dev.ferry.server.config.HttpConfig;
+import dev.ferry.server.config.WampConfig;
 import dev.ferry.server.testing.FerryServerExtension;
 import dev.ferry.server.testing.SseTestClient;
 import dev.ferry.server.testing.WsTestClient;
@@ -31,6 +32,7 @@ class EventValidationTest {
     @RegisterExtension
     static final FerryServerExtension server = new FerryServerExtension(c -> c
             .withHttp(new HttpConfig(List.of(KEY), 1 << 16))
+            .withWamp(new WampConfig(List.of(new WampConfig.Realm("plain", ""))))
             .withEvents(EventClassesTest.config()));
 
     private static WsTestClient subscriber(String pattern) {
@@ -127,6 +129,26 @@ class EventValidationTest {
                 good.send(VALID);
                 nextIsTheValidOne(sub, "chat.sock");
             }
+        }
+    }
+
+    @Test
+    void wampPublishIsAnsweredInvalidArgumentWithTheFerryCode() throws Exception {
+        try (WsTestClient sub = subscriber("chat.wamp");
+             WsTestClient w = WsTestClient.plain(URI.create("ws://127.0.0.1:" + server.port() + "/v1/wamp"),
+                     java.util.Map.of(), "wamp.2.json")) {
+            w.send("[1,\"plain\",{\"roles\":{\"publisher\":{}}}]");
+            assertThat(JSON.readTree(w.nextText()).get(0).asInt()).isEqualTo(2);
+            w.send("[16,5,{\"acknowledge\":true},\"chat.wamp\",[],{\"author\":\"ann\",\"text\":5}]");
+            JsonNode err = JSON.readTree(w.nextText());
+            assertThat(err.get(0).asInt()).isEqualTo(8);
+            assertThat(err.get(1).asInt()).isEqualTo(16);
+            assertThat(err.get(2).asLong()).isEqualTo(5);
+            assertThat(err.get(4).asText()).isEqualTo("wamp.error.invalid_argument");
+            assertThat(err.get(6).path("code").asText()).isEqualTo("invalid_payload");
+            assertThat(err.get(6).path("data").path("errors").get(0).path("pointer").asText()).isEqualTo("/text");
+            w.send("[16,6,{},\"chat.wamp\",[],{\"author\":\"ann\",\"text\":\"hi\"}]");
+            nextIsTheValidOne(sub, "chat.wamp");
         }
     }
 
