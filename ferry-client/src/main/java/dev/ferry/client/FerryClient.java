@@ -6,8 +6,10 @@ import dev.ferry.client.internal.ClosePolicy;
 import dev.ferry.client.internal.Connection;
 import dev.ferry.client.internal.Json;
 import dev.ferry.client.internal.ProxyRelay;
+import dev.ferry.protocol.CancelMode;
 import dev.ferry.protocol.ErrorCode;
 import dev.ferry.protocol.Frame;
+import dev.ferry.protocol.InvokePolicy;
 import dev.ferry.protocol.Payload;
 import dev.ferry.protocol.Topics;
 import dev.ferry.protocol.proxy.ProxySettings;
@@ -417,7 +419,12 @@ public final class FerryClient implements AutoCloseable {
                         }));
             }
             for (String proc : procs) {
-                restoring.add(request(c, id -> new Frame.Register(id, proc), requestTimeout)
+                InvokePolicy policy;
+                synchronized (lock) {
+                    RegistrationImpl reg = registrations.get(proc);
+                    policy = reg == null ? InvokePolicy.DEFAULT : reg.policy;
+                }
+                restoring.add(request(c, id -> new Frame.Register(id, proc, policy), requestTimeout)
                         .whenComplete((r, e) -> registered(proc, e)));
             }
             for (StateReplica r : states) {
@@ -628,6 +635,11 @@ public final class FerryClient implements AutoCloseable {
     private record Pending(Connection connection, CompletableFuture<Frame> reply) {
     }
 
+    /** Progress listeners of calls in flight, by request id. */
+    private final Map<Long, java.util.function.Consumer<JsonNode>> progressListeners = new ConcurrentHashMap<>();
+    /** Invocations of this client's procedures not yet answered, by invocation id. */
+    private final Map<Long, InvocationImpl> invocations = new ConcurrentHashMap<>();
+
     /**
      * Sends a command built with a fresh request id; the future completes with its {@code result} (or
      * {@code pong}), or fails with the server's {@code error} as a {@link FerryException}.
@@ -697,6 +709,13 @@ public final class FerryClient implements AutoCloseable {
                 deliver(c, m);
             } else if (frame instanceof Frame.Invoke i) {
                 invoke(c, i);
+            } else if (frame instanceof Frame.Progress g) {
+                java.util.function.Consumer<JsonNode> listener = progressListeners.get(g.id());
+                if (listener != null) {
+                    listener.accept(Json.toNode(g.data()));
+                }
+            } else if (frame instanceof Frame.Interrupt i) {
+                interrupt(i);
             } else if (frame instanceof Frame.PresenceDiff d) {
                 presenceDiff(c, d);
             } else if (frame instanceof Frame.ServerSub s) {
@@ -1316,18 +1335,75 @@ public final class FerryClient implements AutoCloseable {
     }
 
     /**
+     * Calls a procedure as {@link #call(String, Object, Duration)} does, taking its progressive results when
+     * {@code onProgress} is not null: each is handed to it, in the order the callee sent them and before the
+     * result, on the thread that reads the connection (keep it short). The returned call may be canceled.
+     */
+    public PendingCall call(String proc, Object args, Duration timeout, java.util.function.Consumer<JsonNode> onProgress) {
+        CompletableFuture<JsonNode> result;
+        long[] requestId = {0};
+        Connection[] on = {null};
+        try {
+            checkProcedure(proc);
+            Payload payload = Json.toPayload(args);
+            long timeoutMs = timeout == null ? 0 : Math.max(1, timeout.toMillis());
+            Duration guard = timeout == null ? null : timeout.plus(requestTimeout);
+            on[0] = connected("call " + proc);
+            result = request(on[0], id -> {
+                requestId[0] = id;
+                if (onProgress != null) {
+                    progressListeners.put(id, onProgress);
+                }
+                return new Frame.Call(id, proc, payload, timeoutMs, onProgress != null);
+            }, guard).thenApply(r -> {
+                JsonNode n = Json.toNode(((Frame.Result) r).data());
+                return n == null ? com.fasterxml.jackson.databind.node.NullNode.getInstance() : n;
+            });
+            result.whenComplete((r, e) -> progressListeners.remove(requestId[0]));
+        } catch (RuntimeException e) {
+            result = CompletableFuture.failedFuture(e);
+        }
+        CompletableFuture<JsonNode> outcome = result;
+        return new PendingCall() {
+            @Override
+            public CompletableFuture<JsonNode> result() {
+                return outcome;
+            }
+
+            @Override
+            public void cancel(CancelMode mode) {
+                if (!outcome.isDone() && on[0] != null) {
+                    on[0].send(new Frame.Cancel(requestId[0], mode)).exceptionally(e -> null);
+                }
+            }
+        };
+    }
+
+    /**
      * Registers a procedure on this client; calls to it are routed here (round-robin among every connection that
      * registered it). Completes once the server confirmed; while disconnected, once reconnected. One handler per
      * procedure per client.
      */
     public CompletableFuture<Registration> register(String proc, ProcedureHandler handler) {
         Objects.requireNonNull(handler, "handler");
+        return register(proc, InvokePolicy.DEFAULT, (args, invocation) -> handler.handle(args));
+    }
+
+    /**
+     * Registers a procedure whose handler may send progressive results and hears of cancels (through its
+     * {@link Invocation}), under the invocation policy {@code policy} that every callee of the procedure shares
+     * ({@code single}, {@code roundrobin}, {@code random}, {@code first}, {@code last}; docs/protocol.md §4). A
+     * registration the procedure's other callees do not admit fails with {@code procedure_exists}.
+     */
+    public CompletableFuture<Registration> register(String proc, InvokePolicy policy, ProgressiveProcedureHandler handler) {
+        Objects.requireNonNull(handler, "handler");
+        Objects.requireNonNull(policy, "policy");
         try {
             checkProcedure(proc);
         } catch (FerryException e) {
             return CompletableFuture.failedFuture(e);
         }
-        RegistrationImpl reg = new RegistrationImpl(proc, handler);
+        RegistrationImpl reg = new RegistrationImpl(proc, policy, handler);
         synchronized (lock) {
             if (state == State.CLOSED) {
                 return CompletableFuture.failedFuture(closedError());
@@ -1337,7 +1413,7 @@ public final class FerryClient implements AutoCloseable {
                         new IllegalStateException("\"" + proc + "\" is already registered on this client"));
             }
             if (current != null) {
-                request(current, id -> new Frame.Register(id, proc), requestTimeout).whenComplete((r, e) -> registered(proc, e));
+                request(current, id -> new Frame.Register(id, proc, policy), requestTimeout).whenComplete((r, e) -> registered(proc, e));
             }
         }
         return reg.ready;
@@ -1383,10 +1459,12 @@ public final class FerryClient implements AutoCloseable {
                     "\"" + inv.proc() + "\" is not registered on this client", null)));
             return;
         }
+        InvocationImpl invocation = new InvocationImpl(c, inv);
+        invocations.put(inv.id(), invocation);
         dispatch(c, () -> {
             Object result;
             try {
-                result = reg.handler.handle(Json.toNode(inv.args()));
+                result = reg.handler.handle(Json.toNode(inv.args()), invocation);
             } catch (Exception e) {
                 reply(c, inv, null, e);
                 return;
@@ -1399,7 +1477,47 @@ public final class FerryClient implements AutoCloseable {
         });
     }
 
+    /** An invocation this client is answering, until it replies. */
+    private final class InvocationImpl implements Invocation {
+        private final Connection connection;
+        private final Frame.Invoke invoke;
+        final CompletableFuture<CancelMode> interrupted = new CompletableFuture<>();
+
+        InvocationImpl(Connection connection, Frame.Invoke invoke) {
+            this.connection = connection;
+            this.invoke = invoke;
+        }
+
+        @Override
+        public boolean receivesProgress() {
+            return invoke.progress();
+        }
+
+        @Override
+        public void progress(Object data) {
+            if (invoke.progress() && invocations.get(invoke.id()) == this) {
+                connection.send(new Frame.Reply(invoke.id(), Json.toPayload(data), null, true)).exceptionally(e -> null);
+            }
+        }
+
+        @Override
+        public CompletionStage<CancelMode> interrupted() {
+            return interrupted;
+        }
+    }
+
+    private void interrupt(Frame.Interrupt i) {
+        InvocationImpl inv = invocations.get(i.id());
+        if (inv != null) {
+            if (i.mode() != CancelMode.KILL) {
+                invocations.remove(i.id(), inv); // nobody waits for its reply any more
+            }
+            inv.interrupted.complete(i.mode());
+        }
+    }
+
     private void reply(Connection c, Frame.Invoke inv, Object value, Throwable error) {
+        invocations.remove(inv.id());
         Frame.Reply reply;
         if (error == null) {
             try {
@@ -1431,12 +1549,14 @@ public final class FerryClient implements AutoCloseable {
 
     private final class RegistrationImpl implements Registration {
         final String proc;
-        final ProcedureHandler handler;
+        final InvokePolicy policy;
+        final ProgressiveProcedureHandler handler;
         final AtomicBoolean active = new AtomicBoolean(true);
         final CompletableFuture<Registration> ready = new CompletableFuture<>();
 
-        RegistrationImpl(String proc, ProcedureHandler handler) {
+        RegistrationImpl(String proc, InvokePolicy policy, ProgressiveProcedureHandler handler) {
             this.proc = proc;
+            this.policy = policy;
             this.handler = handler;
         }
 
