@@ -528,6 +528,15 @@ export class Ferry extends Emitter {
     }
   }
 
+  /**
+   * The registered procedures under a prefix ('' for all) that this client may call: {prefix, procedures: [{proc,
+   * callees, invoke, calls, rate}], truncated} (docs/protocol.md, "procedures").
+   */
+  async procedures(prefix = '') {
+    await this._whenConnectedOrFail();
+    return this._request({ type: 'procedures', prefix }, 'procedures');
+  }
+
   /** The topic index at a prefix ('' for the root): {prefix, subscribers, total, children: [...], truncated}. */
   async index(prefix = '') {
     await this._whenConnectedOrFail();

@@ -22,6 +22,13 @@ export interface CallOptions {
   cancelMode?: CancelMode;
 }
 
+/** The answer of `procedures`: the registered procedures the client may call. */
+export interface ProcedureList {
+  prefix: string;
+  procedures: { proc: string; callees: number; invoke: InvokePolicy; calls: number; rate: number }[];
+  truncated: boolean;
+}
+
 /** What a procedure handler gets besides the arguments. */
 export interface InvocationInfo {
   proc: string;
@@ -214,6 +221,7 @@ export class Ferry extends Emitter {
   register(proc: string, handler: (args: Payload, info: InvocationInfo) => unknown, options?: { invoke?: InvokePolicy }): Promise<{ proc: string }>;
   unregister(proc: string): Promise<void>;
   index(prefix?: string): Promise<TopicIndex>;
+  procedures(prefix?: string): Promise<ProcedureList>;
   /** A page of a topic's presence (docs/protocol.md §4.7). */
   presence(topic: string, options?: { cursor?: string | null; limit?: number }): Promise<PresencePage>;
   ping(): Promise<number>;

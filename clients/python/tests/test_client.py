@@ -359,6 +359,8 @@ class RpcTest(ServerTest):
         with self.assertRaises(FerryError) as e:
             await caller.register(proc + ".wait", wait, invoke="single")
         self.assertEqual(e.exception.code, "procedure_exists")
+        listed = (await caller.procedures(proc + ".wait"))["procedures"]
+        self.assertEqual([(p["proc"], p["callees"], p["invoke"]) for p in listed], [(proc + ".wait", 1, "single")])
 
 
 class SessionTest(ServerTest):

@@ -165,4 +165,6 @@ test('a single registration refuses a second callee', needsServer, async () => {
   await one.register('it.single', () => 1, { invoke: 'single' });
   await assert.rejects(two.register('it.single', () => 2, { invoke: 'single' }), (e) => e.code === 'procedure_exists');
   assert.equal(await two.call('it.single'), 1);
+  const { procedures } = await two.procedures('it.single');
+  assert.deepEqual(procedures.map((p) => [p.proc, p.callees, p.invoke, p.calls]), [['it.single', 1, 'single', 1]]);
 });

@@ -425,6 +425,12 @@ class Ferry:
         """The topics in use under ``prefix``, with subscriber counts (§4 "index")."""
         return await self._request({"type": "index", "prefix": prefix})
 
+    async def procedures(self, prefix: str = "") -> dict:
+        """The registered procedures under ``prefix`` that this client may call, with their callee counts, policies
+        and call rates: ``{"prefix", "procedures": [{"proc", "callees", "invoke", "calls", "rate"}], "truncated"}``
+        (§4 "procedures")."""
+        return await self._request({"type": "procedures", "prefix": prefix})
+
     async def ping(self) -> None:
         await self._request({"type": "ping"})
 

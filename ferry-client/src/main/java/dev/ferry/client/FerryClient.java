@@ -1584,6 +1584,21 @@ public final class FerryClient implements AutoCloseable {
         }
     }
 
+    /**
+     * The registered procedures named {@code prefix} or under it ({@code ""}: all) that this client may call, with
+     * their callee counts, policies and call rates: the {@code data} of the {@code procedures} command,
+     * {@code {"prefix", "procedures": [{"proc", "callees", "invoke", "calls", "rate"}], "truncated"}}
+     * (docs/protocol.md, "procedures").
+     */
+    public CompletableFuture<JsonNode> procedures(String prefix) {
+        try {
+            return request(connected("list procedures"), id -> new Frame.Procedures(id, prefix == null ? "" : prefix),
+                    requestTimeout).thenApply(r -> Json.toNode(((Frame.Result) r).data()));
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
     /** Application-level ping; the future yields the round-trip time. */
     public CompletableFuture<Duration> ping() {
         try {

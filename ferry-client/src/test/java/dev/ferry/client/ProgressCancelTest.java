@@ -90,5 +90,10 @@ class ProgressCancelTest {
         assertThat(e.code()).isEqualTo("procedure_exists");
         JsonNode r = caller.call("only.one", null).get(TIMEOUT_S, TimeUnit.SECONDS);
         assertThat(r.asInt()).isEqualTo(1);
+        JsonNode listed = caller.procedures("only").get(TIMEOUT_S, TimeUnit.SECONDS).path("procedures");
+        assertThat(listed).hasSize(1);
+        assertThat(listed.get(0).path("proc").asText()).isEqualTo("only.one");
+        assertThat(listed.get(0).path("invoke").asText()).isEqualTo("single");
+        assertThat(listed.get(0).path("calls").asLong()).isEqualTo(1);
     }
 }
