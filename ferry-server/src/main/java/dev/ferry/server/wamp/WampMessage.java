@@ -54,6 +54,11 @@ public final class WampMessage {
         return fields.size();
     }
 
+    /** The element at {@code i} as decoded, or null past the end. */
+    public JsonNode field(int i) {
+        return i < 0 ? null : fields.get(i);
+    }
+
     /** Whether the message came in the binary (MessagePack) serialization. */
     boolean binary() {
         return binary;
