@@ -116,6 +116,10 @@ final class AdminApi {
             if (HttpRouter.requireMethod(ctx, req, HttpMethod.GET, keepAlive)) {
                 getTopic(ctx, keepAlive, parts[1]);
             }
+        } else if (first.equals("topics") && parts.length == 3 && parts[2].equals("presence")) {
+            if (HttpRouter.requireMethod(ctx, req, HttpMethod.GET, keepAlive)) {
+                presence(ctx, keepAlive, parts[1], uri);
+            }
         } else if (first.equals("broadcast") && parts.length == 1) {
             if (HttpRouter.requireMethod(ctx, req, HttpMethod.POST, keepAlive)) {
                 broadcast(ctx, req, keepAlive);
@@ -471,6 +475,29 @@ final class AdminApi {
             g.writeNumberField("history", page.items().isEmpty() ? 0 : Math.max(0, page.offset() - page.first() + 1));
             g.writeEndObject();
         }));
+    }
+
+    /** A page of a topic's presence, as {@code GET /v1/presence/{topic}} answers it, whatever the topic. */
+    private void presence(ChannelHandlerContext ctx, boolean keepAlive, String topic, QueryStringDecoder uri) {
+        String why = Topics.checkTopic(topic);
+        if (why != null) {
+            HttpResponses.send(ctx, keepAlive, HttpResponses.error(HttpResponseStatus.BAD_REQUEST, ErrorCode.BAD_TOPIC.wire(), why));
+            return;
+        }
+        if (server.presence().ruleFor(topic) == null) {
+            HttpResponses.send(ctx, keepAlive, HttpResponses.error(HttpResponseStatus.NOT_FOUND, ErrorCode.BAD_PRESENCE.wire(),
+                    dev.ferry.server.presence.ConnectionPresence.notKept(topic)));
+            return;
+        }
+        int limit;
+        try {
+            limit = (int) intParam(uri, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT);
+        } catch (IllegalArgumentException e) {
+            badRequest(ctx, keepAlive, e.getMessage());
+            return;
+        }
+        later(ctx, keepAlive, server.presence().read(topic, param(uri, "cursor"), limit).toCompletableFuture(),
+                page -> HttpResponses.json(HttpResponseStatus.OK, page.toJson().bytes()));
     }
 
     /** {@code {"topics": [...], "data": <JSON>}}: one publication of {@code data} to each topic. */

@@ -10,6 +10,7 @@ import dev.ferry.server.config.ApiKeyConfig;
 import dev.ferry.server.config.AuthConfig;
 import dev.ferry.server.config.HttpConfig;
 import dev.ferry.server.config.IssuerConfig;
+import dev.ferry.server.config.PresenceConfig;
 import dev.ferry.server.testing.Await;
 import dev.ferry.server.testing.FerryServerExtension;
 import dev.ferry.server.testing.ManualClock;
@@ -34,6 +35,8 @@ class AdminApiTest {
 
     @RegisterExtension
     static final FerryServerExtension server = new FerryServerExtension(clock, c -> c
+            .withPresence(new PresenceConfig(List.of(new PresenceConfig.Rule("rooms", "chat.presence.*", true, 1000,
+                    Duration.ofMillis(100), 256, 100)), Duration.ofSeconds(15)))
             .withHttp(new HttpConfig(List.of(FULL), 1 << 16, List.of(
                     new ApiKeyConfig("ops", OPS, List.of("admin #")),
                     new ApiKeyConfig("billing", BILLING, List.of("all #")))))
@@ -277,6 +280,20 @@ class AdminApiTest {
         HttpResponse<String> script = get(server, "/admin.js", null);
         assertThat(script.statusCode()).isEqualTo(200);
         assertThat(script.body()).contains("/v1/admin/connections", "Authorization: 'Bearer '");
+    }
+
+    @Test
+    void readsATopicsPresenceWhateverTheRules() throws Exception {
+        try (WsTestClient ivy = user("ivy")) {
+            ivy.send("{\"type\":\"sub\",\"id\":1,\"topic\":\"chat.presence.a\"}");
+            assertThat(ivy.nextJson().path("type").asText()).isEqualTo("result");
+            JsonNode page = Await.value("ivy in the presence of chat.presence.a", Await.DEFAULT,
+                    () -> getJson("/v1/admin/topics/chat.presence.a/presence"), p -> p.path("count").asInt() == 1);
+            assertThat(page.path("entries").get(0).path("user").asText()).isEqualTo("ivy");
+            assertThat(get(server, "/v1/admin/topics/chat.presence.a/presence", FULL).statusCode()).isEqualTo(403);
+            assertThat(get(server, "/v1/admin/topics/other.a/presence", OPS).statusCode()).isEqualTo(404);
+            assertThat(get(server, "/v1/admin/topics/chat.presence.a/presence?limit=0", OPS).statusCode()).isEqualTo(400);
+        }
     }
 
     @Test
