@@ -6,6 +6,7 @@ import dev.ferry.server.config.ConfigException;
 import dev.ferry.server.config.FerryConfig;
 import dev.ferry.server.config.ServerConfig;
 import dev.ferry.server.engine.Engine;
+import dev.ferry.server.events.EventClasses;
 import dev.ferry.server.engine.EngineProvider;
 import dev.ferry.server.engine.MemoryEngine;
 import dev.ferry.server.extension.ExtensionContext;
@@ -13,7 +14,8 @@ import dev.ferry.server.extension.FerryExtension;
 import dev.ferry.server.hub.Hub;
 import dev.ferry.server.rpc.Rpc;
 import dev.ferry.server.transport.FerryChannelInitializer;
-import dev.ferry.server.transport.ServerContext;
+import dev.ferry.server.http.HttpRouter;
+import dev.ferry.server.session.ResumableSessions;
 import dev.ferry.server.transport.TlsContext;
 import dev.ferry.server.transport.Transport;
 import dev.ferry.server.time.ServerClock;
@@ -69,7 +71,8 @@ public final class FerryServer implements AutoCloseable {
     private EventLoopGroup bossGroup;
     private EventLoopGroup workerGroup;
     private Channel serverChannel;
-    private ServerContext context;
+    /** What the server holds once started; null before. */
+    private ServerAssembly assembly;
     private final PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private FerryMetrics metrics;
     private TlsContext tls;
@@ -116,11 +119,13 @@ public final class FerryServer implements AutoCloseable {
             Rpc rpc = new Rpc(config.rpc(), meters, clock);
             rpc.remote(engine.remoteProcedures());
             engine.start(hub, rpc);
-            context = new ServerContext(config, hub, rpc, meters, security, clock);
-            context.upgradeRoute(new dev.ferry.server.wamp.WampRouter(context));
-            metrics = new FerryMetrics(meters, context);
-            startHousekeeping(engine, context);
-            startExtensions();
+            assembly = ServerAssembly.of(config, security, hub, rpc, meters, clock);
+            ServerAssembly a = assembly;
+            a.http().upgradeRoute(new dev.ferry.server.wamp.WampRouter(a.http().webSockets()));
+            metrics = new FerryMetrics(meters, a.channels(), a.queues(), a.byteCounter(), a.reassembly(),
+                    security.counters(), hub, a.tunnels(), a.sessions().presence(), a.sessions().resumableSessions());
+            startHousekeeping(engine, a.sessions().resumableSessions());
+            startExtensions(hub, a.sessions().events());
             ServerBootstrap b = new ServerBootstrap()
                     .group(bossGroup, workerGroup)
                     .channel(transport.serverChannelClass())
@@ -128,7 +133,8 @@ public final class FerryServer implements AutoCloseable {
                     .option(ChannelOption.SO_REUSEADDR, true)
                     .childOption(ChannelOption.TCP_NODELAY, true)
                     .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(32 * 1024, 64 * 1024))
-                    .childHandler(new FerryChannelInitializer(context, tls));
+                    .childHandler(new FerryChannelInitializer(config, a.channels(), security, a.byteCounter(),
+                            () -> new HttpRouter(a.http()), tls));
             try {
                 serverChannel = b.bind(sc.host(), sc.port()).sync().channel();
             } catch (Exception e) {
@@ -193,7 +199,7 @@ public final class FerryServer implements AutoCloseable {
      * {@code 403 api_disabled}); only valid after {@link #start()}.
      */
     public boolean apiEnabled() {
-        return started().security().authenticator().apiEnabled();
+        return started().sessions().security().authenticator().apiEnabled();
     }
 
     /** The server's meter registry (scraped at {@code GET /metrics}); an embedding application may add its own. */
@@ -201,10 +207,10 @@ public final class FerryServer implements AutoCloseable {
         return meters;
     }
 
-    private ServerContext started() {
-        ServerContext c;
+    private ServerAssembly started() {
+        ServerAssembly c;
         synchronized (lock) {
-            c = context;
+            c = assembly;
         }
         if (c == null) {
             throw new IllegalStateException("server not started");
@@ -214,9 +220,9 @@ public final class FerryServer implements AutoCloseable {
 
     /** Current counters; only valid after {@link #start()}. */
     public ServerMetrics metrics() {
-        ServerContext c = started();
-        return new ServerMetrics(c.openChannels(), c.openSessions(), c.hub().subscriptions(), c.rpc().pendingCalls(),
-                c.slowConsumerCloses(), c.lossyDrops());
+        ServerAssembly c = started();
+        return new ServerMetrics(c.channels().openChannels(), c.channels().openSessions(), c.sessions().hub().subscriptions(),
+                c.sessions().rpc().pendingCalls(), c.queues().slowConsumerCloses(), c.queues().lossyDrops());
     }
 
     /**
@@ -224,20 +230,17 @@ public final class FerryServer implements AutoCloseable {
      * client; only valid after {@link #start()}.
      */
     public int resumableSessionsKept() {
-        ServerContext c = started();
-        return c.resumableSessions().store().size();
+        return started().sessions().resumableSessions().store().size();
     }
 
     /** The counters of every tunnel route (docs/amqp.md); only valid after {@link #start()}. */
     public List<TunnelStats> tunnelStats() {
-        ServerContext c = started();
-        return c.tunnels().stats();
+        return started().tunnels().stats();
     }
 
     /** Security counters (refused credentials, denials, rate limits, ...); only valid after {@link #start()}. */
     public dev.ferry.server.auth.SecurityCounters.Snapshot securityMetrics() {
-        ServerContext c = started();
-        return c.security().counters().snapshot();
+        return started().sessions().security().counters().snapshot();
     }
 
     /** Drains and stops; see the class comment. Idempotent and safe to call from any thread but an event loop. */
@@ -255,13 +258,16 @@ public final class FerryServer implements AutoCloseable {
             log.info("Ferry draining (grace {} ms)", graceMs);
             serverChannel.close().syncUninterruptibly();
             try {
-                if (!context.drain().await(graceMs, TimeUnit.MILLISECONDS)) {
-                    log.warn("{} connection(s) still open after the grace period; closing them", context.openChannels());
+                if (!assembly.channels().drain().await(graceMs, TimeUnit.MILLISECONDS)) {
+                    log.warn("{} connection(s) still open after the grace period; closing them",
+                            assembly.channels().openChannels());
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
-            context.closeAll();
+            assembly.channels().closeAll();
+            assembly.sessions().security().close();
+            assembly.sessions().presence().close();
             closeExtensions();
             shutdownGroups();
             engine.close();
@@ -270,13 +276,13 @@ public final class FerryServer implements AutoCloseable {
     }
 
     /** Runs the engine's and the session store's expiry every second of the server's clock, on a thread of its own. */
-    private void startHousekeeping(Engine engine, ServerContext context) {
+    private void startHousekeeping(Engine engine, ResumableSessions resumable) {
         housekeeping = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "ferry-housekeeping");
             t.setDaemon(true);
             return t;
         });
-        var sessions = context.resumableSessions().store();
+        var sessions = resumable.store();
         clock.scheduleAtFixedRate(housekeeping, () -> {
             try {
                 engine.expire();
@@ -303,9 +309,8 @@ public final class FerryServer implements AutoCloseable {
         throw new IllegalStateException("engine: " + name + " is not on the class path (add the ferry-" + name + " module)");
     }
 
-    private void startExtensions() {
-        var events = context.events();
-        ExtensionContext ec = new ExtensionContext(config, context.hub(), meters, (topic, data, tags) -> {
+    private void startExtensions(Hub hub, EventClasses events) {
+        ExtensionContext ec = new ExtensionContext(config, hub, meters, (topic, data, tags) -> {
             var refusal = dev.ferry.server.connection.Admission.eventClass(events, topic, data, tags);
             return refusal == null ? null : refusal.code().wire() + ": " + refusal.message();
         });

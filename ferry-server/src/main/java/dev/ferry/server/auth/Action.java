@@ -1,5 +1,7 @@
 package dev.ferry.server.auth;
 
+import dev.ferry.protocol.FrameCodec;
+import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 
 /**
@@ -29,6 +31,13 @@ public enum Action {
     /** The action's name in configuration, tokens and error data: {@code subscribe}, {@code publish}, ... */
     public String wire() {
         return name().toLowerCase(Locale.ROOT);
+    }
+
+    /** {@code {"action": this, "topic": target}} as JSON bytes: the data of a {@code forbidden} error. */
+    public byte[] forbiddenData(String target) {
+        return ("{\"action\":" + new String(FrameCodec.quote(wire()), StandardCharsets.UTF_8)
+                + ",\"topic\":" + new String(FrameCodec.quote(target), StandardCharsets.UTF_8) + "}")
+                .getBytes(StandardCharsets.UTF_8);
     }
 
     /** The action named {@code s} (as {@link #wire()} spells it), or {@code null}. */

@@ -204,8 +204,6 @@ public final class Admission {
 
     /** {@code {"action": action, "topic": target}} as JSON bytes. */
     public static byte[] forbiddenData(Action action, String target) {
-        return ("{\"action\":" + new String(FrameCodec.quote(action.wire()), StandardCharsets.UTF_8)
-                + ",\"topic\":" + new String(FrameCodec.quote(target), StandardCharsets.UTF_8) + "}")
-                .getBytes(StandardCharsets.UTF_8);
+        return action.forbiddenData(target);
     }
 }

@@ -1,5 +1,6 @@
 package dev.ferry.server.http;
 
+import dev.ferry.server.transport.HttpResponses;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -13,7 +14,6 @@ import dev.ferry.server.auth.Identity;
 import dev.ferry.server.connection.Connection;
 import dev.ferry.server.connection.ConnectionInfo;
 import dev.ferry.server.connection.Connections;
-import dev.ferry.server.transport.ServerContext;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.FullHttpRequest;
@@ -53,10 +53,10 @@ final class AdminApi {
     private static final int MAX_REASON_BYTES = 123;
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private final ServerContext server;
+    private final HttpServices server;
     private final HttpApi api;
 
-    AdminApi(ServerContext server, HttpApi api) {
+    AdminApi(HttpServices server, HttpApi api) {
         this.server = server;
         this.api = api;
     }
@@ -632,9 +632,9 @@ final class AdminApi {
     /** Answers once {@code stage} completes, on the request's loop; a failure is a 400 or a 503. */
     private <T> void later(ChannelHandlerContext ctx, boolean keepAlive, CompletableFuture<T> stage,
                            java.util.function.Function<T, FullHttpResponse> answer) {
-        ctx.channel().attr(ServerContext.HTTP_BUSY).set(Boolean.TRUE);
+        ctx.channel().attr(dev.ferry.server.transport.OpenChannels.HTTP_BUSY).set(Boolean.TRUE);
         stage.whenComplete((v, failure) -> ctx.executor().execute(() -> {
-            ctx.channel().attr(ServerContext.HTTP_BUSY).set(null);
+            ctx.channel().attr(dev.ferry.server.transport.OpenChannels.HTTP_BUSY).set(null);
             Throwable cause = failure instanceof java.util.concurrent.CompletionException ce && ce.getCause() != null
                     ? ce.getCause() : failure;
             FullHttpResponse response = cause instanceof IllegalArgumentException

@@ -1,5 +1,6 @@
 package dev.ferry.server.http;
 
+import dev.ferry.server.transport.HttpResponses;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import dev.ferry.protocol.ErrorCode;
@@ -11,7 +12,6 @@ import dev.ferry.server.auth.AuthOutcome;
 import dev.ferry.server.auth.AuthRequest;
 import dev.ferry.server.auth.Decision;
 import dev.ferry.server.auth.Identity;
-import dev.ferry.server.transport.ServerContext;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.FullHttpRequest;
@@ -31,9 +31,9 @@ final class HttpApi {
     static final String HISTORY_PREFIX = "/v1/history/";
     private static final JsonFactory JSON = new JsonFactory();
 
-    private final ServerContext server;
+    private final HttpServices server;
 
-    HttpApi(ServerContext server) {
+    HttpApi(HttpServices server) {
         this.server = server;
     }
 
@@ -64,10 +64,10 @@ final class HttpApi {
         }
         var invalid = dev.ferry.server.connection.Admission.eventClass(server.events(), topic, payload, java.util.Map.of());
         if (invalid != null) {
-            HttpResponses.send(ctx, keepAlive, HttpResponses.refusal(invalid));
+            HttpResponses.send(ctx, keepAlive, HttpResponses.refusal(invalid.code(), invalid.message(), invalid.dataBytes()));
             return;
         }
-        ctx.channel().attr(ServerContext.HTTP_BUSY).set(Boolean.TRUE);
+        ctx.channel().attr(dev.ferry.server.transport.OpenChannels.HTTP_BUSY).set(Boolean.TRUE);
         server.hub().publish(topic, payload, java.util.Map.of(), pubId).whenComplete((published, failure) ->
                 ctx.executor().execute(() -> answer(ctx, keepAlive, published(topic, published, failure))));
     }
@@ -135,7 +135,7 @@ final class HttpApi {
 
     /** Sends a response that was computed asynchronously, unless the connection has gone meanwhile. */
     private void answer(ChannelHandlerContext ctx, boolean keepAlive, FullHttpResponse response) {
-        ctx.channel().attr(ServerContext.HTTP_BUSY).set(null);
+        ctx.channel().attr(dev.ferry.server.transport.OpenChannels.HTTP_BUSY).set(null);
         if (!ctx.channel().isActive()) {
             response.release();
             return;
@@ -177,7 +177,7 @@ final class HttpApi {
             return;
         }
         boolean reverse = "true".equals(first(uri, "reverse"));
-        ctx.channel().attr(ServerContext.HTTP_BUSY).set(Boolean.TRUE);
+        ctx.channel().attr(dev.ferry.server.transport.OpenChannels.HTTP_BUSY).set(Boolean.TRUE);
         server.hub().history(topic, after, before, (int) Math.max(1, Math.min(limit, max)), reverse)
                 .whenComplete((page, failure) -> ctx.executor().execute(() -> answer(ctx, keepAlive, failure != null
                         ? unavailable()

@@ -1,12 +1,12 @@
 package dev.ferry.server.http;
 
+import dev.ferry.server.transport.HttpResponses;
 import dev.ferry.protocol.CancelMode;
 import dev.ferry.protocol.ErrorCode;
 import dev.ferry.protocol.FrameCodec;
 import dev.ferry.protocol.Payload;
 import dev.ferry.server.rpc.Caller;
 import dev.ferry.server.rpc.Rpc;
-import dev.ferry.server.transport.ServerContext;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
@@ -36,7 +36,7 @@ import java.util.Base64;
 final class HttpCall implements Caller {
     static final String NDJSON = "application/x-ndjson";
 
-    private final ServerContext server;
+    private final HttpServices server;
     private final ChannelHandlerContext ctx;
     private final boolean keepAlive;
     private final boolean streamed;
@@ -49,7 +49,7 @@ final class HttpCall implements Caller {
     private boolean headSent;
     private boolean done;
 
-    HttpCall(ServerContext server, ChannelHandlerContext ctx, boolean keepAlive, boolean streamed) {
+    HttpCall(HttpServices server, ChannelHandlerContext ctx, boolean keepAlive, boolean streamed) {
         this.server = server;
         this.ctx = ctx;
         this.keepAlive = keepAlive;
@@ -62,7 +62,7 @@ final class HttpCall implements Caller {
         if (!ctx.channel().isActive()) {
             return;
         }
-        ctx.channel().attr(ServerContext.HTTP_BUSY).set(Boolean.TRUE);
+        ctx.channel().attr(dev.ferry.server.transport.OpenChannels.HTTP_BUSY).set(Boolean.TRUE);
         ctx.channel().closeFuture().addListener(onClose);
         long id = rpc.call(this, 1, proc, args, timeoutMs, streamed);
         if (!done) {
@@ -129,7 +129,7 @@ final class HttpCall implements Caller {
         }
         done = true;
         ctx.channel().closeFuture().removeListener(onClose);
-        ctx.channel().attr(ServerContext.HTTP_BUSY).set(null);
+        ctx.channel().attr(dev.ferry.server.transport.OpenChannels.HTTP_BUSY).set(null);
         return ctx.channel().isActive();
     }
 
@@ -137,7 +137,7 @@ final class HttpCall implements Caller {
     private void clientGone() {
         if (!done) {
             done = true;
-            ctx.channel().attr(ServerContext.HTTP_BUSY).set(null);
+            ctx.channel().attr(dev.ferry.server.transport.OpenChannels.HTTP_BUSY).set(null);
             server.rpc().cancel(invocation, CancelMode.KILLNOWAIT);
         }
     }

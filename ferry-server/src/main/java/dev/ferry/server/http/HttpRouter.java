@@ -1,7 +1,7 @@
 package dev.ferry.server.http;
 
+import dev.ferry.server.transport.HttpResponses;
 import dev.ferry.server.sse.SseEndpoints;
-import dev.ferry.server.transport.ServerContext;
 import dev.ferry.server.tunnel.TunnelUpgrade;
 import dev.ferry.server.websocket.WebSocketUpgrade;
 import io.netty.channel.ChannelHandlerContext;
@@ -42,7 +42,7 @@ import java.nio.charset.StandardCharsets;
  * </pre>
  */
 public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
-    private final ServerContext server;
+    private final HttpServices server;
     private final HttpApi api;
     private final WebEndpoints web;
     private final SseEndpoints sse;
@@ -50,11 +50,11 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
     private final StateHttp state;
     private final AdminApi admin;
 
-    public HttpRouter(ServerContext server) {
+    public HttpRouter(HttpServices server) {
         this.server = server;
         this.api = new HttpApi(server);
         this.web = new WebEndpoints(server);
-        this.sse = new SseEndpoints(server);
+        this.sse = new SseEndpoints(server.sse());
         this.presence = new PresenceEndpoint(server);
         this.state = new StateHttp(server, api);
         this.admin = new AdminApi(server, api);
@@ -69,8 +69,8 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
             return;
         }
         // looked up only when present: attr() would add the attribute to every channel for good
-        var over = ctx.channel().hasAttr(ServerContext.OVER_CONNECTION_LIMIT)
-                ? ctx.channel().attr(ServerContext.OVER_CONNECTION_LIMIT).get() : null;
+        var over = ctx.channel().hasAttr(dev.ferry.server.transport.OpenChannels.OVER_CONNECTION_LIMIT)
+                ? ctx.channel().attr(dev.ferry.server.transport.OpenChannels.OVER_CONNECTION_LIMIT).get() : null;
         if (over == dev.ferry.server.auth.ConnectionLimiter.Refusal.TOTAL) {
             HttpResponses.send(ctx, false, HttpResponses.error(HttpResponseStatus.SERVICE_UNAVAILABLE, "too_many_connections",
                     "the server already holds " + server.config().limits().maxConnections()
@@ -96,9 +96,9 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
             if (refusal != null) {
                 HttpResponses.send(ctx, false, HttpResponses.text(HttpResponseStatus.BAD_REQUEST, refusal));
             } else if (web.admitted(ctx, req)) {
-                dev.ferry.server.auth.Identity who = WebSocketUpgrade.identify(ctx, req, server);
+                dev.ferry.server.auth.Identity who = WebSocketUpgrade.identify(ctx, req, server.webSockets());
                 if (who != null) {
-                    WebSocketUpgrade.upgrade(ctx, req, server, who);
+                    WebSocketUpgrade.upgrade(ctx, req, server.webSockets(), who);
                 }
             }
             return;
@@ -122,7 +122,8 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
             return;
         }
         if (server.tunnels().handles(path)) {
-            TunnelUpgrade.handle(ctx, req, server, path);
+            TunnelUpgrade.handle(ctx, req, path, server.tunnels(), server.auth(), server.security(),
+                    server.webSockets().sessions().openChannels());
             return;
         }
         if (path.equals("/healthz")) {

@@ -1,5 +1,6 @@
 package dev.ferry.server.http;
 
+import dev.ferry.server.transport.HttpResponses;
 import dev.ferry.protocol.ErrorCode;
 import dev.ferry.protocol.FrameCodec;
 import dev.ferry.protocol.Topics;
@@ -10,7 +11,6 @@ import dev.ferry.server.auth.AuthRequest;
 import dev.ferry.server.auth.Decision;
 import dev.ferry.server.auth.Identity;
 import dev.ferry.server.presence.ConnectionPresence;
-import dev.ferry.server.transport.ServerContext;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -27,9 +27,9 @@ import java.util.List;
 final class PresenceEndpoint {
     static final String PREFIX = "/v1/presence/";
 
-    private final ServerContext server;
+    private final HttpServices server;
 
-    PresenceEndpoint(ServerContext server) {
+    PresenceEndpoint(HttpServices server) {
         this.server = server;
     }
 
@@ -67,7 +67,7 @@ final class PresenceEndpoint {
             return;
         }
         List<String> cursor = uri.parameters().get("cursor");
-        ctx.channel().attr(ServerContext.HTTP_BUSY).set(Boolean.TRUE);
+        ctx.channel().attr(dev.ferry.server.transport.OpenChannels.HTTP_BUSY).set(Boolean.TRUE);
         server.presence().read(topic, cursor == null || cursor.isEmpty() ? null : cursor.get(0), limit)
                 .whenComplete((page, failure) -> ctx.executor().execute(() -> answer(ctx, keepAlive, failure != null
                         ? HttpResponses.error(HttpResponseStatus.SERVICE_UNAVAILABLE, ErrorCode.UNAVAILABLE.wire(),
@@ -92,7 +92,7 @@ final class PresenceEndpoint {
     }
 
     private void answer(ChannelHandlerContext ctx, boolean keepAlive, FullHttpResponse response) {
-        ctx.channel().attr(ServerContext.HTTP_BUSY).set(null);
+        ctx.channel().attr(dev.ferry.server.transport.OpenChannels.HTTP_BUSY).set(null);
         if (!ctx.channel().isActive()) {
             response.release();
             return;

@@ -1,12 +1,12 @@
 package dev.ferry.server.http;
 
+import dev.ferry.server.transport.HttpResponses;
 import dev.ferry.protocol.ErrorCode;
 import dev.ferry.protocol.Topics;
 import dev.ferry.server.auth.Action;
 import dev.ferry.server.sse.StateEventStream;
 import dev.ferry.server.state.StateChannels;
 import dev.ferry.server.state.StateException;
-import dev.ferry.server.transport.ServerContext;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
@@ -29,10 +29,10 @@ final class StateHttp {
     static final String MERGE_PATCH = "application/merge-patch+json";
     static final String JSON_PATCH = "application/json-patch+json";
 
-    private final ServerContext server;
+    private final HttpServices server;
     private final HttpApi api;
 
-    StateHttp(ServerContext server, HttpApi api) {
+    StateHttp(HttpServices server, HttpApi api) {
         this.server = server;
         this.api = api;
     }
@@ -40,7 +40,7 @@ final class StateHttp {
     void handle(ChannelHandlerContext ctx, FullHttpRequest req, boolean keepAlive, String topic) {
         String accept = req.headers().get(HttpHeaderNames.ACCEPT, "");
         if (req.method().equals(HttpMethod.GET) && accept.contains("text/event-stream")) {
-            StateEventStream.open(server, ctx, req, topic, keepAlive);
+            StateEventStream.open(server.sse(), ctx, req, topic, keepAlive);
         } else if (req.method().equals(HttpMethod.GET)) {
             get(ctx, req, keepAlive, topic);
         } else if (req.method().equals(HttpMethod.PATCH)) {
@@ -58,7 +58,7 @@ final class StateHttp {
             return;
         }
         String ifNoneMatch = req.headers().get(HttpHeaderNames.IF_NONE_MATCH);
-        ctx.channel().attr(ServerContext.HTTP_BUSY).set(Boolean.TRUE);
+        ctx.channel().attr(dev.ferry.server.transport.OpenChannels.HTTP_BUSY).set(Boolean.TRUE);
         server.stateChannels().get(topic).whenComplete((view, failure) -> ctx.executor().execute(() -> {
             if (failure != null) {
                 answer(ctx, keepAlive, failure(failure, false));
@@ -113,7 +113,7 @@ final class StateHttp {
             return;
         }
         boolean conditional = ifVersion >= 0;
-        ctx.channel().attr(ServerContext.HTTP_BUSY).set(Boolean.TRUE);
+        ctx.channel().attr(dev.ferry.server.transport.OpenChannels.HTTP_BUSY).set(Boolean.TRUE);
         server.stateChannels().update(topic, change, ifVersion, ifEpoch).whenComplete((view, failure) ->
                 ctx.executor().execute(() -> answer(ctx, keepAlive, failure != null ? failure(failure, conditional)
                         : tagged(HttpResponses.json(HttpResponseStatus.OK, view.toPayload(false).bytes()), view))));
@@ -174,7 +174,7 @@ final class StateHttp {
     }
 
     private void answer(ChannelHandlerContext ctx, boolean keepAlive, FullHttpResponse response) {
-        ctx.channel().attr(ServerContext.HTTP_BUSY).set(null);
+        ctx.channel().attr(dev.ferry.server.transport.OpenChannels.HTTP_BUSY).set(null);
         if (!ctx.channel().isActive()) {
             response.release();
             return;

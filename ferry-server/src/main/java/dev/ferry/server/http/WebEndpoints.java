@@ -1,5 +1,7 @@
 package dev.ferry.server.http;
 
+import dev.ferry.server.transport.TransportAuth;
+import dev.ferry.server.transport.HttpResponses;
 import dev.ferry.protocol.ErrorCode;
 import dev.ferry.protocol.Topics;
 import dev.ferry.server.auth.AccessScope;
@@ -10,7 +12,6 @@ import dev.ferry.server.multiplex.MultiplexHandler;
 import dev.ferry.server.topics.IndexSocketHandler;
 import dev.ferry.server.topics.TopicPath;
 import dev.ferry.server.topics.TopicSocketHandler;
-import dev.ferry.server.transport.ServerContext;
 import dev.ferry.server.websocket.WebSocketUpgrade;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
@@ -30,9 +31,9 @@ import java.util.List;
 final class WebEndpoints {
     static final String MULTIPLEX_PATH = "/v1/multiplex";
 
-    private final ServerContext server;
+    private final HttpServices server;
 
-    WebEndpoints(ServerContext server) {
+    WebEndpoints(HttpServices server) {
         this.server = server;
     }
 
@@ -46,8 +47,8 @@ final class WebEndpoints {
             } else if (admitted(ctx, req)) {
                 AccessScope scope = authenticate(ctx, req);
                 if (scope != null) {
-                    WebSocketUpgrade.upgradePlain(ctx, req, server,
-                            new MultiplexHandler(server, scope, uri.parameters().containsKey("binary")));
+                    WebSocketUpgrade.upgradePlain(ctx, req, server.webSockets(),
+                            new MultiplexHandler(server.webSockets(), scope, uri.parameters().containsKey("binary")));
                 }
             }
             return true;
@@ -71,8 +72,8 @@ final class WebEndpoints {
                             ErrorCode.BAD_TOPIC.wire(), topic.problem()));
                 } else if (admitted(ctx, req)) {
                     AccessScope scope = authenticate(ctx, req);
-                    if (scope != null && TransportAuth.permitted(ctx, server, scope, Action.SUBSCRIBE, topic.pattern())) {
-                        WebSocketUpgrade.upgradePlain(ctx, req, server, new TopicSocketHandler(server, topic.pattern(), scope));
+                    if (scope != null && server.auth().permitted(ctx, scope, Action.SUBSCRIBE, topic.pattern())) {
+                        WebSocketUpgrade.upgradePlain(ctx, req, server.webSockets(), new TopicSocketHandler(server.webSockets(), topic.pattern(), scope));
                     }
                 }
             } else if (requireGet(ctx, req, keepAlive)) {
@@ -110,7 +111,7 @@ final class WebEndpoints {
             HttpResponses.send(ctx, keepAlive, HttpResponses.error(HttpResponseStatus.BAD_REQUEST, ErrorCode.BAD_TOPIC.wire(), why));
             return;
         }
-        dev.ferry.server.auth.Identity who = TransportAuth.authenticate(ctx, req, server);
+        dev.ferry.server.auth.Identity who = server.auth().authenticate(ctx, req);
         if (who == null) {
             return;
         }
@@ -138,7 +139,7 @@ final class WebEndpoints {
         } else if (admitted(ctx, req)) {
             AccessScope scope = authenticate(ctx, req);
             if (scope != null) {
-                WebSocketUpgrade.upgradePlain(ctx, req, server, new IndexSocketHandler(server, prefix.pattern(), scope));
+                WebSocketUpgrade.upgradePlain(ctx, req, server.webSockets(), new IndexSocketHandler(server.webSockets(), prefix.pattern(), scope));
             }
         }
     }
@@ -168,7 +169,7 @@ final class WebEndpoints {
 
     /** The permissions of the client of an upgrade, or null after answering 401 (docs/security.md). */
     private AccessScope authenticate(ChannelHandlerContext ctx, FullHttpRequest req) {
-        if (!WebSocketUpgrade.authenticate(ctx, req, server)) {
+        if (!WebSocketUpgrade.authenticate(ctx, req, server.webSockets())) {
             return null;
         }
         return server.security().permissions().scope(ctx.channel().attr(Identity.KEY).get());

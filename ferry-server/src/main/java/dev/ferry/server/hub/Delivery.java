@@ -2,7 +2,9 @@ package dev.ferry.server.hub;
 
 import dev.ferry.protocol.Frame;
 import io.netty.buffer.ByteBuf;
+import dev.ferry.server.transport.SharedEncodings;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 
 /**
@@ -17,7 +19,7 @@ import java.util.function.UnaryOperator;
  * its subscribers (or by the hub, when the loop refuses it). A subscriber keeps what it needs with
  * {@link ByteBuf#retainedDuplicate()}.
  */
-public final class Delivery {
+public final class Delivery implements SharedEncodings {
     private final Frame.Msg msg;
     private final ByteBuf payload;
     private final boolean binary;
@@ -58,6 +60,11 @@ public final class Delivery {
      */
     public ByteBuf derived(Object key, UnaryOperator<ByteBuf> encoder) {
         return encoded(key, d -> encoder.apply(d.payload));
+    }
+
+    @Override
+    public ByteBuf shared(Object key, Supplier<ByteBuf> encoder) {
+        return encoded(key, d -> encoder.get());
     }
 
     /**

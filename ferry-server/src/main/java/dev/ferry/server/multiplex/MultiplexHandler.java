@@ -8,9 +8,9 @@ import dev.ferry.server.auth.AccessScope;
 import dev.ferry.server.connection.Connection;
 import dev.ferry.server.connection.Refusal;
 import dev.ferry.server.connection.Transport;
-import dev.ferry.server.http.HttpResponses;
+import dev.ferry.server.transport.HttpResponses;
 import dev.ferry.server.hub.Delivery;
-import dev.ferry.server.transport.ServerContext;
+import dev.ferry.server.websocket.WebSocketServices;
 import dev.ferry.server.transport.WebSocketOutbound;
 import dev.ferry.server.websocket.PlainWebSocketHandler;
 import dev.ferry.server.websocket.TextPayloads;
@@ -65,7 +65,7 @@ public final class MultiplexHandler extends PlainWebSocketHandler implements Tra
     private WebSocketOutbound out;
     private Connection connection;
 
-    public MultiplexHandler(ServerContext server, AccessScope scope, boolean binary) {
+    public MultiplexHandler(WebSocketServices server, AccessScope scope, boolean binary) {
         super(server, scope);
         this.carriesBinary = binary;
     }
@@ -94,7 +94,7 @@ public final class MultiplexHandler extends PlainWebSocketHandler implements Tra
     @Override
     protected void onOpen(ChannelHandlerContext ctx, WebSocketOutbound out) {
         this.out = out;
-        this.connection = server.connection(scope, this, server::draining);
+        this.connection = server.sessions().connection(scope, this, server.sessions()::draining);
     }
 
     @Override

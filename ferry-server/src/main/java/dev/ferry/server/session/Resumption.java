@@ -5,6 +5,7 @@ import dev.ferry.protocol.ErrorCode;
 import dev.ferry.protocol.Frame;
 import dev.ferry.protocol.Payload;
 import dev.ferry.protocol.Topics;
+import dev.ferry.server.transport.Outbound;
 import dev.ferry.server.auth.Action;
 import dev.ferry.server.auth.Identity;
 import dev.ferry.server.connection.Connection;

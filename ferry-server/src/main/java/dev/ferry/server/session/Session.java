@@ -1,6 +1,7 @@
 package dev.ferry.server.session;
 
 import dev.ferry.protocol.CancelMode;
+import dev.ferry.server.transport.Outbound;
 import dev.ferry.protocol.CloseCodes;
 import dev.ferry.protocol.ErrorCode;
 import dev.ferry.protocol.Frame;
@@ -27,10 +28,9 @@ import dev.ferry.server.rpc.Callee;
 import dev.ferry.server.rpc.Caller;
 import dev.ferry.server.rpc.Invocation;
 import dev.ferry.server.rpc.Rpc;
-import dev.ferry.server.transport.ServerContext;
+import dev.ferry.server.transport.Drainable;
 import dev.ferry.server.transport.ThreadBuffers;
 import io.netty.buffer.ByteBuf;
-import io.netty.util.AttributeKey;
 import io.netty.util.concurrent.EventExecutor;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
@@ -57,11 +57,10 @@ import org.slf4j.LoggerFactory;
  * <p>Threading: event-loop confined. Every method runs on {@link #executor()}; the hub and RPC routing hop onto it
  * before calling in.
  */
-public final class Session implements FrameCodec.Sink, Transport, Callee, Caller, ThreadBuffers.TextReader {
-    public static final AttributeKey<Session> KEY = AttributeKey.valueOf("ferry.session");
+public final class Session implements FrameCodec.Sink, Transport, Callee, Caller, ThreadBuffers.TextReader, Drainable {
     private static final Logger log = LoggerFactory.getLogger(Session.class);
 
-    private final ServerContext context;
+    private final SessionServices context;
     private final Outbound out;
     /** Where the connection comes from, for logs (a SocketAddress or a String), spelt only when logged. */
     private final Object remote;
@@ -94,12 +93,12 @@ public final class Session implements FrameCodec.Sink, Transport, Callee, Caller
     /** The state channel commands of this connection (docs/protocol.md §4.6); created when first needed. */
     private dev.ferry.server.state.StateCommands stateCommands;
 
-    public Session(ServerContext context, Outbound out, Object remote) {
+    public Session(SessionServices context, Outbound out, Object remote) {
         this(context, out, remote, Identity.ANONYMOUS);
     }
 
     /** A session of a client authenticated as {@code identity} when the connection opened. */
-    public Session(ServerContext context, Outbound out, Object remote, Identity identity) {
+    public Session(SessionServices context, Outbound out, Object remote, Identity identity) {
         this.context = context;
         this.out = out;
         this.remote = remote;

@@ -4,9 +4,8 @@ import dev.ferry.protocol.CloseCodes;
 import dev.ferry.protocol.Frame;
 import dev.ferry.protocol.FrameCodec;
 import dev.ferry.server.auth.Identity;
-import dev.ferry.server.session.Outbound;
+import dev.ferry.server.transport.Outbound;
 import dev.ferry.server.session.Session;
-import dev.ferry.server.transport.ServerContext;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
@@ -53,7 +52,7 @@ final class FallbackSession implements Outbound {
     private final String id;
     /** The address of the client that created the session, which it counts against (null: not counted). */
     private final InetAddress client;
-    private final ServerContext server;
+    private final SseServices server;
     private final FallbackSessions registry;
     private final EventExecutor loop;
     private final long limitBytes;
@@ -85,7 +84,7 @@ final class FallbackSession implements Outbound {
      */
     private volatile Identity owner;
 
-    FallbackSession(String id, ServerContext server, FallbackSessions registry, EventExecutor loop, InetAddress client,
+    FallbackSession(String id, SseServices server, FallbackSessions registry, EventExecutor loop, InetAddress client,
             String remote, Identity identity) {
         this.id = id;
         this.client = client;
@@ -93,8 +92,8 @@ final class FallbackSession implements Outbound {
         this.server = server;
         this.registry = registry;
         this.loop = loop;
-        this.limitBytes = server.config().sse().outboundQueueBytes();
-        this.session = new Session(server, this, remote, identity);
+        this.limitBytes = server.sessions().config().sse().outboundQueueBytes();
+        this.session = new Session(server.sessions(), this, remote, identity);
     }
 
     String id() {
@@ -122,7 +121,7 @@ final class FallbackSession implements Outbound {
 
     void opened() {
         armExpiry();
-        server.sessionOpened(session);
+        server.sessions().sessionOpened(session);
     }
 
     // ------------------------------------------------------------ upstream
@@ -175,13 +174,13 @@ final class FallbackSession implements Outbound {
         int size = event.readableBytes();
         if (droppable && unsentBytes + size > limitBytes) {
             event.release();
-            server.lossyDropped();
+            server.outboundQueues().lossyDropped();
             return;
         }
         unsent.add(new Event(nextSeq++, event));
         unsentBytes += size;
         if (unsentBytes > limitBytes) {
-            server.slowConsumerClosed();
+            server.outboundQueues().slowConsumerClosed();
             terminate(CloseCodes.SLOW_CONSUMER, "slow consumer");
             return;
         }
@@ -290,7 +289,7 @@ final class FallbackSession implements Outbound {
         cancel(expiry);
         expiry = null;
         downstream = ch;
-        ch.attr(Session.KEY).set(session);
+        ch.attr(dev.ferry.server.transport.OpenChannels.SESSION).set(session);
         ch.write(SseEndpoints.streamHeaders(), ch.voidPromise());
         boolean lost = after < written && (sent.isEmpty() || sent.peekFirst().seq() > after + 1);
         if (lost) {
@@ -304,8 +303,8 @@ final class FallbackSession implements Outbound {
             unsentBytes += e.bytes().readableBytes();
         }
         if (heartbeat == null) {
-            long every = server.config().sse().heartbeatInterval().toMillis();
-            heartbeat = server.clock().scheduleAtFixedRate(loop, this::ping, every, TimeUnit.MILLISECONDS);
+            long every = server.sessions().config().sse().heartbeatInterval().toMillis();
+            heartbeat = server.sessions().clock().scheduleAtFixedRate(loop, this::ping, every, TimeUnit.MILLISECONDS);
         }
         scheduleFlush();
         pump();
@@ -333,11 +332,11 @@ final class FallbackSession implements Outbound {
 
     private void armExpiry() {
         cancel(expiry);
-        expiry = server.clock().schedule(loop, () -> {
+        expiry = server.sessions().clock().schedule(loop, () -> {
             if (downstream == null) {
                 terminate(0, "expired");
             }
-        }, server.config().sse().sessionTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        }, server.sessions().config().sse().sessionTimeout().toMillis(), TimeUnit.MILLISECONDS);
     }
 
     /** Closes the session: its stream gets a {@code close} event and ends; everything is released. Idempotent. */
@@ -364,7 +363,7 @@ final class FallbackSession implements Outbound {
         String data = "{\"code\":" + code + ",\"reason\":" + new String(FrameCodec.quote(reason), StandardCharsets.UTF_8) + "}";
         ch.write(new DefaultHttpContent(SseEvents.event(null, "close", data.getBytes(StandardCharsets.UTF_8))), ch.voidPromise());
         ch.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT).addListener(ChannelFutureListener.CLOSE);
-        server.clock().schedule(ch.eventLoop(), ch::close, END_GRACE_MS, TimeUnit.MILLISECONDS);
+        server.sessions().clock().schedule(ch.eventLoop(), ch::close, END_GRACE_MS, TimeUnit.MILLISECONDS);
     }
 
     private static void refuse(Channel ch, FullHttpResponse response) {

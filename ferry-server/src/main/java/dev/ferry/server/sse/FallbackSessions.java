@@ -2,7 +2,6 @@ package dev.ferry.server.sse;
 
 import dev.ferry.server.auth.ConnectionLimiter;
 import dev.ferry.server.auth.Identity;
-import dev.ferry.server.transport.ServerContext;
 import io.netty.util.concurrent.EventExecutor;
 import java.net.InetAddress;
 import java.security.SecureRandom;
@@ -30,7 +29,7 @@ public final class FallbackSessions {
      *
      * @param refused told why when the limits refuse the session (then nothing is opened and null returned)
      */
-    FallbackSession create(ServerContext server, EventExecutor loop, InetAddress client, String remote,
+    FallbackSession create(SseServices server, EventExecutor loop, InetAddress client, String remote,
             Identity identity, Consumer<ConnectionLimiter.Refusal> refused) {
         ConnectionLimiter.Refusal refusal = limiter.hold(client);
         if (refusal != null) {

@@ -10,11 +10,10 @@ import dev.ferry.server.auth.AccessScope;
 import dev.ferry.server.auth.Action;
 import dev.ferry.server.auth.ConnectionLimiter;
 import dev.ferry.server.auth.Identity;
-import dev.ferry.server.http.HttpResponses;
-import dev.ferry.server.http.TransportAuth;
+import dev.ferry.server.transport.HttpResponses;
+import dev.ferry.server.transport.TransportAuth;
 import dev.ferry.server.transport.EventStreamQueue;
 import dev.ferry.server.transport.HandlerNames;
-import dev.ferry.server.transport.ServerContext;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -48,9 +47,9 @@ public final class SseEndpoints {
     public static final String EVENTS_SUFFIX = "/events";
     static final String LAST_EVENT_ID = "Last-Event-ID";
 
-    private final ServerContext server;
+    private final SseServices server;
 
-    public SseEndpoints(ServerContext server) {
+    public SseEndpoints(SseServices server) {
         this.server = server;
     }
 
@@ -58,10 +57,10 @@ public final class SseEndpoints {
 
     /** {@code GET /v1/sse?topic=<pattern>&topic=...[&since=<id>]}, resumed by {@code Last-Event-ID}. */
     public void stream(ChannelHandlerContext ctx, FullHttpRequest req, QueryStringDecoder uri, boolean keepAlive) {
-        if (!TransportAuth.originAllowed(ctx, req, server)) {
+        if (!server.auth().originAllowed(ctx, req)) {
             return;
         }
-        Identity identity = TransportAuth.authenticate(ctx, req, server);
+        Identity identity = server.auth().authenticate(ctx, req);
         if (identity == null) {
             return;
         }
@@ -70,7 +69,7 @@ public final class SseEndpoints {
             badRequest(ctx, keepAlive, "bad_request", "missing topic (expected: ?topic=<pattern>, repeatable)");
             return;
         }
-        int max = server.config().sse().maxTopics();
+        int max = server.sessions().config().sse().maxTopics();
         if (given.size() > max) {
             badRequest(ctx, keepAlive, "bad_request", given.size() + " topic parameters (expected: at most " + max + ", sse.max-topics)");
             return;
@@ -109,20 +108,20 @@ public final class SseEndpoints {
             badRequest(ctx, keepAlive, "bad_event_id", source + ": " + e.getMessage());
             return;
         }
-        AccessScope scope = server.security().permissions().scope(identity);
+        AccessScope scope = server.sessions().security().permissions().scope(identity);
         SseStream stream = new SseStream(server, scope, ctx.executor(), List.copyOf(new LinkedHashSet<>(given)));
         for (String pattern : given) {
             var refusal = stream.connection().admitSubscribe(pattern);
             if (refusal != null) {
-                HttpResponses.send(ctx, false, HttpResponses.refusal(refusal));
+                HttpResponses.send(ctx, false, HttpResponses.refusal(refusal.code(), refusal.message(), refusal.dataBytes()));
                 return;
             }
         }
-        EventStreamHandler handler = takeOver(ctx, server.faultLog());
+        EventStreamHandler handler = takeOver(ctx, server.sessions().faultLog());
         ChannelHandlerContext streamCtx = ctx.pipeline().context(handler);
-        EventStreamQueue queue = new EventStreamQueue(streamCtx, server, server.config().sse().outboundQueueBytes());
+        EventStreamQueue queue = new EventStreamQueue(streamCtx, server.outboundQueues(), server.sessions().config().sse().outboundQueueBytes());
         handler.onWritable(queue::drain);
-        ctx.channel().attr(ServerContext.GO_AWAY).set(queue::end); // draining ends the response: the last chunk
+        ctx.channel().attr(dev.ferry.server.transport.OpenChannels.GO_AWAY).set(queue::end); // draining ends the response: the last chunk
         stream.attach(streamCtx, queue);
         ctx.channel().closeFuture().addListener(f -> stream.closed());
         streamCtx.write(streamHeaders(), streamCtx.voidPromise());
@@ -138,10 +137,10 @@ public final class SseEndpoints {
         if (identity.expiresAt() == null) {
             return;
         }
-        long delay = identity.expiresAt().toEpochMilli() - server.clock().millis();
-        var task = server.clock().schedule(ch.eventLoop(), () -> {
+        long delay = identity.expiresAt().toEpochMilli() - server.sessions().clock().millis();
+        var task = server.sessions().clock().schedule(ch.eventLoop(), () -> {
             if (ch.isActive()) {
-                server.security().counters().expiredClosed();
+                server.sessions().security().counters().expiredClosed();
                 ch.close();
             }
         }, delay, TimeUnit.MILLISECONDS);
@@ -152,10 +151,10 @@ public final class SseEndpoints {
 
     /** {@code POST /v1/session}: opens a session; answers {@code {"session": id, "expires": ms}}. */
     public void createSession(ChannelHandlerContext ctx, FullHttpRequest req, boolean keepAlive) {
-        if (!TransportAuth.originAllowed(ctx, req, server)) {
+        if (!server.auth().originAllowed(ctx, req)) {
             return;
         }
-        Identity identity = TransportAuth.authenticate(ctx, req, server);
+        Identity identity = server.auth().authenticate(ctx, req);
         if (identity == null || refusedWhileDraining(ctx)) {
             return;
         }
@@ -166,7 +165,7 @@ public final class SseEndpoints {
             return;
         }
         String body = "{\"session\":" + new String(FrameCodec.quote(s.id()), StandardCharsets.UTF_8)
-                + ",\"expires\":" + server.config().sse().sessionTimeout().toMillis() + "}";
+                + ",\"expires\":" + server.sessions().config().sse().sessionTimeout().toMillis() + "}";
         HttpResponses.send(ctx, keepAlive, HttpResponses.json(HttpResponseStatus.OK, body.getBytes(StandardCharsets.UTF_8)));
     }
 
@@ -175,8 +174,8 @@ public final class SseEndpoints {
      * address) or 503 (in all) {@code too_many_connections}, as for a connection; the HTTP connection stays open.
      */
     private void refuseSession(ChannelHandlerContext ctx, boolean keepAlive, ConnectionLimiter.Refusal refusal) {
-        server.security().counters().connectionRefused();
-        var limits = server.config().limits();
+        server.sessions().security().counters().connectionRefused();
+        var limits = server.sessions().config().limits();
         HttpResponses.send(ctx, keepAlive, refusal == ConnectionLimiter.Refusal.TOTAL
                 ? HttpResponses.error(HttpResponseStatus.SERVICE_UNAVAILABLE, "too_many_connections",
                         "the server already holds " + limits.maxConnections()
@@ -209,7 +208,7 @@ public final class SseEndpoints {
             return;
         }
         Channel ch = ctx.channel();
-        takeOver(ctx, server.faultLog()).onWritable(() -> execute(s, s::pump));
+        takeOver(ctx, server.sessions().faultLog()).onWritable(() -> execute(s, s::pump));
         ch.closeFuture().addListener(f -> execute(s, () -> s.detached(ch)));
         Long after = last;
         execute(s, () -> s.attach(ch, after));
@@ -221,7 +220,7 @@ public final class SseEndpoints {
         if (s == null) {
             return;
         }
-        int max = server.config().websocket().maxMessageBytes();
+        int max = server.sessions().config().websocket().maxMessageBytes();
         if (req.content().readableBytes() > max) {
             HttpResponses.send(ctx, keepAlive, HttpResponses.error(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE,
                     ErrorCode.MESSAGE_TOO_LARGE.wire(), "body larger than websocket.max-message-bytes (" + max + " bytes)"));
@@ -240,10 +239,10 @@ public final class SseEndpoints {
      * identity the session is bound to (any, when the session is anonymous); otherwise answers and returns null.
      */
     private FallbackSession session(ChannelHandlerContext ctx, FullHttpRequest req, String id, boolean keepAlive) {
-        if (!TransportAuth.originAllowed(ctx, req, server)) {
+        if (!server.auth().originAllowed(ctx, req)) {
             return null;
         }
-        Identity identity = TransportAuth.authenticate(ctx, req, server);
+        Identity identity = server.auth().authenticate(ctx, req);
         if (identity == null) {
             return null;
         }
@@ -254,7 +253,7 @@ public final class SseEndpoints {
         }
         Identity owner = s.owner();
         if (owner.kind() != Identity.Kind.ANONYMOUS && !owner.samePrincipal(identity)) {
-            server.security().counters().forbidden();
+            server.sessions().security().counters().forbidden();
             HttpResponses.send(ctx, false, HttpResponses.error(HttpResponseStatus.FORBIDDEN, ErrorCode.FORBIDDEN.wire(),
                     "this session belongs to another identity (present the credentials that opened it)"));
             return null;
@@ -301,7 +300,7 @@ public final class SseEndpoints {
     }
 
     private boolean refusedWhileDraining(ChannelHandlerContext ctx) {
-        if (!server.draining()) {
+        if (!server.sessions().draining()) {
             return false;
         }
         HttpResponses.send(ctx, false, HttpResponses.error(HttpResponseStatus.SERVICE_UNAVAILABLE,

@@ -10,7 +10,6 @@ import dev.ferry.server.filter.Filter;
 import dev.ferry.server.hub.Delivery;
 import dev.ferry.server.hub.Hub;
 import dev.ferry.server.transport.EventStreamQueue;
-import dev.ferry.server.transport.ServerContext;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.util.concurrent.EventExecutor;
@@ -40,7 +39,7 @@ import org.slf4j.LoggerFactory;
 final class SseStream implements Transport {
     private static final Logger log = LoggerFactory.getLogger(SseStream.class);
 
-    private final ServerContext server;
+    private final SseServices server;
     private final EventExecutor executor;
     private final List<String> patterns;
     private final Connection connection;
@@ -58,11 +57,11 @@ final class SseStream implements Transport {
     private record Early(Frame.Msg msg, boolean lossy) {
     }
 
-    SseStream(ServerContext server, AccessScope scope, EventExecutor executor, List<String> patterns) {
+    SseStream(SseServices server, AccessScope scope, EventExecutor executor, List<String> patterns) {
         this.server = server;
         this.executor = executor;
         this.patterns = patterns;
-        this.connection = server.connection(scope, this, server::draining);
+        this.connection = server.sessions().connection(scope, this, server.sessions()::draining);
     }
 
     @Override
@@ -159,8 +158,8 @@ final class SseStream implements Transport {
         for (Early e : arrived) {
             send(e.msg(), e.lossy());
         }
-        long every = server.config().sse().heartbeatInterval().toMillis();
-        heartbeat = server.clock().scheduleAtFixedRate(ctx.executor(), () -> queue.send(SseEvents.ping()), every,
+        long every = server.sessions().config().sse().heartbeatInterval().toMillis();
+        heartbeat = server.sessions().clock().scheduleAtFixedRate(ctx.executor(), () -> queue.send(SseEvents.ping()), every,
                 TimeUnit.MILLISECONDS);
     }
 

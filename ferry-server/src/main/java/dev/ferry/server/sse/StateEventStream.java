@@ -11,13 +11,11 @@ import dev.ferry.server.connection.FollowerFeed;
 import dev.ferry.server.connection.Refusal;
 import dev.ferry.server.connection.Transport;
 import dev.ferry.server.hub.Delivery;
-import dev.ferry.server.http.HttpResponses;
-import dev.ferry.server.http.TransportAuth;
+import dev.ferry.server.transport.HttpResponses;
 import dev.ferry.server.state.StateChannels;
 import dev.ferry.server.state.StateException;
 import dev.ferry.server.state.StateFollower;
 import dev.ferry.server.transport.EventStreamQueue;
-import dev.ferry.server.transport.ServerContext;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.FullHttpRequest;
@@ -42,7 +40,7 @@ import java.util.concurrent.TimeUnit;
  * when the connection closes. Threading: the connection's event loop only.
  */
 public final class StateEventStream implements StateFollower.Sink, Transport {
-    private final ServerContext server;
+    private final SseServices server;
     private final EventExecutor executor;
     private final Connection connection;
     private final StateFollower follower;
@@ -52,19 +50,19 @@ public final class StateEventStream implements StateFollower.Sink, Transport {
     private ScheduledFuture<?> heartbeat;
     private boolean closed;
 
-    private StateEventStream(ServerContext server, EventExecutor executor, AccessScope scope, String topic) {
+    private StateEventStream(SseServices server, EventExecutor executor, AccessScope scope, String topic) {
         this.server = server;
         this.executor = executor;
-        this.connection = server.connection(scope, this, server::draining);
-        this.follower = new StateFollower(server.stateChannels(), new FollowerFeed(connection), topic, executor, this);
+        this.connection = server.sessions().connection(scope, this, server.sessions()::draining);
+        this.follower = new StateFollower(server.sessions().stateChannels(), new FollowerFeed(connection), topic, executor, this);
     }
 
     /** Answers the request: the event stream, or 400/401/403/404/503 with a JSON error. */
-    public static void open(ServerContext server, ChannelHandlerContext ctx, FullHttpRequest req, String topic, boolean keepAlive) {
-        if (!TransportAuth.originAllowed(ctx, req, server)) {
+    public static void open(SseServices server, ChannelHandlerContext ctx, FullHttpRequest req, String topic, boolean keepAlive) {
+        if (!server.auth().originAllowed(ctx, req)) {
             return;
         }
-        Identity identity = TransportAuth.authenticate(ctx, req, server);
+        Identity identity = server.auth().authenticate(ctx, req);
         if (identity == null) {
             return;
         }
@@ -91,17 +89,17 @@ public final class StateEventStream implements StateFollower.Sink, Transport {
             }
             epoch = colon < 0 ? null : id.substring(0, colon);
         }
-        AccessScope scope = server.security().permissions().scope(identity);
+        AccessScope scope = server.sessions().security().permissions().scope(identity);
         StateEventStream stream = new StateEventStream(server, ctx.executor(), scope, topic);
         Refusal refusal = stream.connection.admitSubscribe(topic);
         if (refusal != null) {
-            HttpResponses.send(ctx, false, HttpResponses.refusal(refusal));
+            HttpResponses.send(ctx, false, HttpResponses.refusal(refusal.code(), refusal.message(), refusal.dataBytes()));
             return;
         }
         long fromVersion = version;
         String fromEpoch = epoch;
         // check that the topic is a state channel while an error can still be an HTTP status
-        server.stateChannels().get(topic).whenComplete((view, failure) -> ctx.executor().execute(() -> {
+        server.sessions().stateChannels().get(topic).whenComplete((view, failure) -> ctx.executor().execute(() -> {
             if (!ctx.channel().isActive()) {
                 return;
             }
@@ -114,11 +112,11 @@ public final class StateEventStream implements StateFollower.Sink, Transport {
                                 "the cluster backend is unavailable; try again"));
                 return;
             }
-            EventStreamHandler handler = SseEndpoints.takeOver(ctx, server.faultLog());
+            EventStreamHandler handler = SseEndpoints.takeOver(ctx, server.sessions().faultLog());
             ChannelHandlerContext streamCtx = ctx.pipeline().context(handler);
-            EventStreamQueue queue = new EventStreamQueue(streamCtx, server, server.config().sse().outboundQueueBytes());
+            EventStreamQueue queue = new EventStreamQueue(streamCtx, server.outboundQueues(), server.sessions().config().sse().outboundQueueBytes());
             handler.onWritable(queue::drain);
-            ctx.channel().attr(ServerContext.GO_AWAY).set(queue::end); // draining ends the response: the last chunk
+            ctx.channel().attr(dev.ferry.server.transport.OpenChannels.GO_AWAY).set(queue::end); // draining ends the response: the last chunk
             stream.ctx = streamCtx;
             stream.queue = queue;
             ctx.channel().closeFuture().addListener(f -> stream.closed());
@@ -133,16 +131,16 @@ public final class StateEventStream implements StateFollower.Sink, Transport {
                 ctx.close(); // the client reconnects
                 return;
             }
-            long every = server.config().sse().heartbeatInterval().toMillis();
-            heartbeat = server.clock().scheduleAtFixedRate(ctx.executor(), () -> queue.send(SseEvents.ping()), every,
+            long every = server.sessions().config().sse().heartbeatInterval().toMillis();
+            heartbeat = server.sessions().clock().scheduleAtFixedRate(ctx.executor(), () -> queue.send(SseEvents.ping()), every,
                     TimeUnit.MILLISECONDS);
             queue.drain();
         });
         if (identity.expiresAt() != null) {
-            long delay = identity.expiresAt().toEpochMilli() - server.clock().millis();
-            var task = server.clock().schedule(ctx.executor(), () -> {
+            long delay = identity.expiresAt().toEpochMilli() - server.sessions().clock().millis();
+            var task = server.sessions().clock().schedule(ctx.executor(), () -> {
                 if (ctx.channel().isActive()) {
-                    server.security().counters().expiredClosed();
+                    server.sessions().security().counters().expiredClosed();
                     ctx.channel().close();
                 }
             }, delay, TimeUnit.MILLISECONDS);

@@ -5,7 +5,7 @@ import dev.ferry.protocol.Frame;
 import dev.ferry.protocol.Payload;
 import dev.ferry.protocol.Topics;
 import dev.ferry.server.auth.Action;
-import dev.ferry.server.session.Outbound;
+import dev.ferry.server.transport.Outbound;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.List;

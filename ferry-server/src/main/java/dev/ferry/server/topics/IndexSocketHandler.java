@@ -3,7 +3,7 @@ package dev.ferry.server.topics;
 import dev.ferry.protocol.CloseCodes;
 import dev.ferry.server.auth.AccessScope;
 import dev.ferry.server.hub.TopicIndex;
-import dev.ferry.server.transport.ServerContext;
+import dev.ferry.server.websocket.WebSocketServices;
 import dev.ferry.server.transport.WebSocketOutbound;
 import dev.ferry.server.websocket.PlainWebSocketHandler;
 import io.netty.buffer.Unpooled;
@@ -39,7 +39,7 @@ public final class IndexSocketHandler extends PlainWebSocketHandler {
     private TopicIndex sent;
     private ScheduledFuture<?> turns;
 
-    public IndexSocketHandler(ServerContext server, String prefix, AccessScope scope) {
+    public IndexSocketHandler(WebSocketServices server, String prefix, AccessScope scope) {
         super(server, scope);
         this.prefix = prefix;
     }
@@ -53,7 +53,7 @@ public final class IndexSocketHandler extends PlainWebSocketHandler {
         out.send(Unpooled.wrappedBuffer("{\"type\":\"index\",".getBytes(java.nio.charset.StandardCharsets.US_ASCII),
                 java.util.Arrays.copyOfRange(json, 1, json.length)), false);
         long every = INTERVAL.toNanos();
-        turns = server.clock().scheduleAtFixedRate(ctx.executor(), this::turn, every, TimeUnit.NANOSECONDS);
+        turns = server.sessions().clock().scheduleAtFixedRate(ctx.executor(), this::turn, every, TimeUnit.NANOSECONDS);
     }
 
     /** Sends what changed since the last index sent, unless a message still waits to be written. */
@@ -70,7 +70,7 @@ public final class IndexSocketHandler extends PlainWebSocketHandler {
     }
 
     private TopicIndex read() {
-        return server.hub().index(prefix, TopicIndex.MAX_CHILDREN, scope::maySubscribe, scope::maySubscribeAtOrBelow);
+        return server.sessions().hub().index(prefix, TopicIndex.MAX_CHILDREN, scope::maySubscribe, scope::maySubscribeAtOrBelow);
     }
 
     @Override

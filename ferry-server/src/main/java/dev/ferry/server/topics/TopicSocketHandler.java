@@ -9,7 +9,7 @@ import dev.ferry.server.connection.Connection;
 import dev.ferry.server.connection.Refusal;
 import dev.ferry.server.connection.Transport;
 import dev.ferry.server.hub.Delivery;
-import dev.ferry.server.transport.ServerContext;
+import dev.ferry.server.websocket.WebSocketServices;
 import dev.ferry.server.transport.WebSocketOutbound;
 import dev.ferry.server.websocket.PlainWebSocketHandler;
 import dev.ferry.server.websocket.TextPayloads;
@@ -37,7 +37,7 @@ public final class TopicSocketHandler extends PlainWebSocketHandler implements T
     private WebSocketOutbound out;
     private Connection connection;
 
-    public TopicSocketHandler(ServerContext server, String pattern, AccessScope scope) {
+    public TopicSocketHandler(WebSocketServices server, String pattern, AccessScope scope) {
         super(server, scope);
         this.pattern = pattern;
         this.subscribeOnly = Topics.hasWildcard(pattern);
@@ -46,7 +46,7 @@ public final class TopicSocketHandler extends PlainWebSocketHandler implements T
     @Override
     protected void onOpen(ChannelHandlerContext ctx, WebSocketOutbound out) {
         this.out = out;
-        this.connection = server.connection(scope, this, () -> false); // the upgrade admitted it; draining closes it
+        this.connection = server.sessions().connection(scope, this, () -> false); // the upgrade admitted it; draining closes it
         Refusal r = connection.subscribe(pattern);
         if (r != null) {
             out.close(CloseCodes.FORBIDDEN, r.code().wire() + ": " + shortPattern());

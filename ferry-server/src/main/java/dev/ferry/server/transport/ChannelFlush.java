@@ -12,16 +12,16 @@ import io.netty.channel.ChannelHandlerContext;
  */
 final class ChannelFlush implements Runnable {
     private final ChannelHandlerContext ctx;
-    private final ServerContext server;
+    private final OutboundQueues queues;
     /** What the queue writes just before the flush; null: nothing. */
     private final Runnable beforeFlush;
 
     // ---- event loop only
     private boolean scheduled;
 
-    ChannelFlush(ChannelHandlerContext ctx, ServerContext server, Runnable beforeFlush) {
+    ChannelFlush(ChannelHandlerContext ctx, OutboundQueues queues, Runnable beforeFlush) {
         this.ctx = ctx;
-        this.server = server;
+        this.queues = queues;
         this.beforeFlush = beforeFlush;
     }
 
@@ -29,7 +29,7 @@ final class ChannelFlush implements Runnable {
     void schedule() {
         if (!scheduled) {
             scheduled = true;
-            server.flushBatch().add(ctx.executor(), this);
+            queues.flushBatch().add(ctx.executor(), this);
         }
     }
 

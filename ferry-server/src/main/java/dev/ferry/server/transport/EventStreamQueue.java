@@ -27,7 +27,7 @@ public final class EventStreamQueue {
     private final ChannelHandlerContext ctx;
     /** This connection's flush, coalesced with its loop's others. */
     private final ChannelFlush flush;
-    private final ServerContext server;
+    private final OutboundQueues queues;
     private final long limitBytes;
 
     // ---- event loop only
@@ -35,10 +35,10 @@ public final class EventStreamQueue {
     private long queuedBytes;
     private boolean ended;
 
-    public EventStreamQueue(ChannelHandlerContext ctx, ServerContext server, long limitBytes) {
+    public EventStreamQueue(ChannelHandlerContext ctx, OutboundQueues queues, long limitBytes) {
         this.ctx = ctx;
-        this.flush = new ChannelFlush(ctx, server, null);
-        this.server = server;
+        this.flush = new ChannelFlush(ctx, queues, null);
+        this.queues = queues;
         this.limitBytes = limitBytes;
     }
 
@@ -66,7 +66,7 @@ public final class EventStreamQueue {
         assert ctx.executor().inEventLoop();
         if (!ended && !(queue.isEmpty() && ctx.channel().isWritable()) && queuedBytes + event.readableBytes() > limitBytes) {
             event.release();
-            server.lossyDropped();
+            queues.lossyDropped();
             return;
         }
         send(event);
@@ -95,11 +95,11 @@ public final class EventStreamQueue {
         ended = true;
         releaseQueue();
         ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT).addListener(ChannelFutureListener.CLOSE);
-        server.clock().schedule(ctx.executor(), ctx::close, END_GRACE_MS, TimeUnit.MILLISECONDS);
+        queues.clock().schedule(ctx.executor(), ctx::close, END_GRACE_MS, TimeUnit.MILLISECONDS);
     }
 
     private void slowConsumer() {
-        server.slowConsumerClosed();
+        queues.slowConsumerClosed();
         end();
     }
 

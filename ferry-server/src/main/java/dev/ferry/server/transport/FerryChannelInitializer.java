@@ -1,7 +1,8 @@
 package dev.ferry.server.transport;
 
-import dev.ferry.server.http.HttpRequestDeadline;
-import dev.ferry.server.http.HttpRouter;
+import dev.ferry.server.auth.Security;
+import dev.ferry.server.config.FerryConfig;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.socket.SocketChannel;
@@ -13,6 +14,7 @@ import io.netty.handler.codec.http.cors.CorsConfig;
 import io.netty.handler.codec.http.cors.CorsConfigBuilder;
 import io.netty.handler.codec.http.cors.CorsHandler;
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
  * Builds the pipeline of an accepted connection; it starts as HTTP/1.1 and the router may switch it to WebSocket:
@@ -22,18 +24,31 @@ import java.util.List;
  * {@code tls-detect} is there only with TLS: it becomes {@code tls-renegotiation → tls} (an SslHandler behind the
  * filter that refuses client renegotiation) for a TLS client, with {@code hsts} after {@code http-codec} when
  * {@code tls.hsts.max-age} is set, or puts {@code https-redirect} after the aggregator for a plain-HTTP one. {@code http-cors} is there only when
- * {@code web.cors-origins} lists origins.
+ * {@code web.cors-origins} lists origins. The router, which dispatches each request to its endpoint, is made by the
+ * server that assembles the endpoints; this class knows none of them.
  */
 public final class FerryChannelInitializer extends ChannelInitializer<SocketChannel> {
-    private final ServerContext server;
+    private final FerryConfig config;
+    private final OpenChannels channels;
+    private final Security security;
+    private final ByteCounter byteCounter;
+    private final Supplier<ChannelHandler> router;
     private final CorsConfig cors;
     private final TlsContext tls;
 
-    /** {@code tls} is null for a plain port. */
-    public FerryChannelInitializer(ServerContext server, TlsContext tls) {
-        this.server = server;
+    /**
+     * Accepted channels are tracked by {@code channels} and checked against the connection limits of
+     * {@code security}; {@code router} makes the last handler of each pipeline; {@code tls} is null for a plain port.
+     */
+    public FerryChannelInitializer(FerryConfig config, OpenChannels channels, Security security,
+                                   ByteCounter byteCounter, Supplier<ChannelHandler> router, TlsContext tls) {
+        this.config = config;
+        this.channels = channels;
+        this.security = security;
+        this.byteCounter = byteCounter;
+        this.router = router;
         this.tls = tls;
-        this.cors = corsConfig(server.config().web().corsOrigins());
+        this.cors = corsConfig(config.web().corsOrigins());
     }
 
     /** CORS for the HTTP API: simple requests and preflights from the listed origins; none when the list is empty. */
@@ -51,23 +66,23 @@ public final class FerryChannelInitializer extends ChannelInitializer<SocketChan
 
     @Override
     protected void initChannel(SocketChannel ch) {
-        server.register(ch);
-        var refusal = server.security().connections().check(ch);
+        channels.register(ch);
+        var refusal = security.connections().check(ch);
         if (refusal != null) {
-            server.security().counters().connectionRefused();
-            ch.attr(ServerContext.OVER_CONNECTION_LIMIT).set(refusal);
+            security.counters().connectionRefused();
+            ch.attr(OpenChannels.OVER_CONNECTION_LIMIT).set(refusal);
         }
         ChannelPipeline p = ch.pipeline();
-        p.addLast(HandlerNames.BYTE_COUNTER, server.byteCounter());
+        p.addLast(HandlerNames.BYTE_COUNTER, byteCounter);
         if (tls != null) {
             p.addLast(HandlerNames.TLS_DETECT, new TlsDetector(tls));
         }
         p.addLast(HandlerNames.HTTP_CODEC, new HttpServerCodec());
-        p.addLast(HandlerNames.HTTP_AGGREGATOR, new HttpObjectAggregator(server.config().http().maxBodyBytes()));
-        p.addLast(HandlerNames.HTTP_DEADLINE, new HttpRequestDeadline(server.config().websocket().handshakeTimeout().toMillis()));
+        p.addLast(HandlerNames.HTTP_AGGREGATOR, new HttpObjectAggregator(config.http().maxBodyBytes()));
+        p.addLast(HandlerNames.HTTP_DEADLINE, new HttpRequestDeadline(config.websocket().handshakeTimeout().toMillis()));
         if (cors != null) {
             p.addLast(HandlerNames.HTTP_CORS, new CorsHandler(cors));
         }
-        p.addLast(HandlerNames.HTTP_ROUTER, new HttpRouter(server));
+        p.addLast(HandlerNames.HTTP_ROUTER, router.get());
     }
 }

@@ -14,7 +14,7 @@ import java.util.List;
  * <p>Event loop only: an instance belongs to one event-loop thread (see {@link #of}).
  */
 final class FlushBatch implements Runnable {
-    /** Per event-loop thread; owned by a {@link ServerContext}, so nothing here is static. */
+    /** Per event-loop thread; owned by one server's {@link OutboundQueues}, so nothing here is static. */
     static final class PerLoop extends FastThreadLocal<FlushBatch> {
         @Override
         protected FlushBatch initialValue() {

@@ -11,7 +11,7 @@ import java.util.concurrent.TimeUnit;
  * whether it is time to ping or to give up. A connection then costs one array slot here instead of a pipeline
  * handler and a scheduled task of its own (which an idle connection would otherwise keep re-arming).
  *
- * <p>Event loop only: an instance belongs to one event-loop thread (see {@link ServerContext#heartbeats()}), and
+ * <p>Event loop only: an instance belongs to one event-loop thread (see {@link PerLoop}), and
  * {@link #join}, {@link #leave} and the ticks run on it.
  */
 public final class Heartbeats {
@@ -28,13 +28,13 @@ public final class Heartbeats {
         protected abstract void tick(long nowNanos);
     }
 
-    /** Per event-loop thread; owned by a {@link ServerContext}, so nothing here is static. */
-    static final class PerLoop extends FastThreadLocal<Heartbeats> {
+    /** Per event-loop thread; owned by one server, so nothing here is static. */
+    public static final class PerLoop extends FastThreadLocal<Heartbeats> {
         private final long tickNanos;
         private final ServerClock clock;
 
         /** Ticks a quarter of {@code pingNanos} apart on {@code clock}, between 10 ms and 1 s. */
-        PerLoop(long pingNanos, ServerClock clock) {
+        public PerLoop(long pingNanos, ServerClock clock) {
             this.tickNanos = Math.max(MIN_TICK_NANOS, Math.min(MAX_TICK_NANOS, pingNanos / 4));
             this.clock = clock;
         }

@@ -1,6 +1,5 @@
 package dev.ferry.server.transport;
 
-import dev.ferry.server.http.HttpResponses;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;

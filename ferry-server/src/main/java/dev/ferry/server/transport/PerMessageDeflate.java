@@ -1,7 +1,6 @@
 package dev.ferry.server.transport;
 
 import dev.ferry.server.config.DeflateConfig;
-import dev.ferry.server.hub.Delivery;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufUtil;
@@ -29,7 +28,7 @@ import java.util.zip.Deflater;
  * <p>The server always compresses without context takeover: it adds {@code server_no_context_takeover} to its
  * answer whether or not the client asked for it (RFC 7692 §7.1.1.1 allows this). Each message is then a deflate
  * stream of its own, the same bytes for every connection, so a publication is compressed once per event loop for
- * all the connections of the loop that negotiated the extension ({@link #deflated}), as a {@link Delivery} keeps
+ * all the connections of the loop that negotiated the extension ({@link #deflated}), as a delivery ({@link SharedEncodings}) keeps
  * its other encodings, and written past the per-connection encoder like any frame made by {@link WebSocketFraming}.
  * Other messages (answers, errors, multiplexer frames) are compressed per connection by {@link DeflateFrameEncoder}.
  * Messages smaller than {@code websocket.deflate-threshold-bytes} go uncompressed (RSV1 clear).
@@ -53,7 +52,7 @@ public final class PerMessageDeflate implements WebSocketServerExtensionHandshak
     private final int maxMessageBytes;
     /** Netty's negotiation: reads the offer's parameters and words the answer. */
     private final PerMessageDeflateServerExtensionHandshaker negotiation;
-    /** The key of the deflated form of each plain encoding, in a {@link Delivery}; one per plain key. */
+    /** The key of the deflated form of each plain encoding, in a delivery ({@link SharedEncodings}); one per plain key. */
     private final Map<Object, Object> deflatedKeys = new ConcurrentHashMap<>();
 
     public PerMessageDeflate(DeflateConfig config, int maxMessageBytes) {
@@ -118,11 +117,11 @@ public final class PerMessageDeflate implements WebSocketServerExtensionHandshak
      * framed for every connection of the loop that negotiated the extension: made by the first that asks, shared,
      * not retained for the caller. Null when {@code payload} is below the threshold: it goes uncompressed.
      */
-    public ByteBuf deflated(Delivery d, Object plainKey, ByteBuf payload, boolean binary) {
+    public ByteBuf deflated(SharedEncodings d, Object plainKey, ByteBuf payload, boolean binary) {
         if (!compresses(payload.readableBytes())) {
             return null;
         }
-        return d.encoded(deflatedKeys.computeIfAbsent(plainKey, k -> new Object()), x -> frame(payload, binary));
+        return d.shared(deflatedKeys.computeIfAbsent(plainKey, k -> new Object()), () -> frame(payload, binary));
     }
 
     /** A new (pooled) buffer holding {@code payload} compressed as one message, framed with RSV1 set. */

@@ -10,10 +10,10 @@ import io.netty.buffer.PooledByteBufAllocator;
  * frame per connection.
  */
 public final class WebSocketFraming {
-    /** The key of this encoding in a {@link dev.ferry.server.hub.Delivery}. */
+    /** The key of this encoding in a delivery ({@link SharedEncodings}). */
     public static final Object TEXT_OR_BINARY = "websocket-frame";
 
-    /** Frames a text / binary payload, for {@link dev.ferry.server.hub.Delivery#derived}. */
+    /** Frames a text / binary payload, for the hub's delivery. */
     public static final java.util.function.UnaryOperator<ByteBuf> TEXT = p -> frame(p, false);
     public static final java.util.function.UnaryOperator<ByteBuf> BINARY = p -> frame(p, true);
 

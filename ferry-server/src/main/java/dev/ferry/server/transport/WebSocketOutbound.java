@@ -2,7 +2,6 @@ package dev.ferry.server.transport;
 
 import dev.ferry.protocol.CloseCodes;
 import dev.ferry.protocol.Frame;
-import dev.ferry.server.session.Outbound;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
@@ -36,7 +35,7 @@ public final class WebSocketOutbound implements Outbound {
     private final ChannelHandlerContext ctx;
     /** This connection's flush, coalesced with its loop's others. */
     private final ChannelFlush flush;
-    private final ServerContext server;
+    private final OutboundQueues queues;
     private final long limitBytes;
     /** permessage-deflate, when the connection negotiated it; else null (also while {@link #held}). */
     private PerMessageDeflate deflate;
@@ -70,29 +69,29 @@ public final class WebSocketOutbound implements Outbound {
      */
     private boolean held;
 
-    public WebSocketOutbound(ChannelHandlerContext ctx, ServerContext server, long limitBytes) {
-        this(ctx, server, limitBytes, null, false);
+    public WebSocketOutbound(ChannelHandlerContext ctx, OutboundQueues queues, long limitBytes) {
+        this(ctx, queues, limitBytes, null, false);
     }
 
     /** {@code deflate}: the connection negotiated permessage-deflate (null: it did not). */
-    public WebSocketOutbound(ChannelHandlerContext ctx, ServerContext server, long limitBytes, PerMessageDeflate deflate) {
-        this(ctx, server, limitBytes, deflate, false);
+    public WebSocketOutbound(ChannelHandlerContext ctx, OutboundQueues queues, long limitBytes, PerMessageDeflate deflate) {
+        this(ctx, queues, limitBytes, deflate, false);
     }
 
     /**
      * A queue whose handshake is still to complete: frames wait until {@link #open} (an endpoint subscribes before
      * the 101 is written, so that no publication sent once the client sees the socket open is missed).
      */
-    public static WebSocketOutbound held(ChannelHandlerContext ctx, ServerContext server, long limitBytes) {
-        return new WebSocketOutbound(ctx, server, limitBytes, null, true);
+    public static WebSocketOutbound held(ChannelHandlerContext ctx, OutboundQueues queues, long limitBytes) {
+        return new WebSocketOutbound(ctx, queues, limitBytes, null, true);
     }
 
-    private WebSocketOutbound(ChannelHandlerContext ctx, ServerContext server, long limitBytes, PerMessageDeflate deflate,
+    private WebSocketOutbound(ChannelHandlerContext ctx, OutboundQueues queues, long limitBytes, PerMessageDeflate deflate,
                               boolean held) {
         this.deflate = deflate;
         this.ctx = ctx;
-        this.flush = new ChannelFlush(ctx, server, this::writeBatch);
-        this.server = server;
+        this.flush = new ChannelFlush(ctx, queues, this::writeBatch);
+        this.queues = queues;
         this.limitBytes = limitBytes;
         this.held = held;
     }
@@ -129,7 +128,7 @@ public final class WebSocketOutbound implements Outbound {
 
     /** The publication compressed once for the loop's connections that negotiated permessage-deflate. */
     @Override
-    public ByteBuf deflated(dev.ferry.server.hub.Delivery d, Object plainKey, ByteBuf payload, boolean binary) {
+    public ByteBuf deflated(SharedEncodings d, Object plainKey, ByteBuf payload, boolean binary) {
         return deflate == null ? null : deflate.deflated(d, plainKey, payload, binary);
     }
 
@@ -231,7 +230,7 @@ public final class WebSocketOutbound implements Outbound {
         int n = framed.readableBytes();
         held.add(framed, payloadBytes);
         queuedBytes += n;
-        server.outboundQueued(n);
+        queues.queued(n);
         if (queuedBytes > limitBytes) {
             slowConsumer();
         }
@@ -245,7 +244,7 @@ public final class WebSocketOutbound implements Outbound {
                 && queuedBytes + encoded.readableBytes() > limitBytes)) {
             encoded.release();
             if (!closing) {
-                server.lossyDropped();
+                queues.lossyDropped();
             }
             return;
         }
@@ -278,7 +277,7 @@ public final class WebSocketOutbound implements Outbound {
         queue.add(frame);
         int n = bytes(frame);
         queuedBytes += n;
-        server.outboundQueued(n);
+        queues.queued(n);
     }
 
     /**
@@ -320,7 +319,7 @@ public final class WebSocketOutbound implements Outbound {
             Object f = queue.poll();
             int n = bytes(f);
             queuedBytes -= n;
-            server.outboundQueued(-n);
+            queues.queued(-n);
             write(f instanceof LfBatch b ? b.take() : f);
         }
         if (queue != null && queue.isEmpty()) {
@@ -371,21 +370,21 @@ public final class WebSocketOutbound implements Outbound {
         } else {
             hold(close);
         }
-        server.clock().schedule(ctx.executor(), ctx::close,
-                CLOSE_GRACE_MS + server.config().server().shutdownGrace().toMillis(), TimeUnit.MILLISECONDS);
+        queues.clock().schedule(ctx.executor(), ctx::close,
+                CLOSE_GRACE_MS + queues.shutdownGraceMillis(), TimeUnit.MILLISECONDS);
     }
 
     private void slowConsumer() {
         closing = true;
         releaseQueue();
-        server.slowConsumerClosed();
+        queues.slowConsumerClosed();
         if (held) {
             ctx.close(); // no WebSocket yet to send a close frame on
             return;
         }
         ctx.writeAndFlush(new CloseWebSocketFrame(CloseCodes.SLOW_CONSUMER, "slow consumer"))
                 .addListener(LingeringClose.INSTANCE);
-        server.clock().schedule(ctx.executor(), ctx::close, CLOSE_GRACE_MS, TimeUnit.MILLISECONDS);
+        queues.clock().schedule(ctx.executor(), ctx::close, CLOSE_GRACE_MS, TimeUnit.MILLISECONDS);
     }
 
     /**
@@ -413,7 +412,7 @@ public final class WebSocketOutbound implements Outbound {
         }
         queue = null;
         onWritten = null;
-        server.outboundQueued(-queuedBytes);
+        queues.queued(-queuedBytes);
         queuedBytes = 0;
     }
 

@@ -1,6 +1,10 @@
 /**
- * Listener plumbing: transport selection (epoll or NIO), the channel initializer, the handler names, the HTTP
- * router that dispatches each request to its endpoint, and the per-connection bounded outbound queue
- * ({@link dev.ferry.server.transport.WebSocketOutbound}).
+ * Socket plumbing every way in shares, below the connection core and knowing none of the endpoints: transport
+ * selection (epoll or NIO), the channel initializer (its last handler, the router, is given by the server), the
+ * handler names, the open channels and the drain ({@link dev.ferry.server.transport.OpenChannels}), the bounded
+ * outbound queues ({@link dev.ferry.server.transport.WebSocketOutbound},
+ * {@link dev.ferry.server.transport.EventStreamQueue}) with their shared flushes and counters
+ * ({@link dev.ferry.server.transport.OutboundQueues}), HTTP responses, the checks of an opening request
+ * ({@link dev.ferry.server.transport.TransportAuth}) and the fault log.
  */
 package dev.ferry.server.transport;

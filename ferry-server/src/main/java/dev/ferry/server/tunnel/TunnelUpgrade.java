@@ -6,10 +6,11 @@ import dev.ferry.server.auth.AccessScope;
 import dev.ferry.server.auth.Action;
 import dev.ferry.server.auth.AuthError;
 import dev.ferry.server.auth.Identity;
-import dev.ferry.server.http.HttpResponses;
-import dev.ferry.server.http.TransportAuth;
+import dev.ferry.server.transport.HttpResponses;
+import dev.ferry.server.transport.TransportAuth;
 import dev.ferry.server.transport.HandlerNames;
-import dev.ferry.server.transport.ServerContext;
+import dev.ferry.server.auth.Security;
+import dev.ferry.server.transport.OpenChannels;
 import dev.ferry.server.transport.Transport;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
@@ -86,9 +87,14 @@ public final class TunnelUpgrade {
                 + " or " + AMQP_DRAFT + ")");
     }
 
-    /** Handles a request for {@code path}, one that {@link Tunnels#handles(String)} accepted. */
-    public static void handle(ChannelHandlerContext ctx, FullHttpRequest req, ServerContext server, String path) {
-        Tunnels.Endpoint ep = server.tunnels().find(path);
+    /**
+     * Handles a request for {@code path}, one that {@link Tunnels#handles(String)} accepted: {@code auth} checks the
+     * opening request of a route with {@code auth: required}, refusals are counted in {@code security}, and none is
+     * opened while {@code channels} drain.
+     */
+    public static void handle(ChannelHandlerContext ctx, FullHttpRequest req, String path, Tunnels tunnels,
+            TransportAuth auth, Security security, OpenChannels channels) {
+        Tunnels.Endpoint ep = tunnels.find(path);
         if (ep == null) {
             String name = path.substring(TunnelRoute.TCP_PATH_PREFIX.length());
             HttpResponses.send(ctx, false, HttpResponses.text(HttpResponseStatus.NOT_FOUND,
@@ -110,10 +116,10 @@ public final class TunnelUpgrade {
             refuse(ctx, HttpResponseStatus.BAD_REQUEST, sub.refusal());
             return;
         }
-        if (route.authRequired() && !admitted(ctx, req, server, route)) {
+        if (route.authRequired() && !admitted(ctx, req, auth, security, route)) {
             return;
         }
-        if (server.draining()) {
+        if (channels.draining()) {
             refuse(ctx, HttpResponseStatus.SERVICE_UNAVAILABLE, "the server is shutting down");
             return;
         }
@@ -125,7 +131,7 @@ public final class TunnelUpgrade {
         Channel client = ctx.channel();
         client.closeFuture().addListener(f -> ep.counters().closed());
         client.config().setAutoRead(false);
-        connect(ctx, req.retain(), server.tunnels().config(), ep, sub.chosen());
+        connect(ctx, req.retain(), tunnels.config(), ep, sub.chosen());
     }
 
     /**
@@ -134,22 +140,23 @@ public final class TunnelUpgrade {
      * key (never anonymous: 401), and the {@code tunnel} action on the route's name (403 {@code forbidden}). Answers
      * the refusal itself, as JSON like every other authentication refusal.
      */
-    private static boolean admitted(ChannelHandlerContext ctx, FullHttpRequest req, ServerContext server, TunnelRoute route) {
-        if (!TransportAuth.originAllowed(ctx, req, server)) {
+    private static boolean admitted(ChannelHandlerContext ctx, FullHttpRequest req, TransportAuth auth, Security security,
+            TunnelRoute route) {
+        if (!auth.originAllowed(ctx, req)) {
             return false;
         }
-        Identity identity = TransportAuth.authenticate(ctx, req, server);
+        Identity identity = auth.authenticate(ctx, req);
         if (identity == null) {
             return false;
         }
         if (identity.kind() == Identity.Kind.ANONYMOUS) {
-            server.security().counters().authFailed();
+            security.counters().authFailed();
             HttpResponses.send(ctx, false, HttpResponses.authError(AuthError.unauthorized(
                     "missing token: route " + route.name() + " requires authentication (" + route.kind().key(route.name(), "auth") + ")")));
             return false;
         }
-        AccessScope scope = server.security().permissions().scope(identity);
-        return TransportAuth.permitted(ctx, server, scope, Action.TUNNEL, route.name());
+        AccessScope scope = security.permissions().scope(identity);
+        return auth.permitted(ctx, scope, Action.TUNNEL, route.name());
     }
 
     private static void refuse(ChannelHandlerContext ctx, HttpResponseStatus status, String reason) {

@@ -1,5 +1,6 @@
 package dev.ferry.server.wamp;
 
+import dev.ferry.server.websocket.WebSocketServices;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -25,7 +26,6 @@ import dev.ferry.server.rpc.Callee;
 import dev.ferry.server.rpc.Caller;
 import dev.ferry.server.rpc.Invocation;
 import dev.ferry.server.rpc.Rpc;
-import dev.ferry.server.transport.ServerContext;
 import dev.ferry.server.transport.WebSocketOutbound;
 import dev.ferry.server.websocket.PlainWebSocketHandler;
 import io.netty.buffer.ByteBuf;
@@ -104,7 +104,7 @@ public final class WampHandler extends PlainWebSocketHandler implements Transpor
     private record Subscription(long id, String pattern) {
     }
 
-    WampHandler(WampRouter router, ServerContext server, Identity upgradeIdentity) {
+    WampHandler(WampRouter router, WebSocketServices server, Identity upgradeIdentity) {
         super(server, null);
         this.router = router;
         this.upgradeIdentity = upgradeIdentity;
@@ -234,10 +234,10 @@ public final class WampHandler extends PlainWebSocketHandler implements Transpor
         if (methods.contains("ticket")) {
             state = State.CHALLENGED;
             send(WampCodec.array(WampMessage.CHALLENGE).add("ticket").add(WampCodec.object()));
-        } else if ((methods.isEmpty() || methods.contains("anonymous")) && server.config().auth().anonymous()) {
+        } else if ((methods.isEmpty() || methods.contains("anonymous")) && server.sessions().config().auth().anonymous()) {
             welcome(Identity.ANONYMOUS, "anonymous");
-        } else if (!server.config().auth().anonymous()) {
-            server.security().counters().authFailed();
+        } else if (!server.sessions().config().auth().anonymous()) {
+            server.sessions().security().counters().authFailed();
             abort(WampErrors.NO_AUTH_METHOD, "this router needs authentication: offer authmethod \"ticket\" with a token");
         } else {
             abort(WampErrors.NO_AUTH_METHOD, "none of the offered authmethods is supported (supported: ticket, anonymous)");
@@ -250,7 +250,7 @@ public final class WampHandler extends PlainWebSocketHandler implements Transpor
         String ticket = m.string(1, "Signature");
         m.dict(2, "Extra");
         AuthOutcome who = ticket.isEmpty() ? AuthError.unauthorized("empty ticket")
-                : server.security().authenticator().authenticate(new AuthRequest("Bearer " + ticket, Map.of(), Map.of()));
+                : server.sessions().security().authenticator().authenticate(new AuthRequest("Bearer " + ticket, Map.of(), Map.of()));
         if (who instanceof AuthError e) {
             abort(WampErrors.AUTHENTICATION_FAILED, e.message());
             return;
@@ -259,7 +259,7 @@ public final class WampHandler extends PlainWebSocketHandler implements Transpor
     }
 
     private void welcome(Identity who, String method) {
-        connection = server.connection(server.security().permissions().scope(who), this, server::draining);
+        connection = server.sessions().connection(server.sessions().security().permissions().scope(who), this, server.sessions()::draining);
         sessionId = WampRouter.sessionId();
         authid = who.name() != null ? who.name() : "anonymous";
         authrole = role(who);
@@ -649,16 +649,16 @@ public final class WampHandler extends PlainWebSocketHandler implements Transpor
             refuse(WampMessage.CALL, request, r);
             return;
         }
-        int maxPending = server.config().limits().maxPendingCalls();
+        int maxPending = server.sessions().config().limits().maxPendingCalls();
         if (calls.size() >= maxPending) {
-            server.security().counters().pendingCallsRefused();
+            server.sessions().security().counters().pendingCallsRefused();
             error(WampMessage.CALL, request, WampErrors.uri(ErrorCode.TOO_MANY_PENDING_CALLS), "this session already has "
                     + maxPending + " calls waiting for a result (limits.max-pending-calls)", ErrorCode.TOO_MANY_PENDING_CALLS);
             return;
         }
         JsonNode t = options.get("timeout");
-        long max = server.rpc().config().maxTimeout().toMillis();
-        long timeout = server.rpc().config().defaultTimeout().toMillis();
+        long max = server.sessions().rpc().config().maxTimeout().toMillis();
+        long timeout = server.sessions().rpc().config().defaultTimeout().toMillis();
         if (t != null) {
             if (!t.isIntegralNumber() || t.longValue() < 0 || t.longValue() > max) {
                 error(WampMessage.CALL, request, WampErrors.INVALID_ARGUMENT,
@@ -670,7 +670,7 @@ public final class WampHandler extends PlainWebSocketHandler implements Transpor
             }
         }
         boolean progress = options.path("receive_progress").asBoolean(false);
-        long invocation = server.rpc().call(this, request, proc, args, timeout, progress);
+        long invocation = server.sessions().rpc().call(this, request, proc, args, timeout, progress);
         if (invocation != 0) {
             calls.put(request, invocation);
         }
@@ -714,7 +714,7 @@ public final class WampHandler extends PlainWebSocketHandler implements Transpor
                     "mode " + shorten(given.toString()) + " (expected: skip, kill or killnowait)", null);
             return;
         }
-        server.rpc().cancel(invocation, mode);
+        server.sessions().rpc().cancel(invocation, mode);
     }
 
     @Override
@@ -784,7 +784,7 @@ public final class WampHandler extends PlainWebSocketHandler implements Transpor
         }
         java.util.concurrent.CompletionStage<Void> reachable;
         try {
-            reachable = server.rpc().register(proc, this, policy);
+            reachable = server.sessions().rpc().register(proc, this, policy);
         } catch (Rpc.RegistrationRefused e) {
             error(WampMessage.REGISTER, request, WampErrors.PROCEDURE_ALREADY_EXISTS, e.getMessage(), null);
             return;
@@ -810,7 +810,7 @@ public final class WampHandler extends PlainWebSocketHandler implements Transpor
             return;
         }
         registrationsByProc.remove(proc);
-        server.rpc().unregister(proc, this);
+        server.sessions().rpc().unregister(proc, this);
         send(WampCodec.array(WampMessage.UNREGISTERED).add(request));
     }
 
@@ -822,7 +822,7 @@ public final class WampHandler extends PlainWebSocketHandler implements Transpor
     public void invoke(Invocation inv) {
         Long registration = registrationsByProc.get(inv.proc());
         if (state != State.ESTABLISHED || registration == null) {
-            server.rpc().calleeGone(Set.of(inv.id()));
+            server.sessions().rpc().calleeGone(Set.of(inv.id()));
             return;
         }
         invocations.add(inv.id());
@@ -868,12 +868,12 @@ public final class WampHandler extends PlainWebSocketHandler implements Transpor
         Payload result = WampPayloads.fromWamp(m.args(3), m.kwargs(4), codec.binary());
         if (options.path("progress").asBoolean(false)) {
             if (invocations.contains(id)) {
-                server.rpc().progress(this, id, result);
+                server.sessions().rpc().progress(this, id, result);
             }
             return;
         }
         if (invocations.remove(id)) {
-            server.rpc().reply(this, id, result, null);
+            server.sessions().rpc().reply(this, id, result, null);
         }
     }
 
@@ -891,7 +891,7 @@ public final class WampHandler extends PlainWebSocketHandler implements Transpor
         }
         String message = args != null && !args.isEmpty() && args.get(0).isTextual() ? args.get(0).textValue() : uri;
         Payload data = args == null && kwargs == null ? null : WampPayloads.fromWamp(args, kwargs, codec.binary());
-        server.rpc().reply(this, id, null, new Frame.ErrorBody(uri, message, data));
+        server.sessions().rpc().reply(this, id, null, new Frame.ErrorBody(uri, message, data));
     }
 
     // ------------------------------------------------------------ errors and output
@@ -946,13 +946,13 @@ public final class WampHandler extends PlainWebSocketHandler implements Transpor
         subscriptions.clear();
         subscriptionsByPattern.clear();
         for (String proc : registrations.values()) {
-            server.rpc().unregister(proc, this);
+            server.sessions().rpc().unregister(proc, this);
         }
         registrations.clear();
         registrationsByProc.clear();
-        server.rpc().calleeGone(invocations);
+        server.sessions().rpc().calleeGone(invocations);
         invocations.clear();
-        server.rpc().callerGone(calls.values());
+        server.sessions().rpc().callerGone(calls.values());
         calls.clear();
     }
 }

@@ -1,10 +1,10 @@
 package dev.ferry.server.wamp;
 
+import dev.ferry.server.websocket.WebSocketServices;
 import dev.ferry.server.auth.Identity;
 import dev.ferry.server.config.WampConfig;
-import dev.ferry.server.http.HttpResponses;
+import dev.ferry.server.transport.HttpResponses;
 import dev.ferry.server.http.UpgradeRoute;
-import dev.ferry.server.transport.ServerContext;
 import dev.ferry.server.websocket.WebSocketUpgrade;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.FullHttpRequest;
@@ -24,14 +24,14 @@ public final class WampRouter implements UpgradeRoute {
     /** The subprotocols offered, in the server's order of preference. */
     static final String SUBPROTOCOLS = WampCodec.JSON_SUBPROTOCOL + "," + WampCodec.MSGPACK_SUBPROTOCOL;
 
-    private final ServerContext server;
+    private final WebSocketServices server;
     private final WampConfig config;
     private final AtomicLong nextId = new AtomicLong();
     private final ConcurrentHashMap<String, Object> eventKeys = new ConcurrentHashMap<>();
 
-    public WampRouter(ServerContext server) {
+    public WampRouter(WebSocketServices server) {
         this.server = server;
-        this.config = server.config().wamp();
+        this.config = server.sessions().config().wamp();
     }
 
     @Override
@@ -76,10 +76,10 @@ public final class WampRouter implements UpgradeRoute {
 
     private boolean carriesCredentials(ChannelHandlerContext ctx, FullHttpRequest req) {
         var r = dev.ferry.server.auth.AuthRequest.of(ctx, req);
-        String cookie = server.config().auth().cookie();
+        String cookie = server.sessions().config().auth().cookie();
         return r.bearer() != null || r.certificate() != null
                 || (!cookie.isEmpty() && r.cookies().containsKey(cookie))
-                || (server.config().auth().queryParam()
+                || (server.sessions().config().auth().queryParam()
                     && r.queryParam(dev.ferry.server.auth.Authenticator.QUERY_PARAM) != null);
     }
 

@@ -6,7 +6,6 @@ import dev.ferry.protocol.Frame;
 import dev.ferry.server.auth.Identity;
 import dev.ferry.server.session.ResumableSessions;
 import dev.ferry.server.session.Session;
-import dev.ferry.server.transport.ServerContext;
 import dev.ferry.server.transport.ThreadBuffers;
 import dev.ferry.server.transport.WebSocketOutbound;
 import io.netty.buffer.ByteBuf;
@@ -28,7 +27,7 @@ final class FerryWebSocketHandler extends WebSocketEndpointHandler {
     private Identity identity;
     private ResumableSessions.Opening opening;
 
-    FerryWebSocketHandler(ServerContext server, Identity identity, ResumableSessions.Opening opening) {
+    FerryWebSocketHandler(WebSocketServices server, Identity identity, ResumableSessions.Opening opening) {
         super(server, "ferry.v1 WebSocket");
         this.identity = identity;
         this.opening = opening;
@@ -37,12 +36,12 @@ final class FerryWebSocketHandler extends WebSocketEndpointHandler {
     @Override
     protected void opened(ChannelHandlerContext ctx, WebSocketOutbound out) {
         this.ctx = ctx;
-        session = new Session(server, out, ctx.channel().remoteAddress(), identity);
-        ctx.channel().attr(Session.KEY).set(session);
+        session = new Session(server.sessions(), out, ctx.channel().remoteAddress(), identity);
+        ctx.channel().attr(dev.ferry.server.transport.OpenChannels.SESSION).set(session);
         session.opening(opening);
         identity = null;
         opening = null;
-        server.sessionOpened(session);
+        server.sessions().sessionOpened(session);
     }
 
     @Override
@@ -78,7 +77,7 @@ final class FerryWebSocketHandler extends WebSocketEndpointHandler {
         WebSocketOutbound out = outbound();
         if (out != null) {
             out.send(new Frame.Error(0, ErrorCode.MESSAGE_TOO_LARGE.wire(), "message larger than websocket.max-message-bytes ("
-                    + server.config().websocket().maxMessageBytes() + " bytes)", null));
+                    + server.sessions().config().websocket().maxMessageBytes() + " bytes)", null));
         }
         close(ctx, CloseCodes.MESSAGE_TOO_BIG, "message too large");
     }

@@ -3,7 +3,6 @@ package dev.ferry.server.websocket;
 import dev.ferry.protocol.CloseCodes;
 import dev.ferry.server.auth.AccessScope;
 import dev.ferry.server.auth.MessageRate;
-import dev.ferry.server.transport.ServerContext;
 import dev.ferry.server.transport.WebSocketOutbound;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
@@ -37,7 +36,7 @@ public abstract class PlainWebSocketHandler extends WebSocketEndpointHandler {
     /** The client's {@code host:port}, once opened. */
     private String address;
 
-    protected PlainWebSocketHandler(ServerContext server, AccessScope scope) {
+    protected PlainWebSocketHandler(WebSocketServices server, AccessScope scope) {
         super(server, "WebSocket");
         this.scope = scope;
     }
@@ -57,14 +56,14 @@ public abstract class PlainWebSocketHandler extends WebSocketEndpointHandler {
     @Override
     protected final void opened(ChannelHandlerContext ctx, WebSocketOutbound out) {
         this.ctx = ctx;
-        messageRate = MessageRate.of(server.config().limits(), server.clock().nanoTime());
+        messageRate = MessageRate.of(server.sessions().config().limits(), server.sessions().clock().nanoTime());
         address = dev.ferry.server.connection.Connections.address(ctx.channel().remoteAddress());
         onOpen(ctx, out);
         if (scope != null) {
             closeAtExpiry(scope.identity());
         }
-        ctx.channel().attr(ServerContext.GO_AWAY).set(this::goAway);
-        if (server.draining()) {
+        ctx.channel().attr(dev.ferry.server.transport.OpenChannels.GO_AWAY).set(this::goAway);
+        if (server.sessions().draining()) {
             goAway();
         }
     }
@@ -90,12 +89,12 @@ public abstract class PlainWebSocketHandler extends WebSocketEndpointHandler {
         if (rateClosed) {
             return true;
         }
-        if (messageRate == null || messageRate.take(server.clock().nanoTime()) == MessageRate.Verdict.ACCEPT) {
+        if (messageRate == null || messageRate.take(server.sessions().clock().nanoTime()) == MessageRate.Verdict.ACCEPT) {
             return false;
         }
         rateClosed = true;
-        server.security().counters().rateLimited();
-        server.security().counters().rateLimitClosed();
+        server.sessions().security().counters().rateLimited();
+        server.sessions().security().counters().rateLimitClosed();
         outbound().close(CloseCodes.RATE_LIMIT_EXCEEDED, "rate limit exceeded");
         return true;
     }
@@ -110,10 +109,10 @@ public abstract class PlainWebSocketHandler extends WebSocketEndpointHandler {
         if (expires == null) {
             return;
         }
-        long delay = expires.toEpochMilli() - server.clock().millis();
-        var task = server.clock().schedule(ctx.executor(), () -> {
+        long delay = expires.toEpochMilli() - server.sessions().clock().millis();
+        var task = server.sessions().clock().schedule(ctx.executor(), () -> {
             if (!channelClosed()) {
-                server.security().counters().expiredClosed();
+                server.sessions().security().counters().expiredClosed();
                 o.close(CloseCodes.TOKEN_EXPIRED, "token expired");
             }
         }, delay, TimeUnit.MILLISECONDS);

@@ -3,7 +3,6 @@ package dev.ferry.server.websocket;
 import dev.ferry.server.auth.Identity;
 import dev.ferry.server.session.ResumableSessions;
 import dev.ferry.server.transport.HandlerNames;
-import dev.ferry.server.transport.ServerContext;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOutboundHandlerAdapter;
 import io.netty.channel.ChannelPromise;
@@ -33,12 +32,12 @@ final class SessionCookie extends ChannelOutboundHandlerAdapter {
     }
 
     /** Chooses the session for the connection of {@code req} by {@code identity}, and arranges the cookie. */
-    static ResumableSessions.Opening open(ChannelHandlerContext ctx, FullHttpRequest req, ServerContext server,
+    static ResumableSessions.Opening open(ChannelHandlerContext ctx, FullHttpRequest req, WebSocketServices server,
             Identity identity) {
-        String name = server.config().session().cookie();
-        ResumableSessions.Opening opening = server.resumableSessions().open(name.isEmpty() ? null : cookie(req, name), identity);
+        String name = server.sessions().config().session().cookie();
+        ResumableSessions.Opening opening = server.sessions().resumableSessions().open(name.isEmpty() ? null : cookie(req, name), identity);
         if (!name.isEmpty()) {
-            DefaultCookie c = new DefaultCookie(name, server.resumableSessions().cookieToken(opening, identity));
+            DefaultCookie c = new DefaultCookie(name, server.sessions().resumableSessions().cookieToken(opening, identity));
             c.setHttpOnly(true);
             c.setSameSite(CookieHeaderNames.SameSite.Lax);
             c.setPath(WebSocketUpgrade.PATH);

@@ -4,7 +4,6 @@ import dev.ferry.protocol.CloseCodes;
 import dev.ferry.server.transport.BoundedFrameAggregator;
 import dev.ferry.server.transport.HandlerNames;
 import dev.ferry.server.transport.PerMessageDeflate;
-import dev.ferry.server.transport.ServerContext;
 import dev.ferry.server.transport.WebSocketOutbound;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
@@ -31,7 +30,7 @@ import io.netty.util.ReferenceCountUtil;
  * the channel's event loop.
  */
 public abstract class WebSocketEndpointHandler extends ChannelInboundHandlerAdapter {
-    protected final ServerContext server;
+    protected final WebSocketServices server;
     /** What the fault log calls this endpoint's connections. */
     private final String kind;
     private final Liveness liveness;
@@ -42,10 +41,10 @@ public abstract class WebSocketEndpointHandler extends ChannelInboundHandlerAdap
     private boolean handshaken;
     private boolean channelClosed;
 
-    protected WebSocketEndpointHandler(ServerContext server, String kind) {
+    protected WebSocketEndpointHandler(WebSocketServices server, String kind) {
         this.server = server;
         this.kind = kind;
-        this.liveness = new Liveness(server.config().websocket(), new Liveness.Silence() {
+        this.liveness = new Liveness(server.sessions().config().websocket(), new Liveness.Silence() {
             @Override
             public void ping() {
                 if (!channelClosed) {
@@ -109,7 +108,7 @@ public abstract class WebSocketEndpointHandler extends ChannelInboundHandlerAdap
      */
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
-        WebSocketOutbound o = WebSocketOutbound.held(ctx, server, server.config().websocket().outboundQueueBytes());
+        WebSocketOutbound o = WebSocketOutbound.held(ctx, server.outboundQueues(), server.sessions().config().websocket().outboundQueueBytes());
         outbound = o;
         var heartbeats = server.heartbeats();
         ctx.channel().closeFuture().addListener(f -> {
@@ -189,11 +188,11 @@ public abstract class WebSocketEndpointHandler extends ChannelInboundHandlerAdap
             case CORRUPT -> ctx.writeAndFlush(new CloseWebSocketFrame(((CorruptedWebSocketFrameException) cause).closeStatus()))
                     .addListener(dev.ferry.server.transport.LingeringClose.INSTANCE);
             case IO -> {
-                server.faultLog().clientFault(kind, ctx.channel().remoteAddress(), cause);
+                server.sessions().faultLog().clientFault(kind, ctx.channel().remoteAddress(), cause);
                 ctx.close();
             }
             default -> {
-                server.faultLog().fault(kind, ctx.channel().remoteAddress(), cause);
+                server.sessions().faultLog().fault(kind, ctx.channel().remoteAddress(), cause);
                 close(ctx, io.netty.handler.codec.http.websocketx.WebSocketCloseStatus.INTERNAL_SERVER_ERROR.code(),
                         "internal error");
             }

@@ -5,11 +5,10 @@ import dev.ferry.server.auth.AuthOutcome;
 import dev.ferry.server.auth.AuthRequest;
 import dev.ferry.server.auth.Identity;
 import dev.ferry.server.config.WebSocketConfig;
-import dev.ferry.server.http.HttpResponses;
+import dev.ferry.server.transport.HttpResponses;
 import dev.ferry.server.session.ResumableSessions;
 import dev.ferry.server.transport.BoundedFrameAggregator;
 import dev.ferry.server.transport.HandlerNames;
-import dev.ferry.server.transport.ServerContext;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.ChannelHandler;
@@ -61,7 +60,7 @@ public final class WebSocketUpgrade {
      * Authenticates the client of an acceptable upgrade (docs/security.md): on success keeps its identity on the
      * channel for the endpoint and returns true; otherwise answers 401 with a JSON reason and returns false.
      */
-    public static boolean authenticate(ChannelHandlerContext ctx, FullHttpRequest req, ServerContext server) {
+    public static boolean authenticate(ChannelHandlerContext ctx, FullHttpRequest req, WebSocketServices server) {
         Identity who = identify(ctx, req, server);
         if (who == null) {
             return false;
@@ -71,8 +70,8 @@ public final class WebSocketUpgrade {
     }
 
     /** The identity of the client of an acceptable upgrade, or null after answering 401 with a JSON reason. */
-    public static Identity identify(ChannelHandlerContext ctx, FullHttpRequest req, ServerContext server) {
-        AuthOutcome who = server.security().authenticator().authenticate(AuthRequest.of(ctx, req));
+    public static Identity identify(ChannelHandlerContext ctx, FullHttpRequest req, WebSocketServices server) {
+        AuthOutcome who = server.sessions().security().authenticator().authenticate(AuthRequest.of(ctx, req));
         if (who instanceof AuthError e) {
             HttpResponses.send(ctx, false, HttpResponses.authError(e));
             return null;
@@ -85,7 +84,7 @@ public final class WebSocketUpgrade {
      * them the request; the protocol handler answers the handshake and replaces the HTTP codec. What the session
      * handler needs goes to it directly, not through channel attributes (each would stay on the channel).
      */
-    public static void upgrade(ChannelHandlerContext ctx, FullHttpRequest req, ServerContext server, Identity identity) {
+    public static void upgrade(ChannelHandlerContext ctx, FullHttpRequest req, WebSocketServices server, Identity identity) {
         ResumableSessions.Opening opening = SessionCookie.open(ctx, req, server, identity);
         install(ctx, req, server, PATH, SUBPROTOCOL, new FerryWebSocketHandler(server, identity, opening));
     }
@@ -94,7 +93,7 @@ public final class WebSocketUpgrade {
      * As {@link #upgrade}, for a plain WebSocket (no subprotocol) at the request's path whose messages go to
      * {@code handler}: the multiplexer and the per-topic sockets.
      */
-    public static void upgradePlain(ChannelHandlerContext ctx, FullHttpRequest req, ServerContext server, ChannelHandler handler) {
+    public static void upgradePlain(ChannelHandlerContext ctx, FullHttpRequest req, WebSocketServices server, ChannelHandler handler) {
         String path = new QueryStringDecoder(req.uri()).rawPath();
         install(ctx, req, server, path, null, handler);
     }
@@ -104,7 +103,7 @@ public final class WebSocketUpgrade {
      * (comma-separated, in the server's order of preference); the handshake answers the first of them the client
      * offers. The caller has checked that the client offers one.
      */
-    public static void upgradeWithSubprotocols(ChannelHandlerContext ctx, FullHttpRequest req, ServerContext server,
+    public static void upgradeWithSubprotocols(ChannelHandlerContext ctx, FullHttpRequest req, WebSocketServices server,
             String subprotocols, ChannelHandler handler) {
         String path = new QueryStringDecoder(req.uri()).rawPath();
         install(ctx, req, server, path, subprotocols, handler);
@@ -123,9 +122,9 @@ public final class WebSocketUpgrade {
         return new CorruptedWebSocketFrameException(WebSocketCloseStatus.INVALID_PAYLOAD_DATA, "text message is not valid UTF-8");
     }
 
-    private static void install(ChannelHandlerContext ctx, FullHttpRequest req, ServerContext server, String path,
+    private static void install(ChannelHandlerContext ctx, FullHttpRequest req, WebSocketServices server, String path,
             String subprotocol, ChannelHandler handler) {
-        WebSocketConfig ws = server.config().websocket();
+        WebSocketConfig ws = server.sessions().config().websocket();
         WebSocketServerProtocolConfig protocol = server.webSocketSettings().protocol(path, subprotocol);
         ChannelPipeline p = ctx.pipeline();
         String before = HandlerNames.HTTP_ROUTER;

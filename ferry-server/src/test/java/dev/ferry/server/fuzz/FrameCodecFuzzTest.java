@@ -5,12 +5,12 @@ import com.code_intelligence.jazzer.junit.FuzzTest;
 import dev.ferry.protocol.Frame;
 import dev.ferry.protocol.FrameCodec;
 import dev.ferry.protocol.ProtocolException;
+import dev.ferry.server.ServerAssembly;
 import dev.ferry.server.config.FerryConfig;
 import dev.ferry.server.hub.Hub;
 import dev.ferry.server.rpc.Rpc;
-import dev.ferry.server.session.Outbound;
+import dev.ferry.server.transport.Outbound;
 import dev.ferry.server.session.Session;
-import dev.ferry.server.transport.ServerContext;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.util.concurrent.EventExecutor;
@@ -45,8 +45,8 @@ class FrameCodecFuzzTest {
             });
         }
         EmbeddedChannel ch = new EmbeddedChannel();
-        ServerContext server = new ServerContext(FerryConfig.DEFAULT, new Hub(), new Rpc(FerryConfig.DEFAULT.rpc()));
-        Session session = new Session(server, new EncodingOutbound(ch.eventLoop()), "fuzz");
+        var server = ServerAssembly.of(FerryConfig.DEFAULT, new Hub(), new Rpc(FerryConfig.DEFAULT.rpc()));
+        Session session = new Session(server.sessions(), new EncodingOutbound(ch.eventLoop()), "fuzz");
         try {
             if (binary) {
                 session.onBinary(message);
@@ -59,7 +59,7 @@ class FrameCodecFuzzTest {
             session.closed();
             ch.runPendingTasks();
             ch.finishAndReleaseAll();
-            server.security().close();
+            server.sessions().security().close();
         }
     }
 

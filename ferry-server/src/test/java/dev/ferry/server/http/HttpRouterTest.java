@@ -2,11 +2,11 @@ package dev.ferry.server.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.ferry.server.ServerAssembly;
 import dev.ferry.server.config.FerryConfig;
 import dev.ferry.server.hub.Hub;
 import dev.ferry.server.rpc.Rpc;
 import dev.ferry.server.transport.HandlerNames;
-import dev.ferry.server.transport.ServerContext;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.FullHttpRequest;
@@ -21,8 +21,8 @@ class HttpRouterTest {
     private final EmbeddedChannel channel = new EmbeddedChannel();
 
     HttpRouterTest() {
-        ServerContext server = new ServerContext(FerryConfig.DEFAULT, new Hub(), new Rpc(FerryConfig.DEFAULT.rpc()));
-        channel.pipeline().addLast(HandlerNames.HTTP_ROUTER, new HttpRouter(server));
+        var server = ServerAssembly.of(FerryConfig.DEFAULT, new Hub(), new Rpc(FerryConfig.DEFAULT.rpc()));
+        channel.pipeline().addLast(HandlerNames.HTTP_ROUTER, new HttpRouter(server.http()));
     }
 
     @AfterEach

@@ -5,8 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.ferry.protocol.Frame;
 import dev.ferry.protocol.Payload;
 import dev.ferry.server.config.FerryConfig;
-import dev.ferry.server.hub.Hub;
-import dev.ferry.server.rpc.Rpc;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -22,7 +20,7 @@ import org.junit.jupiter.api.Test;
 class WebSocketOutboundTest {
     private EmbeddedChannel channel;
     private ChannelHandlerContext ctx;
-    private ServerContext server;
+    private OutboundQueues server;
 
     @BeforeEach
     void setUp() {
@@ -30,7 +28,7 @@ class WebSocketOutboundTest {
         channel = new EmbeddedChannel(anchor);
         channel.config().setWriteBufferWaterMark(new WriteBufferWaterMark(64, 128));
         ctx = channel.pipeline().context(anchor);
-        server = new ServerContext(FerryConfig.DEFAULT, new Hub(), new Rpc(FerryConfig.DEFAULT.rpc()));
+        server = new OutboundQueues(FerryConfig.DEFAULT.server().shutdownGrace(), dev.ferry.server.time.ServerClock.system());
     }
 
     @AfterEach
@@ -119,8 +117,7 @@ class WebSocketOutboundTest {
         }
         assertThat(channel.isWritable()).isFalse();
         assertThat(out.queuedBytes()).isPositive();
-        assertThat(server.outboundQueuedBytes()).as("the server-wide gauge").isEqualTo(out.queuedBytes());
-        assertThat(server.socketPendingBytes()).isZero(); // the embedded channel is not one of the server's
+        assertThat(server.queuedBytes()).as("the server-wide gauge").isEqualTo(out.queuedBytes());
         peerReads(true); // writability returns
         for (int round = 0; round < 10 && out.queuedBytes() > 0; round++) {
             channel.flush();
@@ -131,7 +128,7 @@ class WebSocketOutboundTest {
             assertThat(text(channel.readOutbound())).contains("\"offset\":" + i + ",");
         }
         assertThat(out.queuedBytes()).isZero();
-        assertThat(server.outboundQueuedBytes()).isZero();
+        assertThat(server.queuedBytes()).isZero();
     }
 
     private static io.netty.buffer.ByteBuf framedText(String payload) {
@@ -204,7 +201,7 @@ class WebSocketOutboundTest {
         String after = "{\"w\":\"after\"}";
         out.sendFramed(framedText(after), after.length(), null);
         assertThat(out.queuedBytes()).isPositive();
-        assertThat(server.outboundQueuedBytes()).isEqualTo(out.queuedBytes());
+        assertThat(server.queuedBytes()).isEqualTo(out.queuedBytes());
 
         peerReads(true);
         java.util.Deque<Object> written = new java.util.ArrayDeque<>();
@@ -227,7 +224,7 @@ class WebSocketOutboundTest {
         assertThat(payloadOf(written.poll())).isEqualTo(after);
         assertThat(written).isEmpty();
         assertThat(out.queuedBytes()).isZero();
-        assertThat(server.outboundQueuedBytes()).isZero();
+        assertThat(server.queuedBytes()).isZero();
     }
 
     @Test
@@ -245,7 +242,7 @@ class WebSocketOutboundTest {
         assertThat(server.slowConsumerCloses()).isEqualTo(1);
         assertThat(sent).allSatisfy(f -> assertThat(f.refCnt()).isZero());
         assertThat(out.queuedBytes()).isZero();
-        assertThat(server.outboundQueuedBytes()).isZero();
+        assertThat(server.queuedBytes()).isZero();
     }
 
     @Test
@@ -262,7 +259,7 @@ class WebSocketOutboundTest {
         out.sendFramed(late, 4, null); // a delivery already on its way to the loop when the channel closed
         assertThat(late.refCnt()).as("released, not queued where nobody drains it").isZero();
         assertThat(out.queuedBytes()).isZero();
-        assertThat(server.outboundQueuedBytes()).isZero();
+        assertThat(server.queuedBytes()).isZero();
     }
 
     /**
@@ -298,7 +295,7 @@ class WebSocketOutboundTest {
         assertThat(channel.isOpen()).isFalse();
         assertThat(framed.refCnt()).as("released, not queued where nobody drains it").isZero();
         assertThat(out.queuedBytes()).isZero();
-        assertThat(server.outboundQueuedBytes()).isZero();
+        assertThat(server.queuedBytes()).isZero();
     }
 
     @Test
@@ -309,7 +306,7 @@ class WebSocketOutboundTest {
         assertThat(channel.isOpen()).isFalse();
         assertThat(encoded.refCnt()).isZero();
         assertThat(out.queuedBytes()).isZero();
-        assertThat(server.outboundQueuedBytes()).isZero();
+        assertThat(server.queuedBytes()).isZero();
     }
 
     @Test
@@ -325,7 +322,7 @@ class WebSocketOutboundTest {
         }
         assertThat(server.slowConsumerCloses()).isEqualTo(1);
         assertThat(out.queuedBytes()).isZero();
-        assertThat(server.outboundQueuedBytes()).isZero();
+        assertThat(server.queuedBytes()).isZero();
         out.send(new Frame.Pong(1)); // after the close: dropped (and released)
         channel.runPendingTasks();
         Object first = channel.readOutbound();

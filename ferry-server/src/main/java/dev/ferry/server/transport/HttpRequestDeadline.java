@@ -1,4 +1,4 @@
-package dev.ferry.server.http;
+package dev.ferry.server.transport;
 
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;

@@ -1,4 +1,4 @@
-package dev.ferry.server.http;
+package dev.ferry.server.transport;
 
 import dev.ferry.protocol.ErrorCode;
 import dev.ferry.server.auth.AccessScope;
@@ -8,7 +8,8 @@ import dev.ferry.server.auth.AuthOutcome;
 import dev.ferry.server.auth.AuthRequest;
 import dev.ferry.server.auth.Decision;
 import dev.ferry.server.auth.Identity;
-import dev.ferry.server.transport.ServerContext;
+import dev.ferry.server.auth.OriginPolicy;
+import dev.ferry.server.auth.Security;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpRequest;
@@ -20,12 +21,17 @@ import io.netty.handler.codec.http.HttpResponseStatus;
  * answers the request itself when it refuses. Thread-safe.
  */
 public final class TransportAuth {
-    private TransportAuth() {
+    private final Security security;
+    private final OriginPolicy originPolicy;
+
+    public TransportAuth(Security security, OriginPolicy originPolicy) {
+        this.security = security;
+        this.originPolicy = originPolicy;
     }
 
     /** Whether the page that sent {@code req} may use this endpoint; otherwise answers 403 {@code origin_not_allowed}. */
-    public static boolean originAllowed(ChannelHandlerContext ctx, HttpRequest req, ServerContext server) {
-        String refusal = server.originPolicy().refusal(req);
+    public boolean originAllowed(ChannelHandlerContext ctx, HttpRequest req) {
+        String refusal = originPolicy.refusal(req);
         if (refusal == null) {
             return true;
         }
@@ -37,8 +43,8 @@ public final class TransportAuth {
      * The identity of the client that sent {@code req} (a token from the header, the cookie or the query parameter;
      * anonymous when allowed), or {@code null} after answering 401 with a JSON reason.
      */
-    public static Identity authenticate(ChannelHandlerContext ctx, HttpRequest req, ServerContext server) {
-        AuthOutcome who = server.security().authenticator().authenticate(AuthRequest.of(ctx, req));
+    public Identity authenticate(ChannelHandlerContext ctx, HttpRequest req) {
+        AuthOutcome who = security.authenticator().authenticate(AuthRequest.of(ctx, req));
         if (who instanceof AuthError e) {
             HttpResponses.send(ctx, false, HttpResponses.authError(e));
             return null;
@@ -50,13 +56,12 @@ public final class TransportAuth {
      * Checks {@code action} on {@code target} for {@code scope}; when denied, counts it and answers
      * {@code 403 forbidden} with {@code data: {"action","topic"}}, and returns false.
      */
-    public static boolean permitted(ChannelHandlerContext ctx, ServerContext server, AccessScope scope, Action action,
-            String target) {
+    public boolean permitted(ChannelHandlerContext ctx, AccessScope scope, Action action, String target) {
         Decision d = scope.check(action, target);
         if (d.allowed()) {
             return true;
         }
-        server.security().counters().forbidden();
+        security.counters().forbidden();
         HttpResponses.send(ctx, false, forbidden(d.reason(), action, target));
         return false;
     }
@@ -69,6 +74,6 @@ public final class TransportAuth {
 
     /** {@code {"action": action, "topic": target}} as JSON bytes. */
     public static byte[] forbiddenData(Action action, String target) {
-        return dev.ferry.server.connection.Admission.forbiddenData(action, target);
+        return action.forbiddenData(target);
     }
 }

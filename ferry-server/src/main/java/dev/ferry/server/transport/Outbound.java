@@ -1,4 +1,4 @@
-package dev.ferry.server.session;
+package dev.ferry.server.transport;
 
 import dev.ferry.protocol.Frame;
 import io.netty.buffer.ByteBuf;
@@ -58,7 +58,7 @@ public interface Outbound {
      * for the caller), for {@link #sendFramed}; null when the connection does not compress it (no extension, or
      * below the threshold).
      */
-    default ByteBuf deflated(dev.ferry.server.hub.Delivery d, Object plainKey, ByteBuf payload, boolean binary) {
+    default ByteBuf deflated(SharedEncodings d, Object plainKey, ByteBuf payload, boolean binary) {
         return null;
     }
 

@@ -1,5 +1,6 @@
-package dev.ferry.server.http;
+package dev.ferry.server.transport;
 
+import dev.ferry.protocol.ErrorCode;
 import dev.ferry.protocol.FrameCodec;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -42,14 +43,14 @@ public final class HttpResponses {
      * A refusal of the connection core as an HTTP error: 403 {@code forbidden}, 429 {@code rate_limited}, 503
      * {@code shutting_down} and {@code too_many_topics}, 400 otherwise; the body carries its code, message and data.
      */
-    public static FullHttpResponse refusal(dev.ferry.server.connection.Refusal r) {
-        HttpResponseStatus status = switch (r.code()) {
+    public static FullHttpResponse refusal(ErrorCode code, String message, byte[] data) {
+        HttpResponseStatus status = switch (code) {
             case FORBIDDEN -> HttpResponseStatus.FORBIDDEN;
             case RATE_LIMITED -> HttpResponseStatus.TOO_MANY_REQUESTS;
             case SHUTTING_DOWN, TOO_MANY_TOPICS -> HttpResponseStatus.SERVICE_UNAVAILABLE;
             default -> HttpResponseStatus.BAD_REQUEST;
         };
-        return json(status, errorBody(r.code().wire(), r.message(), r.dataBytes()));
+        return json(status, errorBody(code.wire(), message, data));
     }
 
     /** The answer to refused credentials: 401 with {@code WWW-Authenticate: Bearer}, or 403. */
