@@ -191,6 +191,13 @@ public sealed interface Frame {
         }
     }
 
+    /** Lists the declared event classes this connection may subscribe to (docs/events.md). */
+    record Events(long id) implements Command {
+        public String type() {
+            return "events";
+        }
+    }
+
     /** {@code prefix} is {@code ""} for the root of the topic tree. */
     record Index(long id, String prefix) implements Command {
         public String type() {

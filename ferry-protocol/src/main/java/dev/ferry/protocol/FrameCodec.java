@@ -598,6 +598,9 @@ public final class FrameCodec {
             case "ping":
                 requireId(f);
                 return new Frame.Ping(f.id);
+            case "events":
+                requireId(f);
+                return new Frame.Events(f.id);
             case "index":
                 requireId(f);
                 return new Frame.Index(f.id, f.prefix == null ? "" : f.prefix);
@@ -821,6 +824,8 @@ public final class FrameCodec {
             w.id(x.id()).str("prefix", x.prefix());
         } else if (frame instanceof Frame.Index x) {
             w.id(x.id()).str("prefix", x.prefix());
+        } else if (frame instanceof Frame.Events x) {
+            w.id(x.id());
         } else if (frame instanceof Frame.Ping p) {
             w.id(p.id());
         } else if (frame instanceof Frame.Auth a) {

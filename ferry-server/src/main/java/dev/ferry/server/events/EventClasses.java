@@ -5,6 +5,8 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.networknt.schema.Error;
 import com.networknt.schema.OutputFormat;
 import com.networknt.schema.Schema;
@@ -22,6 +24,7 @@ import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Predicate;
 
 /**
  * The declared event classes of the server, with their schemas compiled once, at start: a bad schema file, or an
@@ -118,6 +121,44 @@ public final class EventClasses {
             }
         }
         return null;
+    }
+
+    /** The name of the class of {@code topic} (a topic or a subscribed pattern), or null. */
+    public String className(String topic) {
+        EventClass c = classes.isEmpty() ? null : classOf(topic);
+        return c == null ? null : c.name();
+    }
+
+    /**
+     * The classes whose pattern {@code maySubscribe} accepts, as {@code GET /v1/events} and the ferry.v1
+     * {@code events} command answer them (docs/events.md):
+     * {@code {"classes":[{"name","pattern","description","tags","schema"?,"example"?}]}}, in name order.
+     */
+    public byte[] listJson(Predicate<String> maySubscribe) {
+        ObjectNode root = JSON.createObjectNode();
+        ArrayNode list = root.putArray("classes");
+        for (EventClass c : classes) {
+            if (!maySubscribe.test(c.pattern())) {
+                continue;
+            }
+            ObjectNode o = list.addObject();
+            o.put("name", c.name());
+            o.put("pattern", c.pattern());
+            o.put("description", c.description());
+            ArrayNode tags = o.putArray("tags");
+            c.tags().forEach(tags::add);
+            if (c.schemaJson() != null) {
+                o.set("schema", c.schemaJson());
+            }
+            if (c.example() != null) {
+                o.set("example", c.example());
+            }
+        }
+        try {
+            return JSON.writeValueAsBytes(root);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("writing a tree of JSON nodes", e);
+        }
     }
 
     /**

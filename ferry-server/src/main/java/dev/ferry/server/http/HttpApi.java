@@ -29,6 +29,7 @@ final class HttpApi {
     static final String CALL_PREFIX = "/v1/call/";
     static final String PROCEDURES_PATH = "/v1/procedures";
     static final String HISTORY_PREFIX = "/v1/history/";
+    static final String EVENTS_PATH = "/v1/events";
     private static final JsonFactory JSON = new JsonFactory();
 
     private final HttpServices server;
@@ -115,6 +116,19 @@ final class HttpApi {
             var permissions = server.security().permissions();
             HttpResponses.send(ctx, keepAlive, HttpResponses.json(HttpResponseStatus.OK, server.rpc().listJson(prefix,
                     proc -> permissions.check(identity, Action.CALL, proc).allowed()).bytes()));
+        }
+    }
+
+    /**
+     * {@code GET /v1/events}: the declared event classes the key or token may subscribe to, with their schemas and
+     * examples (docs/events.md); authenticated as the other API endpoints.
+     */
+    void events(ChannelHandlerContext ctx, FullHttpRequest req, boolean keepAlive) {
+        Identity identity = authenticated(ctx, req, keepAlive);
+        if (identity != null) {
+            var permissions = server.security().permissions();
+            HttpResponses.send(ctx, keepAlive, HttpResponses.json(HttpResponseStatus.OK, server.events().listJson(
+                    pattern -> permissions.check(identity, Action.SUBSCRIBE, pattern).allowed())));
         }
     }
 

@@ -144,6 +144,12 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
             }
             return;
         }
+        if (path.equals(HttpApi.EVENTS_PATH)) {
+            if (requireMethod(ctx, req, HttpMethod.GET, keepAlive)) {
+                api.events(ctx, req, keepAlive);
+            }
+            return;
+        }
         if (path.startsWith(HttpApi.PUBLISH_PREFIX)) {
             if (requireMethod(ctx, req, HttpMethod.POST, keepAlive)) {
                 api.publish(ctx, req, keepAlive, decodePathTail(path, HttpApi.PUBLISH_PREFIX));

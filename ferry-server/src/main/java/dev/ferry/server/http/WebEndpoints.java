@@ -117,7 +117,8 @@ final class WebEndpoints {
         }
         AccessScope scope = server.security().permissions().scope(who);
         HttpResponses.send(ctx, keepAlive, HttpResponses.json(HttpResponseStatus.OK, server.hub().index(prefix,
-                TopicIndex.MAX_CHILDREN, scope::maySubscribe, scope::maySubscribeAtOrBelow).toJson()));
+                TopicIndex.MAX_CHILDREN, scope::maySubscribe, scope::maySubscribeAtOrBelow)
+                .classified(server.events()::className).toJson()));
     }
 
     /**

@@ -73,7 +73,7 @@ public record TopicIndex(String prefix, int subscribers, int total, List<Child> 
         return b.toByteArray();
     }
 
-    /** Writes {@code children} as comma-separated {@code {"word","topic","subscribers","total"}} objects. */
+    /** Writes {@code children} as comma-separated {@code {"word","topic","subscribers","total","class"?}} objects. */
     static void writeChildren(ByteArrayOutputStream b, List<Child> children) {
         for (int i = 0; i < children.size(); i++) {
             Child c = children.get(i);
@@ -81,7 +81,12 @@ public record TopicIndex(String prefix, int subscribers, int total, List<Child> 
             b.writeBytes(FrameCodec.quote(c.word()));
             ascii(b, ",\"topic\":");
             b.writeBytes(FrameCodec.quote(c.topic()));
-            ascii(b, ",\"subscribers\":" + c.subscribers() + ",\"total\":" + c.total() + "}");
+            ascii(b, ",\"subscribers\":" + c.subscribers() + ",\"total\":" + c.total());
+            if (c.eventClass() != null) {
+                ascii(b, ",\"class\":");
+                b.writeBytes(FrameCodec.quote(c.eventClass()));
+            }
+            ascii(b, "}");
         }
     }
 
@@ -132,7 +137,23 @@ public record TopicIndex(String prefix, int subscribers, int total, List<Child> 
      * @param topic the child's full topic or pattern
      * @param subscribers subscriptions on exactly {@code topic}
      * @param total subscriptions on {@code topic} and below it
+     * @param eventClass the name of the event class of {@code topic}, or null (none, or not asked for)
      */
-    public record Child(String word, String topic, int subscribers, int total) {
+    public record Child(String word, String topic, int subscribers, int total, String eventClass) {
+        public Child(String word, String topic, int subscribers, int total) {
+            this(word, topic, subscribers, total, null);
+        }
+    }
+
+    /**
+     * This index with each child marked with the event class of its topic or pattern ({@code "class"} in the
+     * JSON, docs/events.md): {@code classOf} answers a class's name, or null for none.
+     */
+    public TopicIndex classified(java.util.function.Function<String, String> classOf) {
+        List<Child> marked = new java.util.ArrayList<>(children.size());
+        for (Child c : children) {
+            marked.add(new Child(c.word(), c.topic(), c.subscribers(), c.total(), classOf.apply(c.topic())));
+        }
+        return new TopicIndex(prefix, subscribers, total, marked, truncated);
     }
 }

@@ -209,6 +209,8 @@ public final class Session implements FrameCodec.Sink, Transport, Callee, Caller
                 index(x);
             } else if (frame instanceof Frame.Procedures x) {
                 procedures(x);
+            } else if (frame instanceof Frame.Events x) {
+                out.send(new Frame.Result(x.id(), Payload.json(context.events().listJson(connection.scope()::maySubscribe))));
             } else if (frame instanceof Frame.Ping p) {
                 out.send(new Frame.Pong(p.id()));
             } else if (frame instanceof Frame.Auth a) {
@@ -481,7 +483,8 @@ public final class Session implements FrameCodec.Sink, Transport, Callee, Caller
         }
         // only what this connection may subscribe to (docs/security.md)
         out.send(new Frame.Result(x.id(), Payload.json(context.hub().index(x.prefix(), TopicIndex.MAX_CHILDREN,
-                connection.scope()::maySubscribe, connection.scope()::maySubscribeAtOrBelow).toJson())));
+                connection.scope()::maySubscribe, connection.scope()::maySubscribeAtOrBelow)
+                .classified(context.events()::className).toJson())));
     }
 
     // ------------------------------------------------------------ from the hub and RPC routing

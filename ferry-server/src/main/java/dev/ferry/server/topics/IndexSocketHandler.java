@@ -70,7 +70,8 @@ public final class IndexSocketHandler extends PlainWebSocketHandler {
     }
 
     private TopicIndex read() {
-        return server.sessions().hub().index(prefix, TopicIndex.MAX_CHILDREN, scope::maySubscribe, scope::maySubscribeAtOrBelow);
+        return server.sessions().hub().index(prefix, TopicIndex.MAX_CHILDREN, scope::maySubscribe, scope::maySubscribeAtOrBelow)
+                .classified(server.sessions().events()::className);
     }
 
     @Override
