@@ -85,7 +85,8 @@ public final class RedisEngine implements Engine, RemoteProcedures, dev.ferry.se
     /** In {@link #routes}: a node for the call is being picked (no node id is empty). */
     private static final String UNROUTED = "";
 
-    private final EngineConfig config;
+    private final RedisConfig config;
+    private final java.time.Duration dedupWindow;
     private final HistoryConfig history;
     private final Names names;
     private final String node = Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 1);
@@ -141,10 +142,12 @@ public final class RedisEngine implements Engine, RemoteProcedures, dev.ferry.se
     /** The cluster's presence, once the server asked for it. */
     private volatile RedisPresence presence;
 
-    public RedisEngine(EngineConfig config, HistoryConfig history) {
-        this.config = config;
+    /** An engine on the Redis of {@code redis}; publication ids are remembered for {@code engine}'s dedup window. */
+    public RedisEngine(RedisConfig redis, EngineConfig engine, HistoryConfig history) {
+        this.config = redis;
+        this.dedupWindow = engine.dedupWindow();
         this.history = history;
-        this.names = new Names(config.redisPrefix());
+        this.names = new Names(redis.prefix());
     }
 
     private static final class Subscription {
@@ -172,7 +175,7 @@ public final class RedisEngine implements Engine, RemoteProcedures, dev.ferry.se
         resources = ClientResources.builder()
                 .reconnectDelay(Delay.exponential(Duration.ofMillis(50), Duration.ofSeconds(5), 2, TimeUnit.MILLISECONDS))
                 .build();
-        String uri = config.redisUri();
+        String uri = config.uri();
         clusterMode = uri.startsWith("redis-cluster://") || uri.startsWith("rediss-cluster://");
         try {
             if (clusterMode) {
@@ -181,7 +184,7 @@ public final class RedisEngine implements Engine, RemoteProcedures, dev.ferry.se
                 c.setOptions(ClusterClientOptions.builder()
                         .autoReconnect(true)
                         .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
-                        .timeoutOptions(TimeoutOptions.enabled(config.redisTimeout()))
+                        .timeoutOptions(TimeoutOptions.enabled(config.timeout()))
                         .topologyRefreshOptions(ClusterTopologyRefreshOptions.builder()
                                 .enableAllAdaptiveRefreshTriggers()
                                 .enablePeriodicRefresh(Duration.ofSeconds(30))
@@ -197,7 +200,7 @@ public final class RedisEngine implements Engine, RemoteProcedures, dev.ferry.se
                 c.setOptions(ClientOptions.builder()
                         .autoReconnect(true)
                         .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
-                        .timeoutOptions(TimeoutOptions.enabled(config.redisTimeout()))
+                        .timeoutOptions(TimeoutOptions.enabled(config.timeout()))
                         .build());
                 client = c;
                 StatefulRedisConnection<byte[], byte[]> sc = c.connect(ByteArrayCodec.INSTANCE);
@@ -207,7 +210,7 @@ public final class RedisEngine implements Engine, RemoteProcedures, dev.ferry.se
             }
             client.addListener(new StateListener());
             pubsub.addListener(new Listener());
-            long waitMs = config.redisTimeout().toMillis();
+            long waitMs = config.timeout().toMillis();
             publishSha = redis.scriptLoad(Scripts.PUBLISH).get(waitMs, TimeUnit.MILLISECONDS);
             readSha = redis.scriptLoad(Scripts.READ).get(waitMs, TimeUnit.MILLISECONDS);
             pickSha = redis.scriptLoad(Scripts.PICK).get(waitMs, TimeUnit.MILLISECONDS);
@@ -219,13 +222,13 @@ public final class RedisEngine implements Engine, RemoteProcedures, dev.ferry.se
             sessionStore = new RedisSessionStore(redis, names, node, executor);
         } catch (Exception e) {
             close();
-            throw new IllegalStateException("engine redis: cannot reach " + config.redisUri() + ": " + e.getMessage(), e);
+            throw new IllegalStateException("engine redis: cannot reach " + config.uri() + ": " + e.getMessage(), e);
         }
         executor.scheduleAtFixedRate(this::heartbeat, HEARTBEAT.toMillis(), HEARTBEAT.toMillis(), TimeUnit.MILLISECONDS);
-        long probeMs = Math.min(HEARTBEAT.toMillis(), config.redisTimeout().toMillis());
+        long probeMs = Math.min(HEARTBEAT.toMillis(), config.timeout().toMillis());
         executor.scheduleAtFixedRate(this::probe, probeMs, probeMs, TimeUnit.MILLISECONDS);
         started = true;
-        log.info("Redis engine: node {} on {} (prefix {})", node, config.redisUri(), config.redisPrefix());
+        log.info("Redis engine: node {} on {} (prefix {})", node, config.uri(), config.prefix());
     }
 
     @Override
@@ -273,7 +276,7 @@ public final class RedisEngine implements Engine, RemoteProcedures, dev.ferry.se
                 } else if (e instanceof io.lettuce.core.RedisCommandTimeoutException && !hung) {
                     hung = true;
                     log.warn("Redis did not answer a PING within {}: not ready, commands refused until it does",
-                            config.redisTimeout());
+                            config.timeout());
                 }
             });
         } catch (RuntimeException e) {
@@ -296,7 +299,7 @@ public final class RedisEngine implements Engine, RemoteProcedures, dev.ferry.se
         byte[] ttl = ascii(history.limitsFor(topic).ttl().toMillis());
         byte[][] args = pubId == null ? new byte[][] {kind, data.bytes(), ascii(retained(topic)), ttl, ascii(newEpoch())}
                 : new byte[][] {kind, data.bytes(), ascii(retained(topic)), ttl, ascii(newEpoch()),
-                        ascii(config.dedupWindow().toMillis())};
+                        ascii(dedupWindow.toMillis())};
         return eval(publishSha, Scripts.PUBLISH, keys, args).handle((r, e) -> {
             if (e == null) {
                 List<?> l = (List<?>) r;

@@ -24,10 +24,11 @@ public final class NodeMain {
     public static void main(String[] args) throws InterruptedException {
         FerryConfig config = FerryConfig.DEFAULT
                 .withHistory(new HistoryConfig(100_000, Duration.ofMinutes(5), 100_000, List.of()))
-                .withEngine(EngineConfig.DEFAULT.withEngine("redis").withRedis(RedisCluster.URI, args[0]))
+                .withEngine(EngineConfig.DEFAULT.withEngine("redis"))
                 .withSession(new SessionConfig(Duration.ofMinutes(5), RedisCluster.SECRET, "ferry_session"))
                 .withHttp(new HttpConfig(List.of(API_KEY), HttpConfig.DEFAULT.maxBodyBytes(), List.of()));
-        FerryServer server = FerryServer.builder().config(config).host("127.0.0.1").port(0).build();
+        FerryServer server = FerryServer.builder().config(config)
+                .extension(new RedisExtension(RedisConfig.DEFAULT.withUri(RedisCluster.URI).withPrefix(args[0]))).host("127.0.0.1").port(0).build();
         System.out.println("PORT " + server.start());
         System.out.flush();
         Thread.currentThread().join();

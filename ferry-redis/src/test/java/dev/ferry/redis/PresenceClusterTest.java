@@ -38,9 +38,14 @@ class PresenceClusterTest {
                 new PresenceConfig.Rule("storms", "storm.*", true, 1000, Duration.ofSeconds(1), 1024, 1000)), expiry);
     }
 
+    /** The Redis section of a node of the cluster under {@code prefix}. */
+    static RedisConfig redis(String prefix) {
+        return RedisConfig.DEFAULT.withUri(RedisCluster.URI).withPrefix(prefix);
+    }
+
     static FerryConfig nodeConfig(String prefix, Duration expiry) {
         return FerryConfig.DEFAULT
-                .withEngine(EngineConfig.DEFAULT.withEngine("redis").withRedis(RedisCluster.URI, prefix))
+                .withEngine(EngineConfig.DEFAULT.withEngine("redis"))
                 .withPresence(presence(expiry))
                 .withHttp(new HttpConfig(List.of(KEY), 4096));
     }

@@ -15,6 +15,7 @@ public final class PresenceNodeMain {
     public static void main(String[] args) throws InterruptedException {
         FerryServer server = FerryServer.builder()
                 .config(PresenceClusterTest.nodeConfig(args[0], Duration.ofSeconds(2)))
+                .extension(new RedisExtension(PresenceClusterTest.redis(args[0])))
                 .host("127.0.0.1").port(0).build();
         System.out.println("PORT " + server.start());
         System.out.flush();

@@ -28,14 +28,17 @@ final class RedisCluster implements AutoCloseable {
     final String prefix = "ferrytest-" + Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 1);
     final List<FerryServer> nodes = new ArrayList<>();
     private final FerryConfig config;
+    /** The Redis section every node of this cluster starts with. */
+    private final RedisConfig redisConfig;
     private final RedisClient admin;
     final StatefulRedisConnection<String, String> redis;
 
     RedisCluster(HistoryConfig history, String redisUri) {
         Requirements.require(redisAvailable(), "a Redis server on 127.0.0.1:6379");
         config = FerryConfig.DEFAULT.withHistory(history)
-                .withEngine(EngineConfig.DEFAULT.withEngine("redis").withRedis(redisUri, prefix))
+                .withEngine(EngineConfig.DEFAULT.withEngine("redis"))
                 .withSession(new SessionConfig(Duration.ofMinutes(5), SECRET, "ferry_session"));
+        redisConfig = RedisConfig.DEFAULT.withUri(redisUri).withPrefix(prefix);
         admin = RedisClient.create(URI);
         redis = admin.connect();
     }
@@ -50,7 +53,13 @@ final class RedisCluster implements AutoCloseable {
     }
 
     FerryServer start(FerryConfig c) {
-        FerryServer s = FerryServer.builder().config(c).host("127.0.0.1").port(0).build();
+        return start(c, redisConfig);
+    }
+
+    /** Starts one more node of {@code c} on the Redis of {@code r}; returns it. */
+    FerryServer start(FerryConfig c, RedisConfig r) {
+        FerryServer s = FerryServer.builder().config(c).extension(new RedisExtension(r)).host("127.0.0.1").port(0)
+                .build();
         s.start();
         nodes.add(s);
         return s;
@@ -58,6 +67,10 @@ final class RedisCluster implements AutoCloseable {
 
     FerryConfig config() {
         return config;
+    }
+
+    RedisConfig redisConfig() {
+        return redisConfig;
     }
 
     static boolean redisAvailable() {

@@ -34,11 +34,12 @@ class RedisClusterModeTest {
         redis = new LocalRedisCluster();
         FerryConfig config = FerryConfig.DEFAULT
                 .withHistory(new HistoryConfig(1000, Duration.ofMinutes(5), 1000, List.of()))
-                .withEngine(EngineConfig.DEFAULT.withEngine("redis").withRedis(redis.uri(), "ferry"))
+                .withEngine(EngineConfig.DEFAULT.withEngine("redis"))
                 .withSession(new SessionConfig(Duration.ofMinutes(5), RedisCluster.SECRET, "ferry_session"))
                 .withPresence(PresenceClusterTest.presence(Duration.ofSeconds(3)));
         for (int i = 0; i < 2; i++) {
-            FerryServer s = FerryServer.builder().config(config).host("127.0.0.1").port(0).build();
+            FerryServer s = FerryServer.builder().config(config)
+                    .extension(new RedisExtension(RedisConfig.DEFAULT.withUri(redis.uri()))).host("127.0.0.1").port(0).build();
             s.start();
             nodes.add(s);
         }

@@ -30,8 +30,8 @@ class RedisOutageTest {
     @Test
     void aNodeSurvivesARedisOutage() throws Exception {
         try (RedisCluster cluster = new RedisCluster(); CuttableProxy proxy = new CuttableProxy(6379)) {
-            EngineConfig viaProxy = cluster.config().engine().withRedis("redis://127.0.0.1:" + proxy.port(), cluster.prefix);
-            FerryServer node = cluster.start(cluster.config().withEngine(viaProxy));
+            RedisConfig viaProxy = cluster.redisConfig().withUri("redis://127.0.0.1:" + proxy.port());
+            FerryServer node = cluster.start(cluster.config(), viaProxy);
             FerryServer other = cluster.start();
             assertThat(readyz(node)).isEqualTo(200);
             try (WsTestClient sub = WsTestClient.connect(node.webSocketUri());
@@ -74,8 +74,8 @@ class RedisOutageTest {
     @Test
     void aSessionLookupThatCannotReachRedisIsUnavailableAndItsRetryResumes() throws Exception {
         try (RedisCluster cluster = new RedisCluster(); CuttableProxy proxy = new CuttableProxy(6379)) {
-            EngineConfig viaProxy = cluster.config().engine().withRedis("redis://127.0.0.1:" + proxy.port(), cluster.prefix);
-            FerryServer node = cluster.start(cluster.config().withEngine(viaProxy));
+            RedisConfig viaProxy = cluster.redisConfig().withUri("redis://127.0.0.1:" + proxy.port());
+            FerryServer node = cluster.start(cluster.config(), viaProxy);
             FerryServer other = cluster.start();
             String token;
             try (WsTestClient first = WsTestClient.connect(other.webSocketUri())) {
@@ -110,8 +110,8 @@ class RedisOutageTest {
     void theJavaClientKeepsItsSessionWhileTheStoreIsUnreachableAndResumesIt() throws Exception {
         try (RedisCluster cluster = new RedisCluster(); CuttableProxy proxy = new CuttableProxy(6379)) {
             FerryServer home = cluster.start();
-            EngineConfig viaProxy = cluster.config().engine().withRedis("redis://127.0.0.1:" + proxy.port(), cluster.prefix);
-            FerryServer spare = cluster.start(cluster.config().withEngine(viaProxy));
+            RedisConfig viaProxy = cluster.redisConfig().withUri("redis://127.0.0.1:" + proxy.port());
+            FerryServer spare = cluster.start(cluster.config(), viaProxy);
             java.util.concurrent.BlockingQueue<dev.ferry.client.Message> got = new java.util.concurrent.LinkedBlockingQueue<>();
             try (dev.ferry.client.FerryClient c = dev.ferry.client.FerryClient.builder().uri(home.webSocketUri())
                     .failover(spare.webSocketUri()).backoff(java.time.Duration.ofMillis(50), java.time.Duration.ofMillis(200))

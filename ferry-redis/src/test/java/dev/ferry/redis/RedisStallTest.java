@@ -21,9 +21,8 @@ class RedisStallTest {
     private static final Duration TIMEOUT = Duration.ofMillis(500);
 
     private static FerryServer nodeVia(RedisCluster cluster, CuttableProxy proxy) {
-        EngineConfig viaProxy = cluster.config().engine().withRedis("redis://127.0.0.1:" + proxy.port(), cluster.prefix)
-                .withRedisTimeout(TIMEOUT);
-        return cluster.start(cluster.config().withEngine(viaProxy));
+        RedisConfig viaProxy = cluster.redisConfig().withUri("redis://127.0.0.1:" + proxy.port()).withTimeout(TIMEOUT);
+        return cluster.start(cluster.config(), viaProxy);
     }
 
     private static JsonNode request(WsTestClient c, int id, String frame) {

@@ -7,8 +7,8 @@ import dev.ferry.server.config.FerryConfig;
 import dev.ferry.server.config.ServerConfig;
 import dev.ferry.server.engine.Engine;
 import dev.ferry.server.events.EventClasses;
-import dev.ferry.server.engine.EngineProvider;
 import dev.ferry.server.engine.MemoryEngine;
+import dev.ferry.server.extension.EngineExtension;
 import dev.ferry.server.extension.ExtensionContext;
 import dev.ferry.server.extension.FerryExtension;
 import dev.ferry.server.hub.Hub;
@@ -34,7 +34,6 @@ import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.ServiceLoader;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -293,20 +292,21 @@ public final class FerryServer implements AutoCloseable {
         }, HOUSEKEEPING_MILLIS, TimeUnit.MILLISECONDS);
     }
 
-    /** The in-memory engine, or the one a provider on the class path offers for {@code engine}. */
-    private static Engine createEngine(FerryConfig config, ServerClock clock) {
+    /** The in-memory engine, or the one the registered {@link EngineExtension} named by {@code engine} offers. */
+    private Engine createEngine(FerryConfig config, ServerClock clock) {
         String name = config.engine().engine();
         if (name.equals("memory")) {
             return new MemoryEngine(config.history(), config.limits().maxTopics(), clock,
                     new dev.ferry.server.engine.RecentPubIds(config.engine().dedupWindow(), config.engine().dedupMaxIds(),
                             clock::nanoTime));
         }
-        for (EngineProvider p : ServiceLoader.load(EngineProvider.class, FerryServer.class.getClassLoader())) {
-            if (p.name().equals(name)) {
-                return p.create(config);
+        for (FerryExtension e : extensions) {
+            if (e instanceof EngineExtension x && x.name().equals(name)) {
+                return x.engine(config, clock);
             }
         }
-        throw new IllegalStateException("engine: " + name + " is not on the class path (add the ferry-" + name + " module)");
+        throw new IllegalStateException("engine: " + name + " is offered by no extension of this server (add the ferry-"
+                + name + " module; embedded, register its extension on the builder: docs/redis.md)");
     }
 
     private void startExtensions(Hub hub, EventClasses events) {

@@ -1,5 +1,7 @@
 package dev.ferry.bench.fanout;
 
+import dev.ferry.redis.RedisConfig;
+import dev.ferry.redis.RedisExtension;
 import dev.ferry.server.FerryServer;
 import dev.ferry.server.config.EngineConfig;
 import dev.ferry.server.config.FerryConfig;
@@ -181,10 +183,12 @@ public final class FanoutRun {
                 .withServer(new ServerConfig("127.0.0.1", 0, options.serverThreads(), s.nativeTransport(),
                         Duration.ofSeconds(5)))
                 .withWebSocket(ws);
+        FerryServer.Builder builder = FerryServer.builder();
         if (nodes > 1) {
-            config = config.withEngine(EngineConfig.DEFAULT.withEngine("redis").withRedis(redisUri, redisPrefix));
+            config = config.withEngine(EngineConfig.DEFAULT.withEngine("redis"));
+            builder.extension(new RedisExtension(RedisConfig.DEFAULT.withUri(redisUri).withPrefix(redisPrefix)));
         }
-        FerryServer server = FerryServer.builder().config(config).host("127.0.0.1").port(0).build();
+        FerryServer server = builder.config(config).host("127.0.0.1").port(0).build();
         server.start();
         return server;
     }

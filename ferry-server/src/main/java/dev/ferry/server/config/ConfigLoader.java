@@ -147,9 +147,12 @@ public final class ConfigLoader {
         }
     }
 
-    /** Applies {@code FERRY_*} variables from an environment map (usually {@link System#getenv()}). */
+    /**
+     * Applies {@code FERRY_*} variables from an environment map (usually {@link System#getenv()}): one per key of
+     * the server and of the sections given to {@link #sections} before, and the server's named keys.
+     */
     public ConfigLoader env(Map<String, String> env) {
-        for (ConfigKey key : FerryKeys.SCHEMA.keys()) {
+        for (ConfigKey key : schema().keys()) {
             if (!key.named()) {
                 String v = env.get(envName(key.name()));
                 if (v != null) {
@@ -263,9 +266,6 @@ public final class ConfigLoader {
                 s.duration("tunnel.connect-timeout"));
         EngineConfig engine = new EngineConfig(
                 s.choice("engine"),
-                s.string("redis.uri").trim(),
-                s.string("redis.prefix").trim(),
-                s.duration("redis.timeout"),
                 s.duration("publish.dedup-window"),
                 s.integer("publish.dedup-max-ids"));
         SseConfig sse = new SseConfig(

@@ -98,13 +98,7 @@ public final class FerryKeys {
             .duration("tunnel.connect-timeout", "10s", null,
                     "how long a tunnel upgrade waits for the upstream TCP (and TLS) connection before answering 502")
             .choice("engine", List.of("memory", "redis"), "memory", null,
-                    "what carries publications, history and calls: `memory` (this node only) or `redis` (several nodes sharing one Redis behave as one; needs the `ferry-redis` module, included in the `ferry` jar; docs/redis.md)")
-            .string("redis.uri", "redis://127.0.0.1:6379", null,
-                    "with `engine: redis`, the Redis server, as a Lettuce URI (`redis://[:password@]host:port[/db]`, `rediss://` for TLS; `redis-sentinel://...` as Lettuce reads it), or a Redis Cluster: `redis-cluster://host1:7000,host2:7000` (`rediss-cluster://` for TLS) lists seed nodes (docs/redis.md)")
-            .string("redis.prefix", "ferry", null,
-                    "prefix of every Redis key and channel Ferry uses, so that several clusters can share one Redis; 1 to 64 letters, digits, `_`, `-`, `.`, `:`")
-            .duration("redis.timeout", "5s", null,
-                    "how long a Redis command may take; past it the `sub` or `history` that needed it fails with `unavailable`, and a `pub` with `outcome_unknown` (it may have been published; docs/protocol.md, \"pub\"). Also bounds the liveness probe: a `PING` sent every second (every `redis.timeout` when shorter) that goes unanswered this long makes the node not ready (`/readyz` 503) and refuse commands that need Redis, unsent, with `unavailable`, until a `PING` is answered (docs/redis.md, \"Redis outages\")")
+                    "what carries publications, history and calls: `memory` (this node only) or `redis` (several nodes sharing one Redis behave as one; needs the `ferry-redis` extension, included in the `ferry` jar, whose `redis.*` keys are listed under \"Extension sections\"; docs/redis.md)")
             .duration("publish.dedup-window", "2m", null,
                     "how long a publication id (`pub_id` of `pub`, header `Ferry-Pub-Id` of `POST /v1/publish`) is remembered: a publication to the same topic with the same id within this time is answered with the first one's epoch and offset and not published again (docs/protocol.md, \"pub\"). With `engine: redis` the ids live in Redis, shared by every node")
             .integer("publish.dedup-max-ids", "100000", null,

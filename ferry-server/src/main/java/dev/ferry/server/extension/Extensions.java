@@ -1,8 +1,11 @@
 package dev.ferry.server.extension;
 
 import dev.ferry.server.config.ConfigLoader;
+import dev.ferry.server.config.Settings;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.ServiceLoader;
 
 /**
@@ -38,14 +41,20 @@ public final class Extensions {
     }
 
     /**
-     * Creates the extension of every provider with at least one key set in {@code loader}, in provider order; a
+     * Creates the extension of every provider with at least one key set in {@code loader}, and of the provider of
+     * the engine {@code engine} names (with its keys' defaults when none is set), in provider order; a
      * {@link dev.ferry.server.config.ConfigException} names the bad key. The extensions are not started: register
      * them on the server builder.
      */
     public List<FerryExtension> create(ConfigLoader loader) {
+        String engine = loader.load().engine().engine();
         List<FerryExtension> out = new ArrayList<>();
         for (ExtensionProvider p : providers) {
-            loader.section(p).ifPresent(settings -> out.add(p.create(settings)));
+            Optional<Settings> settings = loader.section(p);
+            if (settings.isEmpty() && engine.equals(p.engine())) {
+                settings = Optional.of(new Settings(p.schema(), Map.of()));
+            }
+            settings.ifPresent(s -> out.add(p.create(s)));
         }
         return out;
     }
