@@ -19,9 +19,10 @@ public interface Callee {
     void invoke(Invocation invocation);
 
     /**
-     * The invocation's caller canceled it in {@code mode} (never {@link CancelMode#SKIP}), or it timed out
-     * ({@code reason} {@code "timeout"}, mode {@link CancelMode#KILLNOWAIT}). With {@link CancelMode#KILL} the
-     * caller still waits for this callee's reply; otherwise any reply is dropped. Called on {@link #executor()}.
+     * The invocation's caller canceled it in {@code mode}, or it timed out ({@code reason} {@code "timeout"}, mode
+     * {@link CancelMode#KILLNOWAIT}). With {@link CancelMode#KILL} the caller still waits for this callee's reply;
+     * otherwise any reply is dropped, and the callee forgets the invocation. With {@link CancelMode#SKIP} its client
+     * is not told. Called on {@link #executor()}.
      */
     void interrupt(long invocationId, CancelMode mode, String reason);
 }

@@ -393,11 +393,9 @@ public final class Rpc implements NodeCalls {
         }
         p.timeout.cancel(false);
         observe(p, ErrorCode.CANCELED);
-        if (mode == CancelMode.KILLNOWAIT) {
-            interruptCallee(invocationId, p, CancelMode.KILLNOWAIT, "cancel");
-        } else if (p.callee == null) {
-            forgetRemote(invocationId);
-        }
+        // skip too: the callee's client is not told, but the callee forgets the invocation, so one that never
+        // answers keeps nothing of it; a callee on another node is forgotten there when the call times out
+        interruptCallee(invocationId, p, mode, "cancel");
         settle(p, () -> p.caller.callFailed(p.requestId, ErrorCode.CANCELED, "the call was canceled ("
                 + mode.wire() + ")", null));
         return true;

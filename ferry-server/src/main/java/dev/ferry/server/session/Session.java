@@ -591,7 +591,7 @@ public final class Session implements FrameCodec.Sink, Transport, Callee, Caller
     @Override
     public void interrupt(long invocationId, CancelMode mode, String reason) {
         boolean inFlight = mode == CancelMode.KILL ? invocations.contains(invocationId) : invocations.remove(invocationId);
-        if (inFlight && !closed) {
+        if (inFlight && !closed && mode != CancelMode.SKIP) {
             out.send(new Frame.Interrupt(invocationId, mode, reason));
         }
     }

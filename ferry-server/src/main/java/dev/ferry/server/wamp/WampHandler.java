@@ -851,7 +851,7 @@ public final class WampHandler extends PlainWebSocketHandler implements Transpor
         if (mode != CancelMode.KILL) {
             invocations.remove(invocationId);
         }
-        if (!calleeCancels) {
+        if (!calleeCancels || mode == CancelMode.SKIP) {
             return;
         }
         ObjectNode options = WampCodec.object();
