@@ -31,7 +31,8 @@ import org.junit.jupiter.api.Test;
  *   <li>the HTTP router and the admin meters (http, admin), which know every endpoint;</li>
  *   <li>the endpoints, one package per way in (websocket, multiplex, topics, sse, tunnel);</li>
  *   <li>the connection core (session, connection);</li>
- *   <li>hub, engine, rpc and the stores beside them (state, presence, filter, extension, events);</li>
+ *   <li>hub, engine, rpc and the stores beside them (state, presence, filter, extension, events), and the backend
+ *       hooks' client (hooks);</li>
  *   <li>the socket plumbing every way in shares (transport): outbound queues, flushes, faults, handler names;</li>
  *   <li>the base (config, auth, time, loop).</li>
  * </ol>
@@ -54,6 +55,7 @@ class LayersTest {
             Map.entry("connection", 4), Map.entry("session", 4),
             Map.entry("hub", 3), Map.entry("engine", 3), Map.entry("rpc", 3), Map.entry("state", 3),
             Map.entry("presence", 3), Map.entry("filter", 3), Map.entry("extension", 3), Map.entry("events", 3),
+            Map.entry("hooks", 3),
             Map.entry("transport", 2),
             Map.entry("config", 1), Map.entry("auth", 1), Map.entry("time", 1), Map.entry("loop", 1));
 
