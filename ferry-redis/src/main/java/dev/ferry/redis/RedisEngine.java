@@ -232,7 +232,7 @@ public final class RedisEngine implements Engine, RemoteProcedures, dev.ferry.se
     }
 
     @Override
-    public dev.ferry.server.session.SessionStore sessionStore() {
+    public dev.ferry.server.store.SessionStore sessionStore() {
         return sessionStore;
     }
 
@@ -243,7 +243,7 @@ public final class RedisEngine implements Engine, RemoteProcedures, dev.ferry.se
     }
 
     @Override
-    public dev.ferry.server.presence.PresenceStore presenceStore(dev.ferry.server.config.PresenceConfig config) {
+    public dev.ferry.server.store.PresenceStore presenceStore(dev.ferry.server.config.PresenceConfig config) {
         if (config.isEmpty()) {
             return null;
         }

@@ -1,10 +1,10 @@
 package dev.ferry.redis;
 
 import dev.ferry.server.config.PresenceConfig;
-import dev.ferry.server.presence.PresenceChange;
-import dev.ferry.server.presence.PresenceEntry;
-import dev.ferry.server.presence.PresencePage;
-import dev.ferry.server.presence.PresenceStore;
+import dev.ferry.server.store.PresenceChange;
+import dev.ferry.server.store.PresenceEntry;
+import dev.ferry.server.store.PresencePage;
+import dev.ferry.server.store.PresenceStore;
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;

@@ -1,9 +1,8 @@
 package dev.ferry.redis;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.ferry.server.session.ResumableSession;
-import dev.ferry.server.session.ResumableSessions;
-import dev.ferry.server.session.SessionStore;
+import dev.ferry.server.store.ResumableSession;
+import dev.ferry.server.store.SessionStore;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.netty.util.concurrent.EventExecutor;
@@ -75,7 +74,7 @@ final class RedisSessionStore implements SessionStore {
     private final byte[] node;
     private final EventExecutor executor;
     private final Map<String, Held> held = new ConcurrentHashMap<>();
-    private volatile ResumableSessions sessions;
+    private volatile SessionStore.Sessions sessions;
 
     /** A session of this node, with what was last saved of it. */
     private static final class Held {
@@ -96,7 +95,7 @@ final class RedisSessionStore implements SessionStore {
     }
 
     @Override
-    public void start(ResumableSessions sessions) {
+    public void start(Sessions sessions) {
         this.sessions = sessions;
         executor.scheduleAtFixedRate(this::sync, SYNC.toMillis(), SYNC.toMillis(), TimeUnit.MILLISECONDS);
     }
@@ -164,7 +163,7 @@ final class RedisSessionStore implements SessionStore {
     /** Another node resumed session {@code id}: a connection of this node still holding it is closed with 4007. */
     void movedElsewhere(String id) {
         Held h = held.remove(id);
-        ResumableSessions rs = sessions;
+        Sessions rs = sessions;
         if (h != null && rs != null) {
             rs.movedElsewhere(h.session);
         }
@@ -201,7 +200,7 @@ final class RedisSessionStore implements SessionStore {
                 log.debug("session {}: save failed: {}", s.id(), e.toString());
             } else if (r instanceof byte[] other && held.remove(s.id(), h)) {
                 log.debug("session {} was resumed on node {}", s.id(), new String(other, StandardCharsets.US_ASCII));
-                ResumableSessions rs = sessions;
+                Sessions rs = sessions;
                 if (rs != null) {
                     rs.movedElsewhere(s);
                 }
@@ -220,8 +219,8 @@ final class RedisSessionStore implements SessionStore {
     }
 
     private Duration ttl() {
-        ResumableSessions rs = sessions;
-        return rs == null ? Duration.ofMinutes(5) : rs.config().ttl();
+        Sessions rs = sessions;
+        return rs == null ? Duration.ofMinutes(5) : rs.ttl();
     }
 
     private static byte[] ascii(long n) {

@@ -2,6 +2,7 @@ package dev.ferry.server.auth;
 
 import dev.ferry.server.config.ApiKeyConfig;
 import dev.ferry.server.config.AuthConfig;
+import dev.ferry.server.config.ConfigException;
 import dev.ferry.server.config.HttpConfig;
 import dev.ferry.server.config.IssuerConfig;
 import java.net.http.HttpClient;
@@ -66,7 +67,7 @@ public final class Authenticator implements AutoCloseable {
         }
         for (ApiKeyConfig k : http.namedKeys()) {
             keyHashes.add(sha256(k.key()));
-            keyIdentities.add(Identity.apiKey(k.name(), Grants.of(k.allow().stream().map(PermissionRule::parseGrant).toList())));
+            keyIdentities.add(Identity.apiKey(k.name(), Grants.of(k.allow().stream().map(g -> grant(k, g)).toList())));
         }
         HttpClient client = null;
         Map<String, IssuerKeys> issuers = new LinkedHashMap<>();
@@ -100,6 +101,15 @@ public final class Authenticator implements AutoCloseable {
                 k.refresh();
             }
         }));
+    }
+
+    /** The grant {@code text} of API key {@code key}; a ConfigException names the key's {@code allow} when it is bad. */
+    private static PermissionRule grant(ApiKeyConfig key, String text) {
+        try {
+            return PermissionRule.parseGrant(text);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("http.api-keys." + key.name() + ".allow: " + e.getMessage());
+        }
     }
 
     /** Whether the HTTP API accepts anything: some API key or some token issuer is configured. */

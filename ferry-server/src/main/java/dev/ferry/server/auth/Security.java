@@ -1,5 +1,6 @@
 package dev.ferry.server.auth;
 
+import dev.ferry.server.config.ConfigException;
 import dev.ferry.server.config.FerryConfig;
 import dev.ferry.server.config.LimitsConfig;
 import dev.ferry.server.time.ServerClock;
@@ -20,10 +21,17 @@ public final class Security implements AutoCloseable {
         this(config, ServerClock.system());
     }
 
-    /** Security whose tokens are checked against {@code clock} ({@code exp}, {@code nbf}, JWKS refresh spacing). */
+    /**
+     * Security whose tokens are checked against {@code clock} ({@code exp}, {@code nbf}, JWKS refresh spacing). A
+     * {@link ConfigException} names {@code auth.rules} or an API key's {@code allow} when a rule is not understood.
+     */
     public Security(FerryConfig config, ServerClock clock) {
+        try {
+            this.permissions = Permissions.parse(config.auth().rules());
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("auth.rules: " + e.getMessage());
+        }
         this.authenticator = new Authenticator(config.auth(), config.http(), counters, clock);
-        this.permissions = Permissions.parse(config.auth().rules());
         this.connections = new ConnectionLimiter(config.limits().connectionsPerIp(), config.limits().maxConnections());
         this.limits = config.limits();
     }

@@ -1,6 +1,5 @@
 package dev.ferry.server.config;
 
-import dev.ferry.server.auth.PermissionRule;
 import java.time.Duration;
 import java.util.List;
 import java.util.regex.Pattern;
@@ -14,7 +13,8 @@ import java.util.regex.Pattern;
  * @param clockSkew tolerance when checking {@code exp} and {@code nbf} (default 30s; may be 0)
  * @param grantsClaim the token claim that may carry the token's own grants (default {@code ferry})
  * @param rules permission rules ({@code <actions> <pattern> <who>}); none: everything is allowed; once any
- *     exists, what no rule allows is denied
+ *     exists, what no rule allows is denied. Their grammar is checked where they are parsed, by
+ *     {@code auth.Security}, which refuses a bad one with a {@link ConfigException} naming {@code auth.rules}
  * @param issuers the token issuers whose tokens are accepted; none: tokens are refused
  */
 public record AuthConfig(boolean anonymous, String cookie, boolean queryParam, Duration clockSkew, String grantsClaim,
@@ -34,14 +34,8 @@ public record AuthConfig(boolean anonymous, String cookie, boolean queryParam, D
         if (grantsClaim == null || grantsClaim.isBlank()) {
             throw new ConfigException("auth.grants-claim: empty (expected: a claim name)");
         }
+        // Each rule's grammar is the auth package's: Security parses them and names auth.rules when one is bad.
         rules = List.copyOf(Checks.notNull("auth.rules", rules));
-        for (String r : rules) {
-            try {
-                PermissionRule.parseRule(r);
-            } catch (IllegalArgumentException e) {
-                throw new ConfigException("auth.rules: " + e.getMessage());
-            }
-        }
         issuers = List.copyOf(Checks.notNull("auth.issuers", issuers));
         java.util.Set<String> seen = new java.util.HashSet<>();
         for (IssuerConfig i : issuers) {

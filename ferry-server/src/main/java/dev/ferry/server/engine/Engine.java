@@ -1,6 +1,9 @@
 package dev.ferry.server.engine;
 
 import dev.ferry.protocol.Payload;
+import dev.ferry.server.config.PresenceConfig;
+import dev.ferry.server.store.PresenceStore;
+import dev.ferry.server.store.SessionStore;
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -85,7 +88,7 @@ public interface Engine extends AutoCloseable {
      * Where resumable sessions live when the engine shares them between nodes (docs/protocol.md §4.5), or null for
      * this node's memory. Asked once, after {@link #start}.
      */
-    default dev.ferry.server.session.SessionStore sessionStore() {
+    default SessionStore sessionStore() {
         return null;
     }
 
@@ -98,7 +101,7 @@ public interface Engine extends AutoCloseable {
      * The presence store shared by the nodes of this engine's cluster, or null for an engine of a single node
      * (presence then lives in the node's memory). Called once, after {@link #start}.
      */
-    default dev.ferry.server.presence.PresenceStore presenceStore(dev.ferry.server.config.PresenceConfig config) {
+    default PresenceStore presenceStore(PresenceConfig config) {
         return null;
     }
 

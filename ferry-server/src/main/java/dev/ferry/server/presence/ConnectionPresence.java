@@ -1,5 +1,6 @@
 package dev.ferry.server.presence;
 
+import dev.ferry.server.store.PresenceEntry;
 import dev.ferry.protocol.Frame;
 import dev.ferry.protocol.Payload;
 import dev.ferry.protocol.Topics;

@@ -1,5 +1,9 @@
 package dev.ferry.server.presence;
 
+import dev.ferry.server.store.PresenceStore;
+import dev.ferry.server.store.PresenceEntry;
+import dev.ferry.server.store.PresenceChange;
+import dev.ferry.server.store.PresencePage;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;

@@ -1,5 +1,9 @@
 package dev.ferry.server.presence;
 
+import dev.ferry.server.store.PresenceStore;
+import dev.ferry.server.store.PresenceEntry;
+import dev.ferry.server.store.PresenceChange;
+import dev.ferry.server.store.PresencePage;
 import dev.ferry.protocol.Frame;
 import dev.ferry.protocol.FrameCodec;
 import dev.ferry.server.config.PresenceConfig;

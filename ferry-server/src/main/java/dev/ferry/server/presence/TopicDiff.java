@@ -1,5 +1,7 @@
 package dev.ferry.server.presence;
 
+import dev.ferry.server.store.PresenceEntry;
+import dev.ferry.server.store.PresenceChange;
 import dev.ferry.protocol.Frame;
 import dev.ferry.protocol.Payload;
 import java.io.ByteArrayOutputStream;

@@ -1,6 +1,7 @@
 /**
  * Presence: who is subscribed to which topic (connection id, user, client info), the {@code presence} query, and
  * coalesced {@code presence_diff} pushes of joins and leaves (docs/protocol.md §4.7). {@link
- * dev.ferry.server.presence.PresenceStore} is the engine's part: in memory for one node, in Redis for a cluster.
+ * dev.ferry.server.store.PresenceStore} is the engine's part: in memory for one node ({@link MemoryPresenceStore}),
+ * in Redis for a cluster.
  */
 package dev.ferry.server.presence;

@@ -1,5 +1,7 @@
 package dev.ferry.server.session;
 
+import dev.ferry.server.store.ResumableSession;
+import dev.ferry.server.store.SessionStore;
 import dev.ferry.server.time.ServerClock;
 import java.util.concurrent.ConcurrentHashMap;
 

@@ -1,5 +1,7 @@
 package dev.ferry.server.session;
 
+import dev.ferry.server.store.ResumableSession;
+import dev.ferry.server.store.SessionStore;
 import dev.ferry.server.auth.Identity;
 import dev.ferry.server.config.SessionConfig;
 import dev.ferry.server.time.ServerClock;
@@ -9,7 +11,7 @@ import java.util.concurrent.atomic.LongAdder;
  * Resumable sessions of one server: issues them, finds them again from a token, and keeps them in a
  * {@link SessionStore} between connections (docs/protocol.md §4.5). Thread-safe.
  */
-public final class ResumableSessions {
+public final class ResumableSessions implements SessionStore.Sessions {
     private final SessionConfig config;
     private final SessionTokens tokens;
     private final SessionStore store;
@@ -39,7 +41,13 @@ public final class ResumableSessions {
         return store;
     }
 
+    @Override
+    public java.time.Duration ttl() {
+        return config.ttl();
+    }
+
     /** The time sessions expire on. */
+    @Override
     public ServerClock clock() {
         return clock;
     }
@@ -152,6 +160,7 @@ public final class ResumableSessions {
      * A shared store learnt that another node resumed {@code session}: the connection holding it here (a half-open
      * one not yet noticed) is closed with 4007, as when a connection of this node takes a session over.
      */
+    @Override
     public void movedElsewhere(ResumableSession session) {
         if (session.owner() instanceof Resumption holder) {
             holder.movedElsewhere(session);

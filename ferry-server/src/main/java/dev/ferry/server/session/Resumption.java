@@ -1,5 +1,6 @@
 package dev.ferry.server.session;
 
+import dev.ferry.server.store.ResumableSession;
 import dev.ferry.protocol.CloseCodes;
 import dev.ferry.protocol.ErrorCode;
 import dev.ferry.protocol.Frame;

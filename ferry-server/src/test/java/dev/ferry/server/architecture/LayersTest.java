@@ -8,9 +8,6 @@ import com.tngtech.archunit.core.domain.JavaClass;
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -31,19 +28,17 @@ import org.junit.jupiter.api.Test;
  *   <li>the HTTP router and the admin meters (http, admin), which know every endpoint;</li>
  *   <li>the endpoints, one package per way in (websocket, multiplex, topics, sse, tunnel);</li>
  *   <li>the connection core (session, connection);</li>
- *   <li>hub, engine, rpc and the stores beside them (state, presence, filter, extension, events), and the backend
- *       hooks' client (hooks);</li>
+ *   <li>hub, engine, rpc and the stores beside them (state, presence, filter, extension, events, store), and the
+ *       backend hooks' client (hooks);</li>
  *   <li>the socket plumbing every way in shares (transport): outbound queues, flushes, faults, handler names;</li>
  *   <li>the base (config, auth, time, loop).</li>
  * </ol>
  * {@code FerryServer}, {@code ServerAssembly} and {@code ServerMetrics} at the root assemble the layers and belong to
  * none.
  *
- * <p>Two rules: no package imports one of a higher layer, and the package graph has no cycle (packages of one layer
- * may import each other one way). An import that breaks either is allowed only if listed in
- * {@code allowed-package-imports.txt}, the ones that exist today, each to be removed as the packages are untangled:
- * the graph without the listed imports must be acyclic, every upward import must be listed, and a listed import
- * that is gone fails until its line is removed. The config package's rule holds outright.
+ * <p>Two rules, without exceptions: no package imports one of a higher layer, and the package graph has no cycle
+ * (packages of one layer may import each other one way). The config package also imports none of the packages that
+ * read it, auth included.
  */
 class LayersTest {
     /** Layer of each package: a higher number is a higher layer. */
@@ -55,7 +50,7 @@ class LayersTest {
             Map.entry("connection", 4), Map.entry("session", 4),
             Map.entry("hub", 3), Map.entry("engine", 3), Map.entry("rpc", 3), Map.entry("state", 3),
             Map.entry("presence", 3), Map.entry("filter", 3), Map.entry("extension", 3), Map.entry("events", 3),
-            Map.entry("hooks", 3),
+            Map.entry("hooks", 3), Map.entry("store", 3),
             Map.entry("transport", 2),
             Map.entry("config", 1), Map.entry("auth", 1), Map.entry("time", 1), Map.entry("loop", 1));
 
@@ -142,15 +137,6 @@ class LayersTest {
         return null;
     }
 
-    static Set<String> allowed() throws IOException {
-        try (InputStream in = LayersTest.class.getResourceAsStream("allowed-package-imports.txt")) {
-            Set<String> out = new TreeSet<>();
-            new String(in.readAllBytes(), StandardCharsets.UTF_8).lines()
-                    .filter(l -> !l.isBlank() && !l.startsWith("#")).forEach(l -> out.add(l.strip()));
-            return out;
-        }
-    }
-
     @Test
     void everyPackageHasALayer() {
         Set<String> packages = new TreeSet<>();
@@ -164,29 +150,19 @@ class LayersTest {
     }
 
     @Test
-    void noPackageImportsAHigherLayer() throws IOException {
+    void noPackageImportsAHigherLayer() {
         Set<String> up = new TreeSet<>();
         for (String e : packageImports()) {
             if (LAYER.get(from(e)) < LAYER.get(to(e))) {
                 up.add(e);
             }
         }
-        up.removeAll(allowed());
         assertThat(up).as("package imports that point up a layer (docs/architecture.md, \"Layers\")").isEmpty();
     }
 
     @Test
-    void packagesFormNoCycle() throws IOException {
-        Set<String> edges = packageImports();
-        edges.removeAll(allowed());
-        assertThat(cycle(edges)).as("a cycle of package imports (docs/architecture.md, \"Layers\")").isNull();
-    }
-
-    @Test
-    void theAllowListHoldsNoImportThatIsGone() throws IOException {
-        Set<String> stale = new TreeSet<>(allowed());
-        stale.removeAll(packageImports());
-        assertThat(stale).as("remove these lines from allowed-package-imports.txt: the imports are gone").isEmpty();
+    void packagesFormNoCycle() {
+        assertThat(cycle(packageImports())).as("a cycle of package imports (docs/architecture.md, \"Layers\")").isNull();
     }
 
     @Test
@@ -196,9 +172,9 @@ class LayersTest {
     }
 
     @Test
-    void configImportsNoEngineExtensionOrHigherPackage() {
+    void configImportsNoPackageThatReadsIt() {
         noClasses().that().resideInAPackage("dev.ferry.server.config..")
-                .should().dependOnClassesThat().resideInAnyPackage(List.of("engine", "extension", "hub", "rpc",
+                .should().dependOnClassesThat().resideInAnyPackage(List.of("auth", "store", "engine", "extension", "hub", "rpc",
                         "session", "connection", "websocket", "http", "sse", "multiplex", "tunnel", "topics")
                         .stream().map(p -> "dev.ferry.server." + p + "..").toArray(String[]::new))
                 .check(classes);

@@ -3,6 +3,12 @@ package dev.ferry.server.auth;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.ferry.server.config.ApiKeyConfig;
+import dev.ferry.server.config.AuthConfig;
+import dev.ferry.server.config.ConfigException;
+import dev.ferry.server.config.FerryConfig;
+import dev.ferry.server.config.HttpConfig;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -129,6 +135,18 @@ class PermissionsTest {
         assertThatThrownBy(() -> PermissionRule.parseRule("subscribe chat.# somebody")).hasMessageContaining("who \"somebody\"");
         assertThatThrownBy(() -> PermissionRule.parseRule("subscribe chat.# claim:=x")).hasMessageContaining("who");
         assertThatThrownBy(() -> PermissionRule.parseGrant("publish user.{sub}")).hasMessageContaining("only allowed in auth.rules");
+    }
+
+    @Test
+    void theServerRefusesABadRuleNamingItsKey() {
+        FerryConfig badRule = FerryConfig.DEFAULT.withAuth(new AuthConfig(true, "", true, Duration.ofSeconds(30), "ferry",
+                List.of("subscribe chat.# everyone", "eat chat.# everyone"), List.of()));
+        assertThatThrownBy(() -> new Security(badRule)).isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith("auth.rules: ").hasMessageContaining("unknown action \"eat\"");
+        FerryConfig badGrant = FerryConfig.DEFAULT.withHttp(new HttpConfig(List.of(), 1 << 16,
+                List.of(new ApiKeyConfig("billing", "0123456789abcdef0123", List.of("publish user.{sub}")))));
+        assertThatThrownBy(() -> new Security(badGrant)).isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith("http.api-keys.billing.allow: ").hasMessageContaining("only allowed in auth.rules");
     }
 
     @Test

@@ -1,5 +1,7 @@
 package dev.ferry.server.presence;
 
+import dev.ferry.server.store.PresenceEntry;
+import dev.ferry.server.store.PresenceChange;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ferry.protocol.Frame;

@@ -1,5 +1,6 @@
 package dev.ferry.server.session;
 
+import dev.ferry.server.store.ResumableSession;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ferry.protocol.Frame;

@@ -1,11 +1,11 @@
-package dev.ferry.server.presence;
+package dev.ferry.server.store;
 
 import java.util.List;
 import java.util.concurrent.CompletionStage;
 
 /**
- * Where presence entries live: this node's memory ({@link MemoryPresenceStore}) or a store shared by the cluster
- * (an engine's, see {@link dev.ferry.server.engine.Engine#presenceStore}).
+ * Where presence entries live: this node's memory ({@code presence.MemoryPresenceStore}) or a store shared by
+ * the cluster (an engine's, {@code Engine.presenceStore}).
  *
  * <p>Lifecycle: {@link #start} once, then any other method from any thread; the engine that made the store closes
  * it. No method blocks: work on a remote store completes later, on a thread of the store's choosing.

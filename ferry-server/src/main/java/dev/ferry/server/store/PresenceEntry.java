@@ -1,4 +1,4 @@
-package dev.ferry.server.presence;
+package dev.ferry.server.store;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;

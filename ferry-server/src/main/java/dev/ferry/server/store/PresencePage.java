@@ -1,4 +1,4 @@
-package dev.ferry.server.presence;
+package dev.ferry.server.store;
 
 import dev.ferry.protocol.FrameCodec;
 import dev.ferry.protocol.Payload;

@@ -1,4 +1,4 @@
-package dev.ferry.server.session;
+package dev.ferry.server.store;
 
 import dev.ferry.protocol.Frame;
 import dev.ferry.protocol.Topics;
@@ -95,12 +95,12 @@ public final class ResumableSession {
     }
 
     /** The connection holding this session, or null. */
-    synchronized Object owner() {
+    public synchronized Object owner() {
         return owner;
     }
 
     /** A session not attached yet: it expires {@code ttlNanos} from now on {@code clock} unless a connection takes it. */
-    ResumableSession(String id, String token, String principal, long ttlNanos, ServerClock clock) {
+    public ResumableSession(String id, String token, String principal, long ttlNanos, ServerClock clock) {
         this.id = id;
         this.token = token;
         this.principal = principal;
@@ -122,19 +122,19 @@ public final class ResumableSession {
     }
 
     /** Whether it is detached and its expiry has passed at {@code nowNanos} ({@link ServerClock#nanoTime()}). */
-    synchronized boolean expired(long nowNanos) {
+    public synchronized boolean expired(long nowNanos) {
         return owner == null && nowNanos - expiresAt > 0;
     }
 
     /** Attaches to {@code connection}; returns the connection it was attached to before (or null). */
-    synchronized Object attach(Object connection) {
+    public synchronized Object attach(Object connection) {
         Object previous = owner;
         owner = connection;
         return previous == connection ? null : previous;
     }
 
     /** Attaches to {@code connection} unless another connection holds this session; returns whether it did. */
-    synchronized boolean attachIfFree(Object connection) {
+    public synchronized boolean attachIfFree(Object connection) {
         if (owner != null && owner != connection) {
             return false;
         }
@@ -147,7 +147,7 @@ public final class ResumableSession {
     }
 
     /** Detaches from {@code connection} if attached to it; the session expires {@code ttlNanos} from now. */
-    synchronized boolean detach(Object connection, long ttlNanos) {
+    public synchronized boolean detach(Object connection, long ttlNanos) {
         if (owner != connection) {
             return false;
         }
@@ -156,12 +156,12 @@ public final class ResumableSession {
         return true;
     }
 
-    synchronized boolean attachedTo(Object connection) {
+    public synchronized boolean attachedTo(Object connection) {
         return owner == connection;
     }
 
     /** The client has been told this session's token: keep it even when it holds nothing durable. */
-    synchronized void announced() {
+    public synchronized void announced() {
         changes += announced ? 0 : 1;
         announced = true;
     }
@@ -171,7 +171,7 @@ public final class ResumableSession {
         return announced || !durable.isEmpty();
     }
 
-    synchronized void durable(String pattern, boolean on) {
+    public synchronized void durable(String pattern, boolean on) {
         changes++;
         if (on) {
             writableDurable().add(pattern);
@@ -181,12 +181,12 @@ public final class ResumableSession {
         }
     }
 
-    synchronized boolean isDurable(String pattern) {
+    public synchronized boolean isDurable(String pattern) {
         return durable.contains(pattern);
     }
 
     /** Sets the filter of a durable pattern (null: none), restored with it. */
-    synchronized void filter(String pattern, String expression) {
+    public synchronized void filter(String pattern, String expression) {
         String before = expression == null ? filters.remove(pattern) : writableFilters().put(pattern, expression);
         if (!java.util.Objects.equals(before, expression)) {
             changes++;
@@ -194,16 +194,16 @@ public final class ResumableSession {
     }
 
     /** The filter of a durable pattern, or null. */
-    synchronized String filterOf(String pattern) {
+    public synchronized String filterOf(String pattern) {
         return filters.get(pattern);
     }
 
-    synchronized List<String> durablePatterns() {
+    public synchronized List<String> durablePatterns() {
         return List.copyOf(durable);
     }
 
     /** Whether {@code topic} matches one of the durable patterns. */
-    synchronized boolean coversTopic(String topic) {
+    public synchronized boolean coversTopic(String topic) {
         for (String p : durable) {
             if (Topics.matches(p, topic)) {
                 return true;
@@ -216,7 +216,7 @@ public final class ResumableSession {
      * Records that the connection has been written the publication {@code offset} of {@code topic}: the position
      * moves forward within an epoch and is replaced when the epoch changes.
      */
-    synchronized void advance(Object connection, String topic, String epoch, long offset) {
+    public synchronized void advance(Object connection, String topic, String epoch, long offset) {
         if (owner == connection) {
             advance(topic, epoch, offset);
         }
@@ -231,7 +231,7 @@ public final class ResumableSession {
     }
 
     /** Sets where a topic stands: a replay from this position follows, or the subscription is live from it. */
-    synchronized void start(String topic, String epoch, long offset) {
+    public synchronized void start(String topic, String epoch, long offset) {
         changes++;
         writablePositions().put(topic, new Frame.Position(topic, offset, epoch == null ? "" : epoch));
     }
@@ -246,7 +246,7 @@ public final class ResumableSession {
      * position with an offset but no epoch means nothing and is ignored, as is one of a topic no durable pattern
      * covers.
      */
-    synchronized void align(Frame.Position client) {
+    public synchronized void align(Frame.Position client) {
         String epoch = client.epoch() == null ? "" : client.epoch();
         if ((client.offset() != 0 && epoch.isEmpty()) || !coversTopic(client.topic())) {
             return;
@@ -259,7 +259,7 @@ public final class ResumableSession {
     }
 
     /** The positions to recover {@code pattern} from: those of the topics it matches. */
-    synchronized List<Frame.Position> since(String pattern) {
+    public synchronized List<Frame.Position> since(String pattern) {
         List<Frame.Position> out = new ArrayList<>();
         for (Frame.Position p : positions.values()) {
             if (Topics.matches(pattern, p.topic())) {
@@ -270,7 +270,7 @@ public final class ResumableSession {
     }
 
     /** Moves the durable subscriptions and positions of {@code other} into this session. */
-    synchronized void absorb(ResumableSession other) {
+    public synchronized void absorb(ResumableSession other) {
         List<String> patterns;
         List<Frame.Position> pos;
         synchronized (other) {

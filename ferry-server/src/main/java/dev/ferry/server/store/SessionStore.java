@@ -1,10 +1,12 @@
-package dev.ferry.server.session;
+package dev.ferry.server.store;
 
+import dev.ferry.server.time.ServerClock;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 /**
- * Where resumable sessions live between connections. {@link MemorySessionStore} keeps them in this process: they
+ * Where resumable sessions live between connections. {@code session.MemorySessionStore} keeps them in this process: they
  * do not survive a restart and are not shared between nodes. A shared store (the Redis engine's) keeps their
  * {@link ResumableSession.State} where every node finds it, so a client may resume on another node
  * (docs/protocol.md §4.5). Implementations are thread-safe.
@@ -52,6 +54,18 @@ public interface SessionStore {
     }
 
     /** Called once before use, with the sessions this store serves (a shared store reports sessions taken elsewhere). */
-    default void start(ResumableSessions sessions) {
+    default void start(Sessions sessions) {
+    }
+
+    /** The node's resumable sessions, as a store sees them (the session package's {@code ResumableSessions}). */
+    interface Sessions {
+        /** The time sessions expire on. */
+        ServerClock clock();
+
+        /** How long a detached session is kept ({@code session.ttl}). */
+        Duration ttl();
+
+        /** Another node resumed {@code session}: the connection of this node holding it, if any, is closed. */
+        void movedElsewhere(ResumableSession session);
     }
 }

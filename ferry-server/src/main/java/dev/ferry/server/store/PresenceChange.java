@@ -1,4 +1,4 @@
-package dev.ferry.server.presence;
+package dev.ferry.server.store;
 
 /** One join or leave of a topic's presence. A changed entry (new info) is a leave of the old one, then a join. */
 public record PresenceChange(boolean join, PresenceEntry entry) {
