@@ -1,6 +1,6 @@
 // WAMP at /v1/wamp (docs/wamp.md) with Autobahn|JS, next to a ferry.v1 client on the same topics and procedures:
 // publish/subscribe with acknowledge, prefix and wildcard subscriptions, calls both ways, progressive results,
-// cancel (mode kill), shared registrations, and errors. The server maps realm "app1" to the topic prefix "app1".
+// cancel (mode kill), shared registrations, the meta API and event history, and errors. The server maps realm "app1" to the topic prefix "app1".
 //
 // Run as: node wamp-autobahn.js <ferry.v1 ws-url> <http-url> [<token> <guarded ws-url>]; with a token, ticket
 // authentication against the guarded server (a JWT it accepts) and a refused ticket are checked too.
@@ -140,6 +140,31 @@ scenario('wamp-autobahn', async ({ ws, track }) => {
   } catch (e) {
     check(e.error === 'wamp.error.procedure_already_exists', 'a single registration of a shared procedure: procedure_already_exists');
   }
+
+  // the meta API: session events and procedures, subscription lookups, event history
+  let joined = next('wamp.session.on_join');
+  let left = next('wamp.session.on_leave');
+  await a.session.subscribe('wamp.session.on_join', (args) => joined.resolve(args[0]));
+  await a.session.subscribe('wamp.session.on_leave', (args) => left.resolve(args));
+  const d = await join(url, 'app1');
+  const joinedDetails = await joined.p;
+  check(joinedDetails.session === d.session.id && joinedDetails.authrole === 'anonymous',
+    'wamp.session.on_join tells the new session with its details', JSON.stringify(joinedDetails));
+  check((await a.session.call('wamp.session.count')) === 4, 'wamp.session.count counts the realm\'s sessions');
+  check((await a.session.call('wamp.session.list')).includes(d.session.id), 'wamp.session.list names them');
+  check((await a.session.call('wamp.session.get', [d.session.id])).authid === 'anonymous', 'wamp.session.get details one');
+  const subId = await a.session.call('wamp.subscription.lookup', [topic]);
+  check(Number.isInteger(subId), 'wamp.subscription.lookup finds the subscription of a topic', String(subId));
+  checkEqual(await a.session.call('wamp.subscription.list_subscribers', [subId]), [b.session.id],
+    'wamp.subscription.list_subscribers names its subscriber');
+  const history = await b.session.call('wamp.subscription.get_events', [subId, 2]);
+  checkEqual(history.map((e) => e.args), [[], ['to both']],
+    'wamp.subscription.get_events returns the latest events of the topic, oldest first');
+  const regId = await a.session.call('wamp.registration.lookup', [`com.example.${RUN}.shared`]);
+  check((await a.session.call('wamp.registration.count_callees', [regId])) === 2, 'wamp.registration.count_callees counts a shared registration\'s callees');
+  d.connection.close();
+  const leaving = await left.p;
+  check(leaving[0] === joinedDetails.session, 'wamp.session.on_leave tells the session that left', JSON.stringify(leaving));
 
   for (const s of [a, b, c]) s.connection.close();
 

@@ -19,6 +19,7 @@ public final class WampErrors {
     public static final String PROCEDURE_ALREADY_EXISTS = "wamp.error.procedure_already_exists";
     public static final String NO_SUCH_REGISTRATION = "wamp.error.no_such_registration";
     public static final String NO_SUCH_SUBSCRIPTION = "wamp.error.no_such_subscription";
+    public static final String NO_SUCH_SESSION = "wamp.error.no_such_session";
     public static final String TIMEOUT = "wamp.error.timeout";
     public static final String CANCELED = "wamp.error.canceled";
     public static final String SYSTEM_SHUTDOWN = "wamp.close.system_shutdown";

@@ -87,11 +87,14 @@ public final class WampHandler extends PlainWebSocketHandler implements Transpor
     private long sessionId;
     private String authid;
     private String authrole;
+    private String authmethod;
     /** Whether the client, as callee, announced {@code call_canceling} (it then gets INTERRUPT). */
     private boolean calleeCancels;
     /** Whether the client, as callee, announced {@code progressive_call_results}. */
     private boolean calleeProgresses;
     private final Map<Long, Subscription> subscriptions = new LinkedHashMap<>();
+    /** Subscriptions to meta topics ({@code wamp.session.on_join}, ...): id to URI. */
+    private final Map<Long, String> metaSubscriptions = new HashMap<>();
     private final Map<String, Subscription> subscriptionsByPattern = new HashMap<>();
     private final Map<Long, String> registrations = new HashMap<>();
     private final Map<String, Long> registrationsByProc = new HashMap<>();
@@ -260,9 +263,10 @@ public final class WampHandler extends PlainWebSocketHandler implements Transpor
 
     private void welcome(Identity who, String method) {
         connection = server.sessions().connection(server.sessions().security().permissions().scope(who), this, server.sessions()::draining);
-        sessionId = WampRouter.sessionId();
         authid = who.name() != null ? who.name() : "anonymous";
         authrole = role(who);
+        authmethod = method;
+        sessionId = router.meta().joined(this, realm.name(), authid, authrole, method, codec.subprotocol());
         eventKey = router.eventKey(codec, prefix);
         state = State.ESTABLISHED;
         ObjectNode details = WampCodec.object();
@@ -300,12 +304,17 @@ public final class WampHandler extends PlainWebSocketHandler implements Transpor
         bf.put("publisher_exclusion", true);
         bf.put("subscriber_blackwhite_listing", true);
         bf.put("publisher_identification", true);
+        bf.put("session_meta_api", true);
+        bf.put("subscription_meta_api", true);
+        bf.put("event_history", true);
         ObjectNode dealer = WampCodec.object();
         ObjectNode df = dealer.putObject("features");
         df.put("call_timeout", true);
         df.put("call_canceling", true);
         df.put("progressive_call_results", true);
         df.put("shared_registration", true);
+        df.put("session_meta_api", true);
+        df.put("registration_meta_api", true);
         ObjectNode roles = WampCodec.object();
         roles.set("broker", broker);
         roles.set("dealer", dealer);
@@ -352,16 +361,15 @@ public final class WampHandler extends PlainWebSocketHandler implements Transpor
         ObjectNode options = m.dict(2, "Options");
         String uri = m.string(3, "Topic");
         String match = options.path("match").asText("exact");
-        String pattern;
-        switch (match) {
-            case "exact" -> pattern = prefix + uri;
-            case "prefix" -> pattern = prefix + uri + "." + Topics.ANY_WORDS;
-            case "wildcard" -> pattern = prefix + wildcard(uri);
-            default -> {
-                error(WampMessage.SUBSCRIBE, request, WampErrors.INVALID_ARGUMENT,
-                        "match \"" + shorten(match) + "\" is not supported (supported: exact, prefix, wildcard)", null);
-                return;
-            }
+        if (match.equals("exact") && WampMeta.TOPICS.contains(uri)) {
+            subscribeMeta(request, uri);
+            return;
+        }
+        String pattern = pattern(uri, match);
+        if (pattern == null) {
+            error(WampMessage.SUBSCRIBE, request, WampErrors.INVALID_ARGUMENT,
+                    "match \"" + shorten(match) + "\" is not supported (supported: exact, prefix, wildcard)", null);
+            return;
         }
         String why = reserved(uri);
         if (why == null && !match.equals("wildcard") && Topics.hasWildcard(uri)) {
@@ -381,10 +389,60 @@ public final class WampHandler extends PlainWebSocketHandler implements Transpor
             refuse(WampMessage.SUBSCRIBE, request, r);
             return;
         }
-        Subscription s = new Subscription(router.nextId(), pattern);
+        long id = router.meta().subscriptions.join(this, pattern, uri, match, null, false).id;
+        Subscription s = new Subscription(id, pattern);
         subscriptions.put(s.id(), s);
         subscriptionsByPattern.put(pattern, s);
         send(WampCodec.array(WampMessage.SUBSCRIBED).add(request).add(s.id()));
+    }
+
+    /** The Ferry pattern of a subscription to {@code uri} with {@code match}; null for an unknown match policy. */
+    private String pattern(String uri, String match) {
+        return switch (match) {
+            case "exact" -> prefix + uri;
+            case "prefix" -> prefix + uri + "." + Topics.ANY_WORDS;
+            case "wildcard" -> prefix + wildcard(uri);
+            default -> null;
+        };
+    }
+
+    /**
+     * A subscription to a meta topic: allowed by the {@code subscribe} permission on its mapped name (e.g.
+     * {@code app1.wamp.session.on_join}); its events come from this node's sessions (docs/wamp.md, "Meta API").
+     */
+    private void subscribeMeta(long request, String uri) {
+        for (Map.Entry<Long, String> held : metaSubscriptions.entrySet()) {
+            if (held.getValue().equals(uri)) {
+                send(WampCodec.array(WampMessage.SUBSCRIBED).add(request).add(held.getKey()));
+                return;
+            }
+        }
+        Refusal r = connection.admission().subscribe(connection.scope(), prefix + uri);
+        if (r == null) {
+            r = connection.admission().roomFor(subscriptions.size() + metaSubscriptions.size());
+        }
+        if (r != null) {
+            refuse(WampMessage.SUBSCRIBE, request, r);
+            return;
+        }
+        long id = router.meta().subscriptions.join(this, WampMeta.metaPattern(uri), uri, "exact", null, true).id;
+        metaSubscriptions.put(id, uri);
+        send(WampCodec.array(WampMessage.SUBSCRIBED).add(request).add(id));
+    }
+
+    /** A meta event for this session's subscription {@code id}: EVENT with the event's arguments. */
+    void metaEvent(long id, long publication, ArrayNode args) {
+        if (state == State.ESTABLISHED && metaSubscriptions.containsKey(id)) {
+            send(WampCodec.array(WampMessage.EVENT).add(id).add(publication).add(WampCodec.object()).add(args));
+        }
+    }
+
+    long sessionId() {
+        return sessionId;
+    }
+
+    String realmName() {
+        return realm.name();
     }
 
     /** A wildcard URI as a Ferry pattern: each empty component matches one word ({@code *}). */
@@ -402,6 +460,11 @@ public final class WampHandler extends PlainWebSocketHandler implements Transpor
         m.length(3, 3, "[UNSUBSCRIBE, Request|id, SUBSCRIBED.Subscription|id]");
         long request = m.id(1, "Request");
         long id = m.id(2, "SUBSCRIBED.Subscription");
+        if (metaSubscriptions.remove(id) != null) {
+            router.meta().subscriptions.leave(this, id, true);
+            send(WampCodec.array(WampMessage.UNSUBSCRIBED).add(request));
+            return;
+        }
         Subscription s = subscriptions.remove(id);
         if (s == null) {
             error(WampMessage.UNSUBSCRIBE, request, WampErrors.NO_SUCH_SUBSCRIPTION, "no subscription " + id + " in this session", null);
@@ -409,6 +472,7 @@ public final class WampHandler extends PlainWebSocketHandler implements Transpor
         }
         subscriptionsByPattern.remove(s.pattern());
         connection.unsubscribe(s.pattern());
+        router.meta().subscriptions.leave(this, id, false);
         send(WampCodec.array(WampMessage.UNSUBSCRIBED).add(request));
     }
 
@@ -639,8 +703,7 @@ public final class WampHandler extends PlainWebSocketHandler implements Transpor
             throw WampException.violation("CALL: request " + request + " is already in flight");
         }
         if (uri.startsWith("wamp.")) {
-            error(WampMessage.CALL, request, WampErrors.NO_SUCH_PROCEDURE,
-                    "the meta procedure \"" + shorten(uri) + "\" is not supported by this router", null);
+            metaCall(request, uri, m.args(4));
             return;
         }
         String proc = prefix + uri;
@@ -674,6 +737,204 @@ public final class WampHandler extends PlainWebSocketHandler implements Transpor
         if (invocation != 0) {
             calls.put(request, invocation);
         }
+    }
+
+    // ------------------------------------------------------------ meta API
+
+    /**
+     * A call of a meta procedure (docs/wamp.md, "Meta API"): allowed by the {@code call} permission on its mapped
+     * name (e.g. {@code app1.wamp.session.list}) and the call rate, answered by this node from what it holds.
+     */
+    private void metaCall(long request, String uri, ArrayNode args) {
+        Refusal r = connection.admission().call(connection.scope(), prefix + uri);
+        if (r != null) {
+            refuse(WampMessage.CALL, request, r);
+            return;
+        }
+        WampMeta meta = router.meta();
+        String realmName = realm.name();
+        JsonNode a0 = args != null && args.size() > 0 ? args.get(0) : null;
+        JsonNode a1 = args != null && args.size() > 1 ? args.get(1) : null;
+        switch (uri) {
+            case "wamp.session.count", "wamp.session.list" -> {
+                Set<String> roles = null;
+                if (a0 != null && !a0.isNull()) {
+                    if (!a0.isArray()) {
+                        metaArgument(request, uri + ": filter_authroles must be a list of strings");
+                        return;
+                    }
+                    roles = new HashSet<>();
+                    for (JsonNode n : a0) {
+                        roles.add(n.asText());
+                    }
+                }
+                List<Long> ids = meta.sessions(realmName, roles);
+                if (uri.endsWith("count")) {
+                    metaResult(request, com.fasterxml.jackson.databind.node.LongNode.valueOf(ids.size()));
+                } else {
+                    metaResult(request, ids(ids.size() > WampMeta.MAX_LISTED ? ids.subList(0, WampMeta.MAX_LISTED) : ids));
+                }
+            }
+            case "wamp.session.get" -> {
+                if (!isId(a0)) {
+                    metaArgument(request, uri + ": expected a session id");
+                    return;
+                }
+                WampMeta.SessionInfo info = meta.session(realmName, a0.longValue());
+                if (info == null) {
+                    error(WampMessage.CALL, request, WampErrors.NO_SUCH_SESSION, "no session " + a0.longValue() + " in this realm", null);
+                    return;
+                }
+                metaResult(request, info.details());
+            }
+            case "wamp.subscription.list", "wamp.registration.list" -> {
+                WampMeta.Table table = uri.startsWith("wamp.subscription") ? meta.subscriptions : meta.registrations;
+                ObjectNode byMatch = WampCodec.object();
+                ArrayNode exact = byMatch.putArray("exact");
+                ArrayNode prefixed = byMatch.putArray("prefix");
+                ArrayNode wild = byMatch.putArray("wildcard");
+                for (WampMeta.Entry e : table.of(realmName)) {
+                    (e.match.equals("prefix") ? prefixed : e.match.equals("wildcard") ? wild : exact).add(e.id);
+                }
+                metaResult(request, byMatch);
+            }
+            case "wamp.subscription.lookup", "wamp.registration.lookup" -> {
+                boolean subs = uri.startsWith("wamp.subscription");
+                String match = a1 != null && a1.isObject() ? a1.path("match").asText("exact") : "exact";
+                if (a0 == null || !a0.isTextual()) {
+                    metaArgument(request, uri + ": expected a URI");
+                    return;
+                }
+                String pattern = subs ? pattern(a0.textValue(), match) : match.equals("exact") ? prefix + a0.textValue() : null;
+                WampMeta.Entry e = pattern == null ? null : (subs ? meta.subscriptions : meta.registrations).lookup(realmName, pattern);
+                metaResult(request, e == null ? com.fasterxml.jackson.databind.node.NullNode.getInstance()
+                        : com.fasterxml.jackson.databind.node.LongNode.valueOf(e.id));
+            }
+            case "wamp.subscription.match", "wamp.registration.match" -> {
+                boolean subs = uri.startsWith("wamp.subscription");
+                if (a0 == null || !a0.isTextual()) {
+                    metaArgument(request, uri + ": expected a URI");
+                    return;
+                }
+                if (subs) {
+                    List<WampMeta.Entry> found = meta.subscriptions.matching(realmName, prefix + a0.textValue());
+                    List<Long> ids = new ArrayList<>();
+                    found.forEach(e -> ids.add(e.id));
+                    metaResult(request, ids.isEmpty() ? com.fasterxml.jackson.databind.node.NullNode.getInstance() : ids(ids));
+                } else {
+                    WampMeta.Entry e = meta.registrations.lookup(realmName, prefix + a0.textValue());
+                    metaResult(request, e == null ? com.fasterxml.jackson.databind.node.NullNode.getInstance()
+                            : com.fasterxml.jackson.databind.node.LongNode.valueOf(e.id));
+                }
+            }
+            case "wamp.subscription.get", "wamp.subscription.list_subscribers", "wamp.subscription.count_subscribers",
+                 "wamp.registration.get", "wamp.registration.list_callees", "wamp.registration.count_callees" -> {
+                boolean subs = uri.startsWith("wamp.subscription");
+                if (!isId(a0)) {
+                    metaArgument(request, uri + ": expected a " + (subs ? "subscription" : "registration") + " id");
+                    return;
+                }
+                WampMeta.Entry e = (subs ? meta.subscriptions : meta.registrations).get(realmName, a0.longValue());
+                if (e == null || e.pattern.startsWith("\u0000")) {
+                    error(WampMessage.CALL, request, subs ? WampErrors.NO_SUCH_SUBSCRIPTION : WampErrors.NO_SUCH_REGISTRATION,
+                            "no " + (subs ? "subscription " : "registration ") + a0.longValue() + " in this realm", null);
+                    return;
+                }
+                if (uri.endsWith(".get")) {
+                    metaResult(request, e.details());
+                } else if (uri.contains(".count_")) {
+                    metaResult(request, com.fasterxml.jackson.databind.node.LongNode.valueOf(e.holders.size()));
+                } else {
+                    List<Long> ids = new ArrayList<>(e.holders.keySet());
+                    ids.sort(Long::compare);
+                    metaResult(request, ids(ids.size() > WampMeta.MAX_LISTED ? ids.subList(0, WampMeta.MAX_LISTED) : ids));
+                }
+            }
+            case "wamp.subscription.get_events" -> getEvents(request, a0, a1);
+            default -> error(WampMessage.CALL, request, WampErrors.NO_SUCH_PROCEDURE,
+                    "the meta procedure \"" + shorten(uri) + "\" is not provided by this router", null);
+        }
+    }
+
+    /** Most events one {@code wamp.subscription.get_events} returns when the call names no {@code limit}. */
+    static final int DEFAULT_EVENTS = 10;
+
+    /**
+     * {@code wamp.subscription.get_events(subscription, limit)}: the latest {@code limit} publications kept in the
+     * history of the topic of one of this session's exact subscriptions, oldest first.
+     */
+    private void getEvents(long request, JsonNode id, JsonNode limitArg) {
+        if (!isId(id)) {
+            metaArgument(request, "wamp.subscription.get_events: expected a subscription id");
+            return;
+        }
+        Subscription s = subscriptions.get(id.longValue());
+        if (s == null) {
+            error(WampMessage.CALL, request, WampErrors.NO_SUCH_SUBSCRIPTION, "no subscription " + id.longValue()
+                    + " in this session", null);
+            return;
+        }
+        if (Topics.hasWildcard(s.pattern())) {
+            metaArgument(request, "wamp.subscription.get_events: history is kept by topic, and subscription "
+                    + s.id() + " is a pattern (prefix or wildcard)");
+            return;
+        }
+        int max = server.sessions().hub().historyConfig().maxRecovery();
+        int limit = DEFAULT_EVENTS;
+        if (limitArg != null && !limitArg.isNull()) {
+            if (!limitArg.isIntegralNumber() || limitArg.longValue() < 1) {
+                metaArgument(request, "wamp.subscription.get_events: limit must be a positive integer");
+                return;
+            }
+            limit = (int) Math.min(limitArg.longValue(), max);
+        }
+        String topic = s.pattern();
+        server.sessions().hub().history(topic, 0, 0, Math.min(limit, max), true).whenComplete((page, failure) ->
+                executor().execute(() -> {
+                    if (state != State.ESTABLISHED) {
+                        return;
+                    }
+                    if (failure != null) {
+                        error(WampMessage.CALL, request, WampErrors.uri(ErrorCode.UNAVAILABLE),
+                                "the history of \"" + topic + "\" could not be read; try again", ErrorCode.UNAVAILABLE);
+                        return;
+                    }
+                    ArrayNode events = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.arrayNode();
+                    for (int i = page.items().size() - 1; i >= 0; i--) {
+                        Frame.Msg msg = page.items().get(i);
+                        ObjectNode e = events.addObject();
+                        long at = i < page.timesMillis().size() ? page.timesMillis().get(i) : 0;
+                        e.put("timestamp", java.time.Instant.ofEpochMilli(at).toString());
+                        e.put("subscription", s.id());
+                        e.put("publication", publicationId(msg.topic(), msg.epoch(), msg.offset()));
+                        e.put("topic", msg.topic().substring(prefix.length()));
+                        JsonNode[] ak = WampPayloads.toWamp(msg.data(), codec.binary());
+                        e.set("args", ak[0] != null ? ak[0] : com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.arrayNode());
+                        e.set("kwargs", ak[1] != null ? ak[1] : WampCodec.object());
+                    }
+                    metaResult(request, events);
+                }));
+    }
+
+    private static boolean isId(JsonNode n) {
+        return n != null && n.isIntegralNumber() && n.longValue() >= 1 && n.longValue() <= WampMessage.MAX_ID;
+    }
+
+    private static ArrayNode ids(List<Long> ids) {
+        ArrayNode a = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.arrayNode();
+        ids.forEach(a::add);
+        return a;
+    }
+
+    private void metaArgument(long request, String message) {
+        error(WampMessage.CALL, request, WampErrors.INVALID_ARGUMENT, message, null);
+    }
+
+    /** RESULT with one positional argument. */
+    private void metaResult(long request, JsonNode value) {
+        ArrayNode result = WampCodec.array(WampMessage.RESULT).add(request).add(WampCodec.object());
+        result.addArray().add(value);
+        send(result);
     }
 
     @Override
@@ -789,7 +1050,7 @@ public final class WampHandler extends PlainWebSocketHandler implements Transpor
             error(WampMessage.REGISTER, request, WampErrors.PROCEDURE_ALREADY_EXISTS, e.getMessage(), null);
             return;
         }
-        long id = router.nextId();
+        long id = router.meta().registrations.join(this, proc, uri, "exact", policy, false).id;
         registrations.put(id, proc);
         registrationsByProc.put(proc, id);
         // answered once the cluster can route calls here, as for ferry.v1
@@ -811,6 +1072,7 @@ public final class WampHandler extends PlainWebSocketHandler implements Transpor
         }
         registrationsByProc.remove(proc);
         server.sessions().rpc().unregister(proc, this);
+        router.meta().registrations.leave(this, id, false);
         send(WampCodec.array(WampMessage.UNREGISTERED).add(request));
     }
 
@@ -943,10 +1205,19 @@ public final class WampHandler extends PlainWebSocketHandler implements Transpor
         if (connection != null) {
             connection.closed();
         }
+        WampMeta meta = router.meta();
+        for (long id : subscriptions.keySet()) {
+            meta.subscriptions.leave(this, id, false);
+        }
+        for (long id : metaSubscriptions.keySet()) {
+            meta.subscriptions.leave(this, id, true);
+        }
         subscriptions.clear();
         subscriptionsByPattern.clear();
-        for (String proc : registrations.values()) {
-            server.sessions().rpc().unregister(proc, this);
+        metaSubscriptions.clear();
+        for (Map.Entry<Long, String> r : registrations.entrySet()) {
+            server.sessions().rpc().unregister(r.getValue(), this);
+            meta.registrations.leave(this, r.getKey(), false);
         }
         registrations.clear();
         registrationsByProc.clear();
@@ -954,5 +1225,8 @@ public final class WampHandler extends PlainWebSocketHandler implements Transpor
         invocations.clear();
         server.sessions().rpc().callerGone(calls.values());
         calls.clear();
+        if (sessionId != 0) {
+            meta.left(sessionId);
+        }
     }
 }

@@ -28,6 +28,7 @@ public final class WampRouter implements UpgradeRoute {
     private final WampConfig config;
     private final AtomicLong nextId = new AtomicLong();
     private final ConcurrentHashMap<String, Object> eventKeys = new ConcurrentHashMap<>();
+    private final WampMeta meta = new WampMeta(this::nextId);
 
     public WampRouter(WebSocketServices server) {
         this.server = server;
@@ -89,6 +90,11 @@ public final class WampRouter implements UpgradeRoute {
      */
     Object eventKey(WampCodec codec, String prefix) {
         return eventKeys.computeIfAbsent(codec.subprotocol() + " " + prefix, k -> new Object());
+    }
+
+    /** The sessions, subscriptions and registrations of this node, for the meta API. */
+    WampMeta meta() {
+        return meta;
     }
 
     WampConfig config() {

@@ -28,7 +28,8 @@ class WampEndpointTest {
 
     @RegisterExtension
     static final FerryServerExtension server = new FerryServerExtension(c -> c
-            .withWamp(new WampConfig(List.of(new WampConfig.Realm("app1", "app1"), new WampConfig.Realm("plain", "")))));
+            .withWamp(new WampConfig(List.of(new WampConfig.Realm("app1", "app1"), new WampConfig.Realm("plain", ""), new WampConfig.Realm("meta1", "meta1"),
+                    new WampConfig.Realm("meta2", "meta2")))));
 
     @RegisterExtension
     static final FerryServerExtension guarded = new FerryServerExtension(c -> c.withAuth(new AuthConfig(false, "",
@@ -444,6 +445,143 @@ class WampEndpointTest {
                 assertThat(msg(caller).get(3).get(0).asInt()).isEqualTo(i);
             }
             assertThat(b.nothingWithin(Duration.ofMillis(200))).isTrue();
+        }
+    }
+
+    /** {@code [CALL]} of {@code proc} with {@code args}; the RESULT's first argument (or the ERROR, failing). */
+    private static JsonNode metaCall(WsTestClient c, int request, String proc, String args) {
+        c.send("[48," + request + ",{},\"" + proc + "\"," + args + "]");
+        JsonNode r = msg(c);
+        assertThat(r.get(0).asInt()).as(r.toString()).isEqualTo(50);
+        assertThat(r.get(1).asInt()).isEqualTo(request);
+        return r.get(3).get(0);
+    }
+
+    @Test
+    void theSessionMetaApiListsTheRealmsSessionsAndAnnouncesJoinsAndLeaves() throws Exception {
+        try (WsTestClient watcher = join("meta1")) {
+            watcher.send("[32,1,{},\"wamp.session.on_join\"]");
+            long onJoin = msg(watcher).get(2).asLong();
+            watcher.send("[32,2,{},\"wamp.session.on_leave\"]");
+            long onLeave = msg(watcher).get(2).asLong();
+            long other;
+            try (WsTestClient o = join("meta1"); WsTestClient elsewhere = join("app1")) {
+                JsonNode joined = msg(watcher);
+                assertThat(joined.get(0).asInt()).isEqualTo(36);
+                assertThat(joined.get(1).asLong()).isEqualTo(onJoin);
+                JsonNode details = joined.get(4).get(0);
+                other = details.get("session").asLong();
+                assertThat(details.get("authid").asText()).isEqualTo("anonymous");
+                assertThat(details.get("authrole").asText()).isEqualTo("anonymous");
+                assertThat(details.path("transport").path("protocol").asText()).isEqualTo("wamp.2.json");
+
+                assertThat(metaCall(watcher, 10, "wamp.session.count", "[]").asInt()).isEqualTo(2);
+                assertThat(metaCall(watcher, 11, "wamp.session.count", "[[\"admin\"]]").asInt()).isZero();
+                JsonNode list = metaCall(watcher, 12, "wamp.session.list", "[]");
+                assertThat(list).hasSize(2);
+                assertThat(list.toString()).contains(Long.toString(other));
+                JsonNode got = metaCall(watcher, 13, "wamp.session.get", "[" + other + "]");
+                assertThat(got.get("session").asLong()).isEqualTo(other);
+                assertThat(got.get("authmethod").asText()).isEqualTo("anonymous");
+                watcher.send("[48,14,{},\"wamp.session.get\",[424242]]");
+                assertThat(msg(watcher).get(4).asText()).isEqualTo("wamp.error.no_such_session");
+                watcher.send("[48,15,{},\"wamp.session.kill\",[1]]");
+                assertThat(msg(watcher).get(4).asText()).isEqualTo("wamp.error.no_such_procedure");
+                o.send("[6,{},\"wamp.close.close_realm\"]");
+                msg(o);
+                JsonNode left = msg(watcher);
+                assertThat(left.get(1).asLong()).isEqualTo(onLeave);
+                assertThat(left.get(4).toString()).isEqualTo("[" + other + ",\"anonymous\",\"anonymous\"]");
+            }
+            assertThat(watcher.nothingWithin(Duration.ofMillis(200))).isTrue(); // the app1 session is not this realm's
+            assertThat(metaCall(watcher, 20, "wamp.session.count", "[]").asInt()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void subscriptionAndRegistrationMetaProceduresAndEvents() {
+        try (WsTestClient watcher = join("meta2"); WsTestClient a = join("meta2"); WsTestClient b = join("meta2")) {
+            watcher.send("[32,1,{},\"wamp.subscription.on_create\"]");
+            long onCreate = msg(watcher).get(2).asLong();
+            watcher.send("[32,2,{},\"wamp.subscription.on_subscribe\"]");
+            msg(watcher);
+            watcher.send("[32,3,{},\"wamp.registration.on_register\"]");
+            msg(watcher);
+
+            a.send("[32,1,{},\"m.topic\"]");
+            long sub = msg(a).get(2).asLong();
+            b.send("[32,1,{},\"m.topic\"]");
+            assertThat(msg(b).get(2).asLong()).as("one subscription, shared").isEqualTo(sub);
+            b.send("[32,2,{\"match\":\"prefix\"},\"m\"]");
+            long pre = msg(b).get(2).asLong();
+            JsonNode created = msg(watcher);
+            assertThat(created.get(1).asLong()).isEqualTo(onCreate);
+            assertThat(created.get(4).get(1).get("uri").asText()).isEqualTo("m.topic");
+            assertThat(created.get(4).get(1).get("match").asText()).isEqualTo("exact");
+            assertThat(msg(watcher).get(4).get(1).asLong()).isEqualTo(sub); // a's on_subscribe
+            assertThat(msg(watcher).get(4).get(1).asLong()).isEqualTo(sub); // b's on_subscribe
+            assertThat(msg(watcher).get(4).get(1).get("id").asLong()).isEqualTo(pre); // on_create
+            assertThat(msg(watcher).get(4).get(1).asLong()).isEqualTo(pre); // on_subscribe
+
+            JsonNode list = metaCall(watcher, 10, "wamp.subscription.list", "[]");
+            assertThat(list.get("exact").toString()).isEqualTo("[" + sub + "]");
+            assertThat(list.get("prefix").toString()).isEqualTo("[" + pre + "]");
+            assertThat(metaCall(watcher, 11, "wamp.subscription.lookup", "[\"m.topic\"]").asLong()).isEqualTo(sub);
+            assertThat(metaCall(watcher, 12, "wamp.subscription.lookup", "[\"m\",{\"match\":\"prefix\"}]").asLong()).isEqualTo(pre);
+            assertThat(metaCall(watcher, 13, "wamp.subscription.lookup", "[\"nope\"]").isNull()).isTrue();
+            assertThat(metaCall(watcher, 14, "wamp.subscription.match", "[\"m.topic\"]").toString())
+                    .isEqualTo("[" + sub + "," + pre + "]");
+            assertThat(metaCall(watcher, 15, "wamp.subscription.get", "[" + pre + "]").get("match").asText()).isEqualTo("prefix");
+            assertThat(metaCall(watcher, 16, "wamp.subscription.count_subscribers", "[" + sub + "]").asInt()).isEqualTo(2);
+            assertThat(metaCall(watcher, 17, "wamp.subscription.list_subscribers", "[" + pre + "]")).hasSize(1);
+
+            a.send("[64,2,{\"invoke\":\"roundrobin\"},\"m.proc\"]");
+            long reg = msg(a).get(2).asLong();
+            b.send("[64,3,{\"invoke\":\"roundrobin\"},\"m.proc\"]");
+            assertThat(msg(b).get(2).asLong()).isEqualTo(reg);
+            assertThat(msg(watcher).get(4).get(1).asLong()).isEqualTo(reg);
+            assertThat(msg(watcher).get(4).get(1).asLong()).isEqualTo(reg);
+            assertThat(metaCall(watcher, 20, "wamp.registration.list", "[]").get("exact").toString()).isEqualTo("[" + reg + "]");
+            assertThat(metaCall(watcher, 21, "wamp.registration.lookup", "[\"m.proc\"]").asLong()).isEqualTo(reg);
+            assertThat(metaCall(watcher, 22, "wamp.registration.match", "[\"m.proc\"]").asLong()).isEqualTo(reg);
+            assertThat(metaCall(watcher, 23, "wamp.registration.get", "[" + reg + "]").get("invoke").asText()).isEqualTo("roundrobin");
+            assertThat(metaCall(watcher, 24, "wamp.registration.count_callees", "[" + reg + "]").asInt()).isEqualTo(2);
+            assertThat(metaCall(watcher, 25, "wamp.registration.list_callees", "[" + reg + "]")).hasSize(2);
+            watcher.send("[48,26,{},\"wamp.registration.get\",[424242]]");
+            assertThat(msg(watcher).get(4).asText()).isEqualTo("wamp.error.no_such_registration");
+        }
+    }
+
+    @Test
+    void getEventsReadsTheTopicsHistoryAndMetaCallsFollowTheRules() {
+        try (WsTestClient w = join("app1"); WsTestClient p = join("app1")) {
+            w.send("[32,1,{},\"hist.topic\"]");
+            long sub = msg(w).get(2).asLong();
+            for (int i = 1; i <= 3; i++) {
+                p.send("[16," + i + ",{\"acknowledge\":true},\"hist.topic\",[" + i + "]]");
+                assertThat(msg(p).get(0).asInt()).isEqualTo(17);
+                assertThat(msg(w).get(0).asInt()).isEqualTo(36);
+            }
+            JsonNode events = metaCall(w, 10, "wamp.subscription.get_events", "[" + sub + ",2]");
+            assertThat(events).hasSize(2);
+            assertThat(events.get(0).get("args").toString()).isEqualTo("[2]");
+            assertThat(events.get(1).get("args").toString()).isEqualTo("[3]");
+            assertThat(events.get(1).get("topic").asText()).isEqualTo("hist.topic");
+            assertThat(events.get(1).get("subscription").asLong()).isEqualTo(sub);
+            assertThat(metaCall(w, 11, "wamp.subscription.get_events", "[" + sub + "]")).hasSize(3);
+            w.send("[32,2,{\"match\":\"prefix\"},\"hist\"]");
+            long pre = msg(w).get(2).asLong();
+            w.send("[48,12,{},\"wamp.subscription.get_events\",[" + pre + "]]");
+            assertThat(msg(w).get(4).asText()).isEqualTo("wamp.error.invalid_argument");
+        }
+        String token = token("alice", Map.of());
+        try (WsTestClient c = WsTestClient.plain(wampUri(guarded), Map.of("Authorization", "Bearer " + token), "wamp.2.json")) {
+            c.send("[1,\"realm1\",{\"roles\":{\"caller\":{},\"subscriber\":{}}}]");
+            assertThat(msg(c).get(0).asInt()).isEqualTo(2);
+            c.send("[48,1,{},\"wamp.session.list\",[]]");
+            assertThat(msg(c).get(4).asText()).isEqualTo("wamp.error.not_authorized");
+            c.send("[32,2,{},\"wamp.session.on_join\"]");
+            assertThat(msg(c).get(4).asText()).isEqualTo("wamp.error.not_authorized");
         }
     }
 }
