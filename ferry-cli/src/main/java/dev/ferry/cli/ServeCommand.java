@@ -7,7 +7,10 @@ import dev.ferry.server.config.ConfigLoader;
 import dev.ferry.server.config.ConfigSchema;
 import dev.ferry.server.config.FerryConfig;
 import dev.ferry.server.extension.Extensions;
+import dev.ferry.server.config.ConfigFileWatcher;
+import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -24,6 +27,8 @@ import picocli.CommandLine.Spec;
 /** {@code ferry serve}: runs the gateway until SIGINT or SIGTERM, then drains gracefully. */
 @Command(name = "serve", mixinStandardHelpOptions = true,
         description = {"Run a Ferry server until interrupted (SIGINT/SIGTERM), then drain gracefully.",
+                "With --config, the file is read again and applied without dropping connections when it changes "
+                        + "(unless --no-watch) and on SIGHUP; docs/operations.md says what reloads.",
                 "Settings, in increasing precedence: defaults, --demo, --config file, FERRY_* environment variables "
                         + "(e.g. FERRY_SERVER_PORT), --set, --host/--port."})
 final class ServeCommand implements Callable<Integer> {
@@ -47,6 +52,9 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = {"-s", "--set"}, paramLabel = "KEY=VALUE",
             description = "a configuration setting, e.g. --set websocket.max-message-bytes=2MiB (repeatable)")
     List<String> settings = new ArrayList<>();
+
+    @Option(names = "--no-watch", description = "do not reload when the --config file changes (SIGHUP still reloads)")
+    boolean noWatch;
 
     @Option(names = "--demo",
             description = "also configure what the demo pages need (/todo.html: state channels demo.todo.*, presence of "
@@ -73,9 +81,16 @@ final class ServeCommand implements Callable<Integer> {
         FerryServer server = server();
         server.start();
         banner(server, demo).forEach(log::info);
+        ConfigFileWatcher watcher = config == null || noWatch ? null : watch(server);
+        if (config != null) {
+            onHangUp(server);
+        }
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             log.info("shutting down");
+            if (watcher != null) {
+                watcher.close();
+            }
             server.close();
             stopped.countDown();
         }, "ferry-shutdown"));
@@ -101,13 +116,48 @@ final class ServeCommand implements Callable<Integer> {
         return lines;
     }
 
-    /** The server the options describe, with its extensions, not started; a {@code ConfigException} names a bad key. */
+    /**
+     * The server the options describe, with its extensions, not started; a {@code ConfigException} names a bad key.
+     * Its {@link FerryServer#reload()} reads the file, environment and options again.
+     */
     FerryServer server() {
         Extensions extensions = Extensions.onClassPath();
         ConfigLoader loader = loader(extensions);
-        FerryServer.Builder builder = FerryServer.builder().config(loader.load());
+        FerryServer.Builder builder = FerryServer.builder().config(loader.load()).configSource(() -> {
+            ConfigLoader again = loader(extensions);
+            return new FerryServer.ConfigSource.Loaded(again.load(), extensions.create(again));
+        });
         extensions.create(loader).forEach(builder::extension);
         return builder.build();
+    }
+
+    /** How long edits of the watched file must pause before it is read again. */
+    static final Duration WATCH_DEBOUNCE = Duration.ofMillis(300);
+
+    /** Reloads {@code server} when the {@code --config} file changes; null when it cannot be watched. */
+    private ConfigFileWatcher watch(FerryServer server) {
+        try {
+            return new ConfigFileWatcher(config, WATCH_DEBOUNCE, server::reload).start();
+        } catch (IOException e) {
+            log.warn("cannot watch {} ({}); reload with SIGHUP or POST /v1/admin/reload", config, e.toString());
+            return null;
+        }
+    }
+
+    /**
+     * Reloads {@code server} on SIGHUP, on a thread of its own (the signal's thread only hands over). Where the JVM
+     * offers no SIGHUP (Windows), says so once.
+     */
+    static void onHangUp(FerryServer server) {
+        try {
+            sun.misc.Signal.handle(new sun.misc.Signal("HUP"), signal -> {
+                Thread t = new Thread(server::reload, "ferry-sighup");
+                t.setDaemon(true);
+                t.start();
+            });
+        } catch (IllegalArgumentException e) {
+            log.info("SIGHUP is not available here ({}); reload with POST /v1/admin/reload", e.getMessage());
+        }
     }
 
     /** The configuration from file, environment and options; a {@code ConfigException} names the bad key. */

@@ -32,7 +32,12 @@ import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicLong;
+import dev.ferry.server.config.ConfigChanges;
+import dev.ferry.server.config.ReloadResult;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -60,8 +65,24 @@ public final class FerryServer implements AutoCloseable {
     /** How often expired history, idle topics and expired sessions are freed. */
     private static final long HOUSEKEEPING_MILLIS = 1000;
 
-    private final FerryConfig config;
+    /** The configuration in force: the one started with, then each reload's ({@link #reload}). */
+    private volatile FerryConfig config;
     private final List<FerryExtension> extensions;
+    /** {@code server.host} and {@code server.port} given on the builder, which win over every reloaded file too. */
+    private final String hostOverride;
+    private final Integer portOverride;
+    /** Where {@link #reload()} reads the configuration again; null when the server was built from a config only. */
+    private final ConfigSource source;
+    /** Reloads one at a time, in order, off the event loops: the file watcher, SIGHUP and the server API's. */
+    private final ExecutorService reloads = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "ferry-reload");
+        t.setDaemon(true);
+        return t;
+    });
+    private final AtomicLong configVersion = new AtomicLong(1);
+    /** Epoch seconds of the last reload, whatever its result; 0 before the first. */
+    private final AtomicLong lastReload = new AtomicLong();
+    private ExtensionContext extensionContext;
     /** The time every component of this server waits on. */
     private final ServerClock clock;
     private final List<FerryExtension> started = new ArrayList<>();
@@ -81,10 +102,41 @@ public final class FerryServer implements AutoCloseable {
     private Engine engine;
     private boolean closed;
 
-    private FerryServer(FerryConfig config, List<FerryExtension> extensions, ServerClock clock) {
+    private FerryServer(FerryConfig config, List<FerryExtension> extensions, ServerClock clock, String hostOverride,
+                        Integer portOverride, ConfigSource source) {
         this.config = config;
         this.extensions = List.copyOf(extensions);
         this.clock = clock;
+        this.hostOverride = hostOverride;
+        this.portOverride = portOverride;
+        this.source = source;
+        io.micrometer.core.instrument.Gauge.builder("ferry.config.version", configVersion, AtomicLong::get)
+                .description("version of the configuration in force: 1 at start, one more per reload that took a change")
+                .register(meters);
+        io.micrometer.core.instrument.Gauge.builder("ferry.config.last.reload.timestamp", lastReload, AtomicLong::get)
+                .baseUnit("seconds").description("when the configuration was last reloaded (epoch seconds; 0: never)")
+                .register(meters);
+        for (ReloadResult.Result r : ReloadResult.Result.values()) {
+            reloadCounter(r);
+        }
+    }
+
+    /**
+     * Reads a server's configuration again for {@link #reload()}: the file, environment and settings it was started
+     * from. Called off the event loops; may block.
+     */
+    @FunctionalInterface
+    public interface ConfigSource {
+        /** The configuration as it reads now, with the extensions it asks for (not started); a ConfigException says why not. */
+        Loaded load();
+
+        /** A configuration and its extensions (made, not started). */
+        record Loaded(FerryConfig config, List<FerryExtension> extensions) {
+            public Loaded {
+                java.util.Objects.requireNonNull(config, "config");
+                extensions = List.copyOf(extensions);
+            }
+        }
     }
 
     public static Builder builder() {
@@ -121,10 +173,11 @@ public final class FerryServer implements AutoCloseable {
             assembly = ServerAssembly.of(config, security, hub, rpc, meters, clock);
             ServerAssembly a = assembly;
             a.http().upgradeRoute(new dev.ferry.server.wamp.WampRouter(a.http().webSockets()));
+            a.http().reloader().set(() -> CompletableFuture.supplyAsync(this::reload, reloads));
             metrics = new FerryMetrics(meters, a.channels(), a.queues(), a.byteCounter(), a.reassembly(),
                     security.counters(), hub, a.tunnels(), a.sessions().presence(), a.sessions().resumableSessions());
             startHousekeeping(engine, a.sessions().resumableSessions());
-            startExtensions(hub, a.sessions().events());
+            startExtensions(hub, a.sessions()::events);
             ServerBootstrap b = new ServerBootstrap()
                     .group(bossGroup, workerGroup)
                     .channel(transport.serverChannelClass())
@@ -242,6 +295,204 @@ public final class FerryServer implements AutoCloseable {
         return started().sessions().security().counters().snapshot();
     }
 
+    /** {@code config} with {@code host} and {@code port} in place of its own when given. */
+    private static FerryConfig overridden(FerryConfig config, String host, Integer port) {
+        ServerConfig s = config.server();
+        return config.withServer(new ServerConfig(host != null ? host : s.host(),
+                port != null ? port : s.port(), s.ioThreads(), s.nativeTransport(), s.shutdownGrace()));
+    }
+
+    /** The version of the configuration in force: 1 at start, one more for each reload that took a change. */
+    public long configVersion() {
+        return configVersion.get();
+    }
+
+    /**
+     * Reads the configuration again from the builder's {@link Builder#configSource source} and applies it as
+     * {@link #reload(FerryConfig, List)} does; an invalid one is {@code rejected} with the message a start would
+     * give. Without a source, the result is {@code rejected}. Blocks; call it off the event loops.
+     */
+    public ReloadResult reload() {
+        if (source == null) {
+            return rejected("this server has no configuration file to read again "
+                    + "(started without --config; embedded, call FerryServer.reload(config))");
+        }
+        ConfigSource.Loaded loaded;
+        try {
+            loaded = source.load();
+        } catch (RuntimeException e) {
+            return rejected(e.getMessage() != null ? e.getMessage() : e.toString());
+        }
+        return reload(loaded.config(), loaded.extensions());
+    }
+
+    /** As {@link #reload(FerryConfig, List)}, leaving the extensions as they are. */
+    public ReloadResult reload(FerryConfig next) {
+        return reload(next, null);
+    }
+
+    /**
+     * Applies {@code next} without dropping connections (docs/operations.md, "Reloading the configuration"): the
+     * settings a running server takes ({@link ConfigChanges#LIVE}) are swapped in; connections whose permissions
+     * the new rules revoke lose exactly what was revoked, each told as its transport allows; every other change is
+     * reported as needing a restart and not applied. {@code extensions} (when not null) are the extensions the new
+     * configuration asks for: one whose {@link FerryExtension#settings()} differ from the running one's replaces it,
+     * a new one is started, a running one with settings that is not among them is closed.
+     *
+     * <p>The builder's host and port stay. A configuration the server cannot take (an event class schema that does
+     * not compile, a tunnel route whose TLS cannot be set up) is {@code rejected} and nothing changes. Blocks while
+     * extensions start and stop; call it off the event loops. Reloads run one at a time.
+     */
+    public ReloadResult reload(FerryConfig next, List<FerryExtension> extensions) {
+        Objects.requireNonNull(next, "next");
+        synchronized (reloads) {
+            ServerAssembly a;
+            synchronized (lock) {
+                a = assembly;
+                if (a == null || closed) {
+                    throw new IllegalStateException(closed ? "server is closed" : "server not started");
+                }
+            }
+            FerryConfig running = config;
+            ConfigChanges changes;
+            EventClasses events;
+            Security.Pending security = null;
+            try {
+                changes = ConfigChanges.between(running, overridden(next, hostOverride, portOverride));
+                events = changes.changed().contains("events.<name>")
+                        ? EventClasses.compile(changes.applied().events()) : a.sessions().events();
+                security = a.sessions().security().reloading(changes.applied());
+                a.tunnels().reload(changes.applied().tunnel());
+            } catch (RuntimeException e) {
+                if (security != null) {
+                    security.discard();
+                }
+                return rejected(e.getMessage() != null ? e.getMessage() : e.toString());
+            }
+            FerryConfig applied = changes.applied();
+            List<String> changed = new ArrayList<>(changes.changed());
+            List<String> restart = new ArrayList<>(changes.restartNeeded());
+            security.apply();
+            a.sessions().connectionFactory().reload(applied.limits(), events);
+            a.http().originPolicy().reload(applied.web());
+            a.sessions().presence().reload(applied.presence());
+            a.sessions().stateChannels().reload(applied.state());
+            a.sessions().liveConfig().set(applied);
+            config = applied;
+            if (changed.stream().anyMatch(k -> k.startsWith("auth.") || k.startsWith("http.api-keys"))) {
+                rescope(a);
+            }
+            if (extensions != null) {
+                reloadExtensions(extensions, changed, restart);
+            }
+            boolean took = changed.size() > restart.size();
+            long version = took ? configVersion.incrementAndGet() : configVersion.get();
+            ReloadResult result = new ReloadResult(restart.isEmpty() ? ReloadResult.Result.APPLIED
+                    : ReloadResult.Result.RESTART_NEEDED, version, changed, restart, null);
+            counted(result);
+            if (restart.isEmpty()) {
+                log.info(result.describe());
+            } else {
+                log.warn(result.describe());
+            }
+            return result;
+        }
+    }
+
+    private ReloadResult rejected(String why) {
+        ReloadResult r = ReloadResult.rejected(configVersion.get(), why);
+        counted(r);
+        log.error(r.describe());
+        return r;
+    }
+
+    private void counted(ReloadResult r) {
+        lastReload.set(clock.millis() / 1000);
+        reloadCounter(r.result()).increment();
+    }
+
+    private io.micrometer.core.instrument.Counter reloadCounter(ReloadResult.Result r) {
+        return io.micrometer.core.instrument.Counter.builder("ferry.config.reload").tag("result", r.wire())
+                .description("configuration reloads by result").register(meters);
+    }
+
+    /**
+     * Gives every open connection its identity's scope under the new rules, on its own event loop, where its
+     * transport drops what is no longer allowed. A connection opened with an API key takes the key's new grants
+     * (none when the key was removed).
+     */
+    private static void rescope(ServerAssembly a) {
+        var security = a.sessions().security();
+        for (var c : a.sessions().connections().all()) {
+            try {
+                c.executor().execute(() -> {
+                    var who = c.identity();
+                    if (who.kind() == dev.ferry.server.auth.Identity.Kind.API_KEY) {
+                        who = security.authenticator().apiKeyIdentity(who.name());
+                    }
+                    c.permissionsChanged(security.permissions().scope(who));
+                });
+            } catch (RuntimeException e) {
+                // the loop has shut down: its connections are gone
+            }
+        }
+    }
+
+    /**
+     * Starts, replaces and closes extensions as {@link #reload(FerryConfig, List)} says; adds what changed to
+     * {@code changed} ({@code <name>.*}), and to {@code restart} when the change needs one (an engine's extension,
+     * an extension without settings).
+     */
+    private void reloadExtensions(List<FerryExtension> next, List<String> changed, List<String> restart) {
+        java.util.Set<String> offered = new java.util.HashSet<>();
+        for (FerryExtension n : next) {
+            offered.add(n.name());
+            int i = indexOfStarted(n.name());
+            FerryExtension running = i < 0 ? null : started.get(i);
+            if (running != null && running.settings() != null && running.settings().equals(n.settings())) {
+                continue;
+            }
+            if (running != null && (running.settings() == null || n.settings() == null)) {
+                continue; // nothing to compare: left as it is
+            }
+            changed.add(n.name() + ".*");
+            if (n instanceof EngineExtension || running instanceof EngineExtension) {
+                restart.add(n.name() + ".*");
+                continue;
+            }
+            if (running != null) {
+                running.close();
+                started.remove(i);
+                log.info("extension {} closed: its settings changed", running.name());
+            }
+            try {
+                n.start(extensionContext);
+                started.add(n);
+                log.info("extension {} started", n.name());
+            } catch (Exception ex) {
+                n.close();
+                log.error("extension {} failed to start on reload: {}", n.name(), ex.getMessage(), ex);
+            }
+        }
+        for (FerryExtension running : List.copyOf(started)) {
+            if (!offered.contains(running.name()) && running.settings() != null && !(running instanceof EngineExtension)) {
+                changed.add(running.name() + ".*");
+                running.close();
+                started.remove(running);
+                log.info("extension {} closed: the configuration no longer asks for it", running.name());
+            }
+        }
+    }
+
+    private int indexOfStarted(String name) {
+        for (int i = 0; i < started.size(); i++) {
+            if (started.get(i).name().equals(name)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
     /** Drains and stops; see the class comment. Idempotent and safe to call from any thread but an event loop. */
     @Override
     public void close() {
@@ -270,6 +521,7 @@ public final class FerryServer implements AutoCloseable {
             closeExtensions();
             shutdownGroups();
             engine.close();
+            reloads.shutdownNow();
             log.info("Ferry stopped");
         }
     }
@@ -309,11 +561,12 @@ public final class FerryServer implements AutoCloseable {
                 + name + " module; embedded, register its extension on the builder: docs/redis.md)");
     }
 
-    private void startExtensions(Hub hub, EventClasses events) {
+    private void startExtensions(Hub hub, java.util.function.Supplier<EventClasses> events) {
         ExtensionContext ec = new ExtensionContext(config, hub, meters, (topic, data, tags) -> {
-            var refusal = dev.ferry.server.connection.Admission.eventClass(events, topic, data, tags);
+            var refusal = dev.ferry.server.connection.Admission.eventClass(events.get(), topic, data, tags);
             return refusal == null ? null : refusal.code().wire() + ": " + refusal.message();
         });
+        extensionContext = ec;
         for (FerryExtension e : extensions) {
             try {
                 e.start(ec);
@@ -366,8 +619,18 @@ public final class FerryServer implements AutoCloseable {
         private Integer port;
         private final List<FerryExtension> extensions = new ArrayList<>();
         private ServerClock clock = ServerClock.system();
+        private ConfigSource source;
 
         private Builder() {
+        }
+
+        /**
+         * Where {@link FerryServer#reload()} (SIGHUP, the watched file, {@code POST /v1/admin/reload}) reads the
+         * configuration again; without one, only {@link FerryServer#reload(FerryConfig)} reloads.
+         */
+        public Builder configSource(ConfigSource source) {
+            this.source = Objects.requireNonNull(source, "source");
+            return this;
         }
 
         /**
@@ -402,9 +665,7 @@ public final class FerryServer implements AutoCloseable {
 
         public FerryServer build() {
             ServerConfig s = config.server();
-            FerryConfig c = config.withServer(new ServerConfig(host != null ? host : s.host(),
-                    port != null ? port : s.port(), s.ioThreads(), s.nativeTransport(), s.shutdownGrace()));
-            return new FerryServer(c, extensions, clock);
+            return new FerryServer(overridden(config, host, port), extensions, clock, host, port, source);
         }
     }
 }

@@ -59,7 +59,7 @@ public record ServerAssembly(OpenChannels channels, OutboundQueues queues, ByteC
         ConnectionFactory connections = new ConnectionFactory(hub, config.limits(),
                 config.websocket().maxSubscriptions(), security.counters(), clock, EventClasses.compile(config.events()),
                 new Connections(clock));
-        SessionServices sessions = new SessionServices(config, security, clock, hub, rpc, presence, state, resumable,
+        SessionServices sessions = new SessionServices(new java.util.concurrent.atomic.AtomicReference<>(config), security, clock, hub, rpc, presence, state, resumable,
                 new FaultLog(), connections, channels);
         WebSocketServices webSockets = new WebSocketServices(sessions, queues,
                 new Heartbeats.PerLoop(config.websocket().pingInterval().toNanos(), clock),
@@ -68,7 +68,7 @@ public record ServerAssembly(OpenChannels channels, OutboundQueues queues, ByteC
         TransportAuth auth = new TransportAuth(security, origins);
         SseServices sse = new SseServices(sessions, queues, auth, new FallbackSessions(security.connections()));
         HttpServices http = new HttpServices(webSockets, sse, auth, origins, tunnels, new WebAssets(), meters,
-                new java.util.concurrent.ConcurrentHashMap<>());
+                new java.util.concurrent.ConcurrentHashMap<>(), new java.util.concurrent.atomic.AtomicReference<>());
         return new ServerAssembly(channels, queues, byteCounter, reassembly, tunnels, sessions, http);
     }
 

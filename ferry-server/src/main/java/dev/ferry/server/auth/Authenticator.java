@@ -57,9 +57,14 @@ public final class Authenticator implements AutoCloseable {
 
     /** Checks tokens against {@code clock}, on which JWKS refreshes are also timed. */
     public Authenticator(AuthConfig config, HttpConfig http, SecurityCounters counters, ServerClock clock) {
+        this(config, http, counters, clock, new Bans(clock));
+    }
+
+    /** As above, with the bans of {@code bans}: an authenticator that replaces another on reload keeps its bans. */
+    Authenticator(AuthConfig config, HttpConfig http, SecurityCounters counters, ServerClock clock, Bans bans) {
         this.config = config;
         this.counters = counters;
-        this.bans = new Bans(clock);
+        this.bans = bans;
         int i = 0;
         for (String k : http.apiKeys()) {
             keyHashes.add(sha256(k));
@@ -123,6 +128,20 @@ public final class Authenticator implements AutoCloseable {
     }
 
     /** The identities operators have banned from connecting for a while. */
+    /**
+     * The identity of the API key named {@code name} under this authenticator's keys (its current grants), or an
+     * identity of that name granted nothing when no such key is configured: how a connection opened with a key is
+     * re-scoped when a reload changes or removes the key.
+     */
+    public Identity apiKeyIdentity(String name) {
+        for (Identity k : keyIdentities) {
+            if (k.name().equals(name)) {
+                return k;
+            }
+        }
+        return Identity.apiKey(name, Grants.of(List.of()));
+    }
+
     public Bans bans() {
         return bans;
     }

@@ -11,25 +11,37 @@ import java.util.Locale;
 /**
  * Which pages may open Ferry's WebSockets (docs/web.md, "Origin policy"): a request without {@code Origin} (a
  * non-browser client), a page of the server's own origin (the {@code Origin}'s host and port equal the
- * {@code Host} header's), or one of {@code web.allowed-origins} ({@code *} for any). Immutable and thread-safe.
+ * {@code Host} header's), or one of {@code web.allowed-origins} ({@code *} for any). Thread-safe; a reload
+ * ({@link #reload}) swaps the list at once for the requests that follow.
  */
 public final class OriginPolicy {
-    private final List<String> allowed;
-    private final boolean any;
+    /** The allowed origins, and whether {@code *} is among them. */
+    private record Allowed(List<String> origins, boolean any) {
+        Allowed(WebConfig web) {
+            this(web.allowedOrigins(), web.allowedOrigins().contains("*"));
+        }
+    }
+
+    private volatile Allowed allowed;
 
     public OriginPolicy(WebConfig web) {
-        this.allowed = web.allowedOrigins();
-        this.any = allowed.contains("*");
+        this.allowed = new Allowed(web);
+    }
+
+    /** Takes {@code web.allowed-origins} of {@code web} for every request from now on. */
+    public void reload(WebConfig web) {
+        this.allowed = new Allowed(web);
     }
 
     /** Why the page that sent {@code req} may not open a WebSocket or an event stream here, or {@code null} when it may. */
     public String refusal(HttpRequest req) {
         String origin = req.headers().get(HttpHeaderNames.ORIGIN);
-        if (origin == null || any) {
+        Allowed now = allowed;
+        if (origin == null || now.any()) {
             return null;
         }
         String o = origin.trim().toLowerCase(Locale.ROOT);
-        if (allowed.contains(o) || sameOrigin(o, req.headers().get(HttpHeaderNames.HOST))) {
+        if (now.origins().contains(o) || sameOrigin(o, req.headers().get(HttpHeaderNames.HOST))) {
             return null;
         }
         return "origin " + origin + " is not allowed here (same origin only, or one of web.allowed-origins)";

@@ -34,7 +34,8 @@ public final class Admission {
     /** Null when unlimited. */
     private final TokenBucket publishRate;
     private final TokenBucket callRate;
-    private final EventClasses events;
+    /** The server's current event classes (a reload may replace them). */
+    private final java.util.function.Supplier<EventClasses> events;
 
     /**
      * @param draining whether new subscriptions, registrations and calls are refused ({@code shutting_down})
@@ -48,6 +49,12 @@ public final class Admission {
     /** @param events the declared event classes every publication is checked against */
     public Admission(LimitsConfig limits, int maxSubscriptions, BooleanSupplier draining, SecurityCounters counters,
                      LongSupplier nanoTime, EventClasses events) {
+        this(limits, maxSubscriptions, draining, counters, nanoTime, () -> events);
+    }
+
+    /** @param events the event classes in force, read at each publication */
+    public Admission(LimitsConfig limits, int maxSubscriptions, BooleanSupplier draining, SecurityCounters counters,
+                     LongSupplier nanoTime, java.util.function.Supplier<EventClasses> events) {
         this.events = events;
         this.maxSubscriptions = maxSubscriptions;
         this.draining = draining;
@@ -118,7 +125,7 @@ public final class Admission {
         if (r == null) {
             r = takePublish();
         }
-        return r != null ? r : eventClass(events, topic, data, tags);
+        return r != null ? r : eventClass(events.get(), topic, data, tags);
     }
 
     /**

@@ -137,6 +137,19 @@ public final class Connection implements Subscriber {
         return admission;
     }
 
+    /**
+     * A configuration reload changed the server's rules: this connection acts with {@code next} (its identity's
+     * scope under the new rules) from now on, and its transport undoes what it may no longer hold
+     * ({@link Transport#permissionsChanged}). Does nothing once closed. Event loop only.
+     */
+    public void permissionsChanged(AccessScope next) {
+        if (closed) {
+            return;
+        }
+        scope(next);
+        transport.permissionsChanged(this);
+    }
+
     // ------------------------------------------------------------ subscriptions
 
     /** Whether subscribing to {@code pattern} is admitted (grammar, permission, not draining), or why not. */

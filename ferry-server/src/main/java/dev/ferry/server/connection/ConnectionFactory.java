@@ -14,11 +14,13 @@ import java.util.function.BooleanSupplier;
  */
 public final class ConnectionFactory {
     private final Hub hub;
-    private final LimitsConfig limits;
+    /** Read as each connection opens: a reload's limits apply to connections opened after it. */
+    private volatile LimitsConfig limits;
     private final int maxSubscriptions;
     private final SecurityCounters counters;
     private final ServerClock clock;
-    private final EventClasses events;
+    /** Read at each publication, by every connection: a reload's event classes apply at once. */
+    private volatile EventClasses events;
     private final Connections open;
 
     /**
@@ -47,11 +49,20 @@ public final class ConnectionFactory {
     }
 
     /**
+     * A reload: connections opened from now on take {@code limits}' rates, and every publication from now on, on
+     * any connection, is checked against {@code events}.
+     */
+    public void reload(LimitsConfig limits, EventClasses events) {
+        this.limits = limits;
+        this.events = events;
+    }
+
+    /**
      * A connection core for a client of {@code scope} over {@code transport}; {@code draining} says when its new
      * subscriptions are refused.
      */
     public Connection open(AccessScope scope, Transport transport, BooleanSupplier draining) {
-        var admission = new Admission(limits, maxSubscriptions, draining, counters, clock::nanoTime, events);
+        var admission = new Admission(limits, maxSubscriptions, draining, counters, clock::nanoTime, this::events);
         return new Connection(hub, admission, scope, transport, open);
     }
 }

@@ -177,6 +177,11 @@ public final class Connections {
         }
     }
 
+    /** Every open connection, in opening order (a snapshot). */
+    public List<Connection> all() {
+        return List.copyOf(open.values());
+    }
+
     /** The open connections of the user named {@code name} (a token's subject, a key's or certificate's name). */
     public List<Connection> ofUser(String name) {
         List<Connection> out = new ArrayList<>();

@@ -70,6 +70,22 @@ public interface Transport {
         throw new UnsupportedOperationException(kind() + " carries no server-side subscriptions");
     }
 
+    /**
+     * A configuration reload changed the server's rules, and {@code connection} (whose transport this is) now acts
+     * with its new scope: the transport undoes what the connection may no longer hold (subscriptions, and what its
+     * protocol adds: registrations, presence events, state channels) and tells its client as its protocol allows
+     * (docs/protocol.md, "Permissions revoked by a reload"). Nothing else about the connection changes. The
+     * default drops the revoked subscriptions and, when it dropped any, closes the connection with 4006
+     * ({@code forbidden}), having no other way to tell its client.
+     */
+    default void permissionsChanged(Connection connection) {
+        boolean[] dropped = {false};
+        connection.dropRevoked((pattern, refusal) -> dropped[0] = true);
+        if (dropped[0]) {
+            close(dev.ferry.protocol.CloseCodes.FORBIDDEN, "forbidden: a subscription is no longer allowed");
+        }
+    }
+
     /** The procedures the connection has registered as a callee (ferry.v1 and WAMP); the default has none. */
     default java.util.Collection<String> registrations() {
         return java.util.List.of();

@@ -36,7 +36,8 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * The server API under {@code /v1/admin/} (docs/http-api.md, "Server API"): the open connections, disconnecting
- * them (with a ban), the active topics, a topic's state, and publishing to many topics at once. Every request is
+ * them (with a ban), the active topics, a topic's state, publishing to many topics at once, and reloading the
+ * configuration. Every request is
  * authenticated as the other API endpoints and needs the {@code admin} action (docs/security.md), which nothing
  * grants unless named. Runs on the request's event loop; what connections hold is read on their own loops.
  */
@@ -123,6 +124,10 @@ final class AdminApi {
         } else if (first.equals("broadcast") && parts.length == 1) {
             if (HttpRouter.requireMethod(ctx, req, HttpMethod.POST, keepAlive)) {
                 broadcast(ctx, req, keepAlive);
+            }
+        } else if (first.equals("reload") && parts.length == 1) {
+            if (HttpRouter.requireMethod(ctx, req, HttpMethod.POST, keepAlive)) {
+                reload(ctx, keepAlive);
             }
         } else {
             HttpResponses.send(ctx, keepAlive, HttpResponses.error(HttpResponseStatus.NOT_FOUND, "not_found",
@@ -627,6 +632,57 @@ final class AdminApi {
 
     private interface JsonWriter {
         void write(JsonGenerator g) throws IOException;
+    }
+
+    // ------------------------------------------------------------ configuration
+
+    /**
+     * {@code POST /v1/admin/reload}: reads the configuration file again and applies it (off the event loop).
+     * 200 with {@code {"result","version","changed","restart_needed"}} when it was taken (whole or in part), 422
+     * {@code invalid_config} with the message a start would give when it was refused.
+     */
+    private void reload(ChannelHandlerContext ctx, boolean keepAlive) {
+        var reloader = server.reloader().get();
+        if (reloader == null) {
+            HttpResponses.send(ctx, keepAlive, HttpResponses.error(HttpResponseStatus.SERVICE_UNAVAILABLE,
+                    ErrorCode.UNAVAILABLE.wire(), "this server cannot reload"));
+            return;
+        }
+        ctx.channel().attr(dev.ferry.server.transport.OpenChannels.HTTP_BUSY).set(Boolean.TRUE);
+        reloader.get().whenComplete((r, failure) -> ctx.executor().execute(() -> {
+            ctx.channel().attr(dev.ferry.server.transport.OpenChannels.HTTP_BUSY).set(null);
+            FullHttpResponse response;
+            if (failure != null) {
+                response = HttpResponses.error(HttpResponseStatus.SERVICE_UNAVAILABLE, ErrorCode.UNAVAILABLE.wire(),
+                        "the reload did not run: the server is closing");
+            } else if (r.result() == dev.ferry.server.config.ReloadResult.Result.REJECTED) {
+                response = HttpResponses.json(HttpResponseStatus.UNPROCESSABLE_ENTITY, HttpResponses.errorBody(
+                        "invalid_config", r.error(), ("{\"result\":\"rejected\",\"version\":" + r.version() + "}")
+                                .getBytes(StandardCharsets.UTF_8)));
+            } else {
+                response = json(g -> {
+                    g.writeStartObject();
+                    g.writeStringField("result", r.result().wire());
+                    g.writeNumberField("version", r.version());
+                    g.writeArrayFieldStart("changed");
+                    for (String k : r.changed()) {
+                        g.writeString(k);
+                    }
+                    g.writeEndArray();
+                    g.writeArrayFieldStart("restart_needed");
+                    for (String k : r.restartNeeded()) {
+                        g.writeString(k);
+                    }
+                    g.writeEndArray();
+                    g.writeEndObject();
+                });
+            }
+            if (!ctx.channel().isActive()) {
+                response.release();
+                return;
+            }
+            HttpResponses.send(ctx, keepAlive && !server.draining(), response);
+        }));
     }
 
     /** Answers once {@code stage} completes, on the request's loop; a failure is a 400 or a 503. */

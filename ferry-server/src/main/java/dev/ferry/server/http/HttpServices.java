@@ -20,11 +20,14 @@ import java.util.Map;
 /**
  * What the HTTP router and the endpoints it dispatches to work with, made once by the server: the WebSocket and
  * SSE endpoints' services, the checks of an opening request, the tunnel routes, the web assets, the meters, and the
- * upgrade routes of protocols above the router (WAMP), added by the assembler (a concurrent map).
+ * upgrade routes of protocols above the router (WAMP), added by the assembler (a concurrent map), and what
+ * {@code POST /v1/admin/reload} runs, set by the server (it reloads off the event loop; unset, nothing reloads).
  */
 public record HttpServices(WebSocketServices webSockets, SseServices sse, TransportAuth auth, OriginPolicy originPolicy,
                            Tunnels tunnels, WebAssets webAssets, PrometheusMeterRegistry meters,
-                           Map<String, UpgradeRoute> upgradeRoutes) {
+                           Map<String, UpgradeRoute> upgradeRoutes,
+                           java.util.concurrent.atomic.AtomicReference<java.util.function.Supplier<
+                                   java.util.concurrent.CompletableFuture<dev.ferry.server.config.ReloadResult>>> reloader) {
 
     /** Adds a WebSocket endpoint at {@code route.path()}; before the server binds. */
     public void upgradeRoute(UpgradeRoute route) {

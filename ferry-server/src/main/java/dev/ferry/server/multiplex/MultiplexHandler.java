@@ -43,6 +43,9 @@ import java.util.Map;
  *   <li>A publication refused because the node holds {@code limits.max-topics} topics is a refusal with code
  *       {@code too_many_topics}; one beyond {@code limits.publish-rate} with code {@code rate_limited} and
  *       {@code data: {"action":"publish"}}.</li>
+ *   <li>A reload of the server's configuration that takes away the {@code subscribe} permission on a channel's
+ *       topic closes the channel the same way: {@code err,<channel>,{"code":"forbidden",...}} then
+ *       {@code uns,<channel>}.</li>
  *   <li>A frame of none of the three shapes closes the socket with 4003, a binary message with 1003.</li>
  *   <li>Ferry's binary extension, for a socket opened with {@code ?binary} in its URL: a binary message
  *       {@code msg,<channel>,} followed by bytes publishes the bytes, and binary publications are delivered in
@@ -245,6 +248,22 @@ public final class MultiplexHandler extends PlainWebSocketHandler implements Tra
     @Override
     public void close(int code, String reason) {
         out.close(code, reason);
+    }
+
+    /**
+     * A reload revoked some subscriptions: every channel standing for a revoked topic or pattern is closed with
+     * {@code err,<channel>,{"code":"forbidden",...}} then {@code uns,<channel>}; the other channels go on.
+     */
+    @Override
+    public void permissionsChanged(Connection c) {
+        connection.dropRevoked((topic, refusal) -> {
+            for (Channel ch : java.util.List.copyOf(channels.values())) {
+                if (ch.topic.equals(topic)) {
+                    channels.remove(ch.name);
+                    refuse(ch.name, refusal);
+                }
+            }
+        });
     }
 
     /** A refusal of the core, as {@code err} then {@code uns}. */

@@ -44,7 +44,8 @@ public final class Presence implements AutoCloseable {
     /** Most entries on one page. */
     public static final int MAX_LIMIT = 1000;
 
-    private final PresenceConfig config;
+    /** Read at each use: a reload swaps it. */
+    private volatile PresenceConfig config;
     private final PresenceStore store;
     /** The time coalescing windows close and entries' join times are read on. */
     private final ServerClock clock;
@@ -81,6 +82,11 @@ public final class Presence implements AutoCloseable {
 
     public PresenceConfig config() {
         return config;
+    }
+
+    /** Takes the presence rules of {@code next} for what happens from now on. */
+    public void reload(PresenceConfig next) {
+        this.config = next;
     }
 
     /** The rule that keeps presence for the concrete {@code topic}, or null when it has none. */

@@ -785,6 +785,25 @@ public final class Session implements FrameCodec.Sink, Transport, Callee, Caller
         if (!current.samePrincipal(next)) {
             resumption.principalChanged();
         }
+        revokeDisallowed();
+        String exp = next.expiresAt() == null ? "" : ",\"exp\":" + next.expiresAt().getEpochSecond();
+        out.send(new Frame.Result(a.id(), Payload.json(("{\"sub\":" + quoted(next.name()) + exp + "}")
+                .getBytes(StandardCharsets.UTF_8))));
+    }
+
+    /** A reload changed the server's rules: what they no longer allow is dropped, as after {@code auth}. */
+    @Override
+    public void permissionsChanged(Connection c) {
+        if (!closed) {
+            revokeDisallowed();
+        }
+    }
+
+    /**
+     * Drops what the connection's scope no longer allows: subscriptions, presence events, state channels and
+     * registrations, each with a {@code forbidden} error without id.
+     */
+    private void revokeDisallowed() {
         AccessScope scope = connection.scope();
         Admission admission = connection.admission();
         connection.dropRevoked((pattern, refusal) -> {
@@ -806,9 +825,6 @@ public final class Session implements FrameCodec.Sink, Transport, Callee, Caller
                 context.rpc().unregister(proc, this);
             }
         }
-        String exp = next.expiresAt() == null ? "" : ",\"exp\":" + next.expiresAt().getEpochSecond();
-        out.send(new Frame.Result(a.id(), Payload.json(("{\"sub\":" + quoted(next.name()) + exp + "}")
-                .getBytes(StandardCharsets.UTF_8))));
     }
 
     /** Answers {@code forbidden} when this connection may not do {@code action} on {@code target}. */

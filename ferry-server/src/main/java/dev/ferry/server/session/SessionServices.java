@@ -20,13 +20,18 @@ import java.util.function.BooleanSupplier;
 
 /**
  * What the ferry.v1 sessions of one server work with, made once by the server and shared by its sessions: the
- * configuration, security, the hub, RPC routing, presence, state channels, resumable sessions, the clock, the
+ * configuration in force (a reload replaces it: read it at each use, {@link #config()}), security, the hub, RPC routing, presence, state channels, resumable sessions, the clock, the
  * fault log, the connection cores and the registry of open sessions that a drain tells to go away.
  */
-public record SessionServices(FerryConfig config, Security security, ServerClock clock, Hub hub, Rpc rpc,
+public record SessionServices(java.util.concurrent.atomic.AtomicReference<FerryConfig> liveConfig, Security security, ServerClock clock, Hub hub, Rpc rpc,
                               Presence presence, StateChannels stateChannels, ResumableSessions resumableSessions,
                               FaultLog faultLog, ConnectionFactory connectionFactory,
                               OpenChannels openChannels) {
+
+    /** The configuration in force: the one the server started with, or the last reload's. */
+    public FerryConfig config() {
+        return liveConfig.get();
+    }
 
     /** A connection core for a session of {@code scope}; {@code draining} says when its new work is refused. */
     public Connection connection(AccessScope scope, Transport transport, BooleanSupplier draining) {

@@ -189,6 +189,27 @@ final class SseStream implements Transport {
         frame.release();
     }
 
+    /**
+     * A reload revoked some of the stream's patterns: each is unsubscribed and announced with
+     * {@code event: forbidden}, data {@code {"code":"forbidden","message","data":{"action","topic"}}}; the other
+     * patterns go on. A stream left with none ends.
+     */
+    @Override
+    public void permissionsChanged(Connection c) {
+        if (closed) {
+            return;
+        }
+        connection.dropRevoked((pattern, refusal) -> {
+            if (queue != null) {
+                queue.send(SseEvents.event(null, "forbidden", dev.ferry.server.transport.HttpResponses.errorBody(
+                        refusal.code().wire(), refusal.message(), refusal.dataBytes())));
+            }
+        });
+        if (connection.subscriptionCount() == 0 && ctx != null) {
+            ctx.close();
+        }
+    }
+
     /** An event stream has no close code: the connection ends, and the client reconnects with Last-Event-ID. */
     @Override
     public void close(int code, String reason) {

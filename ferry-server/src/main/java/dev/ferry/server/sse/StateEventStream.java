@@ -44,6 +44,8 @@ public final class StateEventStream implements StateFollower.Sink, Transport {
     private final EventExecutor executor;
     private final Connection connection;
     private final StateFollower follower;
+    /** The state channel the stream follows. */
+    private final String topic;
     // ---- event loop only
     private ChannelHandlerContext ctx;
     private EventStreamQueue queue;
@@ -55,6 +57,7 @@ public final class StateEventStream implements StateFollower.Sink, Transport {
         this.executor = executor;
         this.connection = server.sessions().connection(scope, this, server.sessions()::draining);
         this.follower = new StateFollower(server.sessions().stateChannels(), new FollowerFeed(connection), topic, executor, this);
+        this.topic = topic;
     }
 
     /** Answers the request: the event stream, or 400/401/403/404/503 with a JSON error. */
@@ -183,6 +186,26 @@ public final class StateEventStream implements StateFollower.Sink, Transport {
     @Override
     public void close(int code, String reason) {
         ctx.close();
+    }
+
+    /**
+     * A reload took away the {@code subscribe} permission on the stream's topic: {@code event: forbidden} (as on
+     * {@code /v1/sse}), then the stream ends.
+     */
+    @Override
+    public void permissionsChanged(Connection c) {
+        if (closed || ctx == null) {
+            return;
+        }
+        Refusal r = connection.admission().revoked(connection.scope(), dev.ferry.server.auth.Action.SUBSCRIBE, topic,
+                "the state stream was ended");
+        if (r != null) {
+            if (queue != null) {
+                queue.send(SseEvents.event(null, "forbidden", HttpResponses.errorBody(r.code().wire(), r.message(),
+                        r.dataBytes())));
+            }
+            ctx.close();
+        }
     }
 
     /** {@code id: epoch:version}, {@code event: type}, data {@code {"topic","epoch"?,"version",member:json}}. */

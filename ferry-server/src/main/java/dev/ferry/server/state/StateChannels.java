@@ -37,7 +37,8 @@ public final class StateChannels {
             .nodeFactory(JsonNodeFactory.withExactBigDecimals(true))
             .build();
 
-    private final StateConfig config;
+    /** Read at each use: a reload swaps it. */
+    private volatile StateConfig config;
     private final Hub hub;
 
     public StateChannels(StateConfig config, Hub hub) {
@@ -97,6 +98,11 @@ public final class StateChannels {
 
     public StateConfig config() {
         return config;
+    }
+
+    /** Takes the state channel rules of {@code next} for what happens from now on. */
+    public void reload(StateConfig next) {
+        this.config = next;
     }
 
     /** Whether a rule names {@code topic} as a state channel. */

@@ -27,7 +27,8 @@ import io.netty.util.concurrent.EventExecutor;
  * node holds {@code limits.max-topics} topics closes the socket with 1013, reason {@code too_many_topics: ...}; one
  * beyond {@code limits.publish-rate} closes it with 4010, reason {@code rate limit exceeded: publish}. Subscribing
  * and publishing go through the socket's {@link Connection}, which applies those rules as for every transport.
- * Event loop only, like its base class.
+ * A reload that takes away the {@code subscribe} permission on the socket's topic closes it with 4006, reason
+ * {@code forbidden: <topic>}. Event loop only, like its base class.
  */
 public final class TopicSocketHandler extends PlainWebSocketHandler implements Transport {
     private final String pattern;
@@ -135,6 +136,19 @@ public final class TopicSocketHandler extends PlainWebSocketHandler implements T
     @Override
     public void write(ByteBuf frame, boolean binary) {
         frame.release(); // a per-topic socket gets publications only
+    }
+
+    /**
+     * A reload took away the {@code subscribe} permission on the socket's topic: it is closed with 4006, reason
+     * {@code forbidden: <topic>}, as an upgrade would now be refused; otherwise nothing changes.
+     */
+    @Override
+    public void permissionsChanged(Connection c) {
+        boolean[] revoked = {false};
+        connection.dropRevoked((p, refusal) -> revoked[0] = true);
+        if (revoked[0]) {
+            out.close(CloseCodes.FORBIDDEN, "forbidden: " + shortPattern());
+        }
     }
 
     @Override

@@ -13,7 +13,11 @@ import javax.net.ssl.SSLException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** The configured tunnel routes of one server, by path, with their counters. Immutable apart from the counters. */
+/**
+ * The configured tunnel routes of one server, by path, with their counters. Thread-safe: the routes are one
+ * snapshot that {@link #reload} swaps; tunnels already open on a route that a reload removes or changes go on until
+ * they close, and new upgrades see the new routes.
+ */
 public final class Tunnels {
     private static final Logger log = LoggerFactory.getLogger(Tunnels.class);
 
@@ -21,13 +25,30 @@ public final class Tunnels {
     record Endpoint(TunnelRoute route, TunnelCounters counters, SslContext upstreamTls) {
     }
 
-    private final TunnelConfig config;
-    private final Map<String, Endpoint> byPath = new LinkedHashMap<>();
+    private volatile TunnelConfig config;
+    /** The routes by path: an immutable map, replaced whole by a reload. */
+    private volatile Map<String, Endpoint> byPath;
+    /** Where {@link #bindMetrics} registered the routes' meters, so that a reload registers and removes them too. */
+    private io.micrometer.core.instrument.MeterRegistry meters;
 
     public Tunnels(TunnelConfig config) {
         this.config = config;
+        this.byPath = endpoints(config, Map.of());
+    }
+
+    /**
+     * The endpoints of {@code config}'s routes; a route equal to one in {@code current} keeps its endpoint (and
+     * counters), others get new ones and are logged.
+     */
+    private static Map<String, Endpoint> endpoints(TunnelConfig config, Map<String, Endpoint> current) {
+        Map<String, Endpoint> out = new LinkedHashMap<>();
         SslContext tls = null;
         for (TunnelRoute r : config.routes()) {
+            Endpoint kept = current.get(r.path());
+            if (kept != null && kept.route().equals(r)) {
+                out.put(r.path(), kept);
+                continue;
+            }
             if (r.tls() && tls == null) {
                 try {
                     tls = SslContextBuilder.forClient().endpointIdentificationAlgorithm("HTTPS").build();
@@ -35,9 +56,48 @@ public final class Tunnels {
                     throw new ConfigException(r.kind().key(r.name(), "tls") + ": cannot set up TLS: " + e.getMessage());
                 }
             }
-            byPath.put(r.path(), new Endpoint(r, new TunnelCounters(r.maxConnections()), r.tls() ? tls : null));
+            out.put(r.path(), new Endpoint(r, new TunnelCounters(r.maxConnections()), r.tls() ? tls : null));
             log.info(describe(r));
         }
+        return java.util.Collections.unmodifiableMap(out);
+    }
+
+    /**
+     * Takes the routes of {@code next} for every upgrade from now on: an unchanged route keeps its counters, a new
+     * or changed one starts from zero, a removed one is forgotten (its meters too). A ConfigException leaves the
+     * routes as they were.
+     */
+    public synchronized void reload(TunnelConfig next) {
+        Map<String, Endpoint> before = byPath;
+        Map<String, Endpoint> after = endpoints(next, before);
+        this.config = next;
+        this.byPath = after;
+        for (Endpoint e : before.values()) {
+            if (after.get(e.route().path()) != e) {
+                log.info("{} route {} at {} removed; its open tunnels go on until they close",
+                        e.route().kind() == TunnelRoute.Kind.AMQP ? "AMQP" : "tunnel", e.route().name(), e.route().path());
+                if (meters != null) {
+                    for (io.micrometer.core.instrument.Meter m : List.copyOf(meters.getMeters())) {
+                        if (m.getId().getName().startsWith("ferry.tunnel.")
+                                && e.route().name().equals(m.getId().getTag("route"))
+                                && kind(e.route()).equals(m.getId().getTag("kind"))) {
+                            meters.remove(m);
+                        }
+                    }
+                }
+            }
+        }
+        if (meters != null) {
+            for (Endpoint e : after.values()) {
+                if (before.get(e.route().path()) != e) {
+                    bind(meters, e);
+                }
+            }
+        }
+    }
+
+    private static String kind(TunnelRoute r) {
+        return r.kind() == TunnelRoute.Kind.AMQP ? "amqp" : "tcp";
     }
 
     /**
@@ -74,25 +134,30 @@ public final class Tunnels {
      * route's {@link TunnelCounters}, which this object holds: Micrometer keeps only a weak reference to what a
      * gauge or function counter reads, so it must be something that lives as long as the server.
      */
-    public void bindMetrics(io.micrometer.core.instrument.MeterRegistry r) {
+    public synchronized void bindMetrics(io.micrometer.core.instrument.MeterRegistry r) {
+        this.meters = r;
         for (Endpoint e : byPath.values()) {
-            // names are unique per kind: an amqp route and a tunnel route may share one
-            io.micrometer.core.instrument.Tags tags = io.micrometer.core.instrument.Tags.of(
-                    "route", e.route().name(), "kind", e.route().kind() == TunnelRoute.Kind.AMQP ? "amqp" : "tcp");
-            TunnelCounters counters = e.counters();
-            io.micrometer.core.instrument.Gauge.builder("ferry.tunnel.open", counters, TunnelCounters::open)
-                    .tags(tags).description("tunnels open on the route").register(r);
-            io.micrometer.core.instrument.FunctionCounter.builder("ferry.tunnel.accepted", counters, TunnelCounters::accepted)
-                    .tags(tags).description("tunnels opened on the route").register(r);
-            io.micrometer.core.instrument.FunctionCounter.builder("ferry.tunnel.refused", counters, TunnelCounters::refused)
-                    .tags(tags).description("tunnel upgrades refused on the route").register(r);
-            io.micrometer.core.instrument.FunctionCounter.builder("ferry.tunnel.bytes", counters, TunnelCounters::bytesFromWebSocket)
-                    .tags(tags).tag("direction", "in").baseUnit("bytes")
-                    .description("bytes carried from the WebSocket side to the upstream").register(r);
-            io.micrometer.core.instrument.FunctionCounter.builder("ferry.tunnel.bytes", counters, TunnelCounters::bytesToWebSocket)
-                    .tags(tags).tag("direction", "out").baseUnit("bytes")
-                    .description("bytes carried from the upstream to the WebSocket side").register(r);
+            bind(r, e);
         }
+    }
+
+    private static void bind(io.micrometer.core.instrument.MeterRegistry r, Endpoint e) {
+        // names are unique per kind: an amqp route and a tunnel route may share one
+        io.micrometer.core.instrument.Tags tags = io.micrometer.core.instrument.Tags.of(
+                "route", e.route().name(), "kind", kind(e.route()));
+        TunnelCounters counters = e.counters();
+        io.micrometer.core.instrument.Gauge.builder("ferry.tunnel.open", counters, TunnelCounters::open)
+                .tags(tags).description("tunnels open on the route").register(r);
+        io.micrometer.core.instrument.FunctionCounter.builder("ferry.tunnel.accepted", counters, TunnelCounters::accepted)
+                .tags(tags).description("tunnels opened on the route").register(r);
+        io.micrometer.core.instrument.FunctionCounter.builder("ferry.tunnel.refused", counters, TunnelCounters::refused)
+                .tags(tags).description("tunnel upgrades refused on the route").register(r);
+        io.micrometer.core.instrument.FunctionCounter.builder("ferry.tunnel.bytes", counters, TunnelCounters::bytesFromWebSocket)
+                .tags(tags).tag("direction", "in").baseUnit("bytes")
+                .description("bytes carried from the WebSocket side to the upstream").register(r);
+        io.micrometer.core.instrument.FunctionCounter.builder("ferry.tunnel.bytes", counters, TunnelCounters::bytesToWebSocket)
+                .tags(tags).tag("direction", "out").baseUnit("bytes")
+                .description("bytes carried from the upstream to the WebSocket side").register(r);
     }
 
     /** The counters of every route, in configuration order. */

@@ -92,6 +92,10 @@ public final class WampHandler extends PlainWebSocketHandler implements Transpor
     private boolean calleeCancels;
     /** Whether the client, as callee, announced {@code progressive_call_results}. */
     private boolean calleeProgresses;
+    /** Whether the client, as subscriber, announced {@code subscription_revocation} (it then gets UNSUBSCRIBED 0). */
+    private boolean subscriberRevocation;
+    /** Whether the client, as callee, announced {@code registration_revocation} (it then gets UNREGISTERED 0). */
+    private boolean calleeRevocation;
     private final Map<Long, Subscription> subscriptions = new LinkedHashMap<>();
     /** Subscriptions to meta topics ({@code wamp.session.on_join}, ...): id to URI. */
     private final Map<Long, String> metaSubscriptions = new HashMap<>();
@@ -224,6 +228,9 @@ public final class WampHandler extends PlainWebSocketHandler implements Transpor
         JsonNode calleeFeatures = details.path("roles").path("callee").path("features");
         calleeCancels = calleeFeatures.path("call_canceling").asBoolean(false);
         calleeProgresses = calleeFeatures.path("progressive_call_results").asBoolean(false);
+        calleeRevocation = calleeFeatures.path("registration_revocation").asBoolean(false);
+        subscriberRevocation = details.path("roles").path("subscriber").path("features")
+                .path("subscription_revocation").asBoolean(false);
         if (upgradeIdentity != null) {
             welcome(upgradeIdentity, upgradeIdentity.kind() == Identity.Kind.CERTIFICATE ? "tls"
                     : upgradeIdentity.kind() == Identity.Kind.ANONYMOUS ? "anonymous" : "ticket");
@@ -307,6 +314,7 @@ public final class WampHandler extends PlainWebSocketHandler implements Transpor
         bf.put("session_meta_api", true);
         bf.put("subscription_meta_api", true);
         bf.put("event_history", true);
+        bf.put("subscription_revocation", true);
         ObjectNode dealer = WampCodec.object();
         ObjectNode df = dealer.putObject("features");
         df.put("call_timeout", true);
@@ -315,6 +323,7 @@ public final class WampHandler extends PlainWebSocketHandler implements Transpor
         df.put("shared_registration", true);
         df.put("session_meta_api", true);
         df.put("registration_meta_api", true);
+        df.put("registration_revocation", true);
         ObjectNode roles = WampCodec.object();
         roles.set("broker", broker);
         roles.set("dealer", dealer);
@@ -681,6 +690,47 @@ public final class WampHandler extends PlainWebSocketHandler implements Transpor
     @Override
     public void close(int code, String reason) {
         out.close(code, reason);
+    }
+
+    /**
+     * A reload revoked permissions: each subscription and registration the session may no longer hold is removed.
+     * A client that announced {@code subscription_revocation} (subscriber) or {@code registration_revocation}
+     * (callee) gets {@code [UNSUBSCRIBED, 0, {"subscription", "reason": "wamp.error.not_authorized"}]} or
+     * {@code [UNREGISTERED, 0, {"registration", "reason": ...}]} (the WAMP advanced profile's revocation); the
+     * basic profile has no such message, so for other clients the subscription's events or the registration's
+     * invocations just stop (docs/wamp.md).
+     */
+    @Override
+    public void permissionsChanged(Connection c) {
+        if (state != State.ESTABLISHED) {
+            return;
+        }
+        connection.dropRevoked((pattern, refusal) -> {
+            Subscription s = subscriptionsByPattern.remove(pattern);
+            if (s != null) {
+                subscriptions.remove(s.id());
+                if (subscriberRevocation) {
+                    ObjectNode details = WampCodec.object();
+                    details.put("subscription", s.id());
+                    details.put("reason", WampErrors.NOT_AUTHORIZED);
+                    send(WampCodec.array(WampMessage.UNSUBSCRIBED).add(0).add(details));
+                }
+            }
+        });
+        for (Map.Entry<Long, String> r : List.copyOf(registrations.entrySet())) {
+            if (connection.admission().revoked(connection.scope(), dev.ferry.server.auth.Action.REGISTER, r.getValue(),
+                    null) != null) {
+                registrations.remove(r.getKey());
+                registrationsByProc.remove(r.getValue());
+                server.sessions().rpc().unregister(r.getValue(), this);
+                if (calleeRevocation) {
+                    ObjectNode details = WampCodec.object();
+                    details.put("registration", r.getKey());
+                    details.put("reason", WampErrors.NOT_AUTHORIZED);
+                    send(WampCodec.array(WampMessage.UNREGISTERED).add(0).add(details));
+                }
+            }
+        }
     }
 
     /** Publications may have been missed (the engine lost its backend): close 1013 so that the client rejoins. */

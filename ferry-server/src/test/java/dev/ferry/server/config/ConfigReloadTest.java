@@ -1,0 +1,285 @@
+package dev.ferry.server.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.nimbusds.jose.JWSAlgorithm;
+import dev.ferry.server.FerryServer;
+import dev.ferry.server.auth.TestKeys;
+import dev.ferry.server.testing.Await;
+import dev.ferry.server.testing.WsTestClient;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Reloading the configuration of a running server (docs/operations.md, "Reloading the configuration"): rules
+ * tightened under connected, publishing clients; a file with a typo; what needs a restart; the file watcher.
+ */
+class ConfigReloadTest {
+    static final String ISS = "https://id.example";
+    static final String OPS = "ops-key-0123456789abcdef";
+    static final ObjectMapper JSON = new ObjectMapper();
+    static final HttpClient http = HttpClient.newHttpClient();
+
+    @TempDir
+    Path dir;
+    Path file;
+    FerryServer server;
+
+    /** A configuration file: an issuer, an admin key, and {@code rules}. */
+    static String yaml(String... rules) {
+        StringBuilder b = new StringBuilder("auth:\n  anonymous: false\n  rules:\n");
+        for (String r : rules) {
+            b.append("    - \"").append(r).append("\"\n");
+        }
+        b.append("  issuers:\n    main:\n      issuer: ").append(ISS).append("\n      secret: ").append(TestKeys.SECRET)
+                .append("\nhttp:\n  api-keys:\n    ops:\n      key: ").append(OPS)
+                .append("\n      allow: [\"admin #\"]\n");
+        return b.toString();
+    }
+
+    /** Writes {@code text} to the file as an editor does: a new file renamed over the old one. */
+    void write(String text) {
+        try {
+            Path tmp = Files.createTempFile(dir, "edit", ".tmp");
+            Files.writeString(tmp, text, StandardCharsets.UTF_8);
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** A started server whose configuration source reads {@link #file} as {@code ferry serve --config} does. */
+    FerryServer start(String text) {
+        file = dir.resolve("ferry.yaml");
+        write(text);
+        server = FerryServer.builder().config(new ConfigLoader().yaml(file).load())
+                .configSource(() -> new FerryServer.ConfigSource.Loaded(new ConfigLoader().yaml(file).load(), List.of()))
+                .host("127.0.0.1").port(0).build();
+        server.start();
+        return server;
+    }
+
+    @AfterEach
+    void stop() {
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    static String token(String sub, String role) {
+        var claims = TestKeys.claims(ISS, sub);
+        if (role != null) {
+            claims.claim("role", role);
+        }
+        return TestKeys.hs(JWSAlgorithm.HS256, TestKeys.SECRET, null, claims.build());
+    }
+
+    WsTestClient user(String sub, String role) {
+        return WsTestClient.connect(server.webSocketUri(), Map.of("Authorization", "Bearer " + token(sub, role)));
+    }
+
+    static void subscribe(WsTestClient c, int id, String topic) {
+        c.send("{\"type\":\"sub\",\"id\":" + id + ",\"topic\":\"" + topic + "\"}");
+        JsonNode r = c.nextJson();
+        assertThat(r.path("type").asText()).as(r.toString()).isEqualTo("result");
+    }
+
+    static void publish(WsTestClient c, int id, String topic, String data) {
+        c.send("{\"type\":\"pub\",\"id\":" + id + ",\"ack\":true,\"topic\":\"" + topic + "\",\"data\":\"" + data + "\"}");
+        JsonNode r = c.nextJson();
+        assertThat(r.path("type").asText()).as(r.toString()).isEqualTo("result");
+    }
+
+    String metrics() throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create(server.httpUri() + "/metrics")).GET().build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+    }
+
+    HttpResponse<String> postReload() throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create(server.httpUri() + "/v1/admin/reload"))
+                .header("Authorization", "Bearer " + OPS).POST(HttpRequest.BodyPublishers.noBody()).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void tightenedRulesRevokeExactlyWhatTheyNoLongerAllowWhileClientsPublish() throws Exception {
+        start(yaml("all chat.# authenticated", "all news.# authenticated"));
+        int n = 200;
+        try (WsTestClient alice = user("alice", null);
+             WsTestClient bob = user("bob", null);
+             WsTestClient carol = user("carol", "editor");
+             WsTestClient publisher = user("pub", "editor")) {
+            subscribe(alice, 1, "chat.room1");
+            subscribe(alice, 2, "news.today");
+            subscribe(bob, 1, "chat.room1");
+            subscribe(carol, 1, "news.today");
+            publish(publisher, 1, "news.today", "before");
+            CompletableFuture<ReloadResult> reload = null;
+            for (int i = 1; i <= n; i++) {
+                if (i == n / 2) {
+                    write(yaml("all chat.# authenticated", "all news.# claim:role=editor"));
+                    reload = CompletableFuture.supplyAsync(server::reload);
+                }
+                publish(publisher, 1000 + i, "chat.room1", "m" + i);
+            }
+            ReloadResult result = reload.get();
+            assertThat(result.result()).as(result.describe()).isEqualTo(ReloadResult.Result.APPLIED);
+            assertThat(result.changed()).containsExactly("auth.rules");
+            assertThat(result.version()).isEqualTo(2);
+            publish(publisher, 2, "news.today", "after");
+            publish(publisher, 3, "chat.room1", "marker");
+
+            assertThat(chat(bob, n, null)).as("bob, unaffected, lost nothing").isEmpty();
+            List<JsonNode> aliceOther = chat(alice, n, null);
+            assertThat(aliceOther).hasSize(2);
+            assertThat(aliceOther.get(0).path("data").asText()).isEqualTo("before");
+            JsonNode revoked = aliceOther.get(1);
+            assertThat(revoked.path("type").asText()).isEqualTo("error");
+            assertThat(revoked.has("id")).as("a push, not an answer: %s", revoked).isFalse();
+            assertThat(revoked.path("code").asText()).isEqualTo("forbidden");
+            assertThat(revoked.path("data").path("action").asText()).isEqualTo("subscribe");
+            assertThat(revoked.path("data").path("topic").asText()).isEqualTo("news.today");
+            JsonNode marker = alice.nextJson();
+            assertThat(marker.path("data").asText()).as("news.today \"after\" no longer reaches alice").isEqualTo("marker");
+            assertThat(bob.nextJson().path("data").asText()).isEqualTo("marker");
+            assertThat(carol.nextJson().path("data").asText()).isEqualTo("before");
+            assertThat(carol.nextJson().path("data").asText()).as("the editor keeps news.today").isEqualTo("after");
+
+            publish(alice, 9, "chat.room1", "still here"); // the connection itself is untouched
+            alice.send("{\"type\":\"sub\",\"id\":10,\"topic\":\"news.today\"}");
+            assertThat(alice.nextJson(j -> j.path("id").asInt() == 10).path("code").asText()).isEqualTo("forbidden");
+        }
+        String m = metrics();
+        assertThat(m).contains("ferry_config_version 2.0");
+        assertThat(m).contains("ferry_config_reload_total{result=\"applied\"} 1.0");
+        assertThat(m).containsPattern("ferry_config_last_reload_timestamp_seconds [1-9]");
+    }
+
+    /**
+     * Reads publications of chat.room1 from {@code c} until {@code m<n>}, checking they are m1..m<n> in order; returns
+     * the other frames seen meanwhile.
+     */
+    static List<JsonNode> chat(WsTestClient c, int n, Void unused) {
+        List<JsonNode> other = new ArrayList<>();
+        int next = 1;
+        while (next <= n) {
+            JsonNode j = c.nextJson();
+            if (j.path("type").asText().equals("msg") && j.path("topic").asText().equals("chat.room1")) {
+                assertThat(j.path("data").asText()).isEqualTo("m" + next);
+                next++;
+            } else {
+                other.add(j);
+            }
+        }
+        return other;
+    }
+
+    @Test
+    void aTypoIsRejectedWithTheStartupMessageAndTheRunningConfigurationStays() throws Exception {
+        start(yaml("all chat.# authenticated"));
+        String typo = yaml("all chat.# authenticated", "all news.# authenticated").replace("  rules:", "  rulez:");
+        write(typo);
+        String atStart = null;
+        try {
+            new ConfigLoader().yaml(file).load();
+        } catch (ConfigException e) {
+            atStart = e.getMessage();
+        }
+        assertThat(atStart).contains("auth.rulez");
+
+        ReloadResult r = server.reload();
+        assertThat(r.result()).isEqualTo(ReloadResult.Result.REJECTED);
+        assertThat(r.error()).isEqualTo(atStart);
+        assertThat(r.version()).isEqualTo(1);
+
+        HttpResponse<String> viaApi = postReload();
+        assertThat(viaApi.statusCode()).as(viaApi.body()).isEqualTo(422);
+        JsonNode body = JSON.readTree(viaApi.body());
+        assertThat(body.path("code").asText()).isEqualTo("invalid_config");
+        assertThat(body.path("message").asText()).isEqualTo(atStart);
+        assertThat(body.path("data").path("version").asInt()).isEqualTo(1);
+
+        try (WsTestClient alice = user("alice", null)) {
+            subscribe(alice, 1, "chat.room1");
+            alice.send("{\"type\":\"sub\",\"id\":2,\"topic\":\"news.today\"}");
+            assertThat(alice.nextJson().path("code").asText()).as("the old rules stay").isEqualTo("forbidden");
+        }
+        assertThat(server.configVersion()).isEqualTo(1);
+        assertThat(metrics()).contains("ferry_config_reload_total{result=\"rejected\"} 2.0");
+    }
+
+    @Test
+    void settingsThatCannotChangeLiveAreReportedAsNeedingARestart() throws Exception {
+        start(yaml("all chat.# authenticated"));
+        write(yaml("all chat.# authenticated", "all news.# authenticated")
+                + "server:\n  io-threads: 3\nwebsocket:\n  max-message-bytes: 2MiB\n");
+        HttpResponse<String> viaApi = postReload();
+        assertThat(viaApi.statusCode()).as(viaApi.body()).isEqualTo(200);
+        JsonNode r = JSON.readTree(viaApi.body());
+        assertThat(r.path("result").asText()).isEqualTo("restart_needed");
+        assertThat(r.path("version").asInt()).as("auth.rules was taken").isEqualTo(2);
+        assertThat(r.path("restart_needed").toString()).contains("server.io-threads", "websocket.max-message-bytes");
+        assertThat(r.path("changed").toString()).contains("auth.rules");
+        assertThat(server.config().server().ioThreads()).as("not applied").isEqualTo(ServerConfig.DEFAULT.ioThreads());
+        assertThat(server.config().auth().rules()).hasSize(2);
+        try (WsTestClient alice = user("alice", null)) {
+            subscribe(alice, 1, "news.today");
+        }
+        assertThat(metrics()).contains("ferry_config_reload_total{result=\"restart_needed\"} 1.0");
+        assertThat(server.port()).as("the builder's port stays").isPositive();
+    }
+
+    @Test
+    void theFileWatcherReloadsAnEditedFile() throws Exception {
+        start(yaml("all chat.# authenticated"));
+        try (ConfigFileWatcher watcher = new ConfigFileWatcher(file, Duration.ofMillis(100), server::reload).start()) {
+            write(yaml("all chat.# authenticated", "all news.# authenticated"));
+            Await.until("the edit is applied", () -> server.configVersion() == 2);
+            try (WsTestClient alice = user("alice", null)) {
+                subscribe(alice, 1, "news.today");
+            }
+            Files.writeString(file, yaml("all chat.# authenticated") + "typo: 1\n"); // in place, as some editors do
+            Await.until("the bad edit is refused", () -> {
+                try {
+                    return java.util.regex.Pattern.compile("ferry_config_reload_total\\{result=\"rejected\"} [1-9]")
+                            .matcher(metrics()).find();
+                } catch (Exception e) {
+                    return false;
+                }
+            });
+            assertThat(server.configVersion()).isEqualTo(2);
+        }
+    }
+
+    @Test
+    void anEmbeddedServerReloadsAConfigurationItIsGiven() {
+        start(yaml("all chat.# authenticated"));
+        FerryConfig next = server.config().withAuth(new AuthConfig(false, "", true, Duration.ofSeconds(30), "ferry",
+                List.of("all # authenticated"), server.config().auth().issuers()));
+        ReloadResult r = server.reload(next);
+        assertThat(r.result()).isEqualTo(ReloadResult.Result.APPLIED);
+        assertThat(server.reload(next).changed()).as("reloading the same is no change").isEmpty();
+        assertThat(server.configVersion()).isEqualTo(2);
+        FerryServer notStarted = FerryServer.builder().build();
+        assertThatThrownBy(() -> notStarted.reload(next)).isInstanceOf(IllegalStateException.class);
+    }
+}
