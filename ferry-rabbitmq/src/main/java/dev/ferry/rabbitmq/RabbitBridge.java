@@ -69,6 +69,8 @@ public final class RabbitBridge implements FerryExtension {
     private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(5);
 
     private final RabbitConfig config;
+    /** The keys it was made from, compared on reload ({@link #settings()}). */
+    private final Object settings;
     private final ConnectionFactory factory;
     private final List<BridgeConfig> outboundBridges;
     private final List<InboundQueue> inbound = new ArrayList<>();
@@ -101,6 +103,15 @@ public final class RabbitBridge implements FerryExtension {
     private boolean closed;
 
     public RabbitBridge(RabbitConfig config) {
+        this(config, config);
+    }
+
+    /**
+     * A bridge of {@code config} that a configuration reload compares by {@code settings} (the section's keys as
+     * given: a generated {@code rabbitmq.node-id} differs at each parse, the keys do not).
+     */
+    RabbitBridge(RabbitConfig config, Object settings) {
+        this.settings = settings;
         this.config = config;
         this.factory = new ConnectionFactory();
         try {
@@ -128,6 +139,15 @@ public final class RabbitBridge implements FerryExtension {
 
     public RabbitConfig config() {
         return config;
+    }
+
+    /**
+     * What a configuration reload compares: equal settings keep the bridge running; changed ones close it and start
+     * the new one (every bridge of the section reconnects), and a configuration without {@code rabbitmq.*} closes it.
+     */
+    @Override
+    public Object settings() {
+        return settings;
     }
 
     @Override

@@ -19,6 +19,6 @@ public final class RabbitExtensionProvider implements ExtensionProvider {
 
     @Override
     public FerryExtension create(Settings settings) {
-        return new RabbitBridge(RabbitConfig.parse(settings));
+        return new RabbitBridge(RabbitConfig.parse(settings), settings.values());
     }
 }
