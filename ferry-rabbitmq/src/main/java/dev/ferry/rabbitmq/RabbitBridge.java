@@ -84,6 +84,8 @@ public final class RabbitBridge implements FerryExtension {
     private final LongAdder loopsStopped = new LongAdder();
     private final AtomicLong connects = new AtomicLong();
     private volatile boolean connected;
+    /** Between start and close: what {@link #bridges()} reports as not stopped. */
+    private volatile boolean running;
 
     private Hub hub;
     /** The server's event classes, which an inbound message passes before it is published. */
@@ -184,6 +186,7 @@ public final class RabbitBridge implements FerryExtension {
             hub.subscribe(p, outbound);
         }
         amqp.execute(this::connect);
+        running = true;
     }
 
     @Override
@@ -191,6 +194,7 @@ public final class RabbitBridge implements FerryExtension {
         if (amqp == null) {
             return;
         }
+        running = false;
         hub.removeInterestListener(interest);
         for (BridgeConfig b : outboundBridges) {
             b.ferryPatterns().forEach(p -> hub.unsubscribe(p, outbound));
@@ -238,6 +242,35 @@ public final class RabbitBridge implements FerryExtension {
             }
         }
         throw new IllegalArgumentException("no inbound bridge " + bridge);
+    }
+
+    /**
+     * One status per configured bridge: its exchange, direction, patterns and binding mode, the broker without
+     * credentials, and the connection's state and counters (shared by the bridges of this connection).
+     */
+    @Override
+    public List<dev.ferry.server.extension.BridgeStatus> bridges() {
+        String state = !running ? dev.ferry.server.extension.BridgeStatus.STOPPED
+                : connected ? dev.ferry.server.extension.BridgeStatus.CONNECTED
+                : dev.ferry.server.extension.BridgeStatus.CONNECTING;
+        Stats s = stats();
+        List<dev.ferry.server.extension.BridgeStatus> out = new ArrayList<>();
+        for (BridgeConfig b : config.bridges()) {
+            Map<String, Object> d = new java.util.LinkedHashMap<>();
+            d.put("broker", safeUri());
+            d.put("exchange", b.exchange());
+            d.put("direction", b.direction().name().toLowerCase(java.util.Locale.ROOT));
+            d.put("topicPrefix", b.topicPrefix());
+            d.put("patterns", List.copyOf(b.patterns()));
+            d.put("bind", b.bind().name().toLowerCase(java.util.Locale.ROOT));
+            d.put("connects", connects.get());
+            d.put("inboundPublished", s.inboundPublished());
+            d.put("inboundRejected", s.inboundRejected());
+            d.put("outboundPublished", s.outboundPublished());
+            d.put("outboundDropped", s.outboundDropped());
+            out.add(new dev.ferry.server.extension.BridgeStatus(name(), b.name(), state, d));
+        }
+        return out;
     }
 
     /** Counters since start. */

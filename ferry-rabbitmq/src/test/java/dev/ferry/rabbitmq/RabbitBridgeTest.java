@@ -112,6 +112,32 @@ class RabbitBridgeTest {
         return d.getEnvelope().getRoutingKey();
     }
 
+    /** What GET /v1/admin/bridges lists: one entry per bridge, connected, the broker without its password. */
+    @Test
+    void reportsEachBridgeConnectedWithoutCredentials() {
+        var all = bridge.bridges();
+        assertThat(all).extracting(b -> b.name()).containsExactlyInAnyOrder("obs", "feed", "loop");
+        var byName = new java.util.HashMap<String, dev.ferry.server.extension.BridgeStatus>();
+        all.forEach(b -> byName.put(b.name(), b));
+        for (var b : all) {
+            assertThat(b.extension()).isEqualTo("rabbitmq");
+            assertThat(b.state()).isEqualTo(dev.ferry.server.extension.BridgeStatus.CONNECTED);
+            assertThat(String.valueOf(b.details().get("broker"))).isEqualTo("amqp://127.0.0.1:5672/" + "/")
+                    .doesNotContain("guest");
+        }
+        assertThat(byName.get("obs").details()).containsEntry("exchange", EX_IN).containsEntry("direction", "in")
+                .containsEntry("topicPrefix", "obs").containsEntry("patterns", java.util.List.of("v02.post.#"))
+                .containsEntry("bind", "interest");
+        assertThat(byName.get("loop").details()).containsEntry("direction", "both").containsEntry("bind", "fixed");
+    }
+
+    /** A bridge that has not started (or has closed) is reported stopped. */
+    @Test
+    void aBridgeNotStartedIsStopped() {
+        RabbitBridge idle = new RabbitBridge(bridge.config());
+        assertThat(idle.bridges()).extracting(b -> b.state()).containsOnly(dev.ferry.server.extension.BridgeStatus.STOPPED);
+    }
+
     /** A web page watching an AMQP feed: RabbitMQ → the bridge → an SSE stream (an EventSource's view). */
     @Test
     void amqpPublisherFeedsAnSseSubscriber() throws Exception {

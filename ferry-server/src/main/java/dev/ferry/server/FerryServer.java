@@ -85,7 +85,8 @@ public final class FerryServer implements AutoCloseable {
     private ExtensionContext extensionContext;
     /** The time every component of this server waits on. */
     private final ServerClock clock;
-    private final List<FerryExtension> started = new ArrayList<>();
+    /** Copy-on-write: the server API reads it on event loops while a reload changes it. */
+    private final List<FerryExtension> started = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final Object lock = new Object();
     private Transport transport;
     private EventLoopGroup bossGroup;
@@ -178,6 +179,7 @@ public final class FerryServer implements AutoCloseable {
                     security.counters(), hub, a.tunnels(), a.sessions().presence(), a.sessions().resumableSessions());
             startHousekeeping(engine, a.sessions().resumableSessions());
             startExtensions(hub, a.sessions()::events);
+            a.http().extensions().set(() -> started);
             ServerBootstrap b = new ServerBootstrap()
                     .group(bossGroup, workerGroup)
                     .channel(transport.serverChannelClass())

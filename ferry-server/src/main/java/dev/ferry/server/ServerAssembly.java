@@ -68,7 +68,8 @@ public record ServerAssembly(OpenChannels channels, OutboundQueues queues, ByteC
         TransportAuth auth = new TransportAuth(security, origins);
         SseServices sse = new SseServices(sessions, queues, auth, new FallbackSessions(security.connections()));
         HttpServices http = new HttpServices(webSockets, sse, auth, origins, tunnels, new WebAssets(), meters,
-                new java.util.concurrent.ConcurrentHashMap<>(), new java.util.concurrent.atomic.AtomicReference<>());
+                new java.util.concurrent.ConcurrentHashMap<>(), new java.util.concurrent.atomic.AtomicReference<>(),
+                new java.util.concurrent.atomic.AtomicReference<>(java.util.List::of));
         return new ServerAssembly(channels, queues, byteCounter, reassembly, tunnels, sessions, http);
     }
 

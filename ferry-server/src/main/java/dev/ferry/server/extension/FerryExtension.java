@@ -29,6 +29,14 @@ public interface FerryExtension extends AutoCloseable {
         return null;
     }
 
+    /**
+     * The extension's links to other systems and their state now, for the server API; none by default. Called
+     * from event loops: must not block.
+     */
+    default java.util.List<BridgeStatus> bridges() {
+        return java.util.List.of();
+    }
+
     /** Stops and releases everything the extension holds. Must not throw. */
     @Override
     void close();

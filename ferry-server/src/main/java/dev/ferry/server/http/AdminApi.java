@@ -56,10 +56,12 @@ final class AdminApi {
 
     private final HttpServices server;
     private final HttpApi api;
+    private final AdminStatus status;
 
     AdminApi(HttpServices server, HttpApi api) {
         this.server = server;
         this.api = api;
+        this.status = new AdminStatus(server);
     }
 
     /** Routes a request whose path starts with {@link #PREFIX}; {@code tail} is the raw path after it. */
@@ -120,6 +122,10 @@ final class AdminApi {
         } else if (first.equals("topics") && parts.length == 3 && parts[2].equals("presence")) {
             if (HttpRouter.requireMethod(ctx, req, HttpMethod.GET, keepAlive)) {
                 presence(ctx, keepAlive, parts[1], uri);
+            }
+        } else if (AdminStatus.PATHS.contains(first) && parts.length == 1) {
+            if (HttpRouter.requireMethod(ctx, req, HttpMethod.GET, keepAlive)) {
+                status.handle(ctx, keepAlive, first);
             }
         } else if (first.equals("broadcast") && parts.length == 1) {
             if (HttpRouter.requireMethod(ctx, req, HttpMethod.POST, keepAlive)) {

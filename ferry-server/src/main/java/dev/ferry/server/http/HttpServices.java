@@ -21,13 +21,21 @@ import java.util.Map;
  * What the HTTP router and the endpoints it dispatches to work with, made once by the server: the WebSocket and
  * SSE endpoints' services, the checks of an opening request, the tunnel routes, the web assets, the meters, and the
  * upgrade routes of protocols above the router (WAMP), added by the assembler (a concurrent map), and what
- * {@code POST /v1/admin/reload} runs, set by the server (it reloads off the event loop; unset, nothing reloads).
+ * {@code POST /v1/admin/reload} runs, set by the server (it reloads off the event loop; unset, nothing reloads), and
+ * the server's running extensions, whose bridges the server API lists (set by the server as it starts).
  */
 public record HttpServices(WebSocketServices webSockets, SseServices sse, TransportAuth auth, OriginPolicy originPolicy,
                            Tunnels tunnels, WebAssets webAssets, PrometheusMeterRegistry meters,
                            Map<String, UpgradeRoute> upgradeRoutes,
                            java.util.concurrent.atomic.AtomicReference<java.util.function.Supplier<
-                                   java.util.concurrent.CompletableFuture<dev.ferry.server.config.ReloadResult>>> reloader) {
+                                   java.util.concurrent.CompletableFuture<dev.ferry.server.config.ReloadResult>>> reloader,
+                           java.util.concurrent.atomic.AtomicReference<java.util.function.Supplier<
+                                   java.util.List<dev.ferry.server.extension.FerryExtension>>> extensions) {
+
+    /** The extensions running now (a reload may replace some). */
+    public java.util.List<dev.ferry.server.extension.FerryExtension> runningExtensions() {
+        return extensions.get().get();
+    }
 
     /** Adds a WebSocket endpoint at {@code route.path()}; before the server binds. */
     public void upgradeRoute(UpgradeRoute route) {
