@@ -2,6 +2,7 @@ package dev.ferry.cli.failover;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.ferry.protocol.Topics;
+import dev.ferry.server.testing.WsTestClient;
 import java.net.http.HttpClient;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -42,7 +43,7 @@ final class Follower {
     // ---- guarded by this
     private final Map<String, Track> tracks = new TreeMap<>();
     private volatile FerryNode node;
-    private volatile V1Connection connection;
+    private volatile WsTestClient connection;
     private volatile boolean stopped;
     private String token;
     private int connections;
@@ -76,13 +77,13 @@ final class Follower {
 
     /** Whether a connection is up and subscribed. */
     boolean connected() {
-        V1Connection c = connection;
-        return c != null && !c.closed.isDone();
+        WsTestClient c = connection;
+        return c != null && !c.closed().isDone();
     }
 
     /** The first connection: subscribes (durably when resuming later), and asks for the session's token. */
     void start(FerryNode first) {
-        V1Connection c = V1Connection.open(http, first.webSocket(), this::push, CONNECT_TIMEOUT);
+        WsTestClient c = WsTestClient.listening(http, first.webSocket(), this::push, CONNECT_TIMEOUT);
         boolean durable = mode == Mode.RESUME;
         expectResult(c.request("{\"type\":\"sub\",\"topic\":\"" + pattern + "\"" + (durable ? ",\"durable\":true" : "")
                 + "}").join(), "sub");
@@ -95,13 +96,13 @@ final class Follower {
         connected(first, c);
     }
 
-    private void connected(FerryNode n, V1Connection c) {
+    private void connected(FerryNode n, WsTestClient c) {
         synchronized (this) {
             connections++;
         }
         node = n;
         connection = c;
-        c.closed.thenRun(() -> {
+        c.closed().thenRun(() -> {
             if (!stopped) {
                 reconnector.execute(this::reconnect);
             }
@@ -121,7 +122,7 @@ final class Follower {
                 break;
             }
             try {
-                V1Connection c = V1Connection.open(http, n.webSocket(), this::push, CONNECT_TIMEOUT);
+                WsTestClient c = WsTestClient.listening(http, n.webSocket(), this::push, CONNECT_TIMEOUT);
                 if (mode == Mode.RESUME) {
                     resume(c);
                 } else {
@@ -139,7 +140,7 @@ final class Follower {
         }
     }
 
-    private void resume(V1Connection c) {
+    private void resume(WsTestClient c) {
         String t;
         String since;
         synchronized (this) {
@@ -158,7 +159,7 @@ final class Follower {
         }
     }
 
-    private void resubscribe(V1Connection c) {
+    private void resubscribe(WsTestClient c) {
         String since;
         synchronized (this) {
             since = Topics.hasWildcard(pattern) ? positions(listed) : position(pattern);
@@ -212,6 +213,8 @@ final class Follower {
         if (!type.equals("msg")) {
             if (type.equals("error")) {
                 problems.add("error without request: " + frame);
+            } else if (frame.isTextual()) {
+                problems.add("undecodable frame: " + frame.asText());
             }
             return;
         }
@@ -267,7 +270,7 @@ final class Follower {
 
     void close() {
         stopped = true;
-        V1Connection c = connection;
+        WsTestClient c = connection;
         connection = null;
         if (c != null) {
             c.close();

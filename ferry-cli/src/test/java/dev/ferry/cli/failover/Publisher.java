@@ -1,6 +1,7 @@
 package dev.ferry.cli.failover;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.ferry.server.testing.WsTestClient;
 import java.net.http.HttpClient;
 import java.time.Duration;
 import java.util.BitSet;
@@ -51,10 +52,10 @@ final class Publisher implements Runnable {
     public void run() {
         long period = TimeUnit.SECONDS.toNanos(1) / perSecond;
         long next = System.nanoTime();
-        V1Connection c = null;
+        WsTestClient c = null;
         try {
             for (int n = 0; n < max && !stopped; n++) {
-                if (c == null || c.closed.isDone()) {
+                if (c == null || c.closed().isDone()) {
                     c = connect();
                     if (c == null) {
                         return;
@@ -89,12 +90,12 @@ final class Publisher implements Runnable {
         }
     }
 
-    private V1Connection connect() {
+    private WsTestClient connect() {
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         while (!stopped && System.nanoTime() < deadline) {
             FerryNode n = nodes.get();
             try {
-                V1Connection c = V1Connection.open(http, n.webSocket(), f -> { }, Follower.CONNECT_TIMEOUT);
+                WsTestClient c = WsTestClient.listening(http, n.webSocket(), f -> { }, Follower.CONNECT_TIMEOUT);
                 node = n;
                 synchronized (this) {
                     connections++;

@@ -12,7 +12,10 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import java.util.function.Predicate;
 
 /**
@@ -20,6 +23,11 @@ import java.util.function.Predicate;
  * server's Netty code. A ferry.v1 connection ({@link #connect}) splits text messages into JSON frames on LF; a plain
  * one ({@link #plain}, for the multiplexer, per-topic, index and tunnel sockets) keeps each text message whole.
  * Binary messages are kept whole either way.
+ *
+ * <p>Received messages wait in an inbox that the test reads ({@link #next}, {@link #nextJson}). A ferry.v1 connection
+ * opened with {@link #listening} hands its frames to a callback instead, as a client that runs beside the test does
+ * (the failover test's publishers and followers): an answer ({@code result} or {@code error}) to a
+ * {@link #request} completes that request's future, every other frame goes to the callback.
  */
 public final class WsTestClient implements AutoCloseable {
     /**
@@ -51,6 +59,11 @@ public final class WsTestClient implements AutoCloseable {
     /** Whether text messages are kept whole instead of split into ferry.v1 frames. */
     private final boolean plain;
     private final CompletableFuture<Received> closed = new CompletableFuture<>();
+    /** Where a {@link #listening} connection hands the frames that answer no request; null: the inbox. */
+    private final Consumer<JsonNode> onPush;
+    /** The {@link #request}s waiting for their answer, by id. */
+    private final java.util.Map<Long, CompletableFuture<JsonNode>> pending = new ConcurrentHashMap<>();
+    private final AtomicLong ids = new AtomicLong();
     private final WebSocket ws;
     private volatile boolean autoRead = true;
 
@@ -60,15 +73,31 @@ public final class WsTestClient implements AutoCloseable {
 
     private WsTestClient(boolean plain, HttpClient http, URI uri, java.util.Map<String, String> headers,
                          String... subprotocols) {
+        this(plain, null, TIMEOUT, http, uri, headers, subprotocols);
+    }
+
+    private WsTestClient(boolean plain, Consumer<JsonNode> onPush, Duration connectTimeout, HttpClient http, URI uri,
+                         java.util.Map<String, String> headers, String... subprotocols) {
         this.plain = plain;
-        WebSocket.Builder b = http.newWebSocketBuilder().connectTimeout(TIMEOUT);
+        this.onPush = onPush;
+        WebSocket.Builder b = http.newWebSocketBuilder().connectTimeout(connectTimeout);
         headers.forEach(b::header);
         if (subprotocols.length > 0) {
             String[] rest = new String[subprotocols.length - 1];
             System.arraycopy(subprotocols, 1, rest, 0, rest.length);
             b.subprotocols(subprotocols[0], rest);
         }
-        ws = b.buildAsync(uri, new Listener()).orTimeout(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS).join();
+        ws = b.buildAsync(uri, new Listener()).orTimeout(connectTimeout.toMillis(), TimeUnit.MILLISECONDS).join();
+    }
+
+    /**
+     * Opens a ferry.v1 connection, or fails within {@code connectTimeout}, whose frames that answer no
+     * {@link #request} go to {@code onPush} (on the receiving thread, in order; a frame that is not JSON arrives as
+     * a text node {@code UNPARSEABLE:<text>}) instead of the inbox. The close still arrives as {@link #closed()}.
+     */
+    public static WsTestClient listening(HttpClient http, URI uri, Consumer<JsonNode> onPush, Duration connectTimeout) {
+        return new WsTestClient(false, java.util.Objects.requireNonNull(onPush), connectTimeout, http, uri,
+                java.util.Map.of(), "ferry.v1");
     }
 
     /** Opens a ferry.v1 connection. */
@@ -138,12 +167,44 @@ public final class WsTestClient implements AutoCloseable {
         ws.request(1);
     }
 
-    public WsTestClient send(String text) {
+    /** Sends one text message; one at a time, as the JDK's WebSocket requires of concurrent senders. */
+    public synchronized WsTestClient send(String text) {
         ws.sendText(text, true).orTimeout(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS).join();
         return this;
     }
 
-    public WsTestClient sendBinary(byte[] bytes) {
+    /**
+     * Sends a ferry.v1 request, given as a JSON object without its {@code id} (which this fills in); completes with
+     * its answer ({@code result} or {@code error} of that id), or fails after {@link #TIMEOUT} or when the
+     * connection ends first. The answer bypasses the inbox and the {@link #listening} callback.
+     */
+    public CompletableFuture<JsonNode> request(String frameWithoutId) {
+        long id = ids.incrementAndGet();
+        CompletableFuture<JsonNode> answer = new CompletableFuture<>();
+        pending.put(id, answer);
+        if (closed.isDone()) {
+            ended();
+        }
+        send("{\"id\":" + id + "," + frameWithoutId.substring(1));
+        return answer.orTimeout(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** Completes with the close (code and reason; 1006 when the connection failed) when the connection ends. */
+    public CompletableFuture<Received> closed() {
+        return closed;
+    }
+
+    /** The connection ended: the requests still waiting fail. */
+    private void ended() {
+        for (Long id : pending.keySet()) {
+            CompletableFuture<JsonNode> answer = pending.remove(id);
+            if (answer != null) {
+                answer.completeExceptionally(new IllegalStateException("the connection ended"));
+            }
+        }
+    }
+
+    public synchronized WsTestClient sendBinary(byte[] bytes) {
         ws.sendBinary(ByteBuffer.wrap(bytes), true).orTimeout(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS).join();
         return this;
     }
@@ -234,6 +295,24 @@ public final class WsTestClient implements AutoCloseable {
             ws.sendClose(WebSocket.NORMAL_CLOSURE, "bye");
         }
         ws.abort();
+        ended();
+    }
+
+    /** Hands a received ferry.v1 frame to the request it answers, the {@link #listening} callback or the inbox. */
+    private void received(String line, JsonNode json) {
+        String type = json.path("type").asText();
+        if ((type.equals("result") || type.equals("error")) && json.has("id")) {
+            CompletableFuture<JsonNode> answer = pending.remove(json.path("id").asLong());
+            if (answer != null) {
+                answer.complete(json);
+                return;
+            }
+        }
+        if (onPush != null) {
+            onPush.accept(json);
+        } else {
+            inbox.add(new Received(line, json, null, 0, null));
+        }
     }
 
     private final class Listener implements WebSocket.Listener {
@@ -254,11 +333,13 @@ public final class WsTestClient implements AutoCloseable {
             } else if (last) {
                 for (String line : text.toString().split("\n")) {
                     if (!line.isBlank()) {
+                        JsonNode json;
                         try {
-                            inbox.add(new Received(line, JSON.readTree(line), null, 0, null));
+                            json = JSON.readTree(line);
                         } catch (Exception e) {
-                            inbox.add(new Received(line, JSON.getNodeFactory().textNode("UNPARSEABLE:" + line), null, 0, null));
+                            json = JSON.getNodeFactory().textNode("UNPARSEABLE:" + line);
                         }
+                        received(line, json);
                     }
                 }
                 text.setLength(0);
@@ -291,6 +372,7 @@ public final class WsTestClient implements AutoCloseable {
             Received r = new Received(null, null, null, statusCode, reason);
             inbox.add(r);
             closed.complete(r);
+            ended();
             return null;
         }
 
@@ -299,6 +381,7 @@ public final class WsTestClient implements AutoCloseable {
             Received r = new Received(null, null, null, 1006, String.valueOf(error));
             inbox.add(r);
             closed.complete(r);
+            ended();
         }
     }
 }
