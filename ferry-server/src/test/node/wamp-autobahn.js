@@ -1,6 +1,6 @@
 // WAMP at /v1/wamp (docs/wamp.md) with Autobahn|JS, next to a ferry.v1 client on the same topics and procedures:
 // publish/subscribe with acknowledge, prefix and wildcard subscriptions, calls both ways, progressive results,
-// cancel (mode kill), shared registrations, the meta API and event history, and errors. The server maps realm "app1" to the topic prefix "app1".
+// cancel (mode kill), shared registrations, pattern registrations, caller disclosure, the meta API and event history, and errors. The server maps realm "app1" to the topic prefix "app1".
 //
 // Run as: node wamp-autobahn.js <ferry.v1 ws-url> <http-url> [<token> <guarded ws-url>]; with a token, ticket
 // authentication against the guarded server (a JWT it accepts) and a refused ticket are checked too.
@@ -140,6 +140,13 @@ scenario('wamp-autobahn', async ({ ws, track }) => {
   } catch (e) {
     check(e.error === 'wamp.error.procedure_already_exists', 'a single registration of a shared procedure: procedure_already_exists');
   }
+
+  // pattern-based registrations and caller disclosure
+  await a.session.register(`pat.${RUN}`, (args, kwargs, details) => [details.procedure, details.caller ?? null],
+    { match: 'prefix' });
+  const [calledProc, disclosed] = await b.session.call(`pat.${RUN}.deep.op`, [], {}, { disclose_me: true });
+  check(calledProc === `pat.${RUN}.deep.op`, 'a prefix registration gets the concrete procedure in details.procedure', calledProc);
+  check(disclosed === b.session.id, 'a caller with disclose_me is named to the callee', String(disclosed));
 
   // the meta API: session events and procedures, subscription lookups, event history
   let joined = next('wamp.session.on_join');

@@ -183,6 +183,18 @@ public final class Admission {
         return r != null ? r : whileDraining();
     }
 
+    /**
+     * Registering the procedures a pattern matches (a WAMP prefix or wildcard registration): the pattern's grammar
+     * (as a subscription pattern's), the {@code register} permission on the pattern, not while draining.
+     */
+    public Refusal registerPattern(AccessScope scope, String pattern) {
+        Refusal r = grammar(ErrorCode.BAD_PROCEDURE, Topics.checkPattern(pattern));
+        if (r == null) {
+            r = permit(scope, Action.REGISTER, pattern);
+        }
+        return r != null ? r : whileDraining();
+    }
+
     /** {@code shutting_down} once the server drains (new subscriptions, registrations and calls). */
     public Refusal whileDraining() {
         return draining.getAsBoolean() ? Refusal.of(ErrorCode.SHUTTING_DOWN, "the server is shutting down") : null;

@@ -6,6 +6,7 @@ import dev.ferry.protocol.Frame;
 import dev.ferry.protocol.FrameCodec;
 import dev.ferry.protocol.InvokePolicy;
 import dev.ferry.protocol.Payload;
+import dev.ferry.protocol.Topics;
 import dev.ferry.server.config.RpcConfig;
 import dev.ferry.server.engine.NodeCalls;
 import dev.ferry.server.engine.ProcedureStats;
@@ -38,6 +39,8 @@ public final class Rpc implements NodeCalls {
     /** The time call timeouts and durations follow. */
     private final ServerClock clock;
     private final ConcurrentHashMap<String, Callees> procedures = new ConcurrentHashMap<>();
+    /** The keys of {@link #procedures} that are patterns (prefix or wildcard registrations). */
+    private final java.util.Set<String> patterns = ConcurrentHashMap.newKeySet();
     private final ConcurrentHashMap<Long, Pending> pending = new ConcurrentHashMap<>();
     private final AtomicLong nextInvocation = new AtomicLong();
     private volatile RemoteProcedures remote;
@@ -89,7 +92,9 @@ public final class Rpc implements NodeCalls {
     /** The procedures with at least one callee on this node. */
     @Override
     public java.util.Set<String> localProcedures() {
-        return java.util.Set.copyOf(procedures.keySet());
+        java.util.Set<String> exact = new java.util.HashSet<>(procedures.keySet());
+        exact.removeAll(patterns);
+        return java.util.Set.copyOf(exact);
     }
 
     /**
@@ -205,8 +210,12 @@ public final class Rpc implements NodeCalls {
         if (refused[0] != null) {
             throw new RegistrationRefused(refused[0]);
         }
+        boolean pattern = Topics.hasWildcard(proc);
+        if (pattern) {
+            patterns.add(proc);
+        }
         RemoteProcedures r = remote;
-        if (first[0] && r != null) {
+        if (first[0] && r != null && !pattern) {
             // a backend that could not be told is not the callee's problem: local calls reach it, and the
             // registration is renewed with the node's heartbeat
             return r.registered(proc).exceptionally(e -> null);
@@ -223,8 +232,12 @@ public final class Rpc implements NodeCalls {
             last[0] = next.length == 0;
             return last[0] ? null : c;
         });
+        boolean pattern = Topics.hasWildcard(proc);
+        if (last[0] && pattern) {
+            patterns.remove(proc);
+        }
         RemoteProcedures r = remote;
-        if (last[0] && r != null) {
+        if (last[0] && r != null && !pattern) {
             r.unregistered(proc);
         }
     }
@@ -340,10 +353,64 @@ public final class Rpc implements NodeCalls {
         cancel(localId, mode);
     }
 
+    /**
+     * The registration a call of {@code proc} goes to on this node: the exact one, else the prefix pattern
+     * ({@code <prefix>.#}) with the longest prefix, else the wildcard pattern with the most literal words (then
+     * the first in string order); null when none matches.
+     */
+    public String matchRegistration(String proc) {
+        if (procedures.containsKey(proc)) {
+            return proc;
+        }
+        if (patterns.isEmpty()) {
+            return null;
+        }
+        String best = null;
+        int bestRank = -1;
+        for (String p : patterns) {
+            if (!Topics.matches(p, proc)) {
+                continue;
+            }
+            boolean prefix = p.endsWith("." + Topics.ANY_WORDS) && !Topics.hasWildcard(p.substring(0, p.length() - 2));
+            // prefix patterns rank above wildcard patterns; within each, more literal words rank higher
+            int literal = 0;
+            for (String w : p.split("\\.")) {
+                if (!w.equals(Topics.ANY_WORDS) && !w.equals(Topics.ONE_WORD)) {
+                    literal++;
+                }
+            }
+            int rank = (prefix ? 1 << 16 : 0) + literal;
+            if (rank > bestRank || (rank == bestRank && p.compareTo(best) < 0)) {
+                best = p;
+                bestRank = rank;
+            }
+        }
+        return best;
+    }
+
     private long route(Caller caller, long requestId, String proc, Payload args, long timeoutMs, boolean progress,
                        RemoteProcedures via) {
+        return route(caller, requestId, proc, args, timeoutMs, progress, via, null);
+    }
+
+    /**
+     * A call whose caller discloses itself to the callee ({@code caller}); see
+     * {@link #call(Caller, long, String, Payload, long, boolean)}. The disclosure reaches callees on this node.
+     */
+    public long call(Caller caller, long requestId, String proc, Payload args, long timeoutMs, boolean progress,
+                     Invocation.DisclosedCaller disclosed) {
+        return route(caller, requestId, proc, args, timeoutMs, progress, remote, disclosed);
+    }
+
+    private long route(Caller caller, long requestId, String proc, Payload args, long timeoutMs, boolean progress,
+                       RemoteProcedures via, Invocation.DisclosedCaller disclosed) {
         calls.increment();
+        String registered = proc;
         Callees cs = procedures.get(proc);
+        if (cs == null && !patterns.isEmpty()) {
+            registered = matchRegistration(proc);
+            cs = registered == null ? null : procedures.get(registered);
+        }
         Callee callee = cs == null ? null : cs.pick(caller.executor(), localFirst);
         if (callee != null) {
             cs.rate.add();
@@ -361,7 +428,7 @@ public final class Rpc implements NodeCalls {
             via.invoke(id, proc, args, timeoutMs, progress);
             return id;
         }
-        Invocation invocation = new Invocation(id, proc, args, progress, timeoutMs);
+        Invocation invocation = new Invocation(id, proc, args, progress, timeoutMs, registered, disclosed);
         if (callee.executor().inEventLoop()) {
             callee.invoke(invocation); // same event loop as the caller: no task, no hop
         } else {

@@ -321,6 +321,8 @@ public final class WampHandler extends PlainWebSocketHandler implements Transpor
         df.put("call_canceling", true);
         df.put("progressive_call_results", true);
         df.put("shared_registration", true);
+        df.put("pattern_based_registration", true);
+        df.put("caller_identification", true);
         df.put("session_meta_api", true);
         df.put("registration_meta_api", true);
         df.put("registration_revocation", true);
@@ -783,7 +785,9 @@ public final class WampHandler extends PlainWebSocketHandler implements Transpor
             }
         }
         boolean progress = options.path("receive_progress").asBoolean(false);
-        long invocation = server.sessions().rpc().call(this, request, proc, args, timeout, progress);
+        Invocation.DisclosedCaller disclosed = options.path("disclose_me").asBoolean(false)
+                ? new Invocation.DisclosedCaller(sessionId, authid, authrole) : null;
+        long invocation = server.sessions().rpc().call(this, request, proc, args, timeout, progress, disclosed);
         if (invocation != 0) {
             calls.put(request, invocation);
         }
@@ -855,7 +859,7 @@ public final class WampHandler extends PlainWebSocketHandler implements Transpor
                     metaArgument(request, uri + ": expected a URI");
                     return;
                 }
-                String pattern = subs ? pattern(a0.textValue(), match) : match.equals("exact") ? prefix + a0.textValue() : null;
+                String pattern = pattern(a0.textValue(), match);
                 WampMeta.Entry e = pattern == null ? null : (subs ? meta.subscriptions : meta.registrations).lookup(realmName, pattern);
                 metaResult(request, e == null ? com.fasterxml.jackson.databind.node.NullNode.getInstance()
                         : com.fasterxml.jackson.databind.node.LongNode.valueOf(e.id));
@@ -872,7 +876,8 @@ public final class WampHandler extends PlainWebSocketHandler implements Transpor
                     found.forEach(e -> ids.add(e.id));
                     metaResult(request, ids.isEmpty() ? com.fasterxml.jackson.databind.node.NullNode.getInstance() : ids(ids));
                 } else {
-                    WampMeta.Entry e = meta.registrations.lookup(realmName, prefix + a0.textValue());
+                    String registered = server.sessions().rpc().matchRegistration(prefix + a0.textValue());
+                    WampMeta.Entry e = registered == null ? null : meta.registrations.lookup(realmName, registered);
                     metaResult(request, e == null ? com.fasterxml.jackson.databind.node.NullNode.getInstance()
                             : com.fasterxml.jackson.databind.node.LongNode.valueOf(e.id));
                 }
@@ -1059,9 +1064,10 @@ public final class WampHandler extends PlainWebSocketHandler implements Transpor
         ObjectNode options = m.dict(2, "Options");
         String uri = m.string(3, "Procedure");
         String match = options.path("match").asText("exact");
-        if (!match.equals("exact")) {
+        String proc = pattern(uri, match);
+        if (proc == null) {
             error(WampMessage.REGISTER, request, WampErrors.INVALID_ARGUMENT,
-                    "match \"" + shorten(match) + "\" is not supported for registrations (supported: exact)", null);
+                    "match \"" + shorten(match) + "\" is not supported (supported: exact, prefix, wildcard)", null);
             return;
         }
         String wire = options.path("invoke").asText(InvokePolicy.SINGLE.wire());
@@ -1072,12 +1078,15 @@ public final class WampHandler extends PlainWebSocketHandler implements Transpor
             return;
         }
         String why = reserved(uri);
+        if (why == null && !match.equals("wildcard") && Topics.hasWildcard(uri)) {
+            why = "procedure \"" + shorten(uri) + "\": \"*\" and \"#\" are not URI components (use match \"wildcard\" or \"prefix\")";
+        }
         if (why != null) {
             error(WampMessage.REGISTER, request, WampErrors.INVALID_URI, why, null);
             return;
         }
-        String proc = prefix + uri;
-        Refusal r = connection.admission().register(connection.scope(), proc);
+        Refusal r = match.equals("exact") ? connection.admission().register(connection.scope(), proc)
+                : connection.admission().registerPattern(connection.scope(), proc);
         if (r != null) {
             refuse(WampMessage.REGISTER, request, r);
             return;
@@ -1100,7 +1109,7 @@ public final class WampHandler extends PlainWebSocketHandler implements Transpor
             error(WampMessage.REGISTER, request, WampErrors.PROCEDURE_ALREADY_EXISTS, e.getMessage(), null);
             return;
         }
-        long id = router.meta().registrations.join(this, proc, uri, "exact", policy, false).id;
+        long id = router.meta().registrations.join(this, proc, uri, match, policy, false).id;
         registrations.put(id, proc);
         registrationsByProc.put(proc, id);
         // answered once the cluster can route calls here, as for ferry.v1
@@ -1132,13 +1141,22 @@ public final class WampHandler extends PlainWebSocketHandler implements Transpor
      */
     @Override
     public void invoke(Invocation inv) {
-        Long registration = registrationsByProc.get(inv.proc());
+        Long registration = registrationsByProc.get(inv.registered());
         if (state != State.ESTABLISHED || registration == null) {
             server.sessions().rpc().calleeGone(Set.of(inv.id()));
             return;
         }
         invocations.add(inv.id());
         ObjectNode details = WampCodec.object();
+        if (!inv.registered().equals(inv.proc()) && inv.proc().startsWith(prefix)) {
+            details.put("procedure", inv.proc().substring(prefix.length()));
+        }
+        Invocation.DisclosedCaller caller = inv.caller();
+        if (caller != null) {
+            details.put("caller", caller.session());
+            details.put("caller_authid", caller.authid());
+            details.put("caller_authrole", caller.authrole());
+        }
         if (inv.progress() && calleeProgresses) {
             details.put("receive_progress", true);
         }

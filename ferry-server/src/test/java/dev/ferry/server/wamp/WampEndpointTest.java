@@ -584,4 +584,59 @@ class WampEndpointTest {
             assertThat(msg(c).get(4).asText()).isEqualTo("wamp.error.not_authorized");
         }
     }
+
+    @Test
+    void patternRegistrationsFollowThePrecedenceAndNameTheProcedureAndCallersMayDiscloseThemselves() {
+        try (WsTestClient a = join("app1"); WsTestClient caller = join("app1"); WsTestClient f = ferry(server)) {
+            a.send("[64,1,{\"match\":\"wildcard\"},\"pat..op\"]");
+            long wild = msg(a).get(2).asLong();
+            a.send("[64,2,{\"match\":\"prefix\"},\"pat\"]");
+            long shortPrefix = msg(a).get(2).asLong();
+            a.send("[64,3,{\"match\":\"prefix\"},\"pat.x\"]");
+            long longPrefix = msg(a).get(2).asLong();
+            a.send("[64,4,{},\"pat.x.op\"]");
+            long exact = msg(a).get(2).asLong();
+
+            caller.send("[48,1,{},\"pat.x.op\",[1]]"); // exact
+            JsonNode inv = msg(a);
+            assertThat(inv.get(2).asLong()).isEqualTo(exact);
+            assertThat(inv.get(3).has("procedure")).isFalse();
+            a.send("[70," + inv.get(1).asLong() + ",{}]");
+            msg(caller);
+            caller.send("[48,2,{},\"pat.x.y.op\",[2]]"); // the longest prefix wins over the wildcard
+            inv = msg(a);
+            assertThat(inv.get(2).asLong()).isEqualTo(longPrefix);
+            assertThat(inv.get(3).path("procedure").asText()).isEqualTo("pat.x.y.op");
+            a.send("[70," + inv.get(1).asLong() + ",{}]");
+            msg(caller);
+            caller.send("[48,3,{},\"pat.q\",[3]]");
+            inv = msg(a);
+            assertThat(inv.get(2).asLong()).isEqualTo(shortPrefix);
+            a.send("[70," + inv.get(1).asLong() + ",{}]");
+            msg(caller);
+            a.send("[66,5," + shortPrefix + "]");
+            msg(a);
+            caller.send("[48,4,{\"disclose_me\":true},\"pat.q.op\",[4]]"); // only the wildcard is left for it
+            inv = msg(a);
+            assertThat(inv.get(2).asLong()).isEqualTo(wild);
+            assertThat(inv.get(3).path("procedure").asText()).isEqualTo("pat.q.op");
+            assertThat(inv.get(3).path("caller_authid").asText()).isEqualTo("anonymous");
+            assertThat(inv.get(3).path("caller").asLong()).isPositive();
+            a.send("[70," + inv.get(1).asLong() + ",{},[\"w\"]]");
+            assertThat(msg(caller).get(3).get(0).asText()).isEqualTo("w");
+
+            f.send("{\"type\":\"call\",\"id\":9,\"proc\":\"app1.pat.z.op\",\"args\":1}"); // ferry.v1 callers too
+            inv = msg(a);
+            assertThat(inv.get(3).path("procedure").asText()).isEqualTo("pat.z.op");
+            assertThat(inv.get(3).has("caller")).isFalse();
+            a.send("[70," + inv.get(1).asLong() + ",{},[5]]");
+            assertThat(f.nextJson().path("data").asInt()).isEqualTo(5);
+
+            assertThat(metaCall(caller, 10, "wamp.registration.match", "[\"pat.x.z\"]").asLong()).isEqualTo(longPrefix);
+            assertThat(metaCall(caller, 11, "wamp.registration.lookup", "[\"pat.x\",{\"match\":\"prefix\"}]").asLong())
+                    .isEqualTo(longPrefix);
+            a.send("[64,6,{\"match\":\"prefix\"},\"bad..uri\"]");
+            assertThat(msg(a).get(4).asText()).isEqualTo("wamp.error.invalid_uri");
+        }
+    }
 }
