@@ -711,6 +711,7 @@ public final class WampHandler extends PlainWebSocketHandler implements Transpor
             Subscription s = subscriptionsByPattern.remove(pattern);
             if (s != null) {
                 subscriptions.remove(s.id());
+                router.meta().subscriptions.leave(this, s.id(), false);
                 if (subscriberRevocation) {
                     ObjectNode details = WampCodec.object();
                     details.put("subscription", s.id());
@@ -719,12 +720,26 @@ public final class WampHandler extends PlainWebSocketHandler implements Transpor
                 }
             }
         });
+        for (Map.Entry<Long, String> m : List.copyOf(metaSubscriptions.entrySet())) {
+            if (connection.admission().revoked(connection.scope(), dev.ferry.server.auth.Action.SUBSCRIBE,
+                    prefix + m.getValue(), null) != null) {
+                metaSubscriptions.remove(m.getKey());
+                router.meta().subscriptions.leave(this, m.getKey(), true);
+                if (subscriberRevocation) {
+                    ObjectNode details = WampCodec.object();
+                    details.put("subscription", m.getKey());
+                    details.put("reason", WampErrors.NOT_AUTHORIZED);
+                    send(WampCodec.array(WampMessage.UNSUBSCRIBED).add(0).add(details));
+                }
+            }
+        }
         for (Map.Entry<Long, String> r : List.copyOf(registrations.entrySet())) {
             if (connection.admission().revoked(connection.scope(), dev.ferry.server.auth.Action.REGISTER, r.getValue(),
                     null) != null) {
                 registrations.remove(r.getKey());
                 registrationsByProc.remove(r.getValue());
                 server.sessions().rpc().unregister(r.getValue(), this);
+                router.meta().registrations.leave(this, r.getKey(), false);
                 if (calleeRevocation) {
                     ObjectNode details = WampCodec.object();
                     details.put("registration", r.getKey());
