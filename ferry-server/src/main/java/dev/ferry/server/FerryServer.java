@@ -168,10 +168,14 @@ public final class FerryServer implements AutoCloseable {
                     sc.ioThreads() > 0 ? sc.ioThreads() : Runtime.getRuntime().availableProcessors(), "ferry-io");
             engine = createEngine(config, clock);
             Hub hub = new Hub(config.history(), engine);
+            var hc = config.hooks();
+            dev.ferry.server.hooks.BackendClient backends = new dev.ferry.server.hooks.BackendClient(
+                    hc.breakerFailures(), hc.breakerCoolDown(), hc.maxResponseBytes(), meters, clock);
+            dev.ferry.server.hooks.Hooks hooks = new dev.ferry.server.hooks.Hooks(hc, backends);
             Rpc rpc = new Rpc(config.rpc(), meters, clock);
             rpc.remote(engine.remoteProcedures());
             engine.start(hub, rpc);
-            assembly = ServerAssembly.of(config, security, hub, rpc, meters, clock);
+            assembly = ServerAssembly.of(config, security, hub, rpc, meters, clock, hooks);
             ServerAssembly a = assembly;
             a.http().upgradeRoute(new dev.ferry.server.wamp.WampRouter(a.http().webSockets()));
             a.http().reloader().set(() -> CompletableFuture.supplyAsync(this::reload, reloads));

@@ -29,6 +29,7 @@ import dev.ferry.server.tunnel.Tunnels;
 import dev.ferry.server.websocket.WebSocketServices;
 import dev.ferry.server.websocket.WebSocketSettings;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
+import dev.ferry.server.hooks.Hooks;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 
 /**
@@ -45,6 +46,12 @@ public record ServerAssembly(OpenChannels channels, OutboundQueues queues, ByteC
     /** The layers over {@code hub} and {@code rpc}, with {@code config}, {@code security} and {@code clock}. */
     public static ServerAssembly of(FerryConfig config, Security security, Hub hub, Rpc rpc,
                                     PrometheusMeterRegistry meters, ServerClock clock) {
+        return of(config, security, hub, rpc, meters, clock, Hooks.none());
+    }
+
+    /** As above, with the backend {@code hooks} (docs/hooks.md). */
+    public static ServerAssembly of(FerryConfig config, Security security, Hub hub, Rpc rpc,
+                                    PrometheusMeterRegistry meters, ServerClock clock, Hooks hooks) {
         OpenChannels channels = new OpenChannels();
         OutboundQueues queues = new OutboundQueues(config.server().shutdownGrace(), clock);
         ByteCounter byteCounter = new ByteCounter();
@@ -58,7 +65,7 @@ public record ServerAssembly(OpenChannels channels, OutboundQueues queues, ByteC
         hub.stateTopics(state::configured);
         ConnectionFactory connections = new ConnectionFactory(hub, config.limits(),
                 config.websocket().maxSubscriptions(), security.counters(), clock, EventClasses.compile(config.events()),
-                new Connections(clock));
+                new Connections(clock), hooks);
         SessionServices sessions = new SessionServices(new java.util.concurrent.atomic.AtomicReference<>(config), security, clock, hub, rpc, presence, state, resumable,
                 new FaultLog(), connections, channels);
         WebSocketServices webSockets = new WebSocketServices(sessions, queues,

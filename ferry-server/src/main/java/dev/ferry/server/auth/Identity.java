@@ -23,6 +23,11 @@ public record Identity(Kind kind, String name, String issuer, Map<String, Object
                        Grants grants) implements AuthOutcome {
     /** Where a transport keeps the identity of a connection between authentication and session start. */
     public static final AttributeKey<Identity> KEY = AttributeKey.valueOf("ferry.identity");
+    /**
+     * Where the router keeps the identity the connect hook gave (docs/hooks.md) while the opening request goes to
+     * its endpoint; authentication of that request answers it instead of reading credentials.
+     */
+    public static final AttributeKey<Identity> HOOKED = AttributeKey.valueOf("ferry.hooked-identity");
     public static final Identity ANONYMOUS = new Identity(Kind.ANONYMOUS, null, null, Map.of(), null, null);
 
     public enum Kind { ANONYMOUS, TOKEN, API_KEY, CERTIFICATE }
@@ -30,6 +35,11 @@ public record Identity(Kind kind, String name, String issuer, Map<String, Object
     public Identity {
         Objects.requireNonNull(kind, "kind");
         claims = claims == null ? Map.of() : claims;
+    }
+
+    /** The identity the connect hook gave to the request being routed on {@code channel}, or null. */
+    public static Identity hooked(io.netty.channel.Channel channel) {
+        return channel.hasAttr(HOOKED) ? channel.attr(HOOKED).get() : null;
     }
 
     public static Identity apiKey(String name, Grants grants) {

@@ -330,7 +330,7 @@ public final class ConfigLoader {
         StateConfig state = new StateConfig(maxDocumentBytes, s.bool("state.create-on-write"),
                 stateChannels(maxDocumentBytes));
         return new FerryConfig(server, ws, rpc, http, history, web, tls, tunnel, engine, sse, auth, limits, session,
-                presence, state, new EventsConfig(eventClasses()), new WampConfig(wampRealms()));
+                presence, state, new EventsConfig(eventClasses()), new WampConfig(wampRealms()), hooks());
     }
 
     /** The realms named by keys under {@code wamp.realms.}, in name order. */
@@ -354,6 +354,49 @@ public final class ConfigLoader {
                     settings.integer(k + "max-diff")));
         }
         return rules;
+    }
+
+    /** The backend hooks under {@code hooks.} (docs/hooks.md). */
+    private HooksConfig hooks() {
+        Settings s = settings;
+        List<HooksConfig.Rule> subscribe = new ArrayList<>();
+        for (String name : s.names("hooks.subscribe.")) {
+            String k = "hooks.subscribe." + name;
+            subscribe.add(new HooksConfig.Rule(name, s.string(k + ".pattern"), hookEndpoint(k)));
+        }
+        List<HooksConfig.Rule> publish = new ArrayList<>();
+        for (String name : s.names("hooks.publish.")) {
+            String k = "hooks.publish." + name;
+            publish.add(new HooksConfig.Rule(name, s.string(k + ".pattern"), hookEndpoint(k)));
+        }
+        return new HooksConfig(
+                s.string("hooks.connect.url") == null ? null : hookEndpoint("hooks.connect"),
+                s.list("hooks.connect.forward-headers"),
+                s.string("hooks.refresh.url") == null ? null : hookEndpoint("hooks.refresh"),
+                s.duration("hooks.refresh.retry"),
+                subscribe, publish,
+                s.integer("hooks.breaker.failures"),
+                s.duration("hooks.breaker.cool-down"),
+                s.size("hooks.max-response-bytes"));
+    }
+
+    /** The endpoint under {@code key} ({@code url}, {@code timeout}, {@code headers}, ...). */
+    private HooksConfig.Endpoint hookEndpoint(String key) {
+        Settings s = settings;
+        String url = s.string(key + ".url");
+        if (url == null) {
+            throw new ConfigException(key + ".url: missing");
+        }
+        java.net.URI uri;
+        try {
+            uri = new java.net.URI(url.trim());
+        } catch (java.net.URISyntaxException e) {
+            throw new ConfigException(key + ".url: \"" + url + "\" (" + e.getReason() + ")");
+        }
+        return new HooksConfig.Endpoint(key, uri, s.duration(key + ".timeout"),
+                HooksConfig.Endpoint.headers(key + ".headers", s.list(key + ".headers")),
+                HooksConfig.FailurePolicy.parse(key + ".failure-policy", s.choice(key + ".failure-policy")),
+                s.integer(key + ".max-concurrency"));
     }
 
     /** The event classes named by keys under {@code events.}, in name order. */

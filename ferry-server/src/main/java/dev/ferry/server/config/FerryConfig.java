@@ -22,7 +22,8 @@ public record FerryConfig(ServerConfig server,
                           PresenceConfig presence,
                           StateConfig state,
                           EventsConfig events,
-                          WampConfig wamp) {
+                          WampConfig wamp,
+                          HooksConfig hooks) {
     public static final FerryConfig DEFAULT = new FerryConfig(
             ServerConfig.DEFAULT,
             WebSocketConfig.DEFAULT,
@@ -40,7 +41,8 @@ public record FerryConfig(ServerConfig server,
             PresenceConfig.DEFAULT,
             StateConfig.DEFAULT,
             EventsConfig.DEFAULT,
-            WampConfig.DEFAULT);
+            WampConfig.DEFAULT,
+            HooksConfig.DEFAULT);
 
     public FerryConfig {
         Objects.requireNonNull(server, "server");
@@ -60,73 +62,78 @@ public record FerryConfig(ServerConfig server,
         Objects.requireNonNull(state, "state");
         Objects.requireNonNull(events, "events");
         Objects.requireNonNull(wamp, "wamp");
+        Objects.requireNonNull(hooks, "hooks");
     }
 
     public FerryConfig withServer(ServerConfig x) {
-        return new FerryConfig(x, websocket, rpc, http, history, web, tls, tunnel, engine, sse, auth, limits, session, presence, state, events, wamp);
+        return new FerryConfig(x, websocket, rpc, http, history, web, tls, tunnel, engine, sse, auth, limits, session, presence, state, events, wamp, hooks);
     }
 
     public FerryConfig withWebSocket(WebSocketConfig x) {
-        return new FerryConfig(server, x, rpc, http, history, web, tls, tunnel, engine, sse, auth, limits, session, presence, state, events, wamp);
+        return new FerryConfig(server, x, rpc, http, history, web, tls, tunnel, engine, sse, auth, limits, session, presence, state, events, wamp, hooks);
     }
 
     public FerryConfig withRpc(RpcConfig x) {
-        return new FerryConfig(server, websocket, x, http, history, web, tls, tunnel, engine, sse, auth, limits, session, presence, state, events, wamp);
+        return new FerryConfig(server, websocket, x, http, history, web, tls, tunnel, engine, sse, auth, limits, session, presence, state, events, wamp, hooks);
     }
 
     public FerryConfig withHttp(HttpConfig x) {
-        return new FerryConfig(server, websocket, rpc, x, history, web, tls, tunnel, engine, sse, auth, limits, session, presence, state, events, wamp);
+        return new FerryConfig(server, websocket, rpc, x, history, web, tls, tunnel, engine, sse, auth, limits, session, presence, state, events, wamp, hooks);
     }
 
     public FerryConfig withHistory(HistoryConfig x) {
-        return new FerryConfig(server, websocket, rpc, http, x, web, tls, tunnel, engine, sse, auth, limits, session, presence, state, events, wamp);
+        return new FerryConfig(server, websocket, rpc, http, x, web, tls, tunnel, engine, sse, auth, limits, session, presence, state, events, wamp, hooks);
     }
 
     public FerryConfig withWeb(WebConfig x) {
-        return new FerryConfig(server, websocket, rpc, http, history, x, tls, tunnel, engine, sse, auth, limits, session, presence, state, events, wamp);
+        return new FerryConfig(server, websocket, rpc, http, history, x, tls, tunnel, engine, sse, auth, limits, session, presence, state, events, wamp, hooks);
     }
 
     public FerryConfig withTls(TlsConfig x) {
-        return new FerryConfig(server, websocket, rpc, http, history, web, x, tunnel, engine, sse, auth, limits, session, presence, state, events, wamp);
+        return new FerryConfig(server, websocket, rpc, http, history, web, x, tunnel, engine, sse, auth, limits, session, presence, state, events, wamp, hooks);
     }
 
     public FerryConfig withTunnel(TunnelConfig x) {
-        return new FerryConfig(server, websocket, rpc, http, history, web, tls, x, engine, sse, auth, limits, session, presence, state, events, wamp);
+        return new FerryConfig(server, websocket, rpc, http, history, web, tls, x, engine, sse, auth, limits, session, presence, state, events, wamp, hooks);
     }
 
     public FerryConfig withEngine(EngineConfig x) {
-        return new FerryConfig(server, websocket, rpc, http, history, web, tls, tunnel, x, sse, auth, limits, session, presence, state, events, wamp);
+        return new FerryConfig(server, websocket, rpc, http, history, web, tls, tunnel, x, sse, auth, limits, session, presence, state, events, wamp, hooks);
     }
 
     public FerryConfig withSse(SseConfig x) {
-        return new FerryConfig(server, websocket, rpc, http, history, web, tls, tunnel, engine, x, auth, limits, session, presence, state, events, wamp);
+        return new FerryConfig(server, websocket, rpc, http, history, web, tls, tunnel, engine, x, auth, limits, session, presence, state, events, wamp, hooks);
     }
 
     public FerryConfig withAuth(AuthConfig x) {
-        return new FerryConfig(server, websocket, rpc, http, history, web, tls, tunnel, engine, sse, x, limits, session, presence, state, events, wamp);
+        return new FerryConfig(server, websocket, rpc, http, history, web, tls, tunnel, engine, sse, x, limits, session, presence, state, events, wamp, hooks);
     }
 
     public FerryConfig withLimits(LimitsConfig x) {
-        return new FerryConfig(server, websocket, rpc, http, history, web, tls, tunnel, engine, sse, auth, x, session, presence, state, events, wamp);
+        return new FerryConfig(server, websocket, rpc, http, history, web, tls, tunnel, engine, sse, auth, x, session, presence, state, events, wamp, hooks);
     }
 
     public FerryConfig withSession(SessionConfig x) {
-        return new FerryConfig(server, websocket, rpc, http, history, web, tls, tunnel, engine, sse, auth, limits, x, presence, state, events, wamp);
+        return new FerryConfig(server, websocket, rpc, http, history, web, tls, tunnel, engine, sse, auth, limits, x, presence, state, events, wamp, hooks);
     }
 
     public FerryConfig withPresence(PresenceConfig x) {
-        return new FerryConfig(server, websocket, rpc, http, history, web, tls, tunnel, engine, sse, auth, limits, session, x, state, events, wamp);
+        return new FerryConfig(server, websocket, rpc, http, history, web, tls, tunnel, engine, sse, auth, limits, session, x, state, events, wamp, hooks);
     }
 
     public FerryConfig withState(StateConfig x) {
-        return new FerryConfig(server, websocket, rpc, http, history, web, tls, tunnel, engine, sse, auth, limits, session, presence, x, events, wamp);
+        return new FerryConfig(server, websocket, rpc, http, history, web, tls, tunnel, engine, sse, auth, limits, session, presence, x, events, wamp, hooks);
     }
 
     public FerryConfig withEvents(EventsConfig x) {
-        return new FerryConfig(server, websocket, rpc, http, history, web, tls, tunnel, engine, sse, auth, limits, session, presence, state, x, wamp);
+        return new FerryConfig(server, websocket, rpc, http, history, web, tls, tunnel, engine, sse, auth, limits, session, presence, state, x, wamp, hooks);
     }
 
     public FerryConfig withWamp(WampConfig x) {
-        return new FerryConfig(server, websocket, rpc, http, history, web, tls, tunnel, engine, sse, auth, limits, session, presence, state, events, x);
+        return new FerryConfig(server, websocket, rpc, http, history, web, tls, tunnel, engine, sse, auth, limits, session, presence, state, events, x, hooks);
+    }
+
+    public FerryConfig withHooks(HooksConfig x) {
+        return new FerryConfig(server, websocket, rpc, http, history, web, tls, tunnel, engine, sse, auth, limits, session, presence, state, events, wamp, x);
     }
 }

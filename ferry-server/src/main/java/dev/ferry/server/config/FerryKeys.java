@@ -220,6 +220,61 @@ public final class FerryKeys {
                     "tag names every publication of the class must carry (ferry.v1 `tags`); one missing is `bad_tags`")
             .string("events.<name>.example", null, "none",
                     "one payload of the class as JSON text, for the developers who subscribe to them; checked against the schema at start")
+            .table("hooks")
+            .string("hooks.connect.url", null, "none (no connect hook)",
+                    "the connect hook: every new connection, on every transport, is POSTed here before it opens and the answer sets its identity, grants, presence info, server-side subscriptions and expiry, or refuses it (docs/hooks.md)")
+            .duration("hooks.connect.timeout", "3s", null,
+                    "how long the connect hook waits for the whole answer")
+            .list("hooks.connect.headers", null, "none",
+                    "headers added to every connect hook request, as `Name: value`")
+            .list("hooks.connect.forward-headers", "Cookie,Authorization", null,
+                    "headers of the client's opening request (the upgrade, the SSE request, `POST /v1/session`) sent to the connect and refresh hooks, by name")
+            .choice("hooks.connect.failure-policy", List.of("refuse", "allow"), "refuse", null,
+                    "when the backend gives no answer (down, timeout, over `max-concurrency`, breaker open): `refuse` answers 503 `connect_unavailable`; `allow` authenticates the connection as if there were no hook (token, certificate, anonymous)")
+            .integer("hooks.connect.max-concurrency", "64", null,
+                    "connect hook calls in flight at most; one more gets no answer at once (the failure policy decides)").min(1)
+            .string("hooks.refresh.url", null, "none (an expiring identity closes its connection)",
+                    "the refresh hook: when an identity the connect hook gave expires, Ferry POSTs here; the answer extends it or refuses, which closes the connection with 4005 (ferry.v1 connections; docs/hooks.md)")
+            .duration("hooks.refresh.timeout", "3s", null,
+                    "how long the refresh hook waits for the whole answer")
+            .list("hooks.refresh.headers", null, "none",
+                    "headers added to every refresh hook request, as `Name: value`")
+            .choice("hooks.refresh.failure-policy", List.of("refuse", "allow"), "refuse", null,
+                    "when the backend gives no answer: `refuse` closes the connection with 4005; `allow` keeps its identity for `hooks.refresh.retry` and asks again")
+            .integer("hooks.refresh.max-concurrency", "64", null,
+                    "refresh hook calls in flight at most").min(1)
+            .duration("hooks.refresh.retry", "30s", null,
+                    "with `hooks.refresh.failure-policy: allow`, how long a connection keeps its identity after a refresh without answer before the next try")
+            .string("hooks.subscribe.<name>.pattern", null, "—",
+                    "the topics whose subscriptions the subscribe hook `<name>` decides (letters, digits, `_`, `-`); the first hook in name order whose pattern matches the subscribed pattern is asked, after the permission check; it answers allow or refuse (`subscribe_refused`)")
+            .string("hooks.subscribe.<name>.url", null, "—",
+                    "where the subscribe hook `<name>` POSTs")
+            .duration("hooks.subscribe.<name>.timeout", "3s", null,
+                    "how long the subscribe hook waits for the whole answer")
+            .list("hooks.subscribe.<name>.headers", null, "none",
+                    "headers added to every request of the hook, as `Name: value`")
+            .choice("hooks.subscribe.<name>.failure-policy", List.of("refuse", "allow"), "refuse", null,
+                    "when the backend gives no answer: `refuse` refuses the subscription with `hook_unavailable`; `allow` lets it go ahead")
+            .integer("hooks.subscribe.<name>.max-concurrency", "64", null,
+                    "calls of the hook in flight at most").min(1)
+            .string("hooks.publish.<name>.pattern", null, "—",
+                    "the topics whose publications the publish hook `<name>` decides, on every transport; the first hook in name order whose pattern matches the topic is asked, after the event class's schema check; it answers allow, refuse (`publish_refused`) or a replacement payload")
+            .string("hooks.publish.<name>.url", null, "—",
+                    "where the publish hook `<name>` POSTs")
+            .duration("hooks.publish.<name>.timeout", "3s", null,
+                    "how long the publish hook waits for the whole answer")
+            .list("hooks.publish.<name>.headers", null, "none",
+                    "headers added to every request of the hook, as `Name: value`")
+            .choice("hooks.publish.<name>.failure-policy", List.of("refuse", "allow"), "refuse", null,
+                    "when the backend gives no answer: `refuse` refuses the publication with `hook_unavailable`; `allow` publishes it as given")
+            .integer("hooks.publish.<name>.max-concurrency", "64", null,
+                    "calls of the hook in flight at most").min(1)
+            .integer("hooks.breaker.failures", "5", null,
+                    "consecutive failures (timeout, connection refused or broken, 5xx) that open a hook's circuit breaker; while open the hook's calls fail at once").min(1)
+            .duration("hooks.breaker.cool-down", "10s", null,
+                    "how long an open breaker refuses calls before it lets one trial call through; its success closes the breaker")
+            .size("hooks.max-response-bytes", "64KiB", null,
+                    "largest answer body a hook accepts; a larger one counts as no answer").min(2)
             .table("wamp")
             .string("wamp.realms.<name>.topic-prefix", null, "empty",
                     "the Ferry topic words under which the WAMP realm `<name>` lives: URI `com.example.chat` of the realm is topic `<prefix>.com.example.chat` (and procedure likewise); empty: the URI itself. A WAMP session asking for a realm that is not configured is refused with `ABORT` `wamp.error.no_such_realm`; with no realm configured, the one realm is `realm1`, mapped to no prefix (docs/wamp.md)")

@@ -4,6 +4,7 @@ import dev.ferry.server.auth.AccessScope;
 import dev.ferry.server.auth.SecurityCounters;
 import dev.ferry.server.config.LimitsConfig;
 import dev.ferry.server.events.EventClasses;
+import dev.ferry.server.hooks.Hooks;
 import dev.ferry.server.hub.Hub;
 import dev.ferry.server.time.ServerClock;
 import java.util.function.BooleanSupplier;
@@ -22,6 +23,7 @@ public final class ConnectionFactory {
     /** Read at each publication, by every connection: a reload's event classes apply at once. */
     private volatile EventClasses events;
     private final Connections open;
+    private final Hooks hooks;
 
     /**
      * {@code maxSubscriptions} is {@code websocket.max-subscriptions}; refusals are counted in {@code counters};
@@ -29,6 +31,13 @@ public final class ConnectionFactory {
      */
     public ConnectionFactory(Hub hub, LimitsConfig limits, int maxSubscriptions, SecurityCounters counters,
                        ServerClock clock, EventClasses events, Connections open) {
+        this(hub, limits, maxSubscriptions, counters, clock, events, open, Hooks.none());
+    }
+
+    /** As above, with the backend {@code hooks} that connections go through (docs/hooks.md). */
+    public ConnectionFactory(Hub hub, LimitsConfig limits, int maxSubscriptions, SecurityCounters counters,
+                       ServerClock clock, EventClasses events, Connections open, Hooks hooks) {
+        this.hooks = hooks;
         this.hub = hub;
         this.limits = limits;
         this.maxSubscriptions = maxSubscriptions;
@@ -41,6 +50,11 @@ public final class ConnectionFactory {
     /** The open connections of this node, whatever their transport (the server API lists them). */
     public Connections open() {
         return open;
+    }
+
+    /** The backend hooks (docs/hooks.md). */
+    public Hooks hooks() {
+        return hooks;
     }
 
     /** The declared event classes, their schemas compiled (docs/events.md). */

@@ -4,7 +4,20 @@ import dev.ferry.server.transport.HttpResponses;
 import dev.ferry.server.sse.SseEndpoints;
 import dev.ferry.server.tunnel.TunnelUpgrade;
 import dev.ferry.server.websocket.WebSocketUpgrade;
+import dev.ferry.server.auth.AuthRequest;
+import dev.ferry.server.auth.Identity;
+import dev.ferry.server.config.HooksConfig;
+import dev.ferry.server.hooks.ConnectRequest;
+import dev.ferry.server.hooks.ConnectVerdict;
+import dev.ferry.server.hooks.Hooks;
+import dev.ferry.server.topics.IndexSocketHandler;
+import dev.ferry.server.topics.TopicPath;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
+import java.net.InetSocketAddress;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -49,6 +62,7 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
     private final PresenceEndpoint presence;
     private final StateHttp state;
     private final AdminApi admin;
+    private final Hooks hooks;
 
     public HttpRouter(HttpServices server) {
         this.server = server;
@@ -58,10 +72,107 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
         this.presence = new PresenceEndpoint(server);
         this.state = new StateHttp(server, api);
         this.admin = new AdminApi(server, api);
+        this.hooks = server.webSockets().sessions().connectionFactory().hooks();
+    }
+
+    /**
+     * The transport a request opens a connection of ({@code websocket}, {@code wamp}, {@code multiplex},
+     * {@code topic}, {@code index}, {@code sse}, {@code fallback}), or null for any other request: the requests the
+     * connect hook is asked about (docs/hooks.md).
+     */
+    private String opens(FullHttpRequest req, String path) {
+        boolean upgrade = WebEndpoints.isUpgrade(req);
+        if (upgrade && path.equals(WebSocketUpgrade.PATH)) {
+            return "websocket";
+        }
+        if (upgrade && server.upgradeRoute(path) != null) {
+            return path.equals("/v1/wamp") ? "wamp" : "websocket";
+        }
+        if (upgrade && path.equals(WebEndpoints.MULTIPLEX_PATH)) {
+            return "multiplex";
+        }
+        if (upgrade && path.startsWith(TopicPath.PREFIX)) {
+            return "topic";
+        }
+        if (upgrade && (path.equals(IndexSocketHandler.ROOT) || path.startsWith(IndexSocketHandler.ROOT + "/"))) {
+            return "index";
+        }
+        if (path.equals(SseEndpoints.STREAM_PATH) && req.method().equals(HttpMethod.GET)) {
+            return "sse";
+        }
+        if (path.equals(SseEndpoints.SESSION_PATH) && req.method().equals(HttpMethod.POST)) {
+            return "fallback";
+        }
+        return null;
+    }
+
+    /**
+     * Asks the connect hook about the connection {@code req} opens, reading nothing more from the channel meanwhile,
+     * then, on the channel's event loop: answers 403 {@code connect_refused} when the backend refuses, 503
+     * {@code connect_unavailable} when it gives no answer and the failure policy is {@code refuse}; otherwise routes
+     * the request with the hook's identity (or, with no answer and {@code allow}, as if there were no hook).
+     */
+    private void askConnectHook(ChannelHandlerContext ctx, FullHttpRequest req, String path, String transport) {
+        Channel ch = ctx.channel();
+        Map<String, String> forwarded = new LinkedHashMap<>();
+        for (String name : hooks.config().forwardHeaders()) {
+            List<String> values = req.headers().getAll(name);
+            if (!values.isEmpty()) {
+                forwarded.put(name, String.join(name.equalsIgnoreCase("Cookie") ? "; " : ", ", values));
+            }
+        }
+        AuthRequest credentials = AuthRequest.of(req);
+        String token = credentials.bearer() != null ? credentials.bearer()
+                : credentials.queryParam(dev.ferry.server.auth.Authenticator.QUERY_PARAM);
+        String remote = ch.remoteAddress() instanceof InetSocketAddress a && a.getAddress() != null
+                ? a.getAddress().getHostAddress() : String.valueOf(ch.remoteAddress());
+        req.retain();
+        ch.config().setAutoRead(false);
+        hooks.connect(new ConnectRequest(transport, path, remote, forwarded, token))
+                .whenComplete((verdict, failure) -> ch.eventLoop().execute(() -> {
+                    try {
+                        ch.config().setAutoRead(true);
+                        if (ch.isActive()) {
+                            decided(ctx, req, verdict != null ? verdict : ConnectVerdict.failed(String.valueOf(failure)));
+                        }
+                    } finally {
+                        req.release();
+                    }
+                }));
+    }
+
+    private void decided(ChannelHandlerContext ctx, FullHttpRequest req, ConnectVerdict verdict) {
+        if (verdict.refusal() != null) {
+            byte[] data = ("{\"code\":" + new String(dev.ferry.protocol.FrameCodec.quote(verdict.refusal().code()),
+                    StandardCharsets.UTF_8) + "}").getBytes(StandardCharsets.UTF_8);
+            HttpResponses.send(ctx, false, HttpResponses.json(HttpResponseStatus.FORBIDDEN, HttpResponses.errorBody(
+                    "connect_refused", verdict.refusal().reason(), data)));
+            return;
+        }
+        if (verdict.identity() == null) {
+            if (hooks.config().connect().failurePolicy() == HooksConfig.FailurePolicy.REFUSE) {
+                HttpResponses.send(ctx, false, HttpResponses.error(HttpResponseStatus.SERVICE_UNAVAILABLE,
+                        "connect_unavailable", "the application did not answer the connect hook: " + verdict.failure()));
+                return;
+            }
+            route(ctx, req, true);
+            return;
+        }
+        ctx.channel().attr(Identity.HOOKED).set(verdict.identity());
+        try {
+            route(ctx, req, true);
+        } finally {
+            ctx.channel().attr(Identity.HOOKED).set(null);
+        }
     }
 
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
+        route(ctx, req, false);
+    }
+
+    /** Routes {@code req}; {@code connectDecided}: the connect hook has been asked about it already. */
+    private void route(ChannelHandlerContext ctx, FullHttpRequest req, boolean connectDecided) {
         boolean keepAlive = HttpUtil.isKeepAlive(req) && !server.draining();
         if (!req.decoderResult().isSuccess()) {
             HttpResponses.send(ctx, false, HttpResponses.error(HttpResponseStatus.BAD_REQUEST, "bad_request",
@@ -91,6 +202,13 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
         }
         QueryStringDecoder uri = new QueryStringDecoder(req.uri(), StandardCharsets.UTF_8);
         String path = uri.rawPath();
+        if (!connectDecided && hooks.connectConfigured()) {
+            String transport = opens(req, path);
+            if (transport != null && server.originPolicy().refusal(req) == null) {
+                askConnectHook(ctx, req, path, transport);
+                return;
+            }
+        }
         if (path.equals(WebSocketUpgrade.PATH)) {
             String refusal = WebSocketUpgrade.refusal(req);
             if (refusal != null) {

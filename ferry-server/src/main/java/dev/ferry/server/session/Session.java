@@ -107,7 +107,8 @@ public final class Session implements FrameCodec.Sink, Transport, Callee, Caller
         this.connection = context.connection(context.security().permissions().scope(identity), this, () -> goingAway);
         this.presence = new ConnectionPresence(context.presence(), connection);
         this.resumption = new Resumption(context.resumableSessions(), connection, presence, out, remote, this::inLoop);
-        this.auth = new TokenAuth(context.security(), context.clock(), connection, out.executor(), this::expired);
+        this.auth = new TokenAuth(context.security(), context.clock(), connection, out.executor(), this::expired,
+                context.connectionFactory().hooks());
         auth.adopt(identity);
     }
 

@@ -4,7 +4,9 @@ import dev.ferry.server.auth.AuthError;
 import dev.ferry.server.auth.AuthOutcome;
 import dev.ferry.server.auth.Identity;
 import dev.ferry.server.auth.Security;
+import dev.ferry.server.config.HooksConfig;
 import dev.ferry.server.connection.Connection;
+import dev.ferry.server.hooks.Hooks;
 import dev.ferry.server.time.ServerClock;
 import io.netty.util.concurrent.EventExecutor;
 import java.util.concurrent.ScheduledFuture;
@@ -29,6 +31,7 @@ final class TokenAuth {
     private final Connection connection;
     private final EventExecutor loop;
     private final Runnable expired;
+    private final Hooks hooks;
 
     // ---- event loop only
     /** Runs {@link #expired} when the identity expires; null when it does not. */
@@ -36,6 +39,13 @@ final class TokenAuth {
 
     /** @param expired closes the connection with 4005 once its identity has expired */
     TokenAuth(Security security, ServerClock clock, Connection connection, EventExecutor loop, Runnable expired) {
+        this(security, clock, connection, loop, expired, Hooks.none());
+    }
+
+    /** As above; an expiring identity of the connect hook is first offered to {@code hooks}' refresh hook. */
+    TokenAuth(Security security, ServerClock clock, Connection connection, EventExecutor loop, Runnable expired,
+              Hooks hooks) {
+        this.hooks = hooks;
         this.security = security;
         this.clock = clock;
         this.connection = connection;
@@ -49,8 +59,34 @@ final class TokenAuth {
         cancel();
         if (identity.expiresAt() != null) {
             long delay = identity.expiresAt().toEpochMilli() - clock.millis();
-            expiry = clock.schedule(loop, expired, delay, TimeUnit.MILLISECONDS);
+            boolean refreshed = hooks.refreshConfigured() && Hooks.ISSUER.equals(identity.issuer());
+            expiry = clock.schedule(loop, refreshed ? () -> refresh(identity) : expired, delay, TimeUnit.MILLISECONDS);
         }
+    }
+
+    /**
+     * The identity the connect hook gave has expired: asks the refresh hook (docs/hooks.md, "refresh"). Its answer
+     * for the same user takes over with its new expiry; a refusal, an answer for another user, or no answer with
+     * {@code failure-policy: refuse} closes the connection through {@link #expired}; no answer with {@code allow}
+     * keeps the identity for {@code hooks.refresh.retry} and asks again.
+     */
+    private void refresh(Identity current) {
+        expiry = null;
+        hooks.refresh(connection.id(), connection.transport().kind(), current, java.util.Map.of())
+                .whenComplete((verdict, failure) -> loop.execute(() -> {
+                    if (connection.isClosed() || connection.identity() != current) {
+                        return;
+                    }
+                    if (verdict != null && verdict.identity() != null && verdict.identity().samePrincipal(current)) {
+                        adopt(verdict.identity());
+                    } else if (verdict != null && verdict.identity() == null && verdict.refusal() == null
+                            && hooks.config().refresh().failurePolicy() == HooksConfig.FailurePolicy.ALLOW) {
+                        expiry = clock.schedule(loop, () -> refresh(current), hooks.config().refreshRetry().toMillis(),
+                                TimeUnit.MILLISECONDS);
+                    } else {
+                        expired.run();
+                    }
+                }));
     }
 
     /**

@@ -40,10 +40,15 @@ public final class TransportAuth {
     }
 
     /**
-     * The identity of the client that sent {@code req} (a token from the header, the cookie or the query parameter;
-     * anonymous when allowed), or {@code null} after answering 401 with a JSON reason.
+     * The identity of the client that sent {@code req} (the one the connect hook gave; else a token from the header,
+     * the cookie or the query parameter; anonymous when allowed), or {@code null} after answering 401 with a JSON
+     * reason.
      */
     public Identity authenticate(ChannelHandlerContext ctx, HttpRequest req) {
+        Identity hooked = Identity.hooked(ctx.channel());
+        if (hooked != null) {
+            return hooked;
+        }
         AuthOutcome who = security.authenticator().authenticate(AuthRequest.of(ctx, req));
         if (who instanceof AuthError e) {
             HttpResponses.send(ctx, false, HttpResponses.authError(e));

@@ -54,7 +54,7 @@ public final class WampRouter implements UpgradeRoute {
             return;
         }
         Identity who = null;
-        if (carriesCredentials(ctx, req)) {
+        if (Identity.hooked(ctx.channel()) != null || carriesCredentials(ctx, req)) {
             who = WebSocketUpgrade.identify(ctx, req, server);
             if (who == null) {
                 return;

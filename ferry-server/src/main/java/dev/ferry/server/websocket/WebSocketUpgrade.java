@@ -69,8 +69,15 @@ public final class WebSocketUpgrade {
         return true;
     }
 
-    /** The identity of the client of an acceptable upgrade, or null after answering 401 with a JSON reason. */
+    /**
+     * The identity of the client of an acceptable upgrade (the one the connect hook gave, else from its credentials),
+     * or null after answering 401 with a JSON reason.
+     */
     public static Identity identify(ChannelHandlerContext ctx, FullHttpRequest req, WebSocketServices server) {
+        Identity hooked = Identity.hooked(ctx.channel());
+        if (hooked != null) {
+            return hooked;
+        }
         AuthOutcome who = server.sessions().security().authenticator().authenticate(AuthRequest.of(ctx, req));
         if (who instanceof AuthError e) {
             HttpResponses.send(ctx, false, HttpResponses.authError(e));

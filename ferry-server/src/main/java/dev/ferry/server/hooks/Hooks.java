@@ -1,0 +1,179 @@
+package dev.ferry.server.hooks;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.ferry.server.auth.Grants;
+import dev.ferry.server.auth.Identity;
+import dev.ferry.server.config.HooksConfig;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The backend hooks of one server (docs/hooks.md) over its one {@link BackendClient}: builds each hook's request
+ * body, reads its answer and turns a missing answer into the hook's failure policy's verdict. Thread-safe; every
+ * future completes off the event loop (see {@link BackendClient#post}).
+ */
+public final class Hooks {
+    /** Issuer of the identities the connect and refresh hooks give. */
+    public static final String ISSUER = "hooks.connect";
+    /** The claim holding the server-side subscriptions a connect answer asks for. */
+    private static final String SUBS_CLAIM = "ferry.subs";
+    private static final int MAX_SUBS = 1000;
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final HooksConfig config;
+    private final BackendClient client;
+
+    public Hooks(HooksConfig config, BackendClient client) {
+        this.config = config;
+        this.client = client;
+    }
+
+    /** No hook: every check passes without a call. */
+    public static Hooks none() {
+        return new Hooks(HooksConfig.DEFAULT, null);
+    }
+
+    public HooksConfig config() {
+        return config;
+    }
+
+    /** The shared client (null when no hook is configured and none was given). */
+    public BackendClient client() {
+        return client;
+    }
+
+    /** Whether new connections go through the connect hook. */
+    public boolean connectConfigured() {
+        return config.connect() != null;
+    }
+
+    /** Whether an expiring identity of the connect hook is refreshed through the refresh hook. */
+    public boolean refreshConfigured() {
+        return config.refresh() != null;
+    }
+
+    /**
+     * Asks the connect hook about a new connection. The request body is {@code {"transport","path","remote_addr",
+     * "headers":{...},"token"?}}; see {@link #verdict} for the answer.
+     */
+    public CompletableFuture<ConnectVerdict> connect(ConnectRequest r) {
+        ObjectNode body = JSON.createObjectNode();
+        body.put("transport", r.transport());
+        body.put("path", r.path());
+        body.put("remote_addr", r.remoteAddr());
+        ObjectNode headers = body.putObject("headers");
+        r.headers().forEach(headers::put);
+        if (r.token() != null) {
+            body.put("token", r.token());
+        }
+        return ask(config.connect(), body, r.headers());
+    }
+
+    /**
+     * Asks the refresh hook to extend {@code identity}, which the connect hook gave to connection {@code client}
+     * over {@code transport}: {@code {"client","transport","user","headers":{...}}}; the answer reads as connect's.
+     */
+    public CompletableFuture<ConnectVerdict> refresh(String clientId, String transport, Identity identity,
+                                                     Map<String, String> forwarded) {
+        ObjectNode body = JSON.createObjectNode();
+        body.put("client", clientId);
+        body.put("transport", transport);
+        body.put("user", identity.name() == null ? "" : identity.name());
+        ObjectNode headers = body.putObject("headers");
+        forwarded.forEach(headers::put);
+        return ask(config.refresh(), body, forwarded);
+    }
+
+    private CompletableFuture<ConnectVerdict> ask(HooksConfig.Endpoint e, ObjectNode body, Map<String, String> fwd) {
+        byte[] bytes;
+        try {
+            bytes = JSON.writeValueAsBytes(body);
+        } catch (JsonProcessingException ex) {
+            return CompletableFuture.completedFuture(ConnectVerdict.failed("request not encodable: " + ex.getMessage()));
+        }
+        Map<String, String> headers = new HashMap<>(e.headers());
+        return client.post(e.name(), e.url(), bytes, headers, e.timeout(), e.maxConcurrency())
+                .handle((response, failure) -> {
+                    if (failure != null) {
+                        Throwable c = failure.getCause() != null && !(failure instanceof BackendException)
+                                ? failure.getCause() : failure;
+                        return ConnectVerdict.failed(c.getMessage());
+                    }
+                    if (!response.ok()) {
+                        return ConnectVerdict.failed(e.name() + " hook answered HTTP " + response.status());
+                    }
+                    return verdict(response.body());
+                });
+    }
+
+    /**
+     * Reads a connect or refresh answer: {@code {"user": "alice", "grants": {"subscribe": ["chat.#"]}, "claims":
+     * {...}, "subs": ["user.alice"], "expire_at": 1767225600}} allows (every member but {@code user} optional; an
+     * empty or missing {@code user} is an anonymous connection), {@code {"refuse": {"code": "...", "reason":
+     * "..."}}} refuses; anything else is no usable answer.
+     */
+    public static ConnectVerdict verdict(byte[] body) {
+        JsonNode answer;
+        try {
+            answer = JSON.readTree(body);
+        } catch (java.io.IOException e) {
+            return ConnectVerdict.failed("answer is not JSON: " + e.getMessage());
+        }
+        if (answer == null || !answer.isObject()) {
+            return ConnectVerdict.failed("answer is not a JSON object");
+        }
+        JsonNode refuse = answer.get("refuse");
+        if (refuse != null && !refuse.isNull()) {
+            String code = refuse.path("code").asText("refused");
+            String reason = refuse.path("reason").asText("refused by the application");
+            return ConnectVerdict.refused(code.isEmpty() ? "refused" : code, reason);
+        }
+        String user = answer.path("user").asText("");
+        Map<String, Object> claims = new HashMap<>();
+        JsonNode c = answer.get("claims");
+        if (c != null && c.isObject()) {
+            claims.putAll(JSON.convertValue(c, Map.class));
+        }
+        JsonNode subs = answer.get("subs");
+        if (subs != null && !subs.isNull()) {
+            if (!subs.isArray() || subs.size() > MAX_SUBS) {
+                return ConnectVerdict.failed("\"subs\" must be an array of at most " + MAX_SUBS + " patterns");
+            }
+            claims.put(SUBS_CLAIM, JSON.convertValue(subs, List.class));
+        }
+        Grants grants = null;
+        JsonNode g = answer.get("grants");
+        if (g != null && !g.isNull()) {
+            try {
+                grants = Grants.fromClaim(JSON.convertValue(g, Object.class));
+            } catch (IllegalArgumentException e) {
+                return ConnectVerdict.failed("\"grants\": " + e.getMessage());
+            }
+        }
+        Instant expires = null;
+        JsonNode exp = answer.get("expire_at");
+        if (exp != null && !exp.isNull()) {
+            if (!exp.canConvertToLong()) {
+                return ConnectVerdict.failed("\"expire_at\" must be seconds since the epoch");
+            }
+            expires = Instant.ofEpochSecond(exp.asLong());
+        }
+        if (user.isEmpty()) {
+            return ConnectVerdict.allowed(new Identity(Identity.Kind.ANONYMOUS, null, null, claims, expires, grants));
+        }
+        claims.put("sub", user);
+        return ConnectVerdict.allowed(new Identity(Identity.Kind.TOKEN, user, ISSUER, claims, expires, grants));
+    }
+
+    /** The UTF-8 text of {@code bytes}, for messages. */
+    static String text(byte[] bytes) {
+        return new String(bytes, StandardCharsets.UTF_8);
+    }
+}
