@@ -128,6 +128,21 @@ final class Names {
         return key("index-nodes");
     }
 
+    /** The channel on which a node receives the server API's requests and answers (named by its connection ids' prefix). */
+    byte[] adminChannel(String node) {
+        return key("admin:" + node);
+    }
+
+    /** The key that exists while a node answers the server API's requests. */
+    byte[] adminAlive(String node) {
+        return key("admin-alive:" + node);
+    }
+
+    /** The nodes answering the server API's requests (some may be gone: their alive key expired). */
+    byte[] adminNodes() {
+        return key("admin-nodes");
+    }
+
     /** A resumable session's hash ({@code n}: the node holding it, {@code s}: its state as JSON). */
     byte[] session(String id) {
         return key("session:" + id);

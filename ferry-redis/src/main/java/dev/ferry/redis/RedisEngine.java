@@ -123,6 +123,7 @@ public final class RedisEngine implements Engine, RemoteProcedures, dev.ferry.se
     private String registerSha;
     private String stateReadSha;
     private String stateCommitSha;
+    private String clearSha;
     private volatile Fanout fanout;
     private volatile NodeCalls rpc;
     /**
@@ -139,6 +140,8 @@ public final class RedisEngine implements Engine, RemoteProcedures, dev.ferry.se
     private volatile Map<String, Integer> clusterIndex;
     private volatile boolean closed;
     private RedisSessionStore sessionStore;
+    /** The server API's requests between nodes, once the server asked for them. */
+    private volatile RedisNodeLink nodeLink;
     /** The cluster's presence, once the server asked for it. */
     private volatile RedisPresence presence;
 
@@ -217,6 +220,7 @@ public final class RedisEngine implements Engine, RemoteProcedures, dev.ferry.se
             registerSha = redis.scriptLoad(Scripts.REGISTER).get(waitMs, TimeUnit.MILLISECONDS);
             stateReadSha = redis.scriptLoad(Scripts.STATE_READ).get(waitMs, TimeUnit.MILLISECONDS);
             stateCommitSha = redis.scriptLoad(Scripts.STATE_COMMIT).get(waitMs, TimeUnit.MILLISECONDS);
+            clearSha = redis.scriptLoad(Scripts.CLEAR).get(waitMs, TimeUnit.MILLISECONDS);
             pubsub.async().subscribe(names.nodeChannel(node)).get(waitMs, TimeUnit.MILLISECONDS);
             heartbeat().toCompletableFuture().get(waitMs, TimeUnit.MILLISECONDS);
             sessionStore = new RedisSessionStore(redis, names, node, executor);
@@ -249,6 +253,16 @@ public final class RedisEngine implements Engine, RemoteProcedures, dev.ferry.se
         }
         presence = new RedisPresence(redis, pubsub, names, node, config, executor);
         return presence;
+    }
+
+    @Override
+    public dev.ferry.server.engine.NodeLink nodeLink(String name, dev.ferry.server.engine.NodeLink.Handler handler) {
+        try {
+            nodeLink = new RedisNodeLink(redis, connection, pubsub, names, name, handler, executor, config.timeout());
+        } catch (Exception e) {
+            throw new IllegalStateException("engine redis: cannot reach " + config.uri() + ": " + e.getMessage(), e);
+        }
+        return nodeLink;
     }
 
     @Override
@@ -420,6 +434,13 @@ public final class RedisEngine implements Engine, RemoteProcedures, dev.ferry.se
         byte[][] args = {ascii(after), ascii(before), ascii(limit), ascii(reverse ? 1 : 0), ascii(retained(topic)),
                 ascii(history.limitsFor(topic).ttl().toMillis()), ascii("")};
         return eval(readSha, Scripts.READ, keys, args).thenApply(r -> snapshot(topic, (List<?>) r));
+    }
+
+    @Override
+    public CompletionStage<Long> clearHistory(String topic) {
+        byte[][] keys = {names.meta(topic), names.stream(topic), names.topicChannel(topic)};
+        return eval(clearSha, Scripts.CLEAR, ScriptOutputType.INTEGER, keys, new byte[][] {ascii(newEpoch())})
+                .thenApply(r -> (Long) r);
     }
 
     private static TopicSnapshot snapshot(String topic, List<?> r) {
@@ -655,6 +676,10 @@ public final class RedisEngine implements Engine, RemoteProcedures, dev.ferry.se
         }
         all.add(shareIndex());
         all.add(shareProcedures());
+        RedisNodeLink l = nodeLink;
+        if (l != null) {
+            all.add(l.heartbeat().toCompletableFuture());
+        }
         return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).exceptionally(e -> null);
     }
 
@@ -765,6 +790,11 @@ public final class RedisEngine implements Engine, RemoteProcedures, dev.ferry.se
     private final class Listener extends RedisPubSubAdapter<byte[], byte[]> {
         @Override
         public void message(byte[] channel, byte[] message) {
+            RedisNodeLink l = nodeLink;
+            if (l != null && l.handles(channel)) {
+                l.received(message);
+                return;
+            }
             RedisPresence p = presence;
             if (p != null && p.handles(channel)) {
                 p.received(channel, message);
@@ -880,6 +910,10 @@ public final class RedisEngine implements Engine, RemoteProcedures, dev.ferry.se
             if (connection != null && connection.isOpen()) {
                 List<CompletableFuture<?>> all = new ArrayList<>();
                 all.add(redis.del(names.nodeAlive(node)).toCompletableFuture());
+                RedisNodeLink l = nodeLink;
+                if (l != null) {
+                    all.add(l.close());
+                }
                 NodeCalls r = rpc;
                 if (r != null) {
                     for (String proc : r.localProcedures()) {

@@ -114,6 +114,22 @@ final class Scripts {
             """;
 
     /**
+     * Clear a topic's history (docs/http-api.md, {@code DELETE /v1/admin/topics/{topic}/history}). KEYS: hash,
+     * stream, channel. ARGV: the new epoch. Refuses a state channel with {@code STATE_CHANNEL}; a topic never
+     * published to is left alone. Otherwise drops the stream and sets the new epoch at offset 0, so the next
+     * publication is offset 1 of it. Returns how many publications the stream held.
+     */
+    static final String CLEAR = """
+            local meta, stream = KEYS[1], KEYS[2]
+            if redis.call('HEXISTS', meta, 'd') == 1 then return redis.error_reply('STATE_CHANNEL') end
+            if redis.call('EXISTS', meta) == 0 then return 0 end
+            local held = redis.call('XLEN', stream)
+            redis.call('DEL', stream)
+            redis.call('HSET', meta, 'e', ARGV[1], 'o', 0)
+            return held
+            """;
+
+    /**
      * Read a state channel (docs/protocol.md §4.6). KEYS: hash, stream. ARGV: history size, ttl ms. The document
      * is the hash's field {@code d}, next to the epoch and offset it is the version of. Returns
      * {epoch ('' when none), offset, document or false}.

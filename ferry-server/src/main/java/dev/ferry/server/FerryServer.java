@@ -174,6 +174,7 @@ public final class FerryServer implements AutoCloseable {
             dev.ferry.server.hooks.Hooks hooks = new dev.ferry.server.hooks.Hooks(hc, backends);
             Rpc rpc = new Rpc(config.rpc(), meters, clock);
             rpc.remote(engine.remoteProcedures());
+            hub.topicRates(clock);
             engine.start(hub, rpc);
             assembly = ServerAssembly.of(config, security, hub, rpc, meters, clock, hooks);
             ServerAssembly a = assembly;
@@ -207,6 +208,7 @@ public final class FerryServer implements AutoCloseable {
                         + (e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName()), e);
             }
             int port = port();
+            a.http().cluster().start(a.http(), engine, hostForUri() + ":" + port);
             log.info("Ferry listening on {}:{} ({} transport{})", sc.host(), port, transport.name(),
                     tls != null ? ", TLS" : "");
             return port;
@@ -544,6 +546,10 @@ public final class FerryServer implements AutoCloseable {
             try {
                 engine.expire();
                 sessions.expire();
+                ServerAssembly assembled = assembly;
+                if (assembled != null) {
+                    assembled.http().cluster().tick();
+                }
             } catch (RuntimeException e) {
                 log.warn("housekeeping failed; trying again in a second", e);
             }

@@ -76,7 +76,8 @@ public record ServerAssembly(OpenChannels channels, OutboundQueues queues, ByteC
         SseServices sse = new SseServices(sessions, queues, auth, new FallbackSessions(security.connections()));
         HttpServices http = new HttpServices(webSockets, sse, auth, origins, tunnels, new WebAssets(), meters,
                 new java.util.concurrent.ConcurrentHashMap<>(), new java.util.concurrent.atomic.AtomicReference<>(),
-                new java.util.concurrent.atomic.AtomicReference<>(java.util.List::of));
+                new java.util.concurrent.atomic.AtomicReference<>(java.util.List::of),
+                new dev.ferry.server.http.ClusterAdmin());
         return new ServerAssembly(channels, queues, byteCounter, reassembly, tunnels, sessions, http);
     }
 

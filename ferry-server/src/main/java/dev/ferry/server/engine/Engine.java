@@ -119,6 +119,26 @@ public interface Engine extends AutoCloseable {
         return 0;
     }
 
+    /**
+     * Links this node, named {@code node} (the prefix of its connection ids), to the other nodes of the cluster:
+     * {@code handler} answers their server API requests from then on. Null for an engine of a single node (the
+     * server then answers itself). Called once, after {@link #start}.
+     */
+    default NodeLink nodeLink(String node, NodeLink.Handler handler) {
+        return null;
+    }
+
+    /**
+     * Drops a topic's history and gives it a new epoch (docs/http-api.md, {@code DELETE /v1/admin/topics/{topic}/history}):
+     * the next publication is offset 1 of the new epoch, and a subscriber recovering from the old epoch is answered
+     * {@code recovered: false}. Completes with how many publications the history held, or fails with
+     * {@link StateTopicException} for a state channel (its history is its document's).
+     */
+    default CompletionStage<Long> clearHistory(String topic) {
+        return java.util.concurrent.CompletableFuture.failedFuture(
+                new UnsupportedOperationException("engine " + name() + " cannot clear a topic's history"));
+    }
+
     /** Whether the engine can serve now (for {@code /readyz}). */
     boolean ready();
 

@@ -198,6 +198,32 @@ public final class MemoryEngine implements Engine, StateStore {
         // every publication reaches the fanout, which matches it against local subscriptions
     }
 
+    /**
+     * Frees the topic as {@link #expire} does, whether or not it has subscribers: the next publication makes it
+     * again with a new epoch at offset 1.
+     */
+    @Override
+    public CompletionStage<Long> clearHistory(String topic) {
+        TopicState s = lock(topic, false);
+        if (s == null) {
+            return CompletableFuture.completedFuture(0L);
+        }
+        try {
+            if (s.document != null) {
+                return CompletableFuture.failedFuture(new StateTopicException(topic));
+            }
+            long next = s.lastOffset + 1;
+            long held = s.retained == null ? 0 : next - s.retained.firstOffset(next);
+            s.freed = true;
+            topics.remove(topic, s);
+            this.held.decrementAndGet();
+            freed.increment();
+            return CompletableFuture.completedFuture(held);
+        } finally {
+            s.lock.unlock();
+        }
+    }
+
     @Override
     public CompletionStage<TopicSnapshot> read(String topic, long after, long before, int limit, boolean reverse) {
         TopicState s = lock(topic, false);

@@ -4,16 +4,14 @@ import dev.ferry.server.transport.HttpResponses;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.ferry.server.engine.NodeLink;
 import dev.ferry.protocol.CloseCodes;
 import dev.ferry.protocol.ErrorCode;
 import dev.ferry.protocol.Payload;
 import dev.ferry.protocol.Topics;
 import dev.ferry.server.auth.Action;
-import dev.ferry.server.auth.Bans;
-import dev.ferry.server.auth.Identity;
-import dev.ferry.server.connection.Connection;
-import dev.ferry.server.connection.ConnectionInfo;
-import dev.ferry.server.connection.Connections;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.FullHttpRequest;
@@ -26,7 +24,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -39,7 +36,9 @@ import java.util.concurrent.CompletableFuture;
  * them (with a ban), the active topics, a topic's state, publishing to many topics at once, and reloading the
  * configuration. Every request is
  * authenticated as the other API endpoints and needs the {@code admin} action (docs/security.md), which nothing
- * grants unless named. Runs on the request's event loop; what connections hold is read on their own loops.
+ * grants unless named. Runs on the request's event loop; what connections hold is read on their own loops. Lists
+ * cover every node of the cluster and an operation on a connection reaches the node holding it, through
+ * {@link ClusterAdmin}.
  */
 final class AdminApi {
     static final String PREFIX = "/v1/admin/";
@@ -69,38 +68,50 @@ final class AdminApi {
         if (api.admitted(ctx, req, keepAlive, Action.ADMIN, Action.ADMIN_TARGET, null, null) == null) {
             return;
         }
+        if (!server.cluster().started()) {
+            HttpResponses.send(ctx, keepAlive, HttpResponses.error(HttpResponseStatus.SERVICE_UNAVAILABLE,
+                    ErrorCode.UNAVAILABLE.wire(), "the server is starting; try again"));
+            return;
+        }
         String[] parts = tail.split("/", -1);
         for (int i = 0; i < parts.length; i++) {
             parts[i] = QueryStringDecoder.decodeComponent(parts[i], StandardCharsets.UTF_8);
         }
         String first = parts[0];
-        if (first.equals("connections") && parts.length == 1) {
+        if (first.equals("nodes") && parts.length == 1) {
+            if (HttpRouter.requireMethod(ctx, req, HttpMethod.GET, keepAlive)) {
+                nodes(ctx, keepAlive);
+            }
+        } else if (first.equals("procedures") && parts.length == 1) {
+            if (HttpRouter.requireMethod(ctx, req, HttpMethod.GET, keepAlive)) {
+                procedures(ctx, keepAlive, uri);
+            }
+        } else if (first.equals("connections") && parts.length == 1) {
             if (HttpRouter.requireMethod(ctx, req, HttpMethod.GET, keepAlive)) {
                 listConnections(ctx, keepAlive, uri);
             }
         } else if (first.equals("connections") && parts.length == 2) {
             if (HttpRouter.requireMethod(ctx, req, HttpMethod.GET, keepAlive)) {
-                getConnection(ctx, keepAlive, parts[1]);
+                askHolder(ctx, keepAlive, parts[1], op("connection").put("id", parts[1]));
             }
         } else if (first.equals("connections") && parts.length == 3 && parts[2].equals("disconnect")) {
             if (HttpRouter.requireMethod(ctx, req, HttpMethod.POST, keepAlive)) {
-                Connection c = server.connections().get(parts[1]);
-                if (c == null) {
-                    noConnection(ctx, keepAlive, parts[1]);
-                } else {
-                    disconnect(ctx, req, keepAlive, List.of(c), c.identity().kind() == Identity.Kind.ANONYMOUS
-                            ? null : c.identity().name());
+                ObjectNode q = disconnectRequest(ctx, req, keepAlive);
+                if (q != null) {
+                    askHolder(ctx, keepAlive, parts[1], q.put("id", parts[1]));
                 }
             }
         } else if (first.equals("connections") && parts.length == 3
                 && (parts[2].equals("subscribe") || parts[2].equals("unsubscribe"))) {
             if (HttpRouter.requireMethod(ctx, req, HttpMethod.POST, keepAlive)) {
-                Connection c = server.connections().get(parts[1]);
-                if (c == null) {
-                    noConnection(ctx, keepAlive, parts[1]);
-                } else {
-                    serverSubscription(ctx, req, keepAlive, c, parts[2].equals("subscribe"));
+                String pattern;
+                try {
+                    pattern = pattern(body(req));
+                } catch (IllegalArgumentException e) {
+                    refuse(ctx, keepAlive, e);
+                    return;
                 }
+                askHolder(ctx, keepAlive, parts[1], op(parts[2]).put("id", parts[1]).put("pattern", pattern));
             }
         } else if (first.equals("users") && parts.length == 3 && !parts[1].isEmpty()
                 && (parts[2].equals("subscribe") || parts[2].equals("unsubscribe"))) {
@@ -109,7 +120,10 @@ final class AdminApi {
             }
         } else if (first.equals("users") && parts.length == 3 && parts[2].equals("disconnect") && !parts[1].isEmpty()) {
             if (HttpRouter.requireMethod(ctx, req, HttpMethod.POST, keepAlive)) {
-                disconnect(ctx, req, keepAlive, server.connections().ofUser(parts[1]), parts[1]);
+                ObjectNode q = disconnectRequest(ctx, req, keepAlive);
+                if (q != null) {
+                    disconnectUser(ctx, keepAlive, q.put("user", parts[1]));
+                }
             }
         } else if (first.equals("topics") && parts.length == 1) {
             if (HttpRouter.requireMethod(ctx, req, HttpMethod.GET, keepAlive)) {
@@ -127,6 +141,10 @@ final class AdminApi {
             if (HttpRouter.requireMethod(ctx, req, HttpMethod.GET, keepAlive)) {
                 status.handle(ctx, keepAlive, first);
             }
+        } else if (first.equals("topics") && parts.length == 3 && parts[2].equals("history")) {
+            if (HttpRouter.requireMethod(ctx, req, HttpMethod.DELETE, keepAlive)) {
+                clearHistory(ctx, keepAlive, parts[1]);
+            }
         } else if (first.equals("broadcast") && parts.length == 1) {
             if (HttpRouter.requireMethod(ctx, req, HttpMethod.POST, keepAlive)) {
                 broadcast(ctx, req, keepAlive);
@@ -141,62 +159,203 @@ final class AdminApi {
         }
     }
 
+    // ------------------------------------------------------------ the cluster
+
+    private static ObjectNode op(String name) {
+        return JSON.createObjectNode().put("op", name);
+    }
+
+    private ClusterAdmin cluster() {
+        return server.cluster();
+    }
+
+    /** Asks every node; answers with {@code merge} of the replies (the unanswered ones included, without a body). */
+    private void askAll(ChannelHandlerContext ctx, boolean keepAlive, ObjectNode request,
+                        java.util.function.Function<List<NodeLink.Reply>, FullHttpResponse> merge) {
+        later(ctx, keepAlive, cluster().link().askAll(ClusterAdmin.bytes(request), ClusterAdmin.TIMEOUT).toCompletableFuture(),
+                merge);
+    }
+
+    /** Adds {@code "partial"} and, when some node did not answer, {@code "unanswered"}: their names. */
+    private static void partial(ObjectNode out, List<NodeLink.Reply> replies) {
+        ArrayNode missing = JSON.createArrayNode();
+        for (NodeLink.Reply r : replies) {
+            if (!r.answered()) {
+                missing.add(r.node());
+            }
+        }
+        out.put("partial", !missing.isEmpty());
+        if (!missing.isEmpty()) {
+            out.set("unanswered", missing);
+        }
+    }
+
+    /** The answers of the nodes that gave one, as JSON. */
+    private static List<JsonNode> answers(List<NodeLink.Reply> replies) {
+        List<JsonNode> out = new ArrayList<>();
+        for (NodeLink.Reply r : replies) {
+            if (r.answered()) {
+                out.add(ClusterAdmin.read(r.body()));
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Asks the node holding connection {@code id} (named by the id's prefix) and answers with its
+     * {@code {"status", "body"}}: {@code 404 no_such_connection} when no live node has that name,
+     * {@code 503 unavailable} when the node does not answer in time.
+     */
+    private void askHolder(ChannelHandlerContext ctx, boolean keepAlive, String id, ObjectNode request) {
+        int dash = id.indexOf('-');
+        if (dash <= 0) {
+            noConnection(ctx, keepAlive, id);
+            return;
+        }
+        String node = id.substring(0, dash);
+        later(ctx, keepAlive, cluster().link().ask(node, ClusterAdmin.bytes(request), ClusterAdmin.TIMEOUT).toCompletableFuture(),
+                r -> {
+                    if (r == null) {
+                        return HttpResponses.error(HttpResponseStatus.NOT_FOUND, "no_such_connection",
+                                "no open connection " + id + " (no node " + node + " in the cluster)");
+                    }
+                    if (!r.answered()) {
+                        return HttpResponses.error(HttpResponseStatus.SERVICE_UNAVAILABLE, ErrorCode.UNAVAILABLE.wire(),
+                                "node " + node + " holding connection " + id + " did not answer within "
+                                        + ClusterAdmin.TIMEOUT.toSeconds() + " s; try again");
+                    }
+                    return forward(ClusterAdmin.read(r.body()));
+                });
+    }
+
+    /** A node's {@code {"status", "body"}} as the response. */
+    private static FullHttpResponse forward(JsonNode answer) {
+        return HttpResponses.json(HttpResponseStatus.valueOf(answer.path("status").asInt(500)),
+                ClusterAdmin.bytes(answer.path("body")));
+    }
+
+    /** {@code GET /v1/admin/nodes}: every live node, each as it describes itself, or flagged when it did not answer. */
+    private void nodes(ChannelHandlerContext ctx, boolean keepAlive) {
+        askAll(ctx, keepAlive, op("node"), replies -> {
+            ObjectNode out = JSON.createObjectNode();
+            out.put("node", cluster().node());
+            ArrayNode list = out.putArray("nodes");
+            for (NodeLink.Reply r : replies) {
+                if (r.answered()) {
+                    ObjectNode n = (ObjectNode) ClusterAdmin.read(r.body());
+                    n.put("answered", true);
+                    list.add(n);
+                } else {
+                    list.addObject().put("node", r.node()).put("answered", false);
+                }
+            }
+            partial(out, replies);
+            return HttpResponses.json(HttpResponseStatus.OK, ClusterAdmin.bytes(out));
+        });
+    }
+
+    /** {@code GET /v1/admin/procedures}: every node's procedures, their counts summed, with the callees per node. */
+    private void procedures(ChannelHandlerContext ctx, boolean keepAlive, QueryStringDecoder uri) {
+        String prefix = param(uri, "prefix");
+        askAll(ctx, keepAlive, op("procedures"), replies -> {
+            TreeMap<String, ObjectNode> merged = new TreeMap<>();
+            for (NodeLink.Reply r : replies) {
+                if (!r.answered()) {
+                    continue;
+                }
+                for (JsonNode p : ClusterAdmin.read(r.body()).path("procedures")) {
+                    String proc = p.path("proc").asText();
+                    if (prefix != null && !proc.equals(prefix) && !proc.startsWith(prefix + ".")) {
+                        continue;
+                    }
+                    ObjectNode m = merged.computeIfAbsent(proc, k -> {
+                        ObjectNode n = JSON.createObjectNode().put("proc", k).put("callees", 0)
+                                .put("invoke", p.path("invoke").asText()).put("calls", 0L).put("rate", 0.0);
+                        n.putObject("nodes");
+                        return n;
+                    });
+                    m.put("callees", m.path("callees").asInt() + p.path("callees").asInt());
+                    m.put("calls", m.path("calls").asLong() + p.path("calls").asLong());
+                    m.put("rate", m.path("rate").asDouble() + p.path("rate").asDouble());
+                    ((ObjectNode) m.path("nodes")).put(r.node(), p.path("callees").asInt());
+                }
+            }
+            ObjectNode out = JSON.createObjectNode();
+            ArrayNode list = out.putArray("procedures");
+            merged.values().forEach(list::add);
+            partial(out, replies);
+            return HttpResponses.json(HttpResponseStatus.OK, ClusterAdmin.bytes(out));
+        });
+    }
+
     // ------------------------------------------------------------ connections
 
+    /** A connection id as a page's {@code next} names it: a node name, a dash, a sequence number. */
+    private static final java.util.regex.Pattern CONNECTION_ID = java.util.regex.Pattern.compile("[0-9a-f]{1,64}-[0-9]{1,18}");
+
     private void listConnections(ChannelHandlerContext ctx, boolean keepAlive, QueryStringDecoder uri) {
-        Connections.Query q;
+        ObjectNode q = op("connections");
+        int limit;
         try {
             String transport = param(uri, "transport");
-            if (transport != null && !List.of("ws", "multiplex", "topic", "sse", "fallback").contains(transport)) {
+            if (transport != null && !List.of("ws", "multiplex", "topic", "sse", "fallback", "wamp").contains(transport)) {
                 throw new IllegalArgumentException("transport: \"" + transport
-                        + "\" (expected: ws, multiplex, topic, sse or fallback)");
+                        + "\" (expected: ws, multiplex, topic, sse, fallback or wamp)");
             }
             String topic = param(uri, "topic");
             if (topic != null && Topics.checkPattern(topic) != null) {
                 throw new IllegalArgumentException("topic: " + Topics.checkPattern(topic));
             }
-            int limit = (int) intParam(uri, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT);
-            q = new Connections.Query(param(uri, "user"), topic, transport, param(uri, "address"),
-                    param(uri, "after"), limit);
+            limit = (int) intParam(uri, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT);
+            String after = param(uri, "after");
+            if (after != null && !CONNECTION_ID.matcher(after).matches()) {
+                throw new IllegalArgumentException("after: \"" + after + "\" (expected: a connection id of a previous page's next)");
+            }
+            q.put("user", param(uri, "user")).put("topic", topic).put("transport", transport)
+                    .put("address", param(uri, "address")).put("after", after).put("limit", limit);
         } catch (IllegalArgumentException e) {
             badRequest(ctx, keepAlive, e.getMessage());
             return;
         }
-        later(ctx, keepAlive, server.connections().list(q), page -> json(g -> {
-            g.writeStartObject();
-            g.writeStringField("node", server.connections().node());
-            g.writeArrayFieldStart("connections");
-            for (ConnectionInfo i : page.items()) {
-                write(g, i);
+        askAll(ctx, keepAlive, q, replies -> {
+            ArrayNode items = JSON.createArrayNode();
+            boolean more = false;
+            for (NodeLink.Reply r : replies) { // in node name order, each node's oldest first
+                if (!r.answered()) {
+                    continue;
+                }
+                JsonNode page = ClusterAdmin.read(r.body());
+                for (JsonNode c : page.path("connections")) {
+                    if (items.size() == limit) {
+                        more = true;
+                        break;
+                    }
+                    items.add(c);
+                }
+                more |= !page.path("next").isNull() && !page.path("next").isMissingNode();
+                if (more) {
+                    break;
+                }
             }
-            g.writeEndArray();
-            g.writeStringField("next", page.next());
-            g.writeEndObject();
-        }));
-    }
-
-    private void getConnection(ChannelHandlerContext ctx, boolean keepAlive, String id) {
-        Connection c = server.connections().get(id);
-        if (c == null) {
-            noConnection(ctx, keepAlive, id);
-            return;
-        }
-        later(ctx, keepAlive, Connections.snapshot(List.of(c)), infos -> infos.isEmpty()
-                ? HttpResponses.error(HttpResponseStatus.NOT_FOUND, "no_such_connection", "connection " + id + " has closed")
-                : json(g -> write(g, infos.get(0))));
+            ObjectNode out = JSON.createObjectNode();
+            out.put("node", cluster().node());
+            out.set("connections", items);
+            out.put("next", more && !items.isEmpty() ? items.get(items.size() - 1).path("id").asText() : null);
+            partial(out, replies);
+            return HttpResponses.json(HttpResponseStatus.OK, ClusterAdmin.bytes(out));
+        });
     }
 
     private static void noConnection(ChannelHandlerContext ctx, boolean keepAlive, String id) {
         HttpResponses.send(ctx, keepAlive, HttpResponses.error(HttpResponseStatus.NOT_FOUND, "no_such_connection",
-                "no open connection " + id + " on this node"));
+                "no open connection " + id));
     }
 
     /**
-     * Closes {@code targets} with the body's {@code code} (4000-4999, default 4011) and {@code reason}; with
-     * {@code ban} (seconds), no identity named {@code banned} may connect again for that long.
+     * The disconnect request of a body with {@code code} (4000-4999, default 4011), {@code reason} and {@code ban}
+     * (seconds); null when the body is refused (answered already).
      */
-    private void disconnect(ChannelHandlerContext ctx, FullHttpRequest req, boolean keepAlive, List<Connection> targets,
-                            String banned) {
+    private ObjectNode disconnectRequest(ChannelHandlerContext ctx, FullHttpRequest req, boolean keepAlive) {
         int code = CloseCodes.DISCONNECTED;
         String reason = "disconnected by the operator";
         long ban = 0;
@@ -228,39 +387,49 @@ final class AdminApi {
             }
         } catch (IllegalArgumentException e) {
             badRequest(ctx, keepAlive, e.getMessage());
-            return;
+            return null;
         }
-        Instant until = null;
-        if (ban > 0) {
-            if (banned == null) {
-                badRequest(ctx, keepAlive, "ban: connection " + targets.get(0).id() + " is anonymous and has no name to ban");
-                return;
+        return op("disconnect").put("code", code).put("reason", reason).put("ban", ban);
+    }
+
+    /**
+     * Closes the user's connections on every node, each node banning the name for itself; the answers summed. A
+     * ban this node cannot hold ({@code 503 too_many_bans}) is the answer.
+     */
+    private void disconnectUser(ChannelHandlerContext ctx, boolean keepAlive, ObjectNode q) {
+        String me = cluster().node();
+        askAll(ctx, keepAlive, q, replies -> {
+            int n = 0;
+            ArrayNode ids = JSON.createArrayNode();
+            String until = null;
+            for (NodeLink.Reply r : replies) {
+                if (!r.answered()) {
+                    continue;
+                }
+                JsonNode a = ClusterAdmin.read(r.body());
+                if (a.path("status").asInt() != 200) {
+                    if (r.node().equals(me)) {
+                        return forward(a);
+                    }
+                    continue;
+                }
+                JsonNode body = a.path("body");
+                n += body.path("disconnected").asInt();
+                body.path("ids").forEach(ids::add);
+                String u = body.path("bannedUntil").asText(null);
+                if (u != null && (until == null || u.compareTo(until) > 0)) {
+                    until = u;
+                }
             }
-            Bans bans = server.security().authenticator().bans();
-            if (!bans.ban(banned, ban * 1000)) {
-                HttpResponses.send(ctx, keepAlive, HttpResponses.error(HttpResponseStatus.SERVICE_UNAVAILABLE,
-                        "too_many_bans", "the server already holds " + Bans.MAX + " bans"));
-                return;
+            ObjectNode out = JSON.createObjectNode();
+            out.put("disconnected", n);
+            out.set("ids", ids);
+            if (until != null) {
+                out.put("bannedUntil", until);
             }
-            until = bans.bannedUntil(banned);
-        }
-        for (Connection c : targets) {
-            Connections.disconnect(c, code, reason);
-        }
-        Instant bannedUntil = until;
-        HttpResponses.send(ctx, keepAlive, json(g -> {
-            g.writeStartObject();
-            g.writeNumberField("disconnected", targets.size());
-            g.writeArrayFieldStart("ids");
-            for (Connection c : targets) {
-                g.writeString(c.id());
-            }
-            g.writeEndArray();
-            if (bannedUntil != null) {
-                g.writeStringField("bannedUntil", bannedUntil.toString());
-            }
-            g.writeEndObject();
-        }));
+            partial(out, replies);
+            return HttpResponses.json(HttpResponseStatus.OK, ClusterAdmin.bytes(out));
+        });
     }
 
     // ------------------------------------------------------------ server-side subscriptions
@@ -290,49 +459,9 @@ final class AdminApi {
                 e instanceof BadTopic ? ErrorCode.BAD_TOPIC.wire() : "bad_request", e.getMessage()));
     }
 
-    /** Subscribes (or unsubscribes) one connection on its loop and answers with the outcome. */
-    private void serverSubscription(ChannelHandlerContext ctx, FullHttpRequest req, boolean keepAlive, Connection c,
-                                    boolean subscribe) {
-        String pattern;
-        try {
-            pattern = pattern(body(req));
-        } catch (IllegalArgumentException e) {
-            refuse(ctx, keepAlive, e);
-            return;
-        }
-        if (!c.transport().carriesServerSubscriptions()) {
-            HttpResponses.send(ctx, keepAlive, HttpResponses.error(HttpResponseStatus.CONFLICT, "unsupported_transport",
-                    "a " + c.transport().kind() + " connection cannot be told of server-side subscriptions (only ferry.v1 connections can)"));
-            return;
-        }
-        CompletableFuture<FullHttpResponse> done = new CompletableFuture<>();
-        c.executor().execute(() -> {
-            if (c.isClosed()) {
-                done.complete(HttpResponses.error(HttpResponseStatus.NOT_FOUND, "no_such_connection",
-                        "connection " + c.id() + " has closed"));
-            } else if (!subscribe) {
-                boolean held = c.unsubscribeByServer(pattern);
-                done.complete(json(g -> {
-                    g.writeStartObject();
-                    g.writeBooleanField("unsubscribed", held);
-                    g.writeEndObject();
-                }));
-            } else {
-                var r = c.subscribeByServer(pattern);
-                done.complete(r != null ? HttpResponses.json(HttpResponseStatus.CONFLICT,
-                        HttpResponses.errorBody(r.code().wire(), r.message(), null)) : json(g -> {
-                    g.writeStartObject();
-                    g.writeBooleanField("subscribed", true);
-                    g.writeEndObject();
-                }));
-            }
-        });
-        later(ctx, keepAlive, done, response -> response);
-    }
-
     /**
-     * Subscribes (or unsubscribes) every ferry.v1 connection of user {@code name} on this node, and with
-     * {@code "for": seconds} its connections made meanwhile too.
+     * Subscribes (or unsubscribes) every ferry.v1 connection of user {@code name} on every node, and with
+     * {@code "for": seconds} its connections made meanwhile too (each node keeps that for its own).
      */
     private void userSubscription(ChannelHandlerContext ctx, FullHttpRequest req, boolean keepAlive, String name,
                                   boolean subscribe) {
@@ -353,108 +482,125 @@ final class AdminApi {
             refuse(ctx, keepAlive, e);
             return;
         }
-        boolean future;
-        if (subscribe) {
-            future = seconds > 0;
-            if (future && !server.connections().subscribeFuture(name, pattern, server.clock().millis() + seconds * 1000)) {
-                HttpResponses.send(ctx, keepAlive, HttpResponses.error(HttpResponseStatus.SERVICE_UNAVAILABLE,
-                        "too_many_server_subscriptions", "the server already holds "
-                                + Connections.MAX_FUTURE_SUBSCRIPTIONS + " server-side subscriptions of future connections"));
-                return;
-            }
-        } else {
-            future = server.connections().unsubscribeFuture(name, pattern);
-        }
-        List<Connection> targets = new ArrayList<>();
-        for (Connection c : server.connections().ofUser(name)) {
-            if (c.transport().carriesServerSubscriptions()) {
-                targets.add(c);
-            }
-        }
-        List<CompletableFuture<Boolean>> outcomes = new ArrayList<>();
-        for (Connection c : targets) {
-            CompletableFuture<Boolean> done = new CompletableFuture<>();
-            outcomes.add(done);
-            c.executor().execute(() -> done.complete(!c.isClosed()
-                    && (subscribe ? c.subscribeByServer(pattern) == null : c.unsubscribeByServer(pattern))));
-        }
-        boolean futureToo = future;
-        later(ctx, keepAlive, CompletableFuture.allOf(outcomes.toArray(CompletableFuture[]::new)), v -> json(g -> {
+        String me = cluster().node();
+        String field = subscribe ? "subscribed" : "unsubscribed";
+        askAll(ctx, keepAlive, op(subscribe ? "subscribe" : "unsubscribe").put("user", name).put("pattern", pattern)
+                .put("for", seconds), replies -> {
             int n = 0;
-            for (CompletableFuture<Boolean> o : outcomes) {
-                n += o.join() ? 1 : 0;
+            boolean future = false;
+            for (NodeLink.Reply r : replies) {
+                if (!r.answered()) {
+                    continue;
+                }
+                JsonNode a = ClusterAdmin.read(r.body());
+                if (a.path("status").asInt() != 200) {
+                    if (r.node().equals(me)) {
+                        return forward(a);
+                    }
+                    continue;
+                }
+                n += a.path("body").path(field).asInt();
+                future |= a.path("body").path("future").asBoolean();
             }
-            g.writeStartObject();
-            g.writeNumberField(subscribe ? "subscribed" : "unsubscribed", n);
-            g.writeBooleanField("future", futureToo);
-            g.writeEndObject();
-        }));
-    }
-
-    private static void write(JsonGenerator g, ConnectionInfo i) throws IOException {
-        g.writeStartObject();
-        g.writeStringField("id", i.id());
-        writeIdentity(g, i.identity());
-        g.writeStringField("transport", i.transport());
-        g.writeStringField("address", i.address());
-        g.writeStringField("connectedAt", Instant.ofEpochMilli(i.connectedAt()).toString());
-        g.writeArrayFieldStart("subscriptions");
-        for (String s : i.subscriptions()) {
-            g.writeString(s);
-        }
-        g.writeEndArray();
-        g.writeArrayFieldStart("registrations");
-        for (String s : i.registrations()) {
-            g.writeString(s);
-        }
-        g.writeEndArray();
-        g.writeNumberField("messagesIn", i.messagesIn());
-        g.writeNumberField("bytesIn", i.bytesIn());
-        g.writeNumberField("messagesOut", i.messagesOut());
-        g.writeNumberField("bytesOut", i.bytesOut());
-        g.writeNumberField("queuedBytes", i.queuedBytes());
-        g.writeEndObject();
-    }
-
-    private static void writeIdentity(JsonGenerator g, Identity who) throws IOException {
-        g.writeObjectFieldStart("identity");
-        g.writeStringField("kind", who.kind().name().toLowerCase(Locale.ROOT).replace('_', '-'));
-        if (who.name() != null) {
-            g.writeStringField("name", who.name());
-        }
-        if (who.issuer() != null) {
-            g.writeStringField("issuer", who.issuer());
-        }
-        g.writeEndObject();
+            ObjectNode out = JSON.createObjectNode();
+            out.put(field, n);
+            out.put("future", future);
+            partial(out, replies);
+            return HttpResponses.json(HttpResponseStatus.OK, ClusterAdmin.bytes(out));
+        });
     }
 
     // ------------------------------------------------------------ topics
 
-    /** The subscribed patterns of this node (of the cluster with an engine that knows them), with their counts. */
+    /**
+     * The subscribed patterns of this node (of the cluster with an engine that knows them), with their counts, and
+     * the topics published to lately on any node with their rates (summed over the nodes) and history sizes.
+     */
     private void listTopics(ChannelHandlerContext ctx, boolean keepAlive, QueryStringDecoder uri) {
         String prefix = param(uri, "prefix");
+        int limit;
+        try {
+            limit = (int) intParam(uri, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT);
+        } catch (IllegalArgumentException e) {
+            badRequest(ctx, keepAlive, e.getMessage());
+            return;
+        }
         Map<String, Integer> cluster = server.hub().engine().clusterPatternCounts();
         Map<String, Integer> counts = new TreeMap<>(cluster != null ? cluster : server.hub().patternCounts());
-        HttpResponses.send(ctx, keepAlive, json(g -> {
-            g.writeStartObject();
-            g.writeNumberField("publications", server.hub().publications());
-            g.writeNumberField("deliveries", server.hub().deliveries());
-            g.writeArrayFieldStart("topics");
-            for (Map.Entry<String, Integer> e : counts.entrySet()) {
-                if (prefix != null && !e.getKey().startsWith(prefix)) {
-                    continue;
+        CompletableFuture<List<NodeLink.Reply>> asked = cluster().link()
+                .askAll(ClusterAdmin.bytes(op("topics")), ClusterAdmin.TIMEOUT).toCompletableFuture();
+        CompletableFuture<Object[]> withHistory = asked.thenCompose(replies -> {
+            Map<String, double[]> rates = new TreeMap<>(); // topic -> {rate, publications}
+            for (JsonNode a : answers(replies)) {
+                for (JsonNode r : a.path("rates")) {
+                    String t = r.path("topic").asText();
+                    if (prefix == null || t.startsWith(prefix)) {
+                        double[] v = rates.computeIfAbsent(t, k -> new double[2]);
+                        v[0] += r.path("rate").asDouble();
+                        v[1] += r.path("publications").asDouble();
+                    }
                 }
-                g.writeStartObject();
-                g.writeStringField("pattern", e.getKey());
-                g.writeNumberField("subscribers", e.getValue());
-                g.writeEndObject();
             }
-            g.writeEndArray();
-            g.writeEndObject();
-        }));
+            List<Map.Entry<String, double[]>> top = new ArrayList<>(rates.entrySet());
+            top.sort((x, y) -> Double.compare(y.getValue()[0], x.getValue()[0]));
+            if (top.size() > limit) {
+                top = top.subList(0, limit);
+            }
+            List<CompletableFuture<Long>> sizes = new ArrayList<>();
+            for (Map.Entry<String, double[]> e : top) {
+                sizes.add(server.hub().history(e.getKey(), 0, 0, 1, true).toCompletableFuture()
+                        .thenApply(AdminApi::historySize).exceptionally(x -> -1L));
+            }
+            List<Map.Entry<String, double[]>> chosen = top;
+            return CompletableFuture.allOf(sizes.toArray(CompletableFuture[]::new))
+                    .thenApply(v -> new Object[] {replies, chosen, sizes, rates.size()});
+        });
+        later(ctx, keepAlive, withHistory, r -> {
+            @SuppressWarnings("unchecked") List<NodeLink.Reply> replies = (List<NodeLink.Reply>) r[0];
+            @SuppressWarnings("unchecked") List<Map.Entry<String, double[]>> top = (List<Map.Entry<String, double[]>>) r[1];
+            @SuppressWarnings("unchecked") List<CompletableFuture<Long>> sizes = (List<CompletableFuture<Long>>) r[2];
+            ObjectNode out = JSON.createObjectNode();
+            out.put("publications", server.hub().publications());
+            out.put("deliveries", server.hub().deliveries());
+            ArrayNode topics = out.putArray("topics");
+            for (Map.Entry<String, Integer> e : counts.entrySet()) {
+                if (prefix == null || e.getKey().startsWith(prefix)) {
+                    topics.addObject().put("pattern", e.getKey()).put("subscribers", e.getValue());
+                }
+            }
+            ArrayNode active = out.putArray("active");
+            for (int i = 0; i < top.size(); i++) {
+                String t = top.get(i).getKey();
+                long history = sizes.get(i).join();
+                ObjectNode n = active.addObject().put("topic", t).put("rate", top.get(i).getValue()[0])
+                        .put("publications", (long) top.get(i).getValue()[1]).put("subscribers", subscribers(counts, t));
+                if (history >= 0) {
+                    n.put("history", history);
+                }
+            }
+            out.put("activeTruncated", (int) r[3] > top.size());
+            partial(out, replies);
+            return HttpResponses.json(HttpResponseStatus.OK, ClusterAdmin.bytes(out));
+        });
     }
 
-    /** One topic: its subscribers (the connections whose patterns match it) and its history's extent. */
+    /** How many publications a history page read with limit 1 says the topic retains. */
+    private static long historySize(dev.ferry.server.hub.Hub.HistoryPage page) {
+        return page.items().isEmpty() ? 0 : Math.max(0, page.offset() - page.first() + 1);
+    }
+
+    /** The subscriptions whose pattern matches {@code topic}, over {@code counts}. */
+    private static int subscribers(Map<String, Integer> counts, String topic) {
+        int n = 0;
+        for (Map.Entry<String, Integer> e : counts.entrySet()) {
+            if (Topics.matches(e.getKey(), topic)) {
+                n += e.getValue();
+            }
+        }
+        return n;
+    }
+
+    /** One topic: its subscribers (the connections whose patterns match it), its rate and its history's extent. */
     private void getTopic(ChannelHandlerContext ctx, boolean keepAlive, String topic) {
         String why = Topics.checkTopic(topic);
         if (why != null) {
@@ -472,20 +618,52 @@ final class AdminApi {
             }
         }
         int total = subscribers;
-        later(ctx, keepAlive, server.hub().history(topic, 0, 0, 1, true).toCompletableFuture(), page -> json(g -> {
-            g.writeStartObject();
-            g.writeStringField("topic", topic);
-            g.writeNumberField("subscribers", total);
-            g.writeObjectFieldStart("patterns");
-            for (Map.Entry<String, Integer> e : matching.entrySet()) {
-                g.writeNumberField(e.getKey(), e.getValue());
+        CompletableFuture<List<NodeLink.Reply>> rates = cluster().link()
+                .askAll(ClusterAdmin.bytes(op("rate").put("topic", topic)), ClusterAdmin.TIMEOUT).toCompletableFuture();
+        CompletableFuture<dev.ferry.server.hub.Hub.HistoryPage> history =
+                server.hub().history(topic, 0, 0, 1, true).toCompletableFuture();
+        later(ctx, keepAlive, history.thenCombine(rates, (page, replies) -> new Object[] {page, replies}), both -> {
+            var page = (dev.ferry.server.hub.Hub.HistoryPage) both[0];
+            @SuppressWarnings("unchecked") List<NodeLink.Reply> replies = (List<NodeLink.Reply>) both[1];
+            double rate = 0;
+            for (JsonNode a : answers(replies)) {
+                rate += a.path("rate").asDouble();
             }
-            g.writeEndObject();
-            g.writeStringField("epoch", page.epoch());
-            g.writeNumberField("offset", page.offset());
-            g.writeNumberField("history", page.items().isEmpty() ? 0 : Math.max(0, page.offset() - page.first() + 1));
-            g.writeEndObject();
-        }));
+            ObjectNode out = JSON.createObjectNode();
+            out.put("topic", topic);
+            out.put("subscribers", total);
+            ObjectNode patterns = out.putObject("patterns");
+            matching.forEach(patterns::put);
+            out.put("epoch", page.epoch());
+            out.put("offset", page.offset());
+            out.put("history", historySize(page));
+            out.put("rate", rate);
+            partial(out, replies);
+            return HttpResponses.json(HttpResponseStatus.OK, ClusterAdmin.bytes(out));
+        });
+    }
+
+    /** {@code DELETE /v1/admin/topics/{topic}/history}: drops the history, the topic's next publication starts a new epoch. */
+    private void clearHistory(ChannelHandlerContext ctx, boolean keepAlive, String topic) {
+        String why = Topics.checkTopic(topic);
+        if (why != null) {
+            HttpResponses.send(ctx, keepAlive, HttpResponses.error(HttpResponseStatus.BAD_REQUEST, ErrorCode.BAD_TOPIC.wire(), why));
+            return;
+        }
+        CompletableFuture<Object> cleared = server.hub().clearHistory(topic).toCompletableFuture()
+                .handle((n, failure) -> failure != null ? failure : n);
+        later(ctx, keepAlive, cleared, r -> {
+            if (r instanceof Throwable t) {
+                if (dev.ferry.server.engine.StateTopicException.in(t)) {
+                    return HttpResponses.error(HttpResponseStatus.CONFLICT, ErrorCode.STATE_CHANNEL.wire(),
+                            "topic " + topic + " is a state channel: its history is its document's");
+                }
+                return HttpResponses.error(HttpResponseStatus.SERVICE_UNAVAILABLE, ErrorCode.UNAVAILABLE.wire(),
+                        "the cluster backend is unavailable; try again");
+            }
+            return HttpResponses.json(HttpResponseStatus.OK,
+                    ClusterAdmin.bytes(JSON.createObjectNode().put("topic", topic).put("cleared", (Long) r)));
+        });
     }
 
     /** A page of a topic's presence, as {@code GET /v1/presence/{topic}} answers it, whatever the topic. */

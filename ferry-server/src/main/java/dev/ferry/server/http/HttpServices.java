@@ -30,7 +30,8 @@ public record HttpServices(WebSocketServices webSockets, SseServices sse, Transp
                            java.util.concurrent.atomic.AtomicReference<java.util.function.Supplier<
                                    java.util.concurrent.CompletableFuture<dev.ferry.server.config.ReloadResult>>> reloader,
                            java.util.concurrent.atomic.AtomicReference<java.util.function.Supplier<
-                                   java.util.List<dev.ferry.server.extension.FerryExtension>>> extensions) {
+                                   java.util.List<dev.ferry.server.extension.FerryExtension>>> extensions,
+                           ClusterAdmin cluster) {
 
     /** The extensions running now (a reload may replace some). */
     public java.util.List<dev.ferry.server.extension.FerryExtension> runningExtensions() {

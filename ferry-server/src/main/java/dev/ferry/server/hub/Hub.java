@@ -69,6 +69,9 @@ public final class Hub implements Fanout {
     private final java.util.concurrent.atomic.AtomicInteger filtered = new java.util.concurrent.atomic.AtomicInteger();
 
     /** A hub over the in-memory engine, with the default history settings. */
+    /** Publications made through this node per topic (docs/http-api.md, {@code GET /v1/admin/topics}). */
+    private volatile TopicRates topicRates = new TopicRates(dev.ferry.server.time.ServerClock.system());
+
     public Hub() {
         this(HistoryConfig.DEFAULT);
     }
@@ -515,6 +518,7 @@ public final class Hub implements Fanout {
         if (stateTopics.test(topic)) {
             return CompletableFuture.failedFuture(new dev.ferry.server.engine.StateTopicException(topic));
         }
+        topicRates.published(topic);
         return engine.publish(topic, data);
     }
 
@@ -523,6 +527,7 @@ public final class Hub implements Fanout {
         if (stateTopics.test(topic)) {
             return CompletableFuture.failedFuture(new dev.ferry.server.engine.StateTopicException(topic));
         }
+        topicRates.published(topic);
         return engine.publish(topic, data, tags);
     }
 
@@ -535,6 +540,7 @@ public final class Hub implements Fanout {
         if (stateTopics.test(topic)) {
             return CompletableFuture.failedFuture(new dev.ferry.server.engine.StateTopicException(topic));
         }
+        topicRates.published(topic);
         return engine.publish(topic, data, tags, pubId);
     }
 
@@ -545,6 +551,27 @@ public final class Hub implements Fanout {
      */
     public void stateTopics(java.util.function.Predicate<String> configured) {
         this.stateTopics = configured;
+    }
+
+    /** The per-topic publication rates of this node. */
+    public TopicRates topicRates() {
+        return topicRates;
+    }
+
+    /** Counts the per-topic rates on {@code clock}'s time (set once, when the server starts). */
+    public void topicRates(dev.ferry.server.time.ServerClock clock) {
+        this.topicRates = new TopicRates(clock);
+    }
+
+    /**
+     * Drops a topic's history and gives it a new epoch ({@link Engine#clearHistory}); completes with how many
+     * publications it held. A state channel fails with {@link dev.ferry.server.engine.StateTopicException}.
+     */
+    public CompletionStage<Long> clearHistory(String topic) {
+        if (stateTopics.test(topic)) {
+            return CompletableFuture.failedFuture(new dev.ferry.server.engine.StateTopicException(topic));
+        }
+        return engine.clearHistory(topic);
     }
 
     /** The current position of a topic. */
