@@ -19,7 +19,8 @@ import org.junit.jupiter.api.Test;
  * Runs ferry-js's {@code node --test} suites against a real server started from the built jar
  * ({@code java -jar ferry-cli/target/ferry.jar serve --demo}, as a user would; run by failsafe after {@code package}): unit tests (no server), integration tests
  * (the client, MultiWebSocket, JSONWebSocket, and the websocket-multiplex npm client against /v1/multiplex), and
- * browser tests in headless Chromium through playwright-core (the demo pages, among them the shared to-do list), and
+ * browser tests in headless Chromium through playwright-core (the demo pages, among them the shared to-do list, and
+ * Autobahn|JS's browser build on /v1/wamp next to a ferry.v1 client), and
  * the package as npm packs it (installed from the tarball in a clean folder, used with import and require). Needs {@code node}, {@code npm ci --prefix ferry-js},
  * and for the browser tests Debian's {@code chromium} ({@code /usr/bin/chromium}, or {@code FERRY_CHROMIUM});
  * each skips with the reason where that is missing, and fails instead under {@code CI=true}.
