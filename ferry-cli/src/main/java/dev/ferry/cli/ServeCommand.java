@@ -53,6 +53,10 @@ final class ServeCommand implements Callable<Integer> {
             description = "a configuration setting, e.g. --set websocket.max-message-bytes=2MiB (repeatable)")
     List<String> settings = new ArrayList<>();
 
+    @Option(names = "--log-format", paramLabel = "FORMAT",
+            description = "text (default) or json: one JSON object a line, with connection and identity (log.format)")
+    String logFormat;
+
     @Option(names = "--no-watch", description = "do not reload when the --config file changes (SIGHUP still reloads)")
     boolean noWatch;
 
@@ -79,6 +83,8 @@ final class ServeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws InterruptedException {
         FerryServer server = server();
+        logs.format(server.config().log().format());
+        logs.levels(server.config().log());
         server.start();
         banner(server, demo).forEach(log::info);
         ConfigFileWatcher watcher = config == null || noWatch ? null : watch(server);
@@ -126,10 +132,13 @@ final class ServeCommand implements Callable<Integer> {
         FerryServer.Builder builder = FerryServer.builder().config(loader.load()).configSource(() -> {
             ConfigLoader again = loader(extensions);
             return new FerryServer.ConfigSource.Loaded(again.load(), extensions.create(again));
-        });
+        }).onReload(applied -> logs.levels(applied.log()));
         extensions.create(loader).forEach(builder::extension);
         return builder.build();
     }
+
+    /** The log format and levels of this process, which follow the configuration. */
+    private final LogSettings logs = new LogSettings();
 
     /** How long edits of the watched file must pause before it is read again. */
     static final Duration WATCH_DEBOUNCE = Duration.ofMillis(300);
@@ -181,6 +190,9 @@ final class ServeCommand implements Callable<Integer> {
         }
         if (host != null) {
             loader.set("server.host", host);
+        }
+        if (logFormat != null) {
+            loader.set("log.format", logFormat, "--log-format");
         }
         if (port != null) {
             loader.set("server.port", Integer.toString(port));

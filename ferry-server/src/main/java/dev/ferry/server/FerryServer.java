@@ -73,6 +73,8 @@ public final class FerryServer implements AutoCloseable {
     private final Integer portOverride;
     /** Where {@link #reload()} reads the configuration again; null when the server was built from a config only. */
     private final ConfigSource source;
+    /** Told of the configuration in force after each reload that was not rejected; null: nobody. */
+    private final java.util.function.Consumer<FerryConfig> onReload;
     /** Reloads one at a time, in order, off the event loops: the file watcher, SIGHUP and the server API's. */
     private final ExecutorService reloads = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "ferry-reload");
@@ -104,13 +106,14 @@ public final class FerryServer implements AutoCloseable {
     private boolean closed;
 
     private FerryServer(FerryConfig config, List<FerryExtension> extensions, ServerClock clock, String hostOverride,
-                        Integer portOverride, ConfigSource source) {
+                        Integer portOverride, ConfigSource source, java.util.function.Consumer<FerryConfig> onReload) {
         this.config = config;
         this.extensions = List.copyOf(extensions);
         this.clock = clock;
         this.hostOverride = hostOverride;
         this.portOverride = portOverride;
         this.source = source;
+        this.onReload = onReload;
         io.micrometer.core.instrument.Gauge.builder("ferry.config.version", configVersion, AtomicLong::get)
                 .description("version of the configuration in force: 1 at start, one more per reload that took a change")
                 .register(meters);
@@ -393,6 +396,13 @@ public final class FerryServer implements AutoCloseable {
             if (extensions != null) {
                 reloadExtensions(extensions, changed, restart);
             }
+            if (onReload != null) {
+                try {
+                    onReload.accept(applied);
+                } catch (RuntimeException e) {
+                    log.warn("the reload listener failed", e);
+                }
+            }
             boolean took = changed.size() > restart.size();
             long version = took ? configVersion.incrementAndGet() : configVersion.get();
             ReloadResult result = new ReloadResult(restart.isEmpty() ? ReloadResult.Result.APPLIED
@@ -632,8 +642,18 @@ public final class FerryServer implements AutoCloseable {
         private final List<FerryExtension> extensions = new ArrayList<>();
         private ServerClock clock = ServerClock.system();
         private ConfigSource source;
+        private java.util.function.Consumer<FerryConfig> onReload;
 
         private Builder() {
+        }
+
+        /**
+         * Runs {@code listener} with the configuration in force after each reload that was not rejected (on the
+         * reloading thread): what the server does not apply itself, such as log levels, follows it there.
+         */
+        public Builder onReload(java.util.function.Consumer<FerryConfig> listener) {
+            this.onReload = Objects.requireNonNull(listener, "listener");
+            return this;
         }
 
         /**
@@ -677,7 +697,7 @@ public final class FerryServer implements AutoCloseable {
 
         public FerryServer build() {
             ServerConfig s = config.server();
-            return new FerryServer(overridden(config, host, port), extensions, clock, host, port, source);
+            return new FerryServer(overridden(config, host, port), extensions, clock, host, port, source, onReload);
         }
     }
 }

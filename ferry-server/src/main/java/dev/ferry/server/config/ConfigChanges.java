@@ -39,7 +39,7 @@ public record ConfigChanges(List<String> changed, List<String> restartNeeded, Fe
             "events.<name>",
             "presence.rules.<name>",
             "state.channels.<name>", "state.max-document-bytes", "state.create-on-write",
-            "log.level", "log.levels.<logger>");
+            "log.level", "log.levels");
 
     /** Setting names that the record component's name does not spell as its key. */
     private static final Map<String, String> NAMES = Map.ofEntries(
@@ -53,8 +53,7 @@ public record ConfigChanges(List<String> changed, List<String> restartNeeded, Fe
             Map.entry("wamp.realms", "wamp.realms.<name>"),
             Map.entry("engine.engine", "engine"),
             Map.entry("engine.dedup-window", "publish.dedup-window"),
-            Map.entry("engine.dedup-max-ids", "publish.dedup-max-ids"),
-            Map.entry("log.levels", "log.levels.<logger>"));
+            Map.entry("engine.dedup-max-ids", "publish.dedup-max-ids"));
 
     public ConfigChanges {
         changed = List.copyOf(changed);

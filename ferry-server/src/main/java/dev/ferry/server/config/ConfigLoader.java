@@ -330,7 +330,8 @@ public final class ConfigLoader {
         StateConfig state = new StateConfig(maxDocumentBytes, s.bool("state.create-on-write"),
                 stateChannels(maxDocumentBytes));
         return new FerryConfig(server, ws, rpc, http, history, web, tls, tunnel, engine, sse, auth, limits, session,
-                presence, state, new EventsConfig(eventClasses()), new WampConfig(wampRealms()), hooks());
+                presence, state, new EventsConfig(eventClasses()), new WampConfig(wampRealms()), hooks(),
+                new LogConfig(s.choice("log.format"), s.choice("log.level"), s.list("log.levels")));
     }
 
     /** The realms named by keys under {@code wamp.realms.}, in name order. */

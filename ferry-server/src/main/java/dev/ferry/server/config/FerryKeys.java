@@ -278,6 +278,13 @@ public final class FerryKeys {
             .table("wamp")
             .string("wamp.realms.<name>.topic-prefix", null, "empty",
                     "the Ferry topic words under which the WAMP realm `<name>` lives: URI `com.example.chat` of the realm is topic `<prefix>.com.example.chat` (and procedure likewise); empty: the URI itself. A WAMP session asking for a realm that is not configured is refused with `ABORT` `wamp.error.no_such_realm`; with no realm configured, the one realm is `realm1`, mapped to no prefix (docs/wamp.md)")
+            .table("log")
+            .choice("log.format", LogConfig.FORMATS, "text", null,
+                    "how `ferry serve` writes its log on stderr: `text`, one line a message, or `json`, one JSON object a line (Logback's JSON encoder) whose `mdc` holds `connection` (the id the server API lists) and `identity` on every line about a connection; `--log-format` sets it too. A change needs a restart")
+            .choice("log.level", LogConfig.LEVELS, "info", null,
+                    "level of Ferry's own loggers (`dev.ferry`); a reload changes it live")
+            .list("log.levels", null, "none",
+                    "`LOGGER=LEVEL` entries for other loggers or finer ones, e.g. `dev.ferry.server.transport.FaultLog=debug,io.netty=warn`; a reload changes them live (a logger removed from the list goes back to its level from the start)")
             .build();
 
     private FerryKeys() {

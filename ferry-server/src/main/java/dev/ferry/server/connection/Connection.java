@@ -31,6 +31,7 @@ import java.util.function.BiConsumer;
  * hops onto it to deliver.
  */
 public final class Connection implements Subscriber {
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(Connection.class);
     private final Hub hub;
     private final Admission admission;
     private final Transport transport;
@@ -252,6 +253,9 @@ public final class Connection implements Subscriber {
         for (String pattern : List.copyOf(subscriptions)) {
             Refusal r = admission.revoked(scope(), Action.SUBSCRIBE, pattern, "the subscription was dropped");
             if (r != null) {
+                try (ConnectionLog.Scope s = ConnectionLog.about(this)) {
+                    log.info("subscription to {} dropped: no longer allowed", pattern);
+                }
                 unsubscribe(pattern);
                 dropped.accept(pattern, r);
             }

@@ -264,7 +264,9 @@ final class Resumption {
         sessions.findAnywhere(token, identity()).whenComplete((l, failure) -> inLoop.accept(() -> {
             if (failure != null) {
                 // the session may well exist: the client retries, and the cookie's token stays for that retry
-                log.debug("session lookup from {} failed: {}", remote, failure.toString());
+                try (var s = dev.ferry.server.connection.ConnectionLog.about(connection)) {
+                    log.debug("session lookup from {} failed: {}", remote, failure.toString());
+                }
                 openingToken = cookieToken;
                 sendError(c.id(), ErrorCode.UNAVAILABLE, "the session store (cluster backend) cannot be reached to look "
                         + "this session up; try again");

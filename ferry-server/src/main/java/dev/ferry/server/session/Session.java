@@ -296,7 +296,9 @@ public final class Session implements FrameCodec.Sink, Transport, Callee, Caller
         if (failure instanceof java.util.concurrent.CancellationException) {
             return; // unsubscribed meanwhile: the unsub was answered
         }
-        log.debug("{} from {} failed in the engine", what, remote, failure);
+        try (var s = dev.ferry.server.connection.ConnectionLog.about(connection)) {
+            log.debug("{} from {} failed in the engine", what, remote, failure);
+        }
         sendError(id, ErrorCode.UNAVAILABLE, "the cluster backend is unavailable; try again");
     }
 
@@ -361,7 +363,9 @@ public final class Session implements FrameCodec.Sink, Transport, Callee, Caller
                 inLoop(() -> sendError(p.id(), ErrorCode.TOO_MANY_TOPICS, tooManyTopics.getMessage()));
             } else if (dev.ferry.server.engine.OutcomeUnknownException.in(failure)) {
                 inLoop(() -> {
-                    log.debug("pub from {}: outcome unknown", remote, failure);
+                    try (var s = dev.ferry.server.connection.ConnectionLog.about(connection)) {
+                        log.debug("pub from {}: outcome unknown", remote, failure);
+                    }
                     sendError(p.id(), ErrorCode.OUTCOME_UNKNOWN,
                             dev.ferry.server.engine.OutcomeUnknownException.advice("pub_id"));
                 });

@@ -124,7 +124,9 @@ final class SseStream implements Transport {
             // id records: a stream that drops before its first event still resumes without loss.
             connection.subscribe(pattern, mine, filter, (rs, error) -> {
                 if (error != null) {
-                    log.warn("SSE subscription to {} failed: {}", pattern, error.toString());
+                    try (var s = dev.ferry.server.connection.ConnectionLog.about(connection)) {
+                        log.warn("SSE subscription to {} failed: {}", pattern, error.toString());
+                    }
                     ctx.close(); // the client reconnects with Last-Event-ID and resumes
                     return;
                 }

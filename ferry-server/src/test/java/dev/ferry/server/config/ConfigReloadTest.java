@@ -271,6 +271,46 @@ class ConfigReloadTest {
     }
 
     @Test
+    void aLogLineAboutAConnectionCarriesItsIdAndIdentity() throws Exception {
+        start(yaml("all chat.# authenticated", "all news.# authenticated"));
+        var context = (ch.qos.logback.classic.LoggerContext) org.slf4j.LoggerFactory.getILoggerFactory();
+        var json = new ch.qos.logback.classic.encoder.JsonEncoder();
+        json.setContext(context);
+        json.setWithFormattedMessage(true); // as ferry serve --log-format json does
+        json.start();
+        List<String> lines = java.util.Collections.synchronizedList(new ArrayList<>());
+        var appender = new ch.qos.logback.core.AppenderBase<ch.qos.logback.classic.spi.ILoggingEvent>() {
+            @Override
+            protected void append(ch.qos.logback.classic.spi.ILoggingEvent e) {
+                lines.add(new String(json.encode(e), StandardCharsets.UTF_8)); // on the logging thread, MDC and all
+            }
+        };
+        appender.setContext(context);
+        appender.start();
+        var logger = context.getLogger(dev.ferry.server.connection.Connection.class);
+        logger.addAppender(appender);
+        try (WsTestClient alice = user("alice", null)) {
+            subscribe(alice, 1, "news.today");
+            write(yaml("all chat.# authenticated"));
+            assertThat(server.reload().result()).isEqualTo(ReloadResult.Result.APPLIED);
+            assertThat(alice.nextJson().path("code").asText()).isEqualTo("forbidden");
+            Await.until("the line about the dropped subscription", () -> !lines.isEmpty());
+            JsonNode line = JSON.readTree(lines.get(0));
+            assertThat(line.path("formattedMessage").asText()).contains("news.today");
+            JsonNode mdc = line.path("mdc");
+            assertThat(mdc.path("connection").asText()).matches("[0-9a-f]{8}-\\d+");
+            assertThat(mdc.path("identity").asText()).isEqualTo("sub \"alice\" of issuer \"" + ISS + "\"");
+            String id = mdc.path("connection").asText();
+            HttpResponse<String> listed = http.send(HttpRequest.newBuilder(URI.create(server.httpUri()
+                    + "/v1/admin/connections/" + id)).header("Authorization", "Bearer " + OPS).GET().build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(listed.statusCode()).as("the id is the server API's: %s", listed.body()).isEqualTo(200);
+        } finally {
+            logger.detachAppender(appender);
+        }
+    }
+
+    @Test
     void anEmbeddedServerReloadsAConfigurationItIsGiven() {
         start(yaml("all chat.# authenticated"));
         FerryConfig next = server.config().withAuth(new AuthConfig(false, "", true, Duration.ofSeconds(30), "ferry",
