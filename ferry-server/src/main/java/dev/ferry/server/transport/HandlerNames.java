@@ -23,6 +23,8 @@ public final class HandlerNames {
     public static final String TUNNEL_IDLE = "tunnel-idle";
     public static final String TUNNEL_RELAY = "tunnel-relay";
     public static final String TUNNEL_REFUSAL = "tunnel-refusal";
+    /** The tunnel client's binary frames, masked in place (after Netty's WebSocket encoder, which takes the rest). */
+    public static final String TUNNEL_MASKING = "tunnel-masking";
     public static final String PROXY_HTTP_CODEC = "proxy-http-codec";
     public static final String PROXY_AGGREGATOR = "proxy-aggregator";
     public static final String PROXY_CONNECT = "proxy-connect";

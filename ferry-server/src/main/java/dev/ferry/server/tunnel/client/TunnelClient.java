@@ -170,6 +170,7 @@ public final class TunnelClient implements AutoCloseable {
                         p.addLast(HandlerNames.WS_PROTOCOL, new WebSocketClientProtocolHandler(protocolConfig()));
                         p.addLast(HandlerNames.TUNNEL_IDLE,
                                 new IdleStateHandler(0, 0, settings.idlePing.toMillis(), TimeUnit.MILLISECONDS));
+                        p.addLast(HandlerNames.TUNNEL_MASKING, new InPlaceMaskingEncoder());
                         p.addLast(HandlerNames.TUNNEL_RELAY, relay[0].webSocketHandler());
                         if (local.pipeline().get(HandlerNames.TUNNEL_RELAY) != null) {
                             local.pipeline().replace(HandlerNames.TUNNEL_RELAY, HandlerNames.TUNNEL_RELAY, relay[0].streamHandler());

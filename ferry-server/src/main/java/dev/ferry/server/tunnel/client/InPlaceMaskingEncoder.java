@@ -1,0 +1,74 @@
+package dev.ferry.server.tunnel.client;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelOutboundHandlerAdapter;
+import io.netty.channel.ChannelPromise;
+import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * Encodes the tunnel client's binary frames by masking their payload where it lies, instead of copying it into a new
+ * buffer as Netty's {@code WebSocket08FrameEncoder} does for a client: the payload of a frame the relay writes is the
+ * buffer just read from the local socket, which nothing else holds, so XOR-ing it in place and writing a separate
+ * header before it (one gathering write) puts each byte through the CPU once instead of twice.
+ *
+ * <p>RFC 6455 §5.3: every frame from a client is masked with a fresh 32-bit key, each payload byte {@code i} XOR-ed
+ * with key byte {@code i mod 4}. The key comes from the thread's random generator, as Netty's encoder takes it.
+ *
+ * <p>Only a final {@link BinaryWebSocketFrame} whose payload is held by nobody else (reference count 1, writable,
+ * one memory region) is encoded here, if it is larger than {@link #MIN_PAYLOAD} bytes; every other frame (close,
+ * ping, small frames, shared buffers) goes on to Netty's encoder unchanged. Sits after that encoder in the pipeline,
+ * so that it sees outbound frames first.
+ */
+public final class InPlaceMaskingEncoder extends ChannelOutboundHandlerAdapter {
+    /** Below this many bytes a copy costs less than a second buffer in the write. */
+    static final int MIN_PAYLOAD = 1024;
+
+    @Override
+    public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+        if (!(msg instanceof BinaryWebSocketFrame frame) || !frame.isFinalFragment() || frame.rsv() != 0) {
+            ctx.write(msg, promise);
+            return;
+        }
+        ByteBuf data = frame.content();
+        int length = data.readableBytes();
+        if (length <= MIN_PAYLOAD || data.refCnt() != 1 || data.isReadOnly() || data.nioBufferCount() != 1) {
+            ctx.write(msg, promise);
+            return;
+        }
+        int mask = ThreadLocalRandom.current().nextInt();
+        mask(data.nioBuffer(data.readerIndex(), length), mask);
+        ByteBuf header = ctx.alloc().buffer(length <= 0xFFFF ? 8 : 14);
+        header.writeByte(0x80 | 0x2); // FIN, opcode binary
+        if (length <= 0xFFFF) {
+            header.writeByte(0x80 | 126); // masked, 16-bit length (length > 125 here)
+            header.writeShort(length);
+        } else {
+            header.writeByte(0x80 | 127); // masked, 64-bit length
+            header.writeLong(length);
+        }
+        header.writeInt(mask);
+        // a failed header write fails the payload's write too, which the promise reports
+        ctx.write(header, ctx.voidPromise());
+        ctx.write(data, promise); // the frame's reference passes to the payload's write
+    }
+
+    /** XORs every byte of {@code payload} (a view of the frame's memory) with the key, 8 bytes at a time. */
+    static void mask(ByteBuffer payload, int mask) {
+        ByteBuffer b = payload.order(ByteOrder.nativeOrder());
+        // the key repeated over 8 bytes, read in the order the loop reads the payload
+        long wide = ByteBuffer.allocate(8).putInt(mask).putInt(mask).order(ByteOrder.nativeOrder()).getLong(0);
+        int n = b.remaining();
+        int base = b.position();
+        int i = 0;
+        for (int end = n & ~7; i < end; i += 8) {
+            b.putLong(base + i, b.getLong(base + i) ^ wide);
+        }
+        for (; i < n; i++) {
+            b.put(base + i, (byte) (b.get(base + i) ^ mask >>> 24 - 8 * (i & 3)));
+        }
+    }
+}
