@@ -47,6 +47,8 @@ final class RedisNodeLink implements NodeLink {
     private final EventExecutor executor;
     private final AtomicLong ids = new AtomicLong();
     private final Map<Long, Waiting> pending = new ConcurrentHashMap<>();
+    /** The live nodes as last read from Redis: who is asked while Redis cannot say (they then do not answer). */
+    private volatile List<String> lastLive = List.of();
     private volatile boolean closed;
 
     RedisNodeLink(RedisClusterAsyncCommands<byte[], byte[]> redis, StatefulConnection<byte[], byte[]> connection,
@@ -67,14 +69,23 @@ final class RedisNodeLink implements NodeLink {
     private static final class Waiting {
         final Map<String, byte[]> replies = new TreeMap<>();
         final CompletableFuture<List<Reply>> done = new CompletableFuture<>();
+        /** The nodes that answered or could not be asked. */
+        final java.util.Set<String> settled = new java.util.HashSet<>();
         int missing;
 
         synchronized void answered(String from, byte[] body) {
-            if (replies.containsKey(from) && replies.get(from) == null) {
+            if (replies.containsKey(from) && settled.add(from)) {
                 replies.put(from, body);
                 if (--missing == 0) {
                     finish();
                 }
+            }
+        }
+
+        /** {@code from} could not be asked: it will not answer, no need to wait for it. */
+        synchronized void unreachable(String from) {
+            if (replies.containsKey(from) && settled.add(from) && --missing == 0) {
+                finish();
             }
         }
 
@@ -95,34 +106,54 @@ final class RedisNodeLink implements NodeLink {
                 redis.sadd(names.adminNodes(), ascii(node)).toCompletableFuture());
     }
 
+    /**
+     * The live nodes as Redis lists them; while Redis does not answer within half a second (or cannot be reached),
+     * the last ones it listed, so that the answer names them as not answering.
+     */
     @Override
     public CompletionStage<List<String>> nodes() {
-        if (closed || !connection.isOpen()) {
-            return CompletableFuture.completedFuture(List.of(node));
+        List<String> fallback = new ArrayList<>(lastLive);
+        if (!fallback.contains(node)) {
+            fallback.add(node);
+            fallback.sort(null);
         }
-        return redis.smembers(names.adminNodes()).toCompletableFuture().thenCompose(members -> {
-            List<String> listed = new ArrayList<>();
-            List<CompletableFuture<Long>> alive = new ArrayList<>();
-            for (byte[] m : members) {
-                String n = new String(m, StandardCharsets.UTF_8);
-                listed.add(n);
-                alive.add(redis.exists(names.adminAlive(n)).toCompletableFuture());
+        if (closed || !connection.isOpen()) {
+            return CompletableFuture.completedFuture(fallback);
+        }
+        CompletableFuture<java.util.Set<byte[]>> members;
+        try {
+            members = redis.smembers(names.adminNodes()).toCompletableFuture();
+        } catch (RuntimeException e) {
+            return CompletableFuture.completedFuture(fallback);
+        }
+        return members.thenCompose(this::live).exceptionally(e -> fallback)
+                .completeOnTimeout(fallback, 500, TimeUnit.MILLISECONDS);
+    }
+
+    /** The listed nodes whose alive key exists (this one always); the others are taken off the list. */
+    private CompletionStage<List<String>> live(java.util.Set<byte[]> members) {
+        List<String> listed = new ArrayList<>();
+        List<CompletableFuture<Long>> alive = new ArrayList<>();
+        for (byte[] m : members) {
+            String n = new String(m, StandardCharsets.UTF_8);
+            listed.add(n);
+            alive.add(redis.exists(names.adminAlive(n)).toCompletableFuture());
+        }
+        return CompletableFuture.allOf(alive.toArray(CompletableFuture[]::new)).thenApply(v -> {
+            List<String> live = new ArrayList<>();
+            for (int i = 0; i < listed.size(); i++) {
+                if (alive.get(i).join() > 0 || listed.get(i).equals(node)) {
+                    live.add(listed.get(i));
+                } else {
+                    redis.srem(names.adminNodes(), ascii(listed.get(i)));
+                }
             }
-            return CompletableFuture.allOf(alive.toArray(CompletableFuture[]::new)).thenApply(v -> {
-                List<String> live = new ArrayList<>();
-                for (int i = 0; i < listed.size(); i++) {
-                    if (alive.get(i).join() > 0 || listed.get(i).equals(node)) {
-                        live.add(listed.get(i));
-                    } else {
-                        redis.srem(names.adminNodes(), ascii(listed.get(i)));
-                    }
-                }
-                if (!live.contains(node)) {
-                    live.add(node);
-                }
-                live.sort(null);
-                return live;
-            });
+            if (!live.contains(node)) {
+                live.add(node);
+            }
+            live.sort(null);
+            lastLive = List.copyOf(live);
+            return live;
         });
     }
 
@@ -162,7 +193,16 @@ final class RedisNodeLink implements NodeLink {
                     }
                 });
             } else if (!closed && connection.isOpen()) {
-                redis.publish(names.adminChannel(t), message).exceptionally(e -> null);
+                try {
+                    redis.publish(names.adminChannel(t), message).exceptionally(e -> {
+                        w.unreachable(t);
+                        return null;
+                    });
+                } catch (RuntimeException e) {
+                    w.unreachable(t);
+                }
+            } else {
+                w.unreachable(t);
             }
         }
         executor.schedule(() -> {
