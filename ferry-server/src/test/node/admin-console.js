@@ -1,0 +1,161 @@
+// The admin console (/admin) in headless Chromium, driven by playwright-core, against a real server, with
+// independent ferry.v1 clients on Node's ws: the page logs in with an admin key, shows a connection the test
+// opened and disconnects it (the client sees 4011), tails a topic and shows what a client publishes, publishes from
+// its form (a subscribed client receives it) and calls a procedure a client registered. Any console error or
+// uncaught exception of the page fails it.
+//
+//   node admin-console.js <ws-url> <http-url> <admin key> [<screenshot dir>]
+//
+// With a screenshot directory (or FERRY_SCREENSHOTS), PNGs of the page are written there (docs/images/ holds the
+// ones docs/operations.md shows). FERRY_CHROMIUM is the browser (default /usr/bin/chromium).
+import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+import { FerryClient, RUN, check, checkEqual, ensure, scenario, show, WAIT_MS } from './lib.js';
+
+const KEY = process.argv[4];
+const SHOTS = process.argv[5] || process.env.FERRY_SCREENSHOTS;
+const CHROMIUM = process.env.FERRY_CHROMIUM || '/usr/bin/chromium';
+const WAIT = { timeout: WAIT_MS };
+
+/** The next msg frame on `client` (skipping nothing else: the caller knows what comes). */
+async function nextMsg(client, what) {
+  const f = await client.nextFrame(what);
+  ensure(f.type === 'msg', `${what}: expected a msg`, `got ${show(f)}`);
+  return f;
+}
+
+scenario('admin-console', async ({ ws: wsUrl, http, track }) => {
+  ensure(KEY, 'usage: node admin-console.js <ws-url> <http-url> <admin key> [<screenshot dir>]');
+  const profile = mkdtempSync(join(tmpdir(), 'ferry-admin-chromium-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    viewport: { width: 1360, height: 900 },
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+  const problems = [];
+  try {
+    const page = context.pages()[0] || await context.newPage();
+    page.on('console', (m) => {
+      if (m.type() === 'error') problems.push(`console error: ${m.text()}`);
+    });
+    page.on('pageerror', (e) => problems.push(`uncaught: ${e.message}`));
+
+    // Clients of the test: one to be disconnected, one publisher, one subscriber, one callee.
+    const victimTopic = `console.${RUN}.victim`;
+    const victim = track(await FerryClient.open(wsUrl, undefined, 'victim'));
+    checkEqual((await victim.request({ type: 'sub', id: 1, topic: victimTopic }, 'victim sub')).type, 'result',
+      'the client to be disconnected subscribes');
+    const callee = track(await FerryClient.open(wsUrl, undefined, 'callee'));
+    const proc = `console.${RUN}.add`;
+    checkEqual(await callee.request({ type: 'register', id: 1, proc }, 'register'),
+      { type: 'result', id: 1, data: { proc } }, `a client registers ${proc}`);
+
+    // Log in.
+    await page.goto(`${http}/admin`);
+    await page.fill('#key', KEY);
+    if (SHOTS) {
+      mkdirSync(SHOTS, { recursive: true });
+      await page.screenshot({ path: join(SHOTS, 'admin-login.png') });
+    }
+    await page.click('#login-form button[type=submit]');
+    await page.waitForSelector('body[data-ready=true]', WAIT);
+    check(await page.isHidden('#login'), 'the page logs in with the admin key and shows the console');
+    check(await page.evaluate(() => sessionStorage.getItem('ferry.admin.key')) === KEY,
+      'the key is kept in the tab\'s sessionStorage');
+
+    // The connection opened by the test is listed; its Disconnect button closes it with 4011.
+    const row = page.locator('#connections-body tr', { hasText: victimTopic });
+    await row.waitFor(WAIT);
+    const victimId = (await row.locator('td').first().textContent()).trim();
+    check(/^[0-9a-f]+-\d+$/.test(victimId), `the connections table shows the test's connection (${victimId})`);
+    await page.waitForFunction(() => Number(document.getElementById('n-connections').textContent) >= 2, null, WAIT);
+    check(true, 'the overview counts the connections');
+    const nodeId = victimId.split('-')[0];
+    await page.locator('#nodes-body tr', { hasText: `${nodeId} (this one)` }).waitFor(WAIT);
+    check(true, 'the nodes table lists this node');
+
+    // Live tail: the page subscribes over ferry.v1 with the key; a client publishes; the page shows it.
+    const tailTopic = `console.${RUN}.tail`;
+    await page.fill('#tail-topic', tailTopic);
+    await page.click('#tail-start');
+    await page.waitForSelector('#tail-state[data-state=tailing]', WAIT);
+    const publisher = track(await FerryClient.open(wsUrl, undefined, 'publisher'));
+    const ack = await publisher.request({ type: 'pub', id: 1, ack: true, topic: tailTopic, data: { hello: 'from the test' } }, 'pub');
+    checkEqual(ack.type, 'result', 'a client publishes to the tailed topic');
+    await page.locator('#tail-log li', { hasText: '{"hello":"from the test"}' }).waitFor(WAIT);
+    check(true, 'the live tail shows the publication');
+    await page.locator('#active-body tr', { hasText: tailTopic }).waitFor(WAIT);
+    check(true, 'the active topics list the topic published to');
+
+    // Publish from the form: a subscribed client receives it.
+    const inbox = `console.${RUN}.inbox`;
+    const listener = track(await FerryClient.open(wsUrl, undefined, 'listener'));
+    checkEqual((await listener.request({ type: 'sub', id: 1, topic: inbox }, 'listener sub')).type, 'result',
+      'a client subscribes to the topic the form publishes to');
+    await page.fill('#publish-topics', inbox);
+    await page.fill('#publish-data', '{"from": "the console", "n": 1}');
+    await page.click('#publish-form button[type=submit]');
+    const got = await nextMsg(listener, 'the form\'s publication');
+    checkEqual({ topic: got.topic, data: got.data }, { topic: inbox, data: { from: 'the console', n: 1 } },
+      'the client receives what the publish form sent');
+    await page.locator('#publish-result', { hasText: `${inbox}: offset 1` }).waitFor(WAIT);
+    check(true, 'the page shows the publication\'s offset');
+
+    // The procedure is listed; the call form calls it and shows the result.
+    await page.locator('#procedures-body tr', { hasText: proc }).waitFor(WAIT);
+    check(true, 'the procedures table lists the registered procedure');
+    await page.fill('#call-proc', proc);
+    await page.fill('#call-args', '[2, 3]');
+    await page.click('#call-form button[type=submit]');
+    const inv = await callee.nextFrame('invoke');
+    checkEqual({ type: inv.type, proc: inv.proc, args: inv.args }, { type: 'invoke', proc, args: [2, 3] },
+      'the callee is invoked with the form\'s arguments');
+    await callee.send({ type: 'reply', id: inv.id, data: inv.args[0] + inv.args[1] });
+    await page.waitForFunction(() => document.getElementById('call-result').textContent.trim() === '5', null, WAIT);
+    check(true, 'the call form shows the result');
+
+    // Tunnels, bridges and the configuration are shown, secrets masked.
+    await page.locator('#tunnels-body tr', { hasText: '/v1/tunnel/' }).first().waitFor(WAIT);
+    check(true, 'the tunnel routes are listed');
+    await page.locator('#config-body tr', { hasText: 'websocket.max-message-bytes' }).waitFor(WAIT);
+    const keyRow = await page.locator('#config-body tr', { hasText: 'http.named-keys.console.key' }).textContent();
+    check(keyRow.includes('********') && !keyRow.includes(KEY), 'the configuration shows the admin key masked');
+    check(!(await page.content()).includes(KEY), 'the key appears nowhere in the page');
+
+    // Let the charts gather a few samples (they are the overview's), then take the pictures.
+    await page.waitForFunction(() => document.querySelectorAll('#chart-messages canvas').length > 0, null, WAIT);
+    if (SHOTS) {
+      await publisher.send(...Array.from({ length: 20 }, (_, i) => ({ type: 'pub', topic: `console.${RUN}.load`, data: i })));
+      await publisher.send(...['EUR', 'USD', 'JPY'].map((c, i) => ({ type: 'pub', topic: tailTopic, data: { currency: c, rate: 1 + i / 10 } })));
+      await page.waitForTimeout(4000); // what the pictures show: a few seconds of samples
+      await page.evaluate(() => window.scrollTo(0, 0));
+      await page.screenshot({ path: join(SHOTS, 'admin-overview.png') });
+      await page.locator('#connections').screenshot({ path: join(SHOTS, 'admin-connections.png') });
+      await page.locator('#topics').screenshot({ path: join(SHOTS, 'admin-topics.png') });
+      await page.locator('#procedures').screenshot({ path: join(SHOTS, 'admin-procedures.png') });
+      await page.locator('#links').screenshot({ path: join(SHOTS, 'admin-tunnels-bridges.png') });
+      await page.fill('#config-filter', 'http.');
+      await page.locator('#config').screenshot({ path: join(SHOTS, 'admin-config.png') });
+      await page.fill('#config-filter', '');
+    }
+
+    // Last: disconnect the test's connection from its row.
+    await row.getByRole('button', { name: `Disconnect ${victimId}` }).click();
+    const closed = await victim.next('the close');
+    checkEqual({ kind: closed.kind, code: closed.code }, { kind: 'close', code: 4011 },
+      'the Disconnect button closes the client with 4011');
+    await row.waitFor({ state: 'detached', timeout: WAIT_MS });
+    check(true, 'the disconnected connection leaves the table');
+
+    await page.click('#tail-stop');
+    await page.waitForSelector('#tail-state:not([data-state])', WAIT);
+    check(problems.length === 0, 'no console error and no uncaught exception on the page', problems.join('\n    '));
+  } finally {
+    await context.close();
+    rmSync(profile, { recursive: true, force: true });
+  }
+});
