@@ -2,69 +2,58 @@ package dev.ferry.rabbitmq;
 
 import dev.ferry.protocol.Payload;
 import dev.ferry.protocol.Topics;
-import dev.ferry.server.hub.Hub;
+import dev.ferry.server.extension.ExtensionConnection;
 import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.concurrent.CompletionStage;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * Remembers which hub publications came in from RabbitMQ, so that the outbound side never sends them back out.
  *
  * <p>Ferry messages carry no metadata to mark, so the mark is the publication's identity, (topic, offset). An
- * inbound publication is made and marked under this object's lock; the outbound subscriber checks (and forgets)
- * the mark under the same lock. Since the hub hands the publication to the outbound executor only while
- * {@link Hub#publish} runs, the check waits for the mark at most as long as that call takes. Only topics an
- * outbound pattern matches are marked, and at most {@link #MAX_MARKS} marks are kept (the oldest go first),
- * so a mark whose delivery never comes cannot pile up.
+ * inbound publication is made and marked under this object's lock, on the bridge connection's executor; the
+ * outbound side checks (and forgets) the mark under the same lock, on that same executor, in a task the hub queues
+ * there after the publication. Only topics an outbound pattern matches are marked, and at most {@link #MAX_MARKS}
+ * marks are kept (the oldest go first), so a mark whose delivery never comes cannot pile up.
  */
 final class LoopGuard {
     static final int MAX_MARKS = 65_536;
 
-    private final Hub hub;
+    private final ExtensionConnection connection;
     private final List<String> outboundPatterns;
     private final LinkedHashSet<String> marks = new LinkedHashSet<>();
 
-    LoopGuard(Hub hub, List<String> outboundPatterns) {
-        this.hub = hub;
+    LoopGuard(ExtensionConnection connection, List<String> outboundPatterns) {
+        this.connection = connection;
         this.outboundPatterns = List.copyOf(outboundPatterns);
     }
 
     /**
-     * Publishes an inbound message to the hub, marked as bridged in. Any thread. With the in-memory engine the
-     * offset is known before {@code publish} returns, so the mark is in place before the outbound side can look;
-     * with an engine that answers later, the mark follows, and a publication that overtakes it is stopped by the
-     * origin header instead (see {@link RabbitBridge}).
+     * Publishes an inbound message through the bridge's connection, marked as bridged in; on the connection's
+     * executor. Returns why the connection's admission refused it (nothing published), or null and completes
+     * {@code done} with its offset or the engine's failure. With the in-memory engine the offset is known before
+     * this returns, so the mark is in place before the outbound side can look; with an engine that answers later,
+     * the mark follows, and a publication that overtakes it is stopped by the origin header instead (see
+     * {@link RabbitBridge}).
      */
-    CompletionStage<Long> publishInbound(String topic, Payload payload, java.util.Map<String, String> tags) {
-        if (outboundPatterns.stream().noneMatch(p -> Topics.matches(p, topic))) {
-            return publish(topic, payload, tags);
-        }
+    String publishInbound(String topic, Payload payload, Map<String, String> tags, CompletableFuture<Long> done) {
+        boolean marked = outboundPatterns.stream().anyMatch(p -> Topics.matches(p, topic));
         synchronized (marks) {
-            CompletionStage<Long> published = publish(topic, payload, tags);
-            Long now = published.toCompletableFuture().getNow(null);
-            if (now != null) {
-                mark(topic, now);
-            } else {
-                published.thenAccept(offset -> {
+            return connection.publish(topic, payload, tags, (offset, failure) -> {
+                if (failure != null) {
+                    done.completeExceptionally(failure);
+                    return;
+                }
+                if (marked) {
                     synchronized (marks) {
                         mark(topic, offset);
                     }
-                });
-            }
-            return published;
+                }
+                done.complete(offset);
+            });
         }
-    }
-
-    /** Publishes with tags; an engine that cannot carry tags (a third-party one) gets the publication without them. */
-    private CompletionStage<Long> publish(String topic, Payload payload, java.util.Map<String, String> tags) {
-        if (tags.isEmpty()) {
-            return hub.publish(topic, payload);
-        }
-        return hub.publish(topic, payload, tags).exceptionallyCompose(e ->
-                (e instanceof UnsupportedOperationException || e.getCause() instanceof UnsupportedOperationException)
-                        ? hub.publish(topic, payload)
-                        : java.util.concurrent.CompletableFuture.failedStage(e));
     }
 
     private void mark(String topic, long offset) {

@@ -11,13 +11,13 @@ import dev.ferry.protocol.Frame;
 import dev.ferry.protocol.Payload;
 import dev.ferry.protocol.Topics;
 import dev.ferry.server.config.ConfigException;
+import dev.ferry.server.extension.ExtensionConnection;
 import dev.ferry.server.extension.ExtensionContext;
-import dev.ferry.server.extension.PublicationCheck;
 import dev.ferry.server.extension.FerryExtension;
+import dev.ferry.server.hub.Delivery;
 import dev.ferry.server.hub.Hub;
 import dev.ferry.server.hub.Subscriber;
 import dev.ferry.server.hub.TopicTree;
-import io.netty.buffer.ByteBuf;
 import io.netty.util.concurrent.DefaultEventExecutor;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.EventExecutor;
@@ -49,11 +49,14 @@ import org.slf4j.LoggerFactory;
  * <ul>
  *   <li>{@code ferry-rabbitmq} (one thread) owns the connection: connecting, declaring, binding and unbinding,
  *       publishing outbound messages, reconnecting. Every AMQP call except acks is made on it;</li>
- *   <li>{@code ferry-rabbitmq-out} is the executor of the bridge's hub {@link Subscriber}: it decodes each
- *       outbound publication, drops what came in from RabbitMQ, and queues the rest (bounded by
- *       {@code rabbitmq.outbound-queue-bytes}, dropped beyond) for {@code ferry-rabbitmq};</li>
- *   <li>the AMQP client's consumer threads publish inbound messages to the hub (which never blocks: it only
- *       enqueues to event loops) and then ack them;</li>
+ *   <li>{@code ferry-rabbitmq-out} is the executor of the bridge's connection to the node (an
+ *       {@link ExtensionConnection}, made by the connection core as a client's is, so that its subscriptions and
+ *       publications pass the same admission and the server API lists it): it decodes each outbound publication,
+ *       drops what came in from RabbitMQ, and queues the rest (bounded by {@code rabbitmq.outbound-queue-bytes},
+ *       dropped beyond) for {@code ferry-rabbitmq}; and it publishes the inbound messages the consumer threads hand
+ *       it;</li>
+ *   <li>the AMQP client's consumer threads hand each inbound message to {@code ferry-rabbitmq-out}, wait until the
+ *       engine has it, and then ack it;</li>
  *   <li>Netty event loops only run the interest listener, which updates counts and hands the binding work to
  *       {@code ferry-rabbitmq}.</li>
  * </ul>
@@ -74,7 +77,6 @@ public final class RabbitBridge implements FerryExtension {
     private final ConnectionFactory factory;
     private final List<BridgeConfig> outboundBridges;
     private final List<InboundQueue> inbound = new ArrayList<>();
-    private final OutboundSubscriber outbound = new OutboundSubscriber();
     private final InterestListener interest = new InterestListener();
     private final AtomicLong outboundQueuedBytes = new AtomicLong();
     private final LongAdder outboundDropped = new LongAdder();
@@ -88,8 +90,8 @@ public final class RabbitBridge implements FerryExtension {
     private volatile boolean running;
 
     private Hub hub;
-    /** The server's event classes, which an inbound message passes before it is published. */
-    private PublicationCheck publications;
+    /** The bridge's connection to the node, on {@link #outLoop}. */
+    private ExtensionConnection link;
     /** How long a consumer thread waits for the engine to take an inbound publication before requeueing it. */
     private static final long PUBLISH_WAIT_SECONDS = 10;
     private LoopGuard guard;
@@ -164,12 +166,11 @@ public final class RabbitBridge implements FerryExtension {
     @Override
     public void start(ExtensionContext context) {
         hub = context.hub();
-        publications = context.publications();
         var meters = context.meters();
         io.micrometer.core.instrument.FunctionCounter.builder("ferry.rabbitmq.inbound.published", inboundPublished, LongAdder::sum)
                 .description("messages from RabbitMQ published on Ferry topics").register(meters);
         io.micrometer.core.instrument.FunctionCounter.builder("ferry.rabbitmq.inbound.rejected", inboundRejected, LongAdder::sum)
-                .description("messages from RabbitMQ rejected (routing key not a topic, refused by the topic's event class or by the hub)").register(meters);
+                .description("messages from RabbitMQ rejected (refused by the bridge connection's admission: routing key not a topic, the topic's event class; or by the hub)").register(meters);
         io.micrometer.core.instrument.FunctionCounter.builder("ferry.rabbitmq.outbound.published", outboundPublished, LongAdder::sum)
                 .description("Ferry publications published to RabbitMQ").register(meters);
         io.micrometer.core.instrument.FunctionCounter.builder("ferry.rabbitmq.outbound.dropped", outboundDropped, LongAdder::sum)
@@ -178,12 +179,22 @@ public final class RabbitBridge implements FerryExtension {
                 .description("messages not bridged back where they came from").register(meters);
         List<String> outPatterns = new ArrayList<>();
         outboundBridges.forEach(b -> outPatterns.addAll(b.ferryPatterns()));
-        guard = new LoopGuard(hub, outPatterns);
         amqp = Executors.newSingleThreadScheduledExecutor(new DefaultThreadFactory("ferry-rabbitmq", true));
         outLoop = new DefaultEventExecutor(new DefaultThreadFactory("ferry-rabbitmq-out", true));
+        link = context.connect(name(), outLoop, this::outbound);
+        guard = new LoopGuard(link, outPatterns);
         hub.addInterestListener(interest);
-        for (String p : new LinkedHashSet<>(outPatterns)) {
-            hub.subscribe(p, outbound);
+        String refused = outLoop.submit(() -> {
+            for (String p : new LinkedHashSet<>(outPatterns)) {
+                String why = link.subscribe(p);
+                if (why != null) {
+                    return p + ": " + why;
+                }
+            }
+            return null;
+        }).syncUninterruptibly().getNow();
+        if (refused != null) {
+            throw new IllegalStateException("rabbitmq bridge cannot subscribe to " + refused);
         }
         amqp.execute(this::connect);
         running = true;
@@ -196,9 +207,7 @@ public final class RabbitBridge implements FerryExtension {
         }
         running = false;
         hub.removeInterestListener(interest);
-        for (BridgeConfig b : outboundBridges) {
-            b.ferryPatterns().forEach(p -> hub.unsubscribe(p, outbound));
-        }
+        outLoop.submit(link::close).awaitUninterruptibly(CLOSE_TIMEOUT.toMillis());
         outLoop.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
         try {
             // Runs after the outbound publications already queued: they get out if the connection is up.
@@ -524,36 +533,31 @@ public final class RabbitBridge implements FerryExtension {
                     return;
                 }
                 String topic = cfg.toFerry(envelope.getRoutingKey());
-                String why = Topics.checkTopic(topic);
-                if (why != null) {
-                    inboundRejected.increment();
-                    log.warn("bridge {}: rejecting a message with routing key \"{}\": {}", cfg.name(),
-                            envelope.getRoutingKey(), why);
-                    ch.basicReject(tag, false);
-                    return;
-                }
                 Payload payload = MessageMapping.toPayload(props == null ? null : props.getContentType(), body);
                 java.util.Map<String, String> tags = MessageMapping.toTags(props);
-                String invalid = publications.check(topic, payload, tags);
-                if (invalid != null) {
-                    // Not requeued: its event class refuses it (docs/events.md), and would again.
-                    inboundRejected.increment();
-                    log.warn("bridge {}: rejecting a message on {}: {}", cfg.name(), topic, invalid);
-                    ch.basicReject(tag, false);
+                java.util.concurrent.CompletableFuture<Long> done = new java.util.concurrent.CompletableFuture<>();
+                String refused;
+                try {
+                    // Waiting here holds a RabbitMQ consumer thread, never an event loop; with the in-memory engine
+                    // the publication is done once the bridge's executor has run it.
+                    refused = outLoop.submit(() -> guard.publishInbound(topic, payload, tags, done))
+                            .get(PUBLISH_WAIT_SECONDS, TimeUnit.SECONDS);
+                } catch (ExecutionException e) {
+                    refused = String.valueOf(e.getCause()); // the same message would fail the same way, forever
+                } catch (TimeoutException | RejectedExecutionException e) {
+                    log.warn("bridge {}: requeueing a message on {}: {}", cfg.name(), topic, e.toString());
+                    ch.basicNack(tag, false, true);
+                    return;
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    ch.basicNack(tag, false, true);
                     return;
                 }
                 try {
-                    // Waiting here holds a RabbitMQ consumer thread, never an event loop; with the in-memory engine
-                    // the publication is already done.
-                    guard.publishInbound(topic, payload, tags)
-                            .toCompletableFuture().get(PUBLISH_WAIT_SECONDS, TimeUnit.SECONDS);
-                } catch (RuntimeException e) {
-                    // Not requeued: the same message would fail the same way, forever.
-                    inboundRejected.increment();
-                    log.warn("bridge {}: rejecting a message on {}: {}", cfg.name(), topic, e.toString());
-                    ch.basicReject(tag, false);
-                    return;
-                } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                    if (refused == null) {
+                        done.get(PUBLISH_WAIT_SECONDS, TimeUnit.SECONDS);
+                    }
+                } catch (ExecutionException | TimeoutException e) {
                     // The engine could not take it now (e.g. its backend is down): back to the queue, to retry.
                     log.warn("bridge {}: requeueing a message on {}: {}", cfg.name(), topic, e.toString());
                     ch.basicNack(tag, false, true);
@@ -561,6 +565,15 @@ public final class RabbitBridge implements FerryExtension {
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     ch.basicNack(tag, false, true);
+                    return;
+                }
+                if (refused != null) {
+                    // Not requeued: the connection's admission refuses it (a routing key that is not a topic, the
+                    // topic's event class, docs/events.md), and would again.
+                    inboundRejected.increment();
+                    log.warn("bridge {}: rejecting a message with routing key \"{}\": {}", cfg.name(),
+                            envelope.getRoutingKey(), refused);
+                    ch.basicReject(tag, false);
                     return;
                 }
                 inboundPublished.increment();
@@ -588,7 +601,7 @@ public final class RabbitBridge implements FerryExtension {
 
         /** Under the hub's tree lock, often on an event loop: count, and hand the AMQP work off. */
         private void changed(String pattern, Subscriber subscriber, int delta) {
-            if (subscriber == outbound) {
+            if (link.isSubscriber(subscriber)) {
                 return;
             }
             for (InboundQueue q : inbound) {
@@ -612,31 +625,17 @@ public final class RabbitBridge implements FerryExtension {
 
     // ------------------------------------------------------------------ outbound
 
-    /** The bridge's one hub subscription, on ferry-rabbitmq-out. */
-    private final class OutboundSubscriber implements Subscriber {
-        @Override
-        public EventExecutor executor() {
-            return outLoop;
+    /** A publication of the bridge's outbound patterns, delivered to its connection on ferry-rabbitmq-out. */
+    private void outbound(Delivery d) {
+        Frame.Msg msg = d.msg();
+        if (guard.bridgedIn(msg.topic(), msg.offset())) {
+            loopsStopped.increment();
+            return;
         }
-
-        @Override
-        public void deliver(dev.ferry.server.hub.Delivery d) {
-            Frame.Msg msg = d.msg();
-            if (guard.bridgedIn(msg.topic(), msg.offset())) {
-                loopsStopped.increment();
-                return;
+        for (BridgeConfig b : outboundBridges) {
+            if (b.ferryPatterns().stream().anyMatch(p -> Topics.matches(p, msg.topic()))) {
+                enqueue(b, msg);
             }
-            for (BridgeConfig b : outboundBridges) {
-                if (b.ferryPatterns().stream().anyMatch(p -> Topics.matches(p, msg.topic()))) {
-                    enqueue(b, msg);
-                }
-            }
-        }
-
-        /** Not a publication (a presence push): nothing the bridge carries. */
-        @Override
-        public void write(ByteBuf frame, boolean binary) {
-            frame.release();
         }
     }
 

@@ -6,8 +6,8 @@ import dev.ferry.server.config.ConfigException;
 import dev.ferry.server.config.FerryConfig;
 import dev.ferry.server.config.ServerConfig;
 import dev.ferry.server.engine.Engine;
-import dev.ferry.server.events.EventClasses;
 import dev.ferry.server.engine.MemoryEngine;
+import dev.ferry.server.events.EventClasses;
 import dev.ferry.server.extension.EngineExtension;
 import dev.ferry.server.extension.ExtensionContext;
 import dev.ferry.server.extension.FerryExtension;
@@ -186,7 +186,7 @@ public final class FerryServer implements AutoCloseable {
             metrics = new FerryMetrics(meters, a.channels(), a.queues(), a.byteCounter(), a.reassembly(),
                     security.counters(), hub, a.tunnels(), a.sessions().presence(), a.sessions().resumableSessions());
             startHousekeeping(engine, a.sessions().resumableSessions());
-            startExtensions(hub, a.sessions()::events);
+            startExtensions(hub, a.sessions().connectionFactory(), security);
             a.http().extensions().set(() -> started);
             ServerBootstrap b = new ServerBootstrap()
                     .group(bossGroup, workerGroup)
@@ -583,11 +583,9 @@ public final class FerryServer implements AutoCloseable {
                 + name + " module; embedded, register its extension on the builder: docs/redis.md)");
     }
 
-    private void startExtensions(Hub hub, java.util.function.Supplier<EventClasses> events) {
-        ExtensionContext ec = new ExtensionContext(config, hub, meters, (topic, data, tags) -> {
-            var refusal = dev.ferry.server.connection.Admission.eventClass(events.get(), topic, data, tags);
-            return refusal == null ? null : refusal.code().wire() + ": " + refusal.message();
-        });
+    private void startExtensions(Hub hub, dev.ferry.server.connection.ConnectionFactory connections, Security security) {
+        ExtensionContext ec = new ExtensionContext(config, hub, meters,
+                new dev.ferry.server.connection.ExtensionConnections(connections, security));
         extensionContext = ec;
         for (FerryExtension e : extensions) {
             try {

@@ -79,4 +79,16 @@ public final class ConnectionFactory {
         var admission = new Admission(limits, maxSubscriptions, draining, counters, clock::nanoTime, this::events);
         return new Connection(hub, admission, scope, transport, open);
     }
+
+    /**
+     * The connection of an extension (see {@link ExtensionConnections}) of {@code scope} over {@code transport}:
+     * admitted as a client's, event classes included, but without the per-connection rates ({@link LimitsConfig#DEFAULT}
+     * has none) and subscription limit, which are a client's limits (a bridge carries many clients' traffic), and not
+     * refused while the server drains (the extension stops after the clients are gone).
+     */
+    public Connection openExtension(AccessScope scope, Transport transport) {
+        var admission = new Admission(LimitsConfig.DEFAULT, Integer.MAX_VALUE, () -> false, counters, clock::nanoTime,
+                this::events);
+        return new Connection(hub, admission, scope, transport, open);
+    }
 }
