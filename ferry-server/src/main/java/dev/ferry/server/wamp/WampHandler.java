@@ -395,16 +395,36 @@ public final class WampHandler extends PlainWebSocketHandler implements Transpor
             send(WampCodec.array(WampMessage.SUBSCRIBED).add(request).add(held.id()));
             return;
         }
-        Refusal r = connection.subscribe(pattern);
+        Refusal r = connection.admitSubscribe(pattern);
+        if (r == null) {
+            r = connection.roomFor(pattern, 0);
+        }
         if (r != null) {
             refuse(WampMessage.SUBSCRIBE, request, r);
             return;
         }
-        long id = router.meta().subscriptions.join(this, pattern, uri, match, null, false).id;
-        Subscription s = new Subscription(id, pattern);
-        subscriptions.put(s.id(), s);
-        subscriptionsByPattern.put(pattern, s);
-        send(WampCodec.array(WampMessage.SUBSCRIBED).add(request).add(s.id()));
+        // SUBSCRIBED once the engine's interest is active (with the Redis engine: across the cluster), so that a
+        // publication made anywhere after it reaches the session
+        connection.subscribe(pattern, List.of(), null, (recoveries, failure) -> {
+            if (state != State.ESTABLISHED) {
+                return;
+            }
+            if (failure != null) {
+                TooManyTopicsException full = TooManyTopicsException.in(failure);
+                ErrorCode code = full != null ? ErrorCode.TOO_MANY_TOPICS : ErrorCode.UNAVAILABLE;
+                error(WampMessage.SUBSCRIBE, request, WampErrors.uri(code),
+                        full != null ? full.getMessage() : "the cluster backend is unavailable; try again", code);
+                return;
+            }
+            Subscription s = subscriptionsByPattern.get(pattern);
+            if (s == null) {
+                long id = router.meta().subscriptions.join(this, pattern, uri, match, null, false).id;
+                s = new Subscription(id, pattern);
+                subscriptions.put(s.id(), s);
+                subscriptionsByPattern.put(pattern, s);
+            }
+            send(WampCodec.array(WampMessage.SUBSCRIBED).add(request).add(s.id()));
+        });
     }
 
     /** The Ferry pattern of a subscription to {@code uri} with {@code match}; null for an unknown match policy. */
