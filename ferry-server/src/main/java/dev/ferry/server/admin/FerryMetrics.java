@@ -44,6 +44,10 @@ public final class FerryMetrics implements AutoCloseable {
                 .description("publications accepted").register(r);
         FunctionCounter.builder("ferry.deliveries", hub, h -> h.deliveries())
                 .description("publications handed to subscribers' queues").register(r);
+        Gauge.builder("ferry.topic.rates.tracked", hub, h -> h.topicRates().size())
+                .description("topics whose publication rate the node tracks (at most 10000)").register(r);
+        FunctionCounter.builder("ferry.topic.rates.untracked", hub, h -> h.topicRates().untracked())
+                .description("publications not counted in a topic rate: 10000 busier topics were tracked").register(r);
         FunctionCounter.builder("ferry.slow.consumer.closes", queues, OutboundQueues::slowConsumerCloses)
                 .description("connections closed with 4001 because their outbound queue overflowed").register(r);
         FunctionCounter.builder("ferry.lossy.drops", queues, OutboundQueues::lossyDrops)

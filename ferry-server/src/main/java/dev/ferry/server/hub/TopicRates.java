@@ -29,10 +29,12 @@ public final class TopicRates {
     private final ServerClock clock;
     private final ConcurrentHashMap<String, Rate> rates = new ConcurrentHashMap<>();
     private final AtomicLong untracked = new AtomicLong();
-    private final AtomicLong lastFullSweep = new AtomicLong(Long.MIN_VALUE);
+    /** When a full table was last swept (a second before the start at first, so that the first sweep may run). */
+    private final AtomicLong lastFullSweep;
 
     public TopicRates(ServerClock clock) {
         this.clock = clock;
+        this.lastFullSweep = new AtomicLong(clock.nanoTime() - 1_000_000_000L);
     }
 
     /** One topic's decaying rate and its publications since it was tracked. Guarded by itself. */

@@ -98,6 +98,9 @@ class AdminTopicsTest {
             assertThat(ok("GET", "/v1/admin/nodes", null).path("nodes").get(0).path("publicationRate").asDouble()).isZero();
             assertThat(ok("GET", "/v1/admin/topics?prefix=rates.", null).path("active")).isEmpty();
             assertThat(ok("GET", "/v1/admin/topics/rates.a", null).path("rate").asDouble()).isZero();
+            HttpResponse<String> metrics = http.send(HttpRequest.newBuilder(server.http("/metrics")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(metrics.body()).contains("ferry_topic_rates_tracked ").contains("ferry_topic_rates_untracked_total 0.0");
         }
     }
 
