@@ -9,7 +9,10 @@ Python 3 standard library only. Run:  python3 backend.py PORT   (0 picks a free 
                 --set hooks.subscribe.rooms.pattern='room.*' \
                 --set hooks.subscribe.rooms.url=http://127.0.0.1:PORT/ferry/subscribe \
                 --set hooks.publish.chat.pattern='chat.#' \
-                --set hooks.publish.chat.url=http://127.0.0.1:PORT/ferry/publish
+                --set hooks.publish.chat.url=http://127.0.0.1:PORT/ferry/publish \
+                --set hooks.rpc.calc.pattern='calc.*' \
+                --set hooks.rpc.calc.url=http://127.0.0.1:PORT/ferry/rpc \
+                --set hooks.events.url=http://127.0.0.1:PORT/ferry/events
 
 The application keeps cookie sessions: POST /login with {"user": "alice"} sets the cookie "sid"; a browser that
 then opens a Ferry connection sends the cookie with it, and the connect hook names the user. Routes are grouped
@@ -141,6 +144,90 @@ def publish(body, handler):
     return 200, {}
 
 
+# ---------------------------------------------------------------- Ferry hooks: rpc (procedures served over HTTP)
+#
+# Body: {"procedure", "args" (or "args_base64"), "call_id", "timeout_ms",
+#        "caller": {"transport", "connection", "user", "auth", "claims"}}
+# Answer: {"result": <any JSON>} or {"error": {"code", "message", "data"}}.
+
+def rpc_add(args, call):
+    return {"result": sum(args)}
+
+
+def rpc_slow(args, call):
+    """Answers after args["ms"] milliseconds (default 1000)."""
+    time.sleep(args.get("ms", 1000) / 1000.0)
+    return {"result": "slept"}
+
+
+def rpc_fail(args, call):
+    return {"error": {"code": "app.refused", "message": "the application refused this call", "data": {"args": args}}}
+
+
+def rpc_whoami(args, call):
+    return {"result": call["caller"]}
+
+
+# By the last word of the procedure, so that any pattern (calc.*, app.#) reaches them.
+PROCEDURES = {
+    "add": rpc_add,
+    "slow": rpc_slow,
+    "fail": rpc_fail,
+    "whoami": rpc_whoami,
+}
+
+
+def rpc(body, handler):
+    """POST /ferry/rpc: a call of a procedure a hooks.rpc rule serves."""
+    word = str(body.get("procedure")).rsplit(".", 1)[-1]
+    if word == "crash":  # a backend that breaks: HTTP 500
+        return 500, {"oops": True}
+    procedure = PROCEDURES.get(word)
+    if procedure is None:
+        return 200, {"error": {"code": "app.no_such_procedure", "message": "no procedure " + word}}
+    return 200, procedure(body.get("args"), body)
+
+
+# ---------------------------------------------------------------- Ferry hooks: events out (a sink tests read back)
+#
+# Body: {"node", "batch", "events": [{"kind", "time", "conn", "user", ...}]}. A retried batch keeps its "node" and
+# "batch": a sink that must not count an event twice keeps the last batch number per node.
+
+events_lock = threading.Lock()
+received = {"batches": [], "refused": [], "fail": 0}
+
+
+def events(body, handler):
+    """POST /ferry/events: takes a batch (or refuses it with 500 while told to fail)."""
+    with events_lock:
+        if received["fail"] > 0:
+            received["fail"] -= 1
+            received["refused"].append(body)
+            return 500, {"error": "told to fail"}
+        received["batches"].append(body)
+    return 200, {}
+
+
+def events_fail(body, handler):
+    """POST /ferry/events/fail {"count": n}: the next n batches are refused with 500."""
+    with events_lock:
+        received["fail"] = int(body.get("count", 1))
+    return 200, {}
+
+
+def events_read(handler):
+    """GET /ferry/events: the batches taken and refused so far."""
+    with events_lock:
+        return 200, {"batches": list(received["batches"]), "refused": list(received["refused"])}
+
+
+def events_clear(handler):
+    """DELETE /ferry/events: forgets them (and any failures still to come)."""
+    with events_lock:
+        received.update({"batches": [], "refused": [], "fail": 0})
+    return 200, {}
+
+
 ROUTES = {
     "/login": login,
     "/logout": logout,
@@ -148,6 +235,17 @@ ROUTES = {
     "/ferry/refresh": refresh,
     "/ferry/subscribe": subscribe,
     "/ferry/publish": publish,
+    "/ferry/rpc": rpc,
+    "/ferry/events": events,
+    "/ferry/events/fail": events_fail,
+}
+
+GET_ROUTES = {
+    "/ferry/events": events_read,
+}
+
+DELETE_ROUTES = {
+    "/ferry/events": events_clear,
 }
 
 
@@ -172,6 +270,21 @@ class Handler(BaseHTTPRequestHandler):
         status, answer = route(body, self)
         self.answer(status, answer)
 
+    def do_GET(self):
+        self.read_only(GET_ROUTES)
+
+    def do_DELETE(self):
+        self.read_only(DELETE_ROUTES)
+
+    def read_only(self, routes):
+        """A route without a body: GET and DELETE."""
+        self.extra_headers = []
+        route = routes.get(urlsplit(self.path).path)
+        if route is None:
+            return self.answer(404, {"error": "no route " + self.path})
+        status, answer = route(self)
+        self.answer(status, answer)
+
     def answer(self, status, obj):
         out = json.dumps(obj).encode("utf-8")
         self.send_response(status)
@@ -186,9 +299,16 @@ class Handler(BaseHTTPRequestHandler):
         sys.stderr.write("backend: " + (fmt % args) + "\n")
 
 
+class Server(ThreadingHTTPServer):
+    def handle_error(self, request, client_address):
+        # Ferry gave up on a slow answer (its timeout) and closed the connection: not worth a traceback
+        if not isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)):
+            super().handle_error(request, client_address)
+
+
 def main():
     port = int(sys.argv[1]) if len(sys.argv) > 1 else 8000
-    server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+    server = Server(("127.0.0.1", port), Handler)
     server.daemon_threads = True
     print("listening on %d" % server.server_address[1], flush=True)
     try:

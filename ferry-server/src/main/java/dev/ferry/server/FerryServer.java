@@ -103,6 +103,8 @@ public final class FerryServer implements AutoCloseable {
     /** Frees expired history, idle topics and expired sessions about once a second, off the event loops. */
     private ScheduledExecutorService housekeeping;
     private Engine engine;
+    /** Events out to {@code hooks.events.url}; null when none are sent. */
+    private dev.ferry.server.hooks.EventsOut eventsOut;
     private boolean closed;
 
     private FerryServer(FerryConfig config, List<FerryExtension> extensions, ServerClock clock, String hostOverride,
@@ -178,6 +180,9 @@ public final class FerryServer implements AutoCloseable {
             Rpc rpc = new Rpc(config.rpc(), meters, clock);
             rpc.remote(engine.remoteProcedures());
             hub.topicRates(clock);
+            if (!hc.rpc().isEmpty()) {
+                rpc.http(new dev.ferry.server.rpc.HttpProcedures(hc.rpc(), backends, clock));
+            }
             engine.start(hub, rpc);
             assembly = ServerAssembly.of(config, security, hub, rpc, meters, clock, hooks);
             ServerAssembly a = assembly;
@@ -185,6 +190,13 @@ public final class FerryServer implements AutoCloseable {
             a.http().reloader().set(() -> CompletableFuture.supplyAsync(this::reload, reloads));
             metrics = new FerryMetrics(meters, a.channels(), a.queues(), a.byteCounter(), a.reassembly(),
                     security.counters(), hub, a.tunnels(), a.sessions().presence(), a.sessions().resumableSessions());
+            if (hc.events().enabled()) {
+                eventsOut = new dev.ferry.server.hooks.EventsOut(hc.events(), backends, clock, meters,
+                        a.sessions().connections().node());
+                a.sessions().connections().eventsOut(eventsOut);
+                a.sessions().presence().eventsOut(eventsOut);
+                eventsOut.start();
+            }
             startHousekeeping(engine, a.sessions().resumableSessions());
             startExtensions(hub, a.sessions().connectionFactory(), security);
             a.http().extensions().set(() -> started);
@@ -536,6 +548,9 @@ public final class FerryServer implements AutoCloseable {
             assembly.channels().closeAll();
             assembly.sessions().security().close();
             assembly.sessions().presence().close();
+            if (eventsOut != null) {
+                eventsOut.close();
+            }
             closeExtensions();
             shutdownGroups();
             engine.close();

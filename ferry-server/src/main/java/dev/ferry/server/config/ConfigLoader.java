@@ -378,7 +378,8 @@ public final class ConfigLoader {
                 subscribe, publish,
                 s.integer("hooks.breaker.failures"),
                 s.duration("hooks.breaker.cool-down"),
-                s.size("hooks.max-response-bytes"));
+                s.size("hooks.max-response-bytes"),
+                rpcHooks(), eventsOut());
     }
 
     /** The endpoint under {@code key} ({@code url}, {@code timeout}, {@code headers}, ...). */
@@ -398,6 +399,36 @@ public final class ConfigLoader {
                 HooksConfig.Endpoint.headers(key + ".headers", s.list(key + ".headers")),
                 HooksConfig.FailurePolicy.parse(key + ".failure-policy", s.choice(key + ".failure-policy")),
                 s.integer(key + ".max-concurrency"));
+    }
+
+    /** The rules named by keys under {@code hooks.rpc.}, in name order. */
+    private List<RpcHookConfig> rpcHooks() {
+        List<RpcHookConfig> rules = new ArrayList<>();
+        for (String name : settings.names("hooks.rpc.")) {
+            String k = "hooks.rpc." + name + ".";
+            String url = settings.string(k + "url");
+            if (url == null || url.isBlank()) {
+                throw new ConfigException(k + "url: missing (expected: the http:// or https:// URL calls are POSTed to)");
+            }
+            rules.add(new RpcHookConfig(name, settings.string(k + "pattern"), HookUrls.parse(k + "url", url),
+                    settings.duration(k + "timeout"), HooksConfig.Endpoint.headers(k + "headers", settings.list(k + "headers")),
+                    settings.integer(k + "max-concurrency")));
+        }
+        return rules;
+    }
+
+    /** {@code hooks.events.*}. */
+    private EventsOutConfig eventsOut() {
+        Settings s = settings;
+        return new EventsOutConfig(HookUrls.parse("hooks.events.url", s.string("hooks.events.url")),
+                s.duration("hooks.events.timeout"),
+                HooksConfig.Endpoint.headers("hooks.events.headers", s.list("hooks.events.headers")),
+                s.integer("hooks.events.batch-size"),
+                s.duration("hooks.events.flush-interval"),
+                s.integer("hooks.events.queue-size"),
+                java.util.Set.copyOf(s.list("hooks.events.kinds")),
+                s.integer("hooks.events.max-retries"),
+                s.duration("hooks.events.retry-backoff"));
     }
 
     /** The event classes named by keys under {@code events.}, in name order. */

@@ -275,6 +275,34 @@ public final class FerryKeys {
                     "how long an open breaker refuses calls before it lets one trial call through; its success closes the breaker")
             .size("hooks.max-response-bytes", "64KiB", null,
                     "largest answer body a hook accepts; a larger one counts as no answer").min(2)
+            .string("hooks.rpc.<name>.pattern", null, "—",
+                    "the procedures served by the HTTP backend of rule `<name>` (letters, digits, `_`, `-`), with the topic wildcards (`*` one word, `#` the rest); a call of a procedure it matches, from any transport, is POSTed to `hooks.rpc.<name>.url` and the backend's answer is its outcome; the first rule in name order whose pattern matches serves it, ahead of any client's registration (a `register` of it is refused with `procedure_exists`) (docs/hooks.md, \"RPC served by HTTP\")")
+            .string("hooks.rpc.<name>.url", null, "required",
+                    "the `http://` or `https://` URL the calls of rule `<name>` are POSTed to")
+            .duration("hooks.rpc.<name>.timeout", "10s", null,
+                    "longest wait for the backend's answer to one call (a call's own shorter timeout wins); past it the call fails with `call_timeout`")
+            .list("hooks.rpc.<name>.headers", null, "none",
+                    "headers added to every request of the rule, as `Name: value` entries (values without commas), e.g. a shared secret the backend checks")
+            .integer("hooks.rpc.<name>.max-concurrency", "64", null,
+                    "calls of the rule in flight to the backend at most; one more fails at once with `unavailable` (`data.reason` `overloaded`), nothing waits").min(1)
+            .string("hooks.events.url", null, "none (no events sent)",
+                    "the `http://` or `https://` URL that batches of events (connections opened and closed, subscriptions made and ended, presence joins and leaves) are POSTed to (docs/hooks.md, \"Events out\")")
+            .list("hooks.events.kinds", String.join(",", EventsOutConfig.KINDS), "all",
+                    "the kinds of events sent: some of `connection_opened`, `connection_closed`, `subscribed`, `unsubscribed`, `presence_joined`, `presence_left`")
+            .integer("hooks.events.batch-size", "100", null,
+                    "events per batch at most; a batch goes as soon as this many are queued").min(1)
+            .duration("hooks.events.flush-interval", "1s", null,
+                    "how often the events queued are sent when there are fewer than a batch")
+            .integer("hooks.events.queue-size", "10000", null,
+                    "events waiting to be sent at most (the batch in flight included), at least `hooks.events.batch-size`; an event that finds the queue full drops the oldest one queued, counted in `ferry_hook_events_total{outcome=\"dropped\"}`").min(1)
+            .duration("hooks.events.timeout", "10s", null,
+                    "longest wait for the backend's answer to one batch")
+            .integer("hooks.events.max-retries", "5", null,
+                    "times a batch the backend did not take (no answer, or a status other than 2xx) is sent again before it is dropped, counted in `ferry_hook_events_total{outcome=\"failed\"}`").min(0)
+            .duration("hooks.events.retry-backoff", "500ms", null,
+                    "wait before a batch's first retry, doubled at each next one, at most 30 times it")
+            .list("hooks.events.headers", null, "none",
+                    "headers added to every request, as `Name: value` entries (values without commas)")
             .table("wamp")
             .string("wamp.realms.<name>.topic-prefix", null, "empty",
                     "the Ferry topic words under which the WAMP realm `<name>` lives: URI `com.example.chat` of the realm is topic `<prefix>.com.example.chat` (and procedure likewise); empty: the URI itself. A WAMP session asking for a realm that is not configured is refused with `ABORT` `wamp.error.no_such_realm`; with no realm configured, the one realm is `realm1`, mapped to no prefix (docs/wamp.md)")

@@ -24,12 +24,15 @@ import java.util.Map;
  * @param breakerFailures consecutive failures that open a hook's circuit breaker
  * @param breakerCoolDown how long an open breaker refuses calls before a trial call
  * @param maxResponseBytes the largest answer a backend may give
+ * @param rpc procedures served by HTTP backends ({@code hooks.rpc.<name>}), in name order (default: none)
+ * @param events events out ({@code hooks.events.*}; default: none sent)
  */
 public record HooksConfig(Endpoint connect, List<String> forwardHeaders, Endpoint refresh, Duration refreshRetry,
                           List<Rule> subscribe, List<Rule> publish, int breakerFailures, Duration breakerCoolDown,
-                          int maxResponseBytes) {
+                          int maxResponseBytes, List<RpcHookConfig> rpc, EventsOutConfig events) {
     public static final HooksConfig DEFAULT = new HooksConfig(null, List.of("Cookie", "Authorization"), null,
-            Duration.ofSeconds(30), List.of(), List.of(), 5, Duration.ofSeconds(10), 64 * 1024);
+            Duration.ofSeconds(30), List.of(), List.of(), 5, Duration.ofSeconds(10), 64 * 1024, List.of(),
+            EventsOutConfig.DEFAULT);
 
     /** What a hook does when its backend gives no answer (down, too slow, overloaded, breaker open). */
     public enum FailurePolicy {
@@ -86,10 +89,13 @@ public record HooksConfig(Endpoint connect, List<String> forwardHeaders, Endpoin
         /** {@code Name: value} lines as a map; a line without a colon is a {@link ConfigException}. */
         public static Map<String, String> headers(String key, List<String> lines) {
             Map<String, String> out = new LinkedHashMap<>();
+            int entry = 0;
             for (String line : lines == null ? List.<String>of() : lines) {
+                entry++;
                 int colon = line.indexOf(':');
                 if (colon <= 0) {
-                    throw new ConfigException(key + ": \"" + line + "\" (expected: Name: value)");
+                    // the entry is not shown: it may hold a secret
+                    throw new ConfigException(key + ": entry " + entry + " (expected: Name: value)");
                 }
                 out.put(line.substring(0, colon).trim(), line.substring(colon + 1).trim());
             }
@@ -128,6 +134,26 @@ public record HooksConfig(Endpoint connect, List<String> forwardHeaders, Endpoin
         if (maxResponseBytes <= 0) {
             throw new ConfigException("hooks.max-response-bytes: " + maxResponseBytes + " (expected: > 0)");
         }
+        rpc = List.copyOf(Checks.notNull("hooks.rpc", rpc));
+        java.util.Set<String> names = new java.util.HashSet<>();
+        for (RpcHookConfig r : rpc) {
+            if (!names.add(r.name())) {
+                throw new ConfigException("hooks.rpc." + r.name() + ": declared twice");
+            }
+        }
+        Checks.notNull("hooks.events", events);
+    }
+
+    /** A copy with the procedures served over HTTP replaced. */
+    public HooksConfig withRpc(List<RpcHookConfig> x) {
+        return new HooksConfig(connect, forwardHeaders, refresh, refreshRetry, subscribe, publish, breakerFailures,
+                breakerCoolDown, maxResponseBytes, x, events);
+    }
+
+    /** A copy with events out replaced. */
+    public HooksConfig withEvents(EventsOutConfig x) {
+        return new HooksConfig(connect, forwardHeaders, refresh, refreshRetry, subscribe, publish, breakerFailures,
+                breakerCoolDown, maxResponseBytes, rpc, x);
     }
 
     /** Whether any hook is configured. */

@@ -180,8 +180,23 @@ public final class Connection implements Subscriber {
         }
         if (subscriptions.add(pattern)) {
             hub.subscribe(pattern, this);
+            subscribedEvent(pattern);
         }
         return null;
+    }
+
+    /** Tells events out that this listed connection subscribed to {@code pattern}. */
+    private void subscribedEvent(String pattern) {
+        if (registry != null) {
+            registry.eventsOut().subscribed(id, Connections.user(identity()), pattern);
+        }
+    }
+
+    /** Tells events out that this listed connection's subscription to {@code pattern} ended. */
+    private void unsubscribedEvent(String pattern) {
+        if (registry != null) {
+            registry.eventsOut().unsubscribed(id, Connections.user(identity()), pattern);
+        }
     }
 
     /**
@@ -198,6 +213,8 @@ public final class Connection implements Subscriber {
             }
             if (failure != null && !known) {
                 subscriptions.remove(pattern);
+            } else if (failure == null && !known) {
+                subscribedEvent(pattern);
             }
             then.accept(recoveries, failure);
         });
@@ -224,6 +241,7 @@ public final class Connection implements Subscriber {
         transport.serverSubscription(pattern, true);
         subscriptions.add(pattern);
         hub.subscribe(pattern, this);
+        subscribedEvent(pattern);
         return null;
     }
 
@@ -242,6 +260,7 @@ public final class Connection implements Subscriber {
             return false;
         }
         hub.unsubscribe(pattern, this);
+        unsubscribedEvent(pattern);
         return true;
     }
 
@@ -313,13 +332,14 @@ public final class Connection implements Subscriber {
             return;
         }
         closed = true;
+        for (String pattern : subscriptions) {
+            hub.unsubscribe(pattern, this);
+            unsubscribedEvent(pattern);
+        }
+        subscriptions.clear();
         if (registry != null) {
             registry.closed(this);
         }
-        for (String pattern : subscriptions) {
-            hub.unsubscribe(pattern, this);
-        }
-        subscriptions.clear();
         if (channels != null) {
             for (Connection channel : List.copyOf(channels)) {
                 channel.closed();

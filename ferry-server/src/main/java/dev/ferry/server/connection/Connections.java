@@ -33,6 +33,8 @@ public final class Connections {
     /** User name to pattern to the epoch millisecond until which its new connections are subscribed to it. */
     private final Map<String, Map<String, Long>> future = new ConcurrentHashMap<>();
     private final AtomicInteger futureCount = new AtomicInteger();
+    /** Where the connections' openings, closings and subscriptions are told (docs/hooks.md, "Events out"). */
+    private volatile dev.ferry.server.hooks.EventsOut eventsOut = dev.ferry.server.hooks.EventsOut.NONE;
 
     /** The claim of a token listing the patterns its connections are subscribed to by the server at connect. */
     public static final String SUBS_CLAIM = "ferry.subs";
@@ -44,6 +46,20 @@ public final class Connections {
         byte[] b = new byte[4];
         new SecureRandom().nextBytes(b);
         this.prefix = HexFormat.of().formatHex(b);
+    }
+
+    /** Tells {@code events} of every connection opened, closed, subscribed and unsubscribed from now on. */
+    public void eventsOut(dev.ferry.server.hooks.EventsOut events) {
+        this.eventsOut = events;
+    }
+
+    dev.ferry.server.hooks.EventsOut eventsOut() {
+        return eventsOut;
+    }
+
+    /** The name events out give the user of {@code identity}: null when anonymous. */
+    static String user(Identity identity) {
+        return identity.kind() == Identity.Kind.ANONYMOUS ? null : identity.name();
     }
 
     /** The prefix of every id this node gives. */
@@ -61,6 +77,7 @@ public final class Connections {
 
     void opened(Connection c) {
         open.put(sequenceOf(c.id()), c);
+        eventsOut.connectionOpened(c.id(), user(c.identity()), c.transport().kind(), c.transport().clientAddress());
         if (c.transport().carriesServerSubscriptions()) {
             List<String> patterns = serverPatternsFor(c.identity());
             if (!patterns.isEmpty()) {
@@ -145,6 +162,7 @@ public final class Connections {
 
     void closed(Connection c) {
         open.remove(sequenceOf(c.id()), c);
+        eventsOut.connectionClosed(c.id(), user(c.identity()), c.transport().kind());
     }
 
     private static long sequenceOf(String id) {

@@ -41,10 +41,12 @@ final class AdminStatus {
     /** What a secret's value is replaced with in {@code GET /v1/admin/config}. */
     static final String MASK = "********";
     /**
-     * Field names whose text values are secrets: API keys, HMAC and session secrets, passwords, tokens. A key's
+     * Field names whose text values are secrets: API keys, HMAC and session secrets, passwords, tokens, the values
+     * of the headers hooks add to their requests (shared secrets, {@code Authorization}). A key's
      * file path ({@code tls.key}) is a path, not a secret, and public keys are public: both are shown.
      */
-    private static final Pattern SECRET = Pattern.compile("(?i)key|api-?keys|.*secret.*|.*password.*|.*passphrase.*|.*token.*");
+    private static final Pattern SECRET = Pattern.compile(
+            "(?i)key|api-?keys|.*secret.*|.*password.*|.*passphrase.*|.*token.*|headers");
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final HttpServices server;

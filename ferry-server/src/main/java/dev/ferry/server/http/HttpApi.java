@@ -221,7 +221,9 @@ final class HttpApi {
     }
 
     void call(ChannelHandlerContext ctx, FullHttpRequest req, boolean keepAlive, String proc, QueryStringDecoder uri) {
-        if (admitted(ctx, req, keepAlive, Action.CALL, proc, Topics.checkProcedure(proc), ErrorCode.BAD_PROCEDURE) == null) {
+        Identity identity = admitted(ctx, req, keepAlive, Action.CALL, proc, Topics.checkProcedure(proc),
+                ErrorCode.BAD_PROCEDURE);
+        if (identity == null) {
             return;
         }
         long max = server.rpc().config().maxTimeout().toMillis();
@@ -245,7 +247,7 @@ final class HttpApi {
         }
         String accept = req.headers().get(HttpHeaderNames.ACCEPT);
         boolean streamed = accept != null && accept.toLowerCase(Locale.ROOT).contains(HttpCall.NDJSON);
-        new HttpCall(server, ctx, keepAlive, streamed).start(server.rpc(), proc, args, timeout);
+        new HttpCall(server, ctx, keepAlive, streamed, identity).start(server.rpc(), proc, args, timeout);
     }
 
     /** The HTTP status for each way a call fails (docs/http-api.md). */

@@ -43,14 +43,18 @@ final class HttpCall implements Caller {
     /** Bytes a streamed response may have waiting for the client before it is closed (and the call canceled). */
     private final int maxQueuedBytes;
     private final ChannelFutureListener onClose = f -> clientGone();
+    /** Who calls: the API key or token of the request. */
+    private final dev.ferry.server.auth.Identity identity;
 
     // ---- event loop only
     private long invocation;
     private boolean headSent;
     private boolean done;
 
-    HttpCall(HttpServices server, ChannelHandlerContext ctx, boolean keepAlive, boolean streamed) {
+    HttpCall(HttpServices server, ChannelHandlerContext ctx, boolean keepAlive, boolean streamed,
+             dev.ferry.server.auth.Identity identity) {
         this.server = server;
+        this.identity = identity;
         this.ctx = ctx;
         this.keepAlive = keepAlive;
         this.streamed = streamed;
@@ -73,6 +77,11 @@ final class HttpCall implements Caller {
     @Override
     public EventExecutor executor() {
         return ctx.executor();
+    }
+
+    @Override
+    public dev.ferry.server.rpc.CallOrigin origin() {
+        return new dev.ferry.server.rpc.CallOrigin("http", null, identity);
     }
 
     @Override

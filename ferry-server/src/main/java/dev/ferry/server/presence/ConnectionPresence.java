@@ -22,15 +22,19 @@ public final class ConnectionPresence {
     private final Presence presence;
     private final Subscriber connection;
     private String id;
+    /** The connection's id in the server API, which events out name it by. */
+    private final String connectionId;
 
     // ---- event loop only
     // Both stay the shared empty ones until first written: most connections are in no presence topic.
     private Map<String, PresenceEntry> listed = java.util.Collections.emptyMap();
     private Set<String> watching = java.util.Collections.emptySet();
 
-    public ConnectionPresence(Presence presence, Subscriber connection) {
+    /** The presence of {@code connection}, whose id in the server API is {@code connectionId}. */
+    public ConnectionPresence(Presence presence, Subscriber connection, String connectionId) {
         this.presence = presence;
         this.connection = connection;
+        this.connectionId = connectionId;
     }
 
     /** This connection's id in presence entries (given when first needed). */
@@ -95,7 +99,16 @@ public final class ConnectionPresence {
             listed = new HashMap<>(4);
         }
         listed.put(sub.topic(), e);
-        presence.join(sub.topic(), e, rule);
+        var joined = presence.join(sub.topic(), e, rule);
+        var events = presence.eventsOut();
+        if (old == null && events.enabled()) {
+            String topic = sub.topic();
+            joined.thenAccept(isListed -> {
+                if (isListed) {
+                    events.presenceJoined(topic, connectionId, e.user());
+                }
+            });
+        }
     }
 
     /** The subscription of {@code topic} was dropped or failed (without having been held before). */
@@ -103,6 +116,7 @@ public final class ConnectionPresence {
         PresenceEntry e = listed.remove(topic);
         if (e != null) {
             presence.leave(topic, e);
+            presence.eventsOut().presenceLeft(topic, connectionId, e.user());
         }
         events(topic, false);
     }
@@ -142,7 +156,11 @@ public final class ConnectionPresence {
 
     /** The connection closed: every entry and watch goes. Idempotent. */
     public void closed() {
-        listed.forEach(presence::leave);
+        var events = presence.eventsOut();
+        listed.forEach((topic, e) -> {
+            presence.leave(topic, e);
+            events.presenceLeft(topic, connectionId, e.user());
+        });
         listed.clear();
         watching.forEach(t -> presence.unwatch(t, connection));
         watching.clear();

@@ -38,6 +38,7 @@ import java.util.concurrent.atomic.LongAdder;
  * its own ({@link #executor}). Lifecycle: created with the server, {@link #close()} when it stops.
  */
 public final class Presence implements AutoCloseable {
+    private volatile dev.ferry.server.hooks.EventsOut eventsOut = dev.ferry.server.hooks.EventsOut.NONE;
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(Presence.class);
     /** Entries on a page when the query does not say. */
     public static final int DEFAULT_LIMIT = 100;
@@ -78,6 +79,15 @@ public final class Presence implements AutoCloseable {
                 Presence.this.lost(topic);
             }
         });
+    }
+
+    /** Where joins and leaves of this node's connections are told (docs/hooks.md, "Events out"). */
+    public void eventsOut(dev.ferry.server.hooks.EventsOut events) {
+        this.eventsOut = events;
+    }
+
+    public dev.ferry.server.hooks.EventsOut eventsOut() {
+        return eventsOut;
     }
 
     public PresenceConfig config() {

@@ -18,6 +18,14 @@ public interface Caller {
     /** {@code data} may be null. */
     void callFailed(long requestId, ErrorCode code, String message, Payload data);
 
+    /**
+     * Who makes the call, as a backend serving the procedure over HTTP is told (docs/hooks.md, "RPC served by
+     * HTTP"); the default is an anonymous caller of no transport.
+     */
+    default CallOrigin origin() {
+        return CallOrigin.UNKNOWN;
+    }
+
     /** A progressive result of a call made with them; the default drops it. */
     default void callProgress(long requestId, Payload data) {
     }

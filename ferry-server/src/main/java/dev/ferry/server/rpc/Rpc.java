@@ -44,6 +44,8 @@ public final class Rpc implements NodeCalls {
     private final ConcurrentHashMap<Long, Pending> pending = new ConcurrentHashMap<>();
     private final AtomicLong nextInvocation = new AtomicLong();
     private volatile RemoteProcedures remote;
+    /** Procedures served by HTTP backends ({@code hooks.rpc.*}); null when none are configured. */
+    private volatile HttpProcedures http;
     /** Invocations and outcomes crossing to another event loop: one task per loop per run of the sending loop. */
     private final Handoff handoff = new Handoff();
 
@@ -87,6 +89,14 @@ public final class Rpc implements NodeCalls {
      */
     public void remote(RemoteProcedures remote) {
         this.remote = remote;
+    }
+
+    /**
+     * Serves the procedures of {@code http}'s rules by their backends, ahead of any callee (docs/hooks.md, "RPC
+     * served by HTTP"). Set once, before the first call.
+     */
+    public void http(HttpProcedures http) {
+        this.http = http;
     }
 
     /** The procedures with at least one callee on this node. */
@@ -183,6 +193,12 @@ public final class Rpc implements NodeCalls {
      */
     public java.util.concurrent.CompletionStage<Void> register(String proc, Callee callee, InvokePolicy policy)
             throws RegistrationRefused {
+        HttpProcedures h = http;
+        // a pattern registration (WAMP) may overlap a rule: the names the rule matches still go to the backend
+        String hook = h == null || dev.ferry.protocol.Topics.hasWildcard(proc) ? null : h.servedBy(proc);
+        if (hook != null) {
+            throw new RegistrationRefused("\"" + proc + "\" is served over HTTP by hooks.rpc." + hook);
+        }
         boolean[] first = new boolean[1];
         String[] refused = new String[1];
         procedures.compute(proc, (k, cs) -> {
@@ -261,7 +277,9 @@ public final class Rpc implements NodeCalls {
     /**
      * The answer to a procedure listing (docs/protocol.md, "procedures"): the procedures named {@code prefix} or
      * under it ({@code ""}: all) that {@code mayCall} admits, cluster-wide when the cluster's are known, as
-     * {@code {"prefix", "procedures": [{"proc", "callees", "invoke", "calls", "rate"}], "truncated"}}.
+     * {@code {"prefix", "procedures": [{"proc", "callees", "invoke", "calls", "rate"}], "truncated"}}. The rules of
+     * procedures served over HTTP come first, each with its pattern as {@code proc}, {@code "callee": "http"} and
+     * {@code "hook"}, listed when the pattern is at or under {@code prefix} or matches it.
      */
     public Payload listJson(String prefix, java.util.function.Predicate<String> mayCall) {
         RemoteProcedures r = remote;
@@ -273,6 +291,23 @@ public final class Rpc implements NodeCalls {
                 .append(new String(FrameCodec.quote(prefix), StandardCharsets.UTF_8)).append(",\"procedures\":[");
         int listed = 0;
         boolean truncated = false;
+        HttpProcedures h = http;
+        for (HttpProcedures.Listed l : h == null ? java.util.List.<HttpProcedures.Listed>of() : h.listed()) {
+            ProcedureStats p = l.stats();
+            boolean under = prefix.isEmpty() || p.proc().equals(prefix) || p.proc().startsWith(prefix + ".")
+                    || dev.ferry.protocol.Topics.matches(p.proc(), prefix);
+            if (!under || !mayCall.test(p.proc())) {
+                continue;
+            }
+            if (listed == MAX_LISTED) {
+                truncated = true;
+                break;
+            }
+            appendListed(b, listed++, p);
+            b.setLength(b.length() - 1);
+            b.append(",\"callee\":\"http\",\"hook\":")
+                    .append(new String(FrameCodec.quote(l.hook()), StandardCharsets.UTF_8)).append('}');
+        }
         for (ProcedureStats p : all) {
             boolean under = prefix.isEmpty() || p.proc().equals(prefix) || p.proc().startsWith(prefix + ".");
             if (!under || !mayCall.test(p.proc())) {
@@ -282,19 +317,25 @@ public final class Rpc implements NodeCalls {
                 truncated = true;
                 break;
             }
-            b.append(listed++ == 0 ? "{" : ",{").append("\"proc\":")
-                    .append(new String(FrameCodec.quote(p.proc()), StandardCharsets.UTF_8))
-                    .append(",\"callees\":").append(p.callees()).append(",\"invoke\":\"").append(p.invoke().wire())
-                    .append("\",\"calls\":").append(p.calls()).append(",\"rate\":")
-                    .append(Math.round(p.callsPerSecond() * 1000) / 1000.0).append('}');
+            appendListed(b, listed++, p);
         }
         b.append("],\"truncated\":").append(truncated).append('}');
         return Payload.json(b.toString().getBytes(StandardCharsets.UTF_8));
     }
 
-    /** Whether any callee has registered {@code proc}. */
+    /** One entry of a listing, {@code {"proc", "callees", "invoke", "calls", "rate"}}, after {@code index} others. */
+    private static void appendListed(StringBuilder b, int index, ProcedureStats p) {
+        b.append(index == 0 ? "{" : ",{").append("\"proc\":")
+                .append(new String(FrameCodec.quote(p.proc()), StandardCharsets.UTF_8))
+                .append(",\"callees\":").append(p.callees()).append(",\"invoke\":\"").append(p.invoke().wire())
+                .append("\",\"calls\":").append(p.calls()).append(",\"rate\":")
+                .append(Math.round(p.callsPerSecond() * 1000) / 1000.0).append('}');
+    }
+
+    /** Whether any callee has registered {@code proc}, or a backend serves it over HTTP. */
     public boolean isRegistered(String proc) {
-        return procedures.containsKey(proc);
+        HttpProcedures h = http;
+        return procedures.containsKey(proc) || (h != null && h.servedBy(proc) != null);
     }
 
     /** A call without progressive results; see {@link #call(Caller, long, String, Payload, long, boolean)}. */
@@ -405,15 +446,23 @@ public final class Rpc implements NodeCalls {
     private long route(Caller caller, long requestId, String proc, Payload args, long timeoutMs, boolean progress,
                        RemoteProcedures via, Invocation.DisclosedCaller disclosed) {
         calls.increment();
+        HttpProcedures h = http;
+        HttpProcedures.Rule served = h == null ? null : h.match(proc);
         String registered = proc;
-        Callees cs = procedures.get(proc);
-        if (cs == null && !patterns.isEmpty()) {
-            registered = matchRegistration(proc);
-            cs = registered == null ? null : procedures.get(registered);
-        }
-        Callee callee = cs == null ? null : cs.pick(caller.executor(), localFirst);
-        if (callee != null) {
-            cs.rate.add();
+        Callee callee;
+        if (served != null) {
+            callee = h.callee(this, served, caller); // a backend serves it, on every node: never routed elsewhere
+            via = null;
+        } else {
+            Callees cs = procedures.get(proc);
+            if (cs == null && !patterns.isEmpty()) {
+                registered = matchRegistration(proc);
+                cs = registered == null ? null : procedures.get(registered);
+            }
+            callee = cs == null ? null : cs.pick(caller.executor(), localFirst);
+            if (callee != null) {
+                cs.rate.add();
+            }
         }
         if (callee == null && via == null) {
             failed.get(ErrorCode.NO_SUCH_PROCEDURE).record(0, TimeUnit.NANOSECONDS);
@@ -591,6 +640,24 @@ public final class Rpc implements NodeCalls {
         // The timeout is cancelled on the caller's loop, where it was scheduled (a cancel from another thread
         // queues one more task there). When the callee shares the caller's loop the result is written at once.
         settle(p, settle);
+    }
+
+    /**
+     * A callee that could not answer: the caller gets {@code code} (for a call its caller canceled with
+     * {@link CancelMode#KILL}, {@code canceled}) with {@code message} and {@code data} (may be null). Ignored as
+     * {@link #reply} is.
+     */
+    public void fail(Callee from, long invocationId, ErrorCode code, String message, Payload data) {
+        Pending p = pending.get(invocationId);
+        if (p == null || p.callee != from || !pending.remove(invocationId, p)) {
+            return;
+        }
+        ErrorCode failure = p.killed ? ErrorCode.CANCELED : code;
+        observe(p, failure);
+        settle(p, () -> {
+            p.timeout.cancel(false);
+            p.caller.callFailed(p.requestId, failure, message, data);
+        });
     }
 
     /** {@code {"code": <callee's code>, "data": <callee's data>}}, as relayed to the caller. */

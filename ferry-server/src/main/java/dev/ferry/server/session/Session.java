@@ -105,7 +105,7 @@ public final class Session implements FrameCodec.Sink, Transport, Callee, Caller
         LimitsConfig limits = context.config().limits();
         this.messageRate = MessageRate.of(limits, context.clock().nanoTime());
         this.connection = context.connection(context.security().permissions().scope(identity), this, () -> goingAway);
-        this.presence = new ConnectionPresence(context.presence(), connection);
+        this.presence = new ConnectionPresence(context.presence(), connection, connection.id());
         this.resumption = new Resumption(context.resumableSessions(), connection, presence, out, remote, this::inLoop);
         this.auth = new TokenAuth(context.security(), context.clock(), connection, out.executor(), this::expired,
                 context.connectionFactory().hooks());
@@ -684,6 +684,11 @@ public final class Session implements FrameCodec.Sink, Transport, Callee, Caller
     @Override
     public String kind() {
         return out.kind();
+    }
+
+    @Override
+    public dev.ferry.server.rpc.CallOrigin origin() {
+        return new dev.ferry.server.rpc.CallOrigin(kind(), connection.id(), connection.identity());
     }
 
     @Override

@@ -694,6 +694,12 @@ public final class WampHandler extends PlainWebSocketHandler implements Transpor
     }
 
     @Override
+    public dev.ferry.server.rpc.CallOrigin origin() {
+        return connection == null ? dev.ferry.server.rpc.CallOrigin.UNKNOWN
+                : new dev.ferry.server.rpc.CallOrigin(kind(), connection.id(), connection.identity());
+    }
+
+    @Override
     public long queuedBytes() {
         return out.queuedBytes();
     }
@@ -1088,7 +1094,8 @@ public final class WampHandler extends PlainWebSocketHandler implements Transpor
             send(e);
             return;
         }
-        error(WampMessage.CALL, request, WampErrors.uri(code), message, code);
+        error(WampMessage.CALL, request, WampErrors.uri(code), message, code,
+                data == null || data.isBinary() ? null : data.bytes());
     }
 
     // ------------------------------------------------------------ registrations (this session as callee)

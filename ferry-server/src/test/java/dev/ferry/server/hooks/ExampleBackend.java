@@ -1,5 +1,7 @@
 package dev.ferry.server.hooks;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ferry.server.testing.NodeProcess;
 import dev.ferry.server.testing.Requirements;
 import java.io.BufferedReader;
@@ -79,6 +81,33 @@ final class ExampleBackend implements AutoCloseable {
                 HttpResponse.BodyHandlers.ofString());
         String setCookie = r.headers().firstValue("Set-Cookie").orElseThrow();
         return setCookie.substring(0, setCookie.indexOf(';'));
+    }
+
+    /** A request to the backend's own routes ({@code /ferry/events}, ...); its answer's JSON. */
+    JsonNode request(String method, String path, String json) {
+        try {
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url(path))).timeout(WAIT)
+                    .method(method, json == null ? HttpRequest.BodyPublishers.noBody()
+                            : HttpRequest.BodyPublishers.ofString(json)).build(), HttpResponse.BodyHandlers.ofString());
+            if (r.statusCode() / 100 != 2) {
+                throw new AssertionError(method + " " + path + ": " + r.statusCode() + " " + r.body());
+            }
+            return new ObjectMapper().readTree(r.body());
+        } catch (IOException e) {
+            throw new AssertionError(method + " " + path + " failed", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+
+    /** The events of every batch the events-out sink took, in order. */
+    List<JsonNode> events() {
+        List<JsonNode> out = new java.util.ArrayList<>();
+        for (JsonNode batch : request("GET", "/ferry/events", null).path("batches")) {
+            batch.path("events").forEach(out::add);
+        }
+        return out;
     }
 
     /** Ends the session of {@code cookie}. */
