@@ -382,8 +382,9 @@ public final class FerryServer implements AutoCloseable {
             Security.Pending security = null;
             try {
                 changes = ConfigChanges.between(running, overridden(next, hostOverride, portOverride));
-                events = changes.changed().contains("events.<name>")
-                        ? EventClasses.compile(changes.applied().events()) : a.sessions().events();
+                // schema files may have changed on disk whether or not the keys did: compiled again at each reload
+                events = changes.applied().events().classes().isEmpty() && !changes.changed().contains("events.<name>")
+                        ? a.sessions().events() : EventClasses.compile(changes.applied().events());
                 security = a.sessions().security().reloading(changes.applied());
                 a.tunnels().reload(changes.applied().tunnel());
             } catch (RuntimeException e) {

@@ -310,6 +310,116 @@ class ConfigReloadTest {
         }
     }
 
+    static JsonNode wamp(WsTestClient c) {
+        try {
+            return JSON.readTree(c.nextText());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Test
+    void everyTransportTellsItsClientOfARevokedSubscription() throws Exception {
+        start(yaml("all chat.# authenticated", "all news.# authenticated"));
+        Map<String, String> alice = Map.of("Authorization", "Bearer " + token("alice", null));
+        String ws = "ws://127.0.0.1:" + server.port();
+        try (WsTestClient mux = WsTestClient.plain(URI.create(ws + "/v1/multiplex"), alice);
+             WsTestClient topic = WsTestClient.plain(URI.create(ws + "/v1/topics/news/today"), alice);
+             dev.ferry.server.testing.SseTestClient sse = dev.ferry.server.testing.SseTestClient.open(
+                     URI.create(server.httpUri() + "/v1/sse?topic=news.today&topic=chat.room1"), alice);
+             WsTestClient revocable = WsTestClient.plain(URI.create(ws + "/v1/wamp"), alice, "wamp.2.json");
+             WsTestClient basic = WsTestClient.plain(URI.create(ws + "/v1/wamp"), alice, "wamp.2.json")) {
+            mux.send("sub,news.today");
+            mux.send("sub,chat.room1");
+            assertThat(mux.nextText()).isEqualTo("sub,news.today");
+            assertThat(mux.nextText()).isEqualTo("sub,chat.room1");
+            assertThat(sse.next().type()).isEqualTo("ready");
+            revocable.send("[1,\"realm1\",{\"roles\":{\"subscriber\":{\"features\":{\"subscription_revocation\":true}},"
+                    + "\"callee\":{\"features\":{\"registration_revocation\":true}}}}]");
+            assertThat(wamp(revocable).get(0).asInt()).isEqualTo(2);
+            revocable.send("[32,1,{},\"news.today\"]");
+            long subscription = wamp(revocable).get(2).asLong();
+            revocable.send("[64,2,{},\"news.lookup\"]");
+            long registration = wamp(revocable).get(2).asLong();
+            basic.send("[1,\"realm1\",{\"roles\":{\"subscriber\":{}}}]");
+            assertThat(wamp(basic).get(0).asInt()).isEqualTo(2);
+            basic.send("[32,1,{},\"news.today\"]");
+            assertThat(wamp(basic).get(0).asInt()).isEqualTo(33);
+            basic.send("[32,2,{},\"chat.room1\"]");
+            long chat = wamp(basic).get(2).asLong();
+
+            write(yaml("all chat.# authenticated"));
+            assertThat(server.reload().result()).isEqualTo(ReloadResult.Result.APPLIED);
+
+            String err = mux.nextText();
+            assertThat(err).startsWith("err,news.today,");
+            JsonNode body = JSON.readTree(err.substring("err,news.today,".length()));
+            assertThat(body.path("code").asText()).isEqualTo("forbidden");
+            assertThat(body.path("data").path("topic").asText()).isEqualTo("news.today");
+            assertThat(mux.nextText()).isEqualTo("uns,news.today");
+
+            WsTestClient.Received closed = topic.awaitClose();
+            assertThat(closed.closeCode()).isEqualTo(4006);
+            assertThat(closed.closeReason()).isEqualTo("forbidden: news.today");
+
+            var forbidden = sse.next();
+            assertThat(forbidden.type()).isEqualTo("forbidden");
+            assertThat(JSON.readTree(forbidden.data()).path("data").path("topic").asText()).isEqualTo("news.today");
+
+            JsonNode unsubscribed = wamp(revocable);
+            assertThat(unsubscribed.toString()).isEqualTo("[35,0,{\"subscription\":" + subscription
+                    + ",\"reason\":\"wamp.error.not_authorized\"}]");
+            JsonNode unregistered = wamp(revocable);
+            assertThat(unregistered.toString()).isEqualTo("[67,0,{\"registration\":" + registration
+                    + ",\"reason\":\"wamp.error.not_authorized\"}]");
+
+            HttpResponse<String> broadcast = http.send(HttpRequest.newBuilder(URI.create(server.httpUri()
+                    + "/v1/admin/broadcast")).header("Authorization", "Bearer " + OPS)
+                    .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(
+                            "{\"topics\":[\"news.today\",\"chat.room1\"],\"data\":\"after\"}")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(broadcast.statusCode()).as(broadcast.body()).isEqualTo(200);
+            assertThat(mux.nextText()).as("the other channel goes on").isEqualTo("msg,chat.room1,after");
+            var event = sse.next();
+            assertThat(JSON.readTree(event.data()).path("topic").asText()).as("the other pattern goes on")
+                    .isEqualTo("chat.room1");
+            JsonNode next = wamp(basic);
+            assertThat(next.get(0).asInt()).as("a basic WAMP client's subscription just stops: %s", next).isEqualTo(36);
+            assertThat(next.get(1).asLong()).isEqualTo(chat);
+        }
+    }
+
+    @Test
+    void eventClassesAreCompiledAgainAndABadSchemaRejectsTheReload() throws Exception {
+        start(yaml("all chat.# authenticated"));
+        Path schema = dir.resolve("chat.json");
+        Files.writeString(schema, "{\"type\":\"object\",\"required\":[\"text\"]}");
+        String withClass = yaml("all chat.# authenticated") + "events:\n  chat:\n    pattern: chat.*\n    schema: "
+                + schema + "\n";
+        try (WsTestClient alice = user("alice", null)) {
+            publish(alice, 1, "chat.room1", "any text"); // no class yet
+            write(withClass);
+            assertThat(server.reload().changed()).containsExactly("events.<name>");
+            alice.send("{\"type\":\"pub\",\"id\":2,\"ack\":true,\"topic\":\"chat.room1\",\"data\":{\"n\":1}}");
+            assertThat(alice.nextJson().path("code").asText()).as("the new class applies to an open connection")
+                    .isEqualTo("invalid_payload");
+
+            Files.writeString(schema, "{\"type\":"); // the configuration file stays as it is
+            String atStart = null;
+            try {
+                dev.ferry.server.events.EventClasses.compile(new ConfigLoader().yaml(file).load().events()); // as a start does
+            } catch (RuntimeException e) {
+                atStart = e.getMessage();
+            }
+            assertThat(atStart).contains("chat.json");
+            ReloadResult r = server.reload();
+            assertThat(r.result()).as("schemas are read again at each reload").isEqualTo(ReloadResult.Result.REJECTED);
+            assertThat(r.error()).isEqualTo(atStart);
+            alice.send("{\"type\":\"pub\",\"id\":3,\"ack\":true,\"topic\":\"chat.room1\",\"data\":{\"text\":\"ok\"}}");
+            assertThat(alice.nextJson().path("type").asText()).as("the compiled class stays").isEqualTo("result");
+        }
+    }
+
     @Test
     void anEmbeddedServerReloadsAConfigurationItIsGiven() {
         start(yaml("all chat.# authenticated"));
