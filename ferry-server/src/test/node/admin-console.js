@@ -90,6 +90,8 @@ scenario('admin-console', async ({ ws: wsUrl, http, track }) => {
     check(true, 'the live tail shows the publication');
     await page.locator('#active-body tr', { hasText: tailTopic }).waitFor(WAIT);
     check(true, 'the active topics list the topic published to');
+    await page.waitForFunction(() => document.getElementById('t-offset').textContent === '1', null, WAIT);
+    check(await page.textContent('#t-subscribers') === '1', 'the topic view shows the topic\'s offset and subscribers');
 
     // Publish from the form: a subscribed client receives it.
     const inbox = `console.${RUN}.inbox`;
@@ -142,6 +144,15 @@ scenario('admin-console', async ({ ws: wsUrl, http, track }) => {
       await page.locator('#config').screenshot({ path: join(SHOTS, 'admin-config.png') });
       await page.fill('#config-filter', '');
     }
+
+    // Clearing the tailed topic's history takes two clicks.
+    await page.click('#clear-history');
+    await page.click('#clear-history');
+    await page.locator('#clear-result', { hasText: /cleared [1-9][0-9]* publications?/ }).waitFor(WAIT);
+    await page.waitForFunction(() => document.getElementById('t-history').textContent === '0', null, WAIT);
+    check(true, 'the topic view clears the topic\'s history');
+    check(await page.locator('#chart-nodes .u-legend', { hasText: nodeId }).count() === 1,
+      'the per-node chart has a series of this node');
 
     // Last: disconnect the test's connection from its row.
     await row.getByRole('button', { name: `Disconnect ${victimId}` }).click();

@@ -219,8 +219,39 @@ async function sampleStats() {
   lastStats = { at: now, s };
 }
 
+const PALETTE = ['#2457c5', '#1b998b', '#e08a00', '#7b4bd1', '#c0392b', '#5b6475', '#0f7fa8', '#a64d79'];
+/** Node name to [publications series, deliveries series] of the per-node chart. */
+const nodeSeries = new Map();
+
+/** Adds the nodes' rates to the per-node chart, with a pair of series for each node the first time it is seen. */
+function plotNodes(nodes) {
+  const c = charts.nodes;
+  for (const n of nodes) {
+    if (nodeSeries.has(n.node)) continue;
+    const color = PALETTE[nodeSeries.size % PALETTE.length];
+    const pair = [];
+    for (const [what, dash] of [['publications/s', undefined], ['deliveries/s', [5, 4]]]) {
+      const idx = c.data.length;
+      c.data.push(c.data[0].map(() => null));
+      c.plot.addSeries({ label: `${n.node} ${what}`, stroke: color, width: 1.5, dash,
+        value: (u, v) => (v == null ? '–' : rate(v)) }, idx);
+      pair.push(idx);
+    }
+    nodeSeries.set(n.node, pair);
+  }
+  const byName = new Map(nodes.filter((n) => n.answered !== false).map((n) => [n.node, n]));
+  const values = [];
+  for (const [node, [pubs, deliveries]] of nodeSeries) {
+    const n = byName.get(node);
+    values[pubs - 1] = n ? n.publicationRate : null;
+    values[deliveries - 1] = n ? n.deliveryRate : null;
+  }
+  plot(c, Date.now() / 1000, values);
+}
+
 async function readNodes() {
   const r = await api('/v1/admin/nodes');
+  plotNodes(r.nodes);
   syncRows($('nodes-body'), r.nodes, (n) => n.node, (n) => n.answered === false
     ? [{ text: n.node, cls: 'mono' }, { text: 'not answering', cls: 'state-unanswered' }, '', '', '', '', '', '']
     : [{ text: n.node + (n.node === r.node ? ' (this one)' : ''), cls: 'mono' }, n.address, n.engine,
@@ -290,6 +321,12 @@ function startTail(topic) {
   $('tail-start').disabled = true;
   $('tail-stop').disabled = false;
   ws.onopen = () => ws.send(JSON.stringify({ type: 'sub', id: 1, topic }));
+  $('topic-detail').hidden = !concrete(topic);
+  $('clear-result').textContent = '';
+  if (concrete(topic)) {
+    readTopic(topic);
+    topicTimer = setInterval(() => readTopic(topic), TABLE_MS);
+  }
   ws.onmessage = (e) => {
     if (typeof e.data !== 'string') {
       logTail(topic, `(a binary message of ${e.data.byteLength} bytes)`);
@@ -302,12 +339,60 @@ function startTail(topic) {
   ws.onclose = (e) => {
     if (tail && tail.ws === ws) {
       tail = null;
-      $('tail-start').disabled = false;
-      $('tail-stop').disabled = true;
-      $('tail-state').textContent = 'not tailing';
+      stopTail();
       if (e.code !== 1000) report('live tail', `the connection closed: ${e.code} ${e.reason || ''}`);
     }
   };
+}
+
+/** A concrete topic (no wildcard word) has details and a history to clear; a pattern has neither. */
+const concrete = (topic) => !topic.split('.').some((w) => w === '*' || w === '#');
+let topicTimer = null;
+
+async function readTopic(topic) {
+  try {
+    const t = await api(`/v1/admin/topics/${encodeURIComponent(topic)}`);
+    $('t-subscribers').textContent = int(t.subscribers);
+    $('t-rate').textContent = rate(t.rate);
+    $('t-offset').textContent = int(t.offset);
+    $('t-history').textContent = int(t.history);
+    $('t-epoch').textContent = t.epoch || '(none yet)';
+    resolved('topic');
+  } catch (e) {
+    report('topic', e);
+  }
+}
+
+let clearArmed = null;
+
+/** The first click arms the button for five seconds; a second one clears the topic's history. */
+async function clearHistory() {
+  const b = $('clear-history');
+  const topic = tail && tail.topic;
+  if (!topic) return;
+  if (clearArmed !== topic) {
+    clearArmed = topic;
+    b.textContent = `Click again to clear ${topic}`;
+    setTimeout(() => {
+      if (clearArmed === topic) {
+        clearArmed = null;
+        b.textContent = 'Clear history…';
+      }
+    }, 5000);
+    return;
+  }
+  clearArmed = null;
+  b.textContent = 'Clear history…';
+  const out = $('clear-result');
+  try {
+    const r = await api(`/v1/admin/topics/${encodeURIComponent(topic)}/history`, { method: 'DELETE' });
+    out.className = '';
+    out.textContent = `cleared ${r.cleared} publication${r.cleared === 1 ? '' : 's'}: the next one starts a new epoch`;
+    readTopic(topic);
+  } catch (e) {
+    out.className = 'bad';
+    out.textContent = String(e.message || e);
+  }
 }
 
 function onTailFrame(ws, f) {
@@ -338,6 +423,9 @@ function logTail(topic, text, offset) {
 }
 
 function stopTail() {
+  clearInterval(topicTimer);
+  topicTimer = null;
+  $('topic-detail').hidden = true;
   if (tail) {
     const { ws } = tail;
     tail = null;
@@ -470,6 +558,7 @@ async function start() {
   charts.messages = chart('chart-messages', [['publications/s', '#2457c5'], ['deliveries/s', '#1b998b']]);
   charts.rpc = chart('chart-rpc', [['calls/s', '#7b4bd1'], ['errors/s', '#c0392b']]);
   charts.load = chart('chart-load', [['connections', '#2457c5'], ['subscriptions', '#e08a00']]);
+  charts.nodes = chart('chart-nodes', []);
   every(SAMPLE_MS, 'overview', sampleStats);
   every(TABLE_MS, 'nodes', readNodes);
   every(TABLE_MS, 'connections', readConnections);
@@ -499,6 +588,7 @@ $('tail-form').addEventListener('submit', (e) => {
   if (topic) startTail(topic);
 });
 $('tail-stop').addEventListener('click', stopTail);
+$('clear-history').addEventListener('click', clearHistory);
 $('publish-form').addEventListener('submit', (e) => {
   e.preventDefault();
   publish();
