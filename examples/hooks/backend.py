@@ -89,7 +89,7 @@ def identity(user):
     return {
         "user": user,
         "grants": {
-            "subscribe": ["chat.#", "room.*", "user." + user],
+            "subscribe": ["chat.#", "room.*", "news.#", "user." + user],
             "publish": ["chat.#", "room.*"],
             "call": ["app.#"],
         },

@@ -46,6 +46,12 @@ public enum ErrorCode {
      * nothing was published; {@code data} names the class and the failing JSON pointers.
      */
     INVALID_PAYLOAD("invalid_payload"),
+    /** A {@code sub} the application's subscribe hook refused; {@code data: {"code"}} is the application's own code. */
+    SUBSCRIBE_REFUSED("subscribe_refused"),
+    /** A publication the application's publish hook refused; {@code data: {"code"}} is the application's own code. */
+    PUBLISH_REFUSED("publish_refused"),
+    /** A subscribe or publish hook gave no answer and its failure policy is {@code refuse}: nothing was done. */
+    HOOK_UNAVAILABLE("hook_unavailable"),
     /** A call its caller canceled ({@code cancel}). */
     CANCELED("canceled"),
     /** A {@code register} that the procedure's registrations do not admit: {@code single}, or another policy. */

@@ -5,7 +5,10 @@ import dev.ferry.protocol.Payload;
 import dev.ferry.server.auth.AccessScope;
 import dev.ferry.server.auth.Action;
 import dev.ferry.server.auth.Identity;
+import dev.ferry.server.config.HooksConfig;
 import dev.ferry.server.engine.Published;
+import dev.ferry.server.events.EventClasses;
+import dev.ferry.server.hooks.Hooks;
 import dev.ferry.server.filter.Filter;
 import dev.ferry.server.hub.Delivery;
 import dev.ferry.server.hub.Hub;
@@ -54,6 +57,9 @@ public final class Connection implements Subscriber {
     /** The open channels of this connection; null until it opens one. */
     private Set<Connection> channels;
     private boolean closed;
+    /** The backend hooks its subscriptions and publications go through; set once, before the first operation. */
+    private Hooks hooks = Hooks.none();
+    private EventClasses events = EventClasses.NONE;
 
     /** A connection no registry lists (tests of the core). */
     public Connection(Hub hub, Admission admission, AccessScope scope, Transport transport) {
@@ -112,8 +118,15 @@ public final class Connection implements Subscriber {
             channels = new LinkedHashSet<>(4);
         }
         Connection channel = new Connection(hub, admission, null, channelTransport, this, null); // not listed
+        channel.hooks(hooks, events);
         channels.add(channel);
         return channel;
+    }
+
+    /** Sends this connection's subscriptions and publications through {@code hooks} (docs/hooks.md). */
+    void hooks(Hooks hooks, EventClasses events) {
+        this.hooks = hooks;
+        this.events = events;
     }
 
     // ------------------------------------------------------------ identity and admission
@@ -206,6 +219,30 @@ public final class Connection implements Subscriber {
      */
     public void subscribe(String pattern, List<Frame.Position> since, Filter filter,
                           BiConsumer<List<Hub.Recovery>, Throwable> then) {
+        HooksConfig.Rule rule = subscriptions.contains(pattern) ? null : hooks.subscribeRule(pattern);
+        if (rule == null) {
+            subscribeAdmitted(pattern, since, filter, then);
+            return;
+        }
+        // The subscribe hook decides first (docs/hooks.md, "subscribe"); its refusal fails {@code then} with a
+        // HookRefusal.
+        hooks.subscribe(rule, id(), transport.kind(), identity(), pattern).whenComplete((v, failure) ->
+                executor().execute(() -> {
+                    if (closed) {
+                        return;
+                    }
+                    Refusal r = v == null ? Refusal.of(dev.ferry.protocol.ErrorCode.HOOK_UNAVAILABLE, String.valueOf(failure))
+                            : HookRefusal.of(rule, v, dev.ferry.protocol.ErrorCode.SUBSCRIBE_REFUSED);
+                    if (r != null) {
+                        then.accept(null, new HookRefusal(r));
+                        return;
+                    }
+                    subscribeAdmitted(pattern, since, filter, then);
+                }));
+    }
+
+    private void subscribeAdmitted(String pattern, List<Frame.Position> since, Filter filter,
+                                   BiConsumer<List<Hub.Recovery>, Throwable> then) {
         boolean known = !subscriptions.add(pattern);
         hub.subscribe(pattern, this, since, filter, (recoveries, failure) -> {
             if (closed) {
@@ -304,11 +341,15 @@ public final class Connection implements Subscriber {
         return admission.publish(scope(), topic, data, tags);
     }
 
-    /** Publishes an admitted publication; completes (on any thread) as {@link Hub#publish} does. */
+    /**
+     * Publishes an admitted publication, through the topic's publish hook if it has one ({@link HookRefusal#publish});
+     * completes (on any thread) as {@link Hub#publish} does, or with a {@link HookRefusal}.
+     */
     public CompletionStage<Published> publishAdmitted(String topic, Payload data, Map<String, String> tags, String pubId) {
         messagesIn++;
         bytesIn += data.length();
-        return hub.publish(topic, data, tags, pubId);
+        return HookRefusal.publish(hooks, events, hub, executor(), id(), transport.kind(), identity(), topic, data,
+                tags, pubId);
     }
 
     /**

@@ -77,7 +77,9 @@ public final class ConnectionFactory {
      */
     public Connection open(AccessScope scope, Transport transport, BooleanSupplier draining) {
         var admission = new Admission(limits, maxSubscriptions, draining, counters, clock::nanoTime, this::events);
-        return new Connection(hub, admission, scope, transport, open);
+        Connection c = new Connection(hub, admission, scope, transport, open);
+        c.hooks(hooks, events);
+        return c;
     }
 
     /**

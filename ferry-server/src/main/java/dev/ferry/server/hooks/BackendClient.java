@@ -109,12 +109,12 @@ public final class BackendClient {
             return out;
         }
         long start = clock.nanoTime();
-        HttpRequest.Builder request = HttpRequest.newBuilder(url).timeout(timeout)
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofByteArray(jsonBody));
-        headers.forEach(request::header);
         CompletableFuture<HttpResponse<byte[]>> sent;
         try {
+            HttpRequest.Builder request = HttpRequest.newBuilder(url).timeout(timeout)
+                    .header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(jsonBody));
+            headers.forEach(request::header);
             sent = client().sendAsync(request.build(), info -> new BoundedBody(maxResponseBytes));
         } catch (IllegalArgumentException e) {
             b.release();

@@ -4,7 +4,10 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.ferry.protocol.Payload;
+import dev.ferry.protocol.Topics;
 import dev.ferry.server.auth.Grants;
+import dev.ferry.server.auth.TopicPatterns;
 import dev.ferry.server.auth.Identity;
 import dev.ferry.server.config.HooksConfig;
 import java.nio.charset.StandardCharsets;
@@ -26,6 +29,9 @@ public final class Hooks {
     private static final String SUBS_CLAIM = "ferry.subs";
     private static final int MAX_SUBS = 1000;
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** Headers the HTTP client sets itself: forwarded only in the request body. */
+    private static final java.util.Set<String> RESTRICTED =
+            java.util.Set.of("connection", "content-length", "expect", "host", "upgrade", "content-type");
 
     private final HooksConfig config;
     private final BackendClient client;
@@ -98,7 +104,13 @@ public final class Hooks {
         } catch (JsonProcessingException ex) {
             return CompletableFuture.completedFuture(ConnectVerdict.failed("request not encodable: " + ex.getMessage()));
         }
-        Map<String, String> headers = new HashMap<>(e.headers());
+        Map<String, String> headers = new HashMap<>();
+        fwd.forEach((name, value) -> {
+            if (!RESTRICTED.contains(name.toLowerCase(java.util.Locale.ROOT))) {
+                headers.put(name, value);
+            }
+        });
+        headers.putAll(e.headers());
         return client.post(e.name(), e.url(), bytes, headers, e.timeout(), e.maxConcurrency())
                 .handle((response, failure) -> {
                     if (failure != null) {
@@ -170,6 +182,111 @@ public final class Hooks {
         }
         claims.put("sub", user);
         return ConnectVerdict.allowed(new Identity(Identity.Kind.TOKEN, user, ISSUER, claims, expires, grants));
+    }
+
+    /**
+     * The subscribe hook that decides subscriptions to {@code pattern}: the first in name order whose pattern covers
+     * it or is covered by it (so that {@code #} cannot pass a hook on {@code room.*}); null: none.
+     */
+    public HooksConfig.Rule subscribeRule(String pattern) {
+        for (HooksConfig.Rule r : config.subscribe()) {
+            if (TopicPatterns.covers(r.pattern(), pattern) || TopicPatterns.covers(pattern, r.pattern())) {
+                return r;
+            }
+        }
+        return null;
+    }
+
+    /** The publish hook that decides publications to {@code topic}: the first in name order matching it; null: none. */
+    public HooksConfig.Rule publishRule(String topic) {
+        for (HooksConfig.Rule r : config.publish()) {
+            if (Topics.matches(r.pattern(), topic)) {
+                return r;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Asks {@code rule}'s subscribe hook: {@code {"client","transport","user","topic"}} ({@code user} empty for
+     * an anonymous client). The answer {@code {}} allows, {@code {"refuse":{"code","reason"}}} refuses.
+     */
+    public CompletableFuture<TopicVerdict> subscribe(HooksConfig.Rule rule, String clientId, String transport,
+                                                     Identity who, String pattern) {
+        ObjectNode body = JSON.createObjectNode();
+        body.put("client", clientId);
+        body.put("transport", transport);
+        body.put("user", who.name() == null ? "" : who.name());
+        body.put("topic", pattern);
+        return askTopic(rule.endpoint(), body, false);
+    }
+
+    /**
+     * Asks {@code rule}'s publish hook: {@code {"client","transport","user","topic","data"|"data_b64","tags"}}.
+     * The answer {@code {}} allows, {@code {"data": ...}} allows with that JSON as the payload instead,
+     * {@code {"refuse":{"code","reason"}}} refuses.
+     */
+    public CompletableFuture<TopicVerdict> publish(HooksConfig.Rule rule, String clientId, String transport,
+                                                   Identity who, String topic, Payload data, Map<String, String> tags) {
+        ObjectNode body = JSON.createObjectNode();
+        body.put("client", clientId);
+        body.put("transport", transport);
+        body.put("user", who == null || who.name() == null ? "" : who.name());
+        body.put("topic", topic);
+        if (data.isBinary()) {
+            body.put("data_b64", java.util.Base64.getEncoder().encodeToString(data.bytes()));
+        } else {
+            try {
+                body.set("data", JSON.readTree(data.bytes()));
+            } catch (java.io.IOException e) {
+                return CompletableFuture.completedFuture(TopicVerdict.failed("payload is not JSON"));
+            }
+        }
+        ObjectNode t = body.putObject("tags");
+        tags.forEach(t::put);
+        return askTopic(rule.endpoint(), body, true);
+    }
+
+    private CompletableFuture<TopicVerdict> askTopic(HooksConfig.Endpoint e, ObjectNode body, boolean mayReplace) {
+        byte[] bytes;
+        try {
+            bytes = JSON.writeValueAsBytes(body);
+        } catch (JsonProcessingException ex) {
+            return CompletableFuture.completedFuture(TopicVerdict.failed("request not encodable: " + ex.getMessage()));
+        }
+        return client.post(e.name(), e.url(), bytes, e.headers(), e.timeout(), e.maxConcurrency())
+                .handle((response, failure) -> {
+                    if (failure != null) {
+                        return TopicVerdict.failed(failure.getMessage());
+                    }
+                    if (!response.ok()) {
+                        return TopicVerdict.failed(e.name() + " hook answered HTTP " + response.status());
+                    }
+                    JsonNode answer;
+                    try {
+                        answer = JSON.readTree(response.body());
+                    } catch (java.io.IOException ex) {
+                        return TopicVerdict.failed("answer is not JSON");
+                    }
+                    if (answer == null || !answer.isObject()) {
+                        return TopicVerdict.failed("answer is not a JSON object");
+                    }
+                    JsonNode refuse = answer.get("refuse");
+                    if (refuse != null && !refuse.isNull()) {
+                        String code = refuse.path("code").asText("refused");
+                        return TopicVerdict.refused(code.isEmpty() ? "refused" : code,
+                                refuse.path("reason").asText("refused by the application"));
+                    }
+                    JsonNode data = answer.get("data");
+                    if (mayReplace && data != null) {
+                        try {
+                            return TopicVerdict.allow(Payload.json(JSON.writeValueAsBytes(data)));
+                        } catch (JsonProcessingException ex) {
+                            return TopicVerdict.failed("\"data\" not encodable");
+                        }
+                    }
+                    return TopicVerdict.allow(null);
+                });
     }
 
     /** The UTF-8 text of {@code bytes}, for messages. */

@@ -49,7 +49,8 @@ final class HttpApi {
     }
 
     void publish(ChannelHandlerContext ctx, FullHttpRequest req, boolean keepAlive, String topic) {
-        if (admitted(ctx, req, keepAlive, Action.PUBLISH, topic, Topics.checkTopic(topic), ErrorCode.BAD_TOPIC) == null) {
+        Identity who = admitted(ctx, req, keepAlive, Action.PUBLISH, topic, Topics.checkTopic(topic), ErrorCode.BAD_TOPIC);
+        if (who == null) {
             return;
         }
         String pubId = req.headers().get(PUB_ID_HEADER);
@@ -69,8 +70,11 @@ final class HttpApi {
             return;
         }
         ctx.channel().attr(dev.ferry.server.transport.OpenChannels.HTTP_BUSY).set(Boolean.TRUE);
-        server.hub().publish(topic, payload, java.util.Map.of(), pubId).whenComplete((published, failure) ->
-                ctx.executor().execute(() -> answer(ctx, keepAlive, published(topic, published, failure))));
+        dev.ferry.server.connection.HookRefusal.publish(server.webSockets().sessions().connectionFactory().hooks(),
+                        server.events(), server.hub(), ctx.executor(), "", "http", who, topic, payload,
+                        java.util.Map.of(), pubId)
+                .whenComplete((published, failure) ->
+                        ctx.executor().execute(() -> answer(ctx, keepAlive, published(topic, published, failure))));
     }
 
     /** The header carrying the client's publication id of {@code POST /v1/publish} (docs/http-api.md). */
@@ -78,6 +82,10 @@ final class HttpApi {
 
     /** The answer to a publication: where it stands, or why it was not (or may not have been) made. */
     private static FullHttpResponse published(String topic, dev.ferry.server.engine.Published published, Throwable failure) {
+        var byHook = dev.ferry.server.connection.HookRefusal.in(failure);
+        if (byHook != null) {
+            return HttpResponses.refusal(byHook.code(), byHook.message(), byHook.dataBytes());
+        }
         if (dev.ferry.server.engine.StateTopicException.in(failure)) {
             return HttpResponses.error(HttpResponseStatus.CONFLICT, ErrorCode.STATE_CHANNEL.wire(), failure.getMessage());
         }

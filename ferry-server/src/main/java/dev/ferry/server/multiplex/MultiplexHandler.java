@@ -187,7 +187,15 @@ public final class MultiplexHandler extends PlainWebSocketHandler implements Tra
         }
         Refusal r = connection.publish(c.topic, data, (published, failure) -> {
             var full = dev.ferry.server.engine.TooManyTopicsException.in(failure);
-            if (full != null) {
+            Refusal byHook = dev.ferry.server.connection.HookRefusal.in(failure);
+            if (byHook != null) {
+                executor().execute(() -> {
+                    if (!connection.isClosed()) {
+                        unsubscribe(name);
+                        refuse(name, byHook);
+                    }
+                });
+            } else if (full != null) {
                 executor().execute(() -> {
                     if (!connection.isClosed()) {
                         unsubscribe(name);

@@ -275,7 +275,12 @@ public final class Session implements FrameCodec.Sink, Transport, Callee, Caller
                     presence.unsubscribed(s.topic());
                 }
                 resumption.markDurable(s.topic(), known && wasDurable);
-                engineFailed(s.id(), "sub", failure);
+                Refusal byHook = dev.ferry.server.connection.HookRefusal.in(failure);
+                if (byHook != null) {
+                    refused(s.id(), byHook);
+                } else {
+                    engineFailed(s.id(), "sub", failure);
+                }
                 return;
             }
             if (s.durable()) {
@@ -355,7 +360,10 @@ public final class Session implements FrameCodec.Sink, Transport, Callee, Caller
         }
         connection.publishAdmitted(p.topic(), p.data(), p.tags(), p.pubId()).whenComplete((published, failure) -> {
             var tooManyTopics = dev.ferry.server.engine.TooManyTopicsException.in(failure);
-            if (failure instanceof UnsupportedOperationException) {
+            Refusal byHook = dev.ferry.server.connection.HookRefusal.in(failure);
+            if (byHook != null) {
+                inLoop(() -> refused(p.id(), byHook));
+            } else if (failure instanceof UnsupportedOperationException) {
                 inLoop(() -> sendError(p.id(), ErrorCode.BAD_TAGS, failure.getMessage()));
             } else if (dev.ferry.server.engine.StateTopicException.in(failure)) {
                 inLoop(() -> sendError(p.id(), ErrorCode.STATE_CHANNEL, failure.getMessage()));

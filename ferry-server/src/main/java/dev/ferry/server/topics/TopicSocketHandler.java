@@ -111,7 +111,11 @@ public final class TopicSocketHandler extends PlainWebSocketHandler implements T
      * 1013 (try again later): this socket has no other way to say that nothing was published.
      */
     private void published(Object published, Throwable failure) {
-        if (dev.ferry.server.engine.TooManyTopicsException.in(failure) != null) {
+        Refusal byHook = dev.ferry.server.connection.HookRefusal.in(failure);
+        if (byHook != null) {
+            executor().execute(() -> out.close(byHook.code() == ErrorCode.HOOK_UNAVAILABLE ? CloseCodes.TRY_AGAIN_LATER
+                    : CloseCodes.FORBIDDEN, closeReason(byHook.code().wire() + ": " + byHook.message())));
+        } else if (dev.ferry.server.engine.TooManyTopicsException.in(failure) != null) {
             executor().execute(() -> out.close(CloseCodes.TRY_AGAIN_LATER, "too_many_topics: limits.max-topics reached"));
         }
     }

@@ -40,12 +40,14 @@ public final class HttpResponses {
     }
 
     /**
-     * A refusal of the connection core as an HTTP error: 403 {@code forbidden}, 429 {@code rate_limited}, 503
-     * {@code shutting_down} and {@code too_many_topics}, 400 otherwise; the body carries its code, message and data.
+     * A refusal of the connection core as an HTTP error: 403 {@code forbidden}, {@code publish_refused} and
+     * {@code subscribe_refused}, 502 {@code hook_unavailable}, 429 {@code rate_limited}, 503 {@code shutting_down}
+     * and {@code too_many_topics}, 400 otherwise; the body carries its code, message and data.
      */
     public static FullHttpResponse refusal(ErrorCode code, String message, byte[] data) {
         HttpResponseStatus status = switch (code) {
-            case FORBIDDEN -> HttpResponseStatus.FORBIDDEN;
+            case FORBIDDEN, PUBLISH_REFUSED, SUBSCRIBE_REFUSED -> HttpResponseStatus.FORBIDDEN;
+            case HOOK_UNAVAILABLE -> HttpResponseStatus.BAD_GATEWAY;
             case RATE_LIMITED -> HttpResponseStatus.TOO_MANY_REQUESTS;
             case SHUTTING_DOWN, TOO_MANY_TOPICS -> HttpResponseStatus.SERVICE_UNAVAILABLE;
             default -> HttpResponseStatus.BAD_REQUEST;

@@ -563,6 +563,11 @@ public final class WampHandler extends PlainWebSocketHandler implements Transpor
             send(WampCodec.array(WampMessage.PUBLISHED).add(request).add(publicationId(topic, published.epoch(), published.offset())));
             return;
         }
+        dev.ferry.server.connection.Refusal byHook = dev.ferry.server.connection.HookRefusal.in(failure);
+        if (byHook != null) {
+            error(WampMessage.PUBLISH, request, WampErrors.uri(byHook.code()), byHook.message(), byHook.code());
+            return;
+        }
         TooManyTopicsException full = TooManyTopicsException.in(failure);
         ErrorCode code = full != null ? ErrorCode.TOO_MANY_TOPICS : ErrorCode.UNAVAILABLE;
         error(WampMessage.PUBLISH, request, WampErrors.uri(code),

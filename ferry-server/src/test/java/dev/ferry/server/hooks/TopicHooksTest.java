@@ -1,0 +1,148 @@
+package dev.ferry.server.hooks;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.ferry.server.FerryServer;
+import dev.ferry.server.config.ConfigLoader;
+import dev.ferry.server.testing.WsTestClient;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The subscribe and publish hooks (docs/hooks.md) against the example backend, a real Python process: the
+ * application refuses a subscription (ferry.v1 {@code subscribe_refused}), rewrites or refuses a publication on
+ * ferry.v1, the HTTP API and the multiplexer, and a backend that is down meets each failure policy.
+ */
+class TopicHooksTest {
+    private static final String API_KEY = "hooks-test-api-key-0123456789";
+    private static ExampleBackend backend;
+    private static FerryServer server;
+    private static int downPort;
+
+    @BeforeAll
+    static void start() throws Exception {
+        backend = ExampleBackend.start();
+        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            downPort = s.getLocalPort();
+        }
+        String down = "http://127.0.0.1:" + downPort + "/gone";
+        server = FerryServer.builder().config(new ConfigLoader()
+                .set("http.api-keys", API_KEY)
+                .set("hooks.connect.url", backend.url("/ferry/connect"))
+                .set("hooks.subscribe.rooms.pattern", "room.*")
+                .set("hooks.subscribe.rooms.url", backend.url("/ferry/subscribe"))
+                .set("hooks.subscribe.vault.pattern", "news.secret.*")
+                .set("hooks.subscribe.vault.url", down)
+                .set("hooks.publish.chat.pattern", "chat.#")
+                .set("hooks.publish.chat.url", backend.url("/ferry/publish"))
+                .set("hooks.publish.news.pattern", "news.#")
+                .set("hooks.publish.news.url", down)
+                .set("hooks.publish.news.failure-policy", "allow")
+                .set("hooks.publish.vault.pattern", "vault.#")
+                .set("hooks.publish.vault.url", down)
+                .load()).host("127.0.0.1").port(0).build();
+        server.start();
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (server != null) {
+            server.close();
+        }
+        if (backend != null) {
+            backend.close();
+        }
+    }
+
+    private static WsTestClient login(String user) throws Exception {
+        WsTestClient c = WsTestClient.connect(server.webSocketUri(), Map.of("Cookie", backend.login(user)));
+        assertThat(c.nextJson().path("type").asText()).isEqualTo("server_sub");
+        return c;
+    }
+
+    private static HttpResponse<String> publish(String topic, String json) throws Exception {
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                                URI.create("http://127.0.0.1:" + server.port() + "/v1/publish/" + topic))
+                        .header("Authorization", "Bearer " + API_KEY).header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString(json)).timeout(Duration.ofSeconds(60)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void theApplicationRefusesASubscription() throws Exception {
+        try (WsTestClient bob = login("bob"); WsTestClient alice = login("alice")) {
+            bob.send("{\"type\":\"sub\",\"id\":1,\"topic\":\"room.staff\"}");
+            assertThat(bob.nextJson().toString()).isEqualTo("{\"type\":\"error\",\"id\":1,\"code\":\"subscribe_refused\","
+                    + "\"message\":\"room.staff is for members only\",\"data\":{\"code\":\"not_a_member\"}}");
+            alice.send("{\"type\":\"sub\",\"id\":1,\"topic\":\"room.staff\"}");
+            assertThat(alice.nextJson().path("type").asText()).isEqualTo("result");
+            bob.send("{\"type\":\"sub\",\"id\":2,\"topic\":\"room.lobby\"}");
+            assertThat(bob.nextJson().path("type").asText()).isEqualTo("result");
+            // a hook whose backend is down, with the default policy refuse
+            bob.send("{\"type\":\"sub\",\"id\":4,\"topic\":\"news.secret.plans\"}");
+            JsonNode e = bob.nextJson();
+            assertThat(e.path("code").asText()).isEqualTo("hook_unavailable");
+        }
+    }
+
+    @Test
+    void theApplicationRewritesAPublicationOnEveryWayIn() throws Exception {
+        try (WsTestClient carol = login("carol")) {
+            carol.send("{\"type\":\"sub\",\"id\":1,\"topic\":\"chat.general\"}");
+            assertThat(carol.nextJson().path("type").asText()).isEqualTo("result");
+            // ferry.v1: schema first (none here), then the hook, which masks a word
+            carol.send("{\"type\":\"pub\",\"id\":2,\"topic\":\"chat.general\",\"ack\":true,\"data\":{\"text\":\"oh heck\"}}");
+            JsonNode first = carol.nextJson(j -> j.path("type").asText().equals("msg"));
+            assertThat(first.path("data").toString()).isEqualTo("{\"text\":\"oh ****\"}");
+            // the HTTP API
+            assertThat(publish("chat.general", "{\"text\":\"darn it\"}").statusCode()).isEqualTo(200);
+            assertThat(carol.nextJson(j -> j.path("type").asText().equals("msg")).path("data").toString())
+                    .isEqualTo("{\"text\":\"**** it\"}");
+            // the multiplexer
+            try (WsTestClient mux = WsTestClient.plain(URI.create("ws://127.0.0.1:" + server.port() + "/v1/multiplex"),
+                    Map.of("Cookie", backend.login("dave")))) {
+                mux.send("sub,chat.general");
+                assertThat(mux.nextText()).isEqualTo("sub,chat.general");
+                mux.send("msg,chat.general,{\"text\":\"what the heck\"}");
+                assertThat(carol.nextJson(j -> j.path("type").asText().equals("msg")).path("data").toString())
+                        .isEqualTo("{\"text\":\"what the ****\"}");
+            }
+        }
+    }
+
+    @Test
+    void theApplicationRefusesAPublication() throws Exception {
+        try (WsTestClient erin = login("erin")) {
+            erin.send("{\"type\":\"pub\",\"id\":1,\"topic\":\"chat.general\",\"data\":{\"no\":\"text\"}}");
+            assertThat(erin.nextJson().toString()).isEqualTo("{\"type\":\"error\",\"id\":1,\"code\":\"publish_refused\","
+                    + "\"message\":\"a chat message needs a text\",\"data\":{\"code\":\"no_text\"}}");
+        }
+        HttpResponse<String> api = publish("chat.general", "{\"no\":\"text\"}");
+        assertThat(api.statusCode()).isEqualTo(403);
+        assertThat(api.body()).isEqualTo("{\"code\":\"publish_refused\",\"message\":\"a chat message needs a text\","
+                + "\"data\":{\"code\":\"no_text\"}}");
+    }
+
+    @Test
+    void aPublishHookThatIsDownRefusesOrAllowsByPolicy() throws Exception {
+        HttpResponse<String> refused = publish("vault.gold", "{\"n\":1}");
+        assertThat(refused.statusCode()).isEqualTo(502);
+        assertThat(refused.body()).contains("\"code\":\"hook_unavailable\"");
+        try (WsTestClient frank = login("frank")) {
+            frank.send("{\"type\":\"sub\",\"id\":1,\"topic\":\"news.today\"}");
+            assertThat(frank.nextJson().path("type").asText()).isEqualTo("result");
+            assertThat(publish("news.today", "{\"n\":2}").statusCode()).isEqualTo(200);
+            assertThat(frank.nextJson(j -> j.path("type").asText().equals("msg")).path("data").toString())
+                    .isEqualTo("{\"n\":2}");
+        }
+    }
+}
