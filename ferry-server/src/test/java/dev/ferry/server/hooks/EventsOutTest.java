@@ -82,7 +82,7 @@ class EventsOutTest {
     }
 
     @Test
-    void aConnectionsLifeArrivesInOrderInOneBatch() {
+    void aConnectionsLifeArrivesInOrder() {
         String conn;
         try (WsTestClient c = WsTestClient.connect(server.wsUri())) {
             c.send("{\"type\":\"sub\",\"id\":1,\"topic\":\"news.*\"}");
