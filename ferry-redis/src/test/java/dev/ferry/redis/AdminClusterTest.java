@@ -204,6 +204,18 @@ class AdminClusterTest {
             for (WsTestClient c : List.of(onA, onB)) {
                 assertThat(c.nextJson(n -> n.path("type").asText().equals("server_sub")).path("topic").asText()).isEqualTo("ops.*");
             }
+            JsonNode future = ok(a, "POST", "/v1/admin/users/carol/subscribe", "{\"pattern\":\"later.*\",\"for\":60}");
+            assertThat(future.path("subscribed").asInt()).isEqualTo(2);
+            assertThat(future.path("future").asBoolean()).isTrue();
+            for (WsTestClient c : List.of(onA, onB)) {
+                c.nextJson(n -> n.path("type").asText().equals("server_sub") && n.path("topic").asText().equals("later.*"));
+            }
+            try (WsTestClient newOnB = WsTestClient.connect(b.webSocketUri(), AS_CAROL)) {
+                assertThat(newOnB.nextJson(n -> n.path("type").asText().equals("server_sub") && n.path("topic").asText().equals("later.*")))
+                        .as("a new connection on the node that was not asked").isNotNull();
+            }
+            assertThat(ok(b, "POST", "/v1/admin/users/carol/unsubscribe", "{\"pattern\":\"later.*\"}").path("future").asBoolean()).isTrue();
+            ids(a, "?user=carol", l -> l.size() == 2); // the new one closed
             JsonNode closed = ok(b, "POST", "/v1/admin/users/carol/disconnect", "{\"code\":4020,\"ban\":1}");
             assertThat(closed.path("disconnected").asInt()).isEqualTo(2);
             assertThat(closed.path("ids")).hasSize(2);

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ferry.server.config.ApiKeyConfig;
 import dev.ferry.server.config.HttpConfig;
+import dev.ferry.server.config.StateConfig;
 import dev.ferry.server.hub.TopicRates;
 import dev.ferry.server.testing.FerryServerExtension;
 import dev.ferry.server.testing.ManualClock;
@@ -29,7 +30,8 @@ class AdminTopicsTest {
 
     @RegisterExtension
     static final FerryServerExtension server = new FerryServerExtension(clock, c -> c
-            .withHttp(new HttpConfig(List.of(), 1 << 16, List.of(new ApiKeyConfig("ops", OPS, List.of("admin #", "all #"))))));
+            .withHttp(new HttpConfig(List.of(), 1 << 16, List.of(new ApiKeyConfig("ops", OPS, List.of("admin #", "all #")))))
+            .withState(new StateConfig(4096, false, List.of(new StateConfig.Channel("docs", "doc.#", 4096)))));
 
     static final HttpClient http = HttpClient.newHttpClient();
     static final ObjectMapper JSON = new ObjectMapper();
@@ -141,6 +143,9 @@ class AdminTopicsTest {
             assertThat(bad.statusCode()).isEqualTo(400);
             assertThat(JSON.readTree(bad.body()).path("code").asText()).isEqualTo("bad_topic");
             assertThat(send("POST", "/v1/admin/topics/clear.t/history", "{}").statusCode()).isEqualTo(405);
+            HttpResponse<String> state = send("DELETE", "/v1/admin/topics/doc.x/history", null);
+            assertThat(state.statusCode()).isEqualTo(409);
+            assertThat(JSON.readTree(state.body()).path("code").asText()).isEqualTo("state_channel");
         }
     }
 
