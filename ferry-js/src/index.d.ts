@@ -22,10 +22,21 @@ export interface CallOptions {
   cancelMode?: CancelMode;
 }
 
-/** The answer of `procedures`: the registered procedures the client may call. */
+/**
+ * The answer of `procedures`: the registered procedures the client may call, and first the rules of procedures
+ * served by HTTP backends (`callee: 'http'`, `proc` their pattern, `hook` the rule's name; docs/hooks.md).
+ */
 export interface ProcedureList {
   prefix: string;
-  procedures: { proc: string; callees: number; invoke: InvokePolicy; calls: number; rate: number }[];
+  procedures: {
+    proc: string;
+    callees: number;
+    invoke: InvokePolicy;
+    calls: number;
+    rate: number;
+    callee?: 'http';
+    hook?: string;
+  }[];
   truncated: boolean;
 }
 

@@ -428,7 +428,8 @@ class Ferry:
     async def procedures(self, prefix: str = "") -> dict:
         """The registered procedures under ``prefix`` that this client may call, with their callee counts, policies
         and call rates: ``{"prefix", "procedures": [{"proc", "callees", "invoke", "calls", "rate"}], "truncated"}``
-        (§4 "procedures")."""
+        (§4 "procedures"). Procedures served by HTTP backends come first, one entry per rule with its pattern as
+        ``proc`` and ``"callee": "http"``, ``"hook"`` (docs/hooks.md)."""
         return await self._request({"type": "procedures", "prefix": prefix})
 
     async def ping(self) -> None:

@@ -1588,7 +1588,8 @@ public final class FerryClient implements AutoCloseable {
      * The registered procedures named {@code prefix} or under it ({@code ""}: all) that this client may call, with
      * their callee counts, policies and call rates: the {@code data} of the {@code procedures} command,
      * {@code {"prefix", "procedures": [{"proc", "callees", "invoke", "calls", "rate"}], "truncated"}}
-     * (docs/protocol.md, "procedures").
+     * (docs/protocol.md, "procedures"). Procedures served by HTTP backends come first, one entry per rule with its
+     * pattern as {@code proc} and {@code "callee": "http"}, {@code "hook"} (docs/hooks.md).
      */
     public CompletableFuture<JsonNode> procedures(String prefix) {
         try {
