@@ -19,8 +19,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /**
  * {@code limits.publish-rate} is per connection on every transport a client publishes through, each answering in
  * its own way (docs/security.md, "Limits"): ferry.v1 and fallback sessions {@code rate_limited}, the multiplexer
- * {@code err} + {@code uns}, a per-topic socket close 4010. The rate here is 1 per second with a burst of 2, and
- * each client sends 6 publications at once: at least one is refused however slow the machine.
+ * {@code err} + {@code uns}, a per-topic socket close 4010, WAMP {@code ERROR} {@code ferry.error.rate_limited}.
+ * The rate here is 1 per second with a burst of 2, and each client sends 6 publications at once (WAMP, one message
+ * per publication, 20 in a row): at least one is refused however slow the machine.
  */
 class PublishRateTest {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -116,6 +117,38 @@ class PublishRateTest {
                 }
             }
             assertThat(limited).isBetween(1, SENT - 2);
+        }
+    }
+
+    @Test
+    void aWampSessionAnswersRateLimited() {
+        int sent = 20;
+        try (WsTestClient wamp = WsTestClient.plain(ws("/v1/wamp"), java.util.Map.of(), "wamp.2.json")) {
+            wamp.send("[1,\"realm1\",{\"roles\":{\"publisher\":{}}}]");
+            assertThat(wamp(wamp).get(0).asInt()).as("WELCOME").isEqualTo(2);
+            for (int i = 1; i <= sent; i++) {
+                wamp.send("[16," + i + ",{\"acknowledge\":true},\"rate.wamp\",[" + i + "]]");
+            }
+            int limited = 0;
+            for (int i = 0; i < sent; i++) {
+                JsonNode m = wamp(wamp);
+                if (m.get(0).asInt() == 8) { // ERROR
+                    assertThat(m.get(1).asInt()).as("of a PUBLISH").isEqualTo(16);
+                    assertThat(m.get(4).asText()).isEqualTo("ferry.error.rate_limited");
+                    limited++;
+                } else {
+                    assertThat(m.get(0).asInt()).as("PUBLISHED: " + m).isEqualTo(17);
+                }
+            }
+            assertThat(limited).isBetween(1, sent - 2);
+        }
+    }
+
+    private static JsonNode wamp(WsTestClient c) {
+        try {
+            return JSON.readTree(c.nextText());
+        } catch (java.io.IOException e) {
+            throw new AssertionError(e);
         }
     }
 
