@@ -9,7 +9,7 @@ public final class PeerCodecs {
 
     public static List<PeerCodec> all() {
         return List.of(new FerryCodec(), new BroadcastCodec(), new SocketIoCodec(), new NatsCodec(), new MqttCodec(),
-                new StompCodec(), new SockJsCodec());
+                new StompCodec(), new SockJsCodec(), WampCodecs.fanout());
     }
 
     /** The codec called {@code name}; throws with the known names when there is none. */

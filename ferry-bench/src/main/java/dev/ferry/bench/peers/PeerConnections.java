@@ -11,7 +11,7 @@ final class PeerConnections {
     @Option(names = "--peer", required = true, description = "Label of the peer in the results, e.g. nats.")
     String peer;
 
-    @Option(names = "--codec", required = true, description = "ferry, ws, socketio, nats, mqtt, stomp or sockjs.")
+    @Option(names = "--codec", required = true, description = "ferry, ws, socketio, nats, mqtt, stomp, sockjs or wamp (WAMP at Ferry's /v1/wamp).")
     String codec;
 
     @Option(names = "--url", required = true, description = "The peer's base URL on loopback, e.g. ws://127.0.0.1:8080 (the codec adds its path).")

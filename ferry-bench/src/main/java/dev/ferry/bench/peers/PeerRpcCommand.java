@@ -18,7 +18,7 @@ public final class PeerRpcCommand implements Callable<Integer> {
     @Option(names = "--peer", required = true, description = "Label in the results, e.g. ferry-rpc or netty-echo.")
     String peer;
 
-    @Option(names = "--mode", required = true, description = "ferry (call through Ferry) or echo (a WebSocket echo server).")
+    @Option(names = "--mode", required = true, description = "ferry (ferry.v1 calls through Ferry), wamp (WAMP calls through Ferry's /v1/wamp) or echo (a WebSocket echo server).")
     String mode;
 
     @Option(names = "--url", required = true, description = "Base URL on loopback, e.g. ws://127.0.0.1:8080.")
@@ -43,6 +43,9 @@ public final class PeerRpcCommand implements Callable<Integer> {
             + "then take turns in --rounds slices each, their connections open throughout, and both are reported.")
     URI echoUrl;
 
+    @Option(names = "--echo-mode", defaultValue = "echo", description = "With --echo-url: what the other side is: echo (default), or wamp (WAMP calls through the Ferry at --echo-url, e.g. the same server, to compare both protocols in one run).")
+    String echoMode;
+
     @Option(names = "--echo-peer", defaultValue = "netty-echo", description = "Label of the echo in the results (default ${DEFAULT-VALUE}).")
     String echoPeer;
 
@@ -56,7 +59,7 @@ public final class PeerRpcCommand implements Callable<Integer> {
             options = new PeerRpcRun.Options(peer, PeerRpcRun.Mode.valueOf(mode.toUpperCase(Locale.ROOT)), url, callers,
                     callees, warmup, duration, clientThreads);
         } catch (IllegalArgumentException e) {
-            System.err.println("peer-rpc: " + e.getMessage() + " (mode: ferry or echo)");
+            System.err.println("peer-rpc: " + e.getMessage() + " (mode: ferry, wamp or echo)");
             return 2;
         }
         if (echoUrl != null && (options.mode() != PeerRpcRun.Mode.FERRY || rounds < 1)) {
@@ -71,11 +74,18 @@ public final class PeerRpcCommand implements Callable<Integer> {
                 System.out.println(result(line, r));
                 return r.errors() == 0 ? 0 : 1;
             }
-            PeerRpcRun.Options echo = new PeerRpcRun.Options(echoPeer, PeerRpcRun.Mode.ECHO, echoUrl, callers, 1,
+            PeerRpcRun.Mode otherMode;
+            try {
+                otherMode = PeerRpcRun.Mode.valueOf(echoMode.toUpperCase(Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                System.err.println("peer-rpc: --echo-mode " + echoMode + " (expected: echo or wamp)");
+                return 2;
+            }
+            PeerRpcRun.Options echo = new PeerRpcRun.Options(echoPeer, otherMode, echoUrl, callers, callees,
                     warmup, duration, clientThreads);
             java.util.List<PeerRpcRun.Result> both = PeerRpcRun.interleaved(options, echo, rounds, System.err);
             System.out.println(result(line.put("rounds", rounds), both.get(0)));
-            System.out.println(result(new JsonLine().put("bench", "peer-rpc").put("peer", echoPeer).put("mode", "echo")
+            System.out.println(result(new JsonLine().put("bench", "peer-rpc").put("peer", echoPeer).put("mode", echoMode)
                     .put("callers", callers).put("rounds", rounds), both.get(1)));
             return both.get(0).errors() + both.get(1).errors() == 0 ? 0 : 1;
         } catch (Exception e) {

@@ -23,7 +23,7 @@ import org.HdrHistogram.Histogram;
  */
 public final class PeerRpcRun {
     /** {@code ferry}: calls through Ferry; {@code echo}: a WebSocket echo server. */
-    public enum Mode { FERRY, ECHO }
+    public enum Mode { FERRY, WAMP, ECHO }
 
     public record Options(String peer, Mode mode, URI base, int callers, int callees, double warmupSeconds,
             double durationSeconds, int clientThreads) {
@@ -90,7 +90,7 @@ public final class PeerRpcRun {
         private final LongAdder measured = new LongAdder();
         private final LongAdder errors = new LongAdder();
         private final AtomicInteger inFlight = new AtomicInteger();
-        private final String procedure = FerryRpcCodecs.PROCEDURE;
+        private final String procedure;
         private volatile String firstError;
         /** Whether answers are sent a next request. */
         private volatile boolean running;
@@ -104,6 +104,7 @@ public final class PeerRpcRun {
 
         Side(Options o) {
             this.o = o;
+            this.procedure = o.mode() == Mode.WAMP ? WampCodecs.PROCEDURE : FerryRpcCodecs.PROCEDURE;
         }
 
         private final PeerHandler.Listener listener = new PeerHandler.Listener() {
@@ -141,9 +142,11 @@ public final class PeerRpcRun {
         }
 
         void open(PrintStream progress) throws IOException, InterruptedException {
-            PeerCodec callerCodec = o.mode() == Mode.FERRY ? FerryRpcCodecs.caller() : new BroadcastCodec();
-            if (o.mode() == Mode.FERRY) {
-                calleeClients = new PeerClients(FerryRpcCodecs.callee(), o.base(), 1);
+            PeerCodec callerCodec = o.mode() == Mode.FERRY ? FerryRpcCodecs.caller()
+                    : o.mode() == Mode.WAMP ? WampCodecs.caller() : new BroadcastCodec();
+            if (o.mode() != Mode.ECHO) {
+                calleeClients = new PeerClients(o.mode() == Mode.WAMP ? WampCodecs.callee() : FerryRpcCodecs.callee(),
+                        o.base(), 1);
                 calleeClients.connect(o.callees(), i -> null, listener, o.callees(), 1, null);
             }
             clients = new PeerClients(callerCodec, o.base(), o.clientThreads());

@@ -58,7 +58,7 @@ class PeerCodecsTest {
 
     @Test
     void codecsAreFoundByName() {
-        for (String name : new String[] {"ferry", "ws", "socketio", "nats", "mqtt", "stomp", "sockjs"}) {
+        for (String name : new String[] {"ferry", "ws", "socketio", "nats", "mqtt", "stomp", "sockjs", "wamp"}) {
             assertThat(PeerCodecs.byName(name).name()).isEqualTo(name);
         }
     }
@@ -312,5 +312,45 @@ class PeerCodecsTest {
             buf.getBytes(buf.readerIndex(), b);
             return b;
         }
+    }
+
+    @Test
+    void wampJoinsSubscribesPublishesAndReadsEvents() throws Exception {
+        PeerSession s = WampCodecs.fanout().session();
+        s.open(ALLOC, "bench.t", sink);
+        assertThat(JSON.readTree(sink.sentText(0)).get(0).asInt()).isEqualTo(1); // HELLO
+        assertThat(sink.ready).isZero();
+        read(s, text("[2,42,{\"realm\":\"realm1\"}]"), sink);
+        assertThat(sink.ready).isEqualTo(1);
+        assertThat(sink.sentText(1)).isEqualTo("[32,1,{},\"bench.t\"]");
+        read(s, text("[33,1,7]"), sink);
+        assertThat(sink.subscribed).isEqualTo(1);
+        JsonNode pub = JSON.readTree(published(s, "bench.t"));
+        assertThat(pub.get(0).asInt()).isEqualTo(16);
+        assertThat(pub.get(3).asText()).isEqualTo("bench.t");
+        assertThat(pub.get(4).get(0).asText()).isEqualTo(Payload.string(T));
+        read(s, text("[36,7,99,{\"topic\":\"bench.t\"},[\"" + Payload.string(5) + "\"]]"), sink);
+        assertThat(sink.deliveries).containsExactly(5L);
+        read(s, text("[8,32,1,{},\"wamp.error.not_authorized\",[\"no\"]]"), sink);
+        assertThat(sink.errors).hasSize(1);
+    }
+
+    @Test
+    void wampCalleeYieldsWhatItIsInvokedWith() throws Exception {
+        PeerSession callee = WampCodecs.callee().session();
+        callee.open(ALLOC, null, sink);
+        read(callee, text("[2,42,{}]"), sink);
+        assertThat(sink.sentText(1)).isEqualTo("[64,1,{},\"" + WampCodecs.PROCEDURE + "\"]");
+        read(callee, text("[65,1,9]"), sink);
+        assertThat(sink.ready).isEqualTo(1);
+        read(callee, text("[68,123,9,{},[\"" + Payload.string(8) + "\"]]"), sink);
+        JsonNode yield = JSON.readTree(sink.sentText(2));
+        assertThat(yield.toString()).isEqualTo("[70,123,{},[\"" + Payload.string(8) + "\"]]");
+        PeerSession caller = WampCodecs.caller().session();
+        JsonNode call = JSON.readTree(published(caller, WampCodecs.PROCEDURE));
+        assertThat(call.get(0).asInt()).isEqualTo(48);
+        assertThat(call.get(3).asText()).isEqualTo(WampCodecs.PROCEDURE);
+        read(caller, text("[50,1,{},[\"" + Payload.string(3) + "\"]]"), sink);
+        assertThat(sink.deliveries).containsExactly(3L);
     }
 }
