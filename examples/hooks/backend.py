@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """An application behind Ferry, answering its backend hooks (docs/hooks.md).
 
-Python 3 standard library only. Run:  python3 backend.py PORT   (0 picks a free port; the port is printed as
-"listening on PORT"). Then point Ferry at it, e.g.
+Python 3 standard library only. Run:  python3 backend.py PORT [TTL]   (0 picks a free port; the port is printed as
+"listening on PORT"; TTL is how long the identities it gives last, in seconds, default 3600). Then point Ferry at it, e.g.
 
     ferry serve --set hooks.connect.url=http://127.0.0.1:PORT/ferry/connect \
                 --set hooks.refresh.url=http://127.0.0.1:PORT/ferry/refresh \
@@ -307,7 +307,10 @@ class Server(ThreadingHTTPServer):
 
 
 def main():
+    global IDENTITY_TTL
     port = int(sys.argv[1]) if len(sys.argv) > 1 else 8000
+    if len(sys.argv) > 2:
+        IDENTITY_TTL = int(sys.argv[2])
     server = Server(("127.0.0.1", port), Handler)
     server.daemon_threads = True
     print("listening on %d" % server.server_address[1], flush=True)

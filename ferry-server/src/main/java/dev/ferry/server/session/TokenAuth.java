@@ -66,7 +66,8 @@ final class TokenAuth {
 
     /**
      * The identity the connect hook gave has expired: asks the refresh hook (docs/hooks.md, "refresh"). Its answer
-     * for the same user takes over with its new expiry; a refusal, an answer for another user, or no answer with
+     * for the same user takes over with its new expiry; a refusal, an answer for another user or with an expiry
+     * already past (which would ask again at once), or no answer with
      * {@code failure-policy: refuse} closes the connection through {@link #expired}; no answer with {@code allow}
      * keeps the identity for {@code hooks.refresh.retry} and asks again.
      */
@@ -77,8 +78,10 @@ final class TokenAuth {
                     if (connection.isClosed() || connection.identity() != current) {
                         return;
                     }
-                    if (verdict != null && verdict.identity() != null && verdict.identity().samePrincipal(current)) {
-                        adopt(verdict.identity());
+                    Identity next = verdict == null ? null : verdict.identity();
+                    if (next != null && next.samePrincipal(current)
+                            && (next.expiresAt() == null || next.expiresAt().toEpochMilli() > clock.millis())) {
+                        adopt(next);
                     } else if (verdict != null && verdict.identity() == null && verdict.refusal() == null
                             && hooks.config().refresh().failurePolicy() == HooksConfig.FailurePolicy.ALLOW) {
                         expiry = clock.schedule(loop, () -> refresh(current), hooks.config().refreshRetry().toMillis(),

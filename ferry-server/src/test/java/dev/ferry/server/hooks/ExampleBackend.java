@@ -35,12 +35,18 @@ final class ExampleBackend implements AutoCloseable {
     }
 
     static ExampleBackend start() throws IOException, InterruptedException {
+        return start(3600);
+    }
+
+    /** The backend, giving identities that last {@code ttlSeconds}. */
+    static ExampleBackend start(int ttlSeconds) throws IOException, InterruptedException {
         Requirements.require(NodeProcess.onPath("python3").isPresent(), "python3 on the PATH");
         Path script = Path.of("..", "examples", "hooks", "backend.py").toAbsolutePath().normalize();
         if (!Files.isRegularFile(script)) {
             throw new IllegalStateException("no example backend at " + script);
         }
-        Process p = new ProcessBuilder(List.of("python3", "-u", script.toString(), "0"))
+        Process p = new ProcessBuilder(List.of("python3", "-u", script.toString(), "0",
+                Integer.toString(ttlSeconds)))
                 .redirectError(ProcessBuilder.Redirect.DISCARD).start();
         p.getOutputStream().close();
         BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
