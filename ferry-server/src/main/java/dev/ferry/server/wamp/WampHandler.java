@@ -409,6 +409,11 @@ public final class WampHandler extends PlainWebSocketHandler implements Transpor
             if (state != State.ESTABLISHED) {
                 return;
             }
+            Refusal byHook = dev.ferry.server.connection.HookRefusal.in(failure);
+            if (byHook != null) {
+                refuse(WampMessage.SUBSCRIBE, request, byHook);
+                return;
+            }
             if (failure != null) {
                 TooManyTopicsException full = TooManyTopicsException.in(failure);
                 ErrorCode code = full != null ? ErrorCode.TOO_MANY_TOPICS : ErrorCode.UNAVAILABLE;

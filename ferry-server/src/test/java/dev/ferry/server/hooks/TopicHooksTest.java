@@ -95,6 +95,28 @@ class TopicHooksTest {
     }
 
     @Test
+    void wampSubscriptionsAndPublicationsGoThroughTheHooksToo() throws Exception {
+        try (WsTestClient w = WsTestClient.plain(URI.create("ws://127.0.0.1:" + server.port() + "/v1/wamp"),
+                Map.of("Cookie", backend.login("hal")), "wamp.2.json")) {
+            w.send("[1,\"realm1\",{\"roles\":{\"publisher\":{},\"subscriber\":{}}}]");
+            assertThat(wamp(w).get(0).asInt()).isEqualTo(2); // WELCOME
+            w.send("[32,1,{},\"room.staff\"]");
+            JsonNode refused = wamp(w);
+            assertThat(refused.toString()).startsWith("[8,32,1,").contains("\"ferry.error.subscribe_refused\"");
+            w.send("[32,2,{},\"chat.general\"]");
+            assertThat(wamp(w).get(0).asInt()).isEqualTo(33); // SUBSCRIBED
+            w.send("[16,3,{\"acknowledge\":true},\"chat.general\",[],{\"no\":\"text\"}]");
+            JsonNode pubRefused = wamp(w);
+            assertThat(pubRefused.toString()).startsWith("[8,16,3,").contains("\"ferry.error.publish_refused\"");
+        }
+    }
+
+    /** The next WAMP message of {@code w} as a JSON array. */
+    private static JsonNode wamp(WsTestClient w) throws Exception {
+        return new com.fasterxml.jackson.databind.ObjectMapper().readTree(w.nextText());
+    }
+
+    @Test
     void theApplicationRewritesAPublicationOnEveryWayIn() throws Exception {
         try (WsTestClient carol = login("carol")) {
             carol.send("{\"type\":\"sub\",\"id\":1,\"topic\":\"chat.general\"}");
