@@ -68,10 +68,10 @@ public final class Hub implements Fanout {
     /** How many subscribers hold at least one filtered pattern: while 0, fan-out evaluates nothing. */
     private final java.util.concurrent.atomic.AtomicInteger filtered = new java.util.concurrent.atomic.AtomicInteger();
 
-    /** A hub over the in-memory engine, with the default history settings. */
     /** Publications made through this node per topic (docs/http-api.md, {@code GET /v1/admin/topics}). */
     private volatile TopicRates topicRates = new TopicRates(dev.ferry.server.time.ServerClock.system());
 
+    /** A hub over the in-memory engine, with the default history settings. */
     public Hub() {
         this(HistoryConfig.DEFAULT);
     }
