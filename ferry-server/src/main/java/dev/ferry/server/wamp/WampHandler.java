@@ -90,6 +90,9 @@ public final class WampHandler extends PlainWebSocketHandler implements Transpor
     private String authmethod;
     /** Whether the client, as callee, announced {@code call_canceling} (it then gets INTERRUPT). */
     private boolean calleeCancels;
+    /** The {@code wampcra} challenge sent, and the key it is to be signed with (null: an unknown authid). */
+    private String craChallenge;
+    private String craKey;
     /** Whether the client, as callee, announced {@code progressive_call_results}. */
     private boolean calleeProgresses;
     /** Whether the client, as subscriber, announced {@code subscription_revocation} (it then gets UNSUBSCRIBED 0). */
@@ -241,24 +244,92 @@ public final class WampHandler extends PlainWebSocketHandler implements Transpor
         if (offered != null && offered.isArray()) {
             offered.forEach(n -> methods.add(n.asText()));
         }
-        if (methods.contains("ticket")) {
+        int ticketAt = methods.indexOf("ticket");
+        int craAt = methods.indexOf("wampcra");
+        if (ticketAt >= 0 && (craAt < 0 || ticketAt < craAt)) {
             state = State.CHALLENGED;
             send(WampCodec.array(WampMessage.CHALLENGE).add("ticket").add(WampCodec.object()));
+        } else if (craAt >= 0) {
+            challengeCra(details.path("authid").asText(""));
         } else if ((methods.isEmpty() || methods.contains("anonymous")) && server.sessions().config().auth().anonymous()) {
             welcome(Identity.ANONYMOUS, "anonymous");
         } else if (!server.sessions().config().auth().anonymous()) {
             server.sessions().security().counters().authFailed();
-            abort(WampErrors.NO_AUTH_METHOD, "this router needs authentication: offer authmethod \"ticket\" with a token");
+            abort(WampErrors.NO_AUTH_METHOD, "this router needs authentication: offer authmethod \"ticket\" with a token, or \"wampcra\" with an API key's name as authid");
         } else {
-            abort(WampErrors.NO_AUTH_METHOD, "none of the offered authmethods is supported (supported: ticket, anonymous)");
+            abort(WampErrors.NO_AUTH_METHOD, "none of the offered authmethods is supported (supported: ticket, wampcra, anonymous)");
         }
     }
 
-    /** {@code AUTHENTICATE} with a ticket: a token or API key, checked as every transport checks them. */
+    /**
+     * {@code CHALLENGE wampcra} for the named API key {@code authid} ({@code http.api-keys.<name>}): a challenge
+     * string the client signs with the key (HMAC-SHA256, Base64). An unknown name is challenged alike and fails at
+     * AUTHENTICATE, so that the answer does not tell which names exist.
+     */
+    private void challengeCra(String authid) {
+        craKey = null;
+        for (dev.ferry.server.config.ApiKeyConfig k : server.sessions().config().http().namedKeys()) {
+            if (k.name().equals(authid)) {
+                craKey = k.key();
+            }
+        }
+        byte[] nonce = new byte[16];
+        new java.security.SecureRandom().nextBytes(nonce);
+        ObjectNode c = WampCodec.object();
+        c.put("authid", authid);
+        c.put("authrole", "user");
+        c.put("authmethod", "wampcra");
+        c.put("authprovider", "ferry");
+        c.put("nonce", java.util.Base64.getEncoder().encodeToString(nonce));
+        c.put("timestamp", java.time.Instant.now().toString());
+        c.put("session", 0);
+        craChallenge = new String(WampCodec.toJson(c), StandardCharsets.UTF_8);
+        state = State.CHALLENGED;
+        ObjectNode extra = WampCodec.object();
+        extra.put("challenge", craChallenge);
+        send(WampCodec.array(WampMessage.CHALLENGE).add("wampcra").add(extra));
+    }
+
+    /** The WAMP-CRA signature of {@code challenge} with {@code key}: Base64 of HMAC-SHA256. */
+    static String craSignature(String key, String challenge) {
+        try {
+            javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+            mac.init(new javax.crypto.spec.SecretKeySpec(key.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+            return java.util.Base64.getEncoder().encodeToString(mac.doFinal(challenge.getBytes(StandardCharsets.UTF_8)));
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * {@code AUTHENTICATE} with a ticket (a token or API key, checked as every transport checks them), or, after a
+     * {@code wampcra} challenge, the challenge's signature with the named API key, which then authenticates as
+     * that key does as a bearer token (its grants, bans and counters).
+     */
     private void authenticate(WampMessage m) throws WampException {
         m.length(3, 3, "[AUTHENTICATE, Signature|string, Extra|dict]");
         String ticket = m.string(1, "Signature");
         m.dict(2, "Extra");
+        if (craChallenge != null) {
+            String key = craKey;
+            boolean signed = key != null && java.security.MessageDigest.isEqual(
+                    craSignature(key, craChallenge).getBytes(StandardCharsets.US_ASCII), ticket.getBytes(StandardCharsets.UTF_8));
+            craChallenge = null;
+            craKey = null;
+            if (!signed) {
+                server.sessions().security().counters().authFailed();
+                abort(WampErrors.AUTHENTICATION_FAILED, "wampcra: the signature does not match an API key of that authid");
+                return;
+            }
+            AuthOutcome who = server.sessions().security().authenticator().authenticate(
+                    new AuthRequest("Bearer " + key, Map.of(), Map.of()));
+            if (who instanceof AuthError e) {
+                abort(WampErrors.AUTHENTICATION_FAILED, e.message());
+                return;
+            }
+            welcome((Identity) who, "wampcra");
+            return;
+        }
         AuthOutcome who = ticket.isEmpty() ? AuthError.unauthorized("empty ticket")
                 : server.sessions().security().authenticator().authenticate(new AuthRequest("Bearer " + ticket, Map.of(), Map.of()));
         if (who instanceof AuthError e) {

@@ -34,7 +34,9 @@ class WampEndpointTest {
     @RegisterExtension
     static final FerryServerExtension guarded = new FerryServerExtension(c -> c.withAuth(new AuthConfig(false, "",
             false, Duration.ZERO, "ferry", List.of("subscribe+publish chat.# authenticated", "call+register math.* claim:roles=calc"),
-            List.of(new IssuerConfig("main", ISS, TestKeys.SECRET, List.of(), null, null, Duration.ofMinutes(5), List.of())))));
+            List.of(new IssuerConfig("main", ISS, TestKeys.SECRET, List.of(), null, null, Duration.ofMinutes(5), List.of()))))
+            .withHttp(new dev.ferry.server.config.HttpConfig(List.of(), 1 << 20, List.of(new dev.ferry.server.config.ApiKeyConfig(
+                    "backend", "backend-key-0123456789", List.of("call+register math.*"))))));
 
     private static URI wampUri(FerryServerExtension s) {
         return URI.create("ws://127.0.0.1:" + s.port() + "/v1/wamp");
@@ -637,6 +639,36 @@ class WampEndpointTest {
                     .isEqualTo(longPrefix);
             a.send("[64,6,{\"match\":\"prefix\"},\"bad..uri\"]");
             assertThat(msg(a).get(4).asText()).isEqualTo("wamp.error.invalid_uri");
+        }
+    }
+
+    @Test
+    void wampcraSignsTheChallengeWithANamedApiKey() {
+        try (WsTestClient c = WsTestClient.plain(wampUri(guarded), Map.of(), "wamp.2.json")) {
+            c.send("[1,\"realm1\",{\"authmethods\":[\"wampcra\"],\"authid\":\"backend\",\"roles\":{\"caller\":{}}}]");
+            JsonNode challenge = msg(c);
+            assertThat(challenge.get(0).asInt()).isEqualTo(4);
+            assertThat(challenge.get(1).asText()).isEqualTo("wampcra");
+            String text = challenge.get(2).get("challenge").asText();
+            c.send("[5,\"" + WampHandler.craSignature("backend-key-0123456789", text) + "\",{}]");
+            JsonNode welcome = msg(c);
+            assertThat(welcome.get(0).asInt()).as(welcome.toString()).isEqualTo(2);
+            assertThat(welcome.get(2).path("authid").asText()).isEqualTo("backend");
+            assertThat(welcome.get(2).path("authmethod").asText()).isEqualTo("wampcra");
+            c.send("[64,1,{},\"math.sub\"]");
+            assertThat(msg(c).get(0).asInt()).as("the key's grants apply").isEqualTo(65);
+            c.send("[32,2,{},\"chat.room\"]");
+            assertThat(msg(c).get(4).asText()).isEqualTo("wamp.error.not_authorized");
+        }
+        for (String authid : List.of("backend", "nobody")) {
+            try (WsTestClient c = WsTestClient.plain(wampUri(guarded), Map.of(), "wamp.2.json")) {
+                c.send("[1,\"realm1\",{\"authmethods\":[\"wampcra\"],\"authid\":\"" + authid + "\"}]");
+                String text = msg(c).get(2).get("challenge").asText();
+                c.send("[5,\"" + WampHandler.craSignature("not-the-key-0123456789", text) + "\",{}]");
+                JsonNode abort = msg(c);
+                assertThat(abort.get(0).asInt()).isEqualTo(3);
+                assertThat(abort.get(2).asText()).isEqualTo("wamp.error.authentication_failed");
+            }
         }
     }
 }
