@@ -381,7 +381,8 @@ public final class FerryServer implements AutoCloseable {
             EventClasses events;
             Security.Pending security = null;
             try {
-                changes = ConfigChanges.between(running, overridden(next, hostOverride, portOverride));
+                changes = ConfigChanges.between(running, overridden(next, hostOverride, portOverride),
+                        a.sessions().hub().engine().reloadsHistory() ? ConfigChanges.HISTORY : java.util.Set.of());
                 // schema files may have changed on disk whether or not the keys did: compiled again at each reload
                 events = changes.applied().events().classes().isEmpty() && !changes.changed().contains("events.<name>")
                         ? a.sessions().events() : EventClasses.compile(changes.applied().events());
@@ -400,6 +401,9 @@ public final class FerryServer implements AutoCloseable {
             a.sessions().connectionFactory().reload(applied.limits(), events);
             a.http().originPolicy().reload(applied.web());
             a.sessions().presence().reload(applied.presence());
+            if (!applied.history().equals(running.history())) {
+                a.sessions().hub().reloadHistory(applied.history());
+            }
             a.sessions().stateChannels().reload(applied.state());
             a.sessions().liveConfig().set(applied);
             config = applied;

@@ -26,7 +26,7 @@ public record ConfigChanges(List<String> changed, List<String> restartNeeded, Fe
     /**
      * The settings a running server takes (by their names here): authentication and permissions, API keys, the
      * rates of new connections, origins, tunnel and AMQP routes, event classes, presence and state channel rules,
-     * log levels. Everything else needs a restart.
+     * log levels; and {@link #HISTORY} on an engine that reloads it. Everything else needs a restart.
      */
     public static final Set<String> LIVE = Set.of(
             "auth.anonymous", "auth.cookie", "auth.query-param", "auth.clock-skew", "auth.grants-claim", "auth.rules",
@@ -66,8 +66,17 @@ public record ConfigChanges(List<String> changed, List<String> restartNeeded, Fe
         return changed.isEmpty();
     }
 
+    /** The {@code history.*} settings, live on an engine that reloads them (the memory engine). */
+    public static final Set<String> HISTORY = Set.of("history.size", "history.ttl", "history.max-recovery",
+            "history.lossy-topics", "history.rules.<name>");
+
     /** The changes of {@code next} against {@code running}. */
     public static ConfigChanges between(FerryConfig running, FerryConfig next) {
+        return between(running, next, Set.of());
+    }
+
+    /** The changes of {@code next} against {@code running}, with {@code alsoLive} settings live besides {@link #LIVE}. */
+    public static ConfigChanges between(FerryConfig running, FerryConfig next, Set<String> alsoLive) {
         List<String> changed = new ArrayList<>();
         List<String> restart = new ArrayList<>();
         Object[] sections = new Object[FerryConfig.class.getRecordComponents().length];
@@ -90,7 +99,7 @@ public record ConfigChanges(List<String> changed, List<String> restartNeeded, Fe
                 }
                 String name = name(section.getName(), settings[j].getName());
                 changed.add(name);
-                if (LIVE.contains(name)) {
+                if (LIVE.contains(name) || alsoLive.contains(name)) {
                     merged[j] = a;
                 } else {
                     restart.add(name);

@@ -1,5 +1,7 @@
 package dev.ferry.server.engine;
 
+import dev.ferry.server.config.HistoryConfig;
+
 import dev.ferry.protocol.Payload;
 import dev.ferry.server.config.PresenceConfig;
 import dev.ferry.server.store.PresenceStore;
@@ -126,6 +128,22 @@ public interface Engine extends AutoCloseable {
      */
     default NodeLink nodeLink(String node, NodeLink.Handler handler) {
         return null;
+    }
+
+    /**
+     * Whether this engine takes new history settings ({@code history.*}) on a configuration reload, through
+     * {@link #reloadHistory}; the default does not, and a change of them needs a restart.
+     */
+    default boolean reloadsHistory() {
+        return false;
+    }
+
+    /**
+     * A configuration reload changed the history settings; called only when {@link #reloadsHistory()}. Called off
+     * the event loops.
+     */
+    default void reloadHistory(HistoryConfig next) {
+        throw new UnsupportedOperationException("engine " + name() + " does not reload history settings");
     }
 
     /**

@@ -40,7 +40,8 @@ public final class MemoryEngine implements Engine, StateStore {
     static final long HEAP_PER_TOPIC = 2048;
 
     private final ConcurrentHashMap<String, TopicState> topics = new ConcurrentHashMap<>();
-    private final HistoryConfig history;
+    /** Read as a topic is made; a reload replaces it ({@link #reloadHistory}). */
+    private volatile HistoryConfig history;
     private final int maxTopics;
     private final Clock clock;
     /** Topics held, counted before they are added so that the limit is never exceeded. */
@@ -86,8 +87,9 @@ public final class MemoryEngine implements Engine, StateStore {
         final ReentrantLock lock = new ReentrantLock();
         final String topic;
         final String epoch = Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 16);
-        final boolean lossy;
-        final TopicHistory retained;
+        // guarded by lock: a reload may change them (reloadHistory)
+        boolean lossy;
+        TopicHistory retained;
         long lastOffset;
         /** The state channel document (compact JSON), or null when the topic is not one (or was never written). */
         byte[] document;
@@ -99,6 +101,43 @@ public final class MemoryEngine implements Engine, StateStore {
             lossy = history.lossyTopics().stream().anyMatch(p -> Topics.matches(p, topic));
             HistoryConfig.Limits limits = history.limitsFor(topic);
             retained = lossy || limits.size() == 0 ? null : new TopicHistory(limits.size(), limits.ttl().toMillis());
+        }
+    }
+
+    @Override
+    public boolean reloadsHistory() {
+        return true;
+    }
+
+    /**
+     * Takes {@code next} for the topics made from now on, and for those held: a topic that becomes lossy drops its
+     * history; one that stops being lossy, or whose history size or age changes, keeps what it retains within the
+     * new limits (a topic that had none starts retaining now).
+     */
+    @Override
+    public void reloadHistory(HistoryConfig next) {
+        this.history = next;
+        for (TopicState s : topics.values()) {
+            s.lock.lock();
+            try {
+                if (s.freed) {
+                    continue;
+                }
+                boolean lossy = next.lossyTopics().stream().anyMatch(p -> Topics.matches(p, s.topic));
+                HistoryConfig.Limits limits = next.limitsFor(s.topic);
+                s.lossy = lossy;
+                if (lossy || limits.size() == 0) {
+                    s.retained = null;
+                } else if (s.retained == null || !s.retained.hasLimits(limits.size(), limits.ttl().toMillis())) {
+                    TopicHistory kept = new TopicHistory(limits.size(), limits.ttl().toMillis());
+                    if (s.retained != null) {
+                        s.retained.copyTo(kept, clock.millis());
+                    }
+                    s.retained = kept;
+                }
+            } finally {
+                s.lock.unlock();
+            }
         }
     }
 

@@ -223,6 +223,20 @@ final class TopicHistory {
         return count;
     }
 
+    /** Whether this keeps at most {@code size} publications for {@code ttlMillis}. */
+    boolean hasLimits(int size, long ttlMillis) {
+        return this.size == size && this.ttlMillis == ttlMillis;
+    }
+
+    /** Appends every retained entry, oldest first, to {@code into}, which keeps what its own limits allow. */
+    void copyTo(TopicHistory into, long now) {
+        if (count > 0) {
+            for (Entry e : after(first - 1, count)) {
+                into.append(e, now);
+            }
+        }
+    }
+
     /** Retained entries with offset greater than {@code after}, oldest first, at most {@code limit}. */
     List<Entry> after(long after, int limit) {
         List<Entry> out = new ArrayList<>(Math.min(limit, count));

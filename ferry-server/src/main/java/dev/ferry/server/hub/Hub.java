@@ -51,7 +51,8 @@ public final class Hub implements Fanout {
     private final java.util.concurrent.atomic.LongAdder filteredOut = new java.util.concurrent.atomic.LongAdder();
     private final java.util.concurrent.atomic.LongAdder payloadParses = new java.util.concurrent.atomic.LongAdder();
     private final TopicTree<Subscriber> tree = new TopicTree<>();
-    private final HistoryConfig history;
+    /** Read at each recovery; a reload replaces it ({@link #reloadHistory}). */
+    private volatile HistoryConfig history;
     private final Engine engine;
     /** Live publications to other event loops: one task per loop per run of the publishing loop. */
     private final Handoff handoff = new Handoff();
@@ -171,6 +172,19 @@ public final class Hub implements Fanout {
     @Override
     public java.util.Map<String, Integer> patternCounts() {
         return tree.patternCounts();
+    }
+
+    /**
+     * Takes the history settings of {@code next} ({@code history.max-recovery} here, the rest in the engine), when
+     * the engine {@link Engine#reloadsHistory() reloads history}; returns whether it did.
+     */
+    public boolean reloadHistory(HistoryConfig next) {
+        if (!engine.reloadsHistory()) {
+            return false;
+        }
+        engine.reloadHistory(next);
+        this.history = next;
+        return true;
     }
 
     public HistoryConfig historyConfig() {

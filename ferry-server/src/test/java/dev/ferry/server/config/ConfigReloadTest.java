@@ -420,6 +420,38 @@ class ConfigReloadTest {
         }
     }
 
+    /** The offsets of what {@code topic}'s history retains, read with the ferry.v1 {@code history} command. */
+    static List<Integer> retained(WsTestClient c, String topic) {
+        c.send("{\"type\":\"history\",\"id\":77,\"topic\":\"" + topic + "\",\"limit\":100}");
+        JsonNode r = c.nextJson(j -> j.path("id").asInt() == 77);
+        List<Integer> offsets = new ArrayList<>();
+        r.path("data").path("items").forEach(i -> offsets.add(i.path("offset").asInt()));
+        return offsets;
+    }
+
+    @Test
+    void historyRulesAndLossyTopicsChangeLiveOnTheMemoryEngine() throws Exception {
+        start(yaml("all news.# authenticated"));
+        try (WsTestClient alice = user("alice", null)) {
+            for (int i = 1; i <= 5; i++) {
+                publish(alice, i, "news.a", "a" + i);
+                publish(alice, 10 + i, "news.b", "b" + i);
+            }
+            assertThat(retained(alice, "news.a")).containsExactly(1, 2, 3, 4, 5);
+            write(yaml("all news.# authenticated") + "history:\n  lossy-topics: [\"news.b\"]\n"
+                    + "  rules:\n    short:\n      pattern: news.a\n      size: 2\n");
+            ReloadResult r = server.reload();
+            assertThat(r.result()).as(r.describe()).isEqualTo(ReloadResult.Result.APPLIED);
+            assertThat(r.changed()).containsExactly("history.lossy-topics", "history.rules.<name>");
+            assertThat(retained(alice, "news.a")).as("the newest within the new size").containsExactly(4, 5);
+            assertThat(retained(alice, "news.b")).as("lossy: no history").isEmpty();
+            publish(alice, 21, "news.a", "a6");
+            assertThat(retained(alice, "news.a")).containsExactly(5, 6);
+            publish(alice, 22, "news.c", "c1"); // a topic made after the reload
+            assertThat(retained(alice, "news.c")).containsExactly(1);
+        }
+    }
+
     @Test
     void anEmbeddedServerReloadsAConfigurationItIsGiven() {
         start(yaml("all chat.# authenticated"));
