@@ -67,11 +67,22 @@ public final class Admission {
 
     /** {@code forbidden} (counted) when {@code scope} may not do {@code action} on {@code target}. */
     public Refusal permit(AccessScope scope, Action action, String target) {
+        return permitted(counters, scope, action, target);
+    }
+
+    /**
+     * The one permission check of every way in: {@code forbidden} (counted in {@code counters}) when {@code scope}
+     * may not do {@code action} on {@code target}, else null. Connections check through their {@link #permit}; a
+     * request without a connection (an HTTP API call, the upgrade of a per-topic socket or a tunnel) calls this,
+     * and answers the refusal its own way.
+     */
+    public static Refusal permitted(SecurityCounters counters, AccessScope scope, Action action, String target) {
         Decision d = scope.check(action, target);
         if (d.allowed()) {
             return null;
         }
-        return forbidden(action, target, d.reason());
+        counters.forbidden();
+        return new Refusal(ErrorCode.FORBIDDEN, d.reason(), Payload.json(forbiddenData(action, target)));
     }
 
     /**

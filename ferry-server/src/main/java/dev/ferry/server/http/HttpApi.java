@@ -10,7 +10,6 @@ import dev.ferry.server.auth.Action;
 import dev.ferry.server.auth.AuthError;
 import dev.ferry.server.auth.AuthOutcome;
 import dev.ferry.server.auth.AuthRequest;
-import dev.ferry.server.auth.Decision;
 import dev.ferry.server.auth.Identity;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.ChannelHandlerContext;
@@ -285,15 +284,21 @@ final class HttpApi {
 
     /** Whether {@code identity} may do {@code action} on {@code target}; answers 403 {@code forbidden} if not. */
     private boolean permitted(ChannelHandlerContext ctx, boolean keepAlive, Identity identity, Action action, String target) {
-        Decision d = server.security().permissions().check(identity, action, target);
-        if (d.allowed()) {
+        return permitted(ctx, keepAlive, server.security(), server.security().permissions().scope(identity), action, target);
+    }
+
+    /**
+     * Whether {@code scope} may do {@code action} on {@code target}, as the connection core decides
+     * ({@link dev.ferry.server.connection.Admission#permitted}); when not, answers {@code 403 forbidden} with
+     * {@code data: {"action","topic"}} and returns false.
+     */
+    static boolean permitted(ChannelHandlerContext ctx, boolean keepAlive, dev.ferry.server.auth.Security security,
+                             dev.ferry.server.auth.AccessScope scope, Action action, String target) {
+        var refusal = dev.ferry.server.connection.Admission.permitted(security.counters(), scope, action, target);
+        if (refusal == null) {
             return true;
         }
-        server.security().counters().forbidden();
-        byte[] data = ("{\"action\":\"" + action.wire() + "\",\"topic\":" + new String(dev.ferry.protocol.FrameCodec.quote(target),
-                StandardCharsets.UTF_8) + "}").getBytes(StandardCharsets.UTF_8);
-        HttpResponses.send(ctx, keepAlive, HttpResponses.json(HttpResponseStatus.FORBIDDEN,
-                HttpResponses.errorBody(ErrorCode.FORBIDDEN.wire(), d.reason(), data)));
+        HttpResponses.send(ctx, keepAlive, dev.ferry.server.transport.TransportAuth.forbidden(refusal.message(), action, target));
         return false;
     }
 

@@ -2,13 +2,11 @@ package dev.ferry.server.http;
 
 import dev.ferry.server.transport.HttpResponses;
 import dev.ferry.protocol.ErrorCode;
-import dev.ferry.protocol.FrameCodec;
 import dev.ferry.protocol.Topics;
 import dev.ferry.server.auth.Action;
 import dev.ferry.server.auth.AuthError;
 import dev.ferry.server.auth.AuthOutcome;
 import dev.ferry.server.auth.AuthRequest;
-import dev.ferry.server.auth.Decision;
 import dev.ferry.server.auth.Identity;
 import dev.ferry.server.presence.ConnectionPresence;
 import io.netty.channel.ChannelHandlerContext;
@@ -16,7 +14,6 @@ import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.QueryStringDecoder;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 /**
@@ -45,13 +42,8 @@ final class PresenceEndpoint {
             HttpResponses.send(ctx, keepAlive, HttpResponses.error(HttpResponseStatus.BAD_REQUEST, ErrorCode.BAD_TOPIC.wire(), why));
             return;
         }
-        Decision d = server.security().permissions().check(identity, Action.PRESENCE, topic);
-        if (!d.allowed()) {
-            server.security().counters().forbidden();
-            byte[] data = ("{\"action\":\"presence\",\"topic\":" + new String(FrameCodec.quote(topic), StandardCharsets.UTF_8)
-                    + "}").getBytes(StandardCharsets.UTF_8);
-            HttpResponses.send(ctx, keepAlive, HttpResponses.json(HttpResponseStatus.FORBIDDEN,
-                    HttpResponses.errorBody(ErrorCode.FORBIDDEN.wire(), d.reason(), data)));
+        if (!HttpApi.permitted(ctx, keepAlive, server.security(), server.security().permissions().scope(identity),
+                Action.PRESENCE, topic)) {
             return;
         }
         if (server.presence().ruleFor(topic) == null) {

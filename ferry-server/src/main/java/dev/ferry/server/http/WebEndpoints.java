@@ -1,6 +1,5 @@
 package dev.ferry.server.http;
 
-import dev.ferry.server.transport.TransportAuth;
 import dev.ferry.server.transport.HttpResponses;
 import dev.ferry.protocol.ErrorCode;
 import dev.ferry.protocol.Topics;
@@ -72,7 +71,8 @@ final class WebEndpoints {
                             ErrorCode.BAD_TOPIC.wire(), topic.problem()));
                 } else if (admitted(ctx, req)) {
                     AccessScope scope = authenticate(ctx, req);
-                    if (scope != null && server.auth().permitted(ctx, scope, Action.SUBSCRIBE, topic.pattern())) {
+                    if (scope != null && HttpApi.permitted(ctx, false, server.security(), scope, Action.SUBSCRIBE,
+                            topic.pattern())) {
                         WebSocketUpgrade.upgradePlain(ctx, req, server.webSockets(), new TopicSocketHandler(server.webSockets(), topic.pattern(), scope));
                     }
                 }

@@ -1,12 +1,10 @@
 package dev.ferry.server.transport;
 
 import dev.ferry.protocol.ErrorCode;
-import dev.ferry.server.auth.AccessScope;
 import dev.ferry.server.auth.Action;
 import dev.ferry.server.auth.AuthError;
 import dev.ferry.server.auth.AuthOutcome;
 import dev.ferry.server.auth.AuthRequest;
-import dev.ferry.server.auth.Decision;
 import dev.ferry.server.auth.Identity;
 import dev.ferry.server.auth.OriginPolicy;
 import dev.ferry.server.auth.Security;
@@ -58,20 +56,9 @@ public final class TransportAuth {
     }
 
     /**
-     * Checks {@code action} on {@code target} for {@code scope}; when denied, counts it and answers
-     * {@code 403 forbidden} with {@code data: {"action","topic"}}, and returns false.
+     * {@code 403 {"code":"forbidden","message":reason,"data":{"action","topic"}}}: how an HTTP request answers a
+     * {@code forbidden} refusal of the connection core's permission check ({@code connection.Admission.permitted}).
      */
-    public boolean permitted(ChannelHandlerContext ctx, AccessScope scope, Action action, String target) {
-        Decision d = scope.check(action, target);
-        if (d.allowed()) {
-            return true;
-        }
-        security.counters().forbidden();
-        HttpResponses.send(ctx, false, forbidden(d.reason(), action, target));
-        return false;
-    }
-
-    /** {@code 403 {"code":"forbidden","message":reason,"data":{"action","topic"}}}. */
     public static FullHttpResponse forbidden(String reason, Action action, String target) {
         return HttpResponses.json(HttpResponseStatus.FORBIDDEN,
                 HttpResponses.errorBody(ErrorCode.FORBIDDEN.wire(), reason, forbiddenData(action, target)));

@@ -156,7 +156,11 @@ public final class TunnelUpgrade {
             return false;
         }
         AccessScope scope = security.permissions().scope(identity);
-        return auth.permitted(ctx, scope, Action.TUNNEL, route.name());
+        var refusal = dev.ferry.server.connection.Admission.permitted(security.counters(), scope, Action.TUNNEL, route.name());
+        if (refusal != null) {
+            HttpResponses.send(ctx, false, TransportAuth.forbidden(refusal.message(), Action.TUNNEL, route.name()));
+        }
+        return refusal == null;
     }
 
     private static void refuse(ChannelHandlerContext ctx, HttpResponseStatus status, String reason) {
