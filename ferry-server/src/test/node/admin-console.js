@@ -1,8 +1,8 @@
 // The admin console (/admin) in headless Chromium, driven by playwright-core, against a real server, with
-// independent ferry.v1 clients on Node's ws: the page logs in with an admin key, shows a connection the test
-// opened and disconnects it (the client sees 4011), tails a topic and shows what a client publishes, publishes from
-// its form (a subscribed client receives it) and calls a procedure a client registered. Any console error or
-// uncaught exception of the page fails it.
+// independent ferry.v1 clients on Node's ws: the page logs in with an admin key, shows a connection the test opened
+// and disconnects it (the client sees the close code and reason set on the page), tails a topic and shows what a
+// client publishes, clears the topic's history, publishes from its form (a subscribed client receives it) and
+// calls a procedure a client registered. Any console error or uncaught exception of the page fails it.
 //
 //   node admin-console.js <ws-url> <http-url> <admin key> [<screenshot dir>]
 //
@@ -67,7 +67,7 @@ scenario('admin-console', async ({ ws: wsUrl, http, track }) => {
     check(await page.evaluate(() => sessionStorage.getItem('ferry.admin.key')) === KEY,
       'the key is kept in the tab\'s sessionStorage');
 
-    // The connection opened by the test is listed; its Disconnect button closes it with 4011.
+    // The connection opened by the test is listed; its Disconnect button closes it (below).
     const row = page.locator('#connections-body tr', { hasText: victimTopic });
     await row.waitFor(WAIT);
     const victimId = (await row.locator('td').first().textContent()).trim();
@@ -155,10 +155,14 @@ scenario('admin-console', async ({ ws: wsUrl, http, track }) => {
       'the per-node chart has a series of this node');
 
     // Last: disconnect the test's connection from its row.
+    await page.fill('#dc-code', '4321');
+    await page.fill('#dc-reason', 'closed from the console');
     await row.getByRole('button', { name: `Disconnect ${victimId}` }).click();
     const closed = await victim.next('the close');
-    checkEqual({ kind: closed.kind, code: closed.code }, { kind: 'close', code: 4011 },
-      'the Disconnect button closes the client with 4011');
+    checkEqual({ kind: closed.kind, code: closed.code, reason: closed.reason },
+      { kind: 'close', code: 4321, reason: 'closed from the console' },
+      'the Disconnect button closes the client with the code and reason given');
+    await page.locator('#dc-result', { hasText: `closed ${victimId} with 4321` }).waitFor(WAIT);
     await row.waitFor({ state: 'detached', timeout: WAIT_MS });
     check(true, 'the disconnected connection leaves the table');
 

@@ -282,9 +282,13 @@ function showConnections() {
   ], (c) => button('Disconnect', `Disconnect ${c.id}`, () => disconnect(c.id), 'danger'), 'no connection');
 }
 
+/** Closes one connection with the code, reason and ban of the options above the table. */
 async function disconnect(id) {
+  const out = $('dc-result');
   try {
-    await api(`/v1/admin/connections/${encodeURIComponent(id)}/disconnect`, { method: 'POST', body: {} });
+    const body = { code: Number($('dc-code').value), reason: $('dc-reason').value, ban: Number($('dc-ban').value) };
+    const r = await api(`/v1/admin/connections/${encodeURIComponent(id)}/disconnect`, { method: 'POST', body });
+    out.textContent = `closed ${id} with ${body.code}` + (r.bannedUntil ? `, its user banned until ${new Date(r.bannedUntil).toLocaleTimeString()}` : '');
     resolved('disconnect');
     connections.connections = connections.connections.filter((c) => c.id !== id);
     showConnections();
@@ -581,6 +585,7 @@ $('logout').addEventListener('click', () => {
   location.reload();
 });
 $('search-form').addEventListener('submit', (e) => e.preventDefault());
+$('disconnect-options').addEventListener('submit', (e) => e.preventDefault());
 $('search').addEventListener('input', showConnections);
 $('tail-form').addEventListener('submit', (e) => {
   e.preventDefault();

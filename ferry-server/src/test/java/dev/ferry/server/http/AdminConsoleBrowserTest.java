@@ -19,8 +19,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The admin console in headless Chromium: {@code src/test/node/admin-console.js} (playwright-core, with ferry.v1
- * clients on Node's ws) logs in with an admin key, finds a connection it opened and disconnects it (4011), tails a
- * topic, publishes from the form, calls a procedure from the call form, and fails on any console error of the page.
+ * clients on Node's ws) logs in with an admin key, finds a connection it opened and disconnects it with the close
+ * code and reason it set, tails a topic and clears its history, publishes from the form, calls a procedure from the
+ * call form, and fails on any console error of the page.
  * Needs {@code node}, {@code npm ci --prefix ferry-server/src/test/node} and Debian's {@code chromium}
  * ({@code /usr/bin/chromium}, or {@code FERRY_CHROMIUM}); skipped with the reason where missing, failed under
  * {@code CI=true}.
