@@ -31,6 +31,9 @@ class AdminClusterTest {
     /** The key of user "carol", whose connections the tests close and ban. */
     static final String CAROL = "carol-key-0123456789abcdef";
     static final Map<String, String> AS_CAROL = Map.of("Authorization", "Bearer " + CAROL);
+    /** The key of user "dan", banned before a node joins. */
+    static final String DAN = "dan-key-0123456789abcdef";
+    static final Map<String, String> AS_DAN = Map.of("Authorization", "Bearer " + DAN);
     static final HttpClient http = HttpClient.newHttpClient();
     static final ObjectMapper JSON = new ObjectMapper();
 
@@ -43,7 +46,8 @@ class AdminClusterTest {
         cluster = new RedisCluster();
         var config = cluster.config().withHttp(new HttpConfig(List.of(KEY), 1 << 16,
                 List.of(new ApiKeyConfig("ops", OPS, List.of("admin #", "all #")),
-                        new ApiKeyConfig("carol", CAROL, List.of("all #")))));
+                        new ApiKeyConfig("carol", CAROL, List.of("all #")),
+                        new ApiKeyConfig("dan", DAN, List.of("all #")))));
         a = cluster.start(config);
         b = cluster.start(config);
     }
@@ -233,6 +237,25 @@ class AdminClusterTest {
                     return false;
                 }
             });
+        }
+    }
+
+    @Test
+    void aNodeThatJoinsLaterHoldsTheBansAndFutureSubscriptionsMadeBefore() throws Exception {
+        JsonNode banned = ok(a, "POST", "/v1/admin/users/dan/disconnect", "{\"ban\":600}");
+        assertThat(banned.path("disconnected").asInt()).isZero();
+        ok(b, "POST", "/v1/admin/users/carol/subscribe", "{\"pattern\":\"joined.*\",\"for\":600}");
+        FerryServer c = cluster.start(a.config());
+        try {
+            assertThat(WsTestClient.refused(c.webSocketUri(), AS_DAN, "ferry.v1").status()).as("banned before it started")
+                    .isEqualTo(403);
+            try (WsTestClient carol = WsTestClient.connect(c.webSocketUri(), AS_CAROL)) {
+                assertThat(carol.nextJson(n -> n.path("type").asText().equals("server_sub")).path("topic").asText())
+                        .isEqualTo("joined.*");
+            }
+        } finally {
+            c.close();
+            ok(a, "POST", "/v1/admin/users/carol/unsubscribe", "{\"pattern\":\"joined.*\"}");
         }
     }
 

@@ -209,6 +209,7 @@ public final class FerryServer implements AutoCloseable {
                     .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(32 * 1024, 64 * 1024))
                     .childHandler(new FerryChannelInitializer(config, a.channels(), security, a.byteCounter(),
                             () -> new HttpRouter(a.http()), tls));
+            a.http().cluster().start(a.http(), engine);
             try {
                 serverChannel = b.bind(sc.host(), sc.port()).sync().channel();
             } catch (Exception e) {
@@ -223,7 +224,7 @@ public final class FerryServer implements AutoCloseable {
                         + (e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName()), e);
             }
             int port = port();
-            a.http().cluster().start(a.http(), engine, hostForUri() + ":" + port);
+            a.http().cluster().bound(hostForUri() + ":" + port);
             log.info("Ferry listening on {}:{} ({} transport{})", sc.host(), port, transport.name(),
                     tls != null ? ", TLS" : "");
             return port;

@@ -41,6 +41,18 @@ public final class Bans {
         return true;
     }
 
+    /** The bans in force: banned name to the epoch millisecond its ban ends at. */
+    public Map<String, Long> inForce() {
+        long now = clock.millis();
+        Map<String, Long> out = new java.util.HashMap<>();
+        until.forEach((name, end) -> {
+            if (end > now) {
+                out.put(name, end);
+            }
+        });
+        return out;
+    }
+
     /** When the ban of {@code name} ends, or null when it is not banned. */
     public Instant bannedUntil(String name) {
         if (until.isEmpty() || name == null) {

@@ -139,6 +139,18 @@ public final class Connections {
         return true;
     }
 
+    /** The subscriptions of future connections in force: user name to pattern to the epoch millisecond they end at. */
+    public Map<String, Map<String, Long>> futureSubscriptions() {
+        long now = clock.millis();
+        Map<String, Map<String, Long>> out = new java.util.HashMap<>();
+        future.forEach((name, mine) -> mine.forEach((pattern, until) -> {
+            if (until > now) {
+                out.computeIfAbsent(name, n -> new java.util.HashMap<>()).put(pattern, until);
+            }
+        }));
+        return out;
+    }
+
     /** Stops subscribing the future connections of {@code name} to {@code pattern}; returns whether it did. */
     public boolean unsubscribeFuture(String name, String pattern) {
         Map<String, Long> mine = future.get(name);

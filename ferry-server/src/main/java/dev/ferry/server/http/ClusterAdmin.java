@@ -49,16 +49,32 @@ public final class ClusterAdmin {
     private final AtomicLongArray deliverySamples = new AtomicLongArray(RATE_SECONDS + 1);
     private volatile int ticks;
 
-    /** Links this node to the cluster (or to itself only); {@code address} is the bound {@code host:port}. */
-    public void start(HttpServices server, Engine engine, String address) {
+    /**
+     * Links this node to the cluster (or to itself only), before it accepts connections, and takes on the bans and
+     * subscriptions of future connections the other nodes hold (waiting at most {@link #TIMEOUT} for them).
+     */
+    public void start(HttpServices server, Engine engine) {
         this.server = server;
-        this.address = address;
         this.engine = engine.name();
         this.startedAt = server.clock().millis();
         String node = server.connections().node();
         NodeLink l = engine.nodeLink(node, this::answer);
         this.link = l != null ? l : new Alone(node, this::answer);
+        if (l != null) {
+            try {
+                adopt(l.askAll(bytes(JSON.createObjectNode().put("op", "sync")), TIMEOUT).toCompletableFuture()
+                        .get(TIMEOUT.toMillis() + 1000, java.util.concurrent.TimeUnit.MILLISECONDS));
+            } catch (Exception e) {
+                org.slf4j.LoggerFactory.getLogger(ClusterAdmin.class)
+                        .warn("the other nodes' bans and server-side subscriptions could not be read; this node starts without them", e);
+            }
+        }
         tick(); // the rates' first sample: what the server did before it started, nothing
+    }
+
+    /** The {@code host:port} the node serves on, once bound. */
+    public void bound(String address) {
+        this.address = address;
     }
 
     /** Whether {@link #start} ran. */
@@ -124,6 +140,7 @@ public final class ClusterAdmin {
             case "rate" -> CompletableFuture.completedFuture(JSON.createObjectNode()
                     .put("rate", s.hub().topicRates().rate(q.path("topic").asText())));
             case "procedures" -> CompletableFuture.completedFuture(procedures(s));
+            case "sync" -> CompletableFuture.completedFuture(sync(s));
             default -> CompletableFuture.failedFuture(new IllegalArgumentException("unknown op " + q.path("op")));
         };
         return out.thenApply(ClusterAdmin::bytes);
@@ -309,6 +326,50 @@ public final class ClusterAdmin {
         }
         out.put("untracked", s.hub().topicRates().untracked());
         return out;
+    }
+
+    /**
+     * The bans and the subscriptions of future connections this node holds, which a node joining the cluster adopts
+     * ({@link #adopt}): {@code {"bans": {name: untilMillis}, "future": {user: {pattern: untilMillis}}}}.
+     */
+    private static ObjectNode sync(HttpServices s) {
+        ObjectNode out = JSON.createObjectNode();
+        ObjectNode bans = out.putObject("bans");
+        s.security().authenticator().bans().inForce().forEach(bans::put);
+        ObjectNode future = out.putObject("future");
+        s.connections().futureSubscriptions().forEach((user, patterns) -> {
+            ObjectNode mine = future.putObject(user);
+            patterns.forEach(mine::put);
+        });
+        return out;
+    }
+
+    /**
+     * Takes on the bans and the subscriptions of future connections the other nodes hold, once, when this node joins
+     * the cluster: an operator's ban or subscription of a user made before it started holds on it too, until its end
+     * (as the other node's clock set it).
+     */
+    private void adopt(List<NodeLink.Reply> replies) {
+        HttpServices s = server;
+        String me = s.connections().node();
+        long now = s.clock().millis();
+        for (NodeLink.Reply r : replies) {
+            if (!r.answered() || r.node().equals(me)) {
+                continue;
+            }
+            JsonNode held = read(r.body());
+            held.path("bans").fields().forEachRemaining(e -> {
+                long left = e.getValue().asLong() - now;
+                if (left > 0) {
+                    s.security().authenticator().bans().ban(e.getKey(), left);
+                }
+            });
+            held.path("future").fields().forEachRemaining(user -> user.getValue().fields().forEachRemaining(p -> {
+                if (p.getValue().asLong() > now) {
+                    s.connections().subscribeFuture(user.getKey(), p.getKey(), p.getValue().asLong());
+                }
+            }));
+        }
     }
 
     /** This node's procedures with their callees and calls. */
