@@ -162,12 +162,6 @@ public final class EventsOut implements AutoCloseable {
         add(5, conn, user, null, null, null, topic);
     }
 
-    /** Whether events of {@code kind} (one of {@link EventsOutConfig#KINDS}) are sent. */
-    public boolean wants(String kind) {
-        int i = EventsOutConfig.KINDS.indexOf(kind);
-        return sender != null && i >= 0 && wanted[i];
-    }
-
     private void add(int kind, String conn, String user, String transport, String address, String pattern,
                      String topic) {
         if (sender == null || !wanted[kind]) {
