@@ -191,6 +191,27 @@ public final class WebSocketOutbound implements Outbound {
         enqueue(view);
     }
 
+    /**
+     * Queues a message framed once for all the connections of this loop ({@link WebSocketFraming}) that must go out
+     * as a message of its own: never joined to others as {@link #sendFramed} joins text publications (a protocol
+     * whose messages are not LF-delimited, such as WAMP). Written past the frame encoder as a view of
+     * {@code framed}, whose indices are never moved. Takes ownership of one reference to it.
+     */
+    public void sendFramedMessage(ByteBuf framed) {
+        assert ctx.executor().inEventLoop();
+        if (closing) {
+            framed.release();
+            return;
+        }
+        writeBatch();
+        enqueue(framed.duplicate()); // shares framed's reference count: writing it releases our reference
+    }
+
+    /** Whether this connection negotiated permessage-deflate: its messages are compressed as they are written. */
+    public boolean deflates() {
+        return deflate != null;
+    }
+
     /** First byte of an unfragmented text frame (FIN, opcode 1), as {@link WebSocketFraming} writes it. */
     private static final byte TEXT_FIN = (byte) 0x81;
 

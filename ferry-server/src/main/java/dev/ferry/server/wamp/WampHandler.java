@@ -110,9 +110,18 @@ public final class WampHandler extends PlainWebSocketHandler implements Transpor
     /** Invocations sent to this session and not answered yet. */
     private final Set<Long> invocations = new HashSet<>();
 
-    /** One subscription: its WAMP id, and the Ferry pattern it stands for. */
-    private record Subscription(long id, String pattern) {
+    /**
+     * One subscription: its WAMP id, the Ferry pattern it stands for, and the key of its framed EVENT in a
+     * delivery ({@link WampMeta.Entry#eventKey}), shared by the sessions of the loop that hold it.
+     */
+    private record Subscription(long id, String pattern, Object eventKey) {
     }
+
+    /**
+     * Called on the event loop with the topic each time an EVENT is encoded and framed for the sessions of a loop;
+     * null (the default) outside tests.
+     */
+    static volatile java.util.function.Consumer<String> eventFramed;
 
     WampHandler(WampRouter router, WebSocketServices server, Identity upgradeIdentity) {
         super(server, null);
@@ -494,8 +503,8 @@ public final class WampHandler extends PlainWebSocketHandler implements Transpor
             }
             Subscription s = subscriptionsByPattern.get(pattern);
             if (s == null) {
-                long id = router.meta().subscriptions.join(this, pattern, uri, match, null, false).id;
-                s = new Subscription(id, pattern);
+                WampMeta.Entry e = router.meta().subscriptions.join(this, pattern, uri, match, null, false);
+                s = new Subscription(e.id, pattern, e.eventKey(codec));
                 subscriptions.put(s.id(), s);
                 subscriptionsByPattern.put(pattern, s);
             }
@@ -709,7 +718,10 @@ public final class WampHandler extends PlainWebSocketHandler implements Transpor
     /**
      * A publication: one EVENT per subscription of this session that matches it, unless the publication excludes
      * this session or names the eligible ones without it. The EVENT's tail (publication id, details, arguments) is
-     * encoded once per event loop, serialization and realm; only its subscription id is this session's own.
+     * encoded once per event loop, serialization and realm; the whole EVENT, framed, once per event loop,
+     * serialization and subscription (subscription ids are shared by the sessions of a realm subscribed to one
+     * pattern), and written as it is to each of them. A connection that negotiated permessage-deflate is sent the
+     * EVENT compressed by its own encoder.
      */
     @Override
     public void deliver(Delivery d) {
@@ -730,7 +742,27 @@ public final class WampHandler extends PlainWebSocketHandler implements Transpor
                         return;
                     }
                 }
-                out.send(codec.event(s.id(), tail), codec.binary());
+                if (out.deflates()) {
+                    out.send(codec.event(s.id(), tail), codec.binary());
+                } else {
+                    ByteBuf t = tail;
+                    ByteBuf framed = d.encoded(s.eventKey(), x -> framedEvent(s.id(), t, x.msg().topic()));
+                    out.sendFramedMessage(framed.retain()); // shared: see sendFramedMessage
+                }
+            }
+        }
+    }
+
+    /** The EVENT for subscription {@code id} from its encoded {@code tail}, as one WebSocket frame. */
+    private ByteBuf framedEvent(long id, ByteBuf tail, String topic) {
+        ByteBuf event = codec.event(id, tail);
+        try {
+            return dev.ferry.server.transport.WebSocketFraming.frame(event, codec.binary());
+        } finally {
+            event.release();
+            java.util.function.Consumer<String> hook = eventFramed;
+            if (hook != null) {
+                hook.accept(topic);
             }
         }
     }

@@ -68,6 +68,18 @@ final class WampMeta {
         final InvokePolicy invoke;
         final Instant created;
         final Map<Long, WampHandler> holders = new ConcurrentHashMap<>();
+        /**
+         * The keys (compared by identity) under which a publication's EVENT to this subscription is encoded and
+         * framed once per event loop, one per serialization: JSON, msgpack. The EVENT's bytes are the same for
+         * every holder (its details name the topic and the publisher, never the receiver).
+         */
+        private final Object jsonEventKey = new Object();
+        private final Object msgpackEventKey = new Object();
+
+        /** The key of this subscription's framed EVENT in a delivery, for sessions of serialization {@code codec}. */
+        Object eventKey(WampCodec codec) {
+            return codec.binary() ? msgpackEventKey : jsonEventKey;
+        }
 
         Entry(long id, String realm, String pattern, String uri, String match, InvokePolicy invoke, Instant created) {
             this.id = id;
