@@ -8,14 +8,16 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * Counts what a client holds open, in all ({@code limits.max-connections}) and per client address
  * ({@code limits.connections-per-ip}): TCP connections ({@link #check}) and HTTP-only fallback sessions
- * ({@link #hold}), which outlive the requests that made them. Thread-safe.
+ * ({@link #hold}), which outlive the requests that made them. Everything is counted whatever the limits, so that a
+ * reload ({@link #limits}) that sets or lowers one applies to the next connection at once; connections already
+ * open beyond a lowered limit stay open. Thread-safe.
  */
 public final class ConnectionLimiter {
     /** Why a connection was not admitted. */
     public enum Refusal { TOTAL, PER_IP }
 
-    private final int max;
-    private final int maxTotal;
+    private volatile int max;
+    private volatile int maxTotal;
     private final java.util.concurrent.atomic.AtomicInteger total = new java.util.concurrent.atomic.AtomicInteger();
     private final ConcurrentHashMap<InetAddress, Integer> open = new ConcurrentHashMap<>();
 
@@ -28,13 +30,19 @@ public final class ConnectionLimiter {
         this.maxTotal = maxTotal;
     }
 
+    /** Takes {@code maxPerIp} and {@code maxTotal} (0: unlimited) for the admissions that follow. */
+    public void limits(int maxPerIp, int maxTotal) {
+        this.max = maxPerIp;
+        this.maxTotal = maxTotal;
+    }
+
     /**
      * Counts {@code ch} until it closes; returns why it is refused (counting nothing), or null when admitted.
      */
     public Refusal check(Channel ch) {
         InetAddress ip = addressOf(ch);
         Refusal refusal = hold(ip);
-        if (refusal == null && (maxTotal > 0 || max > 0 && ip != null)) { // else nothing was counted
+        if (refusal == null) {
             ch.closeFuture().addListener(f -> release(ip));
         }
         return refusal;
@@ -46,14 +54,13 @@ public final class ConnectionLimiter {
      * undone by one {@link #release} with the same address.
      */
     public Refusal hold(InetAddress ip) {
-        if (maxTotal > 0 && total.incrementAndGet() > maxTotal) {
+        int limit = maxTotal;
+        if (total.incrementAndGet() > limit && limit > 0) {
             total.decrementAndGet();
             return Refusal.TOTAL;
         }
         if (!admit(ip)) {
-            if (maxTotal > 0) {
-                total.decrementAndGet();
-            }
+            total.decrementAndGet();
             return Refusal.PER_IP;
         }
         return null;
@@ -61,10 +68,8 @@ public final class ConnectionLimiter {
 
     /** Undoes one admission by {@link #hold}. */
     public void release(InetAddress ip) {
-        if (maxTotal > 0) {
-            total.decrementAndGet();
-        }
-        if (max > 0 && ip != null) {
+        total.decrementAndGet();
+        if (ip != null) {
             open.computeIfPresent(ip, (k, n) -> n <= 1 ? null : n - 1);
         }
     }
@@ -76,13 +81,14 @@ public final class ConnectionLimiter {
 
     /** Counts one more for {@code ip}; false (counting nothing) when it already holds the maximum. */
     private boolean admit(InetAddress ip) {
-        if (max <= 0 || ip == null) {
+        if (ip == null) {
             return true;
         }
+        int limit = max;
         boolean[] admitted = new boolean[1];
         open.compute(ip, (k, n) -> {
             int c = n == null ? 0 : n;
-            admitted[0] = c < max;
+            admitted[0] = limit <= 0 || c < limit;
             return admitted[0] ? c + 1 : (n == null ? null : n);
         });
         return admitted[0];

@@ -29,8 +29,13 @@ public final class MessageRate {
         CLOSE
     }
 
-    private final TokenBucket bucket;
-    private final int excess;
+    /** Null while the rate in force is 0 (unlimited). */
+    private TokenBucket bucket;
+    private int excess;
+    /** The limits in force (a reload may replace them); null for a fixed rate. */
+    private final java.util.function.Supplier<LimitsConfig> limits;
+    /** The limits {@link #bucket} and {@link #excess} were last taken from. */
+    private LimitsConfig sized;
     // ---- event loop only
     private long windowStart;
     /** Frames refused in the window that started at {@link #windowStart}; 0 when no window is open. */
@@ -40,6 +45,42 @@ public final class MessageRate {
     public MessageRate(int rate, int burst, int excess, long nowNanos) {
         this.bucket = new TokenBucket(rate, burst, nowNanos);
         this.excess = excess;
+        this.limits = null;
+    }
+
+    private MessageRate(java.util.function.Supplier<LimitsConfig> limits, long nowNanos) {
+        this.limits = limits;
+        resize(nowNanos);
+    }
+
+    /**
+     * The message rate of a connection opened at {@code nowNanos} that follows the limits in force: after a reload
+     * that changes {@code limits.message-rate}, {@code -burst} or {@code limits.message-excess}, its next frame is
+     * counted at the new ones, keeping the tokens the bucket holds (at most the new burst); while the rate is 0
+     * every frame is accepted.
+     */
+    public static MessageRate following(java.util.function.Supplier<LimitsConfig> limits, long nowNanos) {
+        return new MessageRate(limits, nowNanos);
+    }
+
+    private void resize(long nowNanos) {
+        if (limits == null) {
+            return;
+        }
+        LimitsConfig l = limits.get();
+        if (l == sized) {
+            return;
+        }
+        sized = l;
+        excess = l.messageExcess();
+        if (l.messageRate() <= 0) {
+            bucket = null;
+            refused = 0;
+        } else if (bucket == null) {
+            bucket = new TokenBucket(l.messageRate(), l.messageBurst(), nowNanos);
+        } else {
+            bucket.resize(l.messageRate(), l.messageBurst(), nowNanos);
+        }
     }
 
     /** The message rate of a connection opened at {@code nowNanos}; null when {@code limits.message-rate} is 0. */
@@ -50,7 +91,8 @@ public final class MessageRate {
 
     /** Takes a token for one frame, or counts it as refused. */
     public Verdict take(long nowNanos) {
-        if (bucket.tryTake(nowNanos)) {
+        resize(nowNanos);
+        if (bucket == null || bucket.tryTake(nowNanos)) {
             return Verdict.ACCEPT;
         }
         if (refused == 0 || nowNanos - windowStart >= WINDOW_NANOS) {
@@ -65,6 +107,7 @@ public final class MessageRate {
      * before a message is decoded, so that a connection past its allowance costs no decoding; takes nothing.
      */
     public boolean exhausted(long nowNanos) {
-        return refused >= excess && nowNanos - windowStart < WINDOW_NANOS && !bucket.hasToken(nowNanos);
+        resize(nowNanos);
+        return bucket != null && refused >= excess && nowNanos - windowStart < WINDOW_NANOS && !bucket.hasToken(nowNanos);
     }
 }

@@ -63,6 +63,7 @@ public final class Security implements AutoCloseable {
         /** Puts the rules in force and closes the authenticator they replace. */
         public void apply() {
             rules.getAndSet(fresh).authenticator().close();
+            connections.limits(fresh.limits().connectionsPerIp(), fresh.limits().maxConnections());
         }
 
         /** Forgets them (another part of the reload was refused). */

@@ -5,8 +5,8 @@ package dev.ferry.server.auth;
  * its event loop.
  */
 public final class TokenBucket {
-    private final double perNano;
-    private final double burst;
+    private double perNano;
+    private double burst;
     private double tokens;
     private long last;
 
@@ -16,6 +16,17 @@ public final class TokenBucket {
         this.burst = burst > 0 ? burst : Math.max(1, rate);
         this.tokens = this.burst;
         this.last = nowNanos;
+    }
+
+    /**
+     * Takes {@code rate} per second (> 0) and {@code burst} (0: the rate, at least 1) from now on (a reload): the
+     * tokens gathered at the old rate up to {@code nowNanos} are kept, at most the new burst.
+     */
+    public void resize(int rate, int burst, long nowNanos) {
+        hasToken(nowNanos);
+        this.perNano = rate / 1e9;
+        this.burst = burst > 0 ? burst : Math.max(1, rate);
+        this.tokens = Math.min(this.tokens, this.burst);
     }
 
     /** Takes one token if there is one. */

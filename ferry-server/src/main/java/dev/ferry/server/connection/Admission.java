@@ -24,6 +24,9 @@ import java.util.function.LongSupplier;
  * {@code limits.call-rate}, token buckets of this connection) and {@code websocket.max-subscriptions}. Each check
  * answers null (admitted) or the {@link Refusal} to report; denials and rate refusals are counted.
  *
+ * <p>The rates are read at use from the limits in force: after a reload that changes them, a bucket takes the new
+ * rate and burst keeping the tokens it holds (at most the new burst); one that was unlimited starts full.
+ *
  * <p>One per connection (it holds the connection's rate buckets); event loop only.
  */
 public final class Admission {
@@ -31,9 +34,13 @@ public final class Admission {
     private final BooleanSupplier draining;
     private final SecurityCounters counters;
     private final LongSupplier nanoTime;
+    /** The limits in force (a reload may replace them). */
+    private final java.util.function.Supplier<LimitsConfig> limits;
+    /** The limits the buckets were last sized for. */
+    private LimitsConfig sized;
     /** Null when unlimited. */
-    private final TokenBucket publishRate;
-    private final TokenBucket callRate;
+    private TokenBucket publishRate;
+    private TokenBucket callRate;
     /** The server's current event classes (a reload may replace them). */
     private final java.util.function.Supplier<EventClasses> events;
 
@@ -55,14 +62,44 @@ public final class Admission {
     /** @param events the event classes in force, read at each publication */
     public Admission(LimitsConfig limits, int maxSubscriptions, BooleanSupplier draining, SecurityCounters counters,
                      LongSupplier nanoTime, java.util.function.Supplier<EventClasses> events) {
+        this(() -> limits, maxSubscriptions, draining, counters, nanoTime, events);
+    }
+
+    /** @param limits the limits in force, read at each publication and call */
+    public Admission(java.util.function.Supplier<LimitsConfig> limits, int maxSubscriptions, BooleanSupplier draining,
+                     SecurityCounters counters, LongSupplier nanoTime, java.util.function.Supplier<EventClasses> events) {
+        this.limits = limits;
         this.events = events;
         this.maxSubscriptions = maxSubscriptions;
         this.draining = draining;
         this.counters = counters;
         this.nanoTime = nanoTime;
-        long now = nanoTime.getAsLong();
-        this.publishRate = limits.publishRate() > 0 ? new TokenBucket(limits.publishRate(), limits.publishBurst(), now) : null;
-        this.callRate = limits.callRate() > 0 ? new TokenBucket(limits.callRate(), limits.callBurst(), now) : null;
+        resize(limits.get(), nanoTime.getAsLong());
+    }
+
+    /** Sizes the buckets for the limits in force when they are not the ones they were sized for. */
+    private void resize() {
+        LimitsConfig now = limits.get();
+        if (now != sized) {
+            resize(now, nanoTime.getAsLong());
+        }
+    }
+
+    private void resize(LimitsConfig l, long now) {
+        sized = l;
+        publishRate = resized(publishRate, l.publishRate(), l.publishBurst(), now);
+        callRate = resized(callRate, l.callRate(), l.callBurst(), now);
+    }
+
+    private static TokenBucket resized(TokenBucket b, int rate, int burst, long now) {
+        if (rate <= 0) {
+            return null;
+        }
+        if (b == null) {
+            return new TokenBucket(rate, burst, now);
+        }
+        b.resize(rate, burst, now);
+        return b;
     }
 
     /** {@code forbidden} (counted) when {@code scope} may not do {@code action} on {@code target}. */
@@ -170,6 +207,7 @@ public final class Admission {
 
     /** One token of {@code limits.publish-rate}: {@code rate_limited} with {@code data: {"action":"publish"}}. */
     public Refusal takePublish() {
+        resize();
         return take(publishRate, "publish", "limits.publish-rate");
     }
 
@@ -182,7 +220,11 @@ public final class Admission {
         if (r == null) {
             r = whileDraining();
         }
-        return r != null ? r : take(callRate, "call", "limits.call-rate");
+        if (r != null) {
+            return r;
+        }
+        resize();
+        return take(callRate, "call", "limits.call-rate");
     }
 
     /** Registering {@code proc}: its grammar, the {@code register} permission, not while draining. */

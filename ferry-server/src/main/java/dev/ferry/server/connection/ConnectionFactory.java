@@ -15,7 +15,7 @@ import java.util.function.BooleanSupplier;
  */
 public final class ConnectionFactory {
     private final Hub hub;
-    /** Read as each connection opens: a reload's limits apply to connections opened after it. */
+    /** Read at each publication and call, by every connection: a reload's rates apply at once. */
     private volatile LimitsConfig limits;
     private final int maxSubscriptions;
     private final SecurityCounters counters;
@@ -57,14 +57,19 @@ public final class ConnectionFactory {
         return hooks;
     }
 
+    /** The limits in force. */
+    public LimitsConfig limits() {
+        return limits;
+    }
+
     /** The declared event classes, their schemas compiled (docs/events.md). */
     public EventClasses events() {
         return events;
     }
 
     /**
-     * A reload: connections opened from now on take {@code limits}' rates, and every publication from now on, on
-     * any connection, is checked against {@code events}.
+     * A reload: every connection takes {@code limits}' publish and call rates at its next publication or call, and
+     * every publication from now on, on any connection, is checked against {@code events}.
      */
     public void reload(LimitsConfig limits, EventClasses events) {
         this.limits = limits;
@@ -76,7 +81,8 @@ public final class ConnectionFactory {
      * subscriptions are refused.
      */
     public Connection open(AccessScope scope, Transport transport, BooleanSupplier draining) {
-        var admission = new Admission(limits, maxSubscriptions, draining, counters, clock::nanoTime, this::events);
+        var admission = new Admission(this::limits, maxSubscriptions, draining, counters, clock::nanoTime,
+                this::events);
         Connection c = new Connection(hub, admission, scope, transport, open);
         c.hooks(hooks, events);
         return c;

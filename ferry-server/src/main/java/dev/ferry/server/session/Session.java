@@ -13,7 +13,6 @@ import dev.ferry.server.auth.AccessScope;
 import dev.ferry.server.auth.Action;
 import dev.ferry.server.auth.Identity;
 import dev.ferry.server.auth.MessageRate;
-import dev.ferry.server.config.LimitsConfig;
 import dev.ferry.server.filter.Filter;
 import dev.ferry.server.filter.FilterException;
 import dev.ferry.server.hub.HistoryJson;
@@ -80,7 +79,7 @@ public final class Session implements FrameCodec.Sink, Transport, Callee, Caller
     /** Outcomes of engine operations queued for the event loop and not yet run (see {@link #inLoop}). */
     private final java.util.concurrent.atomic.AtomicInteger queuedOutcomes = new java.util.concurrent.atomic.AtomicInteger();
     private boolean closed;
-    /** Every inbound frame, whatever it is ({@code limits.message-rate}); null when unlimited. */
+    /** Every inbound frame, whatever it is ({@code limits.message-rate}, as in force). */
     private final MessageRate messageRate;
     /** The connection is being closed with 4010 for exceeding its message rate: nothing more it sends is read. */
     private boolean rateClosed;
@@ -102,8 +101,7 @@ public final class Session implements FrameCodec.Sink, Transport, Callee, Caller
         this.context = context;
         this.out = out;
         this.remote = remote;
-        LimitsConfig limits = context.config().limits();
-        this.messageRate = MessageRate.of(limits, context.clock().nanoTime());
+        this.messageRate = MessageRate.following(() -> context.config().limits(), context.clock().nanoTime());
         this.connection = context.connection(context.security().permissions().scope(identity), this, () -> goingAway);
         this.presence = new ConnectionPresence(context.presence(), connection, connection.id());
         this.resumption = new Resumption(context.resumableSessions(), connection, presence, out, remote, this::inLoop);

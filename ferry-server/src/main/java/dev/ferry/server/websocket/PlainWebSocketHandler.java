@@ -56,7 +56,8 @@ public abstract class PlainWebSocketHandler extends WebSocketEndpointHandler {
     @Override
     protected final void opened(ChannelHandlerContext ctx, WebSocketOutbound out) {
         this.ctx = ctx;
-        messageRate = MessageRate.of(server.sessions().config().limits(), server.sessions().clock().nanoTime());
+        messageRate = MessageRate.following(() -> server.sessions().config().limits(),
+                server.sessions().clock().nanoTime());
         address = dev.ferry.server.connection.Connections.address(ctx.channel().remoteAddress());
         onOpen(ctx, out);
         if (scope != null) {

@@ -9,6 +9,7 @@ import com.nimbusds.jose.JWSAlgorithm;
 import dev.ferry.server.FerryServer;
 import dev.ferry.server.auth.TestKeys;
 import dev.ferry.server.testing.Await;
+import dev.ferry.server.testing.RawHttp;
 import dev.ferry.server.testing.WsTestClient;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -449,6 +450,51 @@ class ConfigReloadTest {
             assertThat(retained(alice, "news.a")).containsExactly(5, 6);
             publish(alice, 22, "news.c", "c1"); // a topic made after the reload
             assertThat(retained(alice, "news.c")).containsExactly(1);
+        }
+    }
+
+    /** Publishes {@code n} publications in one batch; the codes of the answers ("result" for a publication taken). */
+    static List<String> publishBatch(WsTestClient c, int firstId, int n) {
+        StringBuilder batch = new StringBuilder();
+        for (int i = 0; i < n; i++) {
+            batch.append("{\"type\":\"pub\",\"id\":").append(firstId + i)
+                    .append(",\"ack\":true,\"topic\":\"chat.x\",\"data\":1}\n");
+        }
+        c.send(batch.toString());
+        List<String> codes = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            JsonNode r = c.nextJson();
+            codes.add(r.path("type").asText().equals("result") ? "result" : r.path("code").asText());
+        }
+        return codes;
+    }
+
+    @Test
+    void limitsApplyToConnectionsOpenedBeforeTheReload() throws Exception {
+        start(yaml("all chat.# authenticated"));
+        try (WsTestClient alice = user("alice", null)) {
+            assertThat(publishBatch(alice, 1, 20)).as("unlimited").containsOnly("result");
+            write(yaml("all chat.# authenticated")
+                    + "limits:\n  publish-rate: 1\n  publish-burst: 2\n  connections-per-ip: 1\n");
+            ReloadResult r = server.reload();
+            assertThat(r.result()).as(r.describe()).isEqualTo(ReloadResult.Result.APPLIED);
+            assertThat(r.changed()).containsExactly("limits.publish-rate", "limits.publish-burst",
+                    "limits.connections-per-ip");
+            // 20 publications at 1 per second with a burst of 2: at most a few are taken, however slow the machine
+            List<String> codes = publishBatch(alice, 100, 20);
+            assertThat(codes).as("the open connection is limited").contains("rate_limited")
+                    .containsOnly("result", "rate_limited");
+            assertThat(codes.stream().filter("result"::equals).count()).isLessThan(10);
+            String raw = RawHttp.upgrade(server.port(), "/v1/ws", "Authorization: Bearer " + token("bob", null) + "\r\n");
+            assertThat(raw).as("alice's connection is the address's one").startsWith("HTTP/1.1 429")
+                    .contains("too_many_connections");
+
+            write(yaml("all chat.# authenticated"));
+            assertThat(server.reload().result()).isEqualTo(ReloadResult.Result.APPLIED);
+            assertThat(publishBatch(alice, 200, 20)).as("unlimited again").containsOnly("result");
+            try (WsTestClient bob = user("bob", null)) {
+                subscribe(bob, 1, "chat.y");
+            }
         }
     }
 
