@@ -208,7 +208,7 @@ public final class FerryServer implements AutoCloseable {
                     .childOption(ChannelOption.TCP_NODELAY, true)
                     .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(32 * 1024, 64 * 1024))
                     .childHandler(new FerryChannelInitializer(config, a.channels(), security, a.byteCounter(),
-                            () -> new HttpRouter(a.http()), tls));
+                            () -> new HttpRouter(a.http()), tls, clock));
             a.http().cluster().start(a.http(), engine);
             try {
                 serverChannel = b.bind(sc.host(), sc.port()).sync().channel();

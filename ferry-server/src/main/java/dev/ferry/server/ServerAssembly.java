@@ -56,7 +56,7 @@ public record ServerAssembly(OpenChannels channels, OutboundQueues queues, ByteC
         OutboundQueues queues = new OutboundQueues(config.server().shutdownGrace(), clock);
         ByteCounter byteCounter = new ByteCounter();
         ReassemblyBudget reassembly = new ReassemblyBudget(config.limits().reassemblyBytes());
-        Tunnels tunnels = new Tunnels(config.tunnel());
+        Tunnels tunnels = new Tunnels(config.tunnel(), clock);
         Engine e = hub.engine();
         ResumableSessions resumable = e.sessionStore() == null ? new ResumableSessions(config.session(), clock)
                 : new ResumableSessions(config.session(), e.sessionStore(), clock);

@@ -1,15 +1,16 @@
 package dev.ferry.server.transport;
 
 import dev.ferry.protocol.CloseCodes;
+import dev.ferry.server.time.ServerClock;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.ContinuationWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
-import io.netty.util.concurrent.ScheduledFuture;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -25,8 +26,8 @@ import java.util.concurrent.TimeUnit;
  * </ul>
  * Either way the unfinished message is released at once, a {@link Refused} goes to the endpoint's handler, which
  * closes the connection with its code, and every data frame that still arrives is dropped unread. Unfragmented
- * messages pass through untouched and hold nothing here. The timer runs on the channel's event loop (a test
- * advances it with {@code EmbeddedChannel.advanceTimeBy}). Event loop only.
+ * messages pass through untouched and hold nothing here. The timer is timed on the server's {@link ServerClock} and
+ * runs on the channel's event loop (a test advances a manual clock). Event loop only.
  */
 public final class BoundedFrameAggregator extends WebSocketFrameAggregator {
     /** Why an unfinished message was given up: the endpoint closes the connection with {@link #code()}. */
@@ -51,6 +52,7 @@ public final class BoundedFrameAggregator extends WebSocketFrameAggregator {
 
     private final ReassemblyBudget budget;
     private final long timeoutNanos;
+    private final ServerClock clock;
 
     // ---- event loop only
     /** A fragmented message is being reassembled (from its first fragment to its last, or until given up). */
@@ -61,10 +63,12 @@ public final class BoundedFrameAggregator extends WebSocketFrameAggregator {
     /** An unfinished message was given up: the connection is closing and what it sends is dropped. */
     private boolean refused;
 
-    public BoundedFrameAggregator(int maxMessageBytes, ReassemblyBudget budget, Duration fragmentTimeout) {
+    public BoundedFrameAggregator(int maxMessageBytes, ReassemblyBudget budget, Duration fragmentTimeout,
+                                  ServerClock clock) {
         super(maxMessageBytes);
         this.budget = budget;
         this.timeoutNanos = fragmentTimeout.toNanos();
+        this.clock = clock;
     }
 
     @Override
@@ -91,7 +95,7 @@ public final class BoundedFrameAggregator extends WebSocketFrameAggregator {
             held += msg.content().readableBytes();
             if (first) {
                 inMessage = true;
-                deadline = ctx.executor().schedule(() -> expired(ctx), timeoutNanos, TimeUnit.NANOSECONDS);
+                deadline = clock.schedule(ctx.executor(), () -> expired(ctx), timeoutNanos, TimeUnit.NANOSECONDS);
             }
         }
         super.decode(ctx, msg, out);

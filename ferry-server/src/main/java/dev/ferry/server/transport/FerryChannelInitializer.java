@@ -2,6 +2,7 @@ package dev.ferry.server.transport;
 
 import dev.ferry.server.auth.Security;
 import dev.ferry.server.config.FerryConfig;
+import dev.ferry.server.time.ServerClock;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
@@ -35,13 +36,16 @@ public final class FerryChannelInitializer extends ChannelInitializer<SocketChan
     private final Supplier<ChannelHandler> router;
     private final CorsConfig cors;
     private final TlsContext tls;
+    private final ServerClock clock;
 
     /**
      * Accepted channels are tracked by {@code channels} and checked against the connection limits of
-     * {@code security}; {@code router} makes the last handler of each pipeline; {@code tls} is null for a plain port.
+     * {@code security}; {@code router} makes the last handler of each pipeline; {@code tls} is null for a plain port; request deadlines are timed on {@code clock}.
      */
     public FerryChannelInitializer(FerryConfig config, OpenChannels channels, Security security,
-                                   ByteCounter byteCounter, Supplier<ChannelHandler> router, TlsContext tls) {
+                                   ByteCounter byteCounter, Supplier<ChannelHandler> router, TlsContext tls,
+                                   ServerClock clock) {
+        this.clock = clock;
         this.config = config;
         this.channels = channels;
         this.security = security;
@@ -79,7 +83,7 @@ public final class FerryChannelInitializer extends ChannelInitializer<SocketChan
         }
         p.addLast(HandlerNames.HTTP_CODEC, new HttpServerCodec());
         p.addLast(HandlerNames.HTTP_AGGREGATOR, new HttpObjectAggregator(config.http().maxBodyBytes()));
-        p.addLast(HandlerNames.HTTP_DEADLINE, new HttpRequestDeadline(config.websocket().handshakeTimeout().toMillis()));
+        p.addLast(HandlerNames.HTTP_DEADLINE, new HttpRequestDeadline(config.websocket().handshakeTimeout().toMillis(), clock));
         if (cors != null) {
             p.addLast(HandlerNames.HTTP_CORS, new CorsHandler(cors));
         }

@@ -4,22 +4,26 @@ import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.http.LastHttpContent;
-import io.netty.util.concurrent.ScheduledFuture;
+import dev.ferry.server.time.ServerClock;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
  * Closes an HTTP connection that has not delivered a complete request within the deadline: from accept to the
  * first request (which bounds the WebSocket handshake too), and between requests on a keep-alive connection.
- * Unlike a read-idle timer it cannot be held off by a client that trickles one byte at a time.
+ * Unlike a read-idle timer it cannot be held off by a client that trickles one byte at a time. The deadline is
+ * timed on the server's {@link ServerClock}.
  */
 public final class HttpRequestDeadline extends ChannelDuplexHandler {
     private final long deadlineMs;
+    private final ServerClock clock;
 
     // ---- event loop only
     private ScheduledFuture<?> timer;
 
-    public HttpRequestDeadline(long deadlineMs) {
+    public HttpRequestDeadline(long deadlineMs, ServerClock clock) {
         this.deadlineMs = deadlineMs;
+        this.clock = clock;
     }
 
     @Override
@@ -64,9 +68,7 @@ public final class HttpRequestDeadline extends ChannelDuplexHandler {
 
     private void arm(ChannelHandlerContext ctx) {
         disarm();
-        timer = ctx.executor().schedule(() -> {
-            ctx.close();
-        }, deadlineMs, TimeUnit.MILLISECONDS);
+        timer = clock.schedule(ctx.executor(), ctx::close, deadlineMs, TimeUnit.MILLISECONDS);
     }
 
     private void disarm() {

@@ -351,7 +351,7 @@ public final class WebSocketOutbound implements Outbound {
 
     private void write(Object f) {
         if (f instanceof CloseWebSocketFrame) {
-            ctx.writeAndFlush(f).addListener(LingeringClose.INSTANCE);
+            ctx.writeAndFlush(f).addListener(LingeringClose.on(queues.clock()));
         } else {
             Runnable written = onWritten == null || onWritten.isEmpty() ? null : onWritten.remove(f);
             if (written == null) {
@@ -404,7 +404,7 @@ public final class WebSocketOutbound implements Outbound {
             return;
         }
         ctx.writeAndFlush(new CloseWebSocketFrame(CloseCodes.SLOW_CONSUMER, "slow consumer"))
-                .addListener(LingeringClose.INSTANCE);
+                .addListener(LingeringClose.on(queues.clock()));
         queues.clock().schedule(ctx.executor(), ctx::close, CLOSE_GRACE_MS, TimeUnit.MILLISECONDS);
     }
 

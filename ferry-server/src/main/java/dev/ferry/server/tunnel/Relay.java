@@ -1,5 +1,6 @@
 package dev.ferry.server.tunnel;
 
+import dev.ferry.server.time.ServerClock;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -52,6 +53,7 @@ public final class Relay {
     private final Channel webSocket;
     private final Channel stream;
     private final TunnelCounters counters;
+    private final ServerClock clock;
     private final WebSocketSide webSocketSide = new WebSocketSide();
     private final StreamSide streamSide = new StreamSide();
 
@@ -63,13 +65,15 @@ public final class Relay {
     private boolean streamReadPaused;
     private boolean closing;
 
-    public Relay(Channel webSocket, Channel stream, TunnelCounters counters) {
+    /** Relays between {@code webSocket} and {@code stream}; the lingering close of the WebSocket is timed on {@code clock}. */
+    public Relay(Channel webSocket, Channel stream, TunnelCounters counters, ServerClock clock) {
         if (webSocket.eventLoop() != stream.eventLoop()) {
             throw new IllegalArgumentException("both channels of a relay must be on one event loop");
         }
         this.webSocket = webSocket;
         this.stream = stream;
         this.counters = counters;
+        this.clock = clock;
     }
 
     /** The handler for the WebSocket pipeline, after the WebSocket protocol handler and an idle-state handler. */
@@ -115,7 +119,7 @@ public final class Relay {
         closing = true;
         if (webSocket.isActive() && started) {
             webSocket.writeAndFlush(new CloseWebSocketFrame(code, reason))
-                    .addListener(dev.ferry.server.transport.LingeringClose.INSTANCE);
+                    .addListener(dev.ferry.server.transport.LingeringClose.on(clock));
         } else {
             webSocket.close();
         }

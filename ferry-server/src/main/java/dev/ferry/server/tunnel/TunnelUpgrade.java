@@ -12,6 +12,7 @@ import dev.ferry.server.transport.HandlerNames;
 import dev.ferry.server.auth.Security;
 import dev.ferry.server.transport.OpenChannels;
 import dev.ferry.server.transport.Transport;
+import dev.ferry.server.time.ServerClock;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -27,7 +28,6 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolConfig;
-import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.timeout.IdleStateHandler;
 import java.util.concurrent.TimeUnit;
@@ -131,7 +131,7 @@ public final class TunnelUpgrade {
         Channel client = ctx.channel();
         client.closeFuture().addListener(f -> ep.counters().closed());
         client.config().setAutoRead(false);
-        connect(ctx, req.retain(), tunnels.config(), ep, sub.chosen());
+        connect(ctx, req.retain(), tunnels.config(), tunnels.clock(), ep, sub.chosen());
     }
 
     /**
@@ -168,8 +168,8 @@ public final class TunnelUpgrade {
     }
 
     /** Connects to the upstream (and completes TLS with it) before answering the upgrade. Owns {@code req}. */
-    private static void connect(ChannelHandlerContext ctx, FullHttpRequest req, TunnelConfig config, Tunnels.Endpoint ep,
-                                String subprotocol) {
+    private static void connect(ChannelHandlerContext ctx, FullHttpRequest req, TunnelConfig config, ServerClock clock,
+                                Tunnels.Endpoint ep, String subprotocol) {
         TunnelRoute route = ep.route();
         Channel client = ctx.channel();
         Bootstrap b = new Bootstrap()
@@ -198,12 +198,12 @@ public final class TunnelUpgrade {
             }
             SslHandler tls = upstream.pipeline().get(SslHandler.class);
             if (tls == null) {
-                connected(ctx, req, config, ep, subprotocol, upstream);
+                connected(ctx, req, config, clock, ep, subprotocol, upstream);
                 return;
             }
             tls.handshakeFuture().addListener(h -> {
                 if (h.isSuccess()) {
-                    connected(ctx, req, config, ep, subprotocol, upstream);
+                    connected(ctx, req, config, clock, ep, subprotocol, upstream);
                 } else {
                     upstream.close();
                     unreachable(ctx, req, route, h.cause());
@@ -220,7 +220,7 @@ public final class TunnelUpgrade {
         }
     }
 
-    private static void connected(ChannelHandlerContext ctx, FullHttpRequest req, TunnelConfig config,
+    private static void connected(ChannelHandlerContext ctx, FullHttpRequest req, TunnelConfig config, ServerClock clock,
                                   Tunnels.Endpoint ep, String subprotocol, Channel upstream) {
         Channel client = ctx.channel();
         if (!client.isActive()) {
@@ -228,7 +228,7 @@ public final class TunnelUpgrade {
             upstream.close();
             return;
         }
-        Relay relay = new Relay(client, upstream, ep.counters());
+        Relay relay = new Relay(client, upstream, ep.counters(), clock);
         upstream.closeFuture().addListener(f -> {
             if (!relay.started()) {
                 client.close();

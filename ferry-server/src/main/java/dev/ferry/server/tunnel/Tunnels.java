@@ -3,6 +3,7 @@ package dev.ferry.server.tunnel;
 import dev.ferry.server.config.ConfigException;
 import dev.ferry.server.config.TunnelConfig;
 import dev.ferry.server.config.TunnelRoute;
+import dev.ferry.server.time.ServerClock;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import java.util.ArrayList;
@@ -25,15 +26,28 @@ public final class Tunnels {
     record Endpoint(TunnelRoute route, TunnelCounters counters, SslContext upstreamTls) {
     }
 
+    private final ServerClock clock;
     private volatile TunnelConfig config;
     /** The routes by path: an immutable map, replaced whole by a reload. */
     private volatile Map<String, Endpoint> byPath;
     /** Where {@link #bindMetrics} registered the routes' meters, so that a reload registers and removes them too. */
     private io.micrometer.core.instrument.MeterRegistry meters;
 
+    /** The routes of {@code config}, on the real clock. */
     public Tunnels(TunnelConfig config) {
+        this(config, ServerClock.system());
+    }
+
+    /** The routes of {@code config}; relays time their lingering close on {@code clock}. */
+    public Tunnels(TunnelConfig config, ServerClock clock) {
+        this.clock = clock;
         this.config = config;
         this.byPath = endpoints(config, Map.of());
+    }
+
+    /** The clock relays time their lingering close on. */
+    ServerClock clock() {
+        return clock;
     }
 
     /**

@@ -186,7 +186,7 @@ public abstract class WebSocketEndpointHandler extends ChannelInboundHandlerAdap
                 close(ctx, r.code(), r.reason());
             }
             case CORRUPT -> ctx.writeAndFlush(new CloseWebSocketFrame(((CorruptedWebSocketFrameException) cause).closeStatus()))
-                    .addListener(dev.ferry.server.transport.LingeringClose.INSTANCE);
+                    .addListener(dev.ferry.server.transport.LingeringClose.on(server.sessions().clock()));
             case IO -> {
                 server.sessions().faultLog().clientFault(kind, ctx.channel().remoteAddress(), cause);
                 ctx.close();

@@ -142,7 +142,8 @@ public final class WebSocketUpgrade {
         }
         p.addAfter(before, HandlerNames.WS_PROTOCOL, new dev.ferry.server.transport.WebSocketProtocolHandler(protocol));
         p.addAfter(HandlerNames.WS_PROTOCOL, HandlerNames.WS_AGGREGATOR,
-                new BoundedFrameAggregator(ws.maxMessageBytes(), server.reassemblyBudget(), ws.fragmentTimeout()));
+                new BoundedFrameAggregator(ws.maxMessageBytes(), server.reassemblyBudget(), ws.fragmentTimeout(),
+                        server.sessions().clock()));
         p.addAfter(HandlerNames.WS_AGGREGATOR, HandlerNames.WS_SESSION, handler);
         if (p.get(HandlerNames.HTTP_DEADLINE) != null) {
             p.remove(HandlerNames.HTTP_DEADLINE);

@@ -3,6 +3,7 @@ package dev.ferry.server.transport;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ferry.protocol.CloseCodes;
+import dev.ferry.server.testing.ManualClock;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -14,12 +15,12 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
-/** The aggregator's time limit and server-wide budget, on embedded channels whose clock the test advances. */
+/** The aggregator's time limit and server-wide budget, on embedded channels timed by a manual clock. */
 class BoundedFrameAggregatorTest {
     private static final Duration TIMEOUT = Duration.ofSeconds(10);
+    private final ManualClock clock = new ManualClock();
 
     /** Records what the endpoint's handler would get: messages and faults. */
     private static final class Endpoint extends ChannelInboundHandlerAdapter {
@@ -51,8 +52,8 @@ class BoundedFrameAggregatorTest {
         return new ContinuationWebSocketFrame(fin, 0, Unpooled.copiedBuffer(text, StandardCharsets.UTF_8));
     }
 
-    private static EmbeddedChannel channel(ReassemblyBudget budget, Endpoint endpoint) {
-        return new EmbeddedChannel(new BoundedFrameAggregator(1 << 20, budget, TIMEOUT), endpoint);
+    private EmbeddedChannel channel(ReassemblyBudget budget, Endpoint endpoint) {
+        return new EmbeddedChannel(new BoundedFrameAggregator(1 << 20, budget, TIMEOUT, clock), endpoint);
     }
 
     @Test
@@ -69,8 +70,7 @@ class BoundedFrameAggregatorTest {
         TextWebSocketFrame whole = (TextWebSocketFrame) e.messages.get(0);
         assertThat(whole.text()).isEqualTo("{\"type\":\"ping\",\"id\":1}");
         whole.release();
-        ch.advanceTimeBy(TIMEOUT.toMillis() * 2, TimeUnit.MILLISECONDS);
-        ch.runScheduledPendingTasks();
+        clock.advance(TIMEOUT.multipliedBy(2));
         assertThat(e.faults).isEmpty(); // the timer stopped with the message
         // Unfragmented messages hold nothing.
         ch.writeInbound(new TextWebSocketFrame("{}"));
@@ -86,14 +86,12 @@ class BoundedFrameAggregatorTest {
         EmbeddedChannel ch = channel(budget, e);
         ch.writeInbound(first("{\"type\":"));
         for (int i = 0; i < 9; i++) { // a pong every second, and more fragments: none of it is completion
-            ch.advanceTimeBy(1, TimeUnit.SECONDS);
-            ch.runScheduledPendingTasks();
+            clock.advance(Duration.ofSeconds(1));
             ch.writeInbound(new PongWebSocketFrame());
             ch.writeInbound(more(" ", false));
         }
         assertThat(e.faults).isEmpty();
-        ch.advanceTimeBy(1, TimeUnit.SECONDS);
-        ch.runScheduledPendingTasks();
+        clock.advance(Duration.ofSeconds(1));
         assertThat(e.refusedCode()).isEqualTo(CloseCodes.MESSAGE_NOT_COMPLETED);
         assertThat(budget.held()).isZero();
         assertThat(budget.timeoutCloses()).isEqualTo(1);

@@ -153,7 +153,7 @@ public final class TunnelClient implements AutoCloseable {
                 .handler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ws) {
-                        relay[0] = new Relay(ws, local, counters);
+                        relay[0] = new Relay(ws, local, counters, dev.ferry.server.time.ServerClock.system());
                         ChannelPipeline p = ws.pipeline();
                         if (proxy != null) {
                             connect[0] = new HttpConnectHandler(authority(), proxy, proxyAuthorization);
