@@ -26,12 +26,18 @@ import picocli.CommandLine;
  * Every {@code curl} example of the Markdown documentation works as pasted: the examples are read from the pages,
  * the server is started with the {@code ./ferry serve} line of docs/http-api.md's "Trying the examples" (on a free
  * port instead of 8080), its {@code ./ferry register} lines are registered (answering with the arguments, as the
- * command does), and each example is run by bash and real curl and must be answered with a 2xx status.
+ * command does), and each example is run by bash and real curl and must be answered with a 2xx status. A block
+ * fenced as {@code ```sh own-setup} starts what its examples need itself and is left to its feature's tests.
  */
 class DocsCurlExamplesTest {
     private static final String KEY = "docs-example-key-0123456789abcdef";
     private static final String SETUP_PAGE = "docs/http-api.md";
     private static final String SETUP_HEADING = "## Trying the examples";
+    /**
+     * The info-string word of a fenced block whose examples start their own setup (another process, other
+     * settings) before their curl lines; such a block is run by its feature's own tests, not here.
+     */
+    static final String OWN_SETUP = "own-setup";
 
     private final List<AutoCloseable> open = new ArrayList<>();
 
@@ -40,6 +46,14 @@ class DocsCurlExamplesTest {
         for (int i = open.size() - 1; i >= 0; i--) {
             open.get(i).close();
         }
+    }
+
+    @Test
+    void aBlockThatStartsItsOwnSetupIsLeftToItsFeaturesTests() {
+        String page = "```sh\ncurl http://127.0.0.1:8080/a\n```\n\n```sh " + OWN_SETUP
+                + "\nbackend &\ncurl http://127.0.0.1:8000/b\n```\n```sh\ncurl http://127.0.0.1:8080/c\n```\n";
+        assertThat(curlExamples("p.md", page)).extracting(Example::command)
+                .containsExactly("curl http://127.0.0.1:8080/a", "curl http://127.0.0.1:8080/c");
     }
 
     @Test
@@ -155,6 +169,7 @@ class DocsCurlExamplesTest {
     static List<Example> curlExamples(String name, String page) {
         List<Example> out = new ArrayList<>();
         boolean inCode = false;
+        boolean ownSetup = false;
         StringBuilder current = null;
         int lineNo = 0;
         int startLine = 0;
@@ -162,9 +177,10 @@ class DocsCurlExamplesTest {
             lineNo++;
             if (line.strip().startsWith("```")) {
                 inCode = !inCode;
+                ownSetup = inCode && line.strip().endsWith(" " + OWN_SETUP);
                 continue;
             }
-            if (!inCode) {
+            if (!inCode || ownSetup) {
                 continue;
             }
             String s = line.strip();
