@@ -132,10 +132,16 @@ def subscribe(body, handler):
 
 
 def publish(body, handler):
-    """POST /ferry/publish: masks some words in chat messages; refuses messages without text."""
+    """POST /ferry/publish: masks some words in chat messages; refuses messages without text.
+
+    A message with a number "hold" (seconds, at most 10) is answered that much later, so that publications of
+    one connection are answered in another order than they were sent."""
     data = body.get("data")
     if not isinstance(data, dict) or not isinstance(data.get("text"), str):
         return 200, {"refuse": {"code": "no_text", "reason": "a chat message needs a text"}}
+    hold = data.get("hold")
+    if isinstance(hold, (int, float)) and not isinstance(hold, bool) and 0 < hold <= 10:
+        time.sleep(hold)
     words = data["text"].split(" ")
     masked = ["*" * len(w) if w.lower() in MASKED else w for w in words]
     if masked != words:

@@ -60,6 +60,12 @@ public final class Connection implements Subscriber {
     /** The backend hooks its subscriptions and publications go through; set once, before the first operation. */
     private Hooks hooks = Hooks.none();
     private EventClasses events = EventClasses.NONE;
+    /**
+     * Publications of this connection not yet handed to the hub, at least one of them waiting on a publish hook;
+     * {@code publishTail} completes once the last of them is handed on (see {@link #publishAdmitted}).
+     */
+    private int publishWaiting;
+    private java.util.concurrent.CompletableFuture<Void> publishTail;
 
     /** A connection no registry lists (tests of the core). */
     public Connection(Hub hub, Admission admission, AccessScope scope, Transport transport) {
@@ -342,14 +348,43 @@ public final class Connection implements Subscriber {
     }
 
     /**
+     * At most this many publications of one connection wait for a publish hook (or behind one that does, for
+     * order); one more is refused with {@code rate_limited} (docs/hooks.md, "publish").
+     */
+    public static final int MAX_PUBLISH_WAITING = 64;
+
+    /**
      * Publishes an admitted publication, through the topic's publish hook if it has one ({@link HookRefusal#publish});
-     * completes (on any thread) as {@link Hub#publish} does, or with a {@link HookRefusal}.
+     * completes (on any thread) as {@link Hub#publish} does, or with a {@link HookRefusal}. The publications of a
+     * connection reach the hub in the order they were sent: while one waits for its hook, those after it (hooked
+     * or not) wait behind it, at most {@link #MAX_PUBLISH_WAITING}; their hooks are asked at once, concurrently.
      */
     public CompletionStage<Published> publishAdmitted(String topic, Payload data, Map<String, String> tags, String pubId) {
         messagesIn++;
         bytesIn += data.length();
-        return HookRefusal.publish(hooks, events, hub, executor(), id(), transport.kind(), identity(), topic, data,
-                tags, pubId);
+        HooksConfig.Rule rule = hooks.publishRule(topic);
+        if (rule == null && publishWaiting == 0) {
+            return hub.publish(topic, data, tags, pubId);
+        }
+        if (publishWaiting >= MAX_PUBLISH_WAITING) {
+            return java.util.concurrent.CompletableFuture.failedFuture(new HookRefusal(new Refusal(
+                    dev.ferry.protocol.ErrorCode.RATE_LIMITED, MAX_PUBLISH_WAITING
+                            + " publications of this connection already wait for the publish hook",
+                    Payload.json("{\"action\":\"publish\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8)))));
+        }
+        publishWaiting++;
+        java.util.concurrent.CompletableFuture<Void> previous = publishTail != null ? publishTail
+                : java.util.concurrent.CompletableFuture.completedFuture(null);
+        java.util.concurrent.CompletableFuture<Void> handed = new java.util.concurrent.CompletableFuture<>();
+        publishTail = handed;
+        handed.thenRun(() -> { // on the event loop: HookRefusal.publish completes it there
+            publishWaiting--;
+            if (publishTail == handed) {
+                publishTail = null;
+            }
+        });
+        return HookRefusal.publish(rule, hooks, events, hub, executor(), id(), transport.kind(), identity(), topic,
+                data, tags, pubId, previous, handed);
     }
 
     /**

@@ -82,16 +82,41 @@ public final class HookRefusal extends RuntimeException {
         if (rule == null) {
             return hub.publish(topic, data, tags, pubId);
         }
-        return hooks.publish(rule, clientId, transport, who, topic, data, tags).thenComposeAsync(v -> {
-            Refusal r = of(rule, v, ErrorCode.PUBLISH_REFUSED);
-            Payload publish = v.replacement() != null ? v.replacement() : data;
-            if (r == null && v.replacement() != null) {
-                r = Admission.eventClass(events, topic, publish, tags);
+        return publish(rule, hooks, events, hub, loop, clientId, transport, who, topic, data, tags, pubId,
+                CompletableFuture.completedFuture(null), new CompletableFuture<>());
+    }
+
+    /**
+     * As {@link #publish(Hooks, EventClasses, Hub, Executor, String, String, Identity, String, Payload, Map, String)}
+     * for the publications of one connection, in the order they were sent: {@code rule} (null: the topic has no
+     * hook) is asked at once, but the hub is asked only after {@code previous} completes (the previous
+     * publication of the connection was handed to the hub or refused); {@code handed} completes, on {@code loop},
+     * once this one is handed to the hub or refused.
+     */
+    static CompletionStage<Published> publish(HooksConfig.Rule rule, Hooks hooks, EventClasses events, Hub hub,
+                                              Executor loop, String clientId, String transport, Identity who,
+                                              String topic, Payload data, Map<String, String> tags, String pubId,
+                                              CompletionStage<?> previous, CompletableFuture<Void> handed) {
+        CompletionStage<TopicVerdict> verdict = rule == null ? CompletableFuture.completedFuture(null)
+                : hooks.publish(rule, clientId, transport, who, topic, data, tags);
+        return verdict.thenCombine(previous, (v, ignored) -> v).thenComposeAsync(v -> {
+            try {
+                Refusal r = v == null ? null : of(rule, v, ErrorCode.PUBLISH_REFUSED);
+                Payload publish = v != null && v.replacement() != null ? v.replacement() : data;
+                if (r == null && v != null && v.replacement() != null) {
+                    r = Admission.eventClass(events, topic, publish, tags);
+                }
+                if (r != null) {
+                    return CompletableFuture.<Published>failedFuture(new HookRefusal(r));
+                }
+                return hub.publish(topic, publish, tags, pubId);
+            } finally {
+                handed.complete(null);
             }
-            if (r != null) {
-                return CompletableFuture.failedFuture(new HookRefusal(r));
+        }, loop).whenComplete((p, t) -> {
+            if (!handed.isDone()) { // the hook's call itself failed: hand on, on the loop
+                loop.execute(() -> handed.complete(null));
             }
-            return hub.publish(topic, publish, tags, pubId);
-        }, loop);
+        });
     }
 }

@@ -113,7 +113,8 @@ public final class TopicSocketHandler extends PlainWebSocketHandler implements T
     private void published(Object published, Throwable failure) {
         Refusal byHook = dev.ferry.server.connection.HookRefusal.in(failure);
         if (byHook != null) {
-            executor().execute(() -> out.close(byHook.code() == ErrorCode.HOOK_UNAVAILABLE ? CloseCodes.TRY_AGAIN_LATER
+            executor().execute(() -> out.close(byHook.code() == ErrorCode.HOOK_UNAVAILABLE || byHook.code() == ErrorCode.RATE_LIMITED
+                    ? CloseCodes.TRY_AGAIN_LATER
                     : CloseCodes.FORBIDDEN, closeReason(byHook.code().wire() + ": " + byHook.message())));
         } else if (dev.ferry.server.engine.TooManyTopicsException.in(failure) != null) {
             executor().execute(() -> out.close(CloseCodes.TRY_AGAIN_LATER, "too_many_topics: limits.max-topics reached"));

@@ -142,6 +142,40 @@ class TopicHooksTest {
     }
 
     @Test
+    void aConnectionsPublicationsReachTheHubInTheOrderSentWhateverTheirHooksTake() throws Exception {
+        try (WsTestClient pete = login("pete"); WsTestClient olga = login("olga")) {
+            pete.send("{\"type\":\"sub\",\"id\":1,\"topic\":\"chat.order\"}");
+            assertThat(pete.nextJson().path("type").asText()).isEqualTo("result");
+            pete.send("{\"type\":\"sub\",\"id\":2,\"topic\":\"room.lobby\"}");
+            assertThat(pete.nextJson().path("type").asText()).isEqualTo("result");
+            // the backend holds the first answer 1.5 s and answers the third at once; room.lobby has no publish hook
+            olga.send("{\"type\":\"pub\",\"id\":1,\"topic\":\"chat.order\",\"data\":{\"text\":\"one\",\"hold\":1.5}}");
+            olga.send("{\"type\":\"pub\",\"id\":2,\"topic\":\"room.lobby\",\"data\":{\"text\":\"two\"}}");
+            olga.send("{\"type\":\"pub\",\"id\":3,\"topic\":\"chat.order\",\"data\":{\"text\":\"three heck\"}}");
+            for (String text : new String[] {"one", "two", "three ****"}) {
+                assertThat(pete.nextJson(j -> j.path("type").asText().equals("msg")).path("data").path("text").asText())
+                        .isEqualTo(text);
+            }
+            // while one waits, at most MAX_PUBLISH_WAITING in all wait: the next is refused with rate_limited
+            int max = dev.ferry.server.connection.Connection.MAX_PUBLISH_WAITING;
+            olga.send("{\"type\":\"pub\",\"id\":10,\"topic\":\"chat.order\",\"data\":{\"text\":\"held\",\"hold\":1.5}}");
+            for (int i = 1; i <= max; i++) {
+                olga.send("{\"type\":\"pub\",\"id\":" + (10 + i) + ",\"topic\":\"room.lobby\",\"data\":{\"text\":\"n" + i + "\"}}");
+            }
+            JsonNode refused = olga.nextJson(j -> j.path("type").asText().equals("error"));
+            assertThat(refused.path("id").asInt()).isEqualTo(10 + max);
+            assertThat(refused.path("code").asText()).isEqualTo("rate_limited");
+            assertThat(refused.path("data").toString()).isEqualTo("{\"action\":\"publish\"}");
+            assertThat(pete.nextJson(j -> j.path("type").asText().equals("msg")).path("data").path("text").asText())
+                    .isEqualTo("held");
+            for (int i = 1; i < max; i++) {
+                assertThat(pete.nextJson(j -> j.path("type").asText().equals("msg")).path("data").path("text").asText())
+                        .isEqualTo("n" + i);
+            }
+        }
+    }
+
+    @Test
     void theApplicationRefusesAPublication() throws Exception {
         try (WsTestClient erin = login("erin")) {
             erin.send("{\"type\":\"pub\",\"id\":1,\"topic\":\"chat.general\",\"data\":{\"no\":\"text\"}}");
