@@ -157,49 +157,55 @@ public final class FerryServer implements AutoCloseable {
             }
             ServerConfig sc = config.server();
             Security security = new Security(config, clock);
-            if (config.tls().enabled()) {
-                tls = new TlsContext(config.tls());
-                long every = config.tls().reloadInterval().toMillis();
-                tlsReloader = Executors.newSingleThreadScheduledExecutor(r -> {
-                    Thread t = new Thread(r, "ferry-tls-reload");
-                    t.setDaemon(true);
-                    return t;
-                });
-                tlsReloader.scheduleWithFixedDelay(tls::reloadIfChanged, every, every, TimeUnit.MILLISECONDS);
+            ServerAssembly a;
+            try {
+                if (config.tls().enabled()) {
+                    tls = new TlsContext(config.tls());
+                    long every = config.tls().reloadInterval().toMillis();
+                    tlsReloader = Executors.newSingleThreadScheduledExecutor(r -> {
+                        Thread t = new Thread(r, "ferry-tls-reload");
+                        t.setDaemon(true);
+                        return t;
+                    });
+                    tlsReloader.scheduleWithFixedDelay(tls::reloadIfChanged, every, every, TimeUnit.MILLISECONDS);
+                }
+                transport = Transport.select(sc.nativeTransport());
+                bossGroup = transport.newGroup(1, "ferry-accept");
+                workerGroup = transport.newGroup(
+                        sc.ioThreads() > 0 ? sc.ioThreads() : Runtime.getRuntime().availableProcessors(), "ferry-io");
+                engine = createEngine(config, clock);
+                Hub hub = new Hub(config.history(), engine);
+                var hc = config.hooks();
+                dev.ferry.server.hooks.BackendClient backends = new dev.ferry.server.hooks.BackendClient(
+                        hc.breakerFailures(), hc.breakerCoolDown(), hc.maxResponseBytes(), meters, clock);
+                dev.ferry.server.hooks.Hooks hooks = new dev.ferry.server.hooks.Hooks(hc, backends);
+                Rpc rpc = new Rpc(config.rpc(), meters, clock);
+                rpc.remote(engine.remoteProcedures());
+                hub.topicRates(clock);
+                if (!hc.rpc().isEmpty()) {
+                    rpc.http(new dev.ferry.server.rpc.HttpProcedures(hc.rpc(), backends, clock));
+                }
+                engine.start(hub, rpc);
+                assembly = ServerAssembly.of(config, security, hub, rpc, meters, clock, hooks);
+                a = assembly;
+                a.http().upgradeRoute(new dev.ferry.server.wamp.WampRouter(a.http().webSockets()));
+                a.http().reloader().set(() -> CompletableFuture.supplyAsync(this::reload, reloads));
+                metrics = new FerryMetrics(meters, a.channels(), a.queues(), a.byteCounter(), a.reassembly(),
+                        security.counters(), hub, a.tunnels(), a.sessions().presence(), a.sessions().resumableSessions());
+                if (hc.events().enabled()) {
+                    eventsOut = new dev.ferry.server.hooks.EventsOut(hc.events(), backends, clock, meters,
+                            a.sessions().connections().node());
+                    a.sessions().connections().eventsOut(eventsOut);
+                    a.sessions().presence().eventsOut(eventsOut);
+                    eventsOut.start();
+                }
+                startHousekeeping(engine, a.sessions().resumableSessions());
+                startExtensions(hub, a.sessions().connectionFactory(), security);
+                a.http().extensions().set(() -> started);
+            } catch (RuntimeException | Error e) {
+                failedStart(security);
+                throw e;
             }
-            transport = Transport.select(sc.nativeTransport());
-            bossGroup = transport.newGroup(1, "ferry-accept");
-            workerGroup = transport.newGroup(
-                    sc.ioThreads() > 0 ? sc.ioThreads() : Runtime.getRuntime().availableProcessors(), "ferry-io");
-            engine = createEngine(config, clock);
-            Hub hub = new Hub(config.history(), engine);
-            var hc = config.hooks();
-            dev.ferry.server.hooks.BackendClient backends = new dev.ferry.server.hooks.BackendClient(
-                    hc.breakerFailures(), hc.breakerCoolDown(), hc.maxResponseBytes(), meters, clock);
-            dev.ferry.server.hooks.Hooks hooks = new dev.ferry.server.hooks.Hooks(hc, backends);
-            Rpc rpc = new Rpc(config.rpc(), meters, clock);
-            rpc.remote(engine.remoteProcedures());
-            hub.topicRates(clock);
-            if (!hc.rpc().isEmpty()) {
-                rpc.http(new dev.ferry.server.rpc.HttpProcedures(hc.rpc(), backends, clock));
-            }
-            engine.start(hub, rpc);
-            assembly = ServerAssembly.of(config, security, hub, rpc, meters, clock, hooks);
-            ServerAssembly a = assembly;
-            a.http().upgradeRoute(new dev.ferry.server.wamp.WampRouter(a.http().webSockets()));
-            a.http().reloader().set(() -> CompletableFuture.supplyAsync(this::reload, reloads));
-            metrics = new FerryMetrics(meters, a.channels(), a.queues(), a.byteCounter(), a.reassembly(),
-                    security.counters(), hub, a.tunnels(), a.sessions().presence(), a.sessions().resumableSessions());
-            if (hc.events().enabled()) {
-                eventsOut = new dev.ferry.server.hooks.EventsOut(hc.events(), backends, clock, meters,
-                        a.sessions().connections().node());
-                a.sessions().connections().eventsOut(eventsOut);
-                a.sessions().presence().eventsOut(eventsOut);
-                eventsOut.start();
-            }
-            startHousekeeping(engine, a.sessions().resumableSessions());
-            startExtensions(hub, a.sessions().connectionFactory(), security);
-            a.http().extensions().set(() -> started);
             ServerBootstrap b = new ServerBootstrap()
                     .group(bossGroup, workerGroup)
                     .channel(transport.serverChannelClass())
@@ -213,9 +219,7 @@ public final class FerryServer implements AutoCloseable {
             try {
                 serverChannel = b.bind(sc.host(), sc.port()).sync().channel();
             } catch (Exception e) {
-                closeExtensions();
-                shutdownGroups();
-                engine.close();
+                failedStart(security);
                 if (e instanceof java.nio.channels.UnresolvedAddressException) {
                     throw new ConfigException("server.host: \"" + sc.host()
                             + "\" (expected: an address of this machine; the name does not resolve)");
@@ -633,6 +637,34 @@ public final class FerryServer implements AutoCloseable {
             }
         }
         started.clear();
+    }
+
+    /**
+     * Undoes what a start that failed had made (a schema that does not compile, an engine that does not start, a
+     * port that does not bind): no thread of the server's is left running. The server is closed.
+     */
+    private void failedStart(Security security) {
+        closed = true;
+        ServerAssembly a = assembly;
+        assembly = null;
+        try {
+            if (eventsOut != null) {
+                eventsOut.close();
+            }
+            if (a != null) {
+                a.sessions().presence().close();
+            }
+            closeExtensions();
+            shutdownGroups();
+            if (engine != null) {
+                engine.close();
+            }
+        } catch (RuntimeException e) {
+            log.warn("cleaning up after a failed start failed", e);
+        } finally {
+            security.close();
+            reloads.shutdownNow();
+        }
     }
 
     private void shutdownGroups() {
