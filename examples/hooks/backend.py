@@ -92,8 +92,10 @@ def identity(user):
             "subscribe": ["chat.#", "room.*", "news.#", "user." + user],
             "publish": ["chat.#", "room.*"],
             "call": ["app.#"],
+            "presence": ["room.*"],
         },
         "claims": {"role": "staff" if user == "alice" else "member"},
+        "info": {"name": user.capitalize()},
         "subs": ["user." + user],
         "expire_at": int(time.time()) + IDENTITY_TTL,
     }

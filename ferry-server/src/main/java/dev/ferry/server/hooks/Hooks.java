@@ -27,6 +27,8 @@ public final class Hooks {
     public static final String ISSUER = "hooks.connect";
     /** The claim holding the server-side subscriptions a connect answer asks for. */
     private static final String SUBS_CLAIM = "ferry.subs";
+    /** The claim holding the connect answer's {@code info} (its compact JSON text): the default presence info. */
+    public static final String INFO_CLAIM = "ferry.info";
     private static final int MAX_SUBS = 1000;
     private static final ObjectMapper JSON = new ObjectMapper();
     /** Headers the HTTP client sets itself: forwarded only in the request body. */
@@ -159,6 +161,13 @@ public final class Hooks {
                 return ConnectVerdict.failed("\"subs\" must be an array of at most " + MAX_SUBS + " patterns");
             }
             claims.put(SUBS_CLAIM, JSON.convertValue(subs, List.class));
+        }
+        JsonNode info = answer.get("info");
+        if (info != null && !info.isNull()) {
+            if (!info.isObject()) {
+                return ConnectVerdict.failed("\"info\" must be a JSON object");
+            }
+            claims.put(INFO_CLAIM, info.toString());
         }
         Grants grants = null;
         JsonNode g = answer.get("grants");

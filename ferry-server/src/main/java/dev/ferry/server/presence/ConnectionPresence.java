@@ -91,7 +91,7 @@ public final class ConnectionPresence {
         }
         events(sub.topic(), sub.presenceEvents()); // first: a watcher sees its own join
         PresenceEntry old = listed.get(sub.topic());
-        Payload info = sub.presence() == null ? null : Payload.json(sub.presence().bytes());
+        Payload info = sub.presence() == null ? identityInfo(identity, rule) : Payload.json(sub.presence().bytes());
         // joined again even when nothing changed: a topic that was full may have room now (an unchanged entry
         // is no change for the stores, so nobody hears of it)
         PresenceEntry e = new PresenceEntry(id(), user(identity), info, old == null ? presence.millis() : old.joined());
@@ -109,6 +109,19 @@ public final class ConnectionPresence {
                 }
             });
         }
+    }
+
+    /**
+     * The presence info the connect hook's answer gave the identity (its {@code info}), when it fits the rule's
+     * {@code max-info-bytes}; else null.
+     */
+    private static Payload identityInfo(Identity identity, PresenceConfig.Rule rule) {
+        if (identity == null || identity.claims() == null
+                || !(identity.claims().get("ferry.info") instanceof String json)) {
+            return null;
+        }
+        byte[] bytes = json.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        return bytes.length <= rule.maxInfoBytes() ? Payload.json(bytes) : null;
     }
 
     /** The subscription of {@code topic} was dropped or failed (without having been held before). */

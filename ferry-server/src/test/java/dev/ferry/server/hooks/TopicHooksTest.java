@@ -38,6 +38,7 @@ class TopicHooksTest {
         server = FerryServer.builder().config(new ConfigLoader()
                 .set("http.api-keys", API_KEY)
                 .set("hooks.connect.url", backend.url("/ferry/connect"))
+                .set("presence.rules.rooms.pattern", "room.*")
                 .set("hooks.subscribe.rooms.pattern", "room.*")
                 .set("hooks.subscribe.rooms.url", backend.url("/ferry/subscribe"))
                 .set("hooks.subscribe.vault.pattern", "news.secret.*")
@@ -172,6 +173,17 @@ class TopicHooksTest {
                 assertThat(pete.nextJson(j -> j.path("type").asText().equals("msg")).path("data").path("text").asText())
                         .isEqualTo("n" + i);
             }
+        }
+    }
+
+    @Test
+    void theConnectAnswersInfoIsThePresenceInfo() throws Exception {
+        try (WsTestClient quinn = login("quinn")) {
+            quinn.send("{\"type\":\"sub\",\"id\":1,\"topic\":\"room.lobby\"}");
+            assertThat(quinn.nextJson().path("type").asText()).isEqualTo("result");
+            quinn.send("{\"type\":\"presence\",\"id\":2,\"topic\":\"room.lobby\"}");
+            JsonNode page = quinn.nextJson(j -> j.path("id").asInt() == 2);
+            assertThat(page.toString()).contains("\"user\":\"quinn\",\"info\":{\"name\":\"Quinn\"}");
         }
     }
 
