@@ -306,4 +306,9 @@ public final class MultiplexHandler extends PlainWebSocketHandler implements Tra
         }
         return new String(b, 0, n, StandardCharsets.UTF_8) + "...";
     }
+
+    @Override
+    protected dev.ferry.server.connection.Connection connection() {
+        return connection;
+    }
 }

@@ -92,6 +92,11 @@ public final class Session implements FrameCodec.Sink, Transport, Callee, Caller
     /** The state channel commands of this connection (docs/protocol.md §4.6); created when first needed. */
     private dev.ferry.server.state.StateCommands stateCommands;
 
+    /** The connection core of this session. */
+    public Connection connection() {
+        return connection;
+    }
+
     public Session(SessionServices context, Outbound out, Object remote) {
         this(context, out, remote, Identity.ANONYMOUS);
     }
@@ -227,7 +232,9 @@ public final class Session implements FrameCodec.Sink, Transport, Callee, Caller
                         "\"" + frame.type() + "\" is sent by the server, not a command");
             }
         } catch (RuntimeException e) {
-            context.faultLog().unexpected("ferry.v1 (handling \"" + frame.type() + "\")", remote, e);
+            try (var s = dev.ferry.server.connection.ConnectionLog.about(connection)) {
+                context.faultLog().unexpected("ferry.v1 (handling \"" + frame.type() + "\")", remote, e);
+            }
             sendError(idOf(frame), ErrorCode.INTERNAL, "internal server error");
         }
     }

@@ -167,4 +167,9 @@ public final class TopicSocketHandler extends PlainWebSocketHandler implements T
             connection.closed();
         }
     }
+
+    @Override
+    protected dev.ferry.server.connection.Connection connection() {
+        return connection;
+    }
 }

@@ -1452,4 +1452,9 @@ public final class WampHandler extends PlainWebSocketHandler implements Transpor
             meta.left(sessionId);
         }
     }
+
+    @Override
+    protected dev.ferry.server.connection.Connection connection() {
+        return connection;
+    }
 }

@@ -81,4 +81,9 @@ final class FerryWebSocketHandler extends WebSocketEndpointHandler {
         }
         close(ctx, CloseCodes.MESSAGE_TOO_BIG, "message too large");
     }
+
+    @Override
+    protected dev.ferry.server.connection.Connection connection() {
+        return session == null ? null : session.connection();
+    }
 }

@@ -177,6 +177,17 @@ public abstract class WebSocketEndpointHandler extends ChannelInboundHandlerAdap
         super.channelWritabilityChanged(ctx);
     }
 
+    /** The connection core of this socket once it has one, else null: its id and identity go on its fault lines. */
+    protected dev.ferry.server.connection.Connection connection() {
+        return null;
+    }
+
+    /** The MDC of {@link #connection()} for a log call, or null (nothing to close) without one. */
+    private dev.ferry.server.connection.ConnectionLog.Scope logScope() {
+        var c = connection();
+        return c == null ? null : dev.ferry.server.connection.ConnectionLog.about(c);
+    }
+
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         switch (WebSocketFault.of(cause)) {
@@ -188,11 +199,15 @@ public abstract class WebSocketEndpointHandler extends ChannelInboundHandlerAdap
             case CORRUPT -> ctx.writeAndFlush(new CloseWebSocketFrame(((CorruptedWebSocketFrameException) cause).closeStatus()))
                     .addListener(dev.ferry.server.transport.LingeringClose.on(server.sessions().clock()));
             case IO -> {
-                server.sessions().faultLog().clientFault(kind, ctx.channel().remoteAddress(), cause);
+                try (var s = logScope()) {
+                    server.sessions().faultLog().clientFault(kind, ctx.channel().remoteAddress(), cause);
+                }
                 ctx.close();
             }
             default -> {
-                server.sessions().faultLog().fault(kind, ctx.channel().remoteAddress(), cause);
+                try (var s = logScope()) {
+                    server.sessions().faultLog().fault(kind, ctx.channel().remoteAddress(), cause);
+                }
                 close(ctx, io.netty.handler.codec.http.websocketx.WebSocketCloseStatus.INTERNAL_SERVER_ERROR.code(),
                         "internal error");
             }

@@ -311,6 +311,42 @@ class ConfigReloadTest {
         }
     }
 
+    @Test
+    void aFaultLineAboutAConnectionCarriesItsIdAndIdentity() throws Exception {
+        start(yaml("all chat.# authenticated"));
+        var context = (ch.qos.logback.classic.LoggerContext) org.slf4j.LoggerFactory.getILoggerFactory();
+        List<java.util.Map<String, String>> mdcs = java.util.Collections.synchronizedList(new ArrayList<>());
+        var appender = new ch.qos.logback.core.AppenderBase<ch.qos.logback.classic.spi.ILoggingEvent>() {
+            @Override
+            protected void append(ch.qos.logback.classic.spi.ILoggingEvent e) {
+                mdcs.add(Map.copyOf(e.getMDCPropertyMap()));
+            }
+        };
+        appender.setContext(context);
+        appender.start();
+        var logger = context.getLogger(dev.ferry.server.transport.FaultLog.class);
+        var level = logger.getLevel();
+        logger.setLevel(ch.qos.logback.classic.Level.DEBUG);
+        logger.addAppender(appender);
+        try (java.net.Socket s = new java.net.Socket("127.0.0.1", server.port())) {
+            s.setSoTimeout(60_000);
+            s.getOutputStream().write(("GET /v1/ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
+                    + "Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                    + "Sec-WebSocket-Protocol: ferry.v1\r\nAuthorization: Bearer " + token("alice", null) + "\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            byte[] head = new byte[12];
+            assertThat(new String(head, 0, s.getInputStream().readNBytes(head, 0, 12), StandardCharsets.US_ASCII))
+                    .isEqualTo("HTTP/1.1 101");
+            s.setSoLinger(true, 0); // the close resets the connection: a client fault on the server's side
+        } finally {
+            Await.until("the fault is logged", () -> !mdcs.isEmpty());
+            logger.detachAppender(appender);
+            logger.setLevel(level);
+        }
+        assertThat(mdcs.get(0).get("connection")).matches("[0-9a-f]{8}-\\d+");
+        assertThat(mdcs.get(0).get("identity")).isEqualTo("sub \"alice\" of issuer \"" + ISS + "\"");
+    }
+
     static JsonNode wamp(WsTestClient c) {
         try {
             return JSON.readTree(c.nextText());
