@@ -102,6 +102,8 @@ public final class FerryServer implements AutoCloseable {
     private ScheduledExecutorService tlsReloader;
     /** Frees expired history, idle topics and expired sessions about once a second, off the event loops. */
     private ScheduledExecutorService housekeeping;
+    /** Sets up each accepted connection; set once started. */
+    private volatile FerryChannelInitializer initializer;
     private Engine engine;
     /** Events out to {@code hooks.events.url}; null when none are sent. */
     private dev.ferry.server.hooks.EventsOut eventsOut;
@@ -206,6 +208,8 @@ public final class FerryServer implements AutoCloseable {
                 failedStart(security);
                 throw e;
             }
+            initializer = new FerryChannelInitializer(config, a.channels(), security, a.byteCounter(),
+                    () -> new HttpRouter(a.http()), tls, clock);
             ServerBootstrap b = new ServerBootstrap()
                     .group(bossGroup, workerGroup)
                     .channel(transport.serverChannelClass())
@@ -213,8 +217,7 @@ public final class FerryServer implements AutoCloseable {
                     .option(ChannelOption.SO_REUSEADDR, true)
                     .childOption(ChannelOption.TCP_NODELAY, true)
                     .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(32 * 1024, 64 * 1024))
-                    .childHandler(new FerryChannelInitializer(config, a.channels(), security, a.byteCounter(),
-                            () -> new HttpRouter(a.http()), tls, clock));
+                    .childHandler(initializer);
             a.http().cluster().start(a.http(), engine);
             try {
                 serverChannel = b.bind(sc.host(), sc.port()).sync().channel();
@@ -405,6 +408,7 @@ public final class FerryServer implements AutoCloseable {
             security.apply();
             a.sessions().connectionFactory().reload(applied.limits(), events);
             a.http().originPolicy().reload(applied.web());
+            initializer.corsOrigins(applied.web().corsOrigins());
             a.sessions().presence().reload(applied.presence());
             if (!applied.history().equals(running.history())) {
                 a.sessions().hub().reloadHistory(applied.history());

@@ -35,7 +35,7 @@ public record ConfigChanges(List<String> changed, List<String> restartNeeded, Fe
             "limits.publish-rate", "limits.publish-burst", "limits.call-rate", "limits.call-burst",
             "limits.message-rate", "limits.message-burst", "limits.message-excess", "limits.max-pending-calls",
             "limits.connections-per-ip", "limits.max-connections",
-            "web.allowed-origins",
+            "web.allowed-origins", "web.cors-origins",
             "amqp.routes.<name> / tunnel.routes.<name>",
             "events.<name>",
             "presence.rules.<name>",

@@ -34,7 +34,8 @@ public final class FerryChannelInitializer extends ChannelInitializer<SocketChan
     private final Security security;
     private final ByteCounter byteCounter;
     private final Supplier<ChannelHandler> router;
-    private final CorsConfig cors;
+    /** Read as each connection opens: a reload's origins apply to the HTTP connections opened after it. */
+    private volatile CorsConfig cors;
     private final TlsContext tls;
     private final ServerClock clock;
 
@@ -53,6 +54,11 @@ public final class FerryChannelInitializer extends ChannelInitializer<SocketChan
         this.router = router;
         this.tls = tls;
         this.cors = corsConfig(config.web().corsOrigins());
+    }
+
+    /** Takes {@code origins} ({@code web.cors-origins}) for the connections opened from now on. */
+    public void corsOrigins(List<String> origins) {
+        this.cors = corsConfig(origins);
     }
 
     /** CORS for the HTTP API: simple requests and preflights from the listed origins; none when the list is empty. */
@@ -84,8 +90,9 @@ public final class FerryChannelInitializer extends ChannelInitializer<SocketChan
         p.addLast(HandlerNames.HTTP_CODEC, new HttpServerCodec());
         p.addLast(HandlerNames.HTTP_AGGREGATOR, new HttpObjectAggregator(config.http().maxBodyBytes()));
         p.addLast(HandlerNames.HTTP_DEADLINE, new HttpRequestDeadline(config.websocket().handshakeTimeout().toMillis(), clock));
-        if (cors != null) {
-            p.addLast(HandlerNames.HTTP_CORS, new CorsHandler(cors));
+        CorsConfig corsNow = cors;
+        if (corsNow != null) {
+            p.addLast(HandlerNames.HTTP_CORS, new CorsHandler(corsNow));
         }
         p.addLast(HandlerNames.HTTP_ROUTER, router.get());
     }

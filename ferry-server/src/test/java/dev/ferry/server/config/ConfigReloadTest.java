@@ -347,6 +347,28 @@ class ConfigReloadTest {
         assertThat(mdcs.get(0).get("identity")).isEqualTo("sub \"alice\" of issuer \"" + ISS + "\"");
     }
 
+    /** A CORS preflight from {@code origin} on a connection of its own: the allowed origin it is answered, or null. */
+    String preflight(String origin) throws Exception {
+        HttpClient fresh = HttpClient.newHttpClient();
+        HttpResponse<String> r = fresh.send(HttpRequest.newBuilder(URI.create(server.httpUri() + "/v1/publish"))
+                .method("OPTIONS", HttpRequest.BodyPublishers.noBody()).header("Origin", origin)
+                .header("Access-Control-Request-Method", "POST").build(), HttpResponse.BodyHandlers.ofString());
+        return r.headers().firstValue("Access-Control-Allow-Origin").orElse(null);
+    }
+
+    @Test
+    void corsOriginsApplyToTheNextConnection() throws Exception {
+        start(yaml("all chat.# authenticated"));
+        assertThat(preflight("https://app.example")).isNull();
+        write(yaml("all chat.# authenticated") + "web:\n  cors-origins: [\"https://app.example\"]\n");
+        ReloadResult r = server.reload();
+        assertThat(r.result()).as(r.describe()).isEqualTo(ReloadResult.Result.APPLIED);
+        assertThat(preflight("https://app.example")).isEqualTo("https://app.example");
+        write(yaml("all chat.# authenticated"));
+        assertThat(server.reload().result()).isEqualTo(ReloadResult.Result.APPLIED);
+        assertThat(preflight("https://app.example")).isNull();
+    }
+
     static JsonNode wamp(WsTestClient c) {
         try {
             return JSON.readTree(c.nextText());
