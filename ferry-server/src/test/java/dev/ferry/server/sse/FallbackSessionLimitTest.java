@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ferry.server.config.LimitsConfig;
 import dev.ferry.server.config.SseConfig;
+import dev.ferry.server.config.WebSocketConfig;
 import dev.ferry.server.testing.FerryServerExtension;
 import dev.ferry.server.testing.ManualClock;
 import java.io.ByteArrayOutputStream;
@@ -32,9 +33,15 @@ class FallbackSessionLimitTest {
     static final Duration SESSION_TIMEOUT = Duration.ofMinutes(5);
     static final ManualClock clock = new ManualClock();
 
+    /**
+     * The keep-alive connections stay idle between requests while the clock moves past the sessions' timeout: the
+     * request deadline (websocket.handshake-timeout), on the same clock, is set beyond it so that they stay open.
+     */
     @RegisterExtension
     static final FerryServerExtension perIp = new FerryServerExtension(clock, c -> c
             .withLimits(new LimitsConfig(0, 0, 0, 0, 1000, 6))
+            .withWebSocket(new WebSocketConfig(1 << 20, SESSION_TIMEOUT.multipliedBy(2), Duration.ofSeconds(25),
+                    Duration.ofSeconds(60), 1000, 4 << 20))
             .withSse(new SseConfig(Duration.ofSeconds(15), 32, 4 << 20, SESSION_TIMEOUT)));
 
     @RegisterExtension
