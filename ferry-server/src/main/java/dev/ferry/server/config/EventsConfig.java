@@ -1,6 +1,5 @@
 package dev.ferry.server.config;
 
-import dev.ferry.protocol.Topics;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -28,14 +27,8 @@ public record EventsConfig(List<EventClass> classes) {
                              String example) {
         public EventClass {
             String key = "events." + name;
-            if (!name.matches("[A-Za-z0-9_-]{1,64}")) {
-                throw new ConfigException(key + ": the name must be 1 to 64 letters, digits, '_' or '-'");
-            }
-            Checks.notNull(key + ".pattern", pattern);
-            String why = Topics.checkPattern(pattern);
-            if (why != null) {
-                throw new ConfigException(key + ".pattern: " + why);
-            }
+            Checks.name(key, name);
+            Checks.pattern(key + ".pattern", pattern);
             description = description == null ? "" : description;
             tags = List.copyOf(Checks.notNull(key + ".tags", tags));
             for (String tag : tags) {

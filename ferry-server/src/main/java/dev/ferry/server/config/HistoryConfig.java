@@ -23,11 +23,7 @@ public record HistoryConfig(int size, Duration ttl, int maxRecovery, List<String
     public record Rule(String name, String pattern, int size, Duration ttl) {
         public Rule {
             String key = "history.rules." + name;
-            Checks.notNull(key + ".pattern", pattern);
-            String why = Topics.checkPattern(pattern);
-            if (why != null) {
-                throw new ConfigException(key + ".pattern: " + why);
-            }
+            Checks.pattern(key + ".pattern", pattern);
             Checks.declared(key + ".size", size);
             Checks.positive(key + ".ttl", ttl);
         }
@@ -59,10 +55,7 @@ public record HistoryConfig(int size, Duration ttl, int maxRecovery, List<String
         lossyTopics = List.copyOf(Checks.notNull("history.lossy-topics", lossyTopics));
         rules = List.copyOf(Checks.notNull("history.rules", rules));
         for (String p : lossyTopics) {
-            String why = Topics.checkPattern(p);
-            if (why != null) {
-                throw new ConfigException("history.lossy-topics: " + why);
-            }
+            Checks.pattern("history.lossy-topics", p);
         }
     }
 }

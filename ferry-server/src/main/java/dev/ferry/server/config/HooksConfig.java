@@ -1,6 +1,5 @@
 package dev.ferry.server.config;
 
-import dev.ferry.protocol.Topics;
 import java.net.URI;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -111,14 +110,8 @@ public record HooksConfig(Endpoint connect, List<String> forwardHeaders, Endpoin
      */
     public record Rule(String name, String pattern, Endpoint endpoint) {
         public Rule {
-            if (!name.matches("[A-Za-z0-9_-]{1,64}")) {
-                throw new ConfigException(endpoint.key() + ": the name must be 1 to 64 letters, digits, '_' or '-'");
-            }
-            Checks.notNull(endpoint.key() + ".pattern", pattern);
-            String why = Topics.checkPattern(pattern);
-            if (why != null) {
-                throw new ConfigException(endpoint.key() + ".pattern: " + why);
-            }
+            Checks.name(endpoint.key(), name);
+            Checks.pattern(endpoint.key() + ".pattern", pattern);
         }
     }
 

@@ -32,11 +32,7 @@ public record PresenceConfig(List<Rule> rules, Duration expiry) {
                        int maxInfoBytes, int maxDiff) {
         public Rule {
             String key = "presence.rules." + name;
-            Checks.notNull(key + ".pattern", pattern);
-            String why = Topics.checkPattern(pattern);
-            if (why != null) {
-                throw new ConfigException(key + ".pattern: " + why);
-            }
+            Checks.pattern(key + ".pattern", pattern);
             Checks.declared(key + ".max-entries", maxEntries);
             Checks.positive(key + ".coalesce", coalesce);
             Checks.declared(key + ".max-info-bytes", maxInfoBytes);

@@ -1,6 +1,5 @@
 package dev.ferry.server.config;
 
-import dev.ferry.protocol.Topics;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Map;
@@ -22,14 +21,8 @@ public record RpcHookConfig(String name, String pattern, URI url, Duration timeo
                             int maxConcurrency) {
     public RpcHookConfig {
         String key = "hooks.rpc." + name;
-        if (!name.matches("[A-Za-z0-9_-]{1,64}")) {
-            throw new ConfigException(key + ": the name must be 1 to 64 letters, digits, '_' or '-'");
-        }
-        Checks.notNull(key + ".pattern", pattern);
-        String why = Topics.checkPattern(pattern);
-        if (why != null) {
-            throw new ConfigException(key + ".pattern: " + why);
-        }
+        Checks.name(key, name);
+        Checks.pattern(key + ".pattern", pattern);
         HookUrls.check(key + ".url", url);
         Checks.positive(key + ".timeout", timeout);
         headers = Map.copyOf(Checks.notNull(key + ".headers", headers));

@@ -21,11 +21,7 @@ public record StateConfig(int maxDocumentBytes, boolean createOnWrite, List<Chan
     public record Channel(String name, String pattern, int maxDocumentBytes) {
         public Channel {
             String key = "state.channels." + name;
-            Checks.notNull(key + ".pattern", pattern);
-            String why = Topics.checkPattern(pattern);
-            if (why != null) {
-                throw new ConfigException(key + ".pattern: " + why);
-            }
+            Checks.pattern(key + ".pattern", pattern);
             Checks.declared(key + ".max-document-bytes", maxDocumentBytes);
         }
     }
