@@ -190,6 +190,25 @@ final class AdminApi {
         }
     }
 
+    /** The bodies of the nodes that answered 200, or this node's own refusal, which is then the answer. */
+    private record Accepted(List<JsonNode> bodies, JsonNode refusal) {
+        static Accepted of(List<NodeLink.Reply> replies, String me) {
+            List<JsonNode> bodies = new ArrayList<>();
+            for (NodeLink.Reply r : replies) {
+                if (!r.answered()) {
+                    continue;
+                }
+                JsonNode a = ClusterAdmin.read(r.body());
+                if (a.path("status").asInt() == 200) {
+                    bodies.add(a.path("body"));
+                } else if (r.node().equals(me)) {
+                    return new Accepted(List.of(), a);
+                }
+            }
+            return new Accepted(bodies, null);
+        }
+    }
+
     /** The answers of the nodes that gave one, as JSON. */
     private static List<JsonNode> answers(List<NodeLink.Reply> replies) {
         List<JsonNode> out = new ArrayList<>();
@@ -402,18 +421,11 @@ final class AdminApi {
             int n = 0;
             ArrayNode ids = JSON.createArrayNode();
             String until = null;
-            for (NodeLink.Reply r : replies) {
-                if (!r.answered()) {
-                    continue;
-                }
-                JsonNode a = ClusterAdmin.read(r.body());
-                if (a.path("status").asInt() != 200) {
-                    if (r.node().equals(me)) {
-                        return forward(a);
-                    }
-                    continue;
-                }
-                JsonNode body = a.path("body");
+            Accepted accepted = Accepted.of(replies, me);
+            if (accepted.refusal() != null) {
+                return forward(accepted.refusal());
+            }
+            for (JsonNode body : accepted.bodies()) {
                 n += body.path("disconnected").asInt();
                 body.path("ids").forEach(ids::add);
                 String u = body.path("bannedUntil").asText(null);
@@ -488,19 +500,13 @@ final class AdminApi {
                 .put("for", seconds), replies -> {
             int n = 0;
             boolean future = false;
-            for (NodeLink.Reply r : replies) {
-                if (!r.answered()) {
-                    continue;
-                }
-                JsonNode a = ClusterAdmin.read(r.body());
-                if (a.path("status").asInt() != 200) {
-                    if (r.node().equals(me)) {
-                        return forward(a);
-                    }
-                    continue;
-                }
-                n += a.path("body").path(field).asInt();
-                future |= a.path("body").path("future").asBoolean();
+            Accepted accepted = Accepted.of(replies, me);
+            if (accepted.refusal() != null) {
+                return forward(accepted.refusal());
+            }
+            for (JsonNode body : accepted.bodies()) {
+                n += body.path(field).asInt();
+                future |= body.path("future").asBoolean();
             }
             ObjectNode out = JSON.createObjectNode();
             out.put(field, n);
