@@ -25,45 +25,12 @@ final class FerryRpcCodecs {
 
     /** Connections that call {@link #PROCEDURE}. */
     static PeerCodec caller() {
-        return new Base("ferry-caller") {
-            @Override
-            public PeerSession session() {
-                return new Caller();
-            }
-        };
+        return PeerCodec.of("ferry-caller", "/v1/ws", "ferry.v1", Caller::new);
     }
 
     /** Connections that register {@link #PROCEDURE} and answer its invocations. */
     static PeerCodec callee() {
-        return new Base("ferry-callee") {
-            @Override
-            public PeerSession session() {
-                return new Callee();
-            }
-        };
-    }
-
-    private abstract static class Base implements PeerCodec {
-        private final String name;
-
-        Base(String name) {
-            this.name = name;
-        }
-
-        @Override
-        public String name() {
-            return name;
-        }
-
-        @Override
-        public String path() {
-            return "/v1/ws";
-        }
-
-        @Override
-        public String subprotocol() {
-            return "ferry.v1";
-        }
+        return PeerCodec.of("ferry-callee", "/v1/ws", "ferry.v1", Callee::new);
     }
 
     private static final class Caller implements PeerSession {

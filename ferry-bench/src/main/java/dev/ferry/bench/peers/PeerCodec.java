@@ -1,5 +1,7 @@
 package dev.ferry.bench.peers;
 
+import java.util.function.Supplier;
+
 /**
  * How the load generator speaks one peer's protocol over WebSocket: the endpoint, the subprotocol, and a
  * {@link PeerSession} per connection that frames the handshake, the subscription and the publications and reads
@@ -27,4 +29,29 @@ public interface PeerCodec {
 
     /** A new session, for one connection. */
     PeerSession session();
+
+    /** A codec that only names its endpoint and makes sessions with {@code sessions}. */
+    static PeerCodec of(String name, String path, String subprotocol, Supplier<PeerSession> sessions) {
+        return new PeerCodec() {
+            @Override
+            public String name() {
+                return name;
+            }
+
+            @Override
+            public String path() {
+                return path;
+            }
+
+            @Override
+            public String subprotocol() {
+                return subprotocol;
+            }
+
+            @Override
+            public PeerSession session() {
+                return sessions.get();
+            }
+        };
+    }
 }

@@ -34,55 +34,17 @@ final class WampCodecs {
 
     /** Publishers and subscribers ({@code --codec wamp}). */
     static PeerCodec fanout() {
-        return new Base("wamp") {
-            @Override
-            public PeerSession session() {
-                return new Fanout();
-            }
-        };
+        return PeerCodec.of("wamp", "/v1/wamp", SUBPROTOCOL, Fanout::new);
     }
 
     /** Connections that call {@link #PROCEDURE}. */
     static PeerCodec caller() {
-        return new Base("wamp-caller") {
-            @Override
-            public PeerSession session() {
-                return new Caller();
-            }
-        };
+        return PeerCodec.of("wamp-caller", "/v1/wamp", SUBPROTOCOL, Caller::new);
     }
 
     /** Connections that register {@link #PROCEDURE} and answer its invocations. */
     static PeerCodec callee() {
-        return new Base("wamp-callee") {
-            @Override
-            public PeerSession session() {
-                return new Callee();
-            }
-        };
-    }
-
-    private abstract static class Base implements PeerCodec {
-        private final String name;
-
-        Base(String name) {
-            this.name = name;
-        }
-
-        @Override
-        public String name() {
-            return name;
-        }
-
-        @Override
-        public String path() {
-            return "/v1/wamp";
-        }
-
-        @Override
-        public String subprotocol() {
-            return SUBPROTOCOL;
-        }
+        return PeerCodec.of("wamp-callee", "/v1/wamp", SUBPROTOCOL, Callee::new);
     }
 
     /** Reports ABORT and ERROR; true when the message was one. */
