@@ -259,6 +259,64 @@ class AdminClusterTest {
         }
     }
 
+    /**
+     * A node whose clock is an hour ahead of the others still holds a ten-minute ban and future subscription made
+     * before it joined: what it adopts is the time each has left, not when it ends on the other node's clock.
+     */
+    @Test
+    void aJoiningNodeWhoseClockDisagreesHoldsTheBansForTheTimeTheyHaveLeft() throws Exception {
+        ok(a, "POST", "/v1/admin/users/dan/disconnect", "{\"ban\":600}");
+        ok(b, "POST", "/v1/admin/users/carol/subscribe", "{\"pattern\":\"skewed.*\",\"for\":600}");
+        FerryServer c = FerryServer.builder().config(a.config()).extension(new RedisExtension(cluster.redisConfig()))
+                .clock(new SkewedClock(java.time.Duration.ofHours(1))).host("127.0.0.1").port(0).build();
+        try {
+            c.start();
+            assertThat(WsTestClient.refused(c.webSocketUri(), AS_DAN, "ferry.v1").status())
+                    .as("banned on a node whose clock is an hour ahead").isEqualTo(403);
+            try (WsTestClient carol = WsTestClient.connect(c.webSocketUri(), AS_CAROL)) {
+                assertThat(carol.nextJson(n -> n.path("type").asText().equals("server_sub")
+                        && n.path("topic").asText().equals("skewed.*"))).isNotNull();
+            }
+        } finally {
+            c.close();
+            ok(a, "POST", "/v1/admin/users/carol/unsubscribe", "{\"pattern\":\"skewed.*\"}");
+        }
+    }
+
+    /** The system clock, its wall time {@code ahead} of the others' (its timers and nanoTime as the system's). */
+    static final class SkewedClock extends dev.ferry.server.time.ServerClock {
+        private final dev.ferry.server.time.ServerClock system = dev.ferry.server.time.ServerClock.system();
+        private final long aheadMillis;
+
+        SkewedClock(java.time.Duration ahead) {
+            this.aheadMillis = ahead.toMillis();
+        }
+
+        @Override
+        public long millis() {
+            return system.millis() + aheadMillis;
+        }
+
+        @Override
+        public long nanoTime() {
+            return system.nanoTime();
+        }
+
+        @Override
+        public java.util.concurrent.ScheduledFuture<?> schedule(java.util.concurrent.ScheduledExecutorService executor,
+                                                                Runnable task, long delay,
+                                                                java.util.concurrent.TimeUnit unit) {
+            return system.schedule(executor, task, delay, unit);
+        }
+
+        @Override
+        public java.util.concurrent.ScheduledFuture<?> scheduleAtFixedRate(
+                java.util.concurrent.ScheduledExecutorService executor, Runnable task, long period,
+                java.util.concurrent.TimeUnit unit) {
+            return system.scheduleAtFixedRate(executor, task, period, unit);
+        }
+    }
+
     @Test
     void clearingATopicsHistoryOnOneNodeGivesItANewEpochEverywhere() throws Exception {
         try (WsTestClient pub = WsTestClient.connect(a.webSocketUri())) {

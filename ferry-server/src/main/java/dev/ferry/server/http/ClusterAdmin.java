@@ -330,43 +330,47 @@ public final class ClusterAdmin {
 
     /**
      * The bans and the subscriptions of future connections this node holds, which a node joining the cluster adopts
-     * ({@link #adopt}): {@code {"bans": {name: untilMillis}, "future": {user: {pattern: untilMillis}}}}.
+     * ({@link #adopt}): {@code {"banMillisLeft": {name: ms}, "futureMillisLeft": {user: {pattern: ms}}}}. Each
+     * carries the time it has left rather than when it ends, so that the nodes' clocks need not agree.
      */
     private static ObjectNode sync(HttpServices s) {
         ObjectNode out = JSON.createObjectNode();
-        ObjectNode bans = out.putObject("bans");
-        s.security().authenticator().bans().inForce().forEach(bans::put);
-        ObjectNode future = out.putObject("future");
+        long now = s.clock().millis();
+        ObjectNode bans = out.putObject("banMillisLeft");
+        s.security().authenticator().bans().inForce().forEach((name, until) -> bans.put(name, until - now));
+        ObjectNode future = out.putObject("futureMillisLeft");
         s.connections().futureSubscriptions().forEach((user, patterns) -> {
             ObjectNode mine = future.putObject(user);
-            patterns.forEach(mine::put);
+            patterns.forEach((pattern, until) -> mine.put(pattern, until - now));
         });
         return out;
     }
 
     /**
      * Takes on the bans and the subscriptions of future connections the other nodes hold, once, when this node joins
-     * the cluster: an operator's ban or subscription of a user made before it started holds on it too, until its end
-     * (as the other node's clock set it).
+     * the cluster: an operator's ban or subscription of a user made before it started holds on it too, for the time
+     * it had left on the node that answered (on this node's clock from the answer on; the answer's time in transit
+     * is the most it may last longer).
      */
     private void adopt(List<NodeLink.Reply> replies) {
         HttpServices s = server;
         String me = s.connections().node();
-        long now = s.clock().millis();
         for (NodeLink.Reply r : replies) {
             if (!r.answered() || r.node().equals(me)) {
                 continue;
             }
             JsonNode held = read(r.body());
-            held.path("bans").fields().forEachRemaining(e -> {
-                long left = e.getValue().asLong() - now;
+            long now = s.clock().millis();
+            held.path("banMillisLeft").fields().forEachRemaining(e -> {
+                long left = e.getValue().asLong();
                 if (left > 0) {
                     s.security().authenticator().bans().ban(e.getKey(), left);
                 }
             });
-            held.path("future").fields().forEachRemaining(user -> user.getValue().fields().forEachRemaining(p -> {
-                if (p.getValue().asLong() > now) {
-                    s.connections().subscribeFuture(user.getKey(), p.getKey(), p.getValue().asLong());
+            held.path("futureMillisLeft").fields().forEachRemaining(user -> user.getValue().fields().forEachRemaining(p -> {
+                long left = p.getValue().asLong();
+                if (left > 0) {
+                    s.connections().subscribeFuture(user.getKey(), p.getKey(), now + left);
                 }
             }));
         }
