@@ -38,7 +38,7 @@ public final class FerryKeys {
             .duration("websocket.fragment-timeout", "10s", null,
                     "time from the first fragment of a fragmented WebSocket message to its last, on every WebSocket endpoint (ferry.v1, multiplexer, per-topic sockets); a message not completed in time closes the connection with 4008 `message not completed in time`, whatever else (pongs, pings) arrives meanwhile")
             .bool("websocket.deflate", "false", null,
-                    "negotiate permessage-deflate (RFC 7692) with a client that offers it, on the ferry.v1, multiplexer, per-topic and index sockets (not on tunnels); the server compresses without context takeover (it says `server_no_context_takeover`), so a publication is compressed once per event loop for all its subscribers that negotiated it. A client's compressed message counts against `websocket.max-message-bytes` once inflated (close 1009 beyond it)")
+                    "negotiate permessage-deflate (RFC 7692) with a client that offers it, on the ferry.v1, multiplexer, per-topic, index and WAMP (`/v1/wamp`) sockets (not on tunnels); the server compresses without context takeover (it says `server_no_context_takeover`), so a publication is compressed once per event loop for all its subscribers that negotiated it. A client's compressed message counts against `websocket.max-message-bytes` once inflated (close 1009 beyond it)")
             .size("websocket.deflate-threshold-bytes", "1KiB", null,
                     "with `websocket.deflate`, messages from the server smaller than this go uncompressed").min(0)
             .integer("websocket.deflate-level", "6", null,

@@ -124,6 +124,23 @@ public final class PerMessageDeflate implements WebSocketServerExtensionHandshak
         return d.shared(deflatedKeys.computeIfAbsent(plainKey, k -> new Object()), () -> frame(payload, binary));
     }
 
+    /**
+     * A message framed once for all the connections of the loop ({@code framed}, made by {@link WebSocketFraming}),
+     * compressed and framed once for every connection of the loop that negotiated the extension: made by the first
+     * that asks, shared under {@code deflatedKey}, not retained for the caller. The key is the caller's, one per
+     * plain encoding, so that encodings that come and go (one per WAMP subscription) leave nothing behind here.
+     * Null when the payload is below the threshold: {@code framed} goes as it is.
+     */
+    public ByteBuf deflatedFrame(SharedEncodings d, Object deflatedKey, ByteBuf framed) {
+        int header = WebSocketFraming.headerLength(framed);
+        int n = framed.readableBytes() - header;
+        if (!compresses(n)) {
+            return null;
+        }
+        return d.shared(deflatedKey, () -> frame(framed.slice(framed.readerIndex() + header, n),
+                (framed.getByte(framed.readerIndex()) & 0x0F) == 0x2));
+    }
+
     /** A new (pooled) buffer holding {@code payload} compressed as one message, framed with RSV1 set. */
     public ByteBuf frame(ByteBuf payload, boolean binary) {
         Compressor c = COMPRESSOR.get();

@@ -207,9 +207,13 @@ public final class WebSocketOutbound implements Outbound {
         enqueue(framed.duplicate()); // shares framed's reference count: writing it releases our reference
     }
 
-    /** Whether this connection negotiated permessage-deflate: its messages are compressed as they are written. */
-    public boolean deflates() {
-        return deflate != null;
+    /**
+     * {@code framed}, a message framed once for the loop's connections, compressed once for those of them that
+     * negotiated permessage-deflate ({@link PerMessageDeflate#deflatedFrame}); null when this connection did not,
+     * or when the message is below the threshold: {@code framed} then goes as it is.
+     */
+    public ByteBuf deflatedFrame(SharedEncodings d, Object deflatedKey, ByteBuf framed) {
+        return deflate == null ? null : deflate.deflatedFrame(d, deflatedKey, framed);
     }
 
     /** First byte of an unfragmented text frame (FIN, opcode 1), as {@link WebSocketFraming} writes it. */

@@ -114,7 +114,7 @@ public final class WampHandler extends PlainWebSocketHandler implements Transpor
      * One subscription: its WAMP id, the Ferry pattern it stands for, and the key of its framed EVENT in a
      * delivery ({@link WampMeta.Entry#eventKey}), shared by the sessions of the loop that hold it.
      */
-    private record Subscription(long id, String pattern, Object eventKey) {
+    private record Subscription(long id, String pattern, Object eventKey, Object deflatedKey) {
     }
 
     /**
@@ -122,6 +122,11 @@ public final class WampHandler extends PlainWebSocketHandler implements Transpor
      * null (the default) outside tests.
      */
     static volatile java.util.function.Consumer<String> eventFramed;
+    /**
+     * Called on the event loop with the topic each time an EVENT is compressed (permessage-deflate) for the sessions
+     * of a loop; null (the default) outside tests.
+     */
+    static volatile java.util.function.Consumer<String> eventDeflated;
 
     WampHandler(WampRouter router, WebSocketServices server, Identity upgradeIdentity) {
         super(server, null);
@@ -504,7 +509,7 @@ public final class WampHandler extends PlainWebSocketHandler implements Transpor
             Subscription s = subscriptionsByPattern.get(pattern);
             if (s == null) {
                 WampMeta.Entry e = router.meta().subscriptions.join(this, pattern, uri, match, null, false);
-                s = new Subscription(e.id, pattern, e.eventKey(codec));
+                s = new Subscription(e.id, pattern, e.eventKey(codec), e.deflatedKey(codec));
                 subscriptions.put(s.id(), s);
                 subscriptionsByPattern.put(pattern, s);
             }
@@ -720,8 +725,9 @@ public final class WampHandler extends PlainWebSocketHandler implements Transpor
      * this session or names the eligible ones without it. The EVENT's tail (publication id, details, arguments) is
      * encoded once per event loop, serialization and realm; the whole EVENT, framed, once per event loop,
      * serialization and subscription (subscription ids are shared by the sessions of a realm subscribed to one
-     * pattern), and written as it is to each of them. A connection that negotiated permessage-deflate is sent the
-     * EVENT compressed by its own encoder.
+     * pattern), and written as it is to each of them. For the sessions that negotiated permessage-deflate, that
+     * frame is compressed once per event loop too (the server compresses without context takeover, so the bytes
+     * are the same for all of them), unless it is below {@code websocket.deflate-threshold-bytes}.
      */
     @Override
     public void deliver(Delivery d) {
@@ -742,13 +748,10 @@ public final class WampHandler extends PlainWebSocketHandler implements Transpor
                         return;
                     }
                 }
-                if (out.deflates()) {
-                    out.send(codec.event(s.id(), tail), codec.binary());
-                } else {
-                    ByteBuf t = tail;
-                    ByteBuf framed = d.encoded(s.eventKey(), x -> framedEvent(s.id(), t, x.msg().topic()));
-                    out.sendFramedMessage(framed.retain()); // shared: see sendFramedMessage
-                }
+                ByteBuf t = tail;
+                ByteBuf framed = d.encoded(s.eventKey(), x -> framedEvent(s.id(), t, x.msg().topic()));
+                ByteBuf compressed = out.deflatedFrame(eventDeflated == null ? d : counted(d), s.deflatedKey(), framed);
+                out.sendFramedMessage((compressed != null ? compressed : framed).retain()); // shared: see sendFramedMessage
             }
         }
     }
@@ -765,6 +768,18 @@ public final class WampHandler extends PlainWebSocketHandler implements Transpor
                 hook.accept(topic);
             }
         }
+    }
+
+    /** {@code d}, reporting each EVENT it compresses to {@link #eventDeflated} (tests only). */
+    private static dev.ferry.server.transport.SharedEncodings counted(Delivery d) {
+        return (key, encoder) -> d.shared(key, () -> {
+            ByteBuf made = encoder.get();
+            java.util.function.Consumer<String> hook = eventDeflated;
+            if (hook != null) {
+                hook.accept(d.msg().topic());
+            }
+            return made;
+        });
     }
 
     private boolean eligible(Map<String, String> tags) {

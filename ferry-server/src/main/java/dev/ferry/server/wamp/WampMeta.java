@@ -75,10 +75,18 @@ final class WampMeta {
          */
         private final Object jsonEventKey = new Object();
         private final Object msgpackEventKey = new Object();
+        /** The keys of the same EVENTs compressed for the sessions that negotiated permessage-deflate. */
+        private final Object jsonDeflatedKey = new Object();
+        private final Object msgpackDeflatedKey = new Object();
 
         /** The key of this subscription's framed EVENT in a delivery, for sessions of serialization {@code codec}. */
         Object eventKey(WampCodec codec) {
             return codec.binary() ? msgpackEventKey : jsonEventKey;
+        }
+
+        /** The key of this subscription's framed EVENT compressed (permessage-deflate), for {@code codec}. */
+        Object deflatedKey(WampCodec codec) {
+            return codec.binary() ? msgpackDeflatedKey : jsonDeflatedKey;
         }
 
         Entry(long id, String realm, String pattern, String uri, String match, InvokePolicy invoke, Instant created) {

@@ -35,6 +35,26 @@ class AutobahnJsTest {
             false, Duration.ZERO, "ferry", List.of("subscribe+publish chat.# authenticated"),
             List.of(new IssuerConfig("main", ISS, TestKeys.SECRET, List.of(), null, null, Duration.ofMinutes(5), List.of())))));
 
+    /** With permessage-deflate on (threshold 64 bytes), which Node's ws offers by default. */
+    @RegisterExtension
+    static final FerryServerExtension deflating = new FerryServerExtension(c -> c
+            .withWebSocket(c.websocket().withDeflate(dev.ferry.server.config.DeflateConfig.on(64)))
+            .withWamp(new WampConfig(List.of(new WampConfig.Realm("app1", "app1")))));
+
+    /**
+     * {@code src/test/node/wamp-deflate.js}: Autobahn|JS negotiates permessage-deflate for both serializations and
+     * gets a large EVENT compressed (and a session that did not negotiate it, plain).
+     */
+    @Test
+    void autobahnJsWithPermessageDeflate() throws Exception {
+        NodeScript.requireProject("ws", "autobahn");
+        NodeProcess.Result r = NodeScript.run("wamp-deflate.js", 180, deflating.wsUri().toString(),
+                deflating.http("").toString());
+        assertThat(r.timedOut()).as("wamp-deflate.js was killed%n%s", r.transcript()).isFalse();
+        assertThat(r.exitCode()).as("exit code of wamp-deflate.js%n%s", r.transcript()).isZero();
+        assertThat(r.transcript()).contains("msgpack 2: read", "(compressed)", "PASS - scenario wamp-deflate");
+    }
+
     @Test
     void autobahnJsScenario() throws Exception {
         NodeScript.requireProject("ws", "autobahn");
