@@ -511,6 +511,11 @@ public final class RedisEngine implements Engine, RemoteProcedures, dev.ferry.se
     @Override
     public java.util.concurrent.CompletionStage<Void> registered(String proc) {
         if (redis != null && connection.isOpen()) {
+            if (dev.ferry.protocol.Topics.hasWildcard(proc)) {
+                // the other nodes find a pattern among the procedures the nodes share: share it now, not at the
+                // next heartbeat, so that they know it by their next one
+                return register(proc).thenCompose(ok -> shareProcedures()).thenApply(ok -> (Void) null);
+            }
             return register(proc).thenApply(ok -> (Void) null);
         }
         return CompletableFuture.failedFuture(new IllegalStateException("Redis is not connected"));
@@ -531,7 +536,14 @@ public final class RedisEngine implements Engine, RemoteProcedures, dev.ferry.se
 
     @Override
     public void invoke(long invocationId, String proc, Payload args, long timeoutMs, boolean progress) {
-        byte[][] keys = {names.procedureNodes(proc), names.procedureCounter(proc)};
+        invoke(invocationId, proc, proc, args, timeoutMs, progress);
+    }
+
+    /** Picks a node among those with callees of {@code registration}; the call names {@code proc}. */
+    @Override
+    public void invoke(long invocationId, String proc, String registration, Payload args, long timeoutMs,
+                       boolean progress) {
+        byte[][] keys = {names.procedureNodes(registration), names.procedureCounter(registration)};
         byte[][] argv = {ascii(node)};
         routes.put(invocationId, UNROUTED);
         eval(pickSha, Scripts.PICK, ScriptOutputType.VALUE, keys, argv).thenCompose(picked -> {

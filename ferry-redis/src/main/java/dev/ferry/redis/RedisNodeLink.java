@@ -30,7 +30,9 @@ import org.slf4j.LoggerFactory;
  * {@code R <id> LF body} comes back on the asker's. The live nodes are the listed ones whose alive key exists (a
  * listed node without one has stopped or died and is taken off the list). An asked node that does not answer in
  * time is reported without a body. At most {@link #MAX_PENDING} requests wait for other nodes' answers at once;
- * beyond that a request is put to this node only and the others are reported as not answering.
+ * beyond that a request is put to this node only and the others are reported as not answering. A notice
+ * ({@link #tellOthers}) is {@code T <from> 0 LF body}, sent to the live nodes as last read (every heartbeat) and
+ * never answered.
  */
 final class RedisNodeLink implements NodeLink {
     private static final Logger log = LoggerFactory.getLogger(RedisNodeLink.class);
@@ -96,14 +98,35 @@ final class RedisNodeLink implements NodeLink {
         }
     }
 
-    /** Renews this node's alive key and listing; part of the engine's heartbeat. */
+    /**
+     * Renews this node's alive key and listing, and reads the live nodes (those {@link #tellOthers} reaches); part
+     * of the engine's heartbeat.
+     */
     CompletionStage<?> heartbeat() {
         if (closed || !connection.isOpen()) {
             return CompletableFuture.completedFuture(null);
         }
         return CompletableFuture.allOf(
                 redis.set(names.adminAlive(node), ascii("1"), SetArgs.Builder.px(TTL.toMillis())).toCompletableFuture(),
-                redis.sadd(names.adminNodes(), ascii(node)).toCompletableFuture());
+                redis.sadd(names.adminNodes(), ascii(node)).toCompletableFuture())
+                .thenCompose(v -> nodes());
+    }
+
+    @Override
+    public void tellOthers(byte[] request) {
+        if (closed || !connection.isOpen()) {
+            return;
+        }
+        byte[] message = concat(("T " + node + " 0\n").getBytes(StandardCharsets.UTF_8), request);
+        for (String t : lastLive) {
+            if (!t.equals(node)) {
+                try {
+                    redis.publish(names.adminChannel(t), message).exceptionally(e -> null);
+                } catch (RuntimeException e) {
+                    // that node misses the notice
+                }
+            }
+        }
     }
 
     /**
@@ -236,6 +259,12 @@ final class RedisNodeLink implements NodeLink {
                     } else if (!closed && connection.isOpen()) {
                         byte[] reply = concat(("R " + node + " " + id + "\n").getBytes(StandardCharsets.UTF_8), answer);
                         redis.publish(names.adminChannel(from), reply).exceptionally(x -> null);
+                    }
+                });
+            } else if (head[0].equals("T") && head.length == 3) {
+                handler.answer(body).whenComplete((answer, e) -> {
+                    if (e != null) {
+                        log.warn("notice of node {} not handled", head[1], e);
                     }
                 });
             } else if (head[0].equals("R") && head.length == 3) {

@@ -190,7 +190,7 @@ public final class FerryServer implements AutoCloseable {
                 engine.start(hub, rpc);
                 assembly = ServerAssembly.of(config, security, hub, rpc, meters, clock, hooks);
                 a = assembly;
-                a.http().upgradeRoute(new dev.ferry.server.wamp.WampRouter(a.http().webSockets()));
+                a.http().upgradeRoute(new dev.ferry.server.wamp.WampRouter(a.http().webSockets(), a.http().cluster()));
                 a.http().reloader().set(() -> CompletableFuture.supplyAsync(this::reload, reloads));
                 metrics = new FerryMetrics(meters, a.channels(), a.queues(), a.byteCounter(), a.reassembly(),
                         security.counters(), hub, a.tunnels(), a.sessions().presence(), a.sessions().resumableSessions());

@@ -36,4 +36,10 @@ public interface NodeLink {
      * that name.
      */
     CompletionStage<Reply> ask(String node, byte[] request, Duration timeout);
+
+    /**
+     * Sends {@code request} to every other live node, whose {@link Handler} runs it and whose answer is dropped: a
+     * notice, for which nobody waits. Never blocks; a node that cannot be reached misses it.
+     */
+    void tellOthers(byte[] request);
 }

@@ -9,7 +9,7 @@ import dev.ferry.protocol.Payload;
  */
 public interface RemoteProcedures {
     /**
-     * This node now has at least one callee of {@code proc}. The stage completes once other nodes can route calls
+     * This node now has at least one callee of {@code proc} (a procedure, or a procedure pattern). The stage completes once other nodes can route calls
      * here (exceptionally when the backend could not be told; the registration is renewed later).
      */
     java.util.concurrent.CompletionStage<Void> registered(String proc);
@@ -24,6 +24,16 @@ public interface RemoteProcedures {
      * the call has been settled meanwhile ({@link #cancel}). Called on any thread; must not block.
      */
     void invoke(long invocationId, String proc, Payload args, long timeoutMs, boolean progress);
+
+    /**
+     * As {@link #invoke(long, String, Payload, long, boolean)}, to a node with a callee of {@code registration}: the
+     * procedure itself, or a prefix or wildcard pattern of it (docs/wamp.md, pattern-based registrations), which
+     * the chosen node then matches {@code proc} against. The default reaches exact registrations only.
+     */
+    default void invoke(long invocationId, String proc, String registration, Payload args, long timeoutMs,
+                        boolean progress) {
+        invoke(invocationId, proc, args, timeoutMs, progress);
+    }
 
     /**
      * The call is over for this node or is being canceled: with {@link CancelMode#SKIP} forget where it went and

@@ -48,6 +48,44 @@ public final class ClusterAdmin {
     private final AtomicLongArray publicationSamples = new AtomicLongArray(RATE_SECONDS + 1);
     private final AtomicLongArray deliverySamples = new AtomicLongArray(RATE_SECONDS + 1);
     private volatile int ticks;
+    /** The requests of other parts of the server ({@link #answerOp}), by {@code op}. */
+    private final java.util.Map<String, java.util.function.Function<JsonNode, CompletionStage<? extends JsonNode>>> ops =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
+    /**
+     * Has this node answer the requests of {@code op} (another part of the server than the server API, e.g. the
+     * WAMP router) with {@code answer}, on any thread; a request carries its own fields next to {@code op}. Before
+     * the server starts.
+     */
+    public void answerOp(String op, java.util.function.Function<JsonNode, CompletionStage<? extends JsonNode>> answer) {
+        ops.put(op, answer);
+    }
+
+    /**
+     * Asks every live node (this one included) {@code request}; completes, by {@link #TIMEOUT} at the latest, with
+     * each node's answer in name order (a node that gave none in time: an {@link NodeLink.Reply} without a body).
+     * Before {@link #start}, this node alone answers.
+     */
+    public CompletionStage<List<NodeLink.Reply>> askAll(JsonNode request) {
+        NodeLink l = link;
+        if (l == null) {
+            return answer(bytes(request)).handle((body, e) -> List.of(new NodeLink.Reply("", e == null ? body : null)));
+        }
+        return l.askAll(bytes(request), TIMEOUT);
+    }
+
+    /** Tells every other live node {@code request}, answered by none (a notice); nothing when alone. */
+    public void tellOthers(JsonNode request) {
+        NodeLink l = link;
+        if (l != null) {
+            l.tellOthers(bytes(request));
+        }
+    }
+
+    /** A node's answer as JSON (an empty object when it is unreadable). */
+    public static JsonNode answerOf(NodeLink.Reply reply) {
+        return read(reply.body());
+    }
 
     /**
      * Links this node to the cluster (or to itself only), before it accepts connections, and takes on the bans and
@@ -141,7 +179,11 @@ public final class ClusterAdmin {
                     .put("rate", s.hub().topicRates().rate(q.path("topic").asText())));
             case "procedures" -> CompletableFuture.completedFuture(procedures(s));
             case "sync" -> CompletableFuture.completedFuture(sync(s));
-            default -> CompletableFuture.failedFuture(new IllegalArgumentException("unknown op " + q.path("op")));
+            default -> {
+                var other = ops.get(q.path("op").asText());
+                yield other != null ? other.apply(q)
+                        : CompletableFuture.failedFuture(new IllegalArgumentException("unknown op " + q.path("op")));
+            }
         };
         return out.thenApply(ClusterAdmin::bytes);
     }
@@ -476,6 +518,10 @@ public final class ClusterAdmin {
             }
             return handler.answer(request).toCompletableFuture().orTimeout(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)
                     .handle((body, e) -> new Reply(node, e == null ? body : null));
+        }
+
+        @Override
+        public void tellOthers(byte[] request) {
         }
     }
 }

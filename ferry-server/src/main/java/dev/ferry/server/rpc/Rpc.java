@@ -99,12 +99,10 @@ public final class Rpc implements NodeCalls {
         this.http = http;
     }
 
-    /** The procedures with at least one callee on this node. */
+    /** The procedures and procedure patterns (prefix and wildcard registrations) with a callee on this node. */
     @Override
     public java.util.Set<String> localProcedures() {
-        java.util.Set<String> exact = new java.util.HashSet<>(procedures.keySet());
-        exact.removeAll(patterns);
-        return java.util.Set.copyOf(exact);
+        return java.util.Set.copyOf(procedures.keySet());
     }
 
     /**
@@ -231,7 +229,7 @@ public final class Rpc implements NodeCalls {
             patterns.add(proc);
         }
         RemoteProcedures r = remote;
-        if (first[0] && r != null && !pattern) {
+        if (first[0] && r != null) {
             // a backend that could not be told is not the callee's problem: local calls reach it, and the
             // registration is renewed with the node's heartbeat
             return r.registered(proc).exceptionally(e -> null);
@@ -253,7 +251,7 @@ public final class Rpc implements NodeCalls {
             patterns.remove(proc);
         }
         RemoteProcedures r = remote;
-        if (last[0] && r != null && !pattern) {
+        if (last[0] && r != null) {
             r.unregistered(proc);
         }
     }
@@ -403,13 +401,68 @@ public final class Rpc implements NodeCalls {
         if (procedures.containsKey(proc)) {
             return proc;
         }
-        if (patterns.isEmpty()) {
+        return patterns.isEmpty() ? null : bestPattern(patterns, proc);
+    }
+
+    /**
+     * The registration a call of {@code proc} made on this node goes to in the cluster: this node's exact one, else
+     * another node's exact one, else the best pattern ({@link #matchRegistration}'s precedence) of any node, this
+     * one's included; null when none is known. Other nodes' registrations are as the engine last gathered them
+     * ({@link RemoteProcedures#clusterProcedures}, a heartbeat old); without a cluster, this node's.
+     */
+    public String matchRegistrationInCluster(String proc) {
+        if (procedures.containsKey(proc)) {
+            return proc;
+        }
+        ClusterRegistrations known = clusterRegistrations();
+        if (known == null) {
+            return matchRegistration(proc);
+        }
+        if (known.exact.contains(proc)) {
+            return proc;
+        }
+        if (known.patterns.isEmpty() && patterns.isEmpty()) {
             return null;
         }
+        java.util.Set<String> all = new java.util.HashSet<>(known.patterns);
+        all.addAll(patterns);
+        return bestPattern(all, proc);
+    }
+
+    /** The cluster's registrations as of one gathering: exact procedures and patterns. */
+    private record ClusterRegistrations(java.util.List<ProcedureStats> of, java.util.Set<String> exact,
+                                        java.util.Set<String> patterns) {
+    }
+
+    private volatile ClusterRegistrations clusterRegistrations;
+
+    /** The cluster's registrations as the engine last gathered them, indexed once per gathering; null unknown. */
+    private ClusterRegistrations clusterRegistrations() {
+        RemoteProcedures r = remote;
+        java.util.List<ProcedureStats> all = r == null ? null : r.clusterProcedures();
+        if (all == null) {
+            return null;
+        }
+        ClusterRegistrations known = clusterRegistrations;
+        if (known != null && known.of == all) {
+            return known;
+        }
+        java.util.Set<String> exact = new java.util.HashSet<>();
+        java.util.Set<String> pats = new java.util.HashSet<>();
+        for (ProcedureStats p : all) {
+            (Topics.hasWildcard(p.proc()) ? pats : exact).add(p.proc());
+        }
+        known = new ClusterRegistrations(all, exact, pats);
+        clusterRegistrations = known;
+        return known;
+    }
+
+    /** Of {@code candidates}, the pattern a call of {@code proc} goes to ({@link #matchRegistration}), or null. */
+    private static String bestPattern(java.util.Collection<String> candidates, String proc) {
         String best = null;
         int bestRank = -1;
-        for (String p : patterns) {
-            if (!Topics.matches(p, proc)) {
+        for (String p : candidates) {
+            if (!Topics.hasWildcard(p) || !Topics.matches(p, proc)) {
                 continue;
             }
             boolean prefix = p.endsWith("." + Topics.ANY_WORDS) && !Topics.hasWildcard(p.substring(0, p.length() - 2));
@@ -449,15 +502,28 @@ public final class Rpc implements NodeCalls {
         HttpProcedures h = http;
         HttpProcedures.Rule served = h == null ? null : h.match(proc);
         String registered = proc;
+        String remotePattern = null; // a pattern registration of another node that the call goes to
         Callee callee;
         if (served != null) {
             callee = h.callee(this, served, caller); // a backend serves it, on every node: never routed elsewhere
             via = null;
         } else {
             Callees cs = procedures.get(proc);
-            if (cs == null && !patterns.isEmpty()) {
-                registered = matchRegistration(proc);
-                cs = registered == null ? null : procedures.get(registered);
+            if (cs == null && via != null) {
+                // the cluster's precedence: another node's exact registration goes before a pattern of this one
+                String target = matchRegistrationInCluster(proc);
+                if (target != null && !target.equals(proc)) {
+                    cs = procedures.get(target);
+                    if (cs == null) {
+                        remotePattern = target;
+                    } else {
+                        registered = target;
+                    }
+                }
+            } else if (cs == null && !patterns.isEmpty()) {
+                String target = matchRegistration(proc);
+                cs = target == null ? null : procedures.get(target);
+                registered = target == null ? proc : target;
             }
             callee = cs == null ? null : cs.pick(caller.executor(), localFirst);
             if (callee != null) {
@@ -474,7 +540,7 @@ public final class Rpc implements NodeCalls {
                 TimeUnit.MILLISECONDS);
         pending.put(id, new Pending(caller, requestId, callee, timeout, clock.nanoTime(), progress, false));
         if (callee == null) {
-            via.invoke(id, proc, args, timeoutMs, progress);
+            via.invoke(id, proc, remotePattern != null ? remotePattern : proc, args, timeoutMs, progress);
             return id;
         }
         Invocation invocation = new Invocation(id, proc, args, progress, timeoutMs, registered, disclosed);

@@ -25,6 +25,8 @@ public final class WampErrors {
     public static final String SYSTEM_SHUTDOWN = "wamp.close.system_shutdown";
     public static final String GOODBYE_AND_OUT = "wamp.close.goodbye_and_out";
     public static final String CLOSE_REALM = "wamp.close.close_realm";
+    /** The default reason of the GOODBYE a session killed by {@code wamp.session.kill*} gets. */
+    public static final String KILLED = "wamp.close.killed";
     /** The prefix of the URIs of ferry.v1 codes without a standard WAMP equivalent. */
     public static final String FERRY_PREFIX = "ferry.error.";
 

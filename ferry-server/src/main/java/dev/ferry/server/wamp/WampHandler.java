@@ -924,7 +924,7 @@ public final class WampHandler extends PlainWebSocketHandler implements Transpor
             throw WampException.violation("CALL: request " + request + " is already in flight");
         }
         if (uri.startsWith("wamp.")) {
-            metaCall(request, uri, m.args(4));
+            metaCall(request, uri, m.args(4), m.kwargs(5));
             return;
         }
         String proc = prefix + uri;
@@ -966,89 +966,110 @@ public final class WampHandler extends PlainWebSocketHandler implements Transpor
 
     /**
      * A call of a meta procedure (docs/wamp.md, "Meta API"): allowed by the {@code call} permission on its mapped
-     * name (e.g. {@code app1.wamp.session.list}) and the call rate, answered by this node from what it holds.
+     * name (e.g. {@code app1.wamp.session.list}) and the call rate; the {@code wamp.session.kill*} procedures also
+     * need the {@code admin} action. Answered from what every node of the cluster holds (a node that does not
+     * answer within the server API's timeout is left out).
      */
-    private void metaCall(long request, String uri, ArrayNode args) {
+    private void metaCall(long request, String uri, ArrayNode args, ObjectNode kwargs) {
         Refusal r = connection.admission().call(connection.scope(), prefix + uri);
         if (r != null) {
             refuse(WampMessage.CALL, request, r);
             return;
         }
-        WampMeta meta = router.meta();
         String realmName = realm.name();
         JsonNode a0 = args != null && args.size() > 0 ? args.get(0) : null;
         JsonNode a1 = args != null && args.size() > 1 ? args.get(1) : null;
         switch (uri) {
             case "wamp.session.count", "wamp.session.list" -> {
-                Set<String> roles = null;
+                ObjectNode q = WampRouter.request("sessions").put("realm", realmName);
                 if (a0 != null && !a0.isNull()) {
                     if (!a0.isArray()) {
                         metaArgument(request, uri + ": filter_authroles must be a list of strings");
                         return;
                     }
-                    roles = new HashSet<>();
-                    for (JsonNode n : a0) {
-                        roles.add(n.asText());
+                    q.set("roles", a0);
+                }
+                askNodes(request, q, answers -> {
+                    long count = 0;
+                    java.util.TreeSet<Long> ids = new java.util.TreeSet<>();
+                    for (JsonNode a : answers) {
+                        count += a.path("count").asLong();
+                        a.path("ids").forEach(n -> ids.add(n.asLong()));
                     }
-                }
-                List<Long> ids = meta.sessions(realmName, roles);
-                if (uri.endsWith("count")) {
-                    metaResult(request, com.fasterxml.jackson.databind.node.LongNode.valueOf(ids.size()));
-                } else {
-                    metaResult(request, ids(ids.size() > WampMeta.MAX_LISTED ? ids.subList(0, WampMeta.MAX_LISTED) : ids));
-                }
+                    if (uri.endsWith("count")) {
+                        metaResult(request, com.fasterxml.jackson.databind.node.LongNode.valueOf(count));
+                    } else {
+                        List<Long> sorted = new ArrayList<>(ids);
+                        metaResult(request, ids(sorted.subList(0, Math.min(sorted.size(), WampMeta.MAX_LISTED))));
+                    }
+                });
             }
             case "wamp.session.get" -> {
                 if (!isId(a0)) {
                     metaArgument(request, uri + ": expected a session id");
                     return;
                 }
-                WampMeta.SessionInfo info = meta.session(realmName, a0.longValue());
-                if (info == null) {
-                    error(WampMessage.CALL, request, WampErrors.NO_SUCH_SESSION, "no session " + a0.longValue() + " in this realm", null);
-                    return;
-                }
-                metaResult(request, info.details());
+                long id = a0.longValue();
+                askNodes(request, WampRouter.request("session").put("realm", realmName).put("id", id), answers -> {
+                    for (JsonNode a : answers) {
+                        if (a.has("details")) {
+                            metaResult(request, a.get("details"));
+                            return;
+                        }
+                    }
+                    error(WampMessage.CALL, request, WampErrors.NO_SUCH_SESSION, "no session " + id + " in this realm", null);
+                });
             }
-            case "wamp.subscription.list", "wamp.registration.list" -> {
-                WampMeta.Table table = uri.startsWith("wamp.subscription") ? meta.subscriptions : meta.registrations;
+            case "wamp.session.kill", "wamp.session.kill_by_authid", "wamp.session.kill_by_authrole",
+                 "wamp.session.kill_all" -> kill(request, uri, a0, kwargs);
+            case "wamp.subscription.list", "wamp.registration.list" -> entries(request, uri, entries -> {
                 ObjectNode byMatch = WampCodec.object();
                 ArrayNode exact = byMatch.putArray("exact");
                 ArrayNode prefixed = byMatch.putArray("prefix");
                 ArrayNode wild = byMatch.putArray("wildcard");
-                for (WampMeta.Entry e : table.of(realmName)) {
-                    (e.match.equals("prefix") ? prefixed : e.match.equals("wildcard") ? wild : exact).add(e.id);
+                for (MergedEntry e : entries.values()) {
+                    String match = e.details.path("match").asText();
+                    (match.equals("prefix") ? prefixed : match.equals("wildcard") ? wild : exact).add(e.id);
                 }
                 metaResult(request, byMatch);
-            }
+            });
             case "wamp.subscription.lookup", "wamp.registration.lookup" -> {
-                boolean subs = uri.startsWith("wamp.subscription");
                 String match = a1 != null && a1.isObject() ? a1.path("match").asText("exact") : "exact";
                 if (a0 == null || !a0.isTextual()) {
                     metaArgument(request, uri + ": expected a URI");
                     return;
                 }
                 String pattern = pattern(a0.textValue(), match);
-                WampMeta.Entry e = pattern == null ? null : (subs ? meta.subscriptions : meta.registrations).lookup(realmName, pattern);
-                metaResult(request, e == null ? com.fasterxml.jackson.databind.node.NullNode.getInstance()
-                        : com.fasterxml.jackson.databind.node.LongNode.valueOf(e.id));
+                entries(request, uri, entries -> {
+                    MergedEntry e = pattern == null ? null : entries.get(WampMeta.entryId(kindOf(uri), realmName, pattern));
+                    metaResult(request, e == null ? com.fasterxml.jackson.databind.node.NullNode.getInstance()
+                            : com.fasterxml.jackson.databind.node.LongNode.valueOf(e.id));
+                });
             }
             case "wamp.subscription.match", "wamp.registration.match" -> {
-                boolean subs = uri.startsWith("wamp.subscription");
                 if (a0 == null || !a0.isTextual()) {
                     metaArgument(request, uri + ": expected a URI");
                     return;
                 }
-                if (subs) {
-                    List<WampMeta.Entry> found = meta.subscriptions.matching(realmName, prefix + a0.textValue());
-                    List<Long> ids = new ArrayList<>();
-                    found.forEach(e -> ids.add(e.id));
-                    metaResult(request, ids.isEmpty() ? com.fasterxml.jackson.databind.node.NullNode.getInstance() : ids(ids));
+                String name = prefix + a0.textValue();
+                if (uri.startsWith("wamp.subscription")) {
+                    entries(request, uri, entries -> {
+                        List<Long> ids = new ArrayList<>();
+                        for (MergedEntry e : entries.values()) {
+                            if (Topics.matches(e.pattern, name)) {
+                                ids.add(e.id);
+                            }
+                        }
+                        metaResult(request, ids.isEmpty() ? com.fasterxml.jackson.databind.node.NullNode.getInstance() : ids(ids));
+                    });
                 } else {
-                    String registered = server.sessions().rpc().matchRegistration(prefix + a0.textValue());
-                    WampMeta.Entry e = registered == null ? null : meta.registrations.lookup(realmName, registered);
-                    metaResult(request, e == null ? com.fasterxml.jackson.databind.node.NullNode.getInstance()
-                            : com.fasterxml.jackson.databind.node.LongNode.valueOf(e.id));
+                    String registered = server.sessions().rpc().matchRegistrationInCluster(name);
+                    entries(request, uri, entries -> {
+                        MergedEntry e = registered == null ? null
+                                : entries.get(WampMeta.entryId("registration", realmName, registered));
+                        metaResult(request, e == null ? com.fasterxml.jackson.databind.node.NullNode.getInstance()
+                                : com.fasterxml.jackson.databind.node.LongNode.valueOf(e.id));
+                    });
                 }
             }
             case "wamp.subscription.get", "wamp.subscription.list_subscribers", "wamp.subscription.count_subscribers",
@@ -1058,27 +1079,192 @@ public final class WampHandler extends PlainWebSocketHandler implements Transpor
                     metaArgument(request, uri + ": expected a " + (subs ? "subscription" : "registration") + " id");
                     return;
                 }
-                WampMeta.Entry e = (subs ? meta.subscriptions : meta.registrations).get(realmName, a0.longValue());
-                if (e == null || e.pattern.startsWith("\u0000")) {
-                    error(WampMessage.CALL, request, subs ? WampErrors.NO_SUCH_SUBSCRIPTION : WampErrors.NO_SUCH_REGISTRATION,
-                            "no " + (subs ? "subscription " : "registration ") + a0.longValue() + " in this realm", null);
-                    return;
-                }
-                if (uri.endsWith(".get")) {
-                    metaResult(request, e.details());
-                } else if (uri.contains(".count_")) {
-                    metaResult(request, com.fasterxml.jackson.databind.node.LongNode.valueOf(e.holders.size()));
-                } else {
-                    List<Long> ids = new ArrayList<>(e.holders.keySet());
-                    ids.sort(Long::compare);
-                    metaResult(request, ids(ids.size() > WampMeta.MAX_LISTED ? ids.subList(0, WampMeta.MAX_LISTED) : ids));
-                }
+                long id = a0.longValue();
+                entries(request, uri, entries -> {
+                    MergedEntry e = entries.get(id);
+                    if (e == null) {
+                        error(WampMessage.CALL, request, subs ? WampErrors.NO_SUCH_SUBSCRIPTION : WampErrors.NO_SUCH_REGISTRATION,
+                                "no " + (subs ? "subscription " : "registration ") + id + " in this realm", null);
+                    } else if (uri.endsWith(".get")) {
+                        metaResult(request, e.details);
+                    } else if (uri.contains(".count_")) {
+                        metaResult(request, com.fasterxml.jackson.databind.node.LongNode.valueOf(e.count));
+                    } else {
+                        List<Long> ids = new ArrayList<>(e.holders);
+                        metaResult(request, ids(ids.subList(0, Math.min(ids.size(), WampMeta.MAX_LISTED))));
+                    }
+                });
             }
             case "wamp.subscription.get_events" -> getEvents(request, a0, a1);
             default -> error(WampMessage.CALL, request, WampErrors.NO_SUCH_PROCEDURE,
                     "the meta procedure \"" + shorten(uri) + "\" is not provided by this router", null);
         }
     }
+
+    /** {@code subscription} or {@code registration}: the kind of entry meta procedure {@code uri} is about. */
+    private static String kindOf(String uri) {
+        return uri.startsWith("wamp.subscription") ? "subscription" : "registration";
+    }
+
+    /**
+     * One subscription or registration as the nodes hold it: its id, pattern, details (the earliest
+     * {@code created}), the number of its holders on all nodes and their ids (sorted).
+     */
+    private static final class MergedEntry {
+        final long id;
+        final String pattern;
+        ObjectNode details;
+        long count;
+        final java.util.TreeSet<Long> holders = new java.util.TreeSet<>();
+
+        MergedEntry(long id, String pattern, ObjectNode details) {
+            this.id = id;
+            this.pattern = pattern;
+            this.details = details;
+        }
+    }
+
+    /**
+     * The subscriptions (meta procedure {@code uri} of {@code wamp.subscription}) or registrations of the realm on
+     * all nodes, by id in ascending order, handed to {@code then} on this session's event loop.
+     */
+    private void entries(long request, String uri, java.util.function.Consumer<java.util.SortedMap<Long, MergedEntry>> then) {
+        askNodes(request, WampRouter.request("entries").put("kind", kindOf(uri)).put("realm", realm.name()), answers -> {
+            java.util.SortedMap<Long, MergedEntry> merged = new java.util.TreeMap<>();
+            for (JsonNode a : answers) {
+                for (JsonNode n : a.path("entries")) {
+                    if (!n.path("details").isObject()) {
+                        continue;
+                    }
+                    long id = n.path("id").asLong();
+                    ObjectNode details = (ObjectNode) n.get("details");
+                    MergedEntry e = merged.computeIfAbsent(id, k -> new MergedEntry(id, n.path("pattern").asText(), details));
+                    if (details.path("created").asText().compareTo(e.details.path("created").asText()) < 0) {
+                        e.details = details;
+                    }
+                    e.count += n.path("count").asLong();
+                    n.path("holders").forEach(h -> e.holders.add(h.asLong()));
+                }
+            }
+            while (merged.size() > WampMeta.MAX_LISTED) {
+                merged.remove(merged.lastKey());
+            }
+            then.accept(merged);
+        });
+    }
+
+    /**
+     * Asks every node's router {@code q} and hands the answers to {@code then} on this session's event loop, unless
+     * the session has ended meanwhile.
+     */
+    private void askNodes(long request, ObjectNode q, java.util.function.Consumer<List<JsonNode>> then) {
+        router.askAll(q).whenComplete((answers, failure) -> executor().execute(() -> {
+            if (state != State.ESTABLISHED) {
+                return;
+            }
+            if (failure != null) {
+                error(WampMessage.CALL, request, WampErrors.uri(ErrorCode.UNAVAILABLE),
+                        "the other nodes could not be asked; try again", ErrorCode.UNAVAILABLE);
+                return;
+            }
+            then.accept(answers);
+        }));
+    }
+
+    /**
+     * {@code wamp.session.kill} ({@code [session]}), {@code kill_by_authid} ({@code [authid]}),
+     * {@code kill_by_authrole} ({@code [authrole]}) and {@code kill_all}, with the keyword arguments {@code reason}
+     * (a URI, default {@code wamp.close.killed}) and {@code message}: the sessions of the realm that match, on every
+     * node, get GOODBYE with that reason and are closed; the caller's own session is never killed. Needs the
+     * {@code admin} action ({@code wamp.error.not_authorized} otherwise). Results: none for {@code kill} (an
+     * unknown session, or the caller's own, is {@code wamp.error.no_such_session}), the killed session ids for
+     * {@code kill_by_authid}, their number for the others.
+     */
+    private void kill(long request, String uri, JsonNode a0, ObjectNode kwargs) {
+        Refusal r = connection.admission().permit(connection.scope(), dev.ferry.server.auth.Action.ADMIN,
+                dev.ferry.server.auth.Action.ADMIN_TARGET);
+        if (r != null) {
+            refuse(WampMessage.CALL, request, r);
+            return;
+        }
+        ObjectNode q = WampRouter.request("kill").put("realm", realm.name()).put("except", sessionId);
+        switch (uri) {
+            case "wamp.session.kill" -> {
+                if (!isId(a0)) {
+                    metaArgument(request, uri + ": expected a session id");
+                    return;
+                }
+                q.put("session", a0.longValue());
+            }
+            case "wamp.session.kill_by_authid", "wamp.session.kill_by_authrole" -> {
+                if (a0 == null || !a0.isTextual()) {
+                    metaArgument(request, uri + ": expected " + (uri.endsWith("authid") ? "an authid" : "an authrole"));
+                    return;
+                }
+                q.put(uri.endsWith("authid") ? "authid" : "authrole", a0.textValue());
+            }
+            default -> {
+            }
+        }
+        JsonNode reason = kwargs == null ? null : kwargs.get("reason");
+        if (reason != null && (!reason.isTextual() || !WampMessage.isUri(reason.textValue()))) {
+            metaArgument(request, uri + ": reason must be a URI");
+            return;
+        }
+        JsonNode message = kwargs == null ? null : kwargs.get("message");
+        if (message != null && !message.isTextual()) {
+            metaArgument(request, uri + ": message must be a string");
+            return;
+        }
+        q.put("reason", reason != null ? reason.textValue() : WampErrors.KILLED);
+        if (message != null) {
+            q.put("message", message.textValue());
+        }
+        askNodes(request, q, answers -> {
+            java.util.TreeSet<Long> killed = new java.util.TreeSet<>();
+            for (JsonNode a : answers) {
+                a.path("killed").forEach(n -> killed.add(n.asLong()));
+            }
+            switch (uri) {
+                case "wamp.session.kill" -> {
+                    if (killed.isEmpty()) {
+                        error(WampMessage.CALL, request, WampErrors.NO_SUCH_SESSION, "no session " + a0.longValue()
+                                + " in this realm" + (a0.longValue() == sessionId ? " but the caller's own" : ""), null);
+                    } else {
+                        send(WampCodec.array(WampMessage.RESULT).add(request).add(WampCodec.object()));
+                    }
+                }
+                case "wamp.session.kill_by_authid" -> metaResult(request, ids(new ArrayList<>(killed)));
+                default -> metaResult(request, com.fasterxml.jackson.databind.node.LongNode.valueOf(killed.size()));
+            }
+        });
+    }
+
+    /**
+     * This session is killed ({@code wamp.session.kill*}): GOODBYE with {@code reason} and {@code message}; the
+     * session takes nothing more, and the WebSocket closes when the client answers GOODBYE, or after
+     * {@link #KILL_GRACE} at the latest.
+     */
+    void kill(String reason, String message) {
+        if (state != State.ESTABLISHED) {
+            return;
+        }
+        ObjectNode details = WampCodec.object();
+        if (message != null) {
+            details.put("message", message);
+        }
+        send(WampCodec.array(WampMessage.GOODBYE).add(details).add(reason));
+        state = State.CLOSING;
+        server.sessions().clock().schedule(executor(), () -> {
+            if (state == State.CLOSING) {
+                state = State.CLOSED;
+                out.close(NORMAL_CLOSURE, "killed");
+            }
+        }, KILL_GRACE.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+    }
+
+    /** How long a killed session's client has to answer GOODBYE before its WebSocket is closed. */
+    static final java.time.Duration KILL_GRACE = java.time.Duration.ofSeconds(5);
 
     /** Most events one {@code wamp.subscription.get_events} returns when the call names no {@code limit}. */
     static final int DEFAULT_EVENTS = 10;

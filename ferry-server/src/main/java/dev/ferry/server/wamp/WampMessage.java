@@ -37,6 +37,12 @@ public final class WampMessage {
 
     /** The largest id (WAMP §5.1.2): 2^53, so that JavaScript's numbers hold every id exactly. */
     public static final long MAX_ID = 1L << 53;
+    private static final java.util.regex.Pattern LOOSE_URI = java.util.regex.Pattern.compile("([^\\s.#]+\\.)*[^\\s.#]+");
+
+    /** Whether {@code s} is a URI by WAMP's loose rules (§5.1.1.2): non-empty components without whitespace or {@code #}. */
+    static boolean isUri(String s) {
+        return s.length() <= 1024 && LOOSE_URI.matcher(s).matches();
+    }
 
     private final ArrayNode fields;
     private final boolean binary;

@@ -14,14 +14,15 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.function.LongSupplier;
 
 /**
  * What the WAMP meta API (docs/wamp.md, "Meta API") reads and what its meta events tell: the sessions of this
  * node by realm, and the subscriptions and registrations they hold. A subscription or registration is the router's
  * object of one realm and one pattern (or procedure), shared by every session that subscribes to that pattern (or
- * registers that procedure), so that its id is the same for all of them, as WAMP asks. Thread-safe: the sessions
- * live on every event loop; an entry changes under its map's lock ({@code compute}), and meta events go to their
+ * registers that procedure), so that its id is the same for all of them, as WAMP asks; the id is derived from the
+ * realm and the pattern, so that every node of a cluster gives the same one. Meta events go to this node's
+ * subscribers and, through the relay, to the other nodes' ({@link #emitted}). Thread-safe: the sessions live on
+ * every event loop; an entry changes under its map's lock ({@code compute}), and meta events go to their
  * subscribers on the subscribers' own event loops.
  */
 final class WampMeta {
@@ -132,7 +133,8 @@ final class WampMeta {
             Entry e = byKey.compute(key(holder.realmName(), pattern), (k, held) -> {
                 Entry x = held;
                 if (x == null) {
-                    x = new Entry(ids.getAsLong(), holder.realmName(), pattern, uri, match, invoke, Instant.now());
+                    x = new Entry(entryId(kind, holder.realmName(), pattern), holder.realmName(), pattern, uri, match,
+                            invoke, Instant.now());
                     byId.put(x.id, x);
                     made[0] = true;
                 }
@@ -210,13 +212,37 @@ final class WampMeta {
         }
     }
 
-    private final LongSupplier ids;
+    /** Where a meta event of this node goes besides its own subscribers: {@code (realm, topic, publication, args)}. */
+    interface Relay {
+        void emitted(String realm, String topic, long publication, ArrayNode args);
+    }
+
+    private final Relay relay;
     private final ConcurrentHashMap<Long, SessionInfo> sessions = new ConcurrentHashMap<>();
+    /** The established sessions by id, to be killed ({@code wamp.session.kill}). */
+    private final ConcurrentHashMap<Long, WampHandler> handlers = new ConcurrentHashMap<>();
     final Table subscriptions = new Table("subscription");
     final Table registrations = new Table("registration");
 
-    WampMeta(LongSupplier ids) {
-        this.ids = ids;
+    WampMeta(Relay relay) {
+        this.relay = relay;
+    }
+
+    /**
+     * The id of the subscription ({@code kind} {@code subscription}) or registration of {@code realm} and
+     * {@code pattern}: a hash in [1, 2^53], the same on every node.
+     */
+    static long entryId(String kind, String realm, String pattern) {
+        long h = 0xcbf29ce484222325L;
+        String key = kind + "\u0000" + realm + "\u0000" + pattern;
+        for (int i = 0; i < key.length(); i++) {
+            h = (h ^ key.charAt(i)) * 0x100000001b3L;
+        }
+        h ^= h >>> 31;
+        h *= 0x9E3779B97F4A7C15L;
+        h ^= h >>> 29;
+        long id = h & (WampMessage.MAX_ID - 1);
+        return id == 0 ? 1 : id;
     }
 
     /** The pattern under which a subscription to meta topic {@code uri} is kept (it matches no Ferry topic). */
@@ -247,17 +273,23 @@ final class WampMeta {
             id = WampRouter.sessionId();
             info = new SessionInfo(id, realm, authid, authrole, authmethod, protocol);
         } while (sessions.putIfAbsent(id, info) != null);
+        handlers.put(id, h);
         emit(realm, "wamp.session.on_join", JsonNodeFactory.instance.arrayNode().add(info.details()));
         return id;
     }
 
-    /** A session ended: {@code wamp.session.on_leave} with its id, authid and authrole. */
-    void left(long session) {
+    /**
+     * A session ended: {@code wamp.session.on_leave} with its id, authid and authrole. Returns false when it had
+     * already ended (or never began).
+     */
+    boolean left(long session) {
+        handlers.remove(session);
         SessionInfo info = sessions.remove(session);
         if (info != null) {
             emit(info.realm(), "wamp.session.on_leave",
                     args(session).add(info.authid()).add(info.authrole()));
         }
+        return info != null;
     }
 
     SessionInfo session(String realm, long id) {
@@ -277,13 +309,38 @@ final class WampMeta {
         return out;
     }
 
-    /** Sends meta event {@code topic} of {@code realm} to the sessions subscribed to it, each on its event loop. */
+    /**
+     * The sessions of {@code realm} but {@code except} that match: id {@code session} (0: any), authid
+     * {@code authid} and authrole {@code authrole} (null: any). Sorted by id.
+     */
+    List<WampHandler> matching(String realm, long session, String authid, String authrole, long except) {
+        List<WampHandler> out = new ArrayList<>();
+        for (SessionInfo s : sessions.values()) {
+            if (s.realm().equals(realm) && s.session() != except && (session == 0 || s.session() == session)
+                    && (authid == null || authid.equals(s.authid())) && (authrole == null || authrole.equals(s.authrole()))) {
+                WampHandler h = handlers.get(s.session());
+                if (h != null) {
+                    out.add(h);
+                }
+            }
+        }
+        out.sort(Comparator.comparingLong(WampHandler::sessionId));
+        return out;
+    }
+
+    /** Sends meta event {@code topic} of {@code realm} to the sessions subscribed to it here and on other nodes. */
     private void emit(String realm, String topic, ArrayNode args) {
+        long publication = ThreadLocalRandom.current().nextLong(1, WampMessage.MAX_ID + 1);
+        emitHere(realm, topic, publication, args);
+        relay.emitted(realm, topic, publication, args);
+    }
+
+    /** Sends meta event {@code topic} of {@code realm} to this node's sessions subscribed to it, each on its loop. */
+    void emitHere(String realm, String topic, long publication, ArrayNode args) {
         Entry e = subscriptions.lookup(realm, metaPattern(topic));
         if (e == null) {
             return;
         }
-        long publication = ThreadLocalRandom.current().nextLong(1, WampMessage.MAX_ID + 1);
         for (WampHandler h : e.holders.values()) {
             h.executor().execute(() -> h.metaEvent(e.id, publication, args));
         }

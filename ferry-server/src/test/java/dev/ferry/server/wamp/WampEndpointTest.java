@@ -36,7 +36,9 @@ class WampEndpointTest {
             false, Duration.ZERO, "ferry", List.of("subscribe+publish chat.# authenticated", "call+register math.* claim:roles=calc"),
             List.of(new IssuerConfig("main", ISS, TestKeys.SECRET, List.of(), null, null, Duration.ofMinutes(5), List.of()))))
             .withHttp(new dev.ferry.server.config.HttpConfig(List.of(), 1 << 20, List.of(new dev.ferry.server.config.ApiKeyConfig(
-                    "backend", "backend-key-0123456789", List.of("call+register math.*"))))));
+                    "backend", "backend-key-0123456789", List.of("call+register math.*")),
+                    new dev.ferry.server.config.ApiKeyConfig("ops", "ops-key-0123456789", List.of("all #", "admin #")),
+                    new dev.ferry.server.config.ApiKeyConfig("helper", "helper-key-0123456789", List.of("all #"))))));
 
     private static URI wampUri(FerryServerExtension s) {
         return URI.create("ws://127.0.0.1:" + s.port() + "/v1/wamp");
@@ -310,6 +312,74 @@ class WampEndpointTest {
         }
     }
 
+    /**
+     * A WAMP session of realm1 on the guarded server, authenticated at the upgrade by {@code bearer}; its session id
+     * goes to {@code id[0]}.
+     */
+    private static WsTestClient joinGuarded(String bearer, long[] id) {
+        WsTestClient c = WsTestClient.plain(wampUri(guarded), Map.of("Authorization", "Bearer " + bearer), "wamp.2.json");
+        c.send("[1,\"realm1\",{\"roles\":{\"caller\":{},\"subscriber\":{}}}]");
+        JsonNode welcome = msg(c);
+        assertThat(welcome.get(0).asInt()).as(welcome.toString()).isEqualTo(2);
+        id[0] = welcome.get(1).asLong();
+        return c;
+    }
+
+    @Test
+    void sessionsAreKilledByAdminsOnlyWithGoodbyeAndTheCallerIsSpared() throws Exception {
+        long[] ops1 = new long[1];
+        long[] carol = new long[1];
+        long[] unused = new long[1];
+        try (WsTestClient ops = joinGuarded("ops-key-0123456789", ops1);
+             WsTestClient helper = joinGuarded("helper-key-0123456789", unused);
+             WsTestClient carol1 = joinGuarded(token("carol", Map.of()), carol);
+             WsTestClient carol2 = joinGuarded(token("carol", Map.of()), unused);
+             WsTestClient dave = joinGuarded(token("dave", Map.of()), unused)) {
+            long opsId = ops1[0];
+            long carol1Id = carol[0];
+            assertThat(metaCall(ops, 1, "wamp.session.list", "[]")).hasSize(5);
+            assertThat(metaCall(ops, 2, "wamp.session.get", "[" + opsId + "]").get("authid").asText()).isEqualTo("ops");
+            // call allowed (all #), admin not: not_authorized, with the action in the keyword arguments
+            helper.send("[48,1,{},\"wamp.session.kill_all\",[]]");
+            JsonNode refused = msg(helper);
+            assertThat(refused.get(4).asText()).isEqualTo("wamp.error.not_authorized");
+            assertThat(refused.get(6).path("data").path("action").asText()).isEqualTo("admin");
+
+            ops.send("[48,3,{},\"wamp.session.kill_all\",[],{\"reason\":\"not a uri\"}]");
+            assertThat(msg(ops).get(4).asText()).isEqualTo("wamp.error.invalid_argument");
+            ops.send("[48,4,{},\"wamp.session.kill\",[" + opsId + "]]");
+            assertThat(msg(ops).get(4).asText()).as("the caller's own session").isEqualTo("wamp.error.no_such_session");
+
+            ops.send("[48,5,{},\"wamp.session.kill\",[" + carol1Id + "],{\"reason\":\"app.close.bye\",\"message\":\"go\"}]");
+            JsonNode done = msg(ops);
+            assertThat(done.get(0).asInt()).as(done.toString()).isEqualTo(50);
+            assertThat(done.size()).isEqualTo(3);
+            WsTestClient killed = carol1;
+            WsTestClient spared = carol2;
+            JsonNode bye = msg(killed);
+            assertThat(bye.get(0).asInt()).isEqualTo(6);
+            assertThat(bye.get(1).path("message").asText()).isEqualTo("go");
+            assertThat(bye.get(2).asText()).isEqualTo("app.close.bye");
+            killed.send("[6,{},\"wamp.close.goodbye_and_out\"]");
+            assertThat(killed.awaitClose().closeCode()).isEqualTo(1000);
+
+            JsonNode byAuthid = metaCall(ops, 6, "wamp.session.kill_by_authid", "[\"carol\"]");
+            assertThat(byAuthid).hasSize(1);
+            bye = msg(spared);
+            assertThat(bye.get(0).asInt()).isEqualTo(6);
+            assertThat(bye.get(2).asText()).isEqualTo("wamp.close.killed");
+            // no GOODBYE back: the router closes after the grace
+            assertThat(spared.awaitClose().closeCode()).isEqualTo(1000);
+
+            assertThat(metaCall(ops, 7, "wamp.session.kill_by_authrole", "[\"user\"]").asInt())
+                    .as("helper and dave; ops is spared").isEqualTo(2);
+            assertThat(msg(dave).get(2).asText()).isEqualTo("wamp.close.killed");
+            assertThat(msg(helper).get(2).asText()).isEqualTo("wamp.close.killed");
+            assertThat(metaCall(ops, 8, "wamp.session.kill_all", "[]").asInt()).isZero();
+            assertThat(metaCall(ops, 9, "wamp.session.list", "[]").toString()).isEqualTo("[" + opsId + "]");
+        }
+    }
+
     // ------------------------------------------------------------ authentication
 
     private static String token(String sub, Map<String, Object> claims) {
@@ -487,7 +557,9 @@ class WampEndpointTest {
                 assertThat(got.get("authmethod").asText()).isEqualTo("anonymous");
                 watcher.send("[48,14,{},\"wamp.session.get\",[424242]]");
                 assertThat(msg(watcher).get(4).asText()).isEqualTo("wamp.error.no_such_session");
-                watcher.send("[48,15,{},\"wamp.session.kill\",[1]]");
+                watcher.send("[48,15,{},\"wamp.session.kill\",[" + other + "]]"); // admin: never without rules
+                assertThat(msg(watcher).get(4).asText()).isEqualTo("wamp.error.not_authorized");
+                watcher.send("[48,16,{},\"wamp.session.nothing\",[]]");
                 assertThat(msg(watcher).get(4).asText()).isEqualTo("wamp.error.no_such_procedure");
                 o.send("[6,{},\"wamp.close.close_realm\"]");
                 msg(o);
