@@ -187,7 +187,8 @@ public final class Connection implements Subscriber {
 
     /**
      * Subscribes to {@code pattern} live, without recovery, once admitted and with room; holding it already does
-     * nothing. Returns the refusal, or null once subscribed.
+     * nothing. Returns the refusal, or null once subscribed. Not asked of the subscribe hook: for subscriptions the
+     * application itself makes (server-side extensions); a client's go through {@link #subscribeLive}.
      */
     public Refusal subscribe(String pattern) {
         Refusal r = admitSubscribe(pattern);
@@ -202,6 +203,44 @@ public final class Connection implements Subscriber {
             subscribedEvent(pattern);
         }
         return null;
+    }
+
+    /**
+     * A client subscribes to {@code pattern} live, without recovery (the multiplexer's channels, a per-topic
+     * socket): as {@link #subscribe(String)}, but a pattern a subscribe hook decides (and the connection does not
+     * hold yet) is asked of the hook first (docs/hooks.md, "subscribe"). {@code then} gets null once subscribed, or
+     * the refusal ({@code subscribe_refused}, {@code hook_unavailable} among them), on this loop: at once without a
+     * hook, once the hook answered otherwise, and never once the connection closed.
+     */
+    public void subscribeLive(String pattern, java.util.function.Consumer<Refusal> then) {
+        Refusal r = admitSubscribe(pattern);
+        if (r == null) {
+            r = roomFor(pattern, 0);
+        }
+        HooksConfig.Rule rule = r != null || subscriptions.contains(pattern) ? null : hooks.subscribeRule(pattern);
+        if (rule == null) {
+            then.accept(r != null ? r : subscribe(pattern));
+            return;
+        }
+        askSubscribeHook(rule, pattern, refused -> then.accept(refused != null ? refused : subscribe(pattern)));
+    }
+
+    /**
+     * Asks {@code rule}'s subscribe hook about {@code pattern}; {@code decided} gets, on this loop and only while
+     * the connection is open, null when the subscription may go ahead, else the refusal: {@code subscribe_refused}
+     * with the application's reason and code, or {@code hook_unavailable} (no answer, failure policy refuse).
+     */
+    private void askSubscribeHook(HooksConfig.Rule rule, String pattern, java.util.function.Consumer<Refusal> decided) {
+        Connection client = parent != null ? parent : this; // a state channel is asked about as its connection
+        hooks.subscribe(rule, client.id(), client.transport.kind(), identity(), pattern).whenComplete((v, failure) ->
+                executor().execute(() -> {
+                    if (closed) {
+                        return;
+                    }
+                    decided.accept(v == null
+                            ? Refusal.of(dev.ferry.protocol.ErrorCode.HOOK_UNAVAILABLE, String.valueOf(failure))
+                            : HookRefusal.of(rule, v, dev.ferry.protocol.ErrorCode.SUBSCRIBE_REFUSED));
+                }));
     }
 
     /** Tells events out that this listed connection subscribed to {@code pattern}. */
@@ -232,19 +271,13 @@ public final class Connection implements Subscriber {
         }
         // The subscribe hook decides first (docs/hooks.md, "subscribe"); its refusal fails {@code then} with a
         // HookRefusal.
-        hooks.subscribe(rule, id(), transport.kind(), identity(), pattern).whenComplete((v, failure) ->
-                executor().execute(() -> {
-                    if (closed) {
-                        return;
-                    }
-                    Refusal r = v == null ? Refusal.of(dev.ferry.protocol.ErrorCode.HOOK_UNAVAILABLE, String.valueOf(failure))
-                            : HookRefusal.of(rule, v, dev.ferry.protocol.ErrorCode.SUBSCRIBE_REFUSED);
-                    if (r != null) {
-                        then.accept(null, new HookRefusal(r));
-                        return;
-                    }
-                    subscribeAdmitted(pattern, since, filter, then);
-                }));
+        askSubscribeHook(rule, pattern, r -> {
+            if (r != null) {
+                then.accept(null, new HookRefusal(r));
+            } else {
+                subscribeAdmitted(pattern, since, filter, then);
+            }
+        });
     }
 
     private void subscribeAdmitted(String pattern, List<Frame.Position> since, Filter filter,

@@ -31,10 +31,13 @@ import java.util.Map;
  *       {@link MultiplexFrame#topicOf}) is a topic or pattern, subscribed as such;
  *       the server answers {@code sub,<channel>} once the subscription is made (websocket-multiplex clients ignore
  *       frame types they do not know), then publications matching it arrive as {@code msg,<channel>,<text>}.
- *       Opening an open channel does nothing.</li>
+ *       Opening an open channel (or one still opening) does nothing. A subscribe hook on the topic
+ *       (docs/hooks.md) is asked first: the channel opens once it allows, and its refusal is a refusal of the
+ *       channel ({@code subscribe_refused}, {@code hook_unavailable}); until then the channel is not open.</li>
  *   <li>{@code msg,<channel>,<data>} publishes {@code data} (mapped by {@link TextPayloads}) to the channel's
  *       topic; the channel must be open and must not be a pattern.</li>
- *   <li>{@code uns,<channel>} closes a channel; closing one that is not open does nothing.</li>
+ *   <li>{@code uns,<channel>} closes a channel, or gives up one still opening; closing one that is neither does
+ *       nothing.</li>
  *   <li>A refused channel operation is answered {@code err,<channel>,{"code","message"}} followed by
  *       {@code uns,<channel>}, which closes the channel in any websocket-multiplex client (they ignore {@code err}).</li>
  *   <li>The upgrade is authenticated like ferry.v1's; {@code sub} needs the {@code subscribe} permission on the
@@ -65,6 +68,11 @@ public final class MultiplexHandler extends PlainWebSocketHandler implements Tra
     // ---- event loop only
     /** Open channels by name, in the order they were opened. */
     private final Map<String, Channel> channels = new LinkedHashMap<>();
+    /**
+     * Channels asked for whose subscription waits for the subscribe hook: name to the request, so that an answer
+     * for a request given up (by {@code uns}) and asked again is not taken for the newer one.
+     */
+    private final Map<String, Object> opening = new java.util.HashMap<>();
     private WebSocketOutbound out;
     private Connection connection;
 
@@ -150,7 +158,7 @@ public final class MultiplexHandler extends PlainWebSocketHandler implements Tra
     }
 
     private void subscribe(String name) {
-        if (channels.containsKey(name)) {
+        if (channels.containsKey(name) || opening.containsKey(name)) {
             return;
         }
         String topic = MultiplexFrame.topicOf(name);
@@ -159,19 +167,44 @@ public final class MultiplexHandler extends PlainWebSocketHandler implements Tra
             refuse(name, ErrorCode.BAD_TOPIC.wire(), "channel name: " + why, null);
             return;
         }
-        Refusal r = connection.admitSubscribe(topic);
-        if (r == null && !connection.holds(topic) && channels.size() >= connection.admission().maxSubscriptions()) {
-            r = connection.admission().roomFor(channels.size());
-        }
-        if (r == null) {
-            r = connection.subscribe(topic);
-        }
-        if (r != null) {
-            refuse(name, r);
+        int open = channels.size() + opening.size();
+        if (!connection.holds(topic) && open >= connection.admission().maxSubscriptions()) {
+            Refusal r = connection.admitSubscribe(topic);
+            refuse(name, r != null ? r : connection.admission().roomFor(open));
             return;
         }
-        channels.put(name, new Channel(name, topic));
-        out.send(Unpooled.copiedBuffer(MultiplexFrame.SUB + "," + name, StandardCharsets.UTF_8), false);
+        Object request = new Object();
+        opening.put(name, request);
+        // the channel opens once the subscription is made: with a subscribe hook on the topic, once it allowed it
+        connection.subscribeLive(topic, r -> {
+            if (!opening.remove(name, request)) { // given up by uns,<channel> meanwhile
+                if (r == null && !channelFor(topic)) {
+                    connection.unsubscribe(topic);
+                }
+                return;
+            }
+            if (r != null) {
+                refuse(name, r);
+                return;
+            }
+            channels.put(name, new Channel(name, topic));
+            out.send(Unpooled.copiedBuffer(MultiplexFrame.SUB + "," + name, StandardCharsets.UTF_8), false);
+        });
+    }
+
+    /** Whether an open channel, or one opening, stands for {@code topic}. */
+    private boolean channelFor(String topic) {
+        for (Channel c : channels.values()) {
+            if (c.topic.equals(topic)) {
+                return true;
+            }
+        }
+        for (String name : opening.keySet()) {
+            if (MultiplexFrame.topicOf(name).equals(topic)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private void publish(String name, Payload data) {
@@ -211,16 +244,16 @@ public final class MultiplexHandler extends PlainWebSocketHandler implements Tra
     }
 
     private void unsubscribe(String name) {
+        if (opening.remove(name) != null) {
+            return; // its subscription, once made, is undone unless another channel stands for the topic
+        }
         Channel c = channels.remove(name);
         if (c == null) {
             return;
         }
-        for (Channel other : channels.values()) {
-            if (other.topic.equals(c.topic)) {
-                return; // another channel still stands for the topic
-            }
+        if (!channelFor(c.topic)) {
+            connection.unsubscribe(c.topic);
         }
-        connection.unsubscribe(c.topic);
     }
 
     @Override
@@ -290,6 +323,7 @@ public final class MultiplexHandler extends PlainWebSocketHandler implements Tra
     @Override
     protected void closed() {
         channels.clear();
+        opening.clear();
         if (connection != null) {
             connection.closed();
         }

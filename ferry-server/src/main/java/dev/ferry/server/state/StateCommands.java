@@ -227,6 +227,11 @@ public final class StateCommands {
             sendError(id, e);
             return;
         }
+        dev.ferry.server.connection.Refusal byHook = dev.ferry.server.connection.HookRefusal.in(failure);
+        if (byHook != null) { // the subscribe hook refused following the channel
+            out.send(new Frame.Error(id, byHook.code().wire(), byHook.message(), byHook.data()));
+            return;
+        }
         log.debug("{} failed in the engine", what, failure);
         sendError(id, ErrorCode.UNAVAILABLE, "the cluster backend is unavailable; try again");
     }

@@ -28,7 +28,10 @@ import io.netty.util.concurrent.EventExecutor;
  * beyond {@code limits.publish-rate} closes it with 4010, reason {@code rate limit exceeded: publish}. Subscribing
  * and publishing go through the socket's {@link Connection}, which applies those rules as for every transport.
  * A reload that takes away the {@code subscribe} permission on the socket's topic closes it with 4006, reason
- * {@code forbidden: <topic>}. Event loop only, like its base class.
+ * {@code forbidden: <topic>}. A subscribe hook on the socket's pattern (docs/hooks.md) is asked as the socket opens,
+ * and the upgrade is answered once it has answered: its refusal closes the socket at once with 4006, reason
+ * {@code subscribe_refused: <reason>}, no answer from it with 1013, reason {@code hook_unavailable: ...}. Event
+ * loop only, like its base class.
  */
 public final class TopicSocketHandler extends PlainWebSocketHandler implements Transport {
     private final String pattern;
@@ -37,6 +40,8 @@ public final class TopicSocketHandler extends PlainWebSocketHandler implements T
     // ---- event loop only
     private WebSocketOutbound out;
     private Connection connection;
+    /** Completes once the socket's subscription is made or refused, or the channel closed: the 101 waits for it. */
+    private final java.util.concurrent.CompletableFuture<Void> subscribing = new java.util.concurrent.CompletableFuture<>();
 
     public TopicSocketHandler(WebSocketServices server, String pattern, AccessScope scope) {
         super(server, scope);
@@ -48,8 +53,32 @@ public final class TopicSocketHandler extends PlainWebSocketHandler implements T
     protected void onOpen(ChannelHandlerContext ctx, WebSocketOutbound out) {
         this.out = out;
         this.connection = server.sessions().connection(scope, this, () -> false); // the upgrade admitted it; draining closes it
-        Refusal r = connection.subscribe(pattern);
-        if (r != null) {
+        // subscribed before the 101 is written: with a subscribe hook on the pattern, the 101 waits for its answer
+        connection.subscribeLive(pattern, r -> {
+            subscribed(r);
+            subscribing.complete(null);
+        });
+    }
+
+    @Override
+    protected java.util.concurrent.CompletionStage<?> answerAfter() {
+        return subscribing;
+    }
+
+    /**
+     * The subscription was made ({@code r} null) or refused: a refusal of the subscribe hook closes the socket with
+     * 4006, reason {@code subscribe_refused: <the application's reason>}, one with no answer from the hook with 1013,
+     * reason {@code hook_unavailable: ...}; any other with 4006, reason {@code <code>: <pattern>}.
+     */
+    private void subscribed(Refusal r) {
+        if (r == null) {
+            return;
+        }
+        if (r.code() == ErrorCode.SUBSCRIBE_REFUSED) {
+            out.close(CloseCodes.FORBIDDEN, closeReason(r.code().wire() + ": " + r.message()));
+        } else if (r.code() == ErrorCode.HOOK_UNAVAILABLE) {
+            out.close(CloseCodes.TRY_AGAIN_LATER, closeReason(r.code().wire() + ": " + r.message()));
+        } else {
             out.close(CloseCodes.FORBIDDEN, r.code().wire() + ": " + shortPattern());
         }
     }
@@ -163,6 +192,7 @@ public final class TopicSocketHandler extends PlainWebSocketHandler implements T
 
     @Override
     protected void closed() {
+        subscribing.complete(null);
         if (connection != null) {
             connection.closed();
         }

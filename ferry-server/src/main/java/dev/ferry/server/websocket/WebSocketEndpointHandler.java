@@ -67,6 +67,17 @@ public abstract class WebSocketEndpointHandler extends ChannelInboundHandlerAdap
      */
     protected abstract void opened(ChannelHandlerContext ctx, WebSocketOutbound out);
 
+    /**
+     * What the handshake's 101 waits for, asked right after {@link #opened}: null (the default) or a completed
+     * stage answers at once; otherwise the upgrade is answered once the stage completes (reading nothing from the
+     * client meanwhile), so that what the endpoint does asynchronously as it opens (a per-topic socket's
+     * subscription, which a subscribe hook decides) is done before the client sees the socket open. The stage must
+     * also complete when the channel closes first.
+     */
+    protected java.util.concurrent.CompletionStage<?> answerAfter() {
+        return null;
+    }
+
     /** A text message, valid UTF-8; {@code content} is released after the call. */
     protected abstract void onText(ByteBuf content);
 

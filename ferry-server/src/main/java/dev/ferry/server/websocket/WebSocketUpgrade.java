@@ -151,6 +151,20 @@ public final class WebSocketUpgrade {
         if (p.get(HandlerNames.HTTP_CORS) != null) {
             p.remove(HandlerNames.HTTP_CORS);
         }
-        ctx.fireChannelRead(req.retain());
+        var after = handler instanceof WebSocketEndpointHandler e ? e.answerAfter() : null;
+        if (after == null || after.toCompletableFuture().isDone()) {
+            ctx.fireChannelRead(req.retain());
+            return;
+        }
+        req.retain();
+        ctx.channel().config().setAutoRead(false);
+        after.whenComplete((v, failure) -> ctx.executor().execute(() -> {
+            ctx.channel().config().setAutoRead(true);
+            if (ctx.channel().isActive()) {
+                ctx.fireChannelRead(req);
+            } else {
+                req.release();
+            }
+        }));
     }
 }

@@ -39,6 +39,7 @@ class TopicHooksTest {
                 .set("http.api-keys", API_KEY)
                 .set("hooks.connect.url", backend.url("/ferry/connect"))
                 .set("presence.rules.rooms.pattern", "room.*")
+                .set("state.channels.boards.pattern", "room.board")
                 .set("hooks.subscribe.rooms.pattern", "room.*")
                 .set("hooks.subscribe.rooms.url", backend.url("/ferry/subscribe"))
                 .set("hooks.subscribe.vault.pattern", "news.secret.*")
@@ -86,12 +87,74 @@ class TopicHooksTest {
                     + "\"message\":\"room.staff is for members only\",\"data\":{\"code\":\"not_a_member\"}}");
             alice.send("{\"type\":\"sub\",\"id\":1,\"topic\":\"room.staff\"}");
             assertThat(alice.nextJson().path("type").asText()).isEqualTo("result");
+            // following a state channel is a subscription too (the backend knows no room "board")
+            bob.send("{\"type\":\"state_sub\",\"id\":3,\"topic\":\"room.board\"}");
+            assertThat(bob.nextJson().toString()).isEqualTo("{\"type\":\"error\",\"id\":3,\"code\":\"subscribe_refused\","
+                    + "\"message\":\"room.board is for members only\",\"data\":{\"code\":\"not_a_member\"}}");
             bob.send("{\"type\":\"sub\",\"id\":2,\"topic\":\"room.lobby\"}");
             assertThat(bob.nextJson().path("type").asText()).isEqualTo("result");
             // a hook whose backend is down, with the default policy refuse
             bob.send("{\"type\":\"sub\",\"id\":4,\"topic\":\"news.secret.plans\"}");
             JsonNode e = bob.nextJson();
             assertThat(e.path("code").asText()).isEqualTo("hook_unavailable");
+        }
+    }
+
+    private static WsTestClient plain(String pathAndQuery, String user) throws Exception {
+        return WsTestClient.plain(URI.create("ws://127.0.0.1:" + server.port() + pathAndQuery),
+                Map.of("Cookie", backend.login(user)));
+    }
+
+    @Test
+    void theMultiplexerOpensAChannelOnlyOnceTheSubscribeHookAllowsIt() throws Exception {
+        try (WsTestClient bob = plain("/v1/multiplex", "bob"); WsTestClient alice = plain("/v1/multiplex", "alice")) {
+            // refused by the application: err then uns, as for every refused channel
+            bob.send("sub,room.staff");
+            assertThat(bob.nextText()).isEqualTo("err,room.staff,{\"code\":\"subscribe_refused\","
+                    + "\"message\":\"room.staff is for members only\",\"data\":{\"code\":\"not_a_member\"}}");
+            assertThat(bob.nextText()).isEqualTo("uns,room.staff");
+            // a hook whose backend is down, with the default policy refuse
+            bob.send("sub,news.secret.plans");
+            assertThat(bob.nextText()).startsWith("err,news.secret.plans,{\"code\":\"hook_unavailable\",");
+            assertThat(bob.nextText()).isEqualTo("uns,news.secret.plans");
+            // a channel given up while its hook is asked is never opened, nor one asked for again and given up
+            bob.send("sub,room.lobby");
+            bob.send("uns,room.lobby");
+            bob.send("sub,room.lobby");
+            bob.send("uns,room.lobby");
+            bob.send("sub,chat.x");
+            assertThat(bob.nextText()).isEqualTo("sub,chat.x"); // no hook: at once
+            bob.send("sub,room.staff");
+            assertThat(bob.nextText()).startsWith("err,room.staff,");
+            assertThat(bob.nextText()).isEqualTo("uns,room.staff");
+            bob.send("sub,room.lobby");
+            assertThat(bob.nextText()).isEqualTo("sub,room.lobby");
+            alice.send("sub,room.staff");
+            assertThat(alice.nextText()).isEqualTo("sub,room.staff");
+            assertThat(publish("room.lobby", "{\"text\":\"for bob\"}").statusCode()).isEqualTo(200);
+            assertThat(publish("room.staff", "{\"text\":\"for alice\"}").statusCode()).isEqualTo(200);
+            assertThat(bob.nextText()).isEqualTo("msg,room.lobby,{\"text\":\"for bob\"}");
+            assertThat(alice.nextText()).isEqualTo("msg,room.staff,{\"text\":\"for alice\"}");
+        }
+    }
+
+    @Test
+    void aPerTopicSocketIsClosedWhenTheSubscribeHookRefusesIt() throws Exception {
+        try (WsTestClient bob = plain("/v1/topics/room/staff", "bob")) {
+            WsTestClient.Received close = bob.awaitClose();
+            assertThat(close.closeCode()).isEqualTo(4006);
+            assertThat(close.closeReason()).isEqualTo("subscribe_refused: room.staff is for members only");
+        }
+        try (WsTestClient bob = plain("/v1/topics/news/secret/plans", "bob")) {
+            WsTestClient.Received close = bob.awaitClose();
+            assertThat(close.closeCode()).isEqualTo(1013);
+            assertThat(close.closeReason()).startsWith("hook_unavailable: the application did not answer the subscribe.vault hook");
+        }
+        try (WsTestClient alice = plain("/v1/topics/room/staff", "alice")) {
+            // the upgrade was answered once the hook allowed the subscription: a publication from now on arrives
+            assertThat(publish("room.staff", "{\"n\":1}").statusCode()).isEqualTo(200);
+            String text = alice.nextText();
+            assertThat(text).isEqualTo("{\"n\":1}");
         }
     }
 
