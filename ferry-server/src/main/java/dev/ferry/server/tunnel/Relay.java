@@ -30,7 +30,8 @@ import org.slf4j.LoggerFactory;
  * handshake) and a stream channel: on the gateway the client's WebSocket and the upstream socket, in the tunnel
  * client the WebSocket to the gateway and the local socket. The bytes are never re-framed: each binary frame's
  * payload (fragments included) is written to the stream as it is, and each chunk read from the stream becomes one
- * binary message.
+ * binary message. Once the handshake completes, {@link TunnelFrameDecoder} takes the place of Netty's frame decoder,
+ * so that the payload read from the WebSocket reaches the stream as slices of the buffers read, never copied.
  *
  * <p>Flow control (the proxy pattern): once started, both channels run with {@code autoRead} off (the stream
  * channel should have it off from the start, so that nothing is read before the WebSocket is open). After a batch read from one
@@ -54,6 +55,7 @@ public final class Relay {
     private final Channel stream;
     private final TunnelCounters counters;
     private final ServerClock clock;
+    private final int maxFrameBytes;
     private final WebSocketSide webSocketSide = new WebSocketSide();
     private final StreamSide streamSide = new StreamSide();
 
@@ -65,8 +67,11 @@ public final class Relay {
     private boolean streamReadPaused;
     private boolean closing;
 
-    /** Relays between {@code webSocket} and {@code stream}; the lingering close of the WebSocket is timed on {@code clock}. */
-    public Relay(Channel webSocket, Channel stream, TunnelCounters counters, ServerClock clock) {
+    /**
+     * Relays between {@code webSocket} and {@code stream}; the lingering close of the WebSocket is timed on
+     * {@code clock}, and a frame longer than {@code maxFrameBytes} closes it with 1009.
+     */
+    public Relay(Channel webSocket, Channel stream, TunnelCounters counters, ServerClock clock, int maxFrameBytes) {
         if (webSocket.eventLoop() != stream.eventLoop()) {
             throw new IllegalArgumentException("both channels of a relay must be on one event loop");
         }
@@ -74,6 +79,7 @@ public final class Relay {
         this.stream = stream;
         this.counters = counters;
         this.clock = clock;
+        this.maxFrameBytes = maxFrameBytes;
     }
 
     /** The handler for the WebSocket pipeline, after the WebSocket protocol handler and an idle-state handler. */
@@ -207,8 +213,10 @@ public final class Relay {
 
         @Override
         public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
-            if (evt instanceof WebSocketServerProtocolHandler.HandshakeComplete
-                    || evt == WebSocketClientProtocolHandler.ClientHandshakeStateEvent.HANDSHAKE_COMPLETE) {
+            boolean server = evt instanceof WebSocketServerProtocolHandler.HandshakeComplete;
+            if (server || evt == WebSocketClientProtocolHandler.ClientHandshakeStateEvent.HANDSHAKE_COMPLETE) {
+                // nothing has been read since the handshake: the frames are all the tunnel's decoder's
+                TunnelFrameDecoder.replace(ctx.pipeline(), server, maxFrameBytes);
                 start();
             } else if (evt instanceof IdleStateEvent) {
                 ctx.writeAndFlush(new PingWebSocketFrame());

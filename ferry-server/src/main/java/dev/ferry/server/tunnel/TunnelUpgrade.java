@@ -44,7 +44,8 @@ import org.slf4j.LoggerFactory;
  *   401  no or bad credentials, 403 origin or tunnel permission refused (routes with auth: required; JSON)
  * </pre>
  * Then the pipeline becomes {@code http-codec → http-router → ws-protocol → tunnel-idle → tunnel-relay}
- * (the router and codec leave as the handshake completes) and a {@link Relay} joins it to the upstream.
+ * (the router and codec leave as the handshake completes, and {@link TunnelFrameDecoder} replaces the handshake's
+ * frame decoder) and a {@link Relay} joins it to the upstream.
  */
 public final class TunnelUpgrade {
     private static final Logger log = LoggerFactory.getLogger(TunnelUpgrade.class);
@@ -228,7 +229,7 @@ public final class TunnelUpgrade {
             upstream.close();
             return;
         }
-        Relay relay = new Relay(client, upstream, ep.counters(), clock);
+        Relay relay = new Relay(client, upstream, ep.counters(), clock, config.maxFrameBytes());
         upstream.closeFuture().addListener(f -> {
             if (!relay.started()) {
                 client.close();
@@ -245,6 +246,7 @@ public final class TunnelUpgrade {
                 .decoderConfig(WebSocketDecoderConfig.newBuilder()
                         .maxFramePayloadLength(config.maxFrameBytes())
                         .allowExtensions(false)
+                        .withUTF8Validator(false) // text frames close the tunnel (1003) whatever they hold
                         .closeOnProtocolViolation(false) // the relay closes with the decoder's status, lingering
                         .build())
                 .build();

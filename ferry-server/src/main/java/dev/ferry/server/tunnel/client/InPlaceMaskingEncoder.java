@@ -1,12 +1,11 @@
 package dev.ferry.server.tunnel.client;
 
+import dev.ferry.server.tunnel.Masking;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOutboundHandlerAdapter;
 import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
@@ -40,7 +39,7 @@ public final class InPlaceMaskingEncoder extends ChannelOutboundHandlerAdapter {
             return;
         }
         int mask = ThreadLocalRandom.current().nextInt();
-        mask(data.nioBuffer(data.readerIndex(), length), mask);
+        Masking.xor(data, data.readerIndex(), length, mask);
         ByteBuf header = ctx.alloc().buffer(length <= 0xFFFF ? 8 : 14);
         header.writeByte(0x80 | 0x2); // FIN, opcode binary
         if (length <= 0xFFFF) {
@@ -54,21 +53,5 @@ public final class InPlaceMaskingEncoder extends ChannelOutboundHandlerAdapter {
         // a failed header write fails the payload's write too, which the promise reports
         ctx.write(header, ctx.voidPromise());
         ctx.write(data, promise); // the frame's reference passes to the payload's write
-    }
-
-    /** XORs every byte of {@code payload} (a view of the frame's memory) with the key, 8 bytes at a time. */
-    static void mask(ByteBuffer payload, int mask) {
-        ByteBuffer b = payload.order(ByteOrder.nativeOrder());
-        // the key repeated over 8 bytes, read in the order the loop reads the payload
-        long wide = ByteBuffer.allocate(8).putInt(mask).putInt(mask).order(ByteOrder.nativeOrder()).getLong(0);
-        int n = b.remaining();
-        int base = b.position();
-        int i = 0;
-        for (int end = n & ~7; i < end; i += 8) {
-            b.putLong(base + i, b.getLong(base + i) ^ wide);
-        }
-        for (; i < n; i++) {
-            b.put(base + i, (byte) (b.get(base + i) ^ mask >>> 24 - 8 * (i & 3)));
-        }
     }
 }

@@ -153,7 +153,8 @@ public final class TunnelClient implements AutoCloseable {
                 .handler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ws) {
-                        relay[0] = new Relay(ws, local, counters, dev.ferry.server.time.ServerClock.system());
+                        relay[0] = new Relay(ws, local, counters, dev.ferry.server.time.ServerClock.system(),
+                                settings.maxFrameBytes);
                         ChannelPipeline p = ws.pipeline();
                         if (proxy != null) {
                             connect[0] = new HttpConnectHandler(authority(), proxy, proxyAuthorization);
@@ -218,6 +219,7 @@ public final class TunnelClient implements AutoCloseable {
                 .customHeaders(headers)
                 .maxFramePayloadLength(settings.maxFrameBytes)
                 .allowExtensions(false)
+                .withUTF8Validator(false) // text frames close the tunnel (1003) whatever they hold
                 .handleCloseFrames(true)
                 .dropPongFrames(true)
                 .handshakeTimeoutMillis(settings.connectTimeout.toMillis())
