@@ -2,8 +2,9 @@
 // publish/subscribe with acknowledge, prefix and wildcard subscriptions, calls both ways, progressive results,
 // cancel (mode kill), shared registrations, pattern registrations, caller disclosure, the meta API and event history, and errors. The server maps realm "app1" to the topic prefix "app1".
 //
-// Run as: node wamp-autobahn.js <ferry.v1 ws-url> <http-url> [<token> <guarded ws-url>]; with a token, ticket
-// authentication against the guarded server (a JWT it accepts) and a refused ticket are checked too.
+// Run as: node wamp-autobahn.js <ferry.v1 ws-url> <http-url> [<token> <guarded ws-url> [<authid> <api-key>]]; with
+// a token, ticket authentication against the guarded server (a JWT it accepts) and a refused ticket are checked
+// too; with an API key's name and secret, wampcra with that key and a refused signature.
 
 import WebSocket from 'ws';
 import { FerryClient, RUN, check, checkEqual, ensure, scenario, WAIT_MS } from './lib.js';
@@ -169,6 +170,21 @@ scenario('wamp-autobahn', async ({ ws, track }) => {
     'wamp.subscription.get_events returns the latest events of the topic, oldest first');
   const regId = await a.session.call('wamp.registration.lookup', [`com.example.${RUN}.shared`]);
   check((await a.session.call('wamp.registration.count_callees', [regId])) === 2, 'wamp.registration.count_callees counts a shared registration\'s callees');
+
+  // UNSUBSCRIBE and UNREGISTER: the meta API no longer finds them, a call no longer reaches the callee
+  const once = await b.session.subscribe(`gone.${RUN}`, () => {});
+  check(Number.isInteger(await a.session.call('wamp.subscription.lookup', [`gone.${RUN}`])), 'a subscription is found before UNSUBSCRIBE');
+  await b.session.unsubscribe(once);
+  check((await a.session.call('wamp.subscription.lookup', [`gone.${RUN}`])) === null, 'UNSUBSCRIBED: its only subscriber left, the subscription is gone');
+  const reg = await c.session.register(`com.example.${RUN}.once`, () => 'here');
+  check((await b.session.call(`com.example.${RUN}.once`)) === 'here', 'a registered procedure answers');
+  await c.session.unregister(reg);
+  try {
+    await b.session.call(`com.example.${RUN}.once`);
+    check(false, 'a call after UNREGISTER fails');
+  } catch (e) {
+    check(e.error === 'wamp.error.no_such_procedure', 'UNREGISTERED: a call after it fails with wamp.error.no_such_procedure', String(e.error));
+  }
   d.connection.close();
   const leaving = await left.p;
   check(leaving[0] === joinedDetails.session, 'wamp.session.on_leave tells the session that left', JSON.stringify(leaving));
@@ -194,6 +210,33 @@ scenario('wamp-autobahn', async ({ ws, track }) => {
       check(false, 'a bad ticket is refused');
     } catch (e) {
       check(String(e.message).includes('wamp.error.authentication_failed'), 'a bad ticket is aborted with wamp.error.authentication_failed', e.message);
+    }
+  }
+
+  // wampcra with a named API key, on the guarded server: the key's grants apply
+  const [authid, key] = [process.argv[6], process.argv[7]];
+  if (guarded && authid && key) {
+    const sign = (secret) => (session, method, extra) => {
+      ensure(method === 'wampcra' && typeof extra.challenge === 'string', 'a wampcra CHALLENGE carries the challenge string');
+      return autobahn.auth_cra.sign(secret, extra.challenge);
+    };
+    const k = await join(wampUrl(guarded), 'realm1', { authmethods: ['wampcra'], authid, onchallenge: sign(key) });
+    check(k.details.authmethod === 'wampcra' && k.details.authid === authid, 'wampcra with an API key authenticates as its name',
+      JSON.stringify(k.details));
+    await k.session.register('math.twice', (args) => 2 * args[0]);
+    check((await k.session.call('math.twice', [21])) === 42, 'the key\'s grants allow register and call of math.*');
+    try {
+      await k.session.subscribe('chat.room', () => {});
+      check(false, 'a subscription the key does not grant is refused');
+    } catch (e) {
+      check(e.error === 'wamp.error.not_authorized', 'a subscription the key does not grant fails with wamp.error.not_authorized', String(e.error));
+    }
+    k.connection.close();
+    try {
+      await join(wampUrl(guarded), 'realm1', { authmethods: ['wampcra'], authid, onchallenge: sign('not-the-key-0123456789') });
+      check(false, 'a wrong wampcra signature is refused');
+    } catch (e) {
+      check(String(e.message).includes('wamp.error.authentication_failed'), 'a wrong wampcra signature is aborted with wamp.error.authentication_failed', e.message);
     }
   }
 });

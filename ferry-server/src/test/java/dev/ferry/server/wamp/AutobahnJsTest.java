@@ -20,11 +20,15 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /**
  * Autobahn|JS (npm {@code autobahn}, on Node's {@code ws}) against {@code /v1/wamp}: the scenario
  * {@code src/test/node/wamp-autobahn.js} (pub/sub, pattern subscriptions, calls both ways with ferry.v1,
- * progressive results, cancel, shared registrations, ticket auth with a JWT and a refused ticket). Needs
+ * progressive results, cancel, shared registrations, pattern registrations, caller disclosure, UNSUBSCRIBE and
+ * UNREGISTER, the meta API and event history, ticket auth with a JWT, wampcra with an API key, and their refusals). Needs
  * {@code node} and {@code npm ci --prefix ferry-server/src/test/node}; skipped with the reason when absent.
  */
 class AutobahnJsTest {
     static final String ISS = "https://id.example";
+    /** A named API key of the guarded server, for {@code wampcra}. */
+    static final String KEY_NAME = "backend";
+    static final String KEY = "backend-key-0123456789";
 
     @RegisterExtension
     static final FerryServerExtension open = new FerryServerExtension(c -> c
@@ -33,7 +37,9 @@ class AutobahnJsTest {
     @RegisterExtension
     static final FerryServerExtension guarded = new FerryServerExtension(c -> c.withAuth(new AuthConfig(false, "",
             false, Duration.ZERO, "ferry", List.of("subscribe+publish chat.# authenticated"),
-            List.of(new IssuerConfig("main", ISS, TestKeys.SECRET, List.of(), null, null, Duration.ofMinutes(5), List.of())))));
+            List.of(new IssuerConfig("main", ISS, TestKeys.SECRET, List.of(), null, null, Duration.ofMinutes(5), List.of()))))
+            .withHttp(new dev.ferry.server.config.HttpConfig(List.of(), 1 << 20, List.of(
+                    new dev.ferry.server.config.ApiKeyConfig(KEY_NAME, KEY, List.of("call+register math.*"))))));
 
     /** With permessage-deflate on (threshold 64 bytes), which Node's ws offers by default. */
     @RegisterExtension
@@ -61,7 +67,7 @@ class AutobahnJsTest {
         String token = TestKeys.hs(JWSAlgorithm.HS256, TestKeys.SECRET, null,
                 TestKeys.claims(ISS, "alice").expirationTime(Date.from(Instant.now().plusSeconds(600))).build());
         NodeProcess.Result r = NodeScript.run("wamp-autobahn.js", 180, open.wsUri().toString(), open.http("").toString(),
-                token, guarded.wsUri().toString());
+                token, guarded.wsUri().toString(), KEY_NAME, KEY);
         assertThat(r.timedOut()).as("wamp-autobahn.js was killed%n%s", r.transcript()).isFalse();
         assertThat(r.exitCode()).as("exit code of wamp-autobahn.js%n%s", r.transcript()).isZero();
     }
