@@ -2,9 +2,10 @@
 // publish/subscribe with acknowledge, prefix and wildcard subscriptions, calls both ways, progressive results,
 // cancel (mode kill), shared registrations, pattern registrations, caller disclosure, the meta API and event history, and errors. The server maps realm "app1" to the topic prefix "app1".
 //
-// Run as: node wamp-autobahn.js <ferry.v1 ws-url> <http-url> [<token> <guarded ws-url> [<authid> <api-key>]]; with
-// a token, ticket authentication against the guarded server (a JWT it accepts) and a refused ticket are checked
-// too; with an API key's name and secret, wampcra with that key and a refused signature.
+// Run as: node wamp-autobahn.js <ferry.v1 ws-url> <http-url> [<token> <guarded ws-url> [<authid> <api-key>
+// [<admin key>]]]; with a token, ticket authentication against the guarded server (a JWT it accepts) and a refused
+// ticket are checked too; with an API key's name and secret, wampcra with that key and a refused signature; with an
+// API key granted the admin action there, wamp.session.kill_by_authid closes the JWT's session with GOODBYE.
 
 import WebSocket from 'ws';
 import { FerryClient, RUN, check, checkEqual, ensure, scenario, WAIT_MS } from './lib.js';
@@ -204,7 +205,28 @@ scenario('wamp-autobahn', async ({ ws, track }) => {
     } catch (e) {
       check(e.error === 'wamp.error.not_authorized', 'a subscription auth.rules deny fails with wamp.error.not_authorized');
     }
-    t.connection.close();
+    const adminKey = process.argv[8];
+    if (adminKey) {
+      const ops = await join(wampUrl(guarded), 'realm1', { authmethods: ['ticket'], onchallenge: () => adminKey });
+      try {
+        await t.session.call('wamp.session.kill', [ops.session.id]);
+        check(false, 'a session without the admin action cannot kill');
+      } catch (e) {
+        check(e.error === 'wamp.error.not_authorized', 'wamp.session.kill without the admin action is wamp.error.not_authorized', e.error);
+      }
+      const aliceSession = t.session.id; // Autobahn|JS forgets it once the session has left
+      const closed = next('the killed session\'s close');
+      t.connection.onclose = (reason, details) => { closed.resolve(details); return true; };
+      const killed = await ops.session.call('wamp.session.kill_by_authid', ['alice'], { reason: 'app.close.maintenance', message: 'bye' });
+      checkEqual(killed, [aliceSession], 'wamp.session.kill_by_authid returns the ids of the sessions it killed');
+      const details = await closed.p;
+      check(details.reason === 'app.close.maintenance' && details.message === 'bye',
+        'the killed session leaves with the GOODBYE reason and message given', JSON.stringify(details));
+      checkEqual(await ops.session.call('wamp.session.list'), [ops.session.id], 'the admin\'s own session is spared');
+      ops.connection.close();
+    } else {
+      t.connection.close();
+    }
     try {
       await join(wampUrl(guarded), 'realm1', { authmethods: ['ticket'], onchallenge: () => 'not-a-token' });
       check(false, 'a bad ticket is refused');

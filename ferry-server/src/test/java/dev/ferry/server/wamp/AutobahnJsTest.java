@@ -29,6 +29,8 @@ class AutobahnJsTest {
     /** A named API key of the guarded server, for {@code wampcra}. */
     static final String KEY_NAME = "backend";
     static final String KEY = "backend-key-0123456789";
+    /** A named API key of the guarded server with the admin action, which kills sessions there. */
+    static final String ADMIN_KEY = "ops-key-0123456789";
 
     @RegisterExtension
     static final FerryServerExtension open = new FerryServerExtension(c -> c
@@ -39,7 +41,8 @@ class AutobahnJsTest {
             false, Duration.ZERO, "ferry", List.of("subscribe+publish chat.# authenticated"),
             List.of(new IssuerConfig("main", ISS, TestKeys.SECRET, List.of(), null, null, Duration.ofMinutes(5), List.of()))))
             .withHttp(new dev.ferry.server.config.HttpConfig(List.of(), 1 << 20, List.of(
-                    new dev.ferry.server.config.ApiKeyConfig(KEY_NAME, KEY, List.of("call+register math.*"))))));
+                    new dev.ferry.server.config.ApiKeyConfig(KEY_NAME, KEY, List.of("call+register math.*")),
+                    new dev.ferry.server.config.ApiKeyConfig("ops", ADMIN_KEY, List.of("all #", "admin #"))))));
 
     /** With permessage-deflate on (threshold 64 bytes), which Node's ws offers by default. */
     @RegisterExtension
@@ -67,7 +70,7 @@ class AutobahnJsTest {
         String token = TestKeys.hs(JWSAlgorithm.HS256, TestKeys.SECRET, null,
                 TestKeys.claims(ISS, "alice").expirationTime(Date.from(Instant.now().plusSeconds(600))).build());
         NodeProcess.Result r = NodeScript.run("wamp-autobahn.js", 180, open.wsUri().toString(), open.http("").toString(),
-                token, guarded.wsUri().toString(), KEY_NAME, KEY);
+                token, guarded.wsUri().toString(), KEY_NAME, KEY, ADMIN_KEY);
         assertThat(r.timedOut()).as("wamp-autobahn.js was killed%n%s", r.transcript()).isFalse();
         assertThat(r.exitCode()).as("exit code of wamp-autobahn.js%n%s", r.transcript()).isZero();
     }

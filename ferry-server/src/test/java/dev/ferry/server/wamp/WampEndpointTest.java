@@ -73,6 +73,24 @@ class WampEndpointTest {
 
     @Test
     void welcomeAnnouncesTheRouterRolesAndGoodbyeIsAnswered() {
+        WsTestClient w = WsTestClient.plain(wampUri(server), Map.of(), "wamp.2.json");
+        try (w) {
+            w.send("[1,\"app1\",{\"roles\":{\"caller\":{}}}]");
+            JsonNode roles = msg(w).get(2).get("roles");
+            // exactly the features docs/wamp.md lists as supported
+            java.util.List<String> broker = new java.util.ArrayList<>();
+            roles.get("broker").get("features").fieldNames().forEachRemaining(broker::add);
+            assertThat(broker).containsExactlyInAnyOrder("pattern_based_subscription", "publisher_exclusion",
+                    "subscriber_blackwhite_listing", "publisher_identification", "session_meta_api",
+                    "subscription_meta_api", "event_history", "subscription_revocation");
+            java.util.List<String> dealer = new java.util.ArrayList<>();
+            roles.get("dealer").get("features").fieldNames().forEachRemaining(dealer::add);
+            assertThat(dealer).containsExactlyInAnyOrder("call_timeout", "call_canceling", "progressive_call_results",
+                    "shared_registration", "pattern_based_registration", "caller_identification", "session_meta_api",
+                    "registration_meta_api", "registration_revocation");
+            roles.get("broker").get("features").forEach(v -> assertThat(v.asBoolean()).isTrue());
+            roles.get("dealer").get("features").forEach(v -> assertThat(v.asBoolean()).isTrue());
+        }
         try (WsTestClient c = join("app1")) {
             c.send("[6,{},\"wamp.close.close_realm\"]");
             JsonNode bye = msg(c);
