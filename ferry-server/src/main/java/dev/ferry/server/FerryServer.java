@@ -106,7 +106,10 @@ public final class FerryServer implements AutoCloseable {
     private volatile FerryChannelInitializer initializer;
     private Engine engine;
     /** Events out to {@code hooks.events.url}; null when none are sent. */
+    /** Events out (null: none sent); a reload may make, reconfigure or close it, under {@link #lock}. */
     private dev.ferry.server.hooks.EventsOut eventsOut;
+    /** The HTTP client of every backend hook, events out and procedures served over HTTP included. */
+    private dev.ferry.server.hooks.BackendClient backends;
     private boolean closed;
 
     private FerryServer(FerryConfig config, List<FerryExtension> extensions, ServerClock clock, String hostOverride,
@@ -178,7 +181,7 @@ public final class FerryServer implements AutoCloseable {
                 engine = createEngine(config, clock);
                 Hub hub = new Hub(config.history(), engine);
                 var hc = config.hooks();
-                dev.ferry.server.hooks.BackendClient backends = new dev.ferry.server.hooks.BackendClient(
+                backends = new dev.ferry.server.hooks.BackendClient(
                         hc.breakerFailures(), hc.breakerCoolDown(), hc.maxResponseBytes(), meters, clock);
                 dev.ferry.server.hooks.Hooks hooks = new dev.ferry.server.hooks.Hooks(hc, backends);
                 Rpc rpc = new Rpc(config.rpc(), meters, clock);
@@ -414,6 +417,9 @@ public final class FerryServer implements AutoCloseable {
                 a.sessions().hub().reloadHistory(applied.history());
             }
             a.sessions().stateChannels().reload(applied.state());
+            if (!applied.hooks().equals(running.hooks())) {
+                reloadHooks(a, running.hooks(), applied.hooks());
+            }
             a.sessions().liveConfig().set(applied);
             config = applied;
             if (changed.stream().anyMatch(k -> k.startsWith("auth.") || k.startsWith("http.api-keys"))) {
@@ -440,6 +446,43 @@ public final class FerryServer implements AutoCloseable {
                 log.warn(result.describe());
             }
             return result;
+        }
+    }
+
+    /**
+     * Swaps in the hooks of {@code next} (docs/operations.md, "Reloading the configuration"): the connect, refresh,
+     * subscribe and publish hooks for the calls made from now on, the procedures served over HTTP for the next call,
+     * events out reconfigured in place (its queue kept), made, or closed.
+     */
+    private void reloadHooks(ServerAssembly a, dev.ferry.server.config.HooksConfig before,
+                             dev.ferry.server.config.HooksConfig next) {
+        a.sessions().connectionFactory().hooks().reload(next);
+        Rpc rpc = a.sessions().rpc();
+        if (!next.rpc().equals(before.rpc())) {
+            rpc.http(next.rpc().isEmpty() && rpc.http() == null ? null
+                    : new dev.ferry.server.rpc.HttpProcedures(next.rpc(), backends, clock, rpc.http()));
+        }
+        if (next.events().equals(before.events())) {
+            return;
+        }
+        if (!Objects.equals(next.events().url(), before.events().url())) {
+            backends.forget(dev.ferry.server.hooks.EventsOut.HOOK);
+        }
+        synchronized (lock) {
+            if (eventsOut != null && next.events().enabled()) {
+                eventsOut.reload(next.events());
+            } else if (eventsOut != null) {
+                a.sessions().connections().eventsOut(dev.ferry.server.hooks.EventsOut.NONE);
+                a.sessions().presence().eventsOut(dev.ferry.server.hooks.EventsOut.NONE);
+                eventsOut.close();
+                eventsOut = null;
+            } else if (next.events().enabled()) {
+                eventsOut = new dev.ferry.server.hooks.EventsOut(next.events(), backends, clock, meters,
+                        a.sessions().connections().node());
+                a.sessions().connections().eventsOut(eventsOut);
+                a.sessions().presence().eventsOut(eventsOut);
+                eventsOut.start();
+            }
         }
     }
 

@@ -26,7 +26,7 @@ public record ConfigChanges(List<String> changed, List<String> restartNeeded, Fe
     /**
      * The settings a running server takes (by their names here): authentication and permissions, API keys, the
      * rates of new connections, origins, tunnel and AMQP routes, event classes, presence and state channel rules,
-     * log levels; and {@link #HISTORY} on an engine that reloads it. Everything else needs a restart.
+     * log levels, backend hooks; and {@link #HISTORY} on an engine that reloads it. Everything else needs a restart.
      */
     public static final Set<String> LIVE = Set.of(
             "auth.anonymous", "auth.cookie", "auth.query-param", "auth.clock-skew", "auth.grants-claim", "auth.rules",
@@ -40,7 +40,10 @@ public record ConfigChanges(List<String> changed, List<String> restartNeeded, Fe
             "events.<name>",
             "presence.rules.<name>",
             "state.channels.<name>", "state.max-document-bytes", "state.create-on-write",
-            "log.level", "log.levels");
+            "log.level", "log.levels",
+            "hooks.connect", "hooks.connect.forward-headers", "hooks.refresh", "hooks.refresh.retry",
+            "hooks.subscribe.<name>", "hooks.publish.<name>", "hooks.breaker.failures", "hooks.breaker.cool-down",
+            "hooks.max-response-bytes", "hooks.rpc.<name>", "hooks.events");
 
     /** Setting names that the record component's name does not spell as its key. */
     private static final Map<String, String> NAMES = Map.ofEntries(
@@ -52,6 +55,13 @@ public record ConfigChanges(List<String> changed, List<String> restartNeeded, Fe
             Map.entry("state.channels", "state.channels.<name>"),
             Map.entry("history.rules", "history.rules.<name>"),
             Map.entry("wamp.realms", "wamp.realms.<name>"),
+            Map.entry("hooks.forward-headers", "hooks.connect.forward-headers"),
+            Map.entry("hooks.refresh-retry", "hooks.refresh.retry"),
+            Map.entry("hooks.subscribe", "hooks.subscribe.<name>"),
+            Map.entry("hooks.publish", "hooks.publish.<name>"),
+            Map.entry("hooks.breaker-failures", "hooks.breaker.failures"),
+            Map.entry("hooks.breaker-cool-down", "hooks.breaker.cool-down"),
+            Map.entry("hooks.rpc", "hooks.rpc.<name>"),
             Map.entry("engine.engine", "engine"),
             Map.entry("engine.dedup-window", "publish.dedup-window"),
             Map.entry("engine.dedup-max-ids", "publish.dedup-max-ids"));

@@ -51,9 +51,10 @@ public final class BackendClient {
 
     private final MeterRegistry meters;
     private final ServerClock clock;
-    private final int breakerFailures;
-    private final long coolDownNanos;
-    private final int maxResponseBytes;
+    /** Read at each call: {@link #settings} changes them for the calls that follow. */
+    private volatile int breakerFailures;
+    private volatile long coolDownNanos;
+    private volatile int maxResponseBytes;
     private final Map<String, Backend> backends = new ConcurrentHashMap<>();
     private volatile HttpClient http;
 
@@ -66,6 +67,17 @@ public final class BackendClient {
      */
     public BackendClient(int breakerFailures, Duration breakerCoolDown, int maxResponseBytes, MeterRegistry meters,
                          ServerClock clock) {
+        this.meters = meters;
+        this.clock = clock;
+        settings(breakerFailures, breakerCoolDown, maxResponseBytes);
+    }
+
+    /**
+     * A reload: the breakers of every hook open after {@code breakerFailures} consecutive failures and cool down for
+     * {@code breakerCoolDown} from their next failure or trial on, and answers are bounded by
+     * {@code maxResponseBytes} from the next call on; each breaker keeps its state.
+     */
+    public void settings(int breakerFailures, Duration breakerCoolDown, int maxResponseBytes) {
         if (breakerFailures <= 0) {
             throw new IllegalArgumentException("breakerFailures: " + breakerFailures + " (expected: > 0)");
         }
@@ -78,8 +90,18 @@ public final class BackendClient {
         this.breakerFailures = breakerFailures;
         this.coolDownNanos = breakerCoolDown.toNanos();
         this.maxResponseBytes = maxResponseBytes;
-        this.meters = meters;
-        this.clock = clock;
+    }
+
+    /**
+     * Forgets {@code hook}'s breaker and bound (a reload changed or removed its endpoint): its next call starts
+     * afresh with a closed breaker and the bound it asks for; calls in flight finish on the old ones. Its request
+     * counters and duration go on.
+     */
+    public void forget(String hook) {
+        Backend b = backends.remove(hook);
+        if (b != null) {
+            b.gauges.forEach(meters::remove);
+        }
     }
 
     /**
@@ -115,7 +137,8 @@ public final class BackendClient {
                     .header("Content-Type", "application/json")
                     .POST(HttpRequest.BodyPublishers.ofByteArray(jsonBody));
             headers.forEach(request::header);
-            sent = client().sendAsync(request.build(), info -> new BoundedBody(maxResponseBytes));
+            int max = maxResponseBytes;
+            sent = client().sendAsync(request.build(), info -> new BoundedBody(max));
         } catch (IllegalArgumentException e) {
             b.release();
             b.count(HookOutcome.UNREACHABLE);
@@ -180,6 +203,8 @@ public final class BackendClient {
         final AtomicInteger inFlight = new AtomicInteger();
         final Timer duration;
         final Map<HookOutcome, Counter> requests = new EnumMap<>(HookOutcome.class);
+        /** Its gauges, removed when it is forgotten (they read this instance). */
+        final List<Gauge> gauges;
         // Breaker, guarded by this.
         private BreakerState state = BreakerState.CLOSED;
         private int failures;
@@ -199,10 +224,10 @@ public final class BackendClient {
             duration = Timer.builder("ferry.hook.duration").tag("hook", hook)
                     .description("time from request to answer or failure of calls sent to a backend hook")
                     .register(meters);
-            Gauge.builder("ferry.hook.in.flight", inFlight, AtomicInteger::get).tag("hook", hook)
-                    .description("calls to a backend hook waiting for their answer").register(meters);
-            Gauge.builder("ferry.hook.breaker.state", this, b -> b.state().ordinal()).tag("hook", hook)
-                    .description("circuit breaker of a backend hook: 0 closed, 1 open, 2 half-open").register(meters);
+            gauges = List.of(Gauge.builder("ferry.hook.in.flight", inFlight, AtomicInteger::get).tag("hook", hook)
+                    .description("calls to a backend hook waiting for their answer").register(meters),
+                    Gauge.builder("ferry.hook.breaker.state", this, b -> b.state().ordinal()).tag("hook", hook)
+                    .description("circuit breaker of a backend hook: 0 closed, 1 open, 2 half-open").register(meters));
         }
 
         void count(HookOutcome o) {

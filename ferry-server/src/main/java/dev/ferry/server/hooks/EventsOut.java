@@ -50,12 +50,16 @@ public final class EventsOut implements AutoCloseable {
                          String pattern, String topic) {
     }
 
-    private final EventsOutConfig config;
+    /** Read at each event and batch: {@link #reload} swaps it. */
+    private volatile EventsOutConfig config;
     private final BackendClient client;
     private final ServerClock clock;
     private final String node;
     private final EventExecutor sender;
-    private final boolean[] wanted = new boolean[EventsOutConfig.KINDS.size()];
+    /** By kind, whether {@code config} sends it; swapped whole with it. */
+    private volatile boolean[] wanted;
+    private final MeterRegistry meters;
+    private final Gauge waitingGauge;
 
     private final Counter queued;
     private final Counter sent;
@@ -87,6 +91,8 @@ public final class EventsOut implements AutoCloseable {
         this.sent = null;
         this.dropped = null;
         this.failed = null;
+        this.meters = null;
+        this.waitingGauge = null;
     }
 
     /**
@@ -102,18 +108,57 @@ public final class EventsOut implements AutoCloseable {
         this.client = client;
         this.clock = clock;
         this.node = node;
-        for (int i = 0; i < wanted.length; i++) {
-            wanted[i] = config.kinds().contains(EventsOutConfig.KINDS.get(i));
-        }
+        this.wanted = wanted(config);
+        this.meters = meters;
         this.queue = new ArrayDeque<>(Math.min(config.queueSize(), 1024));
         this.sender = new DefaultEventExecutor(new DefaultThreadFactory("ferry-events-out", true));
         this.queued = counter(meters, "queued", "events queued to be sent to hooks.events.url");
         this.sent = counter(meters, "sent", "events the backend took");
         this.dropped = counter(meters, "dropped", "events dropped because the queue was full (the oldest queued)");
         this.failed = counter(meters, "failed", "events dropped after their batch failed every retry");
-        Gauge.builder("ferry.hook.events.queue", this, EventsOut::waiting)
+        this.waitingGauge = Gauge.builder("ferry.hook.events.queue", this, EventsOut::waiting)
                 .description("events waiting to be sent to hooks.events.url, the batch in flight included")
                 .register(meters);
+    }
+
+    private static boolean[] wanted(EventsOutConfig config) {
+        boolean[] out = new boolean[EventsOutConfig.KINDS.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = config.kinds().contains(EventsOutConfig.KINDS.get(i));
+        }
+        return out;
+    }
+
+    /**
+     * A reload to {@code next} (enabled): the events queued stay and go, with the batch in flight, to
+     * {@code next}'s URL; the kinds, batch size, queue size (the oldest events beyond a smaller one are dropped),
+     * timeout, headers and retries apply from the next event and batch on, a new flush interval from the next tick.
+     */
+    public void reload(EventsOutConfig next) {
+        if (sender == null || !next.enabled()) {
+            throw new IllegalArgumentException("events out is not enabled");
+        }
+        EventsOutConfig before = config;
+        synchronized (queue) {
+            config = next;
+            wanted = wanted(next);
+            while (!queue.isEmpty() && queue.size() + inFlight > next.queueSize()) {
+                queue.pollFirst();
+                dropped.increment();
+            }
+        }
+        if (!before.flushInterval().equals(next.flushInterval())) {
+            sender.execute(() -> {
+                if (closed) {
+                    return;
+                }
+                if (ticker != null) {
+                    ticker.cancel(false);
+                }
+                long period = next.flushInterval().toNanos();
+                ticker = clock.scheduleAtFixedRate(sender, this::flush, period, TimeUnit.NANOSECONDS);
+            });
+        }
     }
 
     private static Counter counter(MeterRegistry meters, String outcome, String description) {
@@ -297,6 +342,7 @@ public final class EventsOut implements AutoCloseable {
         if (sender == null) {
             return;
         }
+        meters.remove(waitingGauge);
         sender.execute(() -> {
             closed = true;
             if (ticker != null) {

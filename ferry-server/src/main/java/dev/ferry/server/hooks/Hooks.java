@@ -35,12 +35,51 @@ public final class Hooks {
     private static final java.util.Set<String> RESTRICTED =
             java.util.Set.of("connection", "content-length", "expect", "host", "upgrade", "content-type");
 
-    private final HooksConfig config;
+    /**
+     * The hooks in force; a reload swaps it whole ({@link #reload}). Each call reads it once: a call made before a
+     * reload goes to the endpoint it was made for.
+     */
+    private volatile HooksConfig config;
     private final BackendClient client;
 
     public Hooks(HooksConfig config, BackendClient client) {
         this.config = config;
         this.client = client;
+    }
+
+    /**
+     * A reload (docs/operations.md, "Reloading the configuration"): the calls made from now on go to {@code next}'s
+     * hooks; a hook whose endpoint changed or went starts with a fresh breaker and bound (calls in flight finish
+     * as they were sent), an unchanged one keeps its breaker. Needs the client this was made with.
+     */
+    public void reload(HooksConfig next) {
+        HooksConfig before = config;
+        if (client == null) {
+            throw new IllegalStateException("hooks made without a backend client cannot reload");
+        }
+        client.settings(next.breakerFailures(), next.breakerCoolDown(), next.maxResponseBytes());
+        Map<String, HooksConfig.Endpoint> old = endpoints(before);
+        Map<String, HooksConfig.Endpoint> now = endpoints(next);
+        config = next;
+        old.forEach((name, e) -> {
+            if (!e.equals(now.get(name))) {
+                client.forget(name);
+            }
+        });
+    }
+
+    /** The endpoints of {@code c}'s connect, refresh, subscribe and publish hooks by hook name. */
+    private static Map<String, HooksConfig.Endpoint> endpoints(HooksConfig c) {
+        Map<String, HooksConfig.Endpoint> out = new HashMap<>();
+        if (c.connect() != null) {
+            out.put(c.connect().name(), c.connect());
+        }
+        if (c.refresh() != null) {
+            out.put(c.refresh().name(), c.refresh());
+        }
+        c.subscribe().forEach(r -> out.put(r.endpoint().name(), r.endpoint()));
+        c.publish().forEach(r -> out.put(r.endpoint().name(), r.endpoint()));
+        return out;
     }
 
     /** No hook: every check passes without a call. */
@@ -72,6 +111,10 @@ public final class Hooks {
      * "headers":{...},"token"?}}; see {@link #verdict} for the answer.
      */
     public CompletableFuture<ConnectVerdict> connect(ConnectRequest r) {
+        HooksConfig.Endpoint hook = config.connect();
+        if (hook == null) {
+            return CompletableFuture.completedFuture(ConnectVerdict.failed("the connect hook was removed by a reload"));
+        }
         ObjectNode body = JSON.createObjectNode();
         body.put("transport", r.transport());
         body.put("path", r.path());
@@ -81,7 +124,7 @@ public final class Hooks {
         if (r.token() != null) {
             body.put("token", r.token());
         }
-        return ask(config.connect(), body, r.headers());
+        return ask(hook, body, r.headers());
     }
 
     /**
@@ -90,13 +133,17 @@ public final class Hooks {
      */
     public CompletableFuture<ConnectVerdict> refresh(String clientId, String transport, Identity identity,
                                                      Map<String, String> forwarded) {
+        HooksConfig.Endpoint hook = config.refresh();
+        if (hook == null) {
+            return CompletableFuture.completedFuture(ConnectVerdict.failed("the refresh hook was removed by a reload"));
+        }
         ObjectNode body = JSON.createObjectNode();
         body.put("client", clientId);
         body.put("transport", transport);
         body.put("user", identity.name() == null ? "" : identity.name());
         ObjectNode headers = body.putObject("headers");
         forwarded.forEach(headers::put);
-        return ask(config.refresh(), body, forwarded);
+        return ask(hook, body, forwarded);
     }
 
     private CompletableFuture<ConnectVerdict> ask(HooksConfig.Endpoint e, ObjectNode body, Map<String, String> fwd) {

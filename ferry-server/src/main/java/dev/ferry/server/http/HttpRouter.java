@@ -150,7 +150,8 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
             return;
         }
         if (verdict.identity() == null) {
-            if (hooks.config().connect().failurePolicy() == HooksConfig.FailurePolicy.REFUSE) {
+            HooksConfig.Endpoint connect = hooks.config().connect(); // null: removed by a reload meanwhile
+            if (connect != null && connect.failurePolicy() == HooksConfig.FailurePolicy.REFUSE) {
                 HttpResponses.send(ctx, false, HttpResponses.error(HttpResponseStatus.SERVICE_UNAVAILABLE,
                         "connect_unavailable", "the application did not answer the connect hook: " + verdict.failure()));
                 return;

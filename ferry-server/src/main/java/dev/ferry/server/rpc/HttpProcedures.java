@@ -58,10 +58,24 @@ public final class HttpProcedures {
 
     /** The procedures of {@code rules} (in name order), called through {@code client}; counts on {@code clock}. */
     public HttpProcedures(List<RpcHookConfig> rules, BackendClient client, ServerClock clock) {
+        this(rules, client, clock, null);
+    }
+
+    /**
+     * As above, for a reload: a rule of {@code previous} (null: none) that {@code rules} holds unchanged keeps its
+     * call rate; the backend breaker and bound of one changed or removed are forgotten.
+     */
+    public HttpProcedures(List<RpcHookConfig> rules, BackendClient client, ServerClock clock, HttpProcedures previous) {
+        java.util.Map<RpcHookConfig, Rule> kept = new java.util.HashMap<>();
+        if (previous != null) {
+            previous.rules.forEach(r -> kept.put(r.config, r));
+        }
         List<Rule> r = new ArrayList<>();
         for (RpcHookConfig c : rules) {
-            r.add(new Rule(c, clock));
+            Rule same = kept.remove(c);
+            r.add(same != null ? same : new Rule(c, clock));
         }
+        kept.values().forEach(gone -> client.forget(gone.hook));
         this.rules = List.copyOf(r);
         this.client = client;
     }

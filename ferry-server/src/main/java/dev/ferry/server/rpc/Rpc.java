@@ -95,6 +95,11 @@ public final class Rpc implements NodeCalls {
      * Serves the procedures of {@code http}'s rules by their backends, ahead of any callee (docs/hooks.md, "RPC
      * served by HTTP"). Set once, before the first call.
      */
+    /** The procedures served over HTTP (null: none). */
+    public HttpProcedures http() {
+        return http;
+    }
+
     public void http(HttpProcedures http) {
         this.http = http;
     }

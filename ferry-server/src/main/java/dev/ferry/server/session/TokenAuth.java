@@ -83,6 +83,7 @@ final class TokenAuth {
                             && (next.expiresAt() == null || next.expiresAt().toEpochMilli() > clock.millis())) {
                         adopt(next);
                     } else if (verdict != null && verdict.identity() == null && verdict.refusal() == null
+                            && hooks.config().refresh() != null // null: removed by a reload meanwhile
                             && hooks.config().refresh().failurePolicy() == HooksConfig.FailurePolicy.ALLOW) {
                         expiry = clock.schedule(loop, () -> refresh(current), hooks.config().refreshRetry().toMillis(),
                                 TimeUnit.MILLISECONDS);
