@@ -87,7 +87,8 @@ public final class RedisEngine implements Engine, RemoteProcedures, dev.ferry.se
 
     private final RedisConfig config;
     private final java.time.Duration dedupWindow;
-    private final HistoryConfig history;
+    /** Read at each publication and history read; a reload replaces it ({@link #reloadHistory}). */
+    private volatile HistoryConfig history;
     private final Names names;
     private final String node = Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 1);
     private final EventExecutor executor = new DefaultEventExecutor(new DefaultThreadFactory("ferry-redis", true));
@@ -169,6 +170,20 @@ public final class RedisEngine implements Engine, RemoteProcedures, dev.ferry.se
     @Override
     public String name() {
         return "redis";
+    }
+
+    /**
+     * History settings are sent with each publication, state write and history read (the scripts keep a topic's
+     * stream within them): a reload applies to each topic from its next one on, on this node.
+     */
+    @Override
+    public boolean reloadsHistory() {
+        return true;
+    }
+
+    @Override
+    public void reloadHistory(HistoryConfig next) {
+        this.history = next;
     }
 
     @Override

@@ -392,8 +392,11 @@ public final class FerryServer implements AutoCloseable {
             EventClasses events;
             Security.Pending security = null;
             try {
-                changes = ConfigChanges.between(running, overridden(next, hostOverride, portOverride),
-                        a.sessions().hub().engine().reloadsHistory() ? ConfigChanges.HISTORY : java.util.Set.of());
+                java.util.Set<String> alsoLive = new java.util.HashSet<>();
+                if (a.sessions().hub().engine().reloadsHistory()) {
+                    alsoLive.addAll(ConfigChanges.HISTORY);
+                }
+                changes = ConfigChanges.between(running, overridden(next, hostOverride, portOverride), alsoLive);
                 // schema files may have changed on disk whether or not the keys did: compiled again at each reload
                 events = changes.applied().events().classes().isEmpty() && !changes.changed().contains("events.<name>")
                         ? a.sessions().events() : EventClasses.compile(changes.applied().events());
@@ -410,8 +413,17 @@ public final class FerryServer implements AutoCloseable {
             List<String> restart = new ArrayList<>(changes.restartNeeded());
             security.apply();
             a.sessions().connectionFactory().reload(applied.limits(), events);
+            a.reassembly().limit(applied.limits().reassemblyBytes());
+            if (applied.limits().maxTopics() != running.limits().maxTopics()
+                    && a.sessions().hub().engine() instanceof MemoryEngine memory) {
+                memory.maxTopics(applied.limits().maxTopics());
+            }
             a.http().originPolicy().reload(applied.web());
             initializer.corsOrigins(applied.web().corsOrigins());
+            initializer.maxBodyBytes(applied.http().maxBodyBytes());
+            if (!applied.websocket().equals(running.websocket())) {
+                a.http().webSockets().webSocketSettings().reload(applied.websocket());
+            }
             a.sessions().presence().reload(applied.presence());
             if (!applied.history().equals(running.history())) {
                 a.sessions().hub().reloadHistory(applied.history());

@@ -34,8 +34,8 @@ public record ConfigChanges(List<String> changed, List<String> restartNeeded, Fe
             "http.api-keys", "http.api-keys.<name>",
             "limits.publish-rate", "limits.publish-burst", "limits.call-rate", "limits.call-burst",
             "limits.message-rate", "limits.message-burst", "limits.message-excess", "limits.max-pending-calls",
-            "limits.connections-per-ip", "limits.max-connections",
-            "web.allowed-origins", "web.cors-origins",
+            "limits.connections-per-ip", "limits.max-connections", "limits.reassembly-bytes", "limits.max-topics",
+            "web.allowed-origins", "web.cors-origins", "http.max-body-bytes", "websocket.max-message-bytes",
             "amqp.routes.<name> / tunnel.routes.<name>",
             "events.<name>",
             "presence.rules.<name>",
@@ -43,7 +43,8 @@ public record ConfigChanges(List<String> changed, List<String> restartNeeded, Fe
             "log.level", "log.levels",
             "hooks.connect", "hooks.connect.forward-headers", "hooks.refresh", "hooks.refresh.retry",
             "hooks.subscribe.<name>", "hooks.publish.<name>", "hooks.breaker.failures", "hooks.breaker.cool-down",
-            "hooks.max-response-bytes", "hooks.rpc.<name>", "hooks.events");
+            "hooks.max-response-bytes", "hooks.rpc.<name>", "hooks.events",
+            "wamp.realms.<name>");
 
     /** Setting names that the record component's name does not spell as its key. */
     private static final Map<String, String> NAMES = Map.ofEntries(
@@ -119,6 +120,20 @@ public record ConfigChanges(List<String> changed, List<String> restartNeeded, Fe
             sections[i++] = construct(section.getType(), merged);
         }
         return new ConfigChanges(changed, restart, (FerryConfig) construct(FerryConfig.class, sections));
+    }
+
+    /** Every setting by its name here, in declaration order: what {@link #changed()} may name. */
+    public static List<String> settings() {
+        List<String> out = new ArrayList<>();
+        for (RecordComponent section : FerryConfig.class.getRecordComponents()) {
+            for (RecordComponent setting : section.getType().getRecordComponents()) {
+                String name = name(section.getName(), setting.getName());
+                if (!out.contains(name)) {
+                    out.add(name);
+                }
+            }
+        }
+        return out;
     }
 
     /** {@code auth} and {@code clockSkew}: {@code auth.clock-skew}. */

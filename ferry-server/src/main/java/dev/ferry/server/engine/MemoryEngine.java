@@ -42,7 +42,8 @@ public final class MemoryEngine implements Engine, StateStore {
     private final ConcurrentHashMap<String, TopicState> topics = new ConcurrentHashMap<>();
     /** Read as a topic is made; a reload replaces it ({@link #reloadHistory}). */
     private volatile HistoryConfig history;
-    private final int maxTopics;
+    /** Read as a topic is made; a reload replaces it ({@link #maxTopics(int)}). */
+    private volatile int maxTopics;
     private final Clock clock;
     /** Topics held, counted before they are added so that the limit is never exceeded. */
     private final AtomicInteger held = new AtomicInteger();
@@ -365,6 +366,17 @@ public final class MemoryEngine implements Engine, StateStore {
     /** The most topics held at once ({@code limits.max-topics}, or the default derived from the heap). */
     public int maxTopics() {
         return maxTopics;
+    }
+
+    /**
+     * A reload: at most {@code next} topics (0: {@link #defaultMaxTopics()}) from the next topic made on; a lowered
+     * limit below the topics held frees none (they go as they are freed), it refuses new ones until below it.
+     */
+    public void maxTopics(int next) {
+        if (next < 0) {
+            throw new IllegalArgumentException("maxTopics: " + next + " (expected: >= 0)");
+        }
+        this.maxTopics = next == 0 ? defaultMaxTopics() : next;
     }
 
     /** Publications and state writes refused since start because the topic limit was reached. */

@@ -36,6 +36,8 @@ public final class FerryChannelInitializer extends ChannelInitializer<SocketChan
     private final Supplier<ChannelHandler> router;
     /** Read as each connection opens: a reload's origins apply to the HTTP connections opened after it. */
     private volatile CorsConfig cors;
+    /** Read as each connection opens: a reload's bound applies to the connections opened after it. */
+    private volatile int maxBodyBytes;
     private final TlsContext tls;
     private final ServerClock clock;
 
@@ -54,6 +56,12 @@ public final class FerryChannelInitializer extends ChannelInitializer<SocketChan
         this.router = router;
         this.tls = tls;
         this.cors = corsConfig(config.web().corsOrigins());
+        this.maxBodyBytes = config.http().maxBodyBytes();
+    }
+
+    /** Takes {@code max} ({@code http.max-body-bytes}) for the connections opened from now on. */
+    public void maxBodyBytes(int max) {
+        this.maxBodyBytes = max;
     }
 
     /** Takes {@code origins} ({@code web.cors-origins}) for the connections opened from now on. */
@@ -88,7 +96,7 @@ public final class FerryChannelInitializer extends ChannelInitializer<SocketChan
             p.addLast(HandlerNames.TLS_DETECT, new TlsDetector(tls));
         }
         p.addLast(HandlerNames.HTTP_CODEC, new HttpServerCodec());
-        p.addLast(HandlerNames.HTTP_AGGREGATOR, new HttpObjectAggregator(config.http().maxBodyBytes()));
+        p.addLast(HandlerNames.HTTP_AGGREGATOR, new HttpObjectAggregator(maxBodyBytes));
         p.addLast(HandlerNames.HTTP_DEADLINE, new HttpRequestDeadline(config.websocket().handshakeTimeout().toMillis(), clock));
         CorsConfig corsNow = cors;
         if (corsNow != null) {

@@ -10,7 +10,8 @@ import java.util.concurrent.atomic.LongAdder;
  * direct memory, and enough connections together exhaust it. Thread-safe: shared by every event loop.
  */
 public final class ReassemblyBudget {
-    private final long limit;
+    /** Read at each fragment; a reload replaces it ({@link #limit(long)}). */
+    private volatile long limit;
     private final AtomicLong held = new AtomicLong();
     private final LongAdder timedOut = new LongAdder();
     private final LongAdder overBudget = new LongAdder();
@@ -46,6 +47,17 @@ public final class ReassemblyBudget {
     /** The budget ({@code limits.reassembly-bytes}). */
     public long limit() {
         return limit;
+    }
+
+    /**
+     * A reload: the next fragment of every connection is held against {@code next}; bytes already held stay held
+     * (a lowered budget below them refuses fragments until enough are released).
+     */
+    public void limit(long next) {
+        if (next <= 0) {
+            throw new IllegalArgumentException("limit: " + next + " (expected: > 0)");
+        }
+        this.limit = next;
     }
 
     void timedOut() {

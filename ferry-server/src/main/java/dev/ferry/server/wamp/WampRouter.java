@@ -38,7 +38,6 @@ public final class WampRouter implements UpgradeRoute {
     private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
 
     private final WebSocketServices server;
-    private final WampConfig config;
     private final ClusterAdmin cluster;
     private final ConcurrentHashMap<String, Object> eventKeys = new ConcurrentHashMap<>();
     private final WampMeta meta;
@@ -46,7 +45,6 @@ public final class WampRouter implements UpgradeRoute {
     /** The router of {@code server}, whose meta API spans the nodes {@code cluster} links. */
     public WampRouter(WebSocketServices server, ClusterAdmin cluster) {
         this.server = server;
-        this.config = server.sessions().config().wamp();
         this.cluster = cluster;
         this.meta = new WampMeta((realm, topic, publication, args) -> {
             ObjectNode q = request("event").put("realm", realm).put("topic", topic).put("publication", publication);
@@ -216,8 +214,12 @@ public final class WampRouter implements UpgradeRoute {
         return meta;
     }
 
+    /**
+     * The realms in force, read at each HELLO: a reload's new realms take the next sessions; a session that joined
+     * keeps the realm (and prefix) it joined until it leaves.
+     */
     WampConfig config() {
-        return config;
+        return server.sessions().config().wamp();
     }
 
     /** A new session id: random in [1, 2^53], as WAMP §5.1.2 asks for ids of global scope. */

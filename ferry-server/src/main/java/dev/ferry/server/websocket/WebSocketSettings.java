@@ -10,39 +10,58 @@ import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolConfig;
  * made instead of at every upgrade: the decoder's, shared by every endpoint, and the whole protocol settings of
  * ferry.v1, the same for every connection. No UTF-8 validator in the pipeline: the endpoints check a whole text
  * message once the aggregator has made it ({@link WebSocketUpgrade#validText}), which costs no handler and no
- * state per connection. Immutable.
+ * state per connection. Thread-safe: a reload ({@link #reload}) swaps them whole for the upgrades that follow.
  */
 public final class WebSocketSettings {
-    private final WebSocketConfig ws;
-    private final WebSocketDecoderConfig decoder;
-    private final WebSocketServerProtocolConfig ferry;
-    /** permessage-deflate; null when {@code websocket.deflate} is off. */
-    private final PerMessageDeflate deflate;
+    /** The settings built from one {@code websocket.*} configuration. */
+    private record Built(WebSocketConfig ws, WebSocketDecoderConfig decoder, WebSocketServerProtocolConfig ferry,
+                         PerMessageDeflate deflate) {
+    }
+
+    private volatile Built built;
 
     public WebSocketSettings(WebSocketConfig ws) {
-        this.ws = ws;
-        this.decoder = WebSocketDecoderConfig.newBuilder()
+        this.built = build(ws);
+    }
+
+    /**
+     * A reload: the WebSocket upgrades from now on take {@code ws}'s settings (a connection already upgraded keeps
+     * the decoder and aggregator it was made with).
+     */
+    public void reload(WebSocketConfig ws) {
+        this.built = build(ws);
+    }
+
+    private static Built build(WebSocketConfig ws) {
+        WebSocketDecoderConfig decoder = WebSocketDecoderConfig.newBuilder()
                 .maxFramePayloadLength(ws.maxMessageBytes())
                 .allowExtensions(ws.deflate().enabled()) // RSV1 marks a compressed message
                 .closeOnProtocolViolation(false)
                 .withUTF8Validator(false)
                 .build();
-        this.ferry = build(WebSocketUpgrade.PATH, WebSocketUpgrade.SUBPROTOCOL);
-        this.deflate = ws.deflate().enabled() ? new PerMessageDeflate(ws.deflate(), ws.maxMessageBytes()) : null;
+        return new Built(ws, decoder, build(ws, decoder, WebSocketUpgrade.PATH, WebSocketUpgrade.SUBPROTOCOL),
+                ws.deflate().enabled() ? new PerMessageDeflate(ws.deflate(), ws.maxMessageBytes()) : null);
+    }
+
+    /** The largest message of the upgrades from now on ({@code websocket.max-message-bytes}). */
+    public int maxMessageBytes() {
+        return built.ws().maxMessageBytes();
     }
 
     /** permessage-deflate as configured; null when {@code websocket.deflate} is off. */
     public PerMessageDeflate deflate() {
-        return deflate;
+        return built.deflate();
     }
 
     /** The protocol settings of an endpoint at {@code path} that offers {@code subprotocol} (null: none). */
     WebSocketServerProtocolConfig protocol(String path, String subprotocol) {
-        return WebSocketUpgrade.PATH.equals(path) && WebSocketUpgrade.SUBPROTOCOL.equals(subprotocol) ? ferry
-                : build(path, subprotocol);
+        Built b = built;
+        return WebSocketUpgrade.PATH.equals(path) && WebSocketUpgrade.SUBPROTOCOL.equals(subprotocol) ? b.ferry()
+                : build(b.ws(), b.decoder(), path, subprotocol);
     }
 
-    private WebSocketServerProtocolConfig build(String path, String subprotocol) {
+    private static WebSocketServerProtocolConfig build(WebSocketConfig ws, WebSocketDecoderConfig decoder, String path,
+                                                       String subprotocol) {
         return WebSocketServerProtocolConfig.newBuilder()
                 .websocketPath(path)
                 .checkStartsWith(true)

@@ -232,13 +232,13 @@ class ConfigReloadTest {
     void settingsThatCannotChangeLiveAreReportedAsNeedingARestart() throws Exception {
         start(yaml("all chat.# authenticated"));
         write(yaml("all chat.# authenticated", "all news.# authenticated")
-                + "server:\n  io-threads: 3\nwebsocket:\n  max-message-bytes: 2MiB\n");
+                + "server:\n  io-threads: 3\nwebsocket:\n  ping-interval: 7s\n");
         HttpResponse<String> viaApi = postReload();
         assertThat(viaApi.statusCode()).as(viaApi.body()).isEqualTo(200);
         JsonNode r = JSON.readTree(viaApi.body());
         assertThat(r.path("result").asText()).isEqualTo("restart_needed");
         assertThat(r.path("version").asInt()).as("auth.rules was taken").isEqualTo(2);
-        assertThat(r.path("restart_needed").toString()).contains("server.io-threads", "websocket.max-message-bytes");
+        assertThat(r.path("restart_needed").toString()).contains("server.io-threads", "websocket.ping-interval");
         assertThat(r.path("changed").toString()).contains("auth.rules");
         assertThat(server.config().server().ioThreads()).as("not applied").isEqualTo(ServerConfig.DEFAULT.ioThreads());
         assertThat(server.config().auth().rules()).hasSize(2);
