@@ -86,8 +86,8 @@ public final class FrameCodec {
     }
 
     /**
-     * Decodes one text frame with the full parser only, never the {@code pub} scanner: what the scanner's answers
-     * are compared with (tests and fuzzing).
+     * Decodes one text frame with the full parser only, never the scanners ({@code pub}, {@code call} and
+     * {@code reply}): what the scanners' answers are compared with (tests and fuzzing).
      */
     public static Frame decodeFull(byte[] buf, int off, int len) throws ProtocolException {
         String fault = JsonText.unicodeFault(buf, off, len);
@@ -103,6 +103,14 @@ public final class FrameCodec {
      */
     public static Frame scanPub(byte[] buf, int off, int len) {
         return JsonText.unicodeFault(buf, off, len) != null ? null : PubScanner.scan(buf, off, len);
+    }
+
+    /**
+     * The {@code call} or {@code reply} frame the scanner reads in these bytes without a parser, or null (see
+     * {@link CallScanner}); as in decoding, only for bytes that pass the well-formed Unicode check.
+     */
+    public static Frame scanCall(byte[] buf, int off, int len) {
+        return JsonText.unicodeFault(buf, off, len) != null ? null : CallScanner.scan(buf, off, len);
     }
 
     /** Decodes a binary message: a JSON header, LF, then the payload bytes. */
@@ -239,6 +247,10 @@ public final class FrameCodec {
             Frame pub = PubScanner.scan(buf, off, len);
             if (pub != null) {
                 return pub;
+            }
+            Frame call = CallScanner.scan(buf, off, len);
+            if (call != null) {
+                return call;
             }
         }
         try {

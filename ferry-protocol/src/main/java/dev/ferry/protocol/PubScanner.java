@@ -155,18 +155,18 @@ final class PubScanner {
         return new Frame.Pub(id, topic, Payload.json(Arrays.copyOfRange(buf, dataStart, dataEnd)), ack);
     }
 
-    private static int ws(byte[] b, int i, int end) {
+    static int ws(byte[] b, int i, int end) {
         while (i < end && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r')) {
             i++;
         }
         return i;
     }
 
-    private static boolean is(byte[] b, int from, int to, byte[] word) {
+    static boolean is(byte[] b, int from, int to, byte[] word) {
         return Arrays.equals(b, from, to, word, 0, word.length);
     }
 
-    private static boolean literal(byte[] b, int i, int end, String word) {
+    static boolean literal(byte[] b, int i, int end, String word) {
         if (end - i < word.length()) {
             return false;
         }
@@ -179,7 +179,7 @@ final class PubScanner {
     }
 
     /** The index of the closing quote of a string without escapes or control characters from {@code i}, or -1. */
-    private static int plainStringEnd(byte[] b, int i, int end) {
+    static int plainStringEnd(byte[] b, int i, int end) {
         for (; i < end; i++) {
             int c = b[i] & 0xff;
             if (c == '"') {
@@ -193,7 +193,7 @@ final class PubScanner {
     }
 
     /** The index just past the JSON value starting at {@code i} (RFC 8259, strictly), or -1. */
-    private static int value(byte[] b, int i, int end, int depth) {
+    static int value(byte[] b, int i, int end, int depth) {
         if (i >= end) {
             return -1;
         }

@@ -19,9 +19,10 @@ import org.openjdk.jmh.infra.Blackhole;
 
 /**
  * The ferry.v1 codec on the paths every message takes: decoding what a client sends (a {@code pub} with a 128-byte
- * JSON payload, a batch of ten such frames in one LF-separated message, a binary {@code pub}) and encoding what
- * the server pushes (the {@code msg} of a publication, a {@code result}), into a new array or into a writer reused
- * from one frame to the next as the server's event loops do.
+ * JSON payload, a batch of ten such frames in one LF-separated message, a binary {@code pub}, a {@code call} and a
+ * {@code reply}, these two also with the full parser their scanner spares them) and encoding what the server
+ * pushes (the {@code msg} of a publication, a {@code result}), into a new array or into a writer reused from one
+ * frame to the next as the server's event loops do.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
@@ -35,6 +36,11 @@ public class FrameCodecBench {
     private final byte[] pub = ("{\"type\":\"pub\",\"topic\":\"sensors.r1.d42.temp\",\"data\":" + DATA + "}")
             .getBytes(StandardCharsets.UTF_8);
     private final byte[] pubBatch = batch(pub, 10);
+    /** A call and its reply as `ferry-bench rpc` and the peer suite send them (a 64-byte string as the args). */
+    private final byte[] call = ("{\"type\":\"call\",\"id\":123456,\"proc\":\"bench.echo\",\"args\":\""
+            + "x".repeat(62) + "\"}").getBytes(StandardCharsets.UTF_8);
+    private final byte[] reply = ("{\"type\":\"reply\",\"id\":98765,\"data\":\"" + "x".repeat(62) + "\"}")
+            .getBytes(StandardCharsets.UTF_8);
     private final byte[] pubBinary = binaryPub();
     private final Frame.Msg msg = new Frame.Msg("sensors.r1.d42.temp", 1234567L, "9f2c0a1b7d3e", Payload.json(DATA));
     private final Frame.Result result = new Frame.Result(42, Payload.json("{\"offset\":1234567}"));
@@ -86,6 +92,28 @@ public class FrameCodecBench {
     @Benchmark
     public void decodePubBatchOf10(Blackhole bh) {
         FrameCodec.decodeText(pubBatch, new Counting(bh));
+    }
+
+    @Benchmark
+    public void decodeCall(Blackhole bh) {
+        FrameCodec.decodeText(call, new Counting(bh));
+    }
+
+    /** {@link #decodeCall} with the full parser only: what the {@code call} scanner saves. */
+    @Benchmark
+    public Frame decodeCallFullParser() throws ProtocolException {
+        return FrameCodec.decodeFull(call, 0, call.length);
+    }
+
+    @Benchmark
+    public void decodeReply(Blackhole bh) {
+        FrameCodec.decodeText(reply, new Counting(bh));
+    }
+
+    /** {@link #decodeReply} with the full parser only. */
+    @Benchmark
+    public Frame decodeReplyFullParser() throws ProtocolException {
+        return FrameCodec.decodeFull(reply, 0, reply.length);
     }
 
     @Benchmark
