@@ -261,6 +261,16 @@ class ClusterWampTest {
             prefixOnB.send("[70," + inv.get(1).asLong() + ",{},[\"prefix\"]]");
             assertThat(msg(caller).get(3).toString()).isEqualTo("[\"prefix\"]");
 
+            try (WsTestClient f = WsTestClient.connect(a.webSocketUri())) { // a ferry.v1 caller reaches it too
+                f.send("{\"type\":\"call\",\"id\":1,\"proc\":\"app1.pr.x.v1\",\"args\":[5]}");
+                inv = msg(prefixOnB);
+                assertThat(inv.get(3).path("procedure").asText()).isEqualTo("pr.x.v1");
+                prefixOnB.send("[70," + inv.get(1).asLong() + ",{},[\"prefix\"]]");
+                JsonNode result = f.nextJson();
+                assertThat(result.path("type").asText()).as(result.toString()).isEqualTo("result");
+                assertThat(result.path("data").toString()).as("[value] is the value in ferry.v1").isEqualTo("\"prefix\"");
+            }
+
             exactOnB.send("[64,1,{},\"pr.x.op\"]");
             long exact = msg(exactOnB).get(2).asLong();
             Await.until("node A routes pr.x.op to B's exact registration", () ->
