@@ -42,6 +42,13 @@ MASKED = {"darn", "heck"}
 sessions = {}  # sid -> user
 sessions_lock = threading.Lock()
 
+# The time the expiries it gives are counted from: the real time, unless POST /clock pinned it (Unix seconds).
+pinned_now = None
+
+
+def now():
+    return pinned_now if pinned_now is not None else time.time()
+
 
 def user_of(headers):
     """The user of the session cookie among the forwarded headers, or None."""
@@ -82,6 +89,15 @@ def logout(body, handler):
     return 200, {}
 
 
+def set_clock(body, handler):
+    """POST /clock {"now": 1767225600}: counts expiries from that time (Unix seconds) until told again;
+    {"now": null} goes back to the real time. For tests that run Ferry on a clock of their own."""
+    global pinned_now
+    value = body.get("now")
+    pinned_now = None if value is None else float(value)
+    return 200, {"now": now()}
+
+
 # ---------------------------------------------------------------- Ferry hooks: connect and refresh
 
 def identity(user):
@@ -97,7 +113,7 @@ def identity(user):
         "claims": {"role": "staff" if user == "alice" else "member"},
         "info": {"name": user.capitalize()},
         "subs": ["user." + user],
-        "expire_at": int(time.time()) + IDENTITY_TTL,
+        "expire_at": int(now()) + IDENTITY_TTL,
     }
 
 
@@ -239,6 +255,7 @@ def events_clear(handler):
 ROUTES = {
     "/login": login,
     "/logout": logout,
+    "/clock": set_clock,
     "/ferry/connect": connect,
     "/ferry/refresh": refresh,
     "/ferry/subscribe": subscribe,

@@ -228,19 +228,19 @@ public final class FerryKeys {
             .list("hooks.connect.headers", null, "none",
                     "headers added to every connect hook request, as `Name: value`")
             .list("hooks.connect.forward-headers", "Cookie,Authorization", null,
-                    "headers of the client's opening request (the upgrade, the SSE request, `POST /v1/session`) sent to the connect and refresh hooks, by name")
+                    "headers of the client's opening request (the upgrade, the SSE request, `POST /v1/session`) sent to the connect hook, by name")
             .choice("hooks.connect.failure-policy", List.of("refuse", "allow"), "refuse", null,
                     "when the backend gives no answer (down, timeout, over `max-concurrency`, breaker open): `refuse` answers 503 `connect_unavailable`; `allow` authenticates the connection as if there were no hook (token, certificate, anonymous)")
             .integer("hooks.connect.max-concurrency", "64", null,
                     "connect hook calls in flight at most; one more gets no answer at once (the failure policy decides)").min(1)
             .string("hooks.refresh.url", null, "none (an expiring identity closes its connection)",
-                    "the refresh hook: when an identity the connect hook gave expires, Ferry POSTs here; the answer extends it or refuses, which closes the connection with 4005 (ferry.v1 connections; docs/hooks.md)")
+                    "the refresh hook: when an identity the connect hook gave expires, on any transport, Ferry POSTs here; the answer extends it or refuses, which ends the connection as an expired token does (4005; docs/hooks.md)")
             .duration("hooks.refresh.timeout", "3s", null,
                     "how long the refresh hook waits for the whole answer")
             .list("hooks.refresh.headers", null, "none",
                     "headers added to every refresh hook request, as `Name: value`")
             .choice("hooks.refresh.failure-policy", List.of("refuse", "allow"), "refuse", null,
-                    "when the backend gives no answer: `refuse` closes the connection with 4005; `allow` keeps its identity for `hooks.refresh.retry` and asks again")
+                    "when the backend gives no answer: `refuse` ends the connection (4005); `allow` keeps its identity for `hooks.refresh.retry` and asks again")
             .integer("hooks.refresh.max-concurrency", "64", null,
                     "refresh hook calls in flight at most").min(1)
             .duration("hooks.refresh.retry", "30s", null,

@@ -38,7 +38,8 @@ public interface Transport {
 
     /**
      * The transport's name as the server API lists it: {@code ws} (ferry.v1), {@code multiplex}, {@code topic} (a
-     * per-topic socket), {@code sse}, {@code fallback} or {@code wamp}.
+     * per-topic socket), {@code sse}, {@code fallback}, {@code state} (a state channel's event stream) or
+     * {@code wamp}.
      */
     default String kind() {
         return "other";

@@ -6,7 +6,7 @@ import java.util.Map;
  * The credentials of a new connection that the connect hook sends to the backend (docs/hooks.md, "connect").
  *
  * @param transport how the client connects: {@code websocket}, {@code multiplex}, {@code topic}, {@code index},
- *     {@code wamp}, {@code sse}, {@code fallback}, {@code state-stream}
+ *     {@code wamp}, {@code tunnel}, {@code amqp}, {@code sse}, {@code fallback}, {@code state}
  * @param path the path of the opening request
  * @param remoteAddr the client's address
  * @param headers the forwarded headers of the opening request ({@code hooks.connect.forward-headers}) present in it

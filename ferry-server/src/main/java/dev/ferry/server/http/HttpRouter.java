@@ -77,8 +77,9 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
 
     /**
      * The transport a request opens a connection of ({@code websocket}, {@code wamp}, {@code multiplex},
-     * {@code topic}, {@code index}, {@code sse}, {@code fallback}), or null for any other request: the requests the
-     * connect hook is asked about (docs/hooks.md).
+     * {@code topic}, {@code index}, {@code tunnel} (a TCP tunnel route), {@code amqp} (an AMQP route), {@code sse},
+     * {@code fallback}, {@code state} (a state channel's event stream)), or null for any other request: the
+     * requests the connect hook is asked about (docs/hooks.md).
      */
     private String opens(FullHttpRequest req, String path) {
         boolean upgrade = WebEndpoints.isUpgrade(req);
@@ -87,6 +88,12 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
         }
         if (upgrade && server.upgradeRoute(path) != null) {
             return path.equals("/v1/wamp") ? "wamp" : "websocket";
+        }
+        if (upgrade) {
+            dev.ferry.server.config.TunnelRoute tunnel = server.tunnels().route(path);
+            if (tunnel != null) {
+                return tunnel.kind() == dev.ferry.server.config.TunnelRoute.Kind.AMQP ? "amqp" : "tunnel";
+            }
         }
         if (upgrade && path.equals(WebEndpoints.MULTIPLEX_PATH)) {
             return "multiplex";
@@ -102,6 +109,10 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
         }
         if (path.equals(SseEndpoints.SESSION_PATH) && req.method().equals(HttpMethod.POST)) {
             return "fallback";
+        }
+        if (path.startsWith(StateHttp.PREFIX) && req.method().equals(HttpMethod.GET)
+                && req.headers().get(HttpHeaderNames.ACCEPT, "").contains("text/event-stream")) {
+            return "state";
         }
         return null;
     }
@@ -209,6 +220,11 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
                 askConnectHook(ctx, req, path, transport);
                 return;
             }
+            if (transport != null && (transport.equals("tunnel") || transport.equals("amqp"))) {
+                // a route without auth checks no origin itself: a page the policy refuses must not pass the hook
+                server.auth().originAllowed(ctx, req);
+                return;
+            }
         }
         if (path.equals(WebSocketUpgrade.PATH)) {
             String refusal = WebSocketUpgrade.refusal(req);
@@ -242,7 +258,7 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
         }
         if (server.tunnels().handles(path)) {
             TunnelUpgrade.handle(ctx, req, path, server.tunnels(), server.auth(), server.security(),
-                    server.webSockets().sessions().openChannels());
+                    server.webSockets().sessions().openChannels(), hooks);
             return;
         }
         if (path.equals("/healthz")) {

@@ -38,6 +38,17 @@ public record SessionServices(java.util.concurrent.atomic.AtomicReference<FerryC
         return connectionFactory.open(scope, transport, draining);
     }
 
+    /**
+     * The expiry of the identity of a connection on {@code loop} ({@link dev.ferry.server.connection.IdentityExpiry}):
+     * at expiry the connect hook's identities go to the refresh hook, others end through {@code owner}.
+     */
+    public dev.ferry.server.connection.IdentityExpiry expiry(io.netty.util.concurrent.EventExecutor loop,
+            java.util.function.Supplier<String> clientId, String transport,
+            dev.ferry.server.connection.IdentityExpiry.Owner owner) {
+        return new dev.ferry.server.connection.IdentityExpiry(connectionFactory.hooks(), clock, loop, clientId, transport,
+                owner);
+    }
+
     /** The open connections of this node, whatever their transport (the server API lists them). */
     public Connections connections() {
         return connectionFactory.open();

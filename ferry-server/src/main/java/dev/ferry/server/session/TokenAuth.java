@@ -4,13 +4,11 @@ import dev.ferry.server.auth.AuthError;
 import dev.ferry.server.auth.AuthOutcome;
 import dev.ferry.server.auth.Identity;
 import dev.ferry.server.auth.Security;
-import dev.ferry.server.config.HooksConfig;
 import dev.ferry.server.connection.Connection;
+import dev.ferry.server.connection.IdentityExpiry;
 import dev.ferry.server.hooks.Hooks;
 import dev.ferry.server.time.ServerClock;
 import io.netty.util.concurrent.EventExecutor;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The identity of one ferry.v1 connection over its life: it makes the connection act as an identity (its
@@ -27,15 +25,9 @@ final class TokenAuth {
     }
 
     private final Security security;
-    private final ServerClock clock;
     private final Connection connection;
-    private final EventExecutor loop;
-    private final Runnable expired;
-    private final Hooks hooks;
-
-    // ---- event loop only
-    /** Runs {@link #expired} when the identity expires; null when it does not. */
-    private ScheduledFuture<?> expiry;
+    /** Times the identity: closes through {@code expired}, or asks the refresh hook first. */
+    private final IdentityExpiry expiry;
 
     /** @param expired closes the connection with 4005 once its identity has expired */
     TokenAuth(Security security, ServerClock clock, Connection connection, EventExecutor loop, Runnable expired) {
@@ -45,52 +37,36 @@ final class TokenAuth {
     /** As above; an expiring identity of the connect hook is first offered to {@code hooks}' refresh hook. */
     TokenAuth(Security security, ServerClock clock, Connection connection, EventExecutor loop, Runnable expired,
               Hooks hooks) {
-        this.hooks = hooks;
         this.security = security;
-        this.clock = clock;
         this.connection = connection;
-        this.loop = loop;
-        this.expired = expired;
-    }
+        this.expiry = new IdentityExpiry(hooks, clock, loop, connection::id, connection.transport().kind(),
+                new IdentityExpiry.Owner() {
+                    @Override
+                    public boolean open() {
+                        return !connection.isClosed();
+                    }
 
-    /** Takes {@code identity} as the connection's own, with its permissions, until it expires. */
-    void adopt(Identity identity) {
-        connection.scope(security.permissions().scope(identity));
-        cancel();
-        if (identity.expiresAt() != null) {
-            long delay = identity.expiresAt().toEpochMilli() - clock.millis();
-            boolean refreshed = hooks.refreshConfigured() && Hooks.ISSUER.equals(identity.issuer());
-            expiry = clock.schedule(loop, refreshed ? () -> refresh(identity) : expired, delay, TimeUnit.MILLISECONDS);
-        }
+                    @Override
+                    public void refreshed(Identity next) {
+                        // what the answer's grants no longer allow is dropped, as after a reload
+                        connection.permissionsChanged(security.permissions().scope(next));
+                    }
+
+                    @Override
+                    public void expired() {
+                        expired.run();
+                    }
+                });
     }
 
     /**
-     * The identity the connect hook gave has expired: asks the refresh hook (docs/hooks.md, "refresh"). Its answer
-     * for the same user takes over with its new expiry; a refusal, an answer for another user or with an expiry
-     * already past (which would ask again at once), or no answer with
-     * {@code failure-policy: refuse} closes the connection through {@link #expired}; no answer with {@code allow}
-     * keeps the identity for {@code hooks.refresh.retry} and asks again.
+     * Takes {@code identity} as the connection's own, with its permissions, until it expires; an identity of the
+     * connect hook is then offered to the refresh hook (docs/hooks.md, "refresh"), whose answer for the same user
+     * takes over with its new expiry.
      */
-    private void refresh(Identity current) {
-        expiry = null;
-        hooks.refresh(connection.id(), connection.transport().kind(), current, java.util.Map.of())
-                .whenComplete((verdict, failure) -> loop.execute(() -> {
-                    if (connection.isClosed() || connection.identity() != current) {
-                        return;
-                    }
-                    Identity next = verdict == null ? null : verdict.identity();
-                    if (next != null && next.samePrincipal(current)
-                            && (next.expiresAt() == null || next.expiresAt().toEpochMilli() > clock.millis())) {
-                        adopt(next);
-                    } else if (verdict != null && verdict.identity() == null && verdict.refusal() == null
-                            && hooks.config().refresh() != null // null: removed by a reload meanwhile
-                            && hooks.config().refresh().failurePolicy() == HooksConfig.FailurePolicy.ALLOW) {
-                        expiry = clock.schedule(loop, () -> refresh(current), hooks.config().refreshRetry().toMillis(),
-                                TimeUnit.MILLISECONDS);
-                    } else {
-                        expired.run();
-                    }
-                }));
+    void adopt(Identity identity) {
+        connection.scope(security.permissions().scope(identity));
+        expiry.start(identity);
     }
 
     /**
@@ -114,9 +90,6 @@ final class TokenAuth {
 
     /** The connection closed, or takes another identity: its expiry timer no longer runs. */
     void cancel() {
-        if (expiry != null) {
-            expiry.cancel(false);
-            expiry = null;
-        }
+        expiry.cancel();
     }
 }

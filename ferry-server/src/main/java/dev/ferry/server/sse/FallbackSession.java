@@ -360,8 +360,7 @@ final class FallbackSession implements Outbound {
     }
 
     private void end(Channel ch, int code, String reason) {
-        String data = "{\"code\":" + code + ",\"reason\":" + new String(FrameCodec.quote(reason), StandardCharsets.UTF_8) + "}";
-        ch.write(new DefaultHttpContent(SseEvents.event(null, "close", data.getBytes(StandardCharsets.UTF_8))), ch.voidPromise());
+        ch.write(new DefaultHttpContent(SseEvents.close(code, reason)), ch.voidPromise());
         ch.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT).addListener(ChannelFutureListener.CLOSE);
         server.sessions().clock().schedule(ch.eventLoop(), ch::close, END_GRACE_MS, TimeUnit.MILLISECONDS);
     }

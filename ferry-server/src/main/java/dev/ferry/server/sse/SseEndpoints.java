@@ -126,25 +126,46 @@ public final class SseEndpoints {
         ctx.channel().closeFuture().addListener(f -> stream.closed());
         streamCtx.write(streamHeaders(), streamCtx.voidPromise());
         stream.start(positions, filter);
-        endAtExpiry(ctx.channel(), identity);
+        endAtExpiry(ctx.channel(), identity, stream.connection(), queue);
     }
 
     /**
-     * Ends an event stream when the token that opened it expires (plus {@code auth.clock-skew}): an
-     * {@code EventSource} reconnects, and must then present a valid token.
+     * Times the identity that opened an event stream ({@link dev.ferry.server.connection.IdentityExpiry}): at its
+     * expiry (plus {@code auth.clock-skew} for a token) an identity of the connect hook is offered to the refresh
+     * hook, whose answer the stream's connection takes; otherwise the stream ends with {@code event: close}
+     * {@code {"code":4005,"reason":"token expired"}}. An {@code EventSource} reconnects, and must then present
+     * valid credentials.
      */
-    private void endAtExpiry(Channel ch, Identity identity) {
+    static void endAtExpiry(SseServices server, Channel ch, Identity identity, dev.ferry.server.connection.Connection c,
+                            EventStreamQueue queue) {
         if (identity.expiresAt() == null) {
             return;
         }
-        long delay = identity.expiresAt().toEpochMilli() - server.sessions().clock().millis();
-        var task = server.sessions().clock().schedule(ch.eventLoop(), () -> {
-            if (ch.isActive()) {
-                server.sessions().security().counters().expiredClosed();
-                ch.close();
-            }
-        }, delay, TimeUnit.MILLISECONDS);
-        ch.closeFuture().addListener(f -> task.cancel(false));
+        var expiry = server.sessions().expiry(ch.eventLoop(), c::id, c.transport().kind(),
+                new dev.ferry.server.connection.IdentityExpiry.Owner() {
+                    @Override
+                    public boolean open() {
+                        return ch.isActive() && !c.isClosed();
+                    }
+
+                    @Override
+                    public void refreshed(Identity next) {
+                        c.permissionsChanged(server.sessions().security().permissions().scope(next));
+                    }
+
+                    @Override
+                    public void expired() {
+                        server.sessions().security().counters().expiredClosed();
+                        queue.end(SseEvents.close(dev.ferry.protocol.CloseCodes.TOKEN_EXPIRED, "token expired"));
+                    }
+                });
+        expiry.start(identity);
+        ch.closeFuture().addListener(f -> expiry.cancel());
+    }
+
+    private void endAtExpiry(Channel ch, Identity identity, dev.ferry.server.connection.Connection c,
+                             EventStreamQueue queue) {
+        endAtExpiry(server, ch, identity, c, queue);
     }
 
     // ------------------------------------------------------------ the fallback session

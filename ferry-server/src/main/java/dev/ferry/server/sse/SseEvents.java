@@ -46,6 +46,16 @@ final class SseEvents {
         return Unpooled.wrappedBuffer(b.toByteArray());
     }
 
+    /**
+     * The {@code close} event that ends a stream: data {@code {"code": code, "reason": reason}} (docs/web.md), as a
+     * fallback session's.
+     */
+    static ByteBuf close(int code, String reason) {
+        String data = "{\"code\":" + code + ",\"reason\":"
+                + new String(dev.ferry.protocol.FrameCodec.quote(reason), StandardCharsets.UTF_8) + "}";
+        return event(null, "close", data.getBytes(StandardCharsets.UTF_8));
+    }
+
     static ByteBuf ping() {
         return Unpooled.wrappedBuffer(PING);
     }

@@ -139,16 +139,7 @@ public final class StateEventStream implements StateFollower.Sink, Transport {
                     TimeUnit.MILLISECONDS);
             queue.drain();
         });
-        if (identity.expiresAt() != null) {
-            long delay = identity.expiresAt().toEpochMilli() - server.sessions().clock().millis();
-            var task = server.sessions().clock().schedule(ctx.executor(), () -> {
-                if (ctx.channel().isActive()) {
-                    server.sessions().security().counters().expiredClosed();
-                    ctx.channel().close();
-                }
-            }, delay, TimeUnit.MILLISECONDS);
-            ctx.channel().closeFuture().addListener(f -> task.cancel(false));
-        }
+        SseEndpoints.endAtExpiry(server, ctx.channel(), identity, connection, queue);
     }
 
     @Override
@@ -171,6 +162,12 @@ public final class StateEventStream implements StateFollower.Sink, Transport {
     @Override
     public EventExecutor executor() {
         return executor;
+    }
+
+    /** {@code state}: a state channel's event stream, as the server API and the hooks name it. */
+    @Override
+    public String kind() {
+        return "state";
     }
 
     /** The stream's connection holds no subscription of its own: its follower's channel gets the publications. */

@@ -38,10 +38,13 @@ public final class IndexSocketHandler extends PlainWebSocketHandler {
     private Channel channel;
     private TopicIndex sent;
     private ScheduledFuture<?> turns;
+    /** What the client may see: the upgrade's scope, or the refresh hook's since. */
+    private AccessScope current;
 
     public IndexSocketHandler(WebSocketServices server, String prefix, AccessScope scope) {
         super(server, scope);
         this.prefix = prefix;
+        this.current = scope;
     }
 
     @Override
@@ -70,8 +73,19 @@ public final class IndexSocketHandler extends PlainWebSocketHandler {
     }
 
     private TopicIndex read() {
-        return server.sessions().hub().index(prefix, TopicIndex.MAX_CHILDREN, scope::maySubscribe, scope::maySubscribeAtOrBelow)
+        return server.sessions().hub().index(prefix, TopicIndex.MAX_CHILDREN, current::maySubscribe, current::maySubscribeAtOrBelow)
                 .classified(server.sessions().events()::className);
+    }
+
+    @Override
+    protected String kind() {
+        return "index";
+    }
+
+    /** The refresh hook extended the identity: the next turns list what its new grants show. */
+    @Override
+    protected void refreshed(dev.ferry.server.auth.Identity next) {
+        current = server.sessions().security().permissions().scope(next);
     }
 
     @Override

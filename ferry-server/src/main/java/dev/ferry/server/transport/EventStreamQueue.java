@@ -92,10 +92,28 @@ public final class EventStreamQueue {
         if (ended) {
             return;
         }
-        ended = true;
         releaseQueue();
+        closeBehind();
+    }
+
+    /** Writes the last chunk, closes once it is written, or after a grace when the peer does not read. */
+    private void closeBehind() {
         ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT).addListener(ChannelFutureListener.CLOSE);
         queues.clock().schedule(ctx.executor(), ctx::close, END_GRACE_MS, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Ends the response with {@code last} (a final event; what still waits here is dropped: the client resumes
+     * with {@code Last-Event-ID}) and closes the connection. Takes ownership of {@code last}.
+     */
+    public void end(ByteBuf last) {
+        if (ended) {
+            last.release();
+            return;
+        }
+        releaseQueue();
+        ctx.write(new DefaultHttpContent(last), ctx.voidPromise());
+        closeBehind();
     }
 
     private void slowConsumer() {

@@ -6,6 +6,8 @@ import dev.ferry.server.auth.AccessScope;
 import dev.ferry.server.auth.Action;
 import dev.ferry.server.auth.AuthError;
 import dev.ferry.server.auth.Identity;
+import dev.ferry.server.connection.IdentityExpiry;
+import dev.ferry.server.hooks.Hooks;
 import dev.ferry.server.transport.HttpResponses;
 import dev.ferry.server.transport.TransportAuth;
 import dev.ferry.server.transport.HandlerNames;
@@ -95,6 +97,15 @@ public final class TunnelUpgrade {
      */
     public static void handle(ChannelHandlerContext ctx, FullHttpRequest req, String path, Tunnels tunnels,
             TransportAuth auth, Security security, OpenChannels channels) {
+        handle(ctx, req, path, tunnels, auth, security, channels, Hooks.none());
+    }
+
+    /**
+     * As above, on a server with backend {@code hooks}: a tunnel opened with an identity the connect hook gave
+     * (docs/hooks.md) is timed by that identity's expiry ({@link #timeIdentity}).
+     */
+    public static void handle(ChannelHandlerContext ctx, FullHttpRequest req, String path, Tunnels tunnels,
+            TransportAuth auth, Security security, OpenChannels channels, Hooks hooks) {
         Tunnels.Endpoint ep = tunnels.find(path);
         if (ep == null) {
             String name = path.substring(TunnelRoute.TCP_PATH_PREFIX.length());
@@ -132,7 +143,51 @@ public final class TunnelUpgrade {
         Channel client = ctx.channel();
         client.closeFuture().addListener(f -> ep.counters().closed());
         client.config().setAutoRead(false);
-        connect(ctx, req.retain(), tunnels.config(), tunnels.clock(), ep, sub.chosen());
+        Identity hooked = Identity.hooked(client);
+        Hooked timed = hooked == null || hooked.expiresAt() == null ? null : new Hooked(hooked, hooks, security);
+        connect(ctx, req.retain(), tunnels.config(), tunnels.clock(), ep, sub.chosen(), timed);
+    }
+
+    /** The identity the connect hook gave a tunnel, to be timed once the tunnel is open. */
+    private record Hooked(Identity identity, Hooks hooks, Security security) {
+    }
+
+    /**
+     * Times the identity the connect hook gave a tunnel ({@link IdentityExpiry}): at its expiry the refresh hook
+     * is asked ({@code client} empty: tunnels are not listed in the server API; {@code transport} {@code tunnel} or
+     * {@code amqp}); its answer keeps the tunnel open, and on a route with {@code auth: required} must still allow
+     * {@code tunnel} on the route's name (else close 4006 {@code forbidden}). Without a refresh hook, or refused,
+     * the WebSocket closes with 4005 {@code token expired}. An identity from a token is not timed: the byte stream
+     * cannot carry a refresh (docs/security.md, "Tunnels").
+     */
+    private static void timeIdentity(Hooked h, Channel client, ServerClock clock, TunnelRoute route, Relay relay) {
+        IdentityExpiry expiry = new IdentityExpiry(h.hooks(), clock, client.eventLoop(), () -> "",
+                route.kind() == TunnelRoute.Kind.AMQP ? "amqp" : "tunnel", new IdentityExpiry.Owner() {
+                    @Override
+                    public boolean open() {
+                        return client.isActive();
+                    }
+
+                    @Override
+                    public void refreshed(Identity next) {
+                        if (!route.authRequired()) {
+                            return;
+                        }
+                        var refusal = dev.ferry.server.connection.Admission.permitted(h.security().counters(),
+                                h.security().permissions().scope(next), Action.TUNNEL, route.name());
+                        if (refusal != null) {
+                            relay.closeWebSocket(dev.ferry.protocol.CloseCodes.FORBIDDEN, "forbidden: " + refusal.message());
+                        }
+                    }
+
+                    @Override
+                    public void expired() {
+                        h.security().counters().expiredClosed();
+                        relay.closeWebSocket(dev.ferry.protocol.CloseCodes.TOKEN_EXPIRED, "token expired");
+                    }
+                });
+        expiry.start(h.identity());
+        client.closeFuture().addListener(f -> expiry.cancel());
     }
 
     /**
@@ -170,7 +225,7 @@ public final class TunnelUpgrade {
 
     /** Connects to the upstream (and completes TLS with it) before answering the upgrade. Owns {@code req}. */
     private static void connect(ChannelHandlerContext ctx, FullHttpRequest req, TunnelConfig config, ServerClock clock,
-                                Tunnels.Endpoint ep, String subprotocol) {
+                                Tunnels.Endpoint ep, String subprotocol, Hooked timed) {
         TunnelRoute route = ep.route();
         Channel client = ctx.channel();
         Bootstrap b = new Bootstrap()
@@ -199,12 +254,12 @@ public final class TunnelUpgrade {
             }
             SslHandler tls = upstream.pipeline().get(SslHandler.class);
             if (tls == null) {
-                connected(ctx, req, config, clock, ep, subprotocol, upstream);
+                connected(ctx, req, config, clock, ep, subprotocol, upstream, timed);
                 return;
             }
             tls.handshakeFuture().addListener(h -> {
                 if (h.isSuccess()) {
-                    connected(ctx, req, config, clock, ep, subprotocol, upstream);
+                    connected(ctx, req, config, clock, ep, subprotocol, upstream, timed);
                 } else {
                     upstream.close();
                     unreachable(ctx, req, route, h.cause());
@@ -222,7 +277,7 @@ public final class TunnelUpgrade {
     }
 
     private static void connected(ChannelHandlerContext ctx, FullHttpRequest req, TunnelConfig config, ServerClock clock,
-                                  Tunnels.Endpoint ep, String subprotocol, Channel upstream) {
+                                  Tunnels.Endpoint ep, String subprotocol, Channel upstream, Hooked timed) {
         Channel client = ctx.channel();
         if (!client.isActive()) {
             req.release();
@@ -261,6 +316,9 @@ public final class TunnelUpgrade {
         ctx.fireChannelRead(req);
         if (p.get(HandlerNames.HTTP_ROUTER) != null) {
             p.remove(HandlerNames.HTTP_ROUTER);
+        }
+        if (timed != null) {
+            timeIdentity(timed, client, clock, ep.route(), relay);
         }
     }
 }

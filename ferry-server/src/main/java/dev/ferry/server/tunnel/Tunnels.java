@@ -136,6 +136,12 @@ public final class Tunnels {
         return byPath.containsKey(path) || path.startsWith(TunnelRoute.TCP_PATH_PREFIX);
     }
 
+    /** The route configured at {@code path}, or {@code null}. */
+    public TunnelRoute route(String path) {
+        Endpoint e = byPath.get(path);
+        return e == null ? null : e.route();
+    }
+
     /** The route at {@code path}, or {@code null}. */
     Endpoint find(String path) {
         return byPath.get(path);

@@ -27,6 +27,8 @@ public final class WampErrors {
     public static final String CLOSE_REALM = "wamp.close.close_realm";
     /** The default reason of the GOODBYE a session killed by {@code wamp.session.kill*} gets. */
     public static final String KILLED = "wamp.close.killed";
+    /** The reason of the GOODBYE that ends a session whose identity expired without a refresh (then close 4005). */
+    public static final String TOKEN_EXPIRED = "ferry.close.token_expired";
     /** The prefix of the URIs of ferry.v1 codes without a standard WAMP equivalent. */
     public static final String FERRY_PREFIX = "ferry.error.";
 

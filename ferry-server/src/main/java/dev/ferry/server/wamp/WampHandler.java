@@ -437,6 +437,21 @@ public final class WampHandler extends PlainWebSocketHandler implements Transpor
         out.close(CloseCodes.PROTOCOL_ERROR, "protocol violation");
     }
 
+    /**
+     * The session's identity expired and was not extended (docs/wamp.md, "Authentication"): GOODBYE
+     * {@code ferry.close.token_expired}, then close 4005 behind what is queued.
+     */
+    @Override
+    protected void expired() {
+        if (state == State.ESTABLISHED) {
+            ObjectNode details = WampCodec.object();
+            details.put("message", "token expired");
+            send(WampCodec.array(WampMessage.GOODBYE).add(details).add(WampErrors.TOKEN_EXPIRED));
+            state = State.CLOSING;
+        }
+        super.expired();
+    }
+
     /** The server drains: GOODBYE {@code wamp.close.system_shutdown}, then close 1001 behind what is queued. */
     @Override
     protected void goAway() {

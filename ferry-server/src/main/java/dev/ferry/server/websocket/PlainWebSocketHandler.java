@@ -7,14 +7,13 @@ import dev.ferry.server.transport.WebSocketOutbound;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import java.nio.charset.StandardCharsets;
-import java.time.Instant;
-import java.util.concurrent.TimeUnit;
 
 /**
  * A plain WebSocket endpoint (no ferry.v1 framing): the socket side of {@link WebSocketEndpointHandler}, with the
  * rules of plain sockets. Messages count against {@code limits.message-rate}; a plain socket has no way to be told
  * that a message was refused, so the first message beyond the rate closes the connection with 4010 instead of being
- * dropped. The socket closes with 4005 when the token that opened it expires, and with 1001 when the server drains.
+ * dropped. The socket closes with 4005 when the identity that opened it expires (after asking the refresh hook for
+ * one the connect hook gave), and with 1001 when the server drains.
  *
  * <p>Lifecycle: {@link #opened} before the handshake's 101 is written, then {@link #onText}/{@link #onBinary}*, then
  * {@link #closed} exactly once when the channel closes, whatever the reason. Event loop only: every method runs on
@@ -101,22 +100,54 @@ public abstract class PlainWebSocketHandler extends WebSocketEndpointHandler {
     }
 
     /**
-     * Closes with 4005 when the token of {@code who}, which opened the socket, expires (a plain socket has no way
-     * to refresh it). Once the socket is open.
+     * Times the identity {@code who}, which opened the socket ({@link dev.ferry.server.connection.IdentityExpiry}):
+     * at its expiry an identity of the connect hook is offered to the refresh hook, whose answer the socket takes
+     * ({@link #refreshed}); otherwise, or when the refresh is refused, the socket ends ({@link #expired}: close
+     * 4005). Once the socket is open.
      */
     protected void closeAtExpiry(dev.ferry.server.auth.Identity who) {
-        WebSocketOutbound o = outbound();
-        Instant expires = who.expiresAt();
-        if (expires == null) {
+        if (who.expiresAt() == null) {
             return;
         }
-        long delay = expires.toEpochMilli() - server.sessions().clock().millis();
-        var task = server.sessions().clock().schedule(ctx.executor(), () -> {
-            if (!channelClosed()) {
-                server.sessions().security().counters().expiredClosed();
-                o.close(CloseCodes.TOKEN_EXPIRED, "token expired");
-            }
-        }, delay, TimeUnit.MILLISECONDS);
-        ctx.channel().closeFuture().addListener(f -> task.cancel(false));
+        var expiry = server.sessions().expiry(ctx.executor(),
+                () -> connection() == null ? "" : connection().id(), kind(),
+                new dev.ferry.server.connection.IdentityExpiry.Owner() {
+                    @Override
+                    public boolean open() {
+                        return !channelClosed();
+                    }
+
+                    @Override
+                    public void refreshed(dev.ferry.server.auth.Identity next) {
+                        PlainWebSocketHandler.this.refreshed(next);
+                    }
+
+                    @Override
+                    public void expired() {
+                        server.sessions().security().counters().expiredClosed();
+                        PlainWebSocketHandler.this.expired();
+                    }
+                });
+        expiry.start(who);
+        ctx.channel().closeFuture().addListener(f -> expiry.cancel());
+    }
+
+    /** The socket's kind: {@code transport} of the refresh hook's request (docs/hooks.md). */
+    protected abstract String kind();
+
+    /**
+     * The refresh hook extended the socket's identity: its connection acts as {@code next} from now on, and drops
+     * what it may no longer hold, as after a reload ({@code Transport.permissionsChanged}).
+     */
+    protected void refreshed(dev.ferry.server.auth.Identity next) {
+        var c = connection();
+        if (c != null) {
+            c.permissionsChanged(server.sessions().security().permissions().scope(next));
+        }
+    }
+
+    /** The socket's identity expired and was not extended: close 4005 {@code token expired}. */
+    protected void expired() {
+        outbound().close(CloseCodes.TOKEN_EXPIRED, "token expired");
     }
 }

@@ -116,6 +116,11 @@ final class ExampleBackend implements AutoCloseable {
         return out;
     }
 
+    /** Counts the expiries the backend gives from {@code epochSeconds} (a test's manual clock) instead of the real time. */
+    void pinClock(long epochSeconds) {
+        request("POST", "/clock", "{\"now\":" + epochSeconds + "}");
+    }
+
     /** Ends the session of {@code cookie}. */
     void logout(String cookie) throws IOException, InterruptedException {
         http.send(HttpRequest.newBuilder(URI.create(url("/logout"))).header("Cookie", cookie)
