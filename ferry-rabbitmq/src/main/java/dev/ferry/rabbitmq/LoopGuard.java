@@ -22,7 +22,8 @@ final class LoopGuard {
     static final int MAX_MARKS = 65_536;
 
     private final ExtensionConnection connection;
-    private final List<String> outboundPatterns;
+    /** Replaced by a reload ({@link #outboundPatterns(List)}). */
+    private volatile List<String> outboundPatterns;
     private final LinkedHashSet<String> marks = new LinkedHashSet<>();
 
     LoopGuard(ExtensionConnection connection, List<String> outboundPatterns) {
@@ -54,6 +55,11 @@ final class LoopGuard {
                 done.complete(offset);
             });
         }
+    }
+
+    /** A reload: the inbound publications marked from now on are those {@code patterns} match. */
+    void outboundPatterns(List<String> patterns) {
+        this.outboundPatterns = List.copyOf(patterns);
     }
 
     private void mark(String topic, long offset) {

@@ -71,13 +71,23 @@ public final class RabbitBridge implements FerryExtension {
     private static final Duration MAX_RECONNECT_DELAY = Duration.ofSeconds(30);
     private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(5);
 
-    private final RabbitConfig config;
+    /** The configuration in force: the one made with, then each reload's ({@link #reload}). */
+    private volatile RabbitConfig config;
     /** The keys it was made from, compared on reload ({@link #settings()}). */
-    private final Object settings;
+    private volatile Object settings;
     private final ConnectionFactory factory;
-    private final List<BridgeConfig> outboundBridges;
-    private final List<InboundQueue> inbound = new ArrayList<>();
-    private final InterestListener interest = new InterestListener();
+    private volatile List<BridgeConfig> outboundBridges;
+    /** Replaced one by one by a reload, iterated on any thread. */
+    private final List<InboundQueue> inbound = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** The outbound patterns the bridge connection is subscribed to; outLoop only. */
+    private final Set<String> subscribedOut = new LinkedHashSet<>();
+    private final dev.ferry.server.time.ServerClock clock = dev.ferry.server.time.ServerClock.system();
+    /** When the current connection was set up (epoch ms); 0 while disconnected. */
+    private volatile long connectedAt;
+    /** When the extension started (epoch ms). */
+    private volatile long startedAt;
+    /** When each outbound-only bridge a reload added or changed started (epoch ms). */
+    private final Map<String, Long> outboundStarted = new ConcurrentHashMap<>();
     private final AtomicLong outboundQueuedBytes = new AtomicLong();
     private final LongAdder outboundDropped = new LongAdder();
     private final LongAdder outboundPublished = new LongAdder();
@@ -160,6 +170,132 @@ public final class RabbitBridge implements FerryExtension {
     }
 
     /**
+     * Takes {@code offered}'s bridges in place when it has this one's broker, node id, reconnect delay and outbound
+     * queue size (false otherwise: the server closes this one and starts the offered one). On the connection this
+     * one keeps: a bridge whose settings did not change keeps its channel, queue, bindings and consumer; a removed
+     * one is stopped (its channel closed, so a server-named or non-durable queue goes with it; a durable queue
+     * keeps what it holds and loses the bindings the bridge no longer has); a changed one is stopped and set up
+     * anew; an added one is set up. While disconnected, the next connection sets up the new bridges.
+     */
+    @Override
+    public boolean reload(FerryExtension offered) {
+        if (!(offered instanceof RabbitBridge next) || amqp == null || !running) {
+            return false;
+        }
+        RabbitConfig a = config;
+        RabbitConfig b = next.config;
+        if (!a.uri().equals(b.uri()) || !a.reconnectDelay().equals(b.reconnectDelay())
+                || a.outboundQueueBytes() != b.outboundQueueBytes() || !nodeIdKey(settings).equals(nodeIdKey(next.settings))) {
+            return false;
+        }
+        RabbitConfig merged = new RabbitConfig(a.uri(), a.nodeId(), a.reconnectDelay(), a.outboundQueueBytes(),
+                b.bridges());
+        Map<String, BridgeConfig> before = new HashMap<>();
+        a.bridges().forEach(x -> before.put(x.name(), x));
+        Map<String, BridgeConfig> after = new HashMap<>();
+        b.bridges().forEach(x -> after.put(x.name(), x));
+        List<String> outPatterns = new ArrayList<>();
+        b.bridges().stream().filter(x -> x.direction().outbound()).forEach(x -> outPatterns.addAll(x.ferryPatterns()));
+        try {
+            amqp.submit(() -> {
+                for (InboundQueue q : List.copyOf(inbound)) {
+                    BridgeConfig now = after.get(q.cfg.name());
+                    if (!q.cfg.equals(now)) {
+                        q.retire(now == null || !now.direction().inbound() ? Set.of() : Set.copyOf(now.patterns()));
+                        inbound.remove(q);
+                        log.info("rabbitmq bridge {} stopped: {}", q.cfg.name(), now == null ? "removed" : "changed");
+                    }
+                }
+                config = merged;
+                settings = next.settings;
+                outboundBridges = merged.bridges().stream().filter(x -> x.direction().outbound()).toList();
+                guard.outboundPatterns(outPatterns);
+                outboundStarted.keySet().retainAll(after.keySet());
+                for (BridgeConfig x : merged.bridges()) {
+                    if (!x.equals(before.get(x.name())) && !x.direction().inbound()) {
+                        outboundStarted.put(x.name(), clock.millis());
+                        log.info("rabbitmq bridge {} started", x.name());
+                    }
+                    if (!x.equals(before.get(x.name())) && x.direction().inbound()) {
+                        InboundQueue q = new InboundQueue(x);
+                        inbound.add(q);
+                        hub.addInterestListener(q.interest); // counts today's subscriptions at once
+                        log.info("rabbitmq bridge {} started", x.name());
+                        if (connected) {
+                            setUp(q);
+                        }
+                    }
+                }
+                if (connected && publishChannel == null && !outboundBridges.isEmpty()) {
+                    openPublishChannel(connection, generation);
+                }
+                return null;
+            }).get(CLOSE_TIMEOUT.toMillis() * 2, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException | RejectedExecutionException e) {
+            log.warn("rabbitmq bridges did not reload cleanly: {}", e.toString());
+        }
+        outLoop.submit(() -> {
+            String refused = subscribeOut(outPatterns);
+            if (refused != null) {
+                log.warn("rabbitmq bridge cannot subscribe to {}", refused);
+            }
+        }).awaitUninterruptibly(CLOSE_TIMEOUT.toMillis());
+        return true;
+    }
+
+    /** The {@code rabbitmq.node-id} a section gives ("" when generated), or the node id of a config made in code. */
+    private static String nodeIdKey(Object settings) {
+        if (settings instanceof Map<?, ?> m) {
+            Object v = m.get("rabbitmq.node-id");
+            return v == null ? "" : v.toString().trim();
+        }
+        return settings instanceof RabbitConfig c ? c.nodeId() : String.valueOf(settings);
+    }
+
+    /**
+     * Makes the bridge connection subscribed to exactly {@code patterns}; outLoop only. Returns the first pattern
+     * refused with why, or null.
+     */
+    private String subscribeOut(List<String> patterns) {
+        Set<String> want = new LinkedHashSet<>(patterns);
+        for (String p : List.copyOf(subscribedOut)) {
+            if (!want.contains(p)) {
+                link.unsubscribe(p);
+                subscribedOut.remove(p);
+            }
+        }
+        for (String p : want) {
+            if (!subscribedOut.contains(p)) {
+                String why = link.subscribe(p);
+                if (why != null) {
+                    return p + ": " + why;
+                }
+                subscribedOut.add(p);
+            }
+        }
+        return null;
+    }
+
+    /** Sets up one inbound bridge added by a reload on the current connection; ferry-rabbitmq only. */
+    private void setUp(InboundQueue q) {
+        long gen = generation;
+        try {
+            checkExchange(connection, q.cfg);
+            q.open(connection, gen);
+        } catch (IOException | RuntimeException e) {
+            // as when a connection cannot set up: reconnect, retrying until every bridge is set up
+            lost(gen, "bridge " + q.cfg.name() + " cannot set up: " + describe(e));
+        }
+    }
+
+    private void openPublishChannel(Connection c, long gen) throws IOException {
+        publishChannel = c.createChannel();
+        publishChannel.addShutdownListener(cause -> lost(gen, "publishing channel closed: " + cause.getMessage()));
+    }
+
+    /**
      * Subscribes the outbound patterns, starts watching interest, and starts connecting in the background:
      * the server starts whether or not RabbitMQ is reachable, and the bridge keeps trying.
      */
@@ -183,19 +319,14 @@ public final class RabbitBridge implements FerryExtension {
         outLoop = new DefaultEventExecutor(new DefaultThreadFactory("ferry-rabbitmq-out", true));
         link = context.connect(name(), outLoop, this::outbound);
         guard = new LoopGuard(link, outPatterns);
-        hub.addInterestListener(interest);
-        String refused = outLoop.submit(() -> {
-            for (String p : new LinkedHashSet<>(outPatterns)) {
-                String why = link.subscribe(p);
-                if (why != null) {
-                    return p + ": " + why;
-                }
-            }
-            return null;
-        }).syncUninterruptibly().getNow();
+        for (InboundQueue q : inbound) {
+            hub.addInterestListener(q.interest);
+        }
+        String refused = outLoop.submit(() -> subscribeOut(outPatterns)).syncUninterruptibly().getNow();
         if (refused != null) {
             throw new IllegalStateException("rabbitmq bridge cannot subscribe to " + refused);
         }
+        startedAt = clock.millis();
         amqp.execute(this::connect);
         running = true;
     }
@@ -206,7 +337,9 @@ public final class RabbitBridge implements FerryExtension {
             return;
         }
         running = false;
-        hub.removeInterestListener(interest);
+        for (InboundQueue q : inbound) {
+            hub.removeInterestListener(q.interest);
+        }
         outLoop.submit(link::close).awaitUninterruptibly(CLOSE_TIMEOUT.toMillis());
         outLoop.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
         try {
@@ -273,6 +406,9 @@ public final class RabbitBridge implements FerryExtension {
             d.put("patterns", List.copyOf(b.patterns()));
             d.put("bind", b.bind().name().toLowerCase(java.util.Locale.ROOT));
             d.put("connects", connects.get());
+            long at = connectedAt;
+            d.put("connectedAt", at == 0 ? null : java.time.Instant.ofEpochMilli(at).toString());
+            d.put("startedAt", java.time.Instant.ofEpochMilli(startedAt(b)).toString());
             d.put("inboundPublished", s.inboundPublished());
             d.put("inboundRejected", s.inboundRejected());
             d.put("outboundPublished", s.outboundPublished());
@@ -280,6 +416,17 @@ public final class RabbitBridge implements FerryExtension {
             out.add(new dev.ferry.server.extension.BridgeStatus(name(), b.name(), state, d));
         }
         return out;
+    }
+
+    /** When bridge {@code b} started: its inbound queue's start, else the extension's. */
+    private long startedAt(BridgeConfig b) {
+        for (InboundQueue q : inbound) {
+            if (q.cfg.name().equals(b.name())) {
+                return q.startedAt;
+            }
+        }
+        Long out = outboundStarted.get(b.name());
+        return out != null ? out : startedAt;
     }
 
     /** Counters since start. */
@@ -303,14 +450,16 @@ public final class RabbitBridge implements FerryExtension {
             Connection c = factory.newConnection("ferry " + config.nodeId());
             connection = c;
             c.addShutdownListener(cause -> lost(gen, "connection closed: " + cause.getMessage()));
-            checkExchanges(c);
+            for (BridgeConfig b : config.bridges()) {
+                checkExchange(c, b);
+            }
             if (!outboundBridges.isEmpty()) {
-                publishChannel = c.createChannel();
-                publishChannel.addShutdownListener(cause -> lost(gen, "publishing channel closed: " + cause.getMessage()));
+                openPublishChannel(c, gen);
             }
             for (InboundQueue q : inbound) {
                 q.open(c, gen);
             }
+            connectedAt = clock.millis();
             connected = true;
             connects.incrementAndGet();
             nextDelay = config.reconnectDelay();
@@ -323,9 +472,9 @@ public final class RabbitBridge implements FerryExtension {
         }
     }
 
-    /** Fails with the bridge's key when an exchange is missing; a passive declare closes its channel on failure. */
-    private void checkExchanges(Connection c) throws IOException {
-        for (BridgeConfig b : config.bridges()) {
+    /** Fails with the bridge's key when its exchange is missing; a passive declare closes its channel on failure. */
+    private static void checkExchange(Connection c, BridgeConfig b) throws IOException {
+        {
             Channel check = c.createChannel();
             try {
                 check.exchangeDeclarePassive(b.exchange());
@@ -372,6 +521,7 @@ public final class RabbitBridge implements FerryExtension {
     private void teardown(boolean graceful) {
         generation++;
         connected = false;
+        connectedAt = 0;
         for (InboundQueue q : inbound) {
             q.channel = null;
             q.queue = null;
@@ -417,6 +567,12 @@ public final class RabbitBridge implements FerryExtension {
         final Map<String, Integer> wanted = new HashMap<>();
         /** Keys bound on the current connection; written on ferry-rabbitmq, read anywhere. */
         final Set<String> bound = ConcurrentHashMap.newKeySet();
+        /** Hub subscriptions turned into this bridge's binding work. */
+        final InterestListener interest = new InterestListener(this);
+        /** When this bridge started (epoch ms): with the extension, or when a reload added or changed it. */
+        final long startedAt = clock.millis();
+        /** Set when a reload stopped it: its channel's end is no loss of the connection. */
+        volatile boolean retired;
         // ferry-rabbitmq thread only
         Channel channel;
         volatile String queue;
@@ -426,9 +582,44 @@ public final class RabbitBridge implements FerryExtension {
             this.ferryPatterns = cfg.ferryPatterns();
         }
 
+        /**
+         * Stops this bridge for a reload; ferry-rabbitmq only. A durable queue keeps its messages and the bindings
+         * of {@code keep} (the patterns of the bridge replacing it); the others go with their channel.
+         */
+        void retire(Set<String> keep) {
+            retired = true;
+            hub.removeInterestListener(interest);
+            Channel ch = channel;
+            channel = null;
+            if (ch != null && ch.isOpen()) {
+                try {
+                    if (cfg.durable()) {
+                        for (String k : List.copyOf(bound)) {
+                            if (!keep.contains(k)) {
+                                ch.queueUnbind(queue, cfg.exchange(), k);
+                            }
+                        }
+                    }
+                    ch.close();
+                } catch (IOException | TimeoutException | RuntimeException e) {
+                    try {
+                        ch.abort();
+                    } catch (IOException | RuntimeException ignored) {
+                        // the connection's own end closes it
+                    }
+                }
+            }
+            queue = null;
+            bound.clear();
+        }
+
         void open(Connection c, long gen) throws IOException {
             Channel ch = c.createChannel();
-            ch.addShutdownListener(cause -> lost(gen, "channel of bridge " + cfg.name() + " closed: " + cause.getMessage()));
+            ch.addShutdownListener(cause -> {
+                if (!retired) {
+                    lost(gen, "channel of bridge " + cfg.name() + " closed: " + cause.getMessage());
+                }
+            });
             ch.basicQos(cfg.prefetch());
             String q;
             if (cfg.queue().isEmpty()) {
@@ -582,13 +773,22 @@ public final class RabbitBridge implements FerryExtension {
 
             @Override
             public void handleCancel(String consumerTag) {
+                if (retired) {
+                    return;
+                }
                 lost(gen, "consumer of bridge " + cfg.name() + " cancelled by the broker (queue deleted?)");
             }
         }
     }
 
-    /** Hub subscriptions from clients (not the bridge's own) turned into binding work. */
+    /** Hub subscriptions from clients (not the bridge's own) turned into one inbound bridge's binding work. */
     private final class InterestListener implements TopicTree.Listener<Subscriber> {
+        private final InboundQueue q;
+
+        InterestListener(InboundQueue q) {
+            this.q = q;
+        }
+
         @Override
         public void added(String pattern, Subscriber subscriber) {
             changed(pattern, subscriber, 1);
@@ -601,24 +801,23 @@ public final class RabbitBridge implements FerryExtension {
 
         /** Under the hub's tree lock, often on an event loop: count, and hand the AMQP work off. */
         private void changed(String pattern, Subscriber subscriber, int delta) {
-            if (link.isSubscriber(subscriber)) {
+            if (link.isSubscriber(subscriber) || q.cfg.bind() != BindMode.INTEREST || !q.change(pattern, delta)) {
                 return;
             }
-            for (InboundQueue q : inbound) {
-                if (q.cfg.bind() == BindMode.INTEREST && q.change(pattern, delta)) {
-                    try {
-                        amqp.execute(() -> {
-                            try {
-                                q.reconcile();
-                            } catch (IOException | RuntimeException e) {
-                                // a failed bind closes the channel; its listener reconnects and re-binds
-                                log.warn("bridge {}: cannot update bindings: {}", q.cfg.name(), describe(e));
-                            }
-                        });
-                    } catch (RejectedExecutionException e) {
-                        // closing
+            try {
+                amqp.execute(() -> {
+                    if (q.retired) {
+                        return;
                     }
-                }
+                    try {
+                        q.reconcile();
+                    } catch (IOException | RuntimeException e) {
+                        // a failed bind closes the channel; its listener reconnects and re-binds
+                        log.warn("bridge {}: cannot update bindings: {}", q.cfg.name(), describe(e));
+                    }
+                });
+            } catch (RejectedExecutionException e) {
+                // closing
             }
         }
     }

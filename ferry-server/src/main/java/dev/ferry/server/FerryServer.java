@@ -559,6 +559,10 @@ public final class FerryServer implements AutoCloseable {
                 restart.add(n.name() + ".*");
                 continue;
             }
+            if (running != null && tookInPlace(running, n)) {
+                log.info("extension {} took its new settings in place", running.name());
+                continue;
+            }
             if (running != null) {
                 running.close();
                 started.remove(i);
@@ -580,6 +584,16 @@ public final class FerryServer implements AutoCloseable {
                 started.remove(running);
                 log.info("extension {} closed: the configuration no longer asks for it", running.name());
             }
+        }
+    }
+
+    /** Whether {@code running} took {@code next}'s settings itself ({@link FerryExtension#reload}). */
+    private static boolean tookInPlace(FerryExtension running, FerryExtension next) {
+        try {
+            return running.reload(next);
+        } catch (RuntimeException e) {
+            log.warn("extension {} could not reload in place, restarting it: {}", running.name(), e.toString());
+            return false;
         }
     }
 

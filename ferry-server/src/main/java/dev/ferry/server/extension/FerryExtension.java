@@ -30,6 +30,16 @@ public interface FerryExtension extends AutoCloseable {
     }
 
     /**
+     * A configuration reload offers {@code next} (same name, different {@link #settings()}): true when this
+     * extension took its settings in place and keeps running as {@code next} would (the server then drops
+     * {@code next} without starting it); false (the default) to be closed and replaced by {@code next}. Called off
+     * the event loops; may block.
+     */
+    default boolean reload(FerryExtension next) {
+        return false;
+    }
+
+    /**
      * The extension's links to other systems and their state now, for the server API; none by default. Called
      * from event loops: must not block.
      */
