@@ -114,8 +114,19 @@ public final class WampHandler extends PlainWebSocketHandler implements Transpor
      * One subscription: its WAMP id, the Ferry pattern it stands for, and the key of its framed EVENT in a
      * delivery ({@link WampMeta.Entry#eventKey}), shared by the sessions of the loop that hold it.
      */
-    private record Subscription(long id, String pattern, Object eventKey, Object deflatedKey) {
+    private record Subscription(long id, String pattern, String[] words, Object eventKey, Object deflatedKey,
+                                java.util.function.Function<Delivery, ByteBuf> framer) {
+        /** Whether {@code topic} matches, without allocating: an exact pattern by equality, others word by word. */
+        boolean matches(String topic) {
+            return words == null ? pattern.equals(topic) : Topics.matches(words, 0, topic, 0);
+        }
     }
+
+    private static final Subscription[] NO_SUBSCRIPTIONS = {};
+    /** The values of {@link #subscriptions}, for {@link #deliver} to go through without an iterator. */
+    private Subscription[] subscribed = NO_SUBSCRIPTIONS;
+    /** {@link #eventTail}, made once: a delivery looks its encodings up by key and encoder. */
+    private final java.util.function.Function<Delivery, ByteBuf> tailEncoder = this::eventTail;
 
     /**
      * Called on the event loop with the topic each time an EVENT is encoded and framed for the sessions of a loop;
@@ -150,11 +161,21 @@ public final class WampHandler extends PlainWebSocketHandler implements Transpor
 
     @Override
     protected void onText(String text) {
+        onText(text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** A text message, parsed from its bytes (the JSON parser reads UTF-8 itself: no string in between). */
+    @Override
+    protected void onText(ByteBuf content) {
+        onText(io.netty.buffer.ByteBufUtil.getBytes(content));
+    }
+
+    private void onText(byte[] bytes) {
         if (codec.binary()) {
             violation("this session speaks " + codec.subprotocol() + ": messages are binary");
             return;
         }
-        received(text.getBytes(StandardCharsets.UTF_8));
+        received(bytes);
     }
 
     @Override
@@ -524,8 +545,13 @@ public final class WampHandler extends PlainWebSocketHandler implements Transpor
             Subscription s = subscriptionsByPattern.get(pattern);
             if (s == null) {
                 WampMeta.Entry e = router.meta().subscriptions.join(this, pattern, uri, match, null, false);
-                s = new Subscription(e.id, pattern, e.eventKey(codec), e.deflatedKey(codec));
+                long sid = e.id;
+                // the tail is in the delivery by then: deliver encodes it first
+                s = new Subscription(sid, pattern, Topics.hasWildcard(pattern) ? pattern.split("\\.", -1) : null,
+                        e.eventKey(codec), e.deflatedKey(codec),
+                        x -> framedEvent(sid, x.encoded(eventKey, tailEncoder), x.msg().topic()));
                 subscriptions.put(s.id(), s);
+                subscribed = subscriptions.values().toArray(NO_SUBSCRIPTIONS);
                 subscriptionsByPattern.put(pattern, s);
             }
             send(WampCodec.array(WampMessage.SUBSCRIBED).add(request).add(s.id()));
@@ -602,6 +628,7 @@ public final class WampHandler extends PlainWebSocketHandler implements Transpor
             return;
         }
         Subscription s = subscriptions.remove(id);
+        subscribed = subscriptions.values().toArray(NO_SUBSCRIPTIONS);
         if (s == null) {
             error(WampMessage.UNSUBSCRIBE, request, WampErrors.NO_SUCH_SUBSCRIPTION, "no subscription " + id + " in this session", null);
             return;
@@ -681,8 +708,8 @@ public final class WampHandler extends PlainWebSocketHandler implements Transpor
 
     /** Whether one of this session's subscriptions matches {@code topic}. */
     private boolean receives(String topic) {
-        for (Subscription s : subscriptions.values()) {
-            if (Topics.matches(s.pattern(), topic)) {
+        for (Subscription s : subscribed) {
+            if (s.matches(topic)) {
                 return true;
             }
         }
@@ -755,16 +782,15 @@ public final class WampHandler extends PlainWebSocketHandler implements Transpor
         }
         String topic = d.msg().topic();
         ByteBuf tail = null;
-        for (Subscription s : subscriptions.values()) {
-            if (Topics.matches(s.pattern(), topic)) {
+        for (Subscription s : subscribed) {
+            if (s.matches(topic)) {
                 if (tail == null) {
-                    tail = d.encoded(eventKey, this::eventTail);
+                    tail = d.encoded(eventKey, tailEncoder);
                     if (tail == null) {
                         return;
                     }
                 }
-                ByteBuf t = tail;
-                ByteBuf framed = d.encoded(s.eventKey(), x -> framedEvent(s.id(), t, x.msg().topic()));
+                ByteBuf framed = d.encoded(s.eventKey(), s.framer());
                 ByteBuf compressed = out.deflatedFrame(eventDeflated == null ? d : counted(d), s.deflatedKey(), framed);
                 out.sendFramedMessage((compressed != null ? compressed : framed).retain()); // shared: see sendFramedMessage
             }
@@ -880,6 +906,7 @@ public final class WampHandler extends PlainWebSocketHandler implements Transpor
             Subscription s = subscriptionsByPattern.remove(pattern);
             if (s != null) {
                 subscriptions.remove(s.id());
+                subscribed = subscriptions.values().toArray(NO_SUBSCRIPTIONS);
                 router.meta().subscriptions.leave(this, s.id(), false);
                 if (subscriberRevocation) {
                     ObjectNode details = WampCodec.object();
@@ -1652,6 +1679,7 @@ public final class WampHandler extends PlainWebSocketHandler implements Transpor
             meta.subscriptions.leave(this, id, true);
         }
         subscriptions.clear();
+        subscribed = NO_SUBSCRIPTIONS;
         subscriptionsByPattern.clear();
         metaSubscriptions.clear();
         for (Map.Entry<Long, String> r : registrations.entrySet()) {

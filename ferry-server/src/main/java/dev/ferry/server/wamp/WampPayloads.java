@@ -76,8 +76,16 @@ public final class WampPayloads {
         return new JsonNode[] {JsonNodeFactory.instance.arrayNode().add(n), null};
     }
 
-    /** Appends the arguments of {@code data} to {@code message} (none, args, or args and kwargs). */
+    /**
+     * Appends the arguments of {@code data} to {@code message} (none, args, or args and kwargs). For
+     * {@code wamp.2.json} the data's JSON goes into the message as it is (a raw value: not parsed into a tree and
+     * written again) when its form says what it is: a list, a scalar (wrapped in a list), or a dict that cannot be
+     * the {@code {"args", "kwargs"}} form (it does not contain {@code "args"}).
+     */
     static ArrayNode append(ArrayNode message, Payload data, boolean msgpack) {
+        if (!msgpack && !data.isBinary() && appendRaw(message, data.bytes())) {
+            return message;
+        }
         JsonNode[] ak = toWamp(data, msgpack);
         if (ak[0] != null) {
             message.add(ak[0]);
@@ -86,6 +94,51 @@ public final class WampPayloads {
             }
         }
         return message;
+    }
+
+    private static final byte[] ARGS_KEY = "\"args\"".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+
+    /** {@link #append} of JSON data without parsing it; false when its form needs the tree. */
+    private static boolean appendRaw(ArrayNode message, byte[] json) {
+        int i = 0;
+        while (i < json.length && (json[i] == ' ' || json[i] == '\t' || json[i] == '\n' || json[i] == '\r')) {
+            i++;
+        }
+        if (i == json.length) {
+            return false;
+        }
+        byte first = json[i];
+        String text = new String(json, java.nio.charset.StandardCharsets.UTF_8);
+        if (first == '[') {
+            message.addRawValue(new com.fasterxml.jackson.databind.util.RawValue(text));
+            return true;
+        }
+        if (first == '{') {
+            if (indexOf(json, ARGS_KEY) >= 0) {
+                return false; // perhaps {"args": [...], "kwargs": {...}}
+            }
+            message.addArray();
+            message.addRawValue(new com.fasterxml.jackson.databind.util.RawValue(text));
+            return true;
+        }
+        if (first == 'n') {
+            return false; // null: no arguments
+        }
+        message.addRawValue(new com.fasterxml.jackson.databind.util.RawValue("[" + text + "]"));
+        return true;
+    }
+
+    private static int indexOf(byte[] haystack, byte[] needle) {
+        outer:
+        for (int i = 0; i + needle.length <= haystack.length; i++) {
+            for (int j = 0; j < needle.length; j++) {
+                if (haystack[i + j] != needle[j]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        return -1;
     }
 
     /** The bytes of a binary value (MessagePack {@code bin}, or a JSON string NUL + Base64), else null. */

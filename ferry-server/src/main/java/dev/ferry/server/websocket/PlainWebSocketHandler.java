@@ -78,8 +78,9 @@ public abstract class PlainWebSocketHandler extends WebSocketEndpointHandler {
         return outbound() == null ? 0 : outbound().queuedBytes();
     }
 
+    /** A text message (valid UTF-8) as a string; an endpoint that parses the bytes itself overrides this. */
     @Override
-    protected final void onText(ByteBuf content) {
+    protected void onText(ByteBuf content) {
         onText(content.toString(StandardCharsets.UTF_8));
     }
 

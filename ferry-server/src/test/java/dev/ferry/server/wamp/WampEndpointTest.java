@@ -165,6 +165,26 @@ class WampEndpointTest {
             assertThat(msg(w).get(4).toString()).isEqualTo("[\"plain\"]");
             f.nextJson();
 
+            // the other forms: args and kwargs, null, a number, a dict with non-ASCII text and "args" in a value
+            f.send("{\"type\":\"pub\",\"topic\":\"app1.com.example.chat\",\"data\":{\"args\":[1],\"kwargs\":{\"k\":2}}}");
+            e = msg(w);
+            assertThat(e.size()).isEqualTo(6);
+            assertThat(e.get(4).toString()).isEqualTo("[1]");
+            assertThat(e.get(5).toString()).isEqualTo("{\"k\":2}");
+            f.nextJson();
+            f.send("{\"type\":\"pub\",\"topic\":\"app1.com.example.chat\",\"data\":null}");
+            assertThat(msg(w).size()).as("null: no arguments").isEqualTo(4);
+            f.nextJson();
+            f.send("{\"type\":\"pub\",\"topic\":\"app1.com.example.chat\",\"data\":12.5}");
+            assertThat(msg(w).get(4).toString()).isEqualTo("[12.5]");
+            f.nextJson();
+            f.send("{\"type\":\"pub\",\"topic\":\"app1.com.example.chat\",\"data\":{\"t\":\"gr\u00fc\u00df \u2603\",\"n\":\"args\"}}");
+            e = msg(w);
+            assertThat(e.get(4).toString()).isEqualTo("[]");
+            assertThat(e.get(5).path("t").asText()).isEqualTo("gr\u00fc\u00df \u2603");
+            assertThat(e.get(5).path("n").asText()).isEqualTo("args");
+            f.nextJson();
+
             w.send("[16,7,{\"acknowledge\":true},\"com.example.chat\",[\"from wamp\"]]");
             JsonNode published = msg(w);
             assertThat(published.get(0).asInt()).isEqualTo(17);
