@@ -42,6 +42,33 @@ public final class CloseCodes {
     public static final int RATE_LIMIT_EXCEEDED = 4010;
     /** An operator disconnected the connection through the server API (the default code of a disconnect). */
     public static final int DISCONNECTED = 4011;
+    /**
+     * The application's connect hook refused the connection (docs/hooks.md): the upgrade is answered and the socket
+     * closed at once, the reason being {@code <the application's code>: <its reason>}, as a browser cannot read an
+     * HTTP status on a WebSocket upgrade.
+     */
+    public static final int CONNECT_REFUSED = 4403;
+    /** The connect hook gave no answer and its failure policy refuses (docs/hooks.md); try again later. */
+    public static final int CONNECT_UNAVAILABLE = 4503;
+
+    /** Most bytes of UTF-8 a close reason holds: RFC 6455 §5.5 gives a close frame 125, 2 of them the code. */
+    public static final int MAX_REASON_BYTES = 123;
+
+    /**
+     * {@code reason} as a close frame can carry it: unchanged within {@link #MAX_REASON_BYTES} bytes of UTF-8,
+     * else cut at a character boundary and ended with {@code ...} within them.
+     */
+    public static String reason(String reason) {
+        byte[] b = reason.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        if (b.length <= MAX_REASON_BYTES) {
+            return reason;
+        }
+        int n = MAX_REASON_BYTES - 3;
+        while (n > 0 && (b[n] & 0xC0) == 0x80) {
+            n--; // do not cut a UTF-8 sequence
+        }
+        return new String(b, 0, n, java.nio.charset.StandardCharsets.UTF_8) + "...";
+    }
 
     private CloseCodes() {
     }

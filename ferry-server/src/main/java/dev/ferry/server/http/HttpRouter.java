@@ -120,7 +120,8 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
     /**
      * Asks the connect hook about the connection {@code req} opens, reading nothing more from the channel meanwhile,
      * then, on the channel's event loop: answers 403 {@code connect_refused} when the backend refuses, 503
-     * {@code connect_unavailable} when it gives no answer and the failure policy is {@code refuse}; otherwise routes
+     * {@code connect_unavailable} when it gives no answer and the failure policy is {@code refuse} (a WebSocket
+     * upgrade: accepted, then closed with 4403 or 4503, see {@link #refusedUpgrade}); otherwise routes
      * the request with the hook's identity (or, with no answer and {@code allow}, as if there were no hook).
      */
     private void askConnectHook(ChannelHandlerContext ctx, FullHttpRequest req, String path, String transport) {
@@ -153,6 +154,14 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
     }
 
     private void decided(ChannelHandlerContext ctx, FullHttpRequest req, ConnectVerdict verdict) {
+        HooksConfig.Endpoint hook = hooks.config().connect(); // null: removed by a reload meanwhile
+        boolean refuses = verdict.refusal() != null || (verdict.identity() == null && hook != null
+                && hook.failurePolicy() == HooksConfig.FailurePolicy.REFUSE);
+        if (refuses && WebEndpoints.isUpgrade(req) && refusedUpgrade(ctx, req, verdict.refusal() != null
+                ? dev.ferry.server.websocket.ConnectRefusal.refused(verdict.refusal().code(), verdict.refusal().reason())
+                : dev.ferry.server.websocket.ConnectRefusal.unavailable(unanswered(verdict)))) {
+            return;
+        }
         if (verdict.refusal() != null) {
             byte[] data = ("{\"code\":" + new String(dev.ferry.protocol.FrameCodec.quote(verdict.refusal().code()),
                     StandardCharsets.UTF_8) + "}").getBytes(StandardCharsets.UTF_8);
@@ -164,7 +173,7 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
             HooksConfig.Endpoint connect = hooks.config().connect(); // null: removed by a reload meanwhile
             if (connect != null && connect.failurePolicy() == HooksConfig.FailurePolicy.REFUSE) {
                 HttpResponses.send(ctx, false, HttpResponses.error(HttpResponseStatus.SERVICE_UNAVAILABLE,
-                        "connect_unavailable", "the application did not answer the connect hook: " + verdict.failure()));
+                        "connect_unavailable", unanswered(verdict)));
                 return;
             }
             route(ctx, req, true);
@@ -176,6 +185,41 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
         } finally {
             ctx.channel().attr(Identity.HOOKED).set(null);
         }
+    }
+
+    private static String unanswered(ConnectVerdict verdict) {
+        return "the application did not answer the connect hook: " + verdict.failure();
+    }
+
+    /**
+     * Answers a WebSocket upgrade the connect hook refused as its endpoint speaks (docs/hooks.md, "connect"): the
+     * upgrade is accepted and the socket closed at once with 4403 or 4503 (a browser cannot read the status of a
+     * refused upgrade, but reads a close code and reason); WAMP answers the HELLO with ABORT. Returns false, having
+     * answered nothing, for a request that is no acceptable upgrade of its endpoint (a ferry.v1 upgrade without the
+     * ferry.v1 subprotocol, a WAMP one without a WAMP subprotocol, a path of no WebSocket endpoint): the caller
+     * answers over HTTP.
+     */
+    private boolean refusedUpgrade(ChannelHandlerContext ctx, FullHttpRequest req,
+                                   dev.ferry.server.websocket.ConnectRefusal refusal) {
+        String path = new QueryStringDecoder(req.uri(), StandardCharsets.UTF_8).rawPath();
+        String transport = opens(req, path);
+        UpgradeRoute route = server.upgradeRoute(path);
+        if (route != null) {
+            return route.refuseConnect(ctx, req, refusal);
+        }
+        if (!"websocket".equals(transport) && !"multiplex".equals(transport) && !"topic".equals(transport)
+                && !"index".equals(transport)) {
+            return false; // tunnels and AMQP routes: their clients are programs that read the status
+        }
+        String subprotocol = null;
+        if (path.equals(WebSocketUpgrade.PATH)) {
+            if (WebSocketUpgrade.refusal(req) != null) {
+                return false;
+            }
+            subprotocol = WebSocketUpgrade.SUBPROTOCOL;
+        }
+        WebSocketUpgrade.refuse(ctx, req, server.webSockets(), subprotocol, refusal);
+        return true;
     }
 
     @Override

@@ -16,4 +16,14 @@ public interface UpgradeRoute {
 
     /** Answers an admitted upgrade request: refuses it or switches the pipeline to WebSocket. */
     void upgrade(ChannelHandlerContext ctx, FullHttpRequest req);
+
+    /**
+     * Answers an upgrade whose connection the connect hook refused, in a form a browser can read (docs/hooks.md,
+     * "connect"): accepts it and tells the client over the socket. Returns false, having answered nothing, when
+     * the request is no acceptable upgrade of this route (the router then answers 403 or 503). The default: false.
+     */
+    default boolean refuseConnect(ChannelHandlerContext ctx, FullHttpRequest req,
+                                  dev.ferry.server.websocket.ConnectRefusal refusal) {
+        return false;
+    }
 }

@@ -59,9 +59,6 @@ import java.util.Map;
  * Event loop only, like its base class.
  */
 public final class MultiplexHandler extends PlainWebSocketHandler implements Transport {
-    /** Largest close reason: RFC 6455 §5.5 limits a control frame's payload to 125 bytes, 2 of them the code. */
-    private static final int MAX_REASON_BYTES = 123;
-
     /** Whether binary messages are carried ({@code ?binary} in the upgrade's URL). */
     private final boolean carriesBinary;
 
@@ -330,15 +327,7 @@ public final class MultiplexHandler extends PlainWebSocketHandler implements Tra
     }
 
     static String reason(String s) {
-        byte[] b = s.getBytes(StandardCharsets.UTF_8);
-        if (b.length <= MAX_REASON_BYTES) {
-            return s;
-        }
-        int n = MAX_REASON_BYTES - 3;
-        while (n > 0 && (b[n] & 0xC0) == 0x80) {
-            n--; // do not cut a UTF-8 sequence
-        }
-        return new String(b, 0, n, StandardCharsets.UTF_8) + "...";
+        return CloseCodes.reason(s);
     }
 
     @Override

@@ -118,17 +118,7 @@ public final class TopicSocketHandler extends PlainWebSocketHandler implements T
 
     /** {@code reason} cut to the 123 bytes of UTF-8 a close frame holds, at a character boundary. */
     static String closeReason(String reason) {
-        if (reason.getBytes(java.nio.charset.StandardCharsets.UTF_8).length <= 123) {
-            return reason;
-        }
-        int end = Math.min(reason.length(), 120);
-        while (reason.substring(0, end).getBytes(java.nio.charset.StandardCharsets.UTF_8).length > 120) {
-            end--;
-        }
-        if (end > 0 && Character.isHighSurrogate(reason.charAt(end - 1))) {
-            end--;
-        }
-        return reason.substring(0, end) + "...";
+        return CloseCodes.reason(reason);
     }
 
     private String shortPattern() {

@@ -74,6 +74,8 @@ public final class WampHandler extends PlainWebSocketHandler implements Transpor
     private final WampRouter router;
     /** Who the upgrade authenticated; null when the WAMP handshake authenticates. */
     private final Identity upgradeIdentity;
+    /** The connect hook's refusal of this connection (HELLO is answered with ABORT); null when it was allowed. */
+    private final dev.ferry.server.websocket.ConnectRefusal connectRefusal;
 
     // ---- event loop only
     private WampCodec codec = WampCodec.JSON;
@@ -143,6 +145,15 @@ public final class WampHandler extends PlainWebSocketHandler implements Transpor
         super(server, null);
         this.router = router;
         this.upgradeIdentity = upgradeIdentity;
+        this.connectRefusal = null;
+    }
+
+    /** A session whose connection the connect hook refused: its HELLO is answered with ABORT. */
+    WampHandler(WampRouter router, WebSocketServices server, dev.ferry.server.websocket.ConnectRefusal refusal) {
+        super(server, null);
+        this.router = router;
+        this.upgradeIdentity = null;
+        this.connectRefusal = refusal;
     }
 
     @Override
@@ -257,6 +268,17 @@ public final class WampHandler extends PlainWebSocketHandler implements Transpor
         m.length(3, 3, "[HELLO, Realm|uri, Details|dict]");
         String name = m.string(1, "Realm");
         ObjectNode details = m.dict(2, "Details");
+        if (connectRefusal != null) {
+            ObjectNode why = WampCodec.object();
+            why.put("message", connectRefusal.message());
+            if (connectRefusal.applicationCode() != null) {
+                why.put("code", connectRefusal.applicationCode());
+            }
+            send(WampCodec.array(WampMessage.ABORT).add(why).add(WampErrors.FERRY_PREFIX + connectRefusal.code()));
+            state = State.CLOSED;
+            out.close(NORMAL_CLOSURE, "aborted");
+            return;
+        }
         realm = router.config().realm(name);
         if (realm == null) {
             abort(WampErrors.NO_SUCH_REALM, "no realm \"" + shorten(name) + "\" on this router (wamp.realms)");

@@ -180,6 +180,22 @@ public final class WampRouter implements UpgradeRoute {
         WebSocketUpgrade.upgradeWithSubprotocols(ctx, req, server, SUBPROTOCOLS, new WampHandler(this, server, who));
     }
 
+    /**
+     * An upgrade whose connection the connect hook refused: accepted when the client offers a WAMP subprotocol,
+     * and its HELLO answered with ABORT {@code ferry.error.connect_refused} (Details: {@code message}, the
+     * application's reason, and {@code code}, its code) or {@code ferry.error.connect_unavailable} (Details:
+     * {@code message}), then closed; otherwise false (the router answers over HTTP).
+     */
+    @Override
+    public boolean refuseConnect(ChannelHandlerContext ctx, FullHttpRequest req,
+                                 dev.ferry.server.websocket.ConnectRefusal refusal) {
+        if (!offersWamp(req.headers().get(HttpHeaderNames.SEC_WEBSOCKET_PROTOCOL))) {
+            return false;
+        }
+        WebSocketUpgrade.upgradeWithSubprotocols(ctx, req, server, SUBPROTOCOLS, new WampHandler(this, server, refusal));
+        return true;
+    }
+
     private static boolean offersWamp(String offered) {
         if (offered == null) {
             return false;

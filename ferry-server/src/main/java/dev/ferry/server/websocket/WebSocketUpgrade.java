@@ -117,6 +117,16 @@ public final class WebSocketUpgrade {
     }
 
     /**
+     * Answers an upgrade whose connection the connect hook refused: accepts it, speaking {@code subprotocol} (null:
+     * none; else the client offers it) and closes the socket at once with {@code refusal}'s close code and reason.
+     */
+    public static void refuse(ChannelHandlerContext ctx, FullHttpRequest req, WebSocketServices server,
+                              String subprotocol, ConnectRefusal refusal) {
+        String path = new QueryStringDecoder(req.uri()).rawPath();
+        install(ctx, req, server, path, subprotocol, new RefusedSocket(server, refusal));
+    }
+
+    /**
      * Whether a text message is valid UTF-8, as RFC 6455 §8.1 requires; when not, the endpoint closes with 1007
      * ({@link #invalidText}).
      */

@@ -113,16 +113,51 @@ class ConnectHookTest {
     void theApplicationRefusesWithItsCodeAndReason() throws Exception {
         String mallory = backend.login("mallory");
         try (FerryServer s = server(backend.url("/ferry/connect"), "refuse", "10s")) {
-            WsTestClient.Refusal noCookie = WsTestClient.refused(ws(s), Map.of(), "ferry.v1");
-            assertThat(noCookie.status()).isEqualTo(403);
-            WsTestClient.Refusal banned = WsTestClient.refused(ws(s), Map.of("Cookie", mallory), "ferry.v1");
-            assertThat(banned.status()).isEqualTo(403);
+            // a WebSocket: the upgrade is answered and the socket closed at once, so that a browser reads why
+            WsTestClient.Received noCookie = closedAtOnce(ws(s), Map.of(), "ferry.v1");
+            assertThat(noCookie.closeCode()).isEqualTo(4403);
+            assertThat(noCookie.closeReason()).isEqualTo("login_required: log in first");
+            WsTestClient.Received banned = closedAtOnce(ws(s), Map.of("Cookie", mallory), "ferry.v1");
+            assertThat(banned.closeCode()).isEqualTo(4403);
+            assertThat(banned.closeReason()).isEqualTo("banned: user mallory is banned");
+            // every WebSocket endpoint alike
+            for (String path : new String[] {"/v1/multiplex", "/v1/topics/chat/x", "/v1/index/chat"}) {
+                WsTestClient.Received r = closedAtOnce(URI.create("ws://127.0.0.1:" + s.port() + path),
+                        Map.of("Cookie", mallory));
+                assertThat(r.closeCode()).as(path).isEqualTo(4403);
+                assertThat(r.closeReason()).as(path).isEqualTo("banned: user mallory is banned");
+            }
+            // a ferry.v1 upgrade without the ferry.v1 subprotocol cannot be accepted: HTTP as for other requests
+            WsTestClient.Refusal bare = WsTestClient.refused(ws(s), Map.of("Cookie", mallory));
+            assertThat(bare.status()).isEqualTo(403);
             HttpResponse<String> fallback = HttpClient.newHttpClient().send(HttpRequest.newBuilder(http(s, "/v1/session"))
                     .header("Cookie", mallory).POST(HttpRequest.BodyPublishers.noBody())
                     .timeout(Duration.ofSeconds(60)).build(), HttpResponse.BodyHandlers.ofString());
             assertThat(fallback.statusCode()).isEqualTo(403);
             assertThat(fallback.body()).isEqualTo(
                     "{\"code\":\"connect_refused\",\"message\":\"user mallory is banned\",\"data\":{\"code\":\"banned\"}}");
+        }
+    }
+
+    @Test
+    void wampHearsTheRefusalAsAnAbort() throws Exception {
+        String mallory = backend.login("mallory");
+        try (FerryServer s = server(backend.url("/ferry/connect"), "refuse", "10s");
+             WsTestClient w = WsTestClient.plain(URI.create("ws://127.0.0.1:" + s.port() + "/v1/wamp"),
+                     Map.of("Cookie", mallory), "wamp.2.json")) {
+            w.send("[1,\"realm1\",{\"roles\":{\"subscriber\":{}}}]");
+            assertThat(w.nextText()).isEqualTo(
+                    "[3,{\"message\":\"user mallory is banned\",\"code\":\"banned\"},\"ferry.error.connect_refused\"]");
+            assertThat(w.awaitClose().closeCode()).isEqualTo(1000);
+        }
+    }
+
+    /** Opens a WebSocket the server accepts and closes at once, and returns the close. */
+    private static WsTestClient.Received closedAtOnce(URI uri, Map<String, String> headers, String... subprotocols) {
+        try (WsTestClient c = WsTestClient.plain(uri, headers, subprotocols)) {
+            WsTestClient.Received close = c.awaitClose();
+            assertThat(close.isClose()).isTrue();
+            return close;
         }
     }
 
@@ -134,8 +169,15 @@ class ConnectHookTest {
         }
         String down = "http://127.0.0.1:" + closed + "/ferry/connect";
         try (FerryServer s = server(down, "refuse", "10s")) {
-            WsTestClient.Refusal r = WsTestClient.refused(ws(s), Map.of(), "ferry.v1");
-            assertThat(r.status()).isEqualTo(503);
+            WsTestClient.Received r = closedAtOnce(ws(s), Map.of(), "ferry.v1");
+            assertThat(r.closeCode()).isEqualTo(4503);
+            assertThat(r.closeReason()).startsWith("the application did not answer the connect hook: ");
+            try (WsTestClient w = WsTestClient.plain(URI.create("ws://127.0.0.1:" + s.port() + "/v1/wamp"),
+                    Map.of(), "wamp.2.json")) {
+                w.send("[1,\"realm1\",{}]");
+                assertThat(w.nextText()).startsWith("[3,{\"message\":\"the application did not answer the connect hook: ")
+                        .endsWith("},\"ferry.error.connect_unavailable\"]");
+            }
             HttpResponse<String> sse = get(s, "/v1/sse?topic=a", Map.of());
             assertThat(sse.statusCode()).isEqualTo(503);
             assertThat(sse.body()).contains("\"code\":\"connect_unavailable\"");
@@ -175,8 +217,8 @@ class ConnectHookTest {
         // A hook slower than its timeout: no answer, so the failure policy refuses.
         try (FerryServer s = server(backend.url("/ferry/connect?delay=3"), "refuse", "300ms")) {
             long start = System.nanoTime();
-            WsTestClient.Refusal r = WsTestClient.refused(ws(s), Map.of("Cookie", cookie), "ferry.v1");
-            assertThat(r.status()).isEqualTo(503);
+            WsTestClient.Received r = closedAtOnce(ws(s), Map.of("Cookie", cookie), "ferry.v1");
+            assertThat(r.closeCode()).isEqualTo(4503);
             assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(3));
             assertThat(s.meterRegistry().scrape())
                     .contains("ferry_hook_requests_total{hook=\"connect\",outcome=\"timeout\"} 1.0");
