@@ -45,8 +45,20 @@ function refusalClose(error, topic) {
     case 'forbidden': return { code: 4006, reason: 'forbidden: publish on ' + (shown || 'this topic') };
     case 'bad_topic': return { code: 4004, reason: 'subscribe-only: ' + (shown || 'pattern') + ' is a pattern' };
     case 'too_many_topics': return { code: 1013, reason: 'too_many_topics: limits.max-topics reached' };
+    case 'subscribe_refused':
+    case 'publish_refused': return { code: 4006, reason: closeReason(error.code + ': ' + error.message) };
+    case 'hook_unavailable': return { code: 1013, reason: closeReason(error.code + ': ' + error.message) };
     default: return { code: 1008, reason: String(error.message || error.code).slice(0, 123) };
   }
+}
+
+/** `reason` cut as the server cuts close reasons: within 123 bytes of UTF-8, at a character, ending with `...`. */
+function closeReason(reason) {
+  const bytes = new TextEncoder().encode(reason);
+  if (bytes.length <= 123) return reason;
+  let n = 120;
+  while (n > 0 && (bytes[n] & 0xc0) === 0x80) n--;
+  return new TextDecoder().decode(bytes.subarray(0, n)) + '...';
 }
 
 /**
@@ -147,8 +159,14 @@ class ChannelSocket extends Emitter {
     this.dispatchEvent({ type: 'message', data, origin: this._multi._origin, lastEventId: '' });
   }
 
-  /** The server refused the channel (`err` then `uns`): as a refused upgrade while connecting, else a close. */
+  /**
+   * The server refused the channel (`err` then `uns`): as a refused upgrade while connecting, else a close. A
+   * subscribe hook's refusal (or its missing answer) is what a per-topic socket sees as open, then closed at once.
+   */
   _refused(error) {
+    if (this.readyState === CONNECTING && (error.code === 'subscribe_refused' || error.code === 'hook_unavailable')) {
+      this._opened();
+    }
     if (this.readyState === CONNECTING) {
       this._failed(error);
     } else {

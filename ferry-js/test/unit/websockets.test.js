@@ -108,6 +108,24 @@ test('MultiWebSocket refusals look like a per-topic socket\'s: a failed upgrade,
   f.onclose = (e) => closes.push(`${e.code} ${e.reason}`);
   raw.receive('err,news.x,{"code":"forbidden","message":"no"}');
   assert.deepEqual(closes.at(-1), '4006 forbidden: publish on news.x');
+
+  // a subscribe hook's refusal: a per-topic socket opens, then closes at once with 4006 (1013 without an answer)
+  for (const [code, expected] of [['subscribe_refused', '4006 subscribe_refused: members only'],
+    ['hook_unavailable', '1013 hook_unavailable: members only']]) {
+    const h = m.WebSocket('room.staff');
+    const events = [];
+    h.onopen = () => events.push('open');
+    h.onerror = () => events.push('error');
+    h.onclose = (e) => events.push(`${e.code} ${e.reason} ${e.wasClean}`);
+    raw.receive(`err,room.staff,{"code":"${code}","message":"members only"}`);
+    raw.receive('uns,room.staff');
+    assert.deepEqual(events, ['open', expected + ' true']);
+  }
+  const long = m.WebSocket('room.long');
+  let reason;
+  long.onclose = (e) => { reason = e.reason; };
+  raw.receive(`err,room.long,{"code":"subscribe_refused","message":"${'€'.repeat(60)}"}`);
+  assert.ok(new TextEncoder().encode(reason).length <= 123 && reason.endsWith('€...'), reason);
 });
 
 test('MultiWebSocket takes per-topic socket URLs, absolute or relative, as `new WebSocket` does', async () => {
