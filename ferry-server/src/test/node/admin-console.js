@@ -6,8 +6,10 @@
 //
 //   node admin-console.js <ws-url> <http-url> <admin key> [<screenshot dir>]
 //
-// With a screenshot directory (or FERRY_SCREENSHOTS), PNGs of the page are written there (docs/images/ holds the
-// ones docs/operations.md shows). FERRY_CHROMIUM is the browser (default /usr/bin/chromium).
+// The page's Reload configuration button is pressed and its result checked against FERRY_EXPECT_RELOAD (a regular
+// expression); FERRY_BRIDGE and FERRY_BRIDGE_AFTER name bridges the bridges table must show connected before and
+// after that reload. With a screenshot directory (or FERRY_SCREENSHOTS), PNGs of the page are written there
+// (docs/images/ holds the ones docs/operations.md shows). FERRY_CHROMIUM is the browser (default /usr/bin/chromium).
 import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,6 +20,11 @@ const KEY = process.argv[4];
 const SHOTS = process.argv[5] || process.env.FERRY_SCREENSHOTS;
 const CHROMIUM = process.env.FERRY_CHROMIUM || '/usr/bin/chromium';
 const WAIT = { timeout: WAIT_MS };
+/** A bridge the bridges table must show connected, before and after the reload the page makes (none: unchecked). */
+const BRIDGE = process.env.FERRY_BRIDGE;
+const BRIDGE_AFTER = process.env.FERRY_BRIDGE_AFTER;
+/** What the Reload configuration button must report (a regular expression; default: any result). */
+const EXPECT_RELOAD = new RegExp(process.env.FERRY_EXPECT_RELOAD || '^(Applied|Restart needed|Refused)');
 
 /** The next msg frame on `client` (skipping nothing else: the caller knows what comes). */
 async function nextMsg(client, what) {
@@ -127,6 +134,26 @@ scenario('admin-console', async ({ ws: wsUrl, http, track }) => {
     const keyRow = await page.locator('#config-body tr', { hasText: 'http.named-keys.console.key' }).textContent();
     check(keyRow.includes('********') && !keyRow.includes(KEY), 'the configuration shows the admin key masked');
     check(!(await page.content()).includes(KEY), 'the key appears nowhere in the page');
+
+    // With FERRY_BRIDGE, the bridges table shows that bridge connected.
+    if (BRIDGE) {
+      await page.locator('#bridges-body tr', { hasText: BRIDGE }).locator('.state-connected').waitFor(WAIT);
+      check(true, `the bridges table shows bridge ${BRIDGE} connected`);
+    }
+    // The Reload configuration button posts /v1/admin/reload and shows what it did (FERRY_EXPECT_RELOAD: how).
+    const before = problems.length;
+    await page.click('#config-apply');
+    await page.locator('#reload-result', { hasText: EXPECT_RELOAD }).waitFor(WAIT);
+    if (EXPECT_RELOAD.source.startsWith('^Refused')) {
+      // the browser logs the refusal's status as a failed resource: expected here, and only here
+      const refusal = problems.findIndex((p, i) => i >= before && /Failed to load resource: .* status of (422|503)/.test(p));
+      if (refusal >= 0) problems.splice(refusal, 1);
+    }
+    check(true, `the Reload configuration button shows the result: ${(await page.textContent('#reload-result')).trim()}`);
+    if (BRIDGE_AFTER) {
+      await page.locator('#bridges-body tr', { hasText: BRIDGE_AFTER }).locator('.state-connected').waitFor(WAIT);
+      check(true, `after the reload the bridges table shows bridge ${BRIDGE_AFTER} connected`);
+    }
 
     // Let the charts gather a few samples (they are the overview's), then take the pictures.
     await page.waitForFunction(() => document.querySelectorAll('#chart-messages canvas').length > 0, null, WAIT);

@@ -527,6 +527,39 @@ function flatten(value, prefix, out) {
 
 let configRows = [];
 
+/**
+ * POST /v1/admin/reload, and what it did: applied (with the settings it changed), restart needed (with those that
+ * wait for it), or refused (the file's error, or a server without a configuration file). The tables follow.
+ */
+async function reloadConfig() {
+  const out = $('reload-result');
+  const button = $('config-apply');
+  button.disabled = true;
+  out.hidden = false;
+  out.className = 'reload-result';
+  out.textContent = 'Reloading...';
+  const list = (xs) => (xs && xs.length ? xs.join(', ') : 'nothing');
+  try {
+    const r = await api('/v1/admin/reload', { method: 'POST' });
+    if (r.result === 'restart_needed') {
+      out.className = 'reload-result restart';
+      out.textContent = `Restart needed: version ${r.version} in force; changed: ${list(r.changed)}; `
+        + `waiting for a restart: ${list(r.restart_needed)}`;
+    } else {
+      out.className = 'reload-result applied';
+      out.textContent = `Applied: version ${r.version} in force; changed: ${list(r.changed)}`;
+    }
+  } catch (e) {
+    out.className = 'reload-result refused';
+    const why = (e.body && e.body.message) || e.message;
+    out.textContent = e.status === 422 ? `Refused: the running configuration stays. ${why}`
+      : `Refused (${e.status || 'no answer'}): ${why}`;
+  } finally {
+    button.disabled = false;
+  }
+  await Promise.allSettled([readConfig(), readLinks()]);
+}
+
 async function readConfig() {
   try {
     configRows = flatten(await api('/v1/admin/config'), '', []);
@@ -605,4 +638,5 @@ $('call-form').addEventListener('submit', (e) => {
 $('config-form').addEventListener('submit', (e) => e.preventDefault());
 $('config-filter').addEventListener('input', showConfig);
 $('config-reload').addEventListener('click', readConfig);
+$('config-apply').addEventListener('click', reloadConfig);
 if (key) start();

@@ -194,7 +194,9 @@ public final class FerryServer implements AutoCloseable {
                 assembly = ServerAssembly.of(config, security, hub, rpc, meters, clock, hooks);
                 a = assembly;
                 a.http().upgradeRoute(new dev.ferry.server.wamp.WampRouter(a.http().webSockets(), a.http().cluster()));
-                a.http().reloader().set(() -> CompletableFuture.supplyAsync(this::reload, reloads));
+                if (source != null) { // without one, POST /v1/admin/reload answers 503 (docs/http-api.md)
+                    a.http().reloader().set(() -> CompletableFuture.supplyAsync(this::reload, reloads));
+                }
                 metrics = new FerryMetrics(meters, a.channels(), a.queues(), a.byteCounter(), a.reassembly(),
                         security.counters(), hub, a.tunnels(), a.sessions().presence(), a.sessions().resumableSessions());
                 if (hc.events().enabled()) {

@@ -835,7 +835,8 @@ final class AdminApi {
         var reloader = server.reloader().get();
         if (reloader == null) {
             HttpResponses.send(ctx, keepAlive, HttpResponses.error(HttpResponseStatus.SERVICE_UNAVAILABLE,
-                    ErrorCode.UNAVAILABLE.wire(), "this server cannot reload"));
+                    ErrorCode.UNAVAILABLE.wire(), "this server has no configuration file to read again (an embedded "
+                            + "server reloads with FerryServer.reload(config))"));
             return;
         }
         ctx.channel().attr(dev.ferry.server.transport.OpenChannels.HTTP_BUSY).set(Boolean.TRUE);

@@ -31,10 +31,16 @@ public final class NodeScript {
 
     /** Runs {@code node script args...} in the project directory; the transcript is printed too. */
     public static NodeProcess.Result run(String script, long timeoutSeconds, String... args) throws Exception {
+        return run(script, timeoutSeconds, Map.of(), args);
+    }
+
+    /** As {@link #run(String, long, String...)}, with {@code env} added to the script's environment. */
+    public static NodeProcess.Result run(String script, long timeoutSeconds, Map<String, String> env, String... args)
+            throws Exception {
         Path dir = requireProject();
         List<String> cmd = new ArrayList<>(List.of(NodeProcess.onPath("node").orElseThrow().toString(), script));
         cmd.addAll(List.of(args));
-        NodeProcess.Result r = NodeProcess.run(dir, cmd, Map.of(), timeoutSeconds);
+        NodeProcess.Result r = NodeProcess.run(dir, cmd, env, timeoutSeconds);
         System.out.println(r.transcript());
         return r;
     }
@@ -43,7 +49,8 @@ public final class NodeScript {
         String basedir = System.getProperty("basedir");
         List<Path> candidates = basedir == null
                 ? List.of(Path.of("src/test/node"), Path.of("ferry-server/src/test/node"))
-                : List.of(Path.of(basedir, "src/test/node"), Path.of("src/test/node"), Path.of("ferry-server/src/test/node"));
+                : List.of(Path.of(basedir, "src/test/node"), Path.of(basedir, "../ferry-server/src/test/node"),
+                        Path.of("src/test/node"), Path.of("ferry-server/src/test/node"));
         return candidates.stream()
                 .filter(d -> Files.isRegularFile(d.resolve("package.json")))
                 .map(d -> d.toAbsolutePath().normalize())
