@@ -3,8 +3,8 @@ package dev.ferry.server.tunnel;
 import dev.ferry.server.time.ServerClock;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -30,7 +30,7 @@ import org.slf4j.LoggerFactory;
  * handshake) and a stream channel: on the gateway the client's WebSocket and the upstream socket, in the tunnel
  * client the WebSocket to the gateway and the local socket. The bytes are never re-framed: each binary frame's
  * payload (fragments included) is written to the stream as it is, and each chunk read from the stream becomes one
- * binary message. Once the handshake completes, {@link TunnelFrameDecoder} takes the place of Netty's frame decoder,
+ * binary message (several of at most {@link #MAX_MESSAGE} bytes for a larger read). Once the handshake completes, {@link TunnelFrameDecoder} takes the place of Netty's frame decoder,
  * so that the payload read from the WebSocket reaches the stream as slices of the buffers read, never copied.
  *
  * <p>Flow control (the proxy pattern): once started, both channels run with {@code autoRead} off (the stream
@@ -59,8 +59,19 @@ public final class Relay {
     private final WebSocketSide webSocketSide = new WebSocketSide();
     private final StreamSide streamSide = new StreamSide();
 
+    /** The largest binary message a relay sends: a larger read goes out as several, slices of the one buffer. */
+    public static final int MAX_MESSAGE = 64 * 1024;
+
+    /**
+     * Reads on both channels: from 64 KiB, so that a bulk transfer does not start with reads of a few KiB, up to
+     * 256 KiB, a quarter of the system calls of Netty's 64 KiB ceiling; down to 4 KiB on a quiet link.
+     */
+    private static final AdaptiveRecvByteBufAllocator READS = new AdaptiveRecvByteBufAllocator(4096, 64 * 1024, 256 * 1024);
+
     // ---- event loop only
     private boolean started;
+    /** The WebSocket is the client's end (the tunnel client), whose masking encoder splits large messages itself. */
+    private boolean clientEnd;
     /** A read from the WebSocket is owed once the stream becomes writable. */
     private boolean webSocketReadPaused;
     /** A read from the stream is owed once the WebSocket becomes writable. */
@@ -103,6 +114,8 @@ public final class Relay {
         stream.closeFuture().addListener(f -> closeWebSocket(WebSocketCloseStatus.NORMAL_CLOSURE.code(), "peer closed"));
         webSocket.config().setAutoRead(false);
         stream.config().setAutoRead(false);
+        webSocket.config().setRecvByteBufAllocator(READS);
+        stream.config().setRecvByteBufAllocator(READS);
         if (!webSocket.isActive() || !stream.isActive()) {
             webSocket.close();
             stream.close();
@@ -217,6 +230,7 @@ public final class Relay {
             if (server || evt == WebSocketClientProtocolHandler.ClientHandshakeStateEvent.HANDSHAKE_COMPLETE) {
                 // nothing has been read since the handshake: the frames are all the tunnel's decoder's
                 TunnelFrameDecoder.replace(ctx.pipeline(), server, maxFrameBytes);
+                clientEnd = !server;
                 start();
             } else if (evt instanceof IdleStateEvent) {
                 ctx.writeAndFlush(new PingWebSocketFrame());
@@ -249,9 +263,17 @@ public final class Relay {
             }
             int n = data.readableBytes();
             counters.read(n);
-            ChannelFuture f = webSocket.write(new BinaryWebSocketFrame(data));
-            f.addListener(written(n, true));
             wrote = true;
+            if (n <= MAX_MESSAGE || clientEnd) {
+                webSocket.write(new BinaryWebSocketFrame(data)).addListener(written(n, true));
+                return;
+            }
+            for (int at = 0; at < n; at += MAX_MESSAGE) {
+                int len = Math.min(MAX_MESSAGE, n - at);
+                webSocket.write(new BinaryWebSocketFrame(data.retainedSlice(data.readerIndex() + at, len)))
+                        .addListener(written(len, true));
+            }
+            data.release();
         }
 
         @Override

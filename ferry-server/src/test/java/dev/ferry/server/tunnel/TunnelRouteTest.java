@@ -65,6 +65,7 @@ class TunnelRouteTest {
         while (got.size() < total) {
             WsTestClient.Received r = c.next();
             assertThat(r.binary()).as("expected binary data, got %s", r).isNotNull();
+            assertThat(r.binary().length).as("a message of the gateway").isLessThanOrEqualTo(Relay.MAX_MESSAGE);
             got.writeBytes(r.binary());
         }
         return got.toByteArray();

@@ -1,6 +1,7 @@
 package dev.ferry.server.tunnel.client;
 
 import dev.ferry.server.tunnel.Masking;
+import dev.ferry.server.tunnel.Relay;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOutboundHandlerAdapter;
@@ -19,8 +20,10 @@ import java.util.concurrent.ThreadLocalRandom;
  *
  * <p>Only a final {@link BinaryWebSocketFrame} whose payload is held by nobody else (reference count 1, writable,
  * one memory region) is encoded here, if it is larger than {@link #MIN_PAYLOAD} bytes; every other frame (close,
- * ping, small frames, shared buffers) goes on to Netty's encoder unchanged. Sits after that encoder in the pipeline,
- * so that it sees outbound frames first.
+ * ping, small frames, shared buffers) goes on to Netty's encoder unchanged. A final binary frame larger than
+ * {@link Relay#MAX_MESSAGE} (the relay reads up to 256 KiB) is sent as several binary messages of at most that size,
+ * so that the gateway's {@code tunnel.max-frame-bytes} need not exceed 64 KiB. Sits after Netty's encoder in the
+ * pipeline, so that it sees outbound frames first.
  */
 public final class InPlaceMaskingEncoder extends ChannelOutboundHandlerAdapter {
     /** Below this many bytes a copy costs less than a second buffer in the write. */
@@ -34,16 +37,40 @@ public final class InPlaceMaskingEncoder extends ChannelOutboundHandlerAdapter {
         }
         ByteBuf data = frame.content();
         int length = data.readableBytes();
-        if (length <= MIN_PAYLOAD || data.refCnt() != 1 || data.isReadOnly() || data.nioBufferCount() != 1) {
-            ctx.write(msg, promise);
+        boolean inPlace = length > MIN_PAYLOAD && data.refCnt() == 1 && !data.isReadOnly() && data.nioBufferCount() == 1;
+        if (length <= Relay.MAX_MESSAGE) {
+            if (inPlace) {
+                writeMasked(ctx, data, promise);
+            } else {
+                ctx.write(msg, promise);
+            }
             return;
         }
+        // several messages, slices of the one buffer, each masked with a key of its own
+        for (int at = 0; at < length; at += Relay.MAX_MESSAGE) {
+            int n = Math.min(Relay.MAX_MESSAGE, length - at);
+            ByteBuf part = data.retainedSlice(data.readerIndex() + at, n);
+            ChannelPromise p = at + n == length ? promise : ctx.voidPromise();
+            if (inPlace) {
+                writeMasked(ctx, part, p);
+            } else {
+                ctx.write(new BinaryWebSocketFrame(part), p);
+            }
+        }
+        data.release();
+    }
+
+    /** Masks {@code data} where it lies and writes a header before it: one binary message. */
+    private static void writeMasked(ChannelHandlerContext ctx, ByteBuf data, ChannelPromise promise) {
+        int length = data.readableBytes();
         int mask = ThreadLocalRandom.current().nextInt();
         Masking.xor(data, data.readerIndex(), length, mask);
-        ByteBuf header = ctx.alloc().buffer(length <= 0xFFFF ? 8 : 14);
+        ByteBuf header = ctx.alloc().buffer(length < 126 ? 6 : length <= 0xFFFF ? 8 : 14);
         header.writeByte(0x80 | 0x2); // FIN, opcode binary
-        if (length <= 0xFFFF) {
-            header.writeByte(0x80 | 126); // masked, 16-bit length (length > 125 here)
+        if (length < 126) { // the last part of a split message may be this short
+            header.writeByte(0x80 | length); // masked, 7-bit length
+        } else if (length <= 0xFFFF) {
+            header.writeByte(0x80 | 126); // masked, 16-bit length
             header.writeShort(length);
         } else {
             header.writeByte(0x80 | 127); // masked, 64-bit length

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ferry.server.config.TunnelRoute;
 import dev.ferry.server.testing.FerryServerExtension;
+import dev.ferry.server.tunnel.Relay;
 import dev.ferry.server.tunnel.TcpPeer;
 import java.io.IOException;
 import java.io.InputStream;
@@ -25,8 +26,9 @@ class TunnelClientTest {
     static final TcpPeer echo = start();
 
     @RegisterExtension
-    static final FerryServerExtension ferry = new FerryServerExtension(c -> c.withTunnel(c.tunnel().withRoutes(List.of(
-            TunnelRoute.of(TunnelRoute.Kind.TCP, "echo", "127.0.0.1", echo.port())))));
+    static final FerryServerExtension ferry = new FerryServerExtension(c -> c.withTunnel(c.tunnel()
+            .withMaxFrameBytes(Relay.MAX_MESSAGE) // reads of up to 256 KiB still go as messages of at most 64 KiB
+            .withRoutes(List.of(TunnelRoute.of(TunnelRoute.Kind.TCP, "echo", "127.0.0.1", echo.port())))));
 
     private static TcpPeer start() {
         try {
@@ -66,7 +68,7 @@ class TunnelClientTest {
 
     @Test
     void eachLocalConnectionGetsItsOwnWebSocket() throws Exception {
-        try (TunnelClient client = TunnelClient.builder(route("echo")).build()) {
+        try (TunnelClient client = TunnelClient.builder(route("echo")).maxFrameBytes(Relay.MAX_MESSAGE).build()) {
             InetSocketAddress local = client.start();
             List<CompletableFuture<Void>> all = new ArrayList<>();
             for (int i = 0; i < 4; i++) {
