@@ -37,6 +37,7 @@ public record ConfigChanges(List<String> changed, List<String> restartNeeded, Fe
             "limits.connections-per-ip", "limits.max-connections", "limits.reassembly-bytes", "limits.max-topics",
             "web.allowed-origins", "web.cors-origins", "http.max-body-bytes", "websocket.max-message-bytes",
             "amqp.routes.<name> / tunnel.routes.<name>",
+            "tunnel.max-frame-bytes", "tunnel.idle-ping", "tunnel.connect-timeout",
             "events.<name>",
             "presence.rules.<name>",
             "state.channels.<name>", "state.max-document-bytes", "state.create-on-write",
@@ -78,7 +79,7 @@ public record ConfigChanges(List<String> changed, List<String> restartNeeded, Fe
         return changed.isEmpty();
     }
 
-    /** The {@code history.*} settings, live on an engine that reloads them (the memory engine). */
+    /** The {@code history.*} settings, live on an engine that reloads them (the memory and Redis engines). */
     public static final Set<String> HISTORY = Set.of("history.size", "history.ttl", "history.max-recovery",
             "history.lossy-topics", "history.rules.<name>");
 

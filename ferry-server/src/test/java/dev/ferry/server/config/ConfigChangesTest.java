@@ -26,7 +26,6 @@ class ConfigChangesTest {
                 "websocket.deflate",
                 "sse.heartbeat-interval", "sse.max-topics", "sse.outbound-queue-bytes", "sse.session-timeout",
                 "rpc.default-timeout", "rpc.max-timeout", "rpc.routing",
-                "tunnel.max-frame-bytes", "tunnel.idle-ping", "tunnel.connect-timeout",
                 "session.ttl", "session.secret", "session.cookie",
                 "presence.expiry",
                 "log.format");

@@ -157,6 +157,35 @@ class LiveSettingsReloadTest {
     }
 
     @Test
+    void theLargestTunnelFrameChangesForNewTunnels() throws Exception {
+        try (dev.ferry.server.tunnel.TcpPeer echo = dev.ferry.server.tunnel.TcpPeer.echo()) {
+            UnaryOperator<ConfigLoader> route = c -> c.set("tunnel.routes.echo.upstream", "127.0.0.1:" + echo.port())
+                    .set("tunnel.routes.echo.auth", "none");
+            start(c -> route.apply(c).set("tunnel.max-frame-bytes", "4KiB"));
+            URI tunnel = URI.create("ws://127.0.0.1:" + server.port() + "/v1/tunnel/echo");
+            byte[] big = new byte[10_000];
+            Arrays.fill(big, (byte) 7);
+            try (WsTestClient before = WsTestClient.connect(tunnel)) {
+                before.sendBinary("small".getBytes());
+                assertThat(new String(before.next().binary())).isEqualTo("small");
+
+                reload(c -> route.apply(c).set("tunnel.max-frame-bytes", "64KiB"), "tunnel.max-frame-bytes");
+
+                try (WsTestClient after = WsTestClient.connect(tunnel)) {
+                    after.sendBinary(big);
+                    int echoed = 0;
+                    while (echoed < big.length) {
+                        echoed += after.next().binary().length;
+                    }
+                    assertThat(echoed).as("a new tunnel takes a 10000-byte frame").isEqualTo(big.length);
+                }
+                before.sendBinary(big);
+                assertThat(before.awaitClose().closeCode()).as("the tunnel opened before keeps its bound").isEqualTo(1009);
+            }
+        }
+    }
+
+    @Test
     void theLargestBodyAndMessageChangeForNewConnections() throws Exception {
         start(c -> c.set("http.max-body-bytes", "1KiB").set("websocket.max-message-bytes", "1KiB"));
         String big = "\"" + "x".repeat(2000) + "\"";
