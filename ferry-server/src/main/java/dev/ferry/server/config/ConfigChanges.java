@@ -37,7 +37,7 @@ public record ConfigChanges(List<String> changed, List<String> restartNeeded, Fe
             "limits.connections-per-ip", "limits.max-connections", "limits.reassembly-bytes", "limits.max-topics",
             "web.allowed-origins", "web.cors-origins", "http.max-body-bytes", "websocket.max-message-bytes",
             "amqp.routes.<name> / tunnel.routes.<name>",
-            "tunnel.max-frame-bytes", "tunnel.idle-ping", "tunnel.connect-timeout",
+            "tunnel.max-frame-bytes", "tunnel.idle-ping", "tunnel.connect-timeout", "sse.max-topics",
             "events.<name>",
             "presence.rules.<name>",
             "state.channels.<name>", "state.max-document-bytes", "state.create-on-write",

@@ -24,7 +24,7 @@ class ConfigChangesTest {
                 "websocket.handshake-timeout", "websocket.ping-interval", "websocket.idle-timeout",
                 "websocket.max-subscriptions", "websocket.outbound-queue-bytes", "websocket.fragment-timeout",
                 "websocket.deflate",
-                "sse.heartbeat-interval", "sse.max-topics", "sse.outbound-queue-bytes", "sse.session-timeout",
+                "sse.heartbeat-interval", "sse.outbound-queue-bytes", "sse.session-timeout",
                 "rpc.default-timeout", "rpc.max-timeout", "rpc.routing",
                 "session.ttl", "session.secret", "session.cookie",
                 "presence.expiry",

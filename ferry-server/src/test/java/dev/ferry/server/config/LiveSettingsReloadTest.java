@@ -157,6 +157,30 @@ class LiveSettingsReloadTest {
     }
 
     @Test
+    void theTopicsOfAnEventStreamChangeForTheNextRequest() throws Exception {
+        start(c -> c.set("sse.max-topics", "2"));
+        String three = server.httpUri() + "/v1/sse?topic=s.a&topic=s.b&topic=s.c";
+        HttpResponse<String> refused = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(three))
+                .header("Authorization", "Bearer " + KEY).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(refused.statusCode()).as(refused.body()).isEqualTo(400);
+        assertThat(refused.body()).contains("sse.max-topics");
+        try (dev.ferry.server.testing.SseTestClient two = dev.ferry.server.testing.SseTestClient.open(
+                URI.create(server.httpUri() + "/v1/sse?topic=s.a&topic=s.b"), AS_APP)) {
+            assertThat(two.next().type()).isEqualTo("ready");
+
+            reload(c -> c.set("sse.max-topics", "3"), "sse.max-topics");
+
+            try (dev.ferry.server.testing.SseTestClient more = dev.ferry.server.testing.SseTestClient.open(
+                    URI.create(three), AS_APP)) {
+                assertThat(more.next().type()).as("three topics now").isEqualTo("ready");
+            }
+            assertThat(publish("s.b", "1").statusCode()).isEqualTo(200);
+            var m = two.next();
+            assertThat(m.data()).as("the stream opened before goes on").contains("s.b");
+        }
+    }
+
+    @Test
     void theLargestTunnelFrameChangesForNewTunnels() throws Exception {
         try (dev.ferry.server.tunnel.TcpPeer echo = dev.ferry.server.tunnel.TcpPeer.echo()) {
             UnaryOperator<ConfigLoader> route = c -> c.set("tunnel.routes.echo.upstream", "127.0.0.1:" + echo.port())
