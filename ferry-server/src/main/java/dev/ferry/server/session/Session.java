@@ -689,6 +689,11 @@ public final class Session implements FrameCodec.Sink, Transport, Callee, Caller
                         public boolean refusedSubscribe(long id, String topic) {
                             return refused(id, connection.admitSubscribe(topic));
                         }
+
+                        @Override
+                        public boolean refusedByHook(long id, Throwable failure) {
+                            return refused(id, dev.ferry.server.connection.HookRefusal.in(failure));
+                        }
                     }, connection::subscriptionCount, context.config().websocket().maxSubscriptions());
         }
         return stateCommands;

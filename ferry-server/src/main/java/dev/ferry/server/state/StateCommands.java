@@ -39,6 +39,12 @@ public final class StateCommands {
 
         /** Refuses when following {@code topic} is not admitted: its permission, or the server draining. */
         boolean refusedSubscribe(long id, String topic);
+
+        /**
+         * Answers the refusal that {@code failure} carries when a subscribe hook refused following a channel (or gave
+         * no answer under {@code failure-policy: refuse}), and returns whether it did.
+         */
+        boolean refusedByHook(long id, Throwable failure);
     }
 
     private final StateChannels channels;
@@ -227,9 +233,7 @@ public final class StateCommands {
             sendError(id, e);
             return;
         }
-        dev.ferry.server.connection.Refusal byHook = dev.ferry.server.connection.HookRefusal.in(failure);
-        if (byHook != null) { // the subscribe hook refused following the channel
-            out.send(new Frame.Error(id, byHook.code().wire(), byHook.message(), byHook.data()));
+        if (permission.refusedByHook(id, failure)) {
             return;
         }
         log.debug("{} failed in the engine", what, failure);
