@@ -20,7 +20,8 @@ import org.junit.jupiter.api.Test;
  * ({@code java -jar ferry-cli/target/ferry.jar serve --demo}, as a user would; run by failsafe after {@code package}): unit tests (no server), integration tests
  * (the client, MultiWebSocket, JSONWebSocket, and the websocket-multiplex npm client against /v1/multiplex), and
  * browser tests in headless Chromium through playwright-core (the demo pages, among them the shared to-do list, and
- * Autobahn|JS's browser build on /v1/wamp next to a ferry.v1 client), and
+ * Autobahn|JS's browser build on /v1/wamp next to a ferry.v1 client, and a page refused by the connect hook of a
+ * second server, whose backend is the example of docs/hooks.md), and
  * the package as npm packs it (installed from the tarball in a clean folder, used with import and require). Needs {@code node}, {@code npm ci --prefix ferry-js},
  * and for the browser tests Debian's {@code chromium} ({@code /usr/bin/chromium}, or {@code FERRY_CHROMIUM});
  * each skips with the reason where that is missing, and fails instead under {@code CI=true}.
@@ -87,7 +88,26 @@ class FerryJsIT {
         String chromium = System.getenv().getOrDefault("FERRY_CHROMIUM", "/usr/bin/chromium");
         Requirements.require(Files.isExecutable(Path.of(chromium)),
                 "Chromium at " + chromium + " for the browser tests (apt-get install chromium, or set FERRY_CHROMIUM)");
-        run("test/browser/", Map.of("FERRY_CHROMIUM", chromium));
+        Requirements.require(NodeProcess.onPath("python3").isPresent(),
+                "python3 for the example hooks backend of test/browser/hooks.test.js");
+        // test/browser/hooks.test.js: a second server whose connect hook is the example backend of docs/hooks.md
+        Process backend = new ProcessBuilder("python3", "-u",
+                project.resolve("../examples/hooks/backend.py").normalize().toString(), "0")
+                .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        try {
+            String line = new java.io.BufferedReader(new java.io.InputStreamReader(backend.getInputStream(),
+                    java.nio.charset.StandardCharsets.UTF_8)).readLine(); // "listening on <port>"
+            assertThat(line).as("the example hooks backend's first line").startsWith("listening on ");
+            String backendUrl = "http://127.0.0.1:" + line.substring("listening on ".length()).trim();
+            try (JarProcess hooked = JarProcess.serve(List.of("hooks.connect.url=" + backendUrl + "/ferry/connect"))) {
+                run("test/browser/", Map.of("FERRY_CHROMIUM", chromium,
+                        "FERRY_HOOKS_HTTP_URL", hooked.httpUrl(Duration.ofSeconds(60)),
+                        "FERRY_HOOKS_BACKEND_URL", backendUrl));
+            }
+        } finally {
+            backend.destroy();
+            backend.waitFor(60, java.util.concurrent.TimeUnit.SECONDS);
+        }
     }
 
     /** {@code npm pack}, then the tarball installed offline in a clean folder and used with import and require. */
