@@ -6,6 +6,8 @@
  * delivers to. A transport decodes its wire format into the core's operations, answers a
  * {@link dev.ferry.server.connection.Refusal} in its own way, and writes what the core hands it through
  * {@link dev.ferry.server.connection.Transport}. A state channel a client follows is subscribed on a channel of its
- * connection ({@link dev.ferry.server.connection.FollowerFeed}).
+ * connection ({@link dev.ferry.server.connection.FollowerFeed}). The expiry of a connection's identity, and its
+ * refresh through the refresh hook, is timed here too ({@link dev.ferry.server.connection.IdentityExpiry}); the
+ * transport only says how it ends.
  */
 package dev.ferry.server.connection;
