@@ -689,8 +689,9 @@ public final class Rpc implements NodeCalls {
      * Exactly one of {@code data} and {@code error} is non-null.
      */
     public void reply(Callee from, long invocationId, Payload data, Frame.ErrorBody error) {
-        Pending p = pending.get(invocationId);
-        if (p == null || p.callee != from || !pending.remove(invocationId, p)) {
+        Long key = invocationId; // boxed once for both look-ups
+        Pending p = pending.get(key);
+        if (p == null || p.callee != from || !pending.remove(key, p)) {
             return;
         }
         ErrorCode failure = error == null ? null : p.killed ? ErrorCode.CANCELED : ErrorCode.CALLEE_ERROR;

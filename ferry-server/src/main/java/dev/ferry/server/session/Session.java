@@ -34,11 +34,12 @@ import io.netty.util.concurrent.EventExecutor;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import io.netty.util.collection.LongCollections;
+import io.netty.util.collection.LongObjectHashMap;
+import io.netty.util.collection.LongObjectMap;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import dev.ferry.server.hub.Delivery;
 import dev.ferry.server.transport.WebSocketFraming;
@@ -71,10 +72,11 @@ public final class Session implements FrameCodec.Sink, Transport, Callee, Caller
     // most connections never register, call or hold durable subscriptions. Once made they are kept, even empty: a
     // connection that has called once (with one call in flight, its map empties after every result) calls again.
     private Set<String> procedures = Collections.emptySet();
-    /** Invocations routed to this connection as a callee and not yet answered. */
-    private Set<Long> invocations = Collections.emptySet();
+    // Keyed by primitive ids (no boxed key, no entry object per call).
+    /** Invocations routed to this connection as a callee and not yet answered (the values say nothing). */
+    private LongObjectMap<Boolean> invocations = LongCollections.emptyMap();
     /** Calls this connection made and that are not settled yet: request id to invocation id. */
-    private Map<Long, Long> calls = Collections.emptyMap();
+    private LongObjectMap<Long> calls = LongCollections.emptyMap();
     private boolean goingAway;
     /** Outcomes of engine operations queued for the event loop and not yet run (see {@link #inLoop}). */
     private final java.util.concurrent.atomic.AtomicInteger queuedOutcomes = new java.util.concurrent.atomic.AtomicInteger();
@@ -127,16 +129,16 @@ public final class Session implements FrameCodec.Sink, Transport, Callee, Caller
         return procedures;
     }
 
-    private Set<Long> writableInvocations() {
-        if (invocations == Collections.<Long>emptySet()) {
-            invocations = new HashSet<>();
+    private LongObjectMap<Boolean> writableInvocations() {
+        if (invocations == LongCollections.<Boolean>emptyMap()) {
+            invocations = new LongObjectHashMap<>();
         }
         return invocations;
     }
 
-    private Map<Long, Long> writableCalls() {
-        if (calls == Collections.<Long, Long>emptyMap()) {
-            calls = new HashMap<>();
+    private LongObjectMap<Long> writableCalls() {
+        if (calls == LongCollections.<Long>emptyMap()) {
+            calls = new LongObjectHashMap<>();
         }
         return calls;
     }
@@ -178,7 +180,7 @@ public final class Session implements FrameCodec.Sink, Transport, Callee, Caller
     @Override
     public void error(ProtocolException e) {
         sendError(e.id(), e.code(), e.getMessage());
-        if ("reply".equals(e.type()) && e.id() != 0 && invocations.remove(e.id())) {
+        if ("reply".equals(e.type()) && e.id() != 0 && invocations.remove(e.id()) != null) {
             context.rpc().reply(this, e.id(), null, new Frame.ErrorBody(e.code().wire(),
                     "the callee's reply was refused: " + e.getMessage(), null));
         }
@@ -411,16 +413,16 @@ public final class Session implements FrameCodec.Sink, Transport, Callee, Caller
         }
         long invocation = context.rpc().call(this, c.id(), c.proc(), c.args(), timeout, c.progress());
         if (invocation != 0) {
-            writableCalls().put(c.id(), invocation);
+            writableCalls().put(c.id(), Long.valueOf(invocation));
         }
     }
 
     private void reply(Frame.Reply r) {
         if (r.progress()) {
-            if (invocations.contains(r.id())) {
+            if (invocations.containsKey(r.id())) {
                 context.rpc().progress(this, r.id(), r.data());
             }
-        } else if (invocations.remove(r.id())) {
+        } else if (invocations.remove(r.id()) != null) {
             context.rpc().reply(this, r.id(), r.data(), r.error());
         }
     }
@@ -598,7 +600,7 @@ public final class Session implements FrameCodec.Sink, Transport, Callee, Caller
             context.rpc().calleeGone(Set.of(invocation.id()));
             return;
         }
-        writableInvocations().add(invocation.id());
+        writableInvocations().put(invocation.id(), Boolean.TRUE);
         out.send(new Frame.Invoke(invocation.id(), invocation.proc(), invocation.args(), invocation.progress()));
     }
 
@@ -608,7 +610,8 @@ public final class Session implements FrameCodec.Sink, Transport, Callee, Caller
      */
     @Override
     public void interrupt(long invocationId, CancelMode mode, String reason) {
-        boolean inFlight = mode == CancelMode.KILL ? invocations.contains(invocationId) : invocations.remove(invocationId);
+        boolean inFlight = mode == CancelMode.KILL ? invocations.containsKey(invocationId)
+                : invocations.remove(invocationId) != null;
         if (inFlight && !closed && mode != CancelMode.SKIP) {
             out.send(new Frame.Interrupt(invocationId, mode, reason));
         }
@@ -664,7 +667,7 @@ public final class Session implements FrameCodec.Sink, Transport, Callee, Caller
             context.rpc().unregister(proc, this);
         }
         procedures.clear();
-        context.rpc().calleeGone(invocations);
+        context.rpc().calleeGone(invocations.keySet());
         invocations.clear();
         context.rpc().callerGone(calls.values());
         calls.clear();
