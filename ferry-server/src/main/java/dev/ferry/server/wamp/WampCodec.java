@@ -68,6 +68,9 @@ public final class WampCodec {
      * @throws WampException ({@code wamp.error.protocol_violation}) for anything else
      */
     public WampMessage decode(byte[] bytes) throws WampException {
+        if (binary) {
+            checkMsgpack(bytes);
+        }
         JsonNode n;
         try {
             n = mapper.readTree(bytes);
@@ -81,6 +84,107 @@ public final class WampCodec {
             throw WampException.violation("a message starts with its integer type code");
         }
         return new WampMessage((ArrayNode) n, binary);
+    }
+
+    /**
+     * Walks the MessagePack value at the start of {@code b} without decoding it: every length and element count it
+     * declares must fit in the bytes that follow (each element takes at least one byte), and containers nest at most
+     * {@link #MAX_NESTING} deep. The MessagePack parser allocates a {@code bin} or {@code ext} value at its declared
+     * length before reading it and does not count nesting, so a few bytes declaring 2 GiB or a million nested arrays
+     * are refused here, in time and memory linear in the message.
+     */
+    static void checkMsgpack(byte[] b) throws WampException {
+        long[] left = new long[MAX_NESTING + 1]; // values still to read in each open container; [0]: the message
+        int depth = 1;
+        left[0] = 1;
+        int i = 0;
+        int n = b.length;
+        while (depth > 0) {
+            if (left[depth - 1] == 0) {
+                depth--;
+                continue;
+            }
+            left[depth - 1]--;
+            if (i >= n) {
+                throw WampException.violation("not a wamp.2.msgpack message: it ends inside a value");
+            }
+            int t = b[i++] & 0xff;
+            long skip;
+            long children = 0;
+            if (t <= 0x7f || t >= 0xe0 || t == 0xc0 || t == 0xc2 || t == 0xc3) {
+                skip = 0;
+            } else if (t <= 0x8f) {
+                skip = 0;
+                children = 2L * (t & 0x0f);
+            } else if (t <= 0x9f) {
+                skip = 0;
+                children = t & 0x0f;
+            } else if (t <= 0xbf) {
+                skip = t & 0x1f;
+            } else {
+                skip = switch (t) {
+                    case 0xc4, 0xd9 -> length(b, i, 1);
+                    case 0xc5, 0xda -> length(b, i, 2);
+                    case 0xc6, 0xdb -> length(b, i, 4);
+                    case 0xc7 -> length(b, i, 1) + 1;
+                    case 0xc8 -> length(b, i, 2) + 1;
+                    case 0xc9 -> length(b, i, 4) + 1;
+                    case 0xcc, 0xd0 -> 1;
+                    case 0xcd, 0xd1 -> 2;
+                    case 0xca, 0xce, 0xd2 -> 4;
+                    case 0xcb, 0xcf, 0xd3 -> 8;
+                    case 0xd4 -> 2;
+                    case 0xd5 -> 3;
+                    case 0xd6 -> 5;
+                    case 0xd7 -> 9;
+                    case 0xd8 -> 17;
+                    case 0xdc, 0xde -> 0;
+                    case 0xdd, 0xdf -> 0;
+                    default -> throw WampException.violation(
+                            "not a wamp.2.msgpack message: byte 0x" + Integer.toHexString(t) + " starts no value");
+                };
+                int header = switch (t) {
+                    case 0xc4, 0xd9, 0xc7 -> 1;
+                    case 0xc5, 0xda, 0xc8, 0xdc, 0xde -> 2;
+                    case 0xc6, 0xdb, 0xc9, 0xdd, 0xdf -> 4;
+                    default -> 0;
+                };
+                if (t == 0xdc || t == 0xdd) {
+                    children = length(b, i, header);
+                } else if (t == 0xde || t == 0xdf) {
+                    children = 2 * length(b, i, header);
+                }
+                i += header;
+            }
+            if (skip > n - i) {
+                throw WampException.violation("not a wamp.2.msgpack message: a value declares " + skip
+                        + " bytes, " + Math.max(0, n - i) + " follow");
+            }
+            i += (int) skip;
+            if (children > 0) {
+                if (children > n - i) {
+                    throw WampException.violation("not a wamp.2.msgpack message: a container declares " + children
+                            + " values, " + Math.max(0, n - i) + " bytes follow");
+                }
+                if (depth > MAX_NESTING) {
+                    throw WampException.violation(
+                            "not a wamp.2.msgpack message: values nest deeper than " + MAX_NESTING);
+                }
+                left[depth++] = children;
+            }
+        }
+    }
+
+    /** The big-endian unsigned length of {@code size} bytes at {@code at}. */
+    private static long length(byte[] b, int at, int size) throws WampException {
+        if (at + size > b.length) {
+            throw WampException.violation("not a wamp.2.msgpack message: it ends inside a value");
+        }
+        long v = 0;
+        for (int k = 0; k < size; k++) {
+            v = (v << 8) | (b[at + k] & 0xff);
+        }
+        return v;
     }
 
     /** The bytes of {@code message} in this serialization. */
