@@ -32,7 +32,7 @@ public final class FerryKeys {
             .duration("websocket.idle-timeout", "60s", null,
                     "a connection from which nothing (not even a pong) arrives for this long is closed with 4002; must be longer than `websocket.ping-interval`")
             .integer("websocket.max-subscriptions", "1000", null,
-                    "patterns one connection may hold; one more is `too_many_subscriptions`").min(1)
+                    "patterns one connection may hold, and apart from them procedures it may register; one more is `too_many_subscriptions`").min(1)
             .size("websocket.outbound-queue-bytes", "4MiB", null,
                     "bytes that may wait for one connection beyond what the socket accepts; past it the connection is closed as a slow consumer (4001). At least `websocket.max-message-bytes`")
             .duration("websocket.fragment-timeout", "10s", null,

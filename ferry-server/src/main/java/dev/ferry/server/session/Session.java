@@ -439,6 +439,13 @@ public final class Session implements FrameCodec.Sink, Transport, Callee, Caller
         if (refused(r.id(), connection.admission().register(connection.scope(), r.proc()))) {
             return;
         }
+        int max = connection.admission().maxSubscriptions();
+        if (procedures.size() >= max && !procedures.contains(r.proc())) {
+            // registrations are held (and, on Redis, announced to the cluster) until unregistered: bounded as patterns
+            sendError(r.id(), ErrorCode.TOO_MANY_SUBSCRIPTIONS, "this connection already holds " + max
+                    + " registrations (websocket.max-subscriptions)");
+            return;
+        }
         Frame.Result registered = new Frame.Result(r.id(), object("proc", r.proc()));
         boolean added = writableProcedures().add(r.proc());
         java.util.concurrent.CompletionStage<Void> ready;

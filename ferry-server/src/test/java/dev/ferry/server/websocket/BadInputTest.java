@@ -77,6 +77,31 @@ class BadInputTest {
     }
 
     @Test
+    void tooManyRegistrationsCountedApartFromSubscriptions() {
+        try (WsTestClient c = WsTestClient.connect(server.wsUri()); WsTestClient caller = WsTestClient.connect(server.wsUri())) {
+            c.send("{\"type\":\"sub\",\"id\":1,\"topic\":\"t1\"}");
+            assertThat(c.nextJson().path("type").asText()).isEqualTo("result");
+            for (int i = 1; i <= 3; i++) {
+                c.send("{\"type\":\"register\",\"id\":" + (10 + i) + ",\"proc\":\"limits.p" + i + "\"}");
+                assertThat(c.nextJson().path("type").asText()).isEqualTo("result");
+            }
+            c.send("{\"type\":\"register\",\"id\":14,\"proc\":\"limits.p1\"}"); // a repeat holds nothing more
+            assertThat(c.nextJson().path("type").asText()).isEqualTo("result");
+            c.send("{\"type\":\"register\",\"id\":15,\"proc\":\"limits.p4\"}");
+            JsonNode e = c.nextJson();
+            assertThat(e.path("code").asText()).isEqualTo("too_many_subscriptions");
+            assertThat(e.path("id").asInt()).isEqualTo(15);
+            assertThat(e.path("message").asText()).contains("3 registrations");
+            caller.send("{\"type\":\"call\",\"id\":1,\"proc\":\"limits.p4\",\"timeout\":5000}");
+            assertThat(caller.nextJson().path("code").asText()).isEqualTo("no_such_procedure");
+            c.send("{\"type\":\"unregister\",\"id\":16,\"proc\":\"limits.p2\"}");
+            assertThat(c.nextJson().path("type").asText()).isEqualTo("result");
+            c.send("{\"type\":\"register\",\"id\":17,\"proc\":\"limits.p4\"}");
+            assertThat(c.nextJson().path("type").asText()).isEqualTo("result");
+        }
+    }
+
+    @Test
     void oversizeMessageIsRefusedWith1009AndOthersCarryOn() {
         try (WsTestClient big = WsTestClient.connect(server.wsUri()); WsTestClient other = WsTestClient.connect(server.wsUri())) {
             big.send("{\"type\":\"pub\",\"topic\":\"a\",\"data\":\"" + "x".repeat(5000) + "\"}");
