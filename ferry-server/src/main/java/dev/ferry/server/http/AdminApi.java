@@ -317,9 +317,10 @@ final class AdminApi {
         int limit;
         try {
             String transport = param(uri, "transport");
-            if (transport != null && !List.of("ws", "multiplex", "topic", "sse", "fallback", "wamp").contains(transport)) {
+            if (transport != null && !List.of("ws", "multiplex", "topic", "sse", "fallback", "state", "wamp", "extension")
+                    .contains(transport)) {
                 throw new IllegalArgumentException("transport: \"" + transport
-                        + "\" (expected: ws, multiplex, topic, sse, fallback or wamp)");
+                        + "\" (expected: ws, multiplex, topic, sse, fallback, state, wamp or extension)");
             }
             String topic = param(uri, "topic");
             if (topic != null && Topics.checkPattern(topic) != null) {

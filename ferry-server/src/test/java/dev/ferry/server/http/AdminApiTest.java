@@ -144,6 +144,10 @@ class AdminApiTest {
             assertThat(byPattern.path("connections")).hasSize(1);
             assertThat(byPattern.path("connections").get(0).path("identity").path("kind").asText()).isEqualTo("anonymous");
             assertThat(getJson("/v1/admin/connections?transport=sse").path("connections")).isEmpty();
+            // every transport name docs/http-api.md lists is a filter
+            for (String t : List.of("ws", "multiplex", "topic", "sse", "fallback", "state", "wamp", "extension")) {
+                assertThat(get(server, "/v1/admin/connections?transport=" + t, OPS).statusCode()).as(t).isEqualTo(200);
+            }
             assertThat(getJson("/v1/admin/connections?address=127.0.0.1&user=carol").path("connections")).hasSize(2);
 
             JsonNode first = getJson("/v1/admin/connections?user=carol&limit=1");
