@@ -652,7 +652,8 @@ public final class WampHandler extends PlainWebSocketHandler implements Transpor
         Subscription s = subscriptions.remove(id);
         subscribed = subscriptions.values().toArray(NO_SUBSCRIPTIONS);
         if (s == null) {
-            error(WampMessage.UNSUBSCRIBE, request, WampErrors.NO_SUCH_SUBSCRIPTION, "no subscription " + id + " in this session", null);
+            error(WampMessage.UNSUBSCRIBE, request, WampErrors.NO_SUCH_SUBSCRIPTION, "no subscription " + id + " in this session",
+                    ErrorCode.NOT_SUBSCRIBED);
             return;
         }
         subscriptionsByPattern.remove(s.pattern());
@@ -1546,7 +1547,8 @@ public final class WampHandler extends PlainWebSocketHandler implements Transpor
         long id = m.id(2, "REGISTERED.Registration");
         String proc = registrations.remove(id);
         if (proc == null) {
-            error(WampMessage.UNREGISTER, request, WampErrors.NO_SUCH_REGISTRATION, "no registration " + id + " in this session", null);
+            error(WampMessage.UNREGISTER, request, WampErrors.NO_SUCH_REGISTRATION, "no registration " + id + " in this session",
+                    ErrorCode.NOT_REGISTERED);
             return;
         }
         registrationsByProc.remove(proc);

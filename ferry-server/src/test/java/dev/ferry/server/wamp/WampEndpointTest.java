@@ -112,6 +112,23 @@ class WampEndpointTest {
     }
 
     @Test
+    void aHelloOfferingOnlyUnsupportedMethodsIsAbortedEvenWhereAnonymousIsAllowed() {
+        try (WsTestClient c = WsTestClient.plain(wampUri(server), Map.of(), "wamp.2.json")) {
+            c.send("[1,\"app1\",{\"authmethods\":[\"cryptosign\"]}]");
+            JsonNode abort = msg(c);
+            assertThat(abort.get(0).asInt()).isEqualTo(3);
+            assertThat(abort.get(2).asText()).isEqualTo("wamp.error.no_auth_method");
+            assertThat(c.awaitClose().closeCode()).isEqualTo(1000);
+        }
+        try (WsTestClient c = WsTestClient.plain(wampUri(server), Map.of(), "wamp.2.json")) {
+            c.send("[1,\"app1\",{\"authmethods\":[\"cryptosign\",\"anonymous\"]}]");
+            JsonNode welcome = msg(c);
+            assertThat(welcome.get(0).asInt()).isEqualTo(2);
+            assertThat(welcome.get(2).path("authmethod").asText()).isEqualTo("anonymous");
+        }
+    }
+
+    @Test
     void anUpgradeWithoutAWampSubprotocolIsRefused() {
         WsTestClient.Refusal r = WsTestClient.refused(wampUri(server), Map.of());
         assertThat(r.status()).isEqualTo(400);
@@ -259,7 +276,9 @@ class WampEndpointTest {
             w.send("[32,4,{},\"bad..uri\"]");
             assertThat(msg(w).get(4).asText()).isEqualTo("wamp.error.invalid_uri");
             w.send("[34,5,424242]");
-            assertThat(msg(w).get(4).asText()).isEqualTo("wamp.error.no_such_subscription");
+            JsonNode notSubscribed = msg(w);
+            assertThat(notSubscribed.get(4).asText()).isEqualTo("wamp.error.no_such_subscription");
+            assertThat(notSubscribed.get(6).path("code").asText()).isEqualTo("not_subscribed");
         }
     }
 
@@ -342,7 +361,9 @@ class WampEndpointTest {
             a.send("[66,7," + reg + "]");
             assertThat(msg(a).get(0).asInt()).isEqualTo(67);
             a.send("[66,8," + reg + "]");
-            assertThat(msg(a).get(4).asText()).isEqualTo("wamp.error.no_such_registration");
+            JsonNode notRegistered = msg(a);
+            assertThat(notRegistered.get(4).asText()).isEqualTo("wamp.error.no_such_registration");
+            assertThat(notRegistered.get(6).path("code").asText()).isEqualTo("not_registered");
             b.send("[64,9,{\"invoke\":\"roundrobin\"},\"only.one\"]");
             assertThat(msg(b).get(0).asInt()).isEqualTo(65);
             a.send("[64,10,{\"invoke\":\"roundrobin\"},\"only.one\"]");
