@@ -77,6 +77,8 @@ public final class Session implements FrameCodec.Sink, Transport, Callee, Caller
     private LongObjectMap<Boolean> invocations = LongCollections.emptyMap();
     /** Calls this connection made and that are not settled yet: request id to invocation id. */
     private LongObjectMap<Long> calls = LongCollections.emptyMap();
+    /** The invocation id of a call in {@link #calls} while it is being routed (ids start at 1). */
+    private static final Long ROUTING = 0L;
     private boolean goingAway;
     /** Outcomes of engine operations queued for the event loop and not yet run (see {@link #inLoop}). */
     private final java.util.concurrent.atomic.AtomicInteger queuedOutcomes = new java.util.concurrent.atomic.AtomicInteger();
@@ -411,10 +413,18 @@ public final class Session implements FrameCodec.Sink, Transport, Callee, Caller
             sendError(c.id(), ErrorCode.BAD_TIMEOUT, "timeout: " + timeout + " (expected: at most " + max + " ms, rpc.max-timeout)");
             return;
         }
+        // In the table before it is routed: a callee that answers at once (on this loop, or an HTTP backend whose
+        // answer completes before the call returns) settles it within the call, and finds it there
+        LongObjectMap<Long> table = writableCalls();
+        table.put(c.id(), ROUTING);
         long invocation = context.rpc().call(this, c.id(), c.proc(), c.args(), timeout, c.progress());
-        if (invocation != 0) {
-            writableCalls().put(c.id(), Long.valueOf(invocation));
+        if (invocation == 0 || table.get(c.id()) != ROUTING) {
+            if (invocation == 0) {
+                table.remove(c.id());
+            }
+            return; // refused, or already settled
         }
+        table.put(c.id(), Long.valueOf(invocation));
     }
 
     private void reply(Frame.Reply r) {
