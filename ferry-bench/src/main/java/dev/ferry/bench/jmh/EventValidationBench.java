@@ -28,7 +28,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * once per publication whatever the number of subscribers. {@link #validPublication} is the common case (parse the
  * payload, walk the compiled schema); {@link #invalidPublication} also builds the violation;
  * {@link #topicWithoutClass} is what every publication to other topics pays on a server that declares classes;
- * {@link #parseOnly} is the payload's parse alone, the reference to compare with in one run.
+ * {@link #parseOnly} is the payload's parse alone, the reference to compare with in one run;
+ * {@link #validPublicationBooleanFormat} is the same parse and walk through the library's boolean output format
+ * (a new context and settings per call), the way to compare the check's reused per-thread context with.
  *
  * <p>The schema is a chat message of four properties with lengths, a pattern and an array; the payload a 135-byte
  * message that satisfies it.
@@ -95,19 +97,57 @@ public class EventValidationBench {
         }
     }
 
+    /**
+     * The benchmark thread's CPU time per operation over the measurement iterations, printed at the end of each
+     * benchmark: on a loaded machine the thread waits for a core, so {@code ns/op} (wall time) measures the
+     * machine's load as much as the code, while CPU time does not.
+     */
+    @State(Scope.Thread)
+    public static class Cpu {
+        private static final java.lang.management.ThreadMXBean THREADS =
+                java.lang.management.ManagementFactory.getThreadMXBean();
+        long ops;
+        private long start;
+        private long measuredNs;
+        private long measuredOps;
+
+        @Setup(Level.Iteration)
+        public void start() {
+            ops = 0;
+            start = THREADS.getCurrentThreadCpuTime();
+        }
+
+        @TearDown(Level.Iteration)
+        public void stop(org.openjdk.jmh.infra.IterationParams iteration) {
+            if (iteration.getType() == org.openjdk.jmh.runner.IterationType.MEASUREMENT) {
+                measuredNs += THREADS.getCurrentThreadCpuTime() - start;
+                measuredOps += ops;
+            }
+        }
+
+        @TearDown(Level.Trial)
+        public void report(org.openjdk.jmh.infra.BenchmarkParams benchmark) {
+            System.out.printf("%n%s: thread CPU %.0f ns/op over %,d operations%n", benchmark.getBenchmark(),
+                    measuredOps == 0 ? 0.0 : (double) measuredNs / measuredOps, measuredOps);
+        }
+    }
+
     @Benchmark
-    public Object validPublication(Classes c) {
+    public Object validPublication(Classes c, Cpu cpu) {
+        cpu.ops++;
         return c.classes.check("chat.lobby", c.valid, c.tags);
     }
 
     @Benchmark
-    public Object invalidPublication(Classes c) {
+    public Object invalidPublication(Classes c, Cpu cpu) {
+        cpu.ops++;
         return c.classes.check("chat.lobby", c.invalid, c.tags);
     }
 
     /** The reference within one run: parsing the payload alone (Jackson tree), which the check includes. */
     @Benchmark
-    public Object parseOnly(Classes c) throws IOException {
+    public Object parseOnly(Classes c, Cpu cpu) throws IOException {
+        cpu.ops++;
         return JSON.readTree(c.valid.bytes());
     }
 
@@ -116,12 +156,24 @@ public class EventValidationBench {
      * check makes it): with {@link #parseOnly}, the two parts of {@link #validPublication}.
      */
     @Benchmark
-    public Object walkOnly(Classes c) {
+    public Object walkOnly(Classes c, Cpu cpu) {
+        cpu.ops++;
         return c.compiled.validate(c.validTree, com.networknt.schema.OutputFormat.BOOLEAN);
     }
 
+    /**
+     * The parse and the yes-or-no walk as the library's {@code OutputFormat.BOOLEAN} makes it (new settings and a
+     * new context per call): the reference for {@link #validPublication}, which walks with a per-thread context.
+     */
     @Benchmark
-    public Object topicWithoutClass(Classes c) {
+    public Object validPublicationBooleanFormat(Classes c, Cpu cpu) throws IOException {
+        cpu.ops++;
+        return c.compiled.validate(JSON.readTree(c.valid.bytes()), com.networknt.schema.OutputFormat.BOOLEAN);
+    }
+
+    @Benchmark
+    public Object topicWithoutClass(Classes c, Cpu cpu) {
+        cpu.ops++;
         return c.classes.check("sensors.t1", c.valid, c.tags);
     }
 }

@@ -8,7 +8,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.networknt.schema.Error;
-import com.networknt.schema.OutputFormat;
+import com.networknt.schema.ExecutionConfig;
+import com.networknt.schema.ExecutionContext;
+import com.networknt.schema.FailFastAssertionException;
 import com.networknt.schema.Schema;
 import com.networknt.schema.SchemaLocation;
 import com.networknt.schema.SchemaRegistry;
@@ -43,17 +45,29 @@ public final class EventClasses {
     private static final ObjectMapper JSON = new ObjectMapper(JsonFactory.builder()
             .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_DEPTH).build())
             .build());
+    /**
+     * The yes-or-no walk's settings, built once: stop at the first failing keyword, collect no annotations. The
+     * {@code format} keyword stays an annotation (draft 2020-12's default, as with the full walk): only the
+     * full walk that builds a violation runs after a failure, so both walks must agree on what fails.
+     */
+    private static final ExecutionConfig YES_OR_NO = ExecutionConfig.builder()
+            .annotationCollectionEnabled(false).failFast(true).build();
 
     private final List<EventClass> classes;
     /** Each class's pattern split at its dots, matched without allocating. */
     private final String[][] patternWords;
+    /** Per class, each thread's context for the yes-or-no walk (a context is one thread's, never shared). */
+    private final List<ThreadLocal<ExecutionContext>> contexts;
 
     private EventClasses(List<EventClass> classes) {
         this.classes = List.copyOf(classes);
         this.patternWords = new String[classes.size()][];
+        List<ThreadLocal<ExecutionContext>> perClass = new ArrayList<>(classes.size());
         for (int i = 0; i < classes.size(); i++) {
             patternWords[i] = classes.get(i).pattern().split("\\.", -1);
+            perClass.add(ThreadLocal.withInitial(() -> new ExecutionContext(YES_OR_NO)));
         }
+        this.contexts = List.copyOf(perClass);
     }
 
     /** Reads and compiles every class of {@code config}; throws {@link ConfigException} naming the failing key. */
@@ -115,12 +129,17 @@ public final class EventClasses {
 
     /** The class of {@code topic}: the first in name order whose pattern matches it, or null. */
     public EventClass classOf(String topic) {
+        int i = indexOf(topic);
+        return i < 0 ? null : classes.get(i);
+    }
+
+    private int indexOf(String topic) {
         for (int i = 0; i < patternWords.length; i++) {
             if (Topics.matches(patternWords[i], 0, topic, 0)) {
-                return classes.get(i);
+                return i;
             }
         }
-        return null;
+        return -1;
     }
 
     /** The name of the class of {@code topic} (a topic or a subscribed pattern), or null. */
@@ -169,10 +188,11 @@ public final class EventClasses {
         if (classes.isEmpty()) {
             return null;
         }
-        EventClass c = classOf(topic);
-        if (c == null) {
+        int index = indexOf(topic);
+        if (index < 0) {
             return null;
         }
+        EventClass c = classes.get(index);
         for (String tag : c.tags()) {
             if (tags == null || !tags.containsKey(tag)) {
                 return new Violation(c.name(), tag, List.of());
@@ -194,14 +214,36 @@ public final class EventClasses {
             // bytes the parser's encoding detection takes for UTF-16 or UTF-32 and cannot decode
             return new Violation(c.name(), null, List.of(new Violation.Problem("", "not JSON: " + e.getMessage())));
         }
-        List<Violation.Problem> problems = problems(c.schema(), node);
+        List<Violation.Problem> problems = problems(c.schema(), contexts.get(index), node);
         return problems.isEmpty() ? null : new Violation(c.name(), null, problems);
     }
 
     /** The schema's findings on {@code node}: none at the cost of a yes-or-no walk when it is valid. */
     private static List<Violation.Problem> problems(Schema schema, JsonNode node) {
-        if (Boolean.TRUE.equals(schema.validate(node, OutputFormat.BOOLEAN))) {
+        return problems(schema, null, node);
+    }
+
+    /**
+     * As {@link #problems(Schema, JsonNode)}, walking with {@code contexts}' context of this thread (null: a new
+     * one). A walk that passes leaves its context as it found it (no error, no annotation, every path it
+     * entered left), so the next publication on the thread reuses it; a failing walk may leave it part-way
+     * (fail-fast throws from inside), so the thread's context is replaced then.
+     */
+    private static List<Violation.Problem> problems(Schema schema, ThreadLocal<ExecutionContext> contexts,
+                                                    JsonNode node) {
+        ExecutionContext context = contexts == null ? new ExecutionContext(YES_OR_NO) : contexts.get();
+        boolean valid;
+        try {
+            schema.validate(context, node);
+            valid = context.getErrors().isEmpty();
+        } catch (FailFastAssertionException e) {
+            valid = false;
+        }
+        if (valid) {
             return List.of();
+        }
+        if (contexts != null) {
+            contexts.remove();
         }
         List<Error> errors = schema.validate(node);
         if (errors.isEmpty()) {

@@ -56,6 +56,25 @@ class EventClassesTest {
     }
 
     @Test
+    void aThreadsReusedWalkGivesEachPayloadItsOwnVerdict() throws Exception {
+        Payload valid = Payload.json("{\"author\":\"ann\",\"text\":\"hi\"}");
+        Payload invalid = Payload.json("{\"author\":\"\",\"text\":7}");
+        for (int round = 0; round < 3; round++) {
+            assertThat(classes.check("chat.r1", valid, Map.of())).isNull();
+            assertThat(classes.check("chat.r1", valid, Map.of())).isNull();
+            assertThat(classes.check("chat.r1", invalid, Map.of()).problems())
+                    .extracting(Violation.Problem::pointer).containsExactlyInAnyOrder("/author", "/text");
+            assertThat(classes.check("chat.r1", Payload.json("{\"text\":\"x\"}"), Map.of()).problems())
+                    .singleElement().satisfies(p -> assertThat(p.message()).contains("author"));
+        }
+        // another thread walks with a context of its own, and this thread's still answers right afterwards
+        var other = java.util.concurrent.CompletableFuture.supplyAsync(() ->
+                classes.check("chat.r2", invalid, Map.of()) != null && classes.check("chat.r2", valid, Map.of()) == null);
+        assertThat(other.get(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        assertThat(classes.check("chat.r1", valid, Map.of())).isNull();
+    }
+
+    @Test
     void binaryAndNonJsonPayloadsAreRefusedOnAClassWithASchema() {
         assertThat(classes.check("chat.r1", Payload.binary(new byte[] {'{', '}'}), Map.of()).problems().get(0).message())
                 .contains("binary");
