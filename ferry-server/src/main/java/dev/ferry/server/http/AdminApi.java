@@ -334,7 +334,7 @@ final class AdminApi {
             q.put("user", param(uri, "user")).put("topic", topic).put("transport", transport)
                     .put("address", param(uri, "address")).put("after", after).put("limit", limit);
         } catch (IllegalArgumentException e) {
-            badRequest(ctx, keepAlive, e.getMessage());
+            badInput(ctx, keepAlive, e);
             return;
         }
         askAll(ctx, keepAlive, q, replies -> {
@@ -406,7 +406,7 @@ final class AdminApi {
                 }
             }
         } catch (IllegalArgumentException e) {
-            badRequest(ctx, keepAlive, e.getMessage());
+            badInput(ctx, keepAlive, e);
             return null;
         }
         return op("disconnect").put("code", code).put("reason", reason).put("ban", ban);
@@ -467,7 +467,19 @@ final class AdminApi {
         }
     }
 
+    /** A request body of another type than JSON: 415 {@code unsupported_media_type}, as on the other API endpoints. */
+    private static final class UnsupportedType extends IllegalArgumentException {
+        UnsupportedType(String why) {
+            super(why);
+        }
+    }
+
     private static void refuse(ChannelHandlerContext ctx, boolean keepAlive, IllegalArgumentException e) {
+        if (e instanceof UnsupportedType) {
+            HttpResponses.send(ctx, keepAlive, HttpResponses.error(HttpResponseStatus.UNSUPPORTED_MEDIA_TYPE,
+                    "unsupported_media_type", e.getMessage()));
+            return;
+        }
         HttpResponses.send(ctx, keepAlive, HttpResponses.error(HttpResponseStatus.BAD_REQUEST,
                 e instanceof BadTopic ? ErrorCode.BAD_TOPIC.wire() : "bad_request", e.getMessage()));
     }
@@ -529,7 +541,7 @@ final class AdminApi {
         try {
             limit = (int) intParam(uri, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT);
         } catch (IllegalArgumentException e) {
-            badRequest(ctx, keepAlive, e.getMessage());
+            badInput(ctx, keepAlive, e);
             return;
         }
         Map<String, Integer> cluster = server.hub().engine().clusterPatternCounts();
@@ -689,7 +701,7 @@ final class AdminApi {
         try {
             limit = (int) intParam(uri, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT);
         } catch (IllegalArgumentException e) {
-            badRequest(ctx, keepAlive, e.getMessage());
+            badInput(ctx, keepAlive, e);
             return;
         }
         later(ctx, keepAlive, server.presence().read(topic, param(uri, "cursor"), limit).toCompletableFuture(),
@@ -722,7 +734,7 @@ final class AdminApi {
             }
             data = Payload.json(JSON.writeValueAsBytes(d));
         } catch (IllegalArgumentException e) {
-            badRequest(ctx, keepAlive, e.getMessage());
+            badInput(ctx, keepAlive, e);
             return;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -774,7 +786,7 @@ final class AdminApi {
         }
         String type = req.headers().get(HttpHeaderNames.CONTENT_TYPE);
         if (type != null && !type.toLowerCase(Locale.ROOT).startsWith("application/json")) {
-            throw new IllegalArgumentException("Content-Type " + type + " (expected: application/json)");
+            throw new UnsupportedType("Content-Type " + type + " (expected: application/json)");
         }
         try {
             return JSON.readTree(ByteBufUtil.getBytes(req.content()));
@@ -804,6 +816,15 @@ final class AdminApi {
             // answered below
         }
         throw new IllegalArgumentException(name + ": \"" + v + "\" (expected: an integer in [" + min + ", " + max + "])");
+    }
+
+    /** 400 {@code bad_request} naming what is malformed, or 415 for a body that is not JSON. */
+    private static void badInput(ChannelHandlerContext ctx, boolean keepAlive, IllegalArgumentException e) {
+        if (e instanceof UnsupportedType) {
+            refuse(ctx, keepAlive, e);
+        } else {
+            badRequest(ctx, keepAlive, e.getMessage());
+        }
     }
 
     private static void badRequest(ChannelHandlerContext ctx, boolean keepAlive, String message) {

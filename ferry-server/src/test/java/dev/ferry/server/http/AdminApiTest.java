@@ -107,6 +107,12 @@ class AdminApiTest {
         assertThat(get(server, "/v1/admin/connections", OPS).statusCode()).isEqualTo(200);
         assertThat(get(open, "/v1/admin/connections", FULL).statusCode()).as("no rules: open, but not to admin").isEqualTo(403);
         assertThat(get(server, "/v1/admin/nothing", OPS).statusCode()).isEqualTo(404);
+        HttpResponse<String> notJson = http.send(HttpRequest.newBuilder(server.http("/v1/admin/broadcast"))
+                .header("Authorization", "Bearer " + OPS).header("Content-Type", "text/plain")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"topics\":[\"a.b\"],\"data\":1}")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(notJson.statusCode()).as(notJson.body()).isEqualTo(415);
+        assertThat(JSON.readTree(notJson.body()).path("code").asText()).isEqualTo("unsupported_media_type");
         HttpResponse<String> wrongMethod = post("/v1/admin/connections", OPS, "{}");
         assertThat(wrongMethod.statusCode()).isEqualTo(405);
         assertThat(wrongMethod.headers().firstValue("Allow")).hasValue("GET");
