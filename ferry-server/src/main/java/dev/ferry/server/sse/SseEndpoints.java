@@ -248,7 +248,14 @@ public final class SseEndpoints {
             return;
         }
         String type = req.headers().get(HttpHeaderNames.CONTENT_TYPE);
-        boolean binary = type != null && type.split(";")[0].trim().toLowerCase(Locale.ROOT).equals("application/octet-stream");
+        String mime = type == null ? "text/plain" : type.split(";")[0].trim().toLowerCase(Locale.ROOT);
+        boolean binary = mime.equals("application/octet-stream");
+        if (!binary && !mime.equals("text/plain") && !mime.equals("application/json")) {
+            HttpResponses.send(ctx, keepAlive, HttpResponses.error(HttpResponseStatus.UNSUPPORTED_MEDIA_TYPE,
+                    "unsupported_media_type", "Content-Type " + type
+                            + " (expected: text/plain or application/json for text frames, application/octet-stream for one binary message)"));
+            return;
+        }
         byte[] body = ByteBufUtil.getBytes(req.content());
         execute(s, () -> s.upstream(body, binary));
         FullHttpResponse accepted = HttpResponses.response(HttpResponseStatus.ACCEPTED, Unpooled.EMPTY_BUFFER, "application/json");

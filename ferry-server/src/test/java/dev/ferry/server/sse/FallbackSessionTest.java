@@ -286,6 +286,11 @@ class FallbackSessionTest {
                     .header("Last-Event-ID", "seven").build(), HttpResponse.BodyHandlers.ofString());
             assertThat(badId.statusCode()).isEqualTo(400);
             assertThat(JSON.readTree(badId.body()).path("code").asText()).isEqualTo("bad_event_id");
+            HttpResponse<String> form = post("/v1/session/" + f.id, "{}", "application/x-www-form-urlencoded");
+            assertThat(form.statusCode()).as(form.body()).isEqualTo(415);
+            assertThat(JSON.readTree(form.body()).path("code").asText()).isEqualTo("unsupported_media_type");
+            assertThat(post("/v1/session/" + f.id, "", "text/plain; charset=utf-8").statusCode()).isEqualTo(202);
+            assertThat(post("/v1/session/" + f.id, "", "application/json").statusCode()).isEqualTo(202);
             // a malformed frame is answered downstream, as over WebSocket
             f.send("not json");
             JsonNode err = f.next();
