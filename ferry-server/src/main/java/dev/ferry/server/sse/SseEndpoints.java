@@ -121,11 +121,10 @@ public final class SseEndpoints {
         ChannelHandlerContext streamCtx = ctx.pipeline().context(handler);
         EventStreamQueue queue = new EventStreamQueue(streamCtx, server.outboundQueues(), server.sessions().config().sse().outboundQueueBytes());
         handler.onWritable(queue::drain);
-        ctx.channel().attr(dev.ferry.server.transport.OpenChannels.GO_AWAY).set(queue::end); // draining ends the response: the last chunk
+        ctx.channel().attr(dev.ferry.server.transport.OpenChannels.GO_AWAY).set(stream::goAway); // draining ends the response: the last chunk
         stream.attach(streamCtx, queue);
         ctx.channel().closeFuture().addListener(f -> stream.closed());
-        streamCtx.write(streamHeaders(), streamCtx.voidPromise());
-        stream.start(positions, filter);
+        stream.start(positions, filter); // the head goes out with the first event, or a hook's refusal instead
         endAtExpiry(ctx.channel(), identity, stream.connection(), queue);
     }
 

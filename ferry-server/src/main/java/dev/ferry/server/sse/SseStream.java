@@ -51,6 +51,10 @@ final class SseStream implements Transport {
     private final LinkedHashMap<String, Frame.Position> positions = new LinkedHashMap<>(16, 0.75f, true);
     private ScheduledFuture<?> heartbeat;
     private boolean closed;
+    /** The response head (200, text/event-stream) is written: the stream can no longer be refused with a status. */
+    private boolean headSent;
+    /** A subscribe hook refused a pattern before the head was written, and the request was answered with it. */
+    private boolean refused;
     /** Publications that arrive before {@code ready} is written (replays, live ones); null once it is. */
     private List<Early> early = new ArrayList<>();
 
@@ -123,7 +127,15 @@ final class SseStream implements Transport {
             // A concrete topic without a position is answered with where it stands now, which the ready event's
             // id records: a stream that drops before its first event still resumes without loss.
             connection.subscribe(pattern, mine, filter, (rs, error) -> {
+                if (refused) {
+                    return;
+                }
                 if (error != null) {
+                    dev.ferry.server.connection.Refusal byHook = dev.ferry.server.connection.HookRefusal.in(error);
+                    if (byHook != null && !headSent) {
+                        refuse(byHook);
+                        return;
+                    }
                     try (var s = dev.ferry.server.connection.ConnectionLog.about(connection)) {
                         log.warn("SSE subscription to {} failed: {}", pattern, error.toString());
                     }
@@ -149,6 +161,7 @@ final class SseStream implements Transport {
      * per topic that could not be recovered, then what arrived meanwhile (replays first), and start the heartbeat.
      */
     private void ready(List<Hub.Recovery> recoveries) {
+        head();
         queue.send(SseEvents.event(id(), "ready", readyData(recoveries)));
         for (Hub.Recovery r : recoveries) {
             if (!r.recovered()) {
@@ -163,6 +176,36 @@ final class SseStream implements Transport {
         long every = server.sessions().config().sse().heartbeatInterval().toMillis();
         heartbeat = server.sessions().clock().scheduleAtFixedRate(ctx.executor(), () -> queue.send(SseEvents.ping()), every,
                 TimeUnit.MILLISECONDS);
+    }
+
+    /** Writes the response head once, before the first event or the end of the stream. */
+    void head() {
+        if (!headSent && !refused) {
+            headSent = true;
+            ctx.write(SseEndpoints.streamHeaders(), ctx.voidPromise());
+        }
+    }
+
+    /** The server drains: the stream ends (an empty one if nothing was written yet). */
+    void goAway() {
+        if (!refused) {
+            head();
+            queue.end();
+        }
+    }
+
+    /**
+     * A subscribe hook refused a topic before the stream started (docs/hooks.md, "subscribe"): the request is
+     * answered with the refusal as an HTTP error (403 {@code subscribe_refused}, 502 {@code hook_unavailable}),
+     * so that an EventSource stops rather than reconnecting to be refused again.
+     */
+    private void refuse(dev.ferry.server.connection.Refusal r) {
+        refused = true;
+        io.netty.handler.codec.http.FullHttpResponse answer =
+                dev.ferry.server.transport.HttpResponses.refusal(r.code(), r.message(), r.dataBytes());
+        answer.headers().set(io.netty.handler.codec.http.HttpHeaderNames.CONNECTION,
+                io.netty.handler.codec.http.HttpHeaderValues.CLOSE);
+        ctx.writeAndFlush(answer).addListener(io.netty.channel.ChannelFutureListener.CLOSE);
     }
 
     /** A recovery could not be completed: end the stream, so that the client reconnects with Last-Event-ID. */
@@ -203,6 +246,7 @@ final class SseStream implements Transport {
         }
         connection.dropRevoked((pattern, refusal) -> {
             if (queue != null) {
+                head();
                 queue.send(SseEvents.event(null, "forbidden", dev.ferry.server.transport.HttpResponses.errorBody(
                         refusal.code().wire(), refusal.message(), refusal.dataBytes())));
             }

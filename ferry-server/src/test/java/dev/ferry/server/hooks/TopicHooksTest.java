@@ -138,6 +138,39 @@ class TopicHooksTest {
         }
     }
 
+    private static HttpResponse<java.io.InputStream> sse(String query, String user) throws Exception {
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                                URI.create("http://127.0.0.1:" + server.port() + "/v1/sse?" + query))
+                        .header("Cookie", backend.login(user)).timeout(Duration.ofSeconds(60)).build(),
+                HttpResponse.BodyHandlers.ofInputStream());
+    }
+
+    private static String body(HttpResponse<java.io.InputStream> r) throws Exception {
+        try (java.io.InputStream in = r.body()) {
+            return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        }
+    }
+
+    @Test
+    void anSseStreamTheSubscribeHookRefusesIsAnsweredWithTheRefusal() throws Exception {
+        // an EventSource reconnects after a dropped connection, but stops at an error status
+        HttpResponse<java.io.InputStream> refused = sse("topic=chat.x&topic=room.staff", "bob");
+        assertThat(refused.statusCode()).isEqualTo(403);
+        assertThat(body(refused)).isEqualTo("{\"code\":\"subscribe_refused\","
+                + "\"message\":\"room.staff is for members only\",\"data\":{\"code\":\"not_a_member\"}}");
+        HttpResponse<java.io.InputStream> down = sse("topic=news.secret.plans", "bob");
+        assertThat(down.statusCode()).isEqualTo(502);
+        assertThat(body(down)).startsWith("{\"code\":\"hook_unavailable\",");
+        HttpResponse<java.io.InputStream> allowed = sse("topic=room.staff", "alice");
+        try (java.io.InputStream in = allowed.body()) {
+            assertThat(allowed.statusCode()).isEqualTo(200);
+            assertThat(allowed.headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t).startsWith("text/event-stream"));
+            byte[] first = new byte[12];
+            assertThat(in.readNBytes(first, 0, first.length)).isEqualTo(first.length);
+            assertThat(new String(first, java.nio.charset.StandardCharsets.UTF_8)).startsWith("id: ");
+        }
+    }
+
     @Test
     void aPerTopicSocketIsClosedWhenTheSubscribeHookRefusesIt() throws Exception {
         try (WsTestClient bob = plain("/v1/topics/room/staff", "bob")) {
