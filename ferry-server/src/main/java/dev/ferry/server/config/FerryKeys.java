@@ -112,7 +112,7 @@ public final class FerryKeys {
             .duration("sse.session-timeout", "30s", null,
                     "a fallback session (`POST /v1/session`) with no event stream attached for this long expires: it is closed, its subscriptions, registrations and calls released")
             .bool("auth.anonymous", "true", null,
-                    "whether a client may connect without a token; with `false` an upgrade without one is answered 401")
+                    "whether a client may connect without a token; with `false` an upgrade without one is answered 401 (on `/v1/wamp`, HELLO's `ticket` or `wampcra` authenticates instead, docs/wamp.md)")
             .string("auth.cookie", "", "none",
                     "name of a cookie that may carry the token when the client sends no `Authorization` header")
             .bool("auth.query-param", "true", null,
