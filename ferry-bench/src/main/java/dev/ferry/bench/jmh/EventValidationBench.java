@@ -152,8 +152,8 @@ public class EventValidationBench {
     }
 
     /**
-     * The yes-or-no walk alone, over an already-parsed payload (the library's {@code OutputFormat.BOOLEAN}, as the
-     * check makes it): with {@link #parseOnly}, the two parts of {@link #validPublication}.
+     * The yes-or-no walk alone, over an already-parsed payload, through the library's {@code OutputFormat.BOOLEAN}:
+     * with {@link #parseOnly}, the two parts of {@link #validPublicationBooleanFormat}.
      */
     @Benchmark
     public Object walkOnly(Classes c, Cpu cpu) {
