@@ -8,6 +8,7 @@ import dev.ferry.protocol.Payload;
 import dev.ferry.protocol.Topics;
 import dev.ferry.server.config.EngineConfig;
 import dev.ferry.server.config.HistoryConfig;
+import dev.ferry.server.engine.DisclosedCaller;
 import dev.ferry.server.engine.Engine;
 import dev.ferry.server.engine.Fanout;
 import dev.ferry.server.engine.OutcomeUnknownException;
@@ -554,10 +555,19 @@ public final class RedisEngine implements Engine, RemoteProcedures, dev.ferry.se
         invoke(invocationId, proc, proc, args, timeoutMs, progress);
     }
 
-    /** Picks a node among those with callees of {@code registration}; the call names {@code proc}. */
     @Override
     public void invoke(long invocationId, String proc, String registration, Payload args, long timeoutMs,
                        boolean progress) {
+        invoke(invocationId, proc, registration, args, timeoutMs, progress, null);
+    }
+
+    /**
+     * Picks a node among those with callees of {@code registration}; the call names {@code proc} and, when the
+     * caller disclosed itself, the caller.
+     */
+    @Override
+    public void invoke(long invocationId, String proc, String registration, Payload args, long timeoutMs,
+                       boolean progress, DisclosedCaller disclosed) {
         byte[][] keys = {names.procedureNodes(registration), names.procedureCounter(registration)};
         byte[][] argv = {ascii(node)};
         routes.put(invocationId, UNROUTED);
@@ -571,7 +581,7 @@ public final class RedisEngine implements Engine, RemoteProcedures, dev.ferry.se
             if (!routes.replace(invocationId, UNROUTED, target)) {
                 return CompletableFuture.completedFuture(null); // settled (canceled, timed out) before it left
             }
-            byte[] call = RpcWire.call(node, invocationId, proc, timeoutMs, args, progress);
+            byte[] call = RpcWire.call(node, invocationId, proc, timeoutMs, args, progress, disclosed);
             return redis.publish(names.nodeChannel(target), call).thenAccept(receivers -> {
                 // a cluster counts only the receivers on the Redis node that took the PUBLISH: trust 0 standalone only
                 if (receivers == 0 && !clusterMode) {
@@ -620,7 +630,8 @@ public final class RedisEngine implements Engine, RemoteProcedures, dev.ferry.se
         if (m instanceof RpcWire.Call c) {
             RemoteCaller caller = new RemoteCaller(c.callerNode(), c.invocationId());
             incoming.put(caller.key, caller);
-            caller.localId = r.callFromNode(caller, c.invocationId(), c.proc(), c.args(), c.timeoutMs(), c.progress());
+            caller.localId = r.callFromNode(caller, c.invocationId(), c.proc(), c.args(), c.timeoutMs(), c.progress(),
+                    c.disclosed());
             if (caller.localId == 0) {
                 incoming.remove(caller.key, caller);
             }

@@ -2,6 +2,7 @@ package dev.ferry.redis;
 
 import dev.ferry.protocol.CancelMode;
 import dev.ferry.protocol.Payload;
+import dev.ferry.server.engine.DisclosedCaller;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
@@ -25,9 +26,12 @@ final class RpcWire {
     record SessionMoved(String id) implements Message {
     }
 
-    /** {@code progress}: the caller takes progressive results (absent from a call sent without it: false). */
-    record Call(String callerNode, long invocationId, String proc, long timeoutMs, Payload args, boolean progress)
-            implements Message {
+    /**
+     * {@code progress}: the caller takes progressive results (absent from a call sent without it: false);
+     * {@code disclosed}: the caller when it disclosed itself, else null (absent from a call sent without it).
+     */
+    record Call(String callerNode, long invocationId, String proc, long timeoutMs, Payload args, boolean progress,
+                DisclosedCaller disclosed) implements Message {
     }
 
     /** The caller's node cancels the call {@code invocationId} it routed here. */
@@ -59,7 +63,12 @@ final class RpcWire {
         return bytes.toByteArray();
     }
 
-    static byte[] call(String callerNode, long invocationId, String proc, long timeoutMs, Payload args, boolean progress) {
+    /**
+     * A call; {@code disclosed} (may be null) follows the other fields, so a node that does not read it ignores
+     * it, and a call without it reads as undisclosed.
+     */
+    static byte[] call(String callerNode, long invocationId, String proc, long timeoutMs, Payload args, boolean progress,
+                       DisclosedCaller disclosed) {
         return encode('C', out -> {
             out.writeUTF(callerNode);
             out.writeLong(invocationId);
@@ -67,6 +76,12 @@ final class RpcWire {
             out.writeLong(timeoutMs);
             payload(out, args);
             out.writeBoolean(progress);
+            out.writeBoolean(disclosed != null);
+            if (disclosed != null) {
+                out.writeLong(disclosed.session());
+                out.writeUTF(disclosed.authid());
+                out.writeUTF(disclosed.authrole());
+            }
         });
     }
 
@@ -112,8 +127,17 @@ final class RpcWire {
         try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(message))) {
             int type = in.readByte();
             return switch (type) {
-                case 'C' -> new Call(in.readUTF(), in.readLong(), in.readUTF(), in.readLong(), payload(in),
-                        in.available() > 0 && in.readBoolean());
+                case 'C' -> {
+                    String callerNode = in.readUTF();
+                    long id = in.readLong();
+                    String proc = in.readUTF();
+                    long timeoutMs = in.readLong();
+                    Payload args = payload(in);
+                    boolean progress = in.available() > 0 && in.readBoolean();
+                    DisclosedCaller disclosed = in.available() > 0 && in.readBoolean()
+                            ? new DisclosedCaller(in.readLong(), in.readUTF(), in.readUTF()) : null;
+                    yield new Call(callerNode, id, proc, timeoutMs, args, progress, disclosed);
+                }
                 case 'X' -> {
                     String callerNode = in.readUTF();
                     long id = in.readLong();

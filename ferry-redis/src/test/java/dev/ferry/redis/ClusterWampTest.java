@@ -149,6 +149,41 @@ class ClusterWampTest {
     }
 
     @Test
+    void aCallerThatDisclosesItselfIsNamedToItsCalleeOnAnotherNode() {
+        long[] namedId = new long[1];
+        try (WsTestClient callee = join(b);
+             WsTestClient named = join(a, "app1", Map.of("Authorization", "Bearer " + OPS_KEY), namedId);
+             WsTestClient quiet = join(a)) {
+            callee.send("[64,1,{},\"d.who\"]");
+            assertThat(msg(callee).get(0).asInt()).isEqualTo(65); // REGISTERED once the cluster routes calls here
+
+            named.send("[48,1,{\"disclose_me\":true},\"d.who\",[1]]");
+            JsonNode inv = msg(callee);
+            assertThat(inv.get(0).asInt()).as(inv.toString()).isEqualTo(68);
+            assertThat(inv.get(3).path("caller").asLong()).as(inv.toString()).isEqualTo(namedId[0]);
+            assertThat(inv.get(3).path("caller_authid").asText()).isEqualTo("ops");
+            assertThat(inv.get(3).path("caller_authrole").asText()).isEqualTo("user");
+            callee.send("[70," + inv.get(1).asLong() + ",{},[1]]");
+            assertThat(msg(named).get(3).toString()).isEqualTo("[1]");
+
+            named.send("[48,2,{},\"d.who\",[2]]"); // the same caller, not disclosing itself this time
+            inv = msg(callee);
+            assertThat(inv.get(3).has("caller")).as(inv.toString()).isFalse();
+            assertThat(inv.get(3).has("caller_authid")).isFalse();
+            assertThat(inv.get(3).has("caller_authrole")).isFalse();
+            callee.send("[70," + inv.get(1).asLong() + ",{},[2]]");
+            assertThat(msg(named).get(3).toString()).isEqualTo("[2]");
+
+            quiet.send("[48,3,{\"disclose_me\":false},\"d.who\",[3]]");
+            inv = msg(callee);
+            assertThat(inv.get(3).has("caller")).as(inv.toString()).isFalse();
+            assertThat(inv.get(3).has("caller_authid")).isFalse();
+            callee.send("[70," + inv.get(1).asLong() + ",{},[3]]");
+            assertThat(msg(quiet).get(3).toString()).isEqualTo("[3]");
+        }
+    }
+
+    @Test
     void theMetaApiAnswersForEveryNodeAndItsEventsReachEveryNode() {
         long[] w = new long[1];
         long[] x = new long[1];

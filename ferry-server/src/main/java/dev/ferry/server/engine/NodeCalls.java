@@ -20,11 +20,13 @@ public interface NodeCalls {
 
     /**
      * Runs a call that another node routed here: its progress (when {@code progress}) and outcome go to
-     * {@code replies}, under {@code invocationId}. Returns this node's id of the call, by which
+     * {@code replies}, under {@code invocationId}; {@code disclosed} is the caller when it disclosed itself (else
+     * null), for the callee's invocation. Returns this node's id of the call, by which
      * {@link #cancelFromNode} names it, or 0 when no callee of this node has {@code proc} (the outcome is then
      * already on its way).
      */
-    long callFromNode(Replies replies, long invocationId, String proc, Payload args, long timeoutMs, boolean progress);
+    long callFromNode(Replies replies, long invocationId, String proc, Payload args, long timeoutMs, boolean progress,
+                      DisclosedCaller disclosed);
 
     /** The caller's node canceled a call it routed here ({@code localId} as {@link #callFromNode} returned it). */
     void cancelFromNode(long localId, CancelMode mode);

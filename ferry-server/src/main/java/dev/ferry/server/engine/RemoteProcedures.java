@@ -36,6 +36,15 @@ public interface RemoteProcedures {
     }
 
     /**
+     * As {@link #invoke(long, String, String, Payload, long, boolean)}, with the caller when it disclosed itself
+     * ({@code disclosed}, else null), which the chosen node hands its callee. The default does not carry it.
+     */
+    default void invoke(long invocationId, String proc, String registration, Payload args, long timeoutMs,
+                        boolean progress, DisclosedCaller disclosed) {
+        invoke(invocationId, proc, registration, args, timeoutMs, progress);
+    }
+
+    /**
      * The call is over for this node or is being canceled: with {@link CancelMode#SKIP} forget where it went and
      * tell nobody (it was settled here: canceled, timed out); otherwise have its node interrupt the callee in
      * {@code mode}. With {@link CancelMode#KILL} the outcome still comes back; with the other modes it is not

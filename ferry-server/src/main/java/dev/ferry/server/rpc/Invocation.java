@@ -1,6 +1,7 @@
 package dev.ferry.server.rpc;
 
 import dev.ferry.protocol.Payload;
+import dev.ferry.server.engine.DisclosedCaller;
 
 /**
  * One call as its callee gets it: the id the callee answers under, the procedure called, the arguments, whether the
@@ -12,9 +13,5 @@ public record Invocation(long id, String proc, Payload args, boolean progress, l
     /** An invocation of an exact registration whose caller did not disclose itself. */
     public Invocation(long id, String proc, Payload args, boolean progress, long timeoutMs) {
         this(id, proc, args, progress, timeoutMs, proc, null);
-    }
-
-    /** A caller that disclosed itself to the callee (WAMP {@code disclose_me}): its session id, authid and authrole. */
-    public record DisclosedCaller(long session, String authid, String authrole) {
     }
 }

@@ -8,6 +8,7 @@ import dev.ferry.protocol.InvokePolicy;
 import dev.ferry.protocol.Payload;
 import dev.ferry.protocol.Topics;
 import dev.ferry.server.config.RpcConfig;
+import dev.ferry.server.engine.DisclosedCaller;
 import dev.ferry.server.engine.NodeCalls;
 import dev.ferry.server.engine.ProcedureStats;
 import dev.ferry.server.engine.RemoteProcedures;
@@ -362,13 +363,14 @@ public final class Rpc implements NodeCalls {
      * A call that another node routed here: only callees of this node are considered. {@code caller} answers the
      * other node.
      */
-    public long callFromRemote(Caller caller, long requestId, String proc, Payload args, long timeoutMs, boolean progress) {
-        return route(caller, requestId, proc, args, timeoutMs, progress, null);
+    public long callFromRemote(Caller caller, long requestId, String proc, Payload args, long timeoutMs, boolean progress,
+                               DisclosedCaller disclosed) {
+        return route(caller, requestId, proc, args, timeoutMs, progress, null, disclosed);
     }
 
     @Override
     public long callFromNode(NodeCalls.Replies replies, long invocationId, String proc, Payload args, long timeoutMs,
-                             boolean progress) {
+                             boolean progress, DisclosedCaller disclosed) {
         return callFromRemote(new Caller() {
             @Override
             public EventExecutor executor() {
@@ -389,7 +391,7 @@ public final class Rpc implements NodeCalls {
             public void callProgress(long requestId, Payload data) {
                 replies.progress(requestId, data);
             }
-        }, invocationId, proc, args, timeoutMs, progress);
+        }, invocationId, proc, args, timeoutMs, progress, disclosed);
     }
 
     @Override
@@ -494,15 +496,16 @@ public final class Rpc implements NodeCalls {
 
     /**
      * A call whose caller discloses itself to the callee ({@code caller}); see
-     * {@link #call(Caller, long, String, Payload, long, boolean)}. The disclosure reaches callees on this node.
+     * {@link #call(Caller, long, String, Payload, long, boolean)}. The disclosure reaches callees on this node and,
+     * through the engine, on others.
      */
     public long call(Caller caller, long requestId, String proc, Payload args, long timeoutMs, boolean progress,
-                     Invocation.DisclosedCaller disclosed) {
+                     DisclosedCaller disclosed) {
         return route(caller, requestId, proc, args, timeoutMs, progress, remote, disclosed);
     }
 
     private long route(Caller caller, long requestId, String proc, Payload args, long timeoutMs, boolean progress,
-                       RemoteProcedures via, Invocation.DisclosedCaller disclosed) {
+                       RemoteProcedures via, DisclosedCaller disclosed) {
         calls.increment();
         HttpProcedures h = http;
         HttpProcedures.Rule served = h == null ? null : h.match(proc);
@@ -545,7 +548,7 @@ public final class Rpc implements NodeCalls {
                 TimeUnit.MILLISECONDS);
         pending.put(id, new Pending(caller, requestId, callee, timeout, clock.nanoTime(), progress, false));
         if (callee == null) {
-            via.invoke(id, proc, remotePattern != null ? remotePattern : proc, args, timeoutMs, progress);
+            via.invoke(id, proc, remotePattern != null ? remotePattern : proc, args, timeoutMs, progress, disclosed);
             return id;
         }
         Invocation invocation = new Invocation(id, proc, args, progress, timeoutMs, registered, disclosed);

@@ -19,6 +19,7 @@ import dev.ferry.server.config.WampConfig;
 import dev.ferry.server.connection.Connection;
 import dev.ferry.server.connection.Refusal;
 import dev.ferry.server.connection.Transport;
+import dev.ferry.server.engine.DisclosedCaller;
 import dev.ferry.server.engine.Published;
 import dev.ferry.server.engine.TooManyTopicsException;
 import dev.ferry.server.hub.Delivery;
@@ -1019,8 +1020,8 @@ public final class WampHandler extends PlainWebSocketHandler implements Transpor
             }
         }
         boolean progress = options.path("receive_progress").asBoolean(false);
-        Invocation.DisclosedCaller disclosed = options.path("disclose_me").asBoolean(false)
-                ? new Invocation.DisclosedCaller(sessionId, authid, authrole) : null;
+        DisclosedCaller disclosed = options.path("disclose_me").asBoolean(false)
+                ? new DisclosedCaller(sessionId, authid, authrole) : null;
         long invocation = server.sessions().rpc().call(this, request, proc, args, timeout, progress, disclosed);
         if (invocation != 0) {
             calls.put(request, invocation);
@@ -1573,7 +1574,7 @@ public final class WampHandler extends PlainWebSocketHandler implements Transpor
         if (!inv.registered().equals(inv.proc()) && inv.proc().startsWith(prefix)) {
             details.put("procedure", inv.proc().substring(prefix.length()));
         }
-        Invocation.DisclosedCaller caller = inv.caller();
+        DisclosedCaller caller = inv.caller();
         if (caller != null) {
             details.put("caller", caller.session());
             details.put("caller_authid", caller.authid());
