@@ -10,6 +10,9 @@
 #   bench/peers.sh --only ferry,nats  # some peers only (labels below; netty-echo: the RPC reference only)
 #   bench/peers.sh --out DIR          # results and charts in DIR
 #   bench/peers.sh --scenarios topics # some scenarios only: fanout, topics, idle, rpc (default: all)
+#   bench/peers.sh --fanout-sizes 10000 --scenarios fanout --only ferry,raw-netty,nats --out DIR
+#                                     # fan-out at these subscriber counts (default 100 1000 5000; 10,000 fits
+#                                     # the 20,000 descriptors of one client process)
 #
 # Peers (label: how it is started; codec):
 #   ferry      java <./ferry's serve options> -jar ferry-cli/target/ferry.jar serve         ferry.v1
@@ -32,13 +35,15 @@ quick=0
 only=""
 out=""
 scenarios="fanout,topics,idle,rpc"
+sizes=""
 while [[ $# -gt 0 ]]; do
     case "$1" in
         --quick) quick=1 ;;
         --only) only="$2"; shift ;;
         --out) out="$2"; shift ;;
         --scenarios) scenarios="$2"; shift ;;
-        -h|--help) sed -n '2,30p' "$0"; exit 0 ;;
+        --fanout-sizes) sizes="$2"; shift ;;
+        -h|--help) sed -n '2,33p' "$0"; exit 0 ;;
         *) echo "peers.sh: unknown argument $1" >&2; exit 2 ;;
     esac
     shift
@@ -70,6 +75,8 @@ else
     rpc_callers="1 50"   # unloaded, then a closed loop that saturates the machine
     rpc_args=(--warmup 5 --duration 10)   # Ferry is started afresh for RPC: its JIT needs the warm-up
 fi
+
+fanout_sizes="${sizes:-$fanout_sizes}"
 
 stamp="$(date -u +%Y%m%dT%H%M%SZ)"
 run="${TMPDIR:-/tmp}/ferry-peers-$stamp"
@@ -261,7 +268,7 @@ for label in $peers; do
     if has fanout; then
         for n in $fanout_sizes; do
             fits "$label" "$n" peer-fanout-best || continue
-            run_bench 240 peer-fanout --peer "$label" --codec "$codec" --url "$url" --subscribers "$n" "${fanout_args[@]}"
+            run_bench $(( n >= 10000 ? 600 : 240 )) peer-fanout --peer "$label" --codec "$codec" --url "$url" --subscribers "$n" "${fanout_args[@]}"
         done
     fi
     # many topics: each subscriber alone on its topic, 4 publishers spread over the topics (not for the plain

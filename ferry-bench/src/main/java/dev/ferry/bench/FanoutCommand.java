@@ -5,6 +5,8 @@ import dev.ferry.bench.fanout.FanoutResult;
 import dev.ferry.bench.fanout.FanoutRun;
 import java.net.URI;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -20,8 +22,14 @@ import picocli.CommandLine.Option;
                 "Prints a report, then one line of JSON."})
 final class FanoutCommand implements Callable<Integer> {
     @Option(names = "--url", description = "ferry.v1 endpoint on a loopback address, e.g. ws://127.0.0.1:8080/v1/ws. "
+            + "Repeat it for several nodes of one cluster: subscribers are spread round-robin over them, the publisher "
+            + "is on the first unless --publish-url says otherwise. "
             + "Without it (or with --embedded) a server is started in this JVM.")
-    private URI url;
+    private List<URI> urls = new ArrayList<>();
+
+    @Option(names = "--publish-url", description = "ferry.v1 endpoint of the publisher (default: the first --url); "
+            + "may be a node that no subscriber uses, to measure the hop between nodes.")
+    private URI publishUrl;
 
     @Option(names = "--embedded", description = "Start an embedded server on 127.0.0.1 (the default when --url is absent).")
     private boolean embedded;
@@ -69,7 +77,13 @@ final class FanoutCommand implements Callable<Integer> {
     public Integer call() {
         FanoutOptions options;
         try {
-            options = new FanoutOptions(embedded ? null : url, subscribers, rate, payload, Duration.ofSeconds(duration),
+            if (embedded && !urls.isEmpty() || publishUrl != null && urls.isEmpty()) {
+                throw new IllegalArgumentException("--url and --publish-url go together, without --embedded");
+            }
+            if (publishUrl != null) {
+                dev.ferry.bench.fanout.Loopback.checkUrl(publishUrl);
+            }
+            options = new FanoutOptions(embedded || urls.isEmpty() ? null : urls.get(0), subscribers, rate, payload, Duration.ofSeconds(duration),
                     Duration.ofSeconds(warmup), topic, connectConcurrency, sourceAddresses, clientThreads,
                     serverThreads, Duration.ofSeconds(drainTimeout));
         } catch (IllegalArgumentException e) {
@@ -82,7 +96,11 @@ final class FanoutCommand implements Callable<Integer> {
         }
         FanoutResult result;
         try {
-            result = new FanoutRun(options, System.err, nodes, nodes > 1 ? redis : null).run();
+            FanoutRun run = new FanoutRun(options, System.err, nodes, nodes > 1 ? redis : null);
+            if (!options.embedded()) {
+                run.external(urls, publishUrl != null ? publishUrl : urls.get(0));
+            }
+            result = run.run();
         } catch (Exception e) {
             if (e instanceof InterruptedException) {
                 Thread.currentThread().interrupt();

@@ -49,6 +49,8 @@ public final class FanoutRun {
     private final PrintStream progress;
     private final int nodes;
     private final String redisUri;
+    private List<URI> subscriberUrls = List.of();
+    private URI publisherUrl;
 
     public FanoutRun(FanoutOptions options, PrintStream progress) {
         this(options, progress, 1, null);
@@ -66,6 +68,21 @@ public final class FanoutRun {
         this.progress = progress;
         this.nodes = nodes;
         this.redisUri = redisUri;
+    }
+
+    /**
+     * Spreads the subscribers round-robin over {@code subscriberUrls} (nodes of one cluster, each checked to be on
+     * loopback) and publishes on {@code publisherUrl}, instead of the single {@link FanoutOptions#url()}.
+     */
+    public FanoutRun external(List<URI> subscriberUrls, URI publisherUrl) {
+        if (options.embedded() || subscriberUrls.isEmpty()) {
+            throw new IllegalArgumentException("external nodes need a --url run and at least one URL");
+        }
+        subscriberUrls.forEach(Loopback::checkUrl);
+        Loopback.checkUrl(publisherUrl);
+        this.subscriberUrls = List.copyOf(subscriberUrls);
+        this.publisherUrl = publisherUrl;
+        return this;
     }
 
     /** Runs to the end and returns the figures; throws when the run could not be set up or the publisher failed. */
@@ -89,6 +106,9 @@ public final class FanoutRun {
                 progress.printf("%d embedded server(s) on %s (%s io threads, outbound queue %d MiB per connection%s)%n",
                         nodes, urls, options.serverThreads() > 0 ? options.serverThreads() : "default",
                         EMBEDDED_OUTBOUND_QUEUE_BYTES >> 20, nodes > 1 ? ", Redis engine at " + redisUri : "");
+            } else if (!subscriberUrls.isEmpty()) {
+                urls.addAll(subscriberUrls);
+                url = publisherUrl;
             } else {
                 urls.add(url);
             }
