@@ -268,7 +268,18 @@ for label in $peers; do
     if has fanout; then
         for n in $fanout_sizes; do
             fits "$label" "$n" peer-fanout-best || continue
-            run_bench $(( n >= 10000 ? 600 : 240 )) peer-fanout --peer "$label" --codec "$codec" --url "$url" --subscribers "$n" "${fanout_args[@]}"
+            args=("${fanout_args[@]}")
+            if (( n >= 10000 )); then
+                # 10,000 connections take minutes to set up on a loaded machine, and a publication 10,000 writes:
+                # a longer first warm-up and drain, so that a server still compiling is not taken for one that lost
+                for i in "${!args[@]}"; do
+                    case "${args[$i]}" in
+                        --initial-warmup) args[i + 1]=10 ;;
+                        --drain) args[i + 1]=15 ;;
+                    esac
+                done
+            fi
+            run_bench $(( n >= 10000 ? 900 : 240 )) peer-fanout --peer "$label" --codec "$codec" --url "$url" --subscribers "$n" "${args[@]}"
         done
     fi
     # many topics: each subscriber alone on its topic, 4 publishers spread over the topics (not for the plain

@@ -18,8 +18,11 @@ final class Scripts {
             local function offset_of(id)
               return tonumber(string.match(id, '^(%d+)'))
             end
-            -- drops entries older than ttl from the head of the stream
+            -- drops entries older than ttl from the head of the stream; reads only the head entry when it is
+            -- young enough (the common case), instead of a batch of entries with their data
             local function trim_age(stream, now, ttl)
+              local first = redis.call('XRANGE', stream, '-', '+', 'COUNT', 1)
+              if #first == 0 or now - tonumber(first[1][2][2]) <= ttl then return end
               local cut = nil
               while true do
                 local head = redis.call('XRANGE', stream, '-', '+', 'COUNT', 64)
