@@ -4,7 +4,7 @@
 // surviving node publishes with `ack: true`, round-robin over the topics, at RATE per second. After PRE seconds
 // the victim is killed (SIGKILL to its pid). Every client then reconnects, after a random delay of up to JITTER ms,
 // to a surviving node (its index modulo their count) and subscribes again with `since` (its last epoch and
-// offset). A client counts as recovered once the `result` says `recovered: true` and it holds every publication
+// offset), trying again after a back-off when a reconnect fails. A client counts as recovered once the `result` says `recovered: true` and it holds every publication
 // acknowledged before the kill; the publisher keeps publishing through the storm. At the end the publisher stops and
 // every client must hold every acknowledged publication of its topic, in order, none missing (duplicates across the
 // seam are skipped by offset, as docs/protocol.md §4.1 says clients do).
@@ -53,6 +53,7 @@ const acked = new Map();          // topic -> highest acknowledged offset
 let ackedAtKill = null;           // snapshot at the kill
 let epochOf = new Map();          // topic -> epoch of the acknowledgements
 let killAt = 0;
+let retries = 0;                  // reconnects that failed and were tried again
 
 class Client {
     constructor(i) {
@@ -91,9 +92,13 @@ class Client {
             ws.on('close', (code) => {
                 resolve();
                 if (!killAt || this.ws !== ws || ws.__closedByUs) return;
-                if (this.reconnects > 0) problem(`client ${this.i}: closed ${code} after reconnecting`);
+                if (this.resubscribedAt) problem(`client ${this.i}: closed ${code} after recovering`);
+                // the first close is the kill; a later one is a reconnect that failed (refused, reset or timed out
+                // on a loaded machine): tried again after a random back-off, as a client library does
+                const delay = this.reconnects === 0 ? Math.random() * jitter : 500 + Math.random() * 1000;
+                if (this.reconnects > 0) retries++;
                 this.reconnects++;
-                setTimeout(() => this.connect(survivors[this.i % survivors.length], true), Math.random() * jitter);
+                setTimeout(() => this.connect(survivors[this.i % survivors.length], true), delay);
             });
         });
     }
@@ -186,7 +191,7 @@ try {
         recovered_p50_ms: recoveredTimes[Math.floor(clients * 0.5)],
         recovered_p99_ms: recoveredTimes[Math.floor(clients * 0.99)],
         all_recovered_ms: recoveredTimes[clients - 1],
-        replayed: all.reduce((a, c) => a + c.replayed, 0),
+        received_after_reconnect: all.reduce((a, c) => a + c.replayed, 0), reconnect_retries: retries,
         survivors_cpu_ms: (t1 - t0) * 10, storm_ms: stormMs, redis_commands: commands,
         problems,
     };
