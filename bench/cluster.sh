@@ -138,7 +138,7 @@ redis_stats() {
         if [[ "$(bc -l <<< "$per >= 0.0005 || $per <= -0.0005")" == 1 ]]; then printf ' %s %.3f' "$cmd" "$per"; fi
     done < <(rcli INFO commandstats | tr -d '\r' | grep '^cmdstat_')
     # the counters are reset a moment after the first publication, so a few are not counted: per EVALSHA too
-    printf '; Redis time per script %.1f us; %d scripts counted\n' "$(bc -l <<< "$total_usec / ($evals > 0 ? $evals : 1)")" "$evals"
+    printf '; Redis time per script %.1f us; %d scripts counted\n' "$(bc -l <<< "$total_usec / $(( evals > 0 ? evals : 1 ))")" "$evals"
 }
 
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg); $subs subscribers, $rate publications/s, payload $payload B, ${dur} s + ${warmup} s warmup, $rounds rounds"
