@@ -487,25 +487,32 @@ public final class WampHandler extends PlainWebSocketHandler implements Transpor
      */
     @Override
     protected void expired() {
-        if (state == State.ESTABLISHED) {
-            ObjectNode details = WampCodec.object();
-            details.put("message", "token expired");
-            send(WampCodec.array(WampMessage.GOODBYE).add(details).add(WampErrors.TOKEN_EXPIRED));
-            state = State.CLOSING;
-        }
+        goodbye(WampErrors.TOKEN_EXPIRED, "token expired");
         super.expired();
     }
 
     /** The server drains: GOODBYE {@code wamp.close.system_shutdown}, then close 1001 behind what is queued. */
     @Override
     protected void goAway() {
-        if (state == State.ESTABLISHED) {
-            ObjectNode details = WampCodec.object();
-            details.put("message", "the server is shutting down");
-            send(WampCodec.array(WampMessage.GOODBYE).add(details).add(WampErrors.SYSTEM_SHUTDOWN));
-            state = State.CLOSING;
-        }
+        goodbye(WampErrors.SYSTEM_SHUTDOWN, "the server is shutting down");
         super.goAway();
+    }
+
+    /**
+     * The router ends an established session: GOODBYE with {@code reason} (and {@code message} in its details when
+     * not null), after which the session takes nothing more. Returns whether the session was established.
+     */
+    private boolean goodbye(String reason, String message) {
+        if (state != State.ESTABLISHED) {
+            return false;
+        }
+        ObjectNode details = WampCodec.object();
+        if (message != null) {
+            details.put("message", message);
+        }
+        send(WampCodec.array(WampMessage.GOODBYE).add(details).add(reason));
+        state = State.CLOSING;
+        return true;
     }
 
     // ------------------------------------------------------------ publish and subscribe
@@ -1312,15 +1319,9 @@ public final class WampHandler extends PlainWebSocketHandler implements Transpor
      * {@link #KILL_GRACE} at the latest.
      */
     void kill(String reason, String message) {
-        if (state != State.ESTABLISHED) {
+        if (!goodbye(reason, message)) {
             return;
         }
-        ObjectNode details = WampCodec.object();
-        if (message != null) {
-            details.put("message", message);
-        }
-        send(WampCodec.array(WampMessage.GOODBYE).add(details).add(reason));
-        state = State.CLOSING;
         server.sessions().clock().schedule(executor(), () -> {
             if (state == State.CLOSING) {
                 state = State.CLOSED;
