@@ -8,16 +8,15 @@ import dev.ferry.server.config.DeflateConfig;
 import dev.ferry.server.config.ServerConfig;
 import dev.ferry.server.config.WampConfig;
 import dev.ferry.server.testing.FerryServerExtension;
+import dev.ferry.server.testing.MessageInflater;
 import dev.ferry.server.testing.RawWebSocket;
 import dev.ferry.server.testing.WsTestClient;
-import java.io.ByteArrayOutputStream;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.zip.Inflater;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -101,7 +100,7 @@ class WampDeflateTest {
                     jsonBytes = f.payload();
                 }
                 assertThat(f.payload()).isEqualTo(jsonBytes);
-                assertThat(JSON.readTree(inflate(f.payload()))).isEqualTo(plainEvent);
+                assertThat(JSON.readTree(MessageInflater.inflate(f.payload()))).isEqualTo(plainEvent);
             }
             byte[] msgpackBytes = null;
             for (RawWebSocket s : msgpack) {
@@ -112,7 +111,7 @@ class WampDeflateTest {
                     msgpackBytes = f.payload();
                 }
                 assertThat(f.payload()).isEqualTo(msgpackBytes);
-                JsonNode event = MSGPACK.readTree(inflate(f.payload()));
+                JsonNode event = MSGPACK.readTree(MessageInflater.inflate(f.payload()));
                 assertThat(event.get(0).asInt()).isEqualTo(36);
                 assertThat(event.get(1).asLong()).isEqualTo(plainEvent.get(1).asLong()); // one subscription id per realm
                 assertThat(event.get(4).get(0).asText()).isEqualTo(big);
@@ -166,7 +165,7 @@ class WampDeflateTest {
 
     private static JsonNode read(RawWebSocket s, boolean binary) throws Exception {
         RawWebSocket.Frame f = s.nextNotPing();
-        byte[] payload = f.rsv1() ? inflate(f.payload()) : f.payload();
+        byte[] payload = f.rsv1() ? MessageInflater.inflate(f.payload()) : f.payload();
         return (binary ? MSGPACK : JSON).readTree(payload);
     }
 
@@ -178,25 +177,5 @@ class WampDeflateTest {
             }
         }
         return null;
-    }
-
-    /** RFC 7692 §7.2.2: 00 00 ff ff appended, then raw inflate. */
-    private static byte[] inflate(byte[] payload) throws Exception {
-        Inflater i = new Inflater(true);
-        byte[] in = java.util.Arrays.copyOf(payload, payload.length + 4);
-        in[payload.length + 2] = (byte) 0xff;
-        in[payload.length + 3] = (byte) 0xff;
-        i.setInput(in);
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        byte[] buf = new byte[8192];
-        while (!i.needsInput()) {
-            int n = i.inflate(buf);
-            out.write(buf, 0, n);
-            if (n == 0) {
-                break;
-            }
-        }
-        i.end();
-        return out.toByteArray();
     }
 }

@@ -7,13 +7,13 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ferry.server.config.DeflateConfig;
 import dev.ferry.server.config.WebSocketConfig;
 import dev.ferry.server.testing.FerryServerExtension;
+import dev.ferry.server.testing.MessageInflater;
 import dev.ferry.server.testing.RawWebSocket;
 import dev.ferry.server.testing.WsTestClient;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.zip.Deflater;
-import java.util.zip.Inflater;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -83,7 +83,7 @@ class DeflateTest {
             assertThat(fa.rsv1()).isTrue();
             assertThat(fa.payload().length).isLessThan(200);
             assertThat(fb.payload()).isEqualTo(fa.payload()); // no context: the same bytes for every connection
-            assertThat(JSON.readTree(inflate(fa.payload()))).isEqualTo(expected);
+            assertThat(JSON.readTree(MessageInflater.inflate(fa.payload()))).isEqualTo(expected);
 
             assertThat(plain.nextJson().path("data").asText()).isEqualTo("small");
             RawWebSocket.Frame small = a.nextNotPing();
@@ -108,10 +108,10 @@ class DeflateTest {
             pub.send("{\"type\":\"pub\",\"topic\":\"room.deflate\",\"data\":" + text + "}");
             RawWebSocket.Frame t = topic.nextNotPing();
             assertThat(t.rsv1()).isTrue();
-            assertThat(new String(inflate(t.payload()), StandardCharsets.UTF_8)).isEqualTo(text);
+            assertThat(new String(MessageInflater.inflate(t.payload()), StandardCharsets.UTF_8)).isEqualTo(text);
             RawWebSocket.Frame m = mux.nextNotPing();
             assertThat(m.rsv1()).isTrue();
-            assertThat(new String(inflate(m.payload()), StandardCharsets.UTF_8)).isEqualTo("msg,room.deflate," + text);
+            assertThat(new String(MessageInflater.inflate(m.payload()), StandardCharsets.UTF_8)).isEqualTo("msg,room.deflate," + text);
         }
     }
 
@@ -201,25 +201,5 @@ class DeflateTest {
         d.end();
         byte[] all = out.toByteArray();
         return java.util.Arrays.copyOf(all, all.length - 4);
-    }
-
-    /** RFC 7692 §7.2.2: 00 00 ff ff appended, then raw inflate. */
-    private static byte[] inflate(byte[] payload) throws Exception {
-        Inflater i = new Inflater(true);
-        byte[] in = java.util.Arrays.copyOf(payload, payload.length + 4);
-        in[payload.length + 2] = (byte) 0xff;
-        in[payload.length + 3] = (byte) 0xff;
-        i.setInput(in);
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        byte[] buf = new byte[8192];
-        while (!i.needsInput()) {
-            int n = i.inflate(buf);
-            out.write(buf, 0, n);
-            if (n == 0) {
-                break;
-            }
-        }
-        i.end();
-        return out.toByteArray();
     }
 }
